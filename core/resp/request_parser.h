@@ -1,0 +1,89 @@
+// Incremental parser for client requests: RESP multibulk ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+// and inline commands ("GET k\r\n"), with Redis 7.2's limits and error strings.
+//
+// Approach: the caller owns the input buffer and calls Parse() with everything unconsumed.
+// The parser keeps its progress (which argument it is in, where each finished argument lies)
+// between calls, so a command that arrives in many reads is scanned once, not once per read.
+// Arguments are reported as offsets into the buffer, because the caller may grow (move) the
+// buffer between calls; views are made only once the command is complete.
+//
+// "Need more" consumes nothing: *consumed stays 0 until a whole command is parsed, and the
+// caller must pass the same bytes again, followed by new ones.  The parser never allocates
+// from a client-declared length: the offset list grows with arguments actually received, and
+// the expected-bytes hint is capped (kMaxReserveHint).
+//
+// Thread rules: one parser per connection, used by the connection's worker only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::resp {
+
+// Redis's PROTO_INLINE_MAX_SIZE: longest inline command, and longest "*N" / "$N" line.
+inline constexpr size_t kInlineMaxSize = 64 * 1024;
+// Limits for connections that have not authenticated yet (CVE-2021-32675).
+inline constexpr int64_t kUnauthMaxMultibulk = 10;
+inline constexpr int64_t kUnauthMaxBulk = 16384;
+// Largest reservation the caller should make ahead of received data.
+inline constexpr size_t kMaxReserveHint = 64 * 1024;
+
+struct ParserLimits {
+  int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len
+  bool authenticated = true;
+};
+
+enum class ParseStatus {
+  kCommand,   // a command is complete: Args() holds it, *consumed says how many bytes it used
+  kEmpty,     // an empty inline line or "*0"/"*-1": consume *consumed bytes, run nothing
+  kNeedMore,  // incomplete: nothing consumed; call again with more bytes appended
+  kError,     // protocol error: Error() holds the text; reply it and close the connection
+};
+
+struct ArgSpan {
+  size_t offset;  // from the start of the buffer passed to Parse()
+  size_t length;
+};
+
+class RequestParser {
+ public:
+  // Parses the next command at the start of `buf`.  See ParseStatus for the outcomes.
+  ParseStatus Parse(std::string_view buf, const ParserLimits& limits, size_t* consumed);
+
+  // Valid after kCommand until the next Parse() call.  Inline commands are unquoted into an
+  // internal buffer, so always read arguments through Arg(), never through raw offsets.
+  size_t ArgCount() const { return args_.size(); }
+  std::string_view Arg(std::string_view buf, size_t i) const;
+
+  // Valid after kError: the message without "-ERR " or CRLF, e.g.
+  // "Protocol error: invalid bulk length".
+  const std::string& Error() const { return error_; }
+
+  // While kNeedMore inside a large bulk argument: how many more bytes the current argument
+  // needs, capped at kMaxReserveHint.  0 when unknown.
+  size_t ReserveHint() const;
+
+  // Forgets any partial progress (e.g. after the caller discarded its buffer).
+  void Reset();
+
+ private:
+  ParseStatus ParseInline(std::string_view buf, size_t* consumed);
+  ParseStatus ParseMultibulk(std::string_view buf, const ParserLimits& limits,
+                             size_t* consumed);
+  ParseStatus Fail(std::string message);
+
+  // Progress of the multibulk command being parsed.
+  bool in_multibulk_ = false;
+  int64_t multibulk_len_ = 0;   // declared argument count
+  int64_t bulk_len_ = -1;       // declared length of the current argument, -1 before "$N"
+  size_t pos_ = 0;              // next unparsed byte of buf
+  std::vector<ArgSpan> args_;
+  bool inline_ = false;
+  std::vector<std::string> inline_args_;
+  std::string error_;
+};
+
+}  // namespace tessera::resp
