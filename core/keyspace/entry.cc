@@ -1,0 +1,211 @@
+#include "core/keyspace/entry.h"
+
+#include <cstdlib>
+#include <new>
+
+#include "core/base/numbers.h"
+
+namespace tessera::keyspace {
+
+namespace {
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+size_t PutVarint(uint8_t* p, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    p[n++] = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  p[n++] = static_cast<uint8_t>(v);
+  return n;
+}
+
+// Returns the number of bytes read.
+size_t GetVarint(const uint8_t* p, uint64_t* v) {
+  uint64_t result = 0;
+  size_t n = 0;
+  int shift = 0;
+  while (true) {
+    uint8_t b = p[n++];
+    result |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) break;
+    shift += 7;
+  }
+  *v = result;
+  return n;
+}
+
+uint8_t MakeMeta(ValueType type, Encoding encoding, bool has_expiry) {
+  return static_cast<uint8_t>(static_cast<uint8_t>(type) |
+                              (static_cast<uint8_t>(encoding) << 3) | (has_expiry ? 0x80 : 0));
+}
+
+void PutClock(uint8_t* p, uint32_t clock) {
+  p[1] = static_cast<uint8_t>(clock);
+  p[2] = static_cast<uint8_t>(clock >> 8);
+  p[3] = static_cast<uint8_t>(clock >> 16);
+}
+
+// Writes meta, clock, expiry and key; returns the offset just after the key.
+size_t WriteHead(uint8_t* p, ValueType type, Encoding encoding, int64_t expire_at_ms,
+                 uint32_t clock, std::string_view key) {
+  bool has_expiry = expire_at_ms != kNoExpiry;
+  p[0] = MakeMeta(type, encoding, has_expiry);
+  PutClock(p, clock);
+  size_t off = 4;
+  if (has_expiry) {
+    std::memcpy(p + off, &expire_at_ms, 8);
+    off += 8;
+  }
+  off += PutVarint(p + off, key.size());
+  std::memcpy(p + off, key.data(), key.size());
+  return off + key.size();
+}
+
+size_t HeadSize(int64_t expire_at_ms, std::string_view key) {
+  return 4 + (expire_at_ms != kNoExpiry ? 8 : 0) + VarintSize(key.size()) + key.size();
+}
+
+uint8_t* Allocate(size_t n) {
+  void* p = std::malloc(n);
+  if (p == nullptr) throw std::bad_alloc();
+  return static_cast<uint8_t*>(p);
+}
+
+}  // namespace
+
+Entry* Entry::NewString(std::string_view key, std::string_view value, Encoding encoding,
+                        int64_t expire_at_ms, uint32_t clock) {
+  size_t size = HeadSize(expire_at_ms, key) + VarintSize(value.size()) + value.size();
+  uint8_t* p = Allocate(size);
+  size_t off = WriteHead(p, ValueType::kString, encoding, expire_at_ms, clock, key);
+  off += PutVarint(p + off, value.size());
+  if (!value.empty()) std::memcpy(p + off, value.data(), value.size());
+  return reinterpret_cast<Entry*>(p);
+}
+
+Entry* Entry::NewInt(std::string_view key, int64_t value, int64_t expire_at_ms,
+                     uint32_t clock) {
+  size_t size = HeadSize(expire_at_ms, key) + 8;
+  uint8_t* p = Allocate(size);
+  size_t off = WriteHead(p, ValueType::kString, Encoding::kInt, expire_at_ms, clock, key);
+  std::memcpy(p + off, &value, 8);
+  return reinterpret_cast<Entry*>(p);
+}
+
+Entry* Entry::NewStringAutoEncoded(std::string_view key, std::string_view value,
+                                   int64_t expire_at_ms, uint32_t clock) {
+  int64_t v;
+  if (value.size() <= 20 && ParseInt64(value, &v)) return NewInt(key, v, expire_at_ms, clock);
+  Encoding enc = value.size() <= kEmbstrMaxLength ? Encoding::kEmbstr : Encoding::kRaw;
+  return NewString(key, value, enc, expire_at_ms, clock);
+}
+
+void Entry::Free(Entry* e) { std::free(e); }
+
+Entry* Entry::CloneWithKey(const Entry* e, std::string_view key) {
+  size_t value_off = e->ValueOffset();
+  size_t value_size = e->AllocationSize() - value_off;
+  int64_t expiry = e->expire_at_or_none();
+  size_t head = HeadSize(expiry, key);
+  uint8_t* p = Allocate(head + value_size);
+  WriteHead(p, e->type(), e->encoding(), expiry, e->clock(), key);
+  std::memcpy(p + head, e->bytes() + value_off, value_size);
+  return reinterpret_cast<Entry*>(p);
+}
+
+Entry* Entry::WithExpiry(Entry* e, int64_t expire_at_ms) {
+  if (e->has_expiry() && expire_at_ms != kNoExpiry) {
+    std::memcpy(e->bytes() + 4, &expire_at_ms, 8);
+    return e;
+  }
+  if (!e->has_expiry() && expire_at_ms == kNoExpiry) return e;
+  std::string_view key = e->key();
+  size_t value_off = e->ValueOffset();
+  size_t value_size = e->AllocationSize() - value_off;
+  size_t head = HeadSize(expire_at_ms, key);
+  uint8_t* p = Allocate(head + value_size);
+  WriteHead(p, e->type(), e->encoding(), expire_at_ms, e->clock(), key);
+  std::memcpy(p + head, e->bytes() + value_off, value_size);
+  return reinterpret_cast<Entry*>(p);
+}
+
+std::string_view Entry::key() const {
+  uint64_t len;
+  size_t off = KeyOffset();
+  off += GetVarint(bytes() + off, &len);
+  return {reinterpret_cast<const char*>(bytes() + off), static_cast<size_t>(len)};
+}
+
+int64_t Entry::expire_at() const {
+  int64_t v;
+  std::memcpy(&v, bytes() + 4, 8);
+  return v;
+}
+
+uint32_t Entry::clock() const {
+  const uint8_t* p = bytes();
+  return p[1] | (static_cast<uint32_t>(p[2]) << 8) | (static_cast<uint32_t>(p[3]) << 16);
+}
+
+void Entry::set_clock(uint32_t seconds) { PutClock(bytes(), seconds); }
+
+size_t Entry::ValueOffset() const {
+  uint64_t len;
+  size_t off = KeyOffset();
+  off += GetVarint(bytes() + off, &len);
+  return off + len;
+}
+
+int64_t Entry::int_value() const {
+  int64_t v;
+  std::memcpy(&v, bytes() + ValueOffset(), 8);
+  return v;
+}
+
+void Entry::set_int_value(int64_t v) { std::memcpy(bytes() + ValueOffset(), &v, 8); }
+
+std::string_view Entry::raw_value() const {
+  uint64_t len;
+  size_t off = ValueOffset();
+  off += GetVarint(bytes() + off, &len);
+  return {reinterpret_cast<const char*>(bytes() + off), static_cast<size_t>(len)};
+}
+
+std::string_view Entry::StringValue(char* buf) const {
+  if (is_int()) return {buf, FormatInt64(int_value(), buf)};
+  return raw_value();
+}
+
+size_t Entry::StringLength() const {
+  if (is_int()) {
+    char buf[24];
+    return FormatInt64(int_value(), buf);
+  }
+  return raw_value().size();
+}
+
+size_t Entry::AllocationSize() const {
+  size_t off = ValueOffset();
+  switch (encoding()) {
+    case Encoding::kInt:
+      return off + 8;
+    case Encoding::kObject:
+      return off + sizeof(void*);
+    default: {
+      uint64_t len;
+      off += GetVarint(bytes() + off, &len);
+      return off + len;
+    }
+  }
+}
+
+}  // namespace tessera::keyspace

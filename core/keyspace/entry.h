@@ -1,0 +1,91 @@
+// Entry: one key of the keyspace and its value, in a single allocation.
+//
+// Memory per key is a project goal (DESIGN 9), so an entry is a packed byte blob rather than
+// Redis's dictEntry + key sds + robj + value sds (four allocations).  Layout:
+//
+//   byte 0      meta: bits 0-2 ValueType, bits 3-5 Encoding, bit 7 "has expiry"
+//   bytes 1-3   24-bit access clock in seconds (OBJECT IDLETIME), as Redis's LRU field
+//   [8 bytes]   absolute expiry in Unix milliseconds, present iff "has expiry"
+//   varint      key length, then the key bytes
+//   value       kInt: 8 bytes int64; kEmbstr/kRaw: varint length + bytes;
+//               kObject: a pointer to a heap object (aggregate types)
+//
+// Entries are immutable in size: a change of length (new value, expiry added or removed)
+// builds a new entry and the caller swaps the pointer in the table (ReplacePointer).  Changes
+// that keep the size (INCR of an int, a new expiry time on a key that has one, the access
+// clock) happen in place.  Unaligned fields are read and written with memcpy.
+//
+// An Entry is owned by the table that points to it and is touched only under its shard's lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace tessera::keyspace {
+
+enum class ValueType : uint8_t { kString = 0, kList, kSet, kZSet, kHash, kStream };
+
+// Redis's OBJECT ENCODING names for strings: "int", "embstr", "raw".  Embstr and raw are
+// stored alike; the distinction is kept because clients and tests read it.
+enum class Encoding : uint8_t { kInt = 0, kEmbstr, kRaw, kObject };
+
+inline constexpr int64_t kNoExpiry = -1;
+// Redis turns strings of at most this length into embstr.
+inline constexpr size_t kEmbstrMaxLength = 44;
+
+class Entry {
+ public:
+  // New string entries.  `expire_at_ms` is kNoExpiry or an absolute Unix time in ms.
+  static Entry* NewString(std::string_view key, std::string_view value, Encoding encoding,
+                          int64_t expire_at_ms, uint32_t clock);
+  static Entry* NewInt(std::string_view key, int64_t value, int64_t expire_at_ms,
+                       uint32_t clock);
+  // Picks int/embstr/raw the way Redis's tryObjectEncoding() does for SET and friends.
+  static Entry* NewStringAutoEncoded(std::string_view key, std::string_view value,
+                                     int64_t expire_at_ms, uint32_t clock);
+  static void Free(Entry* e);
+
+  // A copy with another key (RENAME, COPY, MOVE keep value, encoding and expiry).
+  static Entry* CloneWithKey(const Entry* e, std::string_view key);
+  // A copy with the expiry set (kNoExpiry removes it).  Frees nothing: the caller frees `e`
+  // after swapping the pointer.  Returns `e` itself when the change fits in place.
+  static Entry* WithExpiry(Entry* e, int64_t expire_at_ms);
+
+  std::string_view key() const;
+  ValueType type() const { return static_cast<ValueType>(meta() & 0x7); }
+  Encoding encoding() const { return static_cast<Encoding>((meta() >> 3) & 0x7); }
+  bool has_expiry() const { return (meta() & 0x80) != 0; }
+  // REQUIRES: has_expiry().
+  int64_t expire_at() const;
+  // kNoExpiry when the key is persistent.
+  int64_t expire_at_or_none() const { return has_expiry() ? expire_at() : kNoExpiry; }
+  bool IsExpired(int64_t now_ms) const { return has_expiry() && expire_at() <= now_ms; }
+
+  uint32_t clock() const;
+  void set_clock(uint32_t seconds);
+
+  // String values.  REQUIRES: type() == kString.
+  bool is_int() const { return encoding() == Encoding::kInt; }
+  int64_t int_value() const;          // REQUIRES: is_int()
+  void set_int_value(int64_t v);      // REQUIRES: is_int(); in place
+  std::string_view raw_value() const; // REQUIRES: !is_int()
+  // The value as bytes; an int is formatted into `buf` (at least 21 bytes).
+  std::string_view StringValue(char* buf) const;
+  size_t StringLength() const;
+
+  // Bytes this entry occupies (header, key and inline value), for MEMORY USAGE and tests.
+  size_t AllocationSize() const;
+
+ private:
+  Entry() = delete;
+  uint8_t meta() const { return bytes()[0]; }
+  const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(this); }
+  uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
+  size_t KeyOffset() const { return has_expiry() ? 12 : 4; }
+  // Offset of the value, just after the key.
+  size_t ValueOffset() const;
+};
+
+}  // namespace tessera::keyspace

@@ -1,0 +1,145 @@
+#include "core/keyspace/keyspace.h"
+
+#include <cassert>
+
+namespace tessera::keyspace {
+
+DbTable::~DbTable() { FreeAll(); }
+
+void DbTable::FreeAll() {
+  table.ForEach([](Entry* e) { Entry::Free(e); });
+  table.Clear();
+  volatile_keys = 0;
+  expire_cursor = 0;
+}
+
+size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget) {
+  DbTable& t = dbs_[db];
+  if (t.volatile_keys == 0 || t.table.empty()) return 0;
+  std::vector<Entry*> dead;
+  auto result = t.table.Scan(t.expire_cursor, budget, [&](Entry* e) {
+    if (e->IsExpired(now_ms)) dead.push_back(e);
+  });
+  t.expire_cursor = result.done ? 0 : result.next_cursor;
+  for (Entry* e : dead) {
+    t.table.ErasePointer(e, EntryTraits::Hash(e));
+    --t.volatile_keys;
+    Entry::Free(e);
+  }
+  expired_keys += dead.size();
+  return dead.size();
+}
+
+Keyspace::Keyspace(int num_dbs, unsigned shard_count) : num_dbs_(num_dbs) {
+  assert(shard_count >= 1 && shard_count <= 256 && (shard_count & (shard_count - 1)) == 0);
+  mask_ = shard_count - 1;
+  shard_bits_ = 0;
+  while ((1u << shard_bits_) < shard_count) ++shard_bits_;
+  shards_.reserve(shard_count);
+  for (unsigned i = 0; i < shard_count; ++i) shards_.push_back(std::make_unique<Shard>(num_dbs));
+}
+
+uint64_t Keyspace::ComposeCursor(unsigned shard, uint64_t table_cursor) const {
+  if (shard_bits_ == 0) return table_cursor;
+  uint64_t c = (static_cast<uint64_t>(shard) << (64 - shard_bits_)) | (table_cursor >> shard_bits_);
+  // Cursor 0 means "start" (and "done" in replies): a resume point that rounds to 0 inside
+  // shard 0 becomes 1, which can only repeat elements.
+  return c == 0 && table_cursor != 0 ? 1 : c;
+}
+
+void Keyspace::DecomposeCursor(uint64_t cursor, unsigned* shard, uint64_t* table_cursor) const {
+  if (shard_bits_ == 0) {
+    *shard = 0;
+    *table_cursor = cursor;
+    return;
+  }
+  *shard = static_cast<unsigned>(cursor >> (64 - shard_bits_));
+  *table_cursor = cursor << shard_bits_;
+}
+
+DbTable& DbAccess::Table(int db, uint64_t hash) {
+  return ks_->shard(ks_->ShardOfHash(hash)).db(db);
+}
+
+Entry* DbAccess::Find(std::string_view key, bool touch) {
+  uint64_t hash = HashBytes(key);
+  DbTable& t = Table(db_, hash);
+  Entry* e = t.table.Find(key, hash);
+  if (e == nullptr) return nullptr;
+  if (e->IsExpired(now_ms_)) {
+    t.table.ErasePointer(e, hash);
+    --t.volatile_keys;
+    Entry::Free(e);
+    ++expired_;
+    ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
+    return nullptr;
+  }
+  if (touch) e->set_clock(clock_s_);
+  return e;
+}
+
+Entry* DbAccess::FindInDb(int db, std::string_view key) {
+  int saved = db_;
+  db_ = db;
+  Entry* e = Find(key);
+  db_ = saved;
+  return e;
+}
+
+void DbAccess::InsertInDb(int db, Entry* e) {
+  uint64_t hash = HashBytes(e->key());
+  DbTable& t = Table(db, hash);
+  if (Entry* dead = t.table.Find(e->key(), hash)) {  // an expired entry not yet reclaimed
+    t.table.ErasePointer(dead, hash);
+    if (dead->has_expiry()) --t.volatile_keys;
+    Entry::Free(dead);
+    ++expired_;
+    ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
+  }
+  t.table.Insert(e, hash);
+  if (e->has_expiry()) ++t.volatile_keys;
+}
+
+void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
+  uint64_t hash = HashBytes(new_e->key());
+  DbTable& t = Table(db, hash);
+  if (old_e != new_e) {
+    bool found = t.table.ReplacePointer(old_e, new_e, hash);
+    assert(found);
+    (void)found;
+  }
+  t.volatile_keys += static_cast<size_t>(new_e->has_expiry()) -
+                     static_cast<size_t>(old_e->has_expiry());
+  if (old_e != new_e) Entry::Free(old_e);
+}
+
+void DbAccess::Upsert(Entry* e) {
+  Entry* old = Find(e->key(), false);
+  if (old != nullptr) {
+    Replace(old, e);
+  } else {
+    Insert(e);
+  }
+}
+
+bool DbAccess::DeleteInDb(int db, std::string_view key) {
+  int saved = db_;
+  db_ = db;
+  Entry* e = Find(key, false);
+  db_ = saved;
+  if (e == nullptr) return false;
+  DetachInDb(db, e);
+  Entry::Free(e);
+  return true;
+}
+
+void DbAccess::DetachInDb(int db, Entry* e) {
+  uint64_t hash = HashBytes(e->key());
+  DbTable& t = Table(db, hash);
+  bool found = t.table.ErasePointer(e, hash);
+  assert(found);
+  (void)found;
+  if (e->has_expiry()) --t.volatile_keys;
+}
+
+}  // namespace tessera::keyspace

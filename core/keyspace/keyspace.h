@@ -1,0 +1,135 @@
+// The keyspace: `databases` logical DBs split into S shards (DESIGN 3).
+//
+// A key's shard comes from bits 8.. of its 64-bit hash; inside the shard, the key lives in that
+// DB's hash table, ordered by the full hash.  A shard owns, per DB, the table, the count of keys
+// with an expiry and the active-expiry sweep position, all behind the shard's mutex.
+//
+// Locking is the caller's job (the dispatcher locks the shards of a command's keys in ascending
+// order before the handler runs).  Every method that reads or writes a shard's data REQUIRES
+// that shard's mutex held; functions over the whole keyspace take each lock in turn.
+//
+// SCAN cursors: a table cursor is a position in hash space; the keyspace cursor packs the shard
+// index into the top bits and the table cursor, rounded down, into the rest.  Rounding down can
+// only repeat elements, never skip one, so SCAN's guarantee holds across any table growth.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "core/base/hash.h"
+#include "core/ds/hash_table.h"
+#include "core/keyspace/entry.h"
+
+namespace tessera::keyspace {
+
+struct EntryTraits {
+  static uint64_t Hash(const Entry* e) { return HashBytes(e->key()); }
+  static bool Equals(const Entry* e, std::string_view key) { return e->key() == key; }
+};
+using EntryTable = ds::HashTable<Entry, EntryTraits>;
+
+// One DB's keys within one shard.  Frees its entries on destruction.
+struct DbTable {
+  DbTable() = default;
+  DbTable(DbTable&&) = default;
+  DbTable& operator=(DbTable&&) = default;
+  ~DbTable();
+  void FreeAll();
+
+  EntryTable table;
+  size_t volatile_keys = 0;
+  uint64_t expire_cursor = 0;  // where the active expiry sweep resumes (hash space)
+};
+
+class Shard {
+ public:
+  explicit Shard(int num_dbs) : dbs_(num_dbs) {}
+  std::mutex& mutex() { return mu_; }
+  DbTable& db(int i) { return dbs_[i]; }
+  int num_dbs() const { return static_cast<int>(dbs_.size()); }
+
+  // Deletes up to a bounded number of expired keys of `db`: visits at most `budget` entries
+  // from the sweep position.  Returns how many keys it deleted.  REQUIRES: mutex held.
+  size_t ActiveExpire(int db, int64_t now_ms, size_t budget);
+
+  // Counters read by INFO; REQUIRES mutex held to write.
+  uint64_t expired_keys = 0;
+
+ private:
+  std::mutex mu_;
+  std::vector<DbTable> dbs_;
+};
+
+class Keyspace {
+ public:
+  // `shard_count` must be a power of two between 1 and 256.
+  Keyspace(int num_dbs, unsigned shard_count);
+
+  int num_dbs() const { return num_dbs_; }
+  unsigned shard_count() const { return static_cast<unsigned>(shards_.size()); }
+  unsigned ShardOfHash(uint64_t hash) const { return static_cast<unsigned>(hash >> 8) & mask_; }
+  unsigned ShardOf(std::string_view key) const { return ShardOfHash(HashBytes(key)); }
+  Shard& shard(unsigned i) { return *shards_[i]; }
+
+  uint64_t ComposeCursor(unsigned shard, uint64_t table_cursor) const;
+  void DecomposeCursor(uint64_t cursor, unsigned* shard, uint64_t* table_cursor) const;
+  // First cursor of `shard` (0 for shard 0, which is also the "start" cursor).
+  uint64_t ShardStartCursor(unsigned shard) const { return ComposeCursor(shard, 0); }
+
+ private:
+  int num_dbs_;
+  unsigned mask_;
+  unsigned shard_bits_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// What a command sees of one DB: lookups with lazy expiry and writes that keep the shard's
+// counters right.  Cheap to construct per command.  REQUIRES: the caller holds the lock of the
+// shard of every key passed in.
+class DbAccess {
+ public:
+  DbAccess(Keyspace* ks, int db, int64_t now_ms, uint32_t clock_s)
+      : ks_(ks), db_(db), now_ms_(now_ms), clock_s_(clock_s) {}
+
+  int db() const { return db_; }
+  int64_t now_ms() const { return now_ms_; }
+  uint32_t clock() const { return clock_s_; }
+  Keyspace* keyspace() const { return ks_; }
+
+  // The live entry for `key`, or nullptr.  An expired key is deleted here (lazy expiry) and
+  // reported missing.  Updates the access clock unless `touch` is false.
+  Entry* Find(std::string_view key, bool touch = true);
+  // Like Find(), on another DB of the same keyspace (MOVE, COPY ... DB).
+  Entry* FindInDb(int db, std::string_view key);
+
+  // REQUIRES: no live entry with this key.  A dead (expired) one is removed first.
+  void Insert(Entry* e) { InsertInDb(db_, e); }
+  void InsertInDb(int db, Entry* e);
+  // Swaps `old_e` for `new_e` (same key) and frees `old_e` unless it is `new_e`.
+  void Replace(Entry* old_e, Entry* new_e) { ReplaceInDb(db_, old_e, new_e); }
+  void ReplaceInDb(int db, Entry* old_e, Entry* new_e);
+  // Inserts or replaces; frees the previous entry.
+  void Upsert(Entry* e);
+  // Removes and frees the live entry; returns true iff one existed.
+  bool Delete(std::string_view key) { return DeleteInDb(db_, key); }
+  bool DeleteInDb(int db, std::string_view key);
+  // Removes `e` from the table without freeing it; the caller now owns it.
+  void Detach(Entry* e) { DetachInDb(db_, e); }
+  void DetachInDb(int db, Entry* e);
+
+  // Number of keys deleted by lazy expiry through this object.
+  size_t expired() const { return expired_; }
+
+ private:
+  DbTable& Table(int db, uint64_t hash);
+  Keyspace* ks_;
+  int db_;
+  int64_t now_ms_;
+  uint32_t clock_s_;
+  size_t expired_ = 0;
+};
+
+}  // namespace tessera::keyspace

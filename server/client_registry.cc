@@ -1,0 +1,58 @@
+#include "server/client_registry.h"
+
+namespace tessera::server {
+
+void ClientRegistry::Add(ClientState* c, int owner) {
+  std::lock_guard<std::mutex> lock(mu_);
+  clients_[c->id] = {c, owner};
+  count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+void ClientRegistry::Remove(ClientState* c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  clients_.erase(c->id);
+  count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+void ClientRegistry::SetName(ClientState* c, std::string name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  c->name = std::move(name);
+}
+
+void ClientRegistry::SetLibInfo(ClientState* c, std::string* lib_name, std::string* lib_ver) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (lib_name) c->lib_name = std::move(*lib_name);
+  if (lib_ver) c->lib_ver = std::move(*lib_ver);
+}
+
+void ClientRegistry::ForEach(const std::function<void(const ClientState&, int)>& fn) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, entry] : clients_) fn(*entry.first, entry.second);
+}
+
+void ClientRegistry::RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn) {
+  int owner;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    owner = it->second.second;
+  }
+  auto task = [this, id, fn = std::move(fn)] {
+    ClientState* c = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = clients_.find(id);
+      if (it != clients_.end()) c = it->second.first;
+    }
+    // Safe after unlocking: only this (the owner) thread can remove the client.
+    if (c != nullptr) fn(c);
+  };
+  if (post_) {
+    post_(owner, std::move(task));
+  } else {
+    task();
+  }
+}
+
+}  // namespace tessera::server

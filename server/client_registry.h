@@ -1,0 +1,51 @@
+// The set of connected clients, for CLIENT LIST/KILL/INFO, INFO clients and maxclients.
+//
+// Workers register a client when they accept it and remove it when they close it.  Readers
+// from other workers hold the mutex while they read a client's fields, which is why the owner
+// writes the string fields (name, lib-name, lib-ver) under the same mutex (SetName etc.).
+// Acting on another worker's client (CLIENT KILL) is a message to that worker (RunOnOwner),
+// never a direct call: a worker never touches another worker's connection.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "server/client_state.h"
+
+namespace tessera::server {
+
+class ClientRegistry {
+ public:
+  // `post` runs a function on worker `owner`'s thread (set by the net layer).
+  using PostFn = std::function<void(int owner, std::function<void()>)>;
+
+  uint64_t NextId() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+  void Add(ClientState* c, int owner);
+  void Remove(ClientState* c);
+  size_t Count() const { return count_.load(std::memory_order_relaxed); }
+
+  void SetName(ClientState* c, std::string name);
+  void SetLibInfo(ClientState* c, std::string* lib_name, std::string* lib_ver);
+
+  // Calls fn(client, owner) for every client, holding the mutex: fn must be quick and must
+  // not call back into the registry.
+  void ForEach(const std::function<void(const ClientState&, int owner)>& fn) const;
+
+  void set_post(PostFn post) { post_ = std::move(post); }
+  // Runs `fn(ClientState*)` on the owner's thread if the client still exists then.
+  void RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn);
+
+  std::atomic<int> monitors{0};
+
+ private:
+  mutable std::mutex mu_;
+  std::map<uint64_t, std::pair<ClientState*, int>> clients_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<size_t> count_{0};
+  PostFn post_;
+};
+
+}  // namespace tessera::server

@@ -1,0 +1,54 @@
+// What the server knows about one client connection, apart from its socket and buffers.
+//
+// The owning worker writes these fields; other threads read them only for CLIENT LIST/INFO and
+// INFO clients, so the fields they read are atomics or are written under the registry mutex
+// (see ClientRegistry).  Core and command code see a client only through this struct, which
+// keeps server/commands free of libuv.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace tessera::server {
+
+enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
+
+// Actions only the connection's owner can take; the net layer implements them.
+class ConnectionControl {
+ public:
+  virtual ~ConnectionControl() = default;
+  // Close after the replies produced so far are written (QUIT, protocol errors, KILL).
+  virtual void CloseAfterReply() = 0;
+  // Bytes of query buffer and pending output, for CLIENT LIST.
+  virtual size_t QueryBufferBytes() const = 0;
+  virtual size_t OutputBufferBytes() const = 0;
+};
+
+struct ClientState {
+  uint64_t id = 0;
+  int db = 0;
+  int resp = 2;
+  bool authenticated = false;
+  bool is_local = true;   // loopback or unix socket (enable-debug-command local)
+  bool is_unix = false;
+  bool no_evict = false;
+  bool no_touch = false;
+  bool monitor = false;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  int fd = -1;
+  std::string addr;   // "ip:port" or "path:0" for unix sockets
+  std::string laddr;
+  int64_t created_ms = 0;
+  std::atomic<int64_t> last_interaction_ms{0};
+  std::atomic<int> last_command_id{-1};
+  std::atomic<uint64_t> commands_processed{0};
+  // Written under ClientRegistry's mutex (CLIENT SETNAME, HELLO SETNAME, CLIENT SETINFO).
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  ConnectionControl* control = nullptr;  // null in in-process tests
+};
+
+}  // namespace tessera::server

@@ -1,0 +1,153 @@
+// The declarative command table (DESIGN 5, STYLE 3).
+//
+// Each family file (string_family.cc, keys_family.cc, ...) describes its commands as
+// CommandSpec values and adds them in its Register() function.  The dispatcher alone enforces
+// arity, flags and authentication, and locks the shards of the keys named by the key spec
+// before the handler runs; COMMAND, COMMAND INFO/DOCS/GETKEYS/LIST are generated from the same
+// specs.  A flag with no check behind it is a bug.
+//
+// Handler shape: read ctx.args, run core operations through ctx.db, write ctx.reply.
+// A handler never touches a socket and never locks a shard its key spec named (the dispatcher
+// did).  Commands flagged kAllShards name no keys for locking and lock shards themselves, one
+// at a time, through Server helpers (KEYS, SCAN, DBSIZE, FLUSHDB...).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/keyspace/keyspace.h"
+#include "core/resp/reply_builder.h"
+
+namespace tessera::server {
+
+class Server;
+struct ClientState;
+struct CommandSpec;
+
+// Command flags, with Redis's names (COMMAND INFO prints them).
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,         // "write": modifies the keyspace
+  kReadOnly = 1u << 1,      // "readonly"
+  kDenyOom = 1u << 2,       // "denyoom"
+  kAdmin = 1u << 3,         // "admin"
+  kPubSub = 1u << 4,        // "pubsub"
+  kNoScript = 1u << 5,      // "noscript"
+  kBlocking = 1u << 6,      // "blocking"
+  kLoading = 1u << 7,       // "loading": allowed while loading
+  kStale = 1u << 8,         // "stale": allowed on a stale replica
+  kSkipMonitor = 1u << 9,   // "skip_monitor"
+  kSkipSlowlog = 1u << 10,  // "skip_slowlog"
+  kFast = 1u << 11,         // "fast"
+  kNoAuth = 1u << 12,       // "no_auth": allowed before authentication
+  kMayReplicate = 1u << 13, // "may_replicate"
+  kNoMulti = 1u << 14,      // "no_multi"
+  kAllowBusy = 1u << 15,    // "allow_busy"
+  kProtected = 1u << 16,    // needs enable-debug-command (DEBUG); not a Redis COMMAND flag
+  kAllShards = 1u << 17,    // handler locks shards itself; not a Redis COMMAND flag
+  kSentinel = 1u << 18,     // "sentinel"
+};
+
+// ACL categories (bit per category, Redis's names without '@').
+enum AclCategory : uint64_t {
+  kAclKeyspace = 1ull << 0,
+  kAclRead = 1ull << 1,
+  kAclWrite = 1ull << 2,
+  kAclSet = 1ull << 3,
+  kAclSortedSet = 1ull << 4,
+  kAclList = 1ull << 5,
+  kAclHash = 1ull << 6,
+  kAclString = 1ull << 7,
+  kAclBitmap = 1ull << 8,
+  kAclHyperLogLog = 1ull << 9,
+  kAclGeo = 1ull << 10,
+  kAclStream = 1ull << 11,
+  kAclPubSub = 1ull << 12,
+  kAclAdmin = 1ull << 13,
+  kAclFast = 1ull << 14,
+  kAclSlow = 1ull << 15,
+  kAclBlocking = 1ull << 16,
+  kAclDangerous = 1ull << 17,
+  kAclConnection = 1ull << 18,
+  kAclTransaction = 1ull << 19,
+  kAclScripting = 1ull << 20,
+};
+
+// Legacy key positions (Redis's first/last/step): last < 0 counts from the end (-1 = last
+// argument).  first == 0 means the command takes no keys.
+struct KeySpec {
+  int first = 0;
+  int last = 0;
+  int step = 0;
+};
+
+using ArgList = std::span<const std::string_view>;
+
+struct CommandContext {
+  Server& server;
+  ClientState& client;
+  resp::ReplyBuilder& reply;
+  ArgList args;  // args[0] is the command name as sent
+  keyspace::DbAccess& db;
+  const CommandSpec& spec;
+};
+
+using Handler = void (*)(CommandContext& ctx);
+
+// Key positions for commands whose keys the legacy triple cannot describe (e.g. a numkeys
+// argument).  Appends argument indices to *out; returns false if the arguments are malformed
+// (the handler will report the error).
+using KeyExtractor = bool (*)(ArgList args, std::vector<int>* out);
+
+struct CommandSpec {
+  std::string name;  // lower case; "client|kill" style for subcommands is built from parent
+  int arity = 0;     // Redis convention: N exact, -N at least N (counting the name)
+  uint32_t flags = 0;
+  KeySpec keys;
+  uint64_t acl = 0;
+  Handler handler = nullptr;
+  KeyExtractor key_extractor = nullptr;
+  // Documentation served by COMMAND DOCS.
+  std::string_view summary;
+  std::string_view since;
+  std::string_view group;       // "string", "generic", "connection", "server", ...
+  std::string_view complexity;
+  std::vector<CommandSpec> subcommands;  // non-empty for container commands (CLIENT, CONFIG)
+
+  // Filled in by the table.
+  std::string full_name;  // "client|kill"
+  int id = -1;            // dense index for statistics
+  const CommandSpec* parent = nullptr;
+};
+
+// Appends the argument indices of the keys of `args` for `spec`.  Returns false iff a key
+// extractor reported malformed arguments.
+bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out);
+
+class CommandTable {
+ public:
+  void Add(CommandSpec spec);
+  // Assigns ids and parent links; call once after every family registered.
+  void Finalize();
+
+  // Case-insensitive lookup of a top-level command.
+  const CommandSpec* Find(std::string_view name) const;
+  // Case-insensitive lookup of a subcommand of `parent`.
+  static const CommandSpec* FindSub(const CommandSpec& parent, std::string_view name);
+
+  const std::vector<const CommandSpec*>& all() const { return by_id_; }  // incl. subcommands
+  const std::vector<CommandSpec>& top_level() const { return commands_; }
+  size_t size() const { return by_id_.size(); }
+
+ private:
+  std::vector<CommandSpec> commands_;
+  std::vector<const CommandSpec*> by_id_;
+  std::vector<std::pair<std::string, size_t>> index_;  // sorted lowercase name -> commands_
+};
+
+// Every family's registration function; server/commands/registry.cc calls them all.
+void RegisterAllFamilies(CommandTable* table);
+
+}  // namespace tessera::server

@@ -1,0 +1,75 @@
+#include <algorithm>
+#include <cctype>
+
+#include "server/commands/command.h"
+
+namespace tessera::server {
+
+namespace {
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out) {
+  if (spec.key_extractor != nullptr) return spec.key_extractor(args, out);
+  if (spec.keys.first <= 0) return true;
+  int argc = static_cast<int>(args.size());
+  int last = spec.keys.last >= 0 ? spec.keys.last : argc + spec.keys.last;
+  int step = spec.keys.step > 0 ? spec.keys.step : 1;
+  for (int i = spec.keys.first; i <= last && i < argc; i += step) out->push_back(i);
+  return true;
+}
+
+void CommandTable::Add(CommandSpec spec) { commands_.push_back(std::move(spec)); }
+
+void CommandTable::Finalize() {
+  std::sort(commands_.begin(), commands_.end(),
+            [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
+  by_id_.clear();
+  index_.clear();
+  for (size_t i = 0; i < commands_.size(); ++i) {
+    CommandSpec& c = commands_[i];
+    c.full_name = c.name;
+    c.id = static_cast<int>(by_id_.size());
+    by_id_.push_back(&c);
+    index_.emplace_back(c.name, i);
+    for (CommandSpec& sub : c.subcommands) {
+      sub.full_name = c.name + "|" + sub.name;
+      sub.parent = &c;
+      sub.id = static_cast<int>(by_id_.size());
+      by_id_.push_back(&sub);
+    }
+  }
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  // Lower-case into a small buffer; command names are short.
+  char buf[64];
+  if (name.size() > sizeof(buf)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) {
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  std::string_view lower(buf, name.size());
+  auto it = std::lower_bound(index_.begin(), index_.end(), lower,
+                             [](const auto& entry, std::string_view key) {
+                               return std::string_view(entry.first) < key;
+                             });
+  if (it == index_.end() || it->first != lower) return nullptr;
+  return &commands_[it->second];
+}
+
+const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view name) {
+  for (const CommandSpec& sub : parent.subcommands) {
+    if (EqualsNoCase(name, sub.name)) return &sub;
+  }
+  return nullptr;
+}
+
+}  // namespace tessera::server

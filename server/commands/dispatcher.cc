@@ -1,0 +1,247 @@
+#include "server/commands/dispatcher.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "server/client_state.h"
+#include "server/commands/errors.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "unknown command 'x', with args beginning with: 'a' 'b' " (Redis caps the list at 128 bytes).
+std::string UnknownCommandError(ArgList args) {
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    size_t room = 128 - list.size();
+    list += "'";
+    list += args[i].substr(0, room);
+    list += "' ";
+  }
+  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                     args[0].substr(0, 128), list);
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity)
+                        : argc >= static_cast<size_t>(-spec.arity);
+}
+
+// Locks the distinct shards of the keys, in ascending order, and unlocks them on destruction.
+class ShardLocks {
+ public:
+  ShardLocks(keyspace::Keyspace& ks, ArgList args, const std::vector<int>& key_positions)
+      : ks_(ks) {
+    for (int pos : key_positions) {
+      unsigned s = ks.ShardOf(args[pos]);
+      if (count_ < small_.size()) {
+        small_[count_++] = s;
+      } else {
+        overflow_.push_back(s);
+      }
+    }
+    if (!overflow_.empty()) {
+      overflow_.insert(overflow_.end(), small_.begin(), small_.begin() + count_);
+      std::sort(overflow_.begin(), overflow_.end());
+      overflow_.erase(std::unique(overflow_.begin(), overflow_.end()), overflow_.end());
+      for (unsigned s : overflow_) ks_.shard(s).mutex().lock();
+      return;
+    }
+    std::sort(small_.begin(), small_.begin() + count_);
+    count_ = std::unique(small_.begin(), small_.begin() + count_) - small_.begin();
+    for (size_t i = 0; i < count_; ++i) ks_.shard(small_[i]).mutex().lock();
+  }
+  ~ShardLocks() {
+    if (!overflow_.empty()) {
+      for (auto it = overflow_.rbegin(); it != overflow_.rend(); ++it) {
+        ks_.shard(*it).mutex().unlock();
+      }
+      return;
+    }
+    for (size_t i = count_; i > 0; --i) ks_.shard(small_[i - 1]).mutex().unlock();
+  }
+
+ private:
+  keyspace::Keyspace& ks_;
+  std::array<unsigned, 16> small_;
+  size_t count_ = 0;
+  std::vector<unsigned> overflow_;
+};
+
+bool IsPausedFor(Server& server, const CommandSpec& spec, int64_t now_ms) {
+  int64_t end = server.pause_end_ms.load(std::memory_order_relaxed);
+  if (end == 0 || now_ms >= end) return false;
+  if (!server.pause_writes_only.load(std::memory_order_relaxed)) return true;
+  return (spec.flags & (kWrite | kMayReplicate)) != 0;
+}
+
+void FeedMonitors(Server& server, const ClientState& client, ArgList args, int64_t now_us) {
+  std::string line = fmt::format("+{}.{:06d} [{} {}]", now_us / 1000000, now_us % 1000000,
+                                 client.db, client.is_unix ? "unix:" + client.addr : client.addr);
+  bool redact = EqualsNoCase(args[0], "auth") || EqualsNoCase(args[0], "hello") ||
+                EqualsNoCase(args[0], "migrate");
+  for (size_t i = 0; i < args.size(); ++i) {
+    line.push_back(' ');
+    if (redact && i > 0) {
+      line += "\"(redacted)\"";
+    } else {
+      AppendQuoted(&line, args[i]);
+    }
+  }
+  line += "\r\n";
+  server.feed_monitors(std::move(line));
+}
+
+}  // namespace
+
+void AppendQuoted(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\': *out += "\\\\"; break;
+      case '"': *out += "\\\""; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      case '\a': *out += "\\a"; break;
+      case '\b': *out += "\\b"; break;
+      default:
+        if (std::isprint(c)) {
+          out->push_back(static_cast<char>(c));
+        } else {
+          *out += fmt::format("\\x{:02x}", c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats, ArgList args,
+                        resp::ReplyBuilder& reply) {
+  // 1. Cross-protocol scripting guard: an HTTP request is not a client.
+  if (EqualsNoCase(args[0], "post") || EqualsNoCase(args[0], "host:")) {
+    Log(LogLevel::kWarning,
+        "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
+        "commands to Redis. This is likely due to an attacker attempting to use Cross Protocol "
+        "Scripting to compromise your Redis instance. Connection aborted.");
+    return DispatchResult::kClose;
+  }
+
+  // 2. Lookup, then 3. arity (of the container first, then of the subcommand).
+  const CommandSpec* spec = server.commands().Find(args[0]);
+  if (spec == nullptr) {
+    reply.Error(UnknownCommandError(args));
+    server.error_stats().Count("ERR");
+    return DispatchResult::kDone;
+  }
+  if (!spec->subcommands.empty()) {
+    if (args.size() == 1) {
+      reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+      server.error_stats().Count("ERR");
+      return DispatchResult::kDone;
+    }
+    const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
+    if (sub == nullptr) {
+      reply.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
+                              args[1].substr(0, 128), Upper(spec->name)));
+      server.error_stats().Count("ERR");
+      stats.commands[spec->id].rejected_calls.Add(1);
+      return DispatchResult::kDone;
+    }
+    spec = sub;
+  }
+  CommandStats& cstats = stats.commands[spec->id];
+  auto reject = [&](std::string_view message) {
+    reply.Error(message);
+    server.error_stats().Count(message);
+    cstats.rejected_calls.Add(1);
+    return DispatchResult::kDone;
+  };
+  if (!ArityOk(*spec, args.size())) {
+    return reject(
+        fmt::format("ERR wrong number of arguments for '{}' command", spec->full_name));
+  }
+
+  // 4. Protected commands.
+  if ((spec->flags & kProtected) != 0) {
+    auto mode = server.config().enable_debug_command.load(std::memory_order_relaxed);
+    bool allowed = mode == ProtectedCommandMode::kYes ||
+                   (mode == ProtectedCommandMode::kLocal && client.is_local);
+    if (!allowed) return reject(errors::kDebugDisabled);
+  }
+
+  // 5. Authentication.
+  if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
+
+  int64_t now_ms = server.NowMs();
+  // 19. CLIENT PAUSE.
+  if (IsPausedFor(server, *spec, now_ms)) return DispatchResult::kPaused;
+
+  // Execute under the shard locks of the command's keys.
+  std::vector<int> key_positions;
+  ExtractKeys(*spec, args, &key_positions);
+  keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
+                        static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
+  CommandContext ctx{server, client, reply, args, db, *spec};
+  size_t reply_start = reply.buffer()->size();
+  int64_t start_us = Server::MonotonicUs();
+  {
+    ShardLocks locks(server.keyspace(), args, key_positions);
+    spec->handler(ctx);
+  }
+  int64_t duration_us = Server::MonotonicUs() - start_us;
+
+  // Statistics, slowlog, monitors.
+  cstats.calls.Add(1);
+  cstats.usec.Add(static_cast<uint64_t>(duration_us));
+  stats.total_commands.Add(1);
+  client.last_command_id.store(spec->id, std::memory_order_relaxed);
+  client.commands_processed.fetch_add(1, std::memory_order_relaxed);
+  std::string& out = *reply.buffer();
+  if (out.size() > reply_start && out[reply_start] == '-') {
+    cstats.failed_calls.Add(1);
+    size_t end = out.find('\r', reply_start);
+    server.error_stats().Count(
+        std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+  }
+  if ((spec->flags & kSkipSlowlog) == 0) {
+    int64_t threshold = server.config().slowlog_log_slower_than.load(std::memory_order_relaxed);
+    if (threshold >= 0 && duration_us >= threshold) {
+      // Only this thread writes the client's name, so reading it here needs no lock.
+      server.slowlog().Add(args, now_ms / 1000, duration_us, client.addr, client.name,
+                           server.config().slowlog_max_len.load(std::memory_order_relaxed));
+    }
+  }
+  if (server.clients().monitors.load(std::memory_order_relaxed) > 0 &&
+      (spec->flags & (kSkipMonitor | kAdmin)) == 0 && server.feed_monitors) {
+    FeedMonitors(server, client, args, now_ms * 1000);
+  }
+  return DispatchResult::kDone;
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,28 @@
+// The dispatcher: runs one parsed command for one client (DESIGN 5).
+//
+// Order of checks follows Redis's processCommand (reference 3.1): the cross-protocol guard,
+// lookup (unknown command / subcommand), arity, protected commands (DEBUG), authentication,
+// CLIENT PAUSE; then the shards of the command's keys are locked in ascending order, the
+// handler runs, the locks are released, and statistics, slowlog and MONITOR are fed.
+// Everything that applies to every command lives here and nowhere else.
+#pragma once
+
+#include "core/resp/reply_builder.h"
+#include "server/commands/command.h"
+#include "server/stats.h"
+
+namespace tessera::server {
+
+enum class DispatchResult {
+  kDone,    // the command ran or was rejected with an error reply
+  kClose,   // close the connection without a reply (cross-protocol guard)
+  kPaused,  // CLIENT PAUSE holds this command: run it again later, nothing was replied
+};
+
+DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats, ArgList args,
+                        resp::ReplyBuilder& reply);
+
+// Redis's sdscatrepr(): a quoted, escaped form of a string (MONITOR, CLIENT LIST cmd names).
+void AppendQuoted(std::string* out, std::string_view s);
+
+}  // namespace tessera::server

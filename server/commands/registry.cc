@@ -1,0 +1,18 @@
+// The one place that lists the command families (STYLE 4: adding a family is one line here).
+#include "server/commands/command.h"
+
+namespace tessera::server {
+
+void RegisterStringFamily(CommandTable* table);
+void RegisterKeysFamily(CommandTable* table);
+void RegisterConnectionFamily(CommandTable* table);
+void RegisterServerFamily(CommandTable* table);
+
+void RegisterAllFamilies(CommandTable* table) {
+  RegisterStringFamily(table);
+  RegisterKeysFamily(table);
+  RegisterConnectionFamily(table);
+  RegisterServerFamily(table);
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,80 @@
+#include "server/server.h"
+
+#include <time.h>
+
+#include <random>
+
+namespace tessera::server {
+
+namespace {
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  static const char kHex[] = "0123456789abcdef";
+  std::string s(n, '0');
+  for (char& c : s) c = kHex[gen() & 15];
+  return s;
+}
+
+unsigned DefaultShardCount(int io_threads) {
+  // Several shards per worker keep lock contention low; 16 at least so tables stay small.
+  unsigned want = static_cast<unsigned>(std::max(io_threads, 1)) * 8;
+  unsigned n = 16;
+  while (n < want && n < 256) n <<= 1;
+  return n;
+}
+
+}  // namespace
+
+Server::Server(ServerConfig* config, unsigned shard_count) : config_(config) {
+  io_threads_ = static_cast<int>(config->io_threads);
+  if (shard_count == 0) shard_count = DefaultShardCount(io_threads_);
+  keyspace_ = std::make_unique<keyspace::Keyspace>(static_cast<int>(config->databases),
+                                                   shard_count);
+  RegisterAllFamilies(&commands_);
+  commands_.Finalize();
+  start_time_ms_ = RealNowMs();
+  run_id_ = RandomHex(40);
+}
+
+Server::~Server() = default;
+
+WorkerStats* Server::AddWorkerStats() {
+  worker_stats_.push_back(std::make_unique<WorkerStats>(commands_.size()));
+  return worker_stats_.back().get();
+}
+
+int64_t Server::RealNowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t Server::MonotonicUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+Server::AllShardsLock::AllShardsLock(Server& s) : s_(s) {
+  for (unsigned i = 0; i < s_.keyspace().shard_count(); ++i) s_.keyspace().shard(i).mutex().lock();
+}
+
+Server::AllShardsLock::~AllShardsLock() {
+  for (unsigned i = s_.keyspace().shard_count(); i > 0; --i) {
+    s_.keyspace().shard(i - 1).mutex().unlock();
+  }
+}
+
+uint64_t Server::ExpiredKeys() {
+  uint64_t total = 0;
+  for (unsigned i = 0; i < keyspace_->shard_count(); ++i) {
+    keyspace::Shard& shard = keyspace_->shard(i);
+    std::lock_guard<std::mutex> lock(shard.mutex());
+    total += shard.expired_keys;
+  }
+  return total;
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,118 @@
+// Server: the state shared by every worker (keyspace, command table, config, clients,
+// statistics), passed explicitly to whoever needs it (STYLE 8: no global mutable state).
+//
+// It knows nothing of libuv: the net layer (server/net) owns sockets and loops and reaches the
+// server through this object; in-process command tests build a Server with no network at all.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/keyspace/keyspace.h"
+#include "server/client_registry.h"
+#include "server/commands/command.h"
+#include "server/config/config.h"
+#include "server/slowlog.h"
+#include "server/stats.h"
+
+namespace tessera::server {
+
+struct ShutdownRequest {
+  bool nosave = false;
+  bool save = false;
+  bool now = false;
+  bool force = false;
+};
+
+class Server {
+ public:
+  // `config` must outlive the server.  `shard_count` 0 picks a default from io-threads.
+  explicit Server(ServerConfig* config, unsigned shard_count = 0);
+  ~Server();
+
+  ServerConfig& config() { return *config_; }
+  ConfigRegistry& config_registry() { return *config_registry_; }
+  void set_config_registry(ConfigRegistry* r) { config_registry_ = r; }
+  keyspace::Keyspace& keyspace() { return *keyspace_; }
+  const CommandTable& commands() const { return commands_; }
+  ClientRegistry& clients() { return clients_; }
+  Slowlog& slowlog() { return slowlog_; }
+  ErrorStats& error_stats() { return error_stats_; }
+
+  // Worker statistics blocks: one per worker, created before the workers start.
+  WorkerStats* AddWorkerStats();
+  template <class Fn>
+  void ForEachWorkerStats(Fn&& fn) const {
+    for (const auto& s : worker_stats_) fn(*s);
+  }
+
+  // Wall clock in Unix milliseconds; tests replace it with a fake clock.
+  int64_t NowMs() const { return clock_ ? clock_() : RealNowMs(); }
+  static int64_t RealNowMs();
+  void SetClockForTesting(std::function<int64_t()> clock) { clock_ = std::move(clock); }
+  // Monotonic microseconds, for durations.
+  static int64_t MonotonicUs();
+
+  int64_t start_time_ms() const { return start_time_ms_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& executable() const { return executable_; }
+  const std::string& config_file() const { return config_file_; }
+  void set_executable(std::string e) { executable_ = std::move(e); }
+  void set_config_file(std::string f) { config_file_ = std::move(f); }
+  int tcp_port() const { return tcp_port_; }
+  void set_tcp_port(int p) { tcp_port_ = p; }
+  int io_threads() const { return io_threads_; }
+  void set_io_threads(int n) { io_threads_ = n; }
+
+  // Whether active expiry runs (DEBUG SET-ACTIVE-EXPIRE).
+  std::atomic<bool> active_expire_enabled{true};
+
+  // CLIENT PAUSE: until this Unix ms, clients' commands of the paused kind wait.
+  std::atomic<int64_t> pause_end_ms{0};
+  std::atomic<bool> pause_writes_only{false};
+
+  // Set by main: starts an orderly shutdown; returns false if it refused (e.g. SAVE asked
+  // while persistence is unavailable).
+  std::function<bool(const ShutdownRequest&, std::string* error)> request_shutdown;
+  // Set by the net layer: feeds one line to every MONITOR client.
+  std::function<void(std::string line)> feed_monitors;
+
+  // Locks every shard in ascending order for the life of the object (FLUSHALL, SWAPDB).
+  class AllShardsLock {
+   public:
+    explicit AllShardsLock(Server& s);
+    ~AllShardsLock();
+    AllShardsLock(const AllShardsLock&) = delete;
+    AllShardsLock& operator=(const AllShardsLock&) = delete;
+
+   private:
+    Server& s_;
+  };
+
+  // Counters aggregated from the shards (INFO).
+  uint64_t ExpiredKeys();
+
+ private:
+  ServerConfig* config_;
+  ConfigRegistry* config_registry_ = nullptr;
+  std::unique_ptr<keyspace::Keyspace> keyspace_;
+  CommandTable commands_;
+  ClientRegistry clients_;
+  Slowlog slowlog_;
+  ErrorStats error_stats_;
+  std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
+  std::function<int64_t()> clock_;
+  int64_t start_time_ms_;
+  std::string run_id_;
+  std::string executable_;
+  std::string config_file_;
+  int tcp_port_ = 0;
+  int io_threads_ = 1;
+};
+
+}  // namespace tessera::server
