@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/base/glob.h"
+#include "core/base/hash.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -32,24 +33,42 @@ unsigned ShardBits(const Keyspace& ks) {
 uint64_t ToWire(uint64_t composed) { return composed >> kWireCursorShift; }
 uint64_t FromWire(uint64_t wire) { return wire << kWireCursorShift; }
 
-// Collects the entries of one table that a SCAN step visits and that match the pattern.
+// Runs HashTable::Scan calls over one shard's table and keeps the entries that match the
+// pattern, each at most once per SCAN iteration.  The table may hand out an element again (the
+// rest of a home slot below the cursor, or while rehashing, elements past the smaller of its
+// two arrays' resume points), so an entry is kept only if its hash lies in [cursor, bound),
+// where bound is the resume point the call reports (or `limit`, if lower).  Successive calls
+// cover adjacent intervals of hash space, so each key is kept in exactly one of them.
 class ScanStep {
  public:
+  static constexpr uint64_t kNoLimit = ~uint64_t{0};
+
   ScanStep(const ScanOptions& options, std::vector<Entry*>* matched)
       : options_(options), matched_(matched) {}
 
-  // Visits from `cursor`, asking the table for up to `want` elements.
-  EntryTable::ScanResult Run(const EntryTable& table, uint64_t cursor, size_t want) {
-    return table.Scan(cursor, want, [this](Entry* e) {
+  // Visits from `cursor`, asking the table for up to `want` elements; keeps entries with
+  // hash < min(limit, the returned resume point) (no upper bound when done and no limit).
+  EntryTable::ScanResult Run(const EntryTable& table, uint64_t cursor, size_t want,
+                             uint64_t limit = kNoLimit) {
+    pending_.clear();
+    EntryTable::ScanResult r = table.Scan(cursor, want, [&](Entry* e) {
       ++visited_;
-      if (!options_.pattern || GlobMatch(*options_.pattern, e->key())) matched_->push_back(e);
+      uint64_t hash = HashBytes(e->key());
+      if (hash >= cursor) pending_.push_back({e, hash});
     });
+    const uint64_t bound = r.done ? limit : std::min(r.next_cursor, limit);
+    for (const auto& [e, hash] : pending_) {
+      if (bound != kNoLimit && hash >= bound) continue;
+      if (!options_.pattern || GlobMatch(*options_.pattern, e->key())) matched_->push_back(e);
+    }
+    return r;
   }
   size_t visited() const { return visited_; }
 
  private:
   const ScanOptions& options_;
   std::vector<Entry*>* matched_;
+  std::vector<std::pair<Entry*, uint64_t>> pending_;
   size_t visited_ = 0;
 };
 
@@ -120,7 +139,9 @@ ScanPage ScanKeys(Keyspace& ks, keyspace::DbAccess& db, uint64_t cursor,
         // there the scan runs to the end of the table.
         const bool top = r.next_cursor > ~uint64_t{0} - (granule - 1);
         const uint64_t resume = top ? 0 : (r.next_cursor + granule - 1) & ~(granule - 1);
-        while (!r.done && (top || r.next_cursor < resume)) r = step.Run(table, r.next_cursor, 1);
+        while (!r.done && (top || r.next_cursor < resume)) {
+          r = step.Run(table, r.next_cursor, 1, top ? ScanStep::kNoLimit : resume);
+        }
         if (!r.done) {
           TakeMatched(db, options, &matched, &page);
           page.cursor = ToWire(ks.ComposeCursor(shard_index, resume));

@@ -17,7 +17,9 @@
 // it lies in the previous slot, so a COUNT smaller than that slot's group would return the
 // same cursor forever.  ScanKeys rounds up instead, after scanning on until the table's
 // cursor passes the rounded value, so the keys in between are returned now and none is
-// skipped: exact as long as a table has fewer than 2^(64 - G) home slots.
+// skipped: exact as long as a table has fewer than 2^(64 - G) home slots.  Keys are also
+// filtered by hash against the interval of hash space each call covers, so a key present for
+// the whole iteration is returned exactly once, across any growth or shrinking of the tables.
 //
 // Freeing: FlushDb/FlushAll/SwapDb never free entries while holding locks; flushes detach the
 // tables under the locks and free them after releasing them (on the calling thread for now;
@@ -51,11 +53,12 @@ void ForEachLiveKey(keyspace::Keyspace& ks, int db, std::string_view pattern, in
 size_t CountKeys(keyspace::Keyspace& ks, int db);
 
 struct ScanOptions {
-  size_t count = 10;  // a hint: stop once at least this many keys were visited
+  size_t count = 10;                        // a hint: stop once this many keys were visited
   std::optional<std::string_view> pattern;  // MATCH; nullopt: every key
-  bool filter_type = false;                 // TYPE given
-  std::optional<keyspace::ValueType> type;  // nullopt with filter_type: unknown type name,
-                                            // which matches nothing (Redis 7.2)
+  // TYPE: filter_type is set and `type` holds the type, or nullopt for an unknown type name,
+  // which matches nothing (Redis 7.2).
+  bool filter_type = false;
+  std::optional<keyspace::ValueType> type;
 };
 
 struct ScanPage {
@@ -64,15 +67,15 @@ struct ScanPage {
 };
 
 // One SCAN step over db.db() from wire cursor `cursor`.  Every key present in the DB for the
-// whole iteration is returned at least once; expired keys are never returned, and those the
-// step visits that match the pattern are deleted (lazy expiry through `db`).  Work is bounded
-// by O(count) visited keys plus O(shard count) for empty shards.
+// whole iteration is returned exactly once (Redis promises at least once); expired keys are never
+// returned, and those the step visits that match the pattern are deleted (lazy expiry through
+// `db`).  Work is bounded by O(count) visited keys plus O(shard count) for empty shards.
 ScanPage ScanKeys(keyspace::Keyspace& ks, keyspace::DbAccess& db, uint64_t cursor,
                   const ScanOptions& options);
 
 // A random live key of db.db(), or nullopt iff the DB has none.  A shard is picked with
 // probability proportional to its size, then a key inside it.  Expired keys met are deleted
-// (lazy expiry); after kMaxExpiredSamples of them in a row it falls back to a walk that
+// (lazy expiry); after kRandomKeyMaxExpiredSamples of them it falls back to a walk that
 // returns the first live key, so it always terminates.  `random` supplies 64-bit values.
 inline constexpr int kRandomKeyMaxExpiredSamples = 100;
 std::optional<std::string> RandomKey(keyspace::Keyspace& ks, keyspace::DbAccess& db,
