@@ -1,6 +1,7 @@
 #include "server/config/config.h"
 
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -122,6 +123,8 @@ std::vector<std::string> DefaultArgs(const Entry& e) {
 // ---- Registry: lookup and typed access ----
 
 ConfigRegistry::ConfigRegistry() : defaults_(ConfigTable().size()), hooks_(ConfigTable().size()) {
+  umask_ = ::umask(0);
+  ::umask(umask_);
   for (size_t i = 0; i < ConfigTable().size(); ++i) {
     bool changed;
     std::string err;
@@ -423,6 +426,39 @@ std::string ConfigRegistry::Set(
   auto first = std::find_if(matches.begin(), matches.end(),
                             [&](const Match& m) { return m.index == failed_row; });
   return SetFailure(DisplayName(*first), err);
+}
+
+// ---- CONFIG REWRITE (one row; the file handling is in config_file.cc) ----
+
+void ConfigRegistry::RewriteEntry(size_t index, ConfigRewriter* rw) const {
+  const Entry& e = ConfigTable()[index];
+  std::string name(e.name);
+  bool differs = Render(index) != defaults_[index];
+  switch (e.kind) {
+    case ConfigKind::kBool:
+    case ConfigKind::kEnum:
+      rw->RewriteLine(name, name + " " + Render(index), differs);
+      return;
+    case ConfigKind::kNumeric: {
+      int64_t v = e.load(values_);
+      std::string text =
+          e.format == NumFormat::kMemory ? FormatMemoryForConfig(v) : RenderNumber(e, v);
+      rw->RewriteLine(name, name + " " + text, differs);
+      return;
+    }
+    case ConfigKind::kString: {
+      std::string v = e.load_string(values_);
+      if (v.empty() && (e.flags & kEmptyIsNull)) {
+        rw->MarkProcessed(name);
+      } else {
+        rw->RewriteLine(name, name + " " + QuoteForConfig(v), differs);
+      }
+      return;
+    }
+    case ConfigKind::kSpecial:
+      e.rewrite(e, values_, defaults_[index], rw);
+      return;
+  }
 }
 
 }  // namespace tessera::server

@@ -1,11 +1,12 @@
 // The server's configuration: ServerConfig holds the typed values; ConfigRegistry loads them
-// (redis.conf and the command line), serves them (CONFIG GET) and changes them (CONFIG SET).
+// (redis.conf and the command line), serves them (CONFIG GET), changes them (CONFIG SET) and
+// writes them back (CONFIG REWRITE).
 //
 // Approach: one declarative table (kTable in config.cc) describes every directive: name, alias,
 // type, default in redis.conf syntax, bounds, flags and which ServerConfig field holds it, like
-// Redis's standardConfig table.  Loading, GET and SET are generic over that table, so
+// Redis's standardConfig table.  Loading, GET, SET and REWRITE are generic over that table, so
 // adding a directive is one ServerConfig field plus one table row.  Rejected: a hand-written
-// case per directive in each of these paths (Redis before 7.0), which let them drift apart.
+// case per directive in each of the four paths (Redis before 7.0), which let them drift apart.
 //
 // Threads: workers read ServerConfig directly.  A value CONFIG SET can change is std::atomic
 // (load it with memory_order_relaxed: values are independent, no order between two of them is
@@ -30,6 +31,8 @@
 #include <vector>
 
 namespace tessera::server {
+
+class ConfigRewriter;  // config_file.h
 
 // A runtime-changeable value too big for an atomic: readers get a copy.
 template <typename T>
@@ -118,7 +121,8 @@ class ConfigRegistry {
  public:
   struct Entry;  // one table row, defined in config.cc
 
-  // Every value starts at its table default.
+  // Every value starts at its table default.  Construct before starting threads: it records
+  // the process umask, which CONFIG REWRITE applies to the file it writes.
   ConfigRegistry();
   ConfigRegistry(const ConfigRegistry&) = delete;
   ConfigRegistry& operator=(const ConfigRegistry&) = delete;
@@ -165,6 +169,10 @@ class ConfigRegistry {
   // on any error no value has changed (hooks that ran have run again with the old values).
   std::string Set(std::span<const std::pair<std::string_view, std::string_view>> pairs);
 
+  // CONFIG REWRITE of config_file(): "" on success, else the error text without '-'.  The file
+  // is replaced atomically (temporary file, fsync, rename, fsync of the directory).
+  std::string Rewrite();
+
   // True iff `name` is a directive whose value must not reach logs (SLOWLOG, MONITOR): callers
   // of Set redact that argument.  CONFIG GET still shows the value, as Redis does.
   bool IsSensitive(std::string_view name) const;
@@ -196,8 +204,9 @@ class ConfigRegistry {
   // The loader (config_file.cc).  REQUIRES: mu_ held.
   bool LoadText(std::string_view text, int depth, std::string* error);
   bool LoadDirective(const std::vector<std::string>& argv, std::string* reason);
+  void RewriteEntry(size_t index, ConfigRewriter* rewriter) const;
 
-  mutable std::mutex mu_;  // serializes loading, Get, Set and OnApply
+  mutable std::mutex mu_;  // serializes loading, Get, Set, Rewrite and OnApply
   ServerConfig values_;
   // Per table row: the default as CONFIG GET shows it, and the apply hooks.
   std::vector<std::string> defaults_;
@@ -205,6 +214,7 @@ class ConfigRegistry {
   std::string config_file_;
   bool reading_file_ = false;     // true while loading: `save` lines accumulate
   bool save_reset_done_ = false;  // the first `save` line read has dropped the default schedule
+  unsigned umask_ = 022;
 };
 
 }  // namespace tessera::server

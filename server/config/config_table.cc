@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "server/config/config_file.h"  // CurrentDirectory
+#include "server/config/config_file.h"
 
 namespace tessera::server {
 
@@ -134,7 +134,8 @@ constexpr Entry String(std::string_view name, uint32_t flags, std::string_view d
 }
 
 constexpr Entry Special(std::string_view name, uint32_t flags, std::string_view def,
-                        decltype(Entry::set) set, decltype(Entry::get) get) {
+                        decltype(Entry::set) set, decltype(Entry::get) get,
+                        decltype(Entry::rewrite) rewrite) {
   Entry e;
   e.name = name;
   e.flags = flags;
@@ -142,6 +143,7 @@ constexpr Entry Special(std::string_view name, uint32_t flags, std::string_view 
   e.default_value = def;
   e.set = set;
   e.get = get;
+  e.rewrite = rewrite;
   return e;
 }
 
@@ -180,6 +182,15 @@ std::string JoinBind(const ServerConfig& c) {
     out += address;
   }
   return out;
+}
+
+void RewriteBind(const Entry& e, const ServerConfig& c, std::string_view def, ConfigRewriter* rw) {
+  std::string value = JoinBind(c);
+  if (value == def) {  // Redis drops bind lines that only restate the default
+    rw->MarkProcessed(e.name);
+    return;
+  }
+  rw->RewriteLine(e.name, std::string(e.name) + " " + (value.empty() ? "\"\"" : value), true);
 }
 
 // save: "<seconds> <changes>" pairs.  In a file, the first save line replaces the default
@@ -224,6 +235,17 @@ std::string GetSave(const ServerConfig& c) {
   return out;
 }
 
+// Always written, so that the next start does not fall back to a default schedule.
+void RewriteSave(const Entry& e, const ServerConfig& c, std::string_view, ConfigRewriter* rw) {
+  std::vector<SaveParam> params = c.save.Get();
+  if (params.empty()) rw->RewriteLine(e.name, "save \"\"", true);
+  for (const SaveParam& p : params) {
+    rw->RewriteLine(e.name, "save " + std::to_string(p.seconds) + " " + std::to_string(p.changes),
+                    true);
+  }
+  rw->MarkProcessed(e.name);
+}
+
 // dir: changes the process working directory.
 bool SetDir(SetContext& ctx, std::span<const std::string> args, bool* changed, std::string* err) {
   if (::chdir(args[0].c_str()) == -1) {
@@ -236,6 +258,15 @@ bool SetDir(SetContext& ctx, std::span<const std::string> args, bool* changed, s
 }
 
 std::string GetDir(const ServerConfig&) { return CurrentDirectory(); }
+
+void RewriteDir(const Entry& e, const ServerConfig&, std::string_view, ConfigRewriter* rw) {
+  std::string cwd = CurrentDirectory();
+  if (cwd.empty()) {
+    rw->MarkProcessed(e.name);
+    return;
+  }
+  rw->RewriteLine(e.name, std::string(e.name) + " " + QuoteForConfig(cwd), true);
+}
 
 // ---- The table ----
 
@@ -250,7 +281,7 @@ using C = ServerConfig;
 
 constexpr Entry kTable[] = {
     // Network.
-    Special("bind", kModifiable | kMultiArg, "* -::*", &SetBind, &JoinBind),
+    Special("bind", kModifiable | kMultiArg, "* -::*", &SetBind, &JoinBind, &RewriteBind),
     Number<&C::port>("port", "", kModifiable, 0, 65535, "6379"),
     String<&C::unixsocket>("unixsocket", kImmutable | kEmptyIsNull, ""),
     Number<&C::unixsocketperm>("unixsocketperm", "", kImmutable, 0, 0777, "0", NumFormat::kOctal),
@@ -273,7 +304,7 @@ constexpr Entry kTable[] = {
       return e;
     }(),
     Enum<&C::enable_debug_command>("enable-debug-command", kImmutable, kProtectedActions, "no"),
-    Special("dir", kModifiable | kProtected | kNoDefault, "", &SetDir, &GetDir),
+    Special("dir", kModifiable | kProtected | kNoDefault, "", &SetDir, &GetDir, &RewriteDir),
     // Limits.
     Number<&C::proto_max_bulk_len>("proto-max-bulk-len", "", kModifiable, kMb, kLongMax, "512mb",
                                    NumFormat::kMemory),
@@ -283,7 +314,7 @@ constexpr Entry kTable[] = {
                                         "10000"),
     Number<&C::slowlog_max_len>("slowlog-max-len", "", kModifiable, 0, kLongMax, "128"),
     // Persistence.
-    Special("save", kModifiable | kMultiArg, "", &SetSave, &GetSave),
+    Special("save", kModifiable | kMultiArg, "", &SetSave, &GetSave, &RewriteSave),
     Bool<&C::appendonly>("appendonly", kModifiable, "no", &CheckAppendonly),
     String<&C::dbfilename>("dbfilename", kModifiable | kProtected, "dump.rdb", &CheckDbFilename),
     // Encoding thresholds.

@@ -1,10 +1,10 @@
 // The directive table's row type, shared by the table (config_table.cc) and the generic
-// machinery that loads, serves and sets values (config.cc, config_file.cc).
+// machinery that loads, serves, sets and rewrites values (config.cc, config_file.cc).
 // Internal to server/config: other code uses config.h.
 //
 // A row says what a directive is (name, alias, type, default, bounds, flags) and where its
 // value lives: plain rows through load/store function pointers generated per ServerConfig
-// field, special rows (bind, save, dir) through their own set/get functions.
+// field, special rows (bind, save, dir) through their own set/get/rewrite functions.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +60,8 @@ struct ConfigRegistry::Entry {
   // kSpecial.
   bool (*set)(SetContext&, std::span<const std::string>, bool* changed, std::string* err) = nullptr;
   std::string (*get)(const ServerConfig&) = nullptr;
+  void (*rewrite)(const Entry&, const ServerConfig&, std::string_view default_value,
+                  ConfigRewriter*) = nullptr;
 };
 
 // Every row, primary names unique; aliases are unique too and never a primary name.

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/base/split_args.h"
 #include "server/config/config_file.h"
@@ -65,6 +66,13 @@ class TempDir {
  private:
   std::string path_;
 };
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 // `dir` changes the process working directory; tests put it back.
 class CwdGuard {
@@ -272,7 +280,8 @@ TEST_CASE("Enum directives") {
   CHECK(GetOne(r, "loglevel") == "warning");
   CHECK(r.values().enable_debug_command == ProtectedAction::kLocal);
   CHECK(Reason("loglevel loud") ==
-        "argument(s) must be one of the following: debug, verbose, notice, warning, nothing");
+        "argument(s) must be one of the following: "
+        "debug, verbose, notice, warning, nothing");
   CHECK(Reason("enable-debug-command maybe") ==
         "argument(s) must be one of the following: no, yes, local");
 }
@@ -297,7 +306,8 @@ TEST_CASE("bind") {
   std::string err;
   REQUIRE(r.LoadFromString("bind 127.0.0.1 -::1", &err));
   CHECK(r.values().bind.Get() == std::vector<std::string>{"127.0.0.1", "-::1"});
-  REQUIRE(r.LoadFromString("bind \"10.0.0.1 10.0.0.2\"", &err));  // one word holding several
+  REQUIRE(r.LoadFromString("bind \"10.0.0.1 10.0.0.2\"",
+                           &err));  // one word holding several
   CHECK(GetOne(r, "bind") == "10.0.0.1 10.0.0.2");
   REQUIRE(r.LoadFromString("bind \"\"", &err));
   CHECK(r.values().bind.Get().empty());
@@ -320,10 +330,12 @@ TEST_CASE("save and appendonly: persistence is refused, never silently ignored")
   CHECK(Reason("save x 1") == "Invalid save parameters");
   CHECK(Reason("appendonly yes") == "persistence is not implemented yet: appendonly must be no");
   CHECK(SetOne(r, "save", "60 10") ==
-        "ERR CONFIG SET failed (possibly related to argument 'save') - persistence is not "
+        "ERR CONFIG SET failed (possibly related to argument 'save') - "
+        "persistence is not "
         "implemented yet: save must be \"\" (no snapshots)");
   CHECK(SetOne(r, "appendonly", "yes") ==
-        "ERR CONFIG SET failed (possibly related to argument 'appendonly') - persistence is not "
+        "ERR CONFIG SET failed (possibly related to argument 'appendonly') - "
+        "persistence is not "
         "implemented yet: appendonly must be no");
   CHECK(SetOne(r, "save", "") == "");
 }
@@ -369,7 +381,8 @@ TEST_CASE("include reads another file; its errors name its own lines") {
         "Reading the configuration file, at line 3\n>>> 'port nope'\n"
         "argument couldn't be parsed into an integer\n");
   CHECK(LoadError("include missing.conf") ==
-        "Fatal error, can't open config file 'missing.conf': No such file or directory");
+        "Fatal error, can't open config file 'missing.conf': No such file or "
+        "directory");
   CHECK(Reason("include loop.conf") == "include nesting is deeper than 16 files");
 
   // Globs: every match is read; no match is not an error.
@@ -489,27 +502,34 @@ TEST_CASE("CONFIG SET errors carry Redis's text") {
   CHECK(SetOne(r, "foo", "1") ==
         "ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
   CHECK(SetOne(r, "port", "abc") ==
-        "ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be "
+        "ERR CONFIG SET failed (possibly related to argument 'port') - "
+        "argument couldn't be "
         "parsed into an integer");
   CHECK(SetOne(r, "hash-max-ziplist-value", "x") ==
-        "ERR CONFIG SET failed (possibly related to argument 'hash-max-ziplist-value') - "
+        "ERR CONFIG SET failed (possibly related to argument "
+        "'hash-max-ziplist-value') - "
         "argument must be a memory value");
   CHECK(SetOne(r, "Databases", "4") ==
-        "ERR CONFIG SET failed (possibly related to argument 'Databases') - can't set "
+        "ERR CONFIG SET failed (possibly related to argument 'Databases') - "
+        "can't set "
         "immutable config");
   CHECK(SetOne(r, "dir", "/tmp") ==
-        "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected "
+        "ERR CONFIG SET failed (possibly related "
+        "to argument 'dir') - can't set protected "
         "config");
   CHECK(SetOne(r, "dbfilename", "x.rdb") ==
-        "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set "
+        "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - "
+        "can't set "
         "protected config");
   std::pair<std::string_view, std::string_view> dup[] = {{"port", "1"}, {"PORT", "2"}};
   CHECK(r.Set(dup) ==
-        "ERR CONFIG SET failed (possibly related to argument 'PORT') - duplicate parameter");
+        "ERR CONFIG SET failed (possibly related to argument "
+        "'PORT') - duplicate parameter");
   // The first problem wins.
   std::pair<std::string_view, std::string_view> two[] = {{"io-threads", "2"}, {"nosuch", "1"}};
   CHECK(r.Set(two) ==
-        "ERR CONFIG SET failed (possibly related to argument 'io-threads') - can't set "
+        "ERR CONFIG SET failed (possibly related to argument "
+        "'io-threads') - can't set "
         "immutable config");
   CHECK(GetOne(r, "port") == "6379");
 }
@@ -519,7 +539,8 @@ TEST_CASE("CONFIG SET is all or nothing") {
   std::pair<std::string_view, std::string_view> pairs[] = {
       {"timeout", "99"}, {"bind", "10.0.0.1"}, {"loglevel", "loud"}};
   CHECK(r.Set(pairs) ==
-        "ERR CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be "
+        "ERR CONFIG SET failed (possibly related to argument 'loglevel') - "
+        "argument(s) must be "
         "one of the following: debug, verbose, notice, warning, nothing");
   CHECK(GetOne(r, "timeout") == "0");
   CHECK(GetOne(r, "bind") == "* -::*");
@@ -546,7 +567,8 @@ TEST_CASE("Apply hooks run after a change and a failing hook rolls everything ba
   std::pair<std::string_view, std::string_view> pairs[] = {
       {"port", "7000"}, {"timeout", "5"}, {"bind", "10.9.9.9"}};
   CHECK(r.Set(pairs) ==
-        "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to "
+        "ERR CONFIG SET failed (possibly related to argument "
+        "'bind') - Failed to bind to "
         "specified addresses.");
   CHECK(GetOne(r, "port") == "6379");
   CHECK(GetOne(r, "timeout") == "0");
@@ -562,6 +584,121 @@ TEST_CASE("Apply hooks run after a change and a failing hook rolls everything ba
   CHECK(calls == std::vector<std::string>{"port=6380"});
 }
 
+// ---- CONFIG REWRITE ----
+
+TEST_CASE("CONFIG REWRITE without a config file") {
+  ConfigRegistry r;
+  CHECK(r.Rewrite() == "ERR The server is running without a config file");
+}
+
+TEST_CASE("CONFIG REWRITE edits the file in place and round-trips") {
+  CwdGuard guard;
+  TempDir tmp;
+  tmp.Write("extra.conf", "tcp-keepalive 60\n");
+  std::string file = tmp.Write("r.conf",
+                               "# My server\n"
+                               "port 7000\n"
+                               "\n\n\n"
+                               "  # indented comment\n"
+                               "hash-max-ziplist-entries 100\n"
+                               "include " +
+                                   tmp.path() +
+                                   "/extra.conf\n"
+                                   "timeout 0\n"
+                                   "port 7001\n"
+                                   "loglevel notice\n"
+                                   "maxclients 10000\n");
+  ConfigRegistry r;
+  std::string err;
+  REQUIRE(LoadArgs(r, {file}, &err));
+  CHECK(GetOne(r, "port") == "7001");
+
+  std::pair<std::string_view, std::string_view> pairs[] = {{"port", "7002"},
+                                                           {"maxclients", "10000"},
+                                                           {"requirepass", "s3cr\"t"},
+                                                           {"client-query-buffer-limit", "2mb"},
+                                                           {"slowlog-max-len", "64"}};
+  REQUIRE(r.Set(pairs) == "");
+  REQUIRE(r.Rewrite() == "");
+
+  // Old lines are reused in place (an alias line under the primary name), the
+  // second port line is blanked, runs of blank lines shrink to one, and
+  // non-default values without a line (including tcp-keepalive, read from the
+  // included file) are appended in table order.
+  const std::string expected =
+      "# My server\n"
+      "port 7002\n"
+      "\n"
+      "# indented comment\n"
+      "hash-max-listpack-entries 100\n"
+      "include " +
+      tmp.path() +
+      "/extra.conf\n"
+      "timeout 0\n"
+      "\n"
+      "loglevel notice\n"
+      "maxclients 10000\n"
+      "\n"
+      "# Generated by CONFIG REWRITE\n"
+      "tcp-keepalive 60\n"
+      "requirepass \"s3cr\\\"t\"\n"
+      "dir \"" +
+      CurrentDirectory() +
+      "\"\n"
+      "client-query-buffer-limit 2mb\n"
+      "slowlog-max-len 64\n"
+      "save \"\"\n";
+  CHECK(ReadFile(file) == expected);
+
+  // Loading the rewritten file gives the same configuration.
+  ConfigRegistry again;
+  REQUIRE(LoadArgs(again, {file}, &err));
+  std::string_view all[] = {"*"};
+  CHECK(again.Get(all) == r.Get(all));
+
+  // Rewriting again only keeps the file's final empty line (Redis splits "a\n"
+  // into "a" and
+  // ""); from then on the file is stable.
+  REQUIRE(again.Rewrite() == "");
+  CHECK(ReadFile(file) == expected + "\n");
+  REQUIRE(again.Rewrite() == "");
+  CHECK(ReadFile(file) == expected + "\n");
+
+  // Back to defaults: lines of rewritten directives go, and bind at its default
+  // is dropped.
+  REQUIRE(SetOne(again, "slowlog-max-len", "128") == "");
+  REQUIRE(SetOne(again, "bind", "127.0.0.1") == "");
+  REQUIRE(again.Rewrite() == "");
+  CHECK(ReadFile(file).find("slowlog-max-len 128\n") != std::string::npos);  // kept: in file
+  CHECK(ReadFile(file).find("bind 127.0.0.1\n") != std::string::npos);
+  REQUIRE(SetOne(again, "bind", "* -::*") == "");
+  REQUIRE(again.Rewrite() == "");
+  CHECK(ReadFile(file).find("bind") == std::string::npos);
+}
+
+TEST_CASE("CONFIG REWRITE turns lines it cannot read into comments") {
+  ConfigRewriter rw("port 1\nunknown-thing 5\nbad \"quote\n",
+                    [](std::string_view w) { return w == "port" ? std::string(w) : ""; });
+  rw.RewriteLine("port", "port 2", false);
+  CHECK(rw.Finish() == "port 2\n# ??? unknown-thing 5\n# ??? bad \"quote\n\n");
+}
+
+TEST_CASE("ReplaceFileAtomically reports errors and leaves no temporary file") {
+  TempDir tmp;
+  std::string err;
+  CHECK_FALSE(ReplaceFileAtomically(tmp.path() + "/no/such/dir/f", "x", 022, &err));
+  CHECK(err == "No such file or directory");
+  std::string file = tmp.path() + "/f";
+  REQUIRE(ReplaceFileAtomically(file, "hello\n", 022, &err));
+  CHECK(ReadFile(file) == "hello\n");
+  CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+         std::filesystem::perms::group_read | std::filesystem::perms::others_read));
+  auto files = std::distance(std::filesystem::directory_iterator(tmp.path()),
+                             std::filesystem::directory_iterator());
+  CHECK(files == 1);
+}
+
 TEST_CASE("QuoteForConfig writes what SplitArgs reads back") {
   CHECK(QuoteForConfig("a b") == "\"a b\"");
   CHECK(QuoteForConfig("q\"\\\n\x01") == "\"q\\\"\\\\\\n\\x01\"");
@@ -570,6 +707,11 @@ TEST_CASE("QuoteForConfig writes what SplitArgs reads back") {
     REQUIRE(SplitArgs(QuoteForConfig(value), &words));
     CHECK(words == std::vector<std::string>{std::string(value)});
   }
+  CHECK(FormatMemoryForConfig(0) == "0");
+  CHECK(FormatMemoryForConfig(1073741824) == "1gb");
+  CHECK(FormatMemoryForConfig(3 * 1024 * 1024) == "3mb");
+  CHECK(FormatMemoryForConfig(2048) == "2kb");
+  CHECK(FormatMemoryForConfig(1000) == "1000");
 }
 
 }  // namespace
