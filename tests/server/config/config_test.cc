@@ -714,5 +714,47 @@ TEST_CASE("QuoteForConfig writes what SplitArgs reads back") {
   CHECK(FormatMemoryForConfig(1000) == "1000");
 }
 
+// ---- redis.conf.example ----
+
+// The repository root, from this file's path (CMake passes absolute source
+// paths).
+std::string RepoRoot() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+}
+
+TEST_CASE("redis.conf.example lists every directive at its default") {
+  CwdGuard guard;
+  std::string example = RepoRoot() + "/redis.conf.example";
+  REQUIRE(std::filesystem::exists(example));
+
+  ConfigRegistry loaded;
+  std::string err;
+  INFO(err);
+  REQUIRE(LoadArgs(loaded, {example}, &err));
+  ConfigRegistry defaults;
+  for (std::string_view name : ConfigRegistry::Names()) {
+    INFO(name);
+    if (name == "bind") {
+      CHECK(GetOne(loaded, name) == "127.0.0.1 -::1");  // the documented exception
+    } else {
+      CHECK(GetOne(loaded, name) == GetOne(defaults, name));
+    }
+  }
+
+  // Every directive has a line of its own, but io-threads, whose default is the
+  // CPU count and so is shown commented out.
+  std::string text = ReadFile(example);
+  for (std::string_view name : ConfigRegistry::Names()) {
+    INFO(name);
+    std::string prefix = name == "io-threads" ? "\n# " : "\n";
+    CHECK(text.find(prefix + std::string(name) + " ") != std::string::npos);
+  }
+  for (const char* line :
+       {"\nbind 127.0.0.1 -::1\n", "\nport 6379\n", "\nenable-debug-command no\n", "\nsave \"\"\n",
+        "\nappendonly no\n", "\ndaemonize no\n", "\nprotected-mode yes\n"}) {
+    CHECK(text.find(line) != std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace tessera::server
