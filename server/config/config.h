@@ -2,7 +2,7 @@
 // (redis.conf and the command line), serves them (CONFIG GET), changes them (CONFIG SET) and
 // writes them back (CONFIG REWRITE).
 //
-// Approach: one declarative table (kTable in config.cc) describes every directive: name, alias,
+// Approach: one declarative table (config_table.cc) describes every directive: name, alias,
 // type, default in redis.conf syntax, bounds, flags and which ServerConfig field holds it, like
 // Redis's standardConfig table.  Loading, GET, SET and REWRITE are generic over that table, so
 // adding a directive is one ServerConfig field plus one table row.  Rejected: a hand-written
@@ -119,7 +119,7 @@ struct ServerConfig {
 
 class ConfigRegistry {
  public:
-  struct Entry;  // one table row, defined in config.cc
+  struct Entry;  // one table row, defined in config_table.h
 
   // Every value starts at its table default.  Construct before starting threads: it records
   // the process umask, which CONFIG REWRITE applies to the file it writes.
@@ -137,8 +137,9 @@ class ConfigRegistry {
   bool SetDefault(std::string_view name, std::string_view value, std::string* error);
 
   // redis-server's command line: [config-file | -] [--name value...].  The file (or stdin) and
-  // the options are joined into one config text and parsed as Redis does; a --name is followed
-  // by every word up to the next --name.  On failure returns false with the exact text
+  // the options are joined into one config text and parsed as Redis does: a --name takes the
+  // words up to the next --name (a bare --name takes the next word even if it starts with
+  // "--", and a bare --save means save "").  On failure returns false with the exact text
   // redis-server prints ("\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\n...").
   // --version and --help are main's business.
   bool LoadFromCommandLine(int argc, char** argv, std::string* error);
@@ -201,7 +202,8 @@ class ConfigRegistry {
       std::vector<Match>* matches);
   // Runs the hooks of `rows` in order; false at the first failure.
   bool RunHooks(std::span<const size_t> rows, size_t* failed_row, std::string* err);
-  // The loader (config_file.cc).  REQUIRES: mu_ held.
+  // The loader.  LoadText (config_file.cc) reads lines and includes; LoadDirective (config.cc)
+  // applies one line.  REQUIRES: mu_ held.
   bool LoadText(std::string_view text, int depth, std::string* error);
   bool LoadDirective(const std::vector<std::string>& argv, std::string* reason);
   void RewriteEntry(size_t index, ConfigRewriter* rewriter) const;
