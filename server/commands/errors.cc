@@ -18,4 +18,16 @@ std::string_view ForStatus(OpStatus status) {
   }
 }
 
+std::string InvalidExpire(std::string_view command) {
+  std::string out(kInvalidExpire);
+  out.replace(out.find("%s"), 2, command);
+  return out;
+}
+
+std::string UnsupportedOption(std::string_view option) {
+  std::string out("ERR Unsupported option ");
+  out += option;
+  return out;
+}
+
 }  // namespace tessera::server::errors

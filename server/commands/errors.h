@@ -2,6 +2,7 @@
 // byte for byte; the leading '-' and CRLF are added by ReplyBuilder::Error.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/base/status.h"
@@ -50,6 +51,27 @@ inline constexpr std::string_view kProtectedMode =
     "no' option. 4) Set up an authentication password for the default user. NOTE: You only "
     "need to do one of the above things in order for the server to start accepting "
     "connections from the outside.";
+
+// Keys family (keys_family.cc).
+inline constexpr std::string_view kIntArgOutOfRange =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr std::string_view kInvalidFirstDbIndex = "ERR invalid first DB index";
+inline constexpr std::string_view kInvalidSecondDbIndex = "ERR invalid second DB index";
+inline constexpr std::string_view kExpireNxConflict =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kExpireGtLtConflict =
+    "ERR GT and LT options at the same time are not compatible";
+inline constexpr std::string_view kLfuNotSelected =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
+inline constexpr std::string_view kLfuSelected =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+// "ERR invalid expire time in '<command>' command" (kInvalidExpire with the command's name).
+std::string InvalidExpire(std::string_view command);
+// "ERR Unsupported option <option>" (EXPIRE and friends).
+std::string UnsupportedOption(std::string_view option);
 
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);
