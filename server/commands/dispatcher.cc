@@ -159,7 +159,9 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     server.error_stats().Count("ERR");
     return DispatchResult::kDone;
   }
-  if (!spec->subcommands.empty()) {
+  // A container called bare runs its own handler when it has one (COMMAND); otherwise (CONFIG)
+  // it is an arity error, as in Redis.
+  if (!spec->subcommands.empty() && (args.size() > 1 || spec->handler == nullptr)) {
     if (args.size() == 1) {
       reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
       server.error_stats().Count("ERR");
