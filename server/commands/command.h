@@ -75,12 +75,30 @@ enum AclCategory : uint64_t {
   kAclScripting = 1ull << 20,
 };
 
+// Redis's key-spec flags (COMMAND INFO key specs, COMMAND GETKEYSANDFLAGS, and later ACL key
+// permissions): how the command uses each key.
+enum KeyFlag : uint32_t {
+  kKeyRO = 1u << 0,              // "RO": reads the value
+  kKeyRW = 1u << 1,              // "RW": reads and modifies the value
+  kKeyOW = 1u << 2,              // "OW": overwrites the value without reading it
+  kKeyRM = 1u << 3,              // "RM": deletes the key
+  kKeyAccess = 1u << 4,          // "access": returns (part of) the value
+  kKeyUpdate = 1u << 5,          // "update": changes data in place
+  kKeyInsert = 1u << 6,          // "insert": only adds data
+  kKeyDelete = 1u << 7,          // "delete": only removes data
+  kKeyNotKey = 1u << 8,          // "not_key": a key name that is not accessed
+  kKeyIncomplete = 1u << 9,      // "incomplete": the spec may miss keys
+  kKeyVariableFlags = 1u << 10,  // "variable_flags": flags depend on other arguments
+};
+
 // Legacy key positions (Redis's first/last/step): last < 0 counts from the end (-1 = last
-// argument).  first == 0 means the command takes no keys.
+// argument).  first == 0 means the command takes no keys.  `flags` 0 means "derive from the
+// command flags": RO|access for a read-only command, RW|access|update for a write command.
 struct KeySpec {
   int first = 0;
   int last = 0;
   int step = 0;
+  uint32_t flags = 0;  // KeyFlag bits
 };
 
 using ArgList = std::span<const std::string_view>;
