@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
@@ -101,6 +102,69 @@ struct KeySpec {
   uint32_t flags = 0;  // KeyFlag bits
 };
 
+// COMMAND DOCS argument descriptions, in Redis's model: each argument has a name and a type;
+// a token is the literal word that introduces it ("EX" before seconds); oneof and block
+// arguments hold children.  redis-cli builds its command-line hints from these.
+enum class ArgType : uint8_t {
+  kString, kInteger, kDouble, kKey, kPattern, kUnixTime, kPureToken, kOneOf, kBlock
+};
+enum ArgDocFlag : uint32_t {
+  kArgOptional = 1u << 0,       // "optional"
+  kArgMultiple = 1u << 1,       // "multiple": may repeat
+  kArgMultipleToken = 1u << 2,  // "multiple_token": the token repeats with each value
+};
+
+struct ArgDoc {
+  std::string_view name;
+  ArgType type = ArgType::kString;
+  std::string_view token;    // "" when the argument has none
+  std::string_view display;  // "" means the name
+  uint32_t flags = 0;        // ArgDocFlag bits
+  std::vector<ArgDoc> args;  // children of kOneOf and kBlock
+
+  // Builders for readable tables: Int("seconds").Tok("EX").Opt().
+  ArgDoc Tok(std::string_view t) const { return With([&](ArgDoc& a) { a.token = t; }); }
+  ArgDoc Display(std::string_view d) const { return With([&](ArgDoc& a) { a.display = d; }); }
+  ArgDoc Opt() const { return With([](ArgDoc& a) { a.flags |= kArgOptional; }); }
+  ArgDoc Multi() const { return With([](ArgDoc& a) { a.flags |= kArgMultiple; }); }
+  ArgDoc MultiToken() const { return With([](ArgDoc& a) { a.flags |= kArgMultipleToken; }); }
+
+ private:
+  template <class Fn>
+  ArgDoc With(Fn&& fn) const {
+    ArgDoc a = *this;
+    fn(a);
+    return a;
+  }
+};
+
+namespace argdoc {
+inline ArgDoc Make(std::string_view name, ArgType type, std::string_view token = {},
+                   std::vector<ArgDoc> children = {}) {
+  ArgDoc a;
+  a.name = name;
+  a.type = type;
+  a.token = token;
+  a.args = std::move(children);
+  return a;
+}
+inline ArgDoc Str(std::string_view n) { return Make(n, ArgType::kString); }
+inline ArgDoc Int(std::string_view n) { return Make(n, ArgType::kInteger); }
+inline ArgDoc Dbl(std::string_view n) { return Make(n, ArgType::kDouble); }
+inline ArgDoc Key(std::string_view n) { return Make(n, ArgType::kKey); }
+inline ArgDoc Pattern(std::string_view n) { return Make(n, ArgType::kPattern); }
+inline ArgDoc UnixTime(std::string_view n) { return Make(n, ArgType::kUnixTime); }
+inline ArgDoc PureToken(std::string_view n, std::string_view token) {
+  return Make(n, ArgType::kPureToken, token);
+}
+inline ArgDoc OneOf(std::string_view n, std::vector<ArgDoc> children) {
+  return Make(n, ArgType::kOneOf, {}, std::move(children));
+}
+inline ArgDoc Block(std::string_view n, std::vector<ArgDoc> children) {
+  return Make(n, ArgType::kBlock, {}, std::move(children));
+}
+}  // namespace argdoc
+
 using ArgList = std::span<const std::string_view>;
 
 struct CommandContext {
@@ -132,6 +196,11 @@ struct CommandSpec {
   std::string_view since;
   std::string_view group;       // "string", "generic", "connection", "server", ...
   std::string_view complexity;
+  // Redis's command tips, lower case ("nondeterministic_output", "request_policy:all_shards"):
+  // cluster clients route commands by them.
+  std::vector<std::string_view> tips;
+  // COMMAND DOCS "arguments"; empty means undocumented (see command_docs.cc for a fallback).
+  std::vector<ArgDoc> arguments;
   std::vector<CommandSpec> subcommands;  // non-empty for container commands (CLIENT, CONFIG)
 
   // Filled in by the table.
