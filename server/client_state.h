@@ -21,6 +21,8 @@ class ConnectionControl {
   virtual ~ConnectionControl() = default;
   // Close after the replies produced so far are written (QUIT, protocol errors, KILL).
   virtual void CloseAfterReply() = 0;
+  // Starts receiving every command the server runs (MONITOR).
+  virtual void BecomeMonitor() = 0;
   // Bytes of query buffer and pending output, for CLIENT LIST.
   virtual size_t QueryBufferBytes() const = 0;
   virtual size_t OutputBufferBytes() const = 0;

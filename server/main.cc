@@ -1,14 +1,195 @@
+// tessera-server: wiring only.  Parses the command line like redis-server, sets up logging,
+// listeners and workers, then waits for SIGTERM/SIGINT (or SHUTDOWN) and stops cleanly.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
 
+#include "core/base/hash.h"
+#include "server/config/config.h"
+#include "server/log.h"
+#include "server/net/listener.h"
+#include "server/net/worker.h"
+#include "server/server.h"
 #include "server/version.h"
 
-int main(int argc, char** argv) {
-  if (argc > 1 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-v") == 0)) {
-    std::printf("Tessera server v=%s redis_compat=%s\n", tessera::server::TesseraVersion(),
-                tessera::server::kRedisCompatVersion);
-    return 0;
+namespace {
+
+using tessera::server::Log;
+using tessera::server::LogLevel;
+
+void PrintVersion() {
+  std::printf("Tessera server v=%s redis_compat=%s bits=64 malloc=jemalloc\n",
+              tessera::server::TesseraVersion(), tessera::server::kRedisCompatVersion);
+}
+
+void PrintUsage() {
+  std::fprintf(stderr,
+               "Usage: ./tessera-server [/path/to/redis.conf] [options] [-]\n"
+               "       ./tessera-server - (read config from stdin)\n"
+               "       ./tessera-server -v or --version\n"
+               "       ./tessera-server -h or --help\n\n"
+               "Examples:\n"
+               "       ./tessera-server (run the server with default config)\n"
+               "       ./tessera-server /etc/redis/6379.conf\n"
+               "       ./tessera-server --port 7777\n"
+               "       ./tessera-server /etc/myredis.conf --loglevel verbose -\n");
+}
+
+tessera::server::LogLevel ToLogLevel(tessera::server::LogLevelSetting s) {
+  switch (s) {
+    case tessera::server::LogLevelSetting::kDebug: return LogLevel::kDebug;
+    case tessera::server::LogLevelSetting::kVerbose: return LogLevel::kVerbose;
+    case tessera::server::LogLevelSetting::kNotice: return LogLevel::kNotice;
+    case tessera::server::LogLevelSetting::kWarning: return LogLevel::kWarning;
+    default: return LogLevel::kNothing;
   }
-  std::fprintf(stderr, "tessera-server: not wired yet\n");
-  return 1;
+}
+
+void Daemonize() {
+  if (fork() != 0) _exit(0);  // the parent exits
+  setsid();
+  FILE* null = std::fopen("/dev/null", "r+");
+  if (null != nullptr) {
+    dup2(fileno(null), STDIN_FILENO);
+    dup2(fileno(null), STDOUT_FILENO);
+    dup2(fileno(null), STDERR_FILENO);
+    std::fclose(null);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tessera::server;
+  if (argc >= 2) {
+    if (std::strcmp(argv[1], "-v") == 0 || std::strcmp(argv[1], "--version") == 0) {
+      PrintVersion();
+      return 0;
+    }
+    if (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0) {
+      PrintUsage();
+      return 0;
+    }
+  }
+
+  ServerConfig config;
+  config.SetDefaultIoThreads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  ConfigRegistry registry(&config);
+  std::string error;
+  if (!registry.LoadFromCommandLine(argc, argv, &error)) {
+    std::fprintf(stderr, "%s", error.c_str());
+    return 1;
+  }
+
+  if (config.daemonize) Daemonize();
+  if (!SetLogFile(config.logfile)) {
+    std::fprintf(stderr, "Can't open the log file: %s\n", std::strerror(errno));
+    return 1;
+  }
+  SetLogLevel(ToLogLevel(config.loglevel.load()));
+  Log(LogLevel::kNotice, "oO0OoO0OoO0Oo Tessera is starting oO0OoO0OoO0Oo");
+  Log(LogLevel::kNotice, "Tessera version={} (Redis {} compatible), bits=64, pid={}, just started",
+      TesseraVersion(), kRedisCompatVersion, static_cast<int>(getpid()));
+  Log(LogLevel::kNotice, registry.config_file().empty()
+                             ? "Warning: no config file specified, using the default config."
+                             : "Configuration loaded");
+
+  std::random_device rd;
+  tessera::SetHashSeed((static_cast<uint64_t>(rd()) << 32) ^ rd());
+
+  // Signals: every thread blocks SIGTERM/SIGINT; the main thread takes them with sigwait.
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  int workers_n = std::max(1, static_cast<int>(config.io_threads));
+  Server server(&config);
+  server.set_config_registry(&registry);
+  server.set_executable(argv[0]);
+  server.set_config_file(registry.config_file());
+  server.set_tcp_port(static_cast<int>(config.port.load()));
+  server.set_io_threads(workers_n);
+
+  net::ListenerSet listeners;
+  if (!net::CreateListeners(config.Bind(), static_cast<int>(config.port.load()),
+                            static_cast<int>(config.tcp_backlog), workers_n, config.unixsocket,
+                            config.unixsocketperm, &listeners, &error)) {
+    Log(LogLevel::kWarning, "{}", error);
+    return 1;
+  }
+
+  if (!config.pidfile.empty()) {
+    std::ofstream(config.pidfile) << getpid() << "\n";
+  }
+
+  std::vector<std::unique_ptr<net::Worker>> workers;
+  for (int i = 0; i < workers_n; ++i) {
+    workers.push_back(std::make_unique<net::Worker>(&server, i, workers_n));
+    for (int fd : listeners.tcp_fds_per_worker[i]) workers.back()->AddTcpListener(fd);
+  }
+  if (listeners.unix_fd >= 0) workers[0]->SetUnixListener(listeners.unix_fd);
+  listeners.tcp_fds_per_worker.clear();
+
+  server.clients().set_post([&workers](int owner, std::function<void()> fn) {
+    workers[static_cast<size_t>(owner)]->Post(std::move(fn));
+  });
+  server.feed_monitors = [&workers](std::string line) {
+    auto shared = std::make_shared<std::string>(std::move(line));
+    for (auto& w : workers) {
+      net::Worker* wp = w.get();
+      wp->Post([wp, shared] { wp->DeliverToMonitors(*shared); });
+    }
+  };
+  pthread_t main_thread = pthread_self();
+  std::mutex shutdown_mu;
+  bool user_shutdown = false;
+  server.request_shutdown = [&](const ShutdownRequest& req, std::string* err) {
+    if (req.save) {
+      // Persistence is not implemented yet: refuse rather than pretend to save.
+      *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+      Log(LogLevel::kWarning, "SHUTDOWN SAVE refused: this server has no persistence yet.");
+      return false;
+    }
+    {
+      std::lock_guard<std::mutex> lock(shutdown_mu);
+      user_shutdown = true;
+    }
+    pthread_kill(main_thread, SIGTERM);
+    return true;
+  };
+
+  for (auto& w : workers) w->Start();
+  Log(LogLevel::kNotice, "Server initialized");
+  Log(LogLevel::kNotice, "Ready to accept connections tcp");
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  {
+    std::lock_guard<std::mutex> lock(shutdown_mu);
+    if (user_shutdown) {
+      Log(LogLevel::kWarning, "User requested shutdown...");
+    } else {
+      Log(LogLevel::kWarning, "Received {} scheduling shutdown...",
+          sig == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+  }
+  for (auto& w : workers) w->RequestStop();
+  for (auto& w : workers) w->Join();
+  if (!config.pidfile.empty()) unlink(config.pidfile.c_str());
+  if (!config.unixsocket.empty()) unlink(config.unixsocket.c_str());
+  Log(LogLevel::kWarning, "Tessera is now ready to exit, bye bye...");
+  return 0;
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Tessera needs to build and test on Debian 12, if it is missing.
+# Idempotent; works as root or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libuv1-dev libxxhash-dev libfmt-dev libjemalloc-dev
+  catch2 libbenchmark-dev
+  redis-tools redis-server python3 python3-redis
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "setup: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+# The redis-server package starts a service on 6379 where systemd runs; we only want its
+# binary as a reference for comparisons, so stop it when it is running.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+  $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,374 @@
+// CLIENT and its subcommands.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "server/commands/args.h"
+#include "server/commands/command.h"
+#include "server/commands/errors.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+
+std::string ClientFlags(const ClientState& c) {
+  std::string f;
+  if (c.monitor) f += 'O';
+  if (c.no_evict) f += 'e';
+  if (c.no_touch) f += 'T';
+  if (c.is_unix) f += 'U';
+  return f.empty() ? "N" : f;
+}
+
+std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms) {
+  std::string cmd = "NULL";
+  int id = c.last_command_id.load(std::memory_order_relaxed);
+  if (id >= 0) cmd = server.commands().all()[static_cast<size_t>(id)]->full_name;
+  size_t qbuf = c.control ? c.control->QueryBufferBytes() : 0;
+  size_t omem = c.control ? c.control->OutputBufferBytes() : 0;
+  int64_t last = c.last_interaction_ms.load(std::memory_order_relaxed);
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} "
+      "tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+      c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000, (now_ms - last) / 1000,
+      ClientFlags(c), c.db, qbuf, omem, qbuf + omem, cmd, c.resp, c.lib_name, c.lib_ver);
+}
+
+void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
+
+bool ValidName(std::string_view name) {
+  return std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return c >= '!' && c <= '~'; });
+}
+
+void ClientSetName(CommandContext& ctx) {
+  if (!ValidName(ctx.args[2])) {
+    ctx.reply.Error(kBadClientName);
+    return;
+  }
+  ctx.server.clients().SetName(&ctx.client, std::string(ctx.args[2]));
+  ctx.reply.Ok();
+}
+
+void ClientGetName(CommandContext& ctx) {
+  if (ctx.client.name.empty()) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Bulk(ctx.client.name);
+  }
+}
+
+void ClientSetInfo(CommandContext& ctx) {
+  std::string_view attr = ctx.args[2];
+  std::string value(ctx.args[3]);
+  bool is_name = EqualsNoCase(attr, "lib-name");
+  if (!is_name && !EqualsNoCase(attr, "lib-ver")) {
+    ctx.reply.Error(fmt::format("ERR Unrecognized option '{}'", attr));
+    return;
+  }
+  if (!std::all_of(value.begin(), value.end(),
+                   [](unsigned char c) { return c >= '!' && c <= '~'; })) {
+    ctx.reply.Error(fmt::format(
+        "ERR {} cannot contain spaces, newlines or special characters.", attr));
+    return;
+  }
+  ctx.server.clients().SetLibInfo(&ctx.client, is_name ? &value : nullptr,
+                                  is_name ? nullptr : &value);
+  ctx.reply.Ok();
+}
+
+// Parses "TYPE x" and "ID a b c" filters of CLIENT LIST.  Returns false after replying.
+void ClientList(CommandContext& ctx) {
+  std::vector<uint64_t> ids;
+  bool type_filter_excludes_all = false;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    if (EqualsNoCase(ctx.args[i], "type") && i + 1 < ctx.args.size()) {
+      std::string_view t = ctx.args[++i];
+      if (EqualsNoCase(t, "normal")) continue;
+      if (EqualsNoCase(t, "master") || EqualsNoCase(t, "replica") || EqualsNoCase(t, "slave") ||
+          EqualsNoCase(t, "pubsub")) {
+        type_filter_excludes_all = true;
+        continue;
+      }
+      ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", t));
+      return;
+    }
+    if (EqualsNoCase(ctx.args[i], "id") && i + 1 < ctx.args.size()) {
+      for (++i; i < ctx.args.size(); ++i) {
+        int64_t id;
+        if (!ParseInt64(ctx.args[i], &id) || id <= 0) {
+          ctx.reply.Error("ERR Invalid client ID");
+          return;
+        }
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+      break;
+    }
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  std::string out;
+  int64_t now = ctx.server.NowMs();
+  if (!type_filter_excludes_all) {
+    ctx.server.clients().ForEach([&](const ClientState& c, int) {
+      if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return;
+      out += ClientInfoLine(ctx.server, c, now);
+      out += '\n';
+    });
+  }
+  // The client running the command may be absent from the registry in in-process tests.
+  if (out.empty() && ids.empty() && !type_filter_excludes_all && ctx.client.control == nullptr) {
+    out = ClientInfoLine(ctx.server, ctx.client, now) + "\n";
+  }
+  ctx.reply.Verbatim(out);
+}
+
+void ClientInfo(CommandContext& ctx) {
+  std::string line;
+  int64_t now = ctx.server.NowMs();
+  // Read our own fields directly: only this thread writes them.
+  line = ClientInfoLine(ctx.server, ctx.client, now) + "\n";
+  ctx.reply.Verbatim(line);
+}
+
+struct KillFilter {
+  std::optional<uint64_t> id;
+  std::string addr, laddr, user;
+  std::optional<bool> normal_type;  // true: normal, false: a type no client has yet
+  bool skipme = true;
+  int64_t max_age_s = 0;
+};
+
+void ClientKill(CommandContext& ctx) {
+  KillFilter f;
+  bool old_style = ctx.args.size() == 3;
+  if (old_style) {
+    f.addr = ctx.args[2];
+    f.skipme = false;
+  } else {
+    if ((ctx.args.size() - 2) % 2 != 0) {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+    for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
+      std::string_view opt = ctx.args[i], val = ctx.args[i + 1];
+      if (EqualsNoCase(opt, "id")) {
+        int64_t id;
+        if (!ParseInt64(val, &id) || id <= 0) {
+          ctx.reply.Error("ERR client-id should be greater than 0");
+          return;
+        }
+        f.id = static_cast<uint64_t>(id);
+      } else if (EqualsNoCase(opt, "type")) {
+        if (EqualsNoCase(val, "normal")) {
+          f.normal_type = true;
+        } else if (EqualsNoCase(val, "master") || EqualsNoCase(val, "replica") ||
+                   EqualsNoCase(val, "slave") || EqualsNoCase(val, "pubsub")) {
+          f.normal_type = false;
+        } else {
+          ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", val));
+          return;
+        }
+      } else if (EqualsNoCase(opt, "addr")) {
+        f.addr = val;
+      } else if (EqualsNoCase(opt, "laddr")) {
+        f.laddr = val;
+      } else if (EqualsNoCase(opt, "user")) {
+        if (val != "default") {
+          ctx.reply.Error(fmt::format("ERR No such user '{}'", val));
+          return;
+        }
+        f.user = val;
+      } else if (EqualsNoCase(opt, "skipme")) {
+        if (EqualsNoCase(val, "yes")) {
+          f.skipme = true;
+        } else if (EqualsNoCase(val, "no")) {
+          f.skipme = false;
+        } else {
+          ctx.reply.Error(errors::kSyntax);
+          return;
+        }
+      } else if (EqualsNoCase(opt, "maxage")) {
+        if (!ParseInt64(val, &f.max_age_s)) {
+          ctx.reply.Error(errors::kSyntax);
+          return;
+        }
+      } else {
+        ctx.reply.Error(errors::kSyntax);
+        return;
+      }
+    }
+  }
+  std::vector<uint64_t> victims;
+  bool kill_self = false;
+  int64_t now = ctx.server.NowMs();
+  ctx.server.clients().ForEach([&](const ClientState& c, int) {
+    if (f.id && c.id != *f.id) return;
+    if (!f.addr.empty() && c.addr != f.addr) return;
+    if (!f.laddr.empty() && c.laddr != f.laddr) return;
+    if (f.normal_type && !*f.normal_type) return;
+    if (f.max_age_s > 0 && (now - c.created_ms) / 1000 < f.max_age_s) return;
+    if (c.id == ctx.client.id) {
+      if (f.skipme) return;
+      kill_self = true;
+      return;
+    }
+    victims.push_back(c.id);
+  });
+  for (uint64_t id : victims) {
+    ctx.server.clients().RunOnOwner(id, [](ClientState* c) {
+      if (c->control) c->control->CloseAfterReply();
+    });
+  }
+  size_t killed = victims.size() + (kill_self ? 1 : 0);
+  if (old_style) {
+    if (killed == 0) {
+      ctx.reply.Error("ERR No such client");
+      return;
+    }
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Integer(static_cast<int64_t>(killed));
+  }
+  if (kill_self && ctx.client.control) ctx.client.control->CloseAfterReply();
+}
+
+bool ParseOnOff(CommandContext& ctx, bool* out) {
+  if (EqualsNoCase(ctx.args[2], "on")) {
+    *out = true;
+  } else if (EqualsNoCase(ctx.args[2], "off")) {
+    *out = false;
+  } else {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+void ClientNoEvict(CommandContext& ctx) {
+  if (ParseOnOff(ctx, &ctx.client.no_evict)) ctx.reply.Ok();
+}
+
+void ClientNoTouch(CommandContext& ctx) {
+  if (ParseOnOff(ctx, &ctx.client.no_touch)) ctx.reply.Ok();
+}
+
+void ClientReply(CommandContext& ctx) {
+  std::string_view mode = ctx.args[2];
+  if (EqualsNoCase(mode, "on")) {
+    ctx.client.reply_mode = ReplyMode::kOn;
+    ctx.reply.Ok();
+  } else if (EqualsNoCase(mode, "off")) {
+    ctx.client.reply_mode = ReplyMode::kOff;
+  } else if (EqualsNoCase(mode, "skip")) {
+    if (ctx.client.reply_mode != ReplyMode::kOff) ctx.client.reply_mode = ReplyMode::kSkipNext;
+  } else {
+    ctx.reply.Error(errors::kSyntax);
+  }
+}
+
+void ClientPause(CommandContext& ctx) {
+  int64_t timeout;
+  if (!ParseInt64(ctx.args[2], &timeout) || timeout < 0) {
+    ctx.reply.Error("ERR timeout is not an integer or out of range");
+    return;
+  }
+  bool writes_only = false;
+  if (ctx.args.size() == 4) {
+    if (EqualsNoCase(ctx.args[3], "write")) {
+      writes_only = true;
+    } else if (!EqualsNoCase(ctx.args[3], "all")) {
+      ctx.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  } else if (ctx.args.size() > 4) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  int64_t end = ctx.server.NowMs() + timeout;
+  // A new pause never shortens one in force, and ALL wins over WRITE (Redis semantics).
+  int64_t current = ctx.server.pause_end_ms.load();
+  bool active = current > ctx.server.NowMs();
+  if (!active || !writes_only) ctx.server.pause_writes_only.store(writes_only);
+  if (!active || end > current) ctx.server.pause_end_ms.store(end);
+  ctx.reply.Ok();
+}
+
+void ClientUnpause(CommandContext& ctx) {
+  ctx.server.pause_end_ms.store(0);
+  ctx.reply.Ok();
+}
+
+void ClientHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ID", "    Return the ID of the current connection.",
+      "INFO", "    Return information about the current client connection.",
+      "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE.",
+      "LIST [options ...]", "    Return information about client connections.",
+      "GETNAME", "    Return the name of the current connection.",
+      "SETNAME <name>", "    Assign the name <name> to the current connection.",
+      "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
+      "PAUSE <timeout> [WRITE|ALL]", "    Suspend clients for <timeout> milliseconds.",
+      "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+      "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+      "NO-EVICT (ON|OFF)", "    Protect the current client connection from eviction.",
+      "NO-TOUCH (ON|OFF)", "    Do not touch the last access time of keys read by this client.",
+      "HELP", "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (const char* l : kLines) ctx.reply.SimpleString(l);
+}
+
+CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler h, std::string_view summary) {
+  CommandSpec s;
+  s.name = std::move(name);
+  s.arity = arity;
+  s.flags = flags | kNoScript | kLoading | kStale;
+  s.acl = kAclSlow | kAclConnection;
+  s.handler = h;
+  s.summary = summary;
+  s.since = "2.4.0";
+  s.group = "connection";
+  s.complexity = "O(1)";
+  return s;
+}
+
+}  // namespace
+
+void AddClientCommand(CommandTable* table) {
+  CommandSpec client;
+  client.name = "client";
+  client.arity = -2;
+  client.flags = kSentinel;
+  client.acl = kAclSlow;
+  client.summary = "A container for client connection commands.";
+  client.since = "2.4.0";
+  client.group = "connection";
+  client.complexity = "Depends on subcommand.";
+  client.subcommands = {
+      Sub("id", 2, 0, ClientId, "Returns the unique ID of the connection."),
+      Sub("setname", 3, 0, ClientSetName, "Sets the connection name."),
+      Sub("getname", 2, 0, ClientGetName, "Returns the connection name."),
+      Sub("setinfo", 4, 0, ClientSetInfo, "Records the client library name or version."),
+      Sub("list", -2, kAdmin, ClientList, "Lists the open connections."),
+      Sub("info", 2, 0, ClientInfo, "Describes this connection."),
+      Sub("kill", -3, kAdmin, ClientKill, "Closes the connections that match filters."),
+      Sub("no-evict", 3, kAdmin, ClientNoEvict, "Exempts this connection from client eviction."),
+      Sub("no-touch", 3, 0, ClientNoTouch, "Leaves key access times untouched for this client."),
+      Sub("pause", -3, kAdmin, ClientPause, "Suspends clients' commands for a while."),
+      Sub("unpause", 2, kAdmin, ClientUnpause, "Ends a CLIENT PAUSE."),
+      Sub("reply", 3, 0, ClientReply, "Turns the replies to this connection on or off."),
+      Sub("help", 2, 0, ClientHelp, "Lists the CLIENT subcommands."),
+  };
+  table->Add(std::move(client));
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,248 @@
+// Connection commands: PING ECHO QUIT RESET AUTH HELLO CLIENT MONITOR SHUTDOWN.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/base/glob.h"
+#include "server/commands/args.h"
+#include "server/commands/command.h"
+#include "server/commands/errors.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace tessera::server {
+
+namespace {
+
+constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+
+void Ping(CommandContext& ctx) {
+  if (ctx.args.size() > 2) {
+    ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
+    return;
+  }
+  if (ctx.args.size() == 2) {
+    ctx.reply.Bulk(ctx.args[1]);
+  } else {
+    ctx.reply.SimpleString("PONG");
+  }
+}
+
+void Echo(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
+
+void Quit(CommandContext& ctx) {
+  ctx.reply.Ok();
+  if (ctx.client.control) ctx.client.control->CloseAfterReply();
+}
+
+// Checks a password for a user; only the default user exists until ACL lands.
+bool CheckPassword(Server& server, std::string_view user, std::string_view pass) {
+  if (user != "default") return false;
+  std::string required = server.config().RequirePass();
+  return required.empty() || required == pass;
+}
+
+void Auth(CommandContext& ctx) {
+  if (ctx.args.size() > 3) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  std::string_view user = "default";
+  std::string_view pass = ctx.args[1];
+  if (ctx.args.size() == 3) {
+    user = ctx.args[1];
+    pass = ctx.args[2];
+  } else if (ctx.server.config().RequirePass().empty()) {
+    ctx.reply.Error(
+        "ERR AUTH <password> called without any password configured for the default user. "
+        "Are you sure your configuration is correct?");
+    return;
+  }
+  if (!CheckPassword(ctx.server, user, pass)) {
+    ctx.reply.Error(errors::kWrongPass);
+    return;
+  }
+  ctx.client.authenticated = true;
+  ctx.reply.Ok();
+}
+
+bool ValidClientName(std::string_view name) {
+  return std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return c >= '!' && c <= '~'; });
+}
+
+void ReplyHello(CommandContext& ctx) {
+  ctx.reply.MapHeader(7);
+  ctx.reply.Bulk("server");
+  ctx.reply.Bulk("redis");
+  ctx.reply.Bulk("version");
+  ctx.reply.Bulk(kRedisCompatVersion);
+  ctx.reply.Bulk("proto");
+  ctx.reply.Integer(ctx.client.resp);
+  ctx.reply.Bulk("id");
+  ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
+  ctx.reply.Bulk("mode");
+  ctx.reply.Bulk("standalone");
+  ctx.reply.Bulk("role");
+  ctx.reply.Bulk("master");
+  ctx.reply.Bulk("modules");
+  ctx.reply.ArrayHeader(0);
+}
+
+void Hello(CommandContext& ctx) {
+  int64_t version = 0;
+  size_t i = 1;
+  if (ctx.args.size() >= 2) {
+    if (!ParseInt64(ctx.args[1], &version)) {
+      ctx.reply.Error("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (version < 2 || version > 3) {
+      ctx.reply.Error(errors::kNoProto);
+      return;
+    }
+    i = 2;
+  }
+  std::string_view user, pass, name;
+  bool has_auth = false, has_name = false;
+  for (; i < ctx.args.size(); ++i) {
+    size_t more = ctx.args.size() - i - 1;
+    if (EqualsNoCase(ctx.args[i], "auth") && more >= 2) {
+      user = ctx.args[i + 1];
+      pass = ctx.args[i + 2];
+      has_auth = true;
+      i += 2;
+    } else if (EqualsNoCase(ctx.args[i], "setname") && more >= 1) {
+      name = ctx.args[i + 1];
+      has_name = true;
+      i += 1;
+    } else {
+      ctx.reply.Error(fmt::format("ERR Syntax error in HELLO option '{}'", ctx.args[i]));
+      return;
+    }
+  }
+  if (has_auth) {
+    if (!CheckPassword(ctx.server, user, pass)) {
+      ctx.reply.Error(errors::kWrongPass);
+      return;
+    }
+    ctx.client.authenticated = true;
+  }
+  if (!ctx.client.authenticated) {
+    ctx.reply.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+    return;
+  }
+  if (has_name) {
+    if (!ValidClientName(name)) {
+      ctx.reply.Error(kBadClientName);
+      return;
+    }
+    ctx.server.clients().SetName(&ctx.client, std::string(name));
+  }
+  if (version != 0) {
+    ctx.client.resp = static_cast<int>(version);
+    ctx.reply.set_protocol(ctx.client.resp);
+  }
+  ReplyHello(ctx);
+}
+
+void Reset(CommandContext& ctx) {
+  ClientState& c = ctx.client;
+  c.db = 0;
+  c.resp = 2;
+  ctx.reply.set_protocol(2);
+  c.reply_mode = ReplyMode::kOn;
+  c.no_evict = false;
+  c.no_touch = false;
+  c.authenticated = ctx.server.config().RequirePass().empty();
+  ctx.server.clients().SetName(&c, "");
+  ctx.reply.SimpleString("RESET");
+}
+
+void Monitor(CommandContext& ctx) {
+  if (ctx.client.control == nullptr) {
+    ctx.reply.Error("ERR MONITOR is not available on this connection");
+    return;
+  }
+  ctx.client.control->BecomeMonitor();
+  ctx.reply.Ok();
+}
+
+void Shutdown(CommandContext& ctx) {
+  ShutdownRequest req;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string_view a = ctx.args[i];
+    if (EqualsNoCase(a, "nosave")) {
+      req.nosave = true;
+    } else if (EqualsNoCase(a, "save")) {
+      req.save = true;
+    } else if (EqualsNoCase(a, "now")) {
+      req.now = true;
+    } else if (EqualsNoCase(a, "force")) {
+      req.force = true;
+    } else if (EqualsNoCase(a, "abort") && ctx.args.size() == 2) {
+      ctx.reply.Error("ERR No shutdown in progress.");
+      return;
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+  }
+  if (req.nosave && req.save) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  std::string error;
+  if (!ctx.server.request_shutdown || !ctx.server.request_shutdown(req, &error)) {
+    ctx.reply.Error(error.empty() ? "ERR Errors trying to SHUTDOWN. Check logs." : error);
+    return;
+  }
+  // On success Redis sends no reply: the connection closes with the server.
+  if (ctx.client.control) ctx.client.control->CloseAfterReply();
+}
+
+}  // namespace
+
+// CLIENT subcommands live in client_command.cc.
+void AddClientCommand(CommandTable* table);
+
+void RegisterConnectionFamily(CommandTable* table) {
+  auto add = [&](std::string name, int arity, uint32_t flags, uint64_t acl, Handler h,
+                 std::string_view summary, std::string_view since) {
+    CommandSpec s;
+    s.name = std::move(name);
+    s.arity = arity;
+    s.flags = flags;
+    s.acl = acl;
+    s.handler = h;
+    s.summary = summary;
+    s.since = since;
+    s.group = "connection";
+    s.complexity = "O(1)";
+    table->Add(std::move(s));
+  };
+  add("ping", -1, kFast | kSentinel, kAclFast | kAclConnection, Ping,
+      "Answers PONG, or echoes the given message.", "1.0.0");
+  add("echo", 2, kFast, kAclFast | kAclConnection, Echo, "Returns the given string.", "1.0.0");
+  add("quit", -1, kAllowBusy | kNoAuth | kNoScript | kLoading | kStale | kFast, kAclFast | kAclConnection,
+      Quit, "Closes the connection after replying.", "1.0.0");
+  add("auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
+      kAclFast | kAclConnection, Auth, "Authenticates the connection.", "1.0.0");
+  add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
+      kAclFast | kAclConnection, Hello,
+      "Negotiates the protocol version and returns details about the server.", "6.0.0");
+  add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
+      kAclFast | kAclConnection, Reset, "Resets the connection to its initial state.", "6.2.0");
+  add("monitor", 1, kAdmin | kNoScript | kLoading | kStale, kAclAdmin | kAclSlow | kAclDangerous,
+      Monitor, "Streams every command the server runs to this connection.", "1.0.0");
+  add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kSentinel | kAllowBusy,
+      kAclAdmin | kAclSlow | kAclDangerous, Shutdown,
+      "Stops the server, closing every connection.", "1.0.0");
+  AddClientCommand(table);
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,294 @@
+#include "server/net/connection.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "server/commands/dispatcher.h"
+#include "server/log.h"
+#include "server/net/worker.h"
+#include "server/server.h"
+
+namespace tessera::server::net {
+
+namespace {
+
+// Read buffers grow in steps of at least this much.
+constexpr size_t kReadChunk = 16 * 1024;
+// Limits for connections that have not authenticated (CVE-2021-32675, CVE-2025-21605).
+constexpr size_t kUnauthQueryLimit = 1024 * 1024;
+constexpr size_t kUnauthOutputLimit = 1024 * 1024;
+// Consumed input is moved to the front once it passes this many bytes.
+constexpr size_t kCompactThreshold = 64 * 1024;
+
+std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* sa = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
+    port = ntohs(sa->sin_port);
+    if (is_local) *is_local = (ntohl(sa->sin_addr.s_addr) >> 24) == 127;
+    return fmt::format("{}:{}", ip, port);
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto* sa = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &sa->sin6_addr, ip, sizeof(ip));
+    port = ntohs(sa->sin6_port);
+    if (is_local) *is_local = IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr);
+    return fmt::format("[{}]:{}", ip, port);
+  }
+  return "?:0";
+}
+
+}  // namespace
+
+Connection::Connection(Worker* worker, bool is_unix) : worker_(worker), is_unix_(is_unix) {
+  if (is_unix) {
+    uv_pipe_init(worker->loop(), &handle_.pipe, 0);
+  } else {
+    uv_tcp_init(worker->loop(), &handle_.tcp);
+  }
+  handle_.tcp.data = this;
+  state_.control = this;
+}
+
+Connection::~Connection() = default;
+
+void Connection::Start() {
+  Server& server = worker_->server();
+  state_.id = server.clients().NextId();
+  state_.is_unix = is_unix_;
+  int64_t now = server.NowMs();
+  state_.created_ms = now;
+  state_.last_interaction_ms.store(now, std::memory_order_relaxed);
+  uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &state_.fd);
+  if (is_unix_) {
+    std::string path = server.config().unixsocket;
+    state_.addr = path + ":0";
+    state_.laddr = path + ":0";
+    state_.is_local = true;
+  } else {
+    sockaddr_storage ss{};
+    int len = sizeof(ss);
+    uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&ss), &len);
+    state_.addr = FormatAddr(ss, &state_.is_local);
+    len = sizeof(ss);
+    uv_tcp_getsockname(&handle_.tcp, reinterpret_cast<sockaddr*>(&ss), &len);
+    state_.laddr = FormatAddr(ss, nullptr);
+    uv_tcp_nodelay(&handle_.tcp, 1);
+    int keepalive = static_cast<int>(server.config().tcp_keepalive.load(std::memory_order_relaxed));
+    if (keepalive > 0) uv_tcp_keepalive(&handle_.tcp, 1, static_cast<unsigned>(keepalive));
+  }
+  state_.authenticated = server.config().RequirePass().empty();
+  server.clients().Add(&state_, worker_->index());
+  registered_ = true;
+  uv_read_start(
+      stream(),
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* c = static_cast<Connection*>(h->data);
+        size_t want = std::max(kReadChunk, c->parser_.ReserveHint());
+        if (c->in_.size() - c->in_len_ < want) {
+          c->in_.resize(std::max(c->in_.size() * 2, c->in_len_ + want));
+        }
+        buf->base = c->in_.data() + c->in_len_;
+        buf->len = c->in_.size() - c->in_len_;
+      },
+      [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+        static_cast<Connection*>(s->data)->OnRead(nread);
+      });
+}
+
+void Connection::RejectAndClose(std::string_view message) {
+  int fd = -1;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd);
+  std::string line = fmt::format("-{}\r\n", message);
+  // Best effort, as Redis: the kernel takes care of sending it.
+  if (fd >= 0) (void)!write(fd, line.data(), line.size());
+  Close();
+}
+
+void Connection::OnRead(ssize_t nread) {
+  if (nread < 0) {
+    Close();
+    return;
+  }
+  if (nread == 0) return;
+  in_len_ += static_cast<size_t>(nread);
+  worker_->stats().net_input_bytes.Add(static_cast<uint64_t>(nread));
+  state_.last_interaction_ms.store(worker_->server().NowMs(), std::memory_order_relaxed);
+  Process();
+}
+
+void Connection::Process() {
+  Server& server = worker_->server();
+  resp::ReplyBuilder reply(&out_, state_.resp);
+  in_process_ = true;
+  while (!closing_ && !close_after_reply_ && pause_timer_ == nullptr && in_pos_ < in_len_) {
+    std::string_view buf(in_.data() + in_pos_, in_len_ - in_pos_);
+    resp::ParserLimits limits;
+    limits.max_bulk_len = static_cast<int64_t>(
+        server.config().proto_max_bulk_len.load(std::memory_order_relaxed));
+    limits.authenticated = state_.authenticated;
+    size_t consumed = 0;
+    resp::ParseStatus status = parser_.Parse(buf, limits, &consumed);
+    if (status == resp::ParseStatus::kNeedMore) break;
+    if (status == resp::ParseStatus::kError) {
+      reply.Error("ERR " + parser_.Error());
+      Log(LogLevel::kVerbose, "Protocol error ({}) from client: id={} addr={}", parser_.Error(),
+          state_.id, state_.addr);
+      close_after_reply_ = true;
+      break;
+    }
+    if (status == resp::ParseStatus::kEmpty) {
+      in_pos_ += consumed;
+      continue;
+    }
+    argv_.clear();
+    for (size_t i = 0; i < parser_.ArgCount(); ++i) argv_.push_back(parser_.Arg(buf, i));
+    ReplyMode mode_before = state_.reply_mode;
+    size_t reply_start = out_.size();
+    DispatchResult r = Dispatch(server, state_, worker_->stats(), argv_, reply);
+    if (r == DispatchResult::kPaused) {
+      RetryPausedLater();
+      break;
+    }
+    in_pos_ += consumed;
+    if (r == DispatchResult::kClose) {
+      in_process_ = false;
+      Close();
+      return;
+    }
+    reply.set_protocol(state_.resp);  // HELLO may have switched it
+    // CLIENT REPLY OFF/SKIP: drop replies the client asked not to get.
+    if (state_.reply_mode == ReplyMode::kOff) {
+      out_.resize(reply_start);
+    } else if (state_.reply_mode == ReplyMode::kSkipNext) {
+      out_.resize(reply_start);
+      state_.reply_mode = ReplyMode::kSkipThis;
+    } else if (mode_before == ReplyMode::kSkipThis && state_.reply_mode == ReplyMode::kSkipThis) {
+      out_.resize(reply_start);
+      state_.reply_mode = ReplyMode::kOn;
+    }
+  }
+  in_process_ = false;
+  if (closing_) return;
+  if (in_pos_ == in_len_) {
+    in_pos_ = in_len_ = 0;
+    if (in_.size() > 4 * kReadChunk) in_.resize(kReadChunk), in_.shrink_to_fit();
+  } else if (in_pos_ > kCompactThreshold) {
+    std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
+    in_len_ -= in_pos_;
+    in_pos_ = 0;
+  }
+  size_t query_limit = state_.authenticated
+                           ? server.config().client_query_buffer_limit.load(std::memory_order_relaxed)
+                           : kUnauthQueryLimit;
+  if (in_len_ - in_pos_ > query_limit) {
+    Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id={} addr={}",
+        state_.id, state_.addr);
+    Close();
+    return;
+  }
+  if (!state_.authenticated && OutputBufferBytes() > kUnauthOutputLimit) {
+    Close();
+    return;
+  }
+  Flush();
+}
+
+void Connection::RetryPausedLater() {
+  pause_timer_ = new uv_timer_t;
+  uv_timer_init(worker_->loop(), pause_timer_);
+  pause_timer_->data = this;
+  uv_timer_start(
+      pause_timer_,
+      [](uv_timer_t* t) {
+        auto* c = static_cast<Connection*>(t->data);
+        uv_close(reinterpret_cast<uv_handle_t*>(t),
+                 [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+        c->pause_timer_ = nullptr;
+        c->Process();
+      },
+      10, 0);
+}
+
+void Connection::Flush() {
+  if (writing_ || closing_) return;
+  if (out_.empty()) {
+    if (close_after_reply_) Close();
+    return;
+  }
+  uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  int written = uv_try_write(stream(), &buf, 1);
+  if (written == UV_EAGAIN) written = 0;
+  if (written < 0) {
+    Close();
+    return;
+  }
+  worker_->stats().net_output_bytes.Add(static_cast<uint64_t>(written));
+  if (static_cast<size_t>(written) == out_.size()) {
+    out_.clear();
+    if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
+    if (close_after_reply_) Close();
+    return;
+  }
+  inflight_.assign(out_, static_cast<size_t>(written), std::string::npos);
+  out_.clear();
+  writing_ = true;
+  write_req_.data = this;
+  buf = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
+  uv_write(&write_req_, stream(), &buf, 1, [](uv_write_t* req, int status) {
+    auto* c = static_cast<Connection*>(req->data);
+    c->writing_ = false;
+    if (status == UV_ECANCELED) return;  // closing: the close callback frees the connection
+    if (status < 0) {
+      c->Close();
+      return;
+    }
+    c->worker_->stats().net_output_bytes.Add(c->inflight_.size());
+    c->inflight_.clear();
+    c->Flush();
+  });
+}
+
+void Connection::SendRaw(const std::string& bytes) {
+  out_ += bytes;
+  Flush();
+}
+
+void Connection::CloseAfterReply() {
+  close_after_reply_ = true;
+  // From inside Process() the batch's flush closes; from a posted task (CLIENT KILL) do it now.
+  if (!in_process_) Flush();
+}
+
+void Connection::BecomeMonitor() {
+  if (state_.monitor) return;
+  state_.monitor = true;
+  worker_->AddMonitor(this);
+  worker_->server().clients().monitors.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  if (registered_) {
+    worker_->server().clients().Remove(&state_);
+    registered_ = false;
+  }
+  if (pause_timer_ != nullptr) {
+    uv_timer_stop(pause_timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(pause_timer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    pause_timer_ = nullptr;
+  }
+  worker_->OnConnectionClosed(this);
+  uv_close(reinterpret_cast<uv_handle_t*>(&handle_),
+           [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+}
+
+}  // namespace tessera::server::net

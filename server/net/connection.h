@@ -1,0 +1,75 @@
+// Connection: one client's socket, buffers and parser; owned by one worker for life.
+//
+// Read path: libuv reads into `in_`; Process() parses every complete command and dispatches
+// it, appending replies to `out_`; after the batch, Flush() writes them with one try_write (and
+// one uv_write for whatever the socket did not take), so a pipeline of N commands costs one
+// write.  While a uv_write is in flight, new replies accumulate in `out_` and go out when it
+// completes.  Memory is freed in the close callback (STYLE 15).
+#pragma once
+
+#include <uv.h>
+
+#include <string>
+#include <vector>
+
+#include "core/resp/request_parser.h"
+#include "server/client_state.h"
+
+namespace tessera::server::net {
+
+class Worker;
+
+class Connection final : public ConnectionControl {
+ public:
+  Connection(Worker* worker, bool is_unix);
+  ~Connection() override;
+
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
+  // After uv_accept succeeded: fills addresses, registers the client, starts reading.
+  void Start();
+  // Writes a message straight to the socket and closes (maxclients, protected mode).
+  void RejectAndClose(std::string_view message);
+  void Close();
+  ClientState& state() { return state_; }
+  int64_t idle_ms(int64_t now_ms) const {
+    return now_ms - state_.last_interaction_ms.load(std::memory_order_relaxed);
+  }
+  // Appends bytes to the output and flushes (MONITOR lines).
+  void SendRaw(const std::string& bytes);
+
+  // ConnectionControl
+  void CloseAfterReply() override;
+  void BecomeMonitor() override;
+  size_t QueryBufferBytes() const override { return in_len_ - in_pos_; }
+  size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
+
+ private:
+  void Process();
+  void Flush();
+  void OnRead(ssize_t nread);
+  void RetryPausedLater();
+
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } handle_;
+  Worker* worker_;
+  bool is_unix_;
+  ClientState state_;
+  resp::RequestParser parser_;
+  std::string in_;
+  size_t in_len_ = 0;  // bytes of in_ holding data
+  size_t in_pos_ = 0;  // first unconsumed byte
+  std::string out_;       // replies not yet handed to libuv
+  std::string inflight_;  // bytes of the uv_write in progress
+  uv_write_t write_req_;
+  uv_timer_t* pause_timer_ = nullptr;
+  bool writing_ = false;
+  bool close_after_reply_ = false;
+  bool closing_ = false;
+  bool registered_ = false;
+  bool in_process_ = false;
+  std::vector<std::string_view> argv_;
+};
+
+}  // namespace tessera::server::net

@@ -1,0 +1,176 @@
+#include "server/net/worker.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "server/commands/errors.h"
+#include "server/expire_cycle.h"
+#include "server/log.h"
+#include "server/net/connection.h"
+#include "server/server.h"
+
+namespace tessera::server::net {
+
+Worker::Worker(Server* server, int index, int worker_count)
+    : server_(server), index_(index), worker_count_(worker_count) {
+  stats_ = server->AddWorkerStats();
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &async_, [](uv_async_t* a) { static_cast<Worker*>(a->data)->Drain(); });
+  async_.data = this;
+  uv_timer_init(&loop_, &cron_);
+  cron_.data = this;
+}
+
+Worker::~Worker() {
+  for (int fd : tcp_listen_fds_) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+void Worker::Start() {
+  for (int fd : tcp_listen_fds_) {
+    auto h = std::make_unique<uv_tcp_t>();
+    uv_tcp_init(&loop_, h.get());
+    uv_tcp_open(h.get(), fd);
+    h->data = this;
+    uv_listen(reinterpret_cast<uv_stream_t*>(h.get()), 511, [](uv_stream_t* s, int status) {
+      if (status == 0) static_cast<Worker*>(s->data)->Accept(s, false);
+    });
+    tcp_listeners_.push_back(std::move(h));
+  }
+  tcp_listen_fds_.clear();  // owned by the handles now
+  if (unix_listen_fd_ >= 0) {
+    unix_listener_ = std::make_unique<uv_pipe_t>();
+    uv_pipe_init(&loop_, unix_listener_.get(), 0);
+    uv_pipe_open(unix_listener_.get(), unix_listen_fd_);
+    unix_listener_->data = this;
+    uv_listen(reinterpret_cast<uv_stream_t*>(unix_listener_.get()), 511,
+              [](uv_stream_t* s, int status) {
+                if (status == 0) static_cast<Worker*>(s->data)->Accept(s, true);
+              });
+  }
+  int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
+  uv_timer_start(&cron_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); },
+                 static_cast<uint64_t>(1000 / hz), static_cast<uint64_t>(1000 / hz));
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Worker::Run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // Close whatever handles remain so the loop can be closed cleanly.
+  uv_walk(
+      &loop_,
+      [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) uv_close(h, nullptr);
+      },
+      nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  uv_loop_close(&loop_);
+}
+
+void Worker::Post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    inbox_.push_back(std::move(fn));
+  }
+  uv_async_send(&async_);
+}
+
+void Worker::Drain() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    tasks.swap(inbox_);
+  }
+  for (auto& t : tasks) t();
+}
+
+void Worker::RequestStop() {
+  Post([this] { StopOnLoop(); });
+}
+
+void Worker::StopOnLoop() {
+  stopping_ = true;
+  uv_timer_stop(&cron_);
+  for (auto& l : tcp_listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
+  if (unix_listener_) uv_close(reinterpret_cast<uv_handle_t*>(unix_listener_.get()), nullptr);
+  // Replies already produced get one last chance to go out (the SHUTDOWN contract: exit 0,
+  // replies flushed); then every connection closes.
+  std::vector<Connection*> all = connections_;
+  for (Connection* c : all) c->CloseAfterReply();
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  // The loop ends when the last connection has closed; a client that does not read its
+  // replies gets half a second, then the loop stops regardless.
+  uv_timer_start(&cron_, [](uv_timer_t* t) { uv_stop(t->loop); }, 500, 0);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&cron_));
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::Accept(uv_stream_t* listener, bool is_unix) {
+  auto* c = new Connection(this, is_unix);
+  if (uv_accept(listener, c->stream()) != 0) {
+    // A failed accept must not stop the others (CVE-2025-48367): drop this one only.
+    c->Close();
+    return;
+  }
+  stats_->total_connections.Add(1);
+  connections_.push_back(c);
+  ServerConfig& cfg = server_->config();
+  if (server_->clients().Count() >= cfg.maxclients.load(std::memory_order_relaxed)) {
+    stats_->rejected_connections.Add(1);
+    c->RejectAndClose(errors::kMaxClients);
+    return;
+  }
+  c->Start();
+  const ClientState& st = c->state();
+  if (cfg.protected_mode.load(std::memory_order_relaxed) && cfg.RequirePass().empty() &&
+      !st.is_local) {
+    Log(LogLevel::kWarning, "Denied access from non-local address {} (protected mode)",
+        st.addr);
+    stats_->rejected_connections.Add(1);
+    c->RejectAndClose(errors::kProtectedMode);
+  }
+}
+
+void Worker::OnConnectionClosed(Connection* c) {
+  connections_.erase(std::remove(connections_.begin(), connections_.end(), c),
+                     connections_.end());
+  auto it = std::find(monitors_.begin(), monitors_.end(), c);
+  if (it != monitors_.end()) {
+    monitors_.erase(it);
+    server_->clients().monitors.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+void Worker::DeliverToMonitors(const std::string& line) {
+  for (Connection* c : monitors_) c->SendRaw(line);
+}
+
+void Worker::Cron() {
+  int64_t now = server_->NowMs();
+  int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
+  // Active expiry: a quarter of each tick at most, over this worker's shards.
+  int64_t budget_us = 250000 / hz;
+  RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
+                       static_cast<unsigned>(worker_count_), now, budget_us);
+  if (now - last_timeout_check_ms_ >= 1000) {
+    last_timeout_check_ms_ = now;
+    int64_t timeout_s = server_->config().timeout.load(std::memory_order_relaxed);
+    if (timeout_s > 0) {
+      std::vector<Connection*> idle;
+      for (Connection* c : connections_) {
+        if (!c->state().monitor && c->idle_ms(now) > timeout_s * 1000) idle.push_back(c);
+      }
+      for (Connection* c : idle) {
+        Log(LogLevel::kVerbose, "Closing idle client");
+        c->Close();
+      }
+    }
+  }
+}
+
+}  // namespace tessera::server::net

@@ -1,0 +1,84 @@
+// Worker: one thread, one libuv loop, the connections accepted on it (DESIGN 2).
+//
+// A connection stays on the worker that accepted it; that worker reads, parses, executes and
+// replies for it.  Anything another thread wants done to one of this worker's connections is
+// posted to the inbox (Post), an MPSC queue drained on a uv_async_t.  The cron timer runs at
+// `hz`: client timeouts and this worker's share of active expiry (shards i, i+W, i+2W...).
+//
+// Thread rules: every member except Post() and RequestStop() is used by the worker thread only.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "server/stats.h"
+
+namespace tessera::server {
+class Server;
+}
+
+namespace tessera::server::net {
+
+class Connection;
+
+class Worker {
+ public:
+  Worker(Server* server, int index, int worker_count);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Before Start(): listening sockets this worker accepts on (it takes ownership).
+  void AddTcpListener(int fd) { tcp_listen_fds_.push_back(fd); }
+  void SetUnixListener(int fd) { unix_listen_fd_ = fd; }
+
+  void Start();
+  // Any thread: runs fn on this worker's thread.
+  void Post(std::function<void()> fn);
+  // Any thread: flush what can be flushed, close every connection, end the loop.
+  void RequestStop();
+  void Join();
+
+  int index() const { return index_; }
+  Server& server() { return *server_; }
+  WorkerStats& stats() { return *stats_; }
+  uv_loop_t* loop() { return &loop_; }
+
+  // Worker thread only.
+  void OnConnectionClosed(Connection* c);
+  void AddMonitor(Connection* c) { monitors_.push_back(c); }
+  void DeliverToMonitors(const std::string& line);
+
+ private:
+  void Run();
+  void Drain();
+  void Cron();
+  void Accept(uv_stream_t* listener, bool is_unix);
+  void StopOnLoop();
+
+  Server* server_;
+  int index_;
+  int worker_count_;
+  WorkerStats* stats_;
+  uv_loop_t loop_;
+  uv_async_t async_;
+  uv_timer_t cron_;
+  std::vector<int> tcp_listen_fds_;
+  int unix_listen_fd_ = -1;
+  std::vector<std::unique_ptr<uv_tcp_t>> tcp_listeners_;
+  std::unique_ptr<uv_pipe_t> unix_listener_;
+  std::vector<Connection*> connections_;
+  std::vector<Connection*> monitors_;
+  std::mutex inbox_mu_;
+  std::vector<std::function<void()>> inbox_;
+  std::thread thread_;
+  bool stopping_ = false;
+  int64_t last_timeout_check_ms_ = 0;
+};
+
+}  // namespace tessera::server::net
