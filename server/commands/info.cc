@@ -16,6 +16,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"

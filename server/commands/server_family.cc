@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <time.h>
 
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -227,9 +228,14 @@ void DebugObject(CommandContext& ctx) {
   if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   uint32_t idle = (ctx.db.clock() - e->clock()) & 0xFFFFFF;
   size_t serialized = e->type() == keyspace::ValueType::kString ? RdbStringLength(*e) : 0;
+  // Redis shares the integers 0..9999 and reports them with refcount INT_MAX (as OBJECT
+  // REFCOUNT does here too); every other value has one owner.
+  bool shared_int = e->type() == keyspace::ValueType::kString && e->is_int() &&
+                    e->int_value() >= 0 && e->int_value() < 10000;
   ctx.reply.SimpleString(fmt::format(
-      "Value at:{} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
-      static_cast<const void*>(e), EncodingName(*e), serialized, e->clock(), idle));
+      "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+      static_cast<const void*>(e), shared_int ? INT_MAX : 1, EncodingName(*e), serialized,
+      e->clock(), idle));
 }
 
 using Digest = Sha1::Digest;

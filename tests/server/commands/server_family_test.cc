@@ -531,6 +531,10 @@ TEST_CASE("DEBUG OBJECT", "[server_family][debug]") {
   CHECK(std::regex_match(t.Run({"DEBUG", "OBJECT", "big"}),
                          std::regex("\\+Value at:0x[0-9a-f]+ refcount:1 encoding:(int|embstr) "
                                     "serializedlength:13 .*\r\n")));
+  PutString(t, 0, "small", "1");  // Redis's shared integers report refcount INT_MAX
+  CHECK(std::regex_match(t.Run({"DEBUG", "OBJECT", "small"}),
+                         std::regex("\\+Value at:0x[0-9a-f]+ refcount:2147483647 encoding:int "
+                                    "serializedlength:2 .*\r\n")));
   // The address names the entry: stable while the key is untouched.
   CHECK(t.Run({"DEBUG", "OBJECT", "k"}).substr(0, 30) == obj.substr(0, 30));
 }
