@@ -174,6 +174,10 @@ struct CommandContext {
   ArgList args;  // args[0] is the command name as sent
   keyspace::DbAccess& db;
   const CommandSpec& spec;
+  // Indices of arguments SLOWLOG and MONITOR must show as "(redacted)" (a password given to
+  // CONFIG SET), like Redis's redactClientCommandArgument().  The handler appends; the
+  // dispatcher applies them when it logs the command.
+  std::vector<int> redacted_args;
 };
 
 using Handler = void (*)(CommandContext& ctx);

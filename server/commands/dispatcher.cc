@@ -231,6 +231,13 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     server.error_stats().Count(
         std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
   }
+  // What SLOWLOG and MONITOR show: the arguments, minus those the handler redacted.
+  std::vector<std::string_view> redacted;
+  if (!ctx.redacted_args.empty()) {
+    redacted.assign(args.begin(), args.end());
+    for (int i : ctx.redacted_args) redacted[i] = "(redacted)";
+    args = redacted;
+  }
   if ((spec->flags & kSkipSlowlog) == 0) {
     int64_t threshold = server.config().slowlog_log_slower_than.load(std::memory_order_relaxed);
     if (threshold >= 0 && duration_us >= threshold) {
