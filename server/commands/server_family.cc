@@ -47,10 +47,14 @@ void ConfigGet(CommandContext& ctx) {
 
 void ConfigSet(CommandContext& ctx) {
   if (ctx.args.size() % 2 != 0) return ctx.reply.Error(errors::kSyntax);
+  ConfigRegistry& registry = ctx.server.config_registry();
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
-  for (size_t i = 2; i + 1 < ctx.args.size(); i += 2)
+  for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
     pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
-  std::string error = ctx.server.config_registry().Set(pairs);
+    // Passwords never reach SLOWLOG, even when the CONFIG SET fails.
+    if (registry.IsSensitive(ctx.args[i])) ctx.redacted_args.push_back(static_cast<int>(i + 1));
+  }
+  std::string error = registry.Set(pairs);
   if (error.empty()) return ctx.reply.Ok();
   ctx.reply.Error(error);
 }

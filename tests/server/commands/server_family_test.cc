@@ -452,6 +452,18 @@ TEST_CASE("SLOWLOG with slowlog-log-slower-than 0", "[server_family][slowlog]") 
         "-ERR wrong number of arguments for 'slowlog|len' command\r\n");
 }
 
+TEST_CASE("SLOWLOG hides the values of sensitive parameters", "[server_family][slowlog]") {
+  CommandTester t;
+  t.Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+  t.Run({"SLOWLOG", "RESET"});
+  t.Run({"CONFIG", "SET", "requirepass", "secret", "hz", "11"});
+  t.Run({"CONFIG", "SET", "requirepass", ""});
+  std::string log = t.Run({"SLOWLOG", "GET", "2"});
+  CHECK(log.find("secret") == std::string::npos);
+  CHECK(log.find("$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$10\r\n(redacted)\r\n"
+                 "$2\r\nhz\r\n$2\r\n11\r\n") != std::string::npos);
+}
+
 TEST_CASE("SLOWLOG respects slowlog-max-len and the threshold", "[server_family][slowlog]") {
   CommandTester t;
   t.Run({"CONFIG", "SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "3"});
