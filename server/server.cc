@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "server/memory_stats.h"
+
 namespace tessera::server {
 
 namespace {
@@ -76,6 +78,17 @@ uint64_t Server::ExpiredKeys() {
     total += shard.expired_keys;
   }
   return total;
+}
+
+void Server::SampleMetrics(int64_t now_ms) {
+  uint64_t totals[InstantMetrics::kNumMetrics] = {};
+  ForEachWorkerStats([&](const WorkerStats& w) {
+    totals[InstantMetrics::kCommands] += w.total_commands.Get();
+    totals[InstantMetrics::kNetInput] += w.net_input_bytes.Get();
+    totals[InstantMetrics::kNetOutput] += w.net_output_bytes.Get();
+  });
+  metrics_.Sample(now_ms, totals);
+  metrics_.UpdatePeakMemory(ReadAllocatedBytes());
 }
 
 }  // namespace tessera::server

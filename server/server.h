@@ -96,6 +96,11 @@ class Server {
   // Counters aggregated from the shards (INFO).
   uint64_t ExpiredKeys();
 
+  // Instantaneous rates and peak memory for INFO.  SampleMetrics sums every worker's counters
+  // and records a sample (worker 0's cron calls it every tick; it samples every 100 ms).
+  InstantMetrics& metrics() { return metrics_; }
+  void SampleMetrics(int64_t now_ms);
+
  private:
   ConfigRegistry* config_registry_;
   std::unique_ptr<keyspace::Keyspace> keyspace_;
@@ -103,6 +108,7 @@ class Server {
   ClientRegistry clients_;
   Slowlog slowlog_;
   ErrorStats error_stats_;
+  InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;
   int64_t start_time_ms_;

@@ -157,6 +157,7 @@ void Worker::Cron() {
   int64_t budget_us = 250000 / hz;
   RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
                        static_cast<unsigned>(worker_count_), now, budget_us);
+  if (index_ == 0) server_->SampleMetrics(now);  // INFO's instantaneous rates and peak memory
   if (now - last_timeout_check_ms_ >= 1000) {
     last_timeout_check_ms_ = now;
     int64_t timeout_s = server_->config().timeout.load(std::memory_order_relaxed);
