@@ -91,9 +91,11 @@ int main(int argc, char** argv) {
   Log(LogLevel::kNotice, "oO0OoO0OoO0Oo Tessera is starting oO0OoO0OoO0Oo");
   Log(LogLevel::kNotice, "Tessera version={} (Redis {} compatible), bits=64, pid={}, just started",
       TesseraVersion(), kRedisCompatVersion, static_cast<int>(getpid()));
-  Log(LogLevel::kNotice, registry.config_file().empty()
-                             ? "Warning: no config file specified, using the default config."
-                             : "Configuration loaded");
+  if (registry.config_file().empty()) {
+    Log(LogLevel::kWarning, "Warning: no config file specified, using the default config.");
+  } else {
+    Log(LogLevel::kNotice, "Configuration loaded");
+  }
 
   std::random_device rd;
   tessera::SetHashSeed((static_cast<uint64_t>(rd()) << 32) ^ rd());

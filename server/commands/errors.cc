@@ -19,8 +19,10 @@ std::string_view ForStatus(OpStatus status) {
 }
 
 std::string InvalidExpire(std::string_view command) {
-  std::string out(kInvalidExpire);
-  out.replace(out.find("%s"), 2, command);
+  size_t at = kInvalidExpire.find("%s");
+  std::string out(kInvalidExpire.substr(0, at));
+  out += command;
+  out += kInvalidExpire.substr(at + 2);
   return out;
 }
 
