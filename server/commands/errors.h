@@ -98,6 +98,20 @@ inline constexpr std::string_view kDigestUnsupportedType =
     "ERR DEBUG DIGEST does not support this value type yet";
 inline constexpr std::string_view kAllocatorRefused = "ERR the allocator refused to purge";
 
+// String family.
+inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
+// "%s" is the command's name, as in kInvalidExpire.
+inline constexpr std::string_view kWrongArity = "ERR wrong number of arguments for '%s' command";
+inline constexpr std::string_view kLcsWrongType =
+    "ERR The specified keys must contain string values";
+inline constexpr std::string_view kLcsLenAndIdx =
+    "ERR If you want both the length and indexes, please just use IDX.";
+inline constexpr std::string_view kLcsTooLong = "ERR String too long for LCS";
+inline constexpr std::string_view kLcsOverBudget =
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+inline constexpr std::string_view kLcsNoMemory =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
+
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);
 
