@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "server/memory_stats.h"
+
 namespace tessera::server {
 
 namespace {
@@ -27,10 +29,11 @@ unsigned DefaultShardCount(int io_threads) {
 
 }  // namespace
 
-Server::Server(ServerConfig* config, unsigned shard_count) : config_(config) {
-  io_threads_ = static_cast<int>(config->io_threads);
+Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry_(registry) {
+  const ServerConfig& config = registry->values();
+  io_threads_ = config.io_threads;
   if (shard_count == 0) shard_count = DefaultShardCount(io_threads_);
-  keyspace_ = std::make_unique<keyspace::Keyspace>(static_cast<int>(config->databases),
+  keyspace_ = std::make_unique<keyspace::Keyspace>(config.databases,
                                                    shard_count);
   RegisterAllFamilies(&commands_);
   commands_.Finalize();
@@ -75,6 +78,17 @@ uint64_t Server::ExpiredKeys() {
     total += shard.expired_keys;
   }
   return total;
+}
+
+void Server::SampleMetrics(int64_t now_ms) {
+  uint64_t totals[InstantMetrics::kNumMetrics] = {};
+  ForEachWorkerStats([&](const WorkerStats& w) {
+    totals[InstantMetrics::kCommands] += w.total_commands.Get();
+    totals[InstantMetrics::kNetInput] += w.net_input_bytes.Get();
+    totals[InstantMetrics::kNetOutput] += w.net_output_bytes.Get();
+  });
+  metrics_.Sample(now_ms, totals);
+  metrics_.UpdatePeakMemory(ReadAllocatedBytes());
 }
 
 }  // namespace tessera::server

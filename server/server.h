@@ -31,13 +31,12 @@ struct ShutdownRequest {
 
 class Server {
  public:
-  // `config` must outlive the server.  `shard_count` 0 picks a default from io-threads.
-  explicit Server(ServerConfig* config, unsigned shard_count = 0);
+  // `registry` must outlive the server.  `shard_count` 0 picks a default from io-threads.
+  explicit Server(ConfigRegistry* registry, unsigned shard_count = 0);
   ~Server();
 
-  ServerConfig& config() { return *config_; }
+  const ServerConfig& config() const { return config_registry_->values(); }
   ConfigRegistry& config_registry() { return *config_registry_; }
-  void set_config_registry(ConfigRegistry* r) { config_registry_ = r; }
   keyspace::Keyspace& keyspace() { return *keyspace_; }
   const CommandTable& commands() const { return commands_; }
   ClientRegistry& clients() { return clients_; }
@@ -97,14 +96,19 @@ class Server {
   // Counters aggregated from the shards (INFO).
   uint64_t ExpiredKeys();
 
+  // Instantaneous rates and peak memory for INFO.  SampleMetrics sums every worker's counters
+  // and records a sample (worker 0's cron calls it every tick; it samples every 100 ms).
+  InstantMetrics& metrics() { return metrics_; }
+  void SampleMetrics(int64_t now_ms);
+
  private:
-  ServerConfig* config_;
-  ConfigRegistry* config_registry_ = nullptr;
+  ConfigRegistry* config_registry_;
   std::unique_ptr<keyspace::Keyspace> keyspace_;
   CommandTable commands_;
   ClientRegistry clients_;
   Slowlog slowlog_;
   ErrorStats error_stats_;
+  InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;
   int64_t start_time_ms_;

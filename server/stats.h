@@ -41,6 +41,35 @@ struct WorkerStats {
   OwnedCounter rejected_connections;
 };
 
+// Redis's "instantaneous" INFO metrics (instantaneous_ops_per_sec, ..._kbps): a rate measured
+// between samples taken every kSamplePeriodMs and averaged over the last kSamples of them
+// (1.6 s), and the peak of used_memory.  Worker 0's cron feeds Sample(); INFO reads.  One
+// mutex: a sample every 100 ms and an INFO now and then never contend in practice.
+class InstantMetrics {
+ public:
+  enum Metric { kCommands = 0, kNetInput, kNetOutput, kNumMetrics };
+  static constexpr int64_t kSamplePeriodMs = 100;
+  static constexpr int kSamples = 16;
+
+  // Records the running totals at `now_ms`; does nothing if the last sample is younger than
+  // kSamplePeriodMs.
+  void Sample(int64_t now_ms, const uint64_t (&totals)[kNumMetrics]);
+  // Average per-second rate over the recorded samples; 0 before two samples exist.
+  uint64_t PerSecond(Metric m) const;
+  // Peak of the used_memory values reported so far; Update returns the new peak.
+  uint64_t UpdatePeakMemory(uint64_t used);
+  void Reset();
+
+ private:
+  mutable std::mutex mu_;
+  int64_t last_ms_ = 0;  // 0: no sample yet
+  uint64_t last_[kNumMetrics] = {};
+  uint64_t rates_[kNumMetrics][kSamples] = {};
+  int filled_ = 0;
+  int next_ = 0;
+  std::atomic<uint64_t> peak_memory_{0};
+};
+
 class ErrorStats {
  public:
   // Counts one error reply; `message` is the text after '-'.

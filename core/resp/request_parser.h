@@ -55,7 +55,7 @@ class RequestParser {
 
   // Valid after kCommand until the next Parse() call.  Inline commands are unquoted into an
   // internal buffer, so always read arguments through Arg(), never through raw offsets.
-  size_t ArgCount() const { return args_.size(); }
+  size_t ArgCount() const { return inline_ ? inline_args_.size() : args_.size(); }
   std::string_view Arg(std::string_view buf, size_t i) const;
 
   // Valid after kError: the message without "-ERR " or CRLF, e.g.
@@ -74,12 +74,21 @@ class RequestParser {
   ParseStatus ParseMultibulk(std::string_view buf, const ParserLimits& limits,
                              size_t* consumed);
   ParseStatus Fail(std::string message);
+  // Looks for `c` in buf from scan_ on.  Returns its index, or npos after moving scan_ to the
+  // end of buf, so that no byte is searched twice however the command is split into reads.
+  size_t FindFromScan(std::string_view buf, char c);
+  // Reads the "$N" line at pos_.  Returns true once it is read; otherwise *stop says why not
+  // (kNeedMore or kError).
+  bool ReadBulkHeader(std::string_view buf, const ParserLimits& limits, ParseStatus* stop);
 
   // Progress of the multibulk command being parsed.
   bool in_multibulk_ = false;
-  int64_t multibulk_len_ = 0;   // declared argument count
+  int64_t multibulk_len_ = 0;   // declared argument count, 0 until "*N" is read
   int64_t bulk_len_ = -1;       // declared length of the current argument, -1 before "$N"
   size_t pos_ = 0;              // next unparsed byte of buf
+  size_t scan_ = 0;             // where the search for the current line's end resumes
+  size_t buf_size_ = 0;         // buf.size() at the last call, for ReserveHint()
+  bool finished_ = false;       // the last call returned a result: start afresh next time
   std::vector<ArgSpan> args_;
   bool inline_ = false;
   std::vector<std::string> inline_args_;

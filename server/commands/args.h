@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cctype>
+#include <initializer_list>
+#include <string>
 #include <string_view>
 
 #include "core/base/numbers.h"
@@ -28,6 +30,19 @@ inline bool ParseIntArgOrReply(CommandContext& ctx, std::string_view arg, int64_
   if (ParseInt64(arg, out)) return true;
   ctx.reply.Error(errors::kNotInteger);
   return false;
+}
+
+// Replies a container's HELP in Redis's shape: a header naming the command as the client typed
+// it (upper-cased), the given lines, then the HELP entry.  `lines` alternate between a usage
+// line and its indented explanation, as in Redis.
+inline void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
+  std::string name(ctx.args[0]);
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.reply.ArrayHeader(lines.size() + 3);
+  ctx.reply.SimpleString(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (std::string_view l : lines) ctx.reply.SimpleString(l);
+  ctx.reply.SimpleString("HELP");
+  ctx.reply.SimpleString("    Print this help.");
 }
 
 // Replies the fixed error text of a non-OK status.

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
@@ -75,13 +76,94 @@ enum AclCategory : uint64_t {
   kAclScripting = 1ull << 20,
 };
 
+// Redis's key-spec flags (COMMAND INFO key specs, COMMAND GETKEYSANDFLAGS, and later ACL key
+// permissions): how the command uses each key.
+enum KeyFlag : uint32_t {
+  kKeyRO = 1u << 0,              // "RO": reads the value
+  kKeyRW = 1u << 1,              // "RW": reads and modifies the value
+  kKeyOW = 1u << 2,              // "OW": overwrites the value without reading it
+  kKeyRM = 1u << 3,              // "RM": deletes the key
+  kKeyAccess = 1u << 4,          // "access": returns (part of) the value
+  kKeyUpdate = 1u << 5,          // "update": changes data in place
+  kKeyInsert = 1u << 6,          // "insert": only adds data
+  kKeyDelete = 1u << 7,          // "delete": only removes data
+  kKeyNotKey = 1u << 8,          // "not_key": a key name that is not accessed
+  kKeyIncomplete = 1u << 9,      // "incomplete": the spec may miss keys
+  kKeyVariableFlags = 1u << 10,  // "variable_flags": flags depend on other arguments
+};
+
 // Legacy key positions (Redis's first/last/step): last < 0 counts from the end (-1 = last
-// argument).  first == 0 means the command takes no keys.
+// argument).  first == 0 means the command takes no keys.  `flags` 0 means "derive from the
+// command flags": RO|access for a read-only command, RW|access|update for a write command.
 struct KeySpec {
   int first = 0;
   int last = 0;
   int step = 0;
+  uint32_t flags = 0;  // KeyFlag bits
 };
+
+// COMMAND DOCS argument descriptions, in Redis's model: each argument has a name and a type;
+// a token is the literal word that introduces it ("EX" before seconds); oneof and block
+// arguments hold children.  redis-cli builds its command-line hints from these.
+enum class ArgType : uint8_t {
+  kString, kInteger, kDouble, kKey, kPattern, kUnixTime, kPureToken, kOneOf, kBlock
+};
+enum ArgDocFlag : uint32_t {
+  kArgOptional = 1u << 0,       // "optional"
+  kArgMultiple = 1u << 1,       // "multiple": may repeat
+  kArgMultipleToken = 1u << 2,  // "multiple_token": the token repeats with each value
+};
+
+struct ArgDoc {
+  std::string_view name;
+  ArgType type = ArgType::kString;
+  std::string_view token;    // "" when the argument has none
+  std::string_view display;  // "" means the name
+  uint32_t flags = 0;        // ArgDocFlag bits
+  std::vector<ArgDoc> args;  // children of kOneOf and kBlock
+
+  // Builders for readable tables: Int("seconds").Tok("EX").Opt().
+  ArgDoc Tok(std::string_view t) const { return With([&](ArgDoc& a) { a.token = t; }); }
+  ArgDoc Display(std::string_view d) const { return With([&](ArgDoc& a) { a.display = d; }); }
+  ArgDoc Opt() const { return With([](ArgDoc& a) { a.flags |= kArgOptional; }); }
+  ArgDoc Multi() const { return With([](ArgDoc& a) { a.flags |= kArgMultiple; }); }
+  ArgDoc MultiToken() const { return With([](ArgDoc& a) { a.flags |= kArgMultipleToken; }); }
+
+ private:
+  template <class Fn>
+  ArgDoc With(Fn&& fn) const {
+    ArgDoc a = *this;
+    fn(a);
+    return a;
+  }
+};
+
+namespace argdoc {
+inline ArgDoc Make(std::string_view name, ArgType type, std::string_view token = {},
+                   std::vector<ArgDoc> children = {}) {
+  ArgDoc a;
+  a.name = name;
+  a.type = type;
+  a.token = token;
+  a.args = std::move(children);
+  return a;
+}
+inline ArgDoc Str(std::string_view n) { return Make(n, ArgType::kString); }
+inline ArgDoc Int(std::string_view n) { return Make(n, ArgType::kInteger); }
+inline ArgDoc Dbl(std::string_view n) { return Make(n, ArgType::kDouble); }
+inline ArgDoc Key(std::string_view n) { return Make(n, ArgType::kKey); }
+inline ArgDoc Pattern(std::string_view n) { return Make(n, ArgType::kPattern); }
+inline ArgDoc UnixTime(std::string_view n) { return Make(n, ArgType::kUnixTime); }
+inline ArgDoc PureToken(std::string_view n, std::string_view token) {
+  return Make(n, ArgType::kPureToken, token);
+}
+inline ArgDoc OneOf(std::string_view n, std::vector<ArgDoc> children) {
+  return Make(n, ArgType::kOneOf, {}, std::move(children));
+}
+inline ArgDoc Block(std::string_view n, std::vector<ArgDoc> children) {
+  return Make(n, ArgType::kBlock, {}, std::move(children));
+}
+}  // namespace argdoc
 
 using ArgList = std::span<const std::string_view>;
 
@@ -92,6 +174,10 @@ struct CommandContext {
   ArgList args;  // args[0] is the command name as sent
   keyspace::DbAccess& db;
   const CommandSpec& spec;
+  // Indices of arguments SLOWLOG and MONITOR must show as "(redacted)" (a password given to
+  // CONFIG SET), like Redis's redactClientCommandArgument().  The handler appends; the
+  // dispatcher applies them when it logs the command.
+  std::vector<int> redacted_args;
 };
 
 using Handler = void (*)(CommandContext& ctx);
@@ -114,6 +200,11 @@ struct CommandSpec {
   std::string_view since;
   std::string_view group;       // "string", "generic", "connection", "server", ...
   std::string_view complexity;
+  // Redis's command tips, lower case ("nondeterministic_output", "request_policy:all_shards"):
+  // cluster clients route commands by them.
+  std::vector<std::string_view> tips;
+  // COMMAND DOCS "arguments"; empty means undocumented (see command_docs.cc for a fallback).
+  std::vector<ArgDoc> arguments;
   std::vector<CommandSpec> subcommands;  // non-empty for container commands (CLIENT, CONFIG)
 
   // Filled in by the table.

@@ -15,6 +15,19 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Redis's setImplicitACLCategories(): some flags imply a category, and a command that is not
+// @fast is @slow.  Done once here so COMMAND INFO and ACL see the same categories.
+uint64_t WithImplicitCategories(uint32_t flags, uint64_t acl) {
+  if (flags & kWrite) acl |= kAclWrite;
+  if ((flags & kReadOnly) && !(acl & kAclScripting)) acl |= kAclRead;
+  if (flags & kAdmin) acl |= kAclAdmin | kAclDangerous;
+  if (flags & kPubSub) acl |= kAclPubSub;
+  if (flags & kFast) acl |= kAclFast;
+  if (flags & kBlocking) acl |= kAclBlocking;
+  if (!(acl & kAclFast)) acl |= kAclSlow;
+  return acl;
+}
+
 }  // namespace
 
 bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out) {
@@ -37,12 +50,14 @@ void CommandTable::Finalize() {
   for (size_t i = 0; i < commands_.size(); ++i) {
     CommandSpec& c = commands_[i];
     c.full_name = c.name;
+    c.acl = WithImplicitCategories(c.flags, c.acl);
     c.id = static_cast<int>(by_id_.size());
     by_id_.push_back(&c);
     index_.emplace_back(c.name, i);
     for (CommandSpec& sub : c.subcommands) {
       sub.full_name = c.name + "|" + sub.name;
       sub.parent = &c;
+      sub.acl = WithImplicitCategories(sub.flags, sub.acl);
       sub.id = static_cast<int>(by_id_.size());
       by_id_.push_back(&sub);
     }

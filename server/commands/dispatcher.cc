@@ -23,11 +23,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
          });
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -159,7 +154,9 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     server.error_stats().Count("ERR");
     return DispatchResult::kDone;
   }
-  if (!spec->subcommands.empty()) {
+  // A container called bare runs its own handler when it has one (COMMAND); otherwise (CONFIG)
+  // it is an arity error, as in Redis.
+  if (!spec->subcommands.empty() && (args.size() > 1 || spec->handler == nullptr)) {
     if (args.size() == 1) {
       reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
       server.error_stats().Count("ERR");
@@ -189,9 +186,9 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 
   // 4. Protected commands.
   if ((spec->flags & kProtected) != 0) {
-    auto mode = server.config().enable_debug_command.load(std::memory_order_relaxed);
-    bool allowed = mode == ProtectedCommandMode::kYes ||
-                   (mode == ProtectedCommandMode::kLocal && client.is_local);
+    ProtectedAction mode = server.config().enable_debug_command;
+    bool allowed = mode == ProtectedAction::kYes ||
+                   (mode == ProtectedAction::kLocal && client.is_local);
     if (!allowed) return reject(errors::kDebugDisabled);
   }
 
@@ -228,6 +225,13 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     size_t end = out.find('\r', reply_start);
     server.error_stats().Count(
         std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+  }
+  // What SLOWLOG and MONITOR show: the arguments, minus those the handler redacted.
+  std::vector<std::string_view> redacted;
+  if (!ctx.redacted_args.empty()) {
+    redacted.assign(args.begin(), args.end());
+    for (int i : ctx.redacted_args) redacted[i] = "(redacted)";
+    args = redacted;
   }
   if ((spec->flags & kSkipSlowlog) == 0) {
     int64_t threshold = server.config().slowlog_log_slower_than.load(std::memory_order_relaxed);

@@ -73,6 +73,45 @@ std::string InvalidExpire(std::string_view command);
 // "ERR Unsupported option <option>" (EXPIRE and friends).
 std::string UnsupportedOption(std::string_view option);
 
+// Server family (INFO, CONFIG, COMMAND, SLOWLOG, DEBUG, MEMORY).  Texts with {} are
+// fmt format strings: fmt::format(fmt::runtime(kX), ...).
+inline constexpr std::string_view kSubcommandSyntaxFmt =
+    "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.";
+inline constexpr std::string_view kSlowlogCount =
+    "ERR count should be greater than or equal to -1";
+inline constexpr std::string_view kGetKeysInvalidCommand = "ERR Invalid command specified";
+inline constexpr std::string_view kGetKeysWrongArity =
+    "ERR Invalid number of arguments specified for command";
+inline constexpr std::string_view kGetKeysNoKeys = "ERR The command has no key arguments";
+inline constexpr std::string_view kGetKeysInvalidArgs =
+    "ERR Invalid arguments specified for command";
+inline constexpr std::string_view kDebugProtocolType =
+    "ERR Wrong protocol type name. Please use one of the following: "
+    "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
+inline constexpr std::string_view kResp2NotSupported = "ERR RESP2 is not supported by this command";
+// Tessera's own: DEBUG subcommands whose subsystem does not exist yet.
+inline constexpr std::string_view kDebugNoPersistenceFmt =
+    "ERR DEBUG {} is not available: persistence is not implemented yet";
+inline constexpr std::string_view kDebugNoListsFmt =
+    "ERR DEBUG {} is not available: lists are not implemented yet";
+inline constexpr std::string_view kDigestUnsupportedType =
+    "ERR DEBUG DIGEST does not support this value type yet";
+inline constexpr std::string_view kAllocatorRefused = "ERR the allocator refused to purge";
+
+// String family.
+inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
+// "%s" is the command's name, as in kInvalidExpire.
+inline constexpr std::string_view kWrongArity = "ERR wrong number of arguments for '%s' command";
+inline constexpr std::string_view kLcsWrongType =
+    "ERR The specified keys must contain string values";
+inline constexpr std::string_view kLcsLenAndIdx =
+    "ERR If you want both the length and indexes, please just use IDX.";
+inline constexpr std::string_view kLcsTooLong = "ERR String too long for LCS";
+inline constexpr std::string_view kLcsOverBudget =
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+inline constexpr std::string_view kLcsNoMemory =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
+
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);
 

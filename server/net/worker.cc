@@ -119,7 +119,7 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix) {
   }
   stats_->total_connections.Add(1);
   connections_.push_back(c);
-  ServerConfig& cfg = server_->config();
+  const ServerConfig& cfg = server_->config();
   if (server_->clients().Count() >= cfg.maxclients.load(std::memory_order_relaxed)) {
     stats_->rejected_connections.Add(1);
     c->RejectAndClose(errors::kMaxClients);
@@ -127,7 +127,7 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix) {
   }
   c->Start();
   const ClientState& st = c->state();
-  if (cfg.protected_mode.load(std::memory_order_relaxed) && cfg.RequirePass().empty() &&
+  if (cfg.protected_mode.load(std::memory_order_relaxed) && cfg.requirepass.Get().empty() &&
       !st.is_local) {
     Log(LogLevel::kWarning, "Denied access from non-local address {} (protected mode)",
         st.addr);
@@ -157,6 +157,7 @@ void Worker::Cron() {
   int64_t budget_us = 250000 / hz;
   RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
                        static_cast<unsigned>(worker_count_), now, budget_us);
+  if (index_ == 0) server_->SampleMetrics(now);  // INFO's instantaneous rates and peak memory
   if (now - last_timeout_check_ms_ >= 1000) {
     last_timeout_check_ms_ = now;
     int64_t timeout_s = server_->config().timeout.load(std::memory_order_relaxed);

@@ -1,0 +1,175 @@
+#include "core/resp/request_parser.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+#include "core/base/numbers.h"
+#include "core/base/split_args.h"
+
+// Behaviour follows Redis 7.2's processInlineBuffer() and processMultibulkBuffer(), including
+// two leniencies clients may rely on: the byte after a header's '\r' is skipped without being
+// checked to be '\n', and so are the two bytes after a bulk's data.  One difference: Redis
+// looks for line ends with strchr(), which stops at a NUL byte; we treat NUL as any other byte
+// (Redis would wait for more data, or fail with "too big ..." past 64 KiB).
+
+namespace tessera::resp {
+
+namespace {
+
+constexpr size_t kNotFound = std::string_view::npos;
+
+// The declared length or count on a header line ("*N" / "$N"), which starts at `start` with
+// its marker byte and ends before the '\r' at `cr`.
+bool ParseHeaderNumber(std::string_view buf, size_t start, size_t cr, int64_t* out) {
+  return ParseInt64(buf.substr(start + 1, cr - start - 1), out);
+}
+
+}  // namespace
+
+ParseStatus RequestParser::Parse(std::string_view buf, const ParserLimits& limits,
+                                 size_t* consumed) {
+  *consumed = 0;
+  // A result was returned last time, or the caller handed us less than we already parsed
+  // (it dropped its buffer without calling Reset()): either way, start a new command.
+  if (finished_ || pos_ > buf.size() || scan_ > buf.size()) Reset();
+  buf_size_ = buf.size();
+  if (!inline_ && !in_multibulk_) {
+    if (buf.empty()) return ParseStatus::kNeedMore;
+    if (buf[0] == '*') {
+      in_multibulk_ = true;
+    } else {
+      inline_ = true;
+    }
+  }
+  return inline_ ? ParseInline(buf, consumed) : ParseMultibulk(buf, limits, consumed);
+}
+
+std::string_view RequestParser::Arg(std::string_view buf, size_t i) const {
+  if (inline_) return inline_args_[i];
+  return buf.substr(args_[i].offset, args_[i].length);
+}
+
+size_t RequestParser::ReserveHint() const {
+  if (finished_ || !in_multibulk_ || bulk_len_ < 0) return 0;
+  uint64_t end = pos_ + static_cast<uint64_t>(bulk_len_) + 2;  // data and its CRLF
+  if (end <= buf_size_) return 0;
+  return static_cast<size_t>(std::min<uint64_t>(end - buf_size_, kMaxReserveHint));
+}
+
+void RequestParser::Reset() {
+  in_multibulk_ = false;
+  multibulk_len_ = 0;
+  bulk_len_ = -1;
+  pos_ = 0;
+  scan_ = 0;
+  finished_ = false;
+  args_.clear();  // keeps its capacity, which received arguments (not declared counts) set
+  inline_ = false;
+  inline_args_.clear();
+  error_.clear();
+}
+
+ParseStatus RequestParser::Fail(std::string message) {
+  error_ = std::move(message);
+  finished_ = true;
+  return ParseStatus::kError;
+}
+
+size_t RequestParser::FindFromScan(std::string_view buf, char c) {
+  const void* hit = std::memchr(buf.data() + scan_, c, buf.size() - scan_);
+  if (hit == nullptr) {
+    scan_ = buf.size();
+    return kNotFound;
+  }
+  scan_ = static_cast<size_t>(static_cast<const char*>(hit) - buf.data());
+  return scan_;
+}
+
+ParseStatus RequestParser::ParseInline(std::string_view buf, size_t* consumed) {
+  size_t newline = FindFromScan(buf, '\n');
+  if (newline == kNotFound) {
+    if (buf.size() > kInlineMaxSize) return Fail("Protocol error: too big inline request");
+    return ParseStatus::kNeedMore;
+  }
+  size_t line_end = (newline > 0 && buf[newline - 1] == '\r') ? newline - 1 : newline;
+  if (!SplitArgs(buf.substr(0, line_end), &inline_args_)) {
+    return Fail("Protocol error: unbalanced quotes in request");
+  }
+  *consumed = newline + 1;
+  finished_ = true;
+  return inline_args_.empty() ? ParseStatus::kEmpty : ParseStatus::kCommand;
+}
+
+ParseStatus RequestParser::ParseMultibulk(std::string_view buf, const ParserLimits& limits,
+                                          size_t* consumed) {
+  if (multibulk_len_ == 0) {
+    size_t cr = FindFromScan(buf, '\r');
+    if (cr == kNotFound) {
+      if (buf.size() > kInlineMaxSize) return Fail("Protocol error: too big mbulk count string");
+      return ParseStatus::kNeedMore;
+    }
+    if (cr + 2 > buf.size()) return ParseStatus::kNeedMore;  // the '\n' is still to come
+    int64_t count;
+    if (!ParseHeaderNumber(buf, 0, cr, &count) || count > INT_MAX) {
+      return Fail("Protocol error: invalid multibulk length");
+    }
+    if (!limits.authenticated && count > kUnauthMaxMultibulk) {
+      return Fail("Protocol error: unauthenticated multibulk length");
+    }
+    pos_ = scan_ = cr + 2;
+    if (count <= 0) {
+      *consumed = pos_;
+      finished_ = true;
+      return ParseStatus::kEmpty;
+    }
+    multibulk_len_ = count;
+  }
+
+  // args_ grows one received argument at a time; nothing is reserved from multibulk_len_.
+  while (static_cast<int64_t>(args_.size()) < multibulk_len_) {
+    ParseStatus stop;
+    if (bulk_len_ < 0 && !ReadBulkHeader(buf, limits, &stop)) return stop;
+    if (buf.size() - pos_ < static_cast<uint64_t>(bulk_len_) + 2) return ParseStatus::kNeedMore;
+    args_.push_back({pos_, static_cast<size_t>(bulk_len_)});
+    pos_ += static_cast<size_t>(bulk_len_) + 2;
+    scan_ = pos_;
+    bulk_len_ = -1;
+  }
+  *consumed = pos_;
+  finished_ = true;
+  return ParseStatus::kCommand;
+}
+
+bool RequestParser::ReadBulkHeader(std::string_view buf, const ParserLimits& limits,
+                                   ParseStatus* stop) {
+  *stop = ParseStatus::kNeedMore;
+  size_t cr = FindFromScan(buf, '\r');
+  if (cr == kNotFound) {
+    if (buf.size() - pos_ > kInlineMaxSize) {
+      *stop = Fail("Protocol error: too big bulk count string");
+    }
+    return false;
+  }
+  if (cr + 2 > buf.size()) return false;
+  if (buf[pos_] != '$') {
+    // Redis's error replies turn CR and LF into spaces; do it here so Error() is safe as is.
+    char got = (buf[pos_] == '\r' || buf[pos_] == '\n') ? ' ' : buf[pos_];
+    *stop = Fail(std::string("Protocol error: expected '$', got '") + got + "'");
+    return false;
+  }
+  int64_t len;
+  if (!ParseHeaderNumber(buf, pos_, cr, &len) || len < 0 || len > limits.max_bulk_len) {
+    *stop = Fail("Protocol error: invalid bulk length");
+    return false;
+  }
+  if (!limits.authenticated && len > kUnauthMaxBulk) {
+    *stop = Fail("Protocol error: unauthenticated bulk length");
+    return false;
+  }
+  pos_ = scan_ = cr + 2;
+  bulk_len_ = len;
+  return true;
+}
+
+}  // namespace tessera::resp

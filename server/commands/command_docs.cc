@@ -1,0 +1,403 @@
+// COMMAND and its subcommands: everything is generated from the command table (STYLE 3), in
+// Redis 7.2's reply shapes, because client libraries (cluster routing, key extraction) and
+// redis-cli (hints) read them.
+//
+// The table keeps one legacy key range per command (KeySpec), so COMMAND INFO shows at most one
+// Redis key spec: an index/range spec for a legacy range, or an unknown/unknown spec for a
+// command with a key extractor (reported "movablekeys", as in Redis).  Commands list in name
+// order with each container's subcommands after it (Redis walks a hash table: no order).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/base/glob.h"
+#include "server/commands/args.h"
+#include "server/commands/server_family.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+struct FlagName {
+  uint64_t bit;
+  std::string_view name;
+};
+
+// In Redis's order.  may_replicate, sentinel, protected and our kAllShards are hidden, as in
+// Redis; movablekeys is derived from the key extractor.
+constexpr FlagName kCommandFlags[] = {
+    {kWrite, "write"},
+    {kReadOnly, "readonly"},
+    {kDenyOom, "denyoom"},
+    {kAdmin, "admin"},
+    {kPubSub, "pubsub"},
+    {kNoScript, "noscript"},
+    {kBlocking, "blocking"},
+    {kLoading, "loading"},
+    {kStale, "stale"},
+    {kSkipMonitor, "skip_monitor"},
+    {kSkipSlowlog, "skip_slowlog"},
+    {kFast, "fast"},
+    {kNoAuth, "no_auth"},
+    {kNoMulti, "no_multi"},
+};
+
+constexpr FlagName kAclCategories[] = {
+    {kAclKeyspace, "keyspace"},
+    {kAclRead, "read"},
+    {kAclWrite, "write"},
+    {kAclSet, "set"},
+    {kAclSortedSet, "sortedset"},
+    {kAclList, "list"},
+    {kAclHash, "hash"},
+    {kAclString, "string"},
+    {kAclBitmap, "bitmap"},
+    {kAclHyperLogLog, "hyperloglog"},
+    {kAclGeo, "geo"},
+    {kAclStream, "stream"},
+    {kAclPubSub, "pubsub"},
+    {kAclAdmin, "admin"},
+    {kAclFast, "fast"},
+    {kAclSlow, "slow"},
+    {kAclBlocking, "blocking"},
+    {kAclDangerous, "dangerous"},
+    {kAclConnection, "connection"},
+    {kAclTransaction, "transaction"},
+    {kAclScripting, "scripting"},
+};
+
+constexpr FlagName kKeyFlags[] = {
+    {kKeyRO, "RO"},
+    {kKeyRW, "RW"},
+    {kKeyOW, "OW"},
+    {kKeyRM, "RM"},
+    {kKeyAccess, "access"},
+    {kKeyUpdate, "update"},
+    {kKeyInsert, "insert"},
+    {kKeyDelete, "delete"},
+    {kKeyNotKey, "not_key"},
+    {kKeyIncomplete, "incomplete"},
+    {kKeyVariableFlags, "variable_flags"},
+};
+
+constexpr FlagName kArgFlags[] = {
+    {kArgOptional, "optional"},
+    {kArgMultiple, "multiple"},
+    {kArgMultipleToken, "multiple_token"},
+};
+
+constexpr std::string_view kArgTypeNames[] = {
+    "string", "integer", "double", "key", "pattern", "unix-time", "pure-token", "oneof", "block"};
+
+// A set of status replies, one per flag present in `bits` (Redis's addReplyCommandFlags).
+template <size_t N>
+void ReplyFlagSet(resp::ReplyBuilder& r, uint64_t bits, const FlagName (&names)[N],
+                  std::string_view prefix = "") {
+  size_t n = 0;
+  for (const FlagName& f : names) n += (bits & f.bit) ? 1 : 0;
+  r.SetHeader(n);
+  for (const FlagName& f : names) {
+    if (bits & f.bit) r.SimpleString(fmt::format("{}{}", prefix, f.name));
+  }
+}
+
+bool HasKeys(const CommandSpec& s) { return s.keys.first > 0 || s.key_extractor != nullptr; }
+
+uint32_t KeyFlagsOf(const CommandSpec& s) {
+  if (s.keys.flags != 0) return s.keys.flags;
+  if (s.flags & kWrite) return kKeyRW | kKeyAccess | kKeyUpdate;
+  return kKeyRO | kKeyAccess;
+}
+
+void ReplyCommandFlags(resp::ReplyBuilder& r, const CommandSpec& s) {
+  // movablekeys comes after no_multi and before allow_busy in Redis's list.
+  size_t n = 0;
+  for (const FlagName& f : kCommandFlags) n += (s.flags & f.bit) ? 1 : 0;
+  bool movable = s.key_extractor != nullptr;
+  bool allow_busy = (s.flags & kAllowBusy) != 0;
+  r.SetHeader(n + movable + allow_busy);
+  for (const FlagName& f : kCommandFlags) {
+    if (s.flags & f.bit) r.SimpleString(f.name);
+  }
+  if (movable) r.SimpleString("movablekeys");
+  if (allow_busy) r.SimpleString("allow_busy");
+}
+
+// A {type, spec} map of a key spec's begin_search or find_keys part.
+void ReplyKeySpecPart(resp::ReplyBuilder& r, std::string_view type,
+                      std::initializer_list<std::pair<std::string_view, int64_t>> fields) {
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk(type);
+  r.Bulk("spec");
+  r.MapHeader(fields.size());
+  for (const auto& [name, value] : fields) {
+    r.Bulk(name);
+    r.Integer(value);
+  }
+}
+
+void ReplyKeySpecs(resp::ReplyBuilder& r, const CommandSpec& s) {
+  if (!HasKeys(s)) {
+    r.SetHeader(0);
+    return;
+  }
+  r.SetHeader(1);
+  r.MapHeader(3);
+  r.Bulk("flags");
+  ReplyFlagSet(r, KeyFlagsOf(s), kKeyFlags);
+  if (s.key_extractor != nullptr) {
+    r.Bulk("begin_search");
+    ReplyKeySpecPart(r, "unknown", {});
+    r.Bulk("find_keys");
+    ReplyKeySpecPart(r, "unknown", {});
+    return;
+  }
+  // Redis's range spec counts lastkey from the first key (or from the end when negative).
+  int lastkey = s.keys.last >= 0 ? s.keys.last - s.keys.first : s.keys.last;
+  r.Bulk("begin_search");
+  ReplyKeySpecPart(r, "index", {{"index", s.keys.first}});
+  r.Bulk("find_keys");
+  ReplyKeySpecPart(r, "range",
+                   {{"lastkey", lastkey}, {"keystep", std::max(s.keys.step, 1)}, {"limit", 0}});
+}
+
+void ReplyCommandInfo(resp::ReplyBuilder& r, const CommandSpec* s) {
+  if (s == nullptr) {
+    r.Null();
+    return;
+  }
+  r.ArrayHeader(10);
+  r.Bulk(s->full_name);
+  r.Integer(s->arity);
+  ReplyCommandFlags(r, *s);
+  r.Integer(s->keys.first);
+  r.Integer(s->keys.last);
+  r.Integer(s->keys.step);
+  ReplyFlagSet(r, s->acl, kAclCategories, "@");
+  r.SetHeader(s->tips.size());
+  for (std::string_view tip : s->tips) r.Bulk(tip);
+  ReplyKeySpecs(r, *s);
+  if (s->subcommands.empty()) {
+    r.SetHeader(0);
+    return;
+  }
+  r.ArrayHeader(s->subcommands.size());
+  for (const CommandSpec& sub : s->subcommands) ReplyCommandInfo(r, &sub);
+}
+
+void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, bool has_key_spec) {
+  r.ArrayHeader(args.size());
+  for (const ArgDoc& a : args) {
+    bool nested = a.type == ArgType::kOneOf || a.type == ArgType::kBlock;
+    bool key_index = a.type == ArgType::kKey && has_key_spec;
+    // name, type, then display_text or arguments, and whichever optional fields exist.
+    r.MapHeader(3 + key_index + !a.token.empty() + (a.flags != 0));
+    r.Bulk("name");
+    r.Bulk(a.name);
+    r.Bulk("type");
+    r.Bulk(kArgTypeNames[static_cast<int>(a.type)]);
+    if (!nested) {
+      r.Bulk("display_text");
+      r.Bulk(a.display.empty() ? a.name : a.display);
+    }
+    if (key_index) {
+      r.Bulk("key_spec_index");
+      r.Integer(0);  // the table's one key spec
+    }
+    if (!a.token.empty()) {
+      r.Bulk("token");
+      r.Bulk(a.token);
+    }
+    if (a.flags != 0) {
+      r.Bulk("flags");
+      ReplyFlagSet(r, a.flags, kArgFlags);
+    }
+    if (nested) {
+      r.Bulk("arguments");
+      ReplyArgDocs(r, a.args, has_key_spec);
+    }
+  }
+}
+
+void ReplyCommandDocs(resp::ReplyBuilder& r, const CommandSpec& s) {
+  const std::vector<ArgDoc>* args = &s.arguments;
+  if (args->empty()) args = FallbackArgumentDocs(s.full_name);
+  bool has_args = args != nullptr && !args->empty();
+  r.MapHeader(1 + !s.summary.empty() + !s.since.empty() + !s.complexity.empty() + has_args +
+              !s.subcommands.empty());
+  if (!s.summary.empty()) {
+    r.Bulk("summary");
+    r.Bulk(s.summary);
+  }
+  if (!s.since.empty()) {
+    r.Bulk("since");
+    r.Bulk(s.since);
+  }
+  r.Bulk("group");
+  r.Bulk(s.group);
+  if (!s.complexity.empty()) {
+    r.Bulk("complexity");
+    r.Bulk(s.complexity);
+  }
+  if (has_args) {
+    r.Bulk("arguments");
+    ReplyArgDocs(r, *args, HasKeys(s));
+  }
+  if (!s.subcommands.empty()) {
+    r.Bulk("subcommands");
+    r.MapHeader(s.subcommands.size());
+    for (const CommandSpec& sub : s.subcommands) {
+      r.Bulk(sub.full_name);
+      ReplyCommandDocs(r, sub);
+    }
+  }
+}
+
+// Redis's lookupCommandBySds(): "name" or "container|sub"; nullptr for anything else, including
+// "name|x" when name has no subcommand x.
+const CommandSpec* LookupFullName(const CommandTable& table, std::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return table.Find(name);
+  std::string_view sub = name.substr(bar + 1);
+  if (sub.find('|') != std::string_view::npos) return nullptr;
+  const CommandSpec* parent = table.Find(name.substr(0, bar));
+  if (parent == nullptr || parent->subcommands.empty()) return nullptr;
+  return CommandTable::FindSub(*parent, sub);
+}
+
+uint64_t AclCategoryByName(std::string_view name) {
+  for (const FlagName& c : kAclCategories) {
+    if (EqualsNoCase(name, c.name)) return c.bit;
+  }
+  return 0;
+}
+
+void GetKeys(CommandContext& ctx, bool with_flags) {
+  ArgList argv = ctx.args.subspan(2);
+  const CommandTable& table = ctx.server.commands();
+  const CommandSpec* spec = table.Find(argv[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && argv.size() >= 2) {
+    spec = CommandTable::FindSub(*spec, argv[1]);
+  }
+  if (spec == nullptr) return ctx.reply.Error(errors::kGetKeysInvalidCommand);
+  if (!HasKeys(*spec)) return ctx.reply.Error(errors::kGetKeysNoKeys);
+  size_t argc = argv.size();
+  if ((spec->arity > 0 && argc != static_cast<size_t>(spec->arity)) ||
+      argc < static_cast<size_t>(std::abs(spec->arity))) {
+    return ctx.reply.Error(errors::kGetKeysWrongArity);
+  }
+  std::vector<int> positions;
+  if (!ExtractKeys(*spec, argv, &positions) ||
+      (positions.empty() && spec->key_extractor == nullptr)) {
+    return ctx.reply.Error(errors::kGetKeysInvalidArgs);
+  }
+  ctx.reply.ArrayHeader(positions.size());
+  for (int pos : positions) {
+    if (!with_flags) {
+      ctx.reply.Bulk(argv[pos]);
+      continue;
+    }
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(argv[pos]);
+    ReplyFlagSet(ctx.reply, KeyFlagsOf(*spec), kKeyFlags);
+  }
+}
+
+}  // namespace
+
+void CommandCommand(CommandContext& ctx) {
+  const auto& top = ctx.server.commands().top_level();
+  ctx.reply.ArrayHeader(top.size());
+  for (const CommandSpec& s : top) ReplyCommandInfo(ctx.reply, &s);
+}
+
+void CommandCountCommand(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands().top_level().size()));
+}
+
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
+void CommandListCommand(CommandContext& ctx) {
+  enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
+  std::string_view filter_arg;
+  for (size_t i = 2; i < ctx.args.size(); i += 3) {
+    // FILTERBY must be followed by exactly its type and argument, as in Redis.
+    if (!EqualsNoCase(ctx.args[i], "filterby") || ctx.args.size() - 1 - i != 2) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+    std::string_view type = ctx.args[i + 1];
+    if (EqualsNoCase(type, "module")) {
+      filter = Filter::kModule;
+    } else if (EqualsNoCase(type, "aclcat")) {
+      filter = Filter::kAclCat;
+    } else if (EqualsNoCase(type, "pattern")) {
+      filter = Filter::kPattern;
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+    filter_arg = ctx.args[i + 2];
+  }
+  uint64_t category = filter == Filter::kAclCat ? AclCategoryByName(filter_arg) : 0;
+  size_t header = ctx.reply.StartDeferred();
+  size_t n = 0;
+  for (const CommandSpec* s : ctx.server.commands().all()) {
+    bool keep = filter == Filter::kNone ||
+                (filter == Filter::kAclCat && (s->acl & category) != 0) ||
+                (filter == Filter::kPattern && GlobMatch(filter_arg, s->full_name, true));
+    // Filter::kModule keeps nothing: there are no modules.
+    if (!keep) continue;
+    ctx.reply.Bulk(s->full_name);
+    ++n;
+  }
+  ctx.reply.EndDeferred(header, 'A', n);
+}
+
+void CommandInfoCommand(CommandContext& ctx) {
+  if (ctx.args.size() == 2) return CommandCommand(ctx);
+  ctx.reply.ArrayHeader(ctx.args.size() - 2);
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    ReplyCommandInfo(ctx.reply, LookupFullName(ctx.server.commands(), ctx.args[i]));
+  }
+}
+
+void CommandDocsCommand(CommandContext& ctx) {
+  std::vector<const CommandSpec*> found;
+  if (ctx.args.size() == 2) {
+    for (const CommandSpec& s : ctx.server.commands().top_level()) found.push_back(&s);
+  }
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    const CommandSpec* s = LookupFullName(ctx.server.commands(), ctx.args[i]);
+    if (s != nullptr) found.push_back(s);  // unknown names are skipped, as in Redis
+  }
+  ctx.reply.MapHeader(found.size());
+  for (const CommandSpec* s : found) {
+    ctx.reply.Bulk(s->full_name);
+    ReplyCommandDocs(ctx.reply, *s);
+  }
+}
+
+void CommandGetKeysCommand(CommandContext& ctx) { GetKeys(ctx, false); }
+void CommandGetKeysAndFlagsCommand(CommandContext& ctx) { GetKeys(ctx, true); }
+
+void CommandHelpCommand(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "(no subcommand)",
+                     "    Describe every command of this server.",
+                     "COUNT",
+                     "    Number of commands this server knows.",
+                     "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+                     "    Names of all commands and subcommands, optionally filtered.",
+                     "INFO [<command-name> ...]",
+                     "    Describe the given commands (all of them when none is given).",
+                     "DOCS [<command-name> ...]",
+                     "    Documentation of the given commands (all of them when none is given).",
+                     "GETKEYS <full-command>",
+                     "    The key names in a complete command line.",
+                     "GETKEYSANDFLAGS <full-command>",
+                     "    The key names in a complete command line, with their access flags.",
+                 });
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,492 @@
+// INFO: Redis 7.2's sections, field names and field order, because monitoring tools, client
+// libraries, redis-sentinel and the Redis test suite parse them.
+//
+// A field that belongs to a subsystem Tessera does not have yet (persistence, replication,
+// Lua, pub/sub, blocking commands, tracking, defrag) is printed with the value Redis shows
+// when that subsystem is idle or disabled, so parsers find every field; the comments say
+// which values are placeholders.  Times shown to clients (uptime, server_time_usec) use the
+// real clock, not the server's (fakeable) command clock.
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "server/commands/args.h"
+#include "server/commands/server_family.h"
+#include "server/memory_stats.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace tessera::server {
+
+namespace {
+
+enum Section : uint32_t {
+  kServer = 1u << 0,
+  kClients = 1u << 1,
+  kMemory = 1u << 2,
+  kPersistence = 1u << 3,
+  kStats = 1u << 4,
+  kReplication = 1u << 5,
+  kCpu = 1u << 6,
+  kModules = 1u << 7,
+  kCommandStats = 1u << 8,
+  kErrorStats = 1u << 9,
+  kLatencyStats = 1u << 10,
+  kCluster = 1u << 11,
+  kKeyspace = 1u << 12,
+};
+constexpr uint32_t kDefaultSections = kServer | kClients | kMemory | kPersistence | kStats |
+                                      kReplication | kCpu | kModules | kErrorStats | kCluster |
+                                      kKeyspace;
+constexpr uint32_t kAllSections = (kKeyspace << 1) - 1;
+
+struct SectionName {
+  std::string_view name;
+  uint32_t bit;
+};
+constexpr SectionName kSectionNames[] = {
+    {"server", kServer},
+    {"clients", kClients},
+    {"memory", kMemory},
+    {"persistence", kPersistence},
+    {"stats", kStats},
+    {"replication", kReplication},
+    {"cpu", kCpu},
+    {"modules", kModules},
+    {"module_list", kModules},
+    {"commandstats", kCommandStats},
+    {"errorstats", kErrorStats},
+    {"latencystats", kLatencyStats},
+    {"cluster", kCluster},
+    {"keyspace", kKeyspace},
+};
+
+// Section names compare case-insensitively; unknown names select nothing (Redis: a module
+// section we do not have).
+uint32_t SelectedSections(ArgList args) {
+  if (args.empty()) return kDefaultSections;
+  uint32_t mask = 0;
+  for (std::string_view a : args) {
+    if (EqualsNoCase(a, "default")) {
+      mask |= kDefaultSections;
+    } else if (EqualsNoCase(a, "all") || EqualsNoCase(a, "everything")) {
+      mask |= kAllSections;
+    } else {
+      for (const SectionName& s : kSectionNames) {
+        if (EqualsNoCase(a, s.name)) mask |= s.bit;
+      }
+    }
+  }
+  return mask;
+}
+
+class InfoWriter {
+ public:
+  void Section(std::string_view title) {
+    if (!out_.empty()) out_ += "\r\n";
+    out_ += "# ";
+    out_ += title;
+    out_ += "\r\n";
+  }
+  template <typename T>
+  void Field(std::string_view name, const T& value) {
+    fmt::format_to(std::back_inserter(out_), "{}:{}\r\n", name, value);
+  }
+  // "%.2f"-style fields.
+  void Fixed2(std::string_view name, double value, std::string_view suffix = "") {
+    fmt::format_to(std::back_inserter(out_), "{}:{:.2f}{}\r\n", name, value, suffix);
+  }
+  void Raw(std::string_view line) {
+    out_ += line;
+    out_ += "\r\n";
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+// Redis's bytesToHuman(): 100B, 1.50K, 2.00M ...
+std::string BytesToHuman(uint64_t n) {
+  static constexpr const char* kUnits[] = {"K", "M", "G", "T", "P"};
+  if (n < 1024) return fmt::format("{}B", n);
+  double d = static_cast<double>(n);
+  for (const char* unit : kUnits) {
+    d /= 1024;
+    if (d < 1024) return fmt::format("{:.2f}{}", d, unit);
+  }
+  return fmt::format("{}B", n);
+}
+
+// Redis's getSafeInfoString(): names printed before ':' may not contain the separators.
+std::string SafeInfoName(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c == '#' || c == ':' || c == '\n' || c == '\r') c = '_';
+  }
+  return out;
+}
+
+int64_t RealNowUs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+double Ratio(uint64_t a, uint64_t b) { return b == 0 ? 0 : static_cast<double>(a) / b; }
+int64_t Diff(uint64_t a, uint64_t b) { return static_cast<int64_t>(a) - static_cast<int64_t>(b); }
+
+struct WorkerTotals {
+  uint64_t commands = 0, hits = 0, misses = 0, net_in = 0, net_out = 0;
+  uint64_t connections = 0, rejected = 0;
+};
+
+WorkerTotals SumWorkers(Server& server) {
+  WorkerTotals t;
+  server.ForEachWorkerStats([&](const WorkerStats& w) {
+    t.commands += w.total_commands.Get();
+    t.hits += w.keyspace_hits.Get();
+    t.misses += w.keyspace_misses.Get();
+    t.net_in += w.net_input_bytes.Get();
+    t.net_out += w.net_output_bytes.Get();
+    t.connections += w.total_connections.Get();
+    t.rejected += w.rejected_connections.Get();
+  });
+  return t;
+}
+
+void AddServer(Server& server, InfoWriter& w) {
+  utsname name{};
+  uname(&name);
+  int64_t now_us = RealNowUs();
+  int64_t uptime_s = std::max<int64_t>(0, (now_us / 1000 - server.start_time_ms()) / 1000);
+  int hz = server.config().hz.load(std::memory_order_relaxed);
+  w.Section("Server");
+  w.Field("redis_version", kRedisCompatVersion);
+  w.Field("tessera_version", TesseraVersion());
+  w.Field("redis_git_sha1", "00000000");
+  w.Field("redis_git_dirty", 0);
+  w.Field("redis_build_id", "0");
+  w.Field("redis_mode", "standalone");
+  w.Raw(fmt::format("os:{} {} {}", name.sysname, name.release, name.machine));
+  w.Field("arch_bits", sizeof(void*) * 8);
+  w.Field("monotonic_clock", "POSIX clock_gettime");
+  w.Field("multiplexing_api", "epoll");
+  w.Field("atomicvar_api", "c11-builtin");
+  w.Raw(fmt::format("gcc_version:{}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__));
+  w.Field("process_id", getpid());
+  w.Field("process_supervised", "no");
+  w.Field("run_id", server.run_id());
+  w.Field("tcp_port", server.tcp_port());
+  w.Field("server_time_usec", now_us);
+  w.Field("uptime_in_seconds", uptime_s);
+  w.Field("uptime_in_days", uptime_s / 86400);
+  w.Field("hz", hz);
+  w.Field("configured_hz", hz);
+  // The 24-bit seconds clock keys record their last access with (OBJECT IDLETIME).
+  w.Field("lru_clock", (server.NowMs() / 1000) & 0xFFFFFF);
+  w.Field("executable", server.executable());
+  w.Field("config_file", server.config_file());
+  // Redis reports whether its I/O threads are running; ours are the workers themselves.
+  w.Field("io_threads_active", server.io_threads() > 1 ? 1 : 0);
+}
+
+void AddClients(Server& server, InfoWriter& w) {
+  w.Section("Clients");
+  w.Field("connected_clients", server.clients().Count());
+  w.Field("cluster_connections", 0);
+  w.Field("maxclients", server.config().maxclients.load(std::memory_order_relaxed));
+  // Redis tracks the largest buffers of the last few seconds in its cron; not tracked here.
+  w.Field("client_recent_max_input_buffer", 0);
+  w.Field("client_recent_max_output_buffer", 0);
+  // No blocking commands, key tracking or client timeouts table exist yet.
+  w.Field("blocked_clients", 0);
+  w.Field("tracking_clients", 0);
+  w.Field("clients_in_timeout_table", 0);
+  w.Field("total_blocking_keys", 0);
+  w.Field("total_blocking_keys_on_nokey", 0);
+}
+
+// Bytes of the keyspace's hash-table slot arrays: the part of used_memory that is overhead
+// rather than data.  Visits the shards one at a time under each shard's lock.
+uint64_t KeyspaceTableBytes(Server& server) {
+  keyspace::Keyspace& ks = server.keyspace();
+  uint64_t total = 0;
+  for (unsigned i = 0; i < ks.shard_count(); ++i) {
+    keyspace::Shard& shard = ks.shard(i);
+    std::lock_guard<std::mutex> lock(shard.mutex());
+    for (int db = 0; db < shard.num_dbs(); ++db) total += shard.db(db).table.BytesAllocated();
+  }
+  return total;
+}
+
+void AddMemory(Server& server, InfoWriter& w) {
+  MemoryStats m = ReadMemoryStats();
+  uint64_t used = m.allocated;
+  uint64_t peak = server.metrics().UpdatePeakMemory(used);
+  uint64_t total_system = TotalSystemMemory();
+  // used_memory_startup is not recorded: overhead counts only the keyspace tables.
+  uint64_t overhead = std::min(used, KeyspaceTableBytes(server));
+  uint64_t dataset = used - overhead;
+  w.Section("Memory");
+  w.Field("used_memory", used);
+  w.Field("used_memory_human", BytesToHuman(used));
+  w.Field("used_memory_rss", m.rss);
+  w.Field("used_memory_rss_human", BytesToHuman(m.rss));
+  w.Field("used_memory_peak", peak);
+  w.Field("used_memory_peak_human", BytesToHuman(peak));
+  w.Fixed2("used_memory_peak_perc", 100 * Ratio(used, peak), "%");
+  w.Field("used_memory_overhead", overhead);
+  w.Field("used_memory_startup", 0);
+  w.Field("used_memory_dataset", dataset);
+  w.Fixed2("used_memory_dataset_perc", 100 * Ratio(dataset, used), "%");
+  w.Field("allocator_allocated", m.allocated);
+  w.Field("allocator_active", m.active);
+  w.Field("allocator_resident", m.resident);
+  w.Field("total_system_memory", total_system);
+  w.Field("total_system_memory_human", BytesToHuman(total_system));
+  // No scripting engine yet: the Lua and function figures are those of an unused engine.
+  for (std::string_view f : {"used_memory_lua", "used_memory_vm_eval"}) w.Field(f, 0);
+  w.Field("used_memory_lua_human", "0B");
+  for (std::string_view f :
+       {"used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
+        "number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total"}) {
+    w.Field(f, 0);
+  }
+  w.Field("used_memory_vm_total_human", "0B");
+  w.Field("used_memory_functions", 0);
+  w.Field("used_memory_scripts", 0);
+  w.Field("used_memory_scripts_human", "0B");
+  // maxmemory and eviction do not exist yet: no limit, noeviction.
+  w.Field("maxmemory", 0);
+  w.Field("maxmemory_human", "0B");
+  w.Field("maxmemory_policy", "noeviction");
+  w.Fixed2("allocator_frag_ratio", Ratio(m.active, m.allocated));
+  w.Field("allocator_frag_bytes", Diff(m.active, m.allocated));
+  w.Fixed2("allocator_rss_ratio", Ratio(m.resident, m.active));
+  w.Field("allocator_rss_bytes", Diff(m.resident, m.active));
+  w.Fixed2("rss_overhead_ratio", Ratio(m.rss, m.resident));
+  w.Field("rss_overhead_bytes", Diff(m.rss, m.resident));
+  w.Fixed2("mem_fragmentation_ratio", Ratio(m.rss, used));
+  w.Field("mem_fragmentation_bytes", Diff(m.rss, used));
+  for (std::string_view f :
+       {"mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
+        "mem_clients_slaves", "mem_clients_normal", "mem_cluster_links", "mem_aof_buffer"}) {
+    w.Field(f, 0);
+  }
+  w.Field("mem_allocator", AllocatorName());
+  w.Field("active_defrag_running", 0);
+  w.Field("lazyfree_pending_objects", 0);
+  w.Field("lazyfreed_objects", 0);
+}
+
+// Persistence does not exist yet: nothing has been saved or loaded, nothing is in progress,
+// and no change is ever counted as unsaved (rdb_changes_since_last_save stays 0).  The last
+// save time is the start time, as in a Redis that started without a dump file.
+void AddPersistence(Server& server, InfoWriter& w) {
+  w.Section("Persistence");
+  for (std::string_view f : {"loading", "async_loading", "current_cow_peak", "current_cow_size",
+                             "current_cow_size_age"}) {
+    w.Field(f, 0);
+  }
+  w.Fixed2("current_fork_perc", 0);
+  for (std::string_view f : {"current_save_keys_processed", "current_save_keys_total",
+                             "rdb_changes_since_last_save", "rdb_bgsave_in_progress"}) {
+    w.Field(f, 0);
+  }
+  w.Field("rdb_last_save_time", server.start_time_ms() / 1000);
+  w.Field("rdb_last_bgsave_status", "ok");
+  w.Field("rdb_last_bgsave_time_sec", -1);
+  w.Field("rdb_current_bgsave_time_sec", -1);
+  for (std::string_view f : {"rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired",
+                             "rdb_last_load_keys_loaded"}) {
+    w.Field(f, 0);
+  }
+  w.Field("aof_enabled", server.config().appendonly.load(std::memory_order_relaxed) ? 1 : 0);
+  w.Field("aof_rewrite_in_progress", 0);
+  w.Field("aof_rewrite_scheduled", 0);
+  w.Field("aof_last_rewrite_time_sec", -1);
+  w.Field("aof_current_rewrite_time_sec", -1);
+  w.Field("aof_last_bgrewrite_status", "ok");
+  w.Field("aof_rewrites", 0);
+  w.Field("aof_rewrites_consecutive_failures", 0);
+  w.Field("aof_last_write_status", "ok");
+  w.Field("aof_last_cow_size", 0);
+  w.Field("module_fork_in_progress", 0);
+  w.Field("module_fork_last_cow_size", 0);
+}
+
+void AddStats(Server& server, InfoWriter& w) {
+  WorkerTotals t = SumWorkers(server);
+  InstantMetrics& rates = server.metrics();
+  w.Section("Stats");
+  w.Field("total_connections_received", t.connections);
+  w.Field("total_commands_processed", t.commands);
+  w.Field("instantaneous_ops_per_sec", rates.PerSecond(InstantMetrics::kCommands));
+  w.Field("total_net_input_bytes", t.net_in);
+  w.Field("total_net_output_bytes", t.net_out);
+  w.Field("total_net_repl_input_bytes", 0);
+  w.Field("total_net_repl_output_bytes", 0);
+  w.Fixed2("instantaneous_input_kbps", rates.PerSecond(InstantMetrics::kNetInput) / 1024.0);
+  w.Fixed2("instantaneous_output_kbps", rates.PerSecond(InstantMetrics::kNetOutput) / 1024.0);
+  w.Fixed2("instantaneous_input_repl_kbps", 0);
+  w.Fixed2("instantaneous_output_repl_kbps", 0);
+  w.Field("rejected_connections", t.rejected);
+  w.Field("sync_full", 0);
+  w.Field("sync_partial_ok", 0);
+  w.Field("sync_partial_err", 0);
+  w.Field("expired_keys", server.ExpiredKeys());
+  w.Fixed2("expired_stale_perc", 0);
+  w.Field("expired_time_cap_reached_count", 0);
+  w.Field("expire_cycle_cpu_milliseconds", 0);
+  for (std::string_view f : {"evicted_keys", "evicted_clients", "total_eviction_exceeded_time",
+                             "current_eviction_exceeded_time"}) {
+    w.Field(f, 0);
+  }
+  w.Field("keyspace_hits", t.hits);
+  w.Field("keyspace_misses", t.misses);
+  // Subsystems not built yet (pub/sub, fork, MIGRATE, replicas, defrag, tracking): idle.
+  for (std::string_view f :
+       {"pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
+        "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
+        "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
+        "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
+        "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies"}) {
+    w.Field(f, 0);
+  }
+  w.Field("total_error_replies", server.error_stats().total());
+  // Event-loop and read/write-call counters are not kept by the net layer.
+  for (std::string_view f :
+       {"dump_payload_sanitizations", "total_reads_processed", "total_writes_processed",
+        "io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks",
+        "reply_buffer_expands", "eventloop_cycles", "eventloop_duration_sum",
+        "eventloop_duration_cmd_sum", "instantaneous_eventloop_cycles_per_sec",
+        "instantaneous_eventloop_duration_usec", "acl_access_denied_auth", "acl_access_denied_cmd",
+        "acl_access_denied_key", "acl_access_denied_channel"}) {
+    w.Field(f, 0);
+  }
+}
+
+// Replication does not exist yet: always a primary without replicas or backlog.  The
+// replication ID is the run ID until the replication module owns one.
+void AddReplication(Server& server, InfoWriter& w) {
+  w.Section("Replication");
+  w.Field("role", "master");
+  w.Field("connected_slaves", 0);
+  w.Field("master_failover_state", "no-failover");
+  w.Field("master_replid", server.run_id());
+  w.Field("master_replid2", std::string(40, '0'));
+  w.Field("master_repl_offset", 0);
+  w.Field("second_repl_offset", -1);
+  w.Field("repl_backlog_active", 0);
+  w.Field("repl_backlog_size", 1048576);
+  w.Field("repl_backlog_first_byte_offset", 0);
+  w.Field("repl_backlog_histlen", 0);
+}
+
+std::string CpuTime(const timeval& tv) {
+  return fmt::format("{}.{:06d}", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
+}
+
+void AddCpu(InfoWriter& w) {
+  rusage self{}, children{}, thread{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  getrusage(RUSAGE_THREAD, &thread);
+  w.Section("CPU");
+  w.Field("used_cpu_sys", CpuTime(self.ru_stime));
+  w.Field("used_cpu_user", CpuTime(self.ru_utime));
+  w.Field("used_cpu_sys_children", CpuTime(children.ru_stime));
+  w.Field("used_cpu_user_children", CpuTime(children.ru_utime));
+  // Redis's "main thread" is its only command thread; ours is the worker answering INFO.
+  w.Field("used_cpu_sys_main_thread", CpuTime(thread.ru_stime));
+  w.Field("used_cpu_user_main_thread", CpuTime(thread.ru_utime));
+}
+
+// cmdstat_<name>:calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=.. for each
+// command or subcommand with any activity, summed over the workers.
+void AddCommandStats(Server& server, InfoWriter& w) {
+  w.Section("Commandstats");
+  for (const CommandSpec* spec : server.commands().all()) {
+    uint64_t calls = 0, usec = 0, rejected = 0, failed = 0;
+    server.ForEachWorkerStats([&](const WorkerStats& ws) {
+      const CommandStats& c = ws.commands[spec->id];
+      calls += c.calls.Get();
+      usec += c.usec.Get();
+      rejected += c.rejected_calls.Get();
+      failed += c.failed_calls.Get();
+    });
+    if (calls == 0 && rejected == 0 && failed == 0) continue;
+    // Redis divides in float precision; so do we, for identical output.
+    float per_call = calls == 0 ? 0.0f : static_cast<float>(usec) / static_cast<float>(calls);
+    w.Raw(
+        fmt::format("cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},"
+                    "failed_calls={}",
+                    SafeInfoName(spec->full_name), calls, usec, per_call, rejected, failed));
+  }
+}
+
+void AddErrorStats(Server& server, InfoWriter& w) {
+  w.Section("Errorstats");
+  for (const auto& [code, count] : server.error_stats().Snapshot()) {
+    w.Raw(fmt::format("errorstat_{}:count={}", SafeInfoName(code), count));
+  }
+}
+
+// db<N>:keys=..,expires=..,avg_ttl=.. for every non-empty DB.  avg_ttl is 0: Redis estimates it
+// from its active-expiry samples, which are not kept here.
+void AddKeyspace(Server& server, InfoWriter& w) {
+  keyspace::Keyspace& ks = server.keyspace();
+  std::vector<uint64_t> keys(ks.num_dbs()), expires(ks.num_dbs());
+  for (unsigned i = 0; i < ks.shard_count(); ++i) {
+    keyspace::Shard& shard = ks.shard(i);
+    std::lock_guard<std::mutex> lock(shard.mutex());
+    for (int db = 0; db < ks.num_dbs(); ++db) {
+      keys[db] += shard.db(db).table.size();
+      expires[db] += shard.db(db).volatile_keys;
+    }
+  }
+  w.Section("Keyspace");
+  for (int db = 0; db < ks.num_dbs(); ++db) {
+    if (keys[db] == 0 && expires[db] == 0) continue;
+    w.Raw(fmt::format("db{}:keys={},expires={},avg_ttl=0", db, keys[db], expires[db]));
+  }
+}
+
+}  // namespace
+
+std::string BuildInfo(Server& server, ArgList sections) {
+  uint32_t mask = SelectedSections(sections);
+  InfoWriter w;
+  if (mask & kServer) AddServer(server, w);
+  if (mask & kClients) AddClients(server, w);
+  if (mask & kMemory) AddMemory(server, w);
+  if (mask & kPersistence) AddPersistence(server, w);
+  if (mask & kStats) AddStats(server, w);
+  if (mask & kReplication) AddReplication(server, w);
+  if (mask & kCpu) AddCpu(w);
+  if (mask & kModules) w.Section("Modules");  // no modules
+  if (mask & kCommandStats) AddCommandStats(server, w);
+  if (mask & kErrorStats) AddErrorStats(server, w);
+  if (mask & kLatencyStats) w.Section("Latencystats");  // per-command histograms: not kept
+  if (mask & kCluster) {
+    w.Section("Cluster");
+    w.Field("cluster_enabled", 0);
+  }
+  if (mask & kKeyspace) AddKeyspace(server, w);
+  return w.Take();
+}
+
+void InfoCommand(CommandContext& ctx) {
+  ctx.reply.Verbatim(BuildInfo(ctx.server, ctx.args.subspan(1)), "txt");
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,657 @@
+// Server commands: CONFIG, SLOWLOG, TIME, LASTSAVE, DEBUG, MEMORY, and the registration of the
+// whole server family (INFO lives in info.cc, COMMAND in command_docs.cc).
+//
+// DEBUG is one command with Redis's shape (arity -2, no key spec) rather than a container, so
+// COMMAND INFO DEBUG and its "unknown subcommand or wrong number of arguments" error match
+// Redis.  Its subcommands that read keys (OBJECT, DIGEST-VALUE, DIGEST) therefore lock shards
+// themselves (kAllShards): one key's shard at a time, or every shard for DIGEST.
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <time.h>
+
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "core/base/hash.h"
+#include "core/base/sha1.h"
+#include "server/commands/args.h"
+#include "server/commands/server_family.h"
+#include "server/log.h"
+#include "server/memory_stats.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// ---- CONFIG ----
+
+void ConfigGet(CommandContext& ctx) {
+  auto pairs = ctx.server.config_registry().Get(ctx.args.subspan(2));
+  ctx.reply.MapHeader(pairs.size());
+  for (const auto& [name, value] : pairs) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk(value);
+  }
+}
+
+void ConfigSet(CommandContext& ctx) {
+  if (ctx.args.size() % 2 != 0) return ctx.reply.Error(errors::kSyntax);
+  ConfigRegistry& registry = ctx.server.config_registry();
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
+    pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
+    // Passwords never reach SLOWLOG, even when the CONFIG SET fails.
+    if (registry.IsSensitive(ctx.args[i])) ctx.redacted_args.push_back(static_cast<int>(i + 1));
+  }
+  std::string error = registry.Set(pairs);
+  if (error.empty()) return ctx.reply.Ok();
+  ctx.reply.Error(error);
+}
+
+// What CONFIG RESETSTAT clears (Redis's resetServerStats, command and error tables): every
+// counter INFO shows, but not the slowlog.  Another worker may be adding to its counters at
+// the same moment; such an increment can survive the reset (counters are single-writer, so
+// resetting from here is a race by nature, harmless for statistics).
+void ResetStats(Server& server) {
+  server.ForEachWorkerStats([](WorkerStats& w) {
+    for (CommandStats& c : w.commands) {
+      c.calls.Reset();
+      c.usec.Reset();
+      c.rejected_calls.Reset();
+      c.failed_calls.Reset();
+    }
+    for (OwnedCounter* c :
+         {&w.total_commands, &w.keyspace_hits, &w.keyspace_misses, &w.net_input_bytes,
+          &w.net_output_bytes, &w.total_connections, &w.rejected_connections}) {
+      c->Reset();
+    }
+  });
+  server.error_stats().Reset();
+  server.metrics().Reset();
+  keyspace::Keyspace& ks = server.keyspace();
+  for (unsigned i = 0; i < ks.shard_count(); ++i) {
+    std::lock_guard<std::mutex> lock(ks.shard(i).mutex());
+    ks.shard(i).expired_keys = 0;
+  }
+}
+
+void ConfigResetStat(CommandContext& ctx) {
+  ResetStats(ctx.server);
+  ctx.reply.Ok();
+}
+
+void ConfigRewrite(CommandContext& ctx) {
+  std::string error = ctx.server.config_registry().Rewrite();
+  if (!error.empty()) {
+    Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", error);
+    return ctx.reply.Error(error);
+  }
+  Log(LogLevel::kNotice, "CONFIG REWRITE executed with success.");
+  ctx.reply.Ok();
+}
+
+void ConfigHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "GET <pattern> [<pattern> ...]",
+                     "    Parameters matching any glob-style <pattern>, with their values.",
+                     "SET <directive> <value> [<directive> <value> ...]",
+                     "    Change directives at run time; all of them or none.",
+                     "RESETSTAT",
+                     "    Zero the statistics INFO reports.",
+                     "REWRITE",
+                     "    Write the running configuration back to the config file.",
+                 });
+}
+
+// ---- SLOWLOG ----
+
+void SlowlogGet(CommandContext& ctx) {
+  size_t count = 10;
+  if (ctx.args.size() == 3) {
+    int64_t n;
+    if (!ParseInt64(ctx.args[2], &n) || n < -1) return ctx.reply.Error(errors::kSlowlogCount);
+    count = n == -1 ? SIZE_MAX : static_cast<size_t>(n);
+  }
+  std::vector<SlowlogEntry> entries = ctx.server.slowlog().Get(count);
+  ctx.reply.ArrayHeader(entries.size());
+  for (const SlowlogEntry& e : entries) {
+    ctx.reply.ArrayHeader(6);
+    ctx.reply.Integer(static_cast<int64_t>(e.id));
+    ctx.reply.Integer(e.unix_seconds);
+    ctx.reply.Integer(e.duration_us);
+    ctx.reply.ArrayHeader(e.args.size());
+    for (const std::string& a : e.args) ctx.reply.Bulk(a);
+    ctx.reply.Bulk(e.client_addr);
+    ctx.reply.Bulk(e.client_name);
+  }
+}
+
+void SlowlogLen(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog().Length()));
+}
+
+void SlowlogReset(CommandContext& ctx) {
+  ctx.server.slowlog().Reset();
+  ctx.reply.Ok();
+}
+
+void SlowlogHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "GET [<count>]",
+                     "    The newest <count> entries (default 10; -1 for all). Each entry is:",
+                     "    id, unix time, duration in microseconds, arguments, client address,",
+                     "    client name.",
+                     "LEN",
+                     "    Number of entries.",
+                     "RESET",
+                     "    Remove every entry.",
+                 });
+}
+
+// ---- TIME, LASTSAVE ----
+
+// The wall clock with microseconds, as Redis: clients use TIME for sub-millisecond timing, so
+// this reads the real clock rather than the millisecond command clock.
+void Time(CommandContext& ctx) {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(ts.tv_sec));
+  ctx.reply.Bulk(std::to_string(ts.tv_nsec / 1000));
+}
+
+// Nothing is ever saved (no persistence yet), so the last save is the start time, which is
+// also what Redis reports before its first save when it started without a dump file.
+void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms() / 1000); }
+
+// ---- DEBUG ----
+
+// The entry for `key` in the client's DB, expired or not (DEBUG looks at the table as it is,
+// like Redis's dictFind).  REQUIRES: the key's shard is locked.
+keyspace::Entry* PeekEntry(Server& server, int db, std::string_view key) {
+  uint64_t hash = HashBytes(key);
+  keyspace::Keyspace& ks = server.keyspace();
+  return ks.shard(ks.ShardOfHash(hash)).db(db).table.Find(key, hash);
+}
+
+std::mutex& ShardMutexOf(Server& server, std::string_view key) {
+  keyspace::Keyspace& ks = server.keyspace();
+  return ks.shard(ks.ShardOf(key)).mutex();
+}
+
+std::string_view EncodingName(const keyspace::Entry& e) {
+  switch (e.encoding()) {
+    case keyspace::Encoding::kInt:
+      return "int";
+    case keyspace::Encoding::kEmbstr:
+      return "embstr";
+    case keyspace::Encoding::kRaw:
+      return "raw";
+    case keyspace::Encoding::kObject:
+      break;
+  }
+  return "unknown";  // aggregate encodings belong to their value types, not built yet
+}
+
+// Bytes of Redis's RDB length prefix (rdbSaveLen).
+size_t RdbLenBytes(uint64_t len) {
+  if (len < (1u << 6)) return 1;
+  if (len < (1u << 14)) return 2;
+  return len <= UINT32_MAX ? 5 : 9;
+}
+
+// Bytes Redis's RDB would use for a string value (DEBUG OBJECT serializedlength): small
+// integers in 2/3/5 bytes, anything else as length + bytes.  Redis would LZF-compress strings
+// longer than 20 bytes when that is shorter; that is not modelled.
+size_t RdbStringLength(const keyspace::Entry& e) {
+  char buf[32];
+  std::string_view s = e.StringValue(buf);
+  int64_t v;
+  if (s.size() <= 11 && ParseInt64(s, &v)) {
+    if (v >= -(1 << 7) && v < (1 << 7)) return 2;
+    if (v >= -(1 << 15) && v < (1 << 15)) return 3;
+    if (v >= INT32_MIN && v <= INT32_MAX) return 5;
+  }
+  return RdbLenBytes(s.size()) + s.size();
+}
+
+void DebugObject(CommandContext& ctx) {
+  std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
+  const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
+  if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
+  uint32_t idle = (ctx.db.clock() - e->clock()) & 0xFFFFFF;
+  size_t serialized = e->type() == keyspace::ValueType::kString ? RdbStringLength(*e) : 0;
+  // Redis shares the integers 0..9999 and reports them with refcount INT_MAX (as OBJECT
+  // REFCOUNT does here too); every other value has one owner.
+  bool shared_int = e->type() == keyspace::ValueType::kString && e->is_int() &&
+                    e->int_value() >= 0 && e->int_value() < 10000;
+  ctx.reply.SimpleString(fmt::format(
+      "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+      static_cast<const void*>(e), shared_int ? INT_MAX : 1, EncodingName(*e), serialized,
+      e->clock(), idle));
+}
+
+using Digest = Sha1::Digest;
+
+// Redis's xorDigest: digest ^= SHA1(data).
+void XorDigest(Digest& d, std::string_view data) {
+  Digest h = Sha1::Of(data);
+  for (size_t i = 0; i < d.size(); ++i) d[i] ^= h[i];
+}
+
+// Redis's mixDigest: xor in SHA1(data), then replace the digest by its own SHA1, so the order
+// of mixed items matters (unlike xor).
+void MixDigest(Digest& d, std::string_view data) {
+  XorDigest(d, data);
+  d = Sha1::Of(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+}
+
+std::string_view BigEndian32(uint32_t v, char (&buf)[4]) {
+  uint32_t be = htonl(v);
+  std::memcpy(buf, &be, 4);
+  return std::string_view(buf, 4);
+}
+
+// Redis's xorObjectDigest for one value: type, value, and whether it has an expiry, computed
+// the same way so digests of equal datasets agree with Redis's.  Returns false for value types
+// that cannot be digested yet.
+bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
+  if (e.type() != keyspace::ValueType::kString) return false;
+  char buf[4];
+  MixDigest(d, BigEndian32(0, buf));  // OBJ_STRING
+  char value_buf[32];
+  MixDigest(d, e.StringValue(value_buf));
+  if (e.has_expiry()) XorDigest(d, "!!expire!!");
+  return true;
+}
+
+std::string DigestHex(const Digest& d) { return ToHex(d); }
+
+// DEBUG DIGEST: 40 zeros for an empty keyspace.  Holds every shard lock for a consistent view.
+void DebugDigest(CommandContext& ctx) {
+  Digest final_digest{};
+  Server::AllShardsLock all(ctx.server);
+  keyspace::Keyspace& ks = ctx.server.keyspace();
+  for (int db = 0; db < ks.num_dbs(); ++db) {
+    Digest keys{};  // xor of the key/value digests: order-independent
+    size_t count = 0;
+    bool supported = true;
+    for (unsigned s = 0; s < ks.shard_count() && supported; ++s) {
+      ks.shard(s).db(db).table.ForEach([&](const keyspace::Entry* e) {
+        Digest kv{};
+        MixDigest(kv, e->key());
+        supported = supported && MixValueDigest(kv, *e);
+        for (size_t i = 0; i < kv.size(); ++i) keys[i] ^= kv[i];
+        ++count;
+      });
+    }
+    if (!supported) return ctx.reply.Error(errors::kDigestUnsupportedType);
+    if (count == 0) continue;
+    char buf[4];
+    MixDigest(final_digest, BigEndian32(static_cast<uint32_t>(db), buf));
+    for (size_t i = 0; i < keys.size(); ++i) final_digest[i] ^= keys[i];
+  }
+  ctx.reply.SimpleString(DigestHex(final_digest));
+}
+
+// DEBUG DIGEST-VALUE key...: one digest per key (40 zeros for a missing key), each key read
+// under its own shard's lock.
+void DebugDigestValue(CommandContext& ctx) {
+  std::vector<std::string> digests;
+  for (size_t j = 2; j < ctx.args.size(); ++j) {
+    Digest d{};
+    std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[j]));
+    const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[j]);
+    if (e != nullptr && !MixValueDigest(d, *e))
+      return ctx.reply.Error(errors::kDigestUnsupportedType);
+    digests.push_back(DigestHex(d));
+  }
+  ctx.reply.ArrayHeader(digests.size());
+  for (const std::string& d : digests) ctx.reply.SimpleString(d);
+}
+
+// DEBUG PROTOCOL <type>: a sample reply of each RESP type, for client and protocol tests.
+void DebugProtocol(CommandContext& ctx) {
+  std::string_view name = ctx.args[2];
+  resp::ReplyBuilder& r = ctx.reply;
+  auto is = [&](std::string_view n) { return EqualsNoCase(name, n); };
+  if (is("string")) {
+    r.Bulk("Hello World");
+  } else if (is("integer")) {
+    r.Integer(12345);
+  } else if (is("double")) {
+    r.Double(3.141);
+  } else if (is("bignum")) {
+    r.BigNumber("1234567999999999999999999999999999999");
+  } else if (is("null")) {
+    r.Null();
+  } else if (is("array") || is("set")) {
+    if (is("array"))
+      r.ArrayHeader(3);
+    else
+      r.SetHeader(3);
+    for (int j = 0; j < 3; ++j) r.Integer(j);
+  } else if (is("map")) {
+    r.MapHeader(3);
+    for (int j = 0; j < 3; ++j) {
+      r.Integer(j);
+      r.Bool(j == 1);
+    }
+  } else if (is("attrib")) {
+    if (r.protocol() >= 3) {
+      // An attribute ("|1") precedes the real reply; the builder has no attribute type, and
+      // nothing else sends one.
+      r.buffer()->append("|1\r\n");
+      r.Bulk("key-popularity");
+      r.ArrayHeader(2);
+      r.Bulk("key:123");
+      r.Integer(90);
+    }
+    r.Bulk("Some real reply following the attribute");
+  } else if (is("push")) {
+    if (r.protocol() < 3) return r.Error(errors::kResp2NotSupported);
+    r.PushHeader(2);
+    r.Bulk("server-cpu-usage");
+    r.Integer(42);
+    r.Bulk("Some real reply following the push reply");
+  } else if (is("true") || is("false")) {
+    r.Bool(is("true"));
+  } else if (is("verbatim")) {
+    r.Verbatim("This is a verbatim\nstring", "txt");
+  } else {
+    r.Error(errors::kDebugProtocolType);
+  }
+}
+
+void DebugSleep(CommandContext& ctx) {
+  // strtod semantics, as Redis: a non-number sleeps 0 seconds.
+  double seconds = std::strtod(std::string(ctx.args[2]).c_str(), nullptr);
+  if (seconds > 0 && std::isfinite(seconds)) {
+    int64_t us = static_cast<int64_t>(seconds * 1e6);
+    timespec ts{static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000};
+    nanosleep(&ts, nullptr);
+  }
+  ctx.reply.Ok();
+}
+
+void DebugHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "DIGEST",
+                     "    A hex signature of the whole dataset (40 zeros when it is empty).",
+                     "DIGEST-VALUE <key> [<key> ...]",
+                     "    A hex signature of the value of each key.",
+                     "ERROR <string>",
+                     "    Reply with <string> as an error.",
+                     "LOG <message>",
+                     "    Write <message> to the server log.",
+                     "OBJECT <key>",
+                     "    Low-level details of the value stored at <key>.",
+                     "PROTOCOL <type>",
+                     "    A sample reply of a RESP type: string, integer, double, bignum, null,",
+                     "    array, set, map, attrib, push, verbatim, true, false.",
+                     "SET-ACTIVE-EXPIRE <0|1>",
+                     "    Turn the background deletion of expired keys off (0) or on (1).",
+                     "SLEEP <seconds>",
+                     "    Block the connection's worker for <seconds> (decimals allowed).",
+                 });
+}
+
+void Debug(CommandContext& ctx) {
+  std::string_view sub = ctx.args[1];
+  size_t argc = ctx.args.size();
+  auto is = [&](std::string_view name) { return EqualsNoCase(sub, name); };
+  if (is("help") && argc == 2) return DebugHelp(ctx);
+  if (is("log") && argc == 3) {
+    Log(LogLevel::kWarning, "DEBUG LOG: {}", ctx.args[2]);
+    return ctx.reply.Ok();
+  }
+  if (is("sleep") && argc == 3) return DebugSleep(ctx);
+  if (is("set-active-expire") && argc == 3) {
+    ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
+                                           std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("object") && argc == 3) return DebugObject(ctx);
+  if (is("digest") && argc == 2) return DebugDigest(ctx);
+  if (is("digest-value")) return DebugDigestValue(ctx);
+  if (is("protocol") && argc == 3) return DebugProtocol(ctx);
+  if (is("error") && argc == 3) return ctx.reply.Error(ctx.args[2]);
+  if (is("reload") || is("loadaof")) {
+    return ctx.reply.Error(fmt::format(fmt::runtime(errors::kDebugNoPersistenceFmt), Upper(sub)));
+  }
+  if (is("quicklist-packed-threshold") && argc == 3) {
+    return ctx.reply.Error(fmt::format(fmt::runtime(errors::kDebugNoListsFmt), Upper(sub)));
+  }
+  ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt), sub.substr(0, 128),
+                              Upper(ctx.args[0])));
+}
+
+// ---- MEMORY ----
+
+// MEMORY USAGE key [SAMPLES n]: the entry's allocation plus its hash-table slot.  SAMPLES is
+// accepted and has no effect until aggregate values (which Redis samples) exist.
+void MemoryUsage(CommandContext& ctx) {
+  for (size_t i = 3; i < ctx.args.size(); i += 2) {
+    if (!EqualsNoCase(ctx.args[i], "samples") || i + 1 >= ctx.args.size()) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+    int64_t samples;
+    if (!ParseIntArgOrReply(ctx, ctx.args[i + 1], &samples)) return;
+    if (samples < 0) return ctx.reply.Error(errors::kSyntax);
+  }
+  const keyspace::Entry* e = ctx.db.Find(ctx.args[2], /*touch=*/false);
+  if (e == nullptr) return ctx.reply.Null();
+  ctx.reply.Integer(static_cast<int64_t>(e->AllocationSize() + sizeof(uint64_t)));
+}
+
+void MemoryPurge(CommandContext& ctx) {
+  if (!PurgeAllocator()) return ctx.reply.Error(errors::kAllocatorRefused);
+  ctx.reply.Ok();
+}
+
+void MemoryMallocStats(CommandContext& ctx) { ctx.reply.Verbatim(AllocatorStatsText(), "txt"); }
+
+void MemoryHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "MALLOC-STATS",
+                     "    The allocator's own statistics report.",
+                     "PURGE",
+                     "    Ask the allocator to return unused memory to the system.",
+                     "USAGE <key> [SAMPLES <count>]",
+                     "    Bytes used by <key> and its value.",
+                 });
+}
+
+// ---- Registration ----
+
+struct Doc {
+  std::string_view summary;
+  std::string_view since;
+  std::string_view complexity;
+};
+
+CommandSpec Spec(std::string name, int arity, uint32_t flags, uint64_t acl, Handler handler,
+                 Doc doc, std::vector<std::string_view> tips = {},
+                 std::vector<ArgDoc> arguments = {}) {
+  CommandSpec s;
+  s.name = std::move(name);
+  s.arity = arity;
+  s.flags = flags;
+  s.acl = acl;
+  s.handler = handler;
+  s.summary = doc.summary;
+  s.since = doc.since;
+  s.complexity = doc.complexity;
+  s.group = "server";
+  s.tips = std::move(tips);
+  s.arguments = std::move(arguments);
+  return s;
+}
+
+CommandSpec Container(std::string name, int arity, uint32_t flags, uint64_t acl, Handler handler,
+                      Doc doc, std::vector<CommandSpec> subcommands,
+                      std::vector<std::string_view> tips = {}) {
+  CommandSpec s = Spec(std::move(name), arity, flags, acl, handler, doc, std::move(tips));
+  s.subcommands = std::move(subcommands);
+  return s;
+}
+
+constexpr std::string_view kNondeterministic = "nondeterministic_output";
+constexpr std::string_view kNondeterministicOrder = "nondeterministic_output_order";
+constexpr std::string_view kAllNodes = "request_policy:all_nodes";
+constexpr std::string_view kAllShardsTip = "request_policy:all_shards";
+constexpr std::string_view kAllSucceeded = "response_policy:all_succeeded";
+constexpr std::string_view kSpecialResponse = "response_policy:special";
+
+CommandSpec ConfigSpec() {
+  constexpr uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale;
+  using namespace argdoc;
+  return Container(
+      "config", -2, 0, 0, nullptr,
+      {"A container for the runtime configuration commands.", "2.0.0", "Depends on subcommand."},
+      {
+          Spec("get", -3, kAdminFlags, 0, ConfigGet,
+               {"Returns the values of the configuration parameters that match.", "2.0.0",
+                "O(N) when N is the number of configuration parameters provided"},
+               {}, {Str("parameter").Multi()}),
+          Spec("help", 2, kLoading | kStale, 0, ConfigHelp,
+               {"Lists the CONFIG subcommands.", "5.0.0", "O(1)"}),
+          Spec("resetstat", 2, kAdminFlags, 0, ConfigResetStat,
+               {"Zeroes the statistics that INFO reports.", "2.0.0", "O(1)"},
+               {kAllNodes, kAllSucceeded}),
+          Spec("rewrite", 2, kAdminFlags, 0, ConfigRewrite,
+               {"Writes the running configuration back to the config file.", "2.8.0", "O(1)"},
+               {kAllNodes, kAllSucceeded}),
+          Spec("set", -4, kAdminFlags, 0, ConfigSet,
+               {"Changes configuration parameters at run time, all or none.", "2.0.0",
+                "O(N) when N is the number of configuration parameters provided"},
+               {kAllNodes, kAllSucceeded},
+               {Block("data", {Str("parameter"), Str("value")}).Multi()}),
+      });
+}
+
+CommandSpec CommandSpecOfCommand() {
+  constexpr uint32_t kFlags = kLoading | kStale | kSentinel;
+  using namespace argdoc;
+  auto sub = [&](std::string name, int arity, Handler h, Doc doc,
+                 std::vector<std::string_view> tips = {}, std::vector<ArgDoc> args = {}) {
+    return Spec(std::move(name), arity, kFlags, kAclConnection, h, doc, std::move(tips),
+                std::move(args));
+  };
+  return Container(
+      "command", -1, kFlags, kAclConnection, CommandCommand,
+      {"Describes every command the server knows.", "2.8.13",
+       "O(N) where N is the total number of Redis commands"},
+      {
+          sub("count", 2, CommandCountCommand,
+              {"Returns how many commands the server knows.", "2.8.13", "O(1)"}),
+          sub("docs", -2, CommandDocsCommand,
+              {"Returns the documentation of the given commands, or of all of them.", "7.0.0",
+               "O(N) where N is the number of commands to look up"},
+              {kNondeterministicOrder}, {Str("command-name").Opt().Multi()}),
+          sub("getkeys", -3, CommandGetKeysCommand,
+              {"Returns the key names in a complete command line.", "2.8.13",
+               "O(N) where N is the number of arguments to the command"},
+              {}, {Str("command"), Str("arg").Opt().Multi()}),
+          sub("getkeysandflags", -3, CommandGetKeysAndFlagsCommand,
+              {"Returns the key names in a complete command line with their access flags.", "7.0.0",
+               "O(N) where N is the number of arguments to the command"},
+              {}, {Str("command"), Str("arg").Opt().Multi()}),
+          sub("help", 2, CommandHelpCommand, {"Lists the COMMAND subcommands.", "5.0.0", "O(1)"}),
+          sub("info", -2, CommandInfoCommand,
+              {"Describes the given commands, or all of them.", "2.8.13",
+               "O(N) where N is the number of commands to look up"},
+              {kNondeterministicOrder}, {Str("command-name").Opt().Multi()}),
+          sub("list", -2, CommandListCommand,
+              {"Returns the names of the commands, optionally filtered.", "7.0.0",
+               "O(N) where N is the total number of Redis commands"},
+              {kNondeterministicOrder},
+              {OneOf("filterby", {Str("module-name").Tok("MODULE"), Str("category").Tok("ACLCAT"),
+                                  Pattern("pattern").Tok("PATTERN")})
+                   .Tok("FILTERBY")
+                   .Opt()}),
+      },
+      {kNondeterministicOrder});
+}
+
+CommandSpec SlowlogSpec() {
+  constexpr uint32_t kAdminFlags = kAdmin | kLoading | kStale;
+  using namespace argdoc;
+  return Container("slowlog", -2, 0, 0, nullptr,
+                   {"A container for the slow log commands.", "2.2.12", "Depends on subcommand."},
+                   {
+                       Spec("get", -2, kAdminFlags, 0, SlowlogGet,
+                            {"Returns the newest entries of the slow log.", "2.2.12",
+                             "O(N) where N is the number of entries returned"},
+                            {kAllNodes, kNondeterministic}, {Int("count").Opt()}),
+                       Spec("help", 2, kLoading | kStale, 0, SlowlogHelp,
+                            {"Lists the SLOWLOG subcommands.", "6.2.0", "O(1)"}),
+                       Spec("len", 2, kAdminFlags, 0, SlowlogLen,
+                            {"Returns the number of entries in the slow log.", "2.2.12", "O(1)"},
+                            {kAllNodes, "response_policy:agg_sum", kNondeterministic}),
+                       Spec("reset", 2, kAdminFlags, 0, SlowlogReset,
+                            {"Removes every entry from the slow log.", "2.2.12",
+                             "O(N) where N is the number of entries in the slowlog"},
+                            {kAllNodes, kAllSucceeded}),
+                   });
+}
+
+CommandSpec MemorySpec() {
+  using namespace argdoc;
+  CommandSpec usage = Spec("usage", -3, kReadOnly, 0, MemoryUsage,
+                           {"Estimates the bytes a key and its value occupy.", "4.0.0",
+                            "O(N) where N is the number of samples."},
+                           {}, {Key("key"), Int("count").Tok("SAMPLES").Opt()});
+  usage.keys = {2, 2, 1, kKeyRO};
+  return Container(
+      "memory", -2, 0, 0, nullptr,
+      {"A container for the memory diagnostics commands.", "4.0.0", "Depends on subcommand."},
+      {
+          Spec("help", 2, kLoading | kStale, 0, MemoryHelp,
+               {"Lists the MEMORY subcommands.", "4.0.0", "O(1)"}),
+          Spec("malloc-stats", 2, 0, 0, MemoryMallocStats,
+               {"Returns the memory allocator's statistics report.", "4.0.0",
+                "Depends on how much memory is allocated, could be slow"},
+               {kNondeterministic, kAllShardsTip, kSpecialResponse}),
+          Spec("purge", 2, 0, 0, MemoryPurge,
+               {"Asks the memory allocator to release unused memory.", "4.0.0",
+                "Depends on how much memory is allocated, could be slow"},
+               {kAllShardsTip, kAllSucceeded}),
+          std::move(usage),
+      });
+}
+
+}  // namespace
+
+void RegisterServerFamily(CommandTable* table) {
+  using namespace argdoc;
+  table->Add(Spec("info", -1, kLoading | kStale | kSentinel, kAclDangerous, InfoCommand,
+                  {"Returns information and statistics about the server.", "1.0.0", "O(1)"},
+                  {kNondeterministic, kAllShardsTip, kSpecialResponse},
+                  {Str("section").Opt().Multi()}));
+  table->Add(ConfigSpec());
+  table->Add(CommandSpecOfCommand());
+  table->Add(SlowlogSpec());
+  table->Add(Spec("time", 1, kLoading | kStale | kFast, 0, Time,
+                  {"Returns the server's current time.", "2.6.0", "O(1)"}, {kNondeterministic}));
+  table->Add(Spec("lastsave", 1, kLoading | kStale | kFast, kAclAdmin | kAclDangerous, LastSave,
+                  {"Returns the Unix time of the last successful save to disk.", "1.0.0", "O(1)"},
+                  {kNondeterministic}));
+  table->Add(
+      Spec("debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected | kAllShards, 0, Debug,
+           {"Internal inspection and testing commands.", "1.0.0", "Depends on subcommand."}));
+  table->Add(MemorySpec());
+}
+
+}  // namespace tessera::server

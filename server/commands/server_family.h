@@ -1,0 +1,34 @@
+// Internal to the server family: the handlers that live in info.cc and command_docs.cc, which
+// RegisterServerFamily() (server_family.cc) puts in the table.  Not for other families.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/commands/command.h"
+
+namespace tessera::server {
+
+class Server;
+
+// info.cc
+void InfoCommand(CommandContext& ctx);
+// The INFO text for the section arguments (the arguments after INFO; empty = default).
+std::string BuildInfo(Server& server, ArgList sections);
+
+// command_docs.cc: COMMAND and its subcommands.
+void CommandCommand(CommandContext& ctx);
+void CommandCountCommand(CommandContext& ctx);
+void CommandListCommand(CommandContext& ctx);
+void CommandInfoCommand(CommandContext& ctx);
+void CommandDocsCommand(CommandContext& ctx);
+void CommandGetKeysCommand(CommandContext& ctx);
+void CommandGetKeysAndFlagsCommand(CommandContext& ctx);
+void CommandHelpCommand(CommandContext& ctx);
+
+// The argument docs of a command whose family has not described them yet (string and generic
+// commands); nullptr if there are none.  command_args.cc.
+const std::vector<ArgDoc>* FallbackArgumentDocs(std::string_view full_name);
+
+}  // namespace tessera::server

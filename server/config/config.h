@@ -1,0 +1,223 @@
+// The server's configuration: ServerConfig holds the typed values; ConfigRegistry loads them
+// (redis.conf and the command line), serves them (CONFIG GET), changes them (CONFIG SET) and
+// writes them back (CONFIG REWRITE).
+//
+// Approach: one declarative table (config_table.cc) describes every directive: name, alias,
+// type, default in redis.conf syntax, bounds, flags and which ServerConfig field holds it, like
+// Redis's standardConfig table.  Loading, GET, SET and REWRITE are generic over that table, so
+// adding a directive is one ServerConfig field plus one table row.  Rejected: a hand-written
+// case per directive in each of the four paths (Redis before 7.0), which let them drift apart.
+//
+// Threads: workers read ServerConfig directly.  A value CONFIG SET can change is std::atomic
+// (load it with memory_order_relaxed: values are independent, no order between two of them is
+// promised) or Guarded<T> (a copying getter under its own mutex).  Immutable values are plain:
+// they are written only at start-up, before any worker thread exists.
+//
+// The registry's own operations are serialized by mu_.  Apply hooks (OnApply) run with mu_
+// held: a hook may read ServerConfig but must not call back into the registry.
+//
+// Error texts match Redis 7.2.4 byte for byte: clients and test suites match on them.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "server/log.h"
+
+namespace tessera::server {
+
+class ConfigRewriter;  // config_file.h
+
+// A runtime-changeable value too big for an atomic: readers get a copy.
+template <typename T>
+class Guarded {
+ public:
+  Guarded() = default;
+  explicit Guarded(T value) : value_(std::move(value)) {}
+  T Get() const {
+    std::lock_guard lock(mu_);
+    return value_;
+  }
+  void Set(T value) {
+    std::lock_guard lock(mu_);
+    value_ = std::move(value);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  T value_;  // guarded by mu_
+};
+
+// Numbered as Redis's LL_DEBUG (0) ... LL_NOTHING (4).
+// enable-debug-command: kLocal allows it from loopback and unix-socket connections only.
+enum class ProtectedAction : uint8_t { kNo, kYes, kLocal };
+
+struct SaveParam {
+  int64_t seconds;
+  int changes;
+  bool operator==(const SaveParam&) const = default;
+};
+
+// One field per directive (field = directive name with '_' for '-').  Defaults live in the
+// table, not here, so there is one source of truth; the registry's constructor applies them.
+struct ServerConfig {
+  // Network.
+  Guarded<std::vector<std::string>> bind;  // empty: no TCP listener
+  std::atomic<int> port{0};
+  std::string unixsocket;       // immutable; "" = none
+  uint32_t unixsocketperm = 0;  // immutable; 0 = leave it to the umask
+  std::atomic<bool> protected_mode{false};
+  std::atomic<int> timeout{0};        // idle seconds before a client is closed; 0 = never
+  std::atomic<int> tcp_keepalive{0};  // seconds; 0 = off
+  int tcp_backlog = 0;                // immutable
+  std::atomic<uint32_t> maxclients{0};
+  // The default user's password ("" = none).  The ACL code owns users: it reads this at
+  // start-up and registers an OnApply hook for changes.
+  Guarded<std::string> requirepass;
+
+  // Process.
+  int io_threads = 0;      // immutable
+  int databases = 0;       // immutable
+  bool daemonize = false;  // immutable
+  std::string pidfile;     // immutable; "" = none
+  std::string logfile;     // immutable; "" = standard output
+  std::atomic<LogLevel> loglevel{LogLevel::kNotice};
+  std::atomic<int> hz{0};  // always within 1..500 (Redis clamps, never rejects)
+  ProtectedAction enable_debug_command = ProtectedAction::kNo;  // immutable
+  Guarded<std::string> dir;  // the absolute working directory, set by chdir
+
+  // Limits.
+  std::atomic<int64_t> proto_max_bulk_len{0};
+  std::atomic<size_t> client_query_buffer_limit{0};
+  std::atomic<int64_t> slowlog_log_slower_than{0};  // microseconds; -1 = off, 0 = everything
+  std::atomic<uint64_t> slowlog_max_len{0};
+
+  // Persistence is not implemented yet: only an empty save schedule and appendonly no are
+  // accepted, and anything else is an error rather than a silent no-op.
+  Guarded<std::vector<SaveParam>> save;
+  std::atomic<bool> appendonly{false};
+  Guarded<std::string> dbfilename;
+
+  // Encoding thresholds of the aggregate types.
+  std::atomic<size_t> hash_max_listpack_entries{0};
+  std::atomic<size_t> hash_max_listpack_value{0};
+  std::atomic<size_t> set_max_intset_entries{0};
+  std::atomic<size_t> set_max_listpack_entries{0};
+  std::atomic<size_t> set_max_listpack_value{0};
+  std::atomic<size_t> zset_max_listpack_entries{0};
+  std::atomic<size_t> zset_max_listpack_value{0};
+  std::atomic<int> list_max_listpack_size{0};
+  std::atomic<int> list_compress_depth{0};
+};
+
+class ConfigRegistry {
+ public:
+  struct Entry;  // one table row, defined in config_table.h
+
+  // Every value starts at its table default.  Construct before starting threads: it records
+  // the process umask, which CONFIG REWRITE applies to the file it writes.
+  ConfigRegistry();
+  ConfigRegistry(const ConfigRegistry&) = delete;
+  ConfigRegistry& operator=(const ConfigRegistry&) = delete;
+
+  const ServerConfig& values() const { return values_; }
+
+  // ---- Start-up: REQUIRES single-threaded use, before workers start ----
+
+  // Replaces a directive's default (the value when nothing sets it, and what REWRITE compares
+  // against); main uses it to make io-threads default to the CPU count.  Returns false with
+  // Redis's reason in *error if `value` is invalid.  REQUIRES: before any Load*.
+  bool SetDefault(std::string_view name, std::string_view value, std::string* error);
+
+  // redis-server's command line: [config-file | -] [--name value...].  The file (or stdin) and
+  // the options are joined into one config text and parsed as Redis does: a --name takes the
+  // words up to the next --name (a bare --name takes the next word even if it starts with
+  // "--", and a bare --save means save "").  On failure returns false with the exact text
+  // redis-server prints ("\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\n...").
+  // --version and --help are main's business.
+  bool LoadFromCommandLine(int argc, char** argv, std::string* error);
+
+  // Parses config text (redis.conf syntax, `include` included).  Same error contract.
+  bool LoadFromString(std::string_view text, std::string* error);
+
+  // Absolute path of the config file named on the command line; "" if none.
+  std::string config_file() const;
+
+  // ---- Runtime: any thread ----
+
+  // Registers `hook` to run after a CONFIG SET changed directive `name` (or its alias).
+  // Returning false (with a reason in *err, which may stay empty) rolls the whole CONFIG SET
+  // back: every value is restored, then the hook of every changed directive runs again so
+  // subsystems see the old values (their results are then ignored).  Hooks never run at
+  // start-up: subsystems read the loaded values.  REQUIRES: `name` is a known directive.
+  void OnApply(std::string_view name, std::function<bool(std::string* err)> hook);
+
+  // CONFIG GET: (name, value) of every directive matching any of the patterns (glob, case
+  // insensitive), each at most once.  As in Redis 7.2, a pattern without glob characters is an
+  // exact lookup that echoes the name as given, and an alias that matches a glob is listed
+  // under the alias name too.
+  std::vector<std::pair<std::string, std::string>> Get(
+      std::span<const std::string_view> patterns) const;
+
+  // CONFIG SET: "" on success, else the error text without its leading '-'.  All or nothing:
+  // on any error no value has changed (hooks that ran have run again with the old values).
+  std::string Set(std::span<const std::pair<std::string_view, std::string_view>> pairs);
+
+  // CONFIG REWRITE of config_file(): "" on success, else the error text without '-'.  The file
+  // is replaced atomically (temporary file, fsync, rename, fsync of the directory).
+  std::string Rewrite();
+
+  // True iff `name` is a directive whose value must not reach logs (SLOWLOG, MONITOR): callers
+  // of Set redact that argument.  CONFIG GET still shows the value, as Redis does.
+  bool IsSensitive(std::string_view name) const;
+
+  // Primary names of every directive, in table order.
+  static std::vector<std::string_view> Names();
+
+ private:
+  struct Match {
+    size_t index;   // row in the table
+    bool is_alias;  // found by its alias
+  };
+
+  static bool Find(std::string_view name, Match* match);
+  static std::string_view DisplayName(Match match);
+  // The value as CONFIG GET shows it.
+  std::string Render(size_t index) const;
+  // Validates and stores; *changed says whether the stored value differs from before.
+  bool SetFromArgs(size_t index, std::vector<std::string> args, bool* changed, std::string* err);
+  // CONFIG SET's form of a value: a multi-argument directive's value is split on spaces.
+  bool SetFromString(size_t index, std::string_view value, bool* changed, std::string* err);
+  void RestoreValues(std::span<const Match> matches, std::span<const std::string> old_values);
+  // CONFIG SET's checks of the names alone: "" if all may be set, else the error reply.
+  static std::string MatchSetNames(
+      std::span<const std::pair<std::string_view, std::string_view>> pairs,
+      std::vector<Match>* matches);
+  // Runs the hooks of `rows` in order; false at the first failure.
+  bool RunHooks(std::span<const size_t> rows, size_t* failed_row, std::string* err);
+  // The loader.  LoadText (config_file.cc) reads lines and includes; LoadDirective (config.cc)
+  // applies one line.  REQUIRES: mu_ held.
+  bool LoadText(std::string_view text, int depth, std::string* error);
+  bool LoadDirective(const std::vector<std::string>& argv, std::string* reason);
+  void RewriteEntry(size_t index, ConfigRewriter* rewriter) const;
+
+  mutable std::mutex mu_;  // serializes loading, Get, Set, Rewrite and OnApply
+  ServerConfig values_;
+  // Per table row: the default as CONFIG GET shows it, and the apply hooks.
+  std::vector<std::string> defaults_;
+  std::vector<std::vector<std::function<bool(std::string*)>>> hooks_;
+  std::string config_file_;
+  bool reading_file_ = false;     // true while loading: `save` lines accumulate
+  bool save_reset_done_ = false;  // the first `save` line read has dropped the default schedule
+  unsigned umask_ = 022;
+};
+
+}  // namespace tessera::server

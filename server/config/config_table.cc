@@ -1,0 +1,344 @@
+#include "server/config/config_table.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "server/config/config_file.h"
+
+namespace tessera::server {
+
+namespace {
+
+using Entry = ConfigRegistry::Entry;
+
+// Persistence comes in a later issue; until then asking for it is an error, never a no-op.
+constexpr const char kNoPersistenceSave[] =
+    "persistence is not implemented yet: save must be \"\" (no snapshots)";
+constexpr const char kNoPersistenceAof[] =
+    "persistence is not implemented yet: appendonly must be no";
+
+// ---- Field access: one instantiation per ServerConfig member ----
+
+template <typename T>
+struct IsAtomic : std::false_type {};
+template <typename T>
+struct IsAtomic<std::atomic<T>> : std::true_type {};
+
+template <auto kField>
+int64_t LoadNumber(const ServerConfig& c) {
+  const auto& field = c.*kField;
+  if constexpr (IsAtomic<std::remove_cvref_t<decltype(field)>>::value) {
+    return static_cast<int64_t>(field.load(std::memory_order_relaxed));
+  } else {
+    return static_cast<int64_t>(field);
+  }
+}
+
+template <auto kField>
+void StoreNumber(ServerConfig& c, int64_t v) {
+  auto& field = c.*kField;
+  using T = std::remove_cvref_t<decltype(field)>;
+  if constexpr (IsAtomic<T>::value) {
+    field.store(static_cast<typename T::value_type>(v), std::memory_order_relaxed);
+  } else {
+    field = static_cast<T>(v);
+  }
+}
+
+template <auto kField>
+std::string LoadString(const ServerConfig& c) {
+  const auto& field = c.*kField;
+  if constexpr (std::is_same_v<std::remove_cvref_t<decltype(field)>, std::string>) {
+    return field;
+  } else {
+    return field.Get();
+  }
+}
+
+template <auto kField>
+void StoreString(ServerConfig& c, std::string v) {
+  auto& field = c.*kField;
+  if constexpr (std::is_same_v<std::remove_cvref_t<decltype(field)>, std::string>) {
+    field = std::move(v);
+  } else {
+    field.Set(std::move(v));
+  }
+}
+
+// ---- Row builders ----
+
+template <auto kField>
+constexpr Entry Bool(std::string_view name, uint32_t flags, std::string_view def,
+                     const char* (*check)(int64_t) = nullptr) {
+  Entry e;
+  e.name = name;
+  e.flags = flags;
+  e.kind = ConfigKind::kBool;
+  e.default_value = def;
+  e.load = &LoadNumber<kField>;
+  e.store = &StoreNumber<kField>;
+  e.check_number = check;
+  return e;
+}
+
+template <auto kField>
+constexpr Entry Number(std::string_view name, std::string_view alias, uint32_t flags, int64_t min,
+                       int64_t max, std::string_view def, NumFormat format = NumFormat::kInteger) {
+  Entry e;
+  e.name = name;
+  e.alias = alias;
+  e.flags = flags;
+  e.kind = ConfigKind::kNumeric;
+  e.default_value = def;
+  e.format = format;
+  e.min = min;
+  e.max = max;
+  e.load = &LoadNumber<kField>;
+  e.store = &StoreNumber<kField>;
+  return e;
+}
+
+template <auto kField>
+constexpr Entry Enum(std::string_view name, uint32_t flags, std::span<const std::string_view> names,
+                     std::string_view def) {
+  Entry e;
+  e.name = name;
+  e.flags = flags;
+  e.kind = ConfigKind::kEnum;
+  e.default_value = def;
+  e.enum_names = names;
+  e.load = &LoadNumber<kField>;
+  e.store = &StoreNumber<kField>;
+  return e;
+}
+
+template <auto kField>
+constexpr Entry String(std::string_view name, uint32_t flags, std::string_view def,
+                       const char* (*check)(std::string_view) = nullptr) {
+  Entry e;
+  e.name = name;
+  e.flags = flags;
+  e.kind = ConfigKind::kString;
+  e.default_value = def;
+  e.load_string = &LoadString<kField>;
+  e.store_string = &StoreString<kField>;
+  e.check_string = check;
+  return e;
+}
+
+constexpr Entry Special(std::string_view name, uint32_t flags, std::string_view def,
+                        decltype(Entry::set) set, decltype(Entry::get) get,
+                        decltype(Entry::rewrite) rewrite) {
+  Entry e;
+  e.name = name;
+  e.flags = flags;
+  e.kind = ConfigKind::kSpecial;
+  e.default_value = def;
+  e.set = set;
+  e.get = get;
+  e.rewrite = rewrite;
+  return e;
+}
+
+// ---- Checks ----
+
+int64_t ClampHz(int64_t hz) { return hz < 1 ? 1 : (hz > 500 ? 500 : hz); }
+
+const char* CheckAppendonly(int64_t yes) { return yes ? kNoPersistenceAof : nullptr; }
+
+const char* CheckDbFilename(std::string_view name) {
+  if (name.find('/') != std::string_view::npos || name.find('\\') != std::string_view::npos) {
+    return "dbfilename can't be a path, just a filename";
+  }
+  return nullptr;
+}
+
+// ---- Special directives ----
+
+// bind: up to 16 addresses; a single "" means none.
+bool SetBind(SetContext& ctx, std::span<const std::string> args, bool* changed, std::string* err) {
+  if (args.size() > 16) {
+    *err = "Too many bind addresses specified.";
+    return false;
+  }
+  std::vector<std::string> addresses(args.begin(), args.end());
+  if (addresses.size() == 1 && addresses[0].empty()) addresses.clear();
+  *changed = ctx.values->bind.Get() != addresses;
+  ctx.values->bind.Set(std::move(addresses));
+  return true;
+}
+
+std::string JoinBind(const ServerConfig& c) {
+  std::string out;
+  for (const std::string& address : c.bind.Get()) {
+    if (!out.empty()) out += ' ';
+    out += address;
+  }
+  return out;
+}
+
+void RewriteBind(const Entry& e, const ServerConfig& c, std::string_view def, ConfigRewriter* rw) {
+  std::string value = JoinBind(c);
+  if (value == def) {  // Redis drops bind lines that only restate the default
+    rw->MarkProcessed(e.name);
+    return;
+  }
+  rw->RewriteLine(e.name, std::string(e.name) + " " + (value.empty() ? "\"\"" : value), true);
+}
+
+// save: "<seconds> <changes>" pairs.  In a file, the first save line replaces the default
+// schedule and later ones add to it; CONFIG SET replaces the schedule.
+bool SetSave(SetContext& ctx, std::span<const std::string> args, bool* changed, std::string* err) {
+  if (args.size() == 1 && args[0].empty()) args = {};
+  std::vector<int64_t> numbers;
+  for (size_t j = 0; j < args.size(); ++j) {
+    char* end;
+    long long v = std::strtoll(args[j].c_str(), &end, 10);
+    if (*end != '\0' || (j % 2 == 0 && v < 1) || (j % 2 == 1 && v < 0)) {
+      *err = "Invalid save parameters";
+      return false;
+    }
+    numbers.push_back(v);
+  }
+  if (args.size() % 2 != 0) {
+    *err = "Invalid save parameters";
+    return false;
+  }
+  if (!numbers.empty()) {
+    *err = kNoPersistenceSave;
+    return false;
+  }
+  std::vector<SaveParam> params;
+  if (ctx.reading_file && *ctx.save_reset_done) params = ctx.values->save.Get();
+  if (ctx.reading_file) *ctx.save_reset_done = true;
+  for (size_t j = 0; j < numbers.size(); j += 2) {
+    params.push_back({numbers[j], static_cast<int>(numbers[j + 1])});
+  }
+  *changed = ctx.values->save.Get() != params;
+  ctx.values->save.Set(std::move(params));
+  return true;
+}
+
+std::string GetSave(const ServerConfig& c) {
+  std::string out;
+  for (const SaveParam& p : c.save.Get()) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(p.seconds) + " " + std::to_string(p.changes);
+  }
+  return out;
+}
+
+// Always written, so that the next start does not fall back to a default schedule.
+void RewriteSave(const Entry& e, const ServerConfig& c, std::string_view, ConfigRewriter* rw) {
+  std::vector<SaveParam> params = c.save.Get();
+  if (params.empty()) rw->RewriteLine(e.name, "save \"\"", true);
+  for (const SaveParam& p : params) {
+    rw->RewriteLine(e.name, "save " + std::to_string(p.seconds) + " " + std::to_string(p.changes),
+                    true);
+  }
+  rw->MarkProcessed(e.name);
+}
+
+// dir: changes the process working directory.
+bool SetDir(SetContext& ctx, std::span<const std::string> args, bool* changed, std::string* err) {
+  if (::chdir(args[0].c_str()) == -1) {
+    *err = std::strerror(errno);
+    return false;
+  }
+  ctx.values->dir.Set(CurrentDirectory());
+  *changed = true;
+  return true;
+}
+
+std::string GetDir(const ServerConfig&) { return CurrentDirectory(); }
+
+void RewriteDir(const Entry& e, const ServerConfig&, std::string_view, ConfigRewriter* rw) {
+  std::string cwd = CurrentDirectory();
+  if (cwd.empty()) {
+    rw->MarkProcessed(e.name);
+    return;
+  }
+  rw->RewriteLine(e.name, std::string(e.name) + " " + QuoteForConfig(cwd), true);
+}
+
+// ---- The table ----
+
+constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
+constexpr std::string_view kProtectedActions[] = {"no", "yes", "local"};
+
+constexpr int64_t kIntMax = INT_MAX;
+constexpr int64_t kIntMin = INT_MIN;
+constexpr int64_t kLongMax = LONG_MAX;
+constexpr int64_t kMb = 1024 * 1024;
+using C = ServerConfig;
+
+constexpr Entry kTable[] = {
+    // Network.
+    Special("bind", kModifiable | kMultiArg, "* -::*", &SetBind, &JoinBind, &RewriteBind),
+    Number<&C::port>("port", "", kModifiable, 0, 65535, "6379"),
+    String<&C::unixsocket>("unixsocket", kImmutable | kEmptyIsNull, ""),
+    Number<&C::unixsocketperm>("unixsocketperm", "", kImmutable, 0, 0777, "0", NumFormat::kOctal),
+    Bool<&C::protected_mode>("protected-mode", kModifiable, "yes"),
+    Number<&C::timeout>("timeout", "", kModifiable, 0, kIntMax, "0"),
+    Number<&C::tcp_keepalive>("tcp-keepalive", "", kModifiable, 0, kIntMax, "300"),
+    Number<&C::tcp_backlog>("tcp-backlog", "", kImmutable, 0, kIntMax, "511"),
+    Number<&C::maxclients>("maxclients", "", kModifiable, 1, UINT_MAX, "10000"),
+    String<&C::requirepass>("requirepass", kModifiable | kSensitive | kEmptyIsNull, ""),
+    // Process.
+    Number<&C::io_threads>("io-threads", "", kImmutable, 1, 128, "1"),
+    Number<&C::databases>("databases", "", kImmutable, 1, kIntMax, "16"),
+    Bool<&C::daemonize>("daemonize", kImmutable, "no"),
+    String<&C::pidfile>("pidfile", kImmutable | kEmptyIsNull, ""),
+    String<&C::logfile>("logfile", kImmutable, ""),
+    Enum<&C::loglevel>("loglevel", kModifiable, kLogLevels, "notice"),
+    [] {
+      Entry e = Number<&C::hz>("hz", "", kModifiable, 0, kIntMax, "10");
+      e.normalize = &ClampHz;
+      return e;
+    }(),
+    Enum<&C::enable_debug_command>("enable-debug-command", kImmutable, kProtectedActions, "no"),
+    Special("dir", kModifiable | kProtected | kNoDefault, "", &SetDir, &GetDir, &RewriteDir),
+    // Limits.
+    Number<&C::proto_max_bulk_len>("proto-max-bulk-len", "", kModifiable, kMb, kLongMax, "512mb",
+                                   NumFormat::kMemory),
+    Number<&C::client_query_buffer_limit>("client-query-buffer-limit", "", kModifiable, kMb,
+                                          kLongMax, "1gb", NumFormat::kMemory),
+    Number<&C::slowlog_log_slower_than>("slowlog-log-slower-than", "", kModifiable, -1, LLONG_MAX,
+                                        "10000"),
+    Number<&C::slowlog_max_len>("slowlog-max-len", "", kModifiable, 0, kLongMax, "128"),
+    // Persistence.
+    Special("save", kModifiable | kMultiArg, "", &SetSave, &GetSave, &RewriteSave),
+    Bool<&C::appendonly>("appendonly", kModifiable, "no", &CheckAppendonly),
+    String<&C::dbfilename>("dbfilename", kModifiable | kProtected, "dump.rdb", &CheckDbFilename),
+    // Encoding thresholds.
+    Number<&C::hash_max_listpack_entries>("hash-max-listpack-entries", "hash-max-ziplist-entries",
+                                          kModifiable, 0, kLongMax, "512"),
+    Number<&C::hash_max_listpack_value>("hash-max-listpack-value", "hash-max-ziplist-value",
+                                        kModifiable, 0, kLongMax, "64", NumFormat::kMemory),
+    Number<&C::set_max_intset_entries>("set-max-intset-entries", "", kModifiable, 0, kLongMax,
+                                       "512"),
+    Number<&C::set_max_listpack_entries>("set-max-listpack-entries", "", kModifiable, 0, kLongMax,
+                                         "128"),
+    Number<&C::set_max_listpack_value>("set-max-listpack-value", "", kModifiable, 0, kLongMax,
+                                       "64"),
+    Number<&C::zset_max_listpack_entries>("zset-max-listpack-entries", "zset-max-ziplist-entries",
+                                          kModifiable, 0, kLongMax, "128"),
+    Number<&C::zset_max_listpack_value>("zset-max-listpack-value", "zset-max-ziplist-value",
+                                        kModifiable, 0, kLongMax, "64", NumFormat::kMemory),
+    Number<&C::list_max_listpack_size>("list-max-listpack-size", "list-max-ziplist-size",
+                                       kModifiable, kIntMin, kIntMax, "-2"),
+    Number<&C::list_compress_depth>("list-compress-depth", "", kModifiable, 0, kIntMax, "0"),
+};
+
+}  // namespace
+
+std::span<const ConfigRegistry::Entry> ConfigTable() { return kTable; }
+
+}  // namespace tessera::server
