@@ -225,6 +225,7 @@ class HashTable {
   static constexpr uint64_t kDistOne = uint64_t{1} << kDistShift;
   static constexpr uint64_t kSaturated = 255;  // distance byte meaning "254 or more"
   static constexpr size_t kNotFound = ~size_t{0};
+  static constexpr size_t kPrefetchAhead = 16;  // old slots between a prefetch and its rehash
 
   static size_t Home(uint64_t hash, size_t capacity) {
     return static_cast<size_t>((static_cast<unsigned __int128>(hash) * capacity) >> 64);
@@ -287,16 +288,29 @@ class HashTable {
     size_t d = 0;
     for (; p < a.num_slots; ++p, ++d) {
       const uint64_t s = a.slots[p];
-      if (s == 0) break;
+      if (s == 0) {
+        a.slots[p] = MakeSlot(e, hash, d);
+        ++a.size;
+        return true;
+      }
       if (DistLess(a, p, s, d)) break;  // e goes before the elements of later homes
     }
-    size_t q = p;
-    while (q < a.num_slots && a.slots[q] != 0) ++q;
-    if (q == a.num_slots) return false;
-    for (; q > p; --q) a.slots[q] = IncDist(a.slots[q - 1]);
-    a.slots[p] = MakeSlot(e, hash, d);
-    ++a.size;
-    return true;
+    // Shift the rest of the run up one slot in a single pass; undone if it runs off the end.
+    uint64_t carry = MakeSlot(e, hash, d);
+    for (size_t q = p; q < a.num_slots; ++q) {
+      const uint64_t s = a.slots[q];
+      a.slots[q] = carry;
+      if (s == 0) {
+        ++a.size;
+        return true;
+      }
+      carry = IncDist(s);
+    }
+    if (p < a.num_slots) {
+      for (size_t r = p; r + 1 < a.num_slots; ++r) a.slots[r] = DecDist(a, r + 1, a.slots[r + 1]);
+      a.slots[a.num_slots - 1] = DecDist(a, a.num_slots, carry);
+    }
+    return false;
   }
 
   // Backward-shift deletion: the run after p moves down one slot until an empty slot or an
@@ -391,6 +405,11 @@ class HashTable {
   size_t MigrateSlots(size_t max_slots) {
     size_t done = 0;
     while (old_.slots != nullptr && done < max_slots) {
+      // Rehashing reads each element: start those cache misses early.
+      if (migrate_pos_ + kPrefetchAhead < old_.num_slots) {
+        const uint64_t ahead = old_.slots[migrate_pos_ + kPrefetchAhead];
+        if (ahead != 0) __builtin_prefetch(Ptr(ahead));
+      }
       const uint64_t s = old_.slots[migrate_pos_];
       if (s != 0) {
         T* e = Ptr(s);
