@@ -1,33 +1,29 @@
-// HashTable<T, Traits>: the open-addressing table of the keyspace (one per shard) and, later,
-// of hash and set values.  It stores pointers to elements the caller owns; it never copies or
-// frees an element.  One table belongs to one thread; nothing here locks.
+// HashTable<T, Traits>: the open-addressing table of the keyspace (one per shard) and of hash and
+// set values.  It stores pointers to caller-owned elements and never copies or frees one.  One
+// table belongs to one thread.  Traits: static uint64_t Hash(const T*) (the hash callers pass)
+// and static bool Equals(const T*, std::string_view key); optional double kGrowthFactor.
 //
-// Approach: linear probing with Robin Hood ordering and backward-shift deletion, one 8-byte slot
-// per entry (48-bit pointer | 8-bit hash tag | 8-bit probe distance + 1, 0 = empty), at most 90%
-// full.  The home slot is fastrange(hash, capacity): capacity need not be a power of two (growth
-// by 1.5x) and home order is hash order, so a SCAN cursor is simply a hash value.  Probes never
-// wrap: `overflow` spare slots follow the last home slot; an insert that would run past them
-// grows the table (and remembers to give later arrays a larger overflow).
-//
-// Rejected: chained hashing (Redis dict) spends a next pointer per element, +8 bytes; Redis's
+// Approach: linear probing with Robin Hood ordering and backward-shift deletion; one 8-byte slot
+// per entry (48-bit pointer | 8-bit hash tag | 8-bit distance + 1, 0 = empty), <= 90% full.  The
+// home slot is fastrange(hash, capacity), so capacity need not be a power of two (growth by 1.5x)
+// and home order is hash order: a SCAN cursor is a hash value.  Probes never wrap: `overflow`
+// spare slots follow the last home; an insert that would run past them grows the table.
+// Rejected: chained hashing (Redis dict) costs a next pointer, +8 bytes per element; Redis's
 // reverse-binary SCAN cursor only works for chained power-of-two tables.
 //
-// Resizing is incremental: a resize allocates the new array (calloc, so untouched pages cost
-// nothing) and moves the old array's slots in index order, at most kMigrateSlotsPerOp per
-// Insert/Erase plus RehashStep() from a timer.  Inserts go to the new array; Find checks both.
-// With these constants a migration always ends long before the next load-triggered resize (see
-// Resize()), so the only full-table pause left is the degenerate-hash path (RebuildNow).
+// Resizing is incremental: the old array's slots move in index order, at most kMigrateSlotsPerOp
+// per Insert/Erase plus RehashStep() from a timer; inserts go to the new array, Find checks both.
+// A migration ends long before the next load-triggered resize (see Resize()).  Still O(capacity):
+// zeroing the new array (calloc: free on fresh pages, a memset on reused ones, ~1 ms per 13 MB)
+// and RebuildNow, the path for hundreds of equal hashes.
 //
-// Invariants, for an array A of capacity c (c + overflow slots), with home(e) = fastrange:
-//  - the elements are in nondecreasing home order and each sits at or after its home, with every
-//    slot from its home (or from migrate_pos_, in the old array) up to it occupied;
-//  - a slot's distance byte is min(position - home + 1, 255); 255 means "254 or more" and the
-//    exact distance is recomputed from Traits::Hash when needed (only with long hash collisions);
-//  - while rehashing, old slots [0, migrate_pos_) are empty, old_.size > 0, and every element is
-//    in exactly one of the two arrays; an empty table holds no array.
-//
-// Traits: static uint64_t Hash(const T*) (the hash callers pass in) and static bool
-// Equals(const T*, std::string_view key).  Optional: static constexpr double kGrowthFactor.
+// Invariants, per array (capacity c, c + overflow slots), home(e) = fastrange(hash, c):
+//  - elements are in nondecreasing home order, each at or after its home, and every slot from
+//    its home (in the old array: from max(home, migrate_pos_)) up to it is occupied;
+//  - the distance byte is min(position - home + 1, 255); 255 means "254 or more", the exact
+//    distance then comes from Traits::Hash (only with long runs of equal hashes);
+//  - while rehashing, old slots [0, migrate_pos_) are empty, old_.size > 0, and each element is
+//    in exactly one array.  An empty table holds no array.
 #pragma once
 
 #include <algorithm>
@@ -47,7 +43,7 @@ constexpr double GrowthFactor() {
   if constexpr (requires { Traits::kGrowthFactor; }) {
     return Traits::kGrowthFactor;
   } else {
-    return 1.5;  // 2.0 measured ~as fast but costs ~10% more memory per element: README.md
+    return 1.5;  // 2.0 inserts ~15% faster but holds ~12% more bytes per element: README.md
   }
 }
 }  // namespace hash_table_internal
