@@ -1,5 +1,8 @@
 #include "core/keyspace/entry.h"
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -133,6 +136,37 @@ Entry* Entry::CloneWithKey(const Entry* e, std::string_view key) {
   WriteHead(p, e->type(), e->encoding(), expiry, e->clock(), key);
   std::memcpy(p + head, e->bytes() + value_off, value_size);
   return reinterpret_cast<Entry*>(p);
+}
+
+Entry* Entry::ResizeString(Entry* e, size_t new_length) {
+  std::string_view old = e->raw_value();
+  size_t value_off = e->ValueOffset();
+  size_t old_head = VarintSize(old.size());
+  size_t new_head = VarintSize(new_length);
+  size_t needed = value_off + new_head + new_length;
+  size_t keep = std::min(old.size(), new_length);
+  uint8_t* p;
+  if (needed <= malloc_usable_size(e)) {
+    p = e->bytes();
+    if (new_head != old_head) {
+      std::memmove(p + value_off + new_head, p + value_off + old_head, keep);
+    }
+  } else {
+    p = Allocate(needed + needed / 2);
+    std::memcpy(p, e->bytes(), value_off);
+    std::memcpy(p + value_off + new_head, old.data(), keep);
+  }
+  PutVarint(p + value_off, new_length);
+  if (new_length > keep) std::memset(p + value_off + new_head + keep, 0, new_length - keep);
+  p[0] = static_cast<uint8_t>((p[0] & ~0x38) | (static_cast<uint8_t>(Encoding::kRaw) << 3));
+  return reinterpret_cast<Entry*>(p);
+}
+
+char* Entry::mutable_raw_data() {
+  uint64_t len;
+  size_t off = ValueOffset();
+  off += GetVarint(bytes() + off, &len);
+  return reinterpret_cast<char*>(bytes() + off);
 }
 
 Entry* Entry::WithExpiry(Entry* e, int64_t expire_at_ms) {

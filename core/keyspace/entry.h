@@ -53,6 +53,12 @@ class Entry {
 
   // A copy with another key (RENAME, COPY, MOVE keep value, encoding and expiry).
   static Entry* CloneWithKey(const Entry* e, std::string_view key);
+  // Gives a string value `new_length` bytes, keeping the first min(old, new) bytes and zeroing
+  // the rest; the encoding becomes raw (APPEND, SETRANGE, SETBIT).  Returns `e` itself when the
+  // allocation has room.  Otherwise returns a new entry with 50% spare room, so a value built by
+  // many small appends is copied O(log n) times, not once per append; the caller swaps the
+  // pointer (DbAccess::Replace) and that frees `e`.  REQUIRES: a string entry, !is_int().
+  static Entry* ResizeString(Entry* e, size_t new_length);
   // A copy with the expiry set (kNoExpiry removes it).  Frees nothing: the caller frees `e`
   // after swapping the pointer.  Returns `e` itself when the change fits in place.
   static Entry* WithExpiry(Entry* e, int64_t expire_at_ms);
@@ -75,6 +81,7 @@ class Entry {
   int64_t int_value() const;          // REQUIRES: is_int()
   void set_int_value(int64_t v);      // REQUIRES: is_int(); in place
   std::string_view raw_value() const; // REQUIRES: !is_int()
+  char* mutable_raw_data();           // REQUIRES: !is_int(); raw_value().size() bytes
   // The value as bytes; an int is formatted into `buf` (at least 21 bytes).
   std::string_view StringValue(char* buf) const;
   size_t StringLength() const;

@@ -61,7 +61,7 @@ DbTable& DbAccess::Table(int db, uint64_t hash) {
   return ks_->shard(ks_->ShardOfHash(hash)).db(db);
 }
 
-Entry* DbAccess::Find(std::string_view key, bool touch) {
+Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
   uint64_t hash = HashBytes(key);
   DbTable& t = Table(db_, hash);
   Entry* e = t.table.Find(key, hash);
@@ -74,7 +74,7 @@ Entry* DbAccess::Find(std::string_view key, bool touch) {
     ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
     return nullptr;
   }
-  if (touch) e->set_clock(clock_s_);
+  if (force_touch || (touch && !no_touch_)) e->set_clock(clock_s_);
   return e;
 }
 

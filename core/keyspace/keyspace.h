@@ -103,8 +103,10 @@ class DbAccess {
   Keyspace* keyspace() const { return ks_; }
 
   // The live entry for `key`, or nullptr.  An expired key is deleted here (lazy expiry) and
-  // reported missing.  Updates the access clock unless `touch` is false.
-  Entry* Find(std::string_view key, bool touch = true);
+  // reported missing.  Updates the access clock unless `touch` is false or the client asked
+  // for CLIENT NO-TOUCH (set_no_touch); `force_touch` overrides the latter (TOUCH).
+  Entry* Find(std::string_view key, bool touch = true, bool force_touch = false);
+  void set_no_touch(bool no_touch) { no_touch_ = no_touch; }
   // Like Find(), on another DB of the same keyspace (MOVE, COPY ... DB).
   Entry* FindInDb(int db, std::string_view key);
 
@@ -133,6 +135,7 @@ class DbAccess {
   int64_t now_ms_;
   uint32_t clock_s_;
   size_t expired_ = 0;
+  bool no_touch_ = false;
 };
 
 }  // namespace tessera::keyspace

@@ -208,11 +208,19 @@ OpResult<size_t> OpAppend(DbAccess& db, std::string_view key, std::string_view v
   char buf[24];
   std::string_view old = e->StringValue(buf);
   if (ExceedsLimit(old.size(), value.size(), max_length)) return OpStatus::kSizeLimit;
-  std::string joined;
-  joined.reserve(old.size() + value.size());
-  joined.append(old).append(value);
-  db.Replace(e, Entry::NewString(key, joined, Encoding::kRaw, e->expire_at_or_none(), db.clock()));
-  return joined.size();
+  size_t old_size = old.size();
+  if (e->is_int()) {
+    std::string joined;
+    joined.append(old).append(value);
+    db.Replace(e, Entry::NewString(key, joined, Encoding::kRaw, e->expire_at_or_none(), db.clock()));
+    return joined.size();
+  }
+  // Grow in place when the allocation has room (amortized O(1) per append).
+  Entry* grown = Entry::ResizeString(e, old_size + value.size());
+  std::memcpy(grown->mutable_raw_data() + old_size, value.data(), value.size());
+  grown->set_clock(db.clock());
+  db.Replace(e, grown);
+  return old_size + value.size();
 }
 
 OpResult<size_t> OpSetRange(DbAccess& db, std::string_view key, int64_t offset,
@@ -224,12 +232,21 @@ OpResult<size_t> OpSetRange(DbAccess& db, std::string_view key, int64_t offset,
   if (value.empty()) return old.size();
   auto start = static_cast<uint64_t>(offset);
   if (ExceedsLimit(start, value.size(), max_length)) return OpStatus::kSizeLimit;
+  size_t new_size = std::max<size_t>(old.size(), start + value.size());
+  if (e != nullptr && !e->is_int()) {
+    // Write into the existing value, growing it in place when the allocation has room.
+    Entry* target = Entry::ResizeString(e, new_size);
+    std::memcpy(target->mutable_raw_data() + start, value.data(), value.size());
+    target->set_clock(db.clock());
+    db.Replace(e, target);
+    return new_size;
+  }
   std::string result(old);
-  if (result.size() < start + value.size()) result.resize(start + value.size(), '\0');
+  result.resize(new_size, '\0');
   std::memcpy(result.data() + start, value.data(), value.size());
   int64_t expire_at = e != nullptr ? e->expire_at_or_none() : kNoExpiry;
   Store(db, e, Entry::NewString(key, result, Encoding::kRaw, expire_at, db.clock()));
-  return result.size();
+  return new_size;
 }
 
 std::string_view StringRange(std::string_view s, int64_t start, int64_t end) {

@@ -204,6 +204,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   ExtractKeys(*spec, args, &key_positions);
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
+  db.set_no_touch(client.no_touch);
   CommandContext ctx{server, client, reply, args, db, *spec};
   size_t reply_start = reply.buffer()->size();
   int64_t start_us = Server::MonotonicUs();

@@ -162,7 +162,7 @@ void ExistsCommand(CommandContext& ctx) {
 
 void TouchCommand(CommandContext& ctx) {
   int64_t found = 0;
-  for (size_t i = 1; i < ctx.args.size(); ++i) found += ctx.db.Find(ctx.args[i], true) ? 1 : 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) found += ctx.db.Find(ctx.args[i], true, true) ? 1 : 0;
   ctx.reply.Integer(found);
 }
 

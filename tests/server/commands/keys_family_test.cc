@@ -629,3 +629,18 @@ TEST_CASE("Keys commands with values written by the string family") {
   CHECK(t.Run({"FLUSHALL"}) == kOk);
   CHECK(t.Run({"GET", "mykey"}) == kNil);
 }
+
+TEST_CASE("CLIENT NO-TOUCH leaves access times alone, except for TOUCH") {
+  tessera::server::CommandTester t;
+  REQUIRE(t.Run({"SET", "k", "v"}) == "+OK\r\n");
+  t.AdvanceTime(10000);
+  REQUIRE(t.Run({"CLIENT", "NO-TOUCH", "on"}) == "+OK\r\n");
+  REQUIRE(t.Run({"GET", "k"}) == "$1\r\nv\r\n");
+  CHECK(t.Run({"OBJECT", "IDLETIME", "k"}) == ":10\r\n");
+  REQUIRE(t.Run({"TOUCH", "k"}) == ":1\r\n");
+  CHECK(t.Run({"OBJECT", "IDLETIME", "k"}) == ":0\r\n");
+  t.AdvanceTime(5000);
+  REQUIRE(t.Run({"CLIENT", "NO-TOUCH", "off"}) == "+OK\r\n");
+  REQUIRE(t.Run({"GET", "k"}) == "$1\r\nv\r\n");
+  CHECK(t.Run({"OBJECT", "IDLETIME", "k"}) == ":0\r\n");
+}
