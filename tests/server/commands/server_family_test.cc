@@ -347,7 +347,8 @@ TEST_CASE("COMMAND GETKEYS and GETKEYSANDFLAGS", "[server_family][command]") {
   CHECK(t.Run({"COMMAND", "GETKEYS", "echo", "x"}) == "-ERR The command has no key arguments\r\n");
   CHECK(t.Run({"COMMAND", "GETKEYS", "memory", "usage"}) ==
         "-ERR Invalid number of arguments specified for command\r\n");
-  CHECK(t.Run({"COMMAND", "GETKEYS", "ping"}) ==
+  CHECK(t.Run({"COMMAND", "GETKEYS", "ping"}) == "-ERR The command has no key arguments\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYS"}) ==
         "-ERR wrong number of arguments for 'command|getkeys' command\r\n");
 }
 
