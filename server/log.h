@@ -5,12 +5,13 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace tessera::server {
 
-enum class LogLevel { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3, kNothing = 4 };
+enum class LogLevel : uint8_t { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3, kNothing = 4 };
 
 void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();

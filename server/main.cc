@@ -45,16 +45,6 @@ void PrintUsage() {
                "       ./tessera-server /etc/myredis.conf --loglevel verbose -\n");
 }
 
-tessera::server::LogLevel ToLogLevel(tessera::server::LogLevelSetting s) {
-  switch (s) {
-    case tessera::server::LogLevelSetting::kDebug: return LogLevel::kDebug;
-    case tessera::server::LogLevelSetting::kVerbose: return LogLevel::kVerbose;
-    case tessera::server::LogLevelSetting::kNotice: return LogLevel::kNotice;
-    case tessera::server::LogLevelSetting::kWarning: return LogLevel::kWarning;
-    default: return LogLevel::kNothing;
-  }
-}
-
 void Daemonize() {
   if (fork() != 0) _exit(0);  // the parent exits
   setsid();
@@ -82,27 +72,30 @@ int main(int argc, char** argv) {
     }
   }
 
-  ServerConfig config;
-  config.SetDefaultIoThreads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  ConfigRegistry registry(&config);
+  ConfigRegistry registry;
   std::string error;
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  registry.SetDefault("io-threads", std::to_string(cpus), &error);
   if (!registry.LoadFromCommandLine(argc, argv, &error)) {
     std::fprintf(stderr, "%s", error.c_str());
     return 1;
   }
 
+  const ServerConfig& config = registry.values();
   if (config.daemonize) Daemonize();
   if (!SetLogFile(config.logfile)) {
     std::fprintf(stderr, "Can't open the log file: %s\n", std::strerror(errno));
     return 1;
   }
-  SetLogLevel(ToLogLevel(config.loglevel.load()));
+  SetLogLevel(config.loglevel.load());
   Log(LogLevel::kNotice, "oO0OoO0OoO0Oo Tessera is starting oO0OoO0OoO0Oo");
   Log(LogLevel::kNotice, "Tessera version={} (Redis {} compatible), bits=64, pid={}, just started",
       TesseraVersion(), kRedisCompatVersion, static_cast<int>(getpid()));
-  Log(LogLevel::kNotice, registry.config_file().empty()
-                             ? "Warning: no config file specified, using the default config."
-                             : "Configuration loaded");
+  if (registry.config_file().empty()) {
+    Log(LogLevel::kWarning, "Warning: no config file specified, using the default config.");
+  } else {
+    Log(LogLevel::kNotice, "Configuration loaded");
+  }
 
   std::random_device rd;
   tessera::SetHashSeed((static_cast<uint64_t>(rd()) << 32) ^ rd());
@@ -116,15 +109,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   int workers_n = std::max(1, static_cast<int>(config.io_threads));
-  Server server(&config);
-  server.set_config_registry(&registry);
+  Server server(&registry);
   server.set_executable(argv[0]);
   server.set_config_file(registry.config_file());
   server.set_tcp_port(static_cast<int>(config.port.load()));
   server.set_io_threads(workers_n);
 
   net::ListenerSet listeners;
-  if (!net::CreateListeners(config.Bind(), static_cast<int>(config.port.load()),
+  if (!net::CreateListeners(config.bind.Get(), static_cast<int>(config.port.load()),
                             static_cast<int>(config.tcp_backlog), workers_n, config.unixsocket,
                             config.unixsocketperm, &listeners, &error)) {
     Log(LogLevel::kWarning, "{}", error);

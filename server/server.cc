@@ -29,10 +29,11 @@ unsigned DefaultShardCount(int io_threads) {
 
 }  // namespace
 
-Server::Server(ServerConfig* config, unsigned shard_count) : config_(config) {
-  io_threads_ = static_cast<int>(config->io_threads);
+Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry_(registry) {
+  const ServerConfig& config = registry->values();
+  io_threads_ = config.io_threads;
   if (shard_count == 0) shard_count = DefaultShardCount(io_threads_);
-  keyspace_ = std::make_unique<keyspace::Keyspace>(static_cast<int>(config->databases),
+  keyspace_ = std::make_unique<keyspace::Keyspace>(config.databases,
                                                    shard_count);
   RegisterAllFamilies(&commands_);
   commands_.Finalize();

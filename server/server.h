@@ -31,13 +31,12 @@ struct ShutdownRequest {
 
 class Server {
  public:
-  // `config` must outlive the server.  `shard_count` 0 picks a default from io-threads.
-  explicit Server(ServerConfig* config, unsigned shard_count = 0);
+  // `registry` must outlive the server.  `shard_count` 0 picks a default from io-threads.
+  explicit Server(ConfigRegistry* registry, unsigned shard_count = 0);
   ~Server();
 
-  ServerConfig& config() { return *config_; }
+  const ServerConfig& config() const { return config_registry_->values(); }
   ConfigRegistry& config_registry() { return *config_registry_; }
-  void set_config_registry(ConfigRegistry* r) { config_registry_ = r; }
   keyspace::Keyspace& keyspace() { return *keyspace_; }
   const CommandTable& commands() const { return commands_; }
   ClientRegistry& clients() { return clients_; }
@@ -103,8 +102,7 @@ class Server {
   void SampleMetrics(int64_t now_ms);
 
  private:
-  ServerConfig* config_;
-  ConfigRegistry* config_registry_ = nullptr;
+  ConfigRegistry* config_registry_;
   std::unique_ptr<keyspace::Keyspace> keyspace_;
   CommandTable commands_;
   ClientRegistry clients_;

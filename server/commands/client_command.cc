@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "server/commands/args.h"
 #include "server/commands/command.h"

@@ -39,7 +39,7 @@ void Quit(CommandContext& ctx) {
 // Checks a password for a user; only the default user exists until ACL lands.
 bool CheckPassword(Server& server, std::string_view user, std::string_view pass) {
   if (user != "default") return false;
-  std::string required = server.config().RequirePass();
+  std::string required = server.config().requirepass.Get();
   return required.empty() || required == pass;
 }
 
@@ -53,7 +53,7 @@ void Auth(CommandContext& ctx) {
   if (ctx.args.size() == 3) {
     user = ctx.args[1];
     pass = ctx.args[2];
-  } else if (ctx.server.config().RequirePass().empty()) {
+  } else if (ctx.server.config().requirepass.Get().empty()) {
     ctx.reply.Error(
         "ERR AUTH <password> called without any password configured for the default user. "
         "Are you sure your configuration is correct?");
@@ -158,7 +158,7 @@ void Reset(CommandContext& ctx) {
   c.reply_mode = ReplyMode::kOn;
   c.no_evict = false;
   c.no_touch = false;
-  c.authenticated = ctx.server.config().RequirePass().empty();
+  c.authenticated = ctx.server.config().requirepass.Get().empty();
   ctx.server.clients().SetName(&c, "");
   ctx.reply.SimpleString("RESET");
 }

@@ -23,11 +23,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
          });
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -191,9 +186,9 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 
   // 4. Protected commands.
   if ((spec->flags & kProtected) != 0) {
-    auto mode = server.config().enable_debug_command.load(std::memory_order_relaxed);
-    bool allowed = mode == ProtectedCommandMode::kYes ||
-                   (mode == ProtectedCommandMode::kLocal && client.is_local);
+    ProtectedAction mode = server.config().enable_debug_command;
+    bool allowed = mode == ProtectedAction::kYes ||
+                   (mode == ProtectedAction::kLocal && client.is_local);
     if (!allowed) return reject(errors::kDebugDisabled);
   }
 

@@ -18,4 +18,18 @@ std::string_view ForStatus(OpStatus status) {
   }
 }
 
+std::string InvalidExpire(std::string_view command) {
+  size_t at = kInvalidExpire.find("%s");
+  std::string out(kInvalidExpire.substr(0, at));
+  out += command;
+  out += kInvalidExpire.substr(at + 2);
+  return out;
+}
+
+std::string UnsupportedOption(std::string_view option) {
+  std::string out("ERR Unsupported option ");
+  out += option;
+  return out;
+}
+
 }  // namespace tessera::server::errors

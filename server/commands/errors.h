@@ -2,6 +2,7 @@
 // byte for byte; the leading '-' and CRLF are added by ReplyBuilder::Error.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/base/status.h"
@@ -51,6 +52,27 @@ inline constexpr std::string_view kProtectedMode =
     "need to do one of the above things in order for the server to start accepting "
     "connections from the outside.";
 
+// Keys family (keys_family.cc).
+inline constexpr std::string_view kIntArgOutOfRange =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr std::string_view kInvalidFirstDbIndex = "ERR invalid first DB index";
+inline constexpr std::string_view kInvalidSecondDbIndex = "ERR invalid second DB index";
+inline constexpr std::string_view kExpireNxConflict =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kExpireGtLtConflict =
+    "ERR GT and LT options at the same time are not compatible";
+inline constexpr std::string_view kLfuNotSelected =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
+inline constexpr std::string_view kLfuSelected =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+// "ERR invalid expire time in '<command>' command" (kInvalidExpire with the command's name).
+std::string InvalidExpire(std::string_view command);
+// "ERR Unsupported option <option>" (EXPIRE and friends).
+std::string UnsupportedOption(std::string_view option);
+
 // Server family (INFO, CONFIG, COMMAND, SLOWLOG, DEBUG, MEMORY).  Texts with {} are
 // fmt format strings: fmt::format(fmt::runtime(kX), ...).
 inline constexpr std::string_view kSubcommandSyntaxFmt =
@@ -75,6 +97,20 @@ inline constexpr std::string_view kDebugNoListsFmt =
 inline constexpr std::string_view kDigestUnsupportedType =
     "ERR DEBUG DIGEST does not support this value type yet";
 inline constexpr std::string_view kAllocatorRefused = "ERR the allocator refused to purge";
+
+// String family.
+inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
+// "%s" is the command's name, as in kInvalidExpire.
+inline constexpr std::string_view kWrongArity = "ERR wrong number of arguments for '%s' command";
+inline constexpr std::string_view kLcsWrongType =
+    "ERR The specified keys must contain string values";
+inline constexpr std::string_view kLcsLenAndIdx =
+    "ERR If you want both the length and indexes, please just use IDX.";
+inline constexpr std::string_view kLcsTooLong = "ERR String too long for LCS";
+inline constexpr std::string_view kLcsOverBudget =
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+inline constexpr std::string_view kLcsNoMemory =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
 
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);

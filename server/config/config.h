@@ -30,6 +30,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/log.h"
+
 namespace tessera::server {
 
 class ConfigRewriter;  // config_file.h
@@ -55,7 +57,6 @@ class Guarded {
 };
 
 // Numbered as Redis's LL_DEBUG (0) ... LL_NOTHING (4).
-enum class LogLevel : uint8_t { kDebug, kVerbose, kNotice, kWarning, kNothing };
 // enable-debug-command: kLocal allows it from loopback and unix-socket connections only.
 enum class ProtectedAction : uint8_t { kNo, kYes, kLocal };
 

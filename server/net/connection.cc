@@ -67,7 +67,7 @@ void Connection::Start() {
   state_.last_interaction_ms.store(now, std::memory_order_relaxed);
   uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &state_.fd);
   if (is_unix_) {
-    std::string path = server.config().unixsocket;
+    const std::string& path = server.config().unixsocket;
     state_.addr = path + ":0";
     state_.laddr = path + ":0";
     state_.is_local = true;
@@ -83,7 +83,7 @@ void Connection::Start() {
     int keepalive = static_cast<int>(server.config().tcp_keepalive.load(std::memory_order_relaxed));
     if (keepalive > 0) uv_tcp_keepalive(&handle_.tcp, 1, static_cast<unsigned>(keepalive));
   }
-  state_.authenticated = server.config().RequirePass().empty();
+  state_.authenticated = server.config().requirepass.Get().empty();
   server.clients().Add(&state_, worker_->index());
   registered_ = true;
   uv_read_start(

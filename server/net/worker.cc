@@ -119,7 +119,7 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix) {
   }
   stats_->total_connections.Add(1);
   connections_.push_back(c);
-  ServerConfig& cfg = server_->config();
+  const ServerConfig& cfg = server_->config();
   if (server_->clients().Count() >= cfg.maxclients.load(std::memory_order_relaxed)) {
     stats_->rejected_connections.Add(1);
     c->RejectAndClose(errors::kMaxClients);
@@ -127,7 +127,7 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix) {
   }
   c->Start();
   const ClientState& st = c->state();
-  if (cfg.protected_mode.load(std::memory_order_relaxed) && cfg.RequirePass().empty() &&
+  if (cfg.protected_mode.load(std::memory_order_relaxed) && cfg.requirepass.Get().empty() &&
       !st.is_local) {
     Log(LogLevel::kWarning, "Denied access from non-local address {} (protected mode)",
         st.addr);

@@ -35,7 +35,6 @@ class CommandTester {
   ClientState& client() { return client_; }
 
  private:
-  std::unique_ptr<ServerConfig> config_;
   std::unique_ptr<ConfigRegistry> registry_;
   std::unique_ptr<Server> server_;
   WorkerStats* stats_ = nullptr;

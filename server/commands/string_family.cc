@@ -1,0 +1,484 @@
+// The string commands: GET SET SETNX SETEX PSETEX MGET MSET MSETNX GETSET GETDEL GETEX APPEND
+// STRLEN GETRANGE SUBSTR SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT LCS.
+//
+// Handlers parse arguments, run one operation of core/keyspace/string_ops.h, and reply.  The
+// order of checks follows Redis 7.2 (t_string.c) because it decides which error a client sees
+// when several apply: e.g. SET validates its expiry before GET's type check, while GETEX looks
+// the key up first, so GETEX on a missing key replies nil even with a bad expiry.
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/base/lcs.h"
+#include "core/keyspace/string_ops.h"
+#include "server/commands/args.h"
+#include "server/commands/command.h"
+#include "server/commands/errors.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+using keyspace::Entry;
+using keyspace::ExpiryArg;
+
+// An error text of errors.h with its "%s" replaced by this command's name.
+std::string WithCommandName(CommandContext& ctx, std::string_view text) {
+  std::string out(text);
+  size_t pos = out.find("%s");
+  if (pos != std::string::npos) out.replace(pos, 2, ctx.spec.full_name);
+  return out;
+}
+
+void ReplyError(CommandContext& ctx, OpStatus status) {
+  if (status == OpStatus::kInvalidExpire) {
+    ctx.reply.Error(WithCommandName(ctx, errors::kInvalidExpire));
+  } else {
+    ReplyStatus(ctx, status);
+  }
+}
+
+void ReplyValue(CommandContext& ctx, const Entry* e) {
+  char buf[24];
+  ctx.reply.Bulk(e->StringValue(buf));
+}
+
+void ReplyOptional(CommandContext& ctx, const std::optional<std::string>& value) {
+  if (value) {
+    ctx.reply.Bulk(*value);
+  } else {
+    ctx.reply.Null();
+  }
+}
+
+int64_t MaxBulkLength(CommandContext& ctx) {
+  return ctx.server.config().proto_max_bulk_len.load(std::memory_order_relaxed);
+}
+
+// --- SET / GETEX options -------------------------------------------------------------------
+
+enum ExtendedFlag : uint32_t {
+  kOptNx = 1u << 0,
+  kOptXx = 1u << 1,
+  kOptGet = 1u << 2,
+  kOptKeepTtl = 1u << 3,
+  kOptPersist = 1u << 4,
+  kOptEx = 1u << 5,
+  kOptPx = 1u << 6,
+  kOptExAt = 1u << 7,
+  kOptPxAt = 1u << 8,
+};
+constexpr uint32_t kOptAnyExpiry = kOptEx | kOptPx | kOptExAt | kOptPxAt;
+
+struct ExtendedArgs {
+  uint32_t flags = 0;
+  std::string_view expiry_text;
+
+  bool has_expiry() const { return (flags & kOptAnyExpiry) != 0; }
+  ExpiryArg expiry() const {
+    return ExpiryArg{expiry_text, (flags & (kOptEx | kOptExAt)) != 0,
+                     (flags & (kOptEx | kOptPx)) != 0};
+  }
+};
+
+uint32_t ExpiryOption(std::string_view opt) {
+  if (EqualsNoCase(opt, "EX")) return kOptEx;
+  if (EqualsNoCase(opt, "PX")) return kOptPx;
+  if (EqualsNoCase(opt, "EXAT")) return kOptExAt;
+  if (EqualsNoCase(opt, "PXAT")) return kOptPxAt;
+  return 0;
+}
+
+// Parses SET's (for_set) or GETEX's options from args[first].  Returns false on a syntax error:
+// an unknown option, one the command does not take, one that conflicts with an earlier one,
+// or an expiry option without its value.  Repeating an option is allowed; the last value wins.
+bool ParseExtendedArgs(ArgList args, size_t first, bool for_set, ExtendedArgs* out) {
+  uint32_t& f = out->flags;
+  for (size_t i = first; i < args.size(); ++i) {
+    std::string_view opt = args[i];
+    uint32_t expiry = ExpiryOption(opt);
+    if (for_set && EqualsNoCase(opt, "NX") && (f & kOptXx) == 0) {
+      f |= kOptNx;
+    } else if (for_set && EqualsNoCase(opt, "XX") && (f & kOptNx) == 0) {
+      f |= kOptXx;
+    } else if (for_set && EqualsNoCase(opt, "GET")) {
+      f |= kOptGet;
+    } else if (for_set && EqualsNoCase(opt, "KEEPTTL") && (f & kOptAnyExpiry) == 0) {
+      f |= kOptKeepTtl;
+    } else if (!for_set && EqualsNoCase(opt, "PERSIST") && (f & kOptAnyExpiry) == 0) {
+      f |= kOptPersist;
+    } else if (expiry != 0 && i + 1 < args.size() &&
+               (f & (kOptKeepTtl | kOptPersist | (kOptAnyExpiry & ~expiry))) == 0) {
+      f |= expiry;
+      out->expiry_text = args[++i];
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// --- Handlers ------------------------------------------------------------------------------
+
+void GetCmd(CommandContext& ctx) {
+  OpResult<const Entry*> r = keyspace::OpGetString(ctx.db, ctx.args[1]);
+  if (!r) return ReplyError(ctx, r.status());
+  if (*r == nullptr) return ctx.reply.Null();
+  ReplyValue(ctx, *r);
+}
+
+// SET, SETNX, SETEX and PSETEX once their arguments are read: resolves the expiry and stores.
+// The callers shape the reply from the outcome.
+OpResult<keyspace::SetOutcome> DoSet(CommandContext& ctx, std::string_view value,
+                                     keyspace::SetParams params,
+                                     const std::optional<ExpiryArg>& expiry) {
+  if (expiry) {
+    OpResult<int64_t> at = keyspace::ResolveExpiry(*expiry, ctx.db.now_ms());
+    if (!at) return at.status();
+    params.expire_at_ms = *at;
+  }
+  return keyspace::OpSet(ctx.db, ctx.args[1], value, params);
+}
+
+void SetCmd(CommandContext& ctx) {
+  ExtendedArgs opts;
+  if (!ParseExtendedArgs(ctx.args, 3, true, &opts)) return ctx.reply.Error(errors::kSyntax);
+  keyspace::SetParams params;
+  using Condition = keyspace::SetParams::Condition;
+  if (opts.flags & kOptNx) params.condition = Condition::kIfMissing;
+  if (opts.flags & kOptXx) params.condition = Condition::kIfExists;
+  params.keep_ttl = (opts.flags & kOptKeepTtl) != 0;
+  params.return_old = (opts.flags & kOptGet) != 0;
+  std::optional<ExpiryArg> expiry;
+  if (opts.has_expiry()) expiry = opts.expiry();
+
+  auto r = DoSet(ctx, ctx.args[2], params, expiry);
+  if (!r) return ReplyError(ctx, r.status());
+  if (params.return_old) return ReplyOptional(ctx, r->old_value);
+  if (r->applied) return ctx.reply.Ok();
+  ctx.reply.Null();
+}
+
+void SetNxCmd(CommandContext& ctx) {
+  keyspace::SetParams params;
+  params.condition = keyspace::SetParams::Condition::kIfMissing;
+  auto r = DoSet(ctx, ctx.args[2], params, std::nullopt);
+  if (!r) return ReplyError(ctx, r.status());
+  ctx.reply.Integer(r->applied ? 1 : 0);
+}
+
+void SetExGeneric(CommandContext& ctx, bool in_seconds) {
+  ExpiryArg expiry{ctx.args[2], in_seconds, /*relative=*/true};
+  auto r = DoSet(ctx, ctx.args[3], keyspace::SetParams{}, expiry);
+  if (!r) return ReplyError(ctx, r.status());
+  ctx.reply.Ok();
+}
+
+void SetExCmd(CommandContext& ctx) { SetExGeneric(ctx, true); }
+void PSetExCmd(CommandContext& ctx) { SetExGeneric(ctx, false); }
+
+void GetExCmd(CommandContext& ctx) {
+  ExtendedArgs opts;
+  if (!ParseExtendedArgs(ctx.args, 2, false, &opts)) return ctx.reply.Error(errors::kSyntax);
+  keyspace::GetExParams params;
+  if (opts.has_expiry()) params.expiry = opts.expiry();
+  params.persist = (opts.flags & kOptPersist) != 0;
+  auto r = keyspace::OpGetEx(ctx.db, ctx.args[1], params);
+  if (!r) return ReplyError(ctx, r.status());
+  ReplyOptional(ctx, *r);
+}
+
+void GetDelCmd(CommandContext& ctx) {
+  auto r = keyspace::OpGetDel(ctx.db, ctx.args[1]);
+  if (!r) return ReplyError(ctx, r.status());
+  ReplyOptional(ctx, *r);
+}
+
+void GetSetCmd(CommandContext& ctx) {
+  auto r = keyspace::OpGetSet(ctx.db, ctx.args[1], ctx.args[2]);
+  if (!r) return ReplyError(ctx, r.status());
+  ReplyOptional(ctx, *r);
+}
+
+void MGetCmd(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(ctx.args.size() - 1);
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    OpResult<const Entry*> r = keyspace::OpGetString(ctx.db, ctx.args[i]);
+    if (r.ok() && *r != nullptr) {
+      ReplyValue(ctx, *r);
+    } else {
+      ctx.reply.Null();  // missing or another type
+    }
+  }
+}
+
+// MSET and MSETNX take key-value pairs; the arity (-3) cannot express "odd".
+bool CheckPairsOrReply(CommandContext& ctx) {
+  if (ctx.args.size() % 2 == 1) return true;
+  ctx.reply.Error(WithCommandName(ctx, errors::kWrongArity));
+  return false;
+}
+
+void MSetCmd(CommandContext& ctx) {
+  if (!CheckPairsOrReply(ctx)) return;
+  keyspace::OpMSet(ctx.db, ctx.args.data() + 1, ctx.args.size() - 1);
+  ctx.reply.Ok();
+}
+
+void MSetNxCmd(CommandContext& ctx) {
+  if (!CheckPairsOrReply(ctx)) return;
+  bool stored = keyspace::OpMSetNx(ctx.db, ctx.args.data() + 1, ctx.args.size() - 1);
+  ctx.reply.Integer(stored ? 1 : 0);
+}
+
+void IncrByGeneric(CommandContext& ctx, int64_t delta) {
+  OpResult<int64_t> r = keyspace::OpIncrBy(ctx.db, ctx.args[1], delta);
+  if (!r) return ReplyError(ctx, r.status());
+  ctx.reply.Integer(*r);
+}
+
+void IncrCmd(CommandContext& ctx) { IncrByGeneric(ctx, 1); }
+void DecrCmd(CommandContext& ctx) { IncrByGeneric(ctx, -1); }
+
+void IncrByCmd(CommandContext& ctx) {
+  int64_t delta;
+  if (!ParseIntArgOrReply(ctx, ctx.args[2], &delta)) return;
+  IncrByGeneric(ctx, delta);
+}
+
+void DecrByCmd(CommandContext& ctx) {
+  int64_t delta;
+  if (!ParseIntArgOrReply(ctx, ctx.args[2], &delta)) return;
+  if (delta == std::numeric_limits<int64_t>::min()) {
+    return ctx.reply.Error(errors::kDecrementOverflow);  // its negation does not exist
+  }
+  IncrByGeneric(ctx, -delta);
+}
+
+void IncrByFloatCmd(CommandContext& ctx) {
+  auto r = keyspace::OpIncrByFloat(ctx.db, ctx.args[1], ctx.args[2]);
+  if (!r) return ReplyError(ctx, r.status());
+  if (!r->finite) return ctx.reply.Error(errors::kIncrFloatNaN);
+  ctx.reply.Bulk(r->text);
+}
+
+void AppendCmd(CommandContext& ctx) {
+  OpResult<size_t> r = keyspace::OpAppend(ctx.db, ctx.args[1], ctx.args[2], MaxBulkLength(ctx));
+  if (!r) return ReplyError(ctx, r.status());
+  ctx.reply.Integer(static_cast<int64_t>(*r));
+}
+
+void StrLenCmd(CommandContext& ctx) {
+  OpResult<const Entry*> r = keyspace::OpGetString(ctx.db, ctx.args[1]);
+  if (!r) return ReplyError(ctx, r.status());
+  ctx.reply.Integer(*r == nullptr ? 0 : static_cast<int64_t>((*r)->StringLength()));
+}
+
+// GETRANGE and SUBSTR.
+void GetRangeCmd(CommandContext& ctx) {
+  int64_t start, end;
+  if (!ParseIntArgOrReply(ctx, ctx.args[2], &start)) return;
+  if (!ParseIntArgOrReply(ctx, ctx.args[3], &end)) return;
+  OpResult<const Entry*> r = keyspace::OpGetString(ctx.db, ctx.args[1]);
+  if (!r) return ReplyError(ctx, r.status());
+  if (*r == nullptr) return ctx.reply.Bulk("");  // an empty string, not nil, in RESP2 and 3
+  char buf[24];
+  ctx.reply.Bulk(keyspace::StringRange((*r)->StringValue(buf), start, end));
+}
+
+void SetRangeCmd(CommandContext& ctx) {
+  int64_t offset;
+  if (!ParseIntArgOrReply(ctx, ctx.args[2], &offset)) return;
+  if (offset < 0) return ctx.reply.Error(errors::kOffsetOutOfRange);
+  OpResult<size_t> r =
+      keyspace::OpSetRange(ctx.db, ctx.args[1], offset, ctx.args[3], MaxBulkLength(ctx));
+  if (!r) return ReplyError(ctx, r.status());
+  ctx.reply.Integer(static_cast<int64_t>(*r));
+}
+
+// --- LCS -----------------------------------------------------------------------------------
+
+struct LcsArgs {
+  bool len = false;
+  bool idx = false;
+  bool with_match_len = false;
+  int64_t min_match_len = 0;
+};
+
+// Returns false after replying an error.
+bool ParseLcsArgsOrReply(CommandContext& ctx, LcsArgs* out) {
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    std::string_view opt = ctx.args[i];
+    bool has_more = i + 1 < ctx.args.size();
+    if (EqualsNoCase(opt, "IDX")) {
+      out->idx = true;
+    } else if (EqualsNoCase(opt, "LEN")) {
+      out->len = true;
+    } else if (EqualsNoCase(opt, "WITHMATCHLEN")) {
+      out->with_match_len = true;
+    } else if (EqualsNoCase(opt, "MINMATCHLEN") && has_more) {
+      if (!ParseIntArgOrReply(ctx, ctx.args[++i], &out->min_match_len)) return false;
+      if (out->min_match_len < 0) out->min_match_len = 0;
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return false;
+    }
+  }
+  if (out->len && out->idx) {
+    ctx.reply.Error(errors::kLcsLenAndIdx);
+    return false;
+  }
+  return true;
+}
+
+void ReplyLcsMatches(CommandContext& ctx, const LcsResult& lcs, bool with_match_len) {
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("matches");
+  ctx.reply.ArrayHeader(lcs.ranges.size());
+  for (const LcsRange& range : lcs.ranges) {
+    ctx.reply.ArrayHeader(with_match_len ? 3 : 2);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(range.a_start);
+    ctx.reply.Integer(range.a_end);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(range.b_start);
+    ctx.reply.Integer(range.b_end);
+    if (with_match_len) ctx.reply.Integer(range.length());
+  }
+  ctx.reply.Bulk("len");
+  ctx.reply.Integer(lcs.length);
+}
+
+void LcsCmd(CommandContext& ctx) {
+  OpResult<const Entry*> a = keyspace::OpGetString(ctx.db, ctx.args[1]);
+  OpResult<const Entry*> b = keyspace::OpGetString(ctx.db, ctx.args[2]);
+  if (!a.ok() || !b.ok()) return ctx.reply.Error(errors::kLcsWrongType);
+  LcsArgs args;
+  if (!ParseLcsArgsOrReply(ctx, &args)) return;
+
+  char a_buf[24], b_buf[24];
+  std::string_view a_value = *a != nullptr ? (*a)->StringValue(a_buf) : std::string_view();
+  std::string_view b_value = *b != nullptr ? (*b)->StringValue(b_buf) : std::string_view();
+  LcsOptions options;
+  options.want_sequence = !args.idx && !args.len;
+  options.want_ranges = args.idx;
+  options.min_range_length = static_cast<uint64_t>(args.min_match_len);
+  options.max_table_bytes = static_cast<uint64_t>(std::max<int64_t>(MaxBulkLength(ctx), 0));
+  LcsResult lcs;
+  switch (ComputeLcs(a_value, b_value, options, &lcs)) {
+    case LcsStatus::kOk:
+      break;
+    case LcsStatus::kTooLong:
+      return ctx.reply.Error(errors::kLcsTooLong);
+    case LcsStatus::kOverBudget:
+      return ctx.reply.Error(errors::kLcsOverBudget);
+    case LcsStatus::kNoMemory:
+      return ctx.reply.Error(errors::kLcsNoMemory);
+  }
+  if (args.idx) return ReplyLcsMatches(ctx, lcs, args.with_match_len);
+  if (args.len) return ctx.reply.Integer(lcs.length);
+  ctx.reply.Bulk(lcs.sequence);
+}
+
+// --- Registration --------------------------------------------------------------------------
+
+// Redis derives @write/@read/@fast/@slow from the flags (setImplicitACLCategories); so do we.
+uint64_t AclFor(uint32_t flags) {
+  uint64_t acl = kAclString;
+  if (flags & kWrite) acl |= kAclWrite;
+  if (flags & kReadOnly) acl |= kAclRead;
+  acl |= (flags & kFast) ? kAclFast : kAclSlow;
+  return acl;
+}
+
+CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, Handler handler,
+                 std::string_view since, std::string_view complexity, std::string_view summary) {
+  CommandSpec spec;
+  spec.name = std::move(name);
+  spec.arity = arity;
+  spec.flags = flags;
+  spec.keys = keys;
+  spec.acl = AclFor(flags);
+  spec.handler = handler;
+  spec.summary = summary;
+  spec.since = since;
+  spec.group = "string";
+  spec.complexity = complexity;
+  return spec;
+}
+
+constexpr KeySpec kOneKey{1, 1, 1};
+constexpr std::string_view kO1 = "O(1)";
+constexpr std::string_view kRangeComplexity =
+    "O(N) where N is the length of the returned string. The complexity is ultimately "
+    "determined by the returned length, but because creating a substring from an existing "
+    "string is very cheap, it can be considered O(1) for small strings.";
+
+}  // namespace
+
+void RegisterStringFamily(CommandTable* table) {
+  const uint32_t kW = kWrite | kDenyOom;
+  const uint32_t kR = kReadOnly;
+  table->Add(Spec("get", 2, kR | kFast, kOneKey, GetCmd, "1.0.0", kO1,
+                  "Returns the string stored at a key, or nil when the key is absent."));
+  table->Add(Spec("set", -3, kW, kOneKey, SetCmd, "1.0.0", kO1,
+                  "Stores a string at a key, with optional expiry, condition and old-value "
+                  "return."));
+  table->Add(Spec("setnx", 3, kW | kFast, kOneKey, SetNxCmd, "1.0.0", kO1,
+                  "Stores a string only when the key does not exist yet."));
+  table->Add(Spec("setex", 4, kW, kOneKey, SetExCmd, "2.0.0", kO1,
+                  "Stores a string together with a time to live in seconds."));
+  table->Add(Spec("psetex", 4, kW, kOneKey, PSetExCmd, "2.6.0", kO1,
+                  "Stores a string together with a time to live in milliseconds."));
+  table->Add(Spec("mget", -2, kR | kFast, KeySpec{1, -1, 1}, MGetCmd, "1.0.0",
+                  "O(N) where N is the number of keys to retrieve.",
+                  "Returns the strings of several keys, nil for each absent or non-string "
+                  "key."));
+  table->Add(Spec("mset", -3, kW, KeySpec{1, -1, 2}, MSetCmd, "1.0.1",
+                  "O(N) where N is the number of keys to set.",
+                  "Stores several key-value pairs in one atomic step."));
+  table->Add(Spec("msetnx", -3, kW, KeySpec{1, -1, 2}, MSetNxCmd, "1.0.1",
+                  "O(N) where N is the number of keys to set.",
+                  "Stores several key-value pairs only if none of the keys exists."));
+  table->Add(Spec("getset", 3, kW | kFast, kOneKey, GetSetCmd, "1.0.0", kO1,
+                  "Replaces a key's string and returns the one it held before."));
+  table->Add(Spec("getdel", 2, kWrite | kFast, kOneKey, GetDelCmd, "6.2.0", kO1,
+                  "Returns a key's string and removes the key."));
+  table->Add(Spec("getex", -2, kWrite | kFast, kOneKey, GetExCmd, "6.2.0", kO1,
+                  "Returns a key's string and optionally changes or removes its expiry."));
+  table->Add(Spec("append", 3, kW | kFast, kOneKey, AppendCmd, "2.0.0",
+                  "O(1). The amortized time complexity is O(1) assuming the appended value is "
+                  "small and the already present value is of any size, since the dynamic "
+                  "string library used by Redis will double the free space available on every "
+                  "reallocation.",
+                  "Adds bytes to the end of a key's string, creating the key if needed."));
+  table->Add(Spec("strlen", 2, kR | kFast, kOneKey, StrLenCmd, "2.2.0", kO1,
+                  "Returns the byte length of a key's string, zero when absent."));
+  table->Add(Spec("getrange", 4, kR, kOneKey, GetRangeCmd, "2.4.0", kRangeComplexity,
+                  "Returns the bytes of a key's string between two inclusive offsets."));
+  table->Add(Spec("substr", 4, kR, kOneKey, GetRangeCmd, "1.0.0", kRangeComplexity,
+                  "Older name of GETRANGE: a slice of a key's string by inclusive offsets."));
+  table->Add(Spec("setrange", 4, kW, kOneKey, SetRangeCmd, "2.2.0",
+                  "O(1), not counting the time taken to copy the new string in place. Usually, "
+                  "this string is very small so the amortized complexity is O(1). Otherwise, "
+                  "complexity is O(M) with M being the length of the value argument.",
+                  "Writes bytes into a key's string at an offset, zero-padding as needed."));
+  table->Add(Spec("incr", 2, kW | kFast, kOneKey, IncrCmd, "1.0.0", kO1,
+                  "Adds one to the integer held in a key, starting from zero."));
+  table->Add(Spec("decr", 2, kW | kFast, kOneKey, DecrCmd, "1.0.0", kO1,
+                  "Subtracts one from the integer held in a key, starting from zero."));
+  table->Add(Spec("incrby", 3, kW | kFast, kOneKey, IncrByCmd, "1.0.0", kO1,
+                  "Adds a given integer to the integer held in a key."));
+  table->Add(Spec("decrby", 3, kW | kFast, kOneKey, DecrByCmd, "1.0.0", kO1,
+                  "Subtracts a given integer from the integer held in a key."));
+  table->Add(Spec("incrbyfloat", 3, kW | kFast, kOneKey, IncrByFloatCmd, "2.6.0", kO1,
+                  "Adds a decimal number to the number held in a key."));
+  table->Add(Spec("lcs", -3, kR, KeySpec{1, 2, 1}, LcsCmd, "7.0.0",
+                  "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+                  "Computes the longest common subsequence of the strings of two keys."));
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,84 @@
+#include "server/expire_cycle.h"
+
+#include <atomic>
+#include <mutex>
+
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+// SplitMix64 finalizer: spreads now_ms so consecutive ticks start at unrelated shards.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+class Cycle {
+ public:
+  Cycle(Server& server, int64_t now_ms, int64_t budget_us)
+      : expire_(server.active_expire_enabled.load(std::memory_order_relaxed)),
+        now_ms_(now_ms),
+        deadline_us_(Server::MonotonicUs() + budget_us) {}
+
+  bool OutOfTime() const { return Server::MonotonicUs() >= deadline_us_; }
+  size_t expired() const { return expired_; }
+
+  // Works on one DB of a locked shard.  Returns false iff the budget ran out.
+  bool RunDb(keyspace::Shard& shard, int db) {
+    keyspace::DbTable& t = shard.db(db);
+    while (t.table.IsRehashing()) {
+      if (OutOfTime()) return false;
+      t.table.RehashStep(kRehashStepSlots);
+    }
+    if (!expire_) return true;
+    while (t.volatile_keys > 0 && !t.table.empty()) {
+      if (OutOfTime()) return false;
+      // Volatile entries a step should meet if they are spread evenly over the table.
+      const double expected = static_cast<double>(kExpireStepEntries) *
+                              static_cast<double>(t.volatile_keys) /
+                              static_cast<double>(t.table.size());
+      const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries);
+      expired_ += n;
+      // Stop at the end of a pass, or when at most 10% of what we met was stale: the rest
+      // waits for the next tick (or for a reader, which expires it lazily).
+      if (t.expire_cursor == 0 || static_cast<double>(n) * 10 <= expected) break;
+    }
+    return true;
+  }
+
+ private:
+  const bool expire_;
+  const int64_t now_ms_;
+  const int64_t deadline_us_;
+  size_t expired_ = 0;
+};
+
+}  // namespace
+
+size_t RunActiveExpireCycle(Server& server, unsigned shard_begin, unsigned shard_step,
+                            int64_t now_ms, int64_t budget_us) {
+  keyspace::Keyspace& ks = server.keyspace();
+  if (shard_step == 0 || shard_begin >= ks.shard_count()) return 0;
+  const unsigned owned = (ks.shard_count() - shard_begin + shard_step - 1) / shard_step;
+  const int num_dbs = ks.num_dbs();
+  const uint64_t rotation = Mix(static_cast<uint64_t>(now_ms));
+  const unsigned first_shard = static_cast<unsigned>(rotation % owned);
+  const int first_db = static_cast<int>((rotation >> 32) % static_cast<uint64_t>(num_dbs));
+
+  Cycle cycle(server, now_ms, budget_us);
+  for (unsigned k = 0; k < owned && !cycle.OutOfTime(); ++k) {
+    keyspace::Shard& shard = ks.shard(shard_begin + ((first_shard + k) % owned) * shard_step);
+    std::unique_lock<std::mutex> lock(shard.mutex(), std::try_to_lock);
+    if (!lock.owns_lock()) continue;  // busy: next tick
+    for (int j = 0; j < num_dbs; ++j) {
+      if (!cycle.RunDb(shard, (first_db + j) % num_dbs)) return cycle.expired();
+    }
+  }
+  return cycle.expired();
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,38 @@
+// The active expiry cycle (DESIGN 4): run from the hz timer, it reclaims keys whose time has
+// passed but that nobody reads (lazy expiry in DbAccess::Find handles the rest).
+//
+// Approach: each worker owns a stride of the shards (shard_begin, shard_begin + shard_step,
+// ...), so workers never contend with each other for the cycle.  For each owned shard the
+// cycle try_locks the shard (a busy shard is skipped until the next tick: the timer must not
+// wait behind a long command), then for each DB sweeps from the DB's saved position with
+// Shard::ActiveExpire in bounded steps, repeating while a step finds many expired keys (as
+// Redis repeats while more than 10% of its samples were stale), and advances any incremental
+// rehash with HashTable::RehashStep.  The wall-clock budget is checked before every step, so
+// a call overruns it by at most one step (kExpireStepEntries entries visited or
+// kRehashStepSlots slots moved).
+//
+// No state is kept between calls besides each DB's sweep position; the shard and DB where a
+// call starts rotate with now_ms, so a budget that always runs out part-way does not starve
+// the shards at the end of the stride.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tessera::server {
+
+class Server;
+
+// Entries visited per Shard::ActiveExpire call.
+inline constexpr size_t kExpireStepEntries = 64;
+// Slots migrated per RehashStep call.
+inline constexpr size_t kRehashStepSlots = 256;
+
+// Runs one cycle over shards shard_begin, shard_begin + shard_step, ... with expiry judged at
+// `now_ms` (Unix ms), for at most about `budget_us` microseconds of real time.  Expiry is
+// skipped when server.active_expire_enabled is false (rehashing still advances).  Returns the
+// number of keys expired.  REQUIRES: shard_step >= 1; the caller holds no shard lock.
+size_t RunActiveExpireCycle(Server& server, unsigned shard_begin, unsigned shard_step,
+                            int64_t now_ms, int64_t budget_us);
+
+}  // namespace tessera::server
