@@ -352,11 +352,22 @@ TEST_CASE("COMMAND GETKEYS and GETKEYSANDFLAGS", "[server_family][command]") {
         "-ERR wrong number of arguments for 'command|getkeys' command\r\n");
 }
 
-TEST_CASE("COMMAND GETKEYS mset", "[server_family][command][!mayfail]") {
-  // Needs the string family (MSET: first 1, last -1, step 2).
+TEST_CASE("COMMAND GETKEYS mset and COMMAND INFO get", "[server_family][command]") {
   CommandTester t;
   CHECK(t.Run({"COMMAND", "GETKEYS", "MSET", "k1", "v1", "k2", "v2", "k3", "v3"}) ==
         "*3\r\n$2\r\nk1\r\n$2\r\nk2\r\n$2\r\nk3\r\n");
+  // Byte for byte what redis-server replies.
+  CHECK(t.Run({"COMMAND", "INFO", "get"}) ==
+        "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"
+        "*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+        "+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+        "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"
+        "$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+        ":0\r\n*0\r\n");
+  std::string mset = t.Run({"COMMAND", "INFO", "mset"});
+  CHECK(mset.find("$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n:2\r\n") != std::string::npos);
+  // The string family documents no arguments yet: COMMAND DOCS uses the fallback table.
+  CHECK(t.Run({"COMMAND", "DOCS", "set"}).find("$10\r\nexpiration\r\n") != std::string::npos);
 }
 
 TEST_CASE("COMMAND LIST and its filters", "[server_family][command]") {
