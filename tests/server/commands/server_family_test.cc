@@ -108,10 +108,19 @@ TEST_CASE("INFO default lists Redis's default sections in order", "[server_famil
   CHECK(std::regex_match(f["used_cpu_sys"], std::regex("[0-9]+\\.[0-9]{6}")));
   CHECK(std::regex_match(f["used_cpu_user"], std::regex("[0-9]+\\.[0-9]{6}")));
   CHECK(f["cluster_enabled"] == "0");
+  CHECK(f.count("listener0") == 0);  // no port: no TCP listener
   CHECK(f.count("expired_keys") == 1);
   CHECK(f.count("total_error_replies") == 1);
   CHECK(f.count("lazyfree_pending_objects") == 1);
   CHECK(f.count("mem_not_counted_for_evict") == 1);
+}
+
+TEST_CASE("INFO server lists the listeners", "[server_family][info]") {
+  CommandTester t({{"bind", "127.0.0.1 -::1"}, {"unixsocket", "/tmp/tessera.sock"}});
+  t.server().set_tcp_port(6390);
+  auto f = Info(t, {"server"});
+  CHECK(f["listener0"] == "name=tcp,bind=127.0.0.1,bind=-::1,port=6390");
+  CHECK(f["listener1"] == "name=unix,bind=/tmp/tessera.sock");
 }
 
 TEST_CASE("INFO selects sections by name, case-insensitively", "[server_family][info]") {
