@@ -1,33 +1,29 @@
-// HashTable<T, Traits>: the open-addressing table of the keyspace (one per shard) and, later,
-// of hash and set values.  It stores pointers to elements the caller owns; it never copies or
-// frees an element.  One table belongs to one thread; nothing here locks.
+// HashTable<T, Traits>: the open-addressing table of the keyspace (one per shard) and of hash and
+// set values.  It stores pointers to caller-owned elements and never copies or frees one.  One
+// table belongs to one thread.  Traits: static uint64_t Hash(const T*) (the hash callers pass)
+// and static bool Equals(const T*, std::string_view key); optional double kGrowthFactor.
 //
-// Approach: linear probing with Robin Hood ordering and backward-shift deletion, one 8-byte slot
-// per entry (48-bit pointer | 8-bit hash tag | 8-bit probe distance + 1, 0 = empty), at most 90%
-// full.  The home slot is fastrange(hash, capacity): capacity need not be a power of two (growth
-// by 1.5x) and home order is hash order, so a SCAN cursor is simply a hash value.  Probes never
-// wrap: `overflow` spare slots follow the last home slot; an insert that would run past them
-// grows the table (and remembers to give later arrays a larger overflow).
-//
-// Rejected: chained hashing (Redis dict) spends a next pointer per element, +8 bytes; Redis's
+// Approach: linear probing with Robin Hood ordering and backward-shift deletion; one 8-byte slot
+// per entry (48-bit pointer | 8-bit hash tag | 8-bit distance + 1, 0 = empty), <= 90% full.  The
+// home slot is fastrange(hash, capacity), so capacity need not be a power of two (growth by 1.5x)
+// and home order is hash order: a SCAN cursor is a hash value.  Probes never wrap: `overflow`
+// spare slots follow the last home; an insert that would run past them grows the table.
+// Rejected: chained hashing (Redis dict) costs a next pointer, +8 bytes per element; Redis's
 // reverse-binary SCAN cursor only works for chained power-of-two tables.
 //
-// Resizing is incremental: a resize allocates the new array (calloc, so untouched pages cost
-// nothing) and moves the old array's slots in index order, at most kMigrateSlotsPerOp per
-// Insert/Erase plus RehashStep() from a timer.  Inserts go to the new array; Find checks both.
-// With these constants a migration always ends long before the next load-triggered resize (see
-// Resize()), so the only full-table pause left is the degenerate-hash path (RebuildNow).
+// Resizing is incremental: the old array's slots move in index order, at most kMigrateSlotsPerOp
+// per Insert/Erase plus RehashStep() from a timer; inserts go to the new array, Find checks both.
+// A migration ends long before the next load-triggered resize (see Resize()).  Still O(capacity):
+// zeroing the new array (calloc: free on fresh pages, a memset on reused ones, ~1 ms per 13 MB)
+// and RebuildNow, the path for hundreds of equal hashes.
 //
-// Invariants, for an array A of capacity c (c + overflow slots), with home(e) = fastrange:
-//  - the elements are in nondecreasing home order and each sits at or after its home, with every
-//    slot from its home (or from migrate_pos_, in the old array) up to it occupied;
-//  - a slot's distance byte is min(position - home + 1, 255); 255 means "254 or more" and the
-//    exact distance is recomputed from Traits::Hash when needed (only with long hash collisions);
-//  - while rehashing, old slots [0, migrate_pos_) are empty, old_.size > 0, and every element is
-//    in exactly one of the two arrays; an empty table holds no array.
-//
-// Traits: static uint64_t Hash(const T*) (the hash callers pass in) and static bool
-// Equals(const T*, std::string_view key).  Optional: static constexpr double kGrowthFactor.
+// Invariants, per array (capacity c, c + overflow slots), home(e) = fastrange(hash, c):
+//  - elements are in nondecreasing home order, each at or after its home, and every slot from
+//    its home (in the old array: from max(home, migrate_pos_)) up to it is occupied;
+//  - the distance byte is min(position - home + 1, 255); 255 means "254 or more", the exact
+//    distance then comes from Traits::Hash (only with long runs of equal hashes);
+//  - while rehashing, old slots [0, migrate_pos_) are empty, old_.size > 0, and each element is
+//    in exactly one array.  An empty table holds no array.
 #pragma once
 
 #include <algorithm>
@@ -47,7 +43,7 @@ constexpr double GrowthFactor() {
   if constexpr (requires { Traits::kGrowthFactor; }) {
     return Traits::kGrowthFactor;
   } else {
-    return 1.5;  // 2.0 measured ~as fast but costs ~10% more memory per element: README.md
+    return 1.5;  // 2.0 inserts ~15% faster but holds ~12% more bytes per element: README.md
   }
 }
 }  // namespace hash_table_internal
@@ -225,6 +221,7 @@ class HashTable {
   static constexpr uint64_t kDistOne = uint64_t{1} << kDistShift;
   static constexpr uint64_t kSaturated = 255;  // distance byte meaning "254 or more"
   static constexpr size_t kNotFound = ~size_t{0};
+  static constexpr size_t kPrefetchAhead = 16;  // old slots between a prefetch and its rehash
 
   static size_t Home(uint64_t hash, size_t capacity) {
     return static_cast<size_t>((static_cast<unsigned __int128>(hash) * capacity) >> 64);
@@ -287,16 +284,29 @@ class HashTable {
     size_t d = 0;
     for (; p < a.num_slots; ++p, ++d) {
       const uint64_t s = a.slots[p];
-      if (s == 0) break;
+      if (s == 0) {
+        a.slots[p] = MakeSlot(e, hash, d);
+        ++a.size;
+        return true;
+      }
       if (DistLess(a, p, s, d)) break;  // e goes before the elements of later homes
     }
-    size_t q = p;
-    while (q < a.num_slots && a.slots[q] != 0) ++q;
-    if (q == a.num_slots) return false;
-    for (; q > p; --q) a.slots[q] = IncDist(a.slots[q - 1]);
-    a.slots[p] = MakeSlot(e, hash, d);
-    ++a.size;
-    return true;
+    // Shift the rest of the run up one slot in a single pass; undone if it runs off the end.
+    uint64_t carry = MakeSlot(e, hash, d);
+    for (size_t q = p; q < a.num_slots; ++q) {
+      const uint64_t s = a.slots[q];
+      a.slots[q] = carry;
+      if (s == 0) {
+        ++a.size;
+        return true;
+      }
+      carry = IncDist(s);
+    }
+    if (p < a.num_slots) {
+      for (size_t r = p; r + 1 < a.num_slots; ++r) a.slots[r] = DecDist(a, r + 1, a.slots[r + 1]);
+      a.slots[a.num_slots - 1] = DecDist(a, a.num_slots, carry);
+    }
+    return false;
   }
 
   // Backward-shift deletion: the run after p moves down one slot until an empty slot or an
@@ -391,6 +401,11 @@ class HashTable {
   size_t MigrateSlots(size_t max_slots) {
     size_t done = 0;
     while (old_.slots != nullptr && done < max_slots) {
+      // Rehashing reads each element: start those cache misses early.
+      if (migrate_pos_ + kPrefetchAhead < old_.num_slots) {
+        const uint64_t ahead = old_.slots[migrate_pos_ + kPrefetchAhead];
+        if (ahead != 0) __builtin_prefetch(Ptr(ahead));
+      }
       const uint64_t s = old_.slots[migrate_pos_];
       if (s != 0) {
         T* e = Ptr(s);

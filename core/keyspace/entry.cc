@@ -43,9 +43,24 @@ size_t GetVarint(const uint8_t* p, uint64_t* v) {
   return n;
 }
 
-uint8_t MakeMeta(ValueType type, Encoding encoding, bool has_expiry) {
+constexpr int64_t kShortExpiryLimit = int64_t{1} << 48;
+
+// Bytes the expiry field takes: 0 (none), 6 (fits in 48 bits) or 8.
+size_t ExpirySize(int64_t expire_at_ms) {
+  if (expire_at_ms == kNoExpiry) return 0;
+  return expire_at_ms >= 0 && expire_at_ms < kShortExpiryLimit ? 6 : 8;
+}
+
+uint8_t MakeMeta(ValueType type, Encoding encoding, int64_t expire_at_ms) {
+  size_t expiry_size = ExpirySize(expire_at_ms);
   return static_cast<uint8_t>(static_cast<uint8_t>(type) |
-                              (static_cast<uint8_t>(encoding) << 3) | (has_expiry ? 0x80 : 0));
+                              (static_cast<uint8_t>(encoding) << 3) |
+                              (expiry_size == 8 ? 0x40 : 0) | (expiry_size != 0 ? 0x80 : 0));
+}
+
+// Writes the expiry field of `size` bytes (little-endian, as the platform).
+void PutExpiry(uint8_t* p, int64_t expire_at_ms, size_t size) {
+  std::memcpy(p, &expire_at_ms, size);
 }
 
 void PutClock(uint8_t* p, uint32_t clock) {
@@ -57,21 +72,19 @@ void PutClock(uint8_t* p, uint32_t clock) {
 // Writes meta, clock, expiry and key; returns the offset just after the key.
 size_t WriteHead(uint8_t* p, ValueType type, Encoding encoding, int64_t expire_at_ms,
                  uint32_t clock, std::string_view key) {
-  bool has_expiry = expire_at_ms != kNoExpiry;
-  p[0] = MakeMeta(type, encoding, has_expiry);
+  p[0] = MakeMeta(type, encoding, expire_at_ms);
   PutClock(p, clock);
   size_t off = 4;
-  if (has_expiry) {
-    std::memcpy(p + off, &expire_at_ms, 8);
-    off += 8;
-  }
+  size_t expiry_size = ExpirySize(expire_at_ms);
+  PutExpiry(p + off, expire_at_ms, expiry_size);
+  off += expiry_size;
   off += PutVarint(p + off, key.size());
   std::memcpy(p + off, key.data(), key.size());
   return off + key.size();
 }
 
 size_t HeadSize(int64_t expire_at_ms, std::string_view key) {
-  return 4 + (expire_at_ms != kNoExpiry ? 8 : 0) + VarintSize(key.size()) + key.size();
+  return 4 + ExpirySize(expire_at_ms) + VarintSize(key.size()) + key.size();
 }
 
 uint8_t* Allocate(size_t n) {
@@ -123,11 +136,11 @@ Entry* Entry::CloneWithKey(const Entry* e, std::string_view key) {
 }
 
 Entry* Entry::WithExpiry(Entry* e, int64_t expire_at_ms) {
-  if (e->has_expiry() && expire_at_ms != kNoExpiry) {
-    std::memcpy(e->bytes() + 4, &expire_at_ms, 8);
+  size_t current = e->has_expiry() ? (e->long_expiry() ? 8 : 6) : 0;
+  if (current == ExpirySize(expire_at_ms)) {
+    PutExpiry(e->bytes() + 4, expire_at_ms, current);
     return e;
   }
-  if (!e->has_expiry() && expire_at_ms == kNoExpiry) return e;
   std::string_view key = e->key();
   size_t value_off = e->ValueOffset();
   size_t value_size = e->AllocationSize() - value_off;
@@ -146,8 +159,8 @@ std::string_view Entry::key() const {
 }
 
 int64_t Entry::expire_at() const {
-  int64_t v;
-  std::memcpy(&v, bytes() + 4, 8);
+  int64_t v = 0;  // a 6-byte field leaves the top two bytes zero (it holds 0 <= v < 2^48)
+  std::memcpy(&v, bytes() + 4, long_expiry() ? 8 : 6);
   return v;
 }
 

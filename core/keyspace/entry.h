@@ -3,9 +3,13 @@
 // Memory per key is a project goal (DESIGN 9), so an entry is a packed byte blob rather than
 // Redis's dictEntry + key sds + robj + value sds (four allocations).  Layout:
 //
-//   byte 0      meta: bits 0-2 ValueType, bits 3-5 Encoding, bit 7 "has expiry"
+//   byte 0      meta: bits 0-2 ValueType, bits 3-5 Encoding, bit 6 "long expiry",
+//               bit 7 "has expiry"
 //   bytes 1-3   24-bit access clock in seconds (OBJECT IDLETIME), as Redis's LRU field
-//   [8 bytes]   absolute expiry in Unix milliseconds, present iff "has expiry"
+//   [6/8 bytes] absolute expiry in Unix milliseconds, present iff "has expiry": 6 bytes
+//               (48 bits, enough until the year 10889) unless "long expiry" says 8.  The two
+//               bytes matter: a 100-byte session value with a 16-byte key and an expiry is
+//               128 bytes in this layout, and 130 bytes would land in jemalloc's 160 class.
 //   varint      key length, then the key bytes
 //   value       kInt: 8 bytes int64; kEmbstr/kRaw: varint length + bytes;
 //               kObject: a pointer to a heap object (aggregate types)
@@ -83,7 +87,8 @@ class Entry {
   uint8_t meta() const { return bytes()[0]; }
   const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(this); }
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
-  size_t KeyOffset() const { return has_expiry() ? 12 : 4; }
+  bool long_expiry() const { return (meta() & 0x40) != 0; }
+  size_t KeyOffset() const { return 4 + (has_expiry() ? (long_expiry() ? 8 : 6) : 0); }
   // Offset of the value, just after the key.
   size_t ValueOffset() const;
 };
