@@ -87,8 +87,8 @@ void Server::SampleMetrics(int64_t now_ms) {
     totals[InstantMetrics::kNetInput] += w.net_input_bytes.Get();
     totals[InstantMetrics::kNetOutput] += w.net_output_bytes.Get();
   });
-  metrics_.Sample(now_ms, totals);
-  metrics_.UpdatePeakMemory(ReadAllocatedBytes());
+  // Reading jemalloc's counters takes its lock: only as often as a sample is recorded.
+  if (metrics_.Sample(now_ms, totals)) metrics_.UpdatePeakMemory(ReadAllocatedBytes());
 }
 
 }  // namespace tessera::server

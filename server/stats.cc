@@ -30,9 +30,9 @@ void ErrorStats::Reset() {
   total_.store(0, std::memory_order_relaxed);
 }
 
-void InstantMetrics::Sample(int64_t now_ms, const uint64_t (&totals)[kNumMetrics]) {
+bool InstantMetrics::Sample(int64_t now_ms, const uint64_t (&totals)[kNumMetrics]) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (last_ms_ != 0 && now_ms - last_ms_ < kSamplePeriodMs) return;
+  if (last_ms_ != 0 && now_ms - last_ms_ < kSamplePeriodMs) return false;
   if (last_ms_ != 0) {
     uint64_t elapsed = static_cast<uint64_t>(now_ms - last_ms_);
     for (int m = 0; m < kNumMetrics; ++m) {
@@ -45,6 +45,7 @@ void InstantMetrics::Sample(int64_t now_ms, const uint64_t (&totals)[kNumMetrics
   }
   last_ms_ = now_ms;
   for (int m = 0; m < kNumMetrics; ++m) last_[m] = totals[m];
+  return true;
 }
 
 uint64_t InstantMetrics::PerSecond(Metric m) const {

@@ -52,8 +52,8 @@ class InstantMetrics {
   static constexpr int kSamples = 16;
 
   // Records the running totals at `now_ms`; does nothing if the last sample is younger than
-  // kSamplePeriodMs.
-  void Sample(int64_t now_ms, const uint64_t (&totals)[kNumMetrics]);
+  // kSamplePeriodMs.  Returns true iff it recorded a sample.
+  bool Sample(int64_t now_ms, const uint64_t (&totals)[kNumMetrics]);
   // Average per-second rate over the recorded samples; 0 before two samples exist.
   uint64_t PerSecond(Metric m) const;
   // Peak of the used_memory values reported so far; Update returns the new peak.

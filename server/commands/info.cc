@@ -197,6 +197,16 @@ void AddServer(Server& server, InfoWriter& w) {
   w.Field("config_file", server.config_file());
   // Redis reports whether its I/O threads are running; ours are the workers themselves.
   w.Field("io_threads_active", server.io_threads() > 1 ? 1 : 0);
+  // Redis 7.2's listener lines: listener<connection type>:name=..,bind=..[,port=..].
+  std::vector<std::string> binds = server.config().bind.Get();
+  if (server.tcp_port() != 0 && !binds.empty()) {
+    std::string line = "listener0:name=tcp";
+    for (const std::string& b : binds) line += ",bind=" + b;
+    w.Raw(line + ",port=" + std::to_string(server.tcp_port()));
+  }
+  if (!server.config().unixsocket.empty()) {
+    w.Raw("listener1:name=unix,bind=" + server.config().unixsocket);
+  }
 }
 
 void AddClients(Server& server, InfoWriter& w) {

@@ -284,7 +284,7 @@ void DebugDigest(CommandContext& ctx) {
   Server::AllShardsLock all(ctx.server);
   keyspace::Keyspace& ks = ctx.server.keyspace();
   for (int db = 0; db < ks.num_dbs(); ++db) {
-    Digest keys{};  // xor of the key/value digests: order-independent
+    Digest keys{};  // xor of SHA1(key/value digest) over the keys: order-independent
     size_t count = 0;
     bool supported = true;
     for (unsigned s = 0; s < ks.shard_count() && supported; ++s) {
@@ -292,7 +292,7 @@ void DebugDigest(CommandContext& ctx) {
         Digest kv{};
         MixDigest(kv, e->key());
         supported = supported && MixValueDigest(kv, *e);
-        for (size_t i = 0; i < kv.size(); ++i) keys[i] ^= kv[i];
+        XorDigest(keys, std::string_view(reinterpret_cast<const char*>(kv.data()), kv.size()));
         ++count;
       });
     }
