@@ -1059,4 +1059,31 @@ TEST_CASE("String commands in the command table", "[string][table]") {
   CHECK(t.Run({"COMMAND", "GETKEYS", "lcs", "a", "b", "LEN"}) == "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
 }
 
+TEST_CASE("OBJECT ENCODING and TTL see what string commands store", "[string][encoding]") {
+  CommandTester t;
+  auto encoding = [&](std::string_view key) { return t.Run({"OBJECT", "ENCODING", key}); };
+  CHECK(t.Run({"SET", "foo", "1"}) == kOk);
+  CHECK(encoding("foo") == Bulk("int"));
+  CHECK(t.Run({"APPEND", "foo", "2"}) == Int(2));
+  CHECK(encoding("foo") == Bulk("raw"));
+  CHECK(t.Run({"INCR", "foo"}) == Int(13));
+  CHECK(encoding("foo") == Bulk("int"));
+  CHECK(t.Run({"SET", "bar", "hello"}) == kOk);
+  CHECK(encoding("bar") == Bulk("embstr"));
+  CHECK(t.Run({"SETRANGE", "bar", "0", "j"}) == Int(5));
+  CHECK(encoding("bar") == Bulk("raw"));
+  CHECK(t.Run({"INCRBYFLOAT", "f", "2"}) == Bulk("2"));
+  CHECK(encoding("f") == Bulk("embstr"));
+
+  CHECK(t.Run({"SET", "e", "v", "EX", "100"}) == kOk);
+  CHECK(t.Run({"TTL", "e"}) == Int(100));
+  CHECK(t.Run({"GETEX", "e", "PX", "5500"}) == Bulk("v"));
+  CHECK(t.Run({"PTTL", "e"}) == Int(5500));
+  CHECK(t.Run({"GETEX", "e", "PERSIST"}) == Bulk("v"));
+  CHECK(t.Run({"TTL", "e"}) == Int(-1));
+  CHECK(t.Run({"SET", "e", "v", "EXAT", "1"}) == kOk);
+  CHECK(t.Run({"TTL", "e"}) == Int(-2));
+  CHECK(t.Run({"EXISTS", "e"}) == Int(0));
+}
+
 }  // namespace tessera::server
