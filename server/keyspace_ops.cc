@@ -37,8 +37,9 @@ uint64_t FromWire(uint64_t wire) { return wire << kWireCursorShift; }
 // pattern, each at most once per SCAN iteration.  The table may hand out an element again (the
 // rest of a home slot below the cursor, or while rehashing, elements past the smaller of its
 // two arrays' resume points), so an entry is kept only if its hash lies in [cursor, bound),
-// where bound is the resume point the call reports (or `limit`, if lower).  Successive calls
-// cover adjacent intervals of hash space, so each key is kept in exactly one of them.
+// where bound is the resume point the call reports (or `limit`, if lower; no bound once the
+// table is done).  Successive calls cover adjacent intervals of hash space, so each key is
+// kept in exactly one of them.
 class ScanStep {
  public:
   static constexpr uint64_t kNoLimit = ~uint64_t{0};
@@ -47,7 +48,7 @@ class ScanStep {
       : options_(options), matched_(matched) {}
 
   // Visits from `cursor`, asking the table for up to `want` elements; keeps entries with
-  // hash < min(limit, the returned resume point) (no upper bound when done and no limit).
+  // hash < min(limit, the returned resume point), or all of them once the table is done.
   EntryTable::ScanResult Run(const EntryTable& table, uint64_t cursor, size_t want,
                              uint64_t limit = kNoLimit) {
     pending_.clear();
@@ -56,7 +57,8 @@ class ScanStep {
       uint64_t hash = HashBytes(e->key());
       if (hash >= cursor) pending_.push_back({e, hash});
     });
-    const uint64_t bound = r.done ? limit : std::min(r.next_cursor, limit);
+    // Once the table is done there is no resume point: everything left is kept now.
+    const uint64_t bound = r.done ? kNoLimit : std::min(r.next_cursor, limit);
     for (const auto& [e, hash] : pending_) {
       if (bound != kNoLimit && hash >= bound) continue;
       if (!options_.pattern || GlobMatch(*options_.pattern, e->key())) matched_->push_back(e);

@@ -185,15 +185,15 @@ std::string Int64ToString(int64_t v) {
 std::string LongDoubleToHumanString(long double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   if (std::isnan(v)) return "nan";
-  // "%.17Lf" never uses an exponent: the largest long double prints about 4950 characters.
-  int len = std::snprintf(nullptr, 0, "%.17Lf", v);
-  std::string s(static_cast<size_t>(len), '\0');
-  std::snprintf(s.data(), s.size() + 1, "%.17Lf", v);
+  // "%.17Lf" never uses an exponent; the largest long double needs about 4950 characters.
+  char buf[kMaxLongDoubleChars];
+  int len = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  std::string_view s(buf, static_cast<size_t>(len));
   // %f always prints a point here; drop trailing zeros, then a bare point.
-  size_t last = s.find_last_not_of('0');
-  s.resize(s[last] == '.' ? last : last + 1);
-  if (s == "-0") s = "0";
-  return s;
+  s = s.substr(0, s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.remove_suffix(1);
+  if (s == "-0") return "0";
+  return std::string(s);
 }
 
 size_t FormatDouble(double v, char* buf) {

@@ -9,8 +9,11 @@
 // that shard's mutex held; functions over the whole keyspace take each lock in turn.
 //
 // SCAN cursors: a table cursor is a position in hash space; the keyspace cursor packs the shard
-// index into the top bits and the table cursor, rounded down, into the rest.  Rounding down can
-// only repeat elements, never skip one, so SCAN's guarantee holds across any table growth.
+// index into the top bits and the table cursor, truncated, into the rest.  Truncation loses the
+// low bits, so a caller must resume from a point it can represent: rounding the table cursor
+// down could hand back the same cursor forever at small COUNTs; ScanKeys (server/
+// keyspace_ops.cc) rounds up after scanning to that point and keeps only keys in the hash range
+// each call covers.  That is how SCAN keeps its guarantee across any table growth.
 #pragma once
 
 #include <cstdint>

@@ -19,7 +19,7 @@ std::string_view ForStatus(OpStatus status) {
 }
 
 std::string InvalidExpire(std::string_view command) {
-  size_t at = kInvalidExpire.find("%s");
+  const size_t at = kInvalidExpire.find("%s");
   std::string out(kInvalidExpire.substr(0, at));
   out += command;
   out += kInvalidExpire.substr(at + 2);

@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <iterator>
 #include <optional>
-#include <random>
 #include <string>
 
 #include "core/base/glob.h"
@@ -126,12 +125,23 @@ std::string_view EncodingName(const Entry* e) {
 // yet, so the policy is always noeviction.
 bool LfuPolicySelected(const Server&) { return false; }
 
-// One random generator per thread: RANDOMKEY needs no reproducibility, and a shared one would
-// need a lock.
-uint64_t ThreadRandom() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  return generator();
-}
+// RANDOMKEY's random bits: a SplitMix64 sequence seeded per call from the monotonic clock and
+// the client, so no generator is shared between threads (server/README: no global state).
+class CallRandom {
+ public:
+  explicit CallRandom(const ClientState& client)
+      : state_(static_cast<uint64_t>(Server::MonotonicUs()) ^ (client.id * 0x9e3779b97f4a7c15ull) ^
+               client.commands_processed.load(std::memory_order_relaxed)) {}
+  uint64_t operator()() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  uint64_t state_;
+};
 
 // ---- DEL UNLINK EXISTS TOUCH TYPE ----------------------------------------------------------
 
@@ -489,7 +499,9 @@ void ScanCommand(CommandContext& ctx) {
 }
 
 void RandomKeyCommand(CommandContext& ctx) {
-  std::optional<std::string> key = RandomKey(ctx.server.keyspace(), ctx.db, ThreadRandom);
+  CallRandom random(ctx.client);
+  std::optional<std::string> key =
+      RandomKey(ctx.server.keyspace(), ctx.db, [&random] { return random(); });
   if (!key) return ctx.reply.Null();
   ctx.reply.Bulk(*key);
 }

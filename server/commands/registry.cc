@@ -7,12 +7,14 @@ void RegisterStringFamily(CommandTable* table);
 void RegisterKeysFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
+void RegisterScriptingFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
   RegisterKeysFamily(table);
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);
+  RegisterScriptingFamily(table);
 }
 
 }  // namespace tessera::server

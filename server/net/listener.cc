@@ -21,7 +21,7 @@ bool IsUnavailableErrno(int e) {
 }
 
 // Creates one listening TCP socket; returns the fd or -1 with errno set.
-int ListenTcp(const std::string& addr, int port, int backlog) {
+int ListenTcp(const std::string& addr, int port, int backlog, bool reuse_port) {
   sockaddr_storage ss{};
   socklen_t len;
   bool v6 = addr.find(':') != std::string::npos;
@@ -50,7 +50,7 @@ int ListenTcp(const std::string& addr, int port, int backlog) {
   if (fd < 0) return -1;
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, backlog) != 0) {
     int saved = errno;
@@ -71,8 +71,12 @@ bool CreateListeners(const std::vector<std::string>& bind, int port, int backlog
     for (const std::string& entry : bind) {
       bool optional = !entry.empty() && entry[0] == '-';
       std::string addr = optional ? entry.substr(1) : entry;
-      for (int w = 0; w < workers; ++w) {
-        int fd = ListenTcp(addr, port, backlog);
+      // SO_REUSEPORT would let us share a port another server already listens on; a plain
+      // bind first makes a busy port fail start-up as it does for Redis.
+      int probe = ListenTcp(addr, port, backlog, false);
+      if (probe >= 0) close(probe);
+      for (int w = 0; w < workers && probe >= 0; ++w) {
+        int fd = ListenTcp(addr, port, backlog, true);
         if (fd < 0) {
           if (optional && IsUnavailableErrno(errno)) break;
           *error = fmt::format(
@@ -83,6 +87,15 @@ bool CreateListeners(const std::vector<std::string>& bind, int port, int backlog
           return false;
         }
         out->tcp_fds_per_worker[w].push_back(fd);
+      }
+      if (probe < 0) {
+        if (optional && IsUnavailableErrno(errno)) continue;
+        *error = fmt::format(
+            "Warning: Could not create server TCP listening socket {}:{}: bind: {}\n"
+            "Failed listening on port {} (tcp), aborting.",
+            addr, port, std::strerror(errno), port);
+        CloseListeners(out);
+        return false;
       }
     }
   }

@@ -22,6 +22,7 @@ def free_port():
 
 class Server:
     def __init__(self, binary, *args, config_text=None):
+        binary = os.path.abspath(binary)
         self.binary = binary
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="tessera-it-")
@@ -43,7 +44,7 @@ class Server:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
+                    if s.recv(64).startswith((b"+PONG", b"-NOAUTH")):
                         return
             except OSError:
                 time.sleep(0.05)
@@ -160,7 +161,7 @@ class RawClient:
 
 
 def run_tests(namespace):
-    binary = sys.argv[1]
+    binary = os.path.abspath(sys.argv[1])
     tests = [(n, f) for n, f in namespace.items() if n.startswith("test_") and callable(f)]
     passed = failed = 0
     for name, fn in tests:

@@ -27,7 +27,7 @@ def test_bad_directive_stops_startup(binary):
     assert r.returncode == 1
     assert "*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***" in r.stderr, r.stderr
     assert "Reading the configuration file, at line 2" in r.stderr
-    assert ">>> 'not-a-directive \"yes\"'" in r.stderr
+    assert ">>> 'not-a-directive yes'" in r.stderr
     assert "Bad directive or wrong number of arguments" in r.stderr
 
 

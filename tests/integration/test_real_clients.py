@@ -16,7 +16,7 @@ def test_redis_cli_commands(binary):
         assert s.cli("EXISTS", "greeting", "n", "nope").stdout == b"2\n"
         assert s.cli("GET", "nope").stdout == b"\n"
         out = s.cli("SET", "k", "v", "NX", "XX").stdout
-        assert out == b"ERR syntax error\n", out
+        assert out == b"ERR syntax error\n\n", out  # redis-cli's own layout for errors
 
 
 def test_redis_cli_resp3(binary):

@@ -2,29 +2,13 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "tests/core/alloc_counter.h"
+
 using namespace tessera::resp;
 using Args = std::vector<std::string>;
-
-// Counts operator new calls while g_count_allocations is set, to show that a declared length
-// is never allocated up front.  Replacing the global operator new is program-wide; it only
-// counts and forwards to malloc.
-namespace {
-bool g_count_allocations = false;
-size_t g_allocated_bytes = 0;
-}  // namespace
-
-void* operator new(size_t n) {
-  if (g_count_allocations) g_allocated_bytes += n;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -230,23 +214,27 @@ TEST_CASE("RequestParser: huge declared lengths allocate nothing up front") {
   limits.max_bulk_len = 1024 * 1024;
   size_t consumed;
   std::string in = "*2147483647\r\n$1\r\na\r\n";
-  g_allocated_bytes = 0;
-  g_count_allocations = true;
-  ParseStatus st = p.Parse(in, limits, &consumed);
-  g_count_allocations = false;
+  ParseStatus st;
+  size_t allocated;
+  {
+    tessera::testing::AllocationCounter counter;
+    st = p.Parse(in, limits, &consumed);
+    allocated = counter.bytes();
+  }
   CHECK(st == ParseStatus::kNeedMore);
-  CHECK(g_allocated_bytes < 1024);  // one ArgSpan, not two billion
+  CHECK(allocated < 1024);  // one ArgSpan, not two billion
   CHECK(p.ReserveHint() == 0);
 
   RequestParser q;
   in = "*1\r\n$2147483647\r\n";
-  g_allocated_bytes = 0;
-  g_count_allocations = true;
-  st = q.Parse(in, limits, &consumed);
-  g_count_allocations = false;
+  {
+    tessera::testing::AllocationCounter counter;
+    st = q.Parse(in, limits, &consumed);
+    allocated = counter.bytes();
+  }
   CHECK(st == ParseStatus::kError);
+  CHECK(allocated < 1024);  // the error message only
   CHECK(q.Error() == "Protocol error: invalid bulk length");
-  CHECK(g_allocated_bytes < 1024);
 
   // Allowed but not yet arrived: the hint is capped, never the declared 512 MB.
   RequestParser r;

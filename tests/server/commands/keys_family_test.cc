@@ -602,3 +602,30 @@ TEST_CASE("Keys family command table entries") {
     CHECK(!spec->complexity.empty());
   }
 }
+
+TEST_CASE("Keys commands with values written by the string family") {
+  CommandTester t(Overrides{{"databases", "2"}});
+  CHECK(t.Run({"SET", "mykey", "foobar", "EX", "100"}) == kOk);
+  CHECK(t.Run({"COPY", "mykey", "copy"}) == Int(1));
+  CHECK(t.Run({"APPEND", "mykey", "baz"}) == Int(9));
+  CHECK(t.Run({"GET", "copy"}) == Bulk("foobar"));  // the copy is independent
+  CHECK(t.Run({"TTL", "copy"}) == Int(100));
+  CHECK(t.Run({"RENAME", "copy", "renamed"}) == kOk);
+  CHECK(t.Run({"GET", "renamed"}) == Bulk("foobar"));
+  CHECK(t.Run({"TTL", "renamed"}) == Int(100));
+  CHECK(t.Run({"SET", "renamed", "x"}) == kOk);  // SET clears the expiry
+  CHECK(t.Run({"TTL", "renamed"}) == Int(-1));
+  CHECK(t.Run({"MOVE", "renamed", "1"}) == Int(1));
+  CHECK(t.Run({"SELECT", "1"}) == kOk);
+  CHECK(t.Run({"GET", "renamed"}) == Bulk("x"));
+  CHECK(t.Run({"SET", "n", "42"}) == kOk);
+  CHECK(t.Run({"OBJECT", "ENCODING", "n"}) == Bulk("int"));
+  CHECK(t.Run({"OBJECT", "REFCOUNT", "n"}) == Int(2147483647));
+  CHECK(t.Run({"PEXPIRE", "n", "10"}) == Int(1));
+  t.AdvanceTime(10);
+  CHECK(t.Run({"GET", "n"}) == kNil);
+  CHECK(t.Run({"SWAPDB", "0", "1"}) == kOk);
+  CHECK(t.Run({"GET", "mykey"}) == Bulk("foobarbaz"));  // DB 1 now holds DB 0's data
+  CHECK(t.Run({"FLUSHALL"}) == kOk);
+  CHECK(t.Run({"GET", "mykey"}) == kNil);
+}
