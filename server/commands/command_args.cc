@@ -1,6 +1,6 @@
-// COMMAND DOCS argument descriptions for the string and generic (keyspace) commands, used
-// while their families do not set CommandSpec::arguments themselves.  redis-cli builds its
-// command-line hints from them.  The structure (names, types, tokens, nesting) is Redis 7.2's
+// COMMAND DOCS argument descriptions for the generic (keyspace) commands, used while their
+// family does not set CommandSpec::arguments itself (the string family does).  redis-cli
+// builds its command-line hints from them.  The structure (names, types, tokens, nesting) is Redis 7.2's
 // command interface; when a family documents a command itself, its entry here becomes dead and
 // should be deleted.
 #include <map>
@@ -15,12 +15,9 @@ using namespace argdoc;  // NOLINT: a table of Str/Int/Key/... builders reads be
 
 const std::map<std::string_view, std::vector<ArgDoc>>& FallbackTable() {
   static const auto* table = new std::map<std::string_view, std::vector<ArgDoc>>{
-      {"append", {Key("key"), Str("value")}},
       {"copy",
        {Key("source"), Key("destination"), Int("destination-db").Tok("DB").Opt(),
         PureToken("replace", "REPLACE").Opt()}},
-      {"decr", {Key("key")}},
-      {"decrby", {Key("key"), Int("decrement")}},
       {"del", {Key("key").Multi()}},
       {"dump", {Key("key")}},
       {"exists", {Key("key").Multi()}},
@@ -35,25 +32,7 @@ const std::map<std::string_view, std::vector<ArgDoc>>& FallbackTable() {
                             PureToken("lt", "LT")})
             .Opt()}},
       {"expiretime", {Key("key")}},
-      {"get", {Key("key")}},
-      {"getdel", {Key("key")}},
-      {"getex",
-       {Key("key"), OneOf("expiration", {Int("seconds").Tok("EX"), Int("milliseconds").Tok("PX"),
-                                         UnixTime("unix-time-seconds").Tok("EXAT"),
-                                         UnixTime("unix-time-milliseconds").Tok("PXAT"),
-                                         PureToken("persist", "PERSIST")})
-                        .Opt()}},
-      {"getrange", {Key("key"), Int("start"), Int("end")}},
-      {"getset", {Key("key"), Str("value")}},
-      {"incr", {Key("key")}},
-      {"incrby", {Key("key"), Int("increment")}},
-      {"incrbyfloat", {Key("key"), Dbl("increment")}},
       {"keys", {Pattern("pattern")}},
-      {"lcs",
-       {Key("key1"), Key("key2"), PureToken("len", "LEN").Opt(), PureToken("idx", "IDX").Opt(),
-        Int("min-match-len").Tok("MINMATCHLEN").Opt(),
-        PureToken("withmatchlen", "WITHMATCHLEN").Opt()}},
-      {"mget", {Key("key").Multi()}},
       {"migrate",
        {Str("host"), Int("port"),
         OneOf("key-selector", {Key("key"), PureToken("empty-string", "\"\"")}),
@@ -64,8 +43,6 @@ const std::map<std::string_view, std::vector<ArgDoc>>& FallbackTable() {
             .Opt(),
         Key("keys").Tok("KEYS").Display("key").Opt().Multi()}},
       {"move", {Key("key"), Int("db")}},
-      {"mset", {Block("data", {Key("key"), Str("value")}).Multi()}},
-      {"msetnx", {Block("data", {Key("key"), Str("value")}).Multi()}},
       {"object|encoding", {Key("key")}},
       {"object|freq", {Key("key")}},
       {"object|idletime", {Key("key")}},
@@ -82,7 +59,6 @@ const std::map<std::string_view, std::vector<ArgDoc>>& FallbackTable() {
                             PureToken("lt", "LT")})
             .Opt()}},
       {"pexpiretime", {Key("key")}},
-      {"psetex", {Key("key"), Int("milliseconds"), Str("value")}},
       {"pttl", {Key("key")}},
       {"rename", {Key("key"), Key("newkey")}},
       {"renamenx", {Key("key"), Key("newkey")}},
@@ -93,18 +69,6 @@ const std::map<std::string_view, std::vector<ArgDoc>>& FallbackTable() {
       {"scan",
        {Int("cursor"), Pattern("pattern").Tok("MATCH").Opt(), Int("count").Tok("COUNT").Opt(),
         Str("type").Tok("TYPE").Opt()}},
-      {"set",
-       {Key("key"), Str("value"),
-        OneOf("condition", {PureToken("nx", "NX"), PureToken("xx", "XX")}).Opt(),
-        PureToken("get", "GET").Opt(),
-        OneOf("expiration",
-              {Int("seconds").Tok("EX"), Int("milliseconds").Tok("PX"),
-               UnixTime("unix-time-seconds").Tok("EXAT"),
-               UnixTime("unix-time-milliseconds").Tok("PXAT"), PureToken("keepttl", "KEEPTTL")})
-            .Opt()}},
-      {"setex", {Key("key"), Int("seconds"), Str("value")}},
-      {"setnx", {Key("key"), Str("value")}},
-      {"setrange", {Key("key"), Int("offset"), Str("value")}},
       {"sort",
        {Key("key"), Pattern("by-pattern").Tok("BY").Display("pattern").Opt(),
         Block("limit", {Int("offset"), Int("count")}).Tok("LIMIT").Opt(),
@@ -117,8 +81,6 @@ const std::map<std::string_view, std::vector<ArgDoc>>& FallbackTable() {
         Pattern("get-pattern").Tok("GET").Display("pattern").Opt().Multi().MultiToken(),
         OneOf("order", {PureToken("asc", "ASC"), PureToken("desc", "DESC")}).Opt(),
         PureToken("sorting", "ALPHA").Opt()}},
-      {"strlen", {Key("key")}},
-      {"substr", {Key("key"), Int("start"), Int("end")}},
       {"touch", {Key("key").Multi()}},
       {"ttl", {Key("key")}},
       {"type", {Key("key")}},

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/lcs.h"
 #include "core/keyspace/string_ops.h"
@@ -385,32 +386,36 @@ void LcsCmd(CommandContext& ctx) {
 
 // --- Registration --------------------------------------------------------------------------
 
-// Redis derives @write/@read/@fast/@slow from the flags (setImplicitACLCategories); so do we.
-uint64_t AclFor(uint32_t flags) {
-  uint64_t acl = kAclString;
-  if (flags & kWrite) acl |= kAclWrite;
-  if (flags & kReadOnly) acl |= kAclRead;
-  acl |= (flags & kFast) ? kAclFast : kAclSlow;
-  return acl;
-}
-
+// The table adds Redis's implicit categories (@write, @read, @fast or @slow) at Finalize().
 CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, Handler handler,
-                 std::string_view since, std::string_view complexity, std::string_view summary) {
+                 std::string_view since, std::string_view complexity, std::string_view summary,
+                 std::vector<ArgDoc> arguments) {
   CommandSpec spec;
   spec.name = std::move(name);
   spec.arity = arity;
   spec.flags = flags;
   spec.keys = keys;
-  spec.acl = AclFor(flags);
+  spec.acl = kAclString;
   spec.handler = handler;
   spec.summary = summary;
   spec.since = since;
   spec.group = "string";
   spec.complexity = complexity;
+  spec.arguments = std::move(arguments);
   return spec;
 }
 
-constexpr KeySpec kOneKey{1, 1, 1};
+// Key specs with Redis's key flags; flags 0 derives RO|access or RW|access|update.
+constexpr KeySpec kReadKey{1, 1, 1};
+constexpr KeySpec kUpdateKey{1, 1, 1};
+constexpr KeySpec kSetKey{1, 1, 1, kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags};
+constexpr KeySpec kInsertKey{1, 1, 1, kKeyOW | kKeyInsert};
+constexpr KeySpec kOverwriteKey{1, 1, 1, kKeyOW | kKeyUpdate};
+constexpr KeySpec kAppendKey{1, 1, 1, kKeyRW | kKeyInsert};
+constexpr KeySpec kDeleteKey{1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete};
+constexpr KeySpec kLengthKey{1, 1, 1, kKeyRO};
+constexpr KeySpec kRangeWriteKey{1, 1, 1, kKeyRW | kKeyUpdate};
+
 constexpr std::string_view kO1 = "O(1)";
 constexpr std::string_view kRangeComplexity =
     "O(N) where N is the length of the returned string. The complexity is ultimately "
@@ -420,65 +425,93 @@ constexpr std::string_view kRangeComplexity =
 }  // namespace
 
 void RegisterStringFamily(CommandTable* table) {
+  using namespace argdoc;  // NOLINT: the argument tables read best unqualified
   const uint32_t kW = kWrite | kDenyOom;
   const uint32_t kR = kReadOnly;
-  table->Add(Spec("get", 2, kR | kFast, kOneKey, GetCmd, "1.0.0", kO1,
-                  "Returns the string stored at a key, or nil when the key is absent."));
-  table->Add(Spec("set", -3, kW, kOneKey, SetCmd, "1.0.0", kO1,
+  auto expiry = [](std::vector<ArgDoc> extra) {
+    std::vector<ArgDoc> choices = {Int("seconds").Tok("EX"), Int("milliseconds").Tok("PX"),
+                                   UnixTime("unix-time-seconds").Tok("EXAT"),
+                                   UnixTime("unix-time-milliseconds").Tok("PXAT")};
+    for (ArgDoc& a : extra) choices.push_back(std::move(a));
+    return OneOf("expiration", std::move(choices)).Opt();
+  };
+  const std::vector<ArgDoc> kKeyOnly = {Key("key")};
+  const std::vector<ArgDoc> kKeyValue = {Key("key"), Str("value")};
+  const std::vector<ArgDoc> kPairs = {Block("data", {Key("key"), Str("value")}).Multi()};
+  const std::vector<ArgDoc> kRange = {Key("key"), Int("start"), Int("end")};
+
+  table->Add(Spec("get", 2, kR | kFast, kReadKey, GetCmd, "1.0.0", kO1,
+                  "Returns the string stored at a key, or nil when the key is absent.", kKeyOnly));
+  table->Add(Spec("set", -3, kW, kSetKey, SetCmd, "1.0.0", kO1,
                   "Stores a string at a key, with optional expiry, condition and old-value "
-                  "return."));
-  table->Add(Spec("setnx", 3, kW | kFast, kOneKey, SetNxCmd, "1.0.0", kO1,
-                  "Stores a string only when the key does not exist yet."));
-  table->Add(Spec("setex", 4, kW, kOneKey, SetExCmd, "2.0.0", kO1,
-                  "Stores a string together with a time to live in seconds."));
-  table->Add(Spec("psetex", 4, kW, kOneKey, PSetExCmd, "2.6.0", kO1,
-                  "Stores a string together with a time to live in milliseconds."));
+                  "return.",
+                  {Key("key"), Str("value"),
+                   OneOf("condition", {PureToken("nx", "NX"), PureToken("xx", "XX")}).Opt(),
+                   PureToken("get", "GET").Opt(), expiry({PureToken("keepttl", "KEEPTTL")})}));
+  table->Add(Spec("setnx", 3, kW | kFast, kInsertKey, SetNxCmd, "1.0.0", kO1,
+                  "Stores a string only when the key does not exist yet.", kKeyValue));
+  table->Add(Spec("setex", 4, kW, kOverwriteKey, SetExCmd, "2.0.0", kO1,
+                  "Stores a string together with a time to live in seconds.",
+                  {Key("key"), Int("seconds"), Str("value")}));
+  table->Add(Spec("psetex", 4, kW, kOverwriteKey, PSetExCmd, "2.6.0", kO1,
+                  "Stores a string together with a time to live in milliseconds.",
+                  {Key("key"), Int("milliseconds"), Str("value")}));
   table->Add(Spec("mget", -2, kR | kFast, KeySpec{1, -1, 1}, MGetCmd, "1.0.0",
                   "O(N) where N is the number of keys to retrieve.",
-                  "Returns the strings of several keys, nil for each absent or non-string "
-                  "key."));
-  table->Add(Spec("mset", -3, kW, KeySpec{1, -1, 2}, MSetCmd, "1.0.1",
+                  "Returns the strings of several keys, nil for each absent or non-string key.",
+                  {Key("key").Multi()}));
+  table->Add(Spec("mset", -3, kW, KeySpec{1, -1, 2, kKeyOW | kKeyUpdate}, MSetCmd, "1.0.1",
                   "O(N) where N is the number of keys to set.",
-                  "Stores several key-value pairs in one atomic step."));
-  table->Add(Spec("msetnx", -3, kW, KeySpec{1, -1, 2}, MSetNxCmd, "1.0.1",
+                  "Stores several key-value pairs in one atomic step.", kPairs));
+  table->Add(Spec("msetnx", -3, kW, KeySpec{1, -1, 2, kKeyOW | kKeyInsert}, MSetNxCmd, "1.0.1",
                   "O(N) where N is the number of keys to set.",
-                  "Stores several key-value pairs only if none of the keys exists."));
-  table->Add(Spec("getset", 3, kW | kFast, kOneKey, GetSetCmd, "1.0.0", kO1,
-                  "Replaces a key's string and returns the one it held before."));
-  table->Add(Spec("getdel", 2, kWrite | kFast, kOneKey, GetDelCmd, "6.2.0", kO1,
-                  "Returns a key's string and removes the key."));
-  table->Add(Spec("getex", -2, kWrite | kFast, kOneKey, GetExCmd, "6.2.0", kO1,
-                  "Returns a key's string and optionally changes or removes its expiry."));
-  table->Add(Spec("append", 3, kW | kFast, kOneKey, AppendCmd, "2.0.0",
+                  "Stores several key-value pairs only if none of the keys exists.", kPairs));
+  table->Add(Spec("getset", 3, kW | kFast, kUpdateKey, GetSetCmd, "1.0.0", kO1,
+                  "Replaces a key's string and returns the one it held before.", kKeyValue));
+  table->Add(Spec("getdel", 2, kWrite | kFast, kDeleteKey, GetDelCmd, "6.2.0", kO1,
+                  "Returns a key's string and removes the key.", kKeyOnly));
+  table->Add(Spec("getex", -2, kWrite | kFast, kUpdateKey, GetExCmd, "6.2.0", kO1,
+                  "Returns a key's string and optionally changes or removes its expiry.",
+                  {Key("key"), expiry({PureToken("persist", "PERSIST")})}));
+  table->Add(Spec("append", 3, kW | kFast, kAppendKey, AppendCmd, "2.0.0",
                   "O(1). The amortized time complexity is O(1) assuming the appended value is "
                   "small and the already present value is of any size, since the dynamic "
                   "string library used by Redis will double the free space available on every "
                   "reallocation.",
-                  "Adds bytes to the end of a key's string, creating the key if needed."));
-  table->Add(Spec("strlen", 2, kR | kFast, kOneKey, StrLenCmd, "2.2.0", kO1,
-                  "Returns the byte length of a key's string, zero when absent."));
-  table->Add(Spec("getrange", 4, kR, kOneKey, GetRangeCmd, "2.4.0", kRangeComplexity,
-                  "Returns the bytes of a key's string between two inclusive offsets."));
-  table->Add(Spec("substr", 4, kR, kOneKey, GetRangeCmd, "1.0.0", kRangeComplexity,
-                  "Older name of GETRANGE: a slice of a key's string by inclusive offsets."));
-  table->Add(Spec("setrange", 4, kW, kOneKey, SetRangeCmd, "2.2.0",
+                  "Adds bytes to the end of a key's string, creating the key if needed.",
+                  kKeyValue));
+  table->Add(Spec("strlen", 2, kR | kFast, kLengthKey, StrLenCmd, "2.2.0", kO1,
+                  "Returns the byte length of a key's string, zero when absent.", kKeyOnly));
+  table->Add(Spec("getrange", 4, kR, kReadKey, GetRangeCmd, "2.4.0", kRangeComplexity,
+                  "Returns the bytes of a key's string between two inclusive offsets.", kRange));
+  table->Add(Spec("substr", 4, kR, kReadKey, GetRangeCmd, "1.0.0", kRangeComplexity,
+                  "Older name of GETRANGE: a slice of a key's string by inclusive offsets.",
+                  kRange));
+  table->Add(Spec("setrange", 4, kW, kRangeWriteKey, SetRangeCmd, "2.2.0",
                   "O(1), not counting the time taken to copy the new string in place. Usually, "
                   "this string is very small so the amortized complexity is O(1). Otherwise, "
                   "complexity is O(M) with M being the length of the value argument.",
-                  "Writes bytes into a key's string at an offset, zero-padding as needed."));
-  table->Add(Spec("incr", 2, kW | kFast, kOneKey, IncrCmd, "1.0.0", kO1,
-                  "Adds one to the integer held in a key, starting from zero."));
-  table->Add(Spec("decr", 2, kW | kFast, kOneKey, DecrCmd, "1.0.0", kO1,
-                  "Subtracts one from the integer held in a key, starting from zero."));
-  table->Add(Spec("incrby", 3, kW | kFast, kOneKey, IncrByCmd, "1.0.0", kO1,
-                  "Adds a given integer to the integer held in a key."));
-  table->Add(Spec("decrby", 3, kW | kFast, kOneKey, DecrByCmd, "1.0.0", kO1,
-                  "Subtracts a given integer from the integer held in a key."));
-  table->Add(Spec("incrbyfloat", 3, kW | kFast, kOneKey, IncrByFloatCmd, "2.6.0", kO1,
-                  "Adds a decimal number to the number held in a key."));
+                  "Writes bytes into a key's string at an offset, zero-padding as needed.",
+                  {Key("key"), Int("offset"), Str("value")}));
+  table->Add(Spec("incr", 2, kW | kFast, kUpdateKey, IncrCmd, "1.0.0", kO1,
+                  "Adds one to the integer held in a key, starting from zero.", kKeyOnly));
+  table->Add(Spec("decr", 2, kW | kFast, kUpdateKey, DecrCmd, "1.0.0", kO1,
+                  "Subtracts one from the integer held in a key, starting from zero.", kKeyOnly));
+  table->Add(Spec("incrby", 3, kW | kFast, kUpdateKey, IncrByCmd, "1.0.0", kO1,
+                  "Adds a given integer to the integer held in a key.",
+                  {Key("key"), Int("increment")}));
+  table->Add(Spec("decrby", 3, kW | kFast, kUpdateKey, DecrByCmd, "1.0.0", kO1,
+                  "Subtracts a given integer from the integer held in a key.",
+                  {Key("key"), Int("decrement")}));
+  table->Add(Spec("incrbyfloat", 3, kW | kFast, kUpdateKey, IncrByFloatCmd, "2.6.0", kO1,
+                  "Adds a decimal number to the number held in a key.",
+                  {Key("key"), Dbl("increment")}));
   table->Add(Spec("lcs", -3, kR, KeySpec{1, 2, 1}, LcsCmd, "7.0.0",
                   "O(N*M) where N and M are the lengths of s1 and s2, respectively",
-                  "Computes the longest common subsequence of the strings of two keys."));
+                  "Computes the longest common subsequence of the strings of two keys.",
+                  {Key("key1"), Key("key2"), PureToken("len", "LEN").Opt(),
+                   PureToken("idx", "IDX").Opt(), Int("min-match-len").Tok("MINMATCHLEN").Opt(),
+                   PureToken("withmatchlen", "WITHMATCHLEN").Opt()}));
 }
 
 }  // namespace tessera::server

@@ -1003,31 +1003,34 @@ TEST_CASE("String commands in the command table", "[string][table]") {
     int arity;
     uint32_t flags;
     KeySpec keys;
+    size_t arguments;
   };
   const uint32_t w = kWrite | kDenyOom;
+  const uint32_t r = kReadOnly;
+  // Key flags as in Redis's command JSON; 0 means the table's derived default.
   std::vector<Row> rows = {
-      {"get", 2, kReadOnly | kFast, {1, 1, 1}},
-      {"set", -3, w, {1, 1, 1}},
-      {"setnx", 3, w | kFast, {1, 1, 1}},
-      {"setex", 4, w, {1, 1, 1}},
-      {"psetex", 4, w, {1, 1, 1}},
-      {"mget", -2, kReadOnly | kFast, {1, -1, 1}},
-      {"mset", -3, w, {1, -1, 2}},
-      {"msetnx", -3, w, {1, -1, 2}},
-      {"getset", 3, w | kFast, {1, 1, 1}},
-      {"getdel", 2, kWrite | kFast, {1, 1, 1}},
-      {"getex", -2, kWrite | kFast, {1, 1, 1}},
-      {"append", 3, w | kFast, {1, 1, 1}},
-      {"strlen", 2, kReadOnly | kFast, {1, 1, 1}},
-      {"getrange", 4, kReadOnly, {1, 1, 1}},
-      {"substr", 4, kReadOnly, {1, 1, 1}},
-      {"setrange", 4, w, {1, 1, 1}},
-      {"incr", 2, w | kFast, {1, 1, 1}},
-      {"decr", 2, w | kFast, {1, 1, 1}},
-      {"incrby", 3, w | kFast, {1, 1, 1}},
-      {"decrby", 3, w | kFast, {1, 1, 1}},
-      {"incrbyfloat", 3, w | kFast, {1, 1, 1}},
-      {"lcs", -3, kReadOnly, {1, 2, 1}},
+      {"get", 2, r | kFast, {1, 1, 1}, 1},
+      {"set", -3, w, {1, 1, 1, kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags}, 5},
+      {"setnx", 3, w | kFast, {1, 1, 1, kKeyOW | kKeyInsert}, 2},
+      {"setex", 4, w, {1, 1, 1, kKeyOW | kKeyUpdate}, 3},
+      {"psetex", 4, w, {1, 1, 1, kKeyOW | kKeyUpdate}, 3},
+      {"mget", -2, r | kFast, {1, -1, 1}, 1},
+      {"mset", -3, w, {1, -1, 2, kKeyOW | kKeyUpdate}, 1},
+      {"msetnx", -3, w, {1, -1, 2, kKeyOW | kKeyInsert}, 1},
+      {"getset", 3, w | kFast, {1, 1, 1}, 2},
+      {"getdel", 2, kWrite | kFast, {1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete}, 1},
+      {"getex", -2, kWrite | kFast, {1, 1, 1}, 2},
+      {"append", 3, w | kFast, {1, 1, 1, kKeyRW | kKeyInsert}, 2},
+      {"strlen", 2, r | kFast, {1, 1, 1, kKeyRO}, 1},
+      {"getrange", 4, r, {1, 1, 1}, 3},
+      {"substr", 4, r, {1, 1, 1}, 3},
+      {"setrange", 4, w, {1, 1, 1, kKeyRW | kKeyUpdate}, 3},
+      {"incr", 2, w | kFast, {1, 1, 1}, 1},
+      {"decr", 2, w | kFast, {1, 1, 1}, 1},
+      {"incrby", 3, w | kFast, {1, 1, 1}, 2},
+      {"decrby", 3, w | kFast, {1, 1, 1}, 2},
+      {"incrbyfloat", 3, w | kFast, {1, 1, 1}, 2},
+      {"lcs", -3, r, {1, 2, 1}, 6},
   };
   for (const Row& row : rows) {
     CAPTURE(row.name);
@@ -1038,6 +1041,8 @@ TEST_CASE("String commands in the command table", "[string][table]") {
     CHECK(spec->keys.first == row.keys.first);
     CHECK(spec->keys.last == row.keys.last);
     CHECK(spec->keys.step == row.keys.step);
+    CHECK(spec->keys.flags == row.keys.flags);
+    CHECK(spec->arguments.size() == row.arguments);
     CHECK(spec->group == "string");
     CHECK(!spec->summary.empty());
     CHECK(!spec->since.empty());
@@ -1048,6 +1053,37 @@ TEST_CASE("String commands in the command table", "[string][table]") {
   }
   CHECK(table.Find("setex")->since == "2.0.0");
   CHECK(table.Find("lcs")->since == "7.0.0");
+  CHECK(t.Run({"COMMAND", "GETKEYSANDFLAGS", "msetnx", "a", "1", "b", "2"}) ==
+        "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+OW\r\n+insert\r\n"
+        "*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+insert\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYS", "lcs", "a", "b", "LEN"}) == "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+}
+
+TEST_CASE("OBJECT ENCODING and TTL see what string commands store", "[string][encoding]") {
+  CommandTester t;
+  auto encoding = [&](std::string_view key) { return t.Run({"OBJECT", "ENCODING", key}); };
+  CHECK(t.Run({"SET", "foo", "1"}) == kOk);
+  CHECK(encoding("foo") == Bulk("int"));
+  CHECK(t.Run({"APPEND", "foo", "2"}) == Int(2));
+  CHECK(encoding("foo") == Bulk("raw"));
+  CHECK(t.Run({"INCR", "foo"}) == Int(13));
+  CHECK(encoding("foo") == Bulk("int"));
+  CHECK(t.Run({"SET", "bar", "hello"}) == kOk);
+  CHECK(encoding("bar") == Bulk("embstr"));
+  CHECK(t.Run({"SETRANGE", "bar", "0", "j"}) == Int(5));
+  CHECK(encoding("bar") == Bulk("raw"));
+  CHECK(t.Run({"INCRBYFLOAT", "f", "2"}) == Bulk("2"));
+  CHECK(encoding("f") == Bulk("embstr"));
+
+  CHECK(t.Run({"SET", "e", "v", "EX", "100"}) == kOk);
+  CHECK(t.Run({"TTL", "e"}) == Int(100));
+  CHECK(t.Run({"GETEX", "e", "PX", "5500"}) == Bulk("v"));
+  CHECK(t.Run({"PTTL", "e"}) == Int(5500));
+  CHECK(t.Run({"GETEX", "e", "PERSIST"}) == Bulk("v"));
+  CHECK(t.Run({"TTL", "e"}) == Int(-1));
+  CHECK(t.Run({"SET", "e", "v", "EXAT", "1"}) == kOk);
+  CHECK(t.Run({"TTL", "e"}) == Int(-2));
+  CHECK(t.Run({"EXISTS", "e"}) == Int(0));
 }
 
 }  // namespace tessera::server
