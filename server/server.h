@@ -52,7 +52,9 @@ class Server {
 
   // Wall clock in Unix milliseconds; tests replace it with a fake clock.
   int64_t NowMs() const { return clock_ ? clock_() : RealNowMs(); }
+  bool has_test_clock() const { return static_cast<bool>(clock_); }
   static int64_t RealNowMs();
+  static int64_t RealNowUs();
   void SetClockForTesting(std::function<int64_t()> clock) { clock_ = std::move(clock); }
   // Monotonic microseconds, for durations.
   static int64_t MonotonicUs();

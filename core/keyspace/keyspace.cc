@@ -1,6 +1,7 @@
 #include "core/keyspace/keyspace.h"
 
 #include <cassert>
+#include <cstring>
 
 namespace tessera::keyspace {
 
@@ -61,8 +62,24 @@ DbTable& DbAccess::Table(int db, uint64_t hash) {
   return ks_->shard(ks_->ShardOfHash(hash)).db(db);
 }
 
+void DbAccess::RememberHash(std::string_view key, uint64_t hash) {
+  if (remembered_count_ < kRememberedHashes) {
+    remembered_[remembered_count_++] = {key.data(), key.size(), hash};
+  }
+}
+
+uint64_t DbAccess::HashOf(std::string_view key) const {
+  for (size_t i = 0; i < remembered_count_; ++i) {
+    const RememberedHash& r = remembered_[i];
+    if (r.size == key.size() && (r.data == key.data() || std::memcmp(r.data, key.data(), r.size) == 0)) {
+      return r.hash;
+    }
+  }
+  return HashBytes(key);
+}
+
 Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
-  uint64_t hash = HashBytes(key);
+  uint64_t hash = HashOf(key);
   DbTable& t = Table(db_, hash);
   Entry* e = t.table.Find(key, hash);
   if (e == nullptr) return nullptr;
@@ -87,7 +104,7 @@ Entry* DbAccess::FindInDb(int db, std::string_view key) {
 }
 
 void DbAccess::InsertInDb(int db, Entry* e) {
-  uint64_t hash = HashBytes(e->key());
+  uint64_t hash = HashOf(e->key());
   DbTable& t = Table(db, hash);
   if (Entry* dead = t.table.Find(e->key(), hash)) {  // an expired entry not yet reclaimed
     t.table.ErasePointer(dead, hash);
@@ -101,7 +118,7 @@ void DbAccess::InsertInDb(int db, Entry* e) {
 }
 
 void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
-  uint64_t hash = HashBytes(new_e->key());
+  uint64_t hash = HashOf(new_e->key());
   DbTable& t = Table(db, hash);
   if (old_e != new_e) {
     bool found = t.table.ReplacePointer(old_e, new_e, hash);
@@ -134,7 +151,7 @@ bool DbAccess::DeleteInDb(int db, std::string_view key) {
 }
 
 void DbAccess::DetachInDb(int db, Entry* e) {
-  uint64_t hash = HashBytes(e->key());
+  uint64_t hash = HashOf(e->key());
   DbTable& t = Table(db, hash);
   bool found = t.table.ErasePointer(e, hash);
   assert(found);

@@ -128,6 +128,12 @@ class DbAccess {
   // Number of keys deleted by lazy expiry through this object.
   size_t expired() const { return expired_; }
 
+  // Remembers the hash of a key the caller already hashed (the dispatcher, to pick shard
+  // locks): lookups and writes of an equal key then skip hashing it again.  At most
+  // kRememberedHashes keys are remembered; others are hashed as usual.
+  void RememberHash(std::string_view key, uint64_t hash);
+  uint64_t HashOf(std::string_view key) const;
+
  private:
   DbTable& Table(int db, uint64_t hash);
   Keyspace* ks_;
@@ -136,6 +142,14 @@ class DbAccess {
   uint32_t clock_s_;
   size_t expired_ = 0;
   bool no_touch_ = false;
+  static constexpr size_t kRememberedHashes = 4;
+  struct RememberedHash {
+    const char* data;
+    size_t size;
+    uint64_t hash;
+  };
+  RememberedHash remembered_[kRememberedHashes];
+  size_t remembered_count_ = 0;
 };
 
 }  // namespace tessera::keyspace

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "core/base/hash.h"
 #include "server/client_state.h"
 #include "server/commands/errors.h"
 #include "server/log.h"
@@ -50,10 +51,14 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
 // Locks the distinct shards of the keys, in ascending order, and unlocks them on destruction.
 class ShardLocks {
  public:
-  ShardLocks(keyspace::Keyspace& ks, ArgList args, const std::vector<int>& key_positions)
+  // Also hands the keys' hashes to `db` so its lookups need not hash them again.
+  ShardLocks(keyspace::Keyspace& ks, ArgList args, const std::vector<int>& key_positions,
+             keyspace::DbAccess& db)
       : ks_(ks) {
     for (int pos : key_positions) {
-      unsigned s = ks.ShardOf(args[pos]);
+      uint64_t hash = HashBytes(args[pos]);
+      db.RememberHash(args[pos], hash);
+      unsigned s = ks.ShardOfHash(hash);
       if (count_ < small_.size()) {
         small_[count_++] = s;
       } else {
@@ -195,24 +200,27 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // 5. Authentication.
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
 
-  int64_t now_ms = server.NowMs();
+  // One wall-clock read gives both the command's time and the start of its duration.
+  int64_t start_us = Server::RealNowUs();
+  int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
   // 19. CLIENT PAUSE.
   if (IsPausedFor(server, *spec, now_ms)) return DispatchResult::kPaused;
 
   // Execute under the shard locks of the command's keys.
-  std::vector<int> key_positions;
+  // Reused across commands: Dispatch never runs nested on one thread.
+  thread_local std::vector<int> key_positions;
+  key_positions.clear();
   ExtractKeys(*spec, args, &key_positions);
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   db.set_no_touch(client.no_touch);
   CommandContext ctx{server, client, reply, args, db, *spec};
   size_t reply_start = reply.buffer()->size();
-  int64_t start_us = Server::MonotonicUs();
   {
-    ShardLocks locks(server.keyspace(), args, key_positions);
+    ShardLocks locks(server.keyspace(), args, key_positions, db);
     spec->handler(ctx);
   }
-  int64_t duration_us = Server::MonotonicUs() - start_us;
+  int64_t duration_us = std::max<int64_t>(0, Server::RealNowUs() - start_us);
 
   // Statistics, slowlog, monitors.
   cstats.calls.Add(1);
