@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/base/ascii.h"
 #include "core/base/numbers.h"
 #include "core/base/status.h"
 #include "server/commands/command.h"
@@ -13,16 +14,7 @@
 
 namespace tessera::server {
 
-inline bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+inline bool EqualsNoCase(std::string_view a, std::string_view b) { return EqualsIgnoreCase(a, b); }
 
 // Parses a 64-bit integer argument; on failure replies "value is not an integer or out of
 // range" and returns false.
@@ -36,8 +28,7 @@ inline bool ParseIntArgOrReply(CommandContext& ctx, std::string_view arg, int64_
 // it (upper-cased), the given lines, then the HELP entry.  `lines` alternate between a usage
 // line and its indented explanation, as in Redis.
 inline void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
-  std::string name(ctx.args[0]);
-  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string name = AsciiUpper(ctx.args[0]);
   ctx.reply.ArrayHeader(lines.size() + 3);
   ctx.reply.SimpleString(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
   for (std::string_view l : lines) ctx.reply.SimpleString(l);

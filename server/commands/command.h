@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -235,7 +236,9 @@ class CommandTable {
  private:
   std::vector<CommandSpec> commands_;
   std::vector<const CommandSpec*> by_id_;
-  std::vector<std::pair<std::string, size_t>> index_;  // sorted lowercase name -> commands_
+  // Lower-case name -> index in commands_; the views point into commands_' names, which do
+  // not move after Finalize().
+  std::unordered_map<std::string_view, size_t> index_;
 };
 
 // Every family's registration function; server/commands/registry.cc calls them all.

@@ -1,5 +1,5 @@
 #include <algorithm>
-#include <cctype>
+#include "core/base/ascii.h"
 
 #include "server/commands/command.h"
 
@@ -7,13 +7,6 @@ namespace tessera::server {
 
 namespace {
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
-}
 
 // Redis's setImplicitACLCategories(): some flags imply a category, and a command that is not
 // @fast is @slow.  Done once here so COMMAND INFO and ACL see the same categories.
@@ -53,7 +46,7 @@ void CommandTable::Finalize() {
     c.acl = WithImplicitCategories(c.flags, c.acl);
     c.id = static_cast<int>(by_id_.size());
     by_id_.push_back(&c);
-    index_.emplace_back(c.name, i);
+    index_.emplace(std::string_view(c.name), i);
     for (CommandSpec& sub : c.subcommands) {
       sub.full_name = c.name + "|" + sub.name;
       sub.parent = &c;
@@ -69,20 +62,15 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   char buf[64];
   if (name.size() > sizeof(buf)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    buf[i] = AsciiToLower(name[i]);
   }
-  std::string_view lower(buf, name.size());
-  auto it = std::lower_bound(index_.begin(), index_.end(), lower,
-                             [](const auto& entry, std::string_view key) {
-                               return std::string_view(entry.first) < key;
-                             });
-  if (it == index_.end() || it->first != lower) return nullptr;
-  return &commands_[it->second];
+  auto it = index_.find(std::string_view(buf, name.size()));
+  return it == index_.end() ? nullptr : &commands_[it->second];
 }
 
 const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view name) {
   for (const CommandSpec& sub : parent.subcommands) {
-    if (EqualsNoCase(name, sub.name)) return &sub;
+    if (EqualsIgnoreCase(name, sub.name)) return &sub;
   }
   return nullptr;
 }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "core/base/ascii.h"
 #include "core/base/hash.h"
 #include "server/client_state.h"
 #include "server/commands/errors.h"
@@ -16,19 +17,6 @@ namespace tessera::server {
 
 namespace {
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // "unknown command 'x', with args beginning with: 'a' 'b' " (Redis caps the list at 128 bytes).
 std::string UnknownCommandError(ArgList args) {
@@ -103,8 +91,8 @@ bool IsPausedFor(Server& server, const CommandSpec& spec, int64_t now_ms) {
 void FeedMonitors(Server& server, const ClientState& client, ArgList args, int64_t now_us) {
   std::string line = fmt::format("+{}.{:06d} [{} {}]", now_us / 1000000, now_us % 1000000,
                                  client.db, client.is_unix ? "unix:" + client.addr : client.addr);
-  bool redact = EqualsNoCase(args[0], "auth") || EqualsNoCase(args[0], "hello") ||
-                EqualsNoCase(args[0], "migrate");
+  bool redact = EqualsIgnoreCase(args[0], "auth") || EqualsIgnoreCase(args[0], "hello") ||
+                EqualsIgnoreCase(args[0], "migrate");
   for (size_t i = 0; i < args.size(); ++i) {
     line.push_back(' ');
     if (redact && i > 0) {
@@ -142,9 +130,9 @@ void AppendQuoted(std::string* out, std::string_view s) {
 }
 
 DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats, ArgList args,
-                        resp::ReplyBuilder& reply) {
+                        resp::ReplyBuilder& reply, int64_t& clock_us) {
   // 1. Cross-protocol scripting guard: an HTTP request is not a client.
-  if (EqualsNoCase(args[0], "post") || EqualsNoCase(args[0], "host:")) {
+  if (EqualsIgnoreCase(args[0], "post") || EqualsIgnoreCase(args[0], "host:")) {
     Log(LogLevel::kWarning,
         "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
         "commands to Redis. This is likely due to an attacker attempting to use Cross Protocol "
@@ -170,7 +158,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
     if (sub == nullptr) {
       reply.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
-                              args[1].substr(0, 128), Upper(spec->name)));
+                              args[1].substr(0, 128), AsciiUpper(spec->name)));
       server.error_stats().Count("ERR");
       stats.commands[spec->id].rejected_calls.Add(1);
       return DispatchResult::kDone;
@@ -200,8 +188,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // 5. Authentication.
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
 
-  // One wall-clock read gives both the command's time and the start of its duration.
-  int64_t start_us = Server::RealNowUs();
+  int64_t start_us = clock_us;
   int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
   // 19. CLIENT PAUSE.
   if (IsPausedFor(server, *spec, now_ms)) return DispatchResult::kPaused;
@@ -220,7 +207,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     ShardLocks locks(server.keyspace(), args, key_positions, db);
     spec->handler(ctx);
   }
-  int64_t duration_us = std::max<int64_t>(0, Server::RealNowUs() - start_us);
+  clock_us = Server::RealNowUs();
+  int64_t duration_us = std::max<int64_t>(0, clock_us - start_us);
 
   // Statistics, slowlog, monitors.
   cstats.calls.Add(1);

@@ -127,6 +127,7 @@ void Connection::Process() {
   Server& server = worker_->server();
   resp::ReplyBuilder reply(&out_, state_.resp);
   in_process_ = true;
+  int64_t clock_us = Server::RealNowUs();
   while (!closing_ && !close_after_reply_ && pause_timer_ == nullptr && in_pos_ < in_len_) {
     std::string_view buf(in_.data() + in_pos_, in_len_ - in_pos_);
     resp::ParserLimits limits;
@@ -151,7 +152,7 @@ void Connection::Process() {
     for (size_t i = 0; i < parser_.ArgCount(); ++i) argv_.push_back(parser_.Arg(buf, i));
     ReplyMode mode_before = state_.reply_mode;
     size_t reply_start = out_.size();
-    DispatchResult r = Dispatch(server, state_, worker_->stats(), argv_, reply);
+    DispatchResult r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
     if (r == DispatchResult::kPaused) {
       RetryPausedLater();
       break;

@@ -30,7 +30,8 @@ std::string CommandTester::Run(std::initializer_list<std::string_view> args) {
   std::vector<std::string_view> argv(args);
   std::string out;
   resp::ReplyBuilder reply(&out, client_.resp);
-  Dispatch(*server_, client_, *stats_, argv, reply);
+  int64_t clock_us = Server::RealNowUs();
+  Dispatch(*server_, client_, *stats_, argv, reply, clock_us);
   return out;
 }
 
@@ -38,7 +39,8 @@ std::string CommandTester::Run(const std::vector<std::string>& args) {
   std::vector<std::string_view> argv(args.begin(), args.end());
   std::string out;
   resp::ReplyBuilder reply(&out, client_.resp);
-  Dispatch(*server_, client_, *stats_, argv, reply);
+  int64_t clock_us = Server::RealNowUs();
+  Dispatch(*server_, client_, *stats_, argv, reply, clock_us);
   return out;
 }
 
