@@ -125,6 +125,16 @@ Entry* Entry::NewStringAutoEncoded(std::string_view key, std::string_view value,
   return NewString(key, value, enc, expire_at_ms, clock);
 }
 
+Entry* Entry::NewZeroedRaw(std::string_view key, size_t length, int64_t expire_at_ms,
+                           uint32_t clock) {
+  size_t size = HeadSize(expire_at_ms, key) + VarintSize(length) + length;
+  uint8_t* p = Allocate(size);
+  size_t off = WriteHead(p, ValueType::kString, Encoding::kRaw, expire_at_ms, clock, key);
+  off += PutVarint(p + off, length);
+  std::memset(p + off, 0, length);
+  return reinterpret_cast<Entry*>(p);
+}
+
 void Entry::Free(Entry* e) { std::free(e); }
 
 Entry* Entry::CloneWithKey(const Entry* e, std::string_view key) {

@@ -49,6 +49,11 @@ class Entry {
   // Picks int/embstr/raw the way Redis's tryObjectEncoding() does for SET and friends.
   static Entry* NewStringAutoEncoded(std::string_view key, std::string_view value,
                                      int64_t expire_at_ms, uint32_t clock);
+  // A raw string of `length` zero bytes, allocated to size (no spare room, as Redis's
+  // sdsnewlen), for a caller to fill through mutable_raw_data(): SETBIT or BITFIELD on a
+  // missing key, BITOP's result.  A temporary string would double a large bitmap's memory.
+  static Entry* NewZeroedRaw(std::string_view key, size_t length, int64_t expire_at_ms,
+                             uint32_t clock);
   static void Free(Entry* e);
 
   // A copy with another key (RENAME, COPY, MOVE keep value, encoding and expiry).

@@ -1,4 +1,5 @@
-// Operations on string values, for the string command family (and later BITOP/SETBIT).
+// Operations on string values, for the string command family (the bitmap family's writes are
+// in bitmap_ops.h).
 //
 // Each operation reads or writes one DB through DbAccess and returns OpResult<T>: a value, or
 // the status a handler turns into Redis's error text.  Nothing here builds a reply, parses a

@@ -193,6 +193,11 @@ struct CommandSpec {
   int arity = 0;     // Redis convention: N exact, -N at least N (counting the name)
   uint32_t flags = 0;
   KeySpec keys;
+  // Redis's key specs, for a command whose keys need different flags (BITOP: the destination
+  // is OW, the sources RO).  Each is an index/range spec written like `keys`; COMMAND INFO,
+  // GETKEYSANDFLAGS and the key_spec_index of COMMAND DOCS use them.  Empty: `keys` is the one
+  // spec.  Locking and COMMAND GETKEYS still use `keys`, which must cover every one of them.
+  std::vector<KeySpec> key_specs;
   uint64_t acl = 0;
   Handler handler = nullptr;
   KeyExtractor key_extractor = nullptr;

@@ -2,9 +2,10 @@
 // Redis 7.2's reply shapes, because client libraries (cluster routing, key extraction) and
 // redis-cli (hints) read them.
 //
-// The table keeps one legacy key range per command (KeySpec), so COMMAND INFO shows at most one
-// Redis key spec: an index/range spec for a legacy range, or an unknown/unknown spec for a
-// command with a key extractor (reported "movablekeys", as in Redis).  Commands list in name
+// A command's Redis key specs are its CommandSpec::key_specs when it declares them (BITOP's
+// destination and sources), else one spec from its legacy key range: an index/range spec, or an
+// unknown/unknown spec for a command with a key extractor (reported "movablekeys", as in
+// Redis).  Commands list in name
 // order with each container's subcommands after it (Redis walks a hash table: no order).
 #include <fmt/format.h>
 
@@ -139,29 +140,53 @@ void ReplyKeySpecPart(resp::ReplyBuilder& r, std::string_view type,
   }
 }
 
+uint32_t KeyFlagsOf(const CommandSpec& s, const KeySpec& k) {
+  return k.flags != 0 ? k.flags : KeyFlagsOf(s);
+}
+
+// The flags of the key at argument `pos` of a command line of `argc` arguments: those of the
+// first declared key spec that covers it, else the command's.
+uint32_t KeyFlagsAt(const CommandSpec& s, int pos, int argc) {
+  for (const KeySpec& k : s.key_specs) {
+    int last = k.last >= 0 ? k.last : argc + k.last;
+    int step = std::max(k.step, 1);
+    if (pos >= k.first && pos <= last && (pos - k.first) % step == 0) return KeyFlagsOf(s, k);
+  }
+  return KeyFlagsOf(s);
+}
+
+void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
+  r.MapHeader(3);
+  r.Bulk("flags");
+  ReplyFlagSet(r, flags, kKeyFlags);
+  // Redis's range spec counts lastkey from the first key (or from the end when negative).
+  int lastkey = k.last >= 0 ? k.last - k.first : k.last;
+  r.Bulk("begin_search");
+  ReplyKeySpecPart(r, "index", {{"index", k.first}});
+  r.Bulk("find_keys");
+  ReplyKeySpecPart(r, "range",
+                   {{"lastkey", lastkey}, {"keystep", std::max(k.step, 1)}, {"limit", 0}});
+}
+
 void ReplyKeySpecs(resp::ReplyBuilder& r, const CommandSpec& s) {
   if (!HasKeys(s)) {
     r.SetHeader(0);
     return;
   }
+  if (!s.key_specs.empty()) {
+    r.SetHeader(s.key_specs.size());
+    for (const KeySpec& k : s.key_specs) ReplyRangeKeySpec(r, k, KeyFlagsOf(s, k));
+    return;
+  }
   r.SetHeader(1);
+  if (s.key_extractor == nullptr) return ReplyRangeKeySpec(r, s.keys, KeyFlagsOf(s));
   r.MapHeader(3);
   r.Bulk("flags");
   ReplyFlagSet(r, KeyFlagsOf(s), kKeyFlags);
-  if (s.key_extractor != nullptr) {
-    r.Bulk("begin_search");
-    ReplyKeySpecPart(r, "unknown", {});
-    r.Bulk("find_keys");
-    ReplyKeySpecPart(r, "unknown", {});
-    return;
-  }
-  // Redis's range spec counts lastkey from the first key (or from the end when negative).
-  int lastkey = s.keys.last >= 0 ? s.keys.last - s.keys.first : s.keys.last;
   r.Bulk("begin_search");
-  ReplyKeySpecPart(r, "index", {{"index", s.keys.first}});
+  ReplyKeySpecPart(r, "unknown", {});
   r.Bulk("find_keys");
-  ReplyKeySpecPart(r, "range",
-                   {{"lastkey", lastkey}, {"keystep", std::max(s.keys.step, 1)}, {"limit", 0}});
+  ReplyKeySpecPart(r, "unknown", {});
 }
 
 void ReplyCommandInfo(resp::ReplyBuilder& r, const CommandSpec* s) {
@@ -188,11 +213,15 @@ void ReplyCommandInfo(resp::ReplyBuilder& r, const CommandSpec* s) {
   for (const CommandSpec& sub : s->subcommands) ReplyCommandInfo(r, &sub);
 }
 
-void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, bool has_key_spec) {
+// Key arguments take key_spec_index 0, 1, ... in order of appearance, the last spec taking any
+// further ones (BITOP: destkey 0, key 1).  `key_args_seen` counts them across the nesting;
+// `spec_count` is 0 when the command has no key spec.
+void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, int spec_count,
+                  int* key_args_seen) {
   r.ArrayHeader(args.size());
   for (const ArgDoc& a : args) {
     bool nested = a.type == ArgType::kOneOf || a.type == ArgType::kBlock;
-    bool key_index = a.type == ArgType::kKey && has_key_spec;
+    bool key_index = a.type == ArgType::kKey && spec_count > 0;
     // name, type, then display_text or arguments, and whichever optional fields exist.
     r.MapHeader(3 + key_index + !a.token.empty() + (a.flags != 0));
     r.Bulk("name");
@@ -205,7 +234,8 @@ void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, bool h
     }
     if (key_index) {
       r.Bulk("key_spec_index");
-      r.Integer(0);  // the table's one key spec
+      r.Integer(std::min(*key_args_seen, spec_count - 1));
+      ++*key_args_seen;
     }
     if (!a.token.empty()) {
       r.Bulk("token");
@@ -217,7 +247,7 @@ void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, bool h
     }
     if (nested) {
       r.Bulk("arguments");
-      ReplyArgDocs(r, a.args, has_key_spec);
+      ReplyArgDocs(r, a.args, spec_count, key_args_seen);
     }
   }
 }
@@ -244,7 +274,9 @@ void ReplyCommandDocs(resp::ReplyBuilder& r, const CommandSpec& s) {
   }
   if (has_args) {
     r.Bulk("arguments");
-    ReplyArgDocs(r, *args, HasKeys(s));
+    int spec_count = !HasKeys(s) ? 0 : std::max<int>(1, static_cast<int>(s.key_specs.size()));
+    int key_args_seen = 0;
+    ReplyArgDocs(r, *args, spec_count, &key_args_seen);
   }
   if (!s.subcommands.empty()) {
     r.Bulk("subcommands");
@@ -302,7 +334,7 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
     }
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(argv[pos]);
-    ReplyFlagSet(ctx.reply, KeyFlagsOf(*spec), kKeyFlags);
+    ReplyFlagSet(ctx.reply, KeyFlagsAt(*spec, pos, static_cast<int>(argc)), kKeyFlags);
   }
 }
 

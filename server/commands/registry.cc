@@ -4,6 +4,7 @@
 namespace tessera::server {
 
 void RegisterStringFamily(CommandTable* table);
+void RegisterBitmapFamily(CommandTable* table);
 void RegisterKeysFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
@@ -11,6 +12,7 @@ void RegisterScriptingFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
+  RegisterBitmapFamily(table);
   RegisterKeysFamily(table);
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);

@@ -127,3 +127,20 @@ TEST_CASE("Entry::ResizeString grows with spare room, so appends are amortized O
   Entry::Free(bigger);
   Entry::Free(e);
 }
+
+TEST_CASE("Entry::NewZeroedRaw is raw, zeroed and sized exactly") {
+  EntryPtr e(Entry::NewZeroedRaw("k", 5, 1700000000000, 7));
+  CHECK(e->encoding() == Encoding::kRaw);
+  CHECK(e->raw_value() == std::string(5, '\0'));
+  CHECK(e->expire_at() == 1700000000000);
+  CHECK(e->clock() == 7);
+  CHECK(e->key() == "k");
+  e->mutable_raw_data()[4] = 'z';
+  CHECK(e->raw_value() == std::string("\0\0\0\0z", 5));
+  EntryPtr long_expiry(Entry::NewZeroedRaw("key", 300, int64_t{1} << 50, 0));
+  CHECK(long_expiry->expire_at() == int64_t{1} << 50);
+  CHECK(long_expiry->raw_value() == std::string(300, '\0'));
+  CHECK(long_expiry->AllocationSize() == 4 + 8 + 1 + 3 + 2 + 300);
+  EntryPtr empty(Entry::NewZeroedRaw("k", 0, kNoExpiry, 0));
+  CHECK(empty->raw_value().empty());
+}
