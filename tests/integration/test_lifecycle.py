@@ -91,5 +91,33 @@ def test_config_file_and_overrides(binary):
         assert c.command("SELECT", "4") == b"-ERR DB index is out of range\r\n"
 
 
+def test_ipv6_and_optional_bind(binary):
+    # Started by hand: the harness binds 127.0.0.1 only.
+    port = free_port()
+    d = tempfile.mkdtemp()
+    log = open(os.path.join(d, "log"), "w")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "::1",
+                             "-2001:db8::99", "--save", ""], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 5
+        ok = False
+        while time.time() < deadline and not ok:
+            try:
+                with socket.create_connection(("::1", port), timeout=0.5) as c:
+                    c.sendall(b"CLIENT INFO\r\n")
+                    reply = c.recv(4096)
+                    ok = b"addr=[::1]:" in reply and b"laddr=[::1]:%d" % port in reply
+            except OSError:
+                time.sleep(0.05)
+        assert ok
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as c:
+            c.sendall(b"PING\r\n")
+            assert c.recv(16) == b"+PONG\r\n"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        log.close()
+
+
 if __name__ == "__main__":
     run_tests(dict(globals()))
