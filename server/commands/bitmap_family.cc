@@ -247,19 +247,8 @@ void BitfieldRoCmd(CommandContext& ctx) { BitfieldGeneric(ctx, true); }
 CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, Handler handler,
                  std::string_view since, std::string_view complexity, std::string_view summary,
                  std::vector<ArgDoc> arguments) {
-  CommandSpec spec;
-  spec.name = std::move(name);
-  spec.arity = arity;
-  spec.flags = flags;
-  spec.keys = keys;
-  spec.acl = kAclBitmap;
-  spec.handler = handler;
-  spec.summary = summary;
-  spec.since = since;
-  spec.group = "bitmap";
-  spec.complexity = complexity;
-  spec.arguments = std::move(arguments);
-  return spec;
+  return MakeSpec(std::move(name), arity, flags, keys, kAclBitmap, handler, "bitmap", since,
+                  complexity, summary, std::move(arguments));
 }
 
 using namespace argdoc;  // NOLINT: argument tables read best unqualified

@@ -329,17 +329,8 @@ void ClientHelp(CommandContext& ctx) {
 }
 
 CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler h, std::string_view summary) {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags | kNoScript | kLoading | kStale;
-  s.acl = kAclSlow | kAclConnection;
-  s.handler = h;
-  s.summary = summary;
-  s.since = "2.4.0";
-  s.group = "connection";
-  s.complexity = "O(1)";
-  return s;
+  return MakeSpec(std::move(name), arity, flags | kNoScript | kLoading | kStale, KeySpec{},
+                  kAclSlow | kAclConnection, h, "connection", "2.4.0", "O(1)", summary);
 }
 
 }  // namespace

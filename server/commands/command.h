@@ -219,6 +219,13 @@ struct CommandSpec {
   const CommandSpec* parent = nullptr;
 };
 
+// A CommandSpec with the fields most registrations set.  Families wrap it to add their group
+// and ACL category, so each registration line states only what is particular to the command.
+CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,
+                     Handler handler, std::string_view group, std::string_view since,
+                     std::string_view complexity, std::string_view summary,
+                     std::vector<ArgDoc> arguments = {});
+
 // Appends the argument indices of the keys of `args` for `spec`.  Returns false iff a key
 // extractor reported malformed arguments.
 bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out);

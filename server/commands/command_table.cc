@@ -33,6 +33,25 @@ bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out) {
   return true;
 }
 
+CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,
+                     Handler handler, std::string_view group, std::string_view since,
+                     std::string_view complexity, std::string_view summary,
+                     std::vector<ArgDoc> arguments) {
+  CommandSpec spec;
+  spec.name = std::move(name);
+  spec.arity = arity;
+  spec.flags = flags;
+  spec.keys = keys;
+  spec.acl = acl;
+  spec.handler = handler;
+  spec.group = group;
+  spec.since = since;
+  spec.complexity = complexity;
+  spec.summary = summary;
+  spec.arguments = std::move(arguments);
+  return spec;
+}
+
 void CommandTable::Add(CommandSpec spec) { commands_.push_back(std::move(spec)); }
 
 void CommandTable::Finalize() {

@@ -515,16 +515,8 @@ namespace {
 CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,
                  Handler handler, std::string_view since, std::string_view group,
                  std::string_view complexity, std::string_view summary) {
-  return {.name = std::move(name),
-          .arity = arity,
-          .flags = flags,
-          .keys = keys,
-          .acl = acl,
-          .handler = handler,
-          .summary = summary,
-          .since = since,
-          .group = group,
-          .complexity = complexity};
+  return MakeSpec(std::move(name), arity, flags, keys, acl, handler, group, since, complexity,
+                  summary);
 }
 
 constexpr uint64_t kKsRead = kAclKeyspace | kAclRead;

@@ -54,17 +54,8 @@ void FunctionHelp(CommandContext& ctx) {
 
 CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler h,
                 std::string_view summary) {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags;
-  s.acl = kAclSlow | kAclScripting;
-  s.handler = h;
-  s.summary = summary;
-  s.since = "7.0.0";
-  s.group = "scripting";
-  s.complexity = "O(N) where N is the number of functions";
-  return s;
+  return MakeSpec(std::move(name), arity, flags, KeySpec{}, kAclSlow | kAclScripting, h,
+                  "scripting", "7.0.0", "O(N) where N is the number of functions", summary);
 }
 
 }  // namespace

@@ -390,19 +390,8 @@ void LcsCmd(CommandContext& ctx) {
 CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, Handler handler,
                  std::string_view since, std::string_view complexity, std::string_view summary,
                  std::vector<ArgDoc> arguments) {
-  CommandSpec spec;
-  spec.name = std::move(name);
-  spec.arity = arity;
-  spec.flags = flags;
-  spec.keys = keys;
-  spec.acl = kAclString;
-  spec.handler = handler;
-  spec.summary = summary;
-  spec.since = since;
-  spec.group = "string";
-  spec.complexity = complexity;
-  spec.arguments = std::move(arguments);
-  return spec;
+  return MakeSpec(std::move(name), arity, flags, keys, kAclString, handler, "string", since,
+                  complexity, summary, std::move(arguments));
 }
 
 // Key specs with Redis's key flags; flags 0 derives RO|access or RW|access|update.

@@ -18,9 +18,12 @@
 #include "core/keyspace/entry.h"
 #include "core/keyspace/keyspace.h"
 #include "tests/server/command_tester.h"
+#include "tests/server/commands/replies.h"
 
 namespace tessera::server {
 namespace {
+
+using namespace test_replies;  // NOLINT: expected replies read best unqualified
 
 using keyspace::Encoding;
 using keyspace::Entry;
@@ -28,15 +31,6 @@ using keyspace::ValueType;
 using Overrides = std::vector<std::pair<std::string, std::string>>;
 using Args = std::vector<std::string>;
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kNull3 = "_\r\n";
-const std::string kZero = ":0\r\n";
-const std::string kOne = ":1\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
 const std::string kBadOffset = "-ERR bit offset is not an integer or out of range\r\n";
 const std::string kBadBit = "-ERR bit is not an integer or out of range\r\n";
 const std::string kBitArg = "-ERR The bit argument must be 1 or 0.\r\n";
@@ -47,9 +41,6 @@ const std::string kBadType =
 const std::string kBadOverflow = "-ERR Invalid OVERFLOW type specified\r\n";
 const std::string kRoWrite = "-ERR BITFIELD_RO only supports the GET subcommand\r\n";
 
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
 std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
 std::string WrongArity(std::string_view cmd) {
   return "-ERR wrong number of arguments for '" + std::string(cmd) + "' command\r\n";

@@ -16,29 +16,19 @@
 #include "core/keyspace/entry.h"
 #include "core/keyspace/keyspace.h"
 #include "tests/server/command_tester.h"
+#include "tests/server/commands/replies.h"
 
 namespace tessera::server {
 namespace {
+
+using namespace test_replies;  // NOLINT: expected replies read best unqualified
 
 using keyspace::Encoding;
 using keyspace::Entry;
 using keyspace::ValueType;
 using Overrides = std::vector<std::pair<std::string, std::string>>;
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kNull3 = "_\r\n";
-const std::string kEmpty = "$0\r\n\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-const std::string kNotFloat = "-ERR value is not a valid float\r\n";
-const std::string kTooBig = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
 
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
 std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
 std::string Arr(size_t n) { return "*" + std::to_string(n) + "\r\n"; }
 std::string InvalidExpire(std::string_view cmd) {
