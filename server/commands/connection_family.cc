@@ -212,18 +212,10 @@ void AddClientCommand(CommandTable* table);
 
 void RegisterConnectionFamily(CommandTable* table) {
   auto add = [&](std::string name, int arity, uint32_t flags, uint64_t acl, Handler h,
-                 std::string_view summary, std::string_view since) {
-    CommandSpec s;
-    s.name = std::move(name);
-    s.arity = arity;
-    s.flags = flags;
-    s.acl = acl;
-    s.handler = h;
-    s.summary = summary;
-    s.since = since;
-    s.group = "connection";
-    s.complexity = "O(1)";
-    table->Add(std::move(s));
+                 std::string_view summary, std::string_view since,
+                 std::string_view group = "connection") {
+    table->Add(MakeSpec(std::move(name), arity, flags, KeySpec{}, acl, h, group, since, "O(1)",
+                        summary));
   };
   add("ping", -1, kFast | kSentinel, kAclFast | kAclConnection, Ping,
       "Answers PONG, or echoes the given message.", "1.0.0");
@@ -238,10 +230,10 @@ void RegisterConnectionFamily(CommandTable* table) {
   add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
       kAclFast | kAclConnection, Reset, "Resets the connection to its initial state.", "6.2.0");
   add("monitor", 1, kAdmin | kNoScript | kLoading | kStale, kAclAdmin | kAclSlow | kAclDangerous,
-      Monitor, "Streams every command the server runs to this connection.", "1.0.0");
+      Monitor, "Streams every command the server runs to this connection.", "1.0.0", "server");
   add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kSentinel | kAllowBusy,
       kAclAdmin | kAclSlow | kAclDangerous, Shutdown,
-      "Stops the server, closing every connection.", "1.0.0");
+      "Stops the server, closing every connection.", "1.0.0", "server");
   AddClientCommand(table);
 }
 
