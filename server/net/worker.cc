@@ -70,10 +70,11 @@ void Worker::Run() {
 }
 
 void Worker::Post(std::function<void()> fn) {
-  {
-    std::lock_guard<std::mutex> lock(inbox_mu_);
-    inbox_.push_back(std::move(fn));
-  }
+  // The send happens under the mutex so that it can never race with StopOnLoop closing the
+  // async handle; tasks posted after the stop are dropped (their connections are closing).
+  std::lock_guard<std::mutex> lock(inbox_mu_);
+  if (inbox_closed_) return;
+  inbox_.push_back(std::move(fn));
   uv_async_send(&async_);
 }
 
@@ -99,6 +100,10 @@ void Worker::StopOnLoop() {
   // replies flushed); then every connection closes.
   std::vector<Connection*> all = connections_;
   for (Connection* c : all) c->CloseAfterReply();
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    inbox_closed_ = true;
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   // The loop ends when the last connection has closed; a client that does not read its
   // replies gets half a second, then the loop stops regardless.

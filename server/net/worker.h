@@ -75,7 +75,8 @@ class Worker {
   std::vector<Connection*> connections_;
   std::vector<Connection*> monitors_;
   std::mutex inbox_mu_;
-  std::vector<std::function<void()>> inbox_;
+  std::vector<std::function<void()>> inbox_;  // GUARDED_BY(inbox_mu_)
+  bool inbox_closed_ = false;                 // GUARDED_BY(inbox_mu_); async_ is closed
   std::thread thread_;
   bool stopping_ = false;
   int64_t last_timeout_check_ms_ = 0;
