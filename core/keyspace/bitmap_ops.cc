@@ -60,7 +60,8 @@ void Combine(std::span<char> out, std::string_view src, Fn fn) {
 
 // Writes the combination of `values` into `out`, which is zeroed and as long as the longest.
 void ComputeBitOp(BitOp op, std::span<const std::string_view> values, std::span<char> out) {
-  std::memcpy(out.data(), values[0].data(), values[0].size());
+  // A missing key is an empty view whose data() may be null: memcpy must not see it.
+  if (!values[0].empty()) std::memcpy(out.data(), values[0].data(), values[0].size());
   if (op == BitOp::kNot) {
     for (char& c : out) c = static_cast<char>(~c);
     return;
