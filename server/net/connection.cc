@@ -119,15 +119,19 @@ void Connection::OnRead(ssize_t nread) {
   if (nread == 0) return;
   in_len_ += static_cast<size_t>(nread);
   worker_->stats().net_input_bytes.Add(static_cast<uint64_t>(nread));
-  state_.last_interaction_ms.store(worker_->server().NowMs(), std::memory_order_relaxed);
-  Process();
+  // One clock read serves the idle timer and the first command of the batch.
+  int64_t now_us = Server::RealNowUs();
+  state_.last_interaction_ms.store(worker_->server().has_test_clock() ? worker_->server().NowMs()
+                                                                      : now_us / 1000,
+                                   std::memory_order_relaxed);
+  Process(now_us);
 }
 
-void Connection::Process() {
+void Connection::Process(int64_t now_us) {
   Server& server = worker_->server();
   resp::ReplyBuilder reply(&out_, state_.resp);
   in_process_ = true;
-  int64_t clock_us = Server::RealNowUs();
+  int64_t clock_us = now_us;
   while (!closing_ && !close_after_reply_ && pause_timer_ == nullptr && in_pos_ < in_len_) {
     std::string_view buf(in_.data() + in_pos_, in_len_ - in_pos_);
     resp::ParserLimits limits;
@@ -212,7 +216,7 @@ void Connection::RetryPausedLater() {
         uv_close(reinterpret_cast<uv_handle_t*>(t),
                  [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
         c->pause_timer_ = nullptr;
-        c->Process();
+        c->Process(Server::RealNowUs());
       },
       10, 0);
 }

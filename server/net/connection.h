@@ -44,7 +44,8 @@ class Connection final : public ConnectionControl {
   size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
 
  private:
-  void Process();
+  // Runs every complete command in the input; `now_us` is the wall clock (Unix us) now.
+  void Process(int64_t now_us);
   void Flush();
   void OnRead(ssize_t nread);
   void RetryPausedLater();
