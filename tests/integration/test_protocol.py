@@ -1,6 +1,7 @@
 """The wire protocol on the real binary: pipelining, inline, limits, errors that close."""
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, run_tests  # noqa: E402
@@ -130,7 +131,13 @@ def test_quit_closes(binary):
 
 def test_maxclients(binary):
     with Server(binary, "--maxclients", "3") as s:
-        clients = [s.connect() for _ in range(3)]
+        first = s.connect()
+        # The harness's readiness probe has just disconnected; wait until the server has seen
+        # that, so the count below is exactly ours.
+        deadline = time.time() + 5
+        while first.command("CLIENT", "LIST").count(b"id=") != 1 and time.time() < deadline:
+            time.sleep(0.05)
+        clients = [first] + [s.connect() for _ in range(2)]
         for c in clients:
             assert c.command("PING") == b"+PONG\r\n"
         extra = s.connect()
