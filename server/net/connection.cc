@@ -202,7 +202,10 @@ void Connection::Process(int64_t now_us) {
     Close();
     return;
   }
-  Flush();
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_->ScheduleFlush(this);
+  }
 }
 
 void Connection::RetryPausedLater() {

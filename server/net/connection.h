@@ -36,6 +36,11 @@ class Connection final : public ConnectionControl {
   }
   // Appends bytes to the output and flushes (MONITOR lines).
   void SendRaw(const std::string& bytes);
+  // Called by the worker's flush pass for a connection that scheduled one.
+  void FlushScheduled() {
+    flush_scheduled_ = false;
+    Flush();
+  }
 
   // ConnectionControl
   void CloseAfterReply() override;
@@ -70,6 +75,7 @@ class Connection final : public ConnectionControl {
   bool closing_ = false;
   bool registered_ = false;
   bool in_process_ = false;
+  bool flush_scheduled_ = false;
   std::vector<std::string_view> argv_;
 };
 

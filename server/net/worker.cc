@@ -20,6 +20,8 @@ Worker::Worker(Server* server, int index, int worker_count)
   async_.data = this;
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
+  uv_check_init(&loop_, &flush_check_);
+  flush_check_.data = this;
 }
 
 Worker::~Worker() {
@@ -53,6 +55,9 @@ void Worker::Start() {
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
   uv_timer_start(&cron_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); },
                  static_cast<uint64_t>(1000 / hz), static_cast<uint64_t>(1000 / hz));
+  uv_check_start(&flush_check_,
+                 [](uv_check_t* h) { static_cast<Worker*>(h->data)->FlushPending(); });
+  uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));  // never keeps the loop alive
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -94,6 +99,7 @@ void Worker::RequestStop() {
 void Worker::StopOnLoop() {
   stopping_ = true;
   uv_timer_stop(&cron_);
+  FlushPending();
   for (auto& l : tcp_listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   if (unix_listener_) uv_close(reinterpret_cast<uv_handle_t*>(unix_listener_.get()), nullptr);
   // Replies already produced get one last chance to go out (the SHUTDOWN contract: exit 0,
@@ -139,6 +145,14 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix) {
     stats_->rejected_connections.Add(1);
     c->RejectAndClose(errors::kProtectedMode);
   }
+}
+
+void Worker::FlushPending() {
+  // Flush() may close a connection; closed connections stay allocated until the loop's
+  // closing phase, which comes after this callback, and Flush() on them does nothing.
+  std::vector<Connection*> batch;
+  batch.swap(pending_flush_);
+  for (Connection* c : batch) c->FlushScheduled();
 }
 
 void Worker::OnConnectionClosed(Connection* c) {

@@ -52,12 +52,17 @@ class Worker {
   // Worker thread only.
   void OnConnectionClosed(Connection* c);
   void AddMonitor(Connection* c) { monitors_.push_back(c); }
+  // Queues `c` to write its output after this loop iteration's I/O callbacks, the way Redis
+  // writes replies in beforeSleep: every client served in one iteration gets its replies at
+  // about the same moment, so clients wake once for many replies.
+  void ScheduleFlush(Connection* c) { pending_flush_.push_back(c); }
   void DeliverToMonitors(const std::string& line);
 
  private:
   void Run();
   void Drain();
   void Cron();
+  void FlushPending();
   void Accept(uv_stream_t* listener, bool is_unix);
   void StopOnLoop();
 
@@ -68,6 +73,8 @@ class Worker {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t cron_;
+  uv_check_t flush_check_;
+  std::vector<Connection*> pending_flush_;
   std::vector<int> tcp_listen_fds_;
   int unix_listen_fd_ = -1;
   std::vector<std::unique_ptr<uv_tcp_t>> tcp_listeners_;
