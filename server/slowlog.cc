@@ -53,9 +53,4 @@ void Slowlog::Reset() {
   entries_.clear();
 }
 
-void Slowlog::TrimTo(size_t max_len) {
-  std::lock_guard<std::mutex> lock(mu_);
-  while (entries_.size() > max_len) entries_.pop_back();
-}
-
 }  // namespace tessera::server

@@ -28,7 +28,6 @@ class Slowlog {
   std::vector<SlowlogEntry> Get(size_t count) const;  // newest first
   size_t Length() const;
   void Reset();
-  void TrimTo(size_t max_len);
 
  private:
   mutable std::mutex mu_;
