@@ -7,6 +7,7 @@
 #include <new>
 
 #include "core/base/numbers.h"
+#include "core/keyspace/object.h"
 
 namespace tessera::keyspace {
 
@@ -135,9 +136,39 @@ Entry* Entry::NewZeroedRaw(std::string_view key, size_t length, int64_t expire_a
   return reinterpret_cast<Entry*>(p);
 }
 
-void Entry::Free(Entry* e) { std::free(e); }
+Entry* Entry::NewObject(std::string_view key, ValueType type, void* object,
+                        int64_t expire_at_ms, uint32_t clock) {
+  size_t size = HeadSize(expire_at_ms, key) + sizeof(void*);
+  uint8_t* p = Allocate(size);
+  size_t off = WriteHead(p, type, Encoding::kObject, expire_at_ms, clock, key);
+  std::memcpy(p + off, &object, sizeof(void*));
+  return reinterpret_cast<Entry*>(p);
+}
+
+void Entry::Free(Entry* e) {
+  if (e->is_object()) DestroyObject(e->type(), e->object());
+  std::free(e);
+}
+
+void Entry::FreeShell(Entry* e) { std::free(e); }
+
+Entry* Entry::MoveWithKey(Entry* e, std::string_view key) {
+  int64_t expiry = e->expire_at_or_none();
+  size_t value_off = e->ValueOffset();
+  size_t value_size = e->AllocationSize() - value_off;
+  size_t head = HeadSize(expiry, key);
+  uint8_t* p = Allocate(head + value_size);
+  WriteHead(p, e->type(), e->encoding(), expiry, e->clock(), key);
+  std::memcpy(p + head, e->bytes() + value_off, value_size);
+  std::free(e);
+  return reinterpret_cast<Entry*>(p);
+}
 
 Entry* Entry::CloneWithKey(const Entry* e, std::string_view key) {
+  if (e->is_object()) {
+    return NewObject(key, e->type(), CloneObject(e->type(), e->object()),
+                     e->expire_at_or_none(), e->clock());
+  }
   size_t value_off = e->ValueOffset();
   size_t value_size = e->AllocationSize() - value_off;
   int64_t expiry = e->expire_at_or_none();
@@ -220,6 +251,16 @@ size_t Entry::ValueOffset() const {
   size_t off = KeyOffset();
   off += GetVarint(bytes() + off, &len);
   return off + len;
+}
+
+void* Entry::object() const {
+  void* p;
+  std::memcpy(&p, bytes() + ValueOffset(), sizeof(void*));
+  return p;
+}
+
+void Entry::set_object(void* object) {
+  std::memcpy(bytes() + ValueOffset(), &object, sizeof(void*));
 }
 
 int64_t Entry::int_value() const {

@@ -12,12 +12,17 @@
 //               128 bytes in this layout, and 130 bytes would land in jemalloc's 160 class.
 //   varint      key length, then the key bytes
 //   value       kInt: 8 bytes int64; kEmbstr/kRaw: varint length + bytes;
-//               kObject: a pointer to a heap object (aggregate types)
+//               kObject: a pointer to a heap object (aggregate types, see object.h)
 //
 // Entries are immutable in size: a change of length (new value, expiry added or removed)
 // builds a new entry and the caller swaps the pointer in the table (ReplacePointer).  Changes
 // that keep the size (INCR of an int, a new expiry time on a key that has one, the access
 // clock) happen in place.  Unaligned fields are read and written with memcpy.
+//
+// An aggregate (list, hash, set, sorted set) is a separate heap object the entry points to and
+// owns: it changes in place through object_as<T>(), so a push never reallocates the entry.
+// Free() destroys it; CloneWithKey() deep-copies it; WithExpiry() and MoveWithKey() hand the
+// same object to the new entry (see FreeShell).
 //
 // An Entry is owned by the table that points to it and is touched only under its shard's lock.
 #pragma once
@@ -54,10 +59,20 @@ class Entry {
   // missing key, BITOP's result.  A temporary string would double a large bitmap's memory.
   static Entry* NewZeroedRaw(std::string_view key, size_t length, int64_t expire_at_ms,
                              uint32_t clock);
+  // An aggregate entry owning `object`, whose class matches `type` (object.h).
+  static Entry* NewObject(std::string_view key, ValueType type, void* object,
+                          int64_t expire_at_ms, uint32_t clock);
+  // Frees the entry and, for an aggregate, its object.
   static void Free(Entry* e);
+  // Frees the entry's own allocation only: another entry now owns its object (WithExpiry,
+  // MoveWithKey).  For a string entry this is Free().
+  static void FreeShell(Entry* e);
 
-  // A copy with another key (RENAME, COPY, MOVE keep value, encoding and expiry).
+  // A copy with another key, value deep-copied (COPY keeps value, encoding and expiry).
   static Entry* CloneWithKey(const Entry* e, std::string_view key);
+  // The same value and expiry under another key (RENAME): an aggregate's object moves to the
+  // new entry, not copied.  Frees `e`'s shell; REQUIRES: `e` is detached from its table.
+  static Entry* MoveWithKey(Entry* e, std::string_view key);
   // Gives a string value `new_length` bytes, keeping the first min(old, new) bytes and zeroing
   // the rest; the encoding becomes raw (APPEND, SETRANGE, SETBIT).  Returns `e` itself when the
   // allocation has room.  Otherwise returns a new entry with 50% spare room, so a value built by
@@ -65,7 +80,8 @@ class Entry {
   // pointer (DbAccess::Replace) and that frees `e`.  REQUIRES: a string entry, !is_int().
   static Entry* ResizeString(Entry* e, size_t new_length);
   // A copy with the expiry set (kNoExpiry removes it).  Frees nothing: the caller frees `e`
-  // after swapping the pointer.  Returns `e` itself when the change fits in place.
+  // after swapping the pointer (DbAccess::Replace knows that an aggregate's object now belongs
+  // to the copy).  Returns `e` itself when the change fits in place.
   static Entry* WithExpiry(Entry* e, int64_t expire_at_ms);
 
   std::string_view key() const;
@@ -90,6 +106,15 @@ class Entry {
   // The value as bytes; an int is formatted into `buf` (at least 21 bytes).
   std::string_view StringValue(char* buf) const;
   size_t StringLength() const;
+
+  // Aggregate values.  REQUIRES: encoding() == Encoding::kObject.
+  bool is_object() const { return encoding() == Encoding::kObject; }
+  void* object() const;
+  void set_object(void* object);
+  template <class T>
+  T* object_as() const {
+    return static_cast<T*>(object());
+  }
 
   // Bytes this entry occupies (header, key and inline value), for MEMORY USAGE and tests.
   size_t AllocationSize() const;

@@ -127,7 +127,13 @@ void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
   }
   t.volatile_keys += static_cast<size_t>(new_e->has_expiry()) -
                      static_cast<size_t>(old_e->has_expiry());
-  if (old_e != new_e) Entry::Free(old_e);
+  if (old_e == new_e) return;
+  // WithExpiry hands an aggregate's object to the new entry: free only the old shell then.
+  if (old_e->is_object() && new_e->is_object() && old_e->object() == new_e->object()) {
+    Entry::FreeShell(old_e);
+  } else {
+    Entry::Free(old_e);
+  }
 }
 
 void DbAccess::Upsert(Entry* e) {

@@ -18,6 +18,7 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "core/keyspace/object.h"
 #include "server/keyspace_ops.h"
 #include "server/server.h"
 
@@ -106,21 +107,6 @@ std::optional<ValueType> TypeByName(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view EncodingName(const Entry* e) {
-  switch (e->encoding()) {
-    case Encoding::kInt:
-      return "int";
-    case Encoding::kEmbstr:
-      return "embstr";
-    case Encoding::kRaw:
-      return "raw";
-    case Encoding::kObject:
-      break;
-  }
-  // Aggregate values do not exist yet; each will report its own encoding name.
-  return "unknown";
-}
-
 // True iff maxmemory-policy is one of the LFU policies.  The config has no maxmemory-policy
 // yet, so the policy is always noeviction.
 bool LfuPolicySelected(const Server&) { return false; }
@@ -184,9 +170,8 @@ OpStatus OpRename(DbAccess& db, std::string_view from, std::string_view to, bool
     db.Detach(dst);
     Entry::Free(dst);
   }
-  db.Insert(Entry::CloneWithKey(src, to));
   db.Detach(src);
-  Entry::Free(src);
+  db.Insert(Entry::MoveWithKey(src, to));
   return OpStatus::kOk;
 }
 
@@ -364,7 +349,7 @@ Entry* ObjectLookupOrReply(CommandContext& ctx) {
 }
 
 void ObjectEncodingCommand(CommandContext& ctx) {
-  if (Entry* e = ObjectLookupOrReply(ctx)) ctx.reply.Bulk(EncodingName(e));
+  if (Entry* e = ObjectLookupOrReply(ctx)) ctx.reply.Bulk(keyspace::EncodingName(*e));
 }
 
 void ObjectRefcountCommand(CommandContext& ctx) {

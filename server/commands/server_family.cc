@@ -18,6 +18,7 @@
 
 #include "core/base/hash.h"
 #include "core/base/sha1.h"
+#include "core/keyspace/object.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/log.h"
@@ -190,20 +191,6 @@ std::mutex& ShardMutexOf(Server& server, std::string_view key) {
   return ks.shard(ks.ShardOf(key)).mutex();
 }
 
-std::string_view EncodingName(const keyspace::Entry& e) {
-  switch (e.encoding()) {
-    case keyspace::Encoding::kInt:
-      return "int";
-    case keyspace::Encoding::kEmbstr:
-      return "embstr";
-    case keyspace::Encoding::kRaw:
-      return "raw";
-    case keyspace::Encoding::kObject:
-      break;
-  }
-  return "unknown";  // aggregate encodings belong to their value types, not built yet
-}
-
 // Bytes of Redis's RDB length prefix (rdbSaveLen).
 size_t RdbLenBytes(uint64_t len) {
   if (len < (1u << 6)) return 1;
@@ -238,7 +225,7 @@ void DebugObject(CommandContext& ctx) {
                     e->int_value() >= 0 && e->int_value() < 10000;
   ctx.reply.SimpleString(fmt::format(
       "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
-      static_cast<const void*>(e), shared_int ? INT_MAX : 1, EncodingName(*e), serialized,
+      static_cast<const void*>(e), shared_int ? INT_MAX : 1, keyspace::EncodingName(*e), serialized,
       e->clock(), idle));
 }
 
@@ -439,8 +426,9 @@ void Debug(CommandContext& ctx) {
 
 // ---- MEMORY ----
 
-// MEMORY USAGE key [SAMPLES n]: the entry's allocation plus its hash-table slot.  SAMPLES is
-// accepted and has no effect until aggregate values (which Redis samples) exist.
+// MEMORY USAGE key [SAMPLES n]: the entry's allocation, its hash-table slot and an aggregate's
+// own bytes.  SAMPLES is accepted and has no effect: the value types count their bytes
+// exactly instead of sampling as Redis does.
 void MemoryUsage(CommandContext& ctx) {
   for (size_t i = 3; i < ctx.args.size(); i += 2) {
     if (!EqualsNoCase(ctx.args[i], "samples") || i + 1 >= ctx.args.size()) {
@@ -452,7 +440,9 @@ void MemoryUsage(CommandContext& ctx) {
   }
   const keyspace::Entry* e = ctx.db.Find(ctx.args[2], /*touch=*/false);
   if (e == nullptr) return ctx.reply.Null();
-  ctx.reply.Integer(static_cast<int64_t>(e->AllocationSize() + sizeof(uint64_t)));
+  size_t bytes = e->AllocationSize() + sizeof(uint64_t);
+  if (e->is_object()) bytes += keyspace::ObjectAllocationSize(e->type(), e->object());
+  ctx.reply.Integer(static_cast<int64_t>(bytes));
 }
 
 void MemoryPurge(CommandContext& ctx) {
