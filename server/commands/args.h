@@ -24,6 +24,11 @@ inline bool ParseIntArgOrReply(CommandContext& ctx, std::string_view arg, int64_
   return false;
 }
 
+// Reads a blocking command's timeout in seconds (fractions allowed; 0 = forever) into an
+// absolute deadline in Unix ms (0 for forever), as Redis's getTimeoutFromObjectOrReply.  On
+// failure replies Redis's error and returns false.
+bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
+
 // Replies a container's HELP in Redis's shape: a header naming the command as the client typed
 // it (upper-cased), the given lines, then the HELP entry.  `lines` alternate between a usage
 // line and its indented explanation, as in Redis.

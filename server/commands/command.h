@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -168,6 +169,13 @@ inline ArgDoc Block(std::string_view n, std::vector<ArgDoc> children) {
 
 using ArgList = std::span<const std::string_view>;
 
+// What a blocking command asks for when it finds nothing to serve (see CommandContext::BlockOn).
+struct BlockRequest {
+  std::vector<std::string> keys;  // keys to wait on, in the command's order
+  int64_t deadline_ms = 0;        // absolute Unix ms; 0 waits forever
+  keyspace::ValueType type = keyspace::ValueType::kList;  // only a key of this type wakes it
+};
+
 struct CommandContext {
   Server& server;
   ClientState& client;
@@ -179,6 +187,17 @@ struct CommandContext {
   // CONFIG SET), like Redis's redactClientCommandArgument().  The handler appends; the
   // dispatcher applies them when it logs the command.
   std::vector<int> redacted_args;
+
+  // Blocking commands (BLPOP, BZPOPMIN, ...).  A handler that finds nothing to serve and
+  // `may_block` calls BlockOn() and writes no reply; the dispatcher parks the client, and when
+  // one of the keys is created with the wanted type the same handler runs again with the same
+  // arguments (possibly on another worker's thread, with the locks of its keys held).  When
+  // `may_block` is false (inside MULTI or a script, once those exist) the handler replies as
+  // on a timeout instead.  Keys becoming ready need no call: DbAccess notes every list or
+  // sorted set it inserts while clients are blocked.
+  bool may_block = true;
+  std::optional<BlockRequest> block;
+  void BlockOn(BlockRequest request) { block = std::move(request); }
 };
 
 using Handler = void (*)(CommandContext& ctx);

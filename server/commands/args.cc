@@ -1,0 +1,36 @@
+#include "server/commands/args.h"
+
+#include <climits>
+#include <cmath>
+
+namespace tessera::server {
+
+bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  long double seconds;
+  if (!ParseLongDouble(arg, &seconds)) {
+    ctx.reply.Error(errors::kTimeoutNotFloat);
+    return false;
+  }
+  long double ms = seconds * 1000.0L;
+  if (ms > static_cast<long double>(LLONG_MAX)) {
+    ctx.reply.Error(errors::kTimeoutOutOfRange);
+    return false;
+  }
+  int64_t t = static_cast<int64_t>(std::ceil(ms));
+  if (t < 0) {
+    ctx.reply.Error(errors::kTimeoutNegative);
+    return false;
+  }
+  int64_t now = ctx.db.now_ms();
+  if (t > 0) {
+    if (t > LLONG_MAX - now) {
+      ctx.reply.Error(errors::kTimeoutOutOfRange);
+      return false;
+    }
+    t += now;
+  }
+  *deadline_ms = t;
+  return true;
+}
+
+}  // namespace tessera::server
