@@ -74,6 +74,9 @@ class Server {
 
   // Whether active expiry runs (DEBUG SET-ACTIVE-EXPIRE).
   std::atomic<bool> active_expire_enabled{true};
+  // Lists: elements of at least this many bytes get a quicklist node of their own (Redis's
+  // packed_threshold, set by DEBUG QUICKLIST-PACKED-THRESHOLD; 1 GB by default).
+  std::atomic<size_t> list_packed_threshold{size_t{1} << 30};
 
   // CLIENT PAUSE: until this Unix ms, clients' commands of the paused kind wait.
   std::atomic<int64_t> pause_end_ms{0};

@@ -5,6 +5,7 @@ namespace tessera::server {
 
 void RegisterStringFamily(CommandTable* table);
 void RegisterBitmapFamily(CommandTable* table);
+void RegisterListFamily(CommandTable* table);
 void RegisterKeysFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
@@ -13,6 +14,7 @@ void RegisterScriptingFamily(CommandTable* table);
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
   RegisterBitmapFamily(table);
+  RegisterListFamily(table);
   RegisterKeysFamily(table);
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);
