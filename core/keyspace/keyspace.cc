@@ -5,6 +5,8 @@
 
 namespace tessera::keyspace {
 
+thread_local bool ShardMutex::held_all_ = false;
+
 DbTable::~DbTable() { FreeAll(); }
 
 void DbTable::FreeAll() {

@@ -48,10 +48,41 @@ struct DbTable {
   uint64_t expire_cursor = 0;  // where the active expiry sweep resumes (hash space)
 };
 
+// A shard's lock.  EXEC runs a transaction's commands while holding every shard's lock and
+// marks its thread as doing so (ScopedAllShardsHeld); lock() and unlock() then do nothing on
+// that thread, so code written for one command (the dispatcher's ShardLocks, AllShardsLock,
+// SCAN's shard-at-a-time locking) runs unchanged inside a transaction.  Other threads are
+// unaffected: the mark is per thread.
+class ShardMutex {
+ public:
+  void lock() {
+    if (!held_all_) mu_.lock();
+  }
+  void unlock() {
+    if (!held_all_) mu_.unlock();
+  }
+  bool try_lock() { return held_all_ || mu_.try_lock(); }
+  // The real lock, whatever the mark says (EXEC's own locking).
+  std::mutex& raw() { return mu_; }
+
+  // While alive, this thread holds every shard's raw lock.  REQUIRES: it does.
+  class ScopedAllShardsHeld {
+   public:
+    ScopedAllShardsHeld() { held_all_ = true; }
+    ~ScopedAllShardsHeld() { held_all_ = false; }
+    ScopedAllShardsHeld(const ScopedAllShardsHeld&) = delete;
+    ScopedAllShardsHeld& operator=(const ScopedAllShardsHeld&) = delete;
+  };
+
+ private:
+  static thread_local bool held_all_;
+  std::mutex mu_;
+};
+
 class Shard {
  public:
   explicit Shard(int num_dbs) : dbs_(num_dbs) {}
-  std::mutex& mutex() { return mu_; }
+  ShardMutex& mutex() { return mu_; }
   DbTable& db(int i) { return dbs_[i]; }
   int num_dbs() const { return static_cast<int>(dbs_.size()); }
 
@@ -63,7 +94,7 @@ class Shard {
   uint64_t expired_keys = 0;
 
  private:
-  std::mutex mu_;
+  ShardMutex mu_;
   std::vector<DbTable> dbs_;
 };
 

@@ -83,7 +83,7 @@ void ResetStats(Server& server) {
   server.metrics().Reset();
   keyspace::Keyspace& ks = server.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    std::lock_guard<std::mutex> lock(ks.shard(i).mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());
     ks.shard(i).expired_keys = 0;
   }
 }
@@ -187,7 +187,7 @@ keyspace::Entry* PeekEntry(Server& server, int db, std::string_view key) {
   return ks.shard(ks.ShardOfHash(hash)).db(db).table.Find(key, hash);
 }
 
-std::mutex& ShardMutexOf(Server& server, std::string_view key) {
+keyspace::ShardMutex& ShardMutexOf(Server& server, std::string_view key) {
   keyspace::Keyspace& ks = server.keyspace();
   return ks.shard(ks.ShardOf(key)).mutex();
 }
@@ -215,7 +215,7 @@ size_t RdbStringLength(const keyspace::Entry& e) {
 }
 
 void DebugObject(CommandContext& ctx) {
-  std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
+  std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
   const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
   if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   uint32_t idle = (ctx.db.clock() - e->clock()) & 0xFFFFFF;
@@ -244,7 +244,7 @@ void DebugObject(CommandContext& ctx) {
 // DEBUG LISTPACK <key> / DEBUG QUICKLIST <key> [<0|1>]: Redis prints the structure on its
 // stdout; here the layout summary goes to the log.
 void DebugListLayout(CommandContext& ctx, bool quicklist) {
-  std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
+  std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
   const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
   if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   bool is_listpack = e->type() == keyspace::ValueType::kList &&
@@ -341,7 +341,7 @@ void DebugDigestValue(CommandContext& ctx) {
   std::vector<std::string> digests;
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     Digest d{};
-    std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[j]));
+    std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[j]));
     const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[j]);
     if (e != nullptr && !MixValueDigest(d, *e))
       return ctx.reply.Error(errors::kDigestUnsupportedType);
