@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "core/keyspace/object.h"
+
 namespace tessera::keyspace {
 
 DbTable::~DbTable() { FreeAll(); }
@@ -89,6 +91,12 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
     Entry::Free(e);
     ++expired_;
     ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
+    return nullptr;
+  }
+  if (e->type() == ValueType::kHash && PurgeExpiredParts(e, now_ms_)) {  // every field expired
+    t.table.ErasePointer(e, hash);
+    if (e->has_expiry()) --t.volatile_keys;
+    Entry::Free(e);
     return nullptr;
   }
   if (force_touch || (touch && !no_touch_)) e->set_clock(clock_s_);
