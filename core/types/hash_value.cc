@@ -399,12 +399,11 @@ bool HashValue::Set(HashValue** v, std::string_view field, std::string_view valu
   int64_t expiry = kNoFieldExpiry;
   size_t pos = h->bytes_;
   if (found) {
-    if (keep_expiry) {
-      expiry = ref.expiry;
-      pos = ref.offset;  // the order by expiry is unchanged
-    }
+    // In place, as Redis, unless an expiry is dropped: that pair moves among those without.
+    if (keep_expiry) expiry = ref.expiry;
+    const bool moves = !keep_expiry && ref.expiry != kNoFieldExpiry;
     PackedErase(v, ref);
-    if (!keep_expiry) pos = (*v)->bytes_;
+    pos = moves ? (*v)->bytes_ : ref.offset;
   }
   PackedInsertAt(v, pos, field, value, expiry);
   if ((*v)->count_ > limits.max_entries) ConvertToTable(v);

@@ -227,12 +227,19 @@ uint64_t HashValue::TableScan(uint64_t cursor, size_t count, Fn& fn) const {
   uint64_t end = 0;  // exclusive bound of this step; 0 = the end of hash space
   uint64_t at = start;
   bool done = false;
+  std::vector<const HashNode*> beyond;  // past `end`: returned only if the scan ends here
   for (;;) {
     auto r = t.Scan(at, count, [&](const HashNode* n) {
       const uint64_t h = HashBytes(n->field());
-      if (h >= start && (end == 0 || h < end)) fn(n->field(), n->value());
+      if (h < start) return;
+      if (end == 0 || h < end) {
+        fn(n->field(), n->value());
+      } else {
+        beyond.push_back(n);
+      }
     });
     if (r.done) {
+      for (const HashNode* n : beyond) fn(n->field(), n->value());
       done = true;
       break;
     }

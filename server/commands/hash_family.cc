@@ -63,9 +63,13 @@ bool GetHashOrReply(CommandContext& ctx, const HashValue** out) {
 }
 
 // Random bits per call, from the clock and the client (no generator shared between threads).
+// Mixed (SplitMix64's finalizer) so that every bit varies from call to call.
 uint64_t CallSeed(CommandContext& ctx) {
-  return static_cast<uint64_t>(Server::MonotonicUs()) ^ (ctx.client.id * 0x9e3779b97f4a7c15ull) ^
-         (ctx.client.commands_processed.load(std::memory_order_relaxed) << 32);
+  uint64_t z = static_cast<uint64_t>(Server::MonotonicUs()) ^ (ctx.client.id << 48) ^
+               (ctx.client.commands_processed.load(std::memory_order_relaxed) << 24);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
 }
 
 // --- Set / get -------------------------------------------------------------------------------
@@ -204,7 +208,7 @@ void HRandFieldCmd(CommandContext& ctx) {
     const HashValue* v;
     if (!GetHashOrReply(ctx, &v)) return;
     if (v == nullptr) return ctx.reply.Null();
-    ctx.reply.Bulk(v->RandomPair(CallSeed(ctx)).field);
+    ctx.reply.Bulk(keyspace::RandomPairs(*v, -1, CallSeed(ctx)).front().field);
     return;
   }
   int64_t count;

@@ -169,7 +169,7 @@ TEST_CASE("HINCRBYFLOAT", "[hash]") {
 }
 
 TEST_CASE("Hash encoding converts at each threshold and never back", "[hash]") {
-  CommandTester t({{"hash-max-listpack-entries", "4"}, {"hash-max-listpack-value", "8"}});
+  CommandTester t(Overrides{{"hash-max-listpack-entries", "4"}, {"hash-max-listpack-value", "8"}});
   SECTION("entries") {
     t.Run({"HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"});
     CHECK(Encoding(t, "h") == Bulk("listpack"));
@@ -299,7 +299,7 @@ TEST_CASE("HRANDFIELD", "[hash]") {
 }
 
 TEST_CASE("HRANDFIELD on a hash table is roughly uniform", "[hash]") {
-  CommandTester t({{"hash-max-listpack-entries", "4"}});
+  CommandTester t(Overrides{{"hash-max-listpack-entries", "4"}});
   for (int i = 0; i < 10; ++i) {
     t.Run(std::vector<std::string>{"HSET", "h", "f" + std::to_string(i), "v"});
   }
@@ -370,7 +370,7 @@ TEST_CASE("HEXPIRE family replies and expiry", "[hash]") {
 }
 
 TEST_CASE("A hash whose last field expires is gone for every command", "[hash]") {
-  CommandTester t({{"hash-max-listpack-entries", "2"}});
+  CommandTester t(Overrides{{"hash-max-listpack-entries", "2"}});
   for (const char* key : {"packed", "table"}) {
     t.Run({"HSET", key, "a", "1", "b", "2"});
     if (std::string_view(key) == "table") t.Run({"HSET", key, "c", "3"});
@@ -439,7 +439,7 @@ TEST_CASE("HEXPIRE family argument errors", "[hash]") {
 }
 
 TEST_CASE("Field expiry in a hash table", "[hash]") {
-  CommandTester t({{"hash-max-listpack-entries", "2"}});
+  CommandTester t(Overrides{{"hash-max-listpack-entries", "2"}});
   t.Run({"HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"});
   REQUIRE(Encoding(t, "h") == Bulk("hashtable"));
   CHECK(t.Run({"HPEXPIRE", "h", "100", "FIELDS", "2", "a", "b"}) == Ints({1, 1}));
