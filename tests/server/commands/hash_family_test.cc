@@ -455,3 +455,27 @@ TEST_CASE("Field expiry in a hash table", "[hash]") {
 }
 
 }  // namespace tessera::server
+
+namespace tessera::server {
+
+TEST_CASE("Hash extremes: zero limits, huge random counts, COPY and digests", "[hash]") {
+  CommandTester t(Overrides{{"hash-max-listpack-entries", "0"}, {"enable-debug-command", "yes"}});
+  CHECK(t.Run({"HSET", "h", "a", "1"}) == kOne);
+  CHECK(t.Run({"OBJECT", "ENCODING", "h"}) == Bulk("hashtable"));
+  CHECK(t.Run({"HINCRBY", "n", "a", "1"}) == kOne);
+  CHECK(t.Run({"OBJECT", "ENCODING", "n"}) == Bulk("hashtable"));
+  // Redis would try to write 2^63 replies; we refuse counts whose reply cannot be built.
+  CHECK(t.Run({"HRANDFIELD", "h", "-9223372036854775807"}) == "-ERR value is out of range\r\n");
+  CHECK(t.Run({"HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"}) ==
+        "-ERR value is out of range\r\n");
+  // COPY deep-copies; digests ignore field order and match across encodings.
+  t.Run({"HSET", "h", "b", "2", "c", "3"});
+  CHECK(t.Run({"COPY", "h", "h2"}) == kOne);
+  t.Run({"HDEL", "h", "a"});
+  CHECK(t.Run({"HLEN", "h2"}) == ":3\r\n");
+  t.Run({"HSET", "h", "a", "1"});
+  CHECK(t.Run({"DEBUG", "DIGEST-VALUE", "h"}) == t.Run({"DEBUG", "DIGEST-VALUE", "h2"}));
+  CHECK(t.Run({"MEMORY", "USAGE", "h"}).substr(0, 1) == ":");
+}
+
+}  // namespace tessera::server
