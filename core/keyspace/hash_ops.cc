@@ -170,10 +170,13 @@ OpResult<std::vector<int>> OpHExpire(DbAccess& db, std::string_view key, int64_t
   HashValue::EnableFieldExpiry(&v);
   std::vector<int> out;
   out.reserve(fields.size());
+  bool any_set = false;
   for (std::string_view f : fields) {
     out.push_back(HashValue::SetExpiry(&v, f, at_ms, cond, db.now_ms()));
+    any_set = any_set || out.back() == HashValue::kSet;
   }
   e->set_object(v);
+  if (any_set) db.NoteFieldExpiry(key);
   DeleteIfEmpty(db, key, e);
   return out;
 }

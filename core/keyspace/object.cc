@@ -56,6 +56,11 @@ bool PurgeExpiredParts(Entry* e, int64_t now_ms) {
   return v->empty();
 }
 
+bool HasExpiringParts(const Entry& e) {
+  if (e.type() != ValueType::kHash || !e.is_object()) return false;
+  return e.object_as<types::HashValue>()->MinExpiry() != types::kNoFieldExpiry;
+}
+
 std::string_view EncodingName(const Entry& e) {
   switch (e.encoding()) {
     case Encoding::kInt:
