@@ -35,7 +35,7 @@ class Cycle {
       t.table.RehashStep(kRehashStepSlots);
     }
     if (!expire_) return true;
-    while (t.volatile_keys > 0 && !t.table.empty()) {
+    while ((t.volatile_keys > 0 || t.field_expiry) && !t.table.empty()) {
       if (OutOfTime()) return false;
       // Volatile entries a step should meet if they are spread evenly over the table.
       const double expected = static_cast<double>(kExpireStepEntries) *

@@ -46,6 +46,10 @@ struct DbTable {
   EntryTable table;
   size_t volatile_keys = 0;
   uint64_t expire_cursor = 0;  // where the active expiry sweep resumes (hash space)
+  // Some hash here may hold fields with an expiry (HEXPIRE...): the active sweep then also
+  // reclaims expired fields.  Cleared at the end of a sweep pass that met none.
+  bool field_expiry = false;
+  bool field_expiry_seen = false;  // met (or set) during the current pass
 };
 
 // A shard's lock.  EXEC runs a transaction's commands while holding every shard's lock and
@@ -87,7 +91,9 @@ class Shard {
   int num_dbs() const { return static_cast<int>(dbs_.size()); }
 
   // Deletes up to a bounded number of expired keys of `db`: visits at most `budget` entries
-  // from the sweep position.  Returns how many keys it deleted.  REQUIRES: mutex held.
+  // from the sweep position, also purging expired hash fields (deleting a hash left empty)
+  // while DbTable::field_expiry is set.  Returns how many keys it deleted.
+  // REQUIRES: mutex held.
   size_t ActiveExpire(int db, int64_t now_ms, size_t budget);
 
   // Counters read by INFO; REQUIRES mutex held to write.
@@ -156,6 +162,9 @@ class DbAccess {
   // Removes `e` from the table without freeing it; the caller now owns it.
   void Detach(Entry* e) { DetachInDb(db_, e); }
   void DetachInDb(int db, Entry* e);
+
+  // Notes that `key` (a hash) now has a field with an expiry, for the active sweep.
+  void NoteFieldExpiry(std::string_view key);
 
   // Number of keys deleted by lazy expiry through this object.
   size_t expired() const { return expired_; }

@@ -20,6 +20,7 @@
 #include "core/base/sha1.h"
 #include "core/keyspace/object.h"
 #include "core/types/list_value.h"
+#include "core/types/hash_value.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/log.h"
@@ -297,11 +298,23 @@ std::string_view BigEndian32(uint32_t v, char (&buf)[4]) {
 // the same way so digests of equal datasets agree with Redis's.  Returns false for value types
 // that cannot be digested yet.
 bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
-  if (e.type() != keyspace::ValueType::kString) return false;
   char buf[4];
-  MixDigest(d, BigEndian32(0, buf));  // OBJ_STRING
-  char value_buf[32];
-  MixDigest(d, e.StringValue(value_buf));
+  // Our ValueType numbers are Redis's OBJ_* type numbers.
+  MixDigest(d, BigEndian32(static_cast<uint32_t>(e.type()), buf));
+  if (e.type() == keyspace::ValueType::kString) {
+    char value_buf[32];
+    MixDigest(d, e.StringValue(value_buf));
+  } else if (e.type() == keyspace::ValueType::kHash) {
+    // Each field-value pair mixed on its own, xor-ed in: independent of the order.
+    e.object_as<types::HashValue>()->ForEach([&](std::string_view f, std::string_view v) {
+      Digest pair{};
+      MixDigest(pair, f);
+      MixDigest(pair, v);
+      XorDigest(d, std::string_view(reinterpret_cast<const char*>(pair.data()), pair.size()));
+    });
+  } else {
+    return false;
+  }
   if (e.has_expiry()) XorDigest(d, "!!expire!!");
   return true;
 }
