@@ -128,6 +128,16 @@ inline constexpr std::string_view kBitfieldOverflowType = "ERR Invalid OVERFLOW 
 inline constexpr std::string_view kBitfieldRoWrite =
     "ERR BITFIELD_RO only supports the GET subcommand";
 
+// Set family.
+inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+// fmt format string: the range's two bounds (getRangeLongFromObjectOrReply's default text).
+inline constexpr std::string_view kValueRangeFmt =
+    "ERR value is out of range, value must between {} and {}";
+inline constexpr std::string_view kNumkeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kNumkeysOverArgs =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
+
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);
 
