@@ -19,6 +19,7 @@
 #include "core/base/hash.h"
 #include "core/base/sha1.h"
 #include "core/keyspace/object.h"
+#include "core/types/set_value.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/log.h"
@@ -254,6 +255,16 @@ std::string_view BigEndian32(uint32_t v, char (&buf)[4]) {
 // the same way so digests of equal datasets agree with Redis's.  Returns false for value types
 // that cannot be digested yet.
 bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
+  if (e.type() == keyspace::ValueType::kSet) {
+    char buf[4];
+    MixDigest(d, BigEndian32(2, buf));  // OBJ_SET; members xor in, in any order
+    e.object_as<types::SetValue>()->ForEach([&](const types::SetMember& m) {
+      char member_buf[24];
+      XorDigest(d, m.View(member_buf));
+    });
+    if (e.has_expiry()) XorDigest(d, "!!expire!!");
+    return true;
+  }
   if (e.type() != keyspace::ValueType::kString) return false;
   char buf[4];
   MixDigest(d, BigEndian32(0, buf));  // OBJ_STRING

@@ -752,3 +752,22 @@ TEST_CASE("Set values: COPY, RENAME, TYPE and MEMORY USAGE", "[set]") {
 }
 
 }  // namespace tessera::server
+
+namespace tessera::server {
+
+TEST_CASE("DEBUG DIGEST-VALUE of a set ignores encoding and order", "[set]") {
+  CommandTester t(Overrides{{"enable-debug-command", "yes"}});
+  SAdd(t, "a", {"1", "2", "3"});
+  SAdd(t, "b", {"3", "x", "2", "1"});
+  t.Run({"SREM", "b", "x"});
+  REQUIRE(Encoding(t, "a") == Bulk("intset"));
+  REQUIRE(Encoding(t, "b") == Bulk("listpack"));
+  std::string da = t.Run({"DEBUG", "DIGEST-VALUE", "a"});
+  CHECK(da.substr(0, 5) == "*1\r\n+");
+  CHECK(da == t.Run({"DEBUG", "DIGEST-VALUE", "b"}));
+  t.Run({"SADD", "b", "4"});
+  CHECK(da != t.Run({"DEBUG", "DIGEST-VALUE", "b"}));
+  CHECK(t.Run({"DEBUG", "DIGEST"}).substr(0, 1) == "+");
+}
+
+}  // namespace tessera::server
