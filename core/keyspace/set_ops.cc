@@ -118,9 +118,8 @@ OpResult<std::optional<std::string>> OpSPop(DbAccess& db, std::string_view key,
   return std::optional<std::string>(std::move(member));
 }
 
-OpResult<std::vector<std::string>> OpSPopCount(DbAccess& db, std::string_view key,
-                                               uint64_t count, const SetLimits& limits,
-                                               types::RandomBits& rng) {
+OpResult<std::vector<std::string>> OpSPopCount(DbAccess& db, std::string_view key, uint64_t count,
+                                               const SetLimits& limits, types::RandomBits& rng) {
   Entry* e = db.Find(key);
   if (e == nullptr) return std::vector<std::string>();
   if (e->type() != ValueType::kSet) return OpStatus::kWrongType;
@@ -211,9 +210,9 @@ size_t ForEachInIntersection(std::vector<const SetValue*> sets, size_t limit,
 
 std::unique_ptr<SetValue> IntersectionSet(std::vector<const SetValue*> sets,
                                           const SetLimits& limits) {
-  const SetValue* smallest = *std::min_element(
-      sets.begin(), sets.end(),
-      [](const SetValue* a, const SetValue* b) { return a->size() < b->size(); });
+  const SetValue* smallest =
+      *std::min_element(sets.begin(), sets.end(),
+                        [](const SetValue* a, const SetValue* b) { return a->size() < b->size(); });
   auto dst = std::make_unique<SetValue>(smallest->encoding() == SetValue::Encoding::kIntset
                                             ? SetValue::Encoding::kIntset
                                             : SetValue::Encoding::kListpack);
@@ -345,9 +344,8 @@ SetScanPage ScanSet(const SetValue& set, uint64_t cursor, size_t count,
   // each element once per pass, as keyspace SCAN does.
   count = std::max<size_t>(count, 1);
   size_t visited = 0;
-  size_t iterations = count > SIZE_MAX / kScanIterationsPerCount
-                          ? SIZE_MAX
-                          : count * kScanIterationsPerCount;
+  size_t iterations =
+      count > SIZE_MAX / kScanIterationsPerCount ? SIZE_MAX : count * kScanIterationsPerCount;
   std::vector<std::pair<std::string_view, uint64_t>> pending;
   while (true) {
     pending.clear();

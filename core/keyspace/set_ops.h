@@ -51,9 +51,8 @@ OpResult<std::optional<std::string>> OpSPop(DbAccess& db, std::string_view key,
                                             types::RandomBits& rng);
 // SPOP key count (count > 0): the members removed; the key is deleted once empty.  Taking
 // most of a set moves the members that stay into a new set, whose encoding follows `limits`.
-OpResult<std::vector<std::string>> OpSPopCount(DbAccess& db, std::string_view key,
-                                               uint64_t count, const SetLimits& limits,
-                                               types::RandomBits& rng);
+OpResult<std::vector<std::string>> OpSPopCount(DbAccess& db, std::string_view key, uint64_t count,
+                                               const SetLimits& limits, types::RandomBits& rng);
 
 // Stores `result` at `dst` (replacing any value and its expiry), or deletes `dst` if the
 // result is empty.  Returns the stored set's size.

@@ -279,9 +279,7 @@ int64_t SetValue::IntAt(size_t i) const {
   return ReadInt(static_cast<const uint8_t*>(data_), aux_, i);
 }
 
-void SetValue::SetIntAt(size_t i, int64_t v) {
-  WriteInt(static_cast<uint8_t*>(data_), aux_, i, v);
-}
+void SetValue::SetIntAt(size_t i, int64_t v) { WriteInt(static_cast<uint8_t*>(data_), aux_, i, v); }
 
 size_t SetValue::IntsetSearch(int64_t v, bool* found) const {
   size_t lo = 0;
@@ -494,7 +492,8 @@ void SetValue::MaybeConvertToIntset(const SetLimits& limits) {
   });
   std::sort(values.begin(), values.end());
   uint32_t width = 2;
-  if (!values.empty()) width = std::max(IntsetWidthFor(values.front()), IntsetWidthFor(values.back()));
+  if (!values.empty())
+    width = std::max(IntsetWidthFor(values.front()), IntsetWidthFor(values.back()));
   ReleaseStorage();
   encoding_ = static_cast<uint32_t>(Encoding::kIntset);
   aux_ = width;

@@ -116,8 +116,7 @@ bool ParseScanCursor(std::string_view arg, uint64_t* out) {
 // ---- SADD SREM SISMEMBER SMISMEMBER SCARD SMEMBERS SMOVE ------------------------------------
 
 void SAddCmd(CommandContext& ctx) {
-  OpResult<int64_t> added =
-      keyspace::OpSAdd(ctx.db, ctx.args[1], ctx.args.subspan(2), Limits(ctx));
+  OpResult<int64_t> added = keyspace::OpSAdd(ctx.db, ctx.args[1], ctx.args.subspan(2), Limits(ctx));
   if (!added) return ReplyStatus(ctx, added.status());
   ctx.reply.Integer(*added);
 }
@@ -179,8 +178,8 @@ void SPopCmd(CommandContext& ctx) {
   OpResult<SetValue*> found = keyspace::OpFindSet(ctx.db, ctx.args[1]);
   if (!found) return ReplyStatus(ctx, found.status());
   if (*found == nullptr || count == 0) return ctx.reply.SetHeader(0);
-  auto popped = keyspace::OpSPopCount(ctx.db, ctx.args[1], static_cast<uint64_t>(count),
-                                      Limits(ctx), rng);
+  auto popped =
+      keyspace::OpSPopCount(ctx.db, ctx.args[1], static_cast<uint64_t>(count), Limits(ctx), rng);
   if (!popped) return ReplyStatus(ctx, popped.status());
   ReplyStrings(ctx, *popped);
 }
@@ -329,8 +328,7 @@ void SScanCmd(CommandContext& ctx) {
       return ctx.reply.Error(errors::kSyntax);
     }
   }
-  keyspace::SetScanPage page =
-      keyspace::ScanSet(*set, cursor, static_cast<size_t>(count), pattern);
+  keyspace::SetScanPage page = keyspace::ScanSet(*set, cursor, static_cast<size_t>(count), pattern);
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(page.cursor));
   ctx.reply.ArrayHeader(page.members.size());
@@ -362,9 +360,8 @@ constexpr std::string_view kOutputTip = "nondeterministic_output";
 // A STORE command: the destination, then the source keys.
 CommandSpec StoreSpec(std::string name, Handler handler, uint32_t dst_flags,
                       std::string_view complexity, std::string_view summary) {
-  CommandSpec s = Spec(std::move(name), -3, kWrite | kDenyOom, KeySpec{1, -1, 1}, handler,
-                       "1.0.0", complexity, summary,
-                       {Key("destination"), Key("key").Multi()});
+  CommandSpec s = Spec(std::move(name), -3, kWrite | kDenyOom, KeySpec{1, -1, 1}, handler, "1.0.0",
+                       complexity, summary, {Key("destination"), Key("key").Multi()});
   s.key_specs = {KeySpec{1, 1, 1, dst_flags}, KeySpec{2, -1, 1, kKeyRO | kKeyAccess}};
   return s;
 }
@@ -397,8 +394,8 @@ void RegisterSetFamily(CommandTable* table) {
                   kKeyMembers));
   table->Add(Spec("scard", 2, kReadOnly | kFast, kProbeKey, SCardCmd, "1.0.0", kO1,
                   "Returns the number of members of a set.", {Key("key")}));
-  table->Add(Spec("spop", -2, kWrite | kFast,
-                  KeySpec{1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete}, SPopCmd, "1.0.0",
+  table->Add(Spec("spop", -2, kWrite | kFast, KeySpec{1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete},
+                  SPopCmd, "1.0.0",
                   "Without the count argument O(1), otherwise O(N) where N is the value of the "
                   "passed count.",
                   "Removes and returns one or more random members of a set.",

@@ -79,9 +79,8 @@ TEST_CASE("SetValue intset widens to 32 and 64 bits and keeps values", "[set][se
   CHECK(s.intset_width() == 8);
   CHECK(s.Add("9223372036854775807", kDefault));
   CHECK(s.Add("-9223372036854775808", kDefault));
-  CHECK(Members(s) ==
-        std::vector<std::string>{"-9223372036854775808", "-2147483649", "-32768", "1", "32767",
-                                 "32768", "9223372036854775807"});
+  CHECK(Members(s) == std::vector<std::string>{"-9223372036854775808", "-2147483649", "-32768", "1",
+                                               "32767", "32768", "9223372036854775807"});
   // A narrow value in a wide set, and a wide probe of a narrow set.
   CHECK(s.Contains("1"));
   SetValue narrow(Enc::kIntset);
@@ -106,8 +105,7 @@ TEST_CASE("SetValue intset out of 64 bits goes to listpack", "[set][setvalue]") 
   CHECK(s.Contains("1"));
 }
 
-TEST_CASE("SetValue listpack stores strings of every length form and integers",
-          "[set][setvalue]") {
+TEST_CASE("SetValue listpack stores strings of every length form and integers", "[set][setvalue]") {
   const SetLimits big = Limits(512, 1000, 100000);
   SetValue s(Enc::kListpack);
   std::vector<std::string> values = {"",
@@ -233,8 +231,7 @@ TEST_CASE("SetValue intset plus a string: listpack or hashtable as Redis decides
   }
 }
 
-TEST_CASE("SetValue listpack converts at its entry and value limits",
-          "[set][setvalue][convert]") {
+TEST_CASE("SetValue listpack converts at its entry and value limits", "[set][setvalue][convert]") {
   const SetLimits l = Limits(512, 3, 5);
   SetValue s(Enc::kListpack);
   s.Add("a", l);

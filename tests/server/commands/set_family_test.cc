@@ -18,16 +18,16 @@
 namespace tessera::server {
 namespace {
 
-using testing::Bulk;
-using testing::Err;
-using testing::Int;
-using testing::Overrides;
 using test_replies::kNil;
 using test_replies::kNull3;
 using test_replies::kOne;
 using test_replies::kSyntax;
 using test_replies::kWrongType;
 using test_replies::kZero;
+using testing::Bulk;
+using testing::Err;
+using testing::Int;
+using testing::Overrides;
 using Args = std::vector<std::string>;
 
 const std::string kEmptyArray = "*0\r\n";
@@ -191,8 +191,7 @@ TEST_CASE("SADD converts intset to hashtable past set-max-intset-entries", "[set
   CHECK(Encoding(t, "grow") == Bulk("hashtable"));
 }
 
-TEST_CASE("SADD converts listpack to hashtable at its entry and value limits",
-          "[set][convert]") {
+TEST_CASE("SADD converts listpack to hashtable at its entry and value limits", "[set][convert]") {
   CommandTester t({{"set-max-listpack-entries", "8"}, {"set-max-listpack-value", "10"}});
   for (int i = 0; i < 8; ++i) t.Run({"SADD", "s", "m" + std::to_string(i)});
   CHECK(Encoding(t, "s") == Bulk("listpack"));
@@ -210,8 +209,7 @@ TEST_CASE("SADD converts listpack to hashtable at its entry and value limits",
   CHECK(Encoding(t, "hint") == Bulk("hashtable"));
 }
 
-TEST_CASE("SADD of a string to an intset: listpack when small, else hashtable",
-          "[set][convert]") {
+TEST_CASE("SADD of a string to an intset: listpack when small, else hashtable", "[set][convert]") {
   CommandTester t(Overrides{{"set-max-listpack-entries", "8"}});
   SAdd(t, "small", {"1", "2", "3"});
   CHECK(t.Run({"SADD", "small", "a"}) == kOne);
@@ -331,9 +329,7 @@ TEST_CASE("SPOP with count: argument checks and replies", "[set][spop]") {
 TEST_CASE("SPOP with count covers every code path in every encoding", "[set][spop]") {
   CommandTester t;
   std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
-      {"listpack", Range(0, 19, "a")},
-      {"intset", Range(1, 21)},
-      {"hashtable", Range(0, 200, "h")}};
+      {"listpack", Range(0, 19, "a")}, {"intset", Range(1, 21)}, {"hashtable", Range(0, 200, "h")}};
   for (const auto& [enc, contents] : cases) {
     for (uint64_t count : {1u, 2u, 5u, 18u, 19u, 25u, 300u}) {
       CAPTURE(enc, count);
@@ -353,8 +349,7 @@ TEST_CASE("SPOP with count covers every code path in every encoding", "[set][spo
   }
 }
 
-TEST_CASE("SPOP taking most of a set keeps its TTL and re-encodes what stays",
-          "[set][spop]") {
+TEST_CASE("SPOP taking most of a set keeps its TTL and re-encodes what stays", "[set][spop]") {
   CommandTester t;
   SAdd(t, "h", Range(0, 300, "m"));
   CHECK(Encoding(t, "h") == Bulk("hashtable"));
@@ -392,9 +387,7 @@ TEST_CASE("SRANDMEMBER argument checks and empty replies", "[set][srandmember]")
 TEST_CASE("SRANDMEMBER with count in every encoding and code path", "[set][srandmember]") {
   CommandTester t;
   std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
-      {"listpack", Range(0, 50, "l")},
-      {"intset", Range(0, 50)},
-      {"hashtable", Range(0, 200, "h")}};
+      {"listpack", Range(0, 50, "l")}, {"intset", Range(0, 50)}, {"hashtable", Range(0, 200, "h")}};
   for (const auto& [enc, contents] : cases) {
     CAPTURE(enc);
     t.Run({"DEL", "s"});
@@ -407,8 +400,7 @@ TEST_CASE("SRANDMEMBER with count in every encoding and code path", "[set][srand
     std::vector<std::string> whole = Elements(t.Run({"SRANDMEMBER", "s", "1000"}));
     CHECK(Sorted(whole) == Sorted(contents));
     for (size_t size : {contents.size() - 5, size_t{5}, size_t{1}}) {
-      std::vector<std::string> res =
-          Elements(t.Run({"SRANDMEMBER", "s", std::to_string(size)}));
+      std::vector<std::string> res = Elements(t.Run({"SRANDMEMBER", "s", std::to_string(size)}));
       CHECK(res.size() == size);
       CHECK(std::set<std::string>(res.begin(), res.end()).size() == size);
       for (const std::string& m : res) CHECK(all.count(m) == 1);
@@ -509,8 +501,7 @@ TEST_CASE("SINTER with the same integers in different encodings", "[set][sinter]
   t.Run({"SREM", "s2", "a"});
   CHECK(Encoding(t, "s1") == Bulk("intset"));
   CHECK(Encoding(t, "s2") == Bulk("listpack"));
-  CHECK(Sorted(Elements(t.Run({"SINTER", "s1", "s2"}))) ==
-        std::vector<std::string>{"1", "2", "3"});
+  CHECK(Sorted(Elements(t.Run({"SINTER", "s1", "s2"}))) == std::vector<std::string>{"1", "2", "3"});
 }
 
 TEST_CASE("SINTER and SINTERSTORE with missing keys and wrong types", "[set][sinter]") {
