@@ -11,6 +11,7 @@ void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
+void RegisterSetFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -21,6 +22,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterServerFamily(table);
   RegisterScriptingFamily(table);
   RegisterHashFamily(table);
+  RegisterSetFamily(table);
 }
 
 }  // namespace tessera::server
