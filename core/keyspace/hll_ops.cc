@@ -93,7 +93,7 @@ class HllWriter {
   }
   void Reserve() {
     size_t needed = len_ + hll::kSparseMaxGrowth;
-    if (e_->raw_value().size() < needed) Swap(Entry::ResizeString(e_, needed));
+    if (e_->raw_value().size() < needed) Swap(Entry::ResizeString(e_, needed, false));
   }
 
   DbAccess& db_;

@@ -2,10 +2,13 @@
 // PFDEBUG).  The format itself (Redis's "HYLL" strings) is core/base/hyperloglog.h.
 //
 // An HLL is a string entry, changed in place through mutable_raw_data().  A sparse value
-// grows a few bytes per register update through Entry::ResizeString (in place while the
-// allocation has room); while an operation runs, the string keeps hll::kSparseMaxGrowth spare
-// bytes past the value's real length, trimmed before the operation returns.  Promotion to
-// dense builds a new, exactly sized entry.  Expiry is kept throughout.
+// grows a few bytes per register update through Entry::ResizeString without spare room: in
+// place while the allocator's size class has room, else into an entry allocated to size.
+// Redis keeps up to 300 spare bytes per sparse HLL; the size classes (at most ~25% apart)
+// bound the copies to a few dozen over a sparse value's life at a fraction of that memory.
+// While an operation runs the string keeps hll::kSparseMaxGrowth bytes past the value's real
+// length, trimmed before it returns.  Promotion to dense builds a new, exactly sized entry.
+// Expiry is kept throughout.
 //
 // Checks, in Redis 7.2's order for each key: another type -> kWrongType; a string without a
 // valid header (or an int) -> kNotHll; sparse opcodes that do not cover exactly 16384
