@@ -60,7 +60,7 @@ void AddRange(CommandTester& t, std::string_view key, int from, int to) {
   REQUIRE(t.Run(args)[0] == ':');
 }
 
-std::string Encoding(CommandTester& t, std::string_view key) {
+std::string PfEncoding(CommandTester& t, std::string_view key) {
   return t.Run(Args{"PFDEBUG", "ENCODING", std::string(key)});
 }
 
@@ -137,10 +137,10 @@ TEST_CASE("PFCOUNT of several keys and PFMERGE", "[hll]") {
   CHECK(t.Run({"PFCOUNT", "s1", "s2"}) == Int(151));
   CHECK(t.Run({"PFCOUNT", "s1", "d1", "d2", "nokey"}) == Int(7455));
   CHECK(t.Run({"PFMERGE", "m2", "s1", "d2"}) == kOk);
-  CHECK(Encoding(t, "m2") == kDense);
+  CHECK(PfEncoding(t, "m2") == kDense);
   CHECK(t.Run({"PFCOUNT", "m2"}) == Int(5074));
   CHECK(t.Run({"PFMERGE", "m1", "s1", "s2"}) == kOk);
-  CHECK(Encoding(t, "m1") == kSparse);
+  CHECK(PfEncoding(t, "m1") == kSparse);
   CHECK(t.Run({"STRLEN", "m1"}) == Int(398));
 }
 
@@ -234,19 +234,19 @@ TEST_CASE("hll-sparse-max-bytes decides promotion", "[hll]") {
   CHECK(t.Run({"CONFIG", "GET", "hll-sparse-max-bytes"}) ==
         "*2\r\n$20\r\nhll-sparse-max-bytes\r\n$4\r\n3000\r\n");
   t.Run({"PFADD", "hll", "a", "b", "c", "d", "e", "d", "g", "h", "i", "j", "k"});
-  CHECK(Encoding(t, "hll") == kSparse);
+  CHECK(PfEncoding(t, "hll") == kSparse);
   CHECK(t.Run({"CONFIG", "SET", "hll-sparse-max-bytes", "30"}) == kOk);
   CHECK(t.Run({"PFADD", "hll", "new_element"}) == kOne);
-  CHECK(Encoding(t, "hll") == kDense);
+  CHECK(PfEncoding(t, "hll") == kDense);
   CHECK(t.Run({"STRLEN", "hll"}) == Int(12304));
 
   CHECK(t.Run({"CONFIG", "SET", "hll-sparse-max-bytes", "500"}) == kOk);
   t.Run({"DEL", "h"});
   AddRange(t, "h", 0, 100);
-  CHECK(Encoding(t, "h") == kSparse);
+  CHECK(PfEncoding(t, "h") == kSparse);
   CHECK(t.Run({"STRLEN", "h"}) == Int(289));
   AddRange(t, "h", 100, 300);
-  CHECK(Encoding(t, "h") == kDense);
+  CHECK(PfEncoding(t, "h") == kDense);
   CHECK(t.Run({"PFCOUNT", "h"}) == Int(303));
   CHECK(t.Run({"CONFIG", "SET", "hll-sparse-max-bytes", "-1"})[0] == '-');
 }
@@ -283,8 +283,8 @@ TEST_CASE("sparse and dense HLLs count alike (sparse encoding stress)", "[hll]")
     int to = from + round * 3;
     AddRange(t, "h1", from, to);
     AddRange(t, "h2", from, to);
-    REQUIRE(Encoding(t, "h1") == kSparse);
-    REQUIRE(Encoding(t, "h2") == kDense);
+    REQUIRE(PfEncoding(t, "h1") == kSparse);
+    REQUIRE(PfEncoding(t, "h2") == kDense);
     REQUIRE(t.Run({"PFCOUNT", "h1"}) == t.Run({"PFCOUNT", "h2"}));
   }
 }
