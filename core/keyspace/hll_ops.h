@@ -13,9 +13,12 @@
 // Checks, in Redis 7.2's order for each key: another type -> kWrongType; a string without a
 // valid header (or an int) -> kNotHll; sparse opcodes that do not cover exactly 16384
 // registers -> kCorruptHll.  Every sparse value is validated as a whole before it is read or
-// written, so a corrupt value is never partly updated (Redis 7.2 could write part of a PFADD
-// before noticing).  Only PFCOUNT of one key with a valid cached cardinality answers without
-// looking at the registers, as Redis does.
+// written, so a corrupt value is never partly updated.  This differs from Redis 7.2 on
+// purpose: its PFADD walks a sparse value only up to the register it sets, so on a corrupt
+// value it usually succeeds (writing into the corrupt bytes) and fails only when a later
+// PFCOUNT, PFMERGE or promotion reads the whole value; here PFADD answers INVALIDOBJ at once.
+// Only PFCOUNT of one key with a valid cached cardinality answers without looking at the
+// registers, as Redis does.
 //
 // Like Redis's dbUnshareStringValue, every operation that finds a valid header on a key it
 // may write turns an embstr value raw, even when nothing else changes (OBJECT ENCODING shows
