@@ -297,11 +297,20 @@ std::string_view BigEndian32(uint32_t v, char (&buf)[4]) {
 // the same way so digests of equal datasets agree with Redis's.  Returns false for value types
 // that cannot be digested yet.
 bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
-  if (e.type() != keyspace::ValueType::kString) return false;
   char buf[4];
-  MixDigest(d, BigEndian32(0, buf));  // OBJ_STRING
   char value_buf[32];
-  MixDigest(d, e.StringValue(value_buf));
+  if (e.type() == keyspace::ValueType::kList) {
+    MixDigest(d, BigEndian32(1, buf));  // OBJ_LIST: every element, head to tail
+    const auto* list = e.object_as<types::ListValue>();
+    for (types::ListValue::Cursor c = list->At(0); c.Valid(); c.Next()) {
+      MixDigest(d, c.Get(value_buf));
+    }
+  } else if (e.type() == keyspace::ValueType::kString) {
+    MixDigest(d, BigEndian32(0, buf));  // OBJ_STRING
+    MixDigest(d, e.StringValue(value_buf));
+  } else {
+    return false;
+  }
   if (e.has_expiry()) XorDigest(d, "!!expire!!");
   return true;
 }

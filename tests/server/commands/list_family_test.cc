@@ -516,3 +516,18 @@ TEST_CASE("Lists: a long list pushed at the head", "[list]") {
 
 }  // namespace
 }  // namespace tessera::server
+
+namespace tessera::server {
+namespace {
+
+TEST_CASE("Lists: DEBUG DIGEST-VALUE agrees with Redis", "[list]") {
+  CommandTester t(Overrides{{"enable-debug-command", "yes"}});
+  t.Run({"RPUSH", "dl", "a", "1", "-300", std::string(44, 'b'), "99999999999"});
+  // Digests computed by redis-server for the same commands.
+  CHECK(t.Run({"DEBUG", "DIGEST-VALUE", "dl"}) ==
+        "*1\r\n+701dc8ca749797c95cc0adeb5a2da75df222f643\r\n");
+  CHECK(t.Run({"DEBUG", "DIGEST"}) == "+ea90ac24577b5911dfc16bf91b4f1a2f1e60d0fa\r\n");
+}
+
+}  // namespace
+}  // namespace tessera::server
