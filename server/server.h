@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
+#include "server/blocking.h"
 #include "server/client_registry.h"
 #include "server/commands/command.h"
 #include "server/config/config.h"
@@ -41,6 +42,7 @@ class Server {
   const CommandTable& commands() const { return commands_; }
   ClientRegistry& clients() { return clients_; }
   Slowlog& slowlog() { return slowlog_; }
+  BlockingRegistry& blocking() { return blocking_; }
   ErrorStats& error_stats() { return error_stats_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
@@ -112,6 +114,7 @@ class Server {
   CommandTable commands_;
   ClientRegistry clients_;
   Slowlog slowlog_;
+  BlockingRegistry blocking_;
   ErrorStats error_stats_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;

@@ -217,11 +217,11 @@ void AddClients(Server& server, InfoWriter& w) {
   // Redis tracks the largest buffers of the last few seconds in its cron; not tracked here.
   w.Field("client_recent_max_input_buffer", 0);
   w.Field("client_recent_max_output_buffer", 0);
-  // No blocking commands, key tracking or client timeouts table exist yet.
-  w.Field("blocked_clients", 0);
+  // Key tracking does not exist yet; blocked clients' timeouts are their own timers.
+  w.Field("blocked_clients", server.blocking().blocked_clients());
   w.Field("tracking_clients", 0);
   w.Field("clients_in_timeout_table", 0);
-  w.Field("total_blocking_keys", 0);
+  w.Field("total_blocking_keys", server.blocking().blocking_keys());
   w.Field("total_blocking_keys_on_nokey", 0);
 }
 
@@ -232,7 +232,7 @@ uint64_t KeyspaceTableBytes(Server& server) {
   uint64_t total = 0;
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     keyspace::Shard& shard = ks.shard(i);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     for (int db = 0; db < shard.num_dbs(); ++db) total += shard.db(db).table.BytesAllocated();
   }
   return total;
@@ -458,7 +458,7 @@ void AddKeyspace(Server& server, InfoWriter& w) {
   std::vector<uint64_t> keys(ks.num_dbs()), expires(ks.num_dbs());
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     keyspace::Shard& shard = ks.shard(i);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     for (int db = 0; db < ks.num_dbs(); ++db) {
       keys[db] += shard.db(db).table.size();
       expires[db] += shard.db(db).volatile_keys;

@@ -10,6 +10,7 @@ void RegisterKeysFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
+void RegisterHashFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -19,6 +20,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);
   RegisterScriptingFamily(table);
+  RegisterHashFamily(table);
 }
 
 }  // namespace tessera::server

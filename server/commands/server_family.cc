@@ -19,6 +19,7 @@
 #include "core/base/hash.h"
 #include "core/base/sha1.h"
 #include "core/keyspace/object.h"
+#include "core/types/hash_value.h"
 #include "core/types/list_value.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
@@ -83,7 +84,7 @@ void ResetStats(Server& server) {
   server.metrics().Reset();
   keyspace::Keyspace& ks = server.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    std::lock_guard<std::mutex> lock(ks.shard(i).mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());
     ks.shard(i).expired_keys = 0;
   }
 }
@@ -187,7 +188,7 @@ keyspace::Entry* PeekEntry(Server& server, int db, std::string_view key) {
   return ks.shard(ks.ShardOfHash(hash)).db(db).table.Find(key, hash);
 }
 
-std::mutex& ShardMutexOf(Server& server, std::string_view key) {
+keyspace::ShardMutex& ShardMutexOf(Server& server, std::string_view key) {
   keyspace::Keyspace& ks = server.keyspace();
   return ks.shard(ks.ShardOf(key)).mutex();
 }
@@ -215,7 +216,7 @@ size_t RdbStringLength(const keyspace::Entry& e) {
 }
 
 void DebugObject(CommandContext& ctx) {
-  std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
+  std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
   const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
   if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   uint32_t idle = (ctx.db.clock() - e->clock()) & 0xFFFFFF;
@@ -244,7 +245,7 @@ void DebugObject(CommandContext& ctx) {
 // DEBUG LISTPACK <key> / DEBUG QUICKLIST <key> [<0|1>]: Redis prints the structure on its
 // stdout; here the layout summary goes to the log.
 void DebugListLayout(CommandContext& ctx, bool quicklist) {
-  std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
+  std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
   const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
   if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   bool is_listpack = e->type() == keyspace::ValueType::kList &&
@@ -298,16 +299,26 @@ std::string_view BigEndian32(uint32_t v, char (&buf)[4]) {
 // that cannot be digested yet.
 bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
   char buf[4];
-  char value_buf[32];
-  if (e.type() == keyspace::ValueType::kList) {
-    MixDigest(d, BigEndian32(1, buf));  // OBJ_LIST: every element, head to tail
+  // Our ValueType numbers are Redis's OBJ_* type numbers.
+  MixDigest(d, BigEndian32(static_cast<uint32_t>(e.type()), buf));
+  if (e.type() == keyspace::ValueType::kString) {
+    char value_buf[32];
+    MixDigest(d, e.StringValue(value_buf));
+  } else if (e.type() == keyspace::ValueType::kList) {
+    // Every element, head to tail.
+    char value_buf[32];
     const auto* list = e.object_as<types::ListValue>();
     for (types::ListValue::Cursor c = list->At(0); c.Valid(); c.Next()) {
       MixDigest(d, c.Get(value_buf));
     }
-  } else if (e.type() == keyspace::ValueType::kString) {
-    MixDigest(d, BigEndian32(0, buf));  // OBJ_STRING
-    MixDigest(d, e.StringValue(value_buf));
+  } else if (e.type() == keyspace::ValueType::kHash) {
+    // Each field-value pair mixed on its own, xor-ed in: independent of the order.
+    e.object_as<types::HashValue>()->ForEach([&](std::string_view f, std::string_view v) {
+      Digest pair{};
+      MixDigest(pair, f);
+      MixDigest(pair, v);
+      XorDigest(d, std::string_view(reinterpret_cast<const char*>(pair.data()), pair.size()));
+    });
   } else {
     return false;
   }
@@ -350,7 +361,7 @@ void DebugDigestValue(CommandContext& ctx) {
   std::vector<std::string> digests;
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     Digest d{};
-    std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[j]));
+    std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[j]));
     const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[j]);
     if (e != nullptr && !MixValueDigest(d, *e))
       return ctx.reply.Error(errors::kDigestUnsupportedType);
