@@ -327,6 +327,9 @@ TEST_CASE("LMPOP", "[list]") {
   CHECK(t.Run({"LMPOP", "-1", "a", "LEFT"}) == kNumkeys);
   CHECK(t.Run({"LMPOP", "x", "a", "LEFT"}) == kNumkeys);
   CHECK(t.Run({"LMPOP", "2", "a", "LEFT"}) == kSyntax);  // numkeys past the arguments
+  CHECK(t.Run({"LMPOP", "2", "a", "b"}) == kSyntax);     // no LEFT|RIGHT after the keys
+  CHECK(t.Run({"BLMPOP", "0", "2", "a", "b"}) == kSyntax);
+  CHECK(t.Run({"BLMPOP", "0", "3", "a", "b"}) == kSyntax);
   CHECK(t.Run({"LMPOP", kMax, "a", "LEFT"}) == kSyntax);
   CHECK(t.Run({"LMPOP", "1", "a", "MIDDLE"}) == kSyntax);
   CHECK(t.Run({"LMPOP", "1", "a", "LEFT", "COUNT", "0"}) == kCount);
