@@ -159,6 +159,22 @@ inline constexpr std::string_view kFieldCountNotPositive =
     "ERR Number of fields must be a positive integer";
 inline constexpr std::string_view kNumFieldsMismatch =
     "ERR The `numfields` parameter must match the number of arguments";
+// Set family (kMustBePositive and kNumkeysPositive are the list family's).
+// fmt format string: the range's two bounds (getRangeLongFromObjectOrReply's default text).
+inline constexpr std::string_view kValueRangeFmt =
+    "ERR value is out of range, value must between {} and {}";
+inline constexpr std::string_view kNumkeysOverArgs =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
+
+// Transactions.
+inline constexpr std::string_view kNotAllowedInMulti = "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kMultiNested = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
 
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);

@@ -11,6 +11,8 @@ void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
+void RegisterSetFamily(CommandTable* table);
+void RegisterTransactionFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -21,6 +23,8 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterServerFamily(table);
   RegisterScriptingFamily(table);
   RegisterHashFamily(table);
+  RegisterSetFamily(table);
+  RegisterTransactionFamily(table);
 }
 
 }  // namespace tessera::server

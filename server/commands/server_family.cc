@@ -21,6 +21,7 @@
 #include "core/keyspace/object.h"
 #include "core/types/hash_value.h"
 #include "core/types/list_value.h"
+#include "core/types/set_value.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/log.h"
@@ -318,6 +319,12 @@ bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
       MixDigest(pair, f);
       MixDigest(pair, v);
       XorDigest(d, std::string_view(reinterpret_cast<const char*>(pair.data()), pair.size()));
+    });
+  } else if (e.type() == keyspace::ValueType::kSet) {
+    // Members xor-ed in: independent of the order.
+    e.object_as<types::SetValue>()->ForEach([&](const types::SetMember& m) {
+      char member_buf[24];
+      XorDigest(d, m.View(member_buf));
     });
   } else {
     return false;
