@@ -9,6 +9,7 @@ void RegisterKeysFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
+void RegisterZSetFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -17,6 +18,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);
   RegisterScriptingFamily(table);
+  RegisterZSetFamily(table);
 }
 
 }  // namespace tessera::server
