@@ -20,7 +20,7 @@ for unit in "$@"; do
   pid=$!
   for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   (cd "$suite" && timeout 900 ./runtest --host 127.0.0.1 --port "$port" --single "$unit" \
-      --clients 1 --durable --timeout 60 >"$suite/tessera-logs/$name.log" 2>&1)
+      --clients 1 --durable --timeout 60 --baseport $((22000 + RANDOM % 30000)) >"$suite/tessera-logs/$name.log" 2>&1)
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   sed -i 's/\x1b\[[0-9;]*m//g' "$suite/tessera-logs/$name.log"
   ok=$(grep -c '^\[ok\]' "$suite/tessera-logs/$name.log")

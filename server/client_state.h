@@ -26,6 +26,8 @@ class ConnectionControl {
   // Bytes of query buffer and pending output, for CLIENT LIST.
   virtual size_t QueryBufferBytes() const = 0;
   virtual size_t OutputBufferBytes() const = 0;
+  // The reply of this client's blocked command (BLPOP...): append it and go on with the input.
+  virtual void DeliverBlockedReply(std::string reply) = 0;
 };
 
 struct ClientState {
@@ -39,6 +41,7 @@ struct ClientState {
   bool no_touch = false;
   bool monitor = false;
   ReplyMode reply_mode = ReplyMode::kOn;
+  int64_t block_deadline_ms = 0;  // of the command blocked now (Unix ms; 0 = none)
   int fd = -1;
   std::string addr;   // "ip:port" or "path:0" for unix sockets
   std::string laddr;
@@ -51,6 +54,9 @@ struct ClientState {
   std::string lib_name;
   std::string lib_ver;
   ConnectionControl* control = nullptr;  // null in in-process tests
+  // Hands the reply of a blocked command to this client (BlockingRegistry).  Set by the owner;
+  // may be called from any thread, also after the client is gone.
+  std::function<void(std::string)> deliver_blocked_reply;
 };
 
 }  // namespace tessera::server

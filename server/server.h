@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
+#include "server/blocking.h"
 #include "server/client_registry.h"
 #include "server/commands/command.h"
 #include "server/config/config.h"
@@ -41,6 +42,7 @@ class Server {
   const CommandTable& commands() const { return commands_; }
   ClientRegistry& clients() { return clients_; }
   Slowlog& slowlog() { return slowlog_; }
+  BlockingRegistry& blocking() { return blocking_; }
   ErrorStats& error_stats() { return error_stats_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
@@ -72,6 +74,9 @@ class Server {
 
   // Whether active expiry runs (DEBUG SET-ACTIVE-EXPIRE).
   std::atomic<bool> active_expire_enabled{true};
+  // Lists: elements of at least this many bytes get a quicklist node of their own (Redis's
+  // packed_threshold, set by DEBUG QUICKLIST-PACKED-THRESHOLD; 1 GB by default).
+  std::atomic<size_t> list_packed_threshold{size_t{1} << 30};
 
   // CLIENT PAUSE: until this Unix ms, clients' commands of the paused kind wait.
   std::atomic<int64_t> pause_end_ms{0};
@@ -109,6 +114,7 @@ class Server {
   CommandTable commands_;
   ClientRegistry clients_;
   Slowlog slowlog_;
+  BlockingRegistry blocking_;
   ErrorStats error_stats_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;

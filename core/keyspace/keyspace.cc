@@ -115,6 +115,13 @@ void DbAccess::InsertInDb(int db, Entry* e) {
   }
   t.table.Insert(e, hash);
   if (e->has_expiry()) ++t.volatile_keys;
+  if (track_ready_) NoteIfReady(db, e);
+}
+
+void DbAccess::NoteIfReady(int db, const Entry* e) {
+  if (e->type() == ValueType::kList || e->type() == ValueType::kZSet) {
+    ready_keys_.push_back(ReadyKey{db, std::string(e->key())});
+  }
 }
 
 void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
@@ -128,6 +135,7 @@ void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
   t.volatile_keys += static_cast<size_t>(new_e->has_expiry()) -
                      static_cast<size_t>(old_e->has_expiry());
   if (old_e == new_e) return;
+  if (track_ready_ && old_e->type() != new_e->type()) NoteIfReady(db, new_e);
   // WithExpiry hands an aggregate's object to the new entry: free only the old shell then.
   if (old_e->is_object() && new_e->is_object() && old_e->object() == new_e->object()) {
     Entry::FreeShell(old_e);

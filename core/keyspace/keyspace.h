@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -128,6 +129,17 @@ class DbAccess {
   // Number of keys deleted by lazy expiry through this object.
   size_t expired() const { return expired_; }
 
+  // Ready keys (BLPOP and friends): while tracking is on, every list or sorted set this object
+  // inserts, or puts in place of a value of another type, is noted as (db, key), because a
+  // client blocked on that key may now be served.  Off by default: it costs nothing when no
+  // client is blocked.
+  struct ReadyKey {
+    int db;
+    std::string key;
+  };
+  void set_track_ready(bool on) { track_ready_ = on; }
+  std::vector<ReadyKey>& ready_keys() { return ready_keys_; }
+
   // Remembers the hash of a key the caller already hashed (the dispatcher, to pick shard
   // locks): lookups and writes of an equal key then skip hashing it again.  At most
   // kRememberedHashes keys are remembered; others are hashed as usual.
@@ -140,8 +152,11 @@ class DbAccess {
   int db_;
   int64_t now_ms_;
   uint32_t clock_s_;
+  void NoteIfReady(int db, const Entry* e);
   size_t expired_ = 0;
   bool no_touch_ = false;
+  bool track_ready_ = false;
+  std::vector<ReadyKey> ready_keys_;
   static constexpr size_t kRememberedHashes = 4;
   struct RememberedHash {
     const char* data;

@@ -16,8 +16,9 @@ namespace {
 constexpr std::string_view kBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
-std::string ClientFlags(const ClientState& c) {
+std::string ClientFlags(Server& server, const ClientState& c) {
   std::string f;
+  if (server.blocking().IsBlocked(c.id)) f += 'b';
   if (c.monitor) f += 'O';
   if (c.no_evict) f += 'e';
   if (c.no_touch) f += 'T';
@@ -37,7 +38,7 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
       "multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} "
       "tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000, (now_ms - last) / 1000,
-      ClientFlags(c), c.db, qbuf, omem, qbuf + omem, cmd, c.resp, c.lib_name, c.lib_ver);
+      ClientFlags(server, c), c.db, qbuf, omem, qbuf + omem, cmd, c.resp, c.lib_name, c.lib_ver);
 }
 
 void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
@@ -305,6 +306,24 @@ void ClientUnpause(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 iff the client was blocked on keys.
+void ClientUnblock(CommandContext& ctx) {
+  int64_t id;
+  if (!ParseIntArgOrReply(ctx, ctx.args[2], &id)) return;
+  bool error = false;
+  if (ctx.args.size() == 4) {
+    if (EqualsNoCase(ctx.args[3], "error")) {
+      error = true;
+    } else if (!EqualsNoCase(ctx.args[3], "timeout")) {
+      return ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  } else if (ctx.args.size() > 4) {
+    return ctx.reply.Error(errors::kSyntax);
+  }
+  bool unblocked = id > 0 && ctx.server.blocking().Unblock(static_cast<uint64_t>(id), error);
+  ctx.reply.Integer(unblocked ? 1 : 0);
+}
+
 void ClientHelp(CommandContext& ctx) {
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -319,6 +338,8 @@ void ClientHelp(CommandContext& ctx) {
       "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
       "PAUSE <timeout> [WRITE|ALL]", "    Suspend clients for <timeout> milliseconds.",
       "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
       "NO-EVICT (ON|OFF)", "    Protect the current client connection from eviction.",
       "NO-TOUCH (ON|OFF)", "    Do not touch the last access time of keys read by this client.",
@@ -357,6 +378,8 @@ void AddClientCommand(CommandTable* table) {
       Sub("no-touch", 3, 0, ClientNoTouch, "Leaves key access times untouched for this client."),
       Sub("pause", -3, kAdmin, ClientPause, "Suspends clients' commands for a while."),
       Sub("unpause", 2, kAdmin, ClientUnpause, "Ends a CLIENT PAUSE."),
+      Sub("unblock", -3, kAdmin, ClientUnblock,
+          "Unblocks a client blocked by a blocking command from a different connection."),
       Sub("reply", 3, 0, ClientReply, "Turns the replies to this connection on or off."),
       Sub("help", 2, 0, ClientHelp, "Lists the CLIENT subcommands."),
   };

@@ -201,15 +201,21 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   db.set_no_touch(client.no_touch);
+  db.set_track_ready(server.blocking().blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   size_t reply_start = reply.buffer()->size();
   {
     ShardLocks locks(server.keyspace(), args, key_positions, db);
     spec->handler(ctx);
   }
-  // Parking blocked clients is not wired yet: a command that would block answers as on a
-  // timeout.
-  if (ctx.block) reply.NullArray();
+  if (ctx.block) {
+    // Redis counts a blocked command when it is served, not when it blocks.
+    client.block_deadline_ms = ctx.block->deadline_ms;
+    server.blocking().Block(client, *spec, args, std::move(*ctx.block));
+    clock_us = Server::RealNowUs();
+    return DispatchResult::kBlocked;
+  }
+  if (!db.ready_keys().empty()) ServeBlockedClients(server, stats, db.ready_keys());
   clock_us = Server::RealNowUs();
   int64_t duration_us = std::max<int64_t>(0, clock_us - start_us);
 
@@ -246,6 +252,62 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     FeedMonitors(server, client, args, now_ms * 1000);
   }
   return DispatchResult::kDone;
+}
+
+void ServeBlockedClients(Server& server, WorkerStats& stats,
+                         std::vector<keyspace::DbAccess::ReadyKey>& ready) {
+  BlockingRegistry& registry = server.blocking();
+  std::vector<int> key_positions;
+  std::vector<std::string_view> argv;
+  // Keys made ready by served commands (BLMOVE's destination) join the queue.
+  for (size_t i = 0; i < ready.size(); ++i) {
+    int db_index = ready[i].db;
+    std::string key = ready[i].key;
+    std::vector<Waiter*> skip;  // waiters tried on this key that could not be served
+    while (std::shared_ptr<Waiter> w = registry.Claim(db_index, key, skip)) {
+      ClientState client;
+      client.id = w->client_id;
+      client.db = w->db;
+      client.resp = w->resp;
+      client.no_touch = w->no_touch;
+      client.authenticated = true;
+      argv.assign(w->args.begin(), w->args.end());
+      key_positions.clear();
+      ExtractKeys(*w->spec, argv, &key_positions);
+      int64_t now_ms = server.NowMs();
+      keyspace::DbAccess db(&server.keyspace(), w->db, now_ms,
+                            static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
+      db.set_no_touch(w->no_touch);
+      db.set_track_ready(true);
+      std::string out;
+      resp::ReplyBuilder reply(&out, w->resp);
+      CommandContext ctx{server, client, reply, argv, db, *w->spec};
+      bool key_missing = false;
+      bool served = false;
+      {
+        ShardLocks locks(server.keyspace(), argv, key_positions, db);
+        // As Redis: serve only when the key now holds the type the client waits for.
+        const keyspace::Entry* e = db.FindInDb(db_index, key);
+        if (e == nullptr) {
+          key_missing = true;
+        } else if (e->type() == w->request.type) {
+          w->spec->handler(ctx);
+          served = !ctx.block;
+        }
+      }
+      if (!served) {
+        registry.Release(w, nullptr);
+        if (key_missing) break;
+        skip.push_back(w.get());
+        continue;
+      }
+      stats.commands[w->spec->id].calls.Add(1);
+      stats.total_commands.Add(1);
+      registry.Release(w, &out);
+      for (auto& r : db.ready_keys()) ready.push_back(std::move(r));
+    }
+  }
+  ready.clear();
 }
 
 }  // namespace tessera::server

@@ -17,6 +17,7 @@ enum class DispatchResult {
   kDone,    // the command ran or was rejected with an error reply
   kClose,   // close the connection without a reply (cross-protocol guard)
   kPaused,  // CLIENT PAUSE holds this command: run it again later, nothing was replied
+  kBlocked, // a blocking command parked the client (BlockingRegistry); its reply comes later
 };
 
 // `clock_us` is the wall clock in Unix microseconds when the command starts; Dispatch sets it
@@ -24,6 +25,11 @@ enum class DispatchResult {
 // through its commands, so each command costs one clock read, not two.
 DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats, ArgList args,
                         resp::ReplyBuilder& reply, int64_t& clock_us);
+
+// Serves the clients blocked on `ready` keys (see server/blocking.h), in the order they
+// blocked, and empties `ready`.  Called with no shard lock held.
+void ServeBlockedClients(Server& server, WorkerStats& stats,
+                         std::vector<keyspace::DbAccess::ReadyKey>& ready);
 
 // Redis's sdscatrepr(): a quoted, escaped form of a string (MONITOR, CLIENT LIST cmd names).
 void AppendQuoted(std::string* out, std::string_view s);

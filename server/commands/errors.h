@@ -94,8 +94,6 @@ inline constexpr std::string_view kResp2NotSupported = "ERR RESP2 is not support
 // Tessera's own: DEBUG subcommands whose subsystem does not exist yet.
 inline constexpr std::string_view kDebugNoPersistenceFmt =
     "ERR DEBUG {} is not available: persistence is not implemented yet";
-inline constexpr std::string_view kDebugNoListsFmt =
-    "ERR DEBUG {} is not available: lists are not implemented yet";
 inline constexpr std::string_view kDigestUnsupportedType =
     "ERR DEBUG DIGEST does not support this value type yet";
 inline constexpr std::string_view kAllocatorRefused = "ERR the allocator refused to purge";
@@ -128,6 +126,23 @@ inline constexpr std::string_view kBitfieldOverflowType = "ERR Invalid OVERFLOW 
 inline constexpr std::string_view kBitfieldRoWrite =
     "ERR BITFIELD_RO only supports the GET subcommand";
 
+// List family.
+inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kRankZero =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
+    "negative to start from the end of the list";
+inline constexpr std::string_view kRankOutOfRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kCountNegative = "ERR COUNT can't be negative";
+inline constexpr std::string_view kMaxlenNegative = "ERR MAXLEN can't be negative";
+inline constexpr std::string_view kNumkeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kCountPositive = "ERR count should be greater than 0";
+inline constexpr std::string_view kPackedThreshold =
+    "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
+inline constexpr std::string_view kNotListpack = "ERR Not a listpack encoded object.";
+inline constexpr std::string_view kNotQuicklist = "ERR Not a quicklist encoded object.";
+
 // Sorted-set family.
 inline constexpr std::string_view kZAddXxNx =
     "ERR XX and NX options at the same time are not compatible";
@@ -144,9 +159,6 @@ inline constexpr std::string_view kZRangeLexScores =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 inline constexpr std::string_view kZWeightNotFloat = "ERR weight value is not a float";
 inline constexpr std::string_view kZLimitNegative = "ERR LIMIT can't be negative";
-inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
-inline constexpr std::string_view kNumkeysPositive = "ERR numkeys should be greater than 0";
-inline constexpr std::string_view kCountPositive = "ERR count should be greater than 0";
 inline constexpr std::string_view kOutOfRange = "ERR value is out of range";
 
 // The error for a core status, for the statuses that have one fixed text.

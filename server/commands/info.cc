@@ -217,11 +217,11 @@ void AddClients(Server& server, InfoWriter& w) {
   // Redis tracks the largest buffers of the last few seconds in its cron; not tracked here.
   w.Field("client_recent_max_input_buffer", 0);
   w.Field("client_recent_max_output_buffer", 0);
-  // No blocking commands, key tracking or client timeouts table exist yet.
-  w.Field("blocked_clients", 0);
+  // Key tracking does not exist yet; blocked clients' timeouts are their own timers.
+  w.Field("blocked_clients", server.blocking().blocked_clients());
   w.Field("tracking_clients", 0);
   w.Field("clients_in_timeout_table", 0);
-  w.Field("total_blocking_keys", 0);
+  w.Field("total_blocking_keys", server.blocking().blocking_keys());
   w.Field("total_blocking_keys_on_nokey", 0);
 }
 

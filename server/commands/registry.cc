@@ -5,6 +5,7 @@ namespace tessera::server {
 
 void RegisterStringFamily(CommandTable* table);
 void RegisterBitmapFamily(CommandTable* table);
+void RegisterListFamily(CommandTable* table);
 void RegisterKeysFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
@@ -14,6 +15,7 @@ void RegisterZSetFamily(CommandTable* table);
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
   RegisterBitmapFamily(table);
+  RegisterListFamily(table);
   RegisterKeysFamily(table);
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);

@@ -19,6 +19,7 @@
 #include "core/base/hash.h"
 #include "core/base/sha1.h"
 #include "core/keyspace/object.h"
+#include "core/types/list_value.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/log.h"
@@ -223,10 +224,52 @@ void DebugObject(CommandContext& ctx) {
   // REFCOUNT does here too); every other value has one owner.
   bool shared_int = e->type() == keyspace::ValueType::kString && e->is_int() &&
                     e->int_value() >= 0 && e->int_value() < 10000;
+  std::string extra;
+  if (e->type() == keyspace::ValueType::kList &&
+      !e->object_as<types::ListValue>()->is_listpack()) {
+    // Redis's quicklist fields; nodes are never compressed here.
+    const auto* list = e->object_as<types::ListValue>();
+    types::ListValue::QuicklistInfo ql = list->quicklist_info();
+    extra = fmt::format(" ql_nodes:{} ql_avg_node:{:.2f} ql_listpack_max:{} ql_compressed:0 "
+                        "ql_uncompressed_size:{}",
+                        ql.nodes, double(list->Length()) / double(ql.nodes), ql.fill,
+                        ql.total_bytes);
+  }
   ctx.reply.SimpleString(fmt::format(
-      "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+      "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
       static_cast<const void*>(e), shared_int ? INT_MAX : 1, keyspace::EncodingName(*e), serialized,
-      e->clock(), idle));
+      e->clock(), idle, extra));
+}
+
+// DEBUG LISTPACK <key> / DEBUG QUICKLIST <key> [<0|1>]: Redis prints the structure on its
+// stdout; here the layout summary goes to the log.
+void DebugListLayout(CommandContext& ctx, bool quicklist) {
+  std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
+  const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
+  if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
+  bool is_listpack = e->type() == keyspace::ValueType::kList &&
+                     e->object_as<types::ListValue>()->is_listpack();
+  bool is_quicklist = e->type() == keyspace::ValueType::kList && !is_listpack;
+  if (!quicklist && !is_listpack) return ctx.reply.Error(errors::kNotListpack);
+  if (quicklist && !is_quicklist) return ctx.reply.Error(errors::kNotQuicklist);
+  const auto* list = e->object_as<types::ListValue>();
+  types::ListValue::QuicklistInfo ql = list->quicklist_info();
+  Log(LogLevel::kNotice, "DEBUG {} {}: {} elements, {} nodes ({} plain), {} bytes",
+      quicklist ? "QUICKLIST" : "LISTPACK", ctx.args[2], list->Length(), ql.nodes,
+      ql.plain_nodes, ql.total_bytes);
+  ctx.reply.SimpleString(quicklist ? "Quicklist structure printed on stdout"
+                                   : "Listpack structure printed on stdout");
+}
+
+// DEBUG QUICKLIST-PACKED-THRESHOLD <size>: 0 restores the default (1 GB); at most 4 GB - 1 MB.
+void DebugPackedThreshold(CommandContext& ctx) {
+  uint64_t size;
+  if (!ParseMemorySize(ctx.args[2], &size) || size > (uint64_t{1} << 32) - (1 << 20)) {
+    return ctx.reply.Error(errors::kPackedThreshold);
+  }
+  if (size == 0) size = uint64_t{1} << 30;
+  ctx.server.list_packed_threshold.store(size, std::memory_order_relaxed);
+  ctx.reply.Ok();
 }
 
 using Digest = Sha1::Digest;
@@ -384,6 +427,12 @@ void DebugHelp(CommandContext& ctx) {
                      "    Write <message> to the server log.",
                      "OBJECT <key>",
                      "    Low-level details of the value stored at <key>.",
+                     "LISTPACK <key>",
+                     "    Log the layout of a listpack-encoded list.",
+                     "QUICKLIST <key> [<0|1>]",
+                     "    Log the layout of a quicklist-encoded list.",
+                     "QUICKLIST-PACKED-THRESHOLD <size>",
+                     "    Elements of at least <size> bytes get a quicklist node of their own.",
                      "PROTOCOL <type>",
                      "    A sample reply of a RESP type: string, integer, double, bignum, null,",
                      "    array, set, map, attrib, push, verbatim, true, false.",
@@ -417,9 +466,9 @@ void Debug(CommandContext& ctx) {
   if (is("reload") || is("loadaof")) {
     return ctx.reply.Error(fmt::format(fmt::runtime(errors::kDebugNoPersistenceFmt), Upper(sub)));
   }
-  if (is("quicklist-packed-threshold") && argc == 3) {
-    return ctx.reply.Error(fmt::format(fmt::runtime(errors::kDebugNoListsFmt), Upper(sub)));
-  }
+  if (is("quicklist-packed-threshold") && argc == 3) return DebugPackedThreshold(ctx);
+  if (is("listpack") && argc == 3) return DebugListLayout(ctx, false);
+  if (is("quicklist") && (argc == 3 || argc == 4)) return DebugListLayout(ctx, true);
   ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt), sub.substr(0, 128),
                               Upper(ctx.args[0])));
 }

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "server/commands/dispatcher.h"
@@ -86,6 +87,12 @@ void Connection::Start() {
   state_.authenticated = server.config().requirepass.Get().empty();
   server.clients().Add(&state_, worker_->index());
   registered_ = true;
+  // A blocked command's reply may be produced on any worker; it reaches this one as a message.
+  state_.deliver_blocked_reply = [registry = &server.clients(), id = state_.id](std::string r) {
+    registry->RunOnOwner(id, [r = std::move(r)](ClientState* c) {
+      if (c->control != nullptr) c->control->DeliverBlockedReply(r);
+    });
+  };
   uv_read_start(
       stream(),
       [](uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -132,7 +139,8 @@ void Connection::Process(int64_t now_us) {
   resp::ReplyBuilder reply(&out_, state_.resp);
   in_process_ = true;
   int64_t clock_us = now_us;
-  while (!closing_ && !close_after_reply_ && pause_timer_ == nullptr && in_pos_ < in_len_) {
+  while (!closing_ && !close_after_reply_ && pause_timer_ == nullptr && !blocked_ &&
+         in_pos_ < in_len_) {
     std::string_view buf(in_.data() + in_pos_, in_len_ - in_pos_);
     resp::ParserLimits limits;
     limits.max_bulk_len = static_cast<int64_t>(
@@ -162,6 +170,11 @@ void Connection::Process(int64_t now_us) {
       break;
     }
     in_pos_ += consumed;
+    if (r == DispatchResult::kBlocked) {
+      blocked_ = true;
+      StartBlockTimer();
+      break;
+    }
     if (r == DispatchResult::kClose) {
       in_process_ = false;
       Close();
@@ -222,6 +235,45 @@ void Connection::RetryPausedLater() {
         c->Process(Server::RealNowUs());
       },
       10, 0);
+}
+
+void Connection::StartBlockTimer() {
+  if (state_.block_deadline_ms == 0) return;
+  int64_t wait_ms = std::max<int64_t>(0, state_.block_deadline_ms - Server::RealNowUs() / 1000);
+  if (block_timer_ == nullptr) {
+    block_timer_ = new uv_timer_t;
+    uv_timer_init(worker_->loop(), block_timer_);
+    block_timer_->data = this;
+  }
+  uv_timer_start(
+      block_timer_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->OnBlockTimeout(); },
+      static_cast<uint64_t>(wait_ms), 0);
+}
+
+void Connection::StopBlockTimer() {
+  if (block_timer_ == nullptr) return;
+  uv_timer_stop(block_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  block_timer_ = nullptr;
+}
+
+void Connection::OnBlockTimeout() {
+  StopBlockTimer();
+  // False: a command serving this client is running elsewhere and will deliver the reply.
+  if (!blocked_ || !worker_->server().blocking().Cancel(state_.id, /*disconnect=*/false)) return;
+  resp::ReplyBuilder reply(&out_, state_.resp);
+  reply.NullArray();
+  blocked_ = false;
+  Process(Server::RealNowUs());
+}
+
+void Connection::DeliverBlockedReply(std::string reply) {
+  if (!blocked_ || closing_) return;
+  StopBlockTimer();
+  blocked_ = false;
+  if (state_.reply_mode == ReplyMode::kOn) out_ += reply;
+  Process(Server::RealNowUs());
 }
 
 void Connection::Flush() {
@@ -294,6 +346,11 @@ void Connection::Close() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     pause_timer_ = nullptr;
   }
+  if (blocked_) {
+    worker_->server().blocking().Cancel(state_.id, /*disconnect=*/true);
+    blocked_ = false;
+  }
+  StopBlockTimer();
   worker_->OnConnectionClosed(this);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_),
            [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });

@@ -47,6 +47,9 @@ class Connection final : public ConnectionControl {
   void BecomeMonitor() override;
   size_t QueryBufferBytes() const override { return in_len_ - in_pos_; }
   size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
+  void DeliverBlockedReply(std::string reply) override;
+  // True while a blocking command waits (BLPOP...): no input is processed meanwhile.
+  bool blocked() const { return blocked_; }
 
  private:
   // Runs every complete command in the input; `now_us` is the wall clock (Unix us) now.
@@ -54,6 +57,10 @@ class Connection final : public ConnectionControl {
   void Flush();
   void OnRead(ssize_t nread);
   void RetryPausedLater();
+  // After Dispatch parked the client: arms the timer of its deadline, if any.
+  void StartBlockTimer();
+  void StopBlockTimer();
+  void OnBlockTimeout();
 
   union {
     uv_tcp_t tcp;
@@ -70,6 +77,8 @@ class Connection final : public ConnectionControl {
   std::string inflight_;  // bytes of the uv_write in progress
   uv_write_t write_req_;
   uv_timer_t* pause_timer_ = nullptr;
+  uv_timer_t* block_timer_ = nullptr;
+  bool blocked_ = false;
   bool writing_ = false;
   bool close_after_reply_ = false;
   bool closing_ = false;

@@ -183,7 +183,9 @@ void Worker::Cron() {
     if (timeout_s > 0) {
       std::vector<Connection*> idle;
       for (Connection* c : connections_) {
-        if (!c->state().monitor && c->idle_ms(now) > timeout_s * 1000) idle.push_back(c);
+        if (!c->state().monitor && !c->blocked() && c->idle_ms(now) > timeout_s * 1000) {
+          idle.push_back(c);
+        }
       }
       for (Connection* c : idle) {
         Log(LogLevel::kVerbose, "Closing idle client");

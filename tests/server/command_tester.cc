@@ -1,6 +1,9 @@
 #include "tests/server/command_tester.h"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
+#include <utility>
 
 #include "server/commands/dispatcher.h"
 
@@ -17,30 +20,61 @@ CommandTester::CommandTester(std::vector<std::pair<std::string, std::string>> ov
   server_ = std::make_unique<Server>(registry_.get());
   server_->SetClockForTesting([this] { return now_ms_; });
   stats_ = server_->AddWorkerStats();
-  client_.id = server_->clients().NextId();
-  client_.authenticated = registry_->values().requirepass.Get().empty();
-  client_.addr = "127.0.0.1:50000";
-  client_.laddr = "127.0.0.1:6379";
-  client_.created_ms = now_ms_;
+  AddClient();
+}
+
+int CommandTester::AddClient() {
+  int index = static_cast<int>(clients_.size());
+  auto c = std::make_unique<ClientState>();
+  c->id = server_->clients().NextId();
+  c->authenticated = registry_->values().requirepass.Get().empty();
+  c->addr = fmt::format("127.0.0.1:{}", 50000 + index);
+  c->laddr = "127.0.0.1:6379";
+  c->created_ms = now_ms_;
+  // In-process, a delivery happens on the test's own thread: keep it for TakeDelivered().
+  c->deliver_blocked_reply = [this, index](std::string reply) {
+    delivered_[static_cast<size_t>(index)] += reply;
+  };
+  clients_.push_back(std::move(c));
+  delivered_.emplace_back();
+  return index;
+}
+
+std::string CommandTester::RunAs(int client, std::initializer_list<std::string_view> args) {
+  std::vector<std::string_view> argv(args);
+  ClientState& c = *clients_[static_cast<size_t>(client)];
+  std::string out;
+  resp::ReplyBuilder reply(&out, c.resp);
+  int64_t clock_us = Server::RealNowUs();
+  Dispatch(*server_, c, *stats_, argv, reply, clock_us);
+  return out;
+}
+
+std::string CommandTester::TakeDelivered(int client) {
+  return std::exchange(delivered_[static_cast<size_t>(client)], std::string());
+}
+
+std::string CommandTester::TimeOut(int client) {
+  ClientState& c = *clients_[static_cast<size_t>(client)];
+  if (!server_->blocking().Cancel(c.id, /*disconnect=*/false)) return "";
+  std::string out;
+  resp::ReplyBuilder reply(&out, c.resp);
+  reply.NullArray();
+  return out;
 }
 
 CommandTester::~CommandTester() = default;
 
 std::string CommandTester::Run(std::initializer_list<std::string_view> args) {
-  std::vector<std::string_view> argv(args);
-  std::string out;
-  resp::ReplyBuilder reply(&out, client_.resp);
-  int64_t clock_us = Server::RealNowUs();
-  Dispatch(*server_, client_, *stats_, argv, reply, clock_us);
-  return out;
+  return RunAs(0, args);
 }
 
 std::string CommandTester::Run(const std::vector<std::string>& args) {
   std::vector<std::string_view> argv(args.begin(), args.end());
   std::string out;
-  resp::ReplyBuilder reply(&out, client_.resp);
+  resp::ReplyBuilder reply(&out, client().resp);
   int64_t clock_us = Server::RealNowUs();
-  Dispatch(*server_, client_, *stats_, argv, reply, clock_us);
+  Dispatch(*server_, client(), *stats_, argv, reply, clock_us);
   return out;
 }
 

@@ -4,7 +4,10 @@
 //   CHECK(t.Run({"SET", "k", "v"}) == "+OK\r\n");
 //   t.AdvanceTime(1500);
 //
-// Run() returns the raw RESP bytes the client would receive.
+// Run() returns the raw RESP bytes the client would receive.  Blocking commands: a command
+// that blocks returns "" from Run(); what is delivered to a blocked client later (it was
+// served, or CLIENT UNBLOCK) is read with TakeDelivered().  Extra clients for such tests come
+// from AddClient() and run commands with RunAs().
 #pragma once
 
 #include <initializer_list>
@@ -27,18 +30,29 @@ class CommandTester {
   std::string Run(std::initializer_list<std::string_view> args);
   std::string Run(const std::vector<std::string>& args);
 
+  // Another client of the same server; returns its index for RunAs (0 is client()).
+  int AddClient();
+  std::string RunAs(int client, std::initializer_list<std::string_view> args);
+  // Bytes delivered to `client` since the last call (replies of blocked commands).
+  std::string TakeDelivered(int client = 0);
+  // What a connection does when its blocked command's deadline passes: the null reply, if
+  // the command was still blocked.  Returns that reply, or "" if it was not blocked.
+  std::string TimeOut(int client = 0);
+  ClientState& client(int i) { return *clients_[static_cast<size_t>(i)]; }
+
   void AdvanceTime(int64_t ms) { now_ms_ += ms; }
   int64_t now_ms() const { return now_ms_; }
-  void set_protocol(int resp) { client_.resp = resp; }
+  void set_protocol(int resp) { client().resp = resp; }
 
   Server& server() { return *server_; }
-  ClientState& client() { return client_; }
+  ClientState& client() { return *clients_[0]; }
 
  private:
   std::unique_ptr<ConfigRegistry> registry_;
   std::unique_ptr<Server> server_;
   WorkerStats* stats_ = nullptr;
-  ClientState client_;
+  std::vector<std::unique_ptr<ClientState>> clients_;
+  std::vector<std::string> delivered_;
   int64_t now_ms_ = 1700000000000;  // a fixed, realistic Unix time
 };
 

@@ -1,0 +1,94 @@
+// Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, ...), shared by every worker (DESIGN 2).
+//
+// A blocking command that finds nothing to serve leaves a Waiter here: a copy of its arguments,
+// its keys and deadline, and a `deliver` function that hands reply bytes to the client's owner
+// (a message to its worker; the waiter's connection is never touched from another thread).
+// When a command creates one of the keys with the wanted type, the thread that ran it calls
+// ServeBlockedClients() (dispatcher.cc) after releasing its locks: waiters are taken in the
+// order they blocked (FIFO per key), each re-runs its own command under its keys' locks, and
+// its reply travels to its worker.  So a push on worker A serves a client of worker B before
+// A's client gets its own reply, as Redis serves blocked clients before the next command.
+//
+// A waiter has one owner at a time: Claim() lends it to a serving thread; the owner's
+// timeout, a disconnect or CLIENT UNBLOCK remove it only while nobody serves it, and otherwise
+// leave a note that the serving thread acts on when it gives the waiter back (Release()).
+// Every state change happens under one mutex; no lock is held while a command runs.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "server/commands/command.h"
+
+namespace tessera::server {
+
+struct Waiter {
+  enum class Cancel : uint8_t { kNone, kTimeout, kDisconnect, kUnblockTimeout, kUnblockError };
+
+  uint64_t client_id = 0;
+  int db = 0;
+  int resp = 2;
+  bool no_touch = false;
+  const CommandSpec* spec = nullptr;
+  std::vector<std::string> args;
+  BlockRequest request;
+  std::function<void(std::string)> deliver;
+  // Guarded by the registry's mutex.
+  bool serving = false;
+  Cancel cancel = Cancel::kNone;
+};
+
+class BlockingRegistry {
+ public:
+  // Parks `client`'s command.  `args` and `request` are copied.  REQUIRES: the client is not
+  // blocked already and has a deliver_blocked_reply function.
+  void Block(const ClientState& client, const CommandSpec& spec, ArgList args,
+             BlockRequest request);
+
+  // Takes the first waiter on (db, key) that is not being served, not cancelled and not in
+  // `skip`, and marks it served.  Returns null when there is none.
+  std::shared_ptr<Waiter> Claim(int db, const std::string& key, const std::vector<Waiter*>& skip);
+  // Ends a Claim().  `reply` set: the command ran; the waiter is removed and the reply
+  // delivered.  Unset: the waiter goes back to waiting, unless it was cancelled meanwhile, in
+  // which case it is removed now and gets its cancellation reply.
+  void Release(const std::shared_ptr<Waiter>& w, std::string* reply);
+
+  // The owner's deadline passed, or its connection closed.  Returns true iff the waiter was
+  // removed by this call (a timeout then replies on its own); false when a serving thread
+  // holds it, which will deliver a reply (or, for a disconnect, drop it).
+  bool Cancel(uint64_t client_id, bool disconnect);
+  // CLIENT UNBLOCK id [TIMEOUT|ERROR]: returns true iff the client was blocked here; its
+  // reply (null, or the -UNBLOCKED error) is delivered through its deliver function.
+  bool Unblock(uint64_t client_id, bool error);
+
+  bool IsBlocked(uint64_t client_id) const;
+  size_t blocked_clients() const { return blocked_.load(std::memory_order_relaxed); }
+  size_t blocking_keys() const;
+
+ private:
+  struct KeyRef {
+    int db;
+    std::string key;
+    bool operator<(const KeyRef& o) const { return db != o.db ? db < o.db : key < o.key; }
+  };
+  // Removes `w` from every index.  REQUIRES: mu_ held.
+  void RemoveLocked(const std::shared_ptr<Waiter>& w);
+  // The reply a cancelled waiter gets (null for a timeout, the error for CLIENT UNBLOCK ...
+  // ERROR, nothing for a disconnect).
+  static std::string CancelReply(const Waiter& w);
+
+  mutable std::mutex mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<Waiter>> by_client_;
+  std::map<KeyRef, std::deque<std::shared_ptr<Waiter>>> by_key_;
+  std::atomic<size_t> blocked_{0};
+};
+
+}  // namespace tessera::server
