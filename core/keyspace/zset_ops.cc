@@ -1,7 +1,6 @@
 #include "core/keyspace/zset_ops.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace tessera::keyspace {
 
@@ -27,28 +26,25 @@ OpResult<ZAddResult> OpZAdd(DbAccess& db, std::string_view key, const ZAddFlags&
   } else {
     z->MaybeConvertForSize(pairs.size(), limits);
   }
+  const types::ZAddOptions opts{flags.nx, flags.xx, flags.gt, flags.lt, flags.incr};
   for (const ZAddPair& p : pairs) {
-    double score = p.score;
-    std::optional<double> cur = z->Score(p.member);
-    if (cur) {
-      if (flags.nx) continue;
-      if (flags.incr) {
-        score += *cur;
-        if (std::isnan(score)) {
-          res.nan = true;
-          break;
-        }
-      }
-      if ((flags.lt && score >= *cur) || (flags.gt && score <= *cur)) continue;
-      if (score != *cur) {
-        z->Set(p.member, score, limits);
+    double score = 0;
+    switch (z->Add(p.member, p.score, opts, limits, &score)) {
+      case ZSetValue::AddOutcome::kAdded:
+        ++res.added;
+        break;
+      case ZSetValue::AddOutcome::kUpdated:
         ++res.updated;
-      }
-    } else {
-      if (flags.xx) continue;
-      z->Set(p.member, score, limits);
-      ++res.added;
+        break;
+      case ZSetValue::AddOutcome::kUnchanged:
+        break;
+      case ZSetValue::AddOutcome::kSkipped:
+        continue;
+      case ZSetValue::AddOutcome::kNaN:
+        res.nan = true;
+        break;
     }
+    if (res.nan) break;
     ++res.processed;
     res.score = score;
   }

@@ -266,9 +266,9 @@ void ZSetValue::PackedEraseAt(size_t off, size_t next) {
 // ---------------------------------------------------------------------------------------------
 // Conversions
 
-void ZSetValue::TreeInsert(std::string_view member, double score) {
+void ZSetValue::TreeInsert(std::string_view member, double score, uint64_t hash) {
   ZElem* e = ZElem::New(member, score);
-  big_->dict.Insert(e, HashBytes(member));
+  big_->dict.Insert(e, hash);
   big_->tree.Insert(e);
   big_->elem_bytes += e->AllocationSize();
 }
@@ -382,12 +382,69 @@ ZSetValue::AddOutcome ZSetValue::Set(std::string_view member, double score,
   uint64_t hash = HashBytes(member);
   ZElem* e = big_->dict.Find(member, hash);
   if (e == nullptr) {
-    TreeInsert(member, score);
+    TreeInsert(member, score, hash);
     return AddOutcome::kAdded;
   }
   if (e->score == score) return AddOutcome::kUnchanged;
   big_->tree.Erase(e);
   e->score = score;
+  big_->tree.Insert(e);
+  return AddOutcome::kUpdated;
+}
+
+std::optional<double> ZSetValue::Resolve(double cur, double score, const ZAddOptions& opts,
+                                         bool* nan) {
+  if (opts.nx) return std::nullopt;
+  if (opts.incr) {
+    score += cur;
+    if (std::isnan(score)) {
+      *nan = true;
+      return std::nullopt;
+    }
+  }
+  if ((opts.lt && score >= cur) || (opts.gt && score <= cur)) return std::nullopt;
+  return score;
+}
+
+ZSetValue::AddOutcome ZSetValue::Add(std::string_view member, double score,
+                                     const ZAddOptions& opts, const ZSetLimits& limits,
+                                     double* new_score) {
+  bool nan = false;
+  if (packed_) {
+    double cur;
+    size_t off = PackedFind(member, &cur);
+    if (off != kNpos) {
+      std::optional<double> s = Resolve(cur, score, opts, &nan);
+      if (!s) return nan ? AddOutcome::kNaN : AddOutcome::kSkipped;
+      *new_score = *s;
+      if (*s == cur) return AddOutcome::kUnchanged;
+      PackedEraseAt(off, DecodeAt(off).next);
+      PackedInsert(member, *s);
+      return AddOutcome::kUpdated;
+    }
+    if (opts.xx) return AddOutcome::kSkipped;
+    if (lp_count_ + 1 <= limits.max_listpack_entries &&
+        member.size() <= limits.max_listpack_value) {
+      PackedInsert(member, score);
+      *new_score = score;
+      return AddOutcome::kAdded;
+    }
+    ConvertToTree();
+  }
+  const uint64_t hash = HashBytes(member);
+  ZElem* e = big_->dict.Find(member, hash);
+  if (e == nullptr) {
+    if (opts.xx) return AddOutcome::kSkipped;
+    TreeInsert(member, score, hash);
+    *new_score = score;
+    return AddOutcome::kAdded;
+  }
+  std::optional<double> s = Resolve(e->score, score, opts, &nan);
+  if (!s) return nan ? AddOutcome::kNaN : AddOutcome::kSkipped;
+  *new_score = *s;
+  if (*s == e->score) return AddOutcome::kUnchanged;
+  big_->tree.Erase(e);
+  e->score = *s;
   big_->tree.Insert(e);
   return AddOutcome::kUpdated;
 }

@@ -63,6 +63,15 @@ struct LexRange {
   bool IsEmpty() const;  // Redis zslIsInLexRange's first tests
 };
 
+// ZADD's conditions (Redis zsetAdd's in_flags).  nx excludes xx, gt and lt; gt excludes lt.
+struct ZAddOptions {
+  bool nx = false;
+  bool xx = false;
+  bool gt = false;
+  bool lt = false;
+  bool incr = false;  // score is an increment of the current score (0 for a new member)
+};
+
 // One member, score pair owned by the caller (results that outlive a lock, STORE inputs).
 struct ScoredMember {
   std::string member;
@@ -96,7 +105,9 @@ using ElemTree = ds::OrderTree<ZElem, ElemOrder>;
 
 class ZSetValue {
  public:
-  enum class AddOutcome : uint8_t { kAdded, kUpdated, kUnchanged };
+  // kSkipped: NX/XX/GT/LT refused the pair (Redis's ZADD_OUT_NOP); kNaN: the increment made
+  // the score NaN and nothing changed.
+  enum class AddOutcome : uint8_t { kAdded, kUpdated, kUnchanged, kSkipped, kNaN };
 
   // An empty set in the encoding Redis's zsetTypeCreate picks: listpack iff size_hint <=
   // max_listpack_entries and value_len_hint <= max_listpack_value.
@@ -118,6 +129,11 @@ class ZSetValue {
   // Adds member or changes its score.  A new member that would break the listpack limits
   // converts the set to skiplist first.  REQUIRES: score is not NaN.
   AddOutcome Set(std::string_view member, double score, const ZSetLimits& limits);
+  // Redis zsetAdd: the conditional add of ZADD, ZINCRBY and GEOADD with one member lookup.
+  // *new_score is the member's score afterwards unless the outcome is kSkipped or kNaN.
+  // REQUIRES: score is not NaN.
+  AddOutcome Add(std::string_view member, double score, const ZAddOptions& opts,
+                 const ZSetLimits& limits, double* new_score);
   // Returns true iff member was present.
   bool Remove(std::string_view member);
   // Removes ranks [start, end).  REQUIRES: start <= end <= size().
@@ -198,7 +214,13 @@ class ZSetValue {
   void PackedEraseAt(size_t off, size_t next);
   void ConvertToTree();
   void ConvertToPacked();
-  void TreeInsert(std::string_view member, double score);
+  void TreeInsert(std::string_view member, double score, uint64_t hash);
+  void TreeInsert(std::string_view member, double score) {
+    TreeInsert(member, score, HashBytes(member));
+  }
+  // The score a present member gets under opts (nullopt: skipped); sets *nan on NaN.
+  static std::optional<double> Resolve(double cur, double score, const ZAddOptions& opts,
+                                       bool* nan);
 
   bool packed_ = true;
   uint32_t lp_count_ = 0;

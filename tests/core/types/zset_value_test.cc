@@ -155,3 +155,39 @@ TEST_CASE("ZSetValue: lex ranges", "[zset]") {
 
 }  // namespace
 }  // namespace tessera::types
+
+namespace tessera::types {
+namespace {
+
+TEST_CASE("ZSetValue::Add: NX, XX, GT, LT, INCR and NaN in both encodings", "[zset]") {
+  using O = ZSetValue::AddOutcome;
+  for (size_t max_entries : {size_t{0}, size_t{128}}) {
+    ZSetLimits limits{max_entries, 64};
+    std::unique_ptr<ZSetValue> z(ZSetValue::Create(1, 1, limits));
+    double s = -1;
+    CHECK(z->Add("a", 1, {}, limits, &s) == O::kAdded);
+    CHECK(s == 1);
+    CHECK(z->Add("a", 1, {}, limits, &s) == O::kUnchanged);
+    CHECK(z->Add("a", 5, {.nx = true}, limits, &s) == O::kSkipped);
+    CHECK(z->Add("b", 5, {.xx = true}, limits, &s) == O::kSkipped);
+    CHECK(z->size() == 1);
+    CHECK(z->Add("a", 0, {.gt = true}, limits, &s) == O::kSkipped);
+    CHECK(z->Add("a", 3, {.gt = true}, limits, &s) == O::kUpdated);
+    CHECK(z->Add("a", 3, {.lt = true}, limits, &s) == O::kSkipped);
+    CHECK(z->Add("a", 2, {.incr = true}, limits, &s) == O::kUpdated);
+    CHECK(s == 5);
+    CHECK(z->Add("a", -2, {.gt = true, .incr = true}, limits, &s) == O::kSkipped);
+    CHECK(z->Add("a", std::numeric_limits<double>::infinity(), {.incr = true}, limits, &s) ==
+          O::kUpdated);
+    CHECK(z->Add("a", -std::numeric_limits<double>::infinity(), {.incr = true}, limits, &s) ==
+          O::kNaN);
+    CHECK(z->Score("a") == std::numeric_limits<double>::infinity());
+    CHECK(z->Add("c", 7, {.incr = true}, limits, &s) == O::kAdded);  // a new member: 0 + 7
+    CHECK(s == 7);
+    CHECK(z->CheckInvariants());
+    CHECK(z->EncodingName() == (max_entries == 0 ? "skiplist" : "listpack"));
+  }
+}
+
+}  // namespace
+}  // namespace tessera::types
