@@ -35,7 +35,7 @@ class Cycle {
       t.table.RehashStep(kRehashStepSlots);
     }
     if (!expire_) return true;
-    while (t.volatile_keys > 0 && !t.table.empty()) {
+    while ((t.volatile_keys > 0 || t.field_expiry) && !t.table.empty()) {
       if (OutOfTime()) return false;
       // Volatile entries a step should meet if they are spread evenly over the table.
       const double expected = static_cast<double>(kExpireStepEntries) *
@@ -72,7 +72,7 @@ size_t RunActiveExpireCycle(Server& server, unsigned shard_begin, unsigned shard
   Cycle cycle(server, now_ms, budget_us);
   for (unsigned k = 0; k < owned && !cycle.OutOfTime(); ++k) {
     keyspace::Shard& shard = ks.shard(shard_begin + ((first_shard + k) % owned) * shard_step);
-    std::unique_lock<std::mutex> lock(shard.mutex(), std::try_to_lock);
+    std::unique_lock<keyspace::ShardMutex> lock(shard.mutex(), std::try_to_lock);
     if (!lock.owns_lock()) continue;  // busy: next tick
     for (int j = 0; j < num_dbs; ++j) {
       if (!cycle.RunDb(shard, (first_db + j) % num_dbs)) return cycle.expired();

@@ -96,7 +96,7 @@ void ForEachLiveKey(Keyspace& ks, int db, std::string_view pattern, int64_t now_
   const bool all = GlobMatchesEverything(pattern);
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     Shard& shard = ks.shard(i);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     shard.db(db).table.ForEach([&](Entry* e) {
       if (e->IsExpired(now_ms)) return;
       if (all || GlobMatch(pattern, e->key())) fn(e->key());
@@ -108,7 +108,7 @@ size_t CountKeys(Keyspace& ks, int db) {
   size_t total = 0;
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     Shard& shard = ks.shard(i);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     total += shard.db(db).table.size();
   }
   return total;
@@ -128,7 +128,7 @@ ScanPage ScanKeys(Keyspace& ks, keyspace::DbAccess& db, uint64_t cursor,
 
   for (; shard_index < ks.shard_count(); ++shard_index, table_cursor = 0) {
     Shard& shard = ks.shard(shard_index);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     const EntryTable& table = shard.db(db.db()).table;
     while (true) {
       size_t want = std::min(count - std::min(count, step.visited()), kMaxScanBatch);
@@ -170,7 +170,7 @@ std::optional<std::string> RandomKey(Keyspace& ks, keyspace::DbAccess& db,
   size_t total = 0;
   for (unsigned i = 0; i < n; ++i) {
     Shard& shard = ks.shard(i);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     sizes[i] = shard.db(db.db()).table.size();
     total += sizes[i];
   }
@@ -180,7 +180,7 @@ std::optional<std::string> RandomKey(Keyspace& ks, keyspace::DbAccess& db,
     unsigned s = 0;
     while (pick >= sizes[s]) pick -= sizes[s++];
     Shard& shard = ks.shard(s);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     const EntryTable& table = shard.db(db.db()).table;
     Entry* e = table.RandomElement(random());
     if (e == nullptr) {  // emptied meanwhile
@@ -198,7 +198,7 @@ std::optional<std::string> RandomKey(Keyspace& ks, keyspace::DbAccess& db,
   const unsigned start = static_cast<unsigned>(random() % n);
   for (unsigned i = 0; i < n; ++i) {
     Shard& shard = ks.shard((start + i) % n);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     std::optional<std::string> found;
     shard.db(db.db()).table.ForEach([&](Entry* e) {
       if (!found && !e->IsExpired(db.now_ms())) found.emplace(e->key());

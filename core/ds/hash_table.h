@@ -197,6 +197,22 @@ class HashTable {
     return nullptr;
   }
 
+  // Slots of both arrays (the old one from migrate_pos_ on), for uniform sampling: drawing
+  // indices uniformly from [0, SlotCount()) until ElementAtSlot() returns an element picks
+  // every element with the same probability, since each one holds exactly one slot (unlike
+  // RandomElement, which favours elements after empty runs).  Expected draws: 1 / load.
+  size_t SlotCount() const {
+    return cur_.num_slots + (old_.slots == nullptr ? 0 : old_.num_slots - migrate_pos_);
+  }
+  // The element in slot `index` of that sequence, nullptr for an empty slot.
+  // REQUIRES: index < SlotCount().
+  T* ElementAtSlot(size_t index) const {
+    const uint64_t s = index < cur_.num_slots
+                           ? cur_.slots[index]
+                           : old_.slots[migrate_pos_ + (index - cur_.num_slots)];
+    return s == 0 ? nullptr : Ptr(s);
+  }
+
   // Forgets every element (does not free them) and releases the arrays.
   void Clear() { Release(); }
 

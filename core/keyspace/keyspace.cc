@@ -3,7 +3,11 @@
 #include <cassert>
 #include <cstring>
 
+#include "core/keyspace/object.h"
+
 namespace tessera::keyspace {
+
+thread_local bool ShardMutex::held_all_ = false;
 
 DbTable::~DbTable() { FreeAll(); }
 
@@ -12,23 +16,45 @@ void DbTable::FreeAll() {
   table.Clear();
   volatile_keys = 0;
   expire_cursor = 0;
+  field_expiry = false;
+  field_expiry_seen = false;
 }
 
 size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget) {
   DbTable& t = dbs_[db];
-  if (t.volatile_keys == 0 || t.table.empty()) return 0;
+  if ((t.volatile_keys == 0 && !t.field_expiry) || t.table.empty()) return 0;
   std::vector<Entry*> dead;
+  std::vector<Entry*> emptied;  // hashes whose last field expired
   auto result = t.table.Scan(t.expire_cursor, budget, [&](Entry* e) {
-    if (e->IsExpired(now_ms)) dead.push_back(e);
+    if (e->IsExpired(now_ms)) {
+      dead.push_back(e);
+    } else if (t.field_expiry && e->type() == ValueType::kHash) {
+      if (PurgeExpiredParts(e, now_ms)) {
+        emptied.push_back(e);
+      } else if (HasExpiringParts(*e)) {
+        t.field_expiry_seen = true;
+      }
+    }
   });
-  t.expire_cursor = result.done ? 0 : result.next_cursor;
+  if (result.done) {
+    t.expire_cursor = 0;
+    t.field_expiry = t.field_expiry_seen;
+    t.field_expiry_seen = false;
+  } else {
+    t.expire_cursor = result.next_cursor;
+  }
   for (Entry* e : dead) {
     t.table.ErasePointer(e, EntryTraits::Hash(e));
     --t.volatile_keys;
     Entry::Free(e);
   }
+  for (Entry* e : emptied) {
+    t.table.ErasePointer(e, EntryTraits::Hash(e));
+    if (e->has_expiry()) --t.volatile_keys;
+    Entry::Free(e);
+  }
   expired_keys += dead.size();
-  return dead.size();
+  return dead.size() + emptied.size();
 }
 
 Keyspace::Keyspace(int num_dbs, unsigned shard_count) : num_dbs_(num_dbs) {
@@ -91,8 +117,20 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
     ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
     return nullptr;
   }
+  if (e->type() == ValueType::kHash && PurgeExpiredParts(e, now_ms_)) {  // every field expired
+    t.table.ErasePointer(e, hash);
+    if (e->has_expiry()) --t.volatile_keys;
+    Entry::Free(e);
+    return nullptr;
+  }
   if (force_touch || (touch && !no_touch_)) e->set_clock(clock_s_);
   return e;
+}
+
+void DbAccess::NoteFieldExpiry(std::string_view key) {
+  DbTable& t = Table(db_, HashOf(key));
+  t.field_expiry = true;
+  t.field_expiry_seen = true;
 }
 
 Entry* DbAccess::FindInDb(int db, std::string_view key) {

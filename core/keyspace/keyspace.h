@@ -46,24 +46,61 @@ struct DbTable {
   EntryTable table;
   size_t volatile_keys = 0;
   uint64_t expire_cursor = 0;  // where the active expiry sweep resumes (hash space)
+  // Some hash here may hold fields with an expiry (HEXPIRE...): the active sweep then also
+  // reclaims expired fields.  Cleared at the end of a sweep pass that met none.
+  bool field_expiry = false;
+  bool field_expiry_seen = false;  // met (or set) during the current pass
+};
+
+// A shard's lock.  EXEC runs a transaction's commands while holding every shard's lock and
+// marks its thread as doing so (ScopedAllShardsHeld); lock() and unlock() then do nothing on
+// that thread, so code written for one command (the dispatcher's ShardLocks, AllShardsLock,
+// SCAN's shard-at-a-time locking) runs unchanged inside a transaction.  Other threads are
+// unaffected: the mark is per thread.
+class ShardMutex {
+ public:
+  void lock() {
+    if (!held_all_) mu_.lock();
+  }
+  void unlock() {
+    if (!held_all_) mu_.unlock();
+  }
+  bool try_lock() { return held_all_ || mu_.try_lock(); }
+  // The real lock, whatever the mark says (EXEC's own locking).
+  std::mutex& raw() { return mu_; }
+
+  // While alive, this thread holds every shard's raw lock.  REQUIRES: it does.
+  class ScopedAllShardsHeld {
+   public:
+    ScopedAllShardsHeld() { held_all_ = true; }
+    ~ScopedAllShardsHeld() { held_all_ = false; }
+    ScopedAllShardsHeld(const ScopedAllShardsHeld&) = delete;
+    ScopedAllShardsHeld& operator=(const ScopedAllShardsHeld&) = delete;
+  };
+
+ private:
+  static thread_local bool held_all_;
+  std::mutex mu_;
 };
 
 class Shard {
  public:
   explicit Shard(int num_dbs) : dbs_(num_dbs) {}
-  std::mutex& mutex() { return mu_; }
+  ShardMutex& mutex() { return mu_; }
   DbTable& db(int i) { return dbs_[i]; }
   int num_dbs() const { return static_cast<int>(dbs_.size()); }
 
   // Deletes up to a bounded number of expired keys of `db`: visits at most `budget` entries
-  // from the sweep position.  Returns how many keys it deleted.  REQUIRES: mutex held.
+  // from the sweep position, also purging expired hash fields (deleting a hash left empty)
+  // while DbTable::field_expiry is set.  Returns how many keys it deleted.
+  // REQUIRES: mutex held.
   size_t ActiveExpire(int db, int64_t now_ms, size_t budget);
 
   // Counters read by INFO; REQUIRES mutex held to write.
   uint64_t expired_keys = 0;
 
  private:
-  std::mutex mu_;
+  ShardMutex mu_;
   std::vector<DbTable> dbs_;
 };
 
@@ -125,6 +162,9 @@ class DbAccess {
   // Removes `e` from the table without freeing it; the caller now owns it.
   void Detach(Entry* e) { DetachInDb(db_, e); }
   void DetachInDb(int db, Entry* e);
+
+  // Notes that `key` (a hash) now has a field with an expiry, for the active sweep.
+  void NoteFieldExpiry(std::string_view key);
 
   // Number of keys deleted by lazy expiry through this object.
   size_t expired() const { return expired_; }

@@ -46,6 +46,21 @@ size_t ObjectAllocationSize(ValueType type, const void* object) {
   return Visit(type, object, [](auto* v) { return v->AllocationSize(); });
 }
 
+bool PurgeExpiredParts(Entry* e, int64_t now_ms) {
+  if (e->type() != ValueType::kHash || !e->is_object()) return false;
+  auto* v = e->object_as<types::HashValue>();
+  const int64_t min = v->MinExpiry();
+  if (min == types::kNoFieldExpiry || min > now_ms) return false;
+  types::HashValue::PurgeExpired(&v, now_ms);
+  e->set_object(v);
+  return v->empty();
+}
+
+bool HasExpiringParts(const Entry& e) {
+  if (e.type() != ValueType::kHash || !e.is_object()) return false;
+  return e.object_as<types::HashValue>()->MinExpiry() != types::kNoFieldExpiry;
+}
+
 std::string_view EncodingName(const Entry& e) {
   switch (e.encoding()) {
     case Encoding::kInt:

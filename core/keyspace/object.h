@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "core/keyspace/entry.h"
@@ -22,6 +23,13 @@ namespace tessera::keyspace {
 void DestroyObject(ValueType type, void* object);
 void* CloneObject(ValueType type, const void* object);
 size_t ObjectAllocationSize(ValueType type, const void* object);
+
+// Deletes the parts of e's value whose own expiry has come (hash fields with a TTL, Redis
+// 7.4).  Returns true iff that left the value empty: the caller then deletes the key, so a
+// hash whose last field expired is gone as if never there.  A no-op for other types.
+bool PurgeExpiredParts(Entry* e, int64_t now_ms);
+// True iff part of e's value has an expiry of its own (a hash field with a TTL).
+bool HasExpiringParts(const Entry& e);
 
 // OBJECT ENCODING's name for any entry: "int", "embstr", "raw", or the aggregate's own name.
 std::string_view EncodingName(const Entry& e);

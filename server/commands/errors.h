@@ -142,6 +142,30 @@ inline constexpr std::string_view kPackedThreshold =
     "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
 inline constexpr std::string_view kNotListpack = "ERR Not a listpack encoded object.";
 inline constexpr std::string_view kNotQuicklist = "ERR Not a quicklist encoded object.";
+// Hash family.
+inline constexpr std::string_view kHashValueNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashValueNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kValueNanOrInf = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kValueOutOfRange = "ERR value is out of range";
+inline constexpr std::string_view kRandFieldCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kFieldExpireNegative = "ERR invalid expire time, must be >= 0";
+inline constexpr std::string_view kFieldsMissing =
+    "ERR Mandatory argument FIELDS is missing or not at the right position";
+inline constexpr std::string_view kNumFieldsNotPositive =
+    "ERR Parameter `numFields` should be greater than 0";
+inline constexpr std::string_view kFieldCountNotPositive =
+    "ERR Number of fields must be a positive integer";
+inline constexpr std::string_view kNumFieldsMismatch =
+    "ERR The `numfields` parameter must match the number of arguments";
+// Set family (kMustBePositive and kNumkeysPositive are the list family's).
+// fmt format string: the range's two bounds (getRangeLongFromObjectOrReply's default text).
+inline constexpr std::string_view kValueRangeFmt =
+    "ERR value is out of range, value must between {} and {}";
+inline constexpr std::string_view kNumkeysOverArgs =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
 
 // Sorted-set family.
 inline constexpr std::string_view kZAddXxNx =

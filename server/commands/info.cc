@@ -232,7 +232,7 @@ uint64_t KeyspaceTableBytes(Server& server) {
   uint64_t total = 0;
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     keyspace::Shard& shard = ks.shard(i);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     for (int db = 0; db < shard.num_dbs(); ++db) total += shard.db(db).table.BytesAllocated();
   }
   return total;
@@ -458,7 +458,7 @@ void AddKeyspace(Server& server, InfoWriter& w) {
   std::vector<uint64_t> keys(ks.num_dbs()), expires(ks.num_dbs());
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     keyspace::Shard& shard = ks.shard(i);
-    std::lock_guard<std::mutex> lock(shard.mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     for (int db = 0; db < ks.num_dbs(); ++db) {
       keys[db] += shard.db(db).table.size();
       expires[db] += shard.db(db).volatile_keys;

@@ -10,6 +10,8 @@ void RegisterKeysFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
+void RegisterHashFamily(CommandTable* table);
+void RegisterSetFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
@@ -20,6 +22,8 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);
   RegisterScriptingFamily(table);
+  RegisterHashFamily(table);
+  RegisterSetFamily(table);
   RegisterZSetFamily(table);
 }
 

@@ -20,6 +20,8 @@
 #include "core/base/sha1.h"
 #include "core/keyspace/object.h"
 #include "core/types/list_value.h"
+#include "core/types/hash_value.h"
+#include "core/types/set_value.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/log.h"
@@ -83,7 +85,7 @@ void ResetStats(Server& server) {
   server.metrics().Reset();
   keyspace::Keyspace& ks = server.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    std::lock_guard<std::mutex> lock(ks.shard(i).mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());
     ks.shard(i).expired_keys = 0;
   }
 }
@@ -187,7 +189,7 @@ keyspace::Entry* PeekEntry(Server& server, int db, std::string_view key) {
   return ks.shard(ks.ShardOfHash(hash)).db(db).table.Find(key, hash);
 }
 
-std::mutex& ShardMutexOf(Server& server, std::string_view key) {
+keyspace::ShardMutex& ShardMutexOf(Server& server, std::string_view key) {
   keyspace::Keyspace& ks = server.keyspace();
   return ks.shard(ks.ShardOf(key)).mutex();
 }
@@ -215,7 +217,7 @@ size_t RdbStringLength(const keyspace::Entry& e) {
 }
 
 void DebugObject(CommandContext& ctx) {
-  std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
+  std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
   const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
   if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   uint32_t idle = (ctx.db.clock() - e->clock()) & 0xFFFFFF;
@@ -244,7 +246,7 @@ void DebugObject(CommandContext& ctx) {
 // DEBUG LISTPACK <key> / DEBUG QUICKLIST <key> [<0|1>]: Redis prints the structure on its
 // stdout; here the layout summary goes to the log.
 void DebugListLayout(CommandContext& ctx, bool quicklist) {
-  std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
+  std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
   const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
   if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   bool is_listpack = e->type() == keyspace::ValueType::kList &&
@@ -297,11 +299,29 @@ std::string_view BigEndian32(uint32_t v, char (&buf)[4]) {
 // the same way so digests of equal datasets agree with Redis's.  Returns false for value types
 // that cannot be digested yet.
 bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
-  if (e.type() != keyspace::ValueType::kString) return false;
   char buf[4];
-  MixDigest(d, BigEndian32(0, buf));  // OBJ_STRING
-  char value_buf[32];
-  MixDigest(d, e.StringValue(value_buf));
+  // Our ValueType numbers are Redis's OBJ_* type numbers.
+  MixDigest(d, BigEndian32(static_cast<uint32_t>(e.type()), buf));
+  if (e.type() == keyspace::ValueType::kString) {
+    char value_buf[32];
+    MixDigest(d, e.StringValue(value_buf));
+  } else if (e.type() == keyspace::ValueType::kHash) {
+    // Each field-value pair mixed on its own, xor-ed in: independent of the order.
+    e.object_as<types::HashValue>()->ForEach([&](std::string_view f, std::string_view v) {
+      Digest pair{};
+      MixDigest(pair, f);
+      MixDigest(pair, v);
+      XorDigest(d, std::string_view(reinterpret_cast<const char*>(pair.data()), pair.size()));
+    });
+  } else if (e.type() == keyspace::ValueType::kSet) {
+    // Members xor-ed in: independent of the order.
+    e.object_as<types::SetValue>()->ForEach([&](const types::SetMember& m) {
+      char member_buf[24];
+      XorDigest(d, m.View(member_buf));
+    });
+  } else {
+    return false;
+  }
   if (e.has_expiry()) XorDigest(d, "!!expire!!");
   return true;
 }
@@ -341,7 +361,7 @@ void DebugDigestValue(CommandContext& ctx) {
   std::vector<std::string> digests;
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     Digest d{};
-    std::lock_guard<std::mutex> lock(ShardMutexOf(ctx.server, ctx.args[j]));
+    std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[j]));
     const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[j]);
     if (e != nullptr && !MixValueDigest(d, *e))
       return ctx.reply.Error(errors::kDigestUnsupportedType);

@@ -64,7 +64,7 @@ void PutFakeList(CommandTester& t, std::string_view key) {
   auto* meta = reinterpret_cast<uint8_t*>(e);
   *meta = static_cast<uint8_t>((*meta & ~0x7) | static_cast<uint8_t>(ValueType::kList));
   keyspace::Keyspace& ks = t.server().keyspace();
-  std::lock_guard<std::mutex> lock(ks.shard(ks.ShardOf(key)).mutex());
+  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
   keyspace::DbAccess db(&ks, t.client().db, t.now_ms(), 0);
   db.Upsert(e);
 }

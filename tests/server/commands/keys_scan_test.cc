@@ -343,11 +343,11 @@ TEST_CASE("Active expiry skips a shard that is busy") {
   CommandTester t;
   PutString(t, "k", "v", t.now_ms() + 1);
   tessera::keyspace::Keyspace& ks = t.server().keyspace();
-  std::mutex& mu = ks.shard(ks.ShardOf("k")).mutex();
+  tessera::keyspace::ShardMutex& mu = ks.shard(ks.ShardOf("k")).mutex();
   // Another thread holds the shard (try_lock by the owner itself would be undefined).
   std::promise<void> locked, done;
   std::thread holder([&] {
-    std::lock_guard<std::mutex> busy(mu);
+    std::lock_guard<tessera::keyspace::ShardMutex> busy(mu);
     locked.set_value();
     done.get_future().wait();
   });

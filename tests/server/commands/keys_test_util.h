@@ -61,7 +61,7 @@ inline ScanReply ParseScan(const std::string& resp) {
 inline void PutString(CommandTester& t, std::string_view key, std::string_view value,
                       int64_t expire_at_ms = keyspace::kNoExpiry, int db = 0) {
   keyspace::Keyspace& ks = t.server().keyspace();
-  std::lock_guard<std::mutex> lock(ks.shard(ks.ShardOf(key)).mutex());
+  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
   uint32_t clock = static_cast<uint32_t>(t.now_ms() / 1000) & 0xFFFFFF;
   keyspace::DbAccess db_access(&ks, db, t.now_ms(), clock);
   db_access.Upsert(keyspace::Entry::NewStringAutoEncoded(key, value, expire_at_ms, clock));
@@ -70,7 +70,7 @@ inline void PutString(CommandTester& t, std::string_view key, std::string_view v
 // The string value at `key`, or "(nil)"; does not touch the access time.
 inline std::string GetString(CommandTester& t, std::string_view key, int db = 0) {
   keyspace::Keyspace& ks = t.server().keyspace();
-  std::lock_guard<std::mutex> lock(ks.shard(ks.ShardOf(key)).mutex());
+  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
   keyspace::DbAccess db_access(&ks, db, t.now_ms(), 0);
   keyspace::Entry* e = db_access.Find(key, false);
   if (e == nullptr) return "(nil)";
@@ -83,7 +83,7 @@ inline size_t StoredKeys(CommandTester& t, int db = 0) {
   keyspace::Keyspace& ks = t.server().keyspace();
   size_t n = 0;
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    std::lock_guard<std::mutex> lock(ks.shard(i).mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());
     n += ks.shard(i).db(db).table.size();
   }
   return n;

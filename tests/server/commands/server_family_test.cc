@@ -22,7 +22,7 @@ using Overrides = std::vector<std::pair<std::string, std::string>>;
 void PutString(CommandTester& t, int db, std::string_view key, std::string_view value,
                int64_t expire_at_ms = keyspace::kNoExpiry) {
   keyspace::Keyspace& ks = t.server().keyspace();
-  std::lock_guard<std::mutex> lock(ks.shard(ks.ShardOf(key)).mutex());
+  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
   keyspace::DbAccess db_access(&ks, db, t.now_ms(), (t.now_ms() / 1000) & 0xFFFFFF);
   db_access.Upsert(
       keyspace::Entry::NewStringAutoEncoded(key, value, expire_at_ms, db_access.clock()));
@@ -628,7 +628,7 @@ TEST_CASE("MEMORY USAGE", "[server_family][memory]") {
   size_t expected = 0;
   {
     keyspace::Keyspace& ks = t.server().keyspace();
-    std::lock_guard<std::mutex> lock(ks.shard(ks.ShardOf("k")).mutex());
+    std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf("k")).mutex());
     keyspace::DbAccess db(&ks, 0, t.now_ms(), 0);
     expected = db.Find("k", false)->AllocationSize() + 8;
   }

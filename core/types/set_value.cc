@@ -1,0 +1,693 @@
+#include "core/types/set_value.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "core/base/hash.h"
+#include "core/base/numbers.h"
+
+namespace tessera::types {
+
+namespace {
+
+// Listpack entry tags (see the header): a string of up to 127 bytes is one tag byte; up to
+// 16383 bytes, two; longer, a 0xF0 tag and a 4-byte length.  0xC0 + (n - 1) tags an integer
+// of n little-endian bytes.
+constexpr uint8_t kLongStrTag = 0x80;  // 0x80..0xBF: 14-bit length
+constexpr uint8_t kIntTag = 0xC0;      // 0xC0..0xC7
+constexpr uint8_t kHugeStrTag = 0xF0;
+constexpr size_t kShortStrMax = 0x7F;
+constexpr size_t kLongStrMax = 0x3FFF;
+
+// Bytes of a little-endian two's complement integer that holds v.
+size_t IntBytes(int64_t v) {
+  size_t n = 1;
+  while (n < 8) {
+    const int64_t lim = int64_t{1} << (8 * n - 1);
+    if (v >= -lim && v < lim) break;
+    ++n;
+  }
+  return n;
+}
+
+// Bytes per intset integer for v: 2, 4 or 8, as Redis's _intsetValueEncoding.
+uint32_t IntsetWidthFor(int64_t v) {
+  if (v >= INT16_MIN && v <= INT16_MAX) return 2;
+  if (v >= INT32_MIN && v <= INT32_MAX) return 4;
+  return 8;
+}
+
+// Decimal length of v with its sign (Redis's sdigits10).
+size_t Digits(int64_t v) {
+  char buf[24];
+  return FormatInt64(v, buf);
+}
+
+size_t VarintSize(size_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// A member with canonical integer bytes turned into an integer, as listpack stores them.
+SetMember Normalize(const SetMember& m) {
+  int64_t v;
+  if (!m.is_int && ParseInt64(m.str, &v)) return SetMember::Int(v);
+  return m;
+}
+
+}  // namespace
+
+// ---- SetMember, RandomBits ------------------------------------------------------------------
+
+std::string_view SetMember::View(char* buf) const {
+  if (!is_int) return str;
+  return std::string_view(buf, FormatInt64(num, buf));
+}
+
+std::string SetMember::ToString() const {
+  char buf[24];
+  return std::string(View(buf));
+}
+
+uint64_t RandomBits::Next() {
+  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint64_t RandomBits::Below(uint64_t n) {
+  assert(n > 0);
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
+}
+
+// ---- Hashtable nodes ------------------------------------------------------------------------
+
+struct SetValue::Node {};
+
+std::string_view SetValue::NodeView(const Node* n) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(n);
+  size_t len = 0;
+  int shift = 0;
+  while (*p & 0x80) {
+    len |= static_cast<size_t>(*p++ & 0x7F) << shift;
+    shift += 7;
+  }
+  len |= static_cast<size_t>(*p++) << shift;
+  return std::string_view(reinterpret_cast<const char*>(p), len);
+}
+
+SetValue::Node* SetValue::NewNode(std::string_view s) {
+  uint8_t* mem = static_cast<uint8_t*>(std::malloc(VarintSize(s.size()) + s.size()));
+  if (mem == nullptr) std::abort();  // out of memory is fatal server-wide
+  uint8_t* p = mem;
+  size_t len = s.size();
+  while (len >= 0x80) {
+    *p++ = static_cast<uint8_t>(len | 0x80);
+    len >>= 7;
+  }
+  *p++ = static_cast<uint8_t>(len);
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return reinterpret_cast<Node*>(mem);
+}
+
+void SetValue::FreeNode(Node* n) { std::free(n); }
+
+uint64_t SetValue::HashMember(std::string_view member) { return HashBytes(member); }
+
+uint64_t SetValue::NodeTraits::Hash(const Node* n) { return HashMember(NodeView(n)); }
+
+bool SetValue::NodeTraits::Equals(const Node* n, std::string_view key) {
+  return NodeView(n) == key;
+}
+
+bool SetValue::TableAdd(std::string_view s) {
+  const uint64_t hash = HashMember(s);
+  if (table()->Find(s, hash) != nullptr) return false;
+  table()->Insert(NewNode(s), hash);
+  return true;
+}
+
+// ---- Listpack entries -------------------------------------------------------------------------
+
+size_t SetValue::EntrySize(const uint8_t* p) {
+  const uint8_t t = p[0];
+  if (t <= kShortStrMax) return 1 + t;
+  if (t < kIntTag) return 2 + ((static_cast<size_t>(t & 0x3F) << 8) | p[1]);
+  if (t < kHugeStrTag) return 1 + (t - kIntTag + 1);
+  uint32_t len;
+  std::memcpy(&len, p + 1, 4);
+  return 5 + len;
+}
+
+SetMember SetValue::DecodeEntry(const uint8_t* p) {
+  const uint8_t t = p[0];
+  const char* bytes = reinterpret_cast<const char*>(p);
+  if (t <= kShortStrMax) return SetMember::Str(std::string_view(bytes + 1, t));
+  if (t < kIntTag) {
+    return SetMember::Str(std::string_view(bytes + 2, (static_cast<size_t>(t & 0x3F) << 8) | p[1]));
+  }
+  if (t < kHugeStrTag) {
+    const size_t n = t - kIntTag + 1;
+    uint64_t u = 0;
+    for (size_t i = 0; i < n; ++i) u |= static_cast<uint64_t>(p[1 + i]) << (8 * i);
+    if (n < 8 && (u >> (8 * n - 1)) & 1) u |= ~uint64_t{0} << (8 * n);  // sign-extend
+    return SetMember::Int(static_cast<int64_t>(u));
+  }
+  uint32_t len;
+  std::memcpy(&len, p + 1, 4);
+  return SetMember::Str(std::string_view(bytes + 5, len));
+}
+
+size_t SetValue::EncodedSize(const SetMember& m) {
+  if (m.is_int) return 1 + IntBytes(m.num);
+  const size_t len = m.str.size();
+  if (len <= kShortStrMax) return 1 + len;
+  if (len <= kLongStrMax) return 2 + len;
+  return 5 + len;
+}
+
+void SetValue::EncodeEntry(const SetMember& m, uint8_t* out) {
+  if (m.is_int) {
+    const size_t n = IntBytes(m.num);
+    out[0] = static_cast<uint8_t>(kIntTag + n - 1);
+    const uint64_t u = static_cast<uint64_t>(m.num);
+    for (size_t i = 0; i < n; ++i) out[1 + i] = static_cast<uint8_t>(u >> (8 * i));
+    return;
+  }
+  const size_t len = m.str.size();
+  size_t head;
+  if (len <= kShortStrMax) {
+    out[0] = static_cast<uint8_t>(len);
+    head = 1;
+  } else if (len <= kLongStrMax) {
+    out[0] = static_cast<uint8_t>(kLongStrTag | (len >> 8));
+    out[1] = static_cast<uint8_t>(len);
+    head = 2;
+  } else {
+    out[0] = kHugeStrTag;
+    const uint32_t len32 = static_cast<uint32_t>(len);
+    std::memcpy(out + 1, &len32, 4);
+    head = 5;
+  }
+  if (len > 0) std::memcpy(out + head, m.str.data(), len);
+}
+
+size_t SetValue::PackedFind(const SetMember& m) const {
+  for (size_t off = 0; off < aux_;) {
+    const uint8_t* p = packed() + off;
+    const uint8_t t = p[0];
+    const bool entry_is_int = t >= kIntTag && t < kHugeStrTag;
+    if (entry_is_int == m.is_int) {
+      SetMember e = DecodeEntry(p);
+      if (m.is_int ? e.num == m.num : e.str == m.str) return off;
+    }
+    off += EntrySize(p);
+  }
+  return kNotFound;
+}
+
+void SetValue::PackedAppend(const SetMember& m) {
+  const size_t n = EncodedSize(m);
+  uint8_t* grown = static_cast<uint8_t*>(std::realloc(data_, aux_ + n));
+  if (grown == nullptr) std::abort();
+  EncodeEntry(m, grown + aux_);
+  data_ = grown;
+  aux_ += static_cast<uint32_t>(n);
+  ++size_;
+}
+
+void SetValue::PackedEraseAt(size_t offset) {
+  uint8_t* p = static_cast<uint8_t*>(data_);
+  const size_t n = EntrySize(p + offset);
+  std::memmove(p + offset, p + offset + n, aux_ - offset - n);
+  aux_ -= static_cast<uint32_t>(n);
+  --size_;
+  if (aux_ == 0) {
+    std::free(data_);
+    data_ = nullptr;
+    return;
+  }
+  void* shrunk = std::realloc(data_, aux_);
+  if (shrunk != nullptr) data_ = shrunk;
+}
+
+// ---- Intset -----------------------------------------------------------------------------------
+
+namespace {
+
+int64_t ReadInt(const uint8_t* base, uint32_t width, size_t i) {
+  const uint8_t* p = base + i * width;
+  if (width == 2) {
+    int16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+  }
+  if (width == 4) {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  int64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+void WriteInt(uint8_t* base, uint32_t width, size_t i, int64_t v) {
+  uint8_t* p = base + i * width;
+  if (width == 2) {
+    const int16_t x = static_cast<int16_t>(v);
+    std::memcpy(p, &x, 2);
+  } else if (width == 4) {
+    const int32_t x = static_cast<int32_t>(v);
+    std::memcpy(p, &x, 4);
+  } else {
+    std::memcpy(p, &v, 8);
+  }
+}
+
+}  // namespace
+
+int64_t SetValue::IntAt(size_t i) const {
+  return ReadInt(static_cast<const uint8_t*>(data_), aux_, i);
+}
+
+void SetValue::SetIntAt(size_t i, int64_t v) { WriteInt(static_cast<uint8_t*>(data_), aux_, i, v); }
+
+size_t SetValue::IntsetSearch(int64_t v, bool* found) const {
+  size_t lo = 0;
+  size_t hi = size_;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    const int64_t x = IntAt(mid);
+    if (x == v) {
+      *found = true;
+      return mid;
+    }
+    if (x < v) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  *found = false;
+  return lo;
+}
+
+bool SetValue::IntsetAdd(int64_t v) {
+  const uint32_t width = IntsetWidthFor(v);
+  if (width > aux_) {
+    // v lies outside every current value's range: it goes first (negative) or last.  Widen in
+    // place from the back, as each value's new position is at or after its old one.
+    const uint32_t old_width = aux_;
+    const size_t n = size_;
+    uint8_t* grown = static_cast<uint8_t*>(std::realloc(data_, (n + 1) * width));
+    if (grown == nullptr) std::abort();
+    data_ = grown;
+    const size_t shift = v < 0 ? 1 : 0;
+    for (size_t i = n; i-- > 0;) WriteInt(grown, width, i + shift, ReadInt(grown, old_width, i));
+    aux_ = width;
+    SetIntAt(v < 0 ? 0 : n, v);
+    ++size_;
+    return true;
+  }
+  bool found;
+  const size_t pos = IntsetSearch(v, &found);
+  if (found) return false;
+  uint8_t* grown = static_cast<uint8_t*>(std::realloc(data_, (size_ + 1) * aux_));
+  if (grown == nullptr) std::abort();
+  data_ = grown;
+  std::memmove(grown + (pos + 1) * aux_, grown + pos * aux_, (size_ - pos) * aux_);
+  SetIntAt(pos, v);
+  ++size_;
+  return true;
+}
+
+bool SetValue::IntsetRemove(int64_t v) {
+  if (IntsetWidthFor(v) > aux_) return false;
+  bool found;
+  const size_t pos = IntsetSearch(v, &found);
+  if (!found) return false;
+  uint8_t* p = static_cast<uint8_t*>(data_);
+  std::memmove(p + pos * aux_, p + (pos + 1) * aux_, (size_ - pos - 1) * aux_);
+  --size_;
+  if (size_ == 0) {
+    std::free(data_);
+    data_ = nullptr;
+    return true;
+  }
+  void* shrunk = std::realloc(data_, size_ * aux_);
+  if (shrunk != nullptr) data_ = shrunk;
+  return true;
+}
+
+size_t SetValue::IntsetMaxEntries(const SetLimits& limits) {
+  return std::min(limits.max_intset_entries, size_t{1} << 30);
+}
+
+// ---- Life cycle -------------------------------------------------------------------------------
+
+SetValue::SetValue(Encoding enc)
+    : aux_(enc == Encoding::kIntset ? 2 : 0), encoding_(static_cast<uint32_t>(enc)) {
+  if (enc == Encoding::kHashtable) data_ = new Table();
+}
+
+SetValue::~SetValue() { ReleaseStorage(); }
+
+void SetValue::ReleaseStorage() {
+  if (encoding() == Encoding::kHashtable) {
+    Table* t = table();
+    t->ForEach([](Node* n) { FreeNode(n); });
+    delete t;
+  } else {
+    std::free(data_);
+  }
+  data_ = nullptr;
+  size_ = 0;
+  aux_ = 0;
+}
+
+SetValue* SetValue::Create(std::string_view first, size_t size_hint, const SetLimits& limits) {
+  int64_t v;
+  if (ParseInt64(first, &v) && size_hint <= limits.max_intset_entries) {
+    return new SetValue(Encoding::kIntset);
+  }
+  if (size_hint <= limits.max_listpack_entries) return new SetValue(Encoding::kListpack);
+  return new SetValue(Encoding::kHashtable);
+}
+
+SetValue* SetValue::Clone() const {
+  SetValue* c = new SetValue(encoding());
+  if (encoding() == Encoding::kHashtable) {
+    table()->ForEach([&](Node* n) {
+      std::string_view s = NodeView(n);
+      c->table()->Insert(NewNode(s), HashMember(s));
+    });
+    return c;
+  }
+  const size_t bytes = encoding() == Encoding::kIntset ? size_t{size_} * aux_ : aux_;
+  if (bytes > 0) {
+    c->data_ = std::malloc(bytes);
+    if (c->data_ == nullptr) std::abort();
+    std::memcpy(c->data_, data_, bytes);
+  }
+  c->size_ = size_;
+  c->aux_ = aux_;
+  return c;
+}
+
+std::string_view SetValue::EncodingName() const {
+  switch (encoding()) {
+    case Encoding::kIntset:
+      return "intset";
+    case Encoding::kListpack:
+      return "listpack";
+    case Encoding::kHashtable:
+      break;
+  }
+  return "hashtable";
+}
+
+size_t SetValue::AllocationSize() const {
+  switch (encoding()) {
+    case Encoding::kIntset:
+      return sizeof(*this) + size_t{size_} * aux_;
+    case Encoding::kListpack:
+      return sizeof(*this) + aux_;
+    case Encoding::kHashtable:
+      break;
+  }
+  size_t total = sizeof(*this) + sizeof(Table) + table()->BytesAllocated();
+  table()->ForEach([&](Node* n) {
+    const size_t len = NodeView(n).size();
+    total += VarintSize(len) + len;
+  });
+  return total;
+}
+
+size_t SetValue::size() const {
+  return encoding() == Encoding::kHashtable ? table()->size() : size_;
+}
+
+// ---- Conversions ------------------------------------------------------------------------------
+
+void SetValue::ConvertToHashtable() {
+  assert(encoding() != Encoding::kHashtable);
+  Table* t = new Table();
+  ForEach([&](const SetMember& m) {
+    char buf[24];
+    std::string_view s = m.View(buf);
+    t->Insert(NewNode(s), HashMember(s));
+  });
+  ReleaseStorage();
+  data_ = t;
+  encoding_ = static_cast<uint32_t>(Encoding::kHashtable);
+}
+
+void SetValue::ConvertToListpack() {
+  assert(encoding() == Encoding::kIntset);
+  size_t bytes = 0;
+  for (size_t i = 0; i < size_; ++i) bytes += EncodedSize(SetMember::Int(IntAt(i)));
+  uint8_t* buf = bytes == 0 ? nullptr : static_cast<uint8_t*>(std::malloc(bytes));
+  if (bytes > 0 && buf == nullptr) std::abort();
+  size_t off = 0;
+  for (size_t i = 0; i < size_; ++i) {
+    SetMember m = SetMember::Int(IntAt(i));
+    EncodeEntry(m, buf + off);
+    off += EncodedSize(m);
+  }
+  const uint32_t n = size_;
+  ReleaseStorage();
+  data_ = buf;
+  size_ = n;
+  aux_ = static_cast<uint32_t>(bytes);
+  encoding_ = static_cast<uint32_t>(Encoding::kListpack);
+}
+
+void SetValue::MaybeConvert(size_t size_hint, const SetLimits& limits) {
+  if ((encoding() == Encoding::kListpack && size_hint > limits.max_listpack_entries) ||
+      (encoding() == Encoding::kIntset && size_hint > limits.max_intset_entries)) {
+    ConvertToHashtable();
+  }
+}
+
+void SetValue::MaybeConvertToIntset(const SetLimits& limits) {
+  if (encoding() == Encoding::kIntset || size() > IntsetMaxEntries(limits)) return;
+  std::vector<int64_t> values;
+  values.reserve(size());
+  ForEach([&](const SetMember& m) {
+    int64_t v = m.num;
+    if (!m.is_int) {
+      [[maybe_unused]] bool ok = ParseInt64(m.str, &v);
+      assert(ok);
+    }
+    values.push_back(v);
+  });
+  std::sort(values.begin(), values.end());
+  uint32_t width = 2;
+  if (!values.empty())
+    width = std::max(IntsetWidthFor(values.front()), IntsetWidthFor(values.back()));
+  ReleaseStorage();
+  encoding_ = static_cast<uint32_t>(Encoding::kIntset);
+  aux_ = width;
+  size_ = static_cast<uint32_t>(values.size());
+  if (values.empty()) return;
+  data_ = std::malloc(values.size() * width);
+  if (data_ == nullptr) std::abort();
+  for (size_t i = 0; i < values.size(); ++i) SetIntAt(i, values[i]);
+}
+
+// ---- Membership -------------------------------------------------------------------------------
+
+bool SetValue::Add(std::string_view member, const SetLimits& limits) {
+  return Add(SetMember::Str(member), limits);
+}
+
+bool SetValue::Add(const SetMember& member, const SetLimits& limits) {
+  switch (encoding()) {
+    case Encoding::kIntset:
+      return AddToIntset(member, limits);
+    case Encoding::kListpack:
+      return AddToListpack(member, limits);
+    case Encoding::kHashtable:
+      break;
+  }
+  char buf[24];
+  return TableAdd(member.View(buf));
+}
+
+bool SetValue::AddToIntset(const SetMember& m, const SetLimits& limits) {
+  int64_t v = m.num;
+  if (m.is_int || ParseInt64(m.str, &v)) {
+    if (!IntsetAdd(v)) return false;
+    if (size_ > IntsetMaxEntries(limits)) ConvertToHashtable();
+    return true;
+  }
+  // A non-integer: a listpack if everything would fit one, as setTypeAddAux decides it (the
+  // intset's widest member is its minimum or its maximum).
+  size_t max_int_len = 0;
+  if (size_ > 0) max_int_len = std::max(Digits(IntAt(0)), Digits(IntAt(size_ - 1)));
+  const size_t len = m.str.size();
+  const bool fits = size_ < limits.max_listpack_entries && len <= limits.max_listpack_value &&
+                    max_int_len <= limits.max_listpack_value &&
+                    size_t{size_} * 9 + len + 5 <= kMaxPackedBytes;
+  if (fits) {
+    ConvertToListpack();
+    PackedAppend(m);
+  } else {
+    ConvertToHashtable();
+    TableAdd(m.str);
+  }
+  return true;
+}
+
+bool SetValue::AddToListpack(const SetMember& member, const SetLimits& limits) {
+  const SetMember m = Normalize(member);
+  if (PackedFind(m) != kNotFound) return false;
+  char buf[24];
+  const std::string_view bytes = m.View(buf);
+  if (size_ < limits.max_listpack_entries && bytes.size() <= limits.max_listpack_value &&
+      aux_ + EncodedSize(m) <= kMaxPackedBytes) {
+    PackedAppend(m);
+  } else {
+    ConvertToHashtable();
+    TableAdd(bytes);
+  }
+  return true;
+}
+
+bool SetValue::Remove(std::string_view member) { return Remove(SetMember::Str(member)); }
+
+bool SetValue::Remove(const SetMember& member) {
+  switch (encoding()) {
+    case Encoding::kIntset: {
+      int64_t v = member.num;
+      return (member.is_int || ParseInt64(member.str, &v)) && IntsetRemove(v);
+    }
+    case Encoding::kListpack: {
+      const size_t off = PackedFind(Normalize(member));
+      if (off == kNotFound) return false;
+      PackedEraseAt(off);
+      return true;
+    }
+    case Encoding::kHashtable:
+      break;
+  }
+  char buf[24];
+  std::string_view s = member.View(buf);
+  Node* n = table()->Erase(s, HashMember(s));
+  if (n == nullptr) return false;
+  FreeNode(n);
+  return true;
+}
+
+bool SetValue::Contains(std::string_view member) const { return Contains(SetMember::Str(member)); }
+
+bool SetValue::Contains(const SetMember& member) const {
+  switch (encoding()) {
+    case Encoding::kIntset: {
+      int64_t v = member.num;
+      if (!member.is_int && !ParseInt64(member.str, &v)) return false;
+      if (IntsetWidthFor(v) > aux_) return false;
+      bool found;
+      IntsetSearch(v, &found);
+      return found;
+    }
+    case Encoding::kListpack:
+      return PackedFind(Normalize(member)) != kNotFound;
+    case Encoding::kHashtable:
+      break;
+  }
+  char buf[24];
+  std::string_view s = member.View(buf);
+  return table()->Find(s, HashMember(s)) != nullptr;
+}
+
+// ---- Random members ---------------------------------------------------------------------------
+
+SetMember SetValue::RandomMember(RandomBits& rng) const {
+  assert(!empty());
+  switch (encoding()) {
+    case Encoding::kIntset:
+      return SetMember::Int(IntAt(rng.Below(size_)));
+    case Encoding::kListpack: {
+      size_t index = rng.Below(size_);
+      size_t off = 0;
+      for (; index > 0; --index) off += EntrySize(packed() + off);
+      return DecodeEntry(packed() + off);
+    }
+    case Encoding::kHashtable:
+      break;
+  }
+  // Uniform: draw slots until one is occupied.  The table stays above 10% load, so 64 draws
+  // all missing is rarer than 1e-2; then take the table's (slightly biased) pick.
+  const Table* t = table();
+  const size_t slots = t->SlotCount();
+  for (int i = 0; i < 64; ++i) {
+    if (Node* n = t->ElementAtSlot(rng.Below(slots))) return SetMember::Str(NodeView(n));
+  }
+  return SetMember::Str(NodeView(t->RandomElement(rng.Next())));
+}
+
+std::string SetValue::PopRandom(RandomBits& rng) {
+  SetMember m = RandomMember(rng);
+  std::string out = m.ToString();
+  if (encoding() == Encoding::kHashtable) {
+    Node* n = table()->Erase(out, HashMember(out));
+    FreeNode(n);
+  } else {
+    Remove(m);
+  }
+  return out;
+}
+
+void SetValue::RemovePackedAt(const std::vector<size_t>& positions) {
+  assert(encoding() != Encoding::kHashtable);
+  if (positions.empty()) return;
+  uint8_t* p = static_cast<uint8_t*>(data_);
+  size_t next = 0;  // index into positions
+  if (encoding() == Encoding::kIntset) {
+    size_t out = 0;
+    for (size_t i = 0; i < size_; ++i) {
+      if (next < positions.size() && positions[next] == i) {
+        ++next;
+        continue;
+      }
+      if (out != i) std::memmove(p + out * aux_, p + i * aux_, aux_);
+      ++out;
+    }
+    size_ = static_cast<uint32_t>(out);
+  } else {
+    size_t out = 0;
+    size_t in = 0;
+    for (size_t i = 0; i < size_; ++i) {
+      const size_t n = EntrySize(p + in);
+      if (next < positions.size() && positions[next] == i) {
+        ++next;
+      } else {
+        if (out != in) std::memmove(p + out, p + in, n);
+        out += n;
+      }
+      in += n;
+    }
+    size_ -= static_cast<uint32_t>(positions.size());
+    aux_ = static_cast<uint32_t>(out);
+  }
+  const size_t bytes = encoding() == Encoding::kIntset ? size_t{size_} * aux_ : aux_;
+  if (bytes == 0) {
+    std::free(data_);
+    data_ = nullptr;
+    return;
+  }
+  void* shrunk = std::realloc(data_, bytes);
+  if (shrunk != nullptr) data_ = shrunk;
+}
+
+}  // namespace tessera::types
