@@ -1,11 +1,6 @@
 // ScoreSource: one input of ZUNION/ZINTER/ZDIFF (and their STORE forms, ZINTERCARD): a sorted
 // set, a missing key (empty), or a plain set whose members all score 1, as in Redis's zuiNext.
 // Views handed to callbacks point into the value: valid until the keyspace changes.
-//
-// Plain sets are read through SetValue's size(), Contains() and ForEach(fn(const SetMember&)),
-// the set family's API.  Until that family is merged, SetValue is a placeholder without them
-// and no set can exist; kSetApi tells the two apart at compile time, so this file builds on
-// either side of the merge.  Once merged, the guard can go.
 #pragma once
 
 #include <optional>
@@ -16,33 +11,6 @@
 #include "core/types/zset_value.h"
 
 namespace tessera::server::zset {
-
-template <class S>
-inline constexpr bool kSetApi = requires(const S& s, std::string_view m) {
-  s.size();
-  s.Contains(m);
-};
-
-// The set reads, as templates so that the placeholder's missing API is never instantiated.
-template <class S>
-size_t SetSize(const S* s) {
-  if constexpr (kSetApi<S>) return s->size();
-  return 0;
-}
-template <class S>
-bool SetContains(const S* s, std::string_view m) {
-  if constexpr (kSetApi<S>) return s->Contains(m);
-  return false;
-}
-template <class S, class Fn>
-void SetForEach(const S* s, Fn& fn) {
-  if constexpr (kSetApi<S>) {
-    s->ForEach([&](const auto& m) {
-      char buf[24];
-      fn(m.View(buf), 1.0);
-    });
-  }
-}
 
 struct ScoreSource {
   const keyspace::Entry* entry = nullptr;  // nullptr: missing key
@@ -68,13 +36,13 @@ struct ScoreSource {
 
   size_t size() const {
     if (z != nullptr) return z->size();
-    return set != nullptr ? SetSize(set) : 0;
+    return set != nullptr ? set->size() : 0;
   }
   bool SameAs(const ScoreSource& o) const { return entry != nullptr && entry == o.entry; }
 
   std::optional<double> Find(std::string_view member) const {
     if (z != nullptr) return z->Score(member);
-    if (set != nullptr && SetContains(set, member)) return 1.0;
+    if (set != nullptr && set->Contains(member)) return 1.0;
     return std::nullopt;
   }
 
@@ -86,7 +54,11 @@ struct ScoreSource {
       for (auto it = z->IterateFrom(0, false); it.valid(); it.Next()) fn(it.member(), it.score());
       return;
     }
-    if (set != nullptr) SetForEach(set, fn);
+    if (set == nullptr) return;
+    set->ForEach([&](const types::SetMember& m) {
+      char buf[24];
+      fn(m.View(buf), 1.0);
+    });
   }
 };
 
