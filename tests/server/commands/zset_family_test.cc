@@ -458,3 +458,42 @@ TEST_CASE("Sorted sets: big skiplist ranks and ranges agree with listpack", "[zs
 
 }  // namespace
 }  // namespace tessera::server
+
+namespace tessera::server {
+namespace {
+
+using namespace test_replies;  // NOLINT
+
+TEST_CASE("Sorted-set operations take plain sets as sources with score 1", "[zset]") {
+  CommandTester t;
+  t.Run({"SADD", "s", "a", "b", "1"});
+  t.Run({"ZADD", "z", "2", "b", "3", "c"});
+  CHECK(t.Run({"ZUNION", "2", "s", "z", "WEIGHTS", "2", "1", "WITHSCORES"}) ==
+        Arr({Bulk("1"), Bulk("2"), Bulk("a"), Bulk("2"), Bulk("c"), Bulk("3"), Bulk("b"),
+             Bulk("4")}));
+  CHECK(t.Run({"ZINTERSTORE", "d", "2", "s", "z"}) == Int(1));
+  CHECK(t.Run({"ZRANGE", "d", "0", "-1", "WITHSCORES"}) == Arr({Bulk("b"), Bulk("3")}));
+  CHECK(t.Run({"ZDIFF", "2", "s", "z", "WITHSCORES"}) ==
+        Arr({Bulk("1"), Bulk("1"), Bulk("a"), Bulk("1")}));
+  CHECK(t.Run({"ZINTERCARD", "2", "s", "s"}) == Int(3));
+  t.Run({"LPUSH", "l", "x"});
+  CHECK(t.Run({"ZUNION", "2", "s", "l"}) == kWrongType);
+}
+
+TEST_CASE("DEBUG DIGEST-VALUE of sorted sets matches Redis", "[zset]") {
+  CommandTester t(Overrides{{"enable-debug-command", "yes"}});
+  t.Run({"ZADD", "z", "1", "a", "2", "b", "-3", "c", "100", "d"});
+  t.Run({"EXPIRE", "z", "100"});
+  // Computed by redis-server for the same commands.
+  CHECK(t.Run({"DEBUG", "DIGEST-VALUE", "z"}) ==
+        Arr({"+7139c3ce3657e29146d8ba45bae0bbe2f1883d5a\r\n"}));
+  // Both encodings digest alike: the digest is over members and scores only.
+  t.Run({"ZUNIONSTORE", "big", "1", "z"});
+  t.Run({"CONFIG", "SET", "zset-max-listpack-entries", "0"});
+  t.Run({"ZUNIONSTORE", "big2", "1", "z"});
+  CHECK(t.Run({"OBJECT", "ENCODING", "big2"}) == Bulk("skiplist"));
+  CHECK(t.Run({"DEBUG", "DIGEST-VALUE", "big"}) == t.Run({"DEBUG", "DIGEST-VALUE", "big2"}));
+}
+
+}  // namespace
+}  // namespace tessera::server
