@@ -5,9 +5,9 @@
 // Every range becomes a span of ascending ranks [start, end) of the set (ZSetValue's
 // ScoreRangeStart/End, LexRangeStart/End), walked forwards or backwards.  Redis 7.2 quirks kept:
 // a negative LIMIT offset gives an empty result and a negative count means "all"; LIMIT with a
-// rank range is refused only when the count is not -1; ZRANGESTORE builds its destination with
-// zsetTypeCreate's hints, so a BYSCORE/BYLEX result always starts as a skiplist while a rank
-// range of up to zset-max-listpack-entries members is a listpack.
+// rank range is refused only when the count is not -1.  ZRANGESTORE builds its destination
+// with zsetTypeCreate's hints: the length of a rank range, 0 for BYSCORE/BYLEX (Redis 7.2.5's
+// fix; 7.2.0-7.2.4 passed -1 there and so stored even one member as a skiplist).
 #include <climits>
 #include <string>
 #include <vector>
@@ -138,7 +138,7 @@ void RangeGeneric(CommandContext& ctx, size_t src, bool store, RangeType type, D
   if (!found) return ReplyStatus(ctx, found.status());
   const ZSetValue* z = *found;
   std::vector<ScoredMember> items;
-  size_t size_hint = ~size_t{0};  // zsetTypeCreate(-1): BYSCORE/BYLEX stores start as skiplist
+  size_t size_hint = 0;  // BYSCORE/BYLEX: the length is not known up front
   if (z != nullptr) {
     size_t start = 0, end = 0;
     if (type == RangeType::kRank) {

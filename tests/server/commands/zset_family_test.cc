@@ -178,9 +178,9 @@ TEST_CASE("ZRANGESTORE and ZREMRANGEBY*", "[zset]") {
   CHECK(t.Run({"ZRANGE", "dst", "0", "-1", "WITHSCORES"}) ==
         Arr({Bulk("b"), Bulk("2"), Bulk("c"), Bulk("3")}));
   CHECK(Encoding(t, "dst") == Bulk("listpack"));
-  // As in Redis 7.2, a BYSCORE/BYLEX store starts as a skiplist whatever its size.
+  // A BYSCORE/BYLEX store starts as a listpack (Redis 7.0 and 7.2.5+; 7.2.0-7.2.4 skiplist).
   CHECK(t.Run({"ZRANGESTORE", "dst", "z", "(1", "3", "BYSCORE"}) == Int(2));
-  CHECK(Encoding(t, "dst") == Bulk("skiplist"));
+  CHECK(Encoding(t, "dst") == Bulk("listpack"));
   CHECK(t.Run({"ZRANGESTORE", "dst", "z", "5", "9"}) == Int(0));
   CHECK(t.Run({"EXISTS", "dst"}) == kZero);
   t.Run({"SET", "dst", "x"});
