@@ -44,11 +44,12 @@ size_t GetVarint(const uint8_t* p, uint64_t* v) {
   return n;
 }
 
-// True (and *i set) iff the score packs as an integer.
+// True (and *i set) iff the score packs as an integer.  -0 packs as 0: Redis's listpack
+// stores integral scores as integers (double2ll), so a listpack set never holds -0.
 bool PackableInt(double s, int64_t* i) {
   if (!(std::fabs(s) < kMaxPackedInt)) return false;
   int64_t v = static_cast<int64_t>(s);
-  if (static_cast<double>(v) != s || (v == 0 && std::signbit(s))) return false;
+  if (static_cast<double>(v) != s) return false;
   *i = v;
   return true;
 }

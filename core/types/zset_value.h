@@ -5,7 +5,7 @@
 //    zset-max-listpack-entries members of at most zset-max-listpack-value bytes.  An entry is
 //    varint(member length), the member bytes, then the score: varint(zigzag(i) << 1) when the
 //    score is an integer i with |i| < 2^53 (0 takes one byte), else the byte 0x01 and the
-//    8-byte double.  Lookups are linear scans, as in Redis.
+//    8-byte double.  Lookups are linear scans, as in Redis.  As in Redis, -0 is stored as 0.
 //  - "skiplist": each member is one allocation (ZElem: score, varint length, bytes) pointed
 //    to by a member -> element hash table (ds::HashTable) and by an order-statistic B+tree
 //    (ds::OrderTree) for ranks and ranges in O(log n).  About 50 bytes a member of 13 bytes,
