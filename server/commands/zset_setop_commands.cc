@@ -3,8 +3,9 @@
 // As Redis's zunionInterDiffGenericCommand: numkeys, then every source looked up (a sorted set,
 // or a plain set whose members score 1; WRONGTYPE otherwise), then WEIGHTS / AGGREGATE /
 // WITHSCORES / LIMIT.  Union and intersection visit the sources from the smallest (a stable
-// sort, so equal sizes keep their order); weighted scores that are NaN (inf * 0) count as 0 and
-// a SUM that becomes NaN (inf + -inf) is 0.  A STORE result is built as a skiplist and turned
+// sort, so equal sizes keep their order); a weighted score that is NaN (inf * 0) counts as 0,
+// except the later terms of an intersection, which are aggregated raw (Redis's zuiFind path),
+// and a SUM that becomes NaN is 0.  A STORE result is built as a skiplist and turned
 // into a listpack when it fits, and an empty result deletes the destination.
 #include <algorithm>
 #include <cmath>
@@ -133,7 +134,9 @@ std::vector<ScoredMember> Inter(std::vector<ScoreSource>& src, Aggregate agg, bo
     for (size_t j = 1; j < src.size(); ++j) {
       std::optional<double> v = src[j].SameAs(src[0]) ? s0 : src[j].Find(member);
       if (!v) return;
-      AggregateInto(&score, Weighted(*v, src[j].weight), agg);
+      // Only the first input's term is NaN-checked, as in Redis: a NaN term here turns a
+      // SUM into 0 and leaves MIN/MAX unchanged.
+      AggregateInto(&score, *v * src[j].weight, agg);
     }
     ++*cardinality;
     if (card_only) {

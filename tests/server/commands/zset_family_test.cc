@@ -336,6 +336,16 @@ TEST_CASE("ZUNION, ZINTER, ZDIFF and their STORE forms, ZINTERCARD", "[zset]") {
   CHECK(t.Run({"ZUNION", "2", "inf", "ninf", "WITHSCORES"}) == Arr({Bulk("x"), Bulk("0")}));
   CHECK(t.Run({"ZUNION", "1", "inf", "WEIGHTS", "0", "WITHSCORES"}) ==
         Arr({Bulk("x"), Bulk("0")}));
+  // In an intersection only the first (smallest) input's term is NaN-checked: a later NaN
+  // term (inf * 0) makes a SUM 0 and is ignored by MIN/MAX (values from redis-server).
+  t.Run({"ZADD", "five", "5", "x"});
+  t.Run({"ZADD", "inf2", "inf", "x", "1", "y"});
+  CHECK(t.Run({"ZINTER", "2", "five", "inf2", "WEIGHTS", "1", "0", "WITHSCORES"}) ==
+        Arr({Bulk("x"), Bulk("0")}));
+  CHECK(t.Run({"ZINTER", "2", "five", "inf2", "WEIGHTS", "1", "0", "AGGREGATE", "MIN",
+               "WITHSCORES"}) == Arr({Bulk("x"), Bulk("5")}));
+  CHECK(t.Run({"ZINTER", "2", "five", "inf2", "WEIGHTS", "1", "0", "AGGREGATE", "MAX",
+               "WITHSCORES"}) == Arr({Bulk("x"), Bulk("5")}));
 
   CHECK(t.Run({"ZUNION", "0", "z1"}) ==
         Err("ERR at least 1 input key is needed for 'zunion' command"));
