@@ -90,6 +90,15 @@ bool BlockingRegistry::Unblock(uint64_t client_id, bool error) {
   return true;
 }
 
+std::vector<std::pair<int, std::string>> BlockingRegistry::KeysInDbs(int db1, int db2) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& [ref, waiters] : by_key_) {
+    if (ref.db == db1 || ref.db == db2) out.emplace_back(ref.db, ref.key);
+  }
+  return out;
+}
+
 bool BlockingRegistry::IsBlocked(uint64_t client_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   return by_client_.count(client_id) != 0;

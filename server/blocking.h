@@ -69,6 +69,9 @@ class BlockingRegistry {
   // reply (null, or the -UNBLOCKED error) is delivered through its deliver function.
   bool Unblock(uint64_t client_id, bool error);
 
+  // Every (db, key) some client waits on whose db is `db1` or `db2` (SWAPDB wakes them).
+  std::vector<std::pair<int, std::string>> KeysInDbs(int db1, int db2) const;
+
   bool IsBlocked(uint64_t client_id) const;
   size_t blocked_clients() const { return blocked_.load(std::memory_order_relaxed); }
   size_t blocking_keys() const;

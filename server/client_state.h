@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace tessera::server {
 
@@ -42,6 +43,15 @@ struct ClientState {
   bool monitor = false;
   ReplyMode reply_mode = ReplyMode::kOn;
   int64_t block_deadline_ms = 0;  // of the command blocked now (Unix ms; 0 = none)
+  // MULTI/EXEC.  `multi_dirty`: a command was rejected while queueing (EXECABORT).
+  // `watch_expiries`: expiry times of watched keys that had one at WATCH time (EXEC fails
+  // once one has passed, as Redis's isWatchedKeyExpired).  `in_exec`: EXEC is running this
+  // client's queued commands.
+  bool in_multi = false;
+  bool multi_dirty = false;
+  bool in_exec = false;
+  std::vector<std::vector<std::string>> queued;
+  std::vector<int64_t> watch_expiries;
   int fd = -1;
   std::string addr;   // "ip:port" or "path:0" for unix sockets
   std::string laddr;

@@ -20,6 +20,7 @@
 #include "server/config/config.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
+#include "server/watch.h"
 
 namespace tessera::server {
 
@@ -43,6 +44,7 @@ class Server {
   ClientRegistry& clients() { return clients_; }
   Slowlog& slowlog() { return slowlog_; }
   BlockingRegistry& blocking() { return blocking_; }
+  WatchRegistry& watches() { return watches_; }
   ErrorStats& error_stats() { return error_stats_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
@@ -115,6 +117,7 @@ class Server {
   ClientRegistry clients_;
   Slowlog slowlog_;
   BlockingRegistry blocking_;
+  WatchRegistry watches_;
   ErrorStats error_stats_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;

@@ -158,6 +158,11 @@ void Reset(CommandContext& ctx) {
   c.reply_mode = ReplyMode::kOn;
   c.no_evict = false;
   c.no_touch = false;
+  c.in_multi = false;
+  c.multi_dirty = false;
+  c.queued.clear();
+  c.watch_expiries.clear();
+  ctx.server.watches().UnwatchAll(c.id);
   c.authenticated = ctx.server.config().requirepass.Get().empty();
   ctx.server.clients().SetName(&c, "");
   ctx.reply.SimpleString("RESET");

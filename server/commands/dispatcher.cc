@@ -105,7 +105,83 @@ void FeedMonitors(Server& server, const ClientState& client, ArgList args, int64
   server.feed_monitors(std::move(line));
 }
 
+// Commands that run at once inside MULTI rather than being queued (Redis's processCommand).
+bool IsTransactionControl(const CommandSpec& spec) {
+  if (spec.parent != nullptr) return false;
+  const std::string& n = spec.name;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+         n == "reset";
+}
+
+// Keys made ready by the commands of the EXEC running on this thread.
+thread_local std::vector<keyspace::DbAccess::ReadyKey> exec_ready_keys;
+
+void EndTransaction(Server& server, ClientState& client) {
+  client.in_multi = false;
+  client.multi_dirty = false;
+  client.queued.clear();
+  client.watch_expiries.clear();
+  server.watches().UnwatchAll(client.id);
+}
+
+// Locks every shard in ascending order for a transaction.
+class ExecLocks {
+ public:
+  explicit ExecLocks(keyspace::Keyspace& ks) : ks_(ks) {
+    for (unsigned i = 0; i < ks_.shard_count(); ++i) ks_.shard(i).mutex().raw().lock();
+  }
+  ~ExecLocks() {
+    for (unsigned i = ks_.shard_count(); i > 0; --i) ks_.shard(i - 1).mutex().raw().unlock();
+  }
+
+ private:
+  keyspace::Keyspace& ks_;
+};
+
+DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
+                    resp::ReplyBuilder& reply, int64_t& clock_us) {
+  if (!client.in_multi) {
+    reply.Error(errors::kExecWithoutMulti);
+    server.error_stats().Count("ERR");
+    return DispatchResult::kDone;
+  }
+  if (client.multi_dirty) {
+    reply.Error(errors::kExecAbort);
+    server.error_stats().Count("EXECABORT");
+    EndTransaction(server, client);
+    return DispatchResult::kDone;
+  }
+  int64_t now_ms = server.NowMs();
+  bool watched_expired = std::any_of(client.watch_expiries.begin(), client.watch_expiries.end(),
+                                     [&](int64_t at) { return at <= now_ms; });
+  if (watched_expired || server.watches().IsDirty(client.id)) {
+    reply.NullArray();
+    EndTransaction(server, client);
+    return DispatchResult::kDone;
+  }
+  server.watches().UnwatchAll(client.id);
+  std::vector<std::vector<std::string>> queued = std::move(client.queued);
+  client.in_multi = false;
+  client.in_exec = true;
+  reply.ArrayHeader(queued.size());
+  {
+    ExecLocks locks(server.keyspace());
+    keyspace::ShardMutex::ScopedAllShardsHeld held;
+    std::vector<std::string_view> argv;
+    for (const auto& command : queued) {
+      argv.assign(command.begin(), command.end());
+      Dispatch(server, client, stats, argv, reply, clock_us);
+    }
+  }
+  client.in_exec = false;
+  EndTransaction(server, client);
+  if (!exec_ready_keys.empty()) ServeBlockedClients(server, stats, exec_ready_keys);
+  return DispatchResult::kDone;
+}
+
 }  // namespace
+
+void ExecCommand(CommandContext&) {}  // never called: Dispatch runs EXEC itself
 
 void AppendQuoted(std::string* out, std::string_view s) {
   out->push_back('"');
@@ -145,6 +221,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (spec == nullptr) {
     reply.Error(UnknownCommandError(args));
     server.error_stats().Count("ERR");
+    if (client.in_multi) client.multi_dirty = true;
     return DispatchResult::kDone;
   }
   // A container called bare runs its own handler when it has one (COMMAND); otherwise (CONFIG)
@@ -153,6 +230,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     if (args.size() == 1) {
       reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
       server.error_stats().Count("ERR");
+      if (client.in_multi) client.multi_dirty = true;
       return DispatchResult::kDone;
     }
     const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
@@ -161,6 +239,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
                               args[1].substr(0, 128), AsciiUpper(spec->name)));
       server.error_stats().Count("ERR");
       stats.commands[spec->id].rejected_calls.Add(1);
+      if (client.in_multi) client.multi_dirty = true;
       return DispatchResult::kDone;
     }
     spec = sub;
@@ -170,6 +249,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     reply.Error(message);
     server.error_stats().Count(message);
     cstats.rejected_calls.Add(1);
+    if (client.in_multi) client.multi_dirty = true;  // EXEC will answer EXECABORT
     return DispatchResult::kDone;
   };
   if (!ArityOk(*spec, args.size())) {
@@ -188,10 +268,19 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // 5. Authentication.
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
 
+  // 14. Inside MULTI, everything but the transaction commands is queued for EXEC.
+  if (client.in_multi && !IsTransactionControl(*spec)) {
+    if ((spec->flags & kNoMulti) != 0) return reject(errors::kNotAllowedInMulti);
+    client.queued.emplace_back(args.begin(), args.end());
+    reply.SimpleString("QUEUED");
+    return DispatchResult::kDone;
+  }
+  if (spec->handler == ExecCommand) return Exec(server, client, stats, reply, clock_us);
+
   int64_t start_us = clock_us;
   int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
-  // 19. CLIENT PAUSE.
-  if (IsPausedFor(server, *spec, now_ms)) return DispatchResult::kPaused;
+  // 19. CLIENT PAUSE (EXEC's commands were checked as a whole).
+  if (!client.in_exec && IsPausedFor(server, *spec, now_ms)) return DispatchResult::kPaused;
 
   // Execute under the shard locks of the command's keys.
   // Reused across commands: Dispatch never runs nested on one thread.
@@ -203,10 +292,16 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   db.set_no_touch(client.no_touch);
   db.set_track_ready(server.blocking().blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
+  ctx.may_block = !client.in_exec;
   size_t reply_start = reply.buffer()->size();
+  int db_before = client.db;
   {
     ShardLocks locks(server.keyspace(), args, key_positions, db);
     spec->handler(ctx);
+  }
+  if ((spec->flags & kWrite) != 0 && server.watches().watched_keys() > 0 &&
+      !(reply.buffer()->size() > reply_start && (*reply.buffer())[reply_start] == '-')) {
+    for (int pos : key_positions) server.watches().Touch(db_before, args[pos]);
   }
   if (ctx.block) {
     // Redis counts a blocked command when it is served, not when it blocks.
@@ -215,7 +310,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     clock_us = Server::RealNowUs();
     return DispatchResult::kBlocked;
   }
-  if (!db.ready_keys().empty()) ServeBlockedClients(server, stats, db.ready_keys());
+  if (!db.ready_keys().empty()) {
+    if (client.in_exec) {
+      // Served after EXEC: a transaction is one step for every other client.
+      for (auto& r : db.ready_keys()) exec_ready_keys.push_back(std::move(r));
+    } else {
+      ServeBlockedClients(server, stats, db.ready_keys());
+    }
+  }
   clock_us = Server::RealNowUs();
   int64_t duration_us = std::max<int64_t>(0, clock_us - start_us);
 
@@ -303,6 +405,9 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       }
       stats.commands[w->spec->id].calls.Add(1);
       stats.total_commands.Add(1);
+      if ((w->spec->flags & kWrite) != 0 && server.watches().watched_keys() > 0) {
+        for (int pos : key_positions) server.watches().Touch(w->db, argv[pos]);
+      }
       registry.Release(w, &out);
       for (auto& r : db.ready_keys()) ready.push_back(std::move(r));
     }

@@ -31,6 +31,10 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 void ServeBlockedClients(Server& server, WorkerStats& stats,
                          std::vector<keyspace::DbAccess::ReadyKey>& ready);
 
+// EXEC's table entry.  Dispatch recognises it and runs the transaction itself, since EXEC
+// dispatches the queued commands (see transaction_family.cc for MULTI, WATCH and the rest).
+void ExecCommand(CommandContext& ctx);
+
 // Redis's sdscatrepr(): a quoted, escaped form of a string (MONITOR, CLIENT LIST cmd names).
 void AppendQuoted(std::string* out, std::string_view s);
 

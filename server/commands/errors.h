@@ -167,6 +167,15 @@ inline constexpr std::string_view kNumkeysOverArgs =
     "ERR Number of keys can't be greater than number of args";
 inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
 
+// Transactions.
+inline constexpr std::string_view kNotAllowedInMulti = "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kMultiNested = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
+
 // Sorted-set family.
 inline constexpr std::string_view kZAddXxNx =
     "ERR XX and NX options at the same time are not compatible";
@@ -182,7 +191,6 @@ inline constexpr std::string_view kZRangeLimit =
 inline constexpr std::string_view kZRangeLexScores =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 inline constexpr std::string_view kZWeightNotFloat = "ERR weight value is not a float";
-inline constexpr std::string_view kZLimitNegative = "ERR LIMIT can't be negative";
 inline constexpr std::string_view kOutOfRange = "ERR value is out of range";
 
 // The error for a core status, for the statuses that have one fixed text.

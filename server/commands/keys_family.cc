@@ -410,6 +410,12 @@ void SwapDbCommand(CommandContext& ctx) {
   if (!ParseIntOrReply(ctx, ctx.args[2], &db2, errors::kInvalidSecondDbIndex)) return;
   if (!ValidDb(ctx, db1) || !ValidDb(ctx, db2)) return ctx.reply.Error(errors::kDbIndexOutOfRange);
   SwapDb(ctx.server, db1, db2);
+  ctx.server.watches().TouchDb(db1);
+  ctx.server.watches().TouchDb(db2);
+  // A key a client waits on may exist now: the dispatcher serves it after this command.
+  for (auto& [db, key] : ctx.server.blocking().KeysInDbs(db1, db2)) {
+    ctx.db.ready_keys().push_back({db, std::move(key)});
+  }
   ctx.reply.Ok();
 }
 
@@ -428,12 +434,14 @@ bool ParseFlushModeOrReply(CommandContext& ctx) {
 void FlushDbCommand(CommandContext& ctx) {
   if (!ParseFlushModeOrReply(ctx)) return;
   FlushDb(ctx.server, ctx.db.db());
+  ctx.server.watches().TouchDb(ctx.db.db());
   ctx.reply.Ok();
 }
 
 void FlushAllCommand(CommandContext& ctx) {
   if (!ParseFlushModeOrReply(ctx)) return;
   FlushDb(ctx.server, -1);
+  ctx.server.watches().TouchDb(-1);
   ctx.reply.Ok();
 }
 

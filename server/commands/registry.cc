@@ -12,6 +12,7 @@ void RegisterServerFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
+void RegisterTransactionFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
@@ -24,6 +25,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterScriptingFamily(table);
   RegisterHashFamily(table);
   RegisterSetFamily(table);
+  RegisterTransactionFamily(table);
   RegisterZSetFamily(table);
 }
 

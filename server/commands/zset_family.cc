@@ -139,8 +139,7 @@ bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, i
     if (!msg.empty()) {
       ctx.reply.Error(msg);
     } else {
-      ctx.reply.Error("ERR value is out of range, value must between " + std::to_string(min) +
-                      " and " + std::to_string(max));
+      ctx.reply.Error(fmt::format(fmt::runtime(errors::kValueRangeFmt), min, max));
     }
     return false;
   }

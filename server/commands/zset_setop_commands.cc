@@ -110,7 +110,7 @@ bool ParseSetOp(CommandContext& ctx, size_t numkeys_idx, SetOp op, bool store, b
       ++j;
     } else if (card_only && remaining >= 2 && EqualsNoCase(a, "limit")) {
       if (!ParseInt64(ctx.args[j + 1], &p->limit) || p->limit < 0) {
-        ctx.reply.Error(errors::kZLimitNegative);
+        ctx.reply.Error(errors::kLimitNegative);
         return false;
       }
       j += 2;

@@ -346,6 +346,9 @@ void Connection::Close() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     pause_timer_ = nullptr;
   }
+  if (worker_->server().watches().watched_keys() > 0) {
+    worker_->server().watches().UnwatchAll(state_.id);
+  }
   if (blocked_) {
     worker_->server().blocking().Cancel(state_.id, /*disconnect=*/true);
     blocked_ = false;
