@@ -183,6 +183,20 @@ class OrderTree {
     return rank + LowerBound(static_cast<const Leaf*>(node), before);
   }
 
+  // The cursor at e (found by Cmp, matched by pointer); invalid if e is not present.
+  Cursor Find(const T* e) const {
+    if (root_ == nullptr) return Cursor();
+    const void* node = root_;
+    for (uint32_t h = height_; h > 1; --h) {
+      const Inner* in = static_cast<const Inner*>(node);
+      node = in->child[ChildFor(in, [e](const T* x) { return !Cmp::Less(e, x); })];
+    }
+    const Leaf* lf = static_cast<const Leaf*>(node);
+    uint32_t pos = LowerBound(lf, [e](const T* x) { return Cmp::Less(x, e); });
+    if (pos >= lf->n || lf->items[pos] != e) return Cursor();
+    return Cursor(lf, pos);
+  }
+
   // 0-based position of e.  REQUIRES: e is present.
   size_t Rank(const T* e) const {
     return CountWhile([e](const T* x) { return Cmp::Less(x, e); });

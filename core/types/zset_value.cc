@@ -387,9 +387,7 @@ ZSetValue::AddOutcome ZSetValue::Set(std::string_view member, double score,
     return AddOutcome::kAdded;
   }
   if (e->score == score) return AddOutcome::kUnchanged;
-  big_->tree.Erase(e);
-  e->score = score;
-  big_->tree.Insert(e);
+  TreeRescore(e, score);
   return AddOutcome::kUpdated;
 }
 
@@ -444,10 +442,27 @@ ZSetValue::AddOutcome ZSetValue::Add(std::string_view member, double score,
   if (!s) return nan ? AddOutcome::kNaN : AddOutcome::kSkipped;
   *new_score = *s;
   if (*s == e->score) return AddOutcome::kUnchanged;
-  big_->tree.Erase(e);
-  e->score = *s;
-  big_->tree.Insert(e);
+  TreeRescore(e, *s);
   return AddOutcome::kUpdated;
+}
+
+void ZSetValue::TreeRescore(ZElem* e, double score) {
+  // In place when the element stays between its neighbours (Redis's zslUpdateScore): the
+  // tree's separators are element pointers, so they follow.  Else erase and reinsert.
+  auto at = big_->tree.Find(e);
+  auto prev = at, next = at;
+  prev.Prev();
+  next.Next();
+  const std::string_view m = e->member();
+  auto before = [&](const ZElem* x) { return PairLess(x->score, x->member(), score, m); };
+  auto after = [&](const ZElem* x) { return PairLess(score, m, x->score, x->member()); };
+  if ((!prev.valid() || before(prev.get())) && (!next.valid() || after(next.get()))) {
+    e->score = score;
+    return;
+  }
+  big_->tree.Erase(e);
+  e->score = score;
+  big_->tree.Insert(e);
 }
 
 bool ZSetValue::Remove(std::string_view member) {

@@ -218,6 +218,8 @@ class ZSetValue {
   void TreeInsert(std::string_view member, double score) {
     TreeInsert(member, score, HashBytes(member));
   }
+  // Gives a skiplist member a new score, keeping the tree ordered.
+  void TreeRescore(zset_internal::ZElem* e, double score);
   // The score a present member gets under opts (nullopt: skipped); sets *nan on NaN.
   static std::optional<double> Resolve(double cur, double score, const ZAddOptions& opts,
                                        bool* nan);

@@ -53,10 +53,14 @@ TEST_CASE("OrderTree: random inserts and erases match std::set", "[zset][order_t
     for (int k : model) {
       REQUIRE(t.Rank(items[k].get()) == r);
       REQUIRE(t.At(r).get()->key == k);
+      REQUIRE(t.Find(items[k].get()).get() == items[k].get());
       REQUIRE(t.CountWhile([k](const Item* x) { return x->key < k; }) == r);
       ++r;
     }
     REQUIRE_FALSE(t.At(model.size()).valid());
+    for (int k = 0; k < 5000; ++k) {
+      if (model.count(k) == 0) REQUIRE_FALSE(t.Find(items[k].get()).valid());
+    }
     for (int k : std::vector<int>(model.begin(), model.end())) {
       REQUIRE(t.Erase(items[k].get()));
     }
