@@ -159,37 +159,40 @@ size_t ZElem::AllocationSize() const {
 ZSetValue* ZSetValue::Create(size_t size_hint, size_t value_len_hint, const ZSetLimits& limits) {
   auto* z = new ZSetValue();
   if (size_hint > limits.max_listpack_entries || value_len_hint > limits.max_listpack_value) {
-    z->packed_ = false;
-    z->big_ = new Big();
+    z->SetBig(new Big());
   }
   return z;
 }
 
 ZSetValue::~ZSetValue() {
-  std::free(lp_);
-  if (big_ != nullptr) {
-    big_->tree.Clear();
-    big_->dict.ForEach([](ZElem* e) { ZElem::Free(e); });
-    big_->dict.Clear();
-    delete big_;
+  if (packed()) {
+    std::free(buf());
+    return;
   }
+  FreeBig(big());
+}
+
+void ZSetValue::FreeBig(Big* big) {
+  big->tree.Clear();
+  big->dict.ForEach([](ZElem* e) { ZElem::Free(e); });
+  big->dict.Clear();
+  delete big;
 }
 
 ZSetValue* ZSetValue::Clone() const {
   auto* z = new ZSetValue();
-  if (packed_) {
-    z->lp_count_ = lp_count_;
-    z->lp_bytes_ = lp_bytes_;
-    if (lp_bytes_ > 0) {
-      z->lp_ = static_cast<uint8_t*>(std::malloc(lp_bytes_));
-      if (z->lp_ == nullptr) std::abort();
-      std::memcpy(z->lp_, lp_, lp_bytes_);
+  if (packed()) {
+    if (buf() != nullptr) {
+      const size_t n = kHeader + lp_bytes();
+      auto* copy = static_cast<uint8_t*>(std::malloc(n));
+      if (copy == nullptr) std::abort();
+      std::memcpy(copy, buf(), n);
+      z->rep_ = reinterpret_cast<uintptr_t>(copy);
     }
     return z;
   }
-  z->packed_ = false;
-  z->big_ = new Big();
-  for (auto c = big_->tree.First(); c.valid(); c.Next()) {
+  z->SetBig(new Big());
+  for (auto c = big()->tree.First(); c.valid(); c.Next()) {
     z->TreeInsert(c.get()->member(), c.get()->score);
   }
   return z;
@@ -197,18 +200,44 @@ ZSetValue* ZSetValue::Clone() const {
 
 size_t ZSetValue::AllocationSize() const {
   size_t n = sizeof(*this);
-  if (packed_) return n + lp_bytes_;
-  return n + sizeof(Big) + big_->dict.BytesAllocated() + big_->tree.BytesAllocated() +
-         big_->elem_bytes;
+  if (packed()) return n + (buf() != nullptr ? kHeader + lp_bytes() : 0);
+  return n + sizeof(Big) + big()->dict.BytesAllocated() + big()->tree.BytesAllocated() +
+         big()->elem_bytes;
 }
 
-size_t ZSetValue::size() const { return packed_ ? lp_count_ : big_->tree.size(); }
+size_t ZSetValue::size() const { return packed() ? lp_count() : big()->tree.size(); }
 
 // ---------------------------------------------------------------------------------------------
 // Listpack encoding
 
-ZSetValue::PackedEntry ZSetValue::DecodeAt(size_t off) const {
-  const uint8_t* p = lp_ + off;
+uint32_t ZSetValue::lp_count() const {
+  uint32_t v = 0;
+  if (buf() != nullptr) std::memcpy(&v, buf(), sizeof(v));
+  return v;
+}
+
+size_t ZSetValue::lp_bytes() const {
+  uint32_t v = 0;
+  if (buf() != nullptr) std::memcpy(&v, buf() + sizeof(uint32_t), sizeof(v));
+  return v;
+}
+
+void ZSetValue::ResizePacked(uint32_t count, size_t bytes) {
+  if (count == 0) {
+    std::free(buf());
+    rep_ = 0;
+    return;
+  }
+  auto* b = static_cast<uint8_t*>(std::realloc(buf(), kHeader + bytes));
+  if (b == nullptr) std::abort();
+  const uint32_t bytes32 = static_cast<uint32_t>(bytes);
+  std::memcpy(b, &count, sizeof(count));
+  std::memcpy(b + sizeof(count), &bytes32, sizeof(bytes32));
+  rep_ = reinterpret_cast<uintptr_t>(b);
+}
+
+ZSetValue::PackedEntry ZSetValue::DecodeFrom(const uint8_t* data, size_t off) {
+  const uint8_t* p = data + off;
   uint64_t len;
   size_t n = GetVarint(p, &len);
   PackedEntry e;
@@ -220,7 +249,8 @@ ZSetValue::PackedEntry ZSetValue::DecodeAt(size_t off) const {
 }
 
 size_t ZSetValue::PackedFind(std::string_view member, double* score) const {
-  for (size_t off = 0; off < lp_bytes_;) {
+  const size_t bytes = lp_bytes();
+  for (size_t off = 0; off < bytes;) {
     PackedEntry e = DecodeAt(off);
     if (e.member == member) {
       if (score != nullptr) *score = e.score;
@@ -232,103 +262,88 @@ size_t ZSetValue::PackedFind(std::string_view member, double* score) const {
 }
 
 void ZSetValue::PackedInsert(std::string_view member, double score) {
+  const size_t bytes = lp_bytes();
   size_t at = 0;
-  while (at < lp_bytes_) {
+  while (at < bytes) {
     PackedEntry e = DecodeAt(at);
     if (PairLess(score, member, e.score, e.member)) break;
     at = e.next;
   }
   const size_t need = VarintSize(member.size()) + member.size() + ScoreSize(score);
-  auto* buf = static_cast<uint8_t*>(std::realloc(lp_, lp_bytes_ + need));
-  if (buf == nullptr) std::abort();
-  lp_ = buf;
-  std::memmove(lp_ + at + need, lp_ + at, lp_bytes_ - at);
-  uint8_t* p = lp_ + at;
+  ResizePacked(lp_count() + 1, bytes + need);
+  std::memmove(data() + at + need, data() + at, bytes - at);
+  uint8_t* p = data() + at;
   size_t n = PutVarint(p, member.size());
   if (!member.empty()) std::memcpy(p + n, member.data(), member.size());
   PutScore(p + n + member.size(), score);
-  lp_bytes_ += need;
-  ++lp_count_;
 }
 
-void ZSetValue::PackedEraseAt(size_t off, size_t next) {
-  std::memmove(lp_ + off, lp_ + next, lp_bytes_ - next);
-  lp_bytes_ -= next - off;
-  --lp_count_;
-  if (lp_bytes_ == 0) {
-    std::free(lp_);
-    lp_ = nullptr;
-    return;
-  }
-  auto* buf = static_cast<uint8_t*>(std::realloc(lp_, lp_bytes_));
-  if (buf != nullptr) lp_ = buf;
+void ZSetValue::PackedEraseRange(size_t off, size_t next, uint32_t count) {
+  const size_t bytes = lp_bytes();
+  std::memmove(data() + off, data() + next, bytes - next);
+  ResizePacked(lp_count() - count, bytes - (next - off));
 }
+
+void ZSetValue::PackedEraseAt(size_t off, size_t next) { PackedEraseRange(off, next, 1); }
 
 // ---------------------------------------------------------------------------------------------
 // Conversions
 
 void ZSetValue::TreeInsert(std::string_view member, double score, uint64_t hash) {
   ZElem* e = ZElem::New(member, score);
-  big_->dict.Insert(e, hash);
-  big_->tree.Insert(e);
-  big_->elem_bytes += e->AllocationSize();
+  big()->dict.Insert(e, hash);
+  big()->tree.Insert(e);
+  big()->elem_bytes += e->AllocationSize();
 }
 
 void ZSetValue::ConvertToTree() {
-  if (!packed_) return;
-  Big* big = new Big();
-  std::swap(big_, big);
-  packed_ = false;
-  for (size_t off = 0; off < lp_bytes_;) {
-    PackedEntry e = DecodeAt(off);
+  if (!packed()) return;
+  uint8_t* old = buf();
+  const size_t bytes = lp_bytes();
+  SetBig(new Big());
+  for (size_t off = 0; off < bytes;) {
+    PackedEntry e = DecodeFrom(old + kHeader, off);
     TreeInsert(e.member, e.score);
     off = e.next;
   }
-  std::free(lp_);
-  lp_ = nullptr;
-  lp_bytes_ = 0;
-  lp_count_ = 0;
+  std::free(old);
 }
 
 void ZSetValue::ConvertToPacked() {
-  if (packed_) return;
+  if (packed()) return;
+  Big* big = this->big();
   size_t bytes = 0;
-  for (auto c = big_->tree.First(); c.valid(); c.Next()) {
+  for (auto c = big->tree.First(); c.valid(); c.Next()) {
     std::string_view m = c.get()->member();
     bytes += VarintSize(m.size()) + m.size() + ScoreSize(c.get()->score);
   }
-  uint8_t* buf = nullptr;
-  if (bytes > 0) {
-    buf = static_cast<uint8_t*>(std::malloc(bytes));
-    if (buf == nullptr) std::abort();
-  }
+  rep_ = 0;
+  ResizePacked(static_cast<uint32_t>(big->tree.size()), bytes);
   size_t off = 0;
-  for (auto c = big_->tree.First(); c.valid(); c.Next()) {
+  for (auto c = big->tree.First(); c.valid(); c.Next()) {
     std::string_view m = c.get()->member();
-    off += PutVarint(buf + off, m.size());
-    if (!m.empty()) std::memcpy(buf + off, m.data(), m.size());
+    off += PutVarint(data() + off, m.size());
+    if (!m.empty()) std::memcpy(data() + off, m.data(), m.size());
     off += m.size();
-    off += PutScore(buf + off, c.get()->score);
+    off += PutScore(data() + off, c.get()->score);
   }
-  lp_count_ = static_cast<uint32_t>(big_->tree.size());
-  Big* big = big_;
-  big_ = nullptr;
-  big->tree.Clear();
-  big->dict.ForEach([](ZElem* e) { ZElem::Free(e); });
-  big->dict.Clear();
-  delete big;
-  packed_ = true;
-  lp_ = buf;
-  lp_bytes_ = bytes;
+  FreeBig(big);
+}
+
+bool ZSetValue::PackedFits(std::string_view member, const ZSetLimits& limits) const {
+  return lp_count() + 1 <= limits.max_listpack_entries &&
+         member.size() <= limits.max_listpack_value &&
+         lp_bytes() + member.size() <= kMaxPackedBytes;
 }
 
 void ZSetValue::MaybeConvertForSize(size_t size_hint, const ZSetLimits& limits) {
-  if (packed_ && size_hint > limits.max_listpack_entries) ConvertToTree();
+  if (packed() && size_hint > limits.max_listpack_entries) ConvertToTree();
 }
 
 void ZSetValue::ConvertToPackedIfFits(size_t max_member_len, const ZSetLimits& limits) {
-  if (!packed_ && size() <= limits.max_listpack_entries &&
-      max_member_len <= limits.max_listpack_value) {
+  if (!packed() && size() <= limits.max_listpack_entries &&
+      max_member_len <= limits.max_listpack_value &&
+      big()->elem_bytes <= kMaxPackedBytes) {
     ConvertToPacked();
   }
 }
@@ -337,34 +352,34 @@ void ZSetValue::ConvertToPackedIfFits(size_t max_member_len, const ZSetLimits& l
 // Lookups and updates
 
 std::optional<double> ZSetValue::Score(std::string_view member) const {
-  if (packed_) {
+  if (packed()) {
     double s;
     if (PackedFind(member, &s) == kNpos) return std::nullopt;
     return s;
   }
-  ZElem* e = big_->dict.Find(member, HashBytes(member));
+  ZElem* e = big()->dict.Find(member, HashBytes(member));
   if (e == nullptr) return std::nullopt;
   return e->score;
 }
 
 std::optional<size_t> ZSetValue::Rank(std::string_view member) const {
-  if (packed_) {
+  if (packed()) {
     size_t rank = 0;
-    for (size_t off = 0; off < lp_bytes_; ++rank) {
+    for (size_t off = 0; off < lp_bytes(); ++rank) {
       PackedEntry e = DecodeAt(off);
       if (e.member == member) return rank;
       off = e.next;
     }
     return std::nullopt;
   }
-  ZElem* e = big_->dict.Find(member, HashBytes(member));
+  ZElem* e = big()->dict.Find(member, HashBytes(member));
   if (e == nullptr) return std::nullopt;
-  return big_->tree.Rank(e);
+  return big()->tree.Rank(e);
 }
 
 ZSetValue::AddOutcome ZSetValue::Set(std::string_view member, double score,
                                      const ZSetLimits& limits) {
-  if (packed_) {
+  if (packed()) {
     double cur;
     size_t off = PackedFind(member, &cur);
     if (off != kNpos) {
@@ -373,7 +388,7 @@ ZSetValue::AddOutcome ZSetValue::Set(std::string_view member, double score,
       PackedInsert(member, score);
       return AddOutcome::kUpdated;
     }
-    if (lp_count_ + 1 > limits.max_listpack_entries || member.size() > limits.max_listpack_value) {
+    if (!PackedFits(member, limits)) {
       ConvertToTree();
     } else {
       PackedInsert(member, score);
@@ -381,7 +396,7 @@ ZSetValue::AddOutcome ZSetValue::Set(std::string_view member, double score,
     }
   }
   uint64_t hash = HashBytes(member);
-  ZElem* e = big_->dict.Find(member, hash);
+  ZElem* e = big()->dict.Find(member, hash);
   if (e == nullptr) {
     TreeInsert(member, score, hash);
     return AddOutcome::kAdded;
@@ -409,7 +424,7 @@ ZSetValue::AddOutcome ZSetValue::Add(std::string_view member, double score,
                                      const ZAddOptions& opts, const ZSetLimits& limits,
                                      double* new_score) {
   bool nan = false;
-  if (packed_) {
+  if (packed()) {
     double cur;
     size_t off = PackedFind(member, &cur);
     if (off != kNpos) {
@@ -422,8 +437,7 @@ ZSetValue::AddOutcome ZSetValue::Add(std::string_view member, double score,
       return AddOutcome::kUpdated;
     }
     if (opts.xx) return AddOutcome::kSkipped;
-    if (lp_count_ + 1 <= limits.max_listpack_entries &&
-        member.size() <= limits.max_listpack_value) {
+    if (PackedFits(member, limits)) {
       PackedInsert(member, score);
       *new_score = score;
       return AddOutcome::kAdded;
@@ -431,7 +445,7 @@ ZSetValue::AddOutcome ZSetValue::Add(std::string_view member, double score,
     ConvertToTree();
   }
   const uint64_t hash = HashBytes(member);
-  ZElem* e = big_->dict.Find(member, hash);
+  ZElem* e = big()->dict.Find(member, hash);
   if (e == nullptr) {
     if (opts.xx) return AddOutcome::kSkipped;
     TreeInsert(member, score, hash);
@@ -449,7 +463,7 @@ ZSetValue::AddOutcome ZSetValue::Add(std::string_view member, double score,
 void ZSetValue::TreeRescore(ZElem* e, double score) {
   // In place when the element stays between its neighbours (Redis's zslUpdateScore): the
   // tree's separators are element pointers, so they follow.  Else erase and reinsert.
-  auto at = big_->tree.Find(e);
+  auto at = big()->tree.Find(e);
   auto prev = at, next = at;
   prev.Prev();
   next.Next();
@@ -460,54 +474,46 @@ void ZSetValue::TreeRescore(ZElem* e, double score) {
     e->score = score;
     return;
   }
-  big_->tree.Erase(e);
+  big()->tree.Erase(e);
   e->score = score;
-  big_->tree.Insert(e);
+  big()->tree.Insert(e);
 }
 
 bool ZSetValue::Remove(std::string_view member) {
-  if (packed_) {
+  if (packed()) {
     size_t off = PackedFind(member, nullptr);
     if (off == kNpos) return false;
     PackedEraseAt(off, DecodeAt(off).next);
     return true;
   }
-  ZElem* e = big_->dict.Erase(member, HashBytes(member));
+  ZElem* e = big()->dict.Erase(member, HashBytes(member));
   if (e == nullptr) return false;
-  big_->tree.Erase(e);
-  big_->elem_bytes -= e->AllocationSize();
+  big()->tree.Erase(e);
+  big()->elem_bytes -= e->AllocationSize();
   ZElem::Free(e);
   return true;
 }
 
 void ZSetValue::RemoveRanks(size_t start, size_t end) {
   if (start >= end) return;
-  if (packed_) {
+  if (packed()) {
     size_t off = 0;
     size_t rank = 0;
     for (; rank < start; ++rank) off = DecodeAt(off).next;
     size_t stop = off;
     for (; rank < end; ++rank) stop = DecodeAt(stop).next;
-    std::memmove(lp_ + off, lp_ + stop, lp_bytes_ - stop);
-    lp_bytes_ -= stop - off;
-    lp_count_ -= static_cast<uint32_t>(end - start);
-    if (lp_bytes_ == 0) {
-      std::free(lp_);
-      lp_ = nullptr;
-    } else if (auto* buf = static_cast<uint8_t*>(std::realloc(lp_, lp_bytes_))) {
-      lp_ = buf;
-    }
+    PackedEraseRange(off, stop, static_cast<uint32_t>(end - start));
     return;
   }
   // Collect first: erasing invalidates cursors.
   std::vector<ZElem*> doomed;
   doomed.reserve(end - start);
-  auto c = big_->tree.At(start);
+  auto c = big()->tree.At(start);
   for (size_t i = start; i < end; ++i, c.Next()) doomed.push_back(c.get());
   for (ZElem* e : doomed) {
-    big_->tree.Erase(e);
-    big_->dict.ErasePointer(e, HashBytes(e->member()));
-    big_->elem_bytes -= e->AllocationSize();
+    big()->tree.Erase(e);
+    big()->dict.ErasePointer(e, HashBytes(e->member()));
+    big()->elem_bytes -= e->AllocationSize();
     ZElem::Free(e);
   }
 }
@@ -527,31 +533,31 @@ size_t PackedCountWhile(const ZSetValue& z, Pred&& pred) {
 }  // namespace
 
 size_t ZSetValue::ScoreRangeStart(const ScoreRange& r) const {
-  if (packed_) {
+  if (packed()) {
     return PackedCountWhile(*this, [&](std::string_view, double s) { return !r.AboveMin(s); });
   }
-  return big_->tree.CountWhile([&](const ZElem* e) { return !r.AboveMin(e->score); });
+  return big()->tree.CountWhile([&](const ZElem* e) { return !r.AboveMin(e->score); });
 }
 
 size_t ZSetValue::ScoreRangeEnd(const ScoreRange& r) const {
-  if (packed_) {
+  if (packed()) {
     return PackedCountWhile(*this, [&](std::string_view, double s) { return r.BelowMax(s); });
   }
-  return big_->tree.CountWhile([&](const ZElem* e) { return r.BelowMax(e->score); });
+  return big()->tree.CountWhile([&](const ZElem* e) { return r.BelowMax(e->score); });
 }
 
 size_t ZSetValue::LexRangeStart(const LexRange& r) const {
-  if (packed_) {
+  if (packed()) {
     return PackedCountWhile(*this, [&](std::string_view m, double) { return !r.GteMin(m); });
   }
-  return big_->tree.CountWhile([&](const ZElem* e) { return !r.GteMin(e->member()); });
+  return big()->tree.CountWhile([&](const ZElem* e) { return !r.GteMin(e->member()); });
 }
 
 size_t ZSetValue::LexRangeEnd(const LexRange& r) const {
-  if (packed_) {
+  if (packed()) {
     return PackedCountWhile(*this, [&](std::string_view m, double) { return r.LteMax(m); });
   }
-  return big_->tree.CountWhile([&](const ZElem* e) { return r.LteMax(e->member()); });
+  return big()->tree.CountWhile([&](const ZElem* e) { return r.LteMax(e->member()); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,8 +568,8 @@ ZSetValue::Iterator ZSetValue::IterateFrom(size_t rank, bool reverse) const {
   it.z_ = this;
   it.reverse_ = reverse;
   if (rank >= size()) return it;
-  if (!packed_) {
-    it.cursor_ = big_->tree.At(rank);
+  if (!packed()) {
+    it.cursor_ = big()->tree.At(rank);
     it.LoadTree();
     return it;
   }
@@ -592,7 +598,7 @@ void ZSetValue::Iterator::LoadPacked() {
     }
     off = offsets_.back();
   } else {
-    if (pos_ >= z_->lp_bytes_) {
+    if (pos_ >= z_->lp_bytes()) {
       valid_ = false;
       return;
     }
@@ -612,7 +618,7 @@ void ZSetValue::Iterator::LoadTree() {
 }
 
 void ZSetValue::Iterator::Next() {
-  if (!z_->packed_) {
+  if (!z_->packed()) {
     if (reverse_) cursor_.Prev(); else cursor_.Next();
     LoadTree();
     return;
@@ -626,13 +632,13 @@ void ZSetValue::Iterator::Next() {
 }
 
 bool ZSetValue::CheckInvariants() const {
-  if (packed_) {
+  if (packed()) {
     size_t n = 0;
     bool first = true;
     double ps = 0;
     std::string_view pm;
     size_t off = 0;
-    for (; off < lp_bytes_; ++n) {
+    for (; off < lp_bytes(); ++n) {
       PackedEntry e = DecodeAt(off);
       if (!first && !PairLess(ps, pm, e.score, e.member)) return false;
       first = false;
@@ -640,16 +646,16 @@ bool ZSetValue::CheckInvariants() const {
       pm = e.member;
       off = e.next;
     }
-    return off == lp_bytes_ && n == lp_count_ && big_ == nullptr;
+    return off == lp_bytes() && n == lp_count();
   }
-  if (big_->dict.size() != big_->tree.size() || !big_->tree.CheckInvariants()) return false;
+  if (big()->dict.size() != big()->tree.size() || !big()->tree.CheckInvariants()) return false;
   size_t bytes = 0;
-  for (auto c = big_->tree.First(); c.valid(); c.Next()) {
+  for (auto c = big()->tree.First(); c.valid(); c.Next()) {
     const ZElem* e = c.get();
-    if (big_->dict.Find(e->member(), HashBytes(e->member())) != e) return false;
+    if (big()->dict.Find(e->member(), HashBytes(e->member())) != e) return false;
     bytes += e->AllocationSize();
   }
-  return bytes == big_->elem_bytes;
+  return bytes == big()->elem_bytes;
 }
 
 }  // namespace tessera::types

@@ -117,9 +117,9 @@ class ZSetValue {
   ZSetValue& operator=(const ZSetValue&) = delete;
 
   ZSetValue* Clone() const;
-  std::string_view EncodingName() const { return packed_ ? "listpack" : "skiplist"; }
+  std::string_view EncodingName() const { return packed() ? "listpack" : "skiplist"; }
   size_t AllocationSize() const;
-  bool is_packed() const { return packed_; }
+  bool is_packed() const { return packed(); }
 
   size_t size() const;
   std::optional<double> Score(std::string_view member) const;
@@ -180,7 +180,7 @@ class ZSetValue {
   // (0 when done).  A listpack returns everything at once.
   template <class Fn>
   uint64_t Scan(uint64_t cursor, size_t count, Fn&& fn) const {
-    if (packed_) {
+    if (packed()) {
       for (Iterator it = IterateFrom(0, false); it.valid(); it.Next()) fn(it.member(), it.score());
       return 0;
     }
@@ -199,7 +199,7 @@ class ZSetValue {
     size_t elem_bytes = 0;  // sum of the elements' allocation sizes
   };
   ZSetValue() = default;
-  zset_internal::ElemTable& dict() const { return big_->dict; }
+  zset_internal::ElemTable& dict() const { return big()->dict; }
 
   // Listpack helpers (zset_value.cc).
   struct PackedEntry {
@@ -207,7 +207,7 @@ class ZSetValue {
     double score;
     size_t next;  // offset of the following entry
   };
-  PackedEntry DecodeAt(size_t off) const;
+  PackedEntry DecodeAt(size_t off) const { return DecodeFrom(data(), off); }
   // Offset of member's entry, or npos.
   size_t PackedFind(std::string_view member, double* score) const;
   void PackedInsert(std::string_view member, double score);
@@ -224,11 +224,30 @@ class ZSetValue {
   static std::optional<double> Resolve(double cur, double score, const ZAddOptions& opts,
                                        bool* nan);
 
-  bool packed_ = true;
-  uint32_t lp_count_ = 0;
-  size_t lp_bytes_ = 0;
-  uint8_t* lp_ = nullptr;
-  Big* big_ = nullptr;
+  // The listpack buffer: a header (u32 member count, u32 entry bytes), then the entries.
+  static constexpr size_t kHeader = 2 * sizeof(uint32_t);
+  // Redis's lpSafeToAdd bound (LISTPACK_MAX_SAFETY_SIZE): past it a set stays a skiplist.
+  static constexpr size_t kMaxPackedBytes = size_t{1} << 30;
+  // True iff a new member keeps the listpack within the limits.
+  bool PackedFits(std::string_view member, const ZSetLimits& limits) const;
+  bool packed() const { return (rep_ & 1) == 0; }
+  Big* big() const { return reinterpret_cast<Big*>(rep_ & ~uintptr_t{1}); }
+  uint8_t* buf() const { return reinterpret_cast<uint8_t*>(rep_); }  // packed; may be null
+  uint8_t* data() const { return buf() != nullptr ? buf() + kHeader : nullptr; }
+  uint32_t lp_count() const;
+  size_t lp_bytes() const;
+  void SetBig(Big* big) { rep_ = reinterpret_cast<uintptr_t>(big) | 1; }
+  static void FreeBig(Big* big);
+  // Reallocates the buffer for `count` members in `bytes` (keeping its first bytes) and writes
+  // the header; count 0 frees it.
+  void ResizePacked(uint32_t count, size_t bytes);
+  static PackedEntry DecodeFrom(const uint8_t* data, size_t off);
+  void PackedEraseRange(size_t off, size_t next, uint32_t count);
+
+  // One word: 0 (an empty listpack), a listpack buffer, or a Big* with the low bit set.  A
+  // value is one per sorted-set key, so the word (rather than a 32-byte struct) matters for
+  // small sets.
+  uintptr_t rep_ = 0;
 };
 
 }  // namespace tessera::types
