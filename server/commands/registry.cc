@@ -14,6 +14,7 @@ void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
 void RegisterTransactionFamily(CommandTable* table);
 void RegisterHllFamily(CommandTable* table);
+void RegisterZSetFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -27,6 +28,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterSetFamily(table);
   RegisterTransactionFamily(table);
   RegisterHllFamily(table);
+  RegisterZSetFamily(table);
 }
 
 }  // namespace tessera::server

@@ -22,6 +22,7 @@
 #include "core/types/hash_value.h"
 #include "core/types/list_value.h"
 #include "core/types/set_value.h"
+#include "core/types/zset_value.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/log.h"
@@ -326,6 +327,16 @@ bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
       char member_buf[24];
       XorDigest(d, m.View(member_buf));
     });
+  } else if (e.type() == keyspace::ValueType::kZSet) {
+    // Each member-score pair mixed on its own (the score as fpconv_dtoa prints it), xor-ed in.
+    const auto* z = e.object_as<types::ZSetValue>();
+    for (auto it = z->IterateFrom(0, false); it.valid(); it.Next()) {
+      Digest pair{};
+      char score_buf[32];
+      MixDigest(pair, it.member());
+      MixDigest(pair, std::string_view(score_buf, FormatDouble(it.score(), score_buf)));
+      XorDigest(d, std::string_view(reinterpret_cast<const char*>(pair.data()), pair.size()));
+    }
   } else {
     return false;
   }
