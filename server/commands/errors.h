@@ -188,4 +188,24 @@ inline constexpr std::string_view kOutOfRange = "ERR value is out of range";
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);
 
+// Geo family (geo_family.cc, geo_args.cc).  Texts with {} are fmt format strings.
+inline constexpr std::string_view kGeoInvalidLonLatFmt = "ERR invalid longitude,latitude pair {}";
+inline constexpr std::string_view kGeoUnknownUnit =
+    "ERR unsupported unit provided. please use M, KM, FT, MI";
+inline constexpr std::string_view kGeoNeedRadius = "ERR need numeric radius";
+inline constexpr std::string_view kGeoNegativeRadius = "ERR radius cannot be negative";
+inline constexpr std::string_view kGeoNeedWidth = "ERR need numeric width";
+inline constexpr std::string_view kGeoNeedHeight = "ERR need numeric height";
+inline constexpr std::string_view kGeoNegativeBox = "ERR height or width cannot be negative";
+inline constexpr std::string_view kGeoCountNotPositive = "ERR COUNT must be > 0";
+inline constexpr std::string_view kGeoMemberNotFound = "ERR could not decode requested zset member";
+inline constexpr std::string_view kGeoStoreWithOptionsFmt =
+    "ERR {} is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+inline constexpr std::string_view kGeoNeedFromFmt =
+    "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {}";
+inline constexpr std::string_view kGeoNeedByFmt =
+    "ERR exactly one of BYRADIUS and BYBOX can be specified for {}";
+inline constexpr std::string_view kGeoAnyWithoutCount =
+    "ERR the ANY argument requires COUNT argument";
+
 }  // namespace tessera::server::errors
