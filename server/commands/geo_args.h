@@ -37,9 +37,9 @@ struct GeoQuery {
   bool with_hash = false;
   bool with_coord = false;
   Sort sort = Sort::kNone;
-  bool any = false;    // stop scanning once `count` points are found
-  int64_t count = 0;   // 0: no limit
-  int store_index = -1;  // argument index of the destination key; -1: reply instead
+  bool any = false;         // stop scanning once `count` points are found
+  int64_t count = 0;        // 0: no limit
+  int store_index = -1;     // argument index of the destination key; -1: reply instead
   bool store_dist = false;  // store distances instead of geohash scores
 };
 

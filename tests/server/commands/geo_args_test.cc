@@ -41,8 +41,8 @@ constexpr uint32_t kByMember = srv::kGeoByMember;
 }  // namespace
 
 TEST_CASE("geo args: GEOSEARCH shapes and options", "[geo]") {
-  Parsed p = Parse({"GEOSEARCH", "k", "FROMLONLAT", "10", "20", "BYBOX", "3", "4", "KM",
-                    "withdist", "WITHHASH", "WithCoord", "DESC", "COUNT", "5", "ANY"},
+  Parsed p = Parse({"GEOSEARCH", "k", "FROMLONLAT", "10", "20", "BYBOX", "3", "4", "KM", "withdist",
+                    "WITHHASH", "WithCoord", "DESC", "COUNT", "5", "ANY"},
                    kSearch);
   REQUIRE(p.ok);
   CHECK(p.q.shape.kind == tessera::geo::Shape::Kind::kBox);
@@ -74,8 +74,9 @@ TEST_CASE("geo args: GEOSEARCH shapes and options", "[geo]") {
 }
 
 TEST_CASE("geo args: GEOSEARCH errors", "[geo]") {
-  CHECK(Parse({"GEOSEARCH", "k", "FROMLONLAT", "200", "100", "BYRADIUS", "1", "m"}, kSearch)
-            .error == "ERR invalid longitude,latitude pair 200.000000,100.000000");
+  CHECK(
+      Parse({"GEOSEARCH", "k", "FROMLONLAT", "200", "100", "BYRADIUS", "1", "m"}, kSearch).error ==
+      "ERR invalid longitude,latitude pair 200.000000,100.000000");
   CHECK(Parse({"GEOSEARCH", "k", "FROMLONLAT", "inf", "0", "BYRADIUS", "1", "m"}, kSearch).error ==
         "ERR invalid longitude,latitude pair inf,0.000000");
   CHECK(Parse({"GEOSEARCH", "k", "FROMLONLAT", "nan", "0", "BYRADIUS", "1", "m"}, kSearch).error ==
@@ -90,15 +91,14 @@ TEST_CASE("geo args: GEOSEARCH errors", "[geo]") {
         "ERR need numeric width");
   CHECK(Parse({"GEOSEARCH", "k", "FROMLONLAT", "0", "0", "BYBOX", "1", "y", "m"}, kSearch).error ==
         "ERR need numeric height");
-  CHECK(Parse({"GEOSEARCH", "k", "FROMLONLAT", "0", "0", "BYBOX", "1", "-1", "m"}, kSearch)
-            .error == "ERR height or width cannot be negative");
+  CHECK(Parse({"GEOSEARCH", "k", "FROMLONLAT", "0", "0", "BYBOX", "1", "-1", "m"}, kSearch).error ==
+        "ERR height or width cannot be negative");
   CHECK(Parse({"GEOSEARCH", "k", "FROMMEMBER", "b", "BYRADIUS", "1", "km"}, kSearch).error ==
         "ERR could not decode requested zset member");
   // A missing key does not check the member.
   CHECK(Parse({"GEOSEARCH", "k", "FROMMEMBER", "b", "BYRADIUS", "1", "km"}, kSearch, false).ok);
   // Both FROMs, both BYs: the second is a syntax error.
-  CHECK(Parse({"GEOSEARCH", "k", "BYRADIUS", "1", "km", "FROMLONLAT", "1", "1", "FROMMEMBER",
-               "a"},
+  CHECK(Parse({"GEOSEARCH", "k", "BYRADIUS", "1", "km", "FROMLONLAT", "1", "1", "FROMMEMBER", "a"},
               kSearch)
             .error == "ERR syntax error");
   CHECK(Parse({"GEOSEARCH", "k", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "BYBOX", "1", "1",
@@ -130,25 +130,25 @@ TEST_CASE("geo args: GEOSEARCH errors", "[geo]") {
 }
 
 TEST_CASE("geo args: GEOSEARCHSTORE", "[geo]") {
-  Parsed p = Parse({"GEOSEARCHSTORE", "d", "k", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km",
-                    "STOREDIST"},
-                   kSearchStore);
+  Parsed p = Parse(
+      {"GEOSEARCHSTORE", "d", "k", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "STOREDIST"},
+      kSearchStore);
   REQUIRE(p.ok);
   CHECK(p.q.store_index == 1);
   CHECK(p.q.store_dist);
-  CHECK(Parse({"GEOSEARCHSTORE", "d", "k", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km",
-               "WITHDIST"},
-              kSearchStore)
-            .error ==
-        "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
+  CHECK(
+      Parse({"GEOSEARCHSTORE", "d", "k", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "WITHDIST"},
+            kSearchStore)
+          .error ==
+      "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
   // The incompatibility is reported before the missing FROM.
   CHECK(Parse({"GEOSEARCHSTORE", "d", "k", "WITHHASH"}, kSearchStore).error ==
         "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
 }
 
 TEST_CASE("geo args: GEORADIUS and GEORADIUSBYMEMBER", "[geo]") {
-  Parsed p = Parse({"GEORADIUS", "k", "1", "2", "3", "km", "STORE", "d1", "STOREDIST", "d2"},
-                   kRadius);
+  Parsed p =
+      Parse({"GEORADIUS", "k", "1", "2", "3", "km", "STORE", "d1", "STOREDIST", "d2"}, kRadius);
   REQUIRE(p.ok);
   CHECK(p.q.store_index == 9);
   CHECK(p.q.store_dist);
