@@ -13,6 +13,7 @@ void RegisterScriptingFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
+void RegisterGeoFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -25,6 +26,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterHashFamily(table);
   RegisterSetFamily(table);
   RegisterZSetFamily(table);
+  RegisterGeoFamily(table);
 }
 
 }  // namespace tessera::server
