@@ -38,9 +38,10 @@ using ScoreRangeScanner =
 size_t CollectPoints(const Shape& shape, size_t limit, const ScoreRangeScanner& scan,
                      std::vector<GeoPoint>* out);
 
-// Orders points by distance, ascending or descending; points at equal distance keep their
-// scan order.  Only the first `needed` positions must end up right (COUNT); the rest may be
-// in any order.
+// Orders points by distance, ascending or descending, as Redis does: all of them with a
+// stable merge sort (glibc's qsort) when `needed` covers them all, else only the first
+// `needed` with Redis's partial quicksort (pqsort), whose order of equal distances is not
+// their scan order.  Either way the result is Redis's, ties included.
 void SortPoints(std::vector<GeoPoint>* points, bool descending, size_t needed);
 
 }  // namespace tessera::geo

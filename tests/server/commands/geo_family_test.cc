@@ -510,4 +510,69 @@ TEST_CASE("GEOPOS and GEOHASH of scores GEOADD cannot produce", "[geo]") {
         "85.05112751263942528\r\n");
 }
 
+TEST_CASE("GEOSEARCH COUNT orders equal distances as Redis's partial sort", "[geo]") {
+  CommandTester t;
+  CHECK(t.Run({"FLUSHALL"}) == "+OK\r\n");
+  // Many members share a few positions: COUNT orders ties as Redis's partial quicksort does,
+  // a full sort keeps them in scan order.
+  CHECK(t.Run({"GEOADD", "ties", "1.000", "1.001", "p00", "1.000", "0.999", "p01", "1.000",
+               "1.001",  "p02",  "1.000", "1.001", "p03", "1.000", "0.999", "p04", "1.000",
+               "0.999",  "p05",  "1.001", "1.000", "p06", "1.001", "1.000", "p07", "1.000",
+               "0.999",  "p08",  "1.000", "1.001", "p09", "1.002", "1.002", "p10", "1.000",
+               "0.999",  "p11",  "1.001", "1.000", "p12", "1.000", "1.000", "p13", "1.000",
+               "1.001",  "p14",  "0.999", "1.000", "p15", "1.001", "1.000", "p16", "1.000",
+               "1.000",  "p17",  "1.000", "0.999", "p18", "1.002", "1.002", "p19", "1.002",
+               "1.002",  "p20",  "1.000", "1.000", "p21", "1.000", "0.999", "p22", "1.000",
+               "1.001",  "p23",  "1.000", "1.001", "p24", "1.002", "1.002", "p25", "1.002",
+               "1.002",  "p26",  "1.000", "0.999", "p27", "1.002", "1.002", "p28", "1.001",
+               "1.000",  "p29",  "1.000", "0.999", "p30", "1.000", "1.000", "p31", "1.000",
+               "0.999",  "p32",  "1.000", "1.000", "p33", "1.000", "1.000", "p34", "1.000",
+               "1.000",  "p35",  "1.001", "1.000", "p36", "1.001", "1.000", "p37", "1.000",
+               "0.999",  "p38",  "1.000", "1.000", "p39", "1.000", "1.001", "p40", "0.999",
+               "1.000",  "p41",  "1.000", "1.001", "p42", "1.000", "0.999", "p43", "1.001",
+               "1.000",  "p44",  "1.000", "0.999", "p45", "1.001", "1.000", "p46", "1.002",
+               "1.002",  "p47",  "0.999", "1.000", "p48", "1.000", "1.001", "p49", "1.000",
+               "1.000",  "p50",  "1.002", "1.002", "p51", "1.000", "1.000", "p52", "1.000",
+               "1.001",  "p53",  "1.002", "1.002", "p54", "0.999", "1.000", "p55", "1.000",
+               "1.001",  "p56",  "1.000", "0.999", "p57", "1.000", "1.000", "p58", "1.002",
+               "1.002",  "p59"}) == ":60\r\n");
+  CHECK(t.Run({"GEOSEARCH", "ties", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "ASC", "COUNT",
+               "9"}) ==
+        "*9\r\n$3\r\np35\r\n$3\r\np39\r\n$3\r\np50\r\n$3\r\np52\r\n$3\r\np58\r\n$3\r\np13\r\n"
+        "$3\r\np17\r\n$3\r\np21\r\n$3\r\np31\r\n");
+  CHECK(t.Run({"GEOSEARCH", "ties", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "DESC", "COUNT",
+               "45"}) ==
+        "*45\r\n$3\r\np19\r\n$3\r\np10\r\n$3\r\np47\r\n$3\r\np54\r\n$3\r\np51\r\n$3\r\n"
+        "p59\r\n$3\r\np28\r\n$3\r\np26\r\n$3\r\np25\r\n$3\r\np20\r\n$3\r\np14\r\n$3\r\n"
+        "p03\r\n$3\r\np02\r\n$3\r\np00\r\n$3\r\np56\r\n$3\r\np53\r\n$3\r\np49\r\n$3\r\n"
+        "p42\r\n$3\r\np40\r\n$3\r\np24\r\n$3\r\np23\r\n$3\r\np09\r\n$3\r\np38\r\n$3\r\n"
+        "p01\r\n$3\r\np04\r\n$3\r\np05\r\n$3\r\np08\r\n$3\r\np11\r\n$3\r\np18\r\n$3\r\n"
+        "p22\r\n$3\r\np27\r\n$3\r\np30\r\n$3\r\np32\r\n$3\r\np43\r\n$3\r\np45\r\n$3\r\n"
+        "p57\r\n$3\r\np41\r\n$3\r\np48\r\n$3\r\np55\r\n$3\r\np15\r\n$3\r\np29\r\n$3\r\n"
+        "p16\r\n$3\r\np12\r\n$3\r\np07\r\n$3\r\np06\r\n");
+  CHECK(t.Run({"GEOSEARCH", "ties", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "ASC"}) ==
+        "*60\r\n$3\r\np13\r\n$3\r\np17\r\n$3\r\np21\r\n$3\r\np31\r\n$3\r\np33\r\n$3\r\n"
+        "p34\r\n$3\r\np35\r\n$3\r\np39\r\n$3\r\np50\r\n$3\r\np52\r\n$3\r\np58\r\n$3\r\n"
+        "p06\r\n$3\r\np07\r\n$3\r\np12\r\n$3\r\np16\r\n$3\r\np29\r\n$3\r\np36\r\n$3\r\n"
+        "p37\r\n$3\r\np44\r\n$3\r\np46\r\n$3\r\np15\r\n$3\r\np41\r\n$3\r\np48\r\n$3\r\n"
+        "p55\r\n$3\r\np01\r\n$3\r\np04\r\n$3\r\np05\r\n$3\r\np08\r\n$3\r\np11\r\n$3\r\n"
+        "p18\r\n$3\r\np22\r\n$3\r\np27\r\n$3\r\np30\r\n$3\r\np32\r\n$3\r\np38\r\n$3\r\n"
+        "p43\r\n$3\r\np45\r\n$3\r\np57\r\n$3\r\np00\r\n$3\r\np02\r\n$3\r\np03\r\n$3\r\n"
+        "p09\r\n$3\r\np14\r\n$3\r\np23\r\n$3\r\np24\r\n$3\r\np40\r\n$3\r\np42\r\n$3\r\n"
+        "p49\r\n$3\r\np53\r\n$3\r\np56\r\n$3\r\np10\r\n$3\r\np19\r\n$3\r\np20\r\n$3\r\n"
+        "p25\r\n$3\r\np26\r\n$3\r\np28\r\n$3\r\np47\r\n$3\r\np51\r\n$3\r\np54\r\n$3\r\n"
+        "p59\r\n");
+  CHECK(t.Run({"GEORADIUS", "ties", "1", "1", "1", "km", "DESC", "COUNT", "59"}) ==
+        "*59\r\n$3\r\np19\r\n$3\r\np10\r\n$3\r\np47\r\n$3\r\np54\r\n$3\r\np51\r\n$3\r\n"
+        "p59\r\n$3\r\np28\r\n$3\r\np26\r\n$3\r\np25\r\n$3\r\np20\r\n$3\r\np14\r\n$3\r\n"
+        "p03\r\n$3\r\np02\r\n$3\r\np00\r\n$3\r\np56\r\n$3\r\np53\r\n$3\r\np49\r\n$3\r\n"
+        "p42\r\n$3\r\np40\r\n$3\r\np24\r\n$3\r\np23\r\n$3\r\np09\r\n$3\r\np38\r\n$3\r\n"
+        "p01\r\n$3\r\np04\r\n$3\r\np05\r\n$3\r\np08\r\n$3\r\np11\r\n$3\r\np18\r\n$3\r\n"
+        "p22\r\n$3\r\np27\r\n$3\r\np30\r\n$3\r\np32\r\n$3\r\np43\r\n$3\r\np45\r\n$3\r\n"
+        "p57\r\n$3\r\np41\r\n$3\r\np48\r\n$3\r\np55\r\n$3\r\np15\r\n$3\r\np29\r\n$3\r\n"
+        "p16\r\n$3\r\np12\r\n$3\r\np07\r\n$3\r\np06\r\n$3\r\np44\r\n$3\r\np46\r\n$3\r\n"
+        "p37\r\n$3\r\np36\r\n$3\r\np58\r\n$3\r\np34\r\n$3\r\np33\r\n$3\r\np31\r\n$3\r\n"
+        "p21\r\n$3\r\np17\r\n$3\r\np13\r\n$3\r\np39\r\n$3\r\np50\r\n$3\r\np52\r\n");
+}
+
 }  // namespace tessera::server
