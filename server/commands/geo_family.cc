@@ -308,6 +308,14 @@ std::vector<ArgDoc> SearchArgs(bool store) {
 constexpr KeySpec kOneKey{1, 1, 1};
 // The source of a GEORADIUS that may STORE: read, though the command writes.
 constexpr KeySpec kSourceKey{1, 1, 1, kKeyRO | kKeyAccess};
+// Redis's key specs of a GEORADIUS that may store: the source, then the keys after STORE and
+// STOREDIST searched from argument `startfrom` (the first option).
+std::vector<KeySpec> StoreKeySpecs(int startfrom) {
+  return {KeySpec{1, 1, 1, kKeyRO | kKeyAccess},
+          KeySpec{startfrom, 0, 1, kKeyOW | kKeyUpdate, "STORE"},
+          KeySpec{startfrom, 0, 1, kKeyOW | kKeyUpdate, "STOREDIST"}};
+}
+
 constexpr std::string_view kRadiusComplexity =
     "O(N+log(M)) where N is the number of elements inside the bounding box of the circular "
     "area delimited by center and radius and M is the number of items inside the index.";
@@ -346,6 +354,7 @@ void RegisterGeoFamily(CommandTable* table) {
            "stores the result.",
            RadiusArgs(false, true));
   georadius.key_extractor = GeoRadiusKeys;
+  georadius.key_specs = StoreKeySpecs(6);
   table->Add(std::move(georadius));
   CommandSpec bymember = Spec(
       "georadiusbymember", -5, kW, kSourceKey, GeoRadiusByMemberCmd, "3.2.0", kRadiusComplexity,
@@ -353,6 +362,7 @@ void RegisterGeoFamily(CommandTable* table) {
       "stores the result.",
       RadiusArgs(true, true));
   bymember.key_extractor = GeoRadiusKeys;
+  bymember.key_specs = StoreKeySpecs(5);
   table->Add(std::move(bymember));
   table->Add(Spec("georadius_ro", -6, kR, kOneKey, GeoRadiusRoCmd, "3.2.10", kRadiusComplexity,
                   "Returns members from a geospatial index that are within a distance from a "
