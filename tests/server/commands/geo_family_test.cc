@@ -622,4 +622,104 @@ TEST_CASE("Geo commands in COMMAND INFO and COMMAND GETKEYS", "[geo]") {
                "1", "km"}) == "*2\r\n$1\r\nd\r\n$1\r\ns\r\n");
 }
 
+TEST_CASE("Geo extremes: infinite sizes, poles, antimeridian, antipodes", "[geo]") {
+  CommandTester t;
+  CHECK(t.Run({"FLUSHALL"}) == "+OK\r\n");
+  // Extremes: infinite and huge sizes, signed zero, the antimeridian, the poles, antipodes.
+  CHECK(t.Run({"GEOADD",  "e",   "13.361389",   "38.115556", "Palermo", "15.087269",    "37.502669",
+               "Catania", "180", "85.05112878", "ne",        "-180",    "-85.05112878", "sw",
+               "0",       "0",   "o",           "179.9",     "0",       "am",           "-179.9",
+               "0",       "am2"}) == ":7\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "inf", "km", "ASC"}) ==
+        "*6\r\n$1\r\no\r\n$7\r\nCatania\r\n$7\r\nPalermo\r\n$2\r\nsw\r\n$2\r\nam\r\n$3\r\n"
+        "am2\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "1e308", "km", "ASC",
+               "WITHDIST"}) ==
+        "*6\r\n*2\r\n$1\r\no\r\n$6\r\n0.0003\r\n*2\r\n$7\r\nCatania\r\n$9\r\n4449.6961\r\n"
+        "*2\r\n$7\r\nPalermo\r\n$9\r\n4454.7332\r\n*2\r\n$2\r\nsw\r\n$10\r\n10560.8118\r\n"
+        "*2\r\n$2\r\nam\r\n$10\r\n20009.6113\r\n*2\r\n$3\r\nam2\r\n$10\r\n20009.6113\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYBOX", "inf", "inf", "m", "ASC"}) ==
+        "*6\r\n$1\r\no\r\n$7\r\nCatania\r\n$7\r\nPalermo\r\n$2\r\nsw\r\n$2\r\nam\r\n$3\r\n"
+        "am2\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYBOX", "1e30", "1", "m"}) ==
+        "*3\r\n$1\r\no\r\n$2\r\nam\r\n$3\r\nam2\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "-0", "m", "WITHDIST"}) ==
+        "*0\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "0x10", "m"}) ==
+        "*1\r\n$1\r\no\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", " 1", "m"}) ==
+        "-ERR need numeric radius\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "", "m"}) ==
+        "-ERR need numeric radius\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "1e-320", "m", "WITHDIST"}) ==
+        "*0\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "20000", "km", "COUNT",
+               "9223372036854775807", "ANY"}) ==
+        "*4\r\n$1\r\no\r\n$7\r\nPalermo\r\n$7\r\nCatania\r\n$2\r\nsw\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "20000", "km", "COUNT",
+               "9223372036854775808"}) == "-ERR value is not an integer or out of range\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "20000", "km", "COUNT",
+               "-9223372036854775808"}) == "-ERR COUNT must be > 0\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "180", "0", "BYRADIUS", "50", "km", "WITHDIST"}) ==
+        "*1\r\n*2\r\n$2\r\nam\r\n$7\r\n11.1227\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "-180", "0", "BYBOX", "100", "100", "km",
+               "WITHDIST"}) ==
+        "*2\r\n*2\r\n$3\r\nam2\r\n$7\r\n11.1227\r\n*2\r\n$2\r\nam\r\n$7\r\n11.1227\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "180", "85.05112878", "BYRADIUS", "100", "km",
+               "WITHDIST", "WITHCOORD"}) ==
+        "*1\r\n*3\r\n$2\r\nne\r\n$6\r\n0.0000\r\n*2\r\n$3\r\n180\r\n$19\r\n"
+        "85.0511287799999991\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "-180", "-85.05112878", "BYBOX", "5000", "5000",
+               "km", "WITHDIST", "WITHCOORD"}) ==
+        "*1\r\n*3\r\n$2\r\nsw\r\n$6\r\n0.0001\r\n*2\r\n$22\r\n-179.99999731779098511\r\n"
+        "$21\r\n-85.05112751263942528\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMMEMBER", "ne", "BYRADIUS", "20000", "km", "WITHDIST",
+               "DESC"}) ==
+        "*5\r\n*2\r\n$1\r\no\r\n$10\r\n10560.8115\r\n*2\r\n$2\r\nam\r\n$9\r\n9459.9231\r\n"
+        "*2\r\n$7\r\nCatania\r\n$9\r\n6371.6769\r\n*2\r\n$7\r\nPalermo\r\n$9\r\n6307.3627\r\n"
+        "*2\r\n$2\r\nne\r\n$6\r\n0.0000\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "20037", "km", "WITHDIST",
+               "DESC", "COUNT", "3"}) ==
+        "*3\r\n*2\r\n$2\r\nam\r\n$10\r\n20009.6113\r\n*2\r\n$3\r\nam2\r\n$10\r\n"
+        "20009.6113\r\n*2\r\n$2\r\nsw\r\n$10\r\n10560.8118\r\n");
+  CHECK(t.Run({"GEODIST", "e", "ne", "sw"}) == "$13\r\n18919844.5891\r\n");
+  CHECK(t.Run({"GEODIST", "e", "am", "am2", "km"}) == "$7\r\n22.2454\r\n");
+  CHECK(t.Run({"GEODIST", "e", "o", "ne", "mi"}) == "$9\r\n6562.2003\r\n");
+  CHECK(t.Run({"GEORADIUS", "e", "0", "0", "20015.087", "km", "WITHDIST"}) ==
+        "*6\r\n*2\r\n$1\r\no\r\n$6\r\n0.0003\r\n*2\r\n$7\r\nPalermo\r\n$9\r\n4454.7332\r\n"
+        "*2\r\n$7\r\nCatania\r\n$9\r\n4449.6961\r\n*2\r\n$2\r\nam\r\n$10\r\n20009.6113\r\n"
+        "*2\r\n$3\r\nam2\r\n$10\r\n20009.6113\r\n*2\r\n$2\r\nsw\r\n$10\r\n10560.8118\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "20015.087", "km", "WITHDIST",
+               "COUNT", "1", "DESC"}) == "*1\r\n*2\r\n$2\r\nam\r\n$10\r\n20009.6113\r\n");
+  CHECK(t.Run({"GEOADD", "e", "0.0000001", "-0.0000001", "tinyneg"}) == ":1\r\n");
+  CHECK(t.Run({"GEOPOS", "e", "tinyneg"}) ==
+        "*1\r\n*2\r\n$19\r\n0.00000268220901489\r\n$20\r\n-0.00000126736058093\r\n");
+  CHECK(t.Run({"GEOHASH", "e", "tinyneg", "am", "am2"}) ==
+        "*3\r\n$11\r\nkpbpbpbpbp0\r\n$11\r\nxbpbj8p0jb0\r\n$11\r\n8000420b400\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMLONLAT", "1e-300", "-1e-300", "BYRADIUS", "1", "m",
+               "WITHDIST"}) ==
+        "*2\r\n*2\r\n$1\r\no\r\n$6\r\n0.3300\r\n*2\r\n$7\r\ntinyneg\r\n$6\r\n0.3300\r\n");
+  CHECK(t.Run({"GEOADD", "e", "-0", "-0", "negzero"}) == ":1\r\n");
+  CHECK(t.Run({"GEOPOS", "e", "negzero"}) ==
+        "*1\r\n*2\r\n$19\r\n0.00000268220901489\r\n$19\r\n0.00000126736058093\r\n");
+  CHECK(t.Run({"GEOADD", "e", "180", "0", "anti", "90", "0", "q1", "-90", "0", "q3", "0",
+               "85.05112878", "np", "0", "-85.05112878", "sp"}) == ":5\r\n");
+  CHECK(t.Run({"GEODIST", "e", "o", "anti"}) == "$13\r\n20020733.6202\r\n");
+  CHECK(t.Run({"GEODIST", "e", "q1", "q3"}) == "$13\r\n20020733.7314\r\n");
+  CHECK(t.Run({"GEODIST", "e", "np", "sp", "km"}) == "$10\r\n18919.8446\r\n");
+  CHECK(
+      t.Run({"GEOSEARCH", "e", "FROMMEMBER", "o", "BYRADIUS", "20037", "km", "WITHDIST", "ASC"}) ==
+      "*11\r\n*2\r\n$7\r\nnegzero\r\n$6\r\n0.0000\r\n*2\r\n$1\r\no\r\n$6\r\n0.0000\r\n"
+      "*2\r\n$7\r\ntinyneg\r\n$6\r\n0.0003\r\n*2\r\n$7\r\nCatania\r\n$9\r\n4449.6959\r\n"
+      "*2\r\n$7\r\nPalermo\r\n$9\r\n4454.7330\r\n*2\r\n$2\r\nsp\r\n$9\r\n9459.9224\r\n"
+      "*2\r\n$2\r\nq1\r\n$10\r\n10010.3670\r\n*2\r\n$2\r\nq3\r\n$10\r\n10010.3670\r\n*2\r\n"
+      "$2\r\nsw\r\n$10\r\n10560.8119\r\n*2\r\n$2\r\nam\r\n$10\r\n20009.6110\r\n*2\r\n$3\r\n"
+      "am2\r\n$10\r\n20009.6116\r\n");
+  CHECK(t.Run({"GEOSEARCH", "e", "FROMMEMBER", "q1", "BYBOX", "40075", "20000", "km", "WITHDIST",
+               "DESC", "COUNT", "4"}) ==
+        "*4\r\n*2\r\n$2\r\nq3\r\n$10\r\n20020.7337\r\n*2\r\n$3\r\nam2\r\n$10\r\n"
+        "10021.4894\r\n*2\r\n$2\r\nsp\r\n$10\r\n10010.3671\r\n*2\r\n$2\r\nsw\r\n$10\r\n"
+        "10010.3671\r\n");
+}
+
 }  // namespace tessera::server
