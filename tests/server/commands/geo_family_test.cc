@@ -23,7 +23,7 @@ namespace {
 template <class Fn>
 auto WithDb(CommandTester& t, std::string_view key, Fn&& fn) {
   keyspace::Keyspace& ks = t.server().keyspace();
-  std::lock_guard<std::mutex> lock(ks.shard(ks.ShardOf(key)).mutex());
+  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
   keyspace::DbAccess db(&ks, t.client().db, t.now_ms(), 0);
   return fn(db);
 }
