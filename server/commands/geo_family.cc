@@ -39,15 +39,7 @@ types::ZSetLimits LimitsOf(CommandContext& ctx) {
 // A coordinate as Redis's addReplyHumanLongDouble writes it: "%.17Lf" without trailing
 // zeros, a bulk string in RESP2 and a double (",") in RESP3.
 void ReplyCoordinate(CommandContext& ctx, double v) {
-  std::string text = LongDoubleToHumanString(v);
-  if (ctx.reply.protocol() == 2) {
-    ctx.reply.Bulk(text);
-    return;
-  }
-  std::string* out = ctx.reply.buffer();
-  out->push_back(',');
-  out->append(text);
-  out->append("\r\n");
+  ctx.reply.DoubleText(LongDoubleToHumanString(v));
 }
 
 // The source sorted set of a read; false after replying WRONGTYPE.
