@@ -89,6 +89,16 @@ void ReplyBuilder::Double(double d) {
   }
 }
 
+void ReplyBuilder::DoubleText(std::string_view text) {
+  if (protocol_ == 3) {
+    out_->push_back(',');
+    out_->append(text);
+    AppendCrlf(out_);
+  } else {
+    Bulk(text);
+  }
+}
+
 void ReplyBuilder::Bool(bool b) {
   if (protocol_ == 3) {
     out_->append(b ? "#t\r\n" : "#f\r\n");

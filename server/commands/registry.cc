@@ -15,6 +15,7 @@ void RegisterSetFamily(CommandTable* table);
 void RegisterTransactionFamily(CommandTable* table);
 void RegisterHllFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
+void RegisterGeoFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -29,6 +30,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterTransactionFamily(table);
   RegisterHllFamily(table);
   RegisterZSetFamily(table);
+  RegisterGeoFamily(table);
 }
 
 }  // namespace tessera::server
