@@ -102,6 +102,10 @@ struct KeySpec {
   int last = 0;
   int step = 0;
   uint32_t flags = 0;  // KeyFlag bits
+  // In `key_specs` only: Redis's "keynum" spec (LMPOP, ZUNION, EVAL...).  The argument at
+  // `first` counts the keys, which follow it every `step` arguments; `last` is unused.  The
+  // command's key_extractor finds the keys for locking and GETKEYS.
+  bool keynum = false;
 };
 
 // COMMAND DOCS argument descriptions, in Redis's model: each argument has a name and a type;
