@@ -624,6 +624,7 @@ void RegisterListFamily(CommandTable* table) {
            "Pops elements from the first non-empty list among several keys.",
            {Int("numkeys"), Key("key").Multi(), EndArg("where"), Int("count").Tok("COUNT").Opt()});
   lmpop.keys.flags = kKeyRW | kKeyAccess | kKeyDelete;
+  lmpop.key_specs = {KeySpec{1, 0, 1, kKeyRW | kKeyAccess | kKeyDelete, /*keynum=*/true}};
   lmpop.key_extractor = LMPopKeys;
   table->Add(std::move(lmpop));
 
@@ -656,6 +657,7 @@ void RegisterListFamily(CommandTable* table) {
            {Dbl("timeout"), Int("numkeys"), Key("key").Multi(), EndArg("where"),
             Int("count").Tok("COUNT").Opt()});
   blmpop.keys.flags = kKeyRW | kKeyAccess | kKeyDelete;
+  blmpop.key_specs = {KeySpec{2, 0, 1, kKeyRW | kKeyAccess | kKeyDelete, /*keynum=*/true}};
   blmpop.key_extractor = BLMPopKeys;
   table->Add(std::move(blmpop));
 }
