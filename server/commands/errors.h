@@ -179,4 +179,13 @@ inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);
 
+// HyperLogLog family.
+inline constexpr std::string_view kNotHll =
+    "WRONGTYPE Key is not a valid HyperLogLog string value.";
+inline constexpr std::string_view kCorruptHll = "INVALIDOBJ Corrupted HLL object detected";
+inline constexpr std::string_view kPfDebugNoKey = "ERR The specified key does not exist";
+inline constexpr std::string_view kPfDebugNotSparse = "ERR HLL encoding is not sparse";
+// "%s" is the subcommand as given.
+inline constexpr std::string_view kPfDebugUnknown = "ERR Unknown PFDEBUG subcommand '%s'";
+
 }  // namespace tessera::server::errors

@@ -13,6 +13,7 @@ void RegisterScriptingFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
 void RegisterTransactionFamily(CommandTable* table);
+void RegisterHllFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -25,6 +26,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterHashFamily(table);
   RegisterSetFamily(table);
   RegisterTransactionFamily(table);
+  RegisterHllFamily(table);
 }
 
 }  // namespace tessera::server
