@@ -106,6 +106,10 @@ struct KeySpec {
   // argument after the first `keyword` (any case) found from argument `first` on, e.g.
   // GEORADIUS's STORE key; `last` and `step` are then unused.
   std::string_view keyword;
+  // In `key_specs` only: Redis's "keynum" spec (LMPOP, ZUNION, EVAL...).  The argument at
+  // `first` counts the keys, which follow it every `step` arguments; `last` is unused.  The
+  // command's key_extractor finds the keys for locking and GETKEYS.
+  bool keynum = false;
 };
 
 // COMMAND DOCS argument descriptions, in Redis's model: each argument has a name and a type;

@@ -162,6 +162,10 @@ uint32_t KeyFlagsAt(const CommandSpec& s, int pos, ArgList argv) {
       if (KeywordSpecCovers(k, pos, argv)) return KeyFlagsOf(s, k);
       continue;
     }
+    if (k.keynum) {
+      if (pos > k.first) return KeyFlagsOf(s, k);
+      continue;
+    }
     int last = k.last >= 0 ? k.last : argc + k.last;
     int step = std::max(k.step, 1);
     if (pos >= k.first && pos <= last && (pos - k.first) % step == 0) return KeyFlagsOf(s, k);
@@ -195,6 +199,18 @@ void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) 
                    {{"lastkey", lastkey}, {"keystep", std::max(k.step, 1)}, {"limit", 0}});
 }
 
+// A numkeys command's spec: the count at `first`, the keys right after it.
+void ReplyKeynumKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
+  r.MapHeader(3);
+  r.Bulk("flags");
+  ReplyFlagSet(r, flags, kKeyFlags);
+  r.Bulk("begin_search");
+  ReplyKeySpecPart(r, "index", {{"index", k.first}});
+  r.Bulk("find_keys");
+  ReplyKeySpecPart(r, "keynum",
+                   {{"keynumidx", 0}, {"firstkey", 1}, {"keystep", std::max(k.step, 1)}});
+}
+
 void ReplyKeySpecs(resp::ReplyBuilder& r, const CommandSpec& s) {
   if (!HasKeys(s)) {
     r.SetHeader(0);
@@ -202,7 +218,13 @@ void ReplyKeySpecs(resp::ReplyBuilder& r, const CommandSpec& s) {
   }
   if (!s.key_specs.empty()) {
     r.SetHeader(s.key_specs.size());
-    for (const KeySpec& k : s.key_specs) ReplyRangeKeySpec(r, k, KeyFlagsOf(s, k));
+    for (const KeySpec& k : s.key_specs) {
+      if (k.keynum) {
+        ReplyKeynumKeySpec(r, k, KeyFlagsOf(s, k));
+      } else {
+        ReplyRangeKeySpec(r, k, KeyFlagsOf(s, k));
+      }
+    }
     return;
   }
   r.SetHeader(1);

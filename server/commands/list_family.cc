@@ -12,7 +12,6 @@
 // whether the pivot or index exists, as Redis does.  Blocking commands find nothing to serve,
 // then block through CommandContext::BlockOn (or answer as on a timeout when they may not
 // block); run again when a key is ready, they serve like their non-blocking forms.
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -210,12 +209,8 @@ void LPosCmd(CommandContext& ctx) {
   bool from_tail = rank < 0;
   if (from_tail) rank = -rank;
   ListValue* list;
-  OpResult<ListValue*> found = keyspace::OpFindList(ctx.db, ctx.args[1]);
-  if (found && *found == nullptr) {
-    return count != -1 ? ctx.reply.EmptyArray() : ctx.reply.Null();
-  }
-  if (!found) return ReplyStatus(ctx, found.status());
-  list = *found;
+  if (!FindListOrReply(ctx, ctx.args[1], &list)) return;
+  if (list == nullptr) return count != -1 ? ctx.reply.EmptyArray() : ctx.reply.Null();
 
   std::string_view element = ctx.args[2];
   int64_t llen = int64_t(list->Length());
@@ -391,8 +386,8 @@ bool ParseMPopOrReply(CommandContext& ctx, size_t numkeys_idx, MPopArgs* out) {
   return true;
 }
 
-// The first non-empty list among `keys`, or nullptr.  *wrongtype reports (and replies) a key
-// of another type met before any list.
+// The first non-empty list among `keys` (its position in *which), or nullptr.  *failed is set,
+// after replying WRONGTYPE, when a key of another type comes before any list.
 ListValue* FirstListOrReply(CommandContext& ctx, ArgList keys, size_t* which, bool* failed) {
   *failed = false;
   for (size_t j = 0; j < keys.size(); ++j) {
@@ -624,6 +619,7 @@ void RegisterListFamily(CommandTable* table) {
            "Pops elements from the first non-empty list among several keys.",
            {Int("numkeys"), Key("key").Multi(), EndArg("where"), Int("count").Tok("COUNT").Opt()});
   lmpop.keys.flags = kKeyRW | kKeyAccess | kKeyDelete;
+  lmpop.key_specs = {KeySpec{1, 0, 1, kKeyRW | kKeyAccess | kKeyDelete, {}, /*keynum=*/true}};
   lmpop.key_extractor = LMPopKeys;
   table->Add(std::move(lmpop));
 
@@ -656,6 +652,7 @@ void RegisterListFamily(CommandTable* table) {
            {Dbl("timeout"), Int("numkeys"), Key("key").Multi(), EndArg("where"),
             Int("count").Tok("COUNT").Opt()});
   blmpop.keys.flags = kKeyRW | kKeyAccess | kKeyDelete;
+  blmpop.key_specs = {KeySpec{2, 0, 1, kKeyRW | kKeyAccess | kKeyDelete, {}, /*keynum=*/true}};
   blmpop.key_extractor = BLMPopKeys;
   table->Add(std::move(blmpop));
 }

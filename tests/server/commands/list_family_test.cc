@@ -346,8 +346,22 @@ TEST_CASE("LMPOP", "[list]") {
   CHECK(t.Run({"LMPOP", "3", "a", "c", "s", "LEFT"}) == "*2\r\n" + Bulk("c") + Array({"x"}));
   t.client().resp = 3;
   CHECK(t.Run({"LMPOP", "1", "a", "LEFT"}) == kNull3);
+  t.client().resp = 2;
 
   CHECK(t.Run({"COMMAND", "GETKEYS", "LMPOP", "2", "a", "b", "LEFT"}) == Array({"a", "b"}));
+  // Redis's keynum key spec: the count at argument 1 (2 for BLMPOP), the keys right after it.
+  const std::string keynum =
+      "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n"
+      "$5\r\nindex\r\n:{}\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n"
+      "$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+      ":1\r\n";
+  auto with_index = [&](char i) {
+    std::string s = keynum;
+    s.replace(s.find("{}"), 2, 1, i);
+    return s;
+  };
+  CHECK(t.Run({"COMMAND", "INFO", "LMPOP"}).find(with_index('1')) != std::string::npos);
+  CHECK(t.Run({"COMMAND", "INFO", "BLMPOP"}).find(with_index('2')) != std::string::npos);
   CHECK(t.Run({"COMMAND", "GETKEYS", "BLMPOP", "0", "2", "a", "b", "LEFT"}) ==
         Array({"a", "b"}));
 }
