@@ -25,6 +25,8 @@ enum class OpStatus : unsigned char {
   kInvalidExpire,   // an expiry that overflows or is not positive
   kBusyKey,         // the destination exists and REPLACE was not given
   kSameObject,      // source and destination are the same key where that is an error
+  kNotHll,          // a string that is not a HyperLogLog (bad header or dense length)
+  kCorruptHll,      // a HyperLogLog whose sparse opcodes are invalid
 };
 
 // A value or a non-OK status.  Cheap to move; T must be default-constructible only for the

@@ -179,7 +179,7 @@ Entry* Entry::CloneWithKey(const Entry* e, std::string_view key) {
   return reinterpret_cast<Entry*>(p);
 }
 
-Entry* Entry::ResizeString(Entry* e, size_t new_length) {
+Entry* Entry::ResizeString(Entry* e, size_t new_length, bool spare_room) {
   std::string_view old = e->raw_value();
   size_t value_off = e->ValueOffset();
   size_t old_head = VarintSize(old.size());
@@ -193,7 +193,7 @@ Entry* Entry::ResizeString(Entry* e, size_t new_length) {
       std::memmove(p + value_off + new_head, p + value_off + old_head, keep);
     }
   } else {
-    p = Allocate(needed + needed / 2);
+    p = Allocate(spare_room ? needed + needed / 2 : needed);
     std::memcpy(p, e->bytes(), value_off);
     std::memcpy(p + value_off + new_head, old.data(), keep);
   }

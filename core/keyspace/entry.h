@@ -78,7 +78,10 @@ class Entry {
   // allocation has room.  Otherwise returns a new entry with 50% spare room, so a value built by
   // many small appends is copied O(log n) times, not once per append; the caller swaps the
   // pointer (DbAccess::Replace) and that frees `e`.  REQUIRES: a string entry, !is_int().
-  static Entry* ResizeString(Entry* e, size_t new_length);
+  // With `spare_room` false a new entry is allocated to size instead (the allocator's size
+  // class still leaves some room): for values that grow a few bytes at a time but stay small,
+  // like a sparse HyperLogLog, where 50% spare would be a large share of their memory.
+  static Entry* ResizeString(Entry* e, size_t new_length, bool spare_room = true);
   // A copy with the expiry set (kNoExpiry removes it).  Frees nothing: the caller frees `e`
   // after swapping the pointer (DbAccess::Replace knows that an aggregate's object now belongs
   // to the copy).  Returns `e` itself when the change fits in place.

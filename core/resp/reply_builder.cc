@@ -1,5 +1,7 @@
 #include "core/resp/reply_builder.h"
 
+#include <cstring>
+
 #include "core/base/numbers.h"
 
 namespace tessera::resp {
@@ -40,7 +42,22 @@ void ReplyBuilder::Integer(int64_t v) {
 }
 
 void ReplyBuilder::Bulk(std::string_view s) {
-  Header('$', s.size());
+  // One append for a short bulk (the common reply element of LRANGE, MGET, HGETALL...):
+  // every std::string append pays a capacity check and a size update.
+  char buf[96];
+  buf[0] = '$';
+  size_t len = 1 + FormatInt64(static_cast<int64_t>(s.size()), buf + 1);
+  buf[len++] = '\r';
+  buf[len++] = '\n';
+  if (s.size() <= sizeof(buf) - len - 2) {
+    std::memcpy(buf + len, s.data(), s.size());
+    len += s.size();
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    out_->append(buf, len);
+    return;
+  }
+  out_->append(buf, len);
   out_->append(s);
   AppendCrlf(out_);
 }
@@ -69,6 +86,16 @@ void ReplyBuilder::Double(double d) {
     AppendCrlf(out_);
   } else {
     Bulk(std::string_view(buf, len));
+  }
+}
+
+void ReplyBuilder::DoubleText(std::string_view text) {
+  if (protocol_ == 3) {
+    out_->push_back(',');
+    out_->append(text);
+    AppendCrlf(out_);
+  } else {
+    Bulk(text);
   }
 }
 
@@ -118,9 +145,12 @@ void ReplyBuilder::EndDeferred(size_t position, char kind, size_t n) {
 }
 
 void ReplyBuilder::Header(char marker, size_t n) {
-  out_->push_back(marker);
-  AppendUnsigned(out_, n);
-  AppendCrlf(out_);
+  char buf[32];
+  buf[0] = marker;
+  size_t len = 1 + FormatInt64(static_cast<int64_t>(n), buf + 1);
+  buf[len++] = '\r';
+  buf[len++] = '\n';
+  out_->append(buf, len);
 }
 
 }  // namespace tessera::resp

@@ -37,6 +37,9 @@ class ReplyBuilder {
   void SetHeader(size_t n);
   void PushHeader(size_t n);
   void Double(double d);
+  // A double already formatted by the caller (GEOPOS's "%.17Lf" coordinates): a bulk string in
+  // RESP2, "," in RESP3.  REQUIRES: `text` holds no CR or LF.
+  void DoubleText(std::string_view text);
   void Bool(bool b);
   void Verbatim(std::string_view text, std::string_view format = "txt");
   void BigNumber(std::string_view digits);

@@ -441,57 +441,47 @@ ListValue::Cursor ListValue::At(int64_t index) const {
   if (index < 0) index += n;
   if (index < 0 || index >= n) return c;
   if (ql_ == nullptr) {
+    c.data_ = lp_;
     c.p_ = lp::Seek(lp_, index);
     return c;
   }
   size_t off;
   ql_->Locate(size_t(index), &c.node_, &off);
-  const QlNode& node = ql_->nodes[c.node_];
-  c.p_ = node.plain ? node.data : lp::Seek(node.data, int64_t(off));
+  c.EnterNode(false);
+  if (!c.plain_) c.p_ = lp::Seek(c.data_, int64_t(off));
   return c;
 }
 
+void ListValue::Cursor::EnterNode(bool last) {
+  const QlNode& node = list_->ql_->nodes[node_];
+  data_ = node.data;
+  plain_ = node.plain;
+  plain_size_ = node.sz;
+  p_ = plain_ ? data_ : last ? lp::Last(data_) : lp::First(data_);
+}
+
 std::string_view ListValue::Cursor::Get(char* buf) const {
-  if (list_->ql_ != nullptr) {
-    const QlNode& node = list_->ql_->nodes[node_];
-    if (node.plain) return std::string_view(reinterpret_cast<const char*>(node.data), node.sz);
-  }
+  if (plain_) return std::string_view(reinterpret_cast<const char*>(data_), plain_size_);
   return lp::Get(p_).View(buf);
 }
 
 bool ListValue::Cursor::Equals(std::string_view s) const {
-  if (list_->ql_ != nullptr) {
-    const QlNode& node = list_->ql_->nodes[node_];
-    if (node.plain) return node.sz == s.size() && std::memcmp(node.data, s.data(), s.size()) == 0;
-  }
+  if (plain_) return plain_size_ == s.size() && std::memcmp(data_, s.data(), s.size()) == 0;
   return lp::Equals(p_, s);
 }
 
 void ListValue::Cursor::Next() {
-  const Quicklist* ql = list_->ql_;
-  if (ql == nullptr) {
-    p_ = lp::Next(list_->lp_, p_);
-    return;
-  }
-  const QlNode& node = ql->nodes[node_];
-  p_ = node.plain ? nullptr : lp::Next(node.data, p_);
-  if (p_ != nullptr) return;
-  if (++node_ >= ql->nodes.size()) return;
-  const QlNode& next = ql->nodes[node_];
-  p_ = next.plain ? next.data : lp::First(next.data);
+  p_ = plain_ ? nullptr : lp::Next(data_, p_);
+  if (p_ != nullptr || list_->ql_ == nullptr) return;
+  if (++node_ >= list_->ql_->nodes.size()) return;
+  EnterNode(false);
 }
 
 void ListValue::Cursor::Prev() {
-  const Quicklist* ql = list_->ql_;
-  if (ql == nullptr) {
-    p_ = lp::Prev(list_->lp_, p_);
-    return;
-  }
-  const QlNode& node = ql->nodes[node_];
-  p_ = node.plain ? nullptr : lp::Prev(node.data, p_);
-  if (p_ != nullptr || node_ == 0) return;
-  const QlNode& prev = ql->nodes[--node_];
-  p_ = prev.plain ? prev.data : lp::Last(prev.data);
+  p_ = plain_ ? nullptr : lp::Prev(data_, p_);
+  if (p_ != nullptr || list_->ql_ == nullptr || node_ == 0) return;
+  --node_;
+  EnterNode(true);
 }
 
 void ListValue::DeleteRange(size_t start, size_t count) {

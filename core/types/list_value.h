@@ -55,9 +55,15 @@ class ListValue {
 
    private:
     friend class ListValue;
+    // Points the cursor at node `node_` of a quicklist; `last` picks its last element.
+    void EnterNode(bool last);
+
     const ListValue* list_ = nullptr;
-    size_t node_ = 0;             // node index (0 in a listpack)
-    const uint8_t* p_ = nullptr;  // the element, or a plain node's bytes
+    size_t node_ = 0;                // node index (0 in a listpack)
+    const uint8_t* data_ = nullptr;  // the current listpack, or a plain node's bytes
+    size_t plain_size_ = 0;          // a plain node's length
+    bool plain_ = false;
+    const uint8_t* p_ = nullptr;     // the element (data_ itself in a plain node)
   };
 
   ListValue();

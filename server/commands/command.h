@@ -102,6 +102,10 @@ struct KeySpec {
   int last = 0;
   int step = 0;
   uint32_t flags = 0;  // KeyFlag bits
+  // Non-empty for a Redis "keyword" key spec, only in CommandSpec::key_specs: the key is the
+  // argument after the first `keyword` (any case) found from argument `first` on, e.g.
+  // GEORADIUS's STORE key; `last` and `step` are then unused.
+  std::string_view keyword;
 };
 
 // COMMAND DOCS argument descriptions, in Redis's model: each argument has a name and a type;

@@ -3,10 +3,10 @@
 // redis-cli (hints) read them.
 //
 // A command's Redis key specs are its CommandSpec::key_specs when it declares them (BITOP's
-// destination and sources), else one spec from its legacy key range: an index/range spec, or an
-// unknown/unknown spec for a command with a key extractor (reported "movablekeys", as in
-// Redis).  Commands list in name
-// order with each container's subcommands after it (Redis walks a hash table: no order).
+// destination and sources; GEORADIUS's keyword specs for STORE), else one spec from its legacy
+// key range: an index/range spec, or an unknown/unknown spec for a command with a key
+// extractor (reported "movablekeys", as in Redis).  Commands list in name order with each
+// container's subcommands after it (Redis walks a hash table: no order).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -144,10 +144,24 @@ uint32_t KeyFlagsOf(const CommandSpec& s, const KeySpec& k) {
   return k.flags != 0 ? k.flags : KeyFlagsOf(s);
 }
 
-// The flags of the key at argument `pos` of a command line of `argc` arguments: those of the
-// first declared key spec that covers it, else the command's.
-uint32_t KeyFlagsAt(const CommandSpec& s, int pos, int argc) {
+// True iff the keyword spec `k` finds its key at argument `pos` of argv: Redis searches from
+// `first` up to the next-to-last argument for the keyword and takes the argument after it.
+bool KeywordSpecCovers(const KeySpec& k, int pos, ArgList argv) {
+  for (int i = std::max(k.first, 1); i + 1 < static_cast<int>(argv.size()); ++i) {
+    if (EqualsNoCase(argv[i], k.keyword)) return pos == i + 1;
+  }
+  return false;
+}
+
+// The flags of the key at argument `pos` of argv: those of the first declared key spec that
+// covers it, else the command's.
+uint32_t KeyFlagsAt(const CommandSpec& s, int pos, ArgList argv) {
+  const int argc = static_cast<int>(argv.size());
   for (const KeySpec& k : s.key_specs) {
+    if (!k.keyword.empty()) {
+      if (KeywordSpecCovers(k, pos, argv)) return KeyFlagsOf(s, k);
+      continue;
+    }
     int last = k.last >= 0 ? k.last : argc + k.last;
     int step = std::max(k.step, 1);
     if (pos >= k.first && pos <= last && (pos - k.first) % step == 0) return KeyFlagsOf(s, k);
@@ -162,7 +176,20 @@ void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) 
   // Redis's range spec counts lastkey from the first key (or from the end when negative).
   int lastkey = k.last >= 0 ? k.last - k.first : k.last;
   r.Bulk("begin_search");
-  ReplyKeySpecPart(r, "index", {{"index", k.first}});
+  if (!k.keyword.empty()) {
+    lastkey = 0;
+    r.MapHeader(2);
+    r.Bulk("type");
+    r.Bulk("keyword");
+    r.Bulk("spec");
+    r.MapHeader(2);
+    r.Bulk("keyword");
+    r.Bulk(k.keyword);
+    r.Bulk("startfrom");
+    r.Integer(k.first);
+  } else {
+    ReplyKeySpecPart(r, "index", {{"index", k.first}});
+  }
   r.Bulk("find_keys");
   ReplyKeySpecPart(r, "range",
                    {{"lastkey", lastkey}, {"keystep", std::max(k.step, 1)}, {"limit", 0}});
@@ -334,7 +361,7 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
     }
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(argv[pos]);
-    ReplyFlagSet(ctx.reply, KeyFlagsAt(*spec, pos, static_cast<int>(argc)), kKeyFlags);
+    ReplyFlagSet(ctx.reply, KeyFlagsAt(*spec, pos, argv), kKeyFlags);
   }
 }
 

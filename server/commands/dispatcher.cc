@@ -290,7 +290,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   db.set_no_touch(client.no_touch);
-  db.set_track_ready(server.blocking().blocked_clients() > 0);
+  db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;
   size_t reply_start = reply.buffer()->size();

@@ -196,4 +196,32 @@ inline constexpr std::string_view kOutOfRange = "ERR value is out of range";
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);
 
+// HyperLogLog family.
+inline constexpr std::string_view kNotHll =
+    "WRONGTYPE Key is not a valid HyperLogLog string value.";
+inline constexpr std::string_view kCorruptHll = "INVALIDOBJ Corrupted HLL object detected";
+inline constexpr std::string_view kPfDebugNoKey = "ERR The specified key does not exist";
+inline constexpr std::string_view kPfDebugNotSparse = "ERR HLL encoding is not sparse";
+// "%s" is the subcommand as given.
+inline constexpr std::string_view kPfDebugUnknown = "ERR Unknown PFDEBUG subcommand '%s'";
+// Geo family (geo_family.cc, geo_args.cc).  Texts with {} are fmt format strings.
+inline constexpr std::string_view kGeoInvalidLonLatFmt = "ERR invalid longitude,latitude pair {}";
+inline constexpr std::string_view kGeoUnknownUnit =
+    "ERR unsupported unit provided. please use M, KM, FT, MI";
+inline constexpr std::string_view kGeoNeedRadius = "ERR need numeric radius";
+inline constexpr std::string_view kGeoNegativeRadius = "ERR radius cannot be negative";
+inline constexpr std::string_view kGeoNeedWidth = "ERR need numeric width";
+inline constexpr std::string_view kGeoNeedHeight = "ERR need numeric height";
+inline constexpr std::string_view kGeoNegativeBox = "ERR height or width cannot be negative";
+inline constexpr std::string_view kGeoCountNotPositive = "ERR COUNT must be > 0";
+inline constexpr std::string_view kGeoMemberNotFound = "ERR could not decode requested zset member";
+inline constexpr std::string_view kGeoStoreWithOptionsFmt =
+    "ERR {} is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+inline constexpr std::string_view kGeoNeedFromFmt =
+    "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {}";
+inline constexpr std::string_view kGeoNeedByFmt =
+    "ERR exactly one of BYRADIUS and BYBOX can be specified for {}";
+inline constexpr std::string_view kGeoAnyWithoutCount =
+    "ERR the ANY argument requires COUNT argument";
+
 }  // namespace tessera::server::errors

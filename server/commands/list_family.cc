@@ -367,7 +367,8 @@ bool ParseMPopOrReply(CommandContext& ctx, size_t numkeys_idx, MPopArgs* out) {
     return false;
   }
   size_t argc = ctx.args.size();
-  if (uint64_t(numkeys) >= argc - numkeys_idx) {
+  // The LEFT|RIGHT after the keys must exist (arity guarantees argc >= numkeys_idx + 3).
+  if (uint64_t(numkeys) >= argc - numkeys_idx - 1) {
     ctx.reply.Error(errors::kSyntax);
     return false;
   }

@@ -13,7 +13,9 @@ void RegisterScriptingFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
 void RegisterTransactionFamily(CommandTable* table);
+void RegisterHllFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
+void RegisterGeoFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -26,7 +28,9 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterHashFamily(table);
   RegisterSetFamily(table);
   RegisterTransactionFamily(table);
+  RegisterHllFamily(table);
   RegisterZSetFamily(table);
+  RegisterGeoFamily(table);
 }
 
 }  // namespace tessera::server

@@ -19,8 +19,8 @@
 #include "core/base/hash.h"
 #include "core/base/sha1.h"
 #include "core/keyspace/object.h"
-#include "core/types/list_value.h"
 #include "core/types/hash_value.h"
+#include "core/types/list_value.h"
 #include "core/types/set_value.h"
 #include "core/types/zset_value.h"
 #include "server/commands/args.h"
@@ -306,6 +306,13 @@ bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
   if (e.type() == keyspace::ValueType::kString) {
     char value_buf[32];
     MixDigest(d, e.StringValue(value_buf));
+  } else if (e.type() == keyspace::ValueType::kList) {
+    // Every element, head to tail.
+    char value_buf[32];
+    const auto* list = e.object_as<types::ListValue>();
+    for (types::ListValue::Cursor c = list->At(0); c.Valid(); c.Next()) {
+      MixDigest(d, c.Get(value_buf));
+    }
   } else if (e.type() == keyspace::ValueType::kHash) {
     // Each field-value pair mixed on its own, xor-ed in: independent of the order.
     e.object_as<types::HashValue>()->ForEach([&](std::string_view f, std::string_view v) {

@@ -116,6 +116,7 @@ struct ServerConfig {
   std::atomic<size_t> zset_max_listpack_value{0};
   std::atomic<int> list_max_listpack_size{0};
   std::atomic<int> list_compress_depth{0};
+  std::atomic<size_t> hll_sparse_max_bytes{0};
 };
 
 class ConfigRegistry {

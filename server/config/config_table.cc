@@ -335,6 +335,8 @@ constexpr Entry kTable[] = {
     Number<&C::list_max_listpack_size>("list-max-listpack-size", "list-max-ziplist-size",
                                        kModifiable, kIntMin, kIntMax, "-2"),
     Number<&C::list_compress_depth>("list-compress-depth", "", kModifiable, 0, kIntMax, "0"),
+    Number<&C::hll_sparse_max_bytes>("hll-sparse-max-bytes", "", kModifiable, 0, kLongMax,
+                                     "3000", NumFormat::kMemory),
 };
 
 }  // namespace

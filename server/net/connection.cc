@@ -166,8 +166,14 @@ void Connection::Process(int64_t now_us) {
     size_t reply_start = out_.size();
     DispatchResult r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
     if (r == DispatchResult::kPaused) {
+      if (!postponed_) server.blocking().AddPostponed(1);
+      postponed_ = true;
       RetryPausedLater();
       break;
+    }
+    if (postponed_) {
+      server.blocking().AddPostponed(-1);
+      postponed_ = false;
     }
     in_pos_ += consumed;
     if (r == DispatchResult::kBlocked) {
@@ -348,6 +354,10 @@ void Connection::Close() {
   }
   if (worker_->server().watches().watched_keys() > 0) {
     worker_->server().watches().UnwatchAll(state_.id);
+  }
+  if (postponed_) {
+    worker_->server().blocking().AddPostponed(-1);
+    postponed_ = false;
   }
   if (blocked_) {
     worker_->server().blocking().Cancel(state_.id, /*disconnect=*/true);

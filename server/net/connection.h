@@ -79,6 +79,7 @@ class Connection final : public ConnectionControl {
   uv_timer_t* pause_timer_ = nullptr;
   uv_timer_t* block_timer_ = nullptr;
   bool blocked_ = false;
+  bool postponed_ = false;  // counted in INFO blocked_clients while CLIENT PAUSE holds us
   bool writing_ = false;
   bool close_after_reply_ = false;
   bool closing_ = false;

@@ -138,6 +138,7 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"zset-max-listpack-value", "64"},
       {"list-max-listpack-size", "-2"},
       {"list-compress-depth", "0"},
+      {"hll-sparse-max-bytes", "3000"},
   };
   for (const auto& [name, value] : expected) {
     INFO(name);

@@ -1,0 +1,125 @@
+"""Blocking commands across workers: FIFO wake-ups, timeouts, CLIENT UNBLOCK, disconnects."""
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, run_tests  # noqa: E402
+
+
+def blocked_clients(c):
+    info = c.command("INFO", "clients").decode()
+    return int(info.split("blocked_clients:")[1].split("\r\n")[0])
+
+
+def wait_blocked(c, n):
+    for _ in range(200):
+        if blocked_clients(c) == n:
+            return
+        time.sleep(0.01)
+    raise AssertionError("blocked_clients never reached %d (is %d)" % (n, blocked_clients(c)))
+
+
+def test_push_wakes_clients_on_every_worker_in_order(binary):
+    # Eight waiters spread over four workers; one push of eight elements serves them in the
+    # order they blocked, each with the element that was at the head when its turn came.
+    with Server(binary, "--io-threads", "4") as s:
+        control = s.connect()
+        waiters = []
+        for i in range(8):
+            w = s.connect()
+            w.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
+            wait_blocked(control, i + 1)
+            waiters.append(w)
+        ids = [b"e%d" % i for i in range(8)]
+        assert control.command("RPUSH", "q", *ids) == b":8\r\n"
+        for i, w in enumerate(waiters):
+            assert w.read_reply() == b"*2\r\n$1\r\nq\r\n$2\r\ne%d\r\n" % i
+        assert control.command("EXISTS", "q") == b":0\r\n"
+        assert blocked_clients(control) == 0
+
+
+def test_blmove_chain_and_timeout(binary):
+    with Server(binary, "--io-threads", "2") as s:
+        c = s.connect()
+        a = s.connect()
+        b = s.connect()
+        # a waits on src and moves to mid; b waits on mid: one push feeds both.
+        a.send(b"*6\r\n$6\r\nBLMOVE\r\n$3\r\nsrc\r\n$3\r\nmid\r\n$4\r\nLEFT\r\n$5\r\nRIGHT\r\n$1\r\n0\r\n")
+        wait_blocked(c, 1)
+        b.send(b"*3\r\n$5\r\nBRPOP\r\n$3\r\nmid\r\n$1\r\n0\r\n")
+        wait_blocked(c, 2)
+        assert c.command("LPUSH", "src", "x") == b":1\r\n"
+        assert a.read_reply() == b"$1\r\nx\r\n"
+        assert b.read_reply() == b"*2\r\n$3\r\nmid\r\n$1\r\nx\r\n"
+        assert c.command("EXISTS", "src", "mid") == b":0\r\n"
+        # A fractional timeout answers a null array and frees the client.
+        start = time.monotonic()
+        assert a.command("BLPOP", "none", "0.2") == b"*-1\r\n"
+        assert 0.15 < time.monotonic() - start < 2
+        assert blocked_clients(c) == 0
+
+
+def test_client_unblock_and_disconnect(binary):
+    with Server(binary, "--io-threads", "2") as s:
+        c = s.connect()
+        w = s.connect()
+        wid = w.command("CLIENT", "ID")[1:-2]
+        w.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nk\r\n$1\r\n0\r\n")
+        wait_blocked(c, 1)
+        assert b"flags=b" in c.command("CLIENT", "LIST", "ID", wid)
+        assert c.command("CLIENT", "UNBLOCK", wid, "ERROR") == b":1\r\n"
+        assert w.read_reply() == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+        assert c.command("CLIENT", "UNBLOCK", wid) == b":0\r\n"
+        # The unblocked client goes on with its pipeline.
+        assert w.command("PING") == b"+PONG\r\n"
+        # A client that disconnects while blocked leaves nothing behind.
+        w.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nk\r\n$1\r\n0\r\n")
+        wait_blocked(c, 1)
+        w.close()
+        wait_blocked(c, 0)
+        assert c.command("RPUSH", "k", "v") == b":1\r\n"
+        assert c.command("LLEN", "k") == b":1\r\n"
+
+
+def test_many_pushers_never_lose_an_element(binary):
+    # Producers on every worker push while consumers block and pop: every element arrives once.
+    with Server(binary, "--io-threads", "4") as s:
+        per_producer, producers, consumers = 300, 4, 4
+        total = per_producer * producers
+        got, errors = [], []
+        lock = threading.Lock()
+
+        def consume():
+            try:
+                c = s.connect()
+                while True:
+                    r = c.command("BLPOP", "work", "2")
+                    if r == b"*-1\r\n":
+                        return
+                    with lock:
+                        got.append(r.split(b"\r\n")[-2])
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        def produce(p):
+            try:
+                c = s.connect()
+                for i in range(per_producer):
+                    c.command("RPUSH", "work", "%d-%d" % (p, i))
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=consume) for _ in range(consumers)]
+        threads += [threading.Thread(target=produce, args=(p,)) for p in range(producers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[:3]
+        assert len(got) == total and len(set(got)) == total, (len(got), len(set(got)))
+
+
+if __name__ == "__main__":
+    run_tests(globals())
