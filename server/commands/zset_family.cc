@@ -10,6 +10,7 @@
 // nothing can be served they call BlockOn and reply nothing, and a re-run serves normally.
 #include "server/commands/zset_family.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -530,11 +531,13 @@ void ZScanCmd(CommandContext& ctx) {
   if (z->is_packed()) {
     cursor = z->Scan(0, 0, visit);
   } else {
-    // As Redis: scan until `count` elements were gathered or count * 10 steps were taken.
-    int64_t steps = count * 10;
+    // As Redis: scan until `count` elements were gathered or count * 10 steps were taken.  A
+    // count past the set's size changes nothing but would overflow the products.
+    const size_t n = std::min(static_cast<size_t>(count), z->size());
+    size_t steps = n * 10;
     do {
-      cursor = z->Scan(cursor, static_cast<size_t>(count), visit);
-    } while (cursor != 0 && steps-- > 0 && out.size() / 2 < static_cast<size_t>(count));
+      cursor = z->Scan(cursor, n, visit);
+    } while (cursor != 0 && steps-- > 0 && out.size() / 2 < n);
   }
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(cursor));

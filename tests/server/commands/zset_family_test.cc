@@ -507,3 +507,49 @@ TEST_CASE("DEBUG DIGEST-VALUE of sorted sets matches Redis", "[zset]") {
 
 }  // namespace
 }  // namespace tessera::server
+
+namespace tessera::server {
+namespace {
+
+using namespace test_replies;  // NOLINT
+
+TEST_CASE("Sorted sets: extreme indexes, offsets and counts", "[zset]") {
+  const std::string kMin = "-9223372036854775808";
+  const std::string kMax = "9223372036854775807";
+  CommandTester t;
+  t.Run({"ZADD", "z", "1", "a", "2", "b", "3", "c"});
+  CHECK(t.Run({"ZRANGE", "z", kMin, kMax}) == Arr({Bulk("a"), Bulk("b"), Bulk("c")}));
+  CHECK(t.Run({"ZRANGE", "z", kMax, kMin}) == kEmptyArr);
+  CHECK(t.Run({"ZRANGE", "z", "-1", kMax, "REV"}) == Arr({Bulk("a")}));
+  CHECK(t.Run({"ZRANGE", "z", "9223372036854775808", "1"}) == kNotInt);
+  CHECK(t.Run({"ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", kMax, kMax}) == kEmptyArr);
+  CHECK(t.Run({"ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", kMin, "1"}) == kEmptyArr);
+  CHECK(t.Run({"ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", kMax}) ==
+        Arr({Bulk("b"), Bulk("c")}));
+  CHECK(t.Run({"ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", kMin}) ==
+        Arr({Bulk("b"), Bulk("c")}));
+  CHECK(t.Run({"ZREMRANGEBYRANK", "z", kMax, kMin}) == Int(0));
+  CHECK(t.Run({"ZSCAN", "z", "0", "COUNT", kMax}) ==
+        Arr({Bulk("0"), Arr({Bulk("a"), Bulk("1"), Bulk("b"), Bulk("2"), Bulk("c"), Bulk("3")})}));
+  CHECK(t.Run({"ZPOPMIN", "z", kMax}) ==
+        Arr({Bulk("a"), Bulk("1"), Bulk("b"), Bulk("2"), Bulk("c"), Bulk("3")}));
+  t.Run({"ZADD", "z", "1", "a"});
+  CHECK(t.Run({"ZMPOP", kMax, "z", "MIN"}) == kSyntax);
+  CHECK(t.Run({"ZMPOP", "1", "z", "MIN", "COUNT", kMax}) ==
+        Arr({Bulk("z"), Arr({Arr({Bulk("a"), Bulk("1")})})}));
+  CHECK(t.Run({"ZUNION", kMax, "z"}) == kSyntax);
+  CHECK(t.Run({"ZUNION", kMin, "z"}) ==
+        Err("ERR at least 1 input key is needed for 'zunion' command"));
+  CHECK(t.Run({"ZINTERCARD", "1", "z", "LIMIT", kMax}) == Int(0));
+  // Scores at the ends of the double range.
+  CHECK(t.Run({"ZADD", "d", "1.7976931348623157e308", "max", "-1.7976931348623157e308", "min"}) ==
+        Int(2));
+  CHECK(t.Run({"ZADD", "d", "1e309", "x"}) == kNotFloat);
+  CHECK(t.Run({"ZINCRBY", "d", "1.7976931348623157e308", "max"}) == Bulk("inf"));
+  CHECK(t.Run({"ZRANGE", "d", "0", "-1", "WITHSCORES"}) ==
+        Arr({Bulk("min"), Bulk("-1.7976931348623157e+308"), Bulk("max"), Bulk("inf")}));
+  CHECK(t.Run({"ZCOUNT", "d", "(-inf", "(inf"}) == Int(1));
+}
+
+}  // namespace
+}  // namespace tessera::server
