@@ -145,20 +145,34 @@ uint32_t KeyFlagsOf(const CommandSpec& s, const KeySpec& k) {
 }
 
 // The flags of the key at argument `pos` of a command line of `argc` arguments: those of the
-// first declared key spec that covers it, else the command's.
+// first declared index/range key spec that covers it; else, for a key that only the key
+// extractor finds, those of the last declared spec (SORT's STORE key); else the command's.
 uint32_t KeyFlagsAt(const CommandSpec& s, int pos, int argc) {
   for (const KeySpec& k : s.key_specs) {
+    if (k.unknown) continue;
     int last = k.last >= 0 ? k.last : argc + k.last;
     int step = std::max(k.step, 1);
     if (pos >= k.first && pos <= last && (pos - k.first) % step == 0) return KeyFlagsOf(s, k);
   }
+  if (s.key_extractor != nullptr && !s.key_specs.empty()) return KeyFlagsOf(s, s.key_specs.back());
   return KeyFlagsOf(s);
 }
 
 void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
-  r.MapHeader(3);
+  r.MapHeader(k.notes.empty() ? 3 : 4);
+  if (!k.notes.empty()) {
+    r.Bulk("notes");
+    r.Bulk(k.notes);
+  }
   r.Bulk("flags");
   ReplyFlagSet(r, flags, kKeyFlags);
+  if (k.unknown) {
+    r.Bulk("begin_search");
+    ReplyKeySpecPart(r, "unknown", {});
+    r.Bulk("find_keys");
+    ReplyKeySpecPart(r, "unknown", {});
+    return;
+  }
   // Redis's range spec counts lastkey from the first key (or from the end when negative).
   int lastkey = k.last >= 0 ? k.last - k.first : k.last;
   r.Bulk("begin_search");
