@@ -76,16 +76,22 @@ int CompareBytes(std::string_view a, std::string_view b) {
   return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
+// ALPHA's comparison: the whole values with STORE, C strings (strcoll in the C locale)
+// without.
+int CompareAlpha(std::string_view a, std::string_view b, bool store) {
+  return store ? CompareBytes(a, b) : CompareBytes(AsCString(a), AsCString(b));
+}
+
 // sortCompare: <0, 0 or >0 as `a` sorts before, with or after `b` in ascending order.
-int CompareItems(const SortItem& a, const SortItem& b, bool alpha, bool by) {
+int CompareItems(const SortItem& a, const SortItem& b, bool alpha, bool by, bool store) {
   if (!alpha) {
     if (a.score > b.score) return 1;
     if (a.score < b.score) return -1;
     return CompareBytes(a.element, b.element);
   }
-  if (!by) return CompareBytes(a.element, b.element);
+  if (!by) return CompareAlpha(a.element, b.element, store);
   if (!a.cmp || !b.cmp) return a.cmp.has_value() - b.cmp.has_value();
-  return CompareBytes(*a.cmp, *b.cmp);
+  return CompareAlpha(*a.cmp, *b.cmp, store);
 }
 
 // Gives each item its score (or ALPHA BY value).  Returns false iff a numeric score is not a
@@ -161,7 +167,7 @@ bool SortReadsOtherKeys(const SortOptions& opts) {
   auto has_star = [](std::string_view p) {
     return AsCString(p).find('*') != std::string_view::npos;
   };
-  if (opts.by && has_star(*opts.by)) return true;
+  if (opts.by && !opts.dontsort && has_star(*opts.by)) return true;
   return std::any_of(opts.get.begin(), opts.get.end(), has_star);
 }
 
@@ -174,8 +180,7 @@ OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key,
   }
   std::optional<std::string_view> by = opts.by;
   bool alpha = opts.alpha;
-  // A BY pattern without '*' names one key for every element: nothing to order by.
-  bool dontsort = by && AsCString(*by).find('*') == std::string_view::npos;
+  bool dontsort = opts.dontsort;
   if (dontsort && type == ValueType::kSet && opts.store) {
     // A stored list must not depend on the set's internal order: order it ALPHA instead.
     dontsort = false;
@@ -213,7 +218,7 @@ OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key,
     bool desc = opts.desc;
     bool has_by = by.has_value();
     std::stable_sort(items.begin(), items.end(), [&](const SortItem& a, const SortItem& b) {
-      int c = CompareItems(a, b, alpha, has_by);
+      int c = CompareItems(a, b, alpha, has_by, opts.store);
       return desc ? c > 0 : c < 0;
     });
   }

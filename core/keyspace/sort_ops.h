@@ -11,10 +11,11 @@
 // sorted ALPHA so that the stored list does not depend on the set's internal order.
 //
 // Ordering is a stable sort.  Numeric ties are broken by comparing the elements' bytes, as
-// Redis does, so only ALPHA with BY can leave ties (equal or missing BY values); those keep
-// the source's order (glibc's qsort, which Redis calls, is a merge sort: also stable).
-// ALPHA compares bytes (memcmp, then length): Redis uses strcoll() outside STORE, which is
-// the same in the C locale it runs in unless LC_COLLATE says otherwise.
+// Redis does.  ALPHA compares bytes: with STORE the whole values (memcmp, then length), without
+// STORE as C strings, up to the first NUL byte, because Redis uses strcoll() there (which is
+// strcmp() in the C locale; Redis takes LC_COLLATE from the environment, Tessera does not).
+// ALPHA can leave ties (equal or missing BY values, values equal up to a NUL); they keep the
+// source's order, as glibc's qsort (a merge sort) leaves them in Redis.
 //
 // REQUIRES for every function: the lock of the shard of the source key, of the destination,
 // and, when a BY or GET pattern may read other keys (SortReadsOtherKeys), of every shard.
@@ -33,7 +34,10 @@
 namespace tessera::keyspace {
 
 struct SortOptions {
-  std::optional<std::string_view> by;  // the BY pattern
+  std::optional<std::string_view> by;  // the (last) BY pattern
+  // Some BY pattern had no '*': nothing is ordered.  As in Redis a later BY with a '*' does
+  // not undo it ("BY nosort BY w_*" does not sort).
+  bool dontsort = false;
   std::vector<std::string_view> get;   // the GET patterns, in order
   int64_t offset = 0;                  // LIMIT offset count, unclamped
   int64_t count = -1;
@@ -47,7 +51,8 @@ struct SortOptions {
 using SortRow = std::optional<std::string>;
 
 // True iff a pattern of `opts` builds key names from the elements (a BY pattern containing
-// '*', a GET pattern containing '*'), i.e. SORT may read keys other than its source.
+// '*' when sorting, a GET pattern containing '*'), i.e. SORT may read keys other than its
+// source.
 bool SortReadsOtherKeys(const SortOptions& opts);
 
 // The output of SORT `key` with `opts`: one row per element in the LIMIT range, or, with GET

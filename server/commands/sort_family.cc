@@ -51,6 +51,10 @@ SortParse ParseSortArgs(ArgList args, bool readonly, SortOptions* o, size_t* sto
       *store_pos = ++j;
     } else if (EqualsNoCase(a, "by") && left >= 1) {
       o->by = args[++j];
+      // A BY pattern without '*' names one key for every element: nothing to order by.
+      if (o->by->substr(0, o->by->find('\0')).find('*') == std::string_view::npos) {
+        o->dontsort = true;
+      }
     } else if (EqualsNoCase(a, "get") && left >= 1) {
       o->get.push_back(args[++j]);
     } else {
