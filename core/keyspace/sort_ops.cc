@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/keyspace/entry.h"
+#include "core/keyspace/hash_ops.h"
 #include "core/types/list_value.h"
 
 namespace tessera::keyspace {
@@ -155,8 +156,12 @@ std::optional<std::string> LookupByPattern(DbAccess& db, std::string_view patter
   Entry* e = db.Find(key);
   if (e == nullptr) return std::nullopt;
   if (is_field) {
-    // Hashes are a placeholder type until the hash family lands: no key can hold one yet.
-    return std::nullopt;
+    if (e->type() != ValueType::kHash) return std::nullopt;
+    OpResult<const types::HashValue*> hash = OpGetHash(db, key);  // purges expired fields
+    if (!hash || *hash == nullptr) return std::nullopt;
+    std::optional<std::string_view> value = (*hash)->Find(pattern.substr(arrow + 2));
+    if (!value) return std::nullopt;
+    return std::string(*value);
   }
   if (e->type() != ValueType::kString) return std::nullopt;
   char buf[32];
