@@ -10,6 +10,7 @@
 #include "core/keyspace/entry.h"
 #include "core/keyspace/hash_ops.h"
 #include "core/types/list_value.h"
+#include "core/types/set_value.h"
 
 namespace tessera::keyspace {
 
@@ -43,12 +44,19 @@ void LoadList(const types::ListValue& list, size_t from, size_t n, bool reverse,
   }
 }
 
+// Every member of a set, as the set iterates them.
+void LoadSet(const types::SetValue& set, std::vector<SortItem>* out) {
+  set.ForEach([out](const types::SetMember& m) { out->push_back(SortItem{m.ToString()}); });
+}
+
 // The number of elements of the value sorted (0 for a missing key).
 size_t SourceLength(const Entry* e) {
   if (e == nullptr) return 0;
   switch (e->type()) {
     case ValueType::kList:
       return e->object_as<types::ListValue>()->Length();
+    case ValueType::kSet:
+      return e->object_as<types::SetValue>()->size();
     default:
       return 0;
   }
@@ -65,6 +73,8 @@ void LoadElements(const Entry* e, size_t from, size_t n, bool reverse,
   switch (e->type()) {
     case ValueType::kList:
       return LoadList(*e->object_as<types::ListValue>(), from, n, reverse, out);
+    case ValueType::kSet:
+      return LoadSet(*e->object_as<types::SetValue>(), out);
     default:
       return;
   }

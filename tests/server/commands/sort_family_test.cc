@@ -498,3 +498,74 @@ TEST_CASE("ParseSortScore reads like strtod over the whole value", "[sort][score
 }
 
 }  // namespace tessera::server
+
+namespace tessera::server {
+
+// --- Sets ----------------------------------------------------------------------------------
+
+TEST_CASE("SORT a set in each encoding", "[sort][set]") {
+  for (std::string_view intset_max : {"512", "0"}) {
+    CAPTURE(intset_max);
+    CommandTester t(Overrides{{"set-max-intset-entries", std::string(intset_max)}});
+    REQUIRE(t.Run({"SADD", "s", "3", "1", "10", "2"}) == Int(4));
+    CHECK(Sort(t, {"s"}) == Arr({"1", "2", "3", "10"}));
+    CHECK(Sort(t, {"s", "DESC", "LIMIT", "1", "2"}) == Arr({"3", "2"}));
+    CHECK(Sort(t, {"s", "ALPHA"}) == Arr({"1", "10", "2", "3"}));
+    REQUIRE(t.Run({"SET", "w_10", "-1"}) == kOk);
+    CHECK(Sort(t, {"s", "BY", "w_*", "GET", "#", "GET", "w_*"}) ==
+          Arr({"10", "-1", "1", std::nullopt, "2", std::nullopt, "3", std::nullopt}));
+  }
+  CommandTester big;
+  Args sadd{"SADD", "s"};
+  for (int i = 0; i < 1000; ++i) sadd.push_back(std::to_string(i));
+  REQUIRE(big.Run(sadd) == Int(1000));
+  REQUIRE(big.Run({"OBJECT", "ENCODING", "s"}) == Bulk("hashtable"));
+  CHECK(big.Run({"SORT", "s", "LIMIT", "995", "10"}) == Arr({"995", "996", "997", "998", "999"}));
+  CHECK(big.Run({"SORT", "s", "DESC", "LIMIT", "0", "2"}) == Arr({"999", "998"}));
+}
+
+TEST_CASE("SORT a set BY a constant: as iterated, or ALPHA with STORE", "[sort][set]") {
+  CommandTester t;
+  REQUIRE(t.Run({"SADD", "s", "b", "c", "a"}) == Int(3));  // a listpack keeps this order
+  REQUIRE(t.Run({"OBJECT", "ENCODING", "s"}) == Bulk("listpack"));
+  CHECK(Sort(t, {"s", "BY", "nosort"}) == Arr({"b", "c", "a"}));
+  CHECK(Sort(t, {"s", "BY", "nosort", "DESC"}) == Arr({"b", "c", "a"}));
+  CHECK(Sort(t, {"s", "BY", "nosort", "LIMIT", "1", "5"}) == Arr({"c", "a"}));
+  CHECK(Sort(t, {"s", "BY", "nosort", "STORE", "dst"}) == Int(3));
+  CHECK(t.Run({"LRANGE", "dst", "0", "-1"}) == Arr({"a", "b", "c"}));
+  CHECK(Sort(t, {"s", "BY", "nosort", "DESC", "STORE", "dst"}) == Int(3));
+  CHECK(t.Run({"LRANGE", "dst", "0", "-1"}) == Arr({"c", "b", "a"}));
+  // The forced ALPHA ignores the BY key, even after a BY with '*'.
+  REQUIRE(t.Run({"SET", "w_a", "3"}) == kOk);
+  CHECK(Sort(t, {"s", "BY", "nosort", "BY", "w_*", "STORE", "dst", "GET", "#", "GET", "w_*"}) ==
+        Int(6));
+  CHECK(t.Run({"LRANGE", "dst", "0", "-1"}) == Arr({"a", "3", "b", "", "c", ""}));
+  // The sort.tcl case.
+  REQUIRE(t.Run({"SADD", "myset", "a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n",
+                 "o", "p", "q", "r", "s", "t", "u", "v", "z", "aa", "aaa", "azz"}) == Int(24));
+  CHECK(Sort(t, {"myset", "ALPHA", "BY", "_", "STORE", "mylist"}) == Int(24));
+  CHECK(t.Run({"LRANGE", "mylist", "0", "2"}) == Arr({"a", "aa", "aaa"}));
+}
+
+TEST_CASE("SORT a set of numbers that are not doubles", "[sort][set]") {
+  CommandTester t;
+  REQUIRE(t.Run({"SADD", "myset", "1", "2", "3", "4", "not-a-double"}) == Int(5));
+  CHECK(Sort(t, {"myset"}) == kNotDouble);
+  REQUIRE(t.Run({"DEL", "myset"}) == kOne);
+  REQUIRE(t.Run({"SADD", "myset", "1", "2", "3", "4"}) == Int(4));
+  REQUIRE(t.Run({"MSET", "score:1", "10", "score:2", "20", "score:3", "30", "score:4",
+                 "not-a-double"}) == kOk);
+  CHECK(Sort(t, {"myset", "BY", "score:*"}) == kNotDouble);
+}
+
+TEST_CASE("SORT stores integer members into a list (violations.tcl)", "[sort][set]") {
+  CommandTester t;
+  REQUIRE(t.Run({"SET", "S1", "asdf"}) == kOk);
+  REQUIRE(t.Run({"SET", "S2", "123"}) == kOk);
+  REQUIRE(t.Run({"SADD", "myset", "1", "2"}) == Int(2));
+  REQUIRE(t.Run({"MSET", "D1", "1", "D2", "2"}) == kOk);
+  CHECK(Sort(t, {"myset", "BY", "D*", "GET", "S*", "STORE", "mylist"}) == Int(2));
+  CHECK(t.Run({"LRANGE", "mylist", "0", "-1"}) == Arr({"asdf", "123"}));
+}
+
+}  // namespace tessera::server
