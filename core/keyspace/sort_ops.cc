@@ -67,8 +67,7 @@ bool HasNativeOrder(ValueType type) { return type == ValueType::kList; }
 
 // `n` elements from position `from` of the native order (from the end when `reverse`); for a
 // value without a native order, every element as iterated.
-void LoadElements(const Entry* e, size_t from, size_t n, bool reverse,
-                  std::vector<SortItem>* out) {
+void LoadElements(const Entry* e, size_t from, size_t n, bool reverse, std::vector<SortItem>* out) {
   if (e == nullptr) return;
   switch (e->type()) {
     case ValueType::kList:
@@ -186,8 +185,7 @@ bool SortReadsOtherKeys(const SortOptions& opts) {
   return std::any_of(opts.get.begin(), opts.get.end(), has_star);
 }
 
-OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key,
-                                      const SortOptions& opts) {
+OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key, const SortOptions& opts) {
   const Entry* e = db.Find(key);
   ValueType type = e == nullptr ? ValueType::kList : e->type();
   if (type != ValueType::kList && type != ValueType::kSet && type != ValueType::kZSet) {

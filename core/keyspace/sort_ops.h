@@ -38,8 +38,8 @@ struct SortOptions {
   // Some BY pattern had no '*': nothing is ordered.  As in Redis a later BY with a '*' does
   // not undo it ("BY nosort BY w_*" does not sort).
   bool dontsort = false;
-  std::vector<std::string_view> get;   // the GET patterns, in order
-  int64_t offset = 0;                  // LIMIT offset count, unclamped
+  std::vector<std::string_view> get;  // the GET patterns, in order
+  int64_t offset = 0;                 // LIMIT offset count, unclamped
   int64_t count = -1;
   bool desc = false;
   bool alpha = false;
@@ -59,8 +59,7 @@ bool SortReadsOtherKeys(const SortOptions& opts);
 // patterns, one row per pattern per element.  A missing key sorts as an empty list.
 // kWrongType if the key holds a string or hash; kNotAFloat if numeric ordering met a value
 // that is not a double ("One or more scores can't be converted into double").
-OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key,
-                                      const SortOptions& opts);
+OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key, const SortOptions& opts);
 
 // SORT ... STORE: makes `destination` a list of `rows` (a missing one stored as ""), shaped
 // as Redis shapes it (built as a quicklist, a listpack if it fits one node), replacing any

@@ -154,12 +154,22 @@ constexpr std::string_view kComplexity =
     "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the "
     "number of returned elements. When the elements are not sorted, complexity is O(N).";
 constexpr KeySpec kSortKey{1, 1, 1, kKeyRO | kKeyAccess};
-constexpr KeySpec kPatternKeys{0, 0, 0, kKeyRO | kKeyAccess, true,
-                               "For the optional BY/GET keyword. It is marked 'unknown' because "
-                               "the key names derive from the content of the key we sort"};
-constexpr KeySpec kStoreKey{0, 0, 0, kKeyOW | kKeyUpdate, true,
-                            "For the optional STORE keyword. It is marked 'unknown' because the "
-                            "keyword can appear anywhere in the argument array"};
+// A key spec Redis marks "unknown": the key extractor finds those keys.
+constexpr KeySpec UnknownKeys(uint32_t flags, std::string_view notes) {
+  KeySpec k;
+  k.flags = flags;
+  k.unknown = true;
+  k.notes = notes;
+  return k;
+}
+constexpr KeySpec kPatternKeys = UnknownKeys(
+    kKeyRO | kKeyAccess,
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from "
+    "the content of the key we sort");
+constexpr KeySpec kStoreKey = UnknownKeys(
+    kKeyOW | kKeyUpdate,
+    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear "
+    "anywhere in the argument array");
 
 std::vector<ArgDoc> SortArgs(bool with_store) {
   std::vector<ArgDoc> args = {
@@ -194,9 +204,9 @@ void RegisterSortFamily(CommandTable* table) {
   sort.key_extractor = SortKeys;
   sort.locks_all_shards = SortLocksAllShards;
   table->Add(std::move(sort));
-  CommandSpec sort_ro = Spec("sort_ro", kReadOnly, SortRoCmd, "7.0.0",
-                             "Returns the sorted elements of a list, a set, or a sorted set.",
-                             false);
+  CommandSpec sort_ro =
+      Spec("sort_ro", kReadOnly, SortRoCmd, "7.0.0",
+           "Returns the sorted elements of a list, a set, or a sorted set.", false);
   sort_ro.key_extractor = SortRoKeys;
   sort_ro.locks_all_shards = SortRoLocksAllShards;
   table->Add(std::move(sort_ro));

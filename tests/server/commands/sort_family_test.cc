@@ -89,8 +89,8 @@ TEST_CASE("SORT numeric scores are strtod over the whole value", "[sort][scores]
   CommandTester t;
   // Leading blanks, hex, inf, "" (= 0), a value ending at a NUL byte (= 1), "+5", ".5", "5."
   Push(t, "l", {" 4", "0x10", "inf", "-inf", "", std::string_view("1\0x", 3), "+5", ".5", "5."});
-  CHECK(Sort(t, {"l"}) == Arr({"-inf", "", ".5", std::string_view("1\0x", 3), " 4", "+5", "5.",
-                               "0x10", "inf"}));
+  CHECK(Sort(t, {"l"}) ==
+        Arr({"-inf", "", ".5", std::string_view("1\0x", 3), " 4", "+5", "5.", "0x10", "inf"}));
   for (std::string_view bad : {"abc", "12 ", "nan", "1e400", "1e-400", "1,5"}) {
     CAPTURE(bad);
     CommandTester u;
@@ -228,8 +228,7 @@ TEST_CASE("SORT GET patterns", "[sort][get]") {
   // A constant pattern finds nothing, even when that key exists.
   REQUIRE(t.Run({"SET", "const", "x"}) == kOk);
   CHECK(Sort(t, {"l", "GET", "const"}) == Arr({std::nullopt, std::nullopt, std::nullopt}));
-  CHECK(t.Run({"SORT_RO", "l", "GET", "const"}) ==
-        Arr({std::nullopt, std::nullopt, std::nullopt}));
+  CHECK(t.Run({"SORT_RO", "l", "GET", "const"}) == Arr({std::nullopt, std::nullopt, std::nullopt}));
   t.set_protocol(3);
   CHECK(Sort(t, {"l", "GET", "v_*"}) == Arr({"one", "two", std::nullopt}, kNull3));
 }
@@ -256,7 +255,7 @@ TEST_CASE("SORT LIMIT is clamped as sort.c clamps it", "[sort][limit]") {
   CHECK(Sort(t, {"l", "LIMIT", "4", "1"}) == Arr({"5"}));
   CHECK(Sort(t, {"l", "LIMIT", "5", "1"}) == Arr({}));
   CHECK(Sort(t, {"l", "LIMIT", "2", "0"}) == Arr({}));
-  CHECK(Sort(t, {"l", "LIMIT", "-10", "2"}) == Arr({"1", "2"}));  // offset < 0 is 0
+  CHECK(Sort(t, {"l", "LIMIT", "-10", "2"}) == Arr({"1", "2"}));           // offset < 0 is 0
   CHECK(Sort(t, {"l", "LIMIT", "1", "-1"}) == Arr({"2", "3", "4", "5"}));  // count < 0: all
   CHECK(Sort(t, {"l", "LIMIT", "1", "-5"}) == Arr({"2", "3", "4", "5"}));
   CHECK(Sort(t, {"l", "LIMIT", kMin, kMin}) == Arr({"1", "2", "3", "4", "5"}));
@@ -541,8 +540,9 @@ TEST_CASE("SORT a set BY a constant: as iterated, or ALPHA with STORE", "[sort][
         Int(6));
   CHECK(t.Run({"LRANGE", "dst", "0", "-1"}) == Arr({"a", "3", "b", "", "c", ""}));
   // The sort.tcl case.
-  REQUIRE(t.Run({"SADD", "myset", "a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n",
-                 "o", "p", "q", "r", "s", "t", "u", "v", "z", "aa", "aaa", "azz"}) == Int(24));
+  REQUIRE(t.Run({"SADD", "myset", "a", "b", "c", "d", "e", "f", "g", "h", "i",  "l",   "m",
+                 "n",    "o",     "p", "q", "r", "s", "t", "u", "v", "z", "aa", "aaa", "azz"}) ==
+          Int(24));
   CHECK(Sort(t, {"myset", "ALPHA", "BY", "_", "STORE", "mylist"}) == Int(24));
   CHECK(t.Run({"LRANGE", "mylist", "0", "2"}) == Arr({"a", "aa", "aaa"}));
 }
