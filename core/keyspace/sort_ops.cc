@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "core/keyspace/hash_ops.h"
 #include "core/types/list_value.h"
 #include "core/types/set_value.h"
+#include "core/types/zset_value.h"
 
 namespace tessera::keyspace {
 
@@ -49,6 +51,17 @@ void LoadSet(const types::SetValue& set, std::vector<SortItem>* out) {
   set.ForEach([out](const types::SetMember& m) { out->push_back(SortItem{m.ToString()}); });
 }
 
+// `n` members of a sorted set from rank `from`, counted from the lowest score, or from the
+// highest and walking down when `reverse`.
+void LoadZSet(const types::ZSetValue& zset, size_t from, size_t n, bool reverse,
+              std::vector<SortItem>* out) {
+  size_t rank = reverse ? zset.size() - 1 - from : from;
+  types::ZSetValue::Iterator it = zset.IterateFrom(rank, reverse);
+  for (size_t i = 0; i < n && it.valid(); ++i, it.Next()) {
+    out->push_back(SortItem{std::string(it.member())});
+  }
+}
+
 // The number of elements of the value sorted (0 for a missing key).
 size_t SourceLength(const Entry* e) {
   if (e == nullptr) return 0;
@@ -57,13 +70,15 @@ size_t SourceLength(const Entry* e) {
       return e->object_as<types::ListValue>()->Length();
     case ValueType::kSet:
       return e->object_as<types::SetValue>()->size();
+    case ValueType::kZSet:
+      return e->object_as<types::ZSetValue>()->size();
     default:
       return 0;
   }
 }
 
 // True iff the type has an order of its own that "BY nosort" keeps.
-bool HasNativeOrder(ValueType type) { return type == ValueType::kList; }
+bool HasNativeOrder(ValueType type) { return type == ValueType::kList || type == ValueType::kZSet; }
 
 // `n` elements from position `from` of the native order (from the end when `reverse`); for a
 // value without a native order, every element as iterated.
@@ -74,6 +89,8 @@ void LoadElements(const Entry* e, size_t from, size_t n, bool reverse, std::vect
       return LoadList(*e->object_as<types::ListValue>(), from, n, reverse, out);
     case ValueType::kSet:
       return LoadSet(*e->object_as<types::SetValue>(), out);
+    case ValueType::kZSet:
+      return LoadZSet(*e->object_as<types::ZSetValue>(), from, n, reverse, out);
     default:
       return;
   }
@@ -186,7 +203,7 @@ bool SortReadsOtherKeys(const SortOptions& opts) {
 }
 
 OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key, const SortOptions& opts) {
-  const Entry* e = db.Find(key);
+  Entry* e = db.Find(key);
   ValueType type = e == nullptr ? ValueType::kList : e->type();
   if (type != ValueType::kList && type != ValueType::kSet && type != ValueType::kZSet) {
     return OpStatus::kWrongType;
@@ -199,6 +216,12 @@ OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key, const 
     dontsort = false;
     alpha = true;
     by.reset();
+  }
+
+  if (type == ValueType::kZSet) {
+    // As Redis (zsetConvert before sorting), SORT leaves a listpack sorted set a skiplist:
+    // any size hint beyond the listpack limits converts it.
+    e->object_as<types::ZSetValue>()->MaybeConvertForSize(SIZE_MAX, types::ZSetLimits{});
   }
 
   // LIMIT, clamped as sort.c does (so huge or negative values cannot overflow).

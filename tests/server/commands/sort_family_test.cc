@@ -569,3 +569,70 @@ TEST_CASE("SORT stores integer members into a list (violations.tcl)", "[sort][se
 }
 
 }  // namespace tessera::server
+
+namespace tessera::server {
+
+// --- Sorted sets ---------------------------------------------------------------------------
+
+namespace {
+void AddZSet(CommandTester& t) {
+  REQUIRE(t.Run({"ZADD", "zset", "1", "a", "5", "b", "2", "c", "10", "d", "3", "e"}) == Int(5));
+}
+}  // namespace
+
+TEST_CASE("SORT a sorted set by its members (sort.tcl)", "[sort][zset]") {
+  CommandTester t;
+  AddZSet(t);
+  CHECK(Sort(t, {"zset", "ALPHA", "DESC"}) == Arr({"e", "d", "c", "b", "a"}));
+  CHECK(Sort(t, {"zset"}) == kNotDouble);
+  REQUIRE(t.Run({"ZADD", "nums", "1", "10", "2", "9", "3", "-1.5"}) == Int(3));
+  CHECK(Sort(t, {"nums"}) == Arr({"-1.5", "9", "10"}));
+  CHECK(Sort(t, {"nums", "BY", "w_*", "GET", "#"}) == Arr({"-1.5", "10", "9"}));  // ties
+}
+
+TEST_CASE("SORT a sorted set BY nosort keeps its order (sort.tcl)", "[sort][zset]") {
+  CommandTester t;
+  AddZSet(t);
+  CHECK(Sort(t, {"zset", "BY", "nosort", "ASC"}) == Arr({"a", "c", "e", "b", "d"}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "DESC"}) == Arr({"d", "b", "e", "c", "a"}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "ASC", "LIMIT", "0", "1"}) == Arr({"a"}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "DESC", "LIMIT", "0", "1"}) == Arr({"d"}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "ASC", "LIMIT", "0", "2"}) == Arr({"a", "c"}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "DESC", "LIMIT", "0", "2"}) == Arr({"d", "b"}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "LIMIT", "5", "10"}) == Arr({}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "LIMIT", "-10", "100"}) == Arr({"a", "c", "e", "b", "d"}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "DESC", "LIMIT", "1", "3"}) == Arr({"b", "e", "c"}));
+  CHECK(Sort(t, {"zset", "BY", "nosort", "DESC", "LIMIT", "4", "3"}) == Arr({"a"}));
+  // Unlike a set's, the stored order is the native one.
+  CHECK(Sort(t, {"zset", "BY", "nosort", "DESC", "STORE", "dst"}) == Int(5));
+  CHECK(t.Run({"LRANGE", "dst", "0", "-1"}) == Arr({"d", "b", "e", "c", "a"}));
+  // Inside a transaction too.
+  CHECK(t.Run({"MULTI"}) == kOk);
+  CHECK(Sort(t, {"zset", "BY", "nosort", "ASC"}) == "+QUEUED\r\n");
+  CHECK(Sort(t, {"zset", "BY", "nosort", "DESC", "GET", "#", "GET", "w_*"}) == "+QUEUED\r\n");
+  CHECK(t.Run({"EXEC"}) == "*2\r\n" + Arr({"a", "c", "e", "b", "d"}) +
+                               Arr({"d", std::nullopt, "b", std::nullopt, "e", std::nullopt, "c",
+                                    std::nullopt, "a", std::nullopt}));
+}
+
+TEST_CASE("SORT leaves a listpack sorted set a skiplist, as Redis does", "[sort][zset]") {
+  CommandTester t;
+  AddZSet(t);
+  REQUIRE(t.Run({"OBJECT", "ENCODING", "zset"}) == Bulk("listpack"));
+  CHECK(t.Run({"SORT_RO", "zset", "BY", "nosort"}) == Arr({"a", "c", "e", "b", "d"}));
+  CHECK(t.Run({"OBJECT", "ENCODING", "zset"}) == Bulk("skiplist"));
+  CHECK(t.Run({"ZRANGE", "zset", "0", "-1", "WITHSCORES"}) ==
+        Arr({"a", "1", "c", "2", "e", "3", "b", "5", "d", "10"}));
+  // A large one walks from a rank in either direction.
+  Args zadd{"ZADD", "big"};
+  for (int i = 0; i < 300; ++i) {
+    zadd.push_back(std::to_string(i));
+    zadd.push_back("m" + std::to_string(1000 + i));
+  }
+  REQUIRE(t.Run(zadd) == Int(300));
+  CHECK(Sort(t, {"big", "BY", "nosort", "LIMIT", "297", "5"}) == Arr({"m1297", "m1298", "m1299"}));
+  CHECK(Sort(t, {"big", "BY", "nosort", "DESC", "LIMIT", "1", "2"}) == Arr({"m1298", "m1297"}));
+  CHECK(Sort(t, {"big", "ALPHA", "DESC", "LIMIT", "0", "1"}) == Arr({"m1299"}));
+}
+
+}  // namespace tessera::server
