@@ -8,7 +8,9 @@
 // the result.  Two cases skip the ordering ("dontsort", a BY pattern without '*'): a list or
 // sorted set then yields the LIMIT range straight from its native order (DESC walks it from
 // the tail), a set yields its members as iterated, except with STORE, where the members are
-// sorted ALPHA so that the stored list does not depend on the set's internal order.
+// sorted ALPHA so that the stored list does not depend on the set's internal order.  As in
+// Redis, sorting a listpack sorted set converts it to a skiplist first (even SORT_RO), which
+// OBJECT ENCODING shows.
 //
 // Ordering is a stable sort.  Numeric ties are broken by comparing the elements' bytes, as
 // Redis does.  ALPHA compares bytes: with STORE the whole values (memcmp, then length), without
