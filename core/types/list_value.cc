@@ -389,12 +389,29 @@ void ListValue::ConvertForGrowth(size_t add_bytes, size_t add_count, const ListL
   ql_ = ql;
 }
 
-void ListValue::ConvertForShrink(const ListLimits& limits) {
+void ListValue::ConvertForShrink(const ListLimits& limits) { TryConvertToListpack(limits, true); }
+
+void ListValue::ConvertIfSmall(const ListLimits& limits) { TryConvertToListpack(limits, false); }
+
+ListValue* ListValue::NewQuicklist(const ListLimits& limits) {
+  auto* list = new ListValue();
+  lp::Free(list->lp_);
+  list->lp_ = nullptr;
+  list->ql_ = new Quicklist();
+  list->ql_->fill = limits.fill;
+  return list;
+}
+
+void ListValue::TryConvertToListpack(const ListLimits& limits, bool shrinking) {
   if (ql_ == nullptr || ql_->nodes.size() != 1 || ql_->nodes.front().plain) return;
   size_t size_limit;
   uint64_t count_limit;
   NodeLimit(limits.fill, &size_limit, &count_limit);
-  if (ql_->nodes.front().sz > size_limit / 2 || ql_->count > count_limit / 2) return;
+  if (shrinking) {
+    size_limit /= 2;
+    count_limit /= 2;
+  }
+  if (ql_->nodes.front().sz > size_limit || ql_->count > count_limit) return;
   lp_ = ql_->nodes.front().data;
   delete ql_;
   ql_ = nullptr;

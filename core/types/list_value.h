@@ -84,6 +84,12 @@ class ListValue {
   // listTypeTryConversion(LIST_CONV_SHRINKING): after removals, turns a quicklist of one
   // packed node within half the limits back into a listpack.
   void ConvertForShrink(const ListLimits& limits);
+  // listTypeTryConversion(LIST_CONV_AUTO) on a quicklist: one packed node within the node
+  // limits (not halved) becomes a listpack.  SORT ... STORE builds its result as a quicklist
+  // (NewQuicklist) and then calls this, as Redis does, so the encoding it leaves matches.
+  void ConvertIfSmall(const ListLimits& limits);
+  // An empty list in the quicklist encoding (see ConvertIfSmall).
+  static ListValue* NewQuicklist(const ListLimits& limits);
 
   void Push(std::string_view value, ListEnd end, const ListLimits& limits);
   // REQUIRES: Length() > 0.
@@ -114,6 +120,10 @@ class ListValue {
   QuicklistInfo quicklist_info() const;
 
  private:
+  // A quicklist of one packed node within the limits (halved when `shrinking`) becomes a
+  // listpack.
+  void TryConvertToListpack(const ListLimits& limits, bool shrinking);
+
   uint8_t* lp_ = nullptr;     // the listpack encoding, when ql_ is null
   Quicklist* ql_ = nullptr;   // the quicklist encoding
 };

@@ -110,6 +110,10 @@ struct KeySpec {
   // `first` counts the keys, which follow it every `step` arguments; `last` is unused.  The
   // command's key_extractor finds the keys for locking and GETKEYS.
   bool keynum = false;
+  // A Redis key spec whose begin_search and find_keys are "unknown" (SORT's STORE key, which
+  // may appear anywhere): first/last/step are unused and the key extractor finds the keys.
+  bool unknown = false;
+  std::string_view notes;  // Redis's "notes" of the key spec, shown by COMMAND INFO
 };
 
 // COMMAND DOCS argument descriptions, in Redis's model: each argument has a name and a type;
@@ -221,13 +225,19 @@ struct CommandSpec {
   uint32_t flags = 0;
   KeySpec keys;
   // Redis's key specs, for a command whose keys need different flags (BITOP: the destination
-  // is OW, the sources RO).  Each is an index/range spec written like `keys`; COMMAND INFO,
+  // is OW, the sources RO).  Each is an index/range spec written like `keys` (or an unknown
+  // one, for keys only the key extractor finds); COMMAND INFO,
   // GETKEYSANDFLAGS and the key_spec_index of COMMAND DOCS use them.  Empty: `keys` is the one
   // spec.  Locking and COMMAND GETKEYS still use `keys`, which must cover every one of them.
   std::vector<KeySpec> key_specs;
   uint64_t acl = 0;
   Handler handler = nullptr;
   KeyExtractor key_extractor = nullptr;
+  // For a command that may read keys no argument names (SORT's BY and GET patterns build key
+  // names from the values it sorts): returns true iff these arguments need that, and the
+  // dispatcher then locks every shard, in ascending order, instead of the key shards, so the
+  // command stays atomic.  nullptr: the key shards always suffice.
+  bool (*locks_all_shards)(ArgList args) = nullptr;
   // Documentation served by COMMAND DOCS.
   std::string_view summary;
   std::string_view since;

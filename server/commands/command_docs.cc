@@ -154,10 +154,12 @@ bool KeywordSpecCovers(const KeySpec& k, int pos, ArgList argv) {
 }
 
 // The flags of the key at argument `pos` of argv: those of the first declared key spec that
-// covers it, else the command's.
+// covers it; else, for a key that only the key extractor finds, those of the last declared
+// spec (SORT's STORE key); else the command's.
 uint32_t KeyFlagsAt(const CommandSpec& s, int pos, ArgList argv) {
   const int argc = static_cast<int>(argv.size());
   for (const KeySpec& k : s.key_specs) {
+    if (k.unknown) continue;
     if (!k.keyword.empty()) {
       if (KeywordSpecCovers(k, pos, argv)) return KeyFlagsOf(s, k);
       continue;
@@ -170,13 +172,25 @@ uint32_t KeyFlagsAt(const CommandSpec& s, int pos, ArgList argv) {
     int step = std::max(k.step, 1);
     if (pos >= k.first && pos <= last && (pos - k.first) % step == 0) return KeyFlagsOf(s, k);
   }
+  if (s.key_extractor != nullptr && !s.key_specs.empty()) return KeyFlagsOf(s, s.key_specs.back());
   return KeyFlagsOf(s);
 }
 
 void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
-  r.MapHeader(3);
+  r.MapHeader(k.notes.empty() ? 3 : 4);
+  if (!k.notes.empty()) {
+    r.Bulk("notes");
+    r.Bulk(k.notes);
+  }
   r.Bulk("flags");
   ReplyFlagSet(r, flags, kKeyFlags);
+  if (k.unknown) {
+    r.Bulk("begin_search");
+    ReplyKeySpecPart(r, "unknown", {});
+    r.Bulk("find_keys");
+    ReplyKeySpecPart(r, "unknown", {});
+    return;
+  }
   // Redis's range spec counts lastkey from the first key (or from the end when negative).
   int lastkey = k.last >= 0 ? k.last - k.first : k.last;
   r.Bulk("begin_search");

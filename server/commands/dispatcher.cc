@@ -36,16 +36,21 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
                         : argc >= static_cast<size_t>(-spec.arity);
 }
 
-// Locks the distinct shards of the keys, in ascending order, and unlocks them on destruction.
+// Locks the distinct shards of the keys (every shard when `all_shards`), in ascending order,
+// and unlocks them on destruction.
 class ShardLocks {
  public:
   // Also hands the keys' hashes to `db` so its lookups need not hash them again.
   ShardLocks(keyspace::Keyspace& ks, ArgList args, const std::vector<int>& key_positions,
-             keyspace::DbAccess& db)
+             keyspace::DbAccess& db, bool all_shards = false)
       : ks_(ks) {
+    if (all_shards) {
+      for (unsigned s = 0; s < ks.shard_count(); ++s) overflow_.push_back(s);
+    }
     for (int pos : key_positions) {
       uint64_t hash = HashBytes(args[pos]);
       db.RememberHash(args[pos], hash);
+      if (all_shards) continue;
       unsigned s = ks.ShardOfHash(hash);
       if (count_ < small_.size()) {
         small_[count_++] = s;
@@ -296,7 +301,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   size_t reply_start = reply.buffer()->size();
   int db_before = client.db;
   {
-    ShardLocks locks(server.keyspace(), args, key_positions, db);
+    bool all_shards = spec->locks_all_shards != nullptr && spec->locks_all_shards(args);
+    ShardLocks locks(server.keyspace(), args, key_positions, db, all_shards);
     spec->handler(ctx);
   }
   if ((spec->flags & kWrite) != 0 && server.watches().watched_keys() > 0 &&

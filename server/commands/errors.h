@@ -193,6 +193,10 @@ inline constexpr std::string_view kZRangeLexScores =
 inline constexpr std::string_view kZWeightNotFloat = "ERR weight value is not a float";
 inline constexpr std::string_view kOutOfRange = "ERR value is out of range";
 
+// Sort family.
+inline constexpr std::string_view kSortNotADouble =
+    "ERR One or more scores can't be converted into double";
+
 // The error for a core status, for the statuses that have one fixed text.
 std::string_view ForStatus(OpStatus status);
 

@@ -6,6 +6,7 @@ namespace tessera::server {
 void RegisterStringFamily(CommandTable* table);
 void RegisterBitmapFamily(CommandTable* table);
 void RegisterListFamily(CommandTable* table);
+void RegisterSortFamily(CommandTable* table);
 void RegisterKeysFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
@@ -21,6 +22,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
   RegisterBitmapFamily(table);
   RegisterListFamily(table);
+  RegisterSortFamily(table);
   RegisterKeysFamily(table);
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);
