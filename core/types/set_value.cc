@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <vector>
 
 #include "core/base/hash.h"
@@ -214,29 +215,23 @@ size_t SetValue::PackedFind(const SetMember& m) const {
   return kNotFound;
 }
 
-void SetValue::PackedAppend(const SetMember& m) {
+void SetValue::PackedAppend(SetValue** s, const SetMember& m) {
   const size_t n = EncodedSize(m);
-  uint8_t* grown = static_cast<uint8_t*>(std::realloc(data_, aux_ + n));
-  if (grown == nullptr) std::abort();
-  EncodeEntry(m, grown + aux_);
-  data_ = grown;
-  aux_ += static_cast<uint32_t>(n);
-  ++size_;
+  SetValue* v = ResizePacked(*s, (*s)->aux_ + n);
+  EncodeEntry(m, v->data() + v->aux_);
+  v->aux_ += static_cast<uint32_t>(n);
+  ++v->size_;
+  *s = v;
 }
 
-void SetValue::PackedEraseAt(size_t offset) {
-  uint8_t* p = static_cast<uint8_t*>(data_);
+void SetValue::PackedEraseAt(SetValue** s, size_t offset) {
+  SetValue* v = *s;
+  uint8_t* p = v->data();
   const size_t n = EntrySize(p + offset);
-  std::memmove(p + offset, p + offset + n, aux_ - offset - n);
-  aux_ -= static_cast<uint32_t>(n);
-  --size_;
-  if (aux_ == 0) {
-    std::free(data_);
-    data_ = nullptr;
-    return;
-  }
-  void* shrunk = std::realloc(data_, aux_);
-  if (shrunk != nullptr) data_ = shrunk;
+  std::memmove(p + offset, p + offset + n, v->aux_ - offset - n);
+  v->aux_ -= static_cast<uint32_t>(n);
+  --v->size_;
+  *s = ResizePacked(v, v->aux_);
 }
 
 // ---- Intset -----------------------------------------------------------------------------------
@@ -275,11 +270,9 @@ void WriteInt(uint8_t* base, uint32_t width, size_t i, int64_t v) {
 
 }  // namespace
 
-int64_t SetValue::IntAt(size_t i) const {
-  return ReadInt(static_cast<const uint8_t*>(data_), aux_, i);
-}
+int64_t SetValue::IntAt(size_t i) const { return ReadInt(data(), aux_, i); }
 
-void SetValue::SetIntAt(size_t i, int64_t v) { WriteInt(static_cast<uint8_t*>(data_), aux_, i, v); }
+void SetValue::SetIntAt(size_t i, int64_t v) { WriteInt(data(), aux_, i, v); }
 
 size_t SetValue::IntsetSearch(int64_t v, bool* found) const {
   size_t lo = 0;
@@ -301,50 +294,48 @@ size_t SetValue::IntsetSearch(int64_t v, bool* found) const {
   return lo;
 }
 
-bool SetValue::IntsetAdd(int64_t v) {
+bool SetValue::IntsetAdd(SetValue** s, int64_t v) {
+  SetValue* set = *s;
   const uint32_t width = IntsetWidthFor(v);
-  if (width > aux_) {
+  if (width > set->aux_) {
     // v lies outside every current value's range: it goes first (negative) or last.  Widen in
     // place from the back, as each value's new position is at or after its old one.
-    const uint32_t old_width = aux_;
-    const size_t n = size_;
-    uint8_t* grown = static_cast<uint8_t*>(std::realloc(data_, (n + 1) * width));
-    if (grown == nullptr) std::abort();
-    data_ = grown;
+    const uint32_t old_width = set->aux_;
+    const size_t n = set->size_;
+    set = ResizePacked(set, (n + 1) * width);
+    *s = set;
+    uint8_t* p = set->data();
     const size_t shift = v < 0 ? 1 : 0;
-    for (size_t i = n; i-- > 0;) WriteInt(grown, width, i + shift, ReadInt(grown, old_width, i));
-    aux_ = width;
-    SetIntAt(v < 0 ? 0 : n, v);
-    ++size_;
+    for (size_t i = n; i-- > 0;) WriteInt(p, width, i + shift, ReadInt(p, old_width, i));
+    set->aux_ = width;
+    set->SetIntAt(v < 0 ? 0 : n, v);
+    ++set->size_;
     return true;
   }
   bool found;
-  const size_t pos = IntsetSearch(v, &found);
+  const size_t pos = set->IntsetSearch(v, &found);
   if (found) return false;
-  uint8_t* grown = static_cast<uint8_t*>(std::realloc(data_, (size_ + 1) * aux_));
-  if (grown == nullptr) std::abort();
-  data_ = grown;
-  std::memmove(grown + (pos + 1) * aux_, grown + pos * aux_, (size_ - pos) * aux_);
-  SetIntAt(pos, v);
-  ++size_;
+  const size_t w = set->aux_;
+  set = ResizePacked(set, (set->size_ + 1) * w);
+  *s = set;
+  uint8_t* p = set->data();
+  std::memmove(p + (pos + 1) * w, p + pos * w, (set->size_ - pos) * w);
+  set->SetIntAt(pos, v);
+  ++set->size_;
   return true;
 }
 
-bool SetValue::IntsetRemove(int64_t v) {
-  if (IntsetWidthFor(v) > aux_) return false;
+bool SetValue::IntsetRemove(SetValue** s, int64_t v) {
+  SetValue* set = *s;
+  if (IntsetWidthFor(v) > set->aux_) return false;
   bool found;
-  const size_t pos = IntsetSearch(v, &found);
+  const size_t pos = set->IntsetSearch(v, &found);
   if (!found) return false;
-  uint8_t* p = static_cast<uint8_t*>(data_);
-  std::memmove(p + pos * aux_, p + (pos + 1) * aux_, (size_ - pos - 1) * aux_);
-  --size_;
-  if (size_ == 0) {
-    std::free(data_);
-    data_ = nullptr;
-    return true;
-  }
-  void* shrunk = std::realloc(data_, size_ * aux_);
-  if (shrunk != nullptr) data_ = shrunk;
+  const size_t w = set->aux_;
+  uint8_t* p = set->data();
+  std::memmove(p + pos * w, p + (pos + 1) * w, (set->size_ - pos - 1) * w);
+  --set->size_;
+  *s = ResizePacked(set, set->size_ * w);
   return true;
 }
 
@@ -354,52 +345,67 @@ size_t SetValue::IntsetMaxEntries(const SetLimits& limits) {
 
 // ---- Life cycle -------------------------------------------------------------------------------
 
-SetValue::SetValue(Encoding enc)
-    : aux_(enc == Encoding::kIntset ? 2 : 0), encoding_(static_cast<uint32_t>(enc)) {
-  if (enc == Encoding::kHashtable) data_ = new Table();
+// The header is plain integers and the packed storage plain bytes, so realloc may move a
+// packed block.
+SetValue* SetValue::NewPacked(Encoding enc, uint32_t size, uint32_t aux, size_t bytes) {
+  void* p = std::malloc(kHeaderSize + bytes);
+  if (p == nullptr) std::abort();  // out of memory is fatal server-wide
+  SetValue* s = new (p) SetValue();
+  s->size_ = size;
+  s->aux_ = aux;
+  s->encoding_ = static_cast<uint32_t>(enc);
+  return s;
 }
 
-SetValue::~SetValue() { ReleaseStorage(); }
+SetValue* SetValue::ResizePacked(SetValue* s, size_t bytes) {
+  void* p = std::realloc(static_cast<void*>(s), kHeaderSize + bytes);
+  if (p == nullptr) std::abort();
+  return static_cast<SetValue*>(p);
+}
 
-void SetValue::ReleaseStorage() {
-  if (encoding() == Encoding::kHashtable) {
-    Table* t = table();
-    t->ForEach([](Node* n) { FreeNode(n); });
-    delete t;
-  } else {
-    std::free(data_);
+SetValue* SetValue::New(Encoding enc) {
+  if (enc != Encoding::kHashtable) {
+    return NewPacked(enc, 0, enc == Encoding::kIntset ? 2 : 0, 0);
   }
-  data_ = nullptr;
-  size_ = 0;
-  aux_ = 0;
+  SetValue* s = NewPacked(enc, 0, 0, sizeof(Table));
+  new (s->data()) Table();
+  return s;
+}
+
+SetValue::~SetValue() {
+  if (encoding() != Encoding::kHashtable) return;
+  Table* t = table();
+  t->ForEach([](Node* n) { FreeNode(n); });
+  t->~Table();
+}
+
+void SetValue::operator delete(void* p) { std::free(p); }
+
+size_t SetValue::packed_bytes() const {
+  return encoding() == Encoding::kIntset ? size_t{size_} * aux_ : aux_;
 }
 
 SetValue* SetValue::Create(std::string_view first, size_t size_hint, const SetLimits& limits) {
   int64_t v;
   if (ParseInt64(first, &v) && size_hint <= limits.max_intset_entries) {
-    return new SetValue(Encoding::kIntset);
+    return New(Encoding::kIntset);
   }
-  if (size_hint <= limits.max_listpack_entries) return new SetValue(Encoding::kListpack);
-  return new SetValue(Encoding::kHashtable);
+  if (size_hint <= limits.max_listpack_entries) return New(Encoding::kListpack);
+  return New(Encoding::kHashtable);
 }
 
 SetValue* SetValue::Clone() const {
-  SetValue* c = new SetValue(encoding());
   if (encoding() == Encoding::kHashtable) {
+    SetValue* c = New(Encoding::kHashtable);
     table()->ForEach([&](Node* n) {
       std::string_view s = NodeView(n);
       c->table()->Insert(NewNode(s), HashMember(s));
     });
     return c;
   }
-  const size_t bytes = encoding() == Encoding::kIntset ? size_t{size_} * aux_ : aux_;
-  if (bytes > 0) {
-    c->data_ = std::malloc(bytes);
-    if (c->data_ == nullptr) std::abort();
-    std::memcpy(c->data_, data_, bytes);
-  }
-  c->size_ = size_;
-  c->aux_ = aux_;
+  const size_t bytes = packed_bytes();
+  SetValue* c = NewPacked(encoding(), size_, aux_, bytes);
+  if (bytes > 0) std::memcpy(c->data(), data(), bytes);
   return c;
 }
 
@@ -418,13 +424,12 @@ std::string_view SetValue::EncodingName() const {
 size_t SetValue::AllocationSize() const {
   switch (encoding()) {
     case Encoding::kIntset:
-      return sizeof(*this) + size_t{size_} * aux_;
     case Encoding::kListpack:
-      return sizeof(*this) + aux_;
+      return kHeaderSize + packed_bytes();
     case Encoding::kHashtable:
       break;
   }
-  size_t total = sizeof(*this) + sizeof(Table) + table()->BytesAllocated();
+  size_t total = kHeaderSize + sizeof(Table) + table()->BytesAllocated();
   table()->ForEach([&](Node* n) {
     const size_t len = NodeView(n).size();
     total += VarintSize(len) + len;
@@ -438,51 +443,49 @@ size_t SetValue::size() const {
 
 // ---- Conversions ------------------------------------------------------------------------------
 
-void SetValue::ConvertToHashtable() {
-  assert(encoding() != Encoding::kHashtable);
-  Table* t = new Table();
-  ForEach([&](const SetMember& m) {
+void SetValue::ConvertToHashtable(SetValue** s) {
+  const SetValue* old = *s;
+  assert(old->encoding() != Encoding::kHashtable);
+  SetValue* t = New(Encoding::kHashtable);
+  old->ForEach([&](const SetMember& m) {
     char buf[24];
-    std::string_view s = m.View(buf);
-    t->Insert(NewNode(s), HashMember(s));
+    std::string_view v = m.View(buf);
+    t->table()->Insert(NewNode(v), HashMember(v));
   });
-  ReleaseStorage();
-  data_ = t;
-  encoding_ = static_cast<uint32_t>(Encoding::kHashtable);
+  delete old;
+  *s = t;
 }
 
-void SetValue::ConvertToListpack() {
-  assert(encoding() == Encoding::kIntset);
+void SetValue::ConvertToListpack(SetValue** s) {
+  const SetValue* old = *s;
+  assert(old->encoding() == Encoding::kIntset);
   size_t bytes = 0;
-  for (size_t i = 0; i < size_; ++i) bytes += EncodedSize(SetMember::Int(IntAt(i)));
-  uint8_t* buf = bytes == 0 ? nullptr : static_cast<uint8_t*>(std::malloc(bytes));
-  if (bytes > 0 && buf == nullptr) std::abort();
+  for (size_t i = 0; i < old->size_; ++i) bytes += EncodedSize(SetMember::Int(old->IntAt(i)));
+  SetValue* lp = NewPacked(Encoding::kListpack, old->size_, static_cast<uint32_t>(bytes), bytes);
   size_t off = 0;
-  for (size_t i = 0; i < size_; ++i) {
-    SetMember m = SetMember::Int(IntAt(i));
-    EncodeEntry(m, buf + off);
+  for (size_t i = 0; i < old->size_; ++i) {
+    SetMember m = SetMember::Int(old->IntAt(i));
+    EncodeEntry(m, lp->data() + off);
     off += EncodedSize(m);
   }
-  const uint32_t n = size_;
-  ReleaseStorage();
-  data_ = buf;
-  size_ = n;
-  aux_ = static_cast<uint32_t>(bytes);
-  encoding_ = static_cast<uint32_t>(Encoding::kListpack);
+  delete old;
+  *s = lp;
 }
 
-void SetValue::MaybeConvert(size_t size_hint, const SetLimits& limits) {
-  if ((encoding() == Encoding::kListpack && size_hint > limits.max_listpack_entries) ||
-      (encoding() == Encoding::kIntset && size_hint > limits.max_intset_entries)) {
-    ConvertToHashtable();
+void SetValue::MaybeConvert(SetValue** s, size_t size_hint, const SetLimits& limits) {
+  const Encoding enc = (*s)->encoding();
+  if ((enc == Encoding::kListpack && size_hint > limits.max_listpack_entries) ||
+      (enc == Encoding::kIntset && size_hint > limits.max_intset_entries)) {
+    ConvertToHashtable(s);
   }
 }
 
-void SetValue::MaybeConvertToIntset(const SetLimits& limits) {
-  if (encoding() == Encoding::kIntset || size() > IntsetMaxEntries(limits)) return;
+void SetValue::MaybeConvertToIntset(SetValue** s, const SetLimits& limits) {
+  const SetValue* old = *s;
+  if (old->encoding() == Encoding::kIntset || old->size() > IntsetMaxEntries(limits)) return;
   std::vector<int64_t> values;
-  values.reserve(size());
-  ForEach([&](const SetMember& m) {
+  values.reserve(old->size());
+  old->ForEach([&](const SetMember& m) {
     int64_t v = m.num;
     if (!m.is_int) {
       [[maybe_unused]] bool ok = ParseInt64(m.str, &v);
@@ -494,95 +497,97 @@ void SetValue::MaybeConvertToIntset(const SetLimits& limits) {
   uint32_t width = 2;
   if (!values.empty())
     width = std::max(IntsetWidthFor(values.front()), IntsetWidthFor(values.back()));
-  ReleaseStorage();
-  encoding_ = static_cast<uint32_t>(Encoding::kIntset);
-  aux_ = width;
-  size_ = static_cast<uint32_t>(values.size());
-  if (values.empty()) return;
-  data_ = std::malloc(values.size() * width);
-  if (data_ == nullptr) std::abort();
-  for (size_t i = 0; i < values.size(); ++i) SetIntAt(i, values[i]);
+  SetValue* is = NewPacked(Encoding::kIntset, static_cast<uint32_t>(values.size()), width,
+                           values.size() * width);
+  for (size_t i = 0; i < values.size(); ++i) is->SetIntAt(i, values[i]);
+  delete old;
+  *s = is;
 }
 
 // ---- Membership -------------------------------------------------------------------------------
 
-bool SetValue::Add(std::string_view member, const SetLimits& limits) {
-  return Add(SetMember::Str(member), limits);
+bool SetValue::Add(SetValue** s, std::string_view member, const SetLimits& limits) {
+  return Add(s, SetMember::Str(member), limits);
 }
 
-bool SetValue::Add(const SetMember& member, const SetLimits& limits) {
-  switch (encoding()) {
+bool SetValue::Add(SetValue** s, const SetMember& member, const SetLimits& limits) {
+  switch ((*s)->encoding()) {
     case Encoding::kIntset:
-      return AddToIntset(member, limits);
+      return AddToIntset(s, member, limits);
     case Encoding::kListpack:
-      return AddToListpack(member, limits);
+      return AddToListpack(s, member, limits);
     case Encoding::kHashtable:
       break;
   }
   char buf[24];
-  return TableAdd(member.View(buf));
+  return (*s)->TableAdd(member.View(buf));
 }
 
-bool SetValue::AddToIntset(const SetMember& m, const SetLimits& limits) {
+bool SetValue::AddToIntset(SetValue** s, const SetMember& m, const SetLimits& limits) {
   int64_t v = m.num;
   if (m.is_int || ParseInt64(m.str, &v)) {
-    if (!IntsetAdd(v)) return false;
-    if (size_ > IntsetMaxEntries(limits)) ConvertToHashtable();
+    if (!IntsetAdd(s, v)) return false;
+    if ((*s)->size_ > IntsetMaxEntries(limits)) ConvertToHashtable(s);
     return true;
   }
   // A non-integer: a listpack if everything would fit one, as setTypeAddAux decides it (the
   // intset's widest member is its minimum or its maximum).
+  const SetValue* set = *s;
+  const size_t n = set->size_;
   size_t max_int_len = 0;
-  if (size_ > 0) max_int_len = std::max(Digits(IntAt(0)), Digits(IntAt(size_ - 1)));
+  if (n > 0) max_int_len = std::max(Digits(set->IntAt(0)), Digits(set->IntAt(n - 1)));
   const size_t len = m.str.size();
-  const bool fits = size_ < limits.max_listpack_entries && len <= limits.max_listpack_value &&
+  const bool fits = n < limits.max_listpack_entries && len <= limits.max_listpack_value &&
                     max_int_len <= limits.max_listpack_value &&
-                    size_t{size_} * 9 + len + 5 <= kMaxPackedBytes;
+                    n * 9 + len + 5 <= kMaxPackedBytes;
   if (fits) {
-    ConvertToListpack();
-    PackedAppend(m);
+    ConvertToListpack(s);
+    PackedAppend(s, m);
   } else {
-    ConvertToHashtable();
-    TableAdd(m.str);
+    ConvertToHashtable(s);
+    (*s)->TableAdd(m.str);
   }
   return true;
 }
 
-bool SetValue::AddToListpack(const SetMember& member, const SetLimits& limits) {
+bool SetValue::AddToListpack(SetValue** s, const SetMember& member, const SetLimits& limits) {
   const SetMember m = Normalize(member);
-  if (PackedFind(m) != kNotFound) return false;
+  const SetValue* set = *s;
+  if (set->PackedFind(m) != kNotFound) return false;
   char buf[24];
   const std::string_view bytes = m.View(buf);
-  if (size_ < limits.max_listpack_entries && bytes.size() <= limits.max_listpack_value &&
-      aux_ + EncodedSize(m) <= kMaxPackedBytes) {
-    PackedAppend(m);
+  if (set->size_ < limits.max_listpack_entries && bytes.size() <= limits.max_listpack_value &&
+      set->aux_ + EncodedSize(m) <= kMaxPackedBytes) {
+    PackedAppend(s, m);
   } else {
-    ConvertToHashtable();
-    TableAdd(bytes);
+    ConvertToHashtable(s);
+    (*s)->TableAdd(bytes);
   }
   return true;
 }
 
-bool SetValue::Remove(std::string_view member) { return Remove(SetMember::Str(member)); }
+bool SetValue::Remove(SetValue** s, std::string_view member) {
+  return Remove(s, SetMember::Str(member));
+}
 
-bool SetValue::Remove(const SetMember& member) {
-  switch (encoding()) {
+bool SetValue::Remove(SetValue** s, const SetMember& member) {
+  switch ((*s)->encoding()) {
     case Encoding::kIntset: {
       int64_t v = member.num;
-      return (member.is_int || ParseInt64(member.str, &v)) && IntsetRemove(v);
+      return (member.is_int || ParseInt64(member.str, &v)) && IntsetRemove(s, v);
     }
     case Encoding::kListpack: {
-      const size_t off = PackedFind(Normalize(member));
+      const size_t off = (*s)->PackedFind(Normalize(member));
       if (off == kNotFound) return false;
-      PackedEraseAt(off);
+      PackedEraseAt(s, off);
       return true;
     }
     case Encoding::kHashtable:
       break;
   }
   char buf[24];
-  std::string_view s = member.View(buf);
-  Node* n = table()->Erase(s, HashMember(s));
+  std::string_view v = member.View(buf);
+  Node* n = (*s)->table()->Erase(v, HashMember(v));
   if (n == nullptr) return false;
   FreeNode(n);
   return true;
@@ -636,22 +641,28 @@ SetMember SetValue::RandomMember(RandomBits& rng) const {
   return SetMember::Str(NodeView(t->RandomElement(rng.Next())));
 }
 
-std::string SetValue::PopRandom(RandomBits& rng) {
-  SetMember m = RandomMember(rng);
+std::string SetValue::PopRandom(SetValue** s, RandomBits& rng) {
+  const SetMember m = (*s)->RandomMember(rng);
   std::string out = m.ToString();
-  if (encoding() == Encoding::kHashtable) {
-    Node* n = table()->Erase(out, HashMember(out));
+  if ((*s)->encoding() == Encoding::kHashtable) {
+    Node* n = (*s)->table()->Erase(out, HashMember(out));
     FreeNode(n);
   } else {
-    Remove(m);
+    Remove(s, m);
   }
   return out;
 }
 
-void SetValue::RemovePackedAt(const std::vector<size_t>& positions) {
-  assert(encoding() != Encoding::kHashtable);
+void SetValue::RemovePackedAt(SetValue** s, const std::vector<size_t>& positions) {
+  SetValue* set = *s;
+  assert(set->encoding() != Encoding::kHashtable);
   if (positions.empty()) return;
-  uint8_t* p = static_cast<uint8_t*>(data_);
+  set->RemovePackedAtInPlace(positions);
+  *s = ResizePacked(set, set->packed_bytes());
+}
+
+void SetValue::RemovePackedAtInPlace(const std::vector<size_t>& positions) {
+  uint8_t* p = data();
   size_t next = 0;  // index into positions
   if (encoding() == Encoding::kIntset) {
     size_t out = 0;
@@ -680,14 +691,6 @@ void SetValue::RemovePackedAt(const std::vector<size_t>& positions) {
     size_ -= static_cast<uint32_t>(positions.size());
     aux_ = static_cast<uint32_t>(out);
   }
-  const size_t bytes = encoding() == Encoding::kIntset ? size_t{size_} * aux_ : aux_;
-  if (bytes == 0) {
-    std::free(data_);
-    data_ = nullptr;
-    return;
-  }
-  void* shrunk = std::realloc(data_, bytes);
-  if (shrunk != nullptr) data_ = shrunk;
 }
 
 }  // namespace tessera::types
