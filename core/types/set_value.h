@@ -1,9 +1,10 @@
 // SetValue: the set type, in Redis 7.2's three encodings and with its conversion rules, because
 // clients and the Redis test suite read OBJECT ENCODING at every threshold.
 //
-//   intset     a sorted array of int16, int32 or int64 (all the same width, widened as
-//              needed, never narrowed), while every member is an integer in Redis's canonical
-//              form (no sign '+', no leading zero) and the count <= set-max-intset-entries.
+//   intset     a sorted array of integers bit-packed at one width (1 to 64 bits, unsigned
+//              while no member is negative; widened as needed, never narrowed), while every
+//              member is an integer in Redis's canonical form (no sign '+', no leading zero)
+//              and the count <= set-max-intset-entries.  Redis packs at 16, 32 or 64 bits.
 //   listpack   a packed byte array of entries in insertion order, while the count <=
 //              set-max-listpack-entries and every member <= set-max-listpack-value bytes.  Our
 //              entry format is our own (Redis's listpack is not needed in memory; RDB writes
@@ -19,8 +20,8 @@
 // hashtable and listpack -> hashtable exactly where setTypeAddAux does, and nothing converts
 // back except MaybeConvertToIntset() (SINTERSTORE's result).
 //
-// The object is one malloc block: an 8-byte header (the count, a 30-bit field -- intset: bytes
-// per integer; listpack: bytes used -- and a 2-bit encoding) followed by the encoding's
+// The object is one malloc block: an 8-byte header (the count, a 30-bit field -- intset: its
+// bit format; listpack: bytes used -- and a 2-bit encoding) followed by the encoding's
 // storage: the integers, the listpack entries, or the ds::HashTable itself.  Rejected: a fixed
 // handle pointing at a separate buffer (the first version), which cost a second allocation and
 // 16 bytes per small set, the common case.  The price, as for HashValue: a packed set changes
@@ -126,8 +127,10 @@ class SetValue {
   ScanResult ScanTable(uint64_t cursor, size_t count, Fn&& fn) const;
   static uint64_t HashMember(std::string_view member);
 
-  // For tests: the intset's bytes per integer (2, 4 or 8).  REQUIRES: intset.
-  size_t intset_width() const { return aux_; }
+  // For tests: the intset's bits per integer (1..64) and whether they are two's complement.
+  // REQUIRES: intset.
+  size_t intset_bits() const { return aux_ & 0x7F; }
+  bool intset_signed() const { return (aux_ & 0x80) != 0; }
 
   // --- Mutators: *s may move; the caller stores it back. -------------------------------------
 
@@ -180,7 +183,6 @@ class SetValue {
 
   // Intset.
   int64_t IntAt(size_t i) const;
-  void SetIntAt(size_t i, int64_t v);
   // Index of v, or the insertion point with *found = false.
   size_t IntsetSearch(int64_t v, bool* found) const;
   static bool IntsetAdd(SetValue** s, int64_t v);
@@ -211,7 +213,7 @@ class SetValue {
   static constexpr size_t kMaxPackedBytes = size_t{1} << 30;
 
   uint32_t size_ = 0;     // members of a packed encoding
-  uint32_t aux_ : 30;     // intset: bytes per integer; listpack: bytes used
+  uint32_t aux_ : 30;     // intset: format (see the .cc); listpack: bytes used
   uint32_t encoding_ : 2;
   // Followed by the storage: see data().
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <random>
 #include <memory>
 #include <set>
 #include <string_view>
@@ -92,16 +93,19 @@ TEST_CASE("SetValue intset keeps integers sorted and unique", "[set][setvalue]")
   CHECK(s->AllocationSize() == sizeof(SetValue));
 }
 
-TEST_CASE("SetValue intset widens to 32 and 64 bits and keeps values", "[set][setvalue]") {
+TEST_CASE("SetValue intset widens bit by bit up to 64 and keeps values", "[set][setvalue]") {
   OwnedSet s(Enc::kIntset);
   s.Add("1", kDefault);
+  CHECK(s->intset_bits() == 1);
+  CHECK_FALSE(s->intset_signed());
   s.Add("-32768", kDefault);
+  CHECK(s->intset_signed());
   s.Add("32767", kDefault);
-  CHECK(s->intset_width() == 2);
+  CHECK(s->intset_bits() == 16);
   CHECK(s.Add("32768", kDefault));  // past int16: goes last
-  CHECK(s->intset_width() == 4);
+  CHECK(s->intset_bits() == 17);
   CHECK(s.Add("-2147483649", kDefault));  // past int32, negative: goes first
-  CHECK(s->intset_width() == 8);
+  CHECK(s->intset_bits() == 33);
   CHECK(s.Add("9223372036854775807", kDefault));
   CHECK(s.Add("-9223372036854775808", kDefault));
   CHECK(Members(s) == std::vector<std::string>{"-9223372036854775808", "-2147483649", "-32768", "1",
@@ -116,9 +120,84 @@ TEST_CASE("SetValue intset widens to 32 and 64 bits and keeps values", "[set][se
   s.Remove("9223372036854775807");
   s.Remove("-9223372036854775808");
   s.Remove("-2147483649");
-  CHECK(s->intset_width() == 8);
+  CHECK(s->intset_bits() == 64);
   CHECK(s->AllocationSize() == sizeof(SetValue) + 4 * 8);
   CHECK(s->Contains("32768"));
+}
+
+TEST_CASE("SetValue intset packs small integers below 16 bits each", "[set][setvalue]") {
+  OwnedSet s(Enc::kIntset);
+  for (int k = 99; k >= 0; --k) s.Add(std::to_string(k * 31), kDefault);  // 0 .. 3069
+  CHECK(s->intset_bits() == 12);
+  CHECK_FALSE(s->intset_signed());
+  CHECK(s->AllocationSize() == sizeof(SetValue) + 150);
+  CHECK(sizeof(SetValue) == 8);
+  for (int k = 0; k < 100; ++k) {
+    CHECK(s->Contains(std::to_string(k * 31)));
+    CHECK_FALSE(s->Contains(std::to_string(k * 31 + 1)));
+  }
+  // A negative member adds a sign bit to every member.
+  CHECK(s.Add("-1", kDefault));
+  CHECK(s->intset_bits() == 13);
+  CHECK(s->intset_signed());
+  CHECK(Members(s).front() == "-1");
+  CHECK(Members(s).back() == "3069");
+  CHECK(s->AllocationSize() == sizeof(SetValue) + (101 * 13 + 7) / 8);
+}
+
+TEST_CASE("SetValue intset matches a model under random adds and removes", "[set][setvalue]") {
+  std::mt19937_64 gen(2024);
+  // Ranges that exercise every kind of width: tiny, byte-aligned, odd, near 64 bits.
+  const std::vector<std::pair<int64_t, int64_t>> ranges = {
+      {0, 1},
+      {0, 255},
+      {-3, 3},
+      {0, 4095},
+      {-70000, 70000},
+      {-(int64_t{1} << 40), int64_t{1} << 40},
+      {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()},
+      {std::numeric_limits<int64_t>::max() - 1000, std::numeric_limits<int64_t>::max()},
+      {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::min() + 1000}};
+  const SetLimits l = Limits(100000, 128, 64);
+  for (int round = 0; round < 40; ++round) {
+    OwnedSet s(Enc::kIntset);
+    std::set<int64_t> model;
+    // Start narrow and widen during the run: a later range may be wider.
+    for (int phase = 0; phase < 3; ++phase) {
+      const auto [lo, hi] = ranges[gen() % ranges.size()];
+      std::uniform_int_distribution<int64_t> dist(lo, hi);
+      for (int op = 0; op < 300; ++op) {
+        const int64_t v = dist(gen);
+        const std::string str = std::to_string(v);
+        if (gen() % 3 == 0) {
+          CHECK(s.Remove(str) == (model.erase(v) == 1));
+        } else {
+          CHECK(s.Add(str, l) == model.insert(v).second);
+        }
+        CHECK(s->Contains(str) == (model.count(v) == 1));
+      }
+      REQUIRE(s->encoding() == Enc::kIntset);
+      REQUIRE(s->size() == model.size());
+      std::vector<std::string> want;
+      for (int64_t v : model) want.push_back(std::to_string(v));
+      REQUIRE(Members(s) == want);
+    }
+    // Sampled removal keeps the rest in order.
+    RandomBits rng(round);
+    std::vector<size_t> positions;
+    std::vector<int64_t> sorted(model.begin(), model.end());
+    s->ForEachSampled(model.size() / 2, rng, [&](const SetMember& m, size_t pos) {
+      CHECK(m.num == sorted[pos]);
+      positions.push_back(pos);
+    });
+    s.RemovePackedAt(positions);
+    for (size_t pos : positions) model.erase(sorted[pos]);
+    std::vector<std::string> want;
+    for (int64_t v : model) want.push_back(std::to_string(v));
+    CHECK(Members(s) == want);
+    std::unique_ptr<SetValue> c(s->Clone());
+    CHECK(Members(*c) == want);
+  }
 }
 
 TEST_CASE("SetValue intset out of 64 bits goes to listpack", "[set][setvalue]") {
@@ -308,7 +387,8 @@ TEST_CASE("SetValue MaybeConvertToIntset", "[set][setvalue][convert]") {
   s.MaybeConvertToIntset(l);
   CHECK(s->encoding() == Enc::kIntset);
   CHECK(Members(s) == std::vector<std::string>{"-5", "30", "70000"});
-  CHECK(s->intset_width() == 4);
+  CHECK(s->intset_bits() == 18);
+  CHECK(s->intset_signed());
   OwnedSet big(Enc::kHashtable);
   for (int i = 0; i < 4; ++i) big.Add(std::to_string(i), l);
   big.MaybeConvertToIntset(l);
