@@ -23,6 +23,14 @@ Entry* NewSetEntry(DbAccess& db, std::string_view key, SetValue* set) {
   return Entry::NewObject(key, ValueType::kSet, set, kNoExpiry, db.clock());
 }
 
+// The set entry at `key`: nullptr if there is none; kWrongType for another type.
+OpResult<Entry*> FindSetEntry(DbAccess& db, std::string_view key) {
+  Entry* e = db.Find(key);
+  if (e == nullptr) return static_cast<Entry*>(nullptr);
+  if (e->type() != ValueType::kSet) return OpStatus::kWrongType;
+  return e;
+}
+
 std::vector<std::string> AllMembers(const SetValue& set) {
   std::vector<std::string> out;
   out.reserve(set.size());
@@ -33,10 +41,9 @@ std::vector<std::string> AllMembers(const SetValue& set) {
 }  // namespace
 
 OpResult<SetValue*> OpFindSet(DbAccess& db, std::string_view key) {
-  Entry* e = db.Find(key);
-  if (e == nullptr) return static_cast<SetValue*>(nullptr);
-  if (e->type() != ValueType::kSet) return OpStatus::kWrongType;
-  return e->object_as<SetValue>();
+  OpResult<Entry*> e = FindSetEntry(db, key);
+  if (!e) return e.status();
+  return *e == nullptr ? nullptr : (*e)->object_as<SetValue>();
 }
 
 OpResult<std::vector<const SetValue*>> OpFindSets(DbAccess& db,
@@ -53,35 +60,37 @@ OpResult<std::vector<const SetValue*>> OpFindSets(DbAccess& db,
 
 OpResult<int64_t> OpSAdd(DbAccess& db, std::string_view key,
                          std::span<const std::string_view> members, const SetLimits& limits) {
-  OpResult<SetValue*> found = OpFindSet(db, key);
+  OpResult<Entry*> found = FindSetEntry(db, key);
   if (!found) return found.status();
-  SetValue* set = *found;
-  if (set == nullptr) {
-    set = SetValue::Create(members[0], members.size(), limits);
+  Entry* e = *found;
+  SetValue* set = e == nullptr ? SetValue::Create(members[0], members.size(), limits)
+                               : e->object_as<SetValue>();
+  if (e != nullptr) SetValue::MaybeConvert(&set, members.size(), limits);
+  int64_t added = 0;
+  for (std::string_view m : members) added += SetValue::Add(&set, m, limits) ? 1 : 0;
+  if (e == nullptr) {
     db.Insert(NewSetEntry(db, key, set));
   } else {
-    set->MaybeConvert(members.size(), limits);
+    e->set_object(set);
   }
-  int64_t added = 0;
-  for (std::string_view m : members) added += set->Add(m, limits) ? 1 : 0;
   return added;
 }
 
 OpResult<int64_t> OpSRem(DbAccess& db, std::string_view key,
                          std::span<const std::string_view> members) {
-  OpResult<SetValue*> found = OpFindSet(db, key);
+  OpResult<Entry*> found = FindSetEntry(db, key);
   if (!found) return found.status();
-  SetValue* set = *found;
-  if (set == nullptr) return int64_t{0};
+  Entry* e = *found;
+  if (e == nullptr) return int64_t{0};
+  SetValue* set = e->object_as<SetValue>();
   int64_t removed = 0;
   for (std::string_view m : members) {
-    if (!set->Remove(m)) continue;
+    if (!SetValue::Remove(&set, m)) continue;
     ++removed;
-    if (set->empty()) {
-      db.Delete(key);
-      break;
-    }
+    if (set->empty()) break;
   }
+  e->set_object(set);
+  if (set->empty()) db.Delete(key);
   return removed;
 }
 
@@ -94,26 +103,30 @@ OpResult<bool> OpSMove(DbAccess& db, std::string_view src, std::string_view dst,
   if (dst_e != nullptr && dst_e->type() != ValueType::kSet) return OpStatus::kWrongType;
   SetValue* src_set = src_e->object_as<SetValue>();
   if (src_e == dst_e) return src_set->Contains(member);
-  if (!src_set->Remove(member)) return false;
+  if (!SetValue::Remove(&src_set, member)) return false;
+  src_e->set_object(src_set);
   if (src_set->empty()) db.Delete(src);
-  SetValue* dst_set;
   if (dst_e == nullptr) {
-    dst_set = SetValue::Create(member, 1, limits);
+    SetValue* dst_set = SetValue::Create(member, 1, limits);
+    SetValue::Add(&dst_set, member, limits);
     db.Insert(NewSetEntry(db, dst, dst_set));
   } else {
-    dst_set = dst_e->object_as<SetValue>();
+    SetValue* dst_set = dst_e->object_as<SetValue>();
+    SetValue::Add(&dst_set, member, limits);
+    dst_e->set_object(dst_set);
   }
-  dst_set->Add(member, limits);
   return true;
 }
 
 OpResult<std::optional<std::string>> OpSPop(DbAccess& db, std::string_view key,
                                             types::RandomBits& rng) {
-  OpResult<SetValue*> found = OpFindSet(db, key);
+  OpResult<Entry*> found = FindSetEntry(db, key);
   if (!found) return found.status();
-  SetValue* set = *found;
-  if (set == nullptr) return std::optional<std::string>();
-  std::string member = set->PopRandom(rng);
+  Entry* e = *found;
+  if (e == nullptr) return std::optional<std::string>();
+  SetValue* set = e->object_as<SetValue>();
+  std::string member = SetValue::PopRandom(&set, rng);
+  e->set_object(set);
   if (set->empty()) db.Delete(key);
   return std::optional<std::string>(std::move(member));
 }
@@ -143,37 +156,38 @@ OpResult<std::vector<std::string>> OpSPopCount(DbAccess& db, std::string_view ke
         out.push_back(m.ToString());
         positions.push_back(pos);
       });
-      set->RemovePackedAt(positions);
+      SetValue::RemovePackedAt(&set, positions);
     } else {
-      for (uint64_t i = 0; i < count; ++i) out.push_back(set->PopRandom(rng));
+      for (uint64_t i = 0; i < count; ++i) out.push_back(SetValue::PopRandom(&set, rng));
     }
+    e->set_object(set);
     return out;
   }
   // Most members taken: move the few that stay into a new set and hand out the old one.
-  std::unique_ptr<SetValue> kept;
+  SetValue* kept = nullptr;
   if (set->encoding() == SetValue::Encoding::kListpack) {
-    kept = std::make_unique<SetValue>(SetValue::Encoding::kListpack);
+    kept = SetValue::New(SetValue::Encoding::kListpack);
     std::vector<size_t> positions;
     positions.reserve(remaining);
     set->ForEachSampled(remaining, rng, [&](const SetMember& m, size_t pos) {
-      kept->Add(m, limits);
+      SetValue::Add(&kept, m, limits);
       positions.push_back(pos);
     });
-    set->RemovePackedAt(positions);
+    SetValue::RemovePackedAt(&set, positions);
   } else {
     for (uint64_t i = 0; i < remaining; ++i) {
       SetMember m = set->RandomMember(rng);
       if (kept == nullptr) {
-        kept = std::make_unique<SetValue>(m.is_int ? SetValue::Encoding::kIntset
-                                                   : SetValue::Encoding::kListpack);
+        kept = SetValue::New(m.is_int ? SetValue::Encoding::kIntset
+                                      : SetValue::Encoding::kListpack);
       }
       std::string copy = m.ToString();
-      kept->Add(SetMember::Str(copy), limits);
-      set->Remove(SetMember::Str(copy));
+      SetValue::Add(&kept, SetMember::Str(copy), limits);
+      SetValue::Remove(&set, SetMember::Str(copy));
     }
   }
   out = AllMembers(*set);
-  e->set_object(kept.release());
+  e->set_object(kept);
   delete set;
   return out;
 }
@@ -213,35 +227,37 @@ std::unique_ptr<SetValue> IntersectionSet(std::vector<const SetValue*> sets,
   const SetValue* smallest =
       *std::min_element(sets.begin(), sets.end(),
                         [](const SetValue* a, const SetValue* b) { return a->size() < b->size(); });
-  auto dst = std::make_unique<SetValue>(smallest->encoding() == SetValue::Encoding::kIntset
-                                            ? SetValue::Encoding::kIntset
-                                            : SetValue::Encoding::kListpack);
+  SetValue* dst = SetValue::New(smallest->encoding() == SetValue::Encoding::kIntset
+                                    ? SetValue::Encoding::kIntset
+                                    : SetValue::Encoding::kListpack);
   bool only_integers = true;
   ForEachInIntersection(std::move(sets), 0, [&](const SetMember& m) {
     int64_t v;
     if (only_integers && !m.is_int && !ParseInt64(m.str, &v)) only_integers = false;
-    dst->Add(m, limits);
+    SetValue::Add(&dst, m, limits);
   });
-  if (!dst->empty() && only_integers) dst->MaybeConvertToIntset(limits);
-  return dst;
+  if (!dst->empty() && only_integers) SetValue::MaybeConvertToIntset(&dst, limits);
+  return std::unique_ptr<SetValue>(dst);
 }
 
 std::unique_ptr<SetValue> UnionSet(const std::vector<const SetValue*>& sets,
                                    const SetLimits& limits) {
-  auto dst = std::make_unique<SetValue>(SetValue::Encoding::kIntset);
+  SetValue* dst = SetValue::New(SetValue::Encoding::kIntset);
   for (const SetValue* s : sets) {
     if (s == nullptr) continue;
-    s->ForEach([&](const SetMember& m) { dst->Add(m, limits); });
+    s->ForEach([&](const SetMember& m) { SetValue::Add(&dst, m, limits); });
   }
-  return dst;
+  return std::unique_ptr<SetValue>(dst);
 }
 
-std::unique_ptr<SetValue> DiffSet(std::vector<const SetValue*> sets, const SetLimits& limits) {
-  auto dst = std::make_unique<SetValue>(SetValue::Encoding::kIntset);
+namespace {
+
+// DiffSet's work, adding to the empty set *dst.
+void DiffInto(SetValue** dst, std::vector<const SetValue*> sets, const SetLimits& limits) {
   const SetValue* first = sets[0];
-  if (first == nullptr) return dst;
+  if (first == nullptr) return;
   for (size_t j = 1; j < sets.size(); ++j) {
-    if (sets[j] == first) return dst;  // the first set minus itself
+    if (sets[j] == first) return;  // the first set minus itself
   }
   // Algorithm 1 tests each member of the first set against the others, O(N*M); algorithm 2
   // adds the first set and removes every other, O(total).  Redis halves the first estimate
@@ -263,22 +279,29 @@ std::unique_ptr<SetValue> DiffSet(std::vector<const SetValue*> sets, const SetLi
       for (size_t j = 1; j < sets.size(); ++j) {
         if (sets[j] != nullptr && sets[j]->Contains(m)) return;
       }
-      dst->Add(m, limits);
+      SetValue::Add(dst, m, limits);
     });
-    return dst;
+    return;
   }
   for (size_t j = 0; j < sets.size(); ++j) {
     if (sets[j] == nullptr) continue;
     sets[j]->ForEach([&](const SetMember& m) {
       if (j == 0) {
-        dst->Add(m, limits);
+        SetValue::Add(dst, m, limits);
       } else {
-        dst->Remove(m);
+        SetValue::Remove(dst, m);
       }
     });
-    if (dst->empty()) break;
+    if ((*dst)->empty()) break;
   }
-  return dst;
+}
+
+}  // namespace
+
+std::unique_ptr<SetValue> DiffSet(std::vector<const SetValue*> sets, const SetLimits& limits) {
+  SetValue* dst = SetValue::New(SetValue::Encoding::kIntset);
+  DiffInto(&dst, std::move(sets), limits);
+  return std::unique_ptr<SetValue>(dst);
 }
 
 // ---- SRANDMEMBER ------------------------------------------------------------------------------

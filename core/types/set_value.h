@@ -1,9 +1,10 @@
 // SetValue: the set type, in Redis 7.2's three encodings and with its conversion rules, because
 // clients and the Redis test suite read OBJECT ENCODING at every threshold.
 //
-//   intset     a sorted array of int16, int32 or int64 (all the same width, widened as
-//              needed, never narrowed), while every member is an integer in Redis's canonical
-//              form (no sign '+', no leading zero) and the count <= set-max-intset-entries.
+//   intset     a sorted array of integers bit-packed at one width (1 to 64 bits, unsigned
+//              while no member is negative; widened as needed, never narrowed), while every
+//              member is an integer in Redis's canonical form (no sign '+', no leading zero)
+//              and the count <= set-max-intset-entries.  Redis packs at 16, 32 or 64 bits.
 //   listpack   a packed byte array of entries in insertion order, while the count <=
 //              set-max-listpack-entries and every member <= set-max-listpack-value bytes.  Our
 //              entry format is our own (Redis's listpack is not needed in memory; RDB writes
@@ -19,11 +20,16 @@
 // hashtable and listpack -> hashtable exactly where setTypeAddAux does, and nothing converts
 // back except MaybeConvertToIntset() (SINTERSTORE's result).
 //
-// The object is 16 bytes: one pointer to the encoding's storage, the count, and a 30-bit field
-// (intset: bytes per integer; listpack: bytes used) beside a 2-bit encoding.  Packed storage
-// is reallocated to its exact size on every change, as Redis does; the allocator's size
-// classes make most of those in place.  A SetValue belongs to one entry and is touched only
-// under its shard's lock.
+// The object is one malloc block: an 8-byte header (the count, a 30-bit field -- intset: its
+// bit format; listpack: bytes used -- and a 2-bit encoding) followed by the encoding's
+// storage: the integers, the listpack entries, or the ds::HashTable itself.  Rejected: a fixed
+// handle pointing at a separate buffer (the first version), which cost a second allocation and
+// 16 bytes per small set, the common case.  The price, as for HashValue: a packed set changes
+// size by realloc and may move, so every mutator is a static function taking `SetValue**` and
+// the caller stores the new pointer back (Entry::set_object).  A hashtable set never moves: its
+// block is allocated once, at the conversion.  Packed storage is reallocated to its exact size
+// on every change, as Redis does; the allocator's size classes make most of those in place.  A
+// SetValue belongs to one entry and is touched only under its shard's lock.
 #pragma once
 
 #include <cstddef>
@@ -75,9 +81,10 @@ class SetValue {
  public:
   enum class Encoding : uint8_t { kIntset = 0, kListpack = 1, kHashtable = 2 };
 
-  // An empty set of encoding `enc`.
-  explicit SetValue(Encoding enc);
+  // An empty set of encoding `enc`.  Free it with `delete`.
+  static SetValue* New(Encoding enc);
   ~SetValue();
+  static void operator delete(void* p);
   SetValue(const SetValue&) = delete;
   SetValue& operator=(const SetValue&) = delete;
 
@@ -94,15 +101,6 @@ class SetValue {
   size_t size() const;
   bool empty() const { return size() == 0; }
 
-  // setTypeMaybeConvert: to hashtable when `size_hint` members would not fit the current
-  // packed encoding's entry limit.
-  void MaybeConvert(size_t size_hint, const SetLimits& limits);
-  // Adds a member; returns true iff it was not present.  Converts as setTypeAddAux does.
-  bool Add(std::string_view member, const SetLimits& limits);
-  bool Add(const SetMember& member, const SetLimits& limits);
-  // Removes a member; returns true iff it was present.  Never changes the encoding.
-  bool Remove(std::string_view member);
-  bool Remove(const SetMember& member);
   bool Contains(std::string_view member) const;
   bool Contains(const SetMember& member) const;
 
@@ -113,19 +111,11 @@ class SetValue {
 
   // A member chosen uniformly at random.  REQUIRES: !empty().
   SetMember RandomMember(RandomBits& rng) const;
-  // Removes a member chosen uniformly at random and returns it.  REQUIRES: !empty().
-  std::string PopRandom(RandomBits& rng);
   // Calls fn(const SetMember&, size_t position) for `count` distinct members chosen uniformly
   // at random, in storage order (selection sampling, Knuth's algorithm S).  REQUIRES: count <=
   // size() and a packed encoding.
   template <class Fn>
   void ForEachSampled(size_t count, RandomBits& rng, Fn&& fn) const;
-  // Removes the packed members at the given storage positions (ascending).
-  void RemovePackedAt(const std::vector<size_t>& positions);
-
-  // maybeConvertToIntset: to intset unless it is one or holds more than max_intset_entries.
-  // REQUIRES: every member is a canonical integer.
-  void MaybeConvertToIntset(const SetLimits& limits);
 
   // SSCAN of a hashtable set: calls fn(const SetMember&, uint64_t hash) as ds::HashTable::Scan
   // does, returning its result.  REQUIRES: encoding() == kHashtable.
@@ -137,8 +127,29 @@ class SetValue {
   ScanResult ScanTable(uint64_t cursor, size_t count, Fn&& fn) const;
   static uint64_t HashMember(std::string_view member);
 
-  // For tests: the intset's bytes per integer (2, 4 or 8).  REQUIRES: intset.
-  size_t intset_width() const { return aux_; }
+  // For tests: the intset's bits per integer (1..64) and whether they are two's complement.
+  // REQUIRES: intset.
+  size_t intset_bits() const { return aux_ & 0x7F; }
+  bool intset_signed() const { return (aux_ & 0x80) != 0; }
+
+  // --- Mutators: *s may move; the caller stores it back. -------------------------------------
+
+  // setTypeMaybeConvert: to hashtable when `size_hint` members would not fit the current
+  // packed encoding's entry limit.
+  static void MaybeConvert(SetValue** s, size_t size_hint, const SetLimits& limits);
+  // Adds a member; returns true iff it was not present.  Converts as setTypeAddAux does.
+  static bool Add(SetValue** s, std::string_view member, const SetLimits& limits);
+  static bool Add(SetValue** s, const SetMember& member, const SetLimits& limits);
+  // Removes a member; returns true iff it was present.  Never changes the encoding.
+  static bool Remove(SetValue** s, std::string_view member);
+  static bool Remove(SetValue** s, const SetMember& member);
+  // Removes a member chosen uniformly at random and returns it.  REQUIRES: !empty().
+  static std::string PopRandom(SetValue** s, RandomBits& rng);
+  // Removes the packed members at the given storage positions (ascending).
+  static void RemovePackedAt(SetValue** s, const std::vector<size_t>& positions);
+  // maybeConvertToIntset: to intset unless it is one or holds more than max_intset_entries.
+  // REQUIRES: every member is a canonical integer.
+  static void MaybeConvertToIntset(SetValue** s, const SetLimits& limits);
 
  private:
   struct Node;  // varint length + bytes, one allocation
@@ -147,6 +158,18 @@ class SetValue {
     static bool Equals(const Node* n, std::string_view key);
   };
   using Table = ds::HashTable<Node, NodeTraits>;
+  static constexpr size_t kHeaderSize = 8;
+
+  SetValue() = default;
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(this) + kHeaderSize; }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this) + kHeaderSize; }
+  // Bytes of packed storage after the header.  REQUIRES: a packed encoding.
+  size_t packed_bytes() const;
+
+  // A block for a packed encoding with room for `bytes` of storage, header filled in.
+  static SetValue* NewPacked(Encoding enc, uint32_t size, uint32_t aux, size_t bytes);
+  // Reallocates a packed block to `bytes` of storage.
+  static SetValue* ResizePacked(SetValue* s, size_t bytes);
 
   static std::string_view NodeView(const Node* n);
   static Node* NewNode(std::string_view s);
@@ -160,38 +183,39 @@ class SetValue {
 
   // Intset.
   int64_t IntAt(size_t i) const;
-  void SetIntAt(size_t i, int64_t v);
   // Index of v, or the insertion point with *found = false.
   size_t IntsetSearch(int64_t v, bool* found) const;
-  bool IntsetAdd(int64_t v);
-  bool IntsetRemove(int64_t v);
+  static bool IntsetAdd(SetValue** s, int64_t v);
+  static bool IntsetRemove(SetValue** s, int64_t v);
 
   // Listpack.
-  const uint8_t* packed() const { return static_cast<const uint8_t*>(data_); }
+  const uint8_t* packed() const { return data(); }
   // Offset of the entry equal to m, or kNotFound.
   size_t PackedFind(const SetMember& m) const;
-  void PackedAppend(const SetMember& m);
-  void PackedEraseAt(size_t offset);
+  static void PackedAppend(SetValue** s, const SetMember& m);
+  static void PackedEraseAt(SetValue** s, size_t offset);
+  // RemovePackedAt's compaction; leaves the block its old size.
+  void RemovePackedAtInPlace(const std::vector<size_t>& positions);
 
   // Hashtable.
-  Table* table() const { return static_cast<Table*>(data_); }
+  Table* table() { return reinterpret_cast<Table*>(data()); }
+  const Table* table() const { return reinterpret_cast<const Table*>(data()); }
   bool TableAdd(std::string_view s);
 
-  bool AddToIntset(const SetMember& m, const SetLimits& limits);
-  bool AddToListpack(const SetMember& m, const SetLimits& limits);
-  void ConvertToHashtable();
-  void ConvertToListpack();
-  void ReleaseStorage();
+  static bool AddToIntset(SetValue** s, const SetMember& m, const SetLimits& limits);
+  static bool AddToListpack(SetValue** s, const SetMember& m, const SetLimits& limits);
+  static void ConvertToHashtable(SetValue** s);
+  static void ConvertToListpack(SetValue** s);
   static size_t IntsetMaxEntries(const SetLimits& limits);
 
   static constexpr size_t kNotFound = ~size_t{0};
   // Redis's lpSafeToAdd bound (LISTPACK_MAX_SAFETY_SIZE): a packed set never passes 1 GiB.
   static constexpr size_t kMaxPackedBytes = size_t{1} << 30;
 
-  void* data_ = nullptr;  // intset: integers; listpack: entries; hashtable: Table*
   uint32_t size_ = 0;     // members of a packed encoding
-  uint32_t aux_ : 30;     // intset: bytes per integer; listpack: bytes used
+  uint32_t aux_ : 30;     // intset: format (see the .cc); listpack: bytes used
   uint32_t encoding_ : 2;
+  // Followed by the storage: see data().
 };
 
 // ---- Templates --------------------------------------------------------------------------
