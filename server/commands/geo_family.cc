@@ -6,6 +6,7 @@
 // checks follows Redis 7.2 (geo.c): the radius commands look the source key up first (WRONGTYPE
 // wins over every argument error), then parse; a missing source answers an empty array, or 0
 // after deleting the destination of a STORE.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -212,19 +213,39 @@ void GeoSearchStoreCmd(CommandContext& ctx) {
   GeoRadiusGeneric(ctx, 2, kGeoSearch | kGeoSearchStore);
 }
 
-// Keys of GEORADIUS and GEORADIUSBYMEMBER: the source, and the last STORE / STOREDIST key,
-// searched from argument 5 on as Redis's georadiusGetKeys() does.
-bool GeoRadiusKeys(ArgList args, std::vector<int>* out) {
+// Keys of GEORADIUS (options from argument 6) and GEORADIUSBYMEMBER (from 5), as Redis 7.2's
+// COMMAND GETKEYS finds them through the key specs: the source, the key after the first STORE,
+// the key after the first STOREDIST.  The key the command writes is the last of those options
+// (Redis's georadiusGetKeys()); it is appended when the specs missed it (STORE a STORE b), so
+// the dispatcher always locks it.
+void GeoRadiusKeysFrom(size_t startfrom, ArgList args, std::vector<int>* out) {
   out->push_back(1);
-  int stored = -1;
-  for (size_t i = 5; i < args.size(); ++i) {
-    if ((EqualsNoCase(args[i], "store") || EqualsNoCase(args[i], "storedist")) &&
-        i + 1 < args.size()) {
-      stored = static_cast<int>(i + 1);
-      ++i;
+  for (std::string_view keyword : {"store", "storedist"}) {
+    for (size_t i = startfrom; i + 1 < args.size(); ++i) {
+      if (EqualsNoCase(args[i], keyword)) {
+        out->push_back(static_cast<int>(i + 1));
+        break;
+      }
     }
   }
-  if (stored >= 0) out->push_back(stored);
+  int written = -1;
+  for (size_t i = 5; i + 1 < args.size(); ++i) {
+    if (EqualsNoCase(args[i], "store") || EqualsNoCase(args[i], "storedist")) {
+      written = static_cast<int>(++i);
+    }
+  }
+  if (written >= 0 && std::find(out->begin(), out->end(), written) == out->end()) {
+    out->push_back(written);
+  }
+}
+
+bool GeoRadiusKeys(ArgList args, std::vector<int>* out) {
+  GeoRadiusKeysFrom(6, args, out);
+  return true;
+}
+
+bool GeoRadiusByMemberKeys(ArgList args, std::vector<int>* out) {
+  GeoRadiusKeysFrom(5, args, out);
   return true;
 }
 
@@ -353,7 +374,7 @@ void RegisterGeoFamily(CommandTable* table) {
       "Queries a geospatial index for members within a distance from a member, optionally "
       "stores the result.",
       RadiusArgs(true, true));
-  bymember.key_extractor = GeoRadiusKeys;
+  bymember.key_extractor = GeoRadiusByMemberKeys;
   bymember.key_specs = StoreKeySpecs(5);
   table->Add(std::move(bymember));
   table->Add(Spec("georadius_ro", -6, kR, kOneKey, GeoRadiusRoCmd, "3.2.10", kRadiusComplexity,

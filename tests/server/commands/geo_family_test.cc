@@ -620,6 +620,23 @@ TEST_CASE("Geo commands in COMMAND INFO and COMMAND GETKEYS", "[geo]") {
         "*1\r\n$1\r\nk\r\n");
   CHECK(t.Run({"COMMAND", "GETKEYS", "geosearchstore", "d", "s", "fromlonlat", "1", "1", "byradius",
                "1", "km"}) == "*2\r\n$1\r\nd\r\n$1\r\ns\r\n");
+  // GETKEYS finds the first STORE and STOREDIST keys, as Redis's key specs do.
+  CHECK(t.Run({"COMMAND", "GETKEYS", "georadius", "k", "1", "2", "3", "km", "store", "a",
+               "storedist", "b"}) == "*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\nb\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYS", "georadius", "k", "1", "2", "3", "km", "storedist", "b",
+               "store", "a"}) == "*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\nb\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYS", "georadius", "k", "1", "2", "3", "km", "count", "5", "store",
+               "a"}) == "*2\r\n$1\r\nk\r\n$1\r\na\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYS", "georadiusbymember", "k", "m", "3", "store", "a", "storedist",
+               "b", "store", "c"}) == "*3\r\n$1\r\nk\r\n$1\r\nc\r\n$1\r\nb\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYS", "georadiusbymember", "k", "m", "3", "km", "store", "a"}) ==
+        "*2\r\n$1\r\nk\r\n$1\r\na\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYS", "georadiusbymember", "k", "m", "3", "km"}) ==
+        "*1\r\n$1\r\nk\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYSANDFLAGS", "georadius", "k", "1", "2", "3", "km", "storedist",
+               "b", "store", "a"}) ==
+        "*3\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\na\r\n*2\r\n+OW\r\n"
+        "+update\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n");
 }
 
 TEST_CASE("Geo extremes: infinite sizes, poles, antimeridian, antipodes", "[geo]") {
