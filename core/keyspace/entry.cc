@@ -7,45 +7,12 @@
 #include <new>
 
 #include "core/base/numbers.h"
+#include "core/base/varint.h"
 #include "core/keyspace/object.h"
 
 namespace tessera::keyspace {
 
 namespace {
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t PutVarint(uint8_t* p, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = static_cast<uint8_t>(v);
-  return n;
-}
-
-// Returns the number of bytes read.
-size_t GetVarint(const uint8_t* p, uint64_t* v) {
-  uint64_t result = 0;
-  size_t n = 0;
-  int shift = 0;
-  while (true) {
-    uint8_t b = p[n++];
-    result |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) break;
-    shift += 7;
-  }
-  *v = result;
-  return n;
-}
 
 constexpr int64_t kShortExpiryLimit = int64_t{1} << 48;
 

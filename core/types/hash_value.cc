@@ -6,6 +6,8 @@
 #include <new>
 #include <string>
 
+#include "core/base/varint.h"
+
 namespace tessera::types {
 
 namespace {
@@ -20,39 +22,6 @@ constexpr size_t kTableOffset = 16;
 static_assert(sizeof(HashValue) == 8, "the header is two 32-bit words");
 
 namespace {
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t PutVarint(uint8_t* p, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = static_cast<uint8_t>(v);
-  return n;
-}
-
-size_t GetVarint(const uint8_t* p, uint64_t* v) {
-  uint64_t r = 0;
-  size_t n = 0;
-  int shift = 0;
-  for (;;) {
-    const uint8_t b = p[n++];
-    r |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) break;
-    shift += 7;
-  }
-  *v = r;
-  return n;
-}
 
 void PutExpiry(uint8_t* p, int64_t expiry) {
   const uint64_t v = expiry == kNoFieldExpiry ? 0 : static_cast<uint64_t>(expiry);

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/base/varint.h"
+
 namespace tessera::types {
 
 using zset_internal::ZElem;
@@ -12,37 +14,6 @@ namespace {
 
 constexpr size_t kNpos = ~size_t{0};
 constexpr double kMaxPackedInt = 9007199254740992.0;  // 2^53
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-size_t PutVarint(uint8_t* p, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = static_cast<uint8_t>(v);
-  return n;
-}
-size_t GetVarint(const uint8_t* p, uint64_t* v) {
-  uint64_t r = 0;
-  size_t n = 0;
-  int shift = 0;
-  for (;;) {
-    uint8_t b = p[n++];
-    r |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) break;
-    shift += 7;
-  }
-  *v = r;
-  return n;
-}
 
 // True (and *i set) iff the score packs as an integer.  -0 packs as 0: Redis's listpack
 // stores integral scores as integers (double2ll), so a listpack set never holds -0.
