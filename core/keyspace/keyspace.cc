@@ -7,8 +7,6 @@
 
 namespace tessera::keyspace {
 
-thread_local bool ShardMutex::held_all_ = false;
-
 DbTable::~DbTable() { FreeAll(); }
 
 void DbTable::FreeAll() {

@@ -79,7 +79,7 @@ class ShardMutex {
   };
 
  private:
-  static thread_local bool held_all_;
+  inline static thread_local bool held_all_ = false;
   std::mutex mu_;
 };
 
