@@ -1,7 +1,11 @@
 #include "server/commands/args.h"
 
+#include <cctype>
+#include <cerrno>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 namespace tessera::server {
 
@@ -30,6 +34,17 @@ bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t
     t += now;
   }
   *deadline_ms = t;
+  return true;
+}
+
+bool ParseScanCursor(std::string_view arg, uint64_t* out) {
+  if (!arg.empty() && std::isspace(static_cast<unsigned char>(arg[0]))) return false;
+  std::string s(arg);
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *out = v;
   return true;
 }
 

@@ -29,6 +29,10 @@ inline bool ParseIntArgOrReply(CommandContext& ctx, std::string_view arg, int64_
 // failure replies Redis's error and returns false.
 bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
 
+// SCAN-family cursors (SCAN, HSCAN, SSCAN, ZSCAN) as Redis reads them, with strtoul: a leading
+// blank, trailing bytes or overflow is an error; a leading '-' wraps and "" is cursor 0.
+bool ParseScanCursor(std::string_view arg, uint64_t* out);
+
 // Replies a container's HELP in Redis's shape: a header naming the command as the client typed
 // it (upper-cased), the given lines, then the HELP entry.  `lines` alternate between a usage
 // line and its indented explanation, as in Redis.

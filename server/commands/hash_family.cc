@@ -241,22 +241,9 @@ void HRandFieldCmd(CommandContext& ctx) {
 
 // --- HSCAN -----------------------------------------------------------------------------------
 
-// Cursors are parsed as Redis does (strtoul): a leading space, trailing garbage or overflow is
-// an error; the empty string is cursor 0.
-bool ParseCursor(std::string_view arg, uint64_t* out) {
-  if (!arg.empty() && std::isspace(static_cast<unsigned char>(arg[0]))) return false;
-  std::string s(arg);
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
-
 void HScanCmd(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ParseCursor(ctx.args[2], &cursor)) return ctx.reply.Error(errors::kInvalidCursor);
+  if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error(errors::kInvalidCursor);
   const HashValue* v;
   if (!GetHashOrReply(ctx, &v)) return;
   if (v == nullptr) {

@@ -68,19 +68,6 @@ bool ParseDbOrReply(CommandContext& ctx, std::string_view arg, int* db) {
   return false;
 }
 
-// SCAN cursors are parsed as Redis does, with strtoul: a leading space, trailing garbage or
-// overflow is an error; a leading '-' wraps around and the empty string is cursor 0.
-bool ParseScanCursor(std::string_view arg, uint64_t* out) {
-  if (!arg.empty() && std::isspace(static_cast<unsigned char>(arg[0]))) return false;
-  std::string s(arg);
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
-
 std::string_view TypeName(ValueType type) {
   switch (type) {
     case ValueType::kString:

@@ -99,20 +99,6 @@ bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, i
   return true;
 }
 
-// SCAN-family cursors as Redis reads them (strtoul): no leading blank, no trailing bytes, no
-// overflow; '-' wraps and "" is 0.  The same rule as SCAN's parser in keys_family.cc, kept here
-// until the scan commands share one.
-bool ParseScanCursor(std::string_view arg, uint64_t* out) {
-  if (!arg.empty() && std::isspace(static_cast<unsigned char>(arg[0]))) return false;
-  std::string s(arg);
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
-
 // ---- SADD SREM SISMEMBER SMISMEMBER SCARD SMEMBERS SMOVE ------------------------------------
 
 void SAddCmd(CommandContext& ctx) {

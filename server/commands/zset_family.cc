@@ -475,17 +475,6 @@ void ZRandMemberCmd(CommandContext& ctx) {
 
 // ---- ZSCAN ----------------------------------------------------------------------------------
 
-bool ParseCursor(std::string_view arg, uint64_t* out) {
-  if (!arg.empty() && std::isspace(static_cast<unsigned char>(arg[0]))) return false;
-  std::string s(arg);
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
-
 // Redis formats skiplist scores in ZSCAN with ld2string(LD_STR_AUTO), "%.17Lg"; listpack scores
 // come back as the listpack stored them (d2string, FormatDouble here).
 std::string ScanScore(double score, bool packed) {
@@ -498,7 +487,7 @@ std::string ScanScore(double score, bool packed) {
 
 void ZScanCmd(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ParseCursor(ctx.args[2], &cursor)) return ctx.reply.Error(errors::kInvalidCursor);
+  if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error(errors::kInvalidCursor);
   auto found = FindZSet(ctx.db, ctx.args[1]);
   if (!found) return ReplyStatus(ctx, found.status());
   const ZSetValue* z = *found;
