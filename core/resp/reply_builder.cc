@@ -50,7 +50,7 @@ void ReplyBuilder::Bulk(std::string_view s) {
   buf[len++] = '\r';
   buf[len++] = '\n';
   if (s.size() <= sizeof(buf) - len - 2) {
-    std::memcpy(buf + len, s.data(), s.size());
+    if (!s.empty()) std::memcpy(buf + len, s.data(), s.size());  // data() may be null when empty
     len += s.size();
     buf[len++] = '\r';
     buf[len++] = '\n';
