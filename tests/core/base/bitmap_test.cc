@@ -242,7 +242,9 @@ TEST_CASE("FitBitfield agrees with the definition on random operands", "[bitmap]
   std::mt19937_64 rng(99);
   auto pick = [&](BitfieldType t) -> int64_t {
     // Near the type's edges, near int64's, or anywhere.
-    int64_t edge = t.bits == 64 ? kMax : (int64_t{1} << (t.bits - (t.is_signed ? 1 : 0)));
+    // (63-bit unsigned and 64-bit signed fields both reach int64's edge.)
+    int magnitude_bits = t.bits - (t.is_signed ? 1 : 0);
+    int64_t edge = magnitude_bits >= 63 ? kMax : (int64_t{1} << magnitude_bits);
     switch (rng() % 4) {
       case 0:
         return edge - static_cast<int64_t>(rng() % 3);
