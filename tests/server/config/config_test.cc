@@ -719,9 +719,7 @@ TEST_CASE("QuoteForConfig writes what SplitArgs reads back") {
 
 // The repository root, from this file's path (CMake passes absolute source
 // paths).
-std::string RepoRoot() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-}
+std::string RepoRoot() { return TESSERA_SOURCE_DIR; }
 
 TEST_CASE("redis.conf.example lists every directive at its default") {
   CwdGuard guard;
