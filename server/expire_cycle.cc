@@ -3,19 +3,12 @@
 #include <atomic>
 #include <mutex>
 
+#include "core/base/random.h"
 #include "server/server.h"
 
 namespace tessera::server {
 
 namespace {
-
-// SplitMix64 finalizer: spreads now_ms so consecutive ticks start at unrelated shards.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 class Cycle {
  public:
@@ -65,7 +58,8 @@ size_t RunActiveExpireCycle(Server& server, unsigned shard_begin, unsigned shard
   if (shard_step == 0 || shard_begin >= ks.shard_count()) return 0;
   const unsigned owned = (ks.shard_count() - shard_begin + shard_step - 1) / shard_step;
   const int num_dbs = ks.num_dbs();
-  const uint64_t rotation = Mix(static_cast<uint64_t>(now_ms));
+  // Mixed, so that consecutive ticks start at unrelated shards.
+  const uint64_t rotation = SplitMix64(static_cast<uint64_t>(now_ms)).Next();
   const unsigned first_shard = static_cast<unsigned>(rotation % owned);
   const int first_db = static_cast<int>((rotation >> 32) % static_cast<uint64_t>(num_dbs));
 

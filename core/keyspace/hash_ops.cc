@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/base/numbers.h"
+#include "core/base/random.h"
 
 namespace tessera::keyspace {
 
@@ -50,24 +51,6 @@ OpResult<Entry*> FindOrCreateHashEntry(DbAccess& db, std::string_view key) {
 void DeleteIfEmpty(DbAccess& db, std::string_view key, Entry* e) {
   if (ValueOf(e)->empty()) db.Delete(key);
 }
-
-class SplitMix {
- public:
-  explicit SplitMix(uint64_t seed) : state_(seed) {}
-  uint64_t operator()() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n), n > 0.
-  size_t Below(size_t n) {
-    return static_cast<size_t>((static_cast<unsigned __int128>((*this)()) * n) >> 64);
-  }
-
- private:
-  uint64_t state_;
-};
 
 }  // namespace
 
@@ -208,7 +191,7 @@ OpResult<std::vector<int64_t>> OpHFieldExpiry(DbAccess& db, std::string_view key
 }
 
 std::vector<HashValue::Pair> RandomPairs(const HashValue& v, int64_t count, uint64_t seed) {
-  SplitMix rng(seed);
+  SplitMix64 rng(seed);
   const size_t size = v.size();
   std::vector<HashValue::Pair> out;
   const bool from_copy = v.is_packed() || size < kSampleFromCopyBelow;
@@ -219,7 +202,7 @@ std::vector<HashValue::Pair> RandomPairs(const HashValue& v, int64_t count, uint
       std::vector<HashValue::Pair> all = v.Pairs();
       for (size_t i = 0; i < n; ++i) out.push_back(all[rng.Below(size)]);
     } else {
-      for (size_t i = 0; i < n; ++i) out.push_back(v.RandomPair(rng()));
+      for (size_t i = 0; i < n; ++i) out.push_back(v.RandomPair(rng.Next()));
     }
     return out;
   }
@@ -247,7 +230,7 @@ std::vector<HashValue::Pair> RandomPairs(const HashValue& v, int64_t count, uint
   }
   std::unordered_set<const char*> seen;
   while (out.size() < n) {
-    HashValue::Pair p = v.RandomPair(rng());
+    HashValue::Pair p = v.RandomPair(rng.Next());
     if (seen.insert(p.field.data()).second) out.push_back(p);
   }
   return out;

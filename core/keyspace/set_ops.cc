@@ -119,7 +119,7 @@ OpResult<bool> OpSMove(DbAccess& db, std::string_view src, std::string_view dst,
 }
 
 OpResult<std::optional<std::string>> OpSPop(DbAccess& db, std::string_view key,
-                                            types::RandomBits& rng) {
+                                            SplitMix64& rng) {
   OpResult<Entry*> found = FindSetEntry(db, key);
   if (!found) return found.status();
   Entry* e = *found;
@@ -132,7 +132,7 @@ OpResult<std::optional<std::string>> OpSPop(DbAccess& db, std::string_view key,
 }
 
 OpResult<std::vector<std::string>> OpSPopCount(DbAccess& db, std::string_view key, uint64_t count,
-                                               const SetLimits& limits, types::RandomBits& rng) {
+                                               const SetLimits& limits, SplitMix64& rng) {
   Entry* e = db.Find(key);
   if (e == nullptr) return std::vector<std::string>();
   if (e->type() != ValueType::kSet) return OpStatus::kWrongType;
@@ -306,7 +306,7 @@ std::unique_ptr<SetValue> DiffSet(std::vector<const SetValue*> sets, const SetLi
 
 // ---- SRANDMEMBER ------------------------------------------------------------------------------
 
-void SampleMembers(const SetValue& set, int64_t count, types::RandomBits& rng,
+void SampleMembers(const SetValue& set, int64_t count, SplitMix64& rng,
                    const std::function<void(const SetMember&)>& fn) {
   const uint64_t size = set.size();
   // Negative: |count| independent draws, repeats allowed.

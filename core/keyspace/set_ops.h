@@ -48,11 +48,11 @@ OpResult<bool> OpSMove(DbAccess& db, std::string_view src, std::string_view dst,
                        std::string_view member, const SetLimits& limits);
 // SPOP key: the member removed, nullopt for a missing key.
 OpResult<std::optional<std::string>> OpSPop(DbAccess& db, std::string_view key,
-                                            types::RandomBits& rng);
+                                            SplitMix64& rng);
 // SPOP key count (count > 0): the members removed; the key is deleted once empty.  Taking
 // most of a set moves the members that stay into a new set, whose encoding follows `limits`.
 OpResult<std::vector<std::string>> OpSPopCount(DbAccess& db, std::string_view key, uint64_t count,
-                                               const SetLimits& limits, types::RandomBits& rng);
+                                               const SetLimits& limits, SplitMix64& rng);
 
 // Stores `result` at `dst` (replacing any value and its expiry), or deletes `dst` if the
 // result is empty.  Returns the stored set's size.
@@ -75,7 +75,7 @@ std::unique_ptr<SetValue> DiffSet(std::vector<const SetValue*> sets, const SetLi
 // SRANDMEMBER key count: calls fn for each member of the reply, `count` of them when negative
 // (repeats allowed, |count| members), else min(count, size) distinct ones.  REQUIRES:
 // count != INT64_MIN and a non-empty set.
-void SampleMembers(const SetValue& set, int64_t count, types::RandomBits& rng,
+void SampleMembers(const SetValue& set, int64_t count, SplitMix64& rng,
                    const std::function<void(const SetMember&)>& fn);
 
 // One SSCAN page: the members matching `pattern` (all if none), and the cursor to resume from

@@ -59,7 +59,7 @@ SetMember Normalize(const SetMember& m) {
 
 }  // namespace
 
-// ---- SetMember, RandomBits ------------------------------------------------------------------
+// ---- SetMember ------------------------------------------------------------------------------
 
 std::string_view SetMember::View(char* buf) const {
   if (!is_int) return str;
@@ -69,18 +69,6 @@ std::string_view SetMember::View(char* buf) const {
 std::string SetMember::ToString() const {
   char buf[24];
   return std::string(View(buf));
-}
-
-uint64_t RandomBits::Next() {
-  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-uint64_t RandomBits::Below(uint64_t n) {
-  assert(n > 0);
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
 }
 
 // ---- Hashtable nodes ------------------------------------------------------------------------
@@ -804,7 +792,7 @@ bool SetValue::Contains(const SetMember& member) const {
 
 // ---- Random members ---------------------------------------------------------------------------
 
-SetMember SetValue::RandomMember(RandomBits& rng) const {
+SetMember SetValue::RandomMember(SplitMix64& rng) const {
   assert(!empty());
   switch (encoding()) {
     case Encoding::kIntset:
@@ -828,7 +816,7 @@ SetMember SetValue::RandomMember(RandomBits& rng) const {
   return SetMember::Str(NodeView(t->RandomElement(rng.Next())));
 }
 
-std::string SetValue::PopRandom(SetValue** s, RandomBits& rng) {
+std::string SetValue::PopRandom(SetValue** s, SplitMix64& rng) {
   const SetMember m = (*s)->RandomMember(rng);
   std::string out = m.ToString();
   if ((*s)->encoding() == Encoding::kHashtable) {

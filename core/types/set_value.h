@@ -38,6 +38,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base/random.h"
 #include "core/ds/hash_table.h"
 
 namespace tessera::types {
@@ -62,19 +63,6 @@ struct SetMember {
   // The member's bytes; an integer is formatted into `buf` (at least 21 bytes).
   std::string_view View(char* buf) const;
   std::string ToString() const;
-};
-
-// Random bits for SPOP and SRANDMEMBER (splitmix64).  Core reads no global state, so the
-// caller seeds it.
-class RandomBits {
- public:
-  explicit RandomBits(uint64_t seed) : state_(seed) {}
-  uint64_t Next();
-  // Uniform in [0, n).  REQUIRES: n > 0.
-  uint64_t Below(uint64_t n);
-
- private:
-  uint64_t state_;
 };
 
 class SetValue {
@@ -110,12 +98,12 @@ class SetValue {
   void ForEach(Fn&& fn) const;
 
   // A member chosen uniformly at random.  REQUIRES: !empty().
-  SetMember RandomMember(RandomBits& rng) const;
+  SetMember RandomMember(SplitMix64& rng) const;
   // Calls fn(const SetMember&, size_t position) for `count` distinct members chosen uniformly
   // at random, in storage order (selection sampling, Knuth's algorithm S).  REQUIRES: count <=
   // size() and a packed encoding.
   template <class Fn>
-  void ForEachSampled(size_t count, RandomBits& rng, Fn&& fn) const;
+  void ForEachSampled(size_t count, SplitMix64& rng, Fn&& fn) const;
 
   // SSCAN of a hashtable set: calls fn(const SetMember&, uint64_t hash) as ds::HashTable::Scan
   // does, returning its result.  REQUIRES: encoding() == kHashtable.
@@ -144,7 +132,7 @@ class SetValue {
   static bool Remove(SetValue** s, std::string_view member);
   static bool Remove(SetValue** s, const SetMember& member);
   // Removes a member chosen uniformly at random and returns it.  REQUIRES: !empty().
-  static std::string PopRandom(SetValue** s, RandomBits& rng);
+  static std::string PopRandom(SetValue** s, SplitMix64& rng);
   // Removes the packed members at the given storage positions (ascending).
   static void RemovePackedAt(SetValue** s, const std::vector<size_t>& positions);
   // maybeConvertToIntset: to intset unless it is one or holds more than max_intset_entries.
@@ -238,7 +226,7 @@ void SetValue::ForEach(Fn&& fn) const {
 }
 
 template <class Fn>
-void SetValue::ForEachSampled(size_t count, RandomBits& rng, Fn&& fn) const {
+void SetValue::ForEachSampled(size_t count, SplitMix64& rng, Fn&& fn) const {
   size_t left = size();
   size_t off = 0;
   for (size_t i = 0; count > 0 && i < size_; ++i, --left) {

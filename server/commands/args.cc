@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "server/server.h"
+
 namespace tessera::server {
 
 bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
@@ -46,6 +48,11 @@ bool ParseScanCursor(std::string_view arg, uint64_t* out) {
   if (*end != '\0' || errno == ERANGE) return false;
   *out = v;
   return true;
+}
+
+uint64_t CallRandomSeed(const CommandContext& ctx) {
+  return static_cast<uint64_t>(Server::MonotonicUs()) ^ (ctx.client.id * 0x9e3779b97f4a7c15ull) ^
+         ctx.client.commands_processed.load(std::memory_order_relaxed);
 }
 
 }  // namespace tessera::server

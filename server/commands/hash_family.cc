@@ -62,16 +62,6 @@ bool GetHashOrReply(CommandContext& ctx, const HashValue** out) {
   return true;
 }
 
-// Random bits per call, from the clock and the client (no generator shared between threads).
-// Mixed (SplitMix64's finalizer) so that every bit varies from call to call.
-uint64_t CallSeed(CommandContext& ctx) {
-  uint64_t z = static_cast<uint64_t>(Server::MonotonicUs()) ^ (ctx.client.id << 48) ^
-               (ctx.client.commands_processed.load(std::memory_order_relaxed) << 24);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 // --- Set / get -------------------------------------------------------------------------------
 
 // HSET replies the number of new fields, HMSET +OK.
@@ -208,7 +198,7 @@ void HRandFieldCmd(CommandContext& ctx) {
     const HashValue* v;
     if (!GetHashOrReply(ctx, &v)) return;
     if (v == nullptr) return ctx.reply.Null();
-    ctx.reply.Bulk(keyspace::RandomPairs(*v, -1, CallSeed(ctx)).front().field);
+    ctx.reply.Bulk(keyspace::RandomPairs(*v, -1, CallRandomSeed(ctx)).front().field);
     return;
   }
   int64_t count;
@@ -229,7 +219,7 @@ void HRandFieldCmd(CommandContext& ctx) {
   if (!GetHashOrReply(ctx, &v)) return;
   if (v == nullptr || count == 0) return ctx.reply.EmptyArray();
   if (count < -kMaxRandomReplies) return ctx.reply.Error(errors::kValueOutOfRange);
-  std::vector<HashValue::Pair> pairs = keyspace::RandomPairs(*v, count, CallSeed(ctx));
+  std::vector<HashValue::Pair> pairs = keyspace::RandomPairs(*v, count, CallRandomSeed(ctx));
   const bool resp3 = ctx.reply.protocol() >= 3;
   ctx.reply.ArrayHeader(with_values && !resp3 ? pairs.size() * 2 : pairs.size());
   for (const HashValue::Pair& p : pairs) {
@@ -246,40 +236,20 @@ void HScanCmd(CommandContext& ctx) {
   if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error(errors::kInvalidCursor);
   const HashValue* v;
   if (!GetHashOrReply(ctx, &v)) return;
-  if (v == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.EmptyArray();
-  }
-  size_t count = 10;
-  std::optional<std::string_view> pattern;
+  if (v == nullptr) return ReplyScanHeader(ctx, 0, 0);
+  ScanArgs scan;
   bool no_values = false;
-  for (size_t i = 3; i < ctx.args.size();) {
-    const bool has_value = i + 1 < ctx.args.size();
-    if (has_value && EqualsNoCase(ctx.args[i], "count")) {
-      int64_t c;
-      if (!ParseIntArgOrReply(ctx, ctx.args[i + 1], &c)) return;
-      if (c < 1) return ctx.reply.Error(errors::kSyntax);
-      count = static_cast<size_t>(c);
-      i += 2;
-    } else if (has_value && EqualsNoCase(ctx.args[i], "match")) {
-      pattern = ctx.args[i + 1];
-      if (GlobMatchesEverything(*pattern)) pattern.reset();
-      i += 2;
-    } else if (EqualsNoCase(ctx.args[i], "novalues")) {
-      no_values = true;
-      i += 1;
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
-  }
+  auto novalues = [&](size_t i) -> size_t {
+    if (!EqualsNoCase(ctx.args[i], "novalues")) return 0;
+    no_values = true;
+    return 1;
+  };
+  if (!ParseScanArgsOrReply(ctx, 3, &scan, novalues)) return;
   std::vector<HashValue::Pair> found;
-  uint64_t next = v->Scan(cursor, count, [&](std::string_view f, std::string_view value) {
-    if (!pattern || GlobMatch(*pattern, f)) found.push_back({f, value});
+  uint64_t next = v->Scan(cursor, scan.count, [&](std::string_view f, std::string_view value) {
+    if (!scan.pattern || GlobMatch(*scan.pattern, f)) found.push_back({f, value});
   });
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(next));
-  ctx.reply.ArrayHeader(found.size() * (no_values ? 1 : 2));
+  ReplyScanHeader(ctx, next, found.size() * (no_values ? 1 : 2));
   for (const HashValue::Pair& p : found) {
     ctx.reply.Bulk(p.field);
     if (!no_values) ctx.reply.Bulk(p.value);

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/base/glob.h"
+#include "core/base/random.h"
 #include "server/client_state.h"
 #include "server/commands/args.h"
 #include "server/commands/command.h"
@@ -97,24 +98,6 @@ std::optional<ValueType> TypeByName(std::string_view name) {
 // True iff maxmemory-policy is one of the LFU policies.  The config has no maxmemory-policy
 // yet, so the policy is always noeviction.
 bool LfuPolicySelected(const Server&) { return false; }
-
-// RANDOMKEY's random bits: a SplitMix64 sequence seeded per call from the monotonic clock and
-// the client, so no generator is shared between threads (server/README: no global state).
-class CallRandom {
- public:
-  explicit CallRandom(const ClientState& client)
-      : state_(static_cast<uint64_t>(Server::MonotonicUs()) ^ (client.id * 0x9e3779b97f4a7c15ull) ^
-               client.commands_processed.load(std::memory_order_relaxed)) {}
-  uint64_t operator()() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_;
-};
 
 // ---- DEL UNLINK EXISTS TOUCH TYPE ----------------------------------------------------------
 
@@ -452,36 +435,27 @@ void KeysCommand(CommandContext& ctx) {
 void ScanCommand(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.args[1], &cursor)) return ctx.reply.Error(errors::kInvalidCursor);
+  ScanArgs scan;
   ScanOptions options;
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    const bool has_value = i + 1 < ctx.args.size();
-    if (has_value && EqualsNoCase(ctx.args[i], "count")) {
-      int64_t count;
-      if (!ParseIntArgOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) return ctx.reply.Error(errors::kSyntax);
-      options.count = static_cast<size_t>(count);
-    } else if (has_value && EqualsNoCase(ctx.args[i], "match")) {
-      options.pattern = ctx.args[i + 1];
-      if (GlobMatchesEverything(*options.pattern)) options.pattern.reset();
-    } else if (has_value && EqualsNoCase(ctx.args[i], "type")) {
-      // As in Redis 7.2, an unknown type name is no error: it matches nothing.
-      options.filter_type = true;
-      options.type = TypeByName(ctx.args[i + 1]);
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
-  }
+  auto type = [&](size_t i) -> size_t {
+    if (i + 1 >= ctx.args.size() || !EqualsNoCase(ctx.args[i], "type")) return 0;
+    // As in Redis 7.2, an unknown type name is no error: it matches nothing.
+    options.filter_type = true;
+    options.type = TypeByName(ctx.args[i + 1]);
+    return 2;
+  };
+  if (!ParseScanArgsOrReply(ctx, 2, &scan, type)) return;
+  options.count = scan.count;
+  options.pattern = scan.pattern;
   ScanPage page = ScanKeys(ctx.server.keyspace(), ctx.db, cursor, options);
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(page.cursor));
-  ctx.reply.ArrayHeader(page.keys.size());
+  ReplyScanHeader(ctx, page.cursor, page.keys.size());
   for (const std::string& key : page.keys) ctx.reply.Bulk(key);
 }
 
 void RandomKeyCommand(CommandContext& ctx) {
-  CallRandom random(ctx.client);
+  SplitMix64 random(CallRandomSeed(ctx));
   std::optional<std::string> key =
-      RandomKey(ctx.server.keyspace(), ctx.db, [&random] { return random(); });
+      RandomKey(ctx.server.keyspace(), ctx.db, [&random] { return random.Next(); });
   if (!key) return ctx.reply.Null();
   ctx.reply.Bulk(*key);
 }

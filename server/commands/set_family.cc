@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "core/base/glob.h"
+#include "core/base/random.h"
 #include "core/keyspace/set_ops.h"
 #include "server/client_state.h"
 #include "server/commands/args.h"
@@ -44,12 +45,6 @@ SetLimits Limits(const CommandContext& ctx) {
   limits.max_listpack_entries = c.set_max_listpack_entries.load(std::memory_order_relaxed);
   limits.max_listpack_value = c.set_max_listpack_value.load(std::memory_order_relaxed);
   return limits;
-}
-
-types::RandomBits Random(const CommandContext& ctx) {
-  return types::RandomBits(static_cast<uint64_t>(Server::MonotonicUs()) ^
-                           (ctx.client.id * 0x9e3779b97f4a7c15ull) ^
-                           ctx.client.commands_processed.load(std::memory_order_relaxed));
 }
 
 void ReplyMember(CommandContext& ctx, const SetMember& m) {
@@ -152,7 +147,7 @@ void SMoveCmd(CommandContext& ctx) {
 
 void SPopCmd(CommandContext& ctx) {
   if (ctx.args.size() > 3) return ctx.reply.Error(errors::kSyntax);
-  types::RandomBits rng = Random(ctx);
+  SplitMix64 rng(CallRandomSeed(ctx));
   if (ctx.args.size() == 2) {
     auto popped = keyspace::OpSPop(ctx.db, ctx.args[1], rng);
     if (!popped) return ReplyStatus(ctx, popped.status());
@@ -172,7 +167,7 @@ void SPopCmd(CommandContext& ctx) {
 
 void SRandMemberCmd(CommandContext& ctx) {
   if (ctx.args.size() > 3) return ctx.reply.Error(errors::kSyntax);
-  types::RandomBits rng = Random(ctx);
+  SplitMix64 rng(CallRandomSeed(ctx));
   if (ctx.args.size() == 2) {
     const SetValue* set;
     if (!FindSetOrReply(ctx, &set)) return;
@@ -295,29 +290,11 @@ void SScanCmd(CommandContext& ctx) {
   if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error(errors::kInvalidCursor);
   const SetValue* set;
   if (!FindSetOrReply(ctx, &set)) return;
-  if (set == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.ArrayHeader(0);
-  }
-  int64_t count = 10;
-  std::optional<std::string_view> pattern;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    const bool has_value = i + 1 < ctx.args.size();
-    if (has_value && EqualsNoCase(ctx.args[i], "count")) {
-      if (!ParseIntArgOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) return ctx.reply.Error(errors::kSyntax);
-    } else if (has_value && EqualsNoCase(ctx.args[i], "match")) {
-      pattern = ctx.args[i + 1];
-      if (GlobMatchesEverything(*pattern)) pattern.reset();
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
-  }
-  keyspace::SetScanPage page = keyspace::ScanSet(*set, cursor, static_cast<size_t>(count), pattern);
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(page.cursor));
-  ctx.reply.ArrayHeader(page.members.size());
+  if (set == nullptr) return ReplyScanHeader(ctx, 0, 0);
+  ScanArgs scan;
+  if (!ParseScanArgsOrReply(ctx, 3, &scan)) return;
+  keyspace::SetScanPage page = keyspace::ScanSet(*set, cursor, scan.count, scan.pattern);
+  ReplyScanHeader(ctx, page.cursor, page.members.size());
   for (const std::string& m : page.members) ctx.reply.Bulk(m);
 }
 

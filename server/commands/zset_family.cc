@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "core/base/glob.h"
+#include "core/base/random.h"
 #include "core/base/numbers.h"
 #include "server/client_state.h"
 #include "server/commands/args.h"
@@ -109,24 +110,6 @@ using keyspace::FindZSet;
 using types::ScoredMember;
 using types::ZSetValue;
 using zset::Limits;
-
-// A per-call random source (splitmix64) for ZRANDMEMBER.
-class Random {
- public:
-  explicit Random(const ClientState& client)
-      : state_(static_cast<uint64_t>(Server::MonotonicUs()) ^ (client.id * 0x9e3779b97f4a7c15ull) ^
-               client.commands_processed.load(std::memory_order_relaxed)) {}
-  uint64_t operator()() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint64_t Below(uint64_t n) { return (*this)() % n; }
-
- private:
-  uint64_t state_;
-};
 
 // Redis getRangeLongFromObjectOrReply: an integer (else `msg`, or the integer error), then
 // within [min, max] (else `msg`, or "value is out of range, value must between ...").
@@ -416,7 +399,7 @@ void ZRandMemberWithCount(CommandContext& ctx, int64_t l, bool withscores) {
   const bool uniq = l > 0;
   const uint64_t count = uniq ? static_cast<uint64_t>(l) : static_cast<uint64_t>(-l);
   const size_t size = z->size();
-  Random random(ctx.client);
+  SplitMix64 random(CallRandomSeed(ctx));
   const bool pairs = withscores && ctx.reply.protocol() == 3;
   auto emit = [&](const ScoredMember& sm) {
     if (pairs) ctx.reply.ArrayHeader(2);
@@ -469,7 +452,7 @@ void ZRandMemberCmd(CommandContext& ctx) {
   auto z = FindZSet(ctx.db, ctx.args[1]);
   if (!z) return ReplyStatus(ctx, z.status());
   if (*z == nullptr) return ctx.reply.Null();
-  Random random(ctx.client);
+  SplitMix64 random(CallRandomSeed(ctx));
   ctx.reply.Bulk(MemberAt(**z, random.Below((*z)->size())).member);
 }
 
@@ -491,29 +474,12 @@ void ZScanCmd(CommandContext& ctx) {
   auto found = FindZSet(ctx.db, ctx.args[1]);
   if (!found) return ReplyStatus(ctx, found.status());
   const ZSetValue* z = *found;
-  if (z == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.EmptyArray();
-    return;
-  }
-  int64_t count = 10;
-  std::optional<std::string_view> pattern;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    const bool has_value = i + 1 < ctx.args.size();
-    if (has_value && EqualsNoCase(ctx.args[i], "count")) {
-      if (!ParseIntArgOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) return ctx.reply.Error(errors::kSyntax);
-    } else if (has_value && EqualsNoCase(ctx.args[i], "match")) {
-      pattern = ctx.args[i + 1];
-      if (GlobMatchesEverything(*pattern)) pattern.reset();
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
-  }
+  if (z == nullptr) return ReplyScanHeader(ctx, 0, 0);
+  ScanArgs scan;
+  if (!ParseScanArgsOrReply(ctx, 3, &scan)) return;
   std::vector<std::string> out;
   auto visit = [&](std::string_view member, double score) {
-    if (pattern && !GlobMatch(*pattern, member)) return;
+    if (scan.pattern && !GlobMatch(*scan.pattern, member)) return;
     out.emplace_back(member);
     out.push_back(ScanScore(score, z->is_packed()));
   };
@@ -522,15 +488,13 @@ void ZScanCmd(CommandContext& ctx) {
   } else {
     // As Redis: scan until `count` elements were gathered or count * 10 steps were taken.  A
     // count past the set's size changes nothing but would overflow the products.
-    const size_t n = std::min(static_cast<size_t>(count), z->size());
+    const size_t n = std::min(scan.count, z->size());
     size_t steps = n * 10;
     do {
       cursor = z->Scan(cursor, n, visit);
     } while (cursor != 0 && steps-- > 0 && out.size() / 2 < n);
   }
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(cursor));
-  ctx.reply.ArrayHeader(out.size());
+  ReplyScanHeader(ctx, cursor, out.size());
   for (const std::string& s : out) ctx.reply.Bulk(s);
 }
 

@@ -59,7 +59,7 @@ class OwnedSet {
   bool Remove(std::string_view m) { return SetValue::Remove(&p_, m); }
   void MaybeConvert(size_t hint, const SetLimits& l) { SetValue::MaybeConvert(&p_, hint, l); }
   void MaybeConvertToIntset(const SetLimits& l) { SetValue::MaybeConvertToIntset(&p_, l); }
-  std::string PopRandom(RandomBits& rng) { return SetValue::PopRandom(&p_, rng); }
+  std::string PopRandom(SplitMix64& rng) { return SetValue::PopRandom(&p_, rng); }
   void RemovePackedAt(const std::vector<size_t>& pos) { SetValue::RemovePackedAt(&p_, pos); }
 
  private:
@@ -183,7 +183,7 @@ TEST_CASE("SetValue intset matches a model under random adds and removes", "[set
       REQUIRE(Members(s) == want);
     }
     // Sampled removal keeps the rest in order.
-    RandomBits rng(round);
+    SplitMix64 rng(round);
     std::vector<size_t> positions;
     std::vector<int64_t> sorted(model.begin(), model.end());
     s->ForEachSampled(model.size() / 2, rng, [&](const SetMember& m, size_t pos) {
@@ -429,7 +429,7 @@ TEST_CASE("SetValue hashtable add, remove, contains at scale", "[set][setvalue]"
 }
 
 TEST_CASE("SetValue random members are uniform in every encoding", "[set][setvalue]") {
-  RandomBits rng(12345);
+  SplitMix64 rng(12345);
   for (Enc enc : {Enc::kIntset, Enc::kListpack, Enc::kHashtable}) {
     OwnedSet s(enc);
     for (int i = 0; i < 10; ++i) s.Add(std::to_string(i), kDefault);
@@ -447,7 +447,7 @@ TEST_CASE("SetValue random members are uniform in every encoding", "[set][setval
 }
 
 TEST_CASE("SetValue PopRandom empties the set with each member once", "[set][setvalue]") {
-  RandomBits rng(7);
+  SplitMix64 rng(7);
   for (Enc enc : {Enc::kIntset, Enc::kListpack, Enc::kHashtable}) {
     OwnedSet s(enc);
     for (int i = 0; i < 100; ++i) s.Add(std::to_string(i), Limits(512, 128, 64));
@@ -458,7 +458,7 @@ TEST_CASE("SetValue PopRandom empties the set with each member once", "[set][set
 }
 
 TEST_CASE("SetValue ForEachSampled and RemovePackedAt", "[set][setvalue]") {
-  RandomBits rng(99);
+  SplitMix64 rng(99);
   for (Enc enc : {Enc::kIntset, Enc::kListpack}) {
     OwnedSet s(enc);
     for (int i = 0; i < 20; ++i) s.Add(std::to_string(i), kDefault);
