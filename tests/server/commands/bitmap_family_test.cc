@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -15,8 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include "core/keyspace/entry.h"
-#include "core/keyspace/keyspace.h"
 #include "tests/server/command_tester.h"
 #include "tests/server/commands/replies.h"
 
@@ -25,9 +22,6 @@ namespace {
 
 using namespace test_replies;  // NOLINT: expected replies read best unqualified
 
-using keyspace::Encoding;
-using keyspace::Entry;
-using keyspace::ValueType;
 using Overrides = std::vector<std::pair<std::string, std::string>>;
 using Args = std::vector<std::string>;
 
@@ -55,18 +49,6 @@ std::string Str(std::initializer_list<int> bytes) {
   std::string s;
   for (int b : bytes) s.push_back(static_cast<char>(b));
   return s;
-}
-
-// Stores a key of another type: a string entry relabelled as a list (see
-// string_family_test.cc); its encoding stays raw, so nothing follows a pointer.
-void PutFakeList(CommandTester& t, std::string_view key) {
-  Entry* e = Entry::NewString(key, "element", Encoding::kRaw, keyspace::kNoExpiry, 0);
-  auto* meta = reinterpret_cast<uint8_t*>(e);
-  *meta = static_cast<uint8_t>((*meta & ~0x7) | static_cast<uint8_t>(ValueType::kList));
-  keyspace::Keyspace& ks = t.server().keyspace();
-  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
-  keyspace::DbAccess db(&ks, t.client().db, t.now_ms(), 0);
-  db.Upsert(e);
 }
 
 std::string Set(CommandTester& t, std::string_view key, std::string_view value) {
@@ -141,7 +123,7 @@ TEST_CASE("SETBIT argument errors", "[bitmap][setbit]") {
   CHECK(t.Run({"EXISTS", "k"}) == kZero);
   CHECK(t.Run({"SETBIT", "k", "1"}) == WrongArity("setbit"));
   CHECK(t.Run({"SETBIT", "k", "1", "1", "1"}) == WrongArity("setbit"));
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"SETBIT", "l", "0", "1"}) == kWrongType);
   CHECK(t.Run({"SETBIT", "l", "-1", "1"}) == kBadOffset);  // arguments before the type
   CHECK(t.Run({"SETBIT", "l", "0", "2"}) == kBadBit);
@@ -202,7 +184,7 @@ TEST_CASE("GETBIT", "[bitmap][getbit]") {
   for (const char* offset : {"-1", "4294967296", "abc", "#0", "9223372036854775808"}) {
     CHECK(t.Run({"GETBIT", "k", offset}) == kBadOffset);
   }
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"GETBIT", "l", "0"}) == kWrongType);
   CHECK(t.Run({"GETBIT", "l", "-1"}) == kBadOffset);
   CHECK(t.Run({"GETBIT", "k"}) == WrongArity("getbit"));
@@ -279,7 +261,7 @@ TEST_CASE("BITCOUNT errors and their order", "[bitmap][bitcount]") {
   CHECK(t.Run({"BITCOUNT", "none", "0"}) == kZero);
   CHECK(t.Run({"BITCOUNT", "none", "a", "b"}) == kZero);
   CHECK(t.Run({"BITCOUNT", "none", "0", "1", "hello", "x"}) == kZero);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"BITCOUNT", "l"}) == kWrongType);
   CHECK(t.Run({"BITCOUNT", "l", "0"}) == kWrongType);
   CHECK(t.Run({"BITCOUNT", "l", "a", "b"}) == kWrongType);
@@ -383,7 +365,7 @@ TEST_CASE("BITPOS errors and their order", "[bitmap][bitpos]") {
   CHECK(t.Run({"BITPOS", "s", "1", "0", "x", "BITS"}) == kSyntax);  // unit before end
   CHECK(t.Run({"BITPOS", "s", "1", "x", "0", "BITS"}) == kNotInt);  // start before unit
   CHECK(t.Run({"BITPOS", "s", "1", "0", "-1", "BIT", "x"}) == kSyntax);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"BITPOS", "l", "1"}) == kWrongType);
   CHECK(t.Run({"BITPOS", "l", "1", "x"}) == kWrongType);
   CHECK(t.Run({"BITPOS", "l", "3"}) == kBitArg);
@@ -439,7 +421,7 @@ TEST_CASE("BITOP treats missing keys as zeros and deletes an empty result", "[bi
   CHECK(Set(t, "e", "") == kOk);
   CHECK(t.Run({"BITOP", "NOT", "r1", "e"}) == kZero);
   CHECK(t.Run({"EXISTS", "r1"}) == kZero);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"BITOP", "OR", "l", "none", "e"}) == kZero);
   CHECK(t.Run({"EXISTS", "l"}) == kZero);
   // Issue #529: an empty source after a non-empty one.
@@ -453,7 +435,7 @@ TEST_CASE("BITOP replaces the destination and drops its expiry", "[bitmap][bitop
   CHECK(t.Run({"SET", "d", "old", "EX", "100"}) == kOk);
   CHECK(t.Run({"BITOP", "OR", "d", "a"}) == Int(3));
   CHECK(t.Run({"PTTL", "d"}) == Int(-1));
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"BITOP", "AND", "l", "a"}) == Int(3));
   CHECK(Get(t, "l") == Bulk("abc"));
 }
@@ -462,7 +444,7 @@ TEST_CASE("BITOP errors", "[bitmap][bitop]") {
   CommandTester t;
   CHECK(Set(t, "a", "1") == kOk);
   CHECK(Set(t, "d", "keep") == kOk);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"BITOP", "XOR", "d", "a", "none", "l", "none2"}) == kWrongType);
   CHECK(Get(t, "d") == Bulk("keep"));  // nothing written
   CHECK(t.Run({"BITOP", "NOT", "d", "a", "a"}) == kNotSingle);
@@ -696,7 +678,7 @@ TEST_CASE("BITFIELD syntax, type and value errors come before the lookup", "[bit
   // Nothing ran: an error anywhere leaves the key untouched.
   CHECK(t.Run({"BITFIELD", "k", "SET", "u8", "0", "1", "SET", "u8", "0", "x"}) == kNotInt);
   CHECK(t.Run({"EXISTS", "k"}) == kZero);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"BITFIELD", "l", "GET", "u64", "0"}) == kBadType);
   CHECK(t.Run({"BITFIELD", "l", "GET", "u8", "0"}) == kWrongType);
   CHECK(t.Run({"BITFIELD", "l", "SET", "u8", "0", "1"}) == kWrongType);
@@ -719,7 +701,7 @@ TEST_CASE("BITFIELD_RO", "[bitmap][bitfield_ro]") {
   // Parse errors first, then the refusal, then the type.
   CHECK(t.Run({"BITFIELD_RO", "k", "SET", "u64", "0", "1"}) == kBadType);
   CHECK(t.Run({"BITFIELD_RO", "k", "SET", "u8", "0", "1", "FOO"}) == kSyntax);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"BITFIELD_RO", "l", "SET", "u8", "0", "1"}) == kRoWrite);
   CHECK(t.Run({"BITFIELD_RO", "l", "GET", "u8", "0"}) == kWrongType);
   CHECK(t.Run({"BITFIELD_RO", "none", "GET", "u8", "0"}) == Ints({0}));

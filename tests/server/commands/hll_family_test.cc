@@ -3,14 +3,11 @@
 // COMMAND INFO.  Byte-exact values were produced by redis-server.
 #include <catch2/catch.hpp>
 
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "core/keyspace/entry.h"
-#include "core/keyspace/keyspace.h"
 #include "tests/server/command_tester.h"
 #include "tests/server/commands/replies.h"
 
@@ -19,9 +16,6 @@ namespace {
 
 using namespace test_replies;  // NOLINT: expected replies read best unqualified
 
-using keyspace::Encoding;
-using keyspace::Entry;
-using keyspace::ValueType;
 using Args = std::vector<std::string>;
 
 const std::string kNotHll = "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n";
@@ -35,18 +29,6 @@ std::string FromHex(std::string_view hex) {
     out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
   }
   return out;
-}
-
-// Stores a key of another type: a string entry relabelled as a list (see
-// bitmap_family_test.cc); its encoding stays raw, so nothing follows a pointer.
-void PutFakeList(CommandTester& t, std::string_view key) {
-  Entry* e = Entry::NewString(key, "element", Encoding::kRaw, keyspace::kNoExpiry, 0);
-  auto* meta = reinterpret_cast<uint8_t*>(e);
-  *meta = static_cast<uint8_t>((*meta & ~0x7) | static_cast<uint8_t>(ValueType::kList));
-  keyspace::Keyspace& ks = t.server().keyspace();
-  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
-  keyspace::DbAccess db(&ks, t.client().db, t.now_ms(), 0);
-  db.Upsert(e);
 }
 
 std::string Set(CommandTester& t, std::string_view key, std::string_view value) {
@@ -154,7 +136,7 @@ TEST_CASE("HLL commands refuse other values", "[hll]") {
   CHECK(t.Run({"EXISTS", "bar"}) == kZero);
   CHECK(Set(t, "num", "123") == kOk);
   CHECK(t.Run({"PFADD", "num", "1"}) == kNotHll);
-  PutFakeList(t, "list");
+  REQUIRE(t.Run({"RPUSH", "list", "element"}) == kOne);
   CHECK(t.Run({"PFADD", "list", "1"}) == kWrongType);
   CHECK(t.Run({"PFCOUNT", "list"}) == kWrongType);
   CHECK(t.Run({"PFCOUNT", "nokey", "list"}) == kWrongType);

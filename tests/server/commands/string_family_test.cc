@@ -1,9 +1,8 @@
 // Command tests of the string family (server/commands/string_family.cc), after Redis 7.2's
 // tests/unit/type/string.tcl and incr.tcl, plus every option, error text and limit.
 //
-// There is no aggregate type yet, so WRONGTYPE paths use a string entry relabelled as a list
-// (PutFakeList); OBJECT ENCODING and TTL come with the keys family, so encodings and expiry
-// times are read from the Entry itself (Inspect).
+// WRONGTYPE paths run against a one-element list.  OBJECT ENCODING and TTL come with the keys
+// family, so encodings and expiry times are read from the Entry itself (Inspect).
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -66,21 +65,9 @@ Encoding EncodingOf(CommandTester& t, std::string_view key) {
   return info.encoding;
 }
 
-// Stores a key of another type: a string entry whose type bits (byte 0, bits 0-2, see the
-// layout in entry.h) say "list".  Its encoding stays raw, so nothing ever follows a pointer.
-void PutFakeList(CommandTester& t, std::string_view key) {
-  Entry* e = Entry::NewString(key, "element", Encoding::kRaw, keyspace::kNoExpiry, 0);
-  auto* meta = reinterpret_cast<uint8_t*>(e);
-  *meta = static_cast<uint8_t>((*meta & ~0x7) | static_cast<uint8_t>(ValueType::kList));
-  keyspace::Keyspace& ks = t.server().keyspace();
-  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
-  keyspace::DbAccess db(&ks, t.client().db, t.now_ms(), 0);
-  db.Upsert(e);
-}
-
-bool IsFakeList(CommandTester& t, std::string_view key) {
-  KeyInfo info = Inspect(t, key);
-  return info.exists && info.type == ValueType::kList;
+// The list the WRONGTYPE tests create, unchanged.
+bool IsUntouchedList(CommandTester& t, std::string_view key) {
+  return t.Run({"LRANGE", key, "0", "-1"}) == "*1\r\n" + Bulk("element");
 }
 
 }  // namespace
@@ -110,7 +97,7 @@ TEST_CASE("SET and GET", "[string]") {
 
 TEST_CASE("SET replaces a value of another type", "[string]") {
   CommandTester t;
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"GET", "l"}) == kWrongType);
   CHECK(t.Run({"SET", "l", "v"}) == kOk);
   CHECK(t.Run({"GET", "l"}) == Bulk("v"));
@@ -213,7 +200,7 @@ TEST_CASE("SET expiry errors and overflow", "[string][expiry]") {
   CHECK(t.Run({"SET", "k", "v", "PXAT", "9223372036854775807"}) == kOk);
   CHECK(Inspect(t, "k").expire_at == 9223372036854775807);
   // The expiry is checked before GET's type check, which is before NX/XX.
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"SET", "l", "v", "GET", "EX", "0"}) == InvalidExpire("set"));
   CHECK(t.Run({"SET", "l", "v", "GET", "EX", "x"}) == kNotInt);
 }
@@ -254,9 +241,9 @@ TEST_CASE("SET GET", "[string]") {
   CHECK(t.Run({"SET", "int", "12"}) == kOk);
   CHECK(t.Run({"SET", "int", "v", "GET"}) == Bulk("12"));
   // GET against another type: WRONGTYPE and nothing is written.
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"SET", "l", "bar", "GET"}) == kWrongType);
-  CHECK(IsFakeList(t, "l"));
+  CHECK(IsUntouchedList(t, "l"));
   t.set_protocol(3);
   CHECK(t.Run({"SET", "other", "v", "GET"}) == kNull3);
 }
@@ -275,7 +262,7 @@ TEST_CASE("SETNX", "[string]") {
   CHECK(t.Run({"SETNX", "x", "20"}) == Int(1));
   CHECK(t.Run({"GET", "x"}) == Bulk("20"));
   CHECK(Inspect(t, "x").expire_at == keyspace::kNoExpiry);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"SETNX", "l", "v"}) == Int(0));
   CHECK(t.Run({"SETNX", "k"}) == WrongArity("setnx"));
 }
@@ -301,7 +288,7 @@ TEST_CASE("SETEX and PSETEX", "[string][expiry]") {
   CHECK(t.Run({"PSETEX", "k", "1e3", "v"}) == kNotInt);
   CHECK(t.Run({"GET", "k"}) == Bulk("v"));
   CHECK(t.Run({"SETEX", "k", "10"}) == WrongArity("setex"));
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"SETEX", "l", "10", "v"}) == kOk);
   CHECK(t.Run({"GET", "l"}) == Bulk("v"));
 }
@@ -367,7 +354,7 @@ TEST_CASE("GETEX errors and their order", "[string][expiry]") {
   CHECK(t.Run({"GETEX", "foo", "PX", "9223372036854775807"}) == InvalidExpire("getex"));
   CHECK(t.Run({"GETEX", "foo", "EX", "abc"}) == kNotInt);
   CHECK(Inspect(t, "foo").expire_at == at);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"GETEX", "l"}) == kWrongType);
   CHECK(t.Run({"GETEX", "l", "EX", "0"}) == kWrongType);
   t.set_protocol(3);
@@ -382,9 +369,9 @@ TEST_CASE("GETDEL", "[string]") {
   CHECK(t.Run({"GETDEL", "foo"}) == kNil);
   CHECK(t.Run({"SET", "n", "-17"}) == kOk);
   CHECK(t.Run({"GETDEL", "n"}) == Bulk("-17"));
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"GETDEL", "l"}) == kWrongType);
-  CHECK(IsFakeList(t, "l"));
+  CHECK(IsUntouchedList(t, "l"));
   t.set_protocol(3);
   CHECK(t.Run({"GETDEL", "foo"}) == kNull3);
 }
@@ -398,9 +385,9 @@ TEST_CASE("GETSET", "[string]") {
   CHECK(t.Run({"GET", "foo"}) == Bulk("123"));
   CHECK(Inspect(t, "foo").expire_at == keyspace::kNoExpiry);  // GETSET drops the expiry
   CHECK(EncodingOf(t, "foo") == Encoding::kInt);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"GETSET", "l", "v"}) == kWrongType);
-  CHECK(IsFakeList(t, "l"));
+  CHECK(IsUntouchedList(t, "l"));
   t.set_protocol(3);
   CHECK(t.Run({"GETSET", "new", "v"}) == kNull3);
 }
@@ -413,7 +400,7 @@ TEST_CASE("MGET", "[string]") {
   CHECK(t.Run({"SET", "bar", "FOO"}) == kOk);
   CHECK(t.Run({"SET", "n", "7"}) == kOk);
   CHECK(t.Run({"MGET", "foo", "bar"}) == Arr(2) + Bulk("BAR") + Bulk("FOO"));
-  PutFakeList(t, "myset");
+  REQUIRE(t.Run({"RPUSH", "myset", "element"}) == kOne);
   CHECK(t.Run({"MGET", "foo", "baazz", "bar", "myset", "n"}) ==
         Arr(5) + Bulk("BAR") + kNil + Bulk("FOO") + kNil + Bulk("7"));
   CHECK(t.Run({"MGET", "foo", "foo"}) == Arr(2) + Bulk("BAR") + Bulk("BAR"));
@@ -435,7 +422,7 @@ TEST_CASE("MSET", "[string]") {
   CHECK(t.Run({"MSET", "x", "xxx", "x", "yyy"}) == kOk);
   CHECK(t.Run({"GET", "x"}) == Bulk("yyy"));
   CHECK(Inspect(t, "x").expire_at == keyspace::kNoExpiry);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"MSET", "l", "v"}) == kOk);
   CHECK(t.Run({"GET", "l"}) == Bulk("v"));
 }
@@ -455,7 +442,7 @@ TEST_CASE("MSETNX", "[string]") {
   CHECK(t.Run({"MSETNX", "k", "xxx", "k", "zzz"}) == Int(0));
   CHECK(t.Run({"GET", "k"}) == Bulk("yyy"));
   CHECK(t.Run({"MSETNX", "a", "1", "b"}) == WrongArity("msetnx"));
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"MSETNX", "l", "v", "fresh", "v"}) == Int(0));
   CHECK_FALSE(Inspect(t, "fresh").exists);
   CHECK(t.Run({"SET", "e", "v", "PX", "10"}) == kOk);
@@ -477,7 +464,7 @@ TEST_CASE("STRLEN", "[string]") {
   CHECK(t.Run({"STRLEN", "mystring"}) == Int(20));
   CHECK(t.Run({"SET", "empty", ""}) == kOk);
   CHECK(t.Run({"STRLEN", "empty"}) == Int(0));
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"STRLEN", "l"}) == kWrongType);
 }
 
@@ -503,9 +490,9 @@ TEST_CASE("APPEND", "[string]") {
   int64_t at = Inspect(t, "t").expire_at;
   CHECK(t.Run({"APPEND", "t", "b"}) == Int(2));
   CHECK(Inspect(t, "t").expire_at == at);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"APPEND", "l", "x"}) == kWrongType);
-  CHECK(IsFakeList(t, "l"));
+  CHECK(IsUntouchedList(t, "l"));
 }
 
 TEST_CASE("APPEND and SETRANGE respect proto-max-bulk-len", "[string][limits]") {
@@ -564,7 +551,7 @@ TEST_CASE("SETRANGE", "[string]") {
   CHECK(Inspect(t, "t").expire_at == at);
   CHECK(t.Run({"GET", "t"}) == Bulk("aXc"));
 
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"SETRANGE", "l", "0", "bar"}) == kWrongType);
   CHECK(t.Run({"SETRANGE", "l", "0", ""}) == kWrongType);
 }
@@ -589,7 +576,7 @@ TEST_CASE("SETRANGE offsets out of range", "[string][limits]") {
   CHECK(t.Run({"SETRANGE", "mykey", "one", "A"}) == kNotInt);
   CHECK(t.Run({"GET", "mykey"}) == Bulk("hello"));
   // The offset is checked before the type.
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"SETRANGE", "l", "-1", "x"}) == "-ERR offset is out of range\r\n");
 }
 
@@ -633,7 +620,7 @@ TEST_CASE("GETRANGE and SUBSTR", "[string]") {
   // Indices are parsed before the key is looked up.
   CHECK(t.Run({"GETRANGE", "nokey", "a", "1"}) == kNotInt);
   CHECK(t.Run({"GETRANGE", "mykey", "0", "1.0"}) == kNotInt);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"GETRANGE", "l", "0", "-1"}) == kWrongType);
   CHECK(t.Run({"GETRANGE", "l", "x", "-1"}) == kNotInt);
   CHECK(t.Run({"GETRANGE", "mykey", "0"}) == WrongArity("getrange"));
@@ -705,7 +692,7 @@ TEST_CASE("INCR family rejects values that are not integers", "[string][incr]") 
   CHECK(t.Run({"INCRBY", "x", "9223372036854775808"}) == kNotInt);
   CHECK(t.Run({"DECRBY", "x", "1 "}) == kNotInt);
   CHECK(t.Run({"GET", "x"}) == Bulk("0"));
-  PutFakeList(t, "mylist");
+  REQUIRE(t.Run({"RPUSH", "mylist", "element"}) == kOne);
   CHECK(t.Run({"INCR", "mylist"}) == kWrongType);
   CHECK(t.Run({"DECR", "mylist"}) == kWrongType);
   CHECK(t.Run({"INCRBY", "mylist", "2"}) == kWrongType);
@@ -735,7 +722,7 @@ TEST_CASE("INCR family overflow", "[string][incr]") {
   // DECRBY LLONG_MIN has no negation, whatever the key holds.
   CHECK(t.Run({"SET", "x", "0"}) == kOk);
   CHECK(t.Run({"DECRBY", "x", "-9223372036854775808"}) == "-ERR decrement would overflow\r\n");
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   CHECK(t.Run({"DECRBY", "l", "-9223372036854775808"}) == "-ERR decrement would overflow\r\n");
 }
 
@@ -820,7 +807,7 @@ TEST_CASE("INCRBYFLOAT errors", "[string][incr]") {
   CHECK(t.Run({"INCRBYFLOAT", "big", "1e4932"}) == kNaN);  // overflows to infinity
   CHECK(t.Run({"GET", "foo"}) == Bulk("0"));
   // The type is checked first, then the stored value, then the increment.
-  PutFakeList(t, "mylist");
+  REQUIRE(t.Run({"RPUSH", "mylist", "element"}) == kOne);
   CHECK(t.Run({"INCRBYFLOAT", "mylist", "1.0"}) == kWrongType);
   CHECK(t.Run({"INCRBYFLOAT", "mylist", "abc"}) == kWrongType);
 }
@@ -919,7 +906,7 @@ TEST_CASE("LCS small cases, missing keys and integers", "[string][lcs]") {
 TEST_CASE("LCS errors", "[string][lcs]") {
   CommandTester t;
   CHECK(t.Run({"MSET", "a", "abc", "b", "abd"}) == kOk);
-  PutFakeList(t, "l");
+  REQUIRE(t.Run({"RPUSH", "l", "element"}) == kOne);
   const std::string kLcsType = "-ERR The specified keys must contain string values\r\n";
   CHECK(t.Run({"LCS", "a", "l"}) == kLcsType);
   CHECK(t.Run({"LCS", "l", "a"}) == kLcsType);
