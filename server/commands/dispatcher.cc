@@ -233,7 +233,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // it is an arity error, as in Redis.
   if (!spec->subcommands.empty() && (args.size() > 1 || spec->handler == nullptr)) {
     if (args.size() == 1) {
-      reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+      reply.Error(errors::WrongArity(spec->name));
       server.error_stats().Count("ERR");
       if (client.in_multi) client.multi_dirty = true;
       return DispatchResult::kDone;
@@ -258,8 +258,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return DispatchResult::kDone;
   };
   if (!ArityOk(*spec, args.size())) {
-    return reject(
-        fmt::format("ERR wrong number of arguments for '{}' command", spec->full_name));
+    return reject(errors::WrongArity(spec->full_name));
   }
 
   // 4. Protected commands.

@@ -18,11 +18,12 @@ std::string_view ForStatus(OpStatus status) {
   }
 }
 
-std::string InvalidExpire(std::string_view command) {
-  const size_t at = kInvalidExpire.find("%s");
-  std::string out(kInvalidExpire.substr(0, at));
-  out += command;
-  out += kInvalidExpire.substr(at + 2);
+std::string WithArg(std::string_view text, std::string_view arg) {
+  const size_t at = text.find("%s");
+  if (at == std::string_view::npos) return std::string(text);
+  std::string out(text.substr(0, at));
+  out += arg;
+  out += text.substr(at + 2);
   return out;
 }
 

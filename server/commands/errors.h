@@ -70,8 +70,10 @@ inline constexpr std::string_view kLfuNotSelected =
 inline constexpr std::string_view kLfuSelected =
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
     "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+// `text` (one of the texts here with a "%s") with its "%s" replaced by `arg`.
+std::string WithArg(std::string_view text, std::string_view arg);
 // "ERR invalid expire time in '<command>' command" (kInvalidExpire with the command's name).
-std::string InvalidExpire(std::string_view command);
+inline std::string InvalidExpire(std::string_view command) { return WithArg(kInvalidExpire, command); }
 // "ERR Unsupported option <option>" (EXPIRE and friends).
 std::string UnsupportedOption(std::string_view option);
 
@@ -102,6 +104,7 @@ inline constexpr std::string_view kAllocatorRefused = "ERR the allocator refused
 inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
 // "%s" is the command's name, as in kInvalidExpire.
 inline constexpr std::string_view kWrongArity = "ERR wrong number of arguments for '%s' command";
+inline std::string WrongArity(std::string_view command) { return WithArg(kWrongArity, command); }
 inline constexpr std::string_view kLcsWrongType =
     "ERR The specified keys must contain string values";
 inline constexpr std::string_view kLcsLenAndIdx =

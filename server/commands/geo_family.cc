@@ -20,22 +20,13 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/commands/type_limits.h"
 #include "server/commands/geo_args.h"
 #include "server/server.h"
 
 namespace tessera::server {
 
 namespace {
-
-types::ZSetLimits LimitsOf(CommandContext& ctx) {
-  types::ZSetLimits l;
-  const auto& c = ctx.server.config();
-  l.max_listpack_entries =
-      static_cast<size_t>(c.zset_max_listpack_entries.load(std::memory_order_relaxed));
-  l.max_listpack_value =
-      static_cast<size_t>(c.zset_max_listpack_value.load(std::memory_order_relaxed));
-  return l;
-}
 
 // A coordinate as Redis's addReplyHumanLongDouble writes it: "%.17Lf" without trailing
 // zeros, a bulk string in RESP2 and a double (",") in RESP3.
@@ -87,7 +78,7 @@ void GeoAddCmd(CommandContext& ctx) {
     }
     items.push_back({static_cast<double>(geo::EncodeScore(lon, lat)), args[i + 2]});
   }
-  OpResult<keyspace::ZAddResult> r = keyspace::OpZAdd(ctx.db, args[1], flags, items, LimitsOf(ctx));
+  OpResult<keyspace::ZAddResult> r = keyspace::OpZAdd(ctx.db, args[1], flags, items, ZSetLimitsOf(ctx));
   if (!r.ok()) return ReplyStatus(ctx, r.status());
   ctx.reply.Integer(static_cast<int64_t>(ch ? r->added + r->updated : r->added));
 }
@@ -198,7 +189,7 @@ void GeoRadiusGeneric(CommandContext& ctx, size_t src_index, uint32_t mode) {
   // The source's points are copies, so the destination may be the source itself.
   std::optional<double> divisor;
   if (q.store_dist) divisor = q.shape.to_meters;
-  keyspace::OpGeoStore(ctx.db, ctx.args[q.store_index], points, n, divisor, LimitsOf(ctx));
+  keyspace::OpGeoStore(ctx.db, ctx.args[q.store_index], points, n, divisor, ZSetLimitsOf(ctx));
   ctx.reply.Integer(static_cast<int64_t>(n));
 }
 

@@ -21,6 +21,7 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/commands/type_limits.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -31,24 +32,8 @@ using keyspace::Fields;
 using types::HashLimits;
 using types::HashValue;
 
-HashLimits Limits(CommandContext& ctx) {
-  const auto& c = ctx.server.config();
-  return HashLimits{c.hash_max_listpack_entries.load(std::memory_order_relaxed),
-                    c.hash_max_listpack_value.load(std::memory_order_relaxed)};
-}
-
 Fields ArgsFrom(CommandContext& ctx, size_t first) {
   return Fields(ctx.args.data() + first, ctx.args.size() - first);
-}
-
-// errors::kWrongArity with the command's name.
-std::string WrongArity(CommandContext& ctx) {
-  std::string_view text = errors::kWrongArity;
-  const size_t at = text.find("%s");
-  std::string out(text.substr(0, at));
-  out += ctx.spec.full_name;
-  out += text.substr(at + 2);
-  return out;
 }
 
 // The hash at args[1] for a read-only command; on WRONGTYPE replies and returns false.
@@ -66,8 +51,8 @@ bool GetHashOrReply(CommandContext& ctx, const HashValue** out) {
 
 // HSET replies the number of new fields, HMSET +OK.
 void HSetGeneric(CommandContext& ctx, bool reply_ok) {
-  if (ctx.args.size() % 2 == 1) return ctx.reply.Error(WrongArity(ctx));
-  OpResult<size_t> r = keyspace::OpHSet(ctx.db, ctx.args[1], ArgsFrom(ctx, 2), Limits(ctx));
+  if (ctx.args.size() % 2 == 1) return ctx.reply.Error(errors::WrongArity(ctx.spec.full_name));
+  OpResult<size_t> r = keyspace::OpHSet(ctx.db, ctx.args[1], ArgsFrom(ctx, 2), HashLimitsOf(ctx));
   if (!r) return ReplyStatus(ctx, r.status());
   if (reply_ok) return ctx.reply.Ok();
   ctx.reply.Integer(static_cast<int64_t>(*r));
@@ -78,7 +63,7 @@ void HMSetCmd(CommandContext& ctx) { HSetGeneric(ctx, true); }
 
 void HSetNxCmd(CommandContext& ctx) {
   OpResult<bool> r =
-      keyspace::OpHSetNx(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], Limits(ctx));
+      keyspace::OpHSetNx(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], HashLimitsOf(ctx));
   if (!r) return ReplyStatus(ctx, r.status());
   ctx.reply.Integer(*r ? 1 : 0);
 }
@@ -158,7 +143,7 @@ void HIncrByCmd(CommandContext& ctx) {
   int64_t delta;
   if (!ParseIntArgOrReply(ctx, ctx.args[3], &delta)) return;
   OpResult<int64_t> r =
-      keyspace::OpHIncrBy(ctx.db, ctx.args[1], ctx.args[2], delta, Limits(ctx));
+      keyspace::OpHIncrBy(ctx.db, ctx.args[1], ctx.args[2], delta, HashLimitsOf(ctx));
   if (r) return ctx.reply.Integer(*r);
   switch (r.status()) {
     case OpStatus::kNotAnInteger:
@@ -175,7 +160,7 @@ void HIncrByFloatCmd(CommandContext& ctx) {
   if (!ParseLongDouble(ctx.args[3], &incr)) return ctx.reply.Error(errors::kNotFloat);
   if (std::isnan(incr) || std::isinf(incr)) return ctx.reply.Error(errors::kValueNanOrInf);
   OpResult<std::string> r =
-      keyspace::OpHIncrByFloat(ctx.db, ctx.args[1], ctx.args[2], incr, Limits(ctx));
+      keyspace::OpHIncrByFloat(ctx.db, ctx.args[1], ctx.args[2], incr, HashLimitsOf(ctx));
   if (r) return ctx.reply.Bulk(*r);
   switch (r.status()) {
     case OpStatus::kNotAFloat:

@@ -81,11 +81,8 @@ void PfDebugCmd(CommandContext& ctx) {
     return ReplyHllStatus(ctx, r.status());
   }
   switch (op) {
-    case PfDebugOp::kCheck: {
-      std::string message(errors::kPfDebugUnknown);
-      message.replace(message.find("%s"), 2, sub);
-      return ctx.reply.Error(message);
-    }
+    case PfDebugOp::kCheck:
+      return ctx.reply.Error(errors::WithArg(errors::kPfDebugUnknown, sub));
     case PfDebugOp::kGetReg:
       ctx.reply.ArrayHeader(r->registers.size());
       for (uint8_t v : r->registers) ctx.reply.Integer(v);

@@ -21,6 +21,7 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/commands/type_limits.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -29,13 +30,6 @@ namespace {
 
 using types::ListEnd;
 using types::ListValue;
-
-types::ListLimits Limits(CommandContext& ctx) {
-  types::ListLimits l;
-  l.fill = ctx.server.config().list_max_listpack_size.load(std::memory_order_relaxed);
-  l.packed_threshold = ctx.server.list_packed_threshold.load(std::memory_order_relaxed);
-  return l;
-}
 
 // LEFT or RIGHT, any case; replies a syntax error otherwise.
 bool ParseEndOrReply(CommandContext& ctx, std::string_view arg, ListEnd* end) {
@@ -107,7 +101,7 @@ void PopRangeAndReply(CommandContext& ctx, std::string_view key, ListValue* list
   bool head = end == ListEnd::kHead;
   ReplyElements(ctx, *list, head ? 0 : int64_t(llen) - 1, n, !head);
   list->DeleteRange(head ? 0 : llen - n, n);
-  keyspace::FinishRemoval(ctx.db, key, list, Limits(ctx));
+  keyspace::FinishRemoval(ctx.db, key, list, ListLimitsOf(ctx));
 }
 
 // LMPOP/BLMPOP's reply for the first non-empty key: [key, [elements...]].
@@ -122,7 +116,7 @@ void PopRangeWithKeyAndReply(CommandContext& ctx, std::string_view key, ListValu
 
 void PushGeneric(CommandContext& ctx, ListEnd end, bool only_if_exists) {
   OpResult<size_t> len = keyspace::OpPush(ctx.db, ctx.args[1], ctx.args.subspan(2), end,
-                                          only_if_exists, Limits(ctx));
+                                          only_if_exists, ListLimitsOf(ctx));
   if (!len) return ReplyStatus(ctx, len.status());
   ctx.reply.Integer(int64_t(*len));
 }
@@ -145,7 +139,7 @@ void LInsertCmd(CommandContext& ctx) {
   ListValue* list;
   if (!FindListOrReply(ctx, ctx.args[1], &list)) return;
   if (list == nullptr) return ctx.reply.Integer(0);
-  types::ListLimits limits = Limits(ctx);
+  types::ListLimits limits = ListLimitsOf(ctx);
   list->ConvertForGrowth(ctx.args[4].size(), 1, limits);
   if (!list->Insert(ctx.args[3], ctx.args[4], after, limits)) return ctx.reply.Integer(-1);
   ctx.reply.Integer(int64_t(list->Length()));
@@ -249,7 +243,7 @@ void LSetCmd(CommandContext& ctx) {
   if (list == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   int64_t index;
   if (!ParseIntArgOrReply(ctx, ctx.args[2], &index)) return;
-  types::ListLimits limits = Limits(ctx);
+  types::ListLimits limits = ListLimitsOf(ctx);
   list->ConvertForGrowth(ctx.args[3].size(), 1, limits);
   if (!list->Set(index, ctx.args[3], limits)) return ctx.reply.Error(errors::kIndexOutOfRange);
   list->ConvertForShrink(limits);
@@ -258,13 +252,7 @@ void LSetCmd(CommandContext& ctx) {
 
 // LPOP/RPOP key [count]
 void PopGeneric(CommandContext& ctx, ListEnd end) {
-  if (ctx.args.size() > 3) {
-    size_t at = errors::kWrongArity.find("%s");
-    std::string text(errors::kWrongArity.substr(0, at));
-    text += ctx.spec.full_name;
-    text += errors::kWrongArity.substr(at + 2);
-    return ctx.reply.Error(text);
-  }
+  if (ctx.args.size() > 3) return ctx.reply.Error(errors::WrongArity(ctx.spec.full_name));
   bool has_count = ctx.args.size() == 3;
   int64_t count = 0;
   if (has_count &&
@@ -278,7 +266,7 @@ void PopGeneric(CommandContext& ctx, ListEnd end) {
   if (!has_count) {
     std::string value = list->Pop(end);
     ctx.reply.Bulk(value);
-    keyspace::FinishRemoval(ctx.db, ctx.args[1], list, Limits(ctx));
+    keyspace::FinishRemoval(ctx.db, ctx.args[1], list, ListLimitsOf(ctx));
     return;
   }
   PopRangeAndReply(ctx, ctx.args[1], list, end, count);
@@ -298,7 +286,7 @@ void LRemCmd(CommandContext& ctx) {
   if (list->Length() == 0) {
     ctx.db.Delete(ctx.args[1]);
   } else if (removed > 0) {
-    list->ConvertForShrink(Limits(ctx));
+    list->ConvertForShrink(ListLimitsOf(ctx));
   }
   ctx.reply.Integer(int64_t(removed));
 }
@@ -326,13 +314,13 @@ void LTrimCmd(CommandContext& ctx) {
   }
   list->DeleteRange(0, size_t(ltrim));
   list->DeleteRange(size_t(llen - ltrim - rtrim), size_t(rtrim));
-  keyspace::FinishRemoval(ctx.db, ctx.args[1], list, Limits(ctx));
+  keyspace::FinishRemoval(ctx.db, ctx.args[1], list, ListLimitsOf(ctx));
   ctx.reply.Ok();
 }
 
 // LMOVE's body once the ends are known (also BLMOVE, RPOPLPUSH, BRPOPLPUSH with data).
 void MoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
-  auto moved = keyspace::OpMove(ctx.db, ctx.args[1], ctx.args[2], from, to, Limits(ctx));
+  auto moved = keyspace::OpMove(ctx.db, ctx.args[1], ctx.args[2], from, to, ListLimitsOf(ctx));
   if (!moved) return ReplyStatus(ctx, moved.status());
   if (!moved->has_value()) return ctx.reply.Null();
   ctx.reply.Bulk(**moved);
@@ -436,7 +424,7 @@ void BlockingPop(CommandContext& ctx, ArgList keys, ListEnd end, int64_t count,
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(keys[which]);
     ctx.reply.Bulk(value);
-    keyspace::FinishRemoval(ctx.db, keys[which], list, Limits(ctx));
+    keyspace::FinishRemoval(ctx.db, keys[which], list, ListLimitsOf(ctx));
     return;
   }
   if (!ctx.may_block) return ctx.reply.NullArray();

@@ -28,6 +28,7 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/commands/type_limits.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -37,15 +38,6 @@ namespace {
 using keyspace::SetLimits;
 using keyspace::SetMember;
 using keyspace::SetValue;
-
-SetLimits Limits(const CommandContext& ctx) {
-  const ServerConfig& c = ctx.server.config();
-  SetLimits limits;
-  limits.max_intset_entries = c.set_max_intset_entries.load(std::memory_order_relaxed);
-  limits.max_listpack_entries = c.set_max_listpack_entries.load(std::memory_order_relaxed);
-  limits.max_listpack_value = c.set_max_listpack_value.load(std::memory_order_relaxed);
-  return limits;
-}
 
 void ReplyMember(CommandContext& ctx, const SetMember& m) {
   if (m.is_int) {
@@ -97,7 +89,7 @@ bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, i
 // ---- SADD SREM SISMEMBER SMISMEMBER SCARD SMEMBERS SMOVE ------------------------------------
 
 void SAddCmd(CommandContext& ctx) {
-  OpResult<int64_t> added = keyspace::OpSAdd(ctx.db, ctx.args[1], ctx.args.subspan(2), Limits(ctx));
+  OpResult<int64_t> added = keyspace::OpSAdd(ctx.db, ctx.args[1], ctx.args.subspan(2), SetLimitsOf(ctx));
   if (!added) return ReplyStatus(ctx, added.status());
   ctx.reply.Integer(*added);
 }
@@ -138,7 +130,7 @@ void SMembersCmd(CommandContext& ctx) {
 
 void SMoveCmd(CommandContext& ctx) {
   OpResult<bool> moved =
-      keyspace::OpSMove(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], Limits(ctx));
+      keyspace::OpSMove(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], SetLimitsOf(ctx));
   if (!moved) return ReplyStatus(ctx, moved.status());
   ctx.reply.Integer(*moved ? 1 : 0);
 }
@@ -160,7 +152,7 @@ void SPopCmd(CommandContext& ctx) {
   if (!found) return ReplyStatus(ctx, found.status());
   if (*found == nullptr || count == 0) return ctx.reply.SetHeader(0);
   auto popped =
-      keyspace::OpSPopCount(ctx.db, ctx.args[1], static_cast<uint64_t>(count), Limits(ctx), rng);
+      keyspace::OpSPopCount(ctx.db, ctx.args[1], static_cast<uint64_t>(count), SetLimitsOf(ctx), rng);
   if (!popped) return ReplyStatus(ctx, popped.status());
   ReplyStrings(ctx, *popped);
 }
@@ -223,7 +215,7 @@ void SInterStoreCmd(CommandContext& ctx) {
     ctx.db.Delete(ctx.args[1]);
     return ctx.reply.Integer(0);
   }
-  auto result = keyspace::IntersectionSet(std::move(sets), Limits(ctx));
+  auto result = keyspace::IntersectionSet(std::move(sets), SetLimitsOf(ctx));
   ctx.reply.Integer(keyspace::StoreSetResult(ctx.db, ctx.args[1], std::move(result)));
 }
 
@@ -271,8 +263,8 @@ enum class SetOp { kUnion, kDiff };
 void UnionDiffGeneric(CommandContext& ctx, SetOp op, bool store) {
   std::vector<const SetValue*> sets;
   if (!FindSetsOrReply(ctx, ctx.args.subspan(store ? 2 : 1), &sets)) return;
-  auto result = op == SetOp::kUnion ? keyspace::UnionSet(sets, Limits(ctx))
-                                    : keyspace::DiffSet(std::move(sets), Limits(ctx));
+  auto result = op == SetOp::kUnion ? keyspace::UnionSet(sets, SetLimitsOf(ctx))
+                                    : keyspace::DiffSet(std::move(sets), SetLimitsOf(ctx));
   if (!store) return ReplySet(ctx, *result);
   ctx.reply.Integer(keyspace::StoreSetResult(ctx.db, ctx.args[1], std::move(result)));
 }

@@ -18,6 +18,7 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/commands/type_limits.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -65,13 +66,6 @@ SortParse ParseSortArgs(ArgList args, bool readonly, SortOptions* o, size_t* sto
   return SortParse::kOk;
 }
 
-types::ListLimits Limits(CommandContext& ctx) {
-  types::ListLimits l;
-  l.fill = ctx.server.config().list_max_listpack_size.load(std::memory_order_relaxed);
-  l.packed_threshold = ctx.server.list_packed_threshold.load(std::memory_order_relaxed);
-  return l;
-}
-
 void SortGeneric(CommandContext& ctx, bool readonly) {
   SortOptions opts;
   size_t store_pos;
@@ -89,7 +83,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     return ReplyStatus(ctx, rows.status());
   }
   if (store_pos != 0) {
-    size_t n = keyspace::OpStoreSorted(ctx.db, ctx.args[store_pos], std::move(*rows), Limits(ctx));
+    size_t n = keyspace::OpStoreSorted(ctx.db, ctx.args[store_pos], std::move(*rows), ListLimitsOf(ctx));
     return ctx.reply.Integer(static_cast<int64_t>(n));
   }
   ctx.reply.ArrayHeader(rows->size());

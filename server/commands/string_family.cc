@@ -26,17 +26,9 @@ namespace {
 using keyspace::Entry;
 using keyspace::ExpiryArg;
 
-// An error text of errors.h with its "%s" replaced by this command's name.
-std::string WithCommandName(CommandContext& ctx, std::string_view text) {
-  std::string out(text);
-  size_t pos = out.find("%s");
-  if (pos != std::string::npos) out.replace(pos, 2, ctx.spec.full_name);
-  return out;
-}
-
 void ReplyError(CommandContext& ctx, OpStatus status) {
   if (status == OpStatus::kInvalidExpire) {
-    ctx.reply.Error(WithCommandName(ctx, errors::kInvalidExpire));
+    ctx.reply.Error(errors::InvalidExpire(ctx.spec.full_name));
   } else {
     ReplyStatus(ctx, status);
   }
@@ -219,7 +211,7 @@ void MGetCmd(CommandContext& ctx) {
 // MSET and MSETNX take key-value pairs; the arity (-3) cannot express "odd".
 bool CheckPairsOrReply(CommandContext& ctx) {
   if (ctx.args.size() % 2 == 1) return true;
-  ctx.reply.Error(WithCommandName(ctx, errors::kWrongArity));
+  ctx.reply.Error(errors::WrongArity(ctx.spec.full_name));
   return false;
 }
 

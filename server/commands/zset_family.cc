@@ -28,6 +28,7 @@
 #include "server/client_state.h"
 #include "server/commands/args.h"
 #include "server/commands/errors.h"
+#include "server/commands/type_limits.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -37,12 +38,6 @@ namespace zset {
 using keyspace::FindZSet;
 using types::ScoredMember;
 using types::ZSetValue;
-
-types::ZSetLimits Limits(CommandContext& ctx) {
-  const auto& c = ctx.server.config();
-  return {c.zset_max_listpack_entries.load(std::memory_order_relaxed),
-          c.zset_max_listpack_value.load(std::memory_order_relaxed)};
-}
 
 namespace {
 
@@ -109,7 +104,6 @@ namespace {
 using keyspace::FindZSet;
 using types::ScoredMember;
 using types::ZSetValue;
-using zset::Limits;
 
 // Redis getRangeLongFromObjectOrReply: an integer (else `msg`, or the integer error), then
 // within [min, max] (else `msg`, or "value is out of range, value must between ...").
@@ -162,7 +156,7 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
     }
     pairs[j].member = ctx.args[idx + 2 * j + 1];
   }
-  auto res = keyspace::OpZAdd(ctx.db, ctx.args[1], flags, pairs, Limits(ctx));
+  auto res = keyspace::OpZAdd(ctx.db, ctx.args[1], flags, pairs, ZSetLimitsOf(ctx));
   if (!res) return ReplyStatus(ctx, res.status());
   if (res->nan) return ctx.reply.Error(errors::kZScoreNaN);
   if (flags.incr) {

@@ -14,9 +14,6 @@
 
 namespace tessera::server::zset {
 
-// The listpack thresholds from the config (zset-max-listpack-entries/-value).
-types::ZSetLimits Limits(CommandContext& ctx);
-
 // Redis zslParseRange: "(" makes an end exclusive, the rest goes through strtod (so "inf",
 // "-inf", "+inf" and leading blanks are accepted, NaN is not).  False on a malformed end.
 bool ParseScoreRange(std::string_view min, std::string_view max, types::ScoreRange* out);

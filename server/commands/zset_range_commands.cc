@@ -14,6 +14,7 @@
 
 #include "server/commands/args.h"
 #include "server/commands/errors.h"
+#include "server/commands/type_limits.h"
 #include "server/commands/zset_family.h"
 
 namespace tessera::server::zset {
@@ -67,7 +68,7 @@ void StoreRange(CommandContext& ctx, std::string_view dest, const std::vector<Sc
                 size_t size_hint) {
   ctx.db.Delete(dest);
   if (items.empty()) return ctx.reply.Integer(0);
-  const types::ZSetLimits limits = Limits(ctx);
+  const types::ZSetLimits limits = ZSetLimitsOf(ctx);
   ZSetValue* z = ZSetValue::Create(size_hint, 0, limits);
   for (const ScoredMember& sm : items) z->Set(sm.member, sm.score, limits);
   ctx.db.Insert(keyspace::Entry::NewObject(dest, keyspace::ValueType::kZSet, z,

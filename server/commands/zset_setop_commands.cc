@@ -17,6 +17,7 @@
 
 #include "server/commands/args.h"
 #include "server/commands/errors.h"
+#include "server/commands/type_limits.h"
 #include "server/commands/zset_family.h"
 #include "server/commands/zset_source.h"
 
@@ -197,7 +198,7 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store, bool card_only) {
   }
   if (card_only) return ctx.reply.Integer(static_cast<int64_t>(cardinality));
   if (store) {
-    size_t n = keyspace::OpZStore(ctx.db, ctx.args[1], result, Limits(ctx));
+    size_t n = keyspace::OpZStore(ctx.db, ctx.args[1], result, ZSetLimitsOf(ctx));
     return ctx.reply.Integer(static_cast<int64_t>(n));
   }
   std::sort(result.begin(), result.end(), [](const ScoredMember& a, const ScoredMember& b) {

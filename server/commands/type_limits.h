@@ -1,0 +1,23 @@
+// The encoding thresholds of each aggregate type, read from the config at every call so that
+// CONFIG SET takes effect from the next command.  Every command that creates or grows a value
+// (including SORT ... STORE and GEOADD, which write lists and sorted sets) reads them here.
+#pragma once
+
+#include "core/types/hash_value.h"
+#include "core/types/list_value.h"
+#include "core/types/set_value.h"
+#include "core/types/zset_value.h"
+#include "server/commands/command.h"
+
+namespace tessera::server {
+
+// list-max-listpack-size, and DEBUG QUICKLIST-PACKED-THRESHOLD's plain-node size.
+types::ListLimits ListLimitsOf(const CommandContext& ctx);
+// hash-max-listpack-entries/-value.
+types::HashLimits HashLimitsOf(const CommandContext& ctx);
+// set-max-intset-entries, set-max-listpack-entries/-value.
+types::SetLimits SetLimitsOf(const CommandContext& ctx);
+// zset-max-listpack-entries/-value.
+types::ZSetLimits ZSetLimitsOf(const CommandContext& ctx);
+
+}  // namespace tessera::server
