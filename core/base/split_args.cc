@@ -4,10 +4,16 @@ namespace tessera {
 
 namespace {
 
-bool IsBlank(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0'; }
+constexpr size_t kMalformed = std::string_view::npos;
+
+// isspace() in the C locale: skipped between arguments, and required after a closing quote.
 bool IsSpace(char c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
 }
+
+// The blanks that end an unquoted argument (sdssplitargs' list; \v and \f are not in it).
+// Each is also an IsSpace, so no argument starts on one: every argument consumes a byte.
+bool EndsArgument(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -27,75 +33,86 @@ char UnescapeChar(char c) {
   }
 }
 
-// Reads a "double quoted" token starting after the opening quote.  Returns the index just
-// past the closing quote, or npos if malformed.
-size_t ReadDoubleQuoted(std::string_view s, size_t i, std::string* token) {
+// A quoted section ends the argument: its closing quote must be followed by a space or the
+// end of the line.  Returns the index past the closing quote, or kMalformed.
+size_t AfterClosingQuote(std::string_view s, size_t quote) {
+  if (quote + 1 < s.size() && !IsSpace(s[quote + 1])) return kMalformed;
+  return quote + 1;
+}
+
+// Reads a "double quoted" section whose opening quote is at s[i - 1].  Each step consumes at
+// least one byte.  Returns the index past the closing quote, or kMalformed.
+size_t ReadDoubleQuoted(std::string_view s, size_t i, std::string* out) {
   while (i < s.size()) {
     char c = s[i];
     if (c == '\\' && i + 3 < s.size() && s[i + 1] == 'x' && HexValue(s[i + 2]) >= 0 &&
         HexValue(s[i + 3]) >= 0) {
-      token->push_back(static_cast<char>(HexValue(s[i + 2]) * 16 + HexValue(s[i + 3])));
+      out->push_back(static_cast<char>(HexValue(s[i + 2]) * 16 + HexValue(s[i + 3])));
       i += 4;
     } else if (c == '\\' && i + 1 < s.size()) {
-      token->push_back(UnescapeChar(s[i + 1]));
+      out->push_back(UnescapeChar(s[i + 1]));
       i += 2;
     } else if (c == '"') {
-      // The closing quote must be followed by a space or nothing at all.
-      if (i + 1 < s.size() && !IsSpace(s[i + 1])) return std::string_view::npos;
-      return i + 1;
+      return AfterClosingQuote(s, i);
     } else {
-      token->push_back(c);
+      out->push_back(c);
       ++i;
     }
   }
-  return std::string_view::npos;  // unterminated
+  return kMalformed;  // unterminated
 }
 
-size_t ReadSingleQuoted(std::string_view s, size_t i, std::string* token) {
+size_t ReadSingleQuoted(std::string_view s, size_t i, std::string* out) {
   while (i < s.size()) {
     char c = s[i];
     if (c == '\\' && i + 1 < s.size() && s[i + 1] == '\'') {
-      token->push_back('\'');
+      out->push_back('\'');
       i += 2;
     } else if (c == '\'') {
-      if (i + 1 < s.size() && !IsSpace(s[i + 1])) return std::string_view::npos;
-      return i + 1;
+      return AfterClosingQuote(s, i);
     } else {
-      token->push_back(c);
+      out->push_back(c);
       ++i;
     }
   }
-  return std::string_view::npos;
+  return kMalformed;
 }
 
 }  // namespace
 
-bool SplitArgs(std::string_view s, std::vector<std::string>* out) {
+bool SplitArgs(std::string_view line, ArgBuffer* out) {
   out->clear();
+  const std::string_view s = line.substr(0, line.find('\0'));  // a C string ends at NUL
   size_t i = 0;
   while (true) {
     while (i < s.size() && IsSpace(s[i])) ++i;
-    if (i >= s.size()) return true;
-    std::string token;
-    // A token is a run of plain characters and quoted sections; a quoted section ends it.
-    while (i < s.size()) {
+    if (i == s.size()) return true;
+    // An argument is a run of plain bytes, optionally ended by one quoted section.  s[i] is
+    // not a space, so this loop consumes at least one byte before the argument is stored.
+    while (i < s.size() && !EndsArgument(s[i])) {
       char c = s[i];
-      if (c == '"') {
-        i = ReadDoubleQuoted(s, i + 1, &token);
-        if (i == std::string_view::npos) return false;
+      if (c == '"' || c == '\'') {
+        i = c == '"' ? ReadDoubleQuoted(s, i + 1, &out->bytes_)
+                     : ReadSingleQuoted(s, i + 1, &out->bytes_);
+        if (i == kMalformed) return false;
         break;
       }
-      if (c == '\'') {
-        i = ReadSingleQuoted(s, i + 1, &token);
-        if (i == std::string_view::npos) return false;
-        break;
-      }
-      if (IsBlank(c)) break;
-      token.push_back(c);
-      ++i;
+      size_t run = i + 1;
+      while (run < s.size() && !EndsArgument(s[run]) && s[run] != '"' && s[run] != '\'') ++run;
+      out->bytes_.append(s.data() + i, run - i);
+      i = run;
     }
-    out->push_back(std::move(token));
+    out->ends_.push_back(static_cast<uint32_t>(out->bytes_.size()));
   }
+}
+
+bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
+  ArgBuffer args;
+  out->clear();
+  if (!SplitArgs(line, &args)) return false;
+  out->reserve(args.size());
+  for (size_t i = 0; i < args.size(); ++i) out->emplace_back(args[i]);
+  return true;
 }
 
 }  // namespace tessera
