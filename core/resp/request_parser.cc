@@ -9,9 +9,8 @@
 
 // Behaviour follows Redis 7.2's processInlineBuffer() and processMultibulkBuffer(), including
 // two leniencies clients may rely on: the byte after a header's '\r' is skipped without being
-// checked to be '\n', and so are the two bytes after a bulk's data.  One difference: Redis
-// looks for line ends with strchr(), which stops at a NUL byte; we treat NUL as any other byte
-// (Redis would wait for more data, or fail with "too big ..." past 64 KiB).
+// checked to be '\n', and so are the two bytes after a bulk's data; and its strchr() line
+// search, which stops at a NUL byte (see the header).
 
 namespace tessera::resp {
 
@@ -64,9 +63,12 @@ void RequestParser::Reset() {
   pos_ = 0;
   scan_ = 0;
   finished_ = false;
-  args_.clear();  // keeps its capacity, which received arguments (not declared counts) set
+  // The list keeps a small capacity (set by received arguments, never by declared counts)
+  // for the next command, and gives back what one huge command made it take.
+  if (args_.size() > kKeptArgs) std::vector<ArgSpan>().swap(args_);  // the capacity was too
+  args_.clear();
+  if (inline_) inline_args_.clear();
   inline_ = false;
-  inline_args_.clear();
   error_.clear();
 }
 
@@ -76,23 +78,58 @@ ParseStatus RequestParser::Fail(std::string message) {
   return ParseStatus::kError;
 }
 
-size_t RequestParser::FindFromScan(std::string_view buf, char c) {
-  const void* hit = std::memchr(buf.data() + scan_, c, buf.size() - scan_);
+// Inlined into its three callers: it runs for every line of every command.
+[[gnu::always_inline]] inline size_t RequestParser::FindFromScan(std::string_view buf, char c) {
+  // Parked on a NUL: the line cannot end before it, whatever follows (strchr stops there).
+  if (scan_ < buf.size() && buf[scan_] == '\0') return kNotFound;
+  const char* from = buf.data() + scan_;
+  size_t left = buf.size() - scan_;
+  const char* hit = static_cast<const char*>(std::memchr(from, c, left));
+  scanned_bytes_ += hit == nullptr ? left : static_cast<size_t>(hit - from) + 1;
   if (hit == nullptr) {
     scan_ = buf.size();
     return kNotFound;
   }
-  scan_ = static_cast<size_t>(static_cast<const char*>(hit) - buf.data());
+  scan_ = static_cast<size_t>(hit - buf.data());
   return scan_;
 }
 
-ParseStatus RequestParser::ParseInline(std::string_view buf, size_t* consumed) {
-  size_t newline = FindFromScan(buf, '\n');
-  if (newline == kNotFound) {
-    if (buf.size() > kInlineMaxSize) return Fail("Protocol error: too big inline request");
-    return ParseStatus::kNeedMore;
+bool RequestParser::HeldByNul(std::string_view buf, size_t start, size_t end) {
+  scanned_bytes_ += end - start;
+  const void* nul = std::memchr(buf.data() + start, '\0', end - start);
+  if (nul == nullptr) return false;
+  scan_ = static_cast<size_t>(static_cast<const char*>(nul) - buf.data());
+  return true;
+}
+
+ParseStatus RequestParser::Unfinished(std::string_view buf, size_t start,
+                                      std::string_view too_big) {
+  if (buf.size() - start > kInlineMaxSize) return Fail(std::string(too_big));
+  return ParseStatus::kNeedMore;
+}
+
+ParseStatus RequestParser::HeaderNotReady(std::string_view buf, size_t start, size_t cr,
+                                          std::string_view too_big) {
+  if (cr == kNotFound) return Unfinished(buf, start, too_big);
+  // The byte after the '\r' is still to come.  Past the size limit, though, Redis fails now
+  // if its search stopped at a NUL before this '\r'.
+  if (buf.size() - start > kInlineMaxSize && HeldByNul(buf, start, cr)) {
+    return Unfinished(buf, start, too_big);
   }
+  return ParseStatus::kNeedMore;
+}
+
+ParseStatus RequestParser::ParseInline(std::string_view buf, size_t* consumed) {
+  size_t from = scan_;
+  size_t newline = FindFromScan(buf, '\n');
+  // Inline lines are checked for a NUL as they are searched (they are not the hot path):
+  // Redis's search would have stopped at one.
+  size_t searched = newline == kNotFound ? scan_ : newline;
+  if (searched > from && HeldByNul(buf, from, searched)) newline = kNotFound;
+  if (newline == kNotFound) return Unfinished(buf, 0, "Protocol error: too big inline request");
   size_t line_end = (newline > 0 && buf[newline - 1] == '\r') ? newline - 1 : newline;
+  // ArgBuffer's offsets are 32-bit.  Only a single read of 4 GiB could make such a line.
+  if (line_end > UINT32_MAX) return Fail("Protocol error: too big inline request");
   if (!SplitArgs(buf.substr(0, line_end), &inline_args_)) {
     return Fail("Protocol error: unbalanced quotes in request");
   }
@@ -103,15 +140,14 @@ ParseStatus RequestParser::ParseInline(std::string_view buf, size_t* consumed) {
 
 ParseStatus RequestParser::ParseMultibulk(std::string_view buf, const ParserLimits& limits,
                                           size_t* consumed) {
+  constexpr std::string_view kTooBigCount = "Protocol error: too big mbulk count string";
   if (multibulk_len_ == 0) {
     size_t cr = FindFromScan(buf, '\r');
-    if (cr == kNotFound) {
-      if (buf.size() > kInlineMaxSize) return Fail("Protocol error: too big mbulk count string");
-      return ParseStatus::kNeedMore;
-    }
-    if (cr + 2 > buf.size()) return ParseStatus::kNeedMore;  // the '\n' is still to come
+    if (cr == kNotFound || cr + 2 > buf.size()) return HeaderNotReady(buf, 0, cr, kTooBigCount);
     int64_t count;
     if (!ParseHeaderNumber(buf, 0, cr, &count) || count > INT_MAX) {
+      // A valid count holds no NUL, so only a line that fails is looked at for one.
+      if (HeldByNul(buf, 0, cr)) return Unfinished(buf, 0, kTooBigCount);
       return Fail("Protocol error: invalid multibulk length");
     }
     if (!limits.authenticated && count > kUnauthMaxMultibulk) {
@@ -143,24 +179,26 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view buf, const ParserLimi
 
 bool RequestParser::ReadBulkHeader(std::string_view buf, const ParserLimits& limits,
                                    ParseStatus* stop) {
-  *stop = ParseStatus::kNeedMore;
+  constexpr std::string_view kTooBigBulk = "Protocol error: too big bulk count string";
   size_t cr = FindFromScan(buf, '\r');
-  if (cr == kNotFound) {
-    if (buf.size() - pos_ > kInlineMaxSize) {
-      *stop = Fail("Protocol error: too big bulk count string");
-    }
+  if (cr == kNotFound || cr + 2 > buf.size()) {
+    *stop = HeaderNotReady(buf, pos_, cr, kTooBigBulk);
     return false;
   }
-  if (cr + 2 > buf.size()) return false;
-  if (buf[pos_] != '$') {
-    // Redis's error replies turn CR and LF into spaces; do it here so Error() is safe as is.
-    char got = (buf[pos_] == '\r' || buf[pos_] == '\n') ? ' ' : buf[pos_];
-    *stop = Fail(std::string("Protocol error: expected '$', got '") + got + "'");
-    return false;
-  }
+  bool dollar = buf[pos_] == '$';
   int64_t len;
-  if (!ParseHeaderNumber(buf, pos_, cr, &len) || len < 0 || len > limits.max_bulk_len) {
-    *stop = Fail("Protocol error: invalid bulk length");
+  if (!dollar || !ParseHeaderNumber(buf, pos_, cr, &len) || len < 0 ||
+      len > limits.max_bulk_len) {
+    // As for the count: only a line that fails is looked at for a NUL.
+    if (HeldByNul(buf, pos_, cr)) {
+      *stop = Unfinished(buf, pos_, kTooBigBulk);
+    } else if (!dollar) {
+      // Redis's error replies turn CR and LF into spaces; do it here so Error() is safe as is.
+      char got = (buf[pos_] == '\r' || buf[pos_] == '\n') ? ' ' : buf[pos_];
+      *stop = Fail(std::string("Protocol error: expected '$', got '") + got + "'");
+    } else {
+      *stop = Fail("Protocol error: invalid bulk length");
+    }
     return false;
   }
   if (!limits.authenticated && len > kUnauthMaxBulk) {

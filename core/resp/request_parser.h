@@ -12,6 +12,23 @@
 // from a client-declared length: the offset list grows with arguments actually received, and
 // the expected-bytes hint is capped (kMaxReserveHint).
 //
+// NUL bytes: Redis finds line ends with strchr(), which stops at a NUL.  So a NUL before the
+// end of an inline line or of a "*N" / "$N" header means, to Redis, that the line has not
+// ended yet: it waits for more, and past kInlineMaxSize unconsumed bytes fails with the "too
+// big ..." error.  We answer the same, byte for byte.  Inside a bulk's data a NUL is an
+// ordinary byte (lengths, not searches, delimit it).
+//
+// The NUL rule costs nothing on the hot path: a header line ("*N", "$N") is looked at for a
+// NUL only when it fails to parse (a valid one cannot hold one); an inline line is checked
+// as it is searched.
+//
+// Cost, for any input however it is split into calls: each byte is examined at most three
+// times by the line searches (once for the line end, at most twice for a NUL; ScannedBytes()
+// counts them), once more by the inline splitter, and nothing else loops over input.  Memory: the offset list
+// grows only with arguments received (16 bytes each; a bulk takes at least 6 bytes of input),
+// and an inline line is unquoted into one buffer no longer than the line, plus 4 bytes of
+// offset per argument.
+//
 // Thread rules: one parser per connection, used by the connection's worker only.
 #pragma once
 
@@ -20,6 +37,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/base/split_args.h"
 
 namespace tessera::resp {
 
@@ -30,6 +49,8 @@ inline constexpr int64_t kUnauthMaxMultibulk = 10;
 inline constexpr int64_t kUnauthMaxBulk = 16384;
 // Largest reservation the caller should make ahead of received data.
 inline constexpr size_t kMaxReserveHint = 64 * 1024;
+// Argument offsets kept allocated between commands (16 bytes each).
+inline constexpr size_t kKeptArgs = 1024;
 
 struct ParserLimits {
   int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len
@@ -69,6 +90,10 @@ class RequestParser {
   // Forgets any partial progress (e.g. after the caller discarded its buffer).
   void Reset();
 
+  // Bytes examined by the line searches since construction: at most three times the bytes
+  // ever handed over, so tests and the fuzzer can check that parsing work stays linear.
+  uint64_t ScannedBytes() const { return scanned_bytes_; }
+
  private:
   ParseStatus ParseInline(std::string_view buf, size_t* consumed);
   ParseStatus ParseMultibulk(std::string_view buf, const ParserLimits& limits,
@@ -76,7 +101,19 @@ class RequestParser {
   ParseStatus Fail(std::string message);
   // Looks for `c` in buf from scan_ on.  Returns its index, or npos after moving scan_ to the
   // end of buf, so that no byte is searched twice however the command is split into reads.
+  // Returns npos at once while scan_ is parked on a NUL (see HeldByNul).
   size_t FindFromScan(std::string_view buf, char c);
+  // Whether buf[start, end) holds a NUL, i.e. whether Redis's strchr() would have stopped
+  // before `end`.  If so, parks scan_ on it: the line can never end, and later calls cost
+  // nothing until the size limit fails it.
+  bool HeldByNul(std::string_view buf, size_t start, size_t end);
+  // A line that starts at `start` has no end yet: kNeedMore, or past kInlineMaxSize bytes,
+  // the `too_big` error.
+  ParseStatus Unfinished(std::string_view buf, size_t start, std::string_view too_big);
+  // The "*N" or "$N" line at `start` is not complete: its '\r' (at `cr`, or npos) or the
+  // byte after it is missing.  Returns kNeedMore, or kError past the size limit.
+  ParseStatus HeaderNotReady(std::string_view buf, size_t start, size_t cr,
+                             std::string_view too_big);
   // Reads the "$N" line at pos_.  Returns true once it is read; otherwise *stop says why not
   // (kNeedMore or kError).
   bool ReadBulkHeader(std::string_view buf, const ParserLimits& limits, ParseStatus* stop);
@@ -91,8 +128,9 @@ class RequestParser {
   bool finished_ = false;       // the last call returned a result: start afresh next time
   std::vector<ArgSpan> args_;
   bool inline_ = false;
-  std::vector<std::string> inline_args_;
+  ArgBuffer inline_args_;
   std::string error_;
+  uint64_t scanned_bytes_ = 0;
 };
 
 }  // namespace tessera::resp
