@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "server/commands/args.h"
+#include "server/commands/client_info.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
 #include "server/server.h"
@@ -26,6 +27,8 @@ std::string ClientFlags(Server& server, const ClientState& c) {
   return f.empty() ? "N" : f;
 }
 
+}  // namespace
+
 std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms) {
   std::string cmd = "NULL";
   int id = c.last_command_id.load(std::memory_order_relaxed);
@@ -40,6 +43,8 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000, (now_ms - last) / 1000,
       ClientFlags(server, c), c.db, qbuf, omem, qbuf + omem, cmd, c.resp, c.lib_name, c.lib_ver);
 }
+
+namespace {
 
 void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "server/commands/client_info.h"
 #include "server/commands/dispatcher.h"
 #include "server/log.h"
 #include "server/net/worker.h"
@@ -96,17 +97,24 @@ void Connection::Start() {
   uv_read_start(
       stream(),
       [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-        auto* c = static_cast<Connection*>(h->data);
-        size_t want = std::max(kReadChunk, c->parser_.ReserveHint());
-        if (c->in_.size() - c->in_len_ < want) {
-          c->in_.resize(std::max(c->in_.size() * 2, c->in_len_ + want));
-        }
-        buf->base = c->in_.data() + c->in_len_;
-        buf->len = c->in_.size() - c->in_len_;
+        static_cast<Connection*>(h->data)->PrepareRead(buf);
       },
       [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
         static_cast<Connection*>(s->data)->OnRead(nread);
       });
+}
+
+void Connection::PrepareRead(uv_buf_t* buf) {
+  // One byte past the limit is enough to know it was passed: a read never takes more, so the
+  // buffer never outgrows client-query-buffer-limit by more than that byte.
+  size_t limit = QueryBufferLimit();
+  size_t room = limit - std::min(limit, QueryBufferBytes()) + 1;
+  size_t want = std::min(std::max(kReadChunk, parser_.ReserveHint()), room);
+  if (in_.size() - in_len_ < want) {
+    in_.resize(std::min(std::max(in_.size() * 2, in_len_ + want), in_len_ + room));
+  }
+  buf->base = in_.data() + in_len_;
+  buf->len = std::min(in_.size() - in_len_, room);
 }
 
 void Connection::RejectAndClose(std::string_view message) {
@@ -126,6 +134,12 @@ void Connection::OnRead(ssize_t nread) {
   if (nread == 0) return;
   in_len_ += static_cast<size_t>(nread);
   worker_->stats().net_input_bytes.Add(static_cast<uint64_t>(nread));
+  // As Redis's readQueryFromClient: checked after every read, before anything is parsed, so
+  // no input is ever held or parsed past the limit (blocked and paused clients included).
+  if (QueryBufferBytes() > QueryBufferLimit()) {
+    CloseForQueryBufferLimit();
+    return;
+  }
   // One clock read serves the idle timer and the first command of the batch.
   int64_t now_us = Server::RealNowUs();
   state_.last_interaction_ms.store(worker_->server().has_test_clock() ? worker_->server().NowMs()
@@ -208,15 +222,6 @@ void Connection::Process(int64_t now_us) {
     in_len_ -= in_pos_;
     in_pos_ = 0;
   }
-  size_t query_limit = state_.authenticated
-                           ? server.config().client_query_buffer_limit.load(std::memory_order_relaxed)
-                           : kUnauthQueryLimit;
-  if (in_len_ - in_pos_ > query_limit) {
-    Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id={} addr={}",
-        state_.id, state_.addr);
-    Close();
-    return;
-  }
   if (!state_.authenticated && OutputBufferBytes() > kUnauthOutputLimit) {
     Close();
     return;
@@ -225,6 +230,22 @@ void Connection::Process(int64_t now_us) {
     flush_scheduled_ = true;
     worker_->ScheduleFlush(this);
   }
+}
+
+size_t Connection::QueryBufferLimit() const {
+  if (!state_.authenticated) return kUnauthQueryLimit;
+  return worker_->server().config().client_query_buffer_limit.load(std::memory_order_relaxed);
+}
+
+void Connection::CloseForQueryBufferLimit() {
+  Server& server = worker_->server();
+  std::string first_bytes;
+  AppendQuoted(&first_bytes,
+               std::string_view(in_.data() + in_pos_, std::min<size_t>(QueryBufferBytes(), 64)));
+  Log(LogLevel::kWarning,
+      "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
+      ClientInfoLine(server, state_, server.NowMs()), first_bytes);
+  Close();
 }
 
 void Connection::RetryPausedLater() {

@@ -55,8 +55,14 @@ class Connection final : public ConnectionControl {
   // Runs every complete command in the input; `now_us` is the wall clock (Unix us) now.
   void Process(int64_t now_us);
   void Flush();
+  // libuv's allocation callback: room in `in_` for the next read.
+  void PrepareRead(uv_buf_t* buf);
   void OnRead(ssize_t nread);
   void RetryPausedLater();
+  // client-query-buffer-limit, or 1 MiB before authentication.
+  size_t QueryBufferLimit() const;
+  // Logs Redis's line for it and closes without a reply, as Redis does.
+  void CloseForQueryBufferLimit();
   // After Dispatch parked the client: arms the timer of its deadline, if any.
   void StartBlockTimer();
   void StopBlockTimer();
