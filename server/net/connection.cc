@@ -175,6 +175,7 @@ void Connection::Process(int64_t now_us) {
       continue;
     }
     argv_.clear();
+    argv_.reserve(parser_.ArgCount());
     for (size_t i = 0; i < parser_.ArgCount(); ++i) argv_.push_back(parser_.Arg(buf, i));
     ReplyMode mode_before = state_.reply_mode;
     size_t reply_start = out_.size();
@@ -190,6 +191,7 @@ void Connection::Process(int64_t now_us) {
       postponed_ = false;
     }
     in_pos_ += consumed;
+    if (argv_.capacity() > resp::kKeptArgs) std::vector<std::string_view>().swap(argv_);
     if (r == DispatchResult::kBlocked) {
       blocked_ = true;
       StartBlockTimer();
