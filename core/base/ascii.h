@@ -1,4 +1,4 @@
-// ASCII case helpers.  Redis compares command names and options case-insensitively in ASCII
+// ASCII helpers.  Redis compares command names and options case-insensitively in ASCII
 // only; these are inline so the command path pays no libc call per character (std::tolower
 // consults the locale).
 #pragma once
@@ -18,6 +18,10 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   }
   return true;
 }
+
+// `s` as C's "%s" prints it: up to its first NUL byte.  Redis formats client arguments into
+// error replies that way, so an argument echoed in an error is cut there.
+inline std::string_view CStringPrefix(std::string_view s) { return s.substr(0, s.find('\0')); }
 
 inline std::string AsciiUpper(std::string_view s) {
   std::string out(s);

@@ -75,7 +75,7 @@ void ClientSetInfo(CommandContext& ctx) {
   std::string value(ctx.args[3]);
   bool is_name = EqualsNoCase(attr, "lib-name");
   if (!is_name && !EqualsNoCase(attr, "lib-ver")) {
-    ctx.reply.Error(fmt::format("ERR Unrecognized option '{}'", attr));
+    ctx.reply.Error(fmt::format("ERR Unrecognized option '{}'", CStringPrefix(attr)));
     return;
   }
   if (!std::all_of(value.begin(), value.end(),
@@ -102,7 +102,7 @@ void ClientList(CommandContext& ctx) {
         type_filter_excludes_all = true;
         continue;
       }
-      ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", t));
+      ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", CStringPrefix(t)));
       return;
     }
     if (EqualsNoCase(ctx.args[i], "id") && i + 1 < ctx.args.size()) {
@@ -178,7 +178,7 @@ void ClientKill(CommandContext& ctx) {
                    EqualsNoCase(val, "slave") || EqualsNoCase(val, "pubsub")) {
           f.normal_type = false;
         } else {
-          ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", val));
+          ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", CStringPrefix(val)));
           return;
         }
       } else if (EqualsNoCase(opt, "addr")) {
@@ -187,7 +187,7 @@ void ClientKill(CommandContext& ctx) {
         f.laddr = val;
       } else if (EqualsNoCase(opt, "user")) {
         if (val != "default") {
-          ctx.reply.Error(fmt::format("ERR No such user '{}'", val));
+          ctx.reply.Error(fmt::format("ERR No such user '{}'", CStringPrefix(val)));
           return;
         }
         f.user = val;

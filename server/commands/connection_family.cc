@@ -118,7 +118,8 @@ void Hello(CommandContext& ctx) {
       has_name = true;
       i += 1;
     } else {
-      ctx.reply.Error(fmt::format("ERR Syntax error in HELLO option '{}'", ctx.args[i]));
+      ctx.reply.Error(
+          fmt::format("ERR Syntax error in HELLO option '{}'", CStringPrefix(ctx.args[i])));
       return;
     }
   }

@@ -17,18 +17,19 @@ namespace tessera::server {
 
 namespace {
 
-
-// "unknown command 'x', with args beginning with: 'a' 'b' " (Redis caps the list at 128 bytes).
+// "unknown command 'x', with args beginning with: 'a' 'b' " (Redis caps the list at 128 bytes
+// and prints each argument with "%s", which stops at a NUL).  Its cost is bounded whatever the
+// arguments: at most 128 bytes of the name and about 128 more of the list.
 std::string UnknownCommandError(ArgList args) {
   std::string list;
   for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
     size_t room = 128 - list.size();
     list += "'";
-    list += args[i].substr(0, room);
+    list += CStringPrefix(args[i]).substr(0, room);
     list += "' ";
   }
   return fmt::format("ERR unknown command '{}', with args beginning with: {}",
-                     args[0].substr(0, 128), list);
+                     CStringPrefix(args[0]).substr(0, 128), list);
 }
 
 bool ArityOk(const CommandSpec& spec, size_t argc) {
@@ -241,7 +242,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
     if (sub == nullptr) {
       reply.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
-                              args[1].substr(0, 128), AsciiUpper(spec->name)));
+                              CStringPrefix(args[1]).substr(0, 128), AsciiUpper(spec->name)));
       server.error_stats().Count("ERR");
       stats.commands[spec->id].rejected_calls.Add(1);
       if (client.in_multi) client.multi_dirty = true;

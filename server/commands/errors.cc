@@ -1,5 +1,7 @@
 #include "server/commands/errors.h"
 
+#include "core/base/ascii.h"
+
 namespace tessera::server::errors {
 
 std::string_view ForStatus(OpStatus status) {
@@ -28,6 +30,11 @@ std::string WithArg(std::string_view text, std::string_view arg) {
 }
 
 std::string UnsupportedOption(std::string_view option) {
+  // Redis formats it with "%s" (up to a NUL) and trims CR and LF off the end of the message.
+  option = CStringPrefix(option);
+  while (!option.empty() && (option.back() == '\r' || option.back() == '\n')) {
+    option.remove_suffix(1);
+  }
   std::string out("ERR Unsupported option ");
   out += option;
   return out;

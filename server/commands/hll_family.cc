@@ -82,7 +82,7 @@ void PfDebugCmd(CommandContext& ctx) {
   }
   switch (op) {
     case PfDebugOp::kCheck:
-      return ctx.reply.Error(errors::WithArg(errors::kPfDebugUnknown, sub));
+      return ctx.reply.Error(errors::WithArg(errors::kPfDebugUnknown, CStringPrefix(sub)));
     case PfDebugOp::kGetReg:
       ctx.reply.ArrayHeader(r->registers.size());
       for (uint8_t v : r->registers) ctx.reply.Integer(v);

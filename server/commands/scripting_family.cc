@@ -31,7 +31,7 @@ void FunctionList(CommandContext& ctx) {
       ++i;
       continue;
     }
-    ctx.reply.Error(fmt::format("ERR Unknown argument {}", ctx.args[i]));
+    ctx.reply.Error(fmt::format("ERR Unknown argument {}", CStringPrefix(ctx.args[i])));
     return;
   }
   ctx.reply.ArrayHeader(0);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/base/ascii.h"
 #include "core/base/glob.h"
 #include "core/base/numbers.h"
 #include "core/base/split_args.h"
@@ -359,8 +360,8 @@ std::string ConfigRegistry::MatchSetNames(
   for (const auto& [name, value] : pairs) {
     Match m;
     if (!Find(name, &m)) {
-      return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) +
-             "'";
+      return "ERR Unknown option or number of arguments for CONFIG SET - '" +
+             std::string(CStringPrefix(name)) + "'";
     }
     uint32_t flags = ConfigTable()[m.index].flags;
     std::string refusal;
