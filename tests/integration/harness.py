@@ -21,7 +21,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, *args, config_text=None):
+    def __init__(self, binary, *args, config_text=None, bind="127.0.0.1"):
         binary = os.path.abspath(binary)
         self.binary = binary
         self.port = free_port()
@@ -32,7 +32,10 @@ class Server:
             with open(path, "w") as f:
                 f.write(config_text)
             cmd.append(path)
-        cmd += ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        cmd += ["--port", str(self.port)]
+        if bind is not None:  # None: the config file's bind, or the default
+            cmd += ["--bind", bind]
+        cmd += ["--save", "", "--appendonly", "no"]
         cmd += list(args)
         self.log_path = os.path.join(self.dir, "server.log")
         self.log = open(self.log_path, "w")
