@@ -328,6 +328,9 @@ bool ConfigRegistry::LoadFromString(std::string_view text, std::string* error) {
   return ok;
 }
 
+// A raw NUL byte ends its line (SplitArgs reads each line as sdssplitargs reads a C string).
+// Redis differs here by accident: it reads the file with fgets() and strcat(), so a NUL drops
+// the rest of its 1 KiB chunk, newline included, and glues the next line on.
 bool ConfigRegistry::LoadText(std::string_view text, int depth, std::string* error) {
   std::vector<std::string_view> lines = SplitLines(text);
   for (size_t i = 0; i < lines.size(); ++i) {
