@@ -64,8 +64,9 @@ void RequestParser::Reset() {
   scan_ = 0;
   finished_ = false;
   // The list keeps a small capacity (set by received arguments, never by declared counts)
-  // for the next command, and gives back what one huge command made it take.
-  if (args_.size() > kKeptArgs) std::vector<ArgSpan>().swap(args_);  // the capacity was too
+  // for the next command, and gives back what one huge command made it take.  Its capacity
+  // passes kKeptArgs only when its size does, so the size is the test.
+  if (args_.size() > kKeptArgs) std::vector<ArgSpan>().swap(args_);
   args_.clear();
   if (inline_) inline_args_.clear();
   inline_ = false;

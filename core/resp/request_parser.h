@@ -24,10 +24,10 @@
 //
 // Cost, for any input however it is split into calls: each byte is examined at most three
 // times by the line searches (once for the line end, at most twice for a NUL; ScannedBytes()
-// counts them), once more by the inline splitter, and nothing else loops over input.  Memory: the offset list
-// grows only with arguments received (16 bytes each; a bulk takes at least 6 bytes of input),
-// and an inline line is unquoted into one buffer no longer than the line, plus 4 bytes of
-// offset per argument.
+// counts them), once more by the inline splitter, and nothing else loops over input.
+// Memory: the offset list grows only with arguments received (16 bytes each; a bulk takes at
+// least 6 bytes of input), and an inline line is unquoted into one buffer no longer than the
+// line, plus 4 bytes of offset per argument.
 //
 // Thread rules: one parser per connection, used by the connection's worker only.
 #pragma once

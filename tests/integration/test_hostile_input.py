@@ -32,30 +32,10 @@ def rss_kb(server):
     raise RuntimeError("no VmRSS")
 
 
-def answer(port, data, idle=0.3):
-    """Sends `data` on a new connection and returns (bytes received, closed by the server),
-    once the server has been silent for `idle` seconds or has closed."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(data)
-    s.settimeout(idle)
-    out, closed = b"", False
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                closed = True
-                break
-            out += chunk
-    except socket.timeout:
-        pass
-    except ConnectionResetError:
-        closed = True
-    s.close()
-    return out, closed
-
-
 def answers(port, inputs, idle=0.3, parallel=64):
-    """answer() for many inputs at once, each on its own connection, in order of `inputs`."""
+    """For each input, on its own connection (many at once): (bytes received, connection
+    closed by the server), once the server has been silent for `idle` seconds or has closed.
+    Results come in the order of `inputs`."""
     results = [None] * len(inputs)
     for start in range(0, len(inputs), parallel):
         sel = selectors.DefaultSelector()
