@@ -5,6 +5,7 @@
 #include "core/types/hash_value.h"
 #include "core/types/list_value.h"
 #include "core/types/set_value.h"
+#include "core/types/stream_value.h"
 #include "core/types/zset_value.h"
 
 namespace tessera::keyspace {
@@ -23,8 +24,9 @@ auto Visit(ValueType type, const void* object, Fn&& fn) {
       return fn(static_cast<const types::SetValue*>(object));
     case ValueType::kZSet:
       return fn(static_cast<const types::ZSetValue*>(object));
-    case ValueType::kString:
     case ValueType::kStream:
+      return fn(static_cast<const types::StreamValue*>(object));
+    case ValueType::kString:
       break;
   }
   assert(false && "not an aggregate type");

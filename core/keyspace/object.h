@@ -1,6 +1,7 @@
 // Aggregate values: the heap objects an Encoding::kObject entry points to.
 //
-// Each value type is one class in core/types/ (ListValue, HashValue, SetValue, ZSetValue) that
+// Each value type is one class in core/types/ (ListValue, HashValue, SetValue, ZSetValue,
+// StreamValue) that
 // owns its elements and picks its own encoding (a packed form while small, a full structure
 // past the Redis thresholds).  The entry stores a plain pointer and the ValueType, rather than
 // a virtual base class: the type is already in the entry's meta byte, so a vtable pointer per

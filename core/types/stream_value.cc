@@ -1,0 +1,617 @@
+#include "core/types/stream_value.h"
+
+#include <algorithm>
+#include <cassert>
+#include <charconv>
+
+#include "core/ds/listpack.h"
+
+namespace tessera::types {
+
+namespace {
+
+namespace lp = ds::lp;
+
+// Entry flags, as Redis's STREAM_ITEM_FLAG_*.
+constexpr int64_t kFlagDeleted = 1;
+constexpr int64_t kFlagSameFields = 2;
+// Redis's STREAM_LISTPACK_MAX_SIZE: no node (and no entry) may pass 1 GB.
+constexpr size_t kListpackMaxSize = size_t{1} << 30;
+
+int64_t Int(const uint8_t* p) {
+  lp::Value v = lp::Get(p);
+  assert(v.is_int);
+  return v.ival;
+}
+
+std::string_view IntText(int64_t v, char* buf) {
+  auto r = std::to_chars(buf, buf + lp::kIntBufSize, v);
+  return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+uint8_t* AppendInt(uint8_t* l, int64_t v) {
+  char buf[lp::kIntBufSize];
+  return lp::Append(l, IntText(v, buf));
+}
+
+// Replaces the integer at *p; *p points at it again in the (possibly moved) listpack.
+uint8_t* ReplaceInt(uint8_t* l, const uint8_t** p, int64_t v) {
+  char buf[lp::kIntBufSize];
+  size_t offset = static_cast<size_t>(*p - l);
+  l = lp::ReplaceAt(l, offset, IntText(v, buf));
+  *p = l + offset;
+  return l;
+}
+
+// What the master entry of a node says.
+struct Master {
+  int64_t count;    // live entries
+  int64_t deleted;  // entries flagged deleted
+  int64_t num_fields;
+  const uint8_t* fields;  // first master field (or the terminator when there are none)
+  const uint8_t* terminator;
+};
+
+Master ReadMaster(const uint8_t* l) {
+  Master m;
+  const uint8_t* p = lp::First(l);
+  m.count = Int(p);
+  p = lp::Next(l, p);
+  m.deleted = Int(p);
+  p = lp::Next(l, p);
+  m.num_fields = Int(p);
+  p = lp::Next(l, p);
+  m.fields = p;
+  for (int64_t i = 0; i < m.num_fields; ++i) p = lp::Next(l, p);
+  m.terminator = p;
+  return m;
+}
+
+// One entry of a node as read by a forward walk.
+struct EntryView {
+  const uint8_t* flags_p;
+  int64_t flags;
+  StreamID id;
+  int64_t num_fields;
+  const uint8_t* fields;  // first field (or value, with SAMEFIELDS)
+  const uint8_t* last;    // the entry's lp-count
+};
+
+// Reads the entry whose flags element is at p.
+EntryView ReadEntry(const uint8_t* l, const uint8_t* p, StreamID master, int64_t master_fields) {
+  EntryView e;
+  e.flags_p = p;
+  e.flags = Int(p);
+  p = lp::Next(l, p);
+  e.id.ms = master.ms + static_cast<uint64_t>(Int(p));
+  p = lp::Next(l, p);
+  e.id.seq = master.seq + static_cast<uint64_t>(Int(p));
+  p = lp::Next(l, p);
+  int64_t elements;
+  if (e.flags & kFlagSameFields) {
+    e.num_fields = master_fields;
+    elements = master_fields;
+  } else {
+    e.num_fields = Int(p);
+    p = lp::Next(l, p);
+    elements = e.num_fields * 2;
+  }
+  e.fields = p;
+  for (int64_t i = 0; i < elements; ++i) p = lp::Next(l, p);
+  e.last = p;
+  return e;
+}
+
+}  // namespace
+
+// --- StreamID --------------------------------------------------------------------------
+
+bool StreamID::Incr() {
+  if (seq != UINT64_MAX) {
+    ++seq;
+    return true;
+  }
+  if (ms == UINT64_MAX) {
+    ms = seq = 0;
+    return false;
+  }
+  ++ms;
+  seq = 0;
+  return true;
+}
+
+bool StreamID::Decr() {
+  if (seq != 0) {
+    --seq;
+    return true;
+  }
+  if (ms == 0) {
+    ms = seq = UINT64_MAX;
+    return false;
+  }
+  --ms;
+  seq = UINT64_MAX;
+  return true;
+}
+
+std::string StreamID::ToString() const {
+  char buf[48];
+  auto r = std::to_chars(buf, buf + 21, ms);
+  *r.ptr++ = '-';
+  r = std::to_chars(r.ptr, buf + sizeof(buf), seq);
+  return std::string(buf, r.ptr);
+}
+
+// --- Consumer groups ---------------------------------------------------------------------
+
+StreamConsumer* StreamGroup::FindConsumer(std::string_view name) const {
+  auto it = consumers.find(name);
+  return it == consumers.end() ? nullptr : it->second.get();
+}
+
+StreamConsumer* StreamGroup::CreateConsumer(std::string_view name, int64_t now_ms) {
+  auto [it, inserted] = consumers.try_emplace(std::string(name));
+  if (!inserted) return nullptr;
+  it->second = std::make_unique<StreamConsumer>();
+  it->second->name = std::string(name);
+  it->second->seen_time = now_ms;
+  return it->second.get();
+}
+
+size_t StreamGroup::DeleteConsumer(std::string_view name) {
+  auto it = consumers.find(name);
+  if (it == consumers.end()) return 0;
+  size_t pending = it->second->pel.size();
+  for (const auto& [id, nack] : it->second->pel) pel.erase(id);
+  consumers.erase(it);
+  return pending;
+}
+
+// --- StreamValue -------------------------------------------------------------------------
+
+StreamValue::~StreamValue() {
+  for (Node& n : nodes_) lp::Free(n.lp);
+}
+
+StreamID StreamValue::NextAutoId(int64_t now_ms) const {
+  const uint64_t ms = static_cast<uint64_t>(now_ms);
+  if (ms > last_id_.ms) return StreamID{ms, 0};
+  StreamID id = last_id_;
+  id.Incr();
+  return id;
+}
+
+size_t StreamValue::FindNode(StreamID id) const {
+  auto it = std::upper_bound(nodes_.begin(), nodes_.end(), id,
+                             [](StreamID v, const Node& n) { return v < n.master; });
+  if (it == nodes_.begin()) return nodes_.size();
+  return static_cast<size_t>(it - nodes_.begin()) - 1;
+}
+
+bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
+                         const StreamLimits& limits) {
+  assert(id > last_id_ && !fv.empty() && fv.size() % 2 == 0);
+  size_t total = 0;
+  for (std::string_view s : fv) total += s.size();
+  if (total > kListpackMaxSize) return false;
+  const int64_t num_fields = static_cast<int64_t>(fv.size() / 2);
+
+  Node* tail = nodes_.empty() ? nullptr : &nodes_.back();
+  if (tail != nullptr) {
+    size_t max_bytes = limits.node_max_bytes;
+    if (max_bytes == 0 || max_bytes > kListpackMaxSize) max_bytes = kListpackMaxSize;
+    bool full = lp::Bytes(tail->lp) + total >= max_bytes;
+    if (!full && limits.node_max_entries > 0) {
+      Master m = ReadMaster(tail->lp);
+      full = m.count + m.deleted >= limits.node_max_entries;
+    }
+    if (full) tail = nullptr;
+  }
+
+  int64_t flags = 0;
+  if (tail == nullptr) {
+    uint8_t* l = lp::New();
+    l = AppendInt(l, 1);
+    l = AppendInt(l, 0);
+    l = AppendInt(l, num_fields);
+    for (int64_t i = 0; i < num_fields; ++i) l = lp::Append(l, fv[2 * i]);
+    l = AppendInt(l, 0);
+    nodes_.push_back(Node{id, l});
+    tail = &nodes_.back();
+    flags = kFlagSameFields;
+  } else {
+    const uint8_t* p = lp::First(tail->lp);
+    int64_t count = Int(p);
+    tail->lp = ReplaceInt(tail->lp, &p, count + 1);
+    p = lp::Next(tail->lp, p);
+    p = lp::Next(tail->lp, p);
+    if (Int(p) == num_fields) {
+      p = lp::Next(tail->lp, p);
+      int64_t i = 0;
+      for (; i < num_fields; ++i, p = lp::Next(tail->lp, p)) {
+        if (!lp::Equals(p, fv[2 * i])) break;
+      }
+      if (i == num_fields) flags = kFlagSameFields;
+    }
+  }
+
+  uint8_t* l = tail->lp;
+  l = AppendInt(l, flags);
+  l = AppendInt(l, static_cast<int64_t>(id.ms - tail->master.ms));
+  l = AppendInt(l, static_cast<int64_t>(id.seq - tail->master.seq));
+  const bool same = (flags & kFlagSameFields) != 0;
+  if (!same) l = AppendInt(l, num_fields);
+  for (int64_t i = 0; i < num_fields; ++i) {
+    if (!same) l = lp::Append(l, fv[2 * i]);
+    l = lp::Append(l, fv[2 * i + 1]);
+  }
+  l = AppendInt(l, num_fields + 3 + (same ? 0 : num_fields + 1));
+  tail->lp = l;
+
+  ++length_;
+  ++entries_added_;
+  last_id_ = id;
+  if (length_ == 1) first_id_ = id;
+  return true;
+}
+
+void StreamValue::RemoveNode(size_t n) {
+  lp::Free(nodes_[n].lp);
+  nodes_.erase(nodes_.begin() + static_cast<ptrdiff_t>(n));
+}
+
+bool StreamValue::DeleteInNode(size_t n, StreamID id) {
+  Node& node = nodes_[n];
+  Master m = ReadMaster(node.lp);
+  const uint8_t* p = lp::Next(node.lp, m.terminator);
+  while (p != nullptr) {
+    EntryView e = ReadEntry(node.lp, p, node.master, m.num_fields);
+    if (e.id > id) return false;
+    if (e.id == id) {
+      if (e.flags & kFlagDeleted) return false;
+      if (m.count == 1) {
+        RemoveNode(n);
+      } else {
+        const uint8_t* fp = e.flags_p;
+        node.lp = ReplaceInt(node.lp, &fp, e.flags | kFlagDeleted);
+        const uint8_t* q = lp::First(node.lp);
+        node.lp = ReplaceInt(node.lp, &q, m.count - 1);
+        q = lp::Next(node.lp, q);
+        node.lp = ReplaceInt(node.lp, &q, m.deleted + 1);
+      }
+      --length_;
+      return true;
+    }
+    p = lp::Next(node.lp, e.last);
+  }
+  return false;
+}
+
+bool StreamValue::Contains(StreamID id) const {
+  Iterator it(*this, id, id, false);
+  return it.Next();
+}
+
+size_t StreamValue::Delete(std::span<const StreamID> ids) {
+  size_t deleted = 0;
+  bool first_deleted = false;
+  for (StreamID id : ids) {
+    size_t n = FindNode(id);
+    if (n == nodes_.size() || !DeleteInNode(n, id)) continue;
+    if (id == first_id_) first_deleted = true;
+    if (id > max_deleted_id_) max_deleted_id_ = id;
+    ++deleted;
+  }
+  if (deleted > 0) {
+    if (length_ == 0) {
+      first_id_ = StreamID{};
+    } else if (first_deleted) {
+      first_id_ = EdgeId(true, true);
+    }
+  }
+  return deleted;
+}
+
+int64_t StreamValue::TrimInsideNode(size_t n, const TrimArgs& args) {
+  Node& node = nodes_[n];
+  Master m = ReadMaster(node.lp);
+  int64_t deleted_here = 0;
+  const uint8_t* p = lp::Next(node.lp, m.terminator);
+  while (p != nullptr) {
+    EntryView e = ReadEntry(node.lp, p, node.master, m.num_fields);
+    bool stop =
+        args.strategy == TrimArgs::Strategy::kMaxLen ? length_ <= args.maxlen : e.id >= args.minid;
+    if (stop) break;
+    size_t next_offset = static_cast<size_t>(e.last - node.lp);
+    if (!(e.flags & kFlagDeleted)) {
+      const uint8_t* fp = e.flags_p;
+      node.lp = ReplaceInt(node.lp, &fp, e.flags | kFlagDeleted);  // same size: 0..3
+      ++deleted_here;
+      --length_;
+    }
+    p = lp::Next(node.lp, node.lp + next_offset);
+  }
+  const uint8_t* q = lp::First(node.lp);
+  node.lp = ReplaceInt(node.lp, &q, m.count - deleted_here);
+  q = lp::Next(node.lp, q);
+  node.lp = ReplaceInt(node.lp, &q, m.deleted + deleted_here);
+  return deleted_here;
+}
+
+int64_t StreamValue::Trim(const TrimArgs& args) {
+  if (args.strategy == TrimArgs::Strategy::kNone) return 0;
+  int64_t deleted = 0;
+  while (!nodes_.empty()) {
+    if (args.strategy == TrimArgs::Strategy::kMaxLen && length_ <= args.maxlen) break;
+    Node& node = nodes_.front();
+    const int64_t entries = Int(lp::First(node.lp));
+    if (args.limit != 0 && deleted + entries > args.limit) break;
+    bool remove_node;
+    if (args.strategy == TrimArgs::Strategy::kMaxLen) {
+      remove_node = length_ - static_cast<uint64_t>(entries) >= args.maxlen;
+    } else {
+      const uint8_t* last = lp::Last(node.lp);
+      const uint8_t* flags_p = last;
+      for (int64_t c = Int(last); c > 0; --c) flags_p = lp::Prev(node.lp, flags_p);
+      EntryView e = ReadEntry(node.lp, flags_p, node.master, ReadMaster(node.lp).num_fields);
+      remove_node = e.id < args.minid;
+    }
+    if (remove_node) {
+      RemoveNode(0);
+      length_ -= static_cast<uint64_t>(entries);
+      deleted += entries;
+      continue;
+    }
+    if (args.approx) break;
+    deleted += TrimInsideNode(0, args);
+    break;
+  }
+  if (length_ == 0) {
+    first_id_ = StreamID{};
+  } else if (deleted > 0) {
+    first_id_ = EdgeId(true, true);
+  }
+  return deleted;
+}
+
+StreamID StreamValue::EdgeId(bool first, bool skip_deleted) const {
+  if (skip_deleted) {
+    Iterator it(*this, StreamID::Min(), StreamID::Max(), !first);
+    if (it.Next()) return it.id();
+    return first ? StreamID::Max() : StreamID::Min();
+  }
+  if (nodes_.empty()) return first ? StreamID::Max() : StreamID::Min();
+  const Node& node = first ? nodes_.front() : nodes_.back();
+  Master m = ReadMaster(node.lp);
+  const uint8_t* p;
+  if (first) {
+    p = lp::Next(node.lp, m.terminator);
+  } else {
+    p = lp::Last(node.lp);
+    for (int64_t c = Int(p); c > 0; --c) p = lp::Prev(node.lp, p);
+  }
+  return ReadEntry(node.lp, p, node.master, m.num_fields).id;
+}
+
+// --- Groups and their counters --------------------------------------------------------------
+
+StreamGroup* StreamValue::FindGroup(std::string_view name) const {
+  if (!groups_) return nullptr;
+  auto it = groups_->find(name);
+  return it == groups_->end() ? nullptr : it->second.get();
+}
+
+StreamGroup* StreamValue::CreateGroup(std::string_view name, StreamID last_id,
+                                      int64_t entries_read) {
+  if (!groups_) groups_ = std::make_unique<StreamGroups>();
+  auto [it, inserted] = groups_->try_emplace(std::string(name));
+  if (!inserted) return nullptr;
+  it->second = std::make_unique<StreamGroup>();
+  it->second->last_id = last_id;
+  it->second->entries_read = entries_read;
+  return it->second.get();
+}
+
+bool StreamValue::DestroyGroup(std::string_view name) {
+  if (!groups_) return false;
+  auto it = groups_->find(name);
+  if (it == groups_->end()) return false;
+  groups_->erase(it);
+  return true;
+}
+
+bool StreamValue::RangeHasTombstones(StreamID start, StreamID end) const {
+  if (length_ == 0 || max_deleted_id_.IsZero()) return false;
+  if (first_id_ > max_deleted_id_) return false;
+  return start <= max_deleted_id_ && max_deleted_id_ <= end;
+}
+
+int64_t StreamValue::EstimateEntriesRead(StreamID id) const {
+  if (entries_added_ == 0) return 0;
+  if (length_ == 0 && id <= last_id_) return static_cast<int64_t>(entries_added_);
+  if (id == last_id_) return static_cast<int64_t>(entries_added_);
+  if (id > last_id_) return kInvalidEntriesRead;
+  if (max_deleted_id_.IsZero() || max_deleted_id_ < first_id_) {
+    if (id < first_id_) return static_cast<int64_t>(entries_added_ - length_);
+    if (id == first_id_) return static_cast<int64_t>(entries_added_ - length_ + 1);
+  }
+  return kInvalidEntriesRead;
+}
+
+int64_t StreamValue::GroupLag(const StreamGroup& g) const {
+  if (entries_added_ == 0) return 0;
+  if (g.entries_read != kInvalidEntriesRead && !RangeHasTombstones(g.last_id, StreamID::Max())) {
+    return static_cast<int64_t>(entries_added_) - g.entries_read;
+  }
+  int64_t read = EstimateEntriesRead(g.last_id);
+  if (read == kInvalidEntriesRead) return -1;
+  return static_cast<int64_t>(entries_added_) - read;
+}
+
+void StreamValue::AdvanceGroup(StreamGroup* g, StreamID id) const {
+  if (g->entries_read != kInvalidEntriesRead && !RangeHasTombstones(id, StreamID::Max())) {
+    ++g->entries_read;
+  } else if (entries_added_ != 0) {
+    g->entries_read = EstimateEntriesRead(id);
+  }
+  g->last_id = id;
+}
+
+// --- Copies and sizes --------------------------------------------------------------------------
+
+StreamValue* StreamValue::Clone() const {
+  auto* c = new StreamValue();
+  c->nodes_.reserve(nodes_.size());
+  for (const Node& n : nodes_) c->nodes_.push_back(Node{n.master, lp::Dup(n.lp)});
+  c->length_ = length_;
+  c->last_id_ = last_id_;
+  c->first_id_ = first_id_;
+  c->max_deleted_id_ = max_deleted_id_;
+  c->entries_added_ = entries_added_;
+  if (groups_) {
+    c->groups_ = std::make_unique<StreamGroups>();
+    for (const auto& [name, g] : *groups_) {
+      StreamGroup* ng = c->CreateGroup(name, g->last_id, g->entries_read);
+      for (const auto& [cname, cons] : g->consumers) {
+        StreamConsumer* nc = ng->CreateConsumer(cname, cons->seen_time);
+        nc->active_time = cons->active_time;
+      }
+      for (const auto& [id, nack] : g->pel) {
+        auto copy = std::make_unique<StreamNack>(*nack);
+        copy->consumer = ng->FindConsumer(nack->consumer->name);
+        copy->consumer->pel.emplace(id, copy.get());
+        ng->pel.emplace(id, std::move(copy));
+      }
+    }
+  }
+  return c;
+}
+
+size_t StreamValue::AllocationSize() const {
+  size_t n = sizeof(StreamValue) + nodes_.capacity() * sizeof(Node);
+  for (const Node& node : nodes_) n += lp::Bytes(node.lp);
+  if (groups_) {
+    // Map nodes are about 48 bytes plus their payload.
+    for (const auto& [name, g] : *groups_) {
+      n += 48 + name.size() + sizeof(StreamGroup) + g->pel.size() * (64 + sizeof(StreamNack));
+      for (const auto& [cname, c] : g->consumers) {
+        n += 48 + 2 * cname.size() + sizeof(StreamConsumer) + c->pel.size() * 64;
+      }
+    }
+  }
+  return n;
+}
+
+// --- Iterator ------------------------------------------------------------------------------
+
+StreamValue::Iterator::Iterator(const StreamValue& s, StreamID start, StreamID end, bool reverse)
+    : s_(s), start_(start), end_(end), reverse_(reverse) {}
+
+bool StreamValue::Iterator::EnterNode() {
+  const size_t count = s_.nodes_.size();
+  if (!started_) {
+    started_ = true;
+    if (count == 0) return false;
+    if (!reverse_) {
+      node_ = start_.IsZero() ? 0 : s_.FindNode(start_);
+      if (node_ == count) node_ = 0;
+    } else {
+      node_ = end_.IsZero() ? count - 1 : s_.FindNode(end_);
+      if (node_ == count) return false;  // every entry is above `end`
+    }
+  } else if (!reverse_) {
+    if (++node_ >= count) return false;
+  } else {
+    if (node_ == 0) return false;
+    --node_;
+  }
+  const Node& n = s_.nodes_[node_];
+  lp_ = n.lp;
+  master_id_ = n.master;
+  Master m = ReadMaster(lp_);
+  master_count_ = static_cast<uint64_t>(m.num_fields);
+  master_fields_ = m.fields;
+  ele_ = reverse_ ? lp::Last(lp_) : m.terminator;
+  return true;
+}
+
+bool StreamValue::Iterator::Next() {
+  // Leave the entry returned last: forwards, skip what the caller did not read; backwards,
+  // stand on the lp-count before its flags.
+  if (lp_ != nullptr && id_valid_) {
+    if (!reverse_) {
+      for (; remaining_ > 0; --remaining_) ele_ = lp::Next(lp_, ele_);
+    } else {
+      ele_ = lp::Prev(lp_, flags_p_);
+    }
+    id_valid_ = false;
+  }
+  while (true) {
+    if (lp_ == nullptr && !EnterNode()) return false;
+    // ele_ is the element before the next entry to read: the master terminator or an
+    // lp-count (forwards), or the lp-count of the next entry (backwards).
+    if (!reverse_) {
+      ele_ = lp::Next(lp_, ele_);
+      if (ele_ == nullptr) {
+        lp_ = nullptr;
+        continue;
+      }
+    } else {
+      int64_t c = Int(ele_);
+      if (c == 0) {
+        lp_ = nullptr;
+        continue;
+      }
+      for (; c > 0; --c) ele_ = lp::Prev(lp_, ele_);
+    }
+    flags_p_ = ele_;
+    const int64_t flags = Int(ele_);
+    ele_ = lp::Next(lp_, ele_);
+    id_.ms = master_id_.ms + static_cast<uint64_t>(Int(ele_));
+    ele_ = lp::Next(lp_, ele_);
+    id_.seq = master_id_.seq + static_cast<uint64_t>(Int(ele_));
+    ele_ = lp::Next(lp_, ele_);
+    same_fields_ = (flags & kFlagSameFields) != 0;
+    if (same_fields_) {
+      num_fields_ = master_count_;
+    } else {
+      num_fields_ = static_cast<size_t>(Int(ele_));
+      ele_ = lp::Next(lp_, ele_);
+    }
+    remaining_ = same_fields_ ? num_fields_ : 2 * num_fields_;
+    const bool live = (flags & kFlagDeleted) == 0;
+    if (!reverse_) {
+      if (id_ >= start_ && live) {
+        if (id_ > end_) return false;
+        master_field_ = master_fields_;
+        id_valid_ = true;
+        return true;
+      }
+      for (; remaining_ > 0; --remaining_) ele_ = lp::Next(lp_, ele_);
+    } else {
+      if (id_ <= end_ && live) {
+        if (id_ < start_) return false;
+        master_field_ = master_fields_;
+        id_valid_ = true;
+        return true;
+      }
+      ele_ = lp::Prev(lp_, flags_p_);
+    }
+  }
+}
+
+void StreamValue::Iterator::NextField(std::string_view* field, std::string_view* value) {
+  if (same_fields_) {
+    *field = lp::Get(master_field_).View(field_buf_);
+    master_field_ = lp::Next(lp_, master_field_);
+  } else {
+    *field = lp::Get(ele_).View(field_buf_);
+    ele_ = lp::Next(lp_, ele_);
+    --remaining_;
+  }
+  *value = lp::Get(ele_).View(value_buf_);
+  ele_ = lp::Next(lp_, ele_);
+  --remaining_;
+}
+
+}  // namespace tessera::types
