@@ -42,4 +42,9 @@ types::ZSetLimits ZSetLimitsOf(const CommandContext& ctx) {
   return l;
 }
 
+types::StreamLimits StreamLimitsOf(const CommandContext& ctx) {
+  const ServerConfig& c = ctx.server.config();
+  return types::StreamLimits{Load(c.stream_node_max_bytes), Load(c.stream_node_max_entries)};
+}
+
 }  // namespace tessera::server

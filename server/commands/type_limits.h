@@ -6,6 +6,7 @@
 #include "core/types/hash_value.h"
 #include "core/types/list_value.h"
 #include "core/types/set_value.h"
+#include "core/types/stream_value.h"
 #include "core/types/zset_value.h"
 #include "server/commands/command.h"
 
@@ -19,5 +20,7 @@ types::HashLimits HashLimitsOf(const CommandContext& ctx);
 types::SetLimits SetLimitsOf(const CommandContext& ctx);
 // zset-max-listpack-entries/-value.
 types::ZSetLimits ZSetLimitsOf(const CommandContext& ctx);
+// stream-node-max-bytes/-entries.
+types::StreamLimits StreamLimitsOf(const CommandContext& ctx);
 
 }  // namespace tessera::server

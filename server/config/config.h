@@ -117,6 +117,8 @@ struct ServerConfig {
   std::atomic<int> list_max_listpack_size{0};
   std::atomic<int> list_compress_depth{0};
   std::atomic<size_t> hll_sparse_max_bytes{0};
+  std::atomic<size_t> stream_node_max_bytes{0};
+  std::atomic<int64_t> stream_node_max_entries{0};
 };
 
 class ConfigRegistry {

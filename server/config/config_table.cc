@@ -335,8 +335,12 @@ constexpr Entry kTable[] = {
     Number<&C::list_max_listpack_size>("list-max-listpack-size", "list-max-ziplist-size",
                                        kModifiable, kIntMin, kIntMax, "-2"),
     Number<&C::list_compress_depth>("list-compress-depth", "", kModifiable, 0, kIntMax, "0"),
-    Number<&C::hll_sparse_max_bytes>("hll-sparse-max-bytes", "", kModifiable, 0, kLongMax,
-                                     "3000", NumFormat::kMemory),
+    Number<&C::hll_sparse_max_bytes>("hll-sparse-max-bytes", "", kModifiable, 0, kLongMax, "3000",
+                                     NumFormat::kMemory),
+    Number<&C::stream_node_max_bytes>("stream-node-max-bytes", "", kModifiable, 0, kLongMax, "4096",
+                                      NumFormat::kMemory),
+    Number<&C::stream_node_max_entries>("stream-node-max-entries", "", kModifiable, 0, kLongMax,
+                                        "100"),
 };
 
 }  // namespace

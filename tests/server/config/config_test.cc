@@ -139,6 +139,8 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"list-max-listpack-size", "-2"},
       {"list-compress-depth", "0"},
       {"hll-sparse-max-bytes", "3000"},
+      {"stream-node-max-bytes", "4096"},
+      {"stream-node-max-entries", "100"},
   };
   for (const auto& [name, value] : expected) {
     INFO(name);
