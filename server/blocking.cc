@@ -15,7 +15,11 @@ void BlockingRegistry::Block(const ClientState& client, const CommandSpec& spec,
   w->resp = client.resp;
   w->no_touch = client.no_touch;
   w->spec = &spec;
-  w->args.assign(args.begin(), args.end());
+  if (request.args.empty()) {
+    w->args.assign(args.begin(), args.end());
+  } else {
+    w->args = std::move(request.args);
+  }
   w->request = std::move(request);
   w->deliver = client.deliver_blocked_reply;
   std::lock_guard<std::mutex> lock(mu_);
@@ -107,6 +111,20 @@ bool BlockingRegistry::IsBlocked(uint64_t client_id) const {
 size_t BlockingRegistry::blocking_keys() const {
   std::lock_guard<std::mutex> lock(mu_);
   return by_key_.size();
+}
+
+size_t BlockingRegistry::blocking_keys_on_nokey() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  for (const auto& [ref, waiters] : by_key_) {
+    for (const std::shared_ptr<Waiter>& w : waiters) {
+      if (w->request.wake_on_missing) {
+        ++n;
+        break;
+      }
+    }
+  }
+  return n;
 }
 
 void BlockingRegistry::RemoveLocked(const std::shared_ptr<Waiter>& w) {

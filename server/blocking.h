@@ -83,6 +83,8 @@ class BlockingRegistry {
   // A connection entering (+1) or leaving (-1) a CLIENT PAUSE hold.
   void AddPostponed(int delta) { postponed_.fetch_add(delta, std::memory_order_relaxed); }
   size_t blocking_keys() const;
+  // Keys some client waits on that wake it also when deleted (XREADGROUP).
+  size_t blocking_keys_on_nokey() const;
 
  private:
   struct KeyRef {

@@ -155,7 +155,8 @@ void DbAccess::InsertInDb(int db, Entry* e) {
 }
 
 void DbAccess::NoteIfReady(int db, const Entry* e) {
-  if (e->type() == ValueType::kList || e->type() == ValueType::kZSet) {
+  if (e->type() == ValueType::kList || e->type() == ValueType::kZSet ||
+      e->type() == ValueType::kStream) {
     ready_keys_.push_back(ReadyKey{db, std::string(e->key())});
   }
 }
@@ -171,7 +172,12 @@ void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
   t.volatile_keys += static_cast<size_t>(new_e->has_expiry()) -
                      static_cast<size_t>(old_e->has_expiry());
   if (old_e == new_e) return;
-  if (track_ready_ && old_e->type() != new_e->type()) NoteIfReady(db, new_e);
+  if (track_ready_ && old_e->type() != new_e->type()) {
+    // A stream replaced by another type wakes XREADGROUP waiters (their group is gone).
+    if (old_e->type() == ValueType::kStream)
+      ready_keys_.push_back(ReadyKey{db, std::string(new_e->key())});
+    NoteIfReady(db, new_e);
+  }
   // WithExpiry hands an aggregate's object to the new entry: free only the old shell then.
   if (old_e->is_object() && new_e->is_object() && old_e->object() == new_e->object()) {
     Entry::FreeShell(old_e);
@@ -207,6 +213,13 @@ void DbAccess::DetachInDb(int db, Entry* e) {
   assert(found);
   (void)found;
   if (e->has_expiry()) --t.volatile_keys;
+  if (track_ready_ && e->type() == ValueType::kStream) {
+    ready_keys_.push_back(ReadyKey{db, std::string(e->key())});
+  }
+}
+
+void DbAccess::NoteReady(std::string_view key) {
+  if (track_ready_) ready_keys_.push_back(ReadyKey{db_, std::string(key)});
 }
 
 }  // namespace tessera::keyspace

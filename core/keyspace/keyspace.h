@@ -169,8 +169,8 @@ class DbAccess {
   // Number of keys deleted by lazy expiry through this object.
   size_t expired() const { return expired_; }
 
-  // Ready keys (BLPOP and friends): while tracking is on, every list or sorted set this object
-  // inserts, or puts in place of a value of another type, is noted as (db, key), because a
+  // Ready keys (BLPOP and friends): while tracking is on, every list, sorted set or stream this
+  // object inserts, or puts in place of a value of another type, is noted as (db, key), because a
   // client blocked on that key may now be served.  Off by default: it costs nothing when no
   // client is blocked.
   struct ReadyKey {
@@ -178,6 +178,10 @@ class DbAccess {
     std::string key;
   };
   void set_track_ready(bool on) { track_ready_ = on; }
+  // Notes `key` as ready while tracking is on: a stream that got entries (XADD) or lost a
+  // group (XGROUP DESTROY).  Inserting a stream, deleting one or replacing it by another
+  // type is noted by the table operations themselves (XREADGROUP waiters then get an error).
+  void NoteReady(std::string_view key);
   std::vector<ReadyKey>& ready_keys() { return ready_keys_; }
 
   // Remembers the hash of a key the caller already hashed (the dispatcher, to pick shard

@@ -186,6 +186,12 @@ struct BlockRequest {
   std::vector<std::string> keys;  // keys to wait on, in the command's order
   int64_t deadline_ms = 0;        // absolute Unix ms; 0 waits forever
   keyspace::ValueType type = keyspace::ValueType::kList;  // only a key of this type wakes it
+  // The arguments to run again when woken, when they differ from those sent: XREAD's `$`
+  // becomes the stream's last ID at the time it blocked.  Empty: the command as sent.
+  std::vector<std::string> args;
+  // Run again also when the key is deleted or changes type (XREADGROUP, whose group went
+  // with the key, then replies with the error).
+  bool wake_on_missing = false;
 };
 
 struct CommandContext {

@@ -390,27 +390,28 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       std::string out;
       resp::ReplyBuilder reply(&out, w->resp);
       CommandContext ctx{server, client, reply, argv, db, *w->spec};
-      bool key_missing = false;
       bool served = false;
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
         // As Redis: serve only when the key now holds the type the client waits for.
+        // XREADGROUP also runs when its key went away, to reply with the error that gives.
         const keyspace::Entry* e = db.FindInDb(db_index, key);
-        if (e == nullptr) {
-          key_missing = true;
-        } else if (e->type() == w->request.type) {
+        if ((e != nullptr && e->type() == w->request.type) || w->request.wake_on_missing) {
           w->spec->handler(ctx);
           served = !ctx.block;
         }
       }
       if (!served) {
         registry.Release(w, nullptr);
-        if (key_missing) break;
         skip.push_back(w.get());
         continue;
       }
       stats.commands[w->spec->id].calls.Add(1);
       stats.total_commands.Add(1);
+      if (!out.empty() && out[0] == '-') {
+        stats.commands[w->spec->id].failed_calls.Add(1);
+        server.error_stats().Count(std::string_view(out).substr(1, out.find('\r') - 1));
+      }
       if ((w->spec->flags & kWrite) != 0 && server.watches().watched_keys() > 0) {
         for (int pos : key_positions) server.watches().Touch(w->db, argv[pos]);
       }

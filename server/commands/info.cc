@@ -222,7 +222,7 @@ void AddClients(Server& server, InfoWriter& w) {
   w.Field("tracking_clients", 0);
   w.Field("clients_in_timeout_table", 0);
   w.Field("total_blocking_keys", server.blocking().blocking_keys());
-  w.Field("total_blocking_keys_on_nokey", 0);
+  w.Field("total_blocking_keys_on_nokey", server.blocking().blocking_keys_on_nokey());
 }
 
 // Bytes of the keyspace's hash-table slot arrays: the part of used_memory that is overhead

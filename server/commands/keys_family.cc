@@ -374,6 +374,15 @@ void SelectCommand(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// Clients blocked on keys of these DBs run again after SWAPDB or a flush: a key they wait on
+// may exist now, and an XREADGROUP whose
+// stream (and group) went away answers NOGROUP, as in Redis.  The others wait on.
+void WakeBlockedInDbs(CommandContext& ctx, int db1, int db2) {
+  for (auto& [db, key] : ctx.server.blocking().KeysInDbs(db1, db2)) {
+    ctx.db.ready_keys().push_back({db, std::move(key)});
+  }
+}
+
 void SwapDbCommand(CommandContext& ctx) {
   int db1, db2;
   if (!ParseIntOrReply(ctx, ctx.args[1], &db1, errors::kInvalidFirstDbIndex)) return;
@@ -383,9 +392,7 @@ void SwapDbCommand(CommandContext& ctx) {
   ctx.server.watches().TouchDb(db1);
   ctx.server.watches().TouchDb(db2);
   // A key a client waits on may exist now: the dispatcher serves it after this command.
-  for (auto& [db, key] : ctx.server.blocking().KeysInDbs(db1, db2)) {
-    ctx.db.ready_keys().push_back({db, std::move(key)});
-  }
+  WakeBlockedInDbs(ctx, db1, db2);
   ctx.reply.Ok();
 }
 
@@ -405,6 +412,7 @@ void FlushDbCommand(CommandContext& ctx) {
   if (!ParseFlushModeOrReply(ctx)) return;
   FlushDb(ctx.server, ctx.db.db());
   ctx.server.watches().TouchDb(ctx.db.db());
+  WakeBlockedInDbs(ctx, ctx.db.db(), ctx.db.db());
   ctx.reply.Ok();
 }
 
@@ -412,6 +420,8 @@ void FlushAllCommand(CommandContext& ctx) {
   if (!ParseFlushModeOrReply(ctx)) return;
   FlushDb(ctx.server, -1);
   ctx.server.watches().TouchDb(-1);
+  const int dbs = ctx.server.keyspace().num_dbs();
+  for (int d = 0; d < dbs; d += 2) WakeBlockedInDbs(ctx, d, std::min(d + 1, dbs - 1));
   ctx.reply.Ok();
 }
 
