@@ -22,6 +22,7 @@
 #include "core/types/hash_value.h"
 #include "core/types/list_value.h"
 #include "core/types/set_value.h"
+#include "core/types/stream_value.h"
 #include "core/types/zset_value.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
@@ -301,8 +302,11 @@ std::string_view BigEndian32(uint32_t v, char (&buf)[4]) {
 // that cannot be digested yet.
 bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
   char buf[4];
-  // Our ValueType numbers are Redis's OBJ_* type numbers.
-  MixDigest(d, BigEndian32(static_cast<uint32_t>(e.type()), buf));
+  // Our ValueType numbers are Redis's OBJ_* type numbers, except the stream's (Redis's 6:
+  // 5 is its module type).
+  const uint32_t redis_type =
+      e.type() == keyspace::ValueType::kStream ? 6 : static_cast<uint32_t>(e.type());
+  MixDigest(d, BigEndian32(redis_type, buf));
   if (e.type() == keyspace::ValueType::kString) {
     char value_buf[32];
     MixDigest(d, e.StringValue(value_buf));
@@ -336,6 +340,19 @@ bool MixValueDigest(Digest& d, const keyspace::Entry& e) {
       MixDigest(pair, it.member());
       MixDigest(pair, std::string_view(score_buf, FormatDouble(it.score(), score_buf)));
       XorDigest(d, std::string_view(reinterpret_cast<const char*>(pair.data()), pair.size()));
+    }
+  } else if (e.type() == keyspace::ValueType::kStream) {
+    // Each entry in order: "<ms>.<seq>", then its fields and values, all mixed in.
+    const auto* s = e.object_as<types::StreamValue>();
+    types::StreamValue::Iterator it(*s, types::StreamID::Min(), types::StreamID::Max(), false);
+    while (it.Next()) {
+      MixDigest(d, std::to_string(it.id().ms) + "." + std::to_string(it.id().seq));
+      for (size_t i = 0; i < it.num_fields(); ++i) {
+        std::string_view field, value;
+        it.NextField(&field, &value);
+        MixDigest(d, field);
+        MixDigest(d, value);
+      }
     }
   } else {
     return false;
