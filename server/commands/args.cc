@@ -39,6 +39,28 @@ bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t
   return true;
 }
 
+bool ParseBlockTimeoutMsOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  int64_t t;
+  if (!ParseInt64(arg, &t)) {
+    ctx.reply.Error(errors::kTimeoutNotInteger);
+    return false;
+  }
+  if (t < 0) {
+    ctx.reply.Error(errors::kTimeoutNegative);
+    return false;
+  }
+  const int64_t now = ctx.db.now_ms();
+  if (t > 0) {
+    if (t > LLONG_MAX - now) {
+      ctx.reply.Error(errors::kTimeoutOutOfRange);
+      return false;
+    }
+    t += now;
+  }
+  *deadline_ms = t;
+  return true;
+}
+
 bool ParseScanCursor(std::string_view arg, uint64_t* out) {
   if (!arg.empty() && std::isspace(static_cast<unsigned char>(arg[0]))) return false;
   std::string s(arg);

@@ -30,6 +30,9 @@ inline bool ParseIntArgOrReply(CommandContext& ctx, std::string_view arg, int64_
 // absolute deadline in Unix ms (0 for forever), as Redis's getTimeoutFromObjectOrReply.  On
 // failure replies Redis's error and returns false.
 bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
+// The same for a timeout in whole milliseconds (XREAD's BLOCK), as Redis's
+// getTimeoutFromObjectOrReply with UNIT_MILLISECONDS.
+bool ParseBlockTimeoutMsOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
 
 // SCAN-family cursors (SCAN, HSCAN, SSCAN, ZSCAN) as Redis reads them, with strtoul: a leading
 // blank, trailing bytes or overflow is an error; a leading '-' wraps and "" is cursor 0.

@@ -32,6 +32,8 @@ inline constexpr std::string_view kSameObject =
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kTimeoutNotInteger =
+    "ERR timeout is not an integer or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutOutOfRange = "ERR timeout is out of range";
 inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
@@ -230,5 +232,81 @@ inline constexpr std::string_view kGeoNeedByFmt =
     "ERR exactly one of BYRADIUS and BYBOX can be specified for {}";
 inline constexpr std::string_view kGeoAnyWithoutCount =
     "ERR the ANY argument requires COUNT argument";
+
+// Stream family (stream_*.cc).  Texts with {} are fmt format strings.
+inline constexpr std::string_view kStreamInvalidId =
+    "ERR Invalid stream ID specified as stream command argument";
+inline constexpr std::string_view kStreamMaxLenMinId =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+inline constexpr std::string_view kStreamMaxLenNegative = "ERR The MAXLEN argument must be >= 0.";
+inline constexpr std::string_view kStreamLimitNegative = "ERR The LIMIT argument must be >= 0.";
+inline constexpr std::string_view kStreamLimitNoStrategy =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+inline constexpr std::string_view kStreamTrimNoStrategy =
+    "ERR syntax error, XTRIM must be called with a trimming strategy";
+inline constexpr std::string_view kStreamLimitNoApprox =
+    "ERR syntax error, LIMIT cannot be used without the special ~ option";
+inline constexpr std::string_view kStreamIdZero =
+    "ERR The ID specified in XADD must be greater than 0-0";
+inline constexpr std::string_view kStreamExhausted =
+    "ERR The stream has exhausted the last possible ID, unable to add more items";
+inline constexpr std::string_view kStreamIdTooSmall =
+    "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+inline constexpr std::string_view kStreamTooLarge = "ERR Elements are too large to be stored";
+inline constexpr std::string_view kStreamBadStart = "ERR invalid start ID for the interval";
+inline constexpr std::string_view kStreamBadEnd = "ERR invalid end ID for the interval";
+inline constexpr std::string_view kStreamUnbalancedFmt =
+    "ERR Unbalanced '{}' list of streams: for each stream key an ID or '{}' must be specified.";
+inline constexpr std::string_view kStreamGroupOnlyXreadgroup =
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kStreamNoackOnlyXreadgroup =
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kStreamMissingGroup = "ERR Missing GROUP option for XREADGROUP";
+inline constexpr std::string_view kStreamDollarInGroup =
+    "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "
+    "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID "
+    "would just return an empty result set.";
+inline constexpr std::string_view kStreamPlusInGroup =
+    "ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of "
+    "this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID "
+    "would just return an empty result set.";
+inline constexpr std::string_view kStreamLastIdZero = "ERR the stream last element ID is 0-0";
+inline constexpr std::string_view kStreamGtOutsideGroup =
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
+    "<consumer> option.";
+inline constexpr std::string_view kStreamNoGroupReadFmt =
+    "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option";
+inline constexpr std::string_view kStreamNoGroupFmt =
+    "NOGROUP No such key '{}' or consumer group '{}'";
+inline constexpr std::string_view kStreamNoGroupForKeyFmt =
+    "NOGROUP No such consumer group '{}' for key name '{}'";
+inline constexpr std::string_view kStreamEntriesReadRange =
+    "ERR value for ENTRIESREAD must be positive or -1";
+inline constexpr std::string_view kStreamGroupNeedsKey =
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "
+    "use the MKSTREAM option to create an empty stream automatically.";
+inline constexpr std::string_view kStreamBusyGroup = "BUSYGROUP Consumer Group name already exists";
+inline constexpr std::string_view kStreamEntriesAddedNegative =
+    "ERR entries_added must be positive";
+inline constexpr std::string_view kStreamSetIdBelowGivenMaxDeleted =
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+inline constexpr std::string_view kStreamSetIdBelowMaxDeleted =
+    "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id";
+inline constexpr std::string_view kStreamSetIdBelowTop =
+    "ERR The ID specified in XSETID is smaller than the target stream top item";
+inline constexpr std::string_view kStreamEntriesAddedBelowLength =
+    "ERR The entries_added specified in XSETID is smaller than the target stream length";
+inline constexpr std::string_view kStreamClaimMinIdle =
+    "ERR Invalid min-idle-time argument for XCLAIM";
+inline constexpr std::string_view kStreamClaimIdle = "ERR Invalid IDLE option argument for XCLAIM";
+inline constexpr std::string_view kStreamClaimTime = "ERR Invalid TIME option argument for XCLAIM";
+inline constexpr std::string_view kStreamClaimRetry =
+    "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+inline constexpr std::string_view kStreamClaimUnknownFmt = "ERR Unrecognized XCLAIM option '{}'";
+inline constexpr std::string_view kStreamAutoclaimMinIdle =
+    "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+inline constexpr std::string_view kStreamAutoclaimCount = "ERR COUNT must be > 0";
+inline constexpr std::string_view kStreamBlockInScriptFmt =
+    "ERR {} command is not allowed with BLOCK option from scripts";
 
 }  // namespace tessera::server::errors

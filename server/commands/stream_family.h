@@ -1,0 +1,63 @@
+// The stream family, split by responsibility (STYLE 11):
+//   stream_family.cc          XADD XRANGE XREVRANGE XLEN XDEL XTRIM XSETID, the registration
+//   stream_read_commands.cc   XREAD and XREADGROUP, blocking included
+//   stream_group_commands.cc  XGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM
+//   stream_info_commands.cc   XINFO
+// Values are types::StreamValue (core/types/stream_value.h).  The order of checks and the error
+// texts follow Redis 7.2's t_stream.c, since they decide which error a client sees.  This
+// header holds what the files share: ID parsing and the reply shapes of entries.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/types/stream_value.h"
+#include "server/commands/command.h"
+
+namespace tessera::server::stream {
+
+using types::StreamID;
+using types::StreamValue;
+
+// Parses an ID as Redis's streamGenericParseIDOrReply: "<ms>-<seq>", or "<ms>" with
+// `missing_seq`; "-" and "+" are the extremes unless `strict`; with `seq_given` non-null,
+// "<ms>-*" is accepted and *seq_given says whether the sequence was given.  Replies Redis's
+// error and returns false when invalid.
+bool ParseIdOrReply(CommandContext& ctx, std::string_view arg, StreamID* id, uint64_t missing_seq,
+                    bool strict, bool* seq_given = nullptr);
+// The same without replying.
+bool ParseId(std::string_view arg, StreamID* id, uint64_t missing_seq, bool strict,
+             bool* seq_given = nullptr);
+// A range bound: "(" makes it exclusive (parsed strictly, then moved one step inwards by the
+// caller); `*exclusive` says so.
+bool ParseIntervalIdOrReply(CommandContext& ctx, std::string_view arg, StreamID* id,
+                            bool* exclusive, uint64_t missing_seq);
+
+// The stream of `key` into *s (nullptr if missing); replies WRONGTYPE and returns false for
+// another type.
+bool FindStreamOrReply(CommandContext& ctx, std::string_view key, StreamValue** s);
+
+void ReplyId(CommandContext& ctx, StreamID id);
+// The iterator's current entry as [id, [field, value, ...]].
+void ReplyEntry(CommandContext& ctx, StreamValue::Iterator& it);
+// The live entry `id` as ReplyEntry does; false (nothing written) if there is none.
+bool ReplyEntryById(CommandContext& ctx, const StreamValue& s, StreamID id);
+// Entries in [start, end] as an array, at most `count` (0: all).  Returns how many.
+size_t ReplyRange(CommandContext& ctx, const StreamValue& s, StreamID start, StreamID end,
+                  size_t count, bool reverse);
+
+// An argument as Redis's "%s" prints it into an error (cut at a NUL).
+std::string_view ErrArg(std::string_view arg);
+
+// Registration of the split files, called by RegisterStreamFamily().
+void RegisterReadCommands(CommandTable* table);
+void RegisterGroupCommands(CommandTable* table);
+void RegisterInfoCommands(CommandTable* table);
+
+// MakeSpec with the stream group and ACL category.
+CommandSpec StreamSpec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,
+                       Handler h, std::string_view since, std::string_view complexity,
+                       std::string_view summary);
+
+}  // namespace tessera::server::stream

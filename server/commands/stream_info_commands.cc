@@ -1,0 +1,253 @@
+// XINFO STREAM [FULL [COUNT n]], XINFO GROUPS, XINFO CONSUMERS, XINFO HELP (stream_family.h).
+//
+// The field names and their order are Redis 7.2's, since tools read them by position in RESP2.
+// Two fields describe Redis's radix tree: `radix-tree-keys` is the number of nodes (one key
+// per node in Redis too) and `radix-tree-nodes` the node count of a radix tree over those
+// keys as Redis would build it, estimated, since our index is a sorted vector.
+#include <string>
+
+#include <fmt/format.h>
+
+#include "server/commands/args.h"
+#include "server/commands/command.h"
+#include "server/commands/errors.h"
+#include "server/commands/stream_family.h"
+
+namespace tessera::server::stream {
+
+namespace {
+
+using types::kInvalidEntriesRead;
+using types::StreamGroup;
+
+void ReplySubcommandSyntax(CommandContext& ctx) {
+  ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt),
+                              CStringPrefix(ctx.args[1]).substr(0, 128), AsciiUpper(ctx.args[0])));
+}
+
+// The stream of args[2]; replies "no such key" or WRONGTYPE and returns false otherwise.
+bool ExistingStreamOrReply(CommandContext& ctx, StreamValue** s) {
+  if (!FindStreamOrReply(ctx, ctx.args[2], s)) return false;
+  if (*s != nullptr) return true;
+  ctx.reply.Error(errors::kNoSuchKey);
+  return false;
+}
+
+void ReplyEntriesRead(CommandContext& ctx, const StreamGroup& g) {
+  if (g.entries_read != kInvalidEntriesRead) {
+    ctx.reply.Integer(g.entries_read);
+  } else {
+    ctx.reply.Null();
+  }
+}
+
+void ReplyLag(CommandContext& ctx, const StreamValue& s, const StreamGroup& g) {
+  const int64_t lag = s.GroupLag(g);
+  if (lag >= 0) {
+    ctx.reply.Integer(lag);
+  } else {
+    ctx.reply.Null();
+  }
+}
+
+// A radix tree over K sorted 16-byte keys that share long prefixes has about three nodes per
+// key (a branch, an edge and a leaf) past the first, which takes two.
+int64_t EstimatedRaxNodes(size_t keys) {
+  return keys == 0 ? 1 : static_cast<int64_t>(2 + 3 * (keys - 1));
+}
+
+void ReplyGroupFull(CommandContext& ctx, const StreamValue& s, const std::string& name,
+                    const StreamGroup& g, int64_t count) {
+  ctx.reply.MapHeader(7);
+  ctx.reply.Bulk("name");
+  ctx.reply.Bulk(name);
+  ctx.reply.Bulk("last-delivered-id");
+  ReplyId(ctx, g.last_id);
+  ctx.reply.Bulk("entries-read");
+  ReplyEntriesRead(ctx, g);
+  ctx.reply.Bulk("lag");
+  ReplyLag(ctx, s, g);
+  ctx.reply.Bulk("pel-count");
+  ctx.reply.Integer(static_cast<int64_t>(g.pel.size()));
+  ctx.reply.Bulk("pending");
+  size_t n = g.pel.size();
+  if (count != 0) n = std::min<size_t>(n, static_cast<size_t>(count));
+  ctx.reply.ArrayHeader(n);
+  auto pit = g.pel.begin();
+  for (size_t i = 0; i < n; ++i, ++pit) {
+    ctx.reply.ArrayHeader(4);
+    ReplyId(ctx, pit->first);
+    ctx.reply.Bulk(pit->second->consumer->name);
+    ctx.reply.Integer(pit->second->delivery_time);
+    ctx.reply.Integer(static_cast<int64_t>(pit->second->delivery_count));
+  }
+  ctx.reply.Bulk("consumers");
+  ctx.reply.ArrayHeader(g.consumers.size());
+  for (const auto& [cname, c] : g.consumers) {
+    ctx.reply.MapHeader(5);
+    ctx.reply.Bulk("name");
+    ctx.reply.Bulk(cname);
+    ctx.reply.Bulk("seen-time");
+    ctx.reply.Integer(c->seen_time);
+    ctx.reply.Bulk("active-time");
+    ctx.reply.Integer(c->active_time);
+    ctx.reply.Bulk("pel-count");
+    ctx.reply.Integer(static_cast<int64_t>(c->pel.size()));
+    ctx.reply.Bulk("pending");
+    size_t m = c->pel.size();
+    if (count != 0) m = std::min<size_t>(m, static_cast<size_t>(count));
+    ctx.reply.ArrayHeader(m);
+    auto cit = c->pel.begin();
+    for (size_t i = 0; i < m; ++i, ++cit) {
+      ctx.reply.ArrayHeader(3);
+      ReplyId(ctx, cit->first);
+      ctx.reply.Integer(cit->second->delivery_time);
+      ctx.reply.Integer(static_cast<int64_t>(cit->second->delivery_count));
+    }
+  }
+}
+
+void XInfoStreamCmd(CommandContext& ctx) {
+  StreamValue* s;
+  if (!ExistingStreamOrReply(ctx, &s)) return;
+  const size_t optc = ctx.args.size() - 3;
+  bool full = false;
+  int64_t count = 10;
+  if (optc != 0) {
+    if ((optc != 1 && optc != 3) || !EqualsNoCase(ctx.args[3], "full")) {
+      return ReplySubcommandSyntax(ctx);
+    }
+    full = true;
+    if (optc == 3) {
+      if (!EqualsNoCase(ctx.args[4], "count")) return ReplySubcommandSyntax(ctx);
+      if (!ParseIntArgOrReply(ctx, ctx.args[5], &count)) return;
+      if (count < 0) count = 10;
+    }
+  }
+  ctx.reply.MapHeader(full ? 9 : 10);
+  ctx.reply.Bulk("length");
+  ctx.reply.Integer(static_cast<int64_t>(s->length()));
+  ctx.reply.Bulk("radix-tree-keys");
+  ctx.reply.Integer(static_cast<int64_t>(s->node_count()));
+  ctx.reply.Bulk("radix-tree-nodes");
+  ctx.reply.Integer(EstimatedRaxNodes(s->node_count()));
+  ctx.reply.Bulk("last-generated-id");
+  ReplyId(ctx, s->last_id());
+  ctx.reply.Bulk("max-deleted-entry-id");
+  ReplyId(ctx, s->max_deleted_id());
+  ctx.reply.Bulk("entries-added");
+  ctx.reply.Integer(static_cast<int64_t>(s->entries_added()));
+  ctx.reply.Bulk("recorded-first-entry-id");
+  ReplyId(ctx, s->first_id());
+  if (!full) {
+    ctx.reply.Bulk("groups");
+    ctx.reply.Integer(s->groups() != nullptr ? static_cast<int64_t>(s->groups()->size()) : 0);
+    ctx.reply.Bulk("first-entry");
+    StreamValue::Iterator first(*s, StreamID::Min(), StreamID::Max(), false);
+    if (first.Next()) {
+      ReplyEntry(ctx, first);
+    } else {
+      ctx.reply.Null();
+    }
+    ctx.reply.Bulk("last-entry");
+    StreamValue::Iterator last(*s, StreamID::Min(), StreamID::Max(), true);
+    if (last.Next()) {
+      ReplyEntry(ctx, last);
+    } else {
+      ctx.reply.Null();
+    }
+    return;
+  }
+  ctx.reply.Bulk("entries");
+  ReplyRange(ctx, *s, StreamID::Min(), StreamID::Max(), static_cast<size_t>(count), false);
+  ctx.reply.Bulk("groups");
+  if (s->groups() == nullptr) return ctx.reply.EmptyArray();
+  ctx.reply.ArrayHeader(s->groups()->size());
+  for (const auto& [name, g] : *s->groups()) ReplyGroupFull(ctx, *s, name, *g, count);
+}
+
+void XInfoGroupsCmd(CommandContext& ctx) {
+  StreamValue* s;
+  if (!ExistingStreamOrReply(ctx, &s)) return;
+  if (s->groups() == nullptr) return ctx.reply.EmptyArray();
+  ctx.reply.ArrayHeader(s->groups()->size());
+  for (const auto& [name, g] : *s->groups()) {
+    ctx.reply.MapHeader(6);
+    ctx.reply.Bulk("name");
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk("consumers");
+    ctx.reply.Integer(static_cast<int64_t>(g->consumers.size()));
+    ctx.reply.Bulk("pending");
+    ctx.reply.Integer(static_cast<int64_t>(g->pel.size()));
+    ctx.reply.Bulk("last-delivered-id");
+    ReplyId(ctx, g->last_id);
+    ctx.reply.Bulk("entries-read");
+    ReplyEntriesRead(ctx, *g);
+    ctx.reply.Bulk("lag");
+    ReplyLag(ctx, *s, *g);
+  }
+}
+
+void XInfoConsumersCmd(CommandContext& ctx) {
+  StreamValue* s;
+  if (!ExistingStreamOrReply(ctx, &s)) return;
+  StreamGroup* g = s->FindGroup(ctx.args[3]);
+  if (g == nullptr) {
+    ctx.reply.Error(fmt::format(fmt::runtime(errors::kStreamNoGroupForKeyFmt), ErrArg(ctx.args[3]),
+                                ErrArg(ctx.args[2])));
+    return;
+  }
+  const int64_t now = ctx.db.now_ms();
+  ctx.reply.ArrayHeader(g->consumers.size());
+  for (const auto& [name, c] : g->consumers) {
+    ctx.reply.MapHeader(4);
+    ctx.reply.Bulk("name");
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk("pending");
+    ctx.reply.Integer(static_cast<int64_t>(c->pel.size()));
+    ctx.reply.Bulk("idle");
+    ctx.reply.Integer(std::max<int64_t>(0, now - c->seen_time));
+    ctx.reply.Bulk("inactive");
+    ctx.reply.Integer(c->active_time != -1 ? now - c->active_time : -1);
+  }
+}
+
+void XInfoHelpCmd(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "CONSUMERS <key> <groupname>",
+                     "    List the consumers of a group with their pending counts and idle "
+                     "times.",
+                     "GROUPS <key>",
+                     "    List the consumer groups of a stream.",
+                     "STREAM <key> [FULL [COUNT <count>]",
+                     "    Describe a stream; FULL adds its entries, groups and pending lists.",
+                 });
+}
+
+}  // namespace
+
+void RegisterInfoCommands(CommandTable* table) {
+  const KeySpec kKey{2, 2, 1, kKeyRO | kKeyAccess};
+  CommandSpec xinfo;
+  xinfo.name = "xinfo";
+  xinfo.arity = -2;
+  xinfo.acl = kAclSlow;
+  xinfo.summary = "A container for stream introspection commands.";
+  xinfo.since = "5.0.0";
+  xinfo.group = "stream";
+  xinfo.complexity = "Depends on subcommand.";
+  xinfo.subcommands = {
+      StreamSpec("consumers", 4, kReadOnly, kKey, kAclRead | kAclSlow, XInfoConsumersCmd, "5.0.0",
+                 "O(1)", "Returns the consumers of a consumer group."),
+      StreamSpec("groups", 3, kReadOnly, kKey, kAclRead | kAclSlow, XInfoGroupsCmd, "5.0.0", "O(1)",
+                 "Returns the consumer groups of a stream."),
+      StreamSpec("stream", -3, kReadOnly, kKey, kAclRead | kAclSlow, XInfoStreamCmd, "5.0.0",
+                 "O(1), or O(N) with FULL for the N entries and pending entries it lists.",
+                 "Returns information about a stream."),
+      StreamSpec("help", 2, kLoading | kStale, KeySpec{}, kAclSlow, XInfoHelpCmd, "5.0.0", "O(1)",
+                 "Lists the XINFO subcommands."),
+  };
+  table->Add(std::move(xinfo));
+}
+
+}  // namespace tessera::server::stream
