@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libuv1-dev libxxhash-dev libfmt-dev libjemalloc-dev
+  libuv1-dev libxxhash-dev libfmt-dev libjemalloc-dev liblzf-dev
   catch2 libbenchmark-dev
   redis-tools redis-server python3 python3-redis
 )
