@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include <lzf.h>
 
 #include "core/ds/listpack.h"
 
@@ -102,6 +107,28 @@ EntryView ReadEntry(const uint8_t* l, const uint8_t* p, StreamID master, int64_t
   return e;
 }
 
+// A packed node: this header, then the LZF bytes.  The counts and the last ID are what
+// trimming reads of a node without decompressing it (a packed node never changes).
+struct PackedHeader {
+  uint32_t plain_size;
+  uint32_t lzf_size;
+  int64_t live;   // entries not flagged deleted
+  StreamID last;  // the last entry's ID, deleted or not
+};
+
+const PackedHeader* Header(const uint8_t* tagged) {
+  return reinterpret_cast<const PackedHeader*>(tagged - 1);
+}
+
+void Decompress(const uint8_t* tagged, std::vector<uint8_t>* out) {
+  const PackedHeader* h = Header(tagged);
+  out->resize(h->plain_size);
+  unsigned int n = lzf_decompress(reinterpret_cast<const uint8_t*>(h + 1), h->lzf_size, out->data(),
+                                  h->plain_size);
+  assert(n == h->plain_size);
+  (void)n;
+}
+
 }  // namespace
 
 // --- StreamID --------------------------------------------------------------------------
@@ -170,7 +197,61 @@ size_t StreamGroup::DeleteConsumer(std::string_view name) {
 // --- StreamValue -------------------------------------------------------------------------
 
 StreamValue::~StreamValue() {
-  for (Node& n : nodes_) lp::Free(n.lp);
+  for (Node& n : nodes_) FreeNode(&n);
+}
+
+void StreamValue::FreeNode(Node* n) {
+  if (n->packed()) {
+    std::free(n->lp - 1);
+  } else {
+    lp::Free(n->lp);
+  }
+}
+
+const uint8_t* StreamValue::node_listpack(size_t i, std::vector<uint8_t>* scratch) const {
+  if (!nodes_[i].packed()) return nodes_[i].lp;
+  Decompress(nodes_[i].lp, scratch);
+  return scratch->data();
+}
+
+void StreamValue::Pack(size_t n) {
+  Node& node = nodes_[n];
+  if (node.packed()) return;
+  const uint32_t plain = lp::Bytes(node.lp);
+  const uint32_t room = plain - plain / 8;  // pack only when it saves an eighth
+  auto* blob = static_cast<uint8_t*>(std::malloc(sizeof(PackedHeader) + room));
+  if (blob == nullptr) throw std::bad_alloc();
+  const unsigned int packed = lzf_compress(node.lp, plain, blob + sizeof(PackedHeader), room);
+  if (packed == 0) {
+    std::free(blob);
+    return;
+  }
+  auto* shrunk = static_cast<uint8_t*>(std::realloc(blob, sizeof(PackedHeader) + packed));
+  if (shrunk != nullptr) blob = shrunk;
+  PackedHeader h;
+  h.plain_size = plain;
+  h.lzf_size = packed;
+  Master m = ReadMaster(node.lp);
+  h.live = m.count;
+  const uint8_t* p = lp::Last(node.lp);
+  for (int64_t c = Int(p); c > 0; --c) p = lp::Prev(node.lp, p);
+  h.last = ReadEntry(node.lp, p, node.master, m.num_fields).id;
+  std::memcpy(blob, &h, sizeof(h));
+  lp::Free(node.lp);
+  node.lp = blob + 1;
+}
+
+uint8_t* StreamValue::Unpack(size_t n) {
+  Node& node = nodes_[n];
+  if (!node.packed()) return node.lp;
+  std::vector<uint8_t> plain;
+  Decompress(node.lp, &plain);
+  uint8_t* l = static_cast<uint8_t*>(std::malloc(plain.size()));
+  if (l == nullptr) throw std::bad_alloc();
+  std::memcpy(l, plain.data(), plain.size());
+  std::free(node.lp - 1);
+  node.lp = l;
+  return l;
 }
 
 StreamID StreamValue::NextAutoId(int64_t now_ms) const {
@@ -196,6 +277,7 @@ bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
   if (total > kListpackMaxSize) return false;
   const int64_t num_fields = static_cast<int64_t>(fv.size() / 2);
 
+  if (!nodes_.empty()) Unpack(nodes_.size() - 1);  // a packed tail: its successor was deleted
   Node* tail = nodes_.empty() ? nullptr : &nodes_.back();
   if (tail != nullptr) {
     size_t max_bytes = limits.node_max_bytes;
@@ -205,7 +287,10 @@ bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
       Master m = ReadMaster(tail->lp);
       full = m.count + m.deleted >= limits.node_max_entries;
     }
-    if (full) tail = nullptr;
+    if (full) {
+      Pack(nodes_.size() - 1);
+      tail = nullptr;
+    }
   }
 
   int64_t flags = 0;
@@ -256,11 +341,17 @@ bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
 }
 
 void StreamValue::RemoveNode(size_t n) {
-  lp::Free(nodes_[n].lp);
+  FreeNode(&nodes_[n]);
   nodes_.erase(nodes_.begin() + static_cast<ptrdiff_t>(n));
 }
 
 bool StreamValue::DeleteInNode(size_t n, StreamID id) {
+  if (nodes_[n].packed()) {
+    // Only a node whose ID range holds `id` is worth decompressing for good.
+    const PackedHeader* h = Header(nodes_[n].lp);
+    if (id > h->last) return false;
+    Unpack(n);
+  }
   Node& node = nodes_[n];
   Master m = ReadMaster(node.lp);
   const uint8_t* p = lp::Next(node.lp, m.terminator);
@@ -313,6 +404,7 @@ size_t StreamValue::Delete(std::span<const StreamID> ids) {
 }
 
 int64_t StreamValue::TrimInsideNode(size_t n, const TrimArgs& args) {
+  Unpack(n);
   Node& node = nodes_[n];
   Master m = ReadMaster(node.lp);
   int64_t deleted_here = 0;
@@ -343,16 +435,17 @@ int64_t StreamValue::Trim(const TrimArgs& args) {
   int64_t deleted = 0;
   while (!nodes_.empty()) {
     if (args.strategy == TrimArgs::Strategy::kMaxLen && length_ <= args.maxlen) break;
-    Node& node = nodes_.front();
-    const int64_t entries = Int(lp::First(node.lp));
+    const Node& node = nodes_.front();
+    const int64_t entries = node.packed() ? Header(node.lp)->live : Int(lp::First(node.lp));
     if (args.limit != 0 && deleted + entries > args.limit) break;
     bool remove_node;
     if (args.strategy == TrimArgs::Strategy::kMaxLen) {
       remove_node = length_ - static_cast<uint64_t>(entries) >= args.maxlen;
+    } else if (node.packed()) {
+      remove_node = Header(node.lp)->last < args.minid;
     } else {
-      const uint8_t* last = lp::Last(node.lp);
-      const uint8_t* flags_p = last;
-      for (int64_t c = Int(last); c > 0; --c) flags_p = lp::Prev(node.lp, flags_p);
+      const uint8_t* flags_p = lp::Last(node.lp);
+      for (int64_t c = Int(flags_p); c > 0; --c) flags_p = lp::Prev(node.lp, flags_p);
       EntryView e = ReadEntry(node.lp, flags_p, node.master, ReadMaster(node.lp).num_fields);
       remove_node = e.id < args.minid;
     }
@@ -381,16 +474,19 @@ StreamID StreamValue::EdgeId(bool first, bool skip_deleted) const {
     return first ? StreamID::Max() : StreamID::Min();
   }
   if (nodes_.empty()) return first ? StreamID::Max() : StreamID::Min();
-  const Node& node = first ? nodes_.front() : nodes_.back();
-  Master m = ReadMaster(node.lp);
+  const size_t index = first ? 0 : nodes_.size() - 1;
+  if (!first && nodes_[index].packed()) return Header(nodes_[index].lp)->last;
+  std::vector<uint8_t> scratch;
+  const uint8_t* l = node_listpack(index, &scratch);
+  Master m = ReadMaster(l);
   const uint8_t* p;
   if (first) {
-    p = lp::Next(node.lp, m.terminator);
+    p = lp::Next(l, m.terminator);
   } else {
-    p = lp::Last(node.lp);
-    for (int64_t c = Int(p); c > 0; --c) p = lp::Prev(node.lp, p);
+    p = lp::Last(l);
+    for (int64_t c = Int(p); c > 0; --c) p = lp::Prev(l, p);
   }
-  return ReadEntry(node.lp, p, node.master, m.num_fields).id;
+  return ReadEntry(l, p, nodes_[index].master, m.num_fields).id;
 }
 
 // --- Groups and their counters --------------------------------------------------------------
@@ -462,7 +558,17 @@ void StreamValue::AdvanceGroup(StreamGroup* g, StreamID id) const {
 StreamValue* StreamValue::Clone() const {
   auto* c = new StreamValue();
   c->nodes_.reserve(nodes_.size());
-  for (const Node& n : nodes_) c->nodes_.push_back(Node{n.master, lp::Dup(n.lp)});
+  for (const Node& n : nodes_) {
+    if (!n.packed()) {
+      c->nodes_.push_back(Node{n.master, lp::Dup(n.lp)});
+      continue;
+    }
+    const size_t size = sizeof(PackedHeader) + Header(n.lp)->lzf_size;
+    auto* blob = static_cast<uint8_t*>(std::malloc(size));
+    if (blob == nullptr) throw std::bad_alloc();
+    std::memcpy(blob, n.lp - 1, size);
+    c->nodes_.push_back(Node{n.master, blob + 1});
+  }
   c->length_ = length_;
   c->last_id_ = last_id_;
   c->first_id_ = first_id_;
@@ -489,7 +595,9 @@ StreamValue* StreamValue::Clone() const {
 
 size_t StreamValue::AllocationSize() const {
   size_t n = sizeof(StreamValue) + nodes_.capacity() * sizeof(Node);
-  for (const Node& node : nodes_) n += lp::Bytes(node.lp);
+  for (const Node& node : nodes_) {
+    n += node.packed() ? sizeof(PackedHeader) + Header(node.lp)->lzf_size : lp::Bytes(node.lp);
+  }
   if (groups_) {
     // Map nodes are about 48 bytes plus their payload.
     for (const auto& [name, g] : *groups_) {
@@ -525,9 +633,8 @@ bool StreamValue::Iterator::EnterNode() {
     if (node_ == 0) return false;
     --node_;
   }
-  const Node& n = s_.nodes_[node_];
-  lp_ = n.lp;
-  master_id_ = n.master;
+  lp_ = s_.node_listpack(node_, &scratch_);
+  master_id_ = s_.nodes_[node_].master;
   Master m = ReadMaster(lp_);
   master_count_ = static_cast<uint64_t>(m.num_fields);
   master_fields_ = m.fields;

@@ -75,7 +75,8 @@ TEST_CASE("StreamValue nodes are Redis's listpack layout", "[stream]") {
   REQUIRE(Add(s, {10, 1}, {"a", "3", "b", "4"}));  // same fields: values only
   REQUIRE(Add(s, {12, 0}, {"c", "5"}));
   REQUIRE(s.node_count() == 1);
-  const uint8_t* l = s.node_listpack(0);
+  std::vector<uint8_t> scratch;
+  const uint8_t* l = s.node_listpack(0, &scratch);
   // master: count deleted numfields a b 0; entries: flags ms seq [n f v...] lp-count.
   std::vector<std::string> expect = {"3", "0", "2", "a", "b", "0",  //
                                      "2", "0", "0", "1", "2", "5",  //
@@ -167,35 +168,52 @@ TEST_CASE("StreamValue entries_read estimates and lag", "[stream]") {
   REQUIRE(s.DestroyGroup("g"));
 }
 
-TEST_CASE("StreamValue randomized against a map", "[stream]") {
-  std::mt19937_64 rng(GENERATE(1, 2, 3, 4));
+// Runs random appends, deletes, trims and range reads against a std::map model.  `event_like`
+// makes entries repeat their fields and most of their values, as an event stream's do, so
+// that closed nodes get packed.
+void RandomizedAgainstModel(uint64_t seed, StreamLimits limits, bool event_like) {
+  std::mt19937_64 rng(seed);
   StreamValue s;
   Model model;
-  StreamLimits limits{static_cast<size_t>(60 + rng() % 300), static_cast<int64_t>(rng() % 8)};
   const std::vector<std::string> names = {"a", "b", "c", "long-field-name", "123", "-5"};
   uint64_t ms = 1;
+  size_t max_packed = 0;
   auto random_id = [&] { return StreamID{rng() % (ms + 2), rng() % 4}; };
+  auto random_fields = [&] {
+    Fields f;
+    if (event_like) {
+      f = {"type", rng() % 4 == 0 ? "view" : "click",
+           "user", "user" + std::to_string(rng() % 50),
+           "page", "/item/" + std::to_string(rng() % 97)};
+      if (rng() % 10 == 0) f.insert(f.end(), {"extra", std::to_string(rng())});
+      return f;
+    }
+    size_t n = 1 + rng() % 3;
+    for (size_t i = 0; i < n; ++i) {
+      f.push_back(names[rng() % (rng() % 2 ? 2 : names.size())]);
+      f.push_back(std::to_string(static_cast<int64_t>(rng() % 1000) - 500) +
+                  std::string(rng() % 4, 'x'));
+    }
+    return f;
+  };
   for (int step = 0; step < 3000; ++step) {
     int op = static_cast<int>(rng() % 10);
     if (op < 5) {
       StreamID id = (rng() % 3 == 0) ? StreamID{ms, s.last_id().seq + 1} : StreamID{++ms, 0};
       if (id <= s.last_id()) id = s.NextAutoId(static_cast<int64_t>(ms));
-      Fields f;
-      size_t n = 1 + rng() % 3;
-      for (size_t i = 0; i < n; ++i) {
-        f.push_back(names[rng() % (rng() % 2 ? 2 : names.size())]);
-        f.push_back(std::to_string(static_cast<int64_t>(rng() % 1000) - 500) +
-                    std::string(rng() % 4, 'x'));
-      }
+      Fields f = random_fields();
       REQUIRE(Add(s, id, f, limits));
       model[id] = f;
+      size_t packed = 0;
+      for (size_t i = 0; i < s.node_count(); ++i) packed += s.node_packed(i) ? 1 : 0;
+      max_packed = std::max(max_packed, packed);
     } else if (op < 7) {
       std::vector<StreamID> ids;
       for (int i = 0; i < 3; ++i) ids.push_back(random_id());
       size_t expect = 0;
       for (StreamID id : ids) expect += model.erase(id);
       REQUIRE(s.Delete(ids) == expect);
-    } else if (op == 7) {
+    } else if (op == 7 && rng() % 4 == 0) {
       StreamValue::TrimArgs t;
       t.approx = rng() % 2 == 0;
       if (rng() % 2) {
@@ -231,6 +249,41 @@ TEST_CASE("StreamValue randomized against a map", "[stream]") {
   REQUIRE(Read(s, StreamID::Min(), StreamID::Max(), false) == model);
   std::unique_ptr<StreamValue> copy(s.Clone());
   REQUIRE(Read(*copy, StreamID::Min(), StreamID::Max(), true) == model);
+  if (event_like) REQUIRE(max_packed > 1);  // XDEL unpacks; packing did happen on the way
+}
+
+TEST_CASE("StreamValue randomized against a map", "[stream]") {
+  std::mt19937_64 rng(GENERATE(1, 2, 3, 4));
+  StreamLimits limits{static_cast<size_t>(60 + rng() % 300), static_cast<int64_t>(rng() % 8)};
+  RandomizedAgainstModel(rng(), limits, false);
+}
+
+TEST_CASE("StreamValue with packed nodes, randomized against a map", "[stream]") {
+  const uint64_t seed = GENERATE(5, 6, 7);
+  RandomizedAgainstModel(seed, StreamLimits{4096, static_cast<int64_t>(20 + seed)}, true);
+}
+
+TEST_CASE("StreamValue packs closed nodes and unpacks the ones it changes", "[stream]") {
+  StreamValue s;
+  StreamLimits limits{4096, 100};
+  for (uint64_t i = 1; i <= 250; ++i) {
+    REQUIRE(Add(s, {i, 0}, {"type", "click", "user", "user" + std::to_string(i % 7)}, limits));
+  }
+  REQUIRE(s.node_count() == 3);
+  REQUIRE(s.node_packed(0));
+  REQUIRE(s.node_packed(1));
+  REQUIRE_FALSE(s.node_packed(2));  // the open tail stays plain
+  const size_t packed_size = s.AllocationSize();
+  StreamID id[] = {{150, 0}};
+  REQUIRE(s.Delete(id) == 1);
+  REQUIRE_FALSE(s.node_packed(1));
+  REQUIRE(s.AllocationSize() > packed_size);
+  StreamValue::TrimArgs t;
+  t.strategy = StreamValue::TrimArgs::Strategy::kMinId;
+  t.minid = {101, 0};
+  REQUIRE(s.Trim(t) == 100);  // node 0, packed, dropped whole by its recorded last ID
+  REQUIRE(s.first_id() == StreamID{101, 0});
+  REQUIRE(Read(s, {101, 0}, {101, 0}, false).size() == 1);
 }
 
 }  // namespace
