@@ -1,6 +1,7 @@
 #include "core/types/stream_value.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <charconv>
 #include <cstdlib>
@@ -112,21 +113,46 @@ EntryView ReadEntry(const uint8_t* l, const uint8_t* p, StreamID master, int64_t
 struct PackedHeader {
   uint32_t plain_size;
   uint32_t lzf_size;
-  int64_t live;   // entries not flagged deleted
-  StreamID last;  // the last entry's ID, deleted or not
+  int64_t live;     // entries not flagged deleted
+  StreamID last;    // the last entry's ID, deleted or not
+  uint64_t serial;  // unique per packing, so a cache never mistakes a new blob for a freed one
 };
+
+std::atomic<uint64_t> next_serial{1};
 
 const PackedHeader* Header(const uint8_t* tagged) {
   return reinterpret_cast<const PackedHeader*>(tagged - 1);
 }
 
+// The last few nodes each thread decompressed: readers that come back to the same closed node
+// (a consumer group walking it, XRANGE pages, XCLAIM of its entries) pay a copy, not a
+// decompression.  A slot is valid while a blob with its address and serial exists.
+struct PlainCopy {
+  const uint8_t* blob = nullptr;
+  uint64_t serial = 0;
+  std::vector<uint8_t> plain;
+};
+constexpr size_t kCachedNodes = 4;
+thread_local PlainCopy cache[kCachedNodes];
+thread_local size_t cache_next = 0;
+
 void Decompress(const uint8_t* tagged, std::vector<uint8_t>* out) {
   const PackedHeader* h = Header(tagged);
-  out->resize(h->plain_size);
-  unsigned int n = lzf_decompress(reinterpret_cast<const uint8_t*>(h + 1), h->lzf_size, out->data(),
-                                  h->plain_size);
+  for (PlainCopy& c : cache) {
+    if (c.blob == tagged && c.serial == h->serial) {
+      out->assign(c.plain.begin(), c.plain.end());
+      return;
+    }
+  }
+  PlainCopy& slot = cache[cache_next++ % kCachedNodes];
+  slot.blob = tagged;
+  slot.serial = h->serial;
+  slot.plain.resize(h->plain_size);
+  unsigned int n = lzf_decompress(reinterpret_cast<const uint8_t*>(h + 1), h->lzf_size,
+                                  slot.plain.data(), h->plain_size);
   assert(n == h->plain_size);
   (void)n;
+  out->assign(slot.plain.begin(), slot.plain.end());
 }
 
 }  // namespace
@@ -236,6 +262,7 @@ void StreamValue::Pack(size_t n) {
   const uint8_t* p = lp::Last(node.lp);
   for (int64_t c = Int(p); c > 0; --c) p = lp::Prev(node.lp, p);
   h.last = ReadEntry(node.lp, p, node.master, m.num_fields).id;
+  h.serial = next_serial.fetch_add(1, std::memory_order_relaxed);
   std::memcpy(blob, &h, sizeof(h));
   lp::Free(node.lp);
   node.lp = blob + 1;
@@ -288,7 +315,9 @@ bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
       full = m.count + m.deleted >= limits.node_max_entries;
     }
     if (full) {
-      Pack(nodes_.size() - 1);
+      // The node closed before this one is packed now: the newest closed node stays plain
+      // for the readers that trail the tail (consumer groups, XREVRANGE).
+      if (nodes_.size() >= 2) Pack(nodes_.size() - 2);
       tail = nullptr;
     }
   }

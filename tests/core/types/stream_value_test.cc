@@ -271,8 +271,10 @@ TEST_CASE("StreamValue packs closed nodes and unpacks the ones it changes", "[st
   }
   REQUIRE(s.node_count() == 3);
   REQUIRE(s.node_packed(0));
+  REQUIRE_FALSE(s.node_packed(1));  // the newest closed node stays plain
+  REQUIRE_FALSE(s.node_packed(2));  // and so does the open tail
+  for (uint64_t i = 251; i <= 301; ++i) REQUIRE(Add(s, {i, 0}, {"type", "click"}, limits));
   REQUIRE(s.node_packed(1));
-  REQUIRE_FALSE(s.node_packed(2));  // the open tail stays plain
   const size_t packed_size = s.AllocationSize();
   StreamID id[] = {{150, 0}};
   REQUIRE(s.Delete(id) == 1);
