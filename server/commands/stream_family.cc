@@ -136,9 +136,22 @@ size_t ReplyRange(CommandContext& ctx, const StreamValue& s, StreamID start, Str
 
 CommandSpec StreamSpec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,
                        Handler h, std::string_view since, std::string_view complexity,
-                       std::string_view summary) {
+                       std::string_view summary, std::vector<ArgDoc> arguments) {
   return MakeSpec(std::move(name), arity, flags, keys, acl | kAclStream, h, "stream", since,
-                  complexity, summary);
+                  complexity, summary, std::move(arguments));
+}
+
+ArgDoc TrimArgDoc() {
+  using namespace argdoc;  // NOLINT: argument tables read best unqualified
+  return Block("trim",
+               {OneOf("strategy", {PureToken("maxlen", "MAXLEN"), PureToken("minid", "MINID")}),
+                OneOf("operator", {PureToken("equal", "="), PureToken("approximately", "~")}).Opt(),
+                Str("threshold"), Int("count").Tok("LIMIT").Opt()});
+}
+
+ArgDoc GroupIdArgDoc() {
+  using namespace argdoc;  // NOLINT
+  return OneOf("id-selector", {Str("id"), PureToken("new_id", "$")});
 }
 
 namespace {
@@ -412,36 +425,47 @@ void XSetIdCmd(CommandContext& ctx) {
 namespace tessera::server {
 
 void RegisterStreamFamily(CommandTable* table) {
+  using namespace argdoc;  // NOLINT: argument tables read best unqualified
   using stream::StreamSpec;
   const KeySpec kReadKey{1, 1, 1, kKeyRO | kKeyAccess};
   const KeySpec kUpdateKey{1, 1, 1, kKeyRW | kKeyUpdate};
   const KeySpec kDeleteKey{1, 1, 1, kKeyRW | kKeyDelete};
-  table->Add(StreamSpec("xadd", -5, kWrite | kDenyOom | kFast, kUpdateKey, kAclWrite | kAclFast,
-                        stream::XAddCmd, "5.0.0",
-                        "O(1) to append; trimming adds O(N) for the N "
-                        "entries it drops.",
-                        "Appends a new entry to a stream; creates the key when missing."));
+  table->Add(StreamSpec(
+      "xadd", -5, kWrite | kDenyOom | kFast, kUpdateKey, kAclWrite | kAclFast, stream::XAddCmd,
+      "5.0.0",
+      "O(1) to append; trimming adds O(N) for the N "
+      "entries it drops.",
+      "Appends a new entry to a stream; creates the key when missing.",
+      {Key("key"), PureToken("nomkstream", "NOMKSTREAM").Opt(), stream::TrimArgDoc().Opt(),
+       OneOf("id_or_auto", {PureToken("auto_id", "*"), Str("id")}),
+       Block("field_value", {Str("field"), Str("value")}).Multi()}));
   table->Add(StreamSpec("xrange", -4, kReadOnly, kReadKey, kAclRead | kAclSlow, stream::XRangeCmd,
                         "5.0.0", "O(log K + N): K nodes to search, N entries returned.",
-                        "Returns the entries of a stream within an ID range."));
+                        "Returns the entries of a stream within an ID range.",
+                        {Key("key"), Str("start"), Str("end"), Int("count").Tok("COUNT").Opt()}));
   table->Add(StreamSpec("xrevrange", -4, kReadOnly, kReadKey, kAclRead | kAclSlow,
                         stream::XRevRangeCmd, "5.0.0",
                         "O(log K + N): K nodes to search, N entries returned.",
-                        "Returns the entries of a stream within an ID range, newest first."));
+                        "Returns the entries of a stream within an ID range, newest first.",
+                        {Key("key"), Str("end"), Str("start"), Int("count").Tok("COUNT").Opt()}));
   table->Add(StreamSpec("xlen", 2, kReadOnly | kFast, kReadKey, kAclRead | kAclFast,
                         stream::XLenCmd, "5.0.0", "O(1)",
-                        "Returns the number of entries of a stream."));
+                        "Returns the number of entries of a stream.", {Key("key")}));
   table->Add(StreamSpec("xdel", -3, kWrite | kFast, kDeleteKey, kAclWrite | kAclFast,
                         stream::XDelCmd, "5.0.0",
                         "O(log K) per ID for K nodes, plus the scan of "
                         "one node of at most stream-node-max-entries entries.",
-                        "Deletes entries from a stream by ID; returns how many existed."));
+                        "Deletes entries from a stream by ID; returns how many existed.",
+                        {Key("key"), Str("id").Multi()}));
   table->Add(StreamSpec("xtrim", -4, kWrite, kDeleteKey, kAclWrite | kAclSlow, stream::XTrimCmd,
                         "5.0.0", "O(N) for the N entries it drops.",
-                        "Drops the oldest entries of a stream by length or by lowest ID."));
+                        "Drops the oldest entries of a stream by length or by lowest ID.",
+                        {Key("key"), stream::TrimArgDoc()}));
   table->Add(StreamSpec("xsetid", -3, kWrite | kDenyOom | kFast, kUpdateKey, kAclWrite | kAclFast,
                         stream::XSetIdCmd, "5.0.0", "O(1)",
-                        "Sets a stream's last generated ID (and its counters) by hand."));
+                        "Sets a stream's last generated ID (and its counters) by hand.",
+                        {Key("key"), Str("last-id"), Int("entries_added").Tok("ENTRIESADDED").Opt(),
+                         Str("max_deleted_entry_id").Tok("MAXDELETEDID").Opt()}));
   stream::RegisterReadCommands(table);
   stream::RegisterGroupCommands(table);
   stream::RegisterInfoCommands(table);

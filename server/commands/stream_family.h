@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/types/stream_value.h"
 #include "server/commands/command.h"
@@ -58,6 +59,11 @@ void RegisterInfoCommands(CommandTable* table);
 // MakeSpec with the stream group and ACL category.
 CommandSpec StreamSpec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,
                        Handler h, std::string_view since, std::string_view complexity,
-                       std::string_view summary);
+                       std::string_view summary, std::vector<ArgDoc> arguments = {});
+
+// COMMAND DOCS pieces the stream commands share: XADD/XTRIM's trimming block and the
+// <id|$> of XGROUP CREATE/SETID.
+ArgDoc TrimArgDoc();
+ArgDoc GroupIdArgDoc();
 
 }  // namespace tessera::server::stream

@@ -469,12 +469,14 @@ void XAutoClaimCmd(CommandContext& ctx) {
 }  // namespace
 
 void RegisterGroupCommands(CommandTable* table) {
+  using namespace argdoc;  // NOLINT: argument tables read best unqualified
   auto sub = [](std::string name, int arity, uint32_t flags, uint32_t key_flags, Handler h,
-                std::string_view since, std::string_view summary) {
+                std::string_view since, std::string_view summary, std::vector<ArgDoc> args) {
     return StreamSpec(std::move(name), arity, flags, KeySpec{2, 2, 1, key_flags},
                       kAclSlow | ((flags & kWrite) != 0 ? kAclWrite : kAclRead), h, since, "O(1)",
-                      summary);
+                      summary, std::move(args));
   };
+  const ArgDoc entries_read = Int("entries_read").Tok("ENTRIESREAD").Display("entries-read").Opt();
   CommandSpec xgroup;
   xgroup.name = "xgroup";
   xgroup.arity = -2;
@@ -485,15 +487,20 @@ void RegisterGroupCommands(CommandTable* table) {
   xgroup.complexity = "Depends on subcommand.";
   xgroup.subcommands = {
       sub("create", -5, kWrite | kDenyOom, kKeyRW | kKeyInsert, XGroupCreateCmd, "5.0.0",
-          "Creates a consumer group."),
+          "Creates a consumer group.",
+          {Key("key"), Str("groupname"), GroupIdArgDoc(), PureToken("mkstream", "MKSTREAM").Opt(),
+           entries_read}),
       sub("setid", -5, kWrite, kKeyRW | kKeyUpdate, XGroupSetIdCmd, "5.0.0",
-          "Sets the last delivered ID of a consumer group."),
+          "Sets the last delivered ID of a consumer group.",
+          {Key("key"), Str("groupname"), GroupIdArgDoc(), entries_read}),
       sub("destroy", 4, kWrite, kKeyRW | kKeyDelete, XGroupDestroyCmd, "5.0.0",
-          "Destroys a consumer group."),
+          "Destroys a consumer group.", {Key("key"), Str("groupname")}),
       sub("createconsumer", 5, kWrite | kDenyOom, kKeyRW | kKeyInsert, XGroupCreateConsumerCmd,
-          "6.2.0", "Creates a consumer in a consumer group."),
+          "6.2.0", "Creates a consumer in a consumer group.",
+          {Key("key"), Str("groupname"), Str("consumername")}),
       sub("delconsumer", 5, kWrite, kKeyRW | kKeyDelete, XGroupDelConsumerCmd, "5.0.0",
-          "Deletes a consumer from a consumer group."),
+          "Deletes a consumer from a consumer group.",
+          {Key("key"), Str("groupname"), Str("consumername")}),
   };
   CommandSpec help = StreamSpec("help", 2, kLoading | kStale, KeySpec{}, kAclSlow, XGroupHelpCmd,
                                 "5.0.0", "O(1)", "Lists the XGROUP subcommands.");
@@ -504,20 +511,32 @@ void RegisterGroupCommands(CommandTable* table) {
   table->Add(StreamSpec("xack", -4, kWrite | kFast, kUpdateKey, kAclWrite | kAclFast, XAckCmd,
                         "5.0.0", "O(log P) per ID for P pending entries of the group.",
                         "Acknowledges entries of a consumer group, removing them from its "
-                        "pending list."));
+                        "pending list.",
+                        {Key("key"), Str("group"), Str("id").Multi()}));
   table->Add(StreamSpec("xpending", -3, kReadOnly, KeySpec{1, 1, 1, kKeyRO | kKeyAccess},
                         kAclRead | kAclSlow, XPendingCmd, "5.0.0",
                         "O(log P + N): P pending entries to search, N returned; the summary is "
                         "O(C) for C consumers.",
-                        "Returns the pending entries of a consumer group, or a summary of them."));
-  table->Add(StreamSpec("xclaim", -6, kWrite | kFast, kUpdateKey, kAclWrite | kAclFast, XClaimCmd,
-                        "5.0.0", "O(log N) per ID for N pending entries of the group.",
-                        "Gives pending entries of a consumer group to another consumer."));
-  table->Add(StreamSpec("xautoclaim", -6, kWrite | kFast, kUpdateKey, kAclWrite | kAclFast,
-                        XAutoClaimCmd, "6.2.0",
-                        "O(1) per entry examined, at most ten times COUNT of them.",
-                        "Gives pending entries idle long enough to another consumer, scanning "
-                        "the pending list like a cursor."));
+                        "Returns the pending entries of a consumer group, or a summary of them.",
+                        {Key("key"), Str("group"),
+                         Block("filters", {Int("min-idle-time").Tok("IDLE").Opt(), Str("start"),
+                                           Str("end"), Int("count"), Str("consumer").Opt()})
+                             .Opt()}));
+  table->Add(StreamSpec(
+      "xclaim", -6, kWrite | kFast, kUpdateKey, kAclWrite | kAclFast, XClaimCmd, "5.0.0",
+      "O(log N) per ID for N pending entries of the group.",
+      "Gives pending entries of a consumer group to another consumer.",
+      {Key("key"), Str("group"), Str("consumer"), Str("min-idle-time"), Str("id").Multi(),
+       Int("ms").Tok("IDLE").Opt(), UnixTime("unix-time-milliseconds").Tok("TIME").Opt(),
+       Int("count").Tok("RETRYCOUNT").Opt(), PureToken("force", "FORCE").Opt(),
+       PureToken("justid", "JUSTID").Opt(), Str("id").Tok("LASTID").Opt()}));
+  table->Add(
+      StreamSpec("xautoclaim", -6, kWrite | kFast, kUpdateKey, kAclWrite | kAclFast, XAutoClaimCmd,
+                 "6.2.0", "O(1) per entry examined, at most ten times COUNT of them.",
+                 "Gives pending entries idle long enough to another consumer, scanning "
+                 "the pending list like a cursor.",
+                 {Key("key"), Str("group"), Str("consumer"), Str("min-idle-time"), Str("start"),
+                  Int("count").Tok("COUNT").Opt(), PureToken("justid", "JUSTID").Opt()}));
 }
 
 }  // namespace tessera::server::stream

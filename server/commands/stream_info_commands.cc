@@ -238,12 +238,16 @@ void RegisterInfoCommands(CommandTable* table) {
   xinfo.complexity = "Depends on subcommand.";
   xinfo.subcommands = {
       StreamSpec("consumers", 4, kReadOnly, kKey, kAclRead | kAclSlow, XInfoConsumersCmd, "5.0.0",
-                 "O(1)", "Returns the consumers of a consumer group."),
+                 "O(1)", "Returns the consumers of a consumer group.",
+                 {argdoc::Key("key"), argdoc::Str("groupname")}),
       StreamSpec("groups", 3, kReadOnly, kKey, kAclRead | kAclSlow, XInfoGroupsCmd, "5.0.0", "O(1)",
-                 "Returns the consumer groups of a stream."),
-      StreamSpec("stream", -3, kReadOnly, kKey, kAclRead | kAclSlow, XInfoStreamCmd, "5.0.0",
-                 "O(1), or O(N) with FULL for the N entries and pending entries it lists.",
-                 "Returns information about a stream."),
+                 "Returns the consumer groups of a stream.", {argdoc::Key("key")}),
+      StreamSpec(
+          "stream", -3, kReadOnly, kKey, kAclRead | kAclSlow, XInfoStreamCmd, "5.0.0",
+          "O(1), or O(N) with FULL for the N entries and pending entries it lists.",
+          "Returns information about a stream.",
+          {argdoc::Key("key"),
+           argdoc::Block("full", {argdoc::Int("count").Tok("COUNT").Opt()}).Tok("FULL").Opt()}),
       StreamSpec("help", 2, kLoading | kStale, KeySpec{}, kAclSlow, XInfoHelpCmd, "5.0.0", "O(1)",
                  "Lists the XINFO subcommands."),
   };

@@ -294,13 +294,18 @@ bool XReadKeys(ArgList args, std::vector<int>* out) {
 }  // namespace
 
 void RegisterReadCommands(CommandTable* table) {
+  using namespace argdoc;  // NOLINT: argument tables read best unqualified
+  const ArgDoc streams = Block("streams", {Key("key").Multi(), Str("id").Multi()}).Tok("STREAMS");
+  const ArgDoc count = Int("count").Tok("COUNT").Opt();
+  const ArgDoc block = Int("milliseconds").Tok("BLOCK").Opt();
   CommandSpec xread = StreamSpec(
       "xread", -4, kReadOnly | kBlocking, KeySpec{}, kAclRead | kAclSlow | kAclBlocking, XReadCmd,
       "5.0.0",
       "O(N) per stream for the N entries it returns, so O(1) per stream with a fixed COUNT; a "
       "blocked reader is served by the XADD that wakes it.",
       "Returns entries of one or more streams after the IDs given, blocking until some arrive "
-      "or the timeout passes when asked to.");
+      "or the timeout passes when asked to.",
+      {count, block, streams});
   xread.keys.flags = kKeyRO | kKeyAccess;
   xread.key_extractor = XReadKeys;
   table->Add(std::move(xread));
@@ -310,7 +315,9 @@ void RegisterReadCommands(CommandTable* table) {
       "O(M log P) per stream for the M entries it returns and P pending entries of the group; a "
       "blocked reader is served by the XADD that wakes it.",
       "Reads entries of streams for a consumer of a group, recording them as pending, "
-      "blocking until some arrive or the timeout passes when asked to.");
+      "blocking until some arrive or the timeout passes when asked to.",
+      {Block("group_consumer", {Str("group"), Str("consumer")}).Tok("GROUP"), count, block,
+       PureToken("noack", "NOACK").Opt(), streams});
   xreadgroup.keys.flags = kKeyRW | kKeyUpdate;
   xreadgroup.key_extractor = XReadKeys;
   table->Add(std::move(xreadgroup));
