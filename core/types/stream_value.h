@@ -19,14 +19,18 @@
 // from the middle moves the records after it, O(nodes), which XDEL of a node's last live
 // entry pays and nothing on the hot path does.
 //
-// A node that closes (XADD starts the next one) is compressed with LZF when that saves at least
-// an eighth of it: the entries of an event stream repeat their field names and much of their
-// values, and closed nodes are read far less than the open tail, which stays plain so XADD
-// never decompresses.  Reading a packed node decompresses it into the reader's own buffer;
-// changing it (XDEL, trimming inside it) makes it plain again for good.  The packed bytes are
-// the LZF form RDB files use for strings, so a snapshot writer can copy them as they are.
-// Redis keeps every node plain; this is where the stream memory goal (below Redis's) comes
-// from, at the price of a decompression (microseconds) per closed node a read visits.
+// Closed nodes older than the newest closed one are compressed with LZF when that saves at
+// least an eighth: the entries of an event stream repeat their field names and much of their
+// values, and old nodes are read far less than the last two, which stay plain so XADD and the
+// readers that trail the tail never decompress.  Reading a packed node decompresses it into
+// the reader's own buffer (each thread keeps its last few decompressed nodes, so coming back
+// to one costs a copy); changing it (XDEL, trimming inside it) makes it plain again for good.
+// The packed bytes are the LZF form RDB files use for strings, so a snapshot writer can copy
+// them as they are.  Redis keeps every node plain; this is where the stream memory goal (below
+// Redis's) comes from, at the price of one decompression (a few microseconds) per packed node
+// a read visits that is not in the thread's cache.  That cache is keyed by the blob's address
+// and a serial number every packing takes from one process-wide atomic counter (the only
+// global here): a freed blob's address may come back with other bytes, its serial cannot.
 //
 // Consumer groups (created on demand) keep the pending entries list twice, as Redis does:
 // per group by ID (owning the NACK records) and per consumer by ID (pointing at them), so
