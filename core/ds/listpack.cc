@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "core/base/numbers.h"
 
@@ -300,6 +301,34 @@ uint8_t* InsertAt(uint8_t* lp, size_t offset, std::string_view s) {
 
 uint8_t* Append(uint8_t* lp, std::string_view s) { return InsertAt(lp, Bytes(lp) - 1, s); }
 
+uint8_t* AppendAll(uint8_t* lp, std::span<const std::string_view> items) {
+  constexpr size_t kOnStack = 16;
+  Encoded on_stack[kOnStack];
+  std::vector<Encoded> on_heap;
+  Encoded* enc = on_stack;
+  if (items.size() > kOnStack) {
+    on_heap.resize(items.size());
+    enc = on_heap.data();
+  }
+  size_t added = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    enc[i] = Encode(items[i]);
+    added += enc[i].total;
+  }
+  const uint32_t old_bytes = Bytes(lp);
+  const size_t new_bytes = old_bytes + added;
+  lp = Realloc(lp, new_bytes);
+  uint8_t* dst = lp + old_bytes - 1;  // over the terminator
+  for (size_t i = 0; i < items.size(); ++i) {
+    WriteEntry(dst, enc[i], items[i]);
+    dst += enc[i].total;
+  }
+  *dst = kEof;
+  SetBytes(lp, uint32_t(new_bytes));
+  AddCount(lp, static_cast<int>(items.size()));
+  return lp;
+}
+
 uint8_t* Prepend(uint8_t* lp, std::string_view s) { return InsertAt(lp, kHeaderSize, s); }
 
 uint8_t* ReplaceAt(uint8_t* lp, size_t offset, std::string_view s) {
@@ -309,7 +338,7 @@ uint8_t* ReplaceAt(uint8_t* lp, size_t offset, std::string_view s) {
   size_t tail = old_bytes - offset - old_entry;
   size_t new_bytes = old_bytes - old_entry + e.total;
   if (e.total > old_entry) lp = Realloc(lp, new_bytes);
-  std::memmove(lp + offset + e.total, lp + offset + old_entry, tail);
+  if (e.total != old_entry) std::memmove(lp + offset + e.total, lp + offset + old_entry, tail);
   if (e.total < old_entry) lp = Realloc(lp, new_bytes);
   WriteEntry(lp + offset, e, s);
   SetBytes(lp, uint32_t(new_bytes));

@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace tessera::ds::lp {
@@ -73,6 +74,8 @@ size_t EncodedSize(std::string_view s);
 // terminator appends).  Returns the new listpack.
 uint8_t* InsertAt(uint8_t* lp, size_t offset, std::string_view s);
 uint8_t* Append(uint8_t* lp, std::string_view s);
+// Appends every string of `items` in order with one reallocation.
+uint8_t* AppendAll(uint8_t* lp, std::span<const std::string_view> items);
 uint8_t* Prepend(uint8_t* lp, std::string_view s);
 // Replaces the element at `offset` by s.
 uint8_t* ReplaceAt(uint8_t* lp, size_t offset, std::string_view s);

@@ -155,6 +155,31 @@ TEST_CASE("listpack: seek, insert, replace, delete", "[listpack]") {
   lp::Free(l);
 }
 
+TEST_CASE("listpack: AppendAll writes the same bytes as one Append per element", "[listpack]") {
+  const std::vector<std::string> items = {"0",
+                                          "-1",
+                                          "127",
+                                          "128",
+                                          "-4096",
+                                          "4096",
+                                          "9223372036854775807",
+                                          "abc",
+                                          "",
+                                          "007",
+                                          std::string(70, 'x'),
+                                          std::string(5000, 'y')};
+  uint8_t* one_by_one = lp::New();
+  for (const std::string& s : items) one_by_one = lp::Append(one_by_one, s);
+  std::vector<std::string_view> views(items.begin(), items.end());
+  uint8_t* all = lp::AppendAll(lp::Append(lp::New(), "first"), views);
+  uint8_t* expect = lp::Prepend(one_by_one, "first");
+  REQUIRE(lp::Bytes(all) == lp::Bytes(expect));
+  REQUIRE(std::memcmp(all, expect, lp::Bytes(all)) == 0);
+  REQUIRE(lp::Length(all) == items.size() + 1);
+  lp::Free(all);
+  lp::Free(expect);
+}
+
 TEST_CASE("listpack: more than 65535 elements", "[listpack]") {
   uint8_t* l = lp::New();
   for (int i = 0; i < 70000; ++i) l = lp::Append(l, "1");
