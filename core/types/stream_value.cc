@@ -35,11 +35,6 @@ std::string_view IntText(int64_t v, char* buf) {
   return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
 }
 
-uint8_t* AppendInt(uint8_t* l, int64_t v) {
-  char buf[lp::kIntBufSize];
-  return lp::Append(l, IntText(v, buf));
-}
-
 // Replaces the integer at *p; *p points at it again in the (possibly moved) listpack.
 uint8_t* ReplaceInt(uint8_t* l, const uint8_t** p, int64_t v) {
   char buf[lp::kIntBufSize];
@@ -322,17 +317,19 @@ bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
     }
   }
 
+  // Each entry (and a new node's master entry) goes in with one reallocation.
+  std::vector<std::string_view> elems;
+  elems.reserve(fv.size() + 8);
+  char ints[5][lp::kIntBufSize];
   int64_t flags = 0;
   if (tail == nullptr) {
-    uint8_t* l = lp::New();
-    l = AppendInt(l, 1);
-    l = AppendInt(l, 0);
-    l = AppendInt(l, num_fields);
-    for (int64_t i = 0; i < num_fields; ++i) l = lp::Append(l, fv[2 * i]);
-    l = AppendInt(l, 0);
-    nodes_.push_back(Node{id, l});
+    elems = {"1", "0", IntText(num_fields, ints[0])};
+    for (int64_t i = 0; i < num_fields; ++i) elems.push_back(fv[2 * i]);
+    elems.push_back("0");
+    nodes_.push_back(Node{id, lp::AppendAll(lp::New(), elems)});
     tail = &nodes_.back();
     flags = kFlagSameFields;
+    elems.clear();
   } else {
     const uint8_t* p = lp::First(tail->lp);
     int64_t count = Int(p);
@@ -349,18 +346,17 @@ bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
     }
   }
 
-  uint8_t* l = tail->lp;
-  l = AppendInt(l, flags);
-  l = AppendInt(l, static_cast<int64_t>(id.ms - tail->master.ms));
-  l = AppendInt(l, static_cast<int64_t>(id.seq - tail->master.seq));
   const bool same = (flags & kFlagSameFields) != 0;
-  if (!same) l = AppendInt(l, num_fields);
+  elems.push_back(IntText(flags, ints[0]));
+  elems.push_back(IntText(static_cast<int64_t>(id.ms - tail->master.ms), ints[1]));
+  elems.push_back(IntText(static_cast<int64_t>(id.seq - tail->master.seq), ints[2]));
+  if (!same) elems.push_back(IntText(num_fields, ints[3]));
   for (int64_t i = 0; i < num_fields; ++i) {
-    if (!same) l = lp::Append(l, fv[2 * i]);
-    l = lp::Append(l, fv[2 * i + 1]);
+    if (!same) elems.push_back(fv[2 * i]);
+    elems.push_back(fv[2 * i + 1]);
   }
-  l = AppendInt(l, num_fields + 3 + (same ? 0 : num_fields + 1));
-  tail->lp = l;
+  elems.push_back(IntText(num_fields + 3 + (same ? 0 : num_fields + 1), ints[4]));
+  tail->lp = lp::AppendAll(tail->lp, elems);
 
   ++length_;
   ++entries_added_;
