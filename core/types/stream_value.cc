@@ -103,51 +103,96 @@ EntryView ReadEntry(const uint8_t* l, const uint8_t* p, StreamID master, int64_t
   return e;
 }
 
-// A packed node: this header, then the LZF bytes.  The counts and the last ID are what
-// trimming reads of a node without decompressing it (a packed node never changes).
+// A packed node: this header, a table of segments, then their bytes.  The node is cut into
+// segments of about kSegmentBytes at entry starts, each compressed on its own, so a forward
+// read decompresses only as far as it goes (XRANGE of a node's first entries costs one
+// segment).  The counts and the last ID are what trimming reads of a node without
+// decompressing it (a packed node never changes).
 struct PackedHeader {
   uint32_t plain_size;
-  uint32_t lzf_size;
-  int64_t live;     // entries not flagged deleted
-  StreamID last;    // the last entry's ID, deleted or not
-  uint64_t serial;  // unique per packing, so a cache never mistakes a new blob for a freed one
+  uint32_t data_size;  // bytes of all segments
+  int64_t live;        // entries not flagged deleted
+  StreamID last;       // the last entry's ID, deleted or not
+  uint64_t serial;     // unique per packing, so a cache never mistakes a new blob for a freed one
+  uint32_t segments;
 };
+
+// Segment k covers plain bytes [plain_end[k-1], plain_end) and data bytes
+// [data_end[k-1], data_end); equal sizes mean it is stored as is (it did not compress).
+struct Segment {
+  uint32_t plain_end;
+  uint32_t data_end;
+};
+
+constexpr uint32_t kSegmentBytes = 1024;
 
 std::atomic<uint64_t> next_serial{1};
 
 const PackedHeader* Header(const uint8_t* tagged) {
   return reinterpret_cast<const PackedHeader*>(tagged - 1);
 }
+const Segment* Segments(const PackedHeader* h) { return reinterpret_cast<const Segment*>(h + 1); }
+const uint8_t* SegmentData(const PackedHeader* h) {
+  return reinterpret_cast<const uint8_t*>(Segments(h) + h->segments);
+}
+size_t BlobSize(const PackedHeader* h) {
+  return sizeof(PackedHeader) + h->segments * sizeof(Segment) + h->data_size;
+}
 
-// The last few nodes each thread decompressed: readers that come back to the same closed node
-// (a consumer group walking it, XRANGE pages, XCLAIM of its entries) pay a copy, not a
-// decompression.  A slot is valid while a blob with its address and serial exists.
-struct PlainCopy {
+// Writes segment k's plain bytes at their place in `plain` (a buffer of the node's size).
+void DecompressSegment(const PackedHeader* h, size_t k, uint8_t* plain) {
+  const Segment* seg = Segments(h);
+  const uint32_t p0 = k == 0 ? 0 : seg[k - 1].plain_end;
+  const uint32_t d0 = k == 0 ? 0 : seg[k - 1].data_end;
+  const uint32_t plain_len = seg[k].plain_end - p0;
+  const uint32_t data_len = seg[k].data_end - d0;
+  if (plain_len == data_len) {
+    std::memcpy(plain + p0, SegmentData(h) + d0, plain_len);
+    return;
+  }
+  unsigned int n = lzf_decompress(SegmentData(h) + d0, data_len, plain + p0, plain_len);
+  assert(n == plain_len);
+  (void)n;
+}
+
+// The last segments each thread decompressed: readers that come back to the same part of a
+// closed node (a consumer group walking it ten entries at a time, XRANGE pages, XCLAIM of
+// its entries) pay a copy, not a decompression.  A slot is valid while a blob with its
+// address and serial exists.
+struct SegmentCopy {
   const uint8_t* blob = nullptr;
   uint64_t serial = 0;
+  size_t k = 0;
   std::vector<uint8_t> plain;
 };
-constexpr size_t kCachedNodes = 4;
-thread_local PlainCopy cache[kCachedNodes];
+constexpr size_t kCachedSegments = 16;
+thread_local SegmentCopy cache[kCachedSegments];
 thread_local size_t cache_next = 0;
 
-void Decompress(const uint8_t* tagged, std::vector<uint8_t>* out) {
+// Writes segment k of a packed node at its place in `plain`, from this thread's cache or
+// decompressed (and then cached).
+void PlainSegment(const uint8_t* tagged, size_t k, uint8_t* plain) {
   const PackedHeader* h = Header(tagged);
-  for (PlainCopy& c : cache) {
-    if (c.blob == tagged && c.serial == h->serial) {
-      out->assign(c.plain.begin(), c.plain.end());
+  const uint32_t p0 = k == 0 ? 0 : Segments(h)[k - 1].plain_end;
+  const uint32_t len = Segments(h)[k].plain_end - p0;
+  for (const SegmentCopy& c : cache) {
+    if (c.blob == tagged && c.serial == h->serial && c.k == k) {
+      std::memcpy(plain + p0, c.plain.data(), len);
       return;
     }
   }
-  PlainCopy& slot = cache[cache_next++ % kCachedNodes];
+  DecompressSegment(h, k, plain);
+  SegmentCopy& slot = cache[cache_next++ % kCachedSegments];
   slot.blob = tagged;
   slot.serial = h->serial;
-  slot.plain.resize(h->plain_size);
-  unsigned int n = lzf_decompress(reinterpret_cast<const uint8_t*>(h + 1), h->lzf_size,
-                                  slot.plain.data(), h->plain_size);
-  assert(n == h->plain_size);
-  (void)n;
-  out->assign(slot.plain.begin(), slot.plain.end());
+  slot.k = k;
+  slot.plain.assign(plain + p0, plain + p0 + len);
+}
+
+void Decompress(const uint8_t* tagged, std::vector<uint8_t>* out) {
+  const PackedHeader* h = Header(tagged);
+  out->resize(h->plain_size);
+  for (size_t k = 0; k < h->segments; ++k) PlainSegment(tagged, k, out->data());
 }
 
 }  // namespace
@@ -238,27 +283,50 @@ const uint8_t* StreamValue::node_listpack(size_t i, std::vector<uint8_t>* scratc
 void StreamValue::Pack(size_t n) {
   Node& node = nodes_[n];
   if (node.packed()) return;
-  const uint32_t plain = lp::Bytes(node.lp);
-  const uint32_t room = plain - plain / 8;  // pack only when it saves an eighth
-  auto* blob = static_cast<uint8_t*>(std::malloc(sizeof(PackedHeader) + room));
-  if (blob == nullptr) throw std::bad_alloc();
-  const unsigned int packed = lzf_compress(node.lp, plain, blob + sizeof(PackedHeader), room);
-  if (packed == 0) {
-    std::free(blob);
-    return;
+  const uint8_t* l = node.lp;
+  const uint32_t plain = lp::Bytes(l);
+  // Segment ends: the first entry start past kSegmentBytes from the segment's start.
+  Master m = ReadMaster(l);
+  std::vector<uint32_t> ends;
+  uint32_t seg_start = 0;
+  const uint8_t* last_entry = nullptr;
+  for (const uint8_t* p = lp::Next(l, m.terminator); p != nullptr;) {
+    const uint32_t at = static_cast<uint32_t>(p - l);
+    if (at - seg_start >= kSegmentBytes) {
+      ends.push_back(at);
+      seg_start = at;
+    }
+    last_entry = p;
+    p = lp::Next(l, ReadEntry(l, p, node.master, m.num_fields).last);
   }
-  auto* shrunk = static_cast<uint8_t*>(std::realloc(blob, sizeof(PackedHeader) + packed));
-  if (shrunk != nullptr) blob = shrunk;
+  ends.push_back(plain);
+  std::vector<uint8_t> data(plain);
+  std::vector<Segment> segs;
+  uint32_t used = 0, from = 0;
+  for (uint32_t end : ends) {
+    const uint32_t len = end - from;
+    unsigned int c = len > 1 ? lzf_compress(l + from, len, data.data() + used, len - 1) : 0;
+    if (c == 0) {  // stored as is
+      std::memcpy(data.data() + used, l + from, len);
+      c = len;
+    }
+    used += c;
+    segs.push_back(Segment{end, used});
+    from = end;
+  }
+  if (used > plain - plain / 8) return;  // pack only when it saves an eighth
   PackedHeader h;
   h.plain_size = plain;
-  h.lzf_size = packed;
-  Master m = ReadMaster(node.lp);
+  h.data_size = used;
   h.live = m.count;
-  const uint8_t* p = lp::Last(node.lp);
-  for (int64_t c = Int(p); c > 0; --c) p = lp::Prev(node.lp, p);
-  h.last = ReadEntry(node.lp, p, node.master, m.num_fields).id;
+  h.last = ReadEntry(l, last_entry, node.master, m.num_fields).id;
   h.serial = next_serial.fetch_add(1, std::memory_order_relaxed);
+  h.segments = static_cast<uint32_t>(segs.size());
+  auto* blob = static_cast<uint8_t*>(std::malloc(BlobSize(&h)));
+  if (blob == nullptr) throw std::bad_alloc();
   std::memcpy(blob, &h, sizeof(h));
+  std::memcpy(blob + sizeof(h), segs.data(), segs.size() * sizeof(Segment));
+  std::memcpy(blob + sizeof(h) + segs.size() * sizeof(Segment), data.data(), used);
   lp::Free(node.lp);
   node.lp = blob + 1;
 }
@@ -588,7 +656,7 @@ StreamValue* StreamValue::Clone() const {
       c->nodes_.push_back(Node{n.master, lp::Dup(n.lp)});
       continue;
     }
-    const size_t size = sizeof(PackedHeader) + Header(n.lp)->lzf_size;
+    const size_t size = BlobSize(Header(n.lp));
     auto* blob = static_cast<uint8_t*>(std::malloc(size));
     if (blob == nullptr) throw std::bad_alloc();
     std::memcpy(blob, n.lp - 1, size);
@@ -621,7 +689,7 @@ StreamValue* StreamValue::Clone() const {
 size_t StreamValue::AllocationSize() const {
   size_t n = sizeof(StreamValue) + nodes_.capacity() * sizeof(Node);
   for (const Node& node : nodes_) {
-    n += node.packed() ? sizeof(PackedHeader) + Header(node.lp)->lzf_size : lp::Bytes(node.lp);
+    n += node.packed() ? BlobSize(Header(node.lp)) : lp::Bytes(node.lp);
   }
   if (groups_) {
     // Map nodes are about 48 bytes plus their payload.
@@ -658,8 +726,22 @@ bool StreamValue::Iterator::EnterNode() {
     if (node_ == 0) return false;
     --node_;
   }
-  lp_ = s_.node_listpack(node_, &scratch_);
-  master_id_ = s_.nodes_[node_].master;
+  const Node& n = s_.nodes_[node_];
+  partial_ = nullptr;
+  if (n.packed() && !reverse_) {
+    // Forwards, decompress segment by segment as the read goes (EnsurePlain).
+    const PackedHeader* h = Header(n.lp);
+    scratch_.resize(h->plain_size);
+    PlainSegment(n.lp, 0, scratch_.data());
+    partial_ = n.lp;
+    next_segment_ = 1;
+    plain_end_ = Segments(h)[0].plain_end;
+    if (h->segments == 1) partial_ = nullptr;
+    lp_ = scratch_.data();
+  } else {
+    lp_ = s_.node_listpack(node_, &scratch_);
+  }
+  master_id_ = n.master;
   Master m = ReadMaster(lp_);
   master_count_ = static_cast<uint64_t>(m.num_fields);
   master_fields_ = m.fields;
@@ -683,6 +765,7 @@ bool StreamValue::Iterator::Next() {
     // ele_ is the element before the next entry to read: the master terminator or an
     // lp-count (forwards), or the lp-count of the next entry (backwards).
     if (!reverse_) {
+      if (partial_ != nullptr) EnsurePlain(static_cast<size_t>(ele_ - lp_) + lp::EntrySize(ele_));
       ele_ = lp::Next(lp_, ele_);
       if (ele_ == nullptr) {
         lp_ = nullptr;
@@ -729,6 +812,16 @@ bool StreamValue::Iterator::Next() {
       }
       ele_ = lp::Prev(lp_, flags_p_);
     }
+  }
+}
+
+void StreamValue::Iterator::EnsurePlain(size_t offset) {
+  const uint8_t* tagged = partial_;
+  const PackedHeader* h = Header(tagged);
+  while (partial_ != nullptr && offset >= plain_end_) {
+    PlainSegment(tagged, next_segment_, scratch_.data());
+    plain_end_ = Segments(h)[next_segment_].plain_end;
+    if (++next_segment_ == h->segments) partial_ = nullptr;
   }
 }
 

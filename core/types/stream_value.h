@@ -23,13 +23,14 @@
 // least an eighth: the entries of an event stream repeat their field names and much of their
 // values, and old nodes are read far less than the last two, which stay plain so XADD and the
 // readers that trail the tail never decompress.  Reading a packed node decompresses it into
-// the reader's own buffer (each thread keeps its last few decompressed nodes, so coming back
-// to one costs a copy); changing it (XDEL, trimming inside it) makes it plain again for good.
+// the reader's own buffer, a segment of about 1 KB at a time for a forward read (each thread
+// also keeps its last few decompressed segments, so coming back to one costs a copy);
+// changing it (XDEL, trimming inside it) makes it plain again for good.
 // The packed bytes are the LZF form RDB files use for strings, so a snapshot writer can copy
 // them as they are.  Redis keeps every node plain; this is where the stream memory goal (below
-// Redis's) comes from, at the price of one decompression (a few microseconds) per packed node
-// a read visits that is not in the thread's cache.  That cache is keyed by the blob's address
-// and a serial number every packing takes from one process-wide atomic counter (the only
+// Redis's) comes from, at the price of one decompression (a microsecond or so) per packed
+// segment a read needs that is not in the thread's cache.  That cache is keyed by the blob's
+// address and a serial number every packing takes from one process-wide atomic counter (the only
 // global here): a freed blob's address may come back with other bytes, its serial cannot.
 //
 // Consumer groups (created on demand) keep the pending entries list twice, as Redis does:
@@ -134,8 +135,13 @@ class StreamValue {
 
    private:
     bool EnterNode();
+    // Decompresses the segments of a partly decompressed node up to plain byte `offset`.
+    void EnsurePlain(size_t offset);
     const StreamValue& s_;
     std::vector<uint8_t> scratch_;  // a packed node, decompressed
+    const uint8_t* partial_ = nullptr;  // the packed node while segments remain
+    size_t next_segment_ = 0;
+    size_t plain_end_ = 0;  // scratch_ holds the node's bytes below this
     StreamID start_, end_;
     bool reverse_;
     bool started_ = false;
