@@ -11,40 +11,10 @@
 
 namespace tessera::server {
 
-bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
-  long double seconds;
-  if (!ParseLongDouble(arg, &seconds)) {
-    ctx.reply.Error(errors::kTimeoutNotFloat);
-    return false;
-  }
-  long double ms = seconds * 1000.0L;
-  if (ms > static_cast<long double>(LLONG_MAX)) {
-    ctx.reply.Error(errors::kTimeoutOutOfRange);
-    return false;
-  }
-  int64_t t = static_cast<int64_t>(std::ceil(ms));
-  if (t < 0) {
-    ctx.reply.Error(errors::kTimeoutNegative);
-    return false;
-  }
-  int64_t now = ctx.db.now_ms();
-  if (t > 0) {
-    if (t > LLONG_MAX - now) {
-      ctx.reply.Error(errors::kTimeoutOutOfRange);
-      return false;
-    }
-    t += now;
-  }
-  *deadline_ms = t;
-  return true;
-}
+namespace {
 
-bool ParseBlockTimeoutMsOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
-  int64_t t;
-  if (!ParseInt64(arg, &t)) {
-    ctx.reply.Error(errors::kTimeoutNotInteger);
-    return false;
-  }
+// A timeout in ms (0: forever) as an absolute deadline, with Redis's range checks.
+bool DeadlineOrReply(CommandContext& ctx, int64_t t, int64_t* deadline_ms) {
   if (t < 0) {
     ctx.reply.Error(errors::kTimeoutNegative);
     return false;
@@ -59,6 +29,31 @@ bool ParseBlockTimeoutMsOrReply(CommandContext& ctx, std::string_view arg, int64
   }
   *deadline_ms = t;
   return true;
+}
+
+}  // namespace
+
+bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  long double seconds;
+  if (!ParseLongDouble(arg, &seconds)) {
+    ctx.reply.Error(errors::kTimeoutNotFloat);
+    return false;
+  }
+  long double ms = seconds * 1000.0L;
+  if (ms > static_cast<long double>(LLONG_MAX)) {
+    ctx.reply.Error(errors::kTimeoutOutOfRange);
+    return false;
+  }
+  return DeadlineOrReply(ctx, static_cast<int64_t>(std::ceil(ms)), deadline_ms);
+}
+
+bool ParseBlockTimeoutMsOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  int64_t t;
+  if (!ParseInt64(arg, &t)) {
+    ctx.reply.Error(errors::kTimeoutNotInteger);
+    return false;
+  }
+  return DeadlineOrReply(ctx, t, deadline_ms);
 }
 
 bool ParseScanCursor(std::string_view arg, uint64_t* out) {

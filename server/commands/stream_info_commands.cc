@@ -142,19 +142,14 @@ void XInfoStreamCmd(CommandContext& ctx) {
   if (!full) {
     ctx.reply.Bulk("groups");
     ctx.reply.Integer(s->groups() != nullptr ? static_cast<int64_t>(s->groups()->size()) : 0);
-    ctx.reply.Bulk("first-entry");
-    StreamValue::Iterator first(*s, StreamID::Min(), StreamID::Max(), false);
-    if (first.Next()) {
-      ReplyEntry(ctx, first);
-    } else {
-      ctx.reply.Null();
-    }
-    ctx.reply.Bulk("last-entry");
-    StreamValue::Iterator last(*s, StreamID::Min(), StreamID::Max(), true);
-    if (last.Next()) {
-      ReplyEntry(ctx, last);
-    } else {
-      ctx.reply.Null();
+    for (const bool last : {false, true}) {
+      ctx.reply.Bulk(last ? "last-entry" : "first-entry");
+      StreamValue::Iterator it(*s, StreamID::Min(), StreamID::Max(), last);
+      if (it.Next()) {
+        ReplyEntry(ctx, it);
+      } else {
+        ctx.reply.Null();
+      }
     }
     return;
   }
