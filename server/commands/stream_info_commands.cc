@@ -3,7 +3,8 @@
 // The field names and their order are Redis 7.2's, since tools read them by position in RESP2.
 // Two fields describe Redis's radix tree: `radix-tree-keys` is the number of nodes (one key
 // per node in Redis too) and `radix-tree-nodes` the node count of a radix tree over those
-// keys as Redis would build it, estimated, since our index is a sorted vector.
+// keys as Redis would build it for IDs from the clock, estimated, since our index is a sorted
+// vector.
 #include <string>
 
 #include <fmt/format.h>
@@ -50,10 +51,12 @@ void ReplyLag(CommandContext& ctx, const StreamValue& s, const StreamGroup& g) {
   }
 }
 
-// A radix tree over K sorted 16-byte keys that share long prefixes has about three nodes per
-// key (a branch, an edge and a leaf) past the first, which takes two.
+// Redis's radix tree over K node keys (16-byte IDs from the clock, sharing long prefixes)
+// has 2K + 2 nodes past the first key, which takes two (measured on redis-server: 1 key 2
+// nodes, 5 keys 12, 50 keys 102); an empty tree is its root.
 int64_t EstimatedRaxNodes(size_t keys) {
-  return keys == 0 ? 1 : static_cast<int64_t>(2 + 3 * (keys - 1));
+  if (keys <= 1) return static_cast<int64_t>(keys) + 1;
+  return static_cast<int64_t>(2 * keys + 2);
 }
 
 void ReplyGroupFull(CommandContext& ctx, const StreamValue& s, const std::string& name,
