@@ -481,25 +481,25 @@ void RegisterGroupCommands(CommandTable* table) {
   xgroup.name = "xgroup";
   xgroup.arity = -2;
   xgroup.acl = kAclSlow;
-  xgroup.summary = "A container for consumer group commands.";
+  xgroup.summary = "Consumer group subcommands: groups and their consumers made, moved, removed.";
   xgroup.since = "5.0.0";
   xgroup.group = "stream";
-  xgroup.complexity = "Depends on subcommand.";
+  xgroup.complexity = "Per subcommand.";
   xgroup.subcommands = {
       sub("create", -5, kWrite | kDenyOom, kKeyRW | kKeyInsert, XGroupCreateCmd, "5.0.0",
-          "Creates a consumer group.",
+          "Makes a consumer group that delivers the entries after a given ID.",
           {Key("key"), Str("groupname"), GroupIdArgDoc(), PureToken("mkstream", "MKSTREAM").Opt(),
            entries_read}),
       sub("setid", -5, kWrite, kKeyRW | kKeyUpdate, XGroupSetIdCmd, "5.0.0",
-          "Sets the last delivered ID of a consumer group.",
+          "Moves a group's last delivered ID and sets its read counter.",
           {Key("key"), Str("groupname"), GroupIdArgDoc(), entries_read}),
       sub("destroy", 4, kWrite, kKeyRW | kKeyDelete, XGroupDestroyCmd, "5.0.0",
-          "Destroys a consumer group.", {Key("key"), Str("groupname")}),
+          "Removes a consumer group with its pending entries.", {Key("key"), Str("groupname")}),
       sub("createconsumer", 5, kWrite | kDenyOom, kKeyRW | kKeyInsert, XGroupCreateConsumerCmd,
-          "6.2.0", "Creates a consumer in a consumer group.",
+          "6.2.0", "Adds a named consumer to a group.",
           {Key("key"), Str("groupname"), Str("consumername")}),
       sub("delconsumer", 5, kWrite, kKeyRW | kKeyDelete, XGroupDelConsumerCmd, "5.0.0",
-          "Deletes a consumer from a consumer group.",
+          "Removes a consumer from a group, dropping its pending entries.",
           {Key("key"), Str("groupname"), Str("consumername")}),
   };
   CommandSpec help = StreamSpec("help", 2, kLoading | kStale, KeySpec{}, kAclSlow, XGroupHelpCmd,

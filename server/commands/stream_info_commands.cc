@@ -230,20 +230,20 @@ void RegisterInfoCommands(CommandTable* table) {
   xinfo.name = "xinfo";
   xinfo.arity = -2;
   xinfo.acl = kAclSlow;
-  xinfo.summary = "A container for stream introspection commands.";
+  xinfo.summary = "Stream introspection subcommands: the stream, its groups, their consumers.";
   xinfo.since = "5.0.0";
   xinfo.group = "stream";
-  xinfo.complexity = "Depends on subcommand.";
+  xinfo.complexity = "Per subcommand.";
   xinfo.subcommands = {
       StreamSpec("consumers", 4, kReadOnly, kKey, kAclRead | kAclSlow, XInfoConsumersCmd, "5.0.0",
-                 "O(1)", "Returns the consumers of a consumer group.",
+                 "O(1)", "Lists a group's consumers with their pending counts and idle times.",
                  {argdoc::Key("key"), argdoc::Str("groupname")}),
       StreamSpec("groups", 3, kReadOnly, kKey, kAclRead | kAclSlow, XInfoGroupsCmd, "5.0.0", "O(1)",
-                 "Returns the consumer groups of a stream.", {argdoc::Key("key")}),
+                 "Lists a stream's consumer groups with their progress.", {argdoc::Key("key")}),
       StreamSpec(
           "stream", -3, kReadOnly, kKey, kAclRead | kAclSlow, XInfoStreamCmd, "5.0.0",
           "O(1), or O(N) with FULL for the N entries and pending entries it lists.",
-          "Returns information about a stream.",
+          "Describes a stream: length, IDs, counters, first and last entries.",
           {argdoc::Key("key"),
            argdoc::Block("full", {argdoc::Int("count").Tok("COUNT").Opt()}).Tok("FULL").Opt()}),
       StreamSpec("help", 2, kLoading | kStale, KeySpec{}, kAclSlow, XInfoHelpCmd, "5.0.0", "O(1)",
