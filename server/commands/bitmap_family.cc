@@ -312,12 +312,12 @@ void RegisterBitmapFamily(CommandTable* table) {
   // Redis marks the key's flags variable: a BITFIELD of GETs only reads.
   table->Add(Spec("bitfield", -2, kW,
                   KeySpec{1, 1, 1, kKeyRW | kKeyUpdate | kKeyAccess | kKeyVariableFlags},
-                  BitfieldCmd, "3.2.0", "O(1) for each subcommand specified",
+                  BitfieldCmd, "3.2.0", "O(1) per subcommand.",
                   "Reads, writes and increments integers of any width up to 64 bits at "
                   "arbitrary bit offsets of a key's string.",
                   BitfieldArgs()));
   table->Add(Spec("bitfield_ro", -2, kR | kFast, kOneKey, BitfieldRoCmd, "6.0.0",
-                  "O(1) for each subcommand specified",
+                  "O(1) per subcommand.",
                   "Reads integers at arbitrary bit offsets of a key's string, without writing.",
                   {Key("key"), BitfieldGetArg().Opt().Multi().MultiToken()}));
 }

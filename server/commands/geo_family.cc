@@ -321,11 +321,9 @@ std::vector<KeySpec> StoreKeySpecs(int startfrom) {
 }
 
 constexpr std::string_view kRadiusComplexity =
-    "O(N+log(M)) where N is the number of elements inside the bounding box of the circular "
-    "area delimited by center and radius and M is the number of items inside the index.";
+    "O(N+log(M)): M members in the index, N of them in the box around the circle.";
 constexpr std::string_view kSearchComplexity =
-    "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around "
-    "the shape provided as the filter and M is the number of items inside the shape";
+    "O(N+log(M)): M members in the index, N of them in the grid cells around the shape.";
 
 }  // namespace
 
@@ -334,56 +332,49 @@ void RegisterGeoFamily(CommandTable* table) {
   const uint32_t kR = kReadOnly;
   table->Add(
       Spec("geoadd", -5, kW, KeySpec{1, 1, 1, kKeyRW | kKeyUpdate}, GeoAddCmd, "3.2.0",
-           "O(log(N)) for each item added, where N is the number of elements in the "
-           "sorted set.",
-           "Adds one or more members to a geospatial index. The key is created if it "
-           "doesn't exist.",
+           "O(log(N)) per member written, N being the sorted set's size.",
+           "Puts places (longitude, latitude, name) in a geospatial index, creating the key when "
+           "missing.",
            {Key("key"), OneOf("condition", {PureToken("nx", "NX"), PureToken("xx", "XX")}).Opt(),
             PureToken("change", "CH").Opt(),
             Block("data", {Dbl("longitude"), Dbl("latitude"), Str("member")}).Multi()}));
   table->Add(Spec("geodist", -4, kR, kOneKey, GeoDistCmd, "3.2.0", "O(1)",
-                  "Returns the distance between two members of a geospatial index.",
+                  "Measures the distance between two places of a geospatial index.",
                   {Key("key"), Str("member1"), Str("member2"), UnitArg().Opt()}));
-  table->Add(Spec("geohash", -2, kR, kOneKey, GeoHashCmd, "3.2.0",
-                  "O(1) for each member requested.",
-                  "Returns members from a geospatial index as geohash strings.",
+  table->Add(Spec("geohash", -2, kR, kOneKey, GeoHashCmd, "3.2.0", "O(1) per member.",
+                  "Gives places of a geospatial index as 11-character geohashes.",
                   {Key("key"), Str("member").Opt().Multi()}));
-  table->Add(Spec("geopos", -2, kR, kOneKey, GeoPosCmd, "3.2.0", "O(1) for each member requested.",
-                  "Returns the longitude and latitude of members from a geospatial index.",
+  table->Add(Spec("geopos", -2, kR, kOneKey, GeoPosCmd, "3.2.0", "O(1) per member.",
+                  "Gives the longitude and latitude of places of a geospatial index.",
                   {Key("key"), Str("member").Opt().Multi()}));
 
   CommandSpec georadius =
       Spec("georadius", -6, kW, kSourceKey, GeoRadiusCmd, "3.2.0", kRadiusComplexity,
-           "Queries a geospatial index for members within a distance from a coordinate, optionally "
-           "stores the result.",
+           "Finds the places within a radius of a point; may store them (use GEOSEARCH).",
            RadiusArgs(false, true));
   georadius.key_extractor = GeoRadiusKeys;
   georadius.key_specs = StoreKeySpecs(6);
   table->Add(std::move(georadius));
   CommandSpec bymember = Spec(
       "georadiusbymember", -5, kW, kSourceKey, GeoRadiusByMemberCmd, "3.2.0", kRadiusComplexity,
-      "Queries a geospatial index for members within a distance from a member, optionally "
-      "stores the result.",
+      "Finds the places within a radius of a member; may store them (use GEOSEARCH).",
       RadiusArgs(true, true));
   bymember.key_extractor = GeoRadiusByMemberKeys;
   bymember.key_specs = StoreKeySpecs(5);
   table->Add(std::move(bymember));
   table->Add(Spec("georadius_ro", -6, kR, kOneKey, GeoRadiusRoCmd, "3.2.10", kRadiusComplexity,
-                  "Returns members from a geospatial index that are within a distance from a "
-                  "coordinate.",
+                  "Finds the places within a radius of a point, read-only (use GEOSEARCH).",
                   RadiusArgs(false, false)));
   table->Add(Spec("georadiusbymember_ro", -5, kR, kOneKey, GeoRadiusByMemberRoCmd, "3.2.10",
                   kRadiusComplexity,
-                  "Returns members from a geospatial index that are within a distance from a "
-                  "member.",
+                  "Finds the places within a radius of a member, read-only (use GEOSEARCH).",
                   RadiusArgs(true, false)));
   table->Add(Spec("geosearch", -7, kR, kOneKey, GeoSearchCmd, "6.2.0", kSearchComplexity,
-                  "Queries a geospatial index for members inside an area of a box or a circle.",
+                  "Finds the places inside a circle or a box around a point or a member.",
                   SearchArgs(false)));
   CommandSpec searchstore = Spec(
       "geosearchstore", -8, kW, KeySpec{1, 2, 1}, GeoSearchStoreCmd, "6.2.0", kSearchComplexity,
-      "Queries a geospatial index for members inside an area of a box or a circle, "
-      "optionally stores the result.",
+      "Stores the places inside a circle or a box around a point or a member in a key.",
       SearchArgs(true));
   searchstore.key_specs = {KeySpec{1, 1, 1, kKeyOW | kKeyUpdate},
                            KeySpec{2, 2, 1, kKeyRO | kKeyAccess}};

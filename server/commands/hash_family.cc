@@ -361,7 +361,7 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, uint32_t key_flags
 
 constexpr std::string_view kO1 = "O(1)";
 constexpr std::string_view kOFields = "O(N) where N is the number of specified fields";
-constexpr std::string_view kOSize = "O(N) where N is the size of the hash.";
+constexpr std::string_view kOSize = "O(N) in the number of fields.";
 
 }  // namespace
 
@@ -389,59 +389,49 @@ void RegisterHashFamily(CommandTable* table) {
   const std::vector<std::string_view> kRandom = {"nondeterministic_output"};
 
   table->Add(Spec("hset", -4, kW, kRwUpdate, HSetCmd, "2.0.0",
-                  "O(1) for each field/value pair added, so O(N) to add N field/value pairs when "
-                  "the command is called with multiple field/value pairs.",
-                  "Creates or modifies the value of a field in a hash.", kPairs));
+                  "O(1) per field written, O(N) for N fields.",
+                  "Writes fields of a hash, creating the key when missing.", kPairs));
   table->Add(Spec("hsetnx", 4, kW, kKeyRW | kKeyInsert, HSetNxCmd, "2.0.0", kO1,
-                  "Sets the value of a field in a hash only when the field doesn't exist.",
+                  "Writes a hash field only if it is not there yet.",
                   {Key("key"), Str("field"), Str("value")}));
-  table->Add(Spec("hmset", -4, kW, kRwUpdate, HMSetCmd, "2.0.0",
-                  "O(N) where N is the number of fields being set.",
-                  "Sets the values of multiple fields.", kPairs));
-  table->Add(Spec("hget", 3, kR, kRoAccess, HGetCmd, "2.0.0", kO1,
-                  "Returns the value of a field in a hash.", kKeyField));
-  table->Add(Spec("hmget", -3, kR, kRoAccess, HMGetCmd, "2.0.0",
-                  "O(N) where N is the number of fields being requested.",
-                  "Returns the values of all fields in a hash.",
-                  {Key("key"), Str("field").Multi()}));
+  table->Add(Spec("hmset", -4, kW, kRwUpdate, HMSetCmd, "2.0.0", "O(N) for N fields written.",
+                  "Writes several hash fields (the older form of HSET).", kPairs));
+  table->Add(Spec("hget", 3, kR, kRoAccess, HGetCmd, "2.0.0", kO1, "Reads one field of a hash.",
+                  kKeyField));
+  table->Add(Spec("hmget", -3, kR, kRoAccess, HMGetCmd, "2.0.0", "O(N) for N fields read.",
+                  "Reads several fields of a hash at once.", {Key("key"), Str("field").Multi()}));
   table->Add(Spec("hdel", -3, kWrite | kFast, kKeyRW | kKeyDelete, HDelCmd, "2.0.0",
-                  "O(N) where N is the number of fields to be removed.",
-                  "Deletes one or more fields and their values from a hash. Deletes the hash if "
-                  "no fields remain.",
+                  "O(N) for N fields removed.",
+                  "Removes fields from a hash; the key goes with its last field.",
                   {Key("key"), Str("field").Multi()}));
-  table->Add(Spec("hlen", 2, kR, kKeyRO, HLenCmd, "2.0.0", kO1,
-                  "Returns the number of fields in a hash.", kKeyOnly));
+  table->Add(
+      Spec("hlen", 2, kR, kKeyRO, HLenCmd, "2.0.0", kO1, "Counts the fields of a hash.", kKeyOnly));
   table->Add(Spec("hstrlen", 3, kR, kKeyRO, HStrLenCmd, "3.2.0", kO1,
-                  "Returns the length of the value of a field.", kKeyField));
+                  "Gives the byte length of a hash field's value.", kKeyField));
   table->Add(Spec("hexists", 3, kR, kKeyRO, HExistsCmd, "2.0.0", kO1,
-                  "Determines whether a field exists in a hash.", kKeyField));
+                  "Tells whether a hash has a field.", kKeyField));
   table->Add(Spec("hkeys", 2, kReadOnly, kRoAccess, HKeysCmd, "2.0.0", kOSize,
-                  "Returns all fields in a hash.", kKeyOnly, kAnyOrder));
+                  "Lists the field names of a hash.", kKeyOnly, kAnyOrder));
   table->Add(Spec("hvals", 2, kReadOnly, kRoAccess, HValsCmd, "2.0.0", kOSize,
-                  "Returns all values in a hash.", kKeyOnly, kAnyOrder));
+                  "Lists the values of a hash.", kKeyOnly, kAnyOrder));
   table->Add(Spec("hgetall", 2, kReadOnly, kRoAccess, HGetAllCmd, "2.0.0", kOSize,
-                  "Returns all fields and values in a hash.", kKeyOnly, kAnyOrder));
+                  "Lists every field of a hash with its value.", kKeyOnly, kAnyOrder));
   table->Add(Spec("hincrby", 4, kW, kKeyRW | kKeyAccess | kKeyUpdate, HIncrByCmd, "2.0.0", kO1,
-                  "Increments the integer value of a field in a hash by a number. Uses 0 as "
-                  "initial value if the field doesn't exist.",
+                  "Adds an integer to a hash field, a missing field counting as 0.",
                   {Key("key"), Str("field"), Int("increment")}));
-  table->Add(Spec("hincrbyfloat", 4, kW, kKeyRW | kKeyAccess | kKeyUpdate, HIncrByFloatCmd,
-                  "2.6.0", kO1,
-                  "Increments the floating point value of a field by a number. Uses 0 as "
-                  "initial value if the field doesn't exist.",
+  table->Add(Spec("hincrbyfloat", 4, kW, kKeyRW | kKeyAccess | kKeyUpdate, HIncrByFloatCmd, "2.6.0",
+                  kO1, "Adds a decimal number to a hash field, a missing field counting as 0.",
                   {Key("key"), Str("field"), Dbl("increment")}));
-  table->Add(Spec("hrandfield", -2, kReadOnly, kRoAccess, HRandFieldCmd, "6.2.0",
-                  "O(N) where N is the number of fields returned",
-                  "Returns one or more random fields from a hash.",
-                  {Key("key"), Block("options", {Int("count"),
-                                                 PureToken("withvalues", "WITHVALUES").Opt()})
-                                   .Opt()},
-                  kRandom));
+  table->Add(
+      Spec("hrandfield", -2, kReadOnly, kRoAccess, HRandFieldCmd, "6.2.0",
+           "O(N) for N fields returned.", "Picks random fields of a hash, with or without repeats.",
+           {Key("key"),
+            Block("options", {Int("count"), PureToken("withvalues", "WITHVALUES").Opt()}).Opt()},
+           kRandom));
   table->Add(Spec("hscan", -3, kReadOnly, kRoAccess, HScanCmd, "2.8.0",
-                  "O(1) for every call. O(N) for a complete iteration, including enough command "
-                  "calls for the cursor to return back to 0. N is the number of elements inside "
-                  "the collection.",
-                  "Iterates over fields and values of a hash.",
+                  "O(1) per call; a whole pass, until the cursor comes back to 0, is O(N) in the "
+                  "collection's size.",
+                  "Walks a hash's fields and values with a cursor.",
                   {Key("key"), Int("cursor"), Pattern("pattern").Tok("MATCH").Opt(),
                    Int("count").Tok("COUNT").Opt(), PureToken("novalues", "NOVALUES").Opt()},
                   kRandom));

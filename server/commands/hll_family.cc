@@ -176,30 +176,26 @@ using namespace argdoc;  // NOLINT: argument tables read best unqualified
 
 void RegisterHllFamily(CommandTable* table) {
   table->Add(Spec("pfadd", -2, kWrite | kDenyOom | kFast, KeySpec{1, 1, 1, kKeyRW | kKeyInsert},
-                  PfAddCmd, "O(1) to add every element.",
-                  "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
+                  PfAddCmd, "O(1) per element.",
+                  "Counts elements into a HyperLogLog, creating the key when missing.",
                   {Key("key"), Str("element").Opt().Multi()}));
   // RW: with one key the cached cardinality may be written back (Redis's note).
-  table->Add(Spec("pfcount", -2, kReadOnly | kMayReplicate, KeySpec{1, -1, 1, kKeyRW | kKeyAccess},
-                  PfCountCmd,
-                  "O(1) with a very small average constant time when called with a single key. "
-                  "O(N) with N being the number of keys, and much bigger constant times, when "
-                  "called with multiple keys.",
-                  "Returns the approximated cardinality of the set(s) observed by the "
-                  "HyperLogLog key(s).",
-                  {Key("key").Multi()}));
-  CommandSpec pfmerge = Spec("pfmerge", -2, kWrite | kDenyOom, KeySpec{1, -1, 1}, PfMergeCmd,
-                             "O(N) to merge N HyperLogLogs, but with high constant times.",
-                             "Merges one or more HyperLogLog values into a single key.",
-                             {Key("destkey"), Key("sourcekey").Opt().Multi()});
+  table->Add(Spec(
+      "pfcount", -2, kReadOnly | kMayReplicate, KeySpec{1, -1, 1, kKeyRW | kKeyAccess}, PfCountCmd,
+      "O(1) for one key (usually from a cached estimate); O(N) for N keys, which are merged first.",
+      "Estimates how many distinct elements HyperLogLogs have seen.", {Key("key").Multi()}));
+  CommandSpec pfmerge =
+      Spec("pfmerge", -2, kWrite | kDenyOom, KeySpec{1, -1, 1}, PfMergeCmd,
+           "O(N) for N HyperLogLogs, each 16 K registers.", "Combines HyperLogLogs into one key.",
+           {Key("destkey"), Key("sourcekey").Opt().Multi()});
   pfmerge.key_specs = {KeySpec{1, 1, 1, kKeyRW | kKeyAccess | kKeyInsert},
                        KeySpec{2, -1, 1, kKeyRO | kKeyAccess}};
   table->Add(std::move(pfmerge));
   table->Add(Spec("pfdebug", 3, kWrite | kDenyOom | kAdmin, KeySpec{2, 2, 1, kKeyRW | kKeyAccess},
-                  PfDebugCmd, "N/A", "Internal commands for debugging HyperLogLog values.",
+                  PfDebugCmd, "N/A", "Inspects the encoding of a HyperLogLog (for tests).",
                   {Str("subcommand"), Key("key")}));
   table->Add(Spec("pfselftest", 1, kAdmin, KeySpec{}, PfSelfTestCmd, "N/A",
-                  "An internal command for testing HyperLogLog values."));
+                  "Checks the HyperLogLog code against itself (for tests)."));
 }
 
 }  // namespace tessera::server

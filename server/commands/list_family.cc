@@ -510,10 +510,8 @@ constexpr KeySpec kDeleteKey{1, 1, 1, kKeyRW | kKeyDelete};
 constexpr KeySpec kReadKey{1, 1, 1, kKeyRO | kKeyAccess};
 constexpr KeySpec kMoveSource{1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete};
 constexpr KeySpec kMoveDestination{2, 2, 1, kKeyRW | kKeyInsert};
-constexpr std::string_view kPushComplexity =
-    "O(1) for each element added, so O(N) to add N elements when the command is called with "
-    "multiple arguments.";
-constexpr std::string_view kPopComplexity = "O(N) where N is the number of elements returned";
+constexpr std::string_view kPushComplexity = "O(1) per element, O(N) for N elements.";
+constexpr std::string_view kPopComplexity = "O(N) for the N elements returned.";
 
 CommandSpec MoveSpec(std::string name, int arity, uint32_t flags, Handler handler,
                      std::string_view since, std::string_view summary,
@@ -535,7 +533,7 @@ void RegisterListFamily(CommandTable* table) {
                   "Appends one or more elements to a list, creating the key if needed.",
                   {Key("key"), Str("element").Multi()}));
   table->Add(Spec("lpushx", -3, kW | kFast, kInsertKey, LPushXCmd, "2.2.0", kPushComplexity,
-                  "Prepends one or more elements to a list only when the list exists.",
+                  "Pushes elements at the head of a list, only if the list already exists.",
                   {Key("key"), Str("element").Multi()}));
   table->Add(Spec("rpushx", -3, kW | kFast, kInsertKey, RPushXCmd, "2.2.0", kPushComplexity,
                   "Appends one or more elements to a list only when the list exists.",
@@ -548,49 +546,41 @@ void RegisterListFamily(CommandTable* table) {
                   "Removes and returns the last elements of a list; deletes the list when it "
                   "empties.",
                   {Key("key"), Int("count").Opt()}));
-  table->Add(Spec("llen", 2, kReadOnly | kFast, KeySpec{1, 1, 1, kKeyRO}, LLenCmd, "1.0.0",
-                  "O(1)", "Returns the length of a list.", {Key("key")}));
+  table->Add(Spec("llen", 2, kReadOnly | kFast, KeySpec{1, 1, 1, kKeyRO}, LLenCmd, "1.0.0", "O(1)",
+                  "Counts the elements of a list.", {Key("key")}));
   table->Add(Spec("lrange", 4, kReadOnly, kReadKey, LRangeCmd, "1.0.0",
-                  "O(S+N) where S is the distance of start offset from HEAD for small lists, "
-                  "from nearest end (HEAD or TAIL) for large lists; and N is the number of "
-                  "elements in the specified range.",
+                  "O(S+N): S steps to reach the start (from the nearer end of a long list), N "
+                  "elements returned.",
                   "Returns a range of elements of a list.",
                   {Key("key"), Int("start"), Int("stop")}));
   table->Add(Spec("lindex", 3, kReadOnly, kReadKey, LIndexCmd, "1.0.0",
-                  "O(N) where N is the number of elements to traverse to get to the element at "
-                  "index. This makes asking for the first or the last element of the list O(1).",
+                  "O(N) for the N elements walked to reach the index, so O(1) at either end.",
                   "Returns an element of a list by its index.", {Key("key"), Int("index")}));
   table->Add(Spec("lset", 4, kW, KeySpec{1, 1, 1, kKeyRW | kKeyUpdate}, LSetCmd, "1.0.0",
-                  "O(N) where N is the length of the list. Setting either the first or the last "
-                  "element of the list is O(1).",
+                  "O(N) in the list's length; O(1) at either end.",
                   "Replaces the element at an index of a list.",
                   {Key("key"), Int("index"), Str("element")}));
-  table->Add(Spec("linsert", 5, kW, kInsertKey, LInsertCmd, "2.2.0",
-                  "O(N) where N is the number of elements to traverse before seeing the value "
-                  "pivot. This means that inserting somewhere on the left end on the list (head) "
-                  "can be considered O(1) and inserting somewhere on the right end (tail) is "
-                  "O(N).",
-                  "Inserts an element before or after the first occurrence of a pivot element.",
-                  {Key("key"),
-                   OneOf("where", {PureToken("before", "BEFORE"), PureToken("after", "AFTER")}),
-                   Str("pivot"), Str("element")}));
+  table->Add(Spec(
+      "linsert", 5, kW, kInsertKey, LInsertCmd, "2.2.0",
+      "O(N) for the N elements walked before the pivot: cheap near the head, linear near the tail.",
+      "Inserts an element before or after the first occurrence of a pivot element.",
+      {Key("key"), OneOf("where", {PureToken("before", "BEFORE"), PureToken("after", "AFTER")}),
+       Str("pivot"), Str("element")}));
   table->Add(Spec("lrem", 4, kWrite, kDeleteKey, LRemCmd, "1.0.0",
-                  "O(N+M) where N is the length of the list and M is the number of elements "
-                  "removed.",
+                  "O(N+M): the list's N elements scanned, M removed.",
                   "Removes occurrences of an element from a list; deletes the list when it "
                   "empties.",
                   {Key("key"), Int("count"), Str("element")}));
   table->Add(Spec("ltrim", 4, kWrite, kDeleteKey, LTrimCmd, "1.0.0",
-                  "O(N) where N is the number of elements to be removed by the operation.",
+                  "O(N) for the N elements dropped.",
                   "Keeps only a range of elements of a list; deletes the list when it empties.",
                   {Key("key"), Int("start"), Int("stop")}));
-  table->Add(Spec("lpos", -3, kReadOnly, kReadKey, LPosCmd, "6.0.6",
-                  "O(N) where N is the number of elements in the list, for the average case. "
-                  "When searching for elements near the head or the tail of the list, or when "
-                  "the MAXLEN option is provided, the command may run in constant time.",
-                  "Returns the indexes of the elements of a list equal to a given element.",
-                  {Key("key"), Str("element"), Int("rank").Tok("RANK").Opt(),
-                   Int("num-matches").Tok("COUNT").Opt(), Int("len").Tok("MAXLEN").Opt()}));
+  table->Add(Spec(
+      "lpos", -3, kReadOnly, kReadKey, LPosCmd, "6.0.6",
+      "O(N) in the list's length on average; near an end, or bounded by MAXLEN, it stops early.",
+      "Returns the indexes of the elements of a list equal to a given element.",
+      {Key("key"), Str("element"), Int("rank").Tok("RANK").Opt(),
+       Int("num-matches").Tok("COUNT").Opt(), Int("len").Tok("MAXLEN").Opt()}));
   table->Add(MoveSpec("lmove", 5, kW, LMoveCmd, "6.2.0",
                       "Pops an element from one end of a list and pushes it to an end of another "
                       "(or the same) list, returning it.",
@@ -602,8 +592,7 @@ void RegisterListFamily(CommandTable* table) {
                       {Key("source"), Key("destination")}));
   CommandSpec lmpop =
       Spec("lmpop", -4, kWrite, KeySpec{}, LMPopCmd, "7.0.0",
-           "O(N+M) where N is the number of provided keys and M is the number of elements "
-           "returned.",
+           "O(N+M): N keys looked at, M elements popped.",
            "Pops elements from the first non-empty list among several keys.",
            {Int("numkeys"), Key("key").Multi(), EndArg("where"), Int("count").Tok("COUNT").Opt()});
   lmpop.keys.flags = kKeyRW | kKeyAccess | kKeyDelete;
@@ -612,7 +601,7 @@ void RegisterListFamily(CommandTable* table) {
   table->Add(std::move(lmpop));
 
   const uint32_t kB = kWrite | kBlocking;
-  constexpr std::string_view kBPopComplexity = "O(N) where N is the number of provided keys.";
+  constexpr std::string_view kBPopComplexity = "O(N) for the N keys given.";
   table->Add(Spec("blpop", -3, kB, KeySpec{1, -2, 1, kKeyRW | kKeyAccess | kKeyDelete},
                   BLPopCmd, "2.0.0", kBPopComplexity,
                   "Pops the first element of the first non-empty list among several keys, "
@@ -634,8 +623,7 @@ void RegisterListFamily(CommandTable* table) {
                       {Key("source"), Key("destination"), Dbl("timeout")}));
   CommandSpec blmpop =
       Spec("blmpop", -5, kB, KeySpec{}, BLMPopCmd, "7.0.0",
-           "O(N+M) where N is the number of provided keys and M is the number of elements "
-           "returned.",
+           "O(N+M): N keys looked at, M elements popped.",
            "Like LMPOP, blocking until one of the lists has elements or the timeout passes.",
            {Dbl("timeout"), Int("numkeys"), Key("key").Multi(), EndArg("where"),
             Int("count").Tok("COUNT").Opt()});

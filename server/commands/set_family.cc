@@ -305,10 +305,8 @@ using namespace argdoc;  // NOLINT: argument tables read best unqualified
 
 constexpr std::string_view kO1 = "O(1)";
 constexpr std::string_view kInterComplexity =
-    "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of "
-    "sets.";
-constexpr std::string_view kUnionComplexity =
-    "O(N) where N is the total number of elements in all given sets.";
+    "At worst O(N*M): N members of the smallest set checked against M sets.";
+constexpr std::string_view kUnionComplexity = "O(N) for the N members of all the sets together.";
 constexpr std::string_view kOrderTip = "nondeterministic_output_order";
 constexpr std::string_view kOutputTip = "nondeterministic_output";
 
@@ -330,40 +328,35 @@ void RegisterSetFamily(CommandTable* table) {
   const std::vector<ArgDoc> kKeyMembers = {Key("key"), Str("member").Multi()};
 
   table->Add(Spec("sadd", -3, kWrite | kDenyOom | kFast, KeySpec{1, 1, 1, kKeyRW | kKeyInsert},
-                  SAddCmd, "1.0.0",
-                  "O(1) for each element added, so O(N) to add N elements when the command is "
-                  "called with multiple arguments.",
+                  SAddCmd, "1.0.0", "O(1) per element, O(N) for N elements.",
                   "Adds members to a set, creating it if needed; returns how many were new.",
                   kKeyMembers));
   table->Add(Spec("srem", -3, kWrite | kFast, KeySpec{1, 1, 1, kKeyRW | kKeyDelete}, SRemCmd,
-                  "1.0.0", "O(N) where N is the number of members to be removed.",
+                  "1.0.0", "O(N) for N members removed.",
                   "Removes members from a set, deleting the key once it is empty.", kKeyMembers));
   table->Add(Spec("smembers", 2, kReadOnly, kReadKey, SMembersCmd, "1.0.0",
-                  "O(N) where N is the set cardinality.", "Returns every member of a set.",
-                  {Key("key")}, {kOrderTip}));
+                  "O(N) in the set's size.", "Returns every member of a set.", {Key("key")},
+                  {kOrderTip}));
   table->Add(Spec("sismember", 3, kReadOnly | kFast, kProbeKey, SIsMemberCmd, "1.0.0", kO1,
                   "Tells whether a value is a member of a set.", {Key("key"), Str("member")}));
   table->Add(Spec("smismember", -3, kReadOnly | kFast, kReadKey, SMIsMemberCmd, "6.2.0",
-                  "O(N) where N is the number of elements being checked for membership",
+                  "O(N) for N members checked.",
                   "Tells, for each of several values, whether it is a member of a set.",
                   kKeyMembers));
   table->Add(Spec("scard", 2, kReadOnly | kFast, kProbeKey, SCardCmd, "1.0.0", kO1,
                   "Returns the number of members of a set.", {Key("key")}));
   table->Add(Spec("spop", -2, kWrite | kFast, KeySpec{1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete},
-                  SPopCmd, "1.0.0",
-                  "Without the count argument O(1), otherwise O(N) where N is the value of the "
-                  "passed count.",
+                  SPopCmd, "1.0.0", "O(1) without a count, O(N) for a count of N.",
                   "Removes and returns one or more random members of a set.",
                   {Key("key"), Int("count").Opt()}, {kOutputTip}));
   table->Add(Spec("srandmember", -2, kReadOnly, kReadKey, SRandMemberCmd, "1.0.0",
-                  "Without the count argument O(1), otherwise O(N) where N is the absolute value "
-                  "of the passed count.",
+                  "O(1) without a count, O(|N|) for a count of N.",
                   "Returns random members of a set: distinct ones for a positive count, with "
                   "repeats for a negative one.",
                   {Key("key"), Int("count").Opt()}, {kOutputTip}));
 
   CommandSpec smove = Spec("smove", 4, kWrite | kFast, KeySpec{1, 2, 1}, SMoveCmd, "1.0.0", kO1,
-                           "Moves a member from one set to another.",
+                           "Takes a member out of one set and adds it to another.",
                            {Key("source"), Key("destination"), Str("member")});
   smove.key_specs = {KeySpec{1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete},
                      KeySpec{2, 2, 1, kKeyRW | kKeyInsert}};
@@ -392,9 +385,8 @@ void RegisterSetFamily(CommandTable* table) {
   table->Add(StoreSpec("sdiffstore", SDiffStoreCmd, kKeyOW | kKeyUpdate, kUnionComplexity,
                        "Stores the difference of the first set and the others at a key."));
   table->Add(Spec("sscan", -3, kReadOnly, kReadKey, SScanCmd, "2.8.0",
-                  "O(1) for every call. O(N) for a complete iteration, including enough command "
-                  "calls for the cursor to return back to 0. N is the number of elements inside "
-                  "the collection.",
+                  "O(1) per call; a whole pass, until the cursor comes back to 0, is O(N) in the "
+                  "collection's size.",
                   "Walks the members of a set a few at a time with a cursor.",
                   {Key("key"), Int("cursor"), Pattern("pattern").Tok("MATCH").Opt(),
                    Int("count").Tok("COUNT").Opt()},

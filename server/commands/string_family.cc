@@ -399,9 +399,7 @@ constexpr KeySpec kRangeWriteKey{1, 1, 1, kKeyRW | kKeyUpdate};
 
 constexpr std::string_view kO1 = "O(1)";
 constexpr std::string_view kRangeComplexity =
-    "O(N) where N is the length of the returned string. The complexity is ultimately "
-    "determined by the returned length, but because creating a substring from an existing "
-    "string is very cheap, it can be considered O(1) for small strings.";
+    "O(N) in the length N of the part returned; copying a short range is effectively O(1).";
 
 }  // namespace
 
@@ -438,14 +436,14 @@ void RegisterStringFamily(CommandTable* table) {
                   "Stores a string together with a time to live in milliseconds.",
                   {Key("key"), Int("milliseconds"), Str("value")}));
   table->Add(Spec("mget", -2, kR | kFast, KeySpec{1, -1, 1}, MGetCmd, "1.0.0",
-                  "O(N) where N is the number of keys to retrieve.",
+                  "O(N) for N keys read.",
                   "Returns the strings of several keys, nil for each absent or non-string key.",
                   {Key("key").Multi()}));
   table->Add(Spec("mset", -3, kW, KeySpec{1, -1, 2, kKeyOW | kKeyUpdate}, MSetCmd, "1.0.1",
-                  "O(N) where N is the number of keys to set.",
-                  "Stores several key-value pairs in one atomic step.", kPairs));
+                  "O(N) for N keys written.", "Stores several key-value pairs in one atomic step.",
+                  kPairs));
   table->Add(Spec("msetnx", -3, kW, KeySpec{1, -1, 2, kKeyOW | kKeyInsert}, MSetNxCmd, "1.0.1",
-                  "O(N) where N is the number of keys to set.",
+                  "O(N) for N keys written.",
                   "Stores several key-value pairs only if none of the keys exists.", kPairs));
   table->Add(Spec("getset", 3, kW | kFast, kUpdateKey, GetSetCmd, "1.0.0", kO1,
                   "Replaces a key's string and returns the one it held before.", kKeyValue));
@@ -455,10 +453,8 @@ void RegisterStringFamily(CommandTable* table) {
                   "Returns a key's string and optionally changes or removes its expiry.",
                   {Key("key"), expiry({PureToken("persist", "PERSIST")})}));
   table->Add(Spec("append", 3, kW | kFast, kAppendKey, AppendCmd, "2.0.0",
-                  "O(1). The amortized time complexity is O(1) assuming the appended value is "
-                  "small and the already present value is of any size, since the dynamic "
-                  "string library used by Redis will double the free space available on every "
-                  "reallocation.",
+                  "Amortized O(1) for a short suffix: a growing value keeps spare room, so "
+                  "repeated appends copy it O(log n) times in all.",
                   "Adds bytes to the end of a key's string, creating the key if needed.",
                   kKeyValue));
   table->Add(Spec("strlen", 2, kR | kFast, kLengthKey, StrLenCmd, "2.2.0", kO1,
@@ -469,9 +465,7 @@ void RegisterStringFamily(CommandTable* table) {
                   "Older name of GETRANGE: a slice of a key's string by inclusive offsets.",
                   kRange));
   table->Add(Spec("setrange", 4, kW, kRangeWriteKey, SetRangeCmd, "2.2.0",
-                  "O(1), not counting the time taken to copy the new string in place. Usually, "
-                  "this string is very small so the amortized complexity is O(1). Otherwise, "
-                  "complexity is O(M) with M being the length of the value argument.",
+                  "O(M) for the M bytes written, plus a copy of the value when it must grow.",
                   "Writes bytes into a key's string at an offset, zero-padding as needed.",
                   {Key("key"), Int("offset"), Str("value")}));
   table->Add(Spec("incr", 2, kW | kFast, kUpdateKey, IncrCmd, "1.0.0", kO1,
@@ -488,7 +482,7 @@ void RegisterStringFamily(CommandTable* table) {
                   "Adds a decimal number to the number held in a key.",
                   {Key("key"), Dbl("increment")}));
   table->Add(Spec("lcs", -3, kR, KeySpec{1, 2, 1}, LcsCmd, "7.0.0",
-                  "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+                  "O(N*M) for strings of lengths N and M.",
                   "Computes the longest common subsequence of the strings of two keys.",
                   {Key("key1"), Key("key2"), PureToken("len", "LEN").Opt(),
                    PureToken("idx", "IDX").Opt(), Int("min-match-len").Tok("MINMATCHLEN").Opt(),

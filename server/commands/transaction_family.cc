@@ -69,24 +69,24 @@ void RegisterTransactionFamily(CommandTable* table) {
     spec.since = v;
     return spec;
   };
-  table->Add(since(Spec("multi", 1, kBase | kFast | kAllowBusy, {}, kAclFast, MultiCommand,
-                        "O(1)", "Starts a transaction."),
+  table->Add(since(Spec("multi", 1, kBase | kFast | kAllowBusy, {}, kAclFast, MultiCommand, "O(1)",
+                        "Opens a transaction: later commands queue until EXEC."),
                    "1.2.0"));
   table->Add(since(Spec("exec", 1, kBase | kSkipSlowlog, {}, kAclSlow, ExecCommand,
-                        "Depends on commands in the transaction",
-                        "Executes all commands in a transaction."),
+                        "The sum of the queued commands.",
+                        "Runs the queued commands of a transaction, atomically."),
                    "1.2.0"));
   table->Add(since(Spec("discard", 1, kBase | kFast | kAllowBusy, {}, kAclFast, DiscardCommand,
-                        "O(N), when N is the number of queued commands",
-                        "Discards a transaction."),
+                        "O(N) for the N commands queued.",
+                        "Drops the queued commands and leaves the transaction."),
                    "2.0.0"));
-  table->Add(since(Spec("watch", -2, kBase | kFast | kAllowBusy, KeySpec{1, -1, 1, kKeyRO},
-                        kAclFast, WatchCommand, "O(1) for every key.",
-                        "Monitors changes to keys to determine the execution of a transaction.",
-                        {Key("key").Multi()}),
-                   "2.2.0"));
+  table->Add(since(
+      Spec("watch", -2, kBase | kFast | kAllowBusy, KeySpec{1, -1, 1, kKeyRO}, kAclFast,
+           WatchCommand, "O(1) for every key.",
+           "Makes the next EXEC fail if any of these keys changes first.", {Key("key").Multi()}),
+      "2.2.0"));
   table->Add(since(Spec("unwatch", 1, kBase | kFast | kAllowBusy, {}, kAclFast, UnwatchCommand,
-                        "O(N)", "Forgets about watched keys of a transaction."),
+                        "O(N)", "Stops watching every key this connection watches."),
                    "2.2.0"));
 }
 

@@ -553,92 +553,75 @@ CommandSpec Movable(CommandSpec spec, KeyExtractor extractor) {
 void RegisterBasics(CommandTable* table) {
   const uint32_t kW = kWrite | kDenyOom;
   const uint32_t kR = kReadOnly;
-  table->Add(Spec("zadd", -4, kW | kFast, kAddKey, ZAddCmd, "1.2.0",
-                  "O(log(N)) for each item added, where N is the number of elements in the "
-                  "sorted set.",
-                  "Adds one or more members to a sorted set, or updates their scores. Creates "
-                  "the key if it doesn't exist.",
-                  {Key("key"),
-                   OneOf("condition", {PureToken("nx", "NX"), PureToken("xx", "XX")}).Opt(),
-                   OneOf("comparison", {PureToken("gt", "GT"), PureToken("lt", "LT")}).Opt(),
-                   PureToken("change", "CH").Opt(), PureToken("increment", "INCR").Opt(),
-                   Block("data", {Dbl("score"), Str("member")}).Multi()}));
+  table->Add(
+      Spec("zadd", -4, kW | kFast, kAddKey, ZAddCmd, "1.2.0",
+           "O(log(N)) per member written, N being the sorted set's size.",
+           "Writes members with scores into a sorted set, creating the key when missing.",
+           {Key("key"), OneOf("condition", {PureToken("nx", "NX"), PureToken("xx", "XX")}).Opt(),
+            OneOf("comparison", {PureToken("gt", "GT"), PureToken("lt", "LT")}).Opt(),
+            PureToken("change", "CH").Opt(), PureToken("increment", "INCR").Opt(),
+            Block("data", {Dbl("score"), Str("member")}).Multi()}));
   table->Add(Spec("zincrby", 4, kW | kFast, kOneKey, ZIncrByCmd, "1.2.0", kLogN,
-                  "Increments the score of a member in a sorted set.",
+                  "Adds to a member's score in a sorted set.",
                   {Key("key"), Int("increment"), Str("member")}));
   table->Add(Spec("zrem", -3, kWrite | kFast, kRemKey, ZRemCmd, "1.2.0",
-                  "O(M*log(N)) with N being the number of elements in the sorted set and M the "
-                  "number of elements to be removed.",
-                  "Removes one or more members from a sorted set. Deletes the sorted set if all "
-                  "members were removed.",
+                  "O(M*log(N)): M members removed from a sorted set of N.",
+                  "Removes members from a sorted set; the key goes with its last member.",
                   {Key("key"), Str("member").Multi()}));
   table->Add(Spec("zcard", 2, kR | kFast, kCardKey, ZCardCmd, "1.2.0", "O(1)",
-                  "Returns the number of members in a sorted set.", {Key("key")}));
+                  "Counts the members of a sorted set.", {Key("key")}));
   table->Add(Spec("zscore", 3, kR | kFast, kOneKey, ZScoreCmd, "1.2.0", "O(1)",
-                  "Returns the score of a member in a sorted set.", {Key("key"), Str("member")}));
-  table->Add(Spec("zmscore", -3, kR | kFast, kOneKey, ZMScoreCmd, "6.2.0",
-                  "O(N) where N is the number of members being requested.",
-                  "Returns the score of one or more members in a sorted set.",
-                  {Key("key"), Str("member").Multi()}));
+                  "Reads a member's score in a sorted set.", {Key("key"), Str("member")}));
+  table->Add(Spec(
+      "zmscore", -3, kR | kFast, kOneKey, ZMScoreCmd, "6.2.0", "O(N) for N members read.",
+      "Reads the scores of several members of a sorted set.", {Key("key"), Str("member").Multi()}));
   table->Add(Spec("zrank", -3, kR | kFast, kOneKey, ZRankCmd, "2.0.0", kLogN,
-                  "Returns the index of a member in a sorted set ordered by ascending scores.",
+                  "Gives a member's position by ascending score.",
                   {Key("key"), Str("member"), PureToken("withscore", "WITHSCORE").Opt()}));
   table->Add(Spec("zrevrank", -3, kR | kFast, kOneKey, ZRevRankCmd, "2.0.0", kLogN,
-                  "Returns the index of a member in a sorted set ordered by descending scores.",
+                  "Gives a member's position by descending score.",
                   {Key("key"), Str("member"), PureToken("withscore", "WITHSCORE").Opt()}));
   table->Add(Spec("zpopmin", -2, kWrite | kFast, kPopKey, ZPopMinCmd, "5.0.0",
-                  "O(log(N)*M) with N being the number of elements in the sorted set, and M "
-                  "being the number of elements popped.",
-                  "Returns the lowest-scoring members from a sorted set after removing them. "
-                  "Deletes the sorted set if the last member was popped.",
+                  "O(M*log(N)): M members popped from a sorted set of N.",
+                  "Takes the lowest-scoring members out of a sorted set and returns them.",
                   {Key("key"), Int("count").Opt()}));
   table->Add(Spec("zpopmax", -2, kWrite | kFast, kPopKey, ZPopMaxCmd, "5.0.0",
-                  "O(log(N)*M) with N being the number of elements in the sorted set, and M "
-                  "being the number of elements popped.",
-                  "Returns the highest-scoring members from a sorted set after removing them. "
-                  "Deletes the sorted set if the last member was popped.",
+                  "O(M*log(N)): M members popped from a sorted set of N.",
+                  "Takes the highest-scoring members out of a sorted set and returns them.",
                   {Key("key"), Int("count").Opt()}));
-  table->Add(Spec("bzpopmin", -3, kWrite | kFast | kBlocking, KeySpec{1, -2, 1, kKeyRW | kKeyAccess | kKeyDelete}, BZPopMinCmd,
-                  "5.0.0", kLogN,
-                  "Removes and returns the member with the lowest score from one or more "
-                  "sorted sets. Blocks until a member is available otherwise. Deletes the "
-                  "sorted set if the last element was popped.",
+  table->Add(Spec("bzpopmin", -3, kWrite | kFast | kBlocking,
+                  KeySpec{1, -2, 1, kKeyRW | kKeyAccess | kKeyDelete}, BZPopMinCmd, "5.0.0", kLogN,
+                  "Takes the lowest-scoring member of the first non-empty sorted set, waiting for "
+                  "one if all are empty.",
                   {Key("key").Multi(), Dbl("timeout")}));
-  table->Add(Spec("bzpopmax", -3, kWrite | kFast | kBlocking, KeySpec{1, -2, 1, kKeyRW | kKeyAccess | kKeyDelete}, BZPopMaxCmd,
-                  "5.0.0", kLogN,
-                  "Removes and returns the member with the highest score from one or more "
-                  "sorted sets. Blocks until a member available otherwise.  Deletes the sorted "
-                  "set if the last element was popped.",
+  table->Add(Spec("bzpopmax", -3, kWrite | kFast | kBlocking,
+                  KeySpec{1, -2, 1, kKeyRW | kKeyAccess | kKeyDelete}, BZPopMaxCmd, "5.0.0", kLogN,
+                  "Takes the highest-scoring member of the first non-empty sorted set, waiting for "
+                  "one if all are empty.",
                   {Key("key").Multi(), Dbl("timeout")}));
   table->Add(Movable(
       Spec("zmpop", -4, kWrite, kMovable, ZMPopCmd, "7.0.0",
-           "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
-           "elements in the sorted set, and M being the number of elements popped.",
-           "Returns the highest- or lowest-scoring members from one or more sorted sets after "
-           "removing them. Deletes the sorted set if the last member was popped.",
+           "O(K + M*log(N)): K keys looked at, M members popped from a sorted set of N.",
+           "Takes members from either end of the first non-empty sorted set among several keys.",
            {Int("numkeys"), Key("key").Multi(), MinMax(), Int("count").Tok("COUNT").Opt()}),
       KeysAfterNumkeys1));
-  table->Add(Movable(
-      Spec("bzmpop", -5, kWrite | kBlocking, kMovable, BZMPopCmd, "7.0.0",
-           "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
-           "elements in the sorted set, and M being the number of elements popped.",
-           "Removes and returns a member by score from one or more sorted sets. Blocks until "
-           "a member is available otherwise. Deletes the sorted set if the last element was "
-           "popped.",
-           {Dbl("timeout"), Int("numkeys"), Key("key").Multi(), MinMax(),
-            Int("count").Tok("COUNT").Opt()}),
-      KeysAfterNumkeys2));
-  CommandSpec rand = Spec("zrandmember", -2, kR, kOneKey, ZRandMemberCmd, "6.2.0",
-                          "O(N) where N is the number of members returned",
-                          "Returns one or more random members from a sorted set.",
-                          {Key("key"), Block("options", {Int("count"), WithScores()}).Opt()});
+  table->Add(
+      Movable(Spec("bzmpop", -5, kWrite | kBlocking, kMovable, BZMPopCmd, "7.0.0",
+                   "O(K + M*log(N)): K keys looked at, M members popped from a sorted set of N.",
+                   "Like ZMPOP, waiting for a member when every sorted set is empty.",
+                   {Dbl("timeout"), Int("numkeys"), Key("key").Multi(), MinMax(),
+                    Int("count").Tok("COUNT").Opt()}),
+              KeysAfterNumkeys2));
+  CommandSpec rand =
+      Spec("zrandmember", -2, kR, kOneKey, ZRandMemberCmd, "6.2.0", "O(N) for N members returned.",
+           "Picks random members of a sorted set, with or without repeats.",
+           {Key("key"), Block("options", {Int("count"), WithScores()}).Opt()});
   rand.tips = {"nondeterministic_output"};
   table->Add(std::move(rand));
   CommandSpec zscan = Spec("zscan", -3, kR, kOneKey, ZScanCmd, "2.8.0",
-                           "O(1) for every call. O(N) for a complete iteration, including "
-                           "enough command calls for the cursor to return back to 0. N is the "
-                           "number of elements inside the collection.",
-                           "Iterates over members and scores of a sorted set.",
+                           "O(1) per call; a whole pass, until the cursor comes back to 0, is O(N) "
+                           "in the collection's size.",
+                           "Walks a sorted set's members and scores with a cursor.",
                            {Key("key"), Int("cursor"), Pattern("pattern").Tok("MATCH").Opt(),
                             Int("count").Tok("COUNT").Opt()});
   zscan.tips = {"nondeterministic_output"};
@@ -649,75 +632,60 @@ void RegisterRanges(CommandTable* table) {
   using namespace zset;  // NOLINT
   const uint32_t kR = kReadOnly;
   const std::string_view kRangeCost =
-      "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-      "elements returned.";
+      "O(log(N)+M): a search in a sorted set of N, then M members returned.";
   table->Add(Spec("zrange", -4, kR, kOneKey, ZRangeCmd, "1.2.0", kRangeCost,
-                  "Returns members in a sorted set within a range of indexes.",
-                  {Key("key"), Str("start"), Str("stop"), RangeBy(),
-                   PureToken("rev", "REV").Opt(), LimitArg(), WithScores()}));
+                  "Reads the members of a sorted set between two positions.",
+                  {Key("key"), Str("start"), Str("stop"), RangeBy(), PureToken("rev", "REV").Opt(),
+                   LimitArg(), WithScores()}));
   CommandSpec store =
       Spec("zrangestore", -5, kWrite | kDenyOom, KeySpec{1, 2, 1}, ZRangeStoreCmd, "6.2.0",
-           "O(log(N)+M) with N being the number of elements in the sorted set and M the number "
-           "of elements stored into the destination key.",
-           "Stores a range of members from sorted set in a key.",
+           "O(log(N)+M): a search in a sorted set of N, then M members stored.",
+           "Copies a range of a sorted set (by position, score or name) into a key.",
            {Key("dst"), Key("src"), Str("min"), Str("max"), RangeBy(),
             PureToken("rev", "REV").Opt(), LimitArg()});
   store.key_specs = {KeySpec{1, 1, 1, kKeyOW | kKeyUpdate}, KeySpec{2, 2, 1, kKeyRO | kKeyAccess}};
   table->Add(std::move(store));
   table->Add(Spec("zrevrange", -4, kR, kOneKey, ZRevRangeCmd, "1.2.0", kRangeCost,
-                  "Returns members in a sorted set within a range of indexes in reverse order.",
+                  "Reads the members between two positions, highest score first.",
                   {Key("key"), Int("start"), Int("stop"), WithScores()}));
   table->Add(Spec("zrangebyscore", -4, kR, kOneKey, ZRangeByScoreCmd, "1.0.5", kRangeCost,
-                  "Returns members in a sorted set within a range of scores.",
+                  "Reads the members whose scores lie in a range.",
                   {Key("key"), Dbl("min"), Dbl("max"), WithScores(), LimitArg()}));
   table->Add(Spec("zrevrangebyscore", -4, kR, kOneKey, ZRevRangeByScoreCmd, "2.2.0", kRangeCost,
-                  "Returns members in a sorted set within a range of scores in reverse order.",
+                  "Reads the members whose scores lie in a range, highest first.",
                   {Key("key"), Dbl("max"), Dbl("min"), WithScores(), LimitArg()}));
   table->Add(Spec("zrangebylex", -4, kR, kOneKey, ZRangeByLexCmd, "2.8.9", kRangeCost,
-                  "Returns members in a sorted set within a lexicographical range.",
+                  "Reads the members between two names, for members of equal score.",
                   {Key("key"), Str("min"), Str("max"), LimitArg()}));
   table->Add(Spec("zrevrangebylex", -4, kR, kOneKey, ZRevRangeByLexCmd, "2.8.9", kRangeCost,
-                  "Returns members in a sorted set within a lexicographical range in reverse "
-                  "order.",
+                  "Reads the members between two names, last name first.",
                   {Key("key"), Str("max"), Str("min"), LimitArg()}));
   table->Add(Spec("zcount", 4, kR | kFast, kOneKey, ZCountCmd, "2.0.0", kLogN,
-                  "Returns the count of members in a sorted set that have scores within a "
-                  "range.",
+                  "Counts the members whose scores lie in a range.",
                   {Key("key"), Dbl("min"), Dbl("max")}));
   table->Add(Spec("zlexcount", 4, kR | kFast, kOneKey, ZLexCountCmd, "2.8.9", kLogN,
-                  "Returns the number of members in a sorted set within a lexicographical "
-                  "range.",
-                  {Key("key"), Str("min"), Str("max")}));
+                  "Counts the members between two names.", {Key("key"), Str("min"), Str("max")}));
   const std::string_view kRemCost =
-      "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-      "elements removed by the operation.";
+      "O(log(N)+M): a search in a sorted set of N, then M members removed.";
   table->Add(Spec("zremrangebyrank", 4, kWrite, kRemKey, ZRemRangeByRankCmd, "2.0.0", kRemCost,
-                  "Removes members in a sorted set within a range of indexes. Deletes the "
-                  "sorted set if all members were removed.",
+                  "Removes the members between two positions.",
                   {Key("key"), Int("start"), Int("stop")}));
-  table->Add(Spec("zremrangebyscore", 4, kWrite, kRemKey, ZRemRangeByScoreCmd, "1.2.0",
-                  kRemCost,
-                  "Removes members in a sorted set within a range of scores. Deletes the "
-                  "sorted set if all members were removed.",
+  table->Add(Spec("zremrangebyscore", 4, kWrite, kRemKey, ZRemRangeByScoreCmd, "1.2.0", kRemCost,
+                  "Removes the members whose scores lie in a range.",
                   {Key("key"), Dbl("min"), Dbl("max")}));
   table->Add(Spec("zremrangebylex", 4, kWrite, kRemKey, ZRemRangeByLexCmd, "2.8.9", kRemCost,
-                  "Removes members in a sorted set within a lexicographical range. Deletes the "
-                  "sorted set if all members were removed.",
-                  {Key("key"), Str("min"), Str("max")}));
+                  "Removes the members between two names.", {Key("key"), Str("min"), Str("max")}));
 }
 
 void RegisterSetOps(CommandTable* table) {
   using namespace zset;  // NOLINT
   const std::string_view kUnionCost =
-      "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M "
-      "being the number of elements in the resulting sorted set.";
+      "O(N + M*log(M)): N members read from all inputs, M in the result.";
   const std::string_view kInterCost =
-      "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the "
-      "number of input sorted sets and M being the number of elements in the resulting sorted "
-      "set.";
+      "At worst O(N*K + M*log(M)): N members of the smallest input checked in K inputs, M in the "
+      "result.";
   const std::string_view kDiffCost =
-      "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, "
-      "N is the size of the first set, and K is the size of the result set.";
+      "At worst O(L + (N-K)*log(N)): L members in all inputs, N in the first, K in the result.";
   auto read_args = [](bool weights, bool withscores) {
     std::vector<ArgDoc> a = {Int("numkeys"), Key("key").Multi()};
     if (weights) {
@@ -743,28 +711,27 @@ void RegisterSetOps(CommandTable* table) {
     table->Add(std::move(s));
   };
   table->Add(Movable(Spec("zunion", -3, kReadOnly, kMovable, ZUnionCmd, "6.2.0", kUnionCost,
-                          "Returns the union of multiple sorted sets.", read_args(true, true)),
+                          "Combines sorted sets, adding (or otherwise aggregating) the scores.",
+                          read_args(true, true)),
                      KeysAfterNumkeys1));
   table->Add(Movable(Spec("zinter", -3, kReadOnly, kMovable, ZInterCmd, "6.2.0", kInterCost,
-                          "Returns the intersect of multiple sorted sets.", read_args(true, true)),
+                          "Keeps the members every sorted set has, aggregating their scores.",
+                          read_args(true, true)),
                      KeysAfterNumkeys1));
-  table->Add(Movable(Spec("zdiff", -3, kReadOnly, kMovable, ZDiffCmd, "6.2.0", kDiffCost,
-                          "Returns the difference between multiple sorted sets.",
-                          read_args(false, true)),
-                     KeysAfterNumkeys1));
-  add_store("zunionstore", ZUnionStoreCmd, "2.0.0", kUnionCost,
-            "Stores the union of multiple sorted sets in a key.", true);
-  add_store("zinterstore", ZInterStoreCmd, "2.0.0", kInterCost,
-            "Stores the intersect of multiple sorted sets in a key.", true);
-  add_store("zdiffstore", ZDiffStoreCmd, "6.2.0", kDiffCost,
-            "Stores the difference of multiple sorted sets in a key.", false);
   table->Add(Movable(
-      Spec("zintercard", -3, kReadOnly, kMovable, ZInterCardCmd, "7.0.0",
-           "O(N*K) worst case with N being the smallest input sorted set, K being the number of "
-           "input sorted sets.",
-           "Returns the number of members of the intersect of multiple sorted sets.",
-           {Int("numkeys"), Key("key").Multi(), Int("limit").Tok("LIMIT").Opt()}),
+      Spec("zdiff", -3, kReadOnly, kMovable, ZDiffCmd, "6.2.0", kDiffCost,
+           "Keeps the members of the first sorted set that no other has.", read_args(false, true)),
       KeysAfterNumkeys1));
+  add_store("zunionstore", ZUnionStoreCmd, "2.0.0", kUnionCost, "Like ZUNION, stored in a key.",
+            true);
+  add_store("zinterstore", ZInterStoreCmd, "2.0.0", kInterCost, "Like ZINTER, stored in a key.",
+            true);
+  add_store("zdiffstore", ZDiffStoreCmd, "6.2.0", kDiffCost, "Like ZDIFF, stored in a key.", false);
+  table->Add(Movable(Spec("zintercard", -3, kReadOnly, kMovable, ZInterCardCmd, "7.0.0",
+                          "At worst O(N*K): N members of the smallest input checked in K inputs.",
+                          "Counts the members that every sorted set has, up to an optional limit.",
+                          {Int("numkeys"), Key("key").Multi(), Int("limit").Tok("LIMIT").Opt()}),
+                     KeysAfterNumkeys1));
 }
 
 }  // namespace
