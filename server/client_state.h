@@ -9,12 +9,16 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace tessera::server {
 
 enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
+
+struct ClientPubSub;  // server/pubsub.h
+class PushTarget;     // server/pubsub.h
 
 // Actions only the connection's owner can take; the net layer implements them.
 class ConnectionControl {
@@ -64,6 +68,19 @@ struct ClientState {
   std::string lib_name;
   std::string lib_ver;
   ConnectionControl* control = nullptr;  // null in in-process tests
+  int owner = 0;                         // index of the worker that owns the connection
+  // Pub/Sub (server/pubsub.h).  `pubsub` stays null until the first subscription and
+  // `in_pubsub` is Redis's CLIENT_PUBSUB flag (RESP2 context rules, PING's shape); both are
+  // the owner's only.  The counts are atomics because CLIENT LIST reads them from any worker.
+  // `push` receives published messages on the owner's thread.  `reply_is_push`: the command
+  // that just ran answered with push messages (SUBSCRIBE...), which CLIENT REPLY OFF keeps.
+  std::shared_ptr<ClientPubSub> pubsub;
+  bool in_pubsub = false;
+  bool reply_is_push = false;
+  PushTarget* push = nullptr;
+  std::atomic<uint32_t> sub_count{0};
+  std::atomic<uint32_t> psub_count{0};
+  std::atomic<uint32_t> ssub_count{0};
   // Hands the reply of a blocked command to this client (BlockingRegistry).  Set by the owner;
   // may be called from any thread, also after the client is gone.
   std::function<void(std::string)> deliver_blocked_reply;

@@ -273,7 +273,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // 5. Authentication.
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
 
-  // 14. Inside MULTI, everything but the transaction commands is queued for EXEC.
+  // 14. A RESP2 subscriber may only (un)subscribe, PING, QUIT and RESET (EXEC's commands were
+  // admitted when they were queued).
+  if (client.in_pubsub && client.resp == 2 && !client.in_exec &&
+      (spec->flags & kPubSubContext) == 0) {
+    return reject(fmt::format(fmt::runtime(errors::kPubSubContextFmt), spec->full_name));
+  }
+
+  // 20. Inside MULTI, everything but the transaction commands is queued for EXEC.
   if (client.in_multi && !IsTransactionControl(*spec)) {
     if ((spec->flags & kNoMulti) != 0) return reject(errors::kNotAllowedInMulti);
     client.queued.emplace_back(args.begin(), args.end());
@@ -292,6 +299,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   thread_local std::vector<int> key_positions;
   key_positions.clear();
   ExtractKeys(*spec, args, &key_positions);
+  // Names a key spec marks not_key (SPUBLISH's channel) are never looked up: nothing to lock.
+  if ((spec->keys.flags & kKeyNotKey) != 0) key_positions.clear();
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   db.set_no_touch(client.no_touch);

@@ -17,6 +17,7 @@ void RegisterTransactionFamily(CommandTable* table);
 void RegisterHllFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
 void RegisterGeoFamily(CommandTable* table);
+void RegisterPubSubFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -33,6 +34,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterHllFamily(table);
   RegisterZSetFamily(table);
   RegisterGeoFamily(table);
+  RegisterPubSubFamily(table);
 }
 
 }  // namespace tessera::server

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "server/commands/client_info.h"
 #include "server/commands/dispatcher.h"
@@ -56,6 +57,8 @@ Connection::Connection(Worker* worker, bool is_unix) : worker_(worker), is_unix_
   }
   handle_.tcp.data = this;
   state_.control = this;
+  state_.push = this;
+  state_.owner = worker->index();
 }
 
 Connection::~Connection() = default;
@@ -203,14 +206,16 @@ void Connection::Process(int64_t now_us) {
       return;
     }
     reply.set_protocol(state_.resp);  // HELLO may have switched it
-    // CLIENT REPLY OFF/SKIP: drop replies the client asked not to get.
+    // CLIENT REPLY OFF/SKIP: drop replies the client asked not to get, but not push messages
+    // ((un)subscribe confirmations), which Redis sends regardless.
+    bool keep = std::exchange(state_.reply_is_push, false);
     if (state_.reply_mode == ReplyMode::kOff) {
-      out_.resize(reply_start);
+      if (!keep) out_.resize(reply_start);
     } else if (state_.reply_mode == ReplyMode::kSkipNext) {
-      out_.resize(reply_start);
+      if (!keep) out_.resize(reply_start);
       state_.reply_mode = ReplyMode::kSkipThis;
     } else if (mode_before == ReplyMode::kSkipThis && state_.reply_mode == ReplyMode::kSkipThis) {
-      out_.resize(reply_start);
+      if (!keep) out_.resize(reply_start);
       state_.reply_mode = ReplyMode::kOn;
     }
   }
@@ -248,6 +253,17 @@ void Connection::CloseForQueryBufferLimit() {
       "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
       ClientInfoLine(server, state_, server.NowMs()), first_bytes);
   Close();
+}
+
+void Connection::Push(std::string_view header, std::string_view body) {
+  // As Redis: nothing more is queued for a client that is being closed.
+  if (closing_ || close_after_reply_) return;
+  out_.append(header);
+  out_.append(body);
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_->ScheduleFlush(this);
+  }
 }
 
 void Connection::RetryPausedLater() {
@@ -378,6 +394,8 @@ void Connection::Close() {
   if (worker_->server().watches().watched_keys() > 0) {
     worker_->server().watches().UnwatchAll(state_.id);
   }
+  if (state_.pubsub != nullptr) worker_->server().pubsub().UnsubscribeAll(state_);
+  state_.push = nullptr;
   if (postponed_) {
     worker_->server().blocking().AddPostponed(-1);
     postponed_ = false;

@@ -14,12 +14,13 @@
 
 #include "core/resp/request_parser.h"
 #include "server/client_state.h"
+#include "server/pubsub.h"
 
 namespace tessera::server::net {
 
 class Worker;
 
-class Connection final : public ConnectionControl {
+class Connection final : public ConnectionControl, public PushTarget {
  public:
   Connection(Worker* worker, bool is_unix);
   ~Connection() override;
@@ -48,6 +49,8 @@ class Connection final : public ConnectionControl {
   size_t QueryBufferBytes() const override { return in_len_ - in_pos_; }
   size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
   void DeliverBlockedReply(std::string reply) override;
+  // PushTarget: a published message for this client (from the worker's inbox).
+  void Push(std::string_view header, std::string_view body) override;
   // True while a blocking command waits (BLPOP...): no input is processed meanwhile.
   bool blocked() const { return blocked_; }
 

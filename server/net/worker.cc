@@ -183,7 +183,9 @@ void Worker::Cron() {
     if (timeout_s > 0) {
       std::vector<Connection*> idle;
       for (Connection* c : connections_) {
-        if (!c->state().monitor && !c->blocked() && c->idle_ms(now) > timeout_s * 1000) {
+        // As Redis: the timeout spares monitors, blocked clients and subscribers.
+        if (!c->state().monitor && !c->blocked() && !c->state().in_pubsub &&
+            c->idle_ms(now) > timeout_s * 1000) {
           idle.push_back(c);
         }
       }
