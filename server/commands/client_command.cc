@@ -65,6 +65,7 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
   if (id >= 0) cmd = server.commands().all()[static_cast<size_t>(id)]->full_name;
   size_t qbuf = c.control ? c.control->QueryBufferBytes() : 0;
   size_t omem = c.control ? c.control->OutputBufferBytes() : 0;
+  size_t tot_mem = c.control ? c.control->TotalMemoryBytes() : qbuf + omem;
   int64_t last = c.last_interaction_ms.load(std::memory_order_relaxed);
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
@@ -73,7 +74,7 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000, (now_ms - last) / 1000,
       ClientFlags(server, c), c.db, c.sub_count.load(std::memory_order_relaxed),
       c.psub_count.load(std::memory_order_relaxed), c.ssub_count.load(std::memory_order_relaxed),
-      qbuf, omem, qbuf + omem, cmd, c.resp, c.lib_name, c.lib_ver);
+      qbuf, omem, tot_mem, cmd, c.resp, c.lib_name, c.lib_ver);
 }
 
 namespace {

@@ -147,6 +147,7 @@ int64_t Diff(uint64_t a, uint64_t b) { return static_cast<int64_t>(a) - static_c
 struct WorkerTotals {
   uint64_t commands = 0, hits = 0, misses = 0, net_in = 0, net_out = 0;
   uint64_t connections = 0, rejected = 0;
+  uint64_t max_input = 0, max_output = 0, clients_memory = 0;
 };
 
 WorkerTotals SumWorkers(Server& server) {
@@ -159,6 +160,9 @@ WorkerTotals SumWorkers(Server& server) {
     t.net_out += w.net_output_bytes.Get();
     t.connections += w.total_connections.Get();
     t.rejected += w.rejected_connections.Get();
+    t.max_input = std::max(t.max_input, w.recent_max_input.Get());
+    t.max_output = std::max(t.max_output, w.recent_max_output.Get());
+    t.clients_memory += w.clients_memory.Get();
   });
   return t;
 }
@@ -214,9 +218,10 @@ void AddClients(Server& server, InfoWriter& w) {
   w.Field("connected_clients", server.clients().Count());
   w.Field("cluster_connections", 0);
   w.Field("maxclients", server.config().maxclients.load(std::memory_order_relaxed));
-  // Redis tracks the largest buffers of the last few seconds in its cron; not tracked here.
-  w.Field("client_recent_max_input_buffer", 0);
-  w.Field("client_recent_max_output_buffer", 0);
+  // The largest buffers of the last few seconds, sampled by each worker's cron.
+  WorkerTotals t = SumWorkers(server);
+  w.Field("client_recent_max_input_buffer", t.max_input);
+  w.Field("client_recent_max_output_buffer", t.max_output);
   // Key tracking does not exist yet; blocked clients' timeouts are their own timers.
   w.Field("blocked_clients", server.blocking().blocked_clients());
   w.Field("tracking_clients", 0);
@@ -287,11 +292,14 @@ void AddMemory(Server& server, InfoWriter& w) {
   w.Field("rss_overhead_bytes", Diff(m.rss, m.resident));
   w.Fixed2("mem_fragmentation_ratio", Ratio(m.rss, used));
   w.Field("mem_fragmentation_bytes", Diff(m.rss, used));
-  for (std::string_view f :
-       {"mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
-        "mem_clients_slaves", "mem_clients_normal", "mem_cluster_links", "mem_aof_buffer"}) {
+  for (std::string_view f : {"mem_not_counted_for_evict", "mem_replication_backlog",
+                             "mem_total_replication_buffers", "mem_clients_slaves"}) {
     w.Field(f, 0);
   }
+  // Every client is a normal or pubsub one until replication exists (sampled once a second).
+  w.Field("mem_clients_normal", SumWorkers(server).clients_memory);
+  w.Field("mem_cluster_links", 0);
+  w.Field("mem_aof_buffer", 0);
   w.Field("mem_allocator", AllocatorName());
   w.Field("active_defrag_running", 0);
   w.Field("lazyfree_pending_objects", 0);

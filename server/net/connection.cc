@@ -26,6 +26,9 @@ constexpr size_t kUnauthQueryLimit = 1024 * 1024;
 constexpr size_t kUnauthOutputLimit = 1024 * 1024;
 // Consumed input is moved to the front once it passes this many bytes.
 constexpr size_t kCompactThreshold = 64 * 1024;
+// Output below this is never checked against client-output-buffer-limit: Redis keeps that
+// much in each client's fixed reply buffer, which its limits do not count.
+constexpr size_t kUnlimitedOutput = 16 * 1024;
 
 std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -233,6 +236,7 @@ void Connection::Process(int64_t now_us) {
     Close();
     return;
   }
+  if (CloseIfOutputLimitReached()) return;
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
     worker_->ScheduleFlush(this);
@@ -255,15 +259,62 @@ void Connection::CloseForQueryBufferLimit() {
   Close();
 }
 
+bool Connection::OutputLimitReached() {
+  size_t used = OutputBufferBytes();
+  if (used < kUnlimitedOutput) return false;
+  const ServerConfig& cfg = worker_->server().config();
+  // A client with subscriptions is of the pubsub class, whatever its protocol (as Redis).
+  int cls = state_.in_pubsub ? kClientPubSub : kClientNormal;
+  uint64_t hard = cfg.client_obuf_hard[cls].load(std::memory_order_relaxed);
+  uint64_t soft = cfg.client_obuf_soft[cls].load(std::memory_order_relaxed);
+  bool over_hard = hard != 0 && used >= hard;
+  bool over_soft = soft != 0 && used >= soft;
+  if (over_soft) {
+    int64_t now_s = worker_->server().NowMs() / 1000;
+    if (soft_limit_since_s_ == 0) {
+      soft_limit_since_s_ = now_s;  // the first time: the clock starts now
+      over_soft = false;
+    } else if (now_s - soft_limit_since_s_ <=
+               cfg.client_obuf_soft_seconds[cls].load(std::memory_order_relaxed)) {
+      over_soft = false;
+    }
+  } else {
+    soft_limit_since_s_ = 0;
+  }
+  return over_hard || over_soft;
+}
+
+bool Connection::CloseIfOutputLimitReached() {
+  if (!OutputLimitReached()) return false;
+  Server& server = worker_->server();
+  Log(LogLevel::kWarning,
+      "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+      ClientInfoLine(server, state_, server.NowMs()));
+  Close();
+  return true;
+}
+
 void Connection::Push(std::string_view header, std::string_view body) {
   // As Redis: nothing more is queued for a client that is being closed.
   if (closing_ || close_after_reply_) return;
   out_.append(header);
   out_.append(body);
+  if (CloseIfOutputLimitReached()) return;
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
     worker_->ScheduleFlush(this);
   }
+}
+
+size_t Connection::TotalMemoryBytes() const {
+  size_t subscriptions = 0;
+  if (state_.pubsub != nullptr) {
+    for (const auto& list : state_.pubsub->lists) {
+      for (const auto& [name, sub] : list) subscriptions += name.capacity() + sizeof(Subscription);
+    }
+  }
+  return sizeof(Connection) + in_.capacity() + out_.capacity() + inflight_.capacity() +
+         argv_.capacity() * sizeof(std::string_view) + subscriptions;
 }
 
 void Connection::RetryPausedLater() {

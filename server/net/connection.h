@@ -48,6 +48,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   void BecomeMonitor() override;
   size_t QueryBufferBytes() const override { return in_len_ - in_pos_; }
   size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
+  size_t TotalMemoryBytes() const override;
   void DeliverBlockedReply(std::string reply) override;
   // PushTarget: a published message for this client (from the worker's inbox).
   void Push(std::string_view header, std::string_view body) override;
@@ -67,6 +68,12 @@ class Connection final : public ConnectionControl, public PushTarget {
   // Logs Redis's line for it and closes without a reply, as Redis does.
   void CloseForQueryBufferLimit();
   // After Dispatch parked the client: arms the timer of its deadline, if any.
+  // client-output-buffer-limit of this client's class (Redis's checkClientOutputBufferLimits):
+  // true iff the hard limit is reached, or the soft one has been for longer than its seconds.
+  // Updates the soft-limit timer as a side effect.
+  bool OutputLimitReached();
+  // Logs Redis's line and closes at once, dropping pending output.  Returns true iff closed.
+  bool CloseIfOutputLimitReached();
   void StartBlockTimer();
   void StopBlockTimer();
   void OnBlockTimeout();
@@ -95,6 +102,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool registered_ = false;
   bool in_process_ = false;
   bool flush_scheduled_ = false;
+  int64_t soft_limit_since_s_ = 0;  // when the output passed the soft limit (Unix s); 0 = below
   std::vector<std::string_view> argv_;
 };
 
