@@ -286,12 +286,21 @@ bool Connection::OutputLimitReached() {
 
 bool Connection::CloseIfOutputLimitReached() {
   if (!OutputLimitReached()) return false;
-  Server& server = worker_->server();
-  Log(LogLevel::kWarning,
-      "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-      ClientInfoLine(server, state_, server.NowMs()));
-  Close();
+  CloseForOutputLimit("scheduled to be closed ASAP");
   return true;
+}
+
+bool Connection::CloseIfOutputLimitReachedIdle() {
+  if (closing_ || !OutputLimitReached()) return false;
+  CloseForOutputLimit("closed");
+  return true;
+}
+
+void Connection::CloseForOutputLimit(std::string_view how) {
+  Server& server = worker_->server();
+  Log(LogLevel::kWarning, "Client {} {} for overcoming of output buffer limits.",
+      ClientInfoLine(server, state_, server.NowMs()), how);
+  Close();
 }
 
 void Connection::Push(std::string_view header, std::string_view body) {

@@ -50,6 +50,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
   size_t TotalMemoryBytes() const override;
   void DeliverBlockedReply(std::string reply) override;
+  // From the worker's cron, once a second: the soft limit also expires while no output is
+  // added (Redis's clientsCron).  Logs and closes; returns true iff closed.
+  bool CloseIfOutputLimitReachedIdle();
   // PushTarget: a published message for this client (from the worker's inbox).
   void Push(std::string_view header, std::string_view body) override;
   // True while a blocking command waits (BLPOP...): no input is processed meanwhile.
@@ -74,6 +77,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool OutputLimitReached();
   // Logs Redis's line and closes at once, dropping pending output.  Returns true iff closed.
   bool CloseIfOutputLimitReached();
+  void CloseForOutputLimit(std::string_view how);
   void StartBlockTimer();
   void StopBlockTimer();
   void OnBlockTimeout();

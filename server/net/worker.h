@@ -66,7 +66,8 @@ class Worker {
   void FlushPending();
   void Accept(uv_stream_t* listener, bool is_unix);
   void StopOnLoop();
-  // Once a second: the INFO gauges of this worker's clients (buffer peaks, client memory).
+  // Once a second: closes clients past their output-buffer limits, then updates the INFO
+  // gauges of this worker's clients (buffer peaks, client memory).
   void SampleClients(int64_t now_ms);
 
   Server* server_;
