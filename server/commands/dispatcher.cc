@@ -250,6 +250,9 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     }
     spec = sub;
   }
+  // CLIENT LIST's cmd=: the command as soon as it is known, so that CLIENT LIST and CLIENT
+  // INFO name themselves, as in Redis (EXEC's commands leave it at exec).
+  if (!client.in_exec) client.last_command_id.store(spec->id, std::memory_order_relaxed);
   CommandStats& cstats = stats.commands[spec->id];
   auto reject = [&](std::string_view message) {
     reply.Error(message);
@@ -340,7 +343,6 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   cstats.calls.Add(1);
   cstats.usec.Add(static_cast<uint64_t>(duration_us));
   stats.total_commands.Add(1);
-  client.last_command_id.store(spec->id, std::memory_order_relaxed);
   client.commands_processed.fetch_add(1, std::memory_order_relaxed);
   std::string& out = *reply.buffer();
   if (out.size() > reply_start && out[reply_start] == '-') {
