@@ -106,7 +106,8 @@ void PubSubRegistry::UnsubscribeAll(ClientState& client) {
   }
 }
 
-int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view message, bool sharded) {
+int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view message, bool sharded,
+                                size_t in_flight_limit) {
   PubSubKind kind = sharded ? PubSubKind::kShardChannel : PubSubKind::kChannel;
   bool patterns = !sharded && Count(PubSubKind::kPattern) > 0;
   if (Count(kind) == 0 && !patterns) return 0;
@@ -115,6 +116,16 @@ int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view messa
   auto add = [&](const SubscriptionRef& sub, const std::shared_ptr<const std::string>& body,
                  bool pattern) {
     if (static_cast<size_t>(sub->owner) >= batches.size()) batches.resize(sub->owner + 1);
+    if (in_flight_limit != 0) {
+      if (sub->overflowed.load(std::memory_order_relaxed)) return;  // its close is on the way
+      size_t bytes = body->size();
+      if (sub->in_flight.fetch_add(bytes, std::memory_order_relaxed) + bytes > in_flight_limit) {
+        sub->in_flight.fetch_sub(bytes, std::memory_order_relaxed);
+        sub->overflowed.store(true, std::memory_order_relaxed);
+        batches[sub->owner].push_back({sub, nullptr, pattern});
+        return;
+      }
+    }
     batches[sub->owner].push_back({sub, body, pattern});
   };
   int64_t receivers = 0;
@@ -142,21 +153,30 @@ int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view messa
       }
     }
   }
+  bool counted = in_flight_limit != 0;
   for (size_t owner = 0; owner < batches.size(); ++owner) {
     if (batches[owner].empty()) continue;
     if (!post_) {
-      Deliver(batches[owner]);
+      Deliver(batches[owner], counted);
       continue;
     }
-    post_(static_cast<int>(owner), [batch = std::move(batches[owner])] { Deliver(batch); });
+    post_(static_cast<int>(owner),
+          [batch = std::move(batches[owner]), counted] { Deliver(batch, counted); });
   }
   return receivers;
 }
 
-void PubSubRegistry::Deliver(const std::vector<Delivery>& batch) {
+void PubSubRegistry::Deliver(const std::vector<Delivery>& batch, bool counted) {
   for (const Delivery& d : batch) {
-    const Subscription& sub = *d.sub;
+    Subscription& sub = *d.sub;
+    if (counted && d.body != nullptr) {
+      sub.in_flight.fetch_sub(d.body->size(), std::memory_order_relaxed);
+    }
     if (!sub.active || sub.client->push == nullptr) continue;
+    if (d.body == nullptr) {
+      sub.client->push->CloseForOutputLimit();
+      continue;
+    }
     std::string_view header;
     if (sub.client->resp == 2) {
       header = d.pattern ? "*4\r\n" : "*3\r\n";

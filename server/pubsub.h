@@ -17,6 +17,12 @@
 // that ended its subscription.  Messages from one publisher reach each worker in publish
 // order because each worker's inbox is FIFO.
 //
+// Memory: bytes posted to a worker but not yet handed to the connection count against the
+// subscription (`in_flight`).  Past the pubsub class's hard output limit, the publisher
+// stops posting messages for it and posts a close instead, so a subscriber whose worker is
+// stalled cannot make inboxes grow without bound; once messages reach the connection, its
+// own output-buffer limits apply.
+//
 // Nobody pays for Pub/Sub who does not use it: clients that never subscribed carry a null
 // pointer, and the dispatcher's RESP2 context check reads a plain bool of its own client.
 #pragma once
@@ -43,12 +49,18 @@ class PushTarget {
   virtual ~PushTarget() = default;
   // Appends one complete message, `header` ("*3\r\n" or ">3\r\n") then `body`.
   virtual void Push(std::string_view header, std::string_view body) = 0;
+  // More was published for this client than its output-buffer limit allows: close it as
+  // Redis does a client past its limit.
+  virtual void CloseForOutputLimit() = 0;
 };
 
 struct Subscription {
   int owner = 0;                  // worker of the client; immutable
   ClientState* client = nullptr;  // owner thread only; valid while `active`
   bool active = true;             // owner thread only
+  // Bytes posted to the owner and not delivered yet; set past the limit (any thread).
+  std::atomic<size_t> in_flight{0};
+  std::atomic<bool> overflowed{false};
 };
 using SubscriptionRef = std::shared_ptr<Subscription>;
 
@@ -77,8 +89,10 @@ class PubSubRegistry {
 
   // Delivers `message` to every subscriber of `channel` (and, unless sharded, of every
   // matching pattern).  Returns the number of receivers as Redis counts them: one per
-  // channel subscription plus one per matching pattern subscription.
-  int64_t Publish(std::string_view channel, std::string_view message, bool sharded);
+  // channel subscription plus one per matching pattern subscription.  `in_flight_limit`
+  // (0 = none) caps each subscription's undelivered bytes (see above).
+  int64_t Publish(std::string_view channel, std::string_view message, bool sharded,
+                  size_t in_flight_limit = 0);
 
   // Introspection (PUBSUB, INFO).
   std::vector<std::string> ChannelNames(PubSubKind kind, const std::string* pattern) const;
@@ -91,10 +105,11 @@ class PubSubRegistry {
   using Index = std::unordered_map<std::string, std::vector<SubscriptionRef>>;
   struct Delivery {
     SubscriptionRef sub;
-    std::shared_ptr<const std::string> body;
-    bool pattern;  // a "pmessage" of four elements
+    std::shared_ptr<const std::string> body;  // null: close the client (over its limit)
+    bool pattern;                             // a "pmessage" of four elements
   };
-  static void Deliver(const std::vector<Delivery>& batch);
+  // `counted`: the batch's bytes were added to the subscriptions' in_flight.
+  static void Deliver(const std::vector<Delivery>& batch, bool counted);
   Index& index(PubSubKind kind) { return indexes_[static_cast<int>(kind)]; }
   void RemoveLocked(PubSubKind kind, const std::string& name, const Subscription* sub);
 

@@ -105,13 +105,16 @@ void PUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSubKind::kPa
 void SSubscribe(CommandContext& ctx) { SubscribeGeneric(ctx, PubSubKind::kShardChannel); }
 void SUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSubKind::kShardChannel); }
 
-void Publish(CommandContext& ctx) {
-  ctx.reply.Integer(ctx.server.pubsub().Publish(ctx.args[1], ctx.args[2], /*sharded=*/false));
+// Messages posted to a subscriber's worker and not delivered yet are capped at its class's
+// hard output limit, as its output buffer is.
+void PublishGeneric(CommandContext& ctx, bool sharded) {
+  size_t limit = static_cast<size_t>(
+      ctx.server.config().client_obuf_hard[kClientPubSub].load(std::memory_order_relaxed));
+  ctx.reply.Integer(ctx.server.pubsub().Publish(ctx.args[1], ctx.args[2], sharded, limit));
 }
 
-void SPublish(CommandContext& ctx) {
-  ctx.reply.Integer(ctx.server.pubsub().Publish(ctx.args[1], ctx.args[2], /*sharded=*/true));
-}
+void Publish(CommandContext& ctx) { PublishGeneric(ctx, /*sharded=*/false); }
+void SPublish(CommandContext& ctx) { PublishGeneric(ctx, /*sharded=*/true); }
 
 void ReplySubcommandSyntax(CommandContext& ctx) {
   ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt),

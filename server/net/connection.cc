@@ -286,17 +286,17 @@ bool Connection::OutputLimitReached() {
 
 bool Connection::CloseIfOutputLimitReached() {
   if (!OutputLimitReached()) return false;
-  CloseForOutputLimit("scheduled to be closed ASAP");
+  CloseOverOutputLimit("scheduled to be closed ASAP");
   return true;
 }
 
 bool Connection::CloseIfOutputLimitReachedIdle() {
   if (closing_ || !OutputLimitReached()) return false;
-  CloseForOutputLimit("closed");
+  CloseOverOutputLimit("closed");
   return true;
 }
 
-void Connection::CloseForOutputLimit(std::string_view how) {
+void Connection::CloseOverOutputLimit(std::string_view how) {
   Server& server = worker_->server();
   Log(LogLevel::kWarning, "Client {} {} for overcoming of output buffer limits.",
       ClientInfoLine(server, state_, server.NowMs()), how);

@@ -55,6 +55,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool CloseIfOutputLimitReachedIdle();
   // PushTarget: a published message for this client (from the worker's inbox).
   void Push(std::string_view header, std::string_view body) override;
+  void CloseForOutputLimit() override {
+    if (!closing_) CloseOverOutputLimit("scheduled to be closed ASAP");
+  }
   // True while a blocking command waits (BLPOP...): no input is processed meanwhile.
   bool blocked() const { return blocked_; }
 
@@ -77,7 +80,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool OutputLimitReached();
   // Logs Redis's line and closes at once, dropping pending output.  Returns true iff closed.
   bool CloseIfOutputLimitReached();
-  void CloseForOutputLimit(std::string_view how);
+  void CloseOverOutputLimit(std::string_view how);
   void StartBlockTimer();
   void StopBlockTimer();
   void OnBlockTimeout();

@@ -60,6 +60,7 @@ class CommandTester {
       bytes.append(header);
       bytes.append(body);
     }
+    void CloseForOutputLimit() override { bytes += "<closed for output limit>"; }
     std::string bytes;
   };
   std::vector<std::unique_ptr<ClientState>> clients_;
