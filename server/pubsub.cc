@@ -113,8 +113,8 @@ int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view messa
   if (Count(kind) == 0 && !patterns) return 0;
   // One batch per worker that owns a receiver, built under the lock, posted after it.
   std::vector<std::vector<Delivery>> batches;
-  auto add = [&](const SubscriptionRef& sub, const std::shared_ptr<const std::string>& body,
-                 bool pattern) {
+  std::vector<std::shared_ptr<const std::string>> bodies;
+  auto add = [&](const SubscriptionRef& sub, const std::string* body, bool pattern) {
     if (static_cast<size_t>(sub->owner) >= batches.size()) batches.resize(sub->owner + 1);
     if (in_flight_limit != 0) {
       if (sub->overflowed.load(std::memory_order_relaxed)) return;  // its close is on the way
@@ -137,7 +137,8 @@ int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view messa
       AppendBulk(body.get(), sharded ? "smessage" : "message");
       AppendBulk(body.get(), channel);
       AppendBulk(body.get(), message);
-      for (const SubscriptionRef& sub : it->second) add(sub, body, false);
+      bodies.push_back(body);
+      for (const SubscriptionRef& sub : it->second) add(sub, body.get(), false);
       receivers += static_cast<int64_t>(it->second.size());
     }
     if (patterns) {
@@ -148,7 +149,8 @@ int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view messa
         AppendBulk(body.get(), pattern);
         AppendBulk(body.get(), channel);
         AppendBulk(body.get(), message);
-        for (const SubscriptionRef& sub : subs) add(sub, body, true);
+        bodies.push_back(body);
+        for (const SubscriptionRef& sub : subs) add(sub, body.get(), true);
         receivers += static_cast<int64_t>(subs.size());
       }
     }
@@ -161,7 +163,7 @@ int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view messa
       continue;
     }
     post_(static_cast<int>(owner),
-          [batch = std::move(batches[owner]), counted] { Deliver(batch, counted); });
+          [batch = std::move(batches[owner]), bodies, counted] { Deliver(batch, counted); });
   }
   return receivers;
 }

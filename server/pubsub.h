@@ -103,10 +103,12 @@ class PubSubRegistry {
 
  private:
   using Index = std::unordered_map<std::string, std::vector<SubscriptionRef>>;
+  // The encoded bodies of one publish are owned by the batch's task (one reference per
+  // batch, not per receiver); deliveries point into them.
   struct Delivery {
     SubscriptionRef sub;
-    std::shared_ptr<const std::string> body;  // null: close the client (over its limit)
-    bool pattern;                             // a "pmessage" of four elements
+    const std::string* body;  // null: close the client (over its limit)
+    bool pattern;             // a "pmessage" of four elements
   };
   // `counted`: the batch's bytes were added to the subscriptions' in_flight.
   static void Deliver(const std::vector<Delivery>& batch, bool counted);
