@@ -31,7 +31,9 @@ class ConnectionControl {
   // Bytes of query buffer and pending output, for CLIENT LIST.
   virtual size_t QueryBufferBytes() const = 0;
   virtual size_t OutputBufferBytes() const = 0;
-  // Everything the connection holds: its struct, buffers' capacity (CLIENT LIST tot-mem).
+  // Everything the connection holds: its struct, buffers' capacity, subscriptions (CLIENT
+  // LIST tot-mem).  Like the two above, read from other workers without a lock: it must only
+  // read sizes, never walk the owner's containers.
   virtual size_t TotalMemoryBytes() const = 0;
   // The reply of this client's blocked command (BLPOP...): append it and go on with the input.
   virtual void DeliverBlockedReply(std::string reply) = 0;

@@ -316,14 +316,14 @@ void Connection::Push(std::string_view header, std::string_view body) {
 }
 
 size_t Connection::TotalMemoryBytes() const {
-  size_t subscriptions = 0;
-  if (state_.pubsub != nullptr) {
-    for (const auto& list : state_.pubsub->lists) {
-      for (const auto& [name, sub] : list) subscriptions += name.capacity() + sizeof(Subscription);
-    }
-  }
+  // CLIENT LIST calls this from any worker, so the subscription tables (owner only) are not
+  // walked: each subscription is counted at the size of its entries with a short name.
+  constexpr size_t kPerSubscription = sizeof(Subscription) + 2 * sizeof(std::string) + 64;
+  size_t subscriptions = state_.sub_count.load(std::memory_order_relaxed) +
+                         state_.psub_count.load(std::memory_order_relaxed) +
+                         state_.ssub_count.load(std::memory_order_relaxed);
   return sizeof(Connection) + in_.capacity() + out_.capacity() + inflight_.capacity() +
-         argv_.capacity() * sizeof(std::string_view) + subscriptions;
+         argv_.capacity() * sizeof(std::string_view) + subscriptions * kPerSubscription;
 }
 
 void Connection::RetryPausedLater() {
