@@ -82,6 +82,9 @@ struct ClientState {
   bool in_pubsub = false;
   bool reply_is_push = false;
   PushTarget* push = nullptr;
+  // Messages this client published to itself: the connection appends them after the reply of
+  // the command that published them (after EXEC's reply in a transaction), as Redis 7.2.
+  std::string pending_pushes;
   std::atomic<uint32_t> sub_count{0};
   std::atomic<uint32_t> psub_count{0};
   std::atomic<uint32_t> ssub_count{0};

@@ -19,6 +19,11 @@ void AppendBulk(std::string* out, std::string_view s) {
   out->append("\r\n");
 }
 
+std::string_view MessageHeader(int resp, bool pattern) {
+  if (resp == 2) return pattern ? "*4\r\n" : "*3\r\n";
+  return pattern ? ">4\r\n" : ">3\r\n";
+}
+
 std::atomic<uint32_t>& ClientCount(ClientState& c, PubSubKind kind) {
   switch (kind) {
     case PubSubKind::kChannel:
@@ -107,7 +112,7 @@ void PubSubRegistry::UnsubscribeAll(ClientState& client) {
 }
 
 int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view message, bool sharded,
-                                size_t in_flight_limit) {
+                                size_t in_flight_limit, ClientState* publisher) {
   PubSubKind kind = sharded ? PubSubKind::kShardChannel : PubSubKind::kChannel;
   bool patterns = !sharded && Count(PubSubKind::kPattern) > 0;
   if (Count(kind) == 0 && !patterns) return 0;
@@ -115,6 +120,13 @@ int64_t PubSubRegistry::Publish(std::string_view channel, std::string_view messa
   std::vector<std::vector<Delivery>> batches;
   std::vector<std::shared_ptr<const std::string>> bodies;
   auto add = [&](const SubscriptionRef& sub, const std::string* body, bool pattern) {
+    // The publisher's own subscription: this is its owner's thread, so its state is ours.
+    // (`client` never changes after Subscribe, so comparing it needs no synchronization.)
+    if (publisher != nullptr && sub->client == publisher) {
+      publisher->pending_pushes.append(MessageHeader(publisher->resp, pattern));
+      publisher->pending_pushes.append(*body);
+      return;
+    }
     if (static_cast<size_t>(sub->owner) >= batches.size()) batches.resize(sub->owner + 1);
     if (in_flight_limit != 0) {
       if (sub->overflowed.load(std::memory_order_relaxed)) return;  // its close is on the way
@@ -179,13 +191,7 @@ void PubSubRegistry::Deliver(const std::vector<Delivery>& batch, bool counted) {
       sub.client->push->CloseForOutputLimit();
       continue;
     }
-    std::string_view header;
-    if (sub.client->resp == 2) {
-      header = d.pattern ? "*4\r\n" : "*3\r\n";
-    } else {
-      header = d.pattern ? ">4\r\n" : ">3\r\n";
-    }
-    sub.client->push->Push(header, *d.body);
+    sub.client->push->Push(MessageHeader(sub.client->resp, d.pattern), *d.body);
   }
 }
 

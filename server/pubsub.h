@@ -6,9 +6,9 @@
 // the lock and posts one batch per worker that owns a receiver to that worker's inbox; the
 // owner appends the bytes to its own connection (a worker never touches another worker's
 // connection).  (UN)SUBSCRIBE take it exclusive.  Rejected: one inbox message per receiver
-// (a publish to 500 subscribers on 4 workers costs 4 posts, not 500), and delivering to
-// connections of the publisher's worker in place, which would put a message to oneself before
-// the PUBLISH reply, where Redis 7.2 puts it after.
+// (a publish to 500 subscribers on 4 workers costs 4 posts, not 500).  A message to the
+// publishing client itself goes to its `pending_pushes`, which its connection appends right
+// after the command's reply (after EXEC's, inside a transaction), where Redis 7.2 puts it.
 //
 // A Subscription is shared by the registry, the client's own table and the deliveries in
 // flight.  Only the subscribing client's worker reads or writes its `active` flag and its
@@ -90,9 +90,10 @@ class PubSubRegistry {
   // Delivers `message` to every subscriber of `channel` (and, unless sharded, of every
   // matching pattern).  Returns the number of receivers as Redis counts them: one per
   // channel subscription plus one per matching pattern subscription.  `in_flight_limit`
-  // (0 = none) caps each subscription's undelivered bytes (see above).
+  // (0 = none) caps each subscription's undelivered bytes (see above).  `publisher` (may be
+  // null) is the client running the command, on its own thread.
   int64_t Publish(std::string_view channel, std::string_view message, bool sharded,
-                  size_t in_flight_limit = 0);
+                  size_t in_flight_limit = 0, ClientState* publisher = nullptr);
 
   // Introspection (PUBSUB, INFO).
   std::vector<std::string> ChannelNames(PubSubKind kind, const std::string* pattern) const;

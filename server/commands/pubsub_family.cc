@@ -110,7 +110,8 @@ void SUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSubKind::kSh
 void PublishGeneric(CommandContext& ctx, bool sharded) {
   size_t limit = static_cast<size_t>(
       ctx.server.config().client_obuf_hard[kClientPubSub].load(std::memory_order_relaxed));
-  ctx.reply.Integer(ctx.server.pubsub().Publish(ctx.args[1], ctx.args[2], sharded, limit));
+  ctx.reply.Integer(
+      ctx.server.pubsub().Publish(ctx.args[1], ctx.args[2], sharded, limit, &ctx.client));
 }
 
 void Publish(CommandContext& ctx) { PublishGeneric(ctx, /*sharded=*/false); }

@@ -221,6 +221,11 @@ void Connection::Process(int64_t now_us) {
       if (!keep) out_.resize(reply_start);
       state_.reply_mode = ReplyMode::kOn;
     }
+    // Messages it published to itself follow the reply, whatever CLIENT REPLY says.
+    if (!state_.pending_pushes.empty()) {
+      out_ += state_.pending_pushes;
+      state_.pending_pushes.clear();
+    }
   }
   in_process_ = false;
   if (closing_) return;

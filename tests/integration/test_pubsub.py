@@ -161,6 +161,25 @@ def test_disconnects_mid_stream(binary):
         assert b.command("GET", "k") == b"$-1\r\n"
 
 
+def test_message_to_oneself_follows_its_reply(binary):
+    # Redis 7.2: a RESP3 client's message to itself comes right after the PUBLISH reply, before
+    # the next pipelined reply, and after the whole EXEC reply in a transaction.
+    with Server(binary, "--io-threads", "2") as s:
+        c = s.connect()
+        c.command("HELLO", "3")
+        assert c.command("SUBSCRIBE", "me") == b">3\r\n" + bulk("subscribe") + bulk("me") + b":1\r\n"
+        c.send(encode("PUBLISH", "me", "a") + encode("PING"))
+        push = b">3\r\n" + bulk("message") + bulk("me")
+        assert c.read_reply() == b":1\r\n"
+        assert c.read_reply() == push + bulk("a")
+        assert c.read_reply() == b"+PONG\r\n"
+        c.send(encode("MULTI") + encode("PUBLISH", "me", "b") + encode("PING", "x") + encode("EXEC"))
+        assert [c.read_reply() for _ in range(3)] == [b"+OK\r\n", b"+QUEUED\r\n",
+                                                      b"+QUEUED\r\n"]
+        assert c.read_reply() == b"*2\r\n:1\r\n$1\r\nx\r\n"
+        assert c.read_reply() == push + bulk("b")
+
+
 def test_slow_subscriber_is_cut_off_and_memory_stays_bounded(binary):
     # A subscriber that never reads, a publisher that publishes 1 GB: the subscriber is
     # disconnected at the pubsub hard limit (32 MB) and the server's RSS stays bounded.

@@ -48,6 +48,7 @@ std::string CommandTester::RunAs(int client, std::initializer_list<std::string_v
   resp::ReplyBuilder reply(&out, c.resp);
   int64_t clock_us = Server::RealNowUs();
   Dispatch(*server_, c, *stats_, argv, reply, clock_us);
+  out += std::exchange(c.pending_pushes, std::string());  // as a connection does
   return out;
 }
 
@@ -79,6 +80,7 @@ std::string CommandTester::Run(const std::vector<std::string>& args) {
   resp::ReplyBuilder reply(&out, client().resp);
   int64_t clock_us = Server::RealNowUs();
   Dispatch(*server_, client(), *stats_, argv, reply, clock_us);
+  out += std::exchange(client().pending_pushes, std::string());
   return out;
 }
 

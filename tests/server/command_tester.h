@@ -8,7 +8,8 @@
 // that blocks returns "" from Run(); what is delivered to a blocked client later (it was
 // served, or CLIENT UNBLOCK) is read with TakeDelivered().  Extra clients for such tests come
 // from AddClient() and run commands with RunAs().  Pub/Sub: messages pushed to a client (PUBLISH
-// delivers at once in-process, there are no workers) are read with TakeDelivered() too.
+// delivers at once in-process, there are no workers) are read with TakeDelivered() too, except
+// those a client publishes to itself, which follow the reply in Run()'s result, as on a socket.
 #pragma once
 
 #include <initializer_list>
