@@ -88,6 +88,13 @@ struct ClientState {
   std::atomic<uint32_t> sub_count{0};
   std::atomic<uint32_t> psub_count{0};
   std::atomic<uint32_t> ssub_count{0};
+  // True iff the client has any subscription (what CLIENT LIST shows as the P flag); any
+  // thread may call it.
+  bool HasSubscriptions() const {
+    return sub_count.load(std::memory_order_relaxed) + psub_count.load(std::memory_order_relaxed) +
+               ssub_count.load(std::memory_order_relaxed) >
+           0;
+  }
   // Hands the reply of a blocked command to this client (BlockingRegistry).  Set by the owner;
   // may be called from any thread, also after the client is gone.
   std::function<void(std::string)> deliver_blocked_reply;

@@ -17,14 +17,6 @@ namespace {
 constexpr std::string_view kBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
-// Redis's CLIENT_PUBSUB, readable from any worker: the client has subscriptions.
-bool IsPubSubClient(const ClientState& c) {
-  return c.sub_count.load(std::memory_order_relaxed) +
-             c.psub_count.load(std::memory_order_relaxed) +
-             c.ssub_count.load(std::memory_order_relaxed) >
-         0;
-}
-
 // Client types of CLIENT LIST/KILL TYPE.  Replicas and masters do not exist yet.
 enum class ClientType { kNormal, kPubSub, kNone };
 
@@ -43,12 +35,12 @@ bool ParseClientType(std::string_view t, ClientType* out) {
 }
 
 ClientType TypeOf(const ClientState& c) {
-  return IsPubSubClient(c) ? ClientType::kPubSub : ClientType::kNormal;
+  return c.HasSubscriptions() ? ClientType::kPubSub : ClientType::kNormal;
 }
 
 std::string ClientFlags(Server& server, const ClientState& c) {
   std::string f;
-  if (IsPubSubClient(c)) f += 'P';
+  if (c.HasSubscriptions()) f += 'P';
   if (server.blocking().IsBlocked(c.id)) f += 'b';
   if (c.monitor) f += 'O';
   if (c.no_evict) f += 'e';

@@ -41,13 +41,6 @@ int64_t SubscriptionCount(const ClientState& c, PubSubKind kind) {
   return c.sub_count.load(std::memory_order_relaxed) + c.psub_count.load(std::memory_order_relaxed);
 }
 
-bool HasAnySubscription(const ClientState& c) {
-  return c.sub_count.load(std::memory_order_relaxed) +
-             c.psub_count.load(std::memory_order_relaxed) +
-             c.ssub_count.load(std::memory_order_relaxed) >
-         0;
-}
-
 void Confirm(CommandContext& ctx, std::string_view what, const std::string_view* name,
              PubSubKind kind) {
   ctx.reply.PushHeader(3);
@@ -94,7 +87,7 @@ void UnsubscribeGeneric(CommandContext& ctx, PubSubKind kind) {
       Confirm(ctx, names.unsubscribe, &ctx.args[i], kind);
     }
   }
-  if (!HasAnySubscription(ctx.client)) ctx.client.in_pubsub = false;
+  if (!ctx.client.HasSubscriptions()) ctx.client.in_pubsub = false;
   ctx.client.reply_is_push = true;
 }
 
