@@ -26,6 +26,8 @@ class ConnectionControl {
   virtual ~ConnectionControl() = default;
   // Close after the replies produced so far are written (QUIT, protocol errors, KILL).
   virtual void CloseAfterReply() = 0;
+  // Close now, dropping pending output (CLIENT KILL of another client, as Redis's freeClient).
+  virtual void CloseNow() = 0;
   // Starts receiving every command the server runs (MONITOR).
   virtual void BecomeMonitor() = 0;
   // Bytes of query buffer and pending output, for CLIENT LIST.

@@ -250,7 +250,8 @@ void ClientKill(CommandContext& ctx) {
   });
   for (uint64_t id : victims) {
     ctx.server.clients().RunOnOwner(id, [](ClientState* c) {
-      if (c->control) c->control->CloseAfterReply();
+      // At once, as Redis frees them: a client that does not read must not linger.
+      if (c->control) c->control->CloseNow();
     });
   }
   size_t killed = victims.size() + (kill_self ? 1 : 0);

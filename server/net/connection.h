@@ -45,6 +45,7 @@ class Connection final : public ConnectionControl, public PushTarget {
 
   // ConnectionControl
   void CloseAfterReply() override;
+  void CloseNow() override { Close(); }
   void BecomeMonitor() override;
   size_t QueryBufferBytes() const override { return in_len_ - in_pos_; }
   size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }

@@ -180,6 +180,34 @@ def test_message_to_oneself_follows_its_reply(binary):
         assert c.read_reply() == push + bulk("b")
 
 
+def test_client_kill_ends_a_subscriber_that_does_not_read(binary):
+    # CLIENT KILL closes another client at once, pending output dropped (Redis's freeClient):
+    # a subscriber that never reads must not stay subscribed behind its unsent messages.
+    with Server(binary, "--io-threads", "2") as s:
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.connect(("127.0.0.1", s.port))
+        slow.sendall(encode("CLIENT", "SETNAME", "slow") + encode("SUBSCRIBE", "c"))
+        control = s.connect()
+        for _ in range(100):
+            if numsub(control, "c") == 1:
+                break
+            time.sleep(0.01)
+        for _ in range(64):
+            assert control.command("PUBLISH", "c", "w" * 65536) == b":1\r\n"
+        line = [l for l in control.command("CLIENT", "LIST").decode().split("\n") if "name=slow" in l]
+        client_id = line[0].split(" ")[0].split("=")[1]
+        assert int(line[0].split(" omem=")[1].split(" ")[0]) > 0  # output is pending
+        assert control.command("CLIENT", "KILL", "ID", client_id) == b":1\r\n"
+        for _ in range(100):
+            if numsub(control, "c") == 0:
+                break
+            time.sleep(0.01)
+        assert numsub(control, "c") == 0
+        assert control.command("PUBLISH", "c", "x") == b":0\r\n"
+        slow.close()
+
+
 def test_slow_subscriber_is_cut_off_and_memory_stays_bounded(binary):
     # A subscriber that never reads, a publisher that publishes 1 GB: the subscriber is
     # disconnected at the pubsub hard limit (32 MB) and the server's RSS stays bounded.
