@@ -5,6 +5,12 @@
 // one uv_write for whatever the socket did not take), so a pipeline of N commands costs one
 // write.  While a uv_write is in flight, new replies accumulate in `out_` and go out when it
 // completes.  Memory is freed in the close callback (STYLE 15).
+//
+// Pub/Sub messages arrive from the worker's inbox through Push() (a PushTarget) and share
+// `out_` with replies; messages a client publishes to itself are appended right after the
+// reply of the command that published them.  client-output-buffer-limit is checked whenever
+// output is added past 16 KiB (after a batch, on each push) and once a second by the cron; a
+// client past it is closed at once with Redis's log line.
 #pragma once
 
 #include <uv.h>
