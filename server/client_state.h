@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,17 +17,26 @@ namespace tessera::server {
 
 enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
 
+struct ClientPubSub;  // server/pubsub.h
+class PushTarget;     // server/pubsub.h
+
 // Actions only the connection's owner can take; the net layer implements them.
 class ConnectionControl {
  public:
   virtual ~ConnectionControl() = default;
   // Close after the replies produced so far are written (QUIT, protocol errors, KILL).
   virtual void CloseAfterReply() = 0;
+  // Close now, dropping pending output (CLIENT KILL of another client, as Redis's freeClient).
+  virtual void CloseNow() = 0;
   // Starts receiving every command the server runs (MONITOR).
   virtual void BecomeMonitor() = 0;
   // Bytes of query buffer and pending output, for CLIENT LIST.
   virtual size_t QueryBufferBytes() const = 0;
   virtual size_t OutputBufferBytes() const = 0;
+  // Everything the connection holds: its struct, buffers' capacity, subscriptions (CLIENT
+  // LIST tot-mem).  Like the two above, read from other workers without a lock: it must only
+  // read sizes, never walk the owner's containers.
+  virtual size_t TotalMemoryBytes() const = 0;
   // The reply of this client's blocked command (BLPOP...): append it and go on with the input.
   virtual void DeliverBlockedReply(std::string reply) = 0;
 };
@@ -64,6 +74,29 @@ struct ClientState {
   std::string lib_name;
   std::string lib_ver;
   ConnectionControl* control = nullptr;  // null in in-process tests
+  int owner = 0;                         // index of the worker that owns the connection
+  // Pub/Sub (server/pubsub.h).  `pubsub` stays null until the first subscription and
+  // `in_pubsub` is Redis's CLIENT_PUBSUB flag (RESP2 context rules, PING's shape); both are
+  // the owner's only.  The counts are atomics because CLIENT LIST reads them from any worker.
+  // `push` receives published messages on the owner's thread.  `reply_is_push`: the command
+  // that just ran answered with push messages (SUBSCRIBE...), which CLIENT REPLY OFF keeps.
+  std::shared_ptr<ClientPubSub> pubsub;
+  bool in_pubsub = false;
+  bool reply_is_push = false;
+  PushTarget* push = nullptr;
+  // Messages this client published to itself: the connection appends them after the reply of
+  // the command that published them (after EXEC's reply in a transaction), as Redis 7.2.
+  std::string pending_pushes;
+  std::atomic<uint32_t> sub_count{0};
+  std::atomic<uint32_t> psub_count{0};
+  std::atomic<uint32_t> ssub_count{0};
+  // True iff the client has any subscription (what CLIENT LIST shows as the P flag); any
+  // thread may call it.
+  bool HasSubscriptions() const {
+    return sub_count.load(std::memory_order_relaxed) + psub_count.load(std::memory_order_relaxed) +
+               ssub_count.load(std::memory_order_relaxed) >
+           0;
+  }
   // Hands the reply of a blocked command to this client (BlockingRegistry).  Set by the owner;
   // may be called from any thread, also after the client is gone.
   std::function<void(std::string)> deliver_blocked_reply;

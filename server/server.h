@@ -18,6 +18,7 @@
 #include "server/client_registry.h"
 #include "server/commands/command.h"
 #include "server/config/config.h"
+#include "server/pubsub.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
 #include "server/watch.h"
@@ -45,6 +46,7 @@ class Server {
   Slowlog& slowlog() { return slowlog_; }
   BlockingRegistry& blocking() { return blocking_; }
   WatchRegistry& watches() { return watches_; }
+  PubSubRegistry& pubsub() { return pubsub_; }
   ErrorStats& error_stats() { return error_stats_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
@@ -118,6 +120,7 @@ class Server {
   Slowlog slowlog_;
   BlockingRegistry blocking_;
   WatchRegistry watches_;
+  PubSubRegistry pubsub_;
   ErrorStats error_stats_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;

@@ -22,6 +22,7 @@ class OwnedCounter {
   void Add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
   uint64_t Get() const { return v_.load(std::memory_order_relaxed); }
   void Reset() { v_.store(0, std::memory_order_relaxed); }
+  void Set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
 
  private:
   std::atomic<uint64_t> v_{0};
@@ -39,6 +40,10 @@ struct WorkerStats {
   OwnedCounter net_input_bytes, net_output_bytes;
   OwnedCounter total_connections;
   OwnedCounter rejected_connections;
+  // Gauges the worker's cron refreshes once a second over its connections (INFO):
+  // the largest query and output buffers of the last few seconds (Redis's
+  // client_recent_max_*_buffer), and the memory its clients hold (mem_clients_normal).
+  OwnedCounter recent_max_input, recent_max_output, clients_memory;
 };
 
 // Redis's "instantaneous" INFO metrics (instantaneous_ops_per_sec, ..._kbps): a rate measured

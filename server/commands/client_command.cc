@@ -17,8 +17,30 @@ namespace {
 constexpr std::string_view kBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
+// Client types of CLIENT LIST/KILL TYPE.  Replicas and masters do not exist yet.
+enum class ClientType { kNormal, kPubSub, kNone };
+
+// Parses a type name; false for an unknown one.
+bool ParseClientType(std::string_view t, ClientType* out) {
+  if (EqualsNoCase(t, "normal")) {
+    *out = ClientType::kNormal;
+  } else if (EqualsNoCase(t, "pubsub")) {
+    *out = ClientType::kPubSub;
+  } else if (EqualsNoCase(t, "master") || EqualsNoCase(t, "replica") || EqualsNoCase(t, "slave")) {
+    *out = ClientType::kNone;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+ClientType TypeOf(const ClientState& c) {
+  return c.HasSubscriptions() ? ClientType::kPubSub : ClientType::kNormal;
+}
+
 std::string ClientFlags(Server& server, const ClientState& c) {
   std::string f;
+  if (c.HasSubscriptions()) f += 'P';
   if (server.blocking().IsBlocked(c.id)) f += 'b';
   if (c.monitor) f += 'O';
   if (c.no_evict) f += 'e';
@@ -35,13 +57,16 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
   if (id >= 0) cmd = server.commands().all()[static_cast<size_t>(id)]->full_name;
   size_t qbuf = c.control ? c.control->QueryBufferBytes() : 0;
   size_t omem = c.control ? c.control->OutputBufferBytes() : 0;
+  size_t tot_mem = c.control ? c.control->TotalMemoryBytes() : qbuf + omem;
   int64_t last = c.last_interaction_ms.load(std::memory_order_relaxed);
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} "
-      "tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
+      "ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
+      "omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000, (now_ms - last) / 1000,
-      ClientFlags(server, c), c.db, qbuf, omem, qbuf + omem, cmd, c.resp, c.lib_name, c.lib_ver);
+      ClientFlags(server, c), c.db, c.sub_count.load(std::memory_order_relaxed),
+      c.psub_count.load(std::memory_order_relaxed), c.ssub_count.load(std::memory_order_relaxed),
+      qbuf, omem, tot_mem, cmd, c.resp, c.lib_name, c.lib_ver);
 }
 
 namespace {
@@ -92,18 +117,17 @@ void ClientSetInfo(CommandContext& ctx) {
 // Parses "TYPE x" and "ID a b c" filters of CLIENT LIST.  Returns false after replying.
 void ClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
-  bool type_filter_excludes_all = false;
+  std::optional<ClientType> type;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     if (EqualsNoCase(ctx.args[i], "type") && i + 1 < ctx.args.size()) {
       std::string_view t = ctx.args[++i];
-      if (EqualsNoCase(t, "normal")) continue;
-      if (EqualsNoCase(t, "master") || EqualsNoCase(t, "replica") || EqualsNoCase(t, "slave") ||
-          EqualsNoCase(t, "pubsub")) {
-        type_filter_excludes_all = true;
-        continue;
+      ClientType parsed;
+      if (!ParseClientType(t, &parsed)) {
+        ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", CStringPrefix(t)));
+        return;
       }
-      ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", CStringPrefix(t)));
-      return;
+      type = parsed;
+      continue;
     }
     if (EqualsNoCase(ctx.args[i], "id") && i + 1 < ctx.args.size()) {
       for (++i; i < ctx.args.size(); ++i) {
@@ -121,15 +145,15 @@ void ClientList(CommandContext& ctx) {
   }
   std::string out;
   int64_t now = ctx.server.NowMs();
-  if (!type_filter_excludes_all) {
-    ctx.server.clients().ForEach([&](const ClientState& c, int) {
-      if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return;
-      out += ClientInfoLine(ctx.server, c, now);
-      out += '\n';
-    });
-  }
+  ctx.server.clients().ForEach([&](const ClientState& c, int) {
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return;
+    if (type && TypeOf(c) != *type) return;
+    out += ClientInfoLine(ctx.server, c, now);
+    out += '\n';
+  });
   // The client running the command may be absent from the registry in in-process tests.
-  if (out.empty() && ids.empty() && !type_filter_excludes_all && ctx.client.control == nullptr) {
+  if (out.empty() && ids.empty() && (!type || TypeOf(ctx.client) == *type) &&
+      ctx.client.control == nullptr) {
     out = ClientInfoLine(ctx.server, ctx.client, now) + "\n";
   }
   ctx.reply.Verbatim(out);
@@ -146,7 +170,7 @@ void ClientInfo(CommandContext& ctx) {
 struct KillFilter {
   std::optional<uint64_t> id;
   std::string addr, laddr, user;
-  std::optional<bool> normal_type;  // true: normal, false: a type no client has yet
+  std::optional<ClientType> type;
   bool skipme = true;
   int64_t max_age_s = 0;
 };
@@ -172,15 +196,12 @@ void ClientKill(CommandContext& ctx) {
         }
         f.id = static_cast<uint64_t>(id);
       } else if (EqualsNoCase(opt, "type")) {
-        if (EqualsNoCase(val, "normal")) {
-          f.normal_type = true;
-        } else if (EqualsNoCase(val, "master") || EqualsNoCase(val, "replica") ||
-                   EqualsNoCase(val, "slave") || EqualsNoCase(val, "pubsub")) {
-          f.normal_type = false;
-        } else {
+        ClientType parsed;
+        if (!ParseClientType(val, &parsed)) {
           ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", CStringPrefix(val)));
           return;
         }
+        f.type = parsed;
       } else if (EqualsNoCase(opt, "addr")) {
         f.addr = val;
       } else if (EqualsNoCase(opt, "laddr")) {
@@ -218,7 +239,7 @@ void ClientKill(CommandContext& ctx) {
     if (f.id && c.id != *f.id) return;
     if (!f.addr.empty() && c.addr != f.addr) return;
     if (!f.laddr.empty() && c.laddr != f.laddr) return;
-    if (f.normal_type && !*f.normal_type) return;
+    if (f.type && TypeOf(c) != *f.type) return;
     if (f.max_age_s > 0 && (now - c.created_ms) / 1000 < f.max_age_s) return;
     if (c.id == ctx.client.id) {
       if (f.skipme) return;
@@ -229,7 +250,8 @@ void ClientKill(CommandContext& ctx) {
   });
   for (uint64_t id : victims) {
     ctx.server.clients().RunOnOwner(id, [](ClientState* c) {
-      if (c->control) c->control->CloseAfterReply();
+      // At once, as Redis frees them: a client that does not read must not linger.
+      if (c->control) c->control->CloseNow();
     });
   }
   size_t killed = victims.size() + (kill_self ? 1 : 0);

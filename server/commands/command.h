@@ -32,25 +32,28 @@ struct CommandSpec;
 
 // Command flags, with Redis's names (COMMAND INFO prints them).
 enum CommandFlag : uint32_t {
-  kWrite = 1u << 0,         // "write": modifies the keyspace
-  kReadOnly = 1u << 1,      // "readonly"
-  kDenyOom = 1u << 2,       // "denyoom"
-  kAdmin = 1u << 3,         // "admin"
-  kPubSub = 1u << 4,        // "pubsub"
-  kNoScript = 1u << 5,      // "noscript"
-  kBlocking = 1u << 6,      // "blocking"
-  kLoading = 1u << 7,       // "loading": allowed while loading
-  kStale = 1u << 8,         // "stale": allowed on a stale replica
-  kSkipMonitor = 1u << 9,   // "skip_monitor"
-  kSkipSlowlog = 1u << 10,  // "skip_slowlog"
-  kFast = 1u << 11,         // "fast"
-  kNoAuth = 1u << 12,       // "no_auth": allowed before authentication
-  kMayReplicate = 1u << 13, // "may_replicate"
-  kNoMulti = 1u << 14,      // "no_multi"
-  kAllowBusy = 1u << 15,    // "allow_busy"
-  kProtected = 1u << 16,    // needs enable-debug-command (DEBUG); not a Redis COMMAND flag
-  kAllShards = 1u << 17,    // handler locks shards itself; not a Redis COMMAND flag
-  kSentinel = 1u << 18,     // "sentinel"
+  kWrite = 1u << 0,          // "write": modifies the keyspace
+  kReadOnly = 1u << 1,       // "readonly"
+  kDenyOom = 1u << 2,        // "denyoom"
+  kAdmin = 1u << 3,          // "admin"
+  kPubSub = 1u << 4,         // "pubsub"
+  kNoScript = 1u << 5,       // "noscript"
+  kBlocking = 1u << 6,       // "blocking"
+  kLoading = 1u << 7,        // "loading": allowed while loading
+  kStale = 1u << 8,          // "stale": allowed on a stale replica
+  kSkipMonitor = 1u << 9,    // "skip_monitor"
+  kSkipSlowlog = 1u << 10,   // "skip_slowlog"
+  kFast = 1u << 11,          // "fast"
+  kNoAuth = 1u << 12,        // "no_auth": allowed before authentication
+  kMayReplicate = 1u << 13,  // "may_replicate"
+  kNoMulti = 1u << 14,       // "no_multi"
+  kAllowBusy = 1u << 15,     // "allow_busy"
+  kProtected = 1u << 16,     // needs enable-debug-command (DEBUG); not a Redis COMMAND flag
+  kAllShards = 1u << 17,     // handler locks shards itself; not a Redis COMMAND flag
+  kSentinel = 1u << 18,      // "sentinel"
+  // Allowed to a RESP2 client with subscriptions (the (un)subscribe commands, PING, QUIT,
+  // RESET); not a Redis COMMAND flag.
+  kPubSubContext = 1u << 19,
 };
 
 // ACL categories (bit per category, Redis's names without '@').

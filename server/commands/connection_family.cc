@@ -22,6 +22,13 @@ void Ping(CommandContext& ctx) {
     ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
     return;
   }
+  // A RESP2 subscriber gets ["pong", message-or-empty], the only reply shape it can read.
+  if (ctx.client.in_pubsub && ctx.client.resp == 2) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.args.size() == 2 ? ctx.args[1] : std::string_view());
+    return;
+  }
   if (ctx.args.size() == 2) {
     ctx.reply.Bulk(ctx.args[1]);
   } else {
@@ -164,6 +171,7 @@ void Reset(CommandContext& ctx) {
   c.queued.clear();
   c.watch_expiries.clear();
   ctx.server.watches().UnwatchAll(c.id);
+  ctx.server.pubsub().UnsubscribeAll(c);  // silently, as Redis
   c.authenticated = ctx.server.config().requirepass.Get().empty();
   ctx.server.clients().SetName(&c, "");
   ctx.reply.SimpleString("RESET");
@@ -223,17 +231,18 @@ void RegisterConnectionFamily(CommandTable* table) {
     table->Add(MakeSpec(std::move(name), arity, flags, KeySpec{}, acl, h, group, since, "O(1)",
                         summary));
   };
-  add("ping", -1, kFast | kSentinel, kAclFast | kAclConnection, Ping,
+  add("ping", -1, kFast | kSentinel | kPubSubContext, kAclFast | kAclConnection, Ping,
       "Answers PONG, or echoes the given message.", "1.0.0");
   add("echo", 2, kFast, kAclFast | kAclConnection, Echo, "Returns the given string.", "1.0.0");
-  add("quit", -1, kAllowBusy | kNoAuth | kNoScript | kLoading | kStale | kFast, kAclFast | kAclConnection,
-      Quit, "Closes the connection after replying.", "1.0.0");
+  add("quit", -1, kAllowBusy | kNoAuth | kNoScript | kLoading | kStale | kFast | kPubSubContext,
+      kAclFast | kAclConnection, Quit, "Closes the connection after replying.", "1.0.0");
   add("auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
       kAclFast | kAclConnection, Auth, "Authenticates the connection.", "1.0.0");
   add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
       kAclFast | kAclConnection, Hello,
       "Negotiates the protocol version and returns details about the server.", "6.0.0");
-  add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
+  add("reset", 1,
+      kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy | kPubSubContext,
       kAclFast | kAclConnection, Reset, "Resets the connection to its initial state.", "6.2.0");
   add("monitor", 1, kAdmin | kNoScript | kLoading | kStale, kAclAdmin | kAclSlow | kAclDangerous,
       Monitor, "Streams every command the server runs to this connection.", "1.0.0", "server");

@@ -250,6 +250,9 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     }
     spec = sub;
   }
+  // CLIENT LIST's cmd=: the command as soon as it is known, so that CLIENT LIST and CLIENT
+  // INFO name themselves, as in Redis (EXEC's commands leave it at exec).
+  if (!client.in_exec) client.last_command_id.store(spec->id, std::memory_order_relaxed);
   CommandStats& cstats = stats.commands[spec->id];
   auto reject = [&](std::string_view message) {
     reply.Error(message);
@@ -273,7 +276,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // 5. Authentication.
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
 
-  // 14. Inside MULTI, everything but the transaction commands is queued for EXEC.
+  // 14. A RESP2 subscriber may only (un)subscribe, PING, QUIT and RESET (EXEC's commands were
+  // admitted when they were queued).
+  if (client.in_pubsub && client.resp == 2 && !client.in_exec &&
+      (spec->flags & kPubSubContext) == 0) {
+    return reject(fmt::format(fmt::runtime(errors::kPubSubContextFmt), spec->full_name));
+  }
+
+  // 20. Inside MULTI, everything but the transaction commands is queued for EXEC.
   if (client.in_multi && !IsTransactionControl(*spec)) {
     if ((spec->flags & kNoMulti) != 0) return reject(errors::kNotAllowedInMulti);
     client.queued.emplace_back(args.begin(), args.end());
@@ -292,6 +302,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   thread_local std::vector<int> key_positions;
   key_positions.clear();
   ExtractKeys(*spec, args, &key_positions);
+  // Names a key spec marks not_key (SPUBLISH's channel) are never looked up: nothing to lock.
+  if ((spec->keys.flags & kKeyNotKey) != 0) key_positions.clear();
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   db.set_no_touch(client.no_touch);
@@ -331,7 +343,6 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   cstats.calls.Add(1);
   cstats.usec.Add(static_cast<uint64_t>(duration_us));
   stats.total_commands.Add(1);
-  client.last_command_id.store(spec->id, std::memory_order_relaxed);
   client.commands_processed.fetch_add(1, std::memory_order_relaxed);
   std::string& out = *reply.buffer();
   if (out.size() > reply_start && out[reply_start] == '-') {

@@ -308,5 +308,13 @@ inline constexpr std::string_view kStreamAutoclaimMinIdle =
 inline constexpr std::string_view kStreamAutoclaimCount = "ERR COUNT must be > 0";
 inline constexpr std::string_view kStreamBlockInScriptFmt =
     "ERR {} command is not allowed with BLOCK option from scripts";
+// Pub/Sub (pubsub_family.cc, dispatcher.cc).  Texts with {} are fmt format strings.
+// A RESP2 client with subscriptions running anything else; {} is the command's full name.
+inline constexpr std::string_view kPubSubContextFmt =
+    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+    "allowed in this context";
+// SSUBSCRIBE inside MULTI (Redis's deny-blocking clients); {} is the command in upper case.
+inline constexpr std::string_view kDenyBlockingSubscribeFmt =
+    "ERR {} isn't allowed for a DENY BLOCKING client";
 
 }  // namespace tessera::server::errors

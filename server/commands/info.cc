@@ -2,7 +2,7 @@
 // libraries, redis-sentinel and the Redis test suite parse them.
 //
 // A field that belongs to a subsystem Tessera does not have yet (persistence, replication,
-// Lua, pub/sub, blocking commands, tracking, defrag) is printed with the value Redis shows
+// Lua, blocking commands, tracking, defrag) is printed with the value Redis shows
 // when that subsystem is idle or disabled, so parsers find every field; the comments say
 // which values are placeholders.  Times shown to clients (uptime, server_time_usec) use the
 // real clock, not the server's (fakeable) command clock.
@@ -147,6 +147,7 @@ int64_t Diff(uint64_t a, uint64_t b) { return static_cast<int64_t>(a) - static_c
 struct WorkerTotals {
   uint64_t commands = 0, hits = 0, misses = 0, net_in = 0, net_out = 0;
   uint64_t connections = 0, rejected = 0;
+  uint64_t max_input = 0, max_output = 0, clients_memory = 0;
 };
 
 WorkerTotals SumWorkers(Server& server) {
@@ -159,6 +160,9 @@ WorkerTotals SumWorkers(Server& server) {
     t.net_out += w.net_output_bytes.Get();
     t.connections += w.total_connections.Get();
     t.rejected += w.rejected_connections.Get();
+    t.max_input = std::max(t.max_input, w.recent_max_input.Get());
+    t.max_output = std::max(t.max_output, w.recent_max_output.Get());
+    t.clients_memory += w.clients_memory.Get();
   });
   return t;
 }
@@ -214,9 +218,10 @@ void AddClients(Server& server, InfoWriter& w) {
   w.Field("connected_clients", server.clients().Count());
   w.Field("cluster_connections", 0);
   w.Field("maxclients", server.config().maxclients.load(std::memory_order_relaxed));
-  // Redis tracks the largest buffers of the last few seconds in its cron; not tracked here.
-  w.Field("client_recent_max_input_buffer", 0);
-  w.Field("client_recent_max_output_buffer", 0);
+  // The largest buffers of the last few seconds, sampled by each worker's cron.
+  WorkerTotals t = SumWorkers(server);
+  w.Field("client_recent_max_input_buffer", t.max_input);
+  w.Field("client_recent_max_output_buffer", t.max_output);
   // Key tracking does not exist yet; blocked clients' timeouts are their own timers.
   w.Field("blocked_clients", server.blocking().blocked_clients());
   w.Field("tracking_clients", 0);
@@ -287,11 +292,14 @@ void AddMemory(Server& server, InfoWriter& w) {
   w.Field("rss_overhead_bytes", Diff(m.rss, m.resident));
   w.Fixed2("mem_fragmentation_ratio", Ratio(m.rss, used));
   w.Field("mem_fragmentation_bytes", Diff(m.rss, used));
-  for (std::string_view f :
-       {"mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
-        "mem_clients_slaves", "mem_clients_normal", "mem_cluster_links", "mem_aof_buffer"}) {
+  for (std::string_view f : {"mem_not_counted_for_evict", "mem_replication_backlog",
+                             "mem_total_replication_buffers", "mem_clients_slaves"}) {
     w.Field(f, 0);
   }
+  // Every client is a normal or pubsub one until replication exists (sampled once a second).
+  w.Field("mem_clients_normal", SumWorkers(server).clients_memory);
+  w.Field("mem_cluster_links", 0);
+  w.Field("mem_aof_buffer", 0);
   w.Field("mem_allocator", AllocatorName());
   w.Field("active_defrag_running", 0);
   w.Field("lazyfree_pending_objects", 0);
@@ -363,13 +371,16 @@ void AddStats(Server& server, InfoWriter& w) {
   }
   w.Field("keyspace_hits", t.hits);
   w.Field("keyspace_misses", t.misses);
-  // Subsystems not built yet (pub/sub, fork, MIGRATE, replicas, defrag, tracking): idle.
+  w.Field("pubsub_channels", server.pubsub().Count(PubSubKind::kChannel));
+  w.Field("pubsub_patterns", server.pubsub().Count(PubSubKind::kPattern));
+  w.Field("pubsubshard_channels", server.pubsub().Count(PubSubKind::kShardChannel));
+  // Subsystems not built yet (fork, MIGRATE, replicas, defrag, tracking): idle.
   for (std::string_view f :
-       {"pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
-        "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
-        "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
-        "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
-        "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies"}) {
+       {"latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
+        "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
+        "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
+        "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes",
+        "unexpected_error_replies"}) {
     w.Field(f, 0);
   }
   w.Field("total_error_replies", server.error_stats().total());

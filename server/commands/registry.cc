@@ -18,6 +18,7 @@ void RegisterHllFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
 void RegisterGeoFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
+void RegisterPubSubFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -35,6 +36,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterZSetFamily(table);
   RegisterGeoFamily(table);
   RegisterStreamFamily(table);
+  RegisterPubSubFamily(table);
 }
 
 }  // namespace tessera::server

@@ -66,6 +66,10 @@ struct SaveParam {
   bool operator==(const SaveParam&) const = default;
 };
 
+// Client classes of client-output-buffer-limit, in Redis's order (its CLIENT_TYPE_* values).
+enum ClientClass : int { kClientNormal = 0, kClientReplica = 1, kClientPubSub = 2 };
+inline constexpr int kClientClasses = 3;
+
 // One field per directive (field = directive name with '_' for '-').  Defaults live in the
 // table, not here, so there is one source of truth; the registry's constructor applies them.
 struct ServerConfig {
@@ -99,6 +103,10 @@ struct ServerConfig {
   std::atomic<size_t> client_query_buffer_limit{0};
   std::atomic<int64_t> slowlog_log_slower_than{0};  // microseconds; -1 = off, 0 = everything
   std::atomic<uint64_t> slowlog_max_len{0};
+  // client-output-buffer-limit per client class, indexed by ClientClass.  0 = no limit.
+  std::atomic<uint64_t> client_obuf_hard[kClientClasses] = {};
+  std::atomic<uint64_t> client_obuf_soft[kClientClasses] = {};
+  std::atomic<int64_t> client_obuf_soft_seconds[kClientClasses] = {};
 
   // Persistence is not implemented yet: only an empty save schedule and appendonly no are
   // accepted, and anything else is an error rather than a silent no-op.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/base/numbers.h"
 #include "server/config/config_file.h"
 
 namespace tessera::server {
@@ -268,6 +270,93 @@ void RewriteDir(const Entry& e, const ServerConfig&, std::string_view, ConfigRew
   rw->RewriteLine(e.name, std::string(e.name) + " " + QuoteForConfig(cwd), true);
 }
 
+// client-output-buffer-limit: groups of "<class> <hard> <soft> <soft-seconds>"; classes not
+// named keep their limits.  All groups are checked before any is applied (Redis's
+// updateClientOutputBufferLimit), with its error texts.
+struct ObufLimit {
+  uint64_t hard;
+  uint64_t soft;
+  int64_t seconds;
+};
+constexpr ObufLimit kObufDefaults[kClientClasses] = {
+    {0, 0, 0}, {256 * 1024 * 1024, 64 * 1024 * 1024, 60}, {32 * 1024 * 1024, 8 * 1024 * 1024, 60}};
+constexpr const char* kObufClassNames[kClientClasses] = {"normal", "slave", "pubsub"};
+
+int ObufClassByName(const std::string& name) {
+  std::string n = name;
+  for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (n == "normal") return kClientNormal;
+  if (n == "slave" || n == "replica") return kClientReplica;
+  if (n == "pubsub") return kClientPubSub;
+  return -1;  // "master" too: it has no limits of its own
+}
+
+bool SetObufLimit(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                  std::string* err) {
+  if (args.size() % 4 != 0) {
+    *err = "Wrong number of arguments in buffer limit configuration.";
+    return false;
+  }
+  ObufLimit values[kClientClasses];
+  bool named[kClientClasses] = {};
+  for (size_t j = 0; j < args.size(); j += 4) {
+    int cls = ObufClassByName(args[j]);
+    if (cls < 0) {
+      *err = "Invalid client class specified in buffer limit configuration.";
+      return false;
+    }
+    uint64_t hard, soft;
+    char* end;
+    errno = 0;
+    long long seconds = std::strtoll(args[j + 3].c_str(), &end, 10);
+    if (!ParseMemorySize(args[j + 1], &hard) || !ParseMemorySize(args[j + 2], &soft) ||
+        seconds < 0 || *end != '\0') {
+      *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+      return false;
+    }
+    values[cls] = {hard, soft, seconds};
+    named[cls] = true;
+  }
+  ServerConfig& c = *ctx.values;
+  *changed = false;
+  for (int k = 0; k < kClientClasses; ++k) {
+    if (!named[k]) continue;
+    *changed |= c.client_obuf_hard[k].exchange(values[k].hard) != values[k].hard;
+    *changed |= c.client_obuf_soft[k].exchange(values[k].soft) != values[k].soft;
+    *changed |= c.client_obuf_soft_seconds[k].exchange(values[k].seconds) != values[k].seconds;
+  }
+  return true;
+}
+
+std::string GetObufLimit(const ServerConfig& c) {
+  std::string out;
+  for (int k = 0; k < kClientClasses; ++k) {
+    if (k > 0) out += ' ';
+    out += std::string(kObufClassNames[k]) + " " + std::to_string(c.client_obuf_hard[k].load()) +
+           " " + std::to_string(c.client_obuf_soft[k].load()) + " " +
+           std::to_string(c.client_obuf_soft_seconds[k].load());
+  }
+  return out;
+}
+
+// One line per class, forced only for classes whose limits differ from Redis's defaults.
+void RewriteObufLimit(const Entry& e, const ServerConfig& c, std::string_view, ConfigRewriter* rw) {
+  for (int k = 0; k < kClientClasses; ++k) {
+    ObufLimit now{c.client_obuf_hard[k].load(), c.client_obuf_soft[k].load(),
+                  c.client_obuf_soft_seconds[k].load()};
+    bool force = now.hard != kObufDefaults[k].hard || now.soft != kObufDefaults[k].soft ||
+                 now.seconds != kObufDefaults[k].seconds;
+    std::string name = k == kClientReplica ? "replica" : kObufClassNames[k];
+    rw->RewriteLine(e.name,
+                    std::string(e.name) + " " + name + " " +
+                        FormatMemoryForConfig(static_cast<int64_t>(now.hard)) + " " +
+                        FormatMemoryForConfig(static_cast<int64_t>(now.soft)) + " " +
+                        std::to_string(now.seconds),
+                    force);
+  }
+  rw->MarkProcessed(e.name);
+}
+
 // ---- The table ----
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
@@ -313,6 +402,9 @@ constexpr Entry kTable[] = {
     Number<&C::slowlog_log_slower_than>("slowlog-log-slower-than", "", kModifiable, -1, LLONG_MAX,
                                         "10000"),
     Number<&C::slowlog_max_len>("slowlog-max-len", "", kModifiable, 0, kLongMax, "128"),
+    Special("client-output-buffer-limit", kModifiable | kMultiArg,
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", &SetObufLimit,
+            &GetObufLimit, &RewriteObufLimit),
     // Persistence.
     Special("save", kModifiable | kMultiArg, "", &SetSave, &GetSave, &RewriteSave),
     Bool<&C::appendonly>("appendonly", kModifiable, "no", &CheckAppendonly),

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "server/commands/client_info.h"
 #include "server/commands/dispatcher.h"
@@ -25,6 +26,9 @@ constexpr size_t kUnauthQueryLimit = 1024 * 1024;
 constexpr size_t kUnauthOutputLimit = 1024 * 1024;
 // Consumed input is moved to the front once it passes this many bytes.
 constexpr size_t kCompactThreshold = 64 * 1024;
+// Output below this is never checked against client-output-buffer-limit: Redis keeps that
+// much in each client's fixed reply buffer, which its limits do not count.
+constexpr size_t kUnlimitedOutput = 16 * 1024;
 
 std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -56,6 +60,8 @@ Connection::Connection(Worker* worker, bool is_unix) : worker_(worker), is_unix_
   }
   handle_.tcp.data = this;
   state_.control = this;
+  state_.push = this;
+  state_.owner = worker->index();
 }
 
 Connection::~Connection() = default;
@@ -203,15 +209,22 @@ void Connection::Process(int64_t now_us) {
       return;
     }
     reply.set_protocol(state_.resp);  // HELLO may have switched it
-    // CLIENT REPLY OFF/SKIP: drop replies the client asked not to get.
+    // CLIENT REPLY OFF/SKIP: drop replies the client asked not to get, but not push messages
+    // ((un)subscribe confirmations), which Redis sends regardless.
+    bool keep = std::exchange(state_.reply_is_push, false);
     if (state_.reply_mode == ReplyMode::kOff) {
-      out_.resize(reply_start);
+      if (!keep) out_.resize(reply_start);
     } else if (state_.reply_mode == ReplyMode::kSkipNext) {
-      out_.resize(reply_start);
+      if (!keep) out_.resize(reply_start);
       state_.reply_mode = ReplyMode::kSkipThis;
     } else if (mode_before == ReplyMode::kSkipThis && state_.reply_mode == ReplyMode::kSkipThis) {
-      out_.resize(reply_start);
+      if (!keep) out_.resize(reply_start);
       state_.reply_mode = ReplyMode::kOn;
+    }
+    // Messages it published to itself follow the reply, whatever CLIENT REPLY says.
+    if (!state_.pending_pushes.empty()) {
+      out_ += state_.pending_pushes;
+      state_.pending_pushes.clear();
     }
   }
   in_process_ = false;
@@ -228,6 +241,7 @@ void Connection::Process(int64_t now_us) {
     Close();
     return;
   }
+  if (CloseIfOutputLimitReached()) return;
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
     worker_->ScheduleFlush(this);
@@ -248,6 +262,73 @@ void Connection::CloseForQueryBufferLimit() {
       "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
       ClientInfoLine(server, state_, server.NowMs()), first_bytes);
   Close();
+}
+
+bool Connection::OutputLimitReached() {
+  size_t used = OutputBufferBytes();
+  if (used < kUnlimitedOutput) return false;
+  const ServerConfig& cfg = worker_->server().config();
+  // A client with subscriptions is of the pubsub class, whatever its protocol (as Redis).
+  int cls = state_.in_pubsub ? kClientPubSub : kClientNormal;
+  uint64_t hard = cfg.client_obuf_hard[cls].load(std::memory_order_relaxed);
+  uint64_t soft = cfg.client_obuf_soft[cls].load(std::memory_order_relaxed);
+  bool over_hard = hard != 0 && used >= hard;
+  bool over_soft = soft != 0 && used >= soft;
+  if (over_soft) {
+    int64_t now_s = worker_->server().NowMs() / 1000;
+    if (soft_limit_since_s_ == 0) {
+      soft_limit_since_s_ = now_s;  // the first time: the clock starts now
+      over_soft = false;
+    } else if (now_s - soft_limit_since_s_ <=
+               cfg.client_obuf_soft_seconds[cls].load(std::memory_order_relaxed)) {
+      over_soft = false;
+    }
+  } else {
+    soft_limit_since_s_ = 0;
+  }
+  return over_hard || over_soft;
+}
+
+bool Connection::CloseIfOutputLimitReached() {
+  if (!OutputLimitReached()) return false;
+  CloseOverOutputLimit("scheduled to be closed ASAP");
+  return true;
+}
+
+bool Connection::CloseIfOutputLimitReachedIdle() {
+  if (closing_ || !OutputLimitReached()) return false;
+  CloseOverOutputLimit("closed");
+  return true;
+}
+
+void Connection::CloseOverOutputLimit(std::string_view how) {
+  Server& server = worker_->server();
+  Log(LogLevel::kWarning, "Client {} {} for overcoming of output buffer limits.",
+      ClientInfoLine(server, state_, server.NowMs()), how);
+  Close();
+}
+
+void Connection::Push(std::string_view header, std::string_view body) {
+  // As Redis: nothing more is queued for a client that is being closed.
+  if (closing_ || close_after_reply_) return;
+  out_.append(header);
+  out_.append(body);
+  if (CloseIfOutputLimitReached()) return;
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_->ScheduleFlush(this);
+  }
+}
+
+size_t Connection::TotalMemoryBytes() const {
+  // CLIENT LIST calls this from any worker, so the subscription tables (owner only) are not
+  // walked: each subscription is counted at the size of its entries with a short name.
+  constexpr size_t kPerSubscription = sizeof(Subscription) + 2 * sizeof(std::string) + 64;
+  size_t subscriptions = state_.sub_count.load(std::memory_order_relaxed) +
+                         state_.psub_count.load(std::memory_order_relaxed) +
+                         state_.ssub_count.load(std::memory_order_relaxed);
+  return sizeof(Connection) + in_.capacity() + out_.capacity() + inflight_.capacity() +
+         argv_.capacity() * sizeof(std::string_view) + subscriptions * kPerSubscription;
 }
 
 void Connection::RetryPausedLater() {
@@ -378,6 +459,8 @@ void Connection::Close() {
   if (worker_->server().watches().watched_keys() > 0) {
     worker_->server().watches().UnwatchAll(state_.id);
   }
+  if (state_.pubsub != nullptr) worker_->server().pubsub().UnsubscribeAll(state_);
+  state_.push = nullptr;
   if (postponed_) {
     worker_->server().blocking().AddPostponed(-1);
     postponed_ = false;

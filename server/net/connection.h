@@ -5,6 +5,12 @@
 // one uv_write for whatever the socket did not take), so a pipeline of N commands costs one
 // write.  While a uv_write is in flight, new replies accumulate in `out_` and go out when it
 // completes.  Memory is freed in the close callback (STYLE 15).
+//
+// Pub/Sub messages arrive from the worker's inbox through Push() (a PushTarget) and share
+// `out_` with replies; messages a client publishes to itself are appended right after the
+// reply of the command that published them.  client-output-buffer-limit is checked whenever
+// output is added past 16 KiB (after a batch, on each push) and once a second by the cron; a
+// client past it is closed at once with Redis's log line.
 #pragma once
 
 #include <uv.h>
@@ -14,12 +20,13 @@
 
 #include "core/resp/request_parser.h"
 #include "server/client_state.h"
+#include "server/pubsub.h"
 
 namespace tessera::server::net {
 
 class Worker;
 
-class Connection final : public ConnectionControl {
+class Connection final : public ConnectionControl, public PushTarget {
  public:
   Connection(Worker* worker, bool is_unix);
   ~Connection() override;
@@ -44,10 +51,20 @@ class Connection final : public ConnectionControl {
 
   // ConnectionControl
   void CloseAfterReply() override;
+  void CloseNow() override { Close(); }
   void BecomeMonitor() override;
   size_t QueryBufferBytes() const override { return in_len_ - in_pos_; }
   size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
+  size_t TotalMemoryBytes() const override;
   void DeliverBlockedReply(std::string reply) override;
+  // From the worker's cron, once a second: the soft limit also expires while no output is
+  // added (Redis's clientsCron).  Logs and closes; returns true iff closed.
+  bool CloseIfOutputLimitReachedIdle();
+  // PushTarget: a published message for this client (from the worker's inbox).
+  void Push(std::string_view header, std::string_view body) override;
+  void CloseForOutputLimit() override {
+    if (!closing_) CloseOverOutputLimit("scheduled to be closed ASAP");
+  }
   // True while a blocking command waits (BLPOP...): no input is processed meanwhile.
   bool blocked() const { return blocked_; }
 
@@ -64,6 +81,13 @@ class Connection final : public ConnectionControl {
   // Logs Redis's line for it and closes without a reply, as Redis does.
   void CloseForQueryBufferLimit();
   // After Dispatch parked the client: arms the timer of its deadline, if any.
+  // client-output-buffer-limit of this client's class (Redis's checkClientOutputBufferLimits):
+  // true iff the hard limit is reached, or the soft one has been for longer than its seconds.
+  // Updates the soft-limit timer as a side effect.
+  bool OutputLimitReached();
+  // Logs Redis's line and closes at once, dropping pending output.  Returns true iff closed.
+  bool CloseIfOutputLimitReached();
+  void CloseOverOutputLimit(std::string_view how);
   void StartBlockTimer();
   void StopBlockTimer();
   void OnBlockTimeout();
@@ -92,6 +116,7 @@ class Connection final : public ConnectionControl {
   bool registered_ = false;
   bool in_process_ = false;
   bool flush_scheduled_ = false;
+  int64_t soft_limit_since_s_ = 0;  // when the output passed the soft limit (Unix s); 0 = below
   std::vector<std::string_view> argv_;
 };
 

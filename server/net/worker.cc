@@ -169,6 +169,24 @@ void Worker::DeliverToMonitors(const std::string& line) {
   for (Connection* c : monitors_) c->SendRaw(line);
 }
 
+void Worker::SampleClients(int64_t now_ms) {
+  // Soft output limits run out with no new output too (Redis's clientsCron).
+  std::vector<Connection*> all = connections_;
+  for (Connection* c : all) c->CloseIfOutputLimitReachedIdle();
+  size_t max_in = 0, max_out = 0, memory = 0;
+  for (Connection* c : connections_) {
+    max_in = std::max(max_in, c->QueryBufferBytes());
+    max_out = std::max(max_out, c->OutputBufferBytes());
+    memory += c->TotalMemoryBytes();
+  }
+  size_t slot = static_cast<size_t>(now_ms / 1000) % kPeakSlots;
+  peak_input_[slot] = max_in;
+  peak_output_[slot] = max_out;
+  stats_->recent_max_input.Set(*std::max_element(peak_input_.begin(), peak_input_.end()));
+  stats_->recent_max_output.Set(*std::max_element(peak_output_.begin(), peak_output_.end()));
+  stats_->clients_memory.Set(memory);
+}
+
 void Worker::Cron() {
   int64_t now = server_->NowMs();
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
@@ -179,11 +197,14 @@ void Worker::Cron() {
   if (index_ == 0) server_->SampleMetrics(now);  // INFO's instantaneous rates and peak memory
   if (now - last_timeout_check_ms_ >= 1000) {
     last_timeout_check_ms_ = now;
+    SampleClients(now);
     int64_t timeout_s = server_->config().timeout.load(std::memory_order_relaxed);
     if (timeout_s > 0) {
       std::vector<Connection*> idle;
       for (Connection* c : connections_) {
-        if (!c->state().monitor && !c->blocked() && c->idle_ms(now) > timeout_s * 1000) {
+        // As Redis: the timeout spares monitors, blocked clients and subscribers.
+        if (!c->state().monitor && !c->blocked() && !c->state().in_pubsub &&
+            c->idle_ms(now) > timeout_s * 1000) {
           idle.push_back(c);
         }
       }

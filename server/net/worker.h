@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,9 @@ class Worker {
   void FlushPending();
   void Accept(uv_stream_t* listener, bool is_unix);
   void StopOnLoop();
+  // Once a second: closes clients past their output-buffer limits, then updates the INFO
+  // gauges of this worker's clients (buffer peaks, client memory).
+  void SampleClients(int64_t now_ms);
 
   Server* server_;
   int index_;
@@ -87,6 +91,10 @@ class Worker {
   std::thread thread_;
   bool stopping_ = false;
   int64_t last_timeout_check_ms_ = 0;
+  // Largest query / output buffer seen in each of the last kPeakSlots seconds.
+  static constexpr size_t kPeakSlots = 8;
+  std::array<size_t, kPeakSlots> peak_input_{};
+  std::array<size_t, kPeakSlots> peak_output_{};
 };
 
 }  // namespace tessera::server::net

@@ -32,11 +32,12 @@ int CommandTester::AddClient() {
   c->laddr = "127.0.0.1:6379";
   c->created_ms = now_ms_;
   // In-process, a delivery happens on the test's own thread: keep it for TakeDelivered().
-  c->deliver_blocked_reply = [this, index](std::string reply) {
-    delivered_[static_cast<size_t>(index)] += reply;
-  };
+  auto inbox = std::make_unique<Inbox>();
+  Inbox* box = inbox.get();
+  c->deliver_blocked_reply = [box](std::string reply) { box->bytes += reply; };
+  c->push = box;
   clients_.push_back(std::move(c));
-  delivered_.emplace_back();
+  delivered_.push_back(std::move(inbox));
   return index;
 }
 
@@ -47,11 +48,12 @@ std::string CommandTester::RunAs(int client, std::initializer_list<std::string_v
   resp::ReplyBuilder reply(&out, c.resp);
   int64_t clock_us = Server::RealNowUs();
   Dispatch(*server_, c, *stats_, argv, reply, clock_us);
+  out += std::exchange(c.pending_pushes, std::string());  // as a connection does
   return out;
 }
 
 std::string CommandTester::TakeDelivered(int client) {
-  return std::exchange(delivered_[static_cast<size_t>(client)], std::string());
+  return std::exchange(delivered_[static_cast<size_t>(client)]->bytes, std::string());
 }
 
 std::string CommandTester::TimeOut(int client) {
@@ -63,7 +65,10 @@ std::string CommandTester::TimeOut(int client) {
   return out;
 }
 
-CommandTester::~CommandTester() = default;
+CommandTester::~CommandTester() {
+  // Subscriptions point at the clients: end them before the clients go.
+  for (auto& c : clients_) server_->pubsub().UnsubscribeAll(*c);
+}
 
 std::string CommandTester::Run(std::initializer_list<std::string_view> args) {
   return RunAs(0, args);
@@ -75,6 +80,7 @@ std::string CommandTester::Run(const std::vector<std::string>& args) {
   resp::ReplyBuilder reply(&out, client().resp);
   int64_t clock_us = Server::RealNowUs();
   Dispatch(*server_, client(), *stats_, argv, reply, clock_us);
+  out += std::exchange(client().pending_pushes, std::string());
   return out;
 }
 

@@ -7,7 +7,9 @@
 // Run() returns the raw RESP bytes the client would receive.  Blocking commands: a command
 // that blocks returns "" from Run(); what is delivered to a blocked client later (it was
 // served, or CLIENT UNBLOCK) is read with TakeDelivered().  Extra clients for such tests come
-// from AddClient() and run commands with RunAs().
+// from AddClient() and run commands with RunAs().  Pub/Sub: messages pushed to a client (PUBLISH
+// delivers at once in-process, there are no workers) are read with TakeDelivered() too, except
+// those a client publishes to itself, which follow the reply in Run()'s result, as on a socket.
 #pragma once
 
 #include <initializer_list>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "server/client_state.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -51,8 +54,18 @@ class CommandTester {
   std::unique_ptr<ConfigRegistry> registry_;
   std::unique_ptr<Server> server_;
   WorkerStats* stats_ = nullptr;
+  // What is delivered to one client outside its own replies: blocked replies and pushes.
+  class Inbox : public PushTarget {
+   public:
+    void Push(std::string_view header, std::string_view body) override {
+      bytes.append(header);
+      bytes.append(body);
+    }
+    void CloseForOutputLimit() override { bytes += "<closed for output limit>"; }
+    std::string bytes;
+  };
   std::vector<std::unique_ptr<ClientState>> clients_;
-  std::vector<std::string> delivered_;
+  std::vector<std::unique_ptr<Inbox>> delivered_;
   int64_t now_ms_ = 1700000000000;  // a fixed, realistic Unix time
 };
 

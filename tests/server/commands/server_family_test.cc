@@ -502,6 +502,16 @@ TEST_CASE("SLOWLOG respects slowlog-max-len and the threshold", "[server_family]
 
 // ---- TIME, LASTSAVE ----
 
+TEST_CASE("CLIENT INFO and LIST name the command running them", "[server_family][client]") {
+  CommandTester t;
+  CHECK(t.Run({"CLIENT", "INFO"}).find(" cmd=client|info ") != std::string::npos);
+  CHECK(t.Run({"CLIENT", "LIST"}).find(" cmd=client|list ") != std::string::npos);
+  // Inside EXEC the client's command stays exec.
+  t.Run({"MULTI"});
+  t.Run({"CLIENT", "INFO"});
+  CHECK(t.Run({"EXEC"}).find(" cmd=exec ") != std::string::npos);
+}
+
 TEST_CASE("TIME and LASTSAVE", "[server_family]") {
   CommandTester t;
   std::smatch m;

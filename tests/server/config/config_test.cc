@@ -126,6 +126,8 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"client-query-buffer-limit", "1073741824"},
       {"slowlog-log-slower-than", "10000"},
       {"slowlog-max-len", "128"},
+      {"client-output-buffer-limit",
+       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
       {"save", ""},
       {"appendonly", "no"},
       {"dbfilename", "dump.rdb"},
@@ -588,6 +590,62 @@ TEST_CASE("Apply hooks run after a change and a failing hook rolls everything ba
 }
 
 // ---- CONFIG REWRITE ----
+
+TEST_CASE("client-output-buffer-limit: classes, units and Redis's errors") {
+  ConfigRegistry r;
+  const ServerConfig& c = r.values();
+  CHECK(c.client_obuf_hard[kClientPubSub].load() == 32 * 1024 * 1024);
+  CHECK(c.client_obuf_soft[kClientPubSub].load() == 8 * 1024 * 1024);
+  CHECK(c.client_obuf_soft_seconds[kClientPubSub].load() == 60);
+  // Only the classes named change; "replica" is "slave"; k is 1000, kb 1024.
+  CHECK(SetOne(r, "client-output-buffer-limit", "pubsub 1mb 1k 5 replica 1gb 0 0") == "");
+  CHECK(GetOne(r, "client-output-buffer-limit") ==
+        "normal 0 0 0 slave 1073741824 0 0 pubsub 1048576 1000 5");
+  const std::string prefix =
+      "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - ";
+  CHECK(SetOne(r, "client-output-buffer-limit", "pubsub 1mb 2 3 normal 1 1") ==
+        prefix + "Wrong number of arguments in buffer limit configuration.");
+  CHECK(SetOne(r, "client-output-buffer-limit", "master 1 1 1") ==
+        prefix + "Invalid client class specified in buffer limit configuration.");
+  for (const char* bad : {"pubsub x 1 1", "pubsub 1 1 -1", "pubsub 1 1 1s", "pubsub -1 1 1"}) {
+    INFO(bad);
+    CHECK(SetOne(r, "client-output-buffer-limit", bad) ==
+          prefix + "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+  }
+  // All or nothing: a bad group leaves the good one before it unapplied.
+  CHECK(SetOne(r, "client-output-buffer-limit", "normal 5 5 5 pubsub 1 1 x") != "");
+  CHECK(c.client_obuf_hard[kClientNormal].load() == 0);
+
+  // A file sets one class per line.
+  ConfigRegistry f;
+  std::string err;
+  REQUIRE(
+      f.LoadFromString("client-output-buffer-limit pubsub 64mb 16mb 120\n"
+                       "client-output-buffer-limit normal 1gb 512mb 0\n",
+                       &err));
+  CHECK(GetOne(f, "client-output-buffer-limit") ==
+        "normal 1073741824 536870912 0 slave 268435456 67108864 60 pubsub 67108864 16777216 120");
+  CHECK(Reason("client-output-buffer-limit pubsub 1 2\n") ==
+        "Wrong number of arguments in buffer limit configuration.");
+}
+
+TEST_CASE("CONFIG REWRITE writes client-output-buffer-limit classes that differ") {
+  CwdGuard guard;
+  TempDir tmp;
+  std::string file = tmp.Write("r.conf", "client-output-buffer-limit normal 0 0 0\n");
+  ConfigRegistry r;
+  std::string err;
+  REQUIRE(LoadArgs(r, {file}, &err));
+  REQUIRE(SetOne(r, "client-output-buffer-limit", "pubsub 64mb 16mb 30") == "");
+  REQUIRE(r.Rewrite() == "");
+  std::string text = ReadFile(file);
+  CHECK(text.find("client-output-buffer-limit normal 0 0 0\n") != std::string::npos);
+  CHECK(text.find("client-output-buffer-limit pubsub 64mb 16mb 30\n") != std::string::npos);
+  CHECK(text.find("client-output-buffer-limit replica") == std::string::npos);
+  ConfigRegistry again;
+  REQUIRE(LoadArgs(again, {file}, &err));
+  CHECK(GetOne(again, "client-output-buffer-limit") == GetOne(r, "client-output-buffer-limit"));
+}
 
 TEST_CASE("CONFIG REWRITE without a config file") {
   ConfigRegistry r;
