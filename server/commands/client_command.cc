@@ -389,13 +389,13 @@ void AddClientCommand(CommandTable* table) {
   client.arity = -2;
   client.flags = kSentinel;
   client.acl = kAclSlow;
-  client.summary = "A container for client connection commands.";
+  client.summary = "Subcommands that inspect and control client connections.";
   client.since = "2.4.0";
   client.group = "connection";
   client.complexity = "Depends on subcommand.";
   client.subcommands = {
       Sub("id", 2, 0, ClientId, "Returns the unique ID of the connection."),
-      Sub("setname", 3, 0, ClientSetName, "Sets the connection name."),
+      Sub("setname", 3, 0, ClientSetName, "Names this connection (CLIENT LIST shows the name)."),
       Sub("getname", 2, 0, ClientGetName, "Returns the connection name."),
       Sub("setinfo", 4, 0, ClientSetInfo, "Records the client library name or version."),
       Sub("list", -2, kAdmin, ClientList, "Lists the open connections."),
@@ -406,7 +406,7 @@ void AddClientCommand(CommandTable* table) {
       Sub("pause", -3, kAdmin, ClientPause, "Suspends clients' commands for a while."),
       Sub("unpause", 2, kAdmin, ClientUnpause, "Ends a CLIENT PAUSE."),
       Sub("unblock", -3, kAdmin, ClientUnblock,
-          "Unblocks a client blocked by a blocking command from a different connection."),
+          "Wakes a client waiting in a blocking command, as on a timeout or with an error."),
       Sub("reply", 3, 0, ClientReply, "Turns the replies to this connection on or off."),
       Sub("help", 2, 0, ClientHelp, "Lists the CLIENT subcommands."),
   };

@@ -233,11 +233,13 @@ void RegisterConnectionFamily(CommandTable* table) {
   };
   add("ping", -1, kFast | kSentinel | kPubSubContext, kAclFast | kAclConnection, Ping,
       "Answers PONG, or echoes the given message.", "1.0.0");
-  add("echo", 2, kFast, kAclFast | kAclConnection, Echo, "Returns the given string.", "1.0.0");
+  add("echo", 2, kFast, kAclFast | kAclConnection, Echo, "Answers with the argument it was sent.",
+      "1.0.0");
   add("quit", -1, kAllowBusy | kNoAuth | kNoScript | kLoading | kStale | kFast | kPubSubContext,
       kAclFast | kAclConnection, Quit, "Closes the connection after replying.", "1.0.0");
   add("auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
-      kAclFast | kAclConnection, Auth, "Authenticates the connection.", "1.0.0");
+      kAclFast | kAclConnection, Auth, "Logs the connection in with a password (and a user name).",
+      "1.0.0");
   add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
       kAclFast | kAclConnection, Hello,
       "Negotiates the protocol version and returns details about the server.", "6.0.0");

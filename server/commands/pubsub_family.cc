@@ -194,38 +194,33 @@ void RegisterPubSubFamily(CommandTable* table) {
   const KeySpec one_channel{1, 1, 1, kKeyNotKey};
   const KeySpec channels{1, -1, 1, kKeyNotKey};
   table->Add(Spec("subscribe", -2, kSubscribeFlags | kSentinel, {}, Subscribe, "2.0.0",
-                  "O(N) where N is the number of channels to subscribe to.",
-                  "Listens for messages published to channels.", {Str("channel").Multi()}));
+                  "O(N) for N channels.", "Receives the messages published on channels.",
+                  {Str("channel").Multi()}));
   table->Add(Spec("unsubscribe", -1, kSubscribeFlags | kSentinel, {}, Unsubscribe, "2.0.0",
-                  "O(N) where N is the number of channels to unsubscribe.",
-                  "Stops listening to channels, or to all of them.",
+                  "O(N) for N channels.", "Stops listening to channels, or to all of them.",
                   {Str("channel").Opt().Multi()}));
   table->Add(Spec("psubscribe", -2, kSubscribeFlags | kSentinel, {}, PSubscribe, "2.0.0",
-                  "O(N) where N is the number of patterns to subscribe to.",
+                  "O(N) for N patterns.",
                   "Listens for messages published to channels whose names match patterns.",
                   {Pattern("pattern").Multi()}));
   table->Add(Spec("punsubscribe", -1, kSubscribeFlags | kSentinel, {}, PUnsubscribe, "2.0.0",
-                  "O(N) where N is the number of patterns to unsubscribe.",
-                  "Stops listening to channel patterns, or to all of them.",
+                  "O(N) for N patterns.", "Stops listening to channel patterns, or to all of them.",
                   {Pattern("pattern").Opt().Multi()}));
   table->Add(Spec("publish", 3, kPubSub | kLoading | kStale | kFast | kMayReplicate | kSentinel, {},
                   Publish, "2.0.0",
-                  "O(N+M) where N is the number of clients subscribed to the receiving channel "
-                  "and M is the total number of subscribed patterns (by any client).",
+                  "O(N+M): N subscribers of the channel, M patterns matched against it.",
                   "Sends a message to a channel and returns how many subscribers received it.",
                   {Str("channel"), Str("message")}));
   table->Add(Spec("ssubscribe", -2, kSubscribeFlags, channels, SSubscribe, "7.0.0",
-                  "O(N) where N is the number of shard channels to subscribe to.",
-                  "Listens for messages published to shard channels.",
+                  "O(N) for N shard channels.",
+                  "Receives the messages published on shard channels.",
                   {Str("shardchannel").Multi()}));
   table->Add(Spec("sunsubscribe", -1, kSubscribeFlags, channels, SUnsubscribe, "7.0.0",
-                  "O(N) where N is the number of shard channels to unsubscribe.",
+                  "O(N) for N shard channels.",
                   "Stops listening to shard channels, or to all of them.",
                   {Str("shardchannel").Opt().Multi()}));
   table->Add(Spec("spublish", 3, kPubSub | kLoading | kStale | kFast | kMayReplicate, one_channel,
-                  SPublish, "7.0.0",
-                  "O(N) where N is the number of clients subscribed to the receiving shard "
-                  "channel.",
+                  SPublish, "7.0.0", "O(N) for the N subscribers of the shard channel.",
                   "Sends a message to a shard channel and returns how many subscribers received "
                   "it.",
                   {Str("shardchannel"), Str("message")}));
@@ -241,25 +236,21 @@ void RegisterPubSubFamily(CommandTable* table) {
   constexpr uint32_t kIntrospect = kPubSub | kLoading | kStale;
   pubsub.subcommands = {
       Sub("channels", -2, kIntrospect, PubSubChannels, "2.8.0",
-          "O(N) where N is the number of active channels, and assuming constant time pattern "
-          "matching (relatively short channels and patterns)",
+          "O(N) over the N channels with subscribers, each matched against the pattern.",
           "Lists the channels that have subscribers, optionally those matching a pattern.",
           {Pattern("pattern").Opt()}),
-      Sub("numsub", -2, kIntrospect, PubSubNumSub, "2.8.0",
-          "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+      Sub("numsub", -2, kIntrospect, PubSubNumSub, "2.8.0", "O(N) for N channels named.",
           "Counts the subscribers of channels, pattern subscriptions left out.",
           {Str("channel").Opt().Multi()}),
       Sub("numpat", 2, kIntrospect, PubSubNumPat, "2.8.0", "O(1)",
           "Counts the distinct patterns clients are subscribed to."),
       Sub("shardchannels", -2, kIntrospect, PubSubShardChannels, "7.0.0",
-          "O(N) where N is the number of active shard channels, and assuming constant time "
-          "pattern matching (relatively short shard channels).",
+          "O(N) over the N shard channels with subscribers, each matched against the pattern.",
           "Lists the shard channels that have subscribers, optionally those matching a pattern.",
           {Pattern("pattern").Opt()}),
       Sub("shardnumsub", -2, kIntrospect, PubSubShardNumSub, "7.0.0",
-          "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard "
-          "channels",
-          "Counts the subscribers of shard channels.", {Str("shardchannel").Opt().Multi()}),
+          "O(N) for N shard channels named.", "Counts the subscribers of shard channels.",
+          {Str("shardchannel").Opt().Multi()}),
       Sub("help", 2, kLoading | kStale, PubSubHelp, "6.2.0", "O(1)",
           "Lists the PUBSUB subcommands."),
   };

@@ -617,7 +617,7 @@ CommandSpec ConfigSpec() {
       {
           Spec("get", -3, kAdminFlags, 0, ConfigGet,
                {"Returns the values of the configuration parameters that match.", "2.0.0",
-                "O(N) when N is the number of configuration parameters provided"},
+                "O(N) for N parameters."},
                {}, {Str("parameter").Multi()}),
           Spec("help", 2, kLoading | kStale, 0, ConfigHelp,
                {"Lists the CONFIG subcommands.", "5.0.0", "O(1)"}),
@@ -629,7 +629,7 @@ CommandSpec ConfigSpec() {
                {kAllNodes, kAllSucceeded}),
           Spec("set", -4, kAdminFlags, 0, ConfigSet,
                {"Changes configuration parameters at run time, all or none.", "2.0.0",
-                "O(N) when N is the number of configuration parameters provided"},
+                "O(N) for N parameters."},
                {kAllNodes, kAllSucceeded},
                {Block("data", {Str("parameter"), Str("value")}).Multi()}),
       });
@@ -646,30 +646,30 @@ CommandSpec CommandSpecOfCommand() {
   return Container(
       "command", -1, kFlags, kAclConnection, CommandCommand,
       {"Describes every command the server knows.", "2.8.13",
-       "O(N) where N is the total number of Redis commands"},
+       "O(N) over every command of the server."},
       {
           sub("count", 2, CommandCountCommand,
               {"Returns how many commands the server knows.", "2.8.13", "O(1)"}),
           sub("docs", -2, CommandDocsCommand,
               {"Returns the documentation of the given commands, or of all of them.", "7.0.0",
-               "O(N) where N is the number of commands to look up"},
+               "O(N) for N commands named."},
               {kNondeterministicOrder}, {Str("command-name").Opt().Multi()}),
           sub("getkeys", -3, CommandGetKeysCommand,
               {"Returns the key names in a complete command line.", "2.8.13",
-               "O(N) where N is the number of arguments to the command"},
+               "O(N) in the command's argument count."},
               {}, {Str("command"), Str("arg").Opt().Multi()}),
           sub("getkeysandflags", -3, CommandGetKeysAndFlagsCommand,
               {"Returns the key names in a complete command line with their access flags.", "7.0.0",
-               "O(N) where N is the number of arguments to the command"},
+               "O(N) in the command's argument count."},
               {}, {Str("command"), Str("arg").Opt().Multi()}),
           sub("help", 2, CommandHelpCommand, {"Lists the COMMAND subcommands.", "5.0.0", "O(1)"}),
           sub("info", -2, CommandInfoCommand,
               {"Describes the given commands, or all of them.", "2.8.13",
-               "O(N) where N is the number of commands to look up"},
+               "O(N) for N commands named."},
               {kNondeterministicOrder}, {Str("command-name").Opt().Multi()}),
           sub("list", -2, CommandListCommand,
               {"Returns the names of the commands, optionally filtered.", "7.0.0",
-               "O(N) where N is the total number of Redis commands"},
+               "O(N) over every command of the server."},
               {kNondeterministicOrder},
               {OneOf("filterby", {Str("module-name").Tok("MODULE"), Str("category").Tok("ACLCAT"),
                                   Pattern("pattern").Tok("PATTERN")})
@@ -687,16 +687,16 @@ CommandSpec SlowlogSpec() {
                    {
                        Spec("get", -2, kAdminFlags, 0, SlowlogGet,
                             {"Returns the newest entries of the slow log.", "2.2.12",
-                             "O(N) where N is the number of entries returned"},
+                             "O(N) for N entries returned."},
                             {kAllNodes, kNondeterministic}, {Int("count").Opt()}),
                        Spec("help", 2, kLoading | kStale, 0, SlowlogHelp,
                             {"Lists the SLOWLOG subcommands.", "6.2.0", "O(1)"}),
                        Spec("len", 2, kAdminFlags, 0, SlowlogLen,
-                            {"Returns the number of entries in the slow log.", "2.2.12", "O(1)"},
+                            {"Counts the entries of the slow log.", "2.2.12", "O(1)"},
                             {kAllNodes, "response_policy:agg_sum", kNondeterministic}),
                        Spec("reset", 2, kAdminFlags, 0, SlowlogReset,
                             {"Removes every entry from the slow log.", "2.2.12",
-                             "O(N) where N is the number of entries in the slowlog"},
+                             "O(N) in the slow log's length."},
                             {kAllNodes, kAllSucceeded}),
                    });
 }
@@ -705,7 +705,7 @@ CommandSpec MemorySpec() {
   using namespace argdoc;
   CommandSpec usage = Spec("usage", -3, kReadOnly, 0, MemoryUsage,
                            {"Estimates the bytes a key and its value occupy.", "4.0.0",
-                            "O(N) where N is the number of samples."},
+                            "O(N) in the key's size; SAMPLES is accepted and unused."},
                            {}, {Key("key"), Int("count").Tok("SAMPLES").Opt()});
   usage.keys = {2, 2, 1, kKeyRO};
   return Container(
@@ -716,11 +716,11 @@ CommandSpec MemorySpec() {
                {"Lists the MEMORY subcommands.", "4.0.0", "O(1)"}),
           Spec("malloc-stats", 2, 0, 0, MemoryMallocStats,
                {"Returns the memory allocator's statistics report.", "4.0.0",
-                "Depends on how much memory is allocated, could be slow"},
+                "In proportion to the memory the allocator has to walk."},
                {kNondeterministic, kAllShardsTip, kSpecialResponse}),
           Spec("purge", 2, 0, 0, MemoryPurge,
                {"Asks the memory allocator to release unused memory.", "4.0.0",
-                "Depends on how much memory is allocated, could be slow"},
+                "In proportion to the memory the allocator has to walk."},
                {kAllShardsTip, kAllSucceeded}),
           std::move(usage),
       });
@@ -731,7 +731,7 @@ CommandSpec MemorySpec() {
 void RegisterServerFamily(CommandTable* table) {
   using namespace argdoc;
   table->Add(Spec("info", -1, kLoading | kStale | kSentinel, kAclDangerous, InfoCommand,
-                  {"Returns information and statistics about the server.", "1.0.0", "O(1)"},
+                  {"Reports the server's state and counters, by section.", "1.0.0", "O(1)"},
                   {kNondeterministic, kAllShardsTip, kSpecialResponse},
                   {Str("section").Opt().Multi()}));
   table->Add(ConfigSpec());

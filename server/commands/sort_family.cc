@@ -145,8 +145,7 @@ bool SortRoLocksAllShards(ArgList args) { return LocksAllShards(args, true); }
 using namespace argdoc;  // NOLINT: argument tables read best unqualified
 
 constexpr std::string_view kComplexity =
-    "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the "
-    "number of returned elements. When the elements are not sorted, complexity is O(N).";
+    "O(N + M*log(M)): N elements read, M sorted and returned; O(N) when nothing is sorted.";
 constexpr KeySpec kSortKey{1, 1, 1, kKeyRO | kKeyAccess};
 // A key spec Redis marks "unknown": the key extractor finds those keys.
 constexpr KeySpec UnknownKeys(uint32_t flags, std::string_view notes) {
@@ -192,15 +191,15 @@ CommandSpec Spec(std::string name, uint32_t flags, Handler handler, std::string_
 
 void RegisterSortFamily(CommandTable* table) {
   CommandSpec sort = Spec("sort", kWrite | kDenyOom, SortCmd, "1.0.0",
-                          "Sorts the elements in a list, a set, or a sorted set, optionally "
-                          "storing the result.",
+                          "Orders the elements of a list, set or sorted set, numerically or by "
+                          "text, and may store them.",
                           true);
   sort.key_extractor = SortKeys;
   sort.locks_all_shards = SortLocksAllShards;
   table->Add(std::move(sort));
   CommandSpec sort_ro =
       Spec("sort_ro", kReadOnly, SortRoCmd, "7.0.0",
-           "Returns the sorted elements of a list, a set, or a sorted set.", false);
+           "Orders the elements of a list, set or sorted set without storing them.", false);
   sort_ro.key_extractor = SortRoKeys;
   sort_ro.locks_all_shards = SortRoLocksAllShards;
   table->Add(std::move(sort_ro));

@@ -264,7 +264,7 @@ TEST_CASE("The command table describes the Pub/Sub commands as Redis does", "[pu
   CHECK(t.Run({"COMMAND", "GETKEYS", "SPUBLISH", "ch", "m"}) == "*1\r\n" + Bulk("ch"));
   CHECK(t.Run({"COMMAND", "GETKEYS", "SSUBSCRIBE", "a", "b"}) == "*2\r\n" + Bulk("a") + Bulk("b"));
   CHECK(t.Run({"COMMAND", "INFO", "pubsub|help"}).find("*1\r\n+@slow\r\n") != std::string::npos);
-  CHECK(t.Run({"COMMAND", "DOCS", "subscribe"}).find("Listens for messages") != std::string::npos);
+  CHECK(t.Run({"COMMAND", "DOCS", "subscribe"}).find("Receives the messages") != std::string::npos);
 }
 
 }  // namespace

@@ -411,7 +411,7 @@ TEST_CASE("COMMAND DOCS", "[server_family][command]") {
         "%1\r\n" + b("memory|usage") + "%5\r\n" + b("summary") +
             b("Estimates the bytes a key and its value occupy.") + b("since") + b("4.0.0") +
             b("group") + b("server") + b("complexity") +
-            b("O(N) where N is the number of samples.") + b("arguments") + "*2\r\n" + "%4\r\n" +
+            b("O(N) in the key's size; SAMPLES is accepted and unused.") + b("arguments") + "*2\r\n" + "%4\r\n" +
             b("name") + b("key") + b("type") + b("key") + b("display_text") + b("key") +
             b("key_spec_index") + ":0\r\n" + "%5\r\n" + b("name") + b("count") + b("type") +
             b("integer") + b("display_text") + b("count") + b("token") + b("SAMPLES") + b("flags") +
