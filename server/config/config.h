@@ -99,6 +99,8 @@ struct ServerConfig {
   std::atomic<size_t> client_query_buffer_limit{0};
   std::atomic<int64_t> slowlog_log_slower_than{0};  // microseconds; -1 = off, 0 = everything
   std::atomic<uint64_t> slowlog_max_len{0};
+  // Milliseconds a script may run before other clients get -BUSY (alias lua-time-limit).
+  std::atomic<int64_t> busy_reply_threshold{0};
 
   // Persistence is not implemented yet: only an empty save schedule and appendonly no are
   // accepted, and anything else is an error rather than a silent no-op.

@@ -313,6 +313,8 @@ constexpr Entry kTable[] = {
     Number<&C::slowlog_log_slower_than>("slowlog-log-slower-than", "", kModifiable, -1, LLONG_MAX,
                                         "10000"),
     Number<&C::slowlog_max_len>("slowlog-max-len", "", kModifiable, 0, kLongMax, "128"),
+    Number<&C::busy_reply_threshold>("busy-reply-threshold", "lua-time-limit", kModifiable, 0,
+                                     kLongMax, "5000"),
     // Persistence.
     Special("save", kModifiable | kMultiArg, "", &SetSave, &GetSave, &RewriteSave),
     Bool<&C::appendonly>("appendonly", kModifiable, "no", &CheckAppendonly),
@@ -335,8 +337,8 @@ constexpr Entry kTable[] = {
     Number<&C::list_max_listpack_size>("list-max-listpack-size", "list-max-ziplist-size",
                                        kModifiable, kIntMin, kIntMax, "-2"),
     Number<&C::list_compress_depth>("list-compress-depth", "", kModifiable, 0, kIntMax, "0"),
-    Number<&C::hll_sparse_max_bytes>("hll-sparse-max-bytes", "", kModifiable, 0, kLongMax,
-                                     "3000", NumFormat::kMemory),
+    Number<&C::hll_sparse_max_bytes>("hll-sparse-max-bytes", "", kModifiable, 0, kLongMax, "3000",
+                                     NumFormat::kMemory),
 };
 
 }  // namespace
