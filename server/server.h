@@ -18,6 +18,7 @@
 #include "server/client_registry.h"
 #include "server/commands/command.h"
 #include "server/config/config.h"
+#include "server/scripting/script_registry.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
 #include "server/watch.h"
@@ -46,6 +47,7 @@ class Server {
   BlockingRegistry& blocking() { return blocking_; }
   WatchRegistry& watches() { return watches_; }
   ErrorStats& error_stats() { return error_stats_; }
+  scripting::ScriptRegistry& scripts() { return scripts_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
   WorkerStats* AddWorkerStats();
@@ -119,6 +121,7 @@ class Server {
   BlockingRegistry blocking_;
   WatchRegistry watches_;
   ErrorStats error_stats_;
+  scripting::ScriptRegistry scripts_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;
