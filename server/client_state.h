@@ -50,6 +50,8 @@ struct ClientState {
   bool in_multi = false;
   bool multi_dirty = false;
   bool in_exec = false;
+  // The client a script's redis.call runs as (Redis's lua client): never BUSY, never queued.
+  bool in_script = false;
   std::vector<std::vector<std::string>> queued;
   std::vector<int64_t> watch_expiries;
   int fd = -1;
