@@ -64,6 +64,9 @@ class Server {
   void SetClockForTesting(std::function<int64_t()> clock) { clock_ = std::move(clock); }
   // Monotonic microseconds, for durations.
   static int64_t MonotonicUs();
+  // The clock of script durations (busy-reply-threshold, FUNCTION STATS): monotonic, or the
+  // test clock when one is set, so busy-script tests need not sleep.
+  int64_t ScriptClockUs() const { return clock_ ? clock_() * 1000 : MonotonicUs(); }
 
   int64_t start_time_ms() const { return start_time_ms_; }
   const std::string& run_id() const { return run_id_; }

@@ -52,8 +52,8 @@ class ShardLocks {
  public:
   // Also hands the keys' hashes to `db` so its lookups need not hash them again.
   ShardLocks(keyspace::Keyspace& ks, ArgList args, const std::vector<int>& key_positions,
-             keyspace::DbAccess& db, bool all_shards = false,
-             const scripting::ScriptRegistry* busy = nullptr, int64_t threshold_ms = 0)
+             keyspace::DbAccess& db, bool all_shards = false, Server* busy = nullptr,
+             int64_t threshold_ms = 0)
       : ks_(ks) {
     if (all_shards) {
       for (unsigned s = 0; s < ks.shard_count(); ++s) overflow_.push_back(s);
@@ -93,14 +93,13 @@ class ShardLocks {
   bool busy() const { return busy_; }
 
  private:
-  static bool Acquire(keyspace::ShardMutex& mu, const scripting::ScriptRegistry* busy,
-                      int64_t threshold_ms) {
+  static bool Acquire(keyspace::ShardMutex& mu, Server* busy, int64_t threshold_ms) {
     if (busy == nullptr) {
       mu.lock();
       return true;
     }
     for (int i = 0; !mu.try_lock(); ++i) {
-      if (busy->TimedOut(Server::MonotonicUs(), threshold_ms)) return false;
+      if (busy->scripts().TimedOut(busy->ScriptClockUs(), threshold_ms)) return false;
       if (i < 64) {
         std::this_thread::yield();
       } else {
@@ -318,7 +317,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   int64_t busy_threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
   bool script_running = !client.in_script && server.scripts().running();
   if (script_running && (spec->flags & kAllowBusy) == 0 &&
-      server.scripts().TimedOut(Server::MonotonicUs(), busy_threshold_ms)) {
+      server.scripts().TimedOut(server.ScriptClockUs(), busy_threshold_ms)) {
     return reject(BusyError(server));
   }
 
@@ -357,7 +356,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   {
     bool all_shards = spec->locks_all_shards != nullptr && spec->locks_all_shards(args);
     ShardLocks locks(server.keyspace(), args, key_positions, db, all_shards,
-                     script_running ? &server.scripts() : nullptr, busy_threshold_ms);
+                     script_running ? &server : nullptr, busy_threshold_ms);
     if (locks.busy()) return reject(BusyError(server));
     ++depth;
     spec->handler(ctx);

@@ -204,7 +204,7 @@ void FunctionStats(CommandContext& ctx) {
     ctx.reply.ArrayHeader(command.size());
     for (const std::string& arg : command) ctx.reply.Bulk(arg);
     ctx.reply.Bulk("duration_ms");
-    ctx.reply.Integer((Server::MonotonicUs() - registry.running_since_us()) / 1000);
+    ctx.reply.Integer((ctx.server.ScriptClockUs() - registry.running_since_us()) / 1000);
   }
   ctx.reply.Bulk("engines");
   ctx.reply.MapHeader(1);

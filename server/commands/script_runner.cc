@@ -103,7 +103,7 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
   keyspace::ShardMutex::ScopedAllShardsHeld held;  // the dispatcher locked every shard
   server.scripts().BeginRun(run.eval_mode, run.name,
                             std::vector<std::string>(ctx.args.begin(), ctx.args.end()),
-                            Server::MonotonicUs());
+                            server.ScriptClockUs());
   bool hook = server.config().busy_reply_threshold.load(std::memory_order_relaxed) > 0;
   engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply);
   server.scripts().EndRun();
