@@ -103,7 +103,12 @@ class ScriptRegistry {
   // True iff a script runs and has run for at least `threshold_ms` (> 0).
   bool TimedOut(int64_t now_us, int64_t threshold_ms) const;
   bool running_eval() const { return eval_mode_.load(std::memory_order_relaxed); }
-  bool kill_requested() const { return kill_.load(std::memory_order_relaxed); }
+  bool kill_requested() const {
+    return kill_.load(std::memory_order_relaxed) || abort_.load(std::memory_order_relaxed);
+  }
+  // Shutdown: stops the running script and every later one at their next hook call, whether
+  // or not they wrote (SHUTDOWN NOSAVE and SIGTERM must not wait for an endless script).
+  void AbortAll() { abort_.store(true, std::memory_order_relaxed); }
   enum class KillResult { kOk, kNotBusy, kUnkillable, kWrongKind };
   // SCRIPT KILL (`eval` true) or FUNCTION KILL.
   KillResult RequestKill(bool eval);
@@ -125,6 +130,7 @@ class ScriptRegistry {
   std::atomic<bool> eval_mode_{false};
   std::atomic<bool> wrote_{false};
   std::atomic<bool> kill_{false};
+  std::atomic<bool> abort_{false};
   std::atomic<int64_t> start_us_{0};
   std::string running_name_;                  // guarded by mu_
   std::vector<std::string> running_command_;  // guarded by mu_
