@@ -220,13 +220,33 @@ void ScriptRegistry::SetLibraries(std::vector<Library> libs) {
   generation_.fetch_add(1);
 }
 
+namespace {
+struct ThreadEngine {
+  uint64_t registry = 0;
+  uint64_t generation = 0;
+  std::unique_ptr<LuaEngine> engine;
+};
+thread_local ThreadEngine this_thread_engine;
+}  // namespace
+
+size_t ScriptRegistry::ThisThreadEngineBytes() const {
+  const ThreadEngine& mine = this_thread_engine;
+  if (mine.engine == nullptr || mine.registry != id_) return 0;
+  return mine.engine->MemoryBytes();
+}
+
+size_t ScriptRegistry::function_count() const {
+  std::lock_guard lock(mu_);
+  return function_to_library_.size();
+}
+
+size_t ScriptRegistry::library_count() const {
+  std::lock_guard lock(mu_);
+  return libraries_.size();
+}
+
 LuaEngine& ScriptRegistry::EngineForThisThread() {
-  struct ThreadEngine {
-    uint64_t registry = 0;
-    uint64_t generation = 0;
-    std::unique_ptr<LuaEngine> engine;
-  };
-  thread_local ThreadEngine mine;
+  ThreadEngine& mine = this_thread_engine;
   uint64_t generation = generation_.load();
   if (mine.engine == nullptr || mine.registry != id_ || mine.generation != generation) {
     mine.engine = std::make_unique<LuaEngine>();

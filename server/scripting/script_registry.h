@@ -92,6 +92,10 @@ class ScriptRegistry {
 
   // This thread's engine, (re)built for the current scripts and libraries.
   LuaEngine& EngineForThisThread();
+  // Bytes of this thread's engine, 0 if it has none (INFO used_memory_lua).
+  size_t ThisThreadEngineBytes() const;
+  size_t function_count() const;
+  size_t library_count() const;
 
   // ---- the running script ----
   // REQUIRES: the caller holds every shard lock.
