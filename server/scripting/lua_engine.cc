@@ -95,18 +95,18 @@ bool ArgsFromLua(lua_State* L, std::vector<std::string>* storage) {
   return true;
 }
 
-int GenericCall(lua_State* L, bool raise) {
-  RunState* run = GetRun(L);
-  if (run == nullptr)
-    return RaiseError(L, "redis.call/pcall can only be called inside a script invocation");
+// Lua errors are longjmps (Debian's Lua is C): the C++ objects of a call live in this inner
+// function, and the caller raises only after they are gone.  Returns true iff the value
+// pushed is an error to raise.
+bool DoCall(lua_State* L, RunState* run) {
   thread_local int depth = 0;  // a debug hook calling redis.call from inside redis.call
   std::vector<std::string> storage;
-  if (!ArgsFromLua(L, &storage)) return raise ? lua_error(L) : 1;
+  if (!ArgsFromLua(L, &storage)) return true;
   if (depth > 0) {
     PushErrorTable(L,
                    "luaRedisGenericCommand() recursive call detected. "
                    "Are you doing funny stuff with Lua debug hooks?");
-    return 1;
+    return false;
   }
   std::vector<std::string_view> args(storage.begin(), storage.end());
   std::string reply;
@@ -119,10 +119,18 @@ int GenericCall(lua_State* L, bool raise) {
     lua_pushstring(L, "ignore_error_stats_update");
     lua_pushboolean(L, 1);
     lua_settable(L, -3);
-    return raise ? lua_error(L) : 1;
+    return true;
   }
-  bool is_error = !reply.empty() && reply[0] == '-';
   PushReply(L, reply);
+  return !reply.empty() && reply[0] == '-';
+}
+
+int GenericCall(lua_State* L, bool raise) {
+  RunState* run = GetRun(L);
+  if (run == nullptr) {
+    return RaiseError(L, "redis.call/pcall can only be called inside a script invocation");
+  }
+  bool is_error = DoCall(L, run);
   if (raise && is_error) return lua_error(L);
   return 1;
 }
@@ -192,15 +200,24 @@ int RedisBreakpoint(lua_State* L) {
 
 int RedisDebug(lua_State*) { return 0; }
 
+// 0: allowed, 1: arguments refused (error table pushed), 2: unknown command.
+int CheckCmd(lua_State* L, RunState* run) {
+  std::vector<std::string> storage;
+  if (!ArgsFromLua(L, &storage)) return 1;
+  std::vector<std::string_view> args(storage.begin(), storage.end());
+  return run->host->CommandExists(args) ? 0 : 2;
+}
+
 int RedisAclCheckCmd(lua_State* L) {
   RunState* run = GetRun(L);
-  if (run == nullptr)
+  if (run == nullptr) {
     return RaiseError(L, "redis.acl_check_cmd can only be called inside a script invocation");
-  std::vector<std::string> storage;
-  if (!ArgsFromLua(L, &storage)) return lua_error(L);
-  std::vector<std::string_view> args(storage.begin(), storage.end());
-  if (!run->host->CommandExists(args)) {
-    return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
+  }
+  switch (CheckCmd(L, run)) {
+    case 1:
+      return lua_error(L);
+    case 2:
+      return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
   }
   lua_pushboolean(L, 1);
   return 1;
@@ -420,24 +437,29 @@ bool ValidFunctionName(const std::string& name) {
   return true;
 }
 
+// Returns nullptr after registering the function, or the error to raise.
+const char* RegisterFunction(lua_State* L, LoadState* load) {
+  FunctionInfo info;
+  if (const char* err = ReadRegisterArgs(L, &info)) return err;
+  if (!ValidFunctionName(info.name)) {
+    // Redis says "Library" here too.
+    return "Library names can only contain letters, numbers, or underscores(_) and must be at "
+           "least one character long";
+  }
+  for (const FunctionInfo& f : *load->functions) {
+    if (f.name == info.name) return "Function already exists in the library";
+  }
+  load->refs.push_back(luaL_ref(L, LUA_REGISTRYINDEX));  // pops the callback
+  load->functions->push_back(std::move(info));
+  return nullptr;
+}
+
 int RedisRegisterFunction(lua_State* L) {
   LoadState* load = GetLoad(L);
   if (load == nullptr) {
     return RaiseError(L, "redis.register_function can only be called on FUNCTION LOAD command");
   }
-  FunctionInfo info;
-  if (const char* err = ReadRegisterArgs(L, &info)) return RaiseError(L, err);
-  if (!ValidFunctionName(info.name)) {
-    // Redis says "Library" here too.
-    return RaiseError(L,
-                      "Library names can only contain letters, numbers, or underscores(_) "
-                      "and must be at least one character long");
-  }
-  for (const FunctionInfo& f : *load->functions) {
-    if (f.name == info.name) return RaiseError(L, "Function already exists in the library");
-  }
-  load->refs.push_back(luaL_ref(L, LUA_REGISTRYINDEX));  // pops the callback
-  load->functions->push_back(std::move(info));
+  if (const char* err = RegisterFunction(L, load)) return RaiseError(L, err);
   return 0;
 }
 
