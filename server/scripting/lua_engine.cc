@@ -15,6 +15,7 @@ extern "C" {
 #include "core/base/sha1.h"
 #include "server/log.h"
 #include "server/scripting/lua_convert.h"
+#include "server/scripting/lua_msgpack.h"
 #include "server/scripting/lua_sandbox.h"
 #include "server/scripting/script_registry.h"
 #include "server/server.h"
@@ -516,6 +517,7 @@ LuaEngine::LuaEngine() : L_(luaL_newstate()) {
       lua_pop(L, 1);
     }
   }
+  OpenMsgpack(L);
   // Globals Redis removes (luaopen_base defines them).
   for (const char* name : {"print", "dofile", "loadfile", "require", "module"}) {
     lua_pushnil(L);
