@@ -253,6 +253,40 @@ TEST_CASE("The sandbox refuses the known escapes", "[scripting]") {
   CHECK(Eval(t, "return loadstring('return 5')()") == ":5\r\n");
 }
 
+TEST_CASE("cmsgpack packs as Redis's and unpacks hostile input safely", "[scripting]") {
+  CommandTester t;
+  auto hex = [&](std::string_view expr) {
+    return Eval(t, "local e = " + std::string(expr) +
+                       " local h = '' for i = 1, #e do h = h .. string.format('%02x', "
+                       "string.byte(e, i)) end return h");
+  };
+  CHECK(hex("cmsgpack.pack(0.1)") == Bulk("cb3fb999999999999a"));
+  CHECK(hex("cmsgpack.pack(-1099511627776)") == Bulk("d3ffffff0000000000"));
+  CHECK(hex("cmsgpack.pack(1, 200, 70000, -5, -100, 1.5, true, false, nil)") ==
+        Bulk("01ccc8ce00011170fbd09cca3fc00000c3c2c0"));
+  CHECK(hex("cmsgpack.pack({1, 2}, {}, 'abc')") == Bulk("920102"
+                                                        "90"
+                                                        "a3616263"));
+  // A table that contains itself: 16 levels, then nil.
+  std::string nested;
+  for (int i = 0; i < 16; ++i) nested += "91";
+  CHECK(hex("(function() local a = {} a[1] = a return cmsgpack.pack(a) end)()") ==
+        Bulk(nested + "c0"));
+  CHECK(Eval(t, "return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {1, 2}))}") ==
+        "*3\r\n:1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n");
+  CHECK(Eval(t, "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2, 2)}") ==
+        "*2\r\n:-1\r\n:3\r\n");
+  // A huge declared array with no elements, deep nesting, a truncated string.
+  CHECK(Eval(t, "return cmsgpack.unpack(string.char(0xdd, 0xff, 0xff, 0xff, 0xff))")
+            .find("Missing bytes in input.") != std::string::npos);
+  CHECK(Eval(t, "return cmsgpack.unpack(string.rep(string.char(0x91), 100000))")
+            .find("Bad data format in input.") != std::string::npos);
+  CHECK(Eval(t, "return cmsgpack.unpack(string.char(0xdb, 0xff, 0xff, 0xff, 0xff, 0x41))")
+            .find("Missing bytes in input.") != std::string::npos);
+  CHECK(Eval(t, "cmsgpack.pack = nil").find("Attempt to modify a readonly table") !=
+        std::string::npos);
+}
+
 TEST_CASE("A script inside MULTI/EXEC and blocking commands inside scripts", "[scripting]") {
   CommandTester t;
   CHECK(t.Run({"MULTI"}) == kOk);
