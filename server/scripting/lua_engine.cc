@@ -17,6 +17,7 @@ extern "C" {
 #include "server/scripting/lua_convert.h"
 #include "server/scripting/lua_msgpack.h"
 #include "server/scripting/lua_sandbox.h"
+#include "server/scripting/lua_struct.h"
 #include "server/scripting/script_registry.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -518,6 +519,7 @@ LuaEngine::LuaEngine() : L_(luaL_newstate()) {
     }
   }
   OpenMsgpack(L);
+  OpenStruct(L);
   // Globals Redis removes (luaopen_base defines them).
   for (const char* name : {"print", "dofile", "loadfile", "require", "module"}) {
     lua_pushnil(L);
