@@ -287,6 +287,34 @@ TEST_CASE("cmsgpack packs as Redis's and unpacks hostile input safely", "[script
         std::string::npos);
 }
 
+TEST_CASE("struct packs and unpacks as Redis's, refusing overflowing counts", "[scripting]") {
+  CommandTester t;
+  CHECK(Eval(t, "return struct.pack('>I4', 1)") == Bulk(std::string("\0\0\0\1", 4)));
+  CHECK(Eval(t, "return struct.pack('!bd', 1, 2)") ==
+        Bulk(std::string("\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0@", 16)));
+  CHECK(Eval(t,
+             "return {struct.unpack('<i2hBbH', struct.pack('<i2hBbH', -2, 3, 255, -1, "
+             "65535))}") == "*6\r\n:-2\r\n:3\r\n:255\r\n:-1\r\n:65535\r\n:9\r\n");
+  CHECK(Eval(t, "return {struct.unpack('bc0', struct.pack('b', 3) .. 'xyzw')}") ==
+        "*2\r\n$3\r\nxyz\r\n:5\r\n");
+  CHECK(Eval(t, "return {struct.unpack('s', 'ab\\0cd')}") == "*2\r\n$2\r\nab\r\n:4\r\n");
+  CHECK(Eval(t, "return struct.size('!bdi')") == ":20\r\n");
+  auto fails = [&](std::string_view script, std::string_view fragment) {
+    std::string r = Eval(t, script);
+    INFO(script << " -> " << r);
+    CHECK(r.find(fragment) != std::string::npos);
+  };
+  fails("return struct.pack('i99999999999999', 1)", "integral size overflow");
+  fails("return struct.pack('i33', 1)", "integral size 33 is larger than limit of 32");
+  fails("return struct.pack('q', 1)", "invalid format option 'q'");
+  fails("return struct.pack('c10', 'abc')", "string too short");
+  fails("return {struct.unpack('I4', 'abcdef', 10)}", "data string too short");
+  fails("return {struct.unpack('c2147483647', 'ab')}", "data string too short");
+  fails("return {struct.unpack('s', 'ab')}", "unfinished string in data");
+  fails("return struct.pack('!3i', 1)", "alignment 3 is not a power of 2");
+  fails("struct.pack = nil", "Attempt to modify a readonly table");
+}
+
 TEST_CASE("A script inside MULTI/EXEC and blocking commands inside scripts", "[scripting]") {
   CommandTester t;
   CHECK(t.Run({"MULTI"}) == kOk);
