@@ -5,8 +5,8 @@
 // thread its own); nothing here is shared or locked.  Scripts are compiled into the engine
 // from the shared script cache on first use, so every worker can run every script.
 //
-// Sandbox (shared/reference §1): only base, table, string, math, cjson, bit, cmsgpack and
-// struct are loaded (no os, io, package, require, loadfile, dofile, print, debug).  Stock Lua
+// Sandbox (shared/reference §1): only base, table, string, math, cjson, bit (Debian's), and
+// cmsgpack and struct (ours) are loaded (no os, io, package, require, loadfile, dofile, print, debug).  Stock Lua
 // 5.1 has no read-only tables (Redis patches its copy), so protection is built from proxies:
 // the globals table and every library table a script can reach are empty tables whose
 // metatable reads through to the real table and refuses writes with Redis's "Attempt to
