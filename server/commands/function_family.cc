@@ -301,7 +301,7 @@ void FcallGeneric(CommandContext& ctx, bool read_only) {
   if (!engine.HasFunction(name)) return ctx.reply.Error(errors::kFunctionNotFound);
   auto n = static_cast<size_t>(numkeys);
   ScriptRun run;
-  run.name = name;
+  run.name = found->second.name;  // as registered: names ignore case
   run.eval_mode = false;
   run.flags = found->second.flags;
   run.read_only = read_only;

@@ -49,7 +49,7 @@ class Host : public scripting::ScriptHost {
       *error = spec == nullptr ? errors::kScriptUnknownCommand : errors::kScriptWrongArity;
       return;
     }
-    if ((spec->flags & kNoScript) != 0) {
+    if ((spec->flags & kNoScript) != 0 && !server.scripts().deny_script_disabled()) {
       *error = errors::kScriptNoScriptCommand;
       return;
     }

@@ -476,6 +476,8 @@ void DebugHelp(CommandContext& ctx) {
                      "    array, set, map, attrib, push, verbatim, true, false.",
                      "SET-ACTIVE-EXPIRE <0|1>",
                      "    Turn the background deletion of expired keys off (0) or on (1).",
+                     "SET-DISABLE-DENY-SCRIPTS <0|1>",
+                     "    Let scripts call commands flagged noscript (1) or not (0).",
                      "SLEEP <seconds>",
                      "    Block the connection's worker for <seconds> (decimals allowed).",
                  });
@@ -494,6 +496,10 @@ void Debug(CommandContext& ctx) {
   if (is("set-active-expire") && argc == 3) {
     ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
                                            std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("set-disable-deny-scripts") && argc == 3) {
+    ctx.server.scripts().set_deny_script_disabled(std::atoi(std::string(ctx.args[2]).c_str()) != 0);
     return ctx.reply.Ok();
   }
   if (is("object") && argc == 3) return DebugObject(ctx);

@@ -12,6 +12,7 @@ extern "C" {
 #include <cmath>
 #include <cstring>
 
+#include "core/base/ascii.h"
 #include "core/base/sha1.h"
 #include "server/log.h"
 #include "server/scripting/lua_convert.h"
@@ -376,7 +377,9 @@ const char* ReadRegisterArgs(lua_State* L, FunctionInfo* info) {
     if (!lua_isfunction(L, 2)) {
       return "second argument to redis.register_function must be a function";
     }
-    info->name = lua_tostring(L, 1);
+    size_t len = 0;
+    const char* name = lua_tolstring(L, 1, &len);
+    info->name.assign(name, len);
     return nullptr;
   }
   if (!lua_istable(L, 1)) {
@@ -395,13 +398,17 @@ const char* ReadRegisterArgs(lua_State* L, FunctionInfo* info) {
       if (!lua_isstring(L, -1)) {
         return "function_name argument given to redis.register_function must be a string";
       }
-      info->name = lua_tostring(L, -1);
+      size_t len = 0;
+      const char* name = lua_tolstring(L, -1, &len);
+      info->name.assign(name, len);
       have_name = true;
     } else if (key == "description") {
       if (!lua_isstring(L, -1)) {
         return "description argument given to redis.register_function must be a string";
       }
-      info->description = lua_tostring(L, -1);
+      size_t len = 0;
+      const char* desc = lua_tolstring(L, -1, &len);
+      info->description.assign(desc, len);
     } else if (key == "callback") {
       if (!lua_isfunction(L, -1)) {
         return "callback argument given to redis.register_function must be a function";
@@ -449,7 +456,8 @@ const char* RegisterFunction(lua_State* L, LoadState* load) {
            "least one character long";
   }
   for (const FunctionInfo& f : *load->functions) {
-    if (f.name == info.name) return "Function already exists in the library";
+    if (AsciiLower(f.name) == AsciiLower(info.name))
+      return "Function already exists in the library";
   }
   load->refs.push_back(luaL_ref(L, LUA_REGISTRYINDEX));  // pops the callback
   load->functions->push_back(std::move(info));
@@ -575,7 +583,7 @@ bool LuaEngine::HasScript(const std::string& sha) const {
 
 bool LuaEngine::HasFunction(const std::string& name) const {
   lua_getfield(L_, LUA_REGISTRYINDEX, kFunctionsKey);
-  lua_getfield(L_, -1, name.c_str());
+  lua_getfield(L_, -1, AsciiLower(name).c_str());
   bool found = lua_isfunction(L_, -1);
   lua_pop(L_, 2);
   return found;
@@ -602,7 +610,7 @@ void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSp
     SetRealGlobal(L, "ARGV");
   } else {
     lua_getfield(L, LUA_REGISTRYINDEX, kFunctionsKey);
-    lua_getfield(L, -1, name.c_str());
+    lua_getfield(L, -1, AsciiLower(name).c_str());  // function names ignore case
     lua_remove(L, -2);
     PushArray(L, keys);
     PushArray(L, argv);
@@ -655,7 +663,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool install,
   for (size_t i = 0; i < load.refs.size(); ++i) {
     if (ok && install) {
       lua_rawgeti(L, LUA_REGISTRYINDEX, load.refs[i]);
-      lua_setfield(L, -2, (*functions)[i].name.c_str());
+      lua_setfield(L, -2, AsciiLower((*functions)[i].name).c_str());
     }
     luaL_unref(L, LUA_REGISTRYINDEX, load.refs[i]);
   }

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "core/base/ascii.h"
+
 #include "core/base/split_args.h"
 
 namespace tessera::server::scripting {
@@ -146,11 +148,12 @@ void ScriptRegistry::FlushScripts() {
 std::optional<std::pair<Library, FunctionInfo>> ScriptRegistry::FindFunction(
     const std::string& name) const {
   std::lock_guard lock(mu_);
-  auto it = function_to_library_.find(name);
+  std::string key = AsciiLower(name);
+  auto it = function_to_library_.find(key);
   if (it == function_to_library_.end()) return std::nullopt;
   const Library& lib = libraries_.at(it->second);
   for (const FunctionInfo& f : lib.functions) {
-    if (f.name == name) return std::make_pair(lib, f);
+    if (AsciiLower(f.name) == key) return std::make_pair(lib, f);
   }
   return std::nullopt;
 }
@@ -174,7 +177,7 @@ bool ScriptRegistry::PutLibrary(Library lib, bool replace, std::string* error) {
     return false;
   }
   for (const FunctionInfo& f : lib.functions) {
-    auto it = function_to_library_.find(f.name);
+    auto it = function_to_library_.find(AsciiLower(f.name));
     if (it != function_to_library_.end() && it->second != lib.name) {
       *error = "ERR Function " + f.name + " already exists";
       return false;
@@ -182,9 +185,11 @@ bool ScriptRegistry::PutLibrary(Library lib, bool replace, std::string* error) {
   }
   auto old = libraries_.find(lib.name);
   if (old != libraries_.end()) {
-    for (const FunctionInfo& f : old->second.functions) function_to_library_.erase(f.name);
+    for (const FunctionInfo& f : old->second.functions) {
+      function_to_library_.erase(AsciiLower(f.name));
+    }
   }
-  for (const FunctionInfo& f : lib.functions) function_to_library_[f.name] = lib.name;
+  for (const FunctionInfo& f : lib.functions) function_to_library_[AsciiLower(f.name)] = lib.name;
   std::string name = lib.name;
   libraries_[name] = std::move(lib);
   generation_.fetch_add(1);
@@ -195,7 +200,7 @@ bool ScriptRegistry::DeleteLibrary(const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = libraries_.find(name);
   if (it == libraries_.end()) return false;
-  for (const FunctionInfo& f : it->second.functions) function_to_library_.erase(f.name);
+  for (const FunctionInfo& f : it->second.functions) function_to_library_.erase(AsciiLower(f.name));
   libraries_.erase(it);
   generation_.fetch_add(1);
   return true;
@@ -213,7 +218,9 @@ void ScriptRegistry::SetLibraries(std::vector<Library> libs) {
   libraries_.clear();
   function_to_library_.clear();
   for (Library& lib : libs) {
-    for (const FunctionInfo& f : lib.functions) function_to_library_[f.name] = lib.name;
+    for (const FunctionInfo& f : lib.functions) {
+      function_to_library_[AsciiLower(f.name)] = lib.name;
+    }
     std::string name = lib.name;
     libraries_[name] = std::move(lib);
   }

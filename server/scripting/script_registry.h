@@ -116,6 +116,9 @@ class ScriptRegistry {
   enum class KillResult { kOk, kNotBusy, kUnkillable, kWrongKind };
   // SCRIPT KILL (`eval` true) or FUNCTION KILL.
   KillResult RequestKill(bool eval);
+  // DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call noscript commands (tests only).
+  void set_deny_script_disabled(bool on) { deny_script_disabled_.store(on); }
+  bool deny_script_disabled() const { return deny_script_disabled_.load(); }
   // Counters for INFO / FUNCTION STATS.
   std::string running_name() const;
   std::vector<std::string> running_command() const;
@@ -135,6 +138,7 @@ class ScriptRegistry {
   std::atomic<bool> wrote_{false};
   std::atomic<bool> kill_{false};
   std::atomic<bool> abort_{false};
+  std::atomic<bool> deny_script_disabled_{false};
   std::atomic<int64_t> start_us_{0};
   std::string running_name_;                  // guarded by mu_
   std::vector<std::string> running_command_;  // guarded by mu_
