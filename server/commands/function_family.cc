@@ -4,13 +4,16 @@
 // redis.register_function.  FUNCTION LOAD runs the code in this worker's engine to learn (and
 // check) its functions, then stores the library in the shared ScriptRegistry; every engine
 // reloads the libraries when the registry's generation changes.  FCALL runs a function like
-// EVAL runs a script (script_runner.h).  FUNCTION DUMP and RESTORE need the RDB payload
-// format (crc64, RDB string encoding), which the persistence issue brings; until then they
-// are not registered.  Functions live in memory only until RDB carries them.
+// EVAL runs a script (script_runner.h).  FUNCTION DUMP and RESTORE use Redis's DUMP payload
+// (each library as RDB opcode FUNCTION2 + its code as an RDB string, then RDB version 11 and
+// a CRC-64); we write strings uncompressed and read LZF-compressed ones, so payloads move
+// between Redis and Tessera both ways.  Functions live in memory only until RDB carries them.
 #include <fmt/format.h>
 
 #include "core/base/ascii.h"
+#include "core/base/crc64.h"
 #include "core/base/glob.h"
+#include "core/base/lzf.h"
 #include "core/base/numbers.h"
 #include "core/base/split_args.h"
 #include "server/commands/args.h"
@@ -75,6 +78,31 @@ bool ParseLibraryShebang(std::string_view code, std::string* engine, std::string
   return true;
 }
 
+// Checks and compiles library `code` (in this thread's engine, without installing it), as
+// FUNCTION LOAD and RESTORE do.  Returns false with Redis's error text.
+bool CompileLibrary(CommandContext& ctx, std::string_view code, Library* lib, std::string* error) {
+  std::string engine_name;
+  size_t shebang_len = 0;
+  if (!ParseLibraryShebang(code, &engine_name, &lib->name, &shebang_len, error)) return false;
+  if (!ValidLibraryName(lib->name)) {
+    *error =
+        "ERR Library names can only contain letters, numbers, or underscores(_) and must be at "
+        "least one character long";
+    return false;
+  }
+  if (!EqualsNoCase(engine_name, "lua")) {
+    *error = fmt::format("ERR Engine '{}' not found", engine_name);
+    return false;
+  }
+  lib->code = std::string(code);
+  scripting::LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
+  if (!engine.LoadLibrary(code.substr(shebang_len), /*install=*/false, &lib->functions, error)) {
+    *error = "ERR " + *error;
+    return false;
+  }
+  return true;
+}
+
 void FunctionLoad(CommandContext& ctx) {
   bool replace = false;
   size_t pos = 2;
@@ -88,34 +116,185 @@ void FunctionLoad(CommandContext& ctx) {
   }
   if (pos >= ctx.args.size()) return ctx.reply.Error("ERR Function code is missing");
   std::string_view code = ctx.args[pos];
-  std::string engine_name, name, error;
+  std::string error;
+  Library lib;
+  std::string engine_name;
   size_t shebang_len = 0;
-  if (!ParseLibraryShebang(code, &engine_name, &name, &shebang_len, &error)) {
+  // The name is checked against the registry before the code runs, as in Redis.
+  if (ParseLibraryShebang(code, &engine_name, &lib.name, &shebang_len, &error) &&
+      ValidLibraryName(lib.name) && EqualsNoCase(engine_name, "lua") && !replace &&
+      ctx.server.scripts().HasLibrary(lib.name)) {
+    return ctx.reply.Error(fmt::format("ERR Library '{}' already exists", lib.name));
+  }
+  lib = Library();
+  if (!CompileLibrary(ctx, code, &lib, &error)) return ctx.reply.Error(error);
+  std::string name = lib.name;
+  if (!ctx.server.scripts().PutLibrary(std::move(lib), replace, &error)) {
     return ctx.reply.Error(error);
   }
-  if (!ValidLibraryName(name)) {
-    return ctx.reply.Error(
-        "ERR Library names can only contain letters, numbers, or underscores(_) and must be at "
-        "least one character long");
-  }
-  if (!EqualsNoCase(engine_name, "lua")) {
-    return ctx.reply.Error(fmt::format("ERR Engine '{}' not found", engine_name));
-  }
-  scripting::ScriptRegistry& registry = ctx.server.scripts();
-  if (!replace && registry.HasLibrary(name)) {
-    return ctx.reply.Error(fmt::format("ERR Library '{}' already exists", name));
-  }
-  Library lib;
-  lib.name = name;
-  lib.code = std::string(code);
-  // Validate in this thread's engine without installing: the registry's new generation makes
-  // every engine (this one included) load the library afresh.
-  scripting::LuaEngine& engine = registry.EngineForThisThread();
-  if (!engine.LoadLibrary(code.substr(shebang_len), /*install=*/false, &lib.functions, &error)) {
-    return ctx.reply.Error("ERR " + error);
-  }
-  if (!registry.PutLibrary(std::move(lib), replace, &error)) return ctx.reply.Error(error);
   ctx.reply.Bulk(name);
+}
+
+// ---- DUMP / RESTORE ----
+
+constexpr unsigned char kRdbOpcodeFunction2 = 245;
+constexpr unsigned char kRdbOpcodeFunctionPreGa = 246;
+constexpr uint16_t kRdbVersion = 11;  // Redis 7.2
+
+void AppendRdbString(std::string* out, std::string_view s) {
+  uint64_t n = s.size();
+  if (n < 64) {
+    out->push_back(static_cast<char>(n));
+  } else if (n < 16384) {
+    out->push_back(static_cast<char>(0x40 | (n >> 8)));
+    out->push_back(static_cast<char>(n & 0xff));
+  } else {
+    out->push_back(static_cast<char>(0x80));
+    for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  }
+  out->append(s);
+}
+
+// An RDB length (or, with *encoded, a string encoding) at data[*pos], below `end`.
+bool ReadRdbLength(std::string_view data, size_t* pos, size_t end, uint64_t* len, bool* encoded) {
+  if (*pos >= end) return false;
+  auto b = static_cast<unsigned char>(data[(*pos)++]);
+  *encoded = false;
+  switch (b >> 6) {
+    case 0:
+      *len = b & 0x3f;
+      return true;
+    case 1:
+      if (*pos >= end) return false;
+      *len = ((uint64_t{b} & 0x3f) << 8) | static_cast<unsigned char>(data[(*pos)++]);
+      return true;
+    case 2: {
+      int bytes = b == 0x80 ? 4 : b == 0x81 ? 8 : 0;
+      if (bytes == 0 || end - *pos < static_cast<size_t>(bytes)) return false;
+      *len = 0;
+      for (int i = 0; i < bytes; ++i)
+        *len = (*len << 8) | static_cast<unsigned char>(data[(*pos)++]);
+      return true;
+    }
+    default:
+      *encoded = true;
+      *len = b & 0x3f;
+      return true;
+  }
+}
+
+bool ReadRdbString(std::string_view data, size_t* pos, size_t end, std::string* out) {
+  uint64_t len = 0;
+  bool encoded = false;
+  if (!ReadRdbLength(data, pos, end, &len, &encoded)) return false;
+  if (!encoded) {
+    if (end - *pos < len) return false;
+    out->assign(data.substr(*pos, len));
+    *pos += len;
+    return true;
+  }
+  if (len <= 2) {  // INT8, INT16, INT32, little-endian
+    size_t bytes = size_t{1} << len;
+    if (end - *pos < bytes) return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < bytes; ++i) {
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(data[*pos + i])) << (8 * i);
+    }
+    *pos += bytes;
+    int64_t signed_v = bytes == 1   ? static_cast<int8_t>(v)
+                       : bytes == 2 ? static_cast<int16_t>(v)
+                                    : static_cast<int32_t>(v);
+    *out = std::to_string(signed_v);
+    return true;
+  }
+  if (len != 3) return false;  // only LZF remains
+  uint64_t clen = 0;
+  uint64_t ulen = 0;
+  bool enc = false;
+  if (!ReadRdbLength(data, pos, end, &clen, &enc) || enc) return false;
+  if (!ReadRdbLength(data, pos, end, &ulen, &enc) || enc) return false;
+  if (end - *pos < clen || ulen > (uint64_t{1} << 32)) return false;
+  bool ok = LzfDecompress(data.substr(*pos, clen), ulen, out);
+  *pos += clen;
+  return ok;
+}
+
+void FunctionDump(CommandContext& ctx) {
+  std::string payload;
+  for (const Library& lib : ctx.server.scripts().Libraries()) {
+    payload.push_back(static_cast<char>(kRdbOpcodeFunction2));
+    AppendRdbString(&payload, lib.code);
+  }
+  payload.push_back(static_cast<char>(kRdbVersion & 0xff));
+  payload.push_back(static_cast<char>(kRdbVersion >> 8));
+  uint64_t crc = Crc64(0, payload);
+  for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  ctx.reply.Bulk(payload);
+}
+
+// Redis's verifyDumpPayload: RDB version and CRC-64 footer.
+bool DumpPayloadOk(std::string_view data) {
+  if (data.size() < 10) return false;
+  const auto* footer = reinterpret_cast<const unsigned char*>(data.data() + data.size() - 10);
+  uint16_t version = static_cast<uint16_t>(footer[0] | (footer[1] << 8));
+  if (version > kRdbVersion) return false;
+  uint64_t crc = 0;
+  for (int i = 0; i < 8; ++i) crc |= static_cast<uint64_t>(footer[2 + i]) << (8 * i);
+  return Crc64(0, data.substr(0, data.size() - 8)) == crc;
+}
+
+void FunctionRestore(CommandContext& ctx) {
+  if (ctx.args.size() > 4) {
+    return ctx.reply.Error(
+        fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION "
+                    "HELP.",
+                    CStringPrefix(ctx.args[1]).substr(0, 128)));
+  }
+  enum { kAppend, kReplace, kFlush } policy = kAppend;
+  if (ctx.args.size() == 4) {
+    if (EqualsNoCase(ctx.args[3], "append")) {
+      policy = kAppend;
+    } else if (EqualsNoCase(ctx.args[3], "replace")) {
+      policy = kReplace;
+    } else if (EqualsNoCase(ctx.args[3], "flush")) {
+      policy = kFlush;
+    } else {
+      return ctx.reply.Error(
+          "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+    }
+  }
+  std::string_view data = ctx.args[2];
+  if (!DumpPayloadOk(data))
+    return ctx.reply.Error("ERR DUMP payload version or checksum are wrong");
+  std::vector<Library> libs;
+  size_t pos = 0;
+  size_t end = data.size() - 10;
+  std::string error;
+  while (pos < end) {
+    auto type = static_cast<unsigned char>(data[pos++]);
+    if (type == kRdbOpcodeFunctionPreGa) {
+      return ctx.reply.Error("ERR Pre-GA function format not supported");
+    }
+    if (type != kRdbOpcodeFunction2) return ctx.reply.Error("ERR given type is not a function");
+    std::string code;
+    if (!ReadRdbString(data, &pos, end, &code)) {
+      return ctx.reply.Error("ERR failed loading the given functions payload");
+    }
+    Library lib;
+    if (!CompileLibrary(ctx, code, &lib, &error)) return ctx.reply.Error(error);
+    for (const Library& other : libs) {
+      if (other.name == lib.name) {
+        return ctx.reply.Error(fmt::format("ERR Library '{}' already exists", lib.name));
+      }
+    }
+    libs.push_back(std::move(lib));
+  }
+  if (policy == kFlush) {
+    ctx.server.scripts().SetLibraries(std::move(libs));
+  } else if (!ctx.server.scripts().JoinLibraries(std::move(libs), policy == kReplace, &error)) {
+    return ctx.reply.Error(error);
+  }
+  ctx.reply.Ok();
 }
 
 void FunctionDelete(CommandContext& ctx) {
@@ -351,6 +530,8 @@ void RegisterFunctionFamily(CommandTable* table) {
   function.subcommands = {
       Sub("delete", 3, kNoScript | kWrite, FunctionDelete, "O(1)",
           "Deletes a library and its functions.", {Str("library-name")}),
+      Sub("dump", 2, kNoScript, FunctionDump, "O(N) where N is the number of functions",
+          "Dumps all libraries into a serialized binary payload."),
       Sub("flush", -2, kNoScript | kWrite, FunctionFlush,
           "O(N) where N is the number of functions deleted", "Deletes all libraries and functions.",
           {OneOf("flush-type", {PureToken("async", "ASYNC"), PureToken("sync", "SYNC")}).Opt()}),
@@ -366,6 +547,13 @@ void RegisterFunctionFamily(CommandTable* table) {
       Sub("load", -3, kNoScript | kWrite | kDenyOom, FunctionLoad,
           "O(1) (considering compilation time is redundant)", "Creates a library.",
           {PureToken("replace", "REPLACE").Opt(), Str("function-code")}),
+      Sub("restore", -3, kNoScript | kWrite | kDenyOom, FunctionRestore,
+          "O(N) where N is the number of functions on the payload",
+          "Restores all libraries from a payload.",
+          {Str("serialized-value"),
+           OneOf("policy", {PureToken("flush", "FLUSH"), PureToken("append", "APPEND"),
+                            PureToken("replace", "REPLACE")})
+               .Opt()}),
       Sub("stats", 2, kNoScript | kAllowBusy, FunctionStats, "O(1)",
           "Returns information about a function during execution."),
   };

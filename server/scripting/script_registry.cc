@@ -252,6 +252,32 @@ size_t ScriptRegistry::library_count() const {
   return libraries_.size();
 }
 
+bool ScriptRegistry::JoinLibraries(std::vector<Library> libs, bool replace, std::string* error) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, Library> result = libraries_;
+  for (Library& lib : libs) {
+    if (result.count(lib.name) != 0 && !replace) {
+      *error = "ERR Library " + lib.name + " already exists";
+      return false;
+    }
+    std::string name = lib.name;
+    result[name] = std::move(lib);
+  }
+  std::unordered_map<std::string, std::string> functions;
+  for (const auto& [name, lib] : result) {
+    for (const FunctionInfo& f : lib.functions) {
+      if (!functions.emplace(AsciiLower(f.name), name).second) {
+        *error = "ERR Function " + f.name + " already exists";
+        return false;
+      }
+    }
+  }
+  libraries_ = std::move(result);
+  function_to_library_ = std::move(functions);
+  generation_.fetch_add(1);
+  return true;
+}
+
 LuaEngine& ScriptRegistry::EngineForThisThread() {
   ThreadEngine& mine = this_thread_engine;
   uint64_t generation = generation_.load();

@@ -87,8 +87,11 @@ class ScriptRegistry {
   bool PutLibrary(Library lib, bool replace, std::string* error);
   bool DeleteLibrary(const std::string& name);
   void FlushLibraries();
-  // Replaces every library at once (FUNCTION RESTORE).
+  // Replaces every library at once (FUNCTION RESTORE FLUSH).
   void SetLibraries(std::vector<Library> libs);
+  // FUNCTION RESTORE APPEND / REPLACE: adds `libs` all or nothing.  Fails with Redis's message
+  // when a library exists (unless `replace`) or a function name belongs to another library.
+  bool JoinLibraries(std::vector<Library> libs, bool replace, std::string* error);
 
   // This thread's engine, (re)built for the current scripts and libraries.
   LuaEngine& EngineForThisThread();
