@@ -249,10 +249,12 @@ bool SpecialTableToReply(lua_State* L, int script_resp, resp::ReplyBuilder& repl
   }
   lua_pop(L, 1);
   if (RawField(L, "verbatim_string") == LUA_TTABLE) {
-    if (RawField(L, "format") == LUA_TSTRING) {
+    if (RawField(L, "format") == LUA_TSTRING) {  // stack: table, verbatim, format
       std::string format = lua_tostring(L, -1);
       format.resize(3, ' ');
-      if (RawField(L, "string") == LUA_TSTRING) {
+      lua_pushstring(L, "string");
+      lua_rawget(L, -3);  // the verbatim table, under the format
+      if (lua_type(L, -1) == LUA_TSTRING) {
         size_t len = 0;
         const char* s = lua_tolstring(L, -1, &len);
         reply.Verbatim(std::string_view(s, len), format);
