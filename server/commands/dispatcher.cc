@@ -229,6 +229,13 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 
 void ExecCommand(CommandContext&) {}  // never called: Dispatch runs EXEC itself
 
+void FeedMonitorsBeforeScript(Server& server, const ClientState& client, ArgList args) {
+  if (server.clients().monitors.load(std::memory_order_relaxed) == 0 || !server.feed_monitors) {
+    return;
+  }
+  FeedMonitors(server, client, args, Server::RealNowUs());
+}
+
 void AppendQuoted(std::string* out, std::string_view s) {
   out->push_back('"');
   for (unsigned char c : s) {

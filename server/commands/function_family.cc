@@ -18,6 +18,7 @@
 #include "core/base/split_args.h"
 #include "server/commands/args.h"
 #include "server/commands/command.h"
+#include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
 #include "server/commands/script_runner.h"
 #include "server/server.h"
@@ -466,6 +467,7 @@ void FunctionHelp(CommandContext& ctx) {
 }
 
 void FcallGeneric(CommandContext& ctx, bool read_only) {
+  FeedMonitorsBeforeScript(ctx.server, ctx.client, ctx.args);
   std::string name(ctx.args[1]);
   auto found = ctx.server.scripts().FindFunction(name);
   if (!found) return ctx.reply.Error(errors::kFunctionNotFound);

@@ -11,6 +11,7 @@
 #include "core/base/sha1.h"
 #include "server/commands/args.h"
 #include "server/commands/command.h"
+#include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
 #include "server/commands/script_runner.h"
 #include "server/server.h"
@@ -55,6 +56,7 @@ void CompileCached(CommandContext& ctx, const std::string& sha, const CachedScri
 }
 
 void EvalGeneric(CommandContext& ctx, bool evalsha, bool read_only) {
+  FeedMonitorsBeforeScript(ctx.server, ctx.client, ctx.args);
   std::string sha;
   if (evalsha) {
     if (ctx.args[1].size() != 40) return ctx.reply.Error(errors::kNoScript);
