@@ -74,6 +74,10 @@ TEST_CASE("RESP3 scripts and callers get RESP3 types", "[scripting]") {
         "%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
   CHECK(Eval(t, "redis.setresp(3); return redis.call('hgetall', 'h')['map']['f']") == Bulk("v"));
   CHECK(Eval(t, "redis.setresp(3); return redis.call('get', 'nokey') == nil") == "#t\r\n");
+  CHECK(Eval(t, "return {verbatim_string={format='txt', string='hi'}}") == "=6\r\ntxt:hi\r\n");
+  t.set_protocol(2);
+  CHECK(Eval(t, "return {verbatim_string={format='txt', string='hi'}}") == Bulk("hi"));
+  t.set_protocol(3);
   CHECK(Eval(t, "return redis.setresp(4)") ==
         ScriptError("ERR RESP version must be 2 or 3.", "return redis.setresp(4)"));
 }
@@ -369,6 +373,22 @@ TEST_CASE("FUNCTION LOAD, LIST, FCALL and DELETE", "[scripting]") {
   CHECK(t.Run({"FUNCTION", "STATS"}) ==
         "*4\r\n$14\r\nrunning_script\r\n$-1\r\n$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n"
         "$15\r\nlibraries_count\r\n:1\r\n$15\r\nfunctions_count\r\n:2\r\n");
+  // DUMP / RESTORE round trip, with Redis's payload checks and policies.
+  std::string dump = t.Run({"FUNCTION", "DUMP"});
+  REQUIRE(dump.rfind("$", 0) == 0);
+  std::string payload = dump.substr(dump.find("\r\n") + 2);
+  payload.resize(payload.size() - 2);
+  CHECK(t.Run({"FUNCTION", "RESTORE", payload}) == "-ERR Library mylib already exists\r\n");
+  CHECK(t.Run({"FUNCTION", "RESTORE", payload, "REPLACE"}) == kOk);
+  CHECK(t.Run({"FUNCTION", "RESTORE", payload, "BAD"}) ==
+        "-ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.\r\n");
+  std::string corrupt = payload;
+  corrupt[3] ^= 1;
+  CHECK(t.Run({"FUNCTION", "RESTORE", corrupt}) ==
+        "-ERR DUMP payload version or checksum are wrong\r\n");
+  CHECK(t.Run({"FUNCTION", "FLUSH"}) == kOk);
+  CHECK(t.Run({"FUNCTION", "RESTORE", payload}) == kOk);
+  CHECK(t.Run({"FCALL", "F1", "1", "k", "a"}) == "*2\r\n$1\r\nk\r\n$1\r\na\r\n");
   CHECK(t.Run({"FUNCTION", "DELETE", "mylib"}) == kOk);
   CHECK(t.Run({"FUNCTION", "DELETE", "mylib"}) == "-ERR Library not found\r\n");
   CHECK(t.Run({"FCALL", "f1", "0"}) == "-ERR Function not found\r\n");
