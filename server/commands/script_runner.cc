@@ -49,7 +49,10 @@ class Host : public scripting::ScriptHost {
       *error = spec == nullptr ? errors::kScriptUnknownCommand : errors::kScriptWrongArity;
       return;
     }
-    if ((spec->flags & kNoScript) != 0 && !server.scripts().deny_script_disabled()) {
+    // Scripting commands stay refused even under DEBUG SET-DISABLE-DENY-SCRIPTS: they would
+    // rebuild or reuse this thread's engine while it runs the script.
+    bool noscript = (spec->flags & kNoScript) != 0;
+    if (noscript && (!server.scripts().deny_script_disabled() || spec->group == "scripting")) {
       *error = errors::kScriptNoScriptCommand;
       return;
     }
