@@ -306,8 +306,14 @@ void FunctionDelete(CommandContext& ctx) {
 }
 
 void FunctionFlush(CommandContext& ctx) {
-  if (ctx.args.size() > 3 || (ctx.args.size() == 3 && !EqualsNoCase(ctx.args[2], "async") &&
-                              !EqualsNoCase(ctx.args[2], "sync"))) {
+  if (ctx.args.size() > 3) {
+    return ctx.reply.Error(
+        fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION "
+                    "HELP.",
+                    CStringPrefix(ctx.args[1]).substr(0, 128)));
+  }
+  if (ctx.args.size() == 3 && !EqualsNoCase(ctx.args[2], "async") &&
+      !EqualsNoCase(ctx.args[2], "sync")) {
     return ctx.reply.Error(errors::kFunctionFlushOption);
   }
   ctx.server.scripts().FlushLibraries();
