@@ -394,6 +394,9 @@ TEST_CASE("FUNCTION LOAD, LIST, FCALL and DELETE", "[scripting]") {
   CHECK(t.Run({"FCALL", "f1", "0"}) == "-ERR Function not found\r\n");
   CHECK(t.Run({"FUNCTION", "FLUSH", "bad"}) ==
         "-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n");
+  CHECK(t.Run({"FUNCTION", "FLUSH", "sync", "extra"}) ==
+        "-ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION "
+        "HELP.\r\n");
   CHECK(t.Run({"FUNCTION", "KILL"}) == "-NOTBUSY No scripts in execution right now.\r\n");
 }
 
