@@ -298,12 +298,12 @@ LuaEngine& ScriptRegistry::EngineForThisThread() {
   return *mine.engine;
 }
 
-void ScriptRegistry::BeginRun(bool eval_mode, std::string name, std::vector<std::string> command,
+void ScriptRegistry::BeginRun(bool eval_mode, std::string_view name, ArgSpan command,
                               int64_t now_us) {
   {
     std::lock_guard lock(mu_);
-    running_name_ = std::move(name);
-    running_command_ = std::move(command);
+    running_name_ = name;
+    running_command_ = command;
   }
   eval_mode_.store(eval_mode, std::memory_order_relaxed);
   wrote_.store(false, std::memory_order_relaxed);
@@ -313,6 +313,11 @@ void ScriptRegistry::BeginRun(bool eval_mode, std::string name, std::vector<std:
 }
 
 void ScriptRegistry::EndRun() {
+  {
+    std::lock_guard lock(mu_);
+    running_name_ = {};
+    running_command_ = {};
+  }
   running_.store(false, std::memory_order_release);
   kill_.store(false, std::memory_order_relaxed);
 }
@@ -332,12 +337,12 @@ ScriptRegistry::KillResult ScriptRegistry::RequestKill(bool eval) {
 
 std::vector<std::string> ScriptRegistry::running_command() const {
   std::lock_guard lock(mu_);
-  return running_command_;
+  return std::vector<std::string>(running_command_.begin(), running_command_.end());
 }
 
 std::string ScriptRegistry::running_name() const {
   std::lock_guard lock(mu_);
-  return running_name_;
+  return std::string(running_name_);
 }
 
 }  // namespace tessera::server::scripting

@@ -101,8 +101,9 @@ class ScriptRegistry {
   size_t library_count() const;
 
   // ---- the running script ----
-  // REQUIRES: the caller holds every shard lock.
-  void BeginRun(bool eval_mode, std::string name, std::vector<std::string> command, int64_t now_us);
+  // REQUIRES: the caller holds every shard lock.  `name` and `command` must stay valid until
+  // EndRun (they are the running command's own arguments; nothing is copied per run).
+  void BeginRun(bool eval_mode, std::string_view name, ArgSpan command, int64_t now_us);
   void EndRun();
   bool running() const { return running_.load(std::memory_order_acquire); }
   // Marks that the running script wrote (SCRIPT KILL then refuses).
@@ -143,8 +144,8 @@ class ScriptRegistry {
   std::atomic<bool> abort_{false};
   std::atomic<bool> deny_script_disabled_{false};
   std::atomic<int64_t> start_us_{0};
-  std::string running_name_;                  // guarded by mu_
-  std::vector<std::string> running_command_;  // guarded by mu_
+  std::string_view running_name_;  // guarded by mu_; valid while running_
+  ArgSpan running_command_;        // guarded by mu_; valid while running_
 };
 
 }  // namespace tessera::server::scripting
