@@ -63,7 +63,8 @@ class Host : public scripting::ScriptHost {
     if ((spec->flags & kWrite) != 0) server.scripts().NoteWrite();
     client_.resp = resp;
     resp::ReplyBuilder builder(reply, resp);
-    int64_t clock_us = Server::RealNowUs();
+    // Time stands still while a script runs (as in Redis): every command sees its start.
+    int64_t clock_us = start_us_;
     Dispatch(server, client_, *ctx_.stats, args, builder, clock_us);
   }
 
@@ -77,6 +78,7 @@ class Host : public scripting::ScriptHost {
   CommandContext& ctx_;
   bool read_only_;
   ClientState client_;
+  int64_t start_us_ = Server::RealNowUs();
 };
 
 }  // namespace
@@ -104,9 +106,7 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
   scripting::LuaEngine& engine = server.scripts().EngineForThisThread();
   Host host(ctx, read_only);
   keyspace::ShardMutex::ScopedAllShardsHeld held;  // the dispatcher locked every shard
-  server.scripts().BeginRun(run.eval_mode, run.name,
-                            std::vector<std::string>(ctx.args.begin(), ctx.args.end()),
-                            server.ScriptClockUs());
+  server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
   bool hook = server.config().busy_reply_threshold.load(std::memory_order_relaxed) > 0;
   engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply);
   server.scripts().EndRun();
