@@ -39,6 +39,20 @@ def test_redis_py_register_script_and_eval(binary):
         assert r.fcall("hello", 0, "world") == b"hello world"
 
 
+def test_time_stands_still_inside_a_script(binary):
+    with Server(binary) as s:
+        c = s.connect()
+        # The key expires 1 ms after it is set; the script then waits 5 ms of real time.
+        script = ("redis.call('set', KEYS[1], 'v', 'PX', '1') "
+                  "local t = redis.call('time') "
+                  "while true do local n = redis.call('time') "
+                  "if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 5000 then break end end "
+                  "return redis.call('exists', KEYS[1])")
+        assert c.command("EVAL", script, "1", "e") == b":1\r\n"
+        time.sleep(0.01)
+        assert c.command("EXISTS", "e") == b":0\r\n"
+
+
 def test_redis_cli_eval_file(binary):
     with Server(binary) as s:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
