@@ -626,6 +626,12 @@ void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSp
   lua_settop(L, 0);
   lua_pushnil(L);
   lua_setfield(L, LUA_REGISTRYINDEX, kRunKey);
+  // Nothing of one run is visible to the next (functions have no KEYS or ARGV, as in Redis,
+  // where they live in a Lua state of their own).
+  lua_pushnil(L);
+  SetRealGlobal(L, "KEYS");
+  lua_pushnil(L);
+  SetRealGlobal(L, "ARGV");
   // As Redis: a small GC step every 50 runs keeps garbage from piling up between scripts.
   if (++runs_since_gc_ >= 50) {
     lua_gc(L, LUA_GCSTEP, 50);
