@@ -350,6 +350,15 @@ TEST_CASE("FUNCTION LOAD, LIST, FCALL and DELETE", "[scripting]") {
         "-ERR Can not execute a script with write flag using *_ro command.\r\n");
   CHECK(t.Run({"FCALL", "w", "1", "k"}) == kOk);
   CHECK(t.Run({"FCALL", "nosuch", "0"}) == "-ERR Function not found\r\n");
+  // A function sees its keys as an argument; KEYS of an earlier EVAL never leak into it.
+  CHECK(Eval(t, "return KEYS[1]", {"1", "secret"}) == Bulk("secret"));
+  CHECK(t.Run({"FUNCTION", "LOAD",
+               "#!lua name=peek\nredis.register_function('peek', function() return KEYS end)"}) ==
+        Bulk("peek"));
+  CHECK(t.Run({"FCALL", "peek", "0"}) ==
+        "-ERR user_function:2: Script attempted to access nonexistent global variable 'KEYS' "
+        "script: peek, on @user_function:2.\r\n");
+  CHECK(t.Run({"FUNCTION", "DELETE", "peek"}) == kOk);
   CHECK(t.Run({"FCALL", "f1", "x"}) == "-ERR Bad number of keys provided\r\n");
   CHECK(t.Run({"FUNCTION", "LIST"}) ==
         "*1\r\n*6\r\n$12\r\nlibrary_name\r\n$5\r\nmylib\r\n$6\r\nengine\r\n$3\r\nLUA\r\n"
