@@ -38,6 +38,7 @@ class Host : public scripting::ScriptHost {
     client_.in_exec = true;
     client_.in_script = true;
     client_.addr = "lua";
+    client_.script_time_us = start_us_;
     client_.is_local = ctx.client.is_local;
     client_.no_touch = ctx.client.no_touch;
   }

@@ -169,11 +169,20 @@ void SlowlogHelp(CommandContext& ctx) {
 // The wall clock with microseconds, as Redis: clients use TIME for sub-millisecond timing, so
 // this reads the real clock rather than the millisecond command clock.
 void Time(CommandContext& ctx) {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t sec;
+  int64_t usec;
+  if (ctx.client.in_script) {  // time stands still while a script runs
+    sec = ctx.client.script_time_us / 1000000;
+    usec = ctx.client.script_time_us % 1000000;
+  } else {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sec = ts.tv_sec;
+    usec = ts.tv_nsec / 1000;
+  }
   ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(ts.tv_sec));
-  ctx.reply.Bulk(std::to_string(ts.tv_nsec / 1000));
+  ctx.reply.Bulk(std::to_string(sec));
+  ctx.reply.Bulk(std::to_string(usec));
 }
 
 // Nothing is ever saved (no persistence yet), so the last save is the start time, which is
