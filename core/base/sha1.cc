@@ -1,11 +1,21 @@
 #include "core/base/sha1.h"
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <cstdlib>
 
 namespace tessera {
+
+namespace {
+
+// Fetched once: OpenSSL 3 looks the algorithm up (under a lock) on every call otherwise, which
+// costs more than hashing a script.
+const EVP_MD* Sha1Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  return md;
+}
+
+}  // namespace
 
 Sha1::Sha1() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr) std::abort();  // out of memory
@@ -14,7 +24,7 @@ Sha1::Sha1() : ctx_(EVP_MD_CTX_new()) {
 
 Sha1::~Sha1() { EVP_MD_CTX_free(ctx_); }
 
-void Sha1::Reset() { EVP_DigestInit_ex(ctx_, EVP_sha1(), nullptr); }
+void Sha1::Reset() { EVP_DigestInit_ex(ctx_, Sha1Md(), nullptr); }
 
 void Sha1::Update(const void* data, size_t len) { EVP_DigestUpdate(ctx_, data, len); }
 
@@ -26,9 +36,11 @@ Sha1::Digest Sha1::Final() {
 }
 
 Sha1::Digest Sha1::Of(std::string_view s) {
-  Digest d;
-  SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d.data());
-  return d;
+  // One context per thread, reused: no allocation per digest.
+  thread_local Sha1 h;
+  h.Reset();
+  h.Update(s);
+  return h.Final();
 }
 
 std::string ToHex(const uint8_t* bytes, size_t len) {
