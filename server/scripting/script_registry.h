@@ -108,6 +108,7 @@ class ScriptRegistry {
   bool running() const { return running_.load(std::memory_order_acquire); }
   // Marks that the running script wrote (SCRIPT KILL then refuses).
   void NoteWrite() { wrote_.store(true, std::memory_order_relaxed); }
+  bool running_wrote() const { return wrote_.load(std::memory_order_relaxed); }
   // True iff a script runs and has run for at least `threshold_ms` (> 0).
   bool TimedOut(int64_t now_us, int64_t threshold_ms) const;
   bool running_eval() const { return eval_mode_.load(std::memory_order_relaxed); }

@@ -424,7 +424,9 @@ TEST_CASE("A busy script gets other clients BUSY and SCRIPT KILL stops it", "[sc
   std::thread script2([&] {
     script_reply = t.RunAs(runner, {"EVAL", "redis.call('set','w','1') while true do end", "0"});
   });
-  while (!t.server().scripts().running()) std::this_thread::yield();
+  while (!t.server().scripts().running() || !t.server().scripts().running_wrote()) {
+    std::this_thread::yield();
+  }
   t.AdvanceTime(200);
   CHECK(t.Run({"PING"}) ==
         "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
