@@ -7,7 +7,9 @@
 # SUITE_DIR holds `runtest` and `tests/` from redis 7.2.4 (git archive 7.2.4 tests runtest),
 # with src/redis-cli, src/redis-server and src/redis-benchmark linked to /usr/bin's.  The suite
 # is not vendored: it stays outside the repository.  Prints one "file: ok N, err N, exc N" line
-# per file; logs go to SUITE_DIR/tessera-logs/.
+# per file; logs go to SUITE_DIR/tessera-logs/.  TESSERA_SUITE_ARGS adds server arguments
+# (e.g. "--io-threads 8": a busy script blocks the clients of its own worker, see
+# server/commands/script_runner.h, so the busy-script tests want the test's clients elsewhere).
 set -u
 suite=$(cd "$1" && pwd); binary=$(realpath "$2"); shift 2
 mkdir -p "$suite/tessera-logs"
@@ -16,7 +18,7 @@ for unit in "$@"; do
   name=$(echo "$unit" | tr / _)
   dir=$(mktemp -d)
   (cd "$dir" && exec "$binary" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
-      --enable-debug-command yes >"$suite/tessera-logs/$name.server.log" 2>&1) &
+      --enable-debug-command yes ${TESSERA_SUITE_ARGS:-} >"$suite/tessera-logs/$name.server.log" 2>&1) &
   pid=$!
   for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   (cd "$suite" && timeout 900 ./runtest --host 127.0.0.1 --port "$port" --single "$unit" \

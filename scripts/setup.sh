@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libuv1-dev libxxhash-dev libfmt-dev libjemalloc-dev liblzf-dev
   catch2 libbenchmark-dev
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev
   redis-tools redis-server python3 python3-redis
 )
 

@@ -60,6 +60,10 @@ struct ClientState {
   bool in_multi = false;
   bool multi_dirty = false;
   bool in_exec = false;
+  // The client a script's redis.call runs as (Redis's lua client): never BUSY, never queued.
+  // `script_time_us`: the script's start (Unix us), the time its commands see (TIME too).
+  bool in_script = false;
+  int64_t script_time_us = 0;
   std::vector<std::vector<std::string>> queued;
   std::vector<int64_t> watch_expiries;
   int fd = -1;

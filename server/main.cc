@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
           sig == SIGINT ? "SIGINT" : "SIGTERM");
     }
   }
+  server.scripts().AbortAll();  // a worker inside an endless script must get back to its loop
   for (auto& w : workers) w->RequestStop();
   for (auto& w : workers) w->Join();
   if (!config.pidfile.empty()) unlink(config.pidfile.c_str());

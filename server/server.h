@@ -19,6 +19,7 @@
 #include "server/commands/command.h"
 #include "server/config/config.h"
 #include "server/pubsub.h"
+#include "server/scripting/script_registry.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
 #include "server/watch.h"
@@ -48,6 +49,7 @@ class Server {
   WatchRegistry& watches() { return watches_; }
   PubSubRegistry& pubsub() { return pubsub_; }
   ErrorStats& error_stats() { return error_stats_; }
+  scripting::ScriptRegistry& scripts() { return scripts_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
   WorkerStats* AddWorkerStats();
@@ -64,6 +66,9 @@ class Server {
   void SetClockForTesting(std::function<int64_t()> clock) { clock_ = std::move(clock); }
   // Monotonic microseconds, for durations.
   static int64_t MonotonicUs();
+  // The clock of script durations (busy-reply-threshold, FUNCTION STATS): monotonic, or the
+  // test clock when one is set, so busy-script tests need not sleep.
+  int64_t ScriptClockUs() const { return clock_ ? clock_() * 1000 : MonotonicUs(); }
 
   int64_t start_time_ms() const { return start_time_ms_; }
   const std::string& run_id() const { return run_id_; }
@@ -122,6 +127,7 @@ class Server {
   WatchRegistry watches_;
   PubSubRegistry pubsub_;
   ErrorStats error_stats_;
+  scripting::ScriptRegistry scripts_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;

@@ -29,4 +29,10 @@ inline std::string AsciiUpper(std::string_view s) {
   return out;
 }
 
+inline std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiToLower(c);
+  return out;
+}
+
 }  // namespace tessera

@@ -213,6 +213,15 @@ size_t FormatDouble(double v, char* buf) {
   return FormatGrisu(v, buf);
 }
 
+size_t FpconvDtoa(double v, char* buf) {
+  if (std::isfinite(v) && v != 0) return FormatGrisu(v, buf);
+  size_t n = 0;
+  if (std::signbit(v)) buf[n++] = '-';
+  std::string_view s = std::isnan(v) ? "nan" : std::isinf(v) ? "inf" : "0";
+  std::memcpy(buf + n, s.data(), s.size());
+  return n + s.size();
+}
+
 std::string DoubleToString(double v) {
   char buf[32];
   return std::string(buf, FormatDouble(v, buf));

@@ -46,6 +46,11 @@ std::string LongDoubleToHumanString(long double v);
 size_t FormatDouble(double v, char* buf);
 std::string DoubleToString(double v);
 
+// Redis's fpconv_dtoa() itself: Grisu2 digits in its layout for every finite value, integers
+// included (1e8 -> "1e+8", 123 -> "123"); "-" before a negative value, -0 and -inf; "nan",
+// "inf", "0".  Redis uses it for Lua numbers passed to redis.call.  Writes at most 24 bytes.
+size_t FpconvDtoa(double v, char* buf);
+
 // Parses a memory size the way redis.conf does (memtoull): an integer optionally followed by
 // b, k, kb, m, mb, g, gb (case-insensitive; k = 1000, kb = 1024, ...).  Returns false on
 // error.  As in Redis, a unit with no digits ("", "gb") reads as 0; unlike Redis, a value that

@@ -69,13 +69,17 @@ class ShardMutex {
   // The real lock, whatever the mark says (EXEC's own locking).
   std::mutex& raw() { return mu_; }
 
-  // While alive, this thread holds every shard's raw lock.  REQUIRES: it does.
+  // While alive, this thread holds every shard's raw lock.  REQUIRES: it does.  Nests (a
+  // script inside EXEC): the previous mark comes back on destruction.
   class ScopedAllShardsHeld {
    public:
-    ScopedAllShardsHeld() { held_all_ = true; }
-    ~ScopedAllShardsHeld() { held_all_ = false; }
+    ScopedAllShardsHeld() : previous_(held_all_) { held_all_ = true; }
+    ~ScopedAllShardsHeld() { held_all_ = previous_; }
     ScopedAllShardsHeld(const ScopedAllShardsHeld&) = delete;
     ScopedAllShardsHeld& operator=(const ScopedAllShardsHeld&) = delete;
+
+   private:
+    bool previous_;
   };
 
  private:

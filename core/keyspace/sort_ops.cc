@@ -211,8 +211,9 @@ OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key, const 
   std::optional<std::string_view> by = opts.by;
   bool alpha = opts.alpha;
   bool dontsort = opts.dontsort;
-  if (dontsort && type == ValueType::kSet && opts.store) {
-    // A stored list must not depend on the set's internal order: order it ALPHA instead.
+  if (dontsort && type == ValueType::kSet && (opts.store || opts.for_script)) {
+    // A stored list, or what a script sees, must not depend on the set's internal order:
+    // order it ALPHA instead.
     dontsort = false;
     alpha = true;
     by.reset();

@@ -46,6 +46,7 @@ struct SortOptions {
   bool desc = false;
   bool alpha = false;
   bool store = false;  // a STORE destination was given (changes how a set is ordered)
+  bool for_script = false;  // run by a script: a set's output must not depend on its layout
 };
 
 // One value of SORT's output: an element, or what a GET pattern found for it (nullopt when

@@ -28,6 +28,7 @@ namespace tessera::server {
 
 class Server;
 struct ClientState;
+struct WorkerStats;
 struct CommandSpec;
 
 // Command flags, with Redis's names (COMMAND INFO prints them).
@@ -204,6 +205,9 @@ struct CommandContext {
   ArgList args;  // args[0] is the command name as sent
   keyspace::DbAccess& db;
   const CommandSpec& spec;
+  // The statistics of the worker running the command (EVAL dispatches its script's calls
+  // with it); null where no worker runs it.
+  WorkerStats* stats = nullptr;
   // Indices of arguments SLOWLOG and MONITOR must show as "(redacted)" (a password given to
   // CONFIG SET), like Redis's redactClientCommandArgument().  The handler appends; the
   // dispatcher applies them when it logs the command.

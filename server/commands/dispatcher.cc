@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
+#include <thread>
 
 #include "core/base/ascii.h"
 #include "core/base/hash.h"
@@ -39,11 +41,19 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
 
 // Locks the distinct shards of the keys (every shard when `all_shards`), in ascending order,
 // and unlocks them on destruction.
+//
+// While a script runs (it holds every shard), a command of another client must not sleep on
+// a shard mutex: past busy-reply-threshold it has to answer -BUSY, and its worker must stay
+// free to serve SCRIPT KILL.  So when `busy` is given the locks are taken by polling
+// try_lock, and the constructor gives up (busy() true, nothing held) once the script timed
+// out.  A command that started waiting before the script began is not covered: it sleeps on
+// the mutex until the script ends (documented in scripting_family.cc).
 class ShardLocks {
  public:
   // Also hands the keys' hashes to `db` so its lookups need not hash them again.
   ShardLocks(keyspace::Keyspace& ks, ArgList args, const std::vector<int>& key_positions,
-             keyspace::DbAccess& db, bool all_shards = false)
+             keyspace::DbAccess& db, bool all_shards = false, Server* busy = nullptr,
+             int64_t threshold_ms = 0)
       : ks_(ks) {
     if (all_shards) {
       for (unsigned s = 0; s < ks.shard_count(); ++s) overflow_.push_back(s);
@@ -63,29 +73,59 @@ class ShardLocks {
       overflow_.insert(overflow_.end(), small_.begin(), small_.begin() + count_);
       std::sort(overflow_.begin(), overflow_.end());
       overflow_.erase(std::unique(overflow_.begin(), overflow_.end()), overflow_.end());
-      for (unsigned s : overflow_) ks_.shard(s).mutex().lock();
-      return;
+      shards_ = overflow_.data();
+      count_ = overflow_.size();
+    } else {
+      std::sort(small_.begin(), small_.begin() + count_);
+      count_ = std::unique(small_.begin(), small_.begin() + count_) - small_.begin();
+      shards_ = small_.data();
     }
-    std::sort(small_.begin(), small_.begin() + count_);
-    count_ = std::unique(small_.begin(), small_.begin() + count_) - small_.begin();
-    for (size_t i = 0; i < count_; ++i) ks_.shard(small_[i]).mutex().lock();
-  }
-  ~ShardLocks() {
-    if (!overflow_.empty()) {
-      for (auto it = overflow_.rbegin(); it != overflow_.rend(); ++it) {
-        ks_.shard(*it).mutex().unlock();
+    for (size_t i = 0; i < count_; ++i) {
+      if (!Acquire(ks_.shard(shards_[i]).mutex(), busy, threshold_ms)) {
+        busy_ = true;
+        break;
       }
-      return;
+      locked_ = i + 1;
     }
-    for (size_t i = count_; i > 0; --i) ks_.shard(small_[i - 1]).mutex().unlock();
+    if (busy_) Release();
   }
+  ~ShardLocks() { Release(); }
+  bool busy() const { return busy_; }
 
  private:
+  static bool Acquire(keyspace::ShardMutex& mu, Server* busy, int64_t threshold_ms) {
+    if (busy == nullptr) {
+      mu.lock();
+      return true;
+    }
+    for (int i = 0; !mu.try_lock(); ++i) {
+      if (busy->scripts().TimedOut(busy->ScriptClockUs(), threshold_ms)) return false;
+      if (i < 64) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    }
+    return true;
+  }
+  void Release() {
+    for (size_t i = locked_; i > 0; --i) ks_.shard(shards_[i - 1]).mutex().unlock();
+    locked_ = 0;
+  }
+
   keyspace::Keyspace& ks_;
   std::array<unsigned, 16> small_;
   size_t count_ = 0;
+  size_t locked_ = 0;
+  const unsigned* shards_ = nullptr;
   std::vector<unsigned> overflow_;
+  bool busy_ = false;
 };
+
+// The -BUSY reply for the script running now.
+std::string_view BusyError(Server& server) {
+  return server.scripts().running_eval() ? errors::kBusyScript : errors::kBusyFunction;
+}
 
 bool IsPausedFor(Server& server, const CommandSpec& spec, int64_t now_ms) {
   int64_t end = server.pause_end_ms.load(std::memory_order_relaxed);
@@ -189,6 +229,13 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 
 void ExecCommand(CommandContext&) {}  // never called: Dispatch runs EXEC itself
 
+void FeedMonitorsBeforeScript(Server& server, const ClientState& client, ArgList args) {
+  if (server.clients().monitors.load(std::memory_order_relaxed) == 0 || !server.feed_monitors) {
+    return;
+  }
+  FeedMonitors(server, client, args, Server::RealNowUs());
+}
+
 void AppendQuoted(std::string* out, std::string_view s) {
   out->push_back('"');
   for (unsigned char c : s) {
@@ -276,6 +323,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // 5. Authentication.
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
 
+  // 12. A script has run past busy-reply-threshold: only allow-busy commands go on.
+  int64_t busy_threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
+  bool script_running = !client.in_script && server.scripts().running();
+  if (script_running && (spec->flags & kAllowBusy) == 0 &&
+      server.scripts().TimedOut(server.ScriptClockUs(), busy_threshold_ms)) {
+    return reject(BusyError(server));
+  }
+
   // 14. A RESP2 subscriber may only (un)subscribe, PING, QUIT and RESET (EXEC's commands were
   // admitted when they were queued).
   if (client.in_pubsub && client.resp == 2 && !client.in_exec &&
@@ -298,8 +353,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (!client.in_exec && IsPausedFor(server, *spec, now_ms)) return DispatchResult::kPaused;
 
   // Execute under the shard locks of the command's keys.
-  // Reused across commands: Dispatch never runs nested on one thread.
-  thread_local std::vector<int> key_positions;
+  // Reused across commands; one per nesting level (a script's redis.call runs inside EVAL).
+  thread_local std::array<std::vector<int>, 4> key_positions_by_depth;
+  thread_local size_t depth = 0;
+  std::vector<int> deep_positions;
+  std::vector<int>& key_positions =
+      depth < key_positions_by_depth.size() ? key_positions_by_depth[depth] : deep_positions;
   key_positions.clear();
   ExtractKeys(*spec, args, &key_positions);
   // Names a key spec marks not_key (SPUBLISH's channel) are never looked up: nothing to lock.
@@ -310,12 +369,21 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;
+  ctx.stats = &stats;
   size_t reply_start = reply.buffer()->size();
   int db_before = client.db;
   {
     bool all_shards = spec->locks_all_shards != nullptr && spec->locks_all_shards(args);
-    ShardLocks locks(server.keyspace(), args, key_positions, db, all_shards);
+    ShardLocks locks(server.keyspace(), args, key_positions, db, all_shards,
+                     script_running ? &server : nullptr, busy_threshold_ms);
+    if (locks.busy()) return reject(BusyError(server));
+    ++depth;
     spec->handler(ctx);
+    --depth;
+  }
+  // Keys a script's commands made ready are served once the script's locks are gone.
+  if (!client.in_exec && !exec_ready_keys.empty()) {
+    ServeBlockedClients(server, stats, exec_ready_keys);
   }
   if ((spec->flags & kWrite) != 0 && server.watches().watched_keys() > 0 &&
       !(reply.buffer()->size() > reply_start && (*reply.buffer())[reply_start] == '-')) {

@@ -35,6 +35,10 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
 // dispatches the queued commands (see transaction_family.cc for MULTI, WATCH and the rest).
 void ExecCommand(CommandContext& ctx);
 
+// EVAL and FCALL (skip_monitor) feed MONITOR themselves before their script runs, so the
+// script's commands follow them, as in Redis.
+void FeedMonitorsBeforeScript(Server& server, const ClientState& client, ArgList args);
+
 // Redis's sdscatrepr(): a quoted, escaped form of a string (MONITOR, CLIENT LIST cmd names).
 void AppendQuoted(std::string* out, std::string_view s);
 

@@ -316,5 +316,37 @@ inline constexpr std::string_view kPubSubContextFmt =
 // SSUBSCRIBE inside MULTI (Redis's deny-blocking clients); {} is the command in upper case.
 inline constexpr std::string_view kDenyBlockingSubscribeFmt =
     "ERR {} isn't allowed for a DENY BLOCKING client";
+// Scripting (EVAL, SCRIPT, FUNCTION, FCALL and redis.call inside scripts).
+inline constexpr std::string_view kBusyScript =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kBusyFunction =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
+inline constexpr std::string_view kNumKeysTooBig =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kNumKeysNegative = "ERR Number of keys can't be negative";
+inline constexpr std::string_view kScriptWriteFlagRo =
+    "ERR Can not execute a script with write flag using *_ro command.";
+inline constexpr std::string_view kNotBusy = "NOTBUSY No scripts in execution right now.";
+inline constexpr std::string_view kUnkillable =
+    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
+    "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
+    "NOSAVE command.";
+inline constexpr std::string_view kScriptFlushOption =
+    "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+inline constexpr std::string_view kScriptDebugOption = "ERR Use SCRIPT DEBUG YES/SYNC/NO";
+inline constexpr std::string_view kFunctionFlushOption =
+    "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+inline constexpr std::string_view kFunctionNotFound = "ERR Function not found";
+inline constexpr std::string_view kLibraryNotFound = "ERR Library not found";
+// Texts a script's redis.call gets back (Redis adds "ERR " when it raises them).
+inline constexpr std::string_view kScriptUnknownCommand =
+    "Unknown Redis command called from script";
+inline constexpr std::string_view kScriptWrongArity =
+    "Wrong number of args calling Redis command from script";
+inline constexpr std::string_view kScriptNoScriptCommand =
+    "This Redis command is not allowed from script";
+inline constexpr std::string_view kScriptWriteInReadOnly =
+    "Write commands are not allowed from read-only scripts.";
 
 }  // namespace tessera::server::errors

@@ -268,18 +268,23 @@ void AddMemory(Server& server, InfoWriter& w) {
   w.Field("allocator_resident", m.resident);
   w.Field("total_system_memory", total_system);
   w.Field("total_system_memory_human", BytesToHuman(total_system));
-  // No scripting engine yet: the Lua and function figures are those of an unused engine.
-  for (std::string_view f : {"used_memory_lua", "used_memory_vm_eval"}) w.Field(f, 0);
-  w.Field("used_memory_lua_human", "0B");
-  for (std::string_view f :
-       {"used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
-        "number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total"}) {
-    w.Field(f, 0);
-  }
-  w.Field("used_memory_vm_total_human", "0B");
+  // Lua: the engine of the worker answering (each worker has its own, script_registry.h).
+  scripting::ScriptRegistry& scripts = server.scripts();
+  size_t lua = scripts.ThisThreadEngineBytes();
+  size_t scripts_bytes = scripts.scripts_bytes();
+  w.Field("used_memory_lua", lua);
+  w.Field("used_memory_vm_eval", lua);
+  w.Field("used_memory_lua_human", BytesToHuman(lua));
+  w.Field("used_memory_scripts_eval", scripts_bytes);
+  w.Field("number_of_cached_scripts", scripts.script_count());
+  w.Field("number_of_functions", scripts.function_count());
+  w.Field("number_of_libraries", scripts.library_count());
+  w.Field("used_memory_vm_functions", 0);
+  w.Field("used_memory_vm_total", lua);
+  w.Field("used_memory_vm_total_human", BytesToHuman(lua));
   w.Field("used_memory_functions", 0);
-  w.Field("used_memory_scripts", 0);
-  w.Field("used_memory_scripts_human", "0B");
+  w.Field("used_memory_scripts", scripts_bytes);
+  w.Field("used_memory_scripts_human", BytesToHuman(scripts_bytes));
   // maxmemory and eviction do not exist yet: no limit, noeviction.
   w.Field("maxmemory", 0);
   w.Field("maxmemory_human", "0B");

@@ -1,80 +1,247 @@
-// FUNCTION: the parts that are true without a scripting engine.
+// EVAL scripts: EVAL EVALSHA EVAL_RO EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH/KILL/DEBUG/HELP.
 //
-// Tessera has no Lua engine yet, so no library can ever be loaded: FUNCTION FLUSH has nothing
-// to delete and FUNCTION LIST has nothing to list, which are exactly Redis's answers for an
-// empty function registry.  FUNCTION LOAD and the rest are not registered (unknown
-// subcommand) until scripting exists.  The Redis test suite sends FUNCTION FLUSH before every
-// server block.
+// A script is named by the SHA-1 of its body and kept in the shared cache (ScriptRegistry);
+// each worker compiles it into its own Lua engine on first use.  How a script runs (every
+// shard locked, redis.call through Dispatch, busy handling) is script_runner.h.  FUNCTION and
+// FCALL are function_family.cc.
 #include <fmt/format.h>
 
+#include "core/base/ascii.h"
+#include "core/base/numbers.h"
+#include "core/base/sha1.h"
 #include "server/commands/args.h"
 #include "server/commands/command.h"
+#include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
+#include "server/commands/script_runner.h"
+#include "server/server.h"
 
 namespace tessera::server {
 
 namespace {
 
-void FunctionFlush(CommandContext& ctx) {
-  if (ctx.args.size() == 3 && !EqualsNoCase(ctx.args[2], "async") &&
-      !EqualsNoCase(ctx.args[2], "sync")) {
-    ctx.reply.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
-    return;
+using scripting::CachedScript;
+
+// Compiles `body` into this thread's engine under `sha` and caches it.  Returns false after
+// replying Redis's error.
+bool CreateScript(CommandContext& ctx, const std::string& sha, std::string_view body,
+                  CachedScript* out) {
+  std::string error;
+  size_t shebang_len = 0;
+  uint32_t flags = 0;
+  if (!scripting::ParseEvalShebang(body, &flags, &shebang_len, &error)) {
+    ctx.reply.Error(error);
+    return false;
   }
+  scripting::LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
+  if (!engine.CompileScript(sha, scripting::ScriptSource(body, shebang_len), &error)) {
+    ctx.reply.Error("ERR " + error);
+    return false;
+  }
+  ctx.server.scripts().AddScript(sha, std::string(body), flags);
+  out->body = std::string(body);
+  out->flags = flags;
+  return true;
+}
+
+// Makes sure this thread's engine has the cached script compiled.
+void CompileCached(CommandContext& ctx, const std::string& sha, const CachedScript& script) {
+  scripting::LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
+  if (engine.HasScript(sha)) return;
+  size_t shebang_len = 0;
+  uint32_t flags = 0;
+  std::string error;
+  scripting::ParseEvalShebang(script.body, &flags, &shebang_len, &error);
+  engine.CompileScript(sha, scripting::ScriptSource(script.body, shebang_len), &error);
+}
+
+void EvalGeneric(CommandContext& ctx, bool evalsha, bool read_only) {
+  FeedMonitorsBeforeScript(ctx.server, ctx.client, ctx.args);
+  std::string sha;
+  if (evalsha) {
+    if (ctx.args[1].size() != 40) return ctx.reply.Error(errors::kNoScript);
+    sha = AsciiLower(ctx.args[1]);
+  }
+  int64_t numkeys = 0;
+  if (!ParseIntArgOrReply(ctx, ctx.args[2], &numkeys)) return;
+  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
+    return ctx.reply.Error(errors::kNumKeysTooBig);
+  }
+  if (numkeys < 0) return ctx.reply.Error(errors::kNumKeysNegative);
+  if (!evalsha) sha = Sha1Hex(ctx.args[1]);
+
+  std::optional<CachedScript> script = ctx.server.scripts().FindScript(sha);
+  if (!script) {
+    if (evalsha) return ctx.reply.Error(errors::kNoScript);
+    script.emplace();
+    if (!CreateScript(ctx, sha, ctx.args[1], &*script)) return;
+  } else {
+    CompileCached(ctx, sha, *script);
+  }
+  auto n = static_cast<size_t>(numkeys);
+  ScriptRun run;
+  run.name = sha;
+  run.eval_mode = true;
+  run.flags = script->flags;
+  run.read_only = read_only;
+  run.keys = ctx.args.subspan(3, n);
+  run.argv = ctx.args.subspan(3 + n);
+  RunScript(ctx, run);
+}
+
+void EvalCmd(CommandContext& ctx) { EvalGeneric(ctx, false, false); }
+void EvalRoCmd(CommandContext& ctx) { EvalGeneric(ctx, false, true); }
+void EvalShaCmd(CommandContext& ctx) { EvalGeneric(ctx, true, false); }
+void EvalShaRoCmd(CommandContext& ctx) { EvalGeneric(ctx, true, true); }
+
+// ---- SCRIPT ----
+
+void ScriptLoad(CommandContext& ctx) {
+  std::string sha = Sha1Hex(ctx.args[2]);
+  std::optional<CachedScript> script = ctx.server.scripts().FindScript(sha);
+  if (!script) {
+    CachedScript created;
+    if (!CreateScript(ctx, sha, ctx.args[2], &created)) return;
+  }
+  ctx.reply.Bulk(sha);
+}
+
+void ScriptExists(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(ctx.args.size() - 2);
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    // Redis's script dictionary compares shas without case.
+    ctx.reply.Integer(ctx.server.scripts().HasScript(AsciiLower(ctx.args[i])) ? 1 : 0);
+  }
+}
+
+void ScriptFlush(CommandContext& ctx) {
+  if (ctx.args.size() > 3 || (ctx.args.size() == 3 && !EqualsNoCase(ctx.args[2], "sync") &&
+                              !EqualsNoCase(ctx.args[2], "async"))) {
+    return ctx.reply.Error(errors::kScriptFlushOption);
+  }
+  ctx.server.scripts().FlushScripts();
   ctx.reply.Ok();
 }
 
-void FunctionList(CommandContext& ctx) {
-  for (size_t i = 2; i < ctx.args.size(); ++i) {
-    if (EqualsNoCase(ctx.args[i], "withcode")) continue;
-    if (EqualsNoCase(ctx.args[i], "libraryname") && i + 1 < ctx.args.size()) {
-      ++i;
-      continue;
-    }
-    ctx.reply.Error(fmt::format("ERR Unknown argument {}", CStringPrefix(ctx.args[i])));
-    return;
+void ReplyKill(CommandContext& ctx, bool eval) {
+  using Kill = scripting::ScriptRegistry::KillResult;
+  switch (ctx.server.scripts().RequestKill(eval)) {
+    case Kill::kOk:
+      return ctx.reply.Ok();
+    case Kill::kNotBusy:
+      return ctx.reply.Error(errors::kNotBusy);
+    case Kill::kUnkillable:
+      return ctx.reply.Error(errors::kUnkillable);
+    case Kill::kWrongKind:
+      return ctx.reply.Error(eval ? errors::kBusyFunction : errors::kBusyScript);
   }
-  ctx.reply.ArrayHeader(0);
 }
 
-void FunctionHelp(CommandContext& ctx) {
+void ScriptKill(CommandContext& ctx) { ReplyKill(ctx, /*eval=*/true); }
+
+// There is no Lua debugger (LDB): debugging mode can only be "off".
+void ScriptDebug(CommandContext& ctx) {
+  if (EqualsNoCase(ctx.args[2], "no")) return ctx.reply.Ok();
+  if (EqualsNoCase(ctx.args[2], "yes") || EqualsNoCase(ctx.args[2], "sync")) {
+    return ctx.reply.Error("ERR SCRIPT DEBUG is not supported by this server");
+  }
+  ctx.reply.Error(errors::kScriptDebugOption);
+}
+
+void ScriptHelp(CommandContext& ctx) {
   static const char* kLines[] = {
-      "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "LIST [LIBRARYNAME <library_name_pattern>] [WITHCODE]",
-      "    Return general information on all the libraries (none can be loaded: this server",
-      "    has no scripting engine yet).",
+      "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DEBUG (YES|SYNC|NO)",
+      "    Set the debug mode for subsequent scripts executed.",
+      "EXISTS <sha1> [<sha1> ...]",
+      "    Return information about the existence of the scripts in the script cache.",
       "FLUSH [ASYNC|SYNC]",
-      "    Delete all the libraries.",
+      "    Flush the Lua scripts cache. Very dangerous on replicas.",
+      "    When called without the optional mode argument, the behavior is determined by the",
+      "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+      "    * ASYNC: Asynchronously flush the scripts cache.",
+      "    * SYNC: Synchronously flush the scripts cache.",
+      "KILL",
+      "    Kill the currently executing Lua script.",
+      "LOAD <script>",
+      "    Load a script into the scripts cache without executing it.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply.ArrayHeader(std::size(kLines));
   for (const char* l : kLines) ctx.reply.SimpleString(l);
 }
 
-CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler h,
-                std::string_view summary) {
+CommandSpec Eval(std::string name, Handler handler, bool ro, bool sha, std::string_view since,
+                 std::string_view summary) {
+  using namespace argdoc;
+  uint32_t key_flags = ro ? (kKeyRO | kKeyAccess) : (kKeyRW | kKeyAccess | kKeyUpdate);
+  CommandSpec spec = MakeSpec(std::move(name), -3,
+                              kNoScript | kSkipMonitor | kStale | (ro ? kReadOnly : kMayReplicate),
+                              KeySpec{}, kAclSlow | kAclScripting, handler, "scripting", since,
+                              "Depends on the script that is executed.", summary,
+                              {Str(sha ? "sha1" : "script"), Int("numkeys"),
+                               Key("key").Opt().Multi(), Str("arg").Opt().Multi()});
+  spec.keys.flags = key_flags;
+  spec.key_specs = {KeySpec{2, 0, 1, key_flags, {}, /*keynum=*/true}};
+  spec.key_extractor = ScriptKeys;
+  spec.locks_all_shards = LocksAllShards;
+  return spec;
+}
+
+CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler h, std::string_view since,
+                std::string_view complexity, std::string_view summary,
+                std::vector<ArgDoc> arguments = {}) {
   return MakeSpec(std::move(name), arity, flags, KeySpec{}, kAclSlow | kAclScripting, h,
-                  "scripting", "7.0.0", "O(N) where N is the number of functions", summary);
+                  "scripting", since, complexity, summary, std::move(arguments));
 }
 
 }  // namespace
 
+void RegisterFunctionFamily(CommandTable* table);
+
 void RegisterScriptingFamily(CommandTable* table) {
-  CommandSpec function;
-  function.name = "function";
-  function.arity = -2;
-  function.acl = kAclSlow;
-  function.summary = "A container for function commands.";
-  function.since = "7.0.0";
-  function.group = "scripting";
-  function.complexity = "Depends on subcommand.";
-  function.subcommands = {
-      Sub("flush", -2, kWrite | kNoScript, FunctionFlush, "Deletes all function libraries."),
-      Sub("list", -2, kNoScript, FunctionList, "Lists the function libraries."),
-      Sub("help", 2, kLoading | kStale, FunctionHelp, "Lists the FUNCTION subcommands."),
+  using namespace argdoc;
+  table->Add(Eval("eval", EvalCmd, false, false, "2.6.0", "Executes a server-side Lua script."));
+  table->Add(Eval("evalsha", EvalShaCmd, false, true, "2.6.0",
+                  "Executes a server-side Lua script by SHA1 digest."));
+  table->Add(Eval("eval_ro", EvalRoCmd, true, false, "7.0.0",
+                  "Executes a read-only server-side Lua script."));
+  table->Add(Eval("evalsha_ro", EvalShaRoCmd, true, true, "7.0.0",
+                  "Executes a read-only server-side Lua script by SHA1 digest."));
+
+  CommandSpec script;
+  script.name = "script";
+  script.arity = -2;
+  script.acl = kAclSlow;
+  script.summary = "A container for Lua scripts management commands.";
+  script.since = "2.6.0";
+  script.group = "scripting";
+  script.complexity = "Depends on subcommand.";
+  script.subcommands = {
+      Sub("debug", 3, kNoScript, ScriptDebug, "3.2.0", "O(1)",
+          "Sets the debug mode of server-side Lua scripts.",
+          {OneOf("mode",
+                 {PureToken("yes", "YES"), PureToken("sync", "SYNC"), PureToken("no", "NO")})}),
+      Sub("exists", -3, kNoScript, ScriptExists, "2.6.0",
+          "O(N) with N being the number of scripts to check (so checking a single script is an "
+          "O(1) operation).",
+          "Determines whether server-side Lua scripts exist in the script cache.",
+          {Str("sha1").Multi()}),
+      Sub("flush", -2, kNoScript, ScriptFlush, "2.6.0",
+          "O(N) with N being the number of scripts in cache",
+          "Removes all server-side Lua scripts from the script cache.",
+          {OneOf("flush-type", {PureToken("async", "ASYNC"), PureToken("sync", "SYNC")}).Opt()}),
+      Sub("help", 2, kLoading | kStale, ScriptHelp, "5.0.0", "O(1)",
+          "Returns helpful text about the different subcommands."),
+      Sub("kill", 2, kNoScript | kAllowBusy, ScriptKill, "2.6.0", "O(1)",
+          "Terminates a server-side Lua script during execution."),
+      Sub("load", 3, kNoScript | kStale, ScriptLoad, "2.6.0",
+          "O(N) with N being the length in bytes of the script body.",
+          "Loads a server-side Lua script to the script cache.", {Str("script")}),
   };
-  table->Add(std::move(function));
+  table->Add(std::move(script));
+  RegisterFunctionFamily(table);
 }
 
 }  // namespace tessera::server

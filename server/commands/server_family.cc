@@ -170,11 +170,20 @@ void SlowlogHelp(CommandContext& ctx) {
 // The wall clock with microseconds, as Redis: clients use TIME for sub-millisecond timing, so
 // this reads the real clock rather than the millisecond command clock.
 void Time(CommandContext& ctx) {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t sec;
+  int64_t usec;
+  if (ctx.client.in_script) {  // time stands still while a script runs
+    sec = ctx.client.script_time_us / 1000000;
+    usec = ctx.client.script_time_us % 1000000;
+  } else {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sec = ts.tv_sec;
+    usec = ts.tv_nsec / 1000;
+  }
   ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(ts.tv_sec));
-  ctx.reply.Bulk(std::to_string(ts.tv_nsec / 1000));
+  ctx.reply.Bulk(std::to_string(sec));
+  ctx.reply.Bulk(std::to_string(usec));
 }
 
 // Nothing is ever saved (no persistence yet), so the last save is the start time, which is
@@ -493,6 +502,8 @@ void DebugHelp(CommandContext& ctx) {
                      "    array, set, map, attrib, push, verbatim, true, false.",
                      "SET-ACTIVE-EXPIRE <0|1>",
                      "    Turn the background deletion of expired keys off (0) or on (1).",
+                     "SET-DISABLE-DENY-SCRIPTS <0|1>",
+                     "    Let scripts call commands flagged noscript (1) or not (0).",
                      "SLEEP <seconds>",
                      "    Block the connection's worker for <seconds> (decimals allowed).",
                  });
@@ -511,6 +522,10 @@ void Debug(CommandContext& ctx) {
   if (is("set-active-expire") && argc == 3) {
     ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
                                            std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("set-disable-deny-scripts") && argc == 3) {
+    ctx.server.scripts().set_deny_script_disabled(std::atoi(std::string(ctx.args[2]).c_str()) != 0);
     return ctx.reply.Ok();
   }
   if (is("object") && argc == 3) return DebugObject(ctx);

@@ -77,6 +77,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     case SortParse::kNotInteger:
       return ctx.reply.Error(errors::kNotInteger);
   }
+  opts.for_script = ctx.client.in_script;
   OpResult<std::vector<SortRow>> rows = keyspace::OpSort(ctx.db, ctx.args[1], opts);
   if (!rows) {
     if (rows.status() == OpStatus::kNotAFloat) return ctx.reply.Error(errors::kSortNotADouble);

@@ -107,6 +107,8 @@ struct ServerConfig {
   std::atomic<uint64_t> client_obuf_hard[kClientClasses] = {};
   std::atomic<uint64_t> client_obuf_soft[kClientClasses] = {};
   std::atomic<int64_t> client_obuf_soft_seconds[kClientClasses] = {};
+  // Milliseconds a script may run before other clients get -BUSY (alias lua-time-limit).
+  std::atomic<int64_t> busy_reply_threshold{0};
 
   // Persistence is not implemented yet: only an empty save schedule and appendonly no are
   // accepted, and anything else is an error rather than a silent no-op.

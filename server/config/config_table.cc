@@ -405,6 +405,8 @@ constexpr Entry kTable[] = {
     Special("client-output-buffer-limit", kModifiable | kMultiArg,
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", &SetObufLimit,
             &GetObufLimit, &RewriteObufLimit),
+    Number<&C::busy_reply_threshold>("busy-reply-threshold", "lua-time-limit", kModifiable, 0,
+                                     kLongMax, "5000"),
     // Persistence.
     Special("save", kModifiable | kMultiArg, "", &SetSave, &GetSave, &RewriteSave),
     Bool<&C::appendonly>("appendonly", kModifiable, "no", &CheckAppendonly),

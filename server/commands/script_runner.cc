@@ -1,0 +1,116 @@
+#include "server/commands/script_runner.h"
+
+#include "core/base/numbers.h"
+#include "server/client_state.h"
+#include "server/commands/dispatcher.h"
+#include "server/commands/errors.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+using scripting::ArgSpan;
+
+// Redis's lookupCommand: a container's subcommand when there is one to look for.
+const CommandSpec* LookupForScript(const Server& server, ArgSpan args) {
+  const CommandSpec* spec = server.commands().Find(args[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2) {
+    spec = CommandTable::FindSub(*spec, args[1]);
+  }
+  return spec;
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity)
+                        : argc >= static_cast<size_t>(-spec.arity);
+}
+
+// What redis.call runs as: Redis's lua client.  Its commands go through Dispatch() like a
+// connection's; `in_exec` (no pause, no blocking, blocked clients served after the script)
+// and `in_script` (never BUSY) make them part of the script's atomic step.
+class Host : public scripting::ScriptHost {
+ public:
+  Host(CommandContext& ctx, bool read_only) : ctx_(ctx), read_only_(read_only) {
+    client_.id = ctx.client.id;
+    client_.db = ctx.client.db;
+    client_.authenticated = true;
+    client_.in_exec = true;
+    client_.in_script = true;
+    client_.addr = "lua";
+    client_.script_time_us = start_us_;
+    client_.is_local = ctx.client.is_local;
+    client_.no_touch = ctx.client.no_touch;
+  }
+
+  void Call(ArgSpan args, int resp, std::string* reply, std::string* error) override {
+    Server& server = ctx_.server;
+    const CommandSpec* spec = LookupForScript(server, args);
+    if (spec == nullptr || !ArityOk(*spec, args.size())) {
+      *error = spec == nullptr ? errors::kScriptUnknownCommand : errors::kScriptWrongArity;
+      return;
+    }
+    // Scripting commands stay refused even under DEBUG SET-DISABLE-DENY-SCRIPTS: they would
+    // rebuild or reuse this thread's engine while it runs the script.
+    bool noscript = (spec->flags & kNoScript) != 0;
+    if (noscript && (!server.scripts().deny_script_disabled() || spec->group == "scripting")) {
+      *error = errors::kScriptNoScriptCommand;
+      return;
+    }
+    if (read_only_ && (spec->flags & (kWrite | kMayReplicate)) != 0) {
+      *error = errors::kScriptWriteInReadOnly;
+      return;
+    }
+    if ((spec->flags & kWrite) != 0) server.scripts().NoteWrite();
+    client_.resp = resp;
+    resp::ReplyBuilder builder(reply, resp);
+    // Time stands still while a script runs (as in Redis): every command sees its start.
+    int64_t clock_us = start_us_;
+    Dispatch(server, client_, *ctx_.stats, args, builder, clock_us);
+  }
+
+  bool CommandExists(ArgSpan args) override {
+    return LookupForScript(ctx_.server, args) != nullptr;
+  }
+
+  bool Interrupted() override { return ctx_.server.scripts().kill_requested(); }
+
+ private:
+  CommandContext& ctx_;
+  bool read_only_;
+  ClientState client_;
+  int64_t start_us_ = Server::RealNowUs();
+};
+
+}  // namespace
+
+bool ScriptKeys(ArgList args, std::vector<int>* out) {
+  int64_t numkeys = 0;
+  if (args.size() < 3 || !ParseInt64(args[2], &numkeys) || numkeys < 0 ||
+      numkeys > static_cast<int64_t>(args.size()) - 3) {
+    return false;
+  }
+  for (int64_t i = 0; i < numkeys; ++i) out->push_back(static_cast<int>(3 + i));
+  return true;
+}
+
+bool LocksAllShards(ArgList) { return true; }
+
+void RunScript(CommandContext& ctx, const ScriptRun& run) {
+  bool compat = (run.flags & scripting::kScriptEvalCompat) != 0;
+  bool no_writes = (run.flags & scripting::kScriptNoWrites) != 0;
+  if (!compat && !no_writes && run.read_only) {
+    return ctx.reply.Error(errors::kScriptWriteFlagRo);
+  }
+  bool read_only = run.read_only || (!compat && no_writes);
+  Server& server = ctx.server;
+  scripting::LuaEngine& engine = server.scripts().EngineForThisThread();
+  Host host(ctx, read_only);
+  keyspace::ShardMutex::ScopedAllShardsHeld held;  // the dispatcher locked every shard
+  server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
+  bool hook = server.config().busy_reply_threshold.load(std::memory_order_relaxed) > 0;
+  engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply);
+  server.scripts().EndRun();
+}
+
+}  // namespace tessera::server
