@@ -1,5 +1,6 @@
-// LZF decompression (liblzf's format), which Redis uses for compressed strings in RDB files
-// and DUMP payloads.  Only decompression: what we write is stored uncompressed.
+// LZF decompression, which Redis uses for compressed strings in RDB files and DUMP payloads:
+// a std::string-shaped wrapper over Debian's liblzf (which core links; streams also use it to
+// pack closed nodes).
 #pragma once
 
 #include <cstddef>
