@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "server/client_state.h"
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
@@ -47,6 +48,11 @@ bool ParseReadArgsOrReply(CommandContext& ctx, bool xreadgroup, ReadArgs* a) {
     const size_t more = args.size() - 1 - i;
     std::string_view o = args[i];
     if (EqualsNoCase(o, "block") && more > 0) {
+      if (ctx.client.in_script) {  // a script cannot wait; Redis refuses the option outright
+        ctx.reply.Error(
+            fmt::format(fmt::runtime(errors::kStreamBlockInScriptFmt), CStringPrefix(ctx.args[0])));
+        return false;
+      }
       ++i;
       if (!ParseBlockTimeoutMsOrReply(ctx, args[i], &a->deadline_ms)) return false;
     } else if (EqualsNoCase(o, "count") && more > 0) {

@@ -386,6 +386,20 @@ TEST_CASE("Blocked XREADGROUP is served in order and woken by deletion", "[strea
   CHECK(t.TakeDelivered(c1) == kWrongType);
 }
 
+TEST_CASE("XREAD and XREADGROUP refuse BLOCK inside a script", "[stream]") {
+  CommandTester t;
+  CHECK(t.Run({"EVAL",
+               "return redis.pcall('XREADGROUP','GROUP','g','c','BLOCK','10','STREAMS','s','>')",
+               "0"}) ==
+        Err("ERR XREADGROUP command is not allowed with BLOCK option from scripts"));
+  CHECK(t.Run({"EVAL", "return redis.call('xread','BLOCK','0','STREAMS','s','$')", "0"})
+            .rfind("-ERR xread command is not allowed with BLOCK option from scripts script: ",
+                   0) == 0);
+  t.Run({"XADD", "s", "1-0", "f", "v"});
+  CHECK(t.Run({"EVAL", "return redis.call('xread','COUNT','1','STREAMS','s','0')", "0"}) ==
+        "*1\r\n*2\r\n" + Bulk("s") + Entries({Entry("1-0", {"f", "v"})}));
+}
+
 TEST_CASE("Every stream command on another type: WRONGTYPE, nothing changed", "[stream]") {
   CommandTester t;
   t.Run({"SET", "k", "v"});
