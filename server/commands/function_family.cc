@@ -512,7 +512,7 @@ CommandSpec Fcall(std::string name, Handler handler, bool ro, std::string_view s
   CommandSpec spec = MakeSpec(
       std::move(name), -3, kNoScript | kSkipMonitor | kStale | (ro ? kReadOnly : kMayReplicate),
       KeySpec{}, kAclSlow | kAclScripting, handler, "scripting", "7.0.0",
-      "Depends on the function that is executed.", summary,
+      "The cost of the function run.", summary,
       {Str("function"), Int("numkeys"), Key("key").Opt().Multi(), Str("arg").Opt().Multi()});
   spec.keys.flags = key_flags;
   spec.key_specs = {KeySpec{2, 0, 1, key_flags, {}, /*keynum=*/true}};
@@ -525,45 +525,47 @@ CommandSpec Fcall(std::string name, Handler handler, bool ro, std::string_view s
 
 void RegisterFunctionFamily(CommandTable* table) {
   using namespace argdoc;
-  table->Add(Fcall("fcall", FcallCmd, false, "Invokes a function."));
-  table->Add(Fcall("fcall_ro", FcallRoCmd, true, "Invokes a read-only function."));
+  table->Add(Fcall("fcall", FcallCmd, false,
+                   "Runs a function of a loaded library, with keys and arguments."));
+  table->Add(Fcall("fcall_ro", FcallRoCmd, true,
+                   "Runs a function flagged no-writes; allowed where writes are not."));
   CommandSpec function;
   function.name = "function";
   function.arity = -2;
   function.acl = kAclSlow;
-  function.summary = "A container for function commands.";
+  function.summary = "Subcommands that load, list, dump and remove function libraries.";
   function.since = "7.0.0";
   function.group = "scripting";
   function.complexity = "Depends on subcommand.";
   function.subcommands = {
       Sub("delete", 3, kNoScript | kWrite, FunctionDelete, "O(1)",
-          "Deletes a library and its functions.", {Str("library-name")}),
-      Sub("dump", 2, kNoScript, FunctionDump, "O(N) where N is the number of functions",
-          "Dumps all libraries into a serialized binary payload."),
-      Sub("flush", -2, kNoScript | kWrite, FunctionFlush,
-          "O(N) where N is the number of functions deleted", "Deletes all libraries and functions.",
+          "Removes a library with all its functions.", {Str("library-name")}),
+      Sub("dump", 2, kNoScript, FunctionDump, "O(N) for N functions.",
+          "Serializes every library into one payload for FUNCTION RESTORE."),
+      Sub("flush", -2, kNoScript | kWrite, FunctionFlush, "O(N) for N functions removed.",
+          "Removes every library.",
           {OneOf("flush-type", {PureToken("async", "ASYNC"), PureToken("sync", "SYNC")}).Opt()}),
       Sub("help", 2, kLoading | kStale, FunctionHelp, "O(1)",
-          "Returns helpful text about the "
-          "different subcommands."),
+          "Lists the subcommands with a line on each."),
       Sub("kill", 2, kNoScript | kAllowBusy, FunctionKill, "O(1)",
-          "Terminates a function during execution."),
-      Sub("list", -2, kNoScript, FunctionList, "O(N) where N is the number of functions",
-          "Returns information about all libraries.",
+          "Stops the running function, if it has not written yet."),
+      Sub("list", -2, kNoScript, FunctionList, "O(N) for N functions.",
+          "Lists the libraries, their functions and flags, optionally with code.",
           {Pattern("library-name-pattern").Tok("LIBRARYNAME").Opt(),
            PureToken("withcode", "WITHCODE").Opt()}),
       Sub("load", -3, kNoScript | kWrite | kDenyOom, FunctionLoad,
-          "O(1) (considering compilation time is redundant)", "Creates a library.",
+          "O(1) apart from compiling the library.",
+          "Loads a library of Lua functions from its source.",
           {PureToken("replace", "REPLACE").Opt(), Str("function-code")}),
       Sub("restore", -3, kNoScript | kWrite | kDenyOom, FunctionRestore,
-          "O(N) where N is the number of functions on the payload",
-          "Restores all libraries from a payload.",
+          "O(N) for the N functions in the payload.",
+          "Loads the libraries of a FUNCTION DUMP payload.",
           {Str("serialized-value"),
            OneOf("policy", {PureToken("flush", "FLUSH"), PureToken("append", "APPEND"),
                             PureToken("replace", "REPLACE")})
                .Opt()}),
       Sub("stats", 2, kNoScript | kAllowBusy, FunctionStats, "O(1)",
-          "Returns information about a function during execution."),
+          "Tells which function or script is running and the engines' counts."),
   };
   table->Add(std::move(function));
 }

@@ -179,7 +179,7 @@ CommandSpec Eval(std::string name, Handler handler, bool ro, bool sha, std::stri
   CommandSpec spec = MakeSpec(std::move(name), -3,
                               kNoScript | kSkipMonitor | kStale | (ro ? kReadOnly : kMayReplicate),
                               KeySpec{}, kAclSlow | kAclScripting, handler, "scripting", since,
-                              "Depends on the script that is executed.", summary,
+                              "The cost of the script run.", summary,
                               {Str(sha ? "sha1" : "script"), Int("numkeys"),
                                Key("key").Opt().Multi(), Str("arg").Opt().Multi()});
   spec.keys.flags = key_flags;
@@ -202,43 +202,39 @@ void RegisterFunctionFamily(CommandTable* table);
 
 void RegisterScriptingFamily(CommandTable* table) {
   using namespace argdoc;
-  table->Add(Eval("eval", EvalCmd, false, false, "2.6.0", "Executes a server-side Lua script."));
+  table->Add(Eval("eval", EvalCmd, false, false, "2.6.0",
+                  "Runs a Lua script atomically, with keys and arguments."));
   table->Add(Eval("evalsha", EvalShaCmd, false, true, "2.6.0",
-                  "Executes a server-side Lua script by SHA1 digest."));
-  table->Add(Eval("eval_ro", EvalRoCmd, true, false, "7.0.0",
-                  "Executes a read-only server-side Lua script."));
+                  "Runs a cached Lua script named by its SHA-1."));
+  table->Add(
+      Eval("eval_ro", EvalRoCmd, true, false, "7.0.0", "Runs a Lua script that may not write."));
   table->Add(Eval("evalsha_ro", EvalShaRoCmd, true, true, "7.0.0",
-                  "Executes a read-only server-side Lua script by SHA1 digest."));
+                  "Runs a cached Lua script by its SHA-1; it may not write."));
 
   CommandSpec script;
   script.name = "script";
   script.arity = -2;
   script.acl = kAclSlow;
-  script.summary = "A container for Lua scripts management commands.";
+  script.summary = "Subcommands that manage the script cache.";
   script.since = "2.6.0";
   script.group = "scripting";
   script.complexity = "Depends on subcommand.";
   script.subcommands = {
       Sub("debug", 3, kNoScript, ScriptDebug, "3.2.0", "O(1)",
-          "Sets the debug mode of server-side Lua scripts.",
+          "Selects the script debugger's mode (only NO is offered).",
           {OneOf("mode",
                  {PureToken("yes", "YES"), PureToken("sync", "SYNC"), PureToken("no", "NO")})}),
-      Sub("exists", -3, kNoScript, ScriptExists, "2.6.0",
-          "O(N) with N being the number of scripts to check (so checking a single script is an "
-          "O(1) operation).",
-          "Determines whether server-side Lua scripts exist in the script cache.",
-          {Str("sha1").Multi()}),
-      Sub("flush", -2, kNoScript, ScriptFlush, "2.6.0",
-          "O(N) with N being the number of scripts in cache",
-          "Removes all server-side Lua scripts from the script cache.",
+      Sub("exists", -3, kNoScript, ScriptExists, "2.6.0", "O(N) for N hashes checked.",
+          "Tells which of the given SHA-1s are cached scripts.", {Str("sha1").Multi()}),
+      Sub("flush", -2, kNoScript, ScriptFlush, "2.6.0", "O(N) in the number of cached scripts.",
+          "Empties the script cache.",
           {OneOf("flush-type", {PureToken("async", "ASYNC"), PureToken("sync", "SYNC")}).Opt()}),
       Sub("help", 2, kLoading | kStale, ScriptHelp, "5.0.0", "O(1)",
-          "Returns helpful text about the different subcommands."),
+          "Lists the subcommands with a line on each."),
       Sub("kill", 2, kNoScript | kAllowBusy, ScriptKill, "2.6.0", "O(1)",
-          "Terminates a server-side Lua script during execution."),
-      Sub("load", 3, kNoScript | kStale, ScriptLoad, "2.6.0",
-          "O(N) with N being the length in bytes of the script body.",
-          "Loads a server-side Lua script to the script cache.", {Str("script")}),
+          "Stops the running script, if it has not written yet."),
+      Sub("load", 3, kNoScript | kStale, ScriptLoad, "2.6.0", "O(N) in the script's length.",
+          "Caches a script without running it and returns its SHA-1.", {Str("script")}),
   };
   table->Add(std::move(script));
   RegisterFunctionFamily(table);
