@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "server/server.h"
 
 namespace tessera::server {
@@ -54,6 +56,11 @@ bool ParseBlockTimeoutMsOrReply(CommandContext& ctx, std::string_view arg, int64
     return false;
   }
   return DeadlineOrReply(ctx, t, deadline_ms);
+}
+
+void ReplySubcommandSyntaxError(CommandContext& ctx) {
+  ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt),
+                              CStringPrefix(ctx.args[1]).substr(0, 128), AsciiUpper(ctx.args[0])));
 }
 
 bool ParseScanCursor(std::string_view arg, uint64_t* out) {

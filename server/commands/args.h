@@ -103,6 +103,10 @@ inline void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_vie
   ctx.reply.SimpleString("    Print this help.");
 }
 
+// Redis's addReplySubcommandSyntaxError: args[1] as given (up to 128 bytes, cut at a NUL) and
+// the command name upper-cased.
+void ReplySubcommandSyntaxError(CommandContext& ctx);
+
 // Replies the fixed error text of a non-OK status.
 inline void ReplyStatus(CommandContext& ctx, OpStatus status) {
   ctx.reply.Error(errors::ForStatus(status));

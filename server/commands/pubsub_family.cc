@@ -110,14 +110,9 @@ void PublishGeneric(CommandContext& ctx, bool sharded) {
 void Publish(CommandContext& ctx) { PublishGeneric(ctx, /*sharded=*/false); }
 void SPublish(CommandContext& ctx) { PublishGeneric(ctx, /*sharded=*/true); }
 
-void ReplySubcommandSyntax(CommandContext& ctx) {
-  ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt),
-                              CStringPrefix(ctx.args[1]).substr(0, 128), AsciiUpper(ctx.args[0])));
-}
-
 // PUBSUB CHANNELS|SHARDCHANNELS [pattern]
 void ChannelsGeneric(CommandContext& ctx, PubSubKind kind) {
-  if (ctx.args.size() > 3) return ReplySubcommandSyntax(ctx);
+  if (ctx.args.size() > 3) return ReplySubcommandSyntaxError(ctx);
   std::string pattern;
   if (ctx.args.size() == 3) pattern = ctx.args[2];
   std::vector<std::string> names =

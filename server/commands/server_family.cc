@@ -539,8 +539,7 @@ void Debug(CommandContext& ctx) {
   if (is("quicklist-packed-threshold") && argc == 3) return DebugPackedThreshold(ctx);
   if (is("listpack") && argc == 3) return DebugListLayout(ctx, false);
   if (is("quicklist") && (argc == 3 || argc == 4)) return DebugListLayout(ctx, true);
-  ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt),
-                              CStringPrefix(sub).substr(0, 128), Upper(ctx.args[0])));
+  ReplySubcommandSyntaxError(ctx);
 }
 
 // ---- MEMORY ----

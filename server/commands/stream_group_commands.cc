@@ -21,11 +21,6 @@ using types::StreamConsumer;
 using types::StreamGroup;
 using types::StreamNack;
 
-void ReplySubcommandSyntax(CommandContext& ctx) {
-  ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt),
-                              CStringPrefix(ctx.args[1]).substr(0, 128), AsciiUpper(ctx.args[0])));
-}
-
 void ReplyNoGroup(CommandContext& ctx, std::string_view key, std::string_view group) {
   ctx.reply.Error(fmt::format(fmt::runtime(errors::kStreamNoGroupFmt), ErrArg(key), ErrArg(group)));
 }
@@ -58,7 +53,7 @@ bool ResolveGroupOrReply(CommandContext& ctx, bool needs_group, GroupTarget* t) 
       }
       i += 2;
     } else {
-      ReplySubcommandSyntax(ctx);
+      ReplySubcommandSyntaxError(ctx);
       return false;
     }
   }
@@ -80,7 +75,7 @@ bool ResolveGroupOrReply(CommandContext& ctx, bool needs_group, GroupTarget* t) 
 void XGroupCreateCmd(CommandContext& ctx) {
   GroupTarget t;
   if (!ResolveGroupOrReply(ctx, false, &t)) return;
-  if (ctx.args.size() > 8) return ReplySubcommandSyntax(ctx);
+  if (ctx.args.size() > 8) return ReplySubcommandSyntaxError(ctx);
   StreamID id;
   if (ctx.args[4] == "$") {
     id = t.s != nullptr ? t.s->last_id() : StreamID{};
@@ -98,7 +93,7 @@ void XGroupCreateCmd(CommandContext& ctx) {
 void XGroupSetIdCmd(CommandContext& ctx) {
   GroupTarget t;
   if (!ResolveGroupOrReply(ctx, true, &t)) return;
-  if (ctx.args.size() != 5 && ctx.args.size() != 7) return ReplySubcommandSyntax(ctx);
+  if (ctx.args.size() != 5 && ctx.args.size() != 7) return ReplySubcommandSyntaxError(ctx);
   StreamID id;
   if (ctx.args[4] == "$") {
     id = t.s->last_id();

@@ -21,11 +21,6 @@ namespace {
 using types::kInvalidEntriesRead;
 using types::StreamGroup;
 
-void ReplySubcommandSyntax(CommandContext& ctx) {
-  ctx.reply.Error(fmt::format(fmt::runtime(errors::kSubcommandSyntaxFmt),
-                              CStringPrefix(ctx.args[1]).substr(0, 128), AsciiUpper(ctx.args[0])));
-}
-
 // The stream of args[2]; replies "no such key" or WRONGTYPE and returns false otherwise.
 bool ExistingStreamOrReply(CommandContext& ctx, StreamValue** s) {
   if (!FindStreamOrReply(ctx, ctx.args[2], s)) return false;
@@ -118,11 +113,11 @@ void XInfoStreamCmd(CommandContext& ctx) {
   int64_t count = 10;
   if (optc != 0) {
     if ((optc != 1 && optc != 3) || !EqualsNoCase(ctx.args[3], "full")) {
-      return ReplySubcommandSyntax(ctx);
+      return ReplySubcommandSyntaxError(ctx);
     }
     full = true;
     if (optc == 3) {
-      if (!EqualsNoCase(ctx.args[4], "count")) return ReplySubcommandSyntax(ctx);
+      if (!EqualsNoCase(ctx.args[4], "count")) return ReplySubcommandSyntaxError(ctx);
       if (!ParseIntArgOrReply(ctx, ctx.args[5], &count)) return;
       if (count < 0) count = 10;
     }
