@@ -69,6 +69,11 @@ StreamConsumer* StreamGroup::CreateConsumer(std::string_view name, int64_t now_m
   return it->second.get();
 }
 
+StreamGroup::Pel::iterator StreamGroup::DropPending(Pel::iterator it) {
+  if (it->second->consumer != nullptr) it->second->consumer->pel.erase(it->first);
+  return pel.erase(it);
+}
+
 size_t StreamGroup::DeleteConsumer(std::string_view name) {
   auto it = consumers.find(name);
   if (it == consumers.end()) return 0;

@@ -93,10 +93,16 @@ struct StreamConsumer {
 inline constexpr int64_t kInvalidEntriesRead = -1;
 
 struct StreamGroup {
+  using Pel = std::map<StreamID, std::unique_ptr<StreamNack>>;
+
   StreamID last_id;
   int64_t entries_read = kInvalidEntriesRead;
-  std::map<StreamID, std::unique_ptr<StreamNack>> pel;
+  Pel pel;
   std::map<std::string, std::unique_ptr<StreamConsumer>, std::less<>> consumers;
+
+  // Removes the pending entry at `it` from the group and from its consumer (XACK, or an entry
+  // no longer in the stream); returns the entry after it.
+  Pel::iterator DropPending(Pel::iterator it);
 
   StreamConsumer* FindConsumer(std::string_view name) const;
   // Adds a consumer; returns null if one with this name exists.

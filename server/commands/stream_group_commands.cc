@@ -161,8 +161,7 @@ void XAckCmd(CommandContext& ctx) {
   for (StreamID id : ids) {
     auto it = g->pel.find(id);
     if (it == g->pel.end()) continue;
-    if (it->second->consumer != nullptr) it->second->consumer->pel.erase(id);
-    g->pel.erase(it);
+    g->DropPending(it);
     ++acked;
   }
   ctx.reply.Integer(acked);
@@ -348,10 +347,7 @@ void XClaimCmd(CommandContext& ctx) {
     auto it = g->pel.find(id);
     if (!s->Contains(id)) {
       // An entry deleted from the stream leaves the pending list.
-      if (it != g->pel.end()) {
-        if (it->second->consumer != nullptr) it->second->consumer->pel.erase(id);
-        g->pel.erase(it);
-      }
+      if (it != g->pel.end()) g->DropPending(it);
       continue;
     }
     if (it == g->pel.end()) {
@@ -430,8 +426,7 @@ void XAutoClaimCmd(CommandContext& ctx) {
     const StreamID id = it->first;
     StreamNack* nack = it->second.get();
     if (!s->Contains(id)) {
-      if (nack->consumer != nullptr) nack->consumer->pel.erase(id);
-      it = g->pel.erase(it);
+      it = g->DropPending(it);
       deleted.push_back(id);
       --count;
       continue;
