@@ -45,6 +45,9 @@ struct Master {
   const uint8_t* terminator;  // the master entry's closing 0
 };
 Master ReadMaster(const uint8_t* l);
+// Moves `n` entries from the live count of master `m` (read from node `l`) to its deleted
+// count; returns the (possibly moved) node.
+uint8_t* MarkDeletedInMaster(uint8_t* l, const Master& m, int64_t n);
 
 // One entry of a node as a forward walk reads it.
 struct EntryView {

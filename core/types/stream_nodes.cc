@@ -55,6 +55,13 @@ Master ReadMaster(const uint8_t* l) {
   return m;
 }
 
+uint8_t* MarkDeletedInMaster(uint8_t* l, const Master& m, int64_t n) {
+  const uint8_t* p = lp::First(l);
+  l = ReplaceInt(l, &p, m.count - n);
+  p = lp::Next(l, p);
+  return ReplaceInt(l, &p, m.deleted + n);
+}
+
 EntryView ReadEntry(const uint8_t* l, const uint8_t* p, StreamID master, int64_t master_fields) {
   EntryView e;
   e.flags_p = p;

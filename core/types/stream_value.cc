@@ -114,12 +114,13 @@ bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
 
   if (!nodes_.empty()) Unpack(nodes_.size() - 1);  // a packed tail: its successor was deleted
   Node* tail = nodes_.empty() ? nullptr : &nodes_.back();
+  Master m{};  // the tail's master entry: one walk serves the fill check and SAMEFIELDS
   if (tail != nullptr) {
+    m = ReadMaster(tail->lp);
     size_t max_bytes = limits.node_max_bytes;
     if (max_bytes == 0 || max_bytes > kListpackMaxSize) max_bytes = kListpackMaxSize;
     bool full = lp::Bytes(tail->lp) + total >= max_bytes;
     if (!full && limits.node_max_entries > 0) {
-      Master m = ReadMaster(tail->lp);
       full = m.count + m.deleted >= limits.node_max_entries;
     }
     if (full) {
@@ -144,19 +145,17 @@ bool StreamValue::Append(StreamID id, std::span<const std::string_view> fv,
     flags = kFlagSameFields;
     elems.clear();
   } else {
-    const uint8_t* p = lp::First(tail->lp);
-    int64_t count = Int(p);
-    tail->lp = ReplaceInt(tail->lp, &p, count + 1);
-    p = lp::Next(tail->lp, p);
-    p = lp::Next(tail->lp, p);
-    if (Int(p) == num_fields) {
-      p = lp::Next(tail->lp, p);
+    if (m.num_fields == num_fields) {
+      const uint8_t* p = m.fields;
       int64_t i = 0;
       for (; i < num_fields; ++i, p = lp::Next(tail->lp, p)) {
         if (!lp::Equals(p, fv[2 * i])) break;
       }
       if (i == num_fields) flags = kFlagSameFields;
     }
+    // After the comparison: a count that grows a byte moves the node's elements.
+    const uint8_t* count = lp::First(tail->lp);
+    tail->lp = ReplaceInt(tail->lp, &count, m.count + 1);
   }
 
   const bool same = (flags & kFlagSameFields) != 0;
@@ -203,10 +202,7 @@ bool StreamValue::DeleteInNode(size_t n, StreamID id) {
       } else {
         const uint8_t* fp = e.flags_p;
         node.lp = ReplaceInt(node.lp, &fp, e.flags | kFlagDeleted);
-        const uint8_t* q = lp::First(node.lp);
-        node.lp = ReplaceInt(node.lp, &q, m.count - 1);
-        q = lp::Next(node.lp, q);
-        node.lp = ReplaceInt(node.lp, &q, m.deleted + 1);
+        node.lp = MarkDeletedInMaster(node.lp, m, 1);
       }
       --length_;
       return true;
@@ -261,10 +257,7 @@ int64_t StreamValue::TrimInsideNode(size_t n, const TrimArgs& args) {
     }
     p = lp::Next(node.lp, node.lp + next_offset);
   }
-  const uint8_t* q = lp::First(node.lp);
-  node.lp = ReplaceInt(node.lp, &q, m.count - deleted_here);
-  q = lp::Next(node.lp, q);
-  node.lp = ReplaceInt(node.lp, &q, m.deleted + deleted_here);
+  node.lp = MarkDeletedInMaster(node.lp, m, deleted_here);
   return deleted_here;
 }
 

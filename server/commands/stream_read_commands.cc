@@ -161,13 +161,14 @@ void ReadGeneric(CommandContext& ctx, bool xreadgroup) {
   if (!ParseReadArgsOrReply(ctx, xreadgroup, &a)) return;
   const size_t ids_arg = a.streams_arg + a.streams;
   std::vector<StreamID> ids(a.streams);
+  std::vector<StreamValue*> streams(a.streams, nullptr);
   std::vector<StreamGroup*> groups(a.streams, nullptr);
   bool rewrite_dollar = false;
   for (size_t k = 0; k < a.streams; ++k) {
     std::string_view key = ctx.args[a.streams_arg + k];
     std::string_view arg = ctx.args[ids_arg + k];
-    StreamValue* s;
-    if (!FindStreamOrReply(ctx, key, &s)) return;
+    if (!FindStreamOrReply(ctx, key, &streams[k])) return;
+    StreamValue* s = streams[k];
     if (a.has_group) {
       groups[k] = s == nullptr ? nullptr : s->FindGroup(a.group);
       if (groups[k] == nullptr) {
@@ -213,8 +214,7 @@ void ReadGeneric(CommandContext& ctx, bool xreadgroup) {
   size_t at = 0;
   for (size_t k = 0; k < a.streams; ++k) {
     std::string_view key = ctx.args[a.streams_arg + k];
-    StreamValue* s;
-    if (!FindStreamOrReply(ctx, key, &s)) return;  // cannot fail: checked above
+    StreamValue* s = streams[k];
     if (s == nullptr) continue;
     StreamID gt = ids[k];
     bool sync = false;
