@@ -20,6 +20,9 @@ Workloads (random stream among the 1000 each request):
 """
 import argparse, csv, math, os, shutil, socket, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import cpu_seconds, free_port  # noqa: E402
+
 STREAMS, ENTRIES, BASE_MS = 1000, 500, 1700000000000
 
 
@@ -52,25 +55,6 @@ WORKLOADS = [
     ("xreadgroup", ["XREADGROUP", "GROUP", "g", "c", "COUNT", "10", "STREAMS",
                     "events:__rand_int__", ">"], 40000),
 ]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def cpu_seconds(pid):
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total / 1e9
 
 
 class Server:

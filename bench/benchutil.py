@@ -1,0 +1,24 @@
+"""What the whole-server comparison scripts of bench/ share (stream_compare.py,
+pubsub_fanout.py): a free loopback port and a process's CPU time."""
+import os
+import socket
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def cpu_seconds(pid):
+    """CPU time of every live thread of the process, from schedstat (nanosecond counters)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total / 1e9
