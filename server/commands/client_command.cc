@@ -384,15 +384,9 @@ CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler h, std::str
 }  // namespace
 
 void AddClientCommand(CommandTable* table) {
-  CommandSpec client;
-  client.name = "client";
-  client.arity = -2;
+  CommandSpec client = MakeContainerSpec(
+      "client", "connection", "2.4.0", "Subcommands that inspect and control client connections.");
   client.flags = kSentinel;
-  client.acl = kAclSlow;
-  client.summary = "Subcommands that inspect and control client connections.";
-  client.since = "2.4.0";
-  client.group = "connection";
-  client.complexity = "Depends on subcommand.";
   client.subcommands = {
       Sub("id", 2, 0, ClientId, "Returns the unique ID of the connection."),
       Sub("setname", 3, 0, ClientSetName, "Names this connection (CLIENT LIST shows the name)."),

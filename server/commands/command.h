@@ -276,6 +276,11 @@ CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeySpec keys, 
                      std::string_view complexity, std::string_view summary,
                      std::vector<ArgDoc> arguments = {});
 
+// A container command (CLIENT, XGROUP...): arity -2, @slow, complexity "Depends on
+// subcommand."; the caller adds the subcommands (and any flags).
+CommandSpec MakeContainerSpec(std::string name, std::string_view group, std::string_view since,
+                              std::string_view summary);
+
 // Appends the argument indices of the keys of `args` for `spec`.  Returns false iff a key
 // extractor reported malformed arguments.
 bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out);

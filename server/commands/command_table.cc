@@ -33,6 +33,19 @@ bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out) {
   return true;
 }
 
+CommandSpec MakeContainerSpec(std::string name, std::string_view group, std::string_view since,
+                              std::string_view summary) {
+  CommandSpec spec;
+  spec.name = std::move(name);
+  spec.arity = -2;
+  spec.acl = kAclSlow;
+  spec.summary = summary;
+  spec.since = since;
+  spec.group = group;
+  spec.complexity = "Depends on subcommand.";
+  return spec;
+}
+
 CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,
                      Handler handler, std::string_view group, std::string_view since,
                      std::string_view complexity, std::string_view summary,

@@ -529,14 +529,9 @@ void RegisterFunctionFamily(CommandTable* table) {
                    "Runs a function of a loaded library, with keys and arguments."));
   table->Add(Fcall("fcall_ro", FcallRoCmd, true,
                    "Runs a function flagged no-writes; allowed where writes are not."));
-  CommandSpec function;
-  function.name = "function";
-  function.arity = -2;
-  function.acl = kAclSlow;
-  function.summary = "Subcommands that load, list, dump and remove function libraries.";
-  function.since = "7.0.0";
-  function.group = "scripting";
-  function.complexity = "Depends on subcommand.";
+  CommandSpec function =
+      MakeContainerSpec("function", "scripting", "7.0.0",
+                        "Subcommands that load, list, dump and remove function libraries.");
   function.subcommands = {
       Sub("delete", 3, kNoScript | kWrite, FunctionDelete, "O(1)",
           "Removes a library with all its functions.", {Str("library-name")}),

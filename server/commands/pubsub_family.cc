@@ -220,14 +220,8 @@ void RegisterPubSubFamily(CommandTable* table) {
                   "it.",
                   {Str("shardchannel"), Str("message")}));
 
-  CommandSpec pubsub;
-  pubsub.name = "pubsub";
-  pubsub.arity = -2;
-  pubsub.acl = kAclSlow;
-  pubsub.summary = "A container for Pub/Sub introspection commands.";
-  pubsub.since = "2.8.0";
-  pubsub.group = "pubsub";
-  pubsub.complexity = "Depends on subcommand.";
+  CommandSpec pubsub = MakeContainerSpec("pubsub", "pubsub", "2.8.0",
+                                         "A container for Pub/Sub introspection commands.");
   constexpr uint32_t kIntrospect = kPubSub | kLoading | kStale;
   pubsub.subcommands = {
       Sub("channels", -2, kIntrospect, PubSubChannels, "2.8.0",

@@ -211,14 +211,8 @@ void RegisterScriptingFamily(CommandTable* table) {
   table->Add(Eval("evalsha_ro", EvalShaRoCmd, true, true, "7.0.0",
                   "Runs a cached Lua script by its SHA-1; it may not write."));
 
-  CommandSpec script;
-  script.name = "script";
-  script.arity = -2;
-  script.acl = kAclSlow;
-  script.summary = "Subcommands that manage the script cache.";
-  script.since = "2.6.0";
-  script.group = "scripting";
-  script.complexity = "Depends on subcommand.";
+  CommandSpec script = MakeContainerSpec("script", "scripting", "2.6.0",
+                                         "Subcommands that manage the script cache.");
   script.subcommands = {
       Sub("debug", 3, kNoScript, ScriptDebug, "3.2.0", "O(1)",
           "Selects the script debugger's mode (only NO is offered).",

@@ -467,14 +467,9 @@ void RegisterGroupCommands(CommandTable* table) {
                       summary, std::move(args));
   };
   const ArgDoc entries_read = Int("entries_read").Tok("ENTRIESREAD").Display("entries-read").Opt();
-  CommandSpec xgroup;
-  xgroup.name = "xgroup";
-  xgroup.arity = -2;
-  xgroup.acl = kAclSlow;
-  xgroup.summary = "Consumer group subcommands: groups and their consumers made, moved, removed.";
-  xgroup.since = "5.0.0";
-  xgroup.group = "stream";
-  xgroup.complexity = "Per subcommand.";
+  CommandSpec xgroup = MakeContainerSpec(
+      "xgroup", "stream", "5.0.0",
+      "Consumer group subcommands: groups and their consumers made, moved, removed.");
   xgroup.subcommands = {
       sub("create", -5, kWrite | kDenyOom, kKeyRW | kKeyInsert, XGroupCreateCmd, "5.0.0",
           "Makes a consumer group that delivers the entries after a given ID.",

@@ -221,14 +221,9 @@ void XInfoHelpCmd(CommandContext& ctx) {
 
 void RegisterInfoCommands(CommandTable* table) {
   const KeySpec kKey{2, 2, 1, kKeyRO | kKeyAccess};
-  CommandSpec xinfo;
-  xinfo.name = "xinfo";
-  xinfo.arity = -2;
-  xinfo.acl = kAclSlow;
-  xinfo.summary = "Stream introspection subcommands: the stream, its groups, their consumers.";
-  xinfo.since = "5.0.0";
-  xinfo.group = "stream";
-  xinfo.complexity = "Per subcommand.";
+  CommandSpec xinfo = MakeContainerSpec(
+      "xinfo", "stream", "5.0.0",
+      "Stream introspection subcommands: the stream, its groups, their consumers.");
   xinfo.subcommands = {
       StreamSpec("consumers", 4, kReadOnly, kKey, kAclRead | kAclSlow, XInfoConsumersCmd, "5.0.0",
                  "O(1)", "Lists a group's consumers with their pending counts and idle times.",
