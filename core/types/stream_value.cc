@@ -365,13 +365,13 @@ int64_t StreamValue::EstimateEntriesRead(StreamID id) const {
   return kInvalidEntriesRead;
 }
 
-int64_t StreamValue::GroupLag(const StreamGroup& g) const {
+std::optional<int64_t> StreamValue::GroupLag(const StreamGroup& g) const {
   if (entries_added_ == 0) return 0;
   if (g.entries_read != kInvalidEntriesRead && !RangeHasTombstones(g.last_id, StreamID::Max())) {
     return static_cast<int64_t>(entries_added_) - g.entries_read;
   }
   int64_t read = EstimateEntriesRead(g.last_id);
-  if (read == kInvalidEntriesRead) return -1;
+  if (read == kInvalidEntriesRead) return std::nullopt;
   return static_cast<int64_t>(entries_added_) - read;
 }
 

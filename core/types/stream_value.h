@@ -46,6 +46,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -219,8 +220,9 @@ class StreamValue {
   int64_t EstimateEntriesRead(StreamID id) const;
   // True iff some deleted entry may lie in [start, end] (Redis's streamRangeHasTombstones).
   bool RangeHasTombstones(StreamID start, StreamID end) const;
-  // A group's lag (XINFO GROUPS), or -1 when it cannot be known (Redis replies null).
-  int64_t GroupLag(const StreamGroup& g) const;
+  // A group's lag (XINFO GROUPS), nullopt when it cannot be known (Redis replies null).  It
+  // can be negative: ENTRIESREAD may set a read counter past the entries ever added.
+  std::optional<int64_t> GroupLag(const StreamGroup& g) const;
   // Moves the group forward for an entry `id` it delivers (the last_id / entries_read rules of
   // Redis's streamReplyWithRange).  REQUIRES: id > g->last_id.
   void AdvanceGroup(StreamGroup* g, StreamID id) const;

@@ -38,9 +38,9 @@ void ReplyEntriesRead(CommandContext& ctx, const StreamGroup& g) {
 }
 
 void ReplyLag(CommandContext& ctx, const StreamValue& s, const StreamGroup& g) {
-  const int64_t lag = s.GroupLag(g);
-  if (lag >= 0) {
-    ctx.reply.Integer(lag);
+  const std::optional<int64_t> lag = s.GroupLag(g);
+  if (lag) {
+    ctx.reply.Integer(*lag);
   } else {
     ctx.reply.Null();
   }
