@@ -144,5 +144,62 @@ def test_work_queue_exactly_once(binary):
         assert admin.xlen("jobs") == total + 1
 
 
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def test_hostile_stream_arguments(binary):
+    # Counts, limits and IDs at their extremes: each gets Redis's reply (checked byte for byte
+    # in test_streams_vs_redis and the command tests), answers at once, allocates nothing in
+    # proportion to the number given, and leaves the server serving.
+    big = "9223372036854775807"
+    top = "18446744073709551615-18446744073709551615"
+    with Server(binary, "--io-threads", "2") as s:
+        c = s.connect()
+        for i in range(300):
+            c.command("XADD", "s", "*", "f", "v%d" % i)
+        c.command("XGROUP", "CREATE", "s", "g", "0")
+        c.command("XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">")
+        before = rss_bytes(s.proc.pid)
+        cases = [
+            (["XAUTOCLAIM", "s", "g", "b", "0", "0", "COUNT", "576460752303423487"], b"*3\r\n"),
+            (["XAUTOCLAIM", "s", "g", "b", "0", "0", "COUNT", "576460752303423488"],
+             b"-ERR COUNT must be > 0\r\n"),
+            (["XRANGE", "s", "-", "+", "COUNT", big], b"*300\r\n"),
+            (["XREVRANGE", "s", "+", "-", "COUNT", "-" + big], b"*-1\r\n"),
+            (["XREAD", "COUNT", big, "STREAMS", "s", "0"], b"*1\r\n"),
+            (["XINFO", "STREAM", "s", "FULL", "COUNT", big], b"*18\r\n"),
+            (["XPENDING", "s", "g", "IDLE", big, "-", "+", big], b"*0\r\n"),
+            (["XPENDING", "s", "g", "-", "+", big, "b"], b"*300\r\n"),
+            (["XCLAIM", "s", "g", "c", big, "0-1", "IDLE", "-" + big, "RETRYCOUNT", big],
+             b"*0\r\n"),
+            (["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", big], b":300\r\n"),
+            (["XTRIM", "s", "MINID", top], b":0\r\n"),
+            (["XADD", "s", top, "f", "v"], b"$41\r\n" + top.encode() + b"\r\n"),
+            (["XADD", "s", "*", "f", "v"],
+             b"-ERR The stream has exhausted the last possible ID, unable to add more items\r\n"),
+            (["XADD", "s", "1-" + "9" * 130, "f", "v"],
+             b"-ERR Invalid stream ID specified as stream command argument\r\n"),
+            (["XSETID", "s", top, "ENTRIESADDED", big, "MAXDELETEDID", top], b"+OK\r\n"),
+            (["XGROUP", "CREATE", "s", "g2", "0", "ENTRIESREAD", big], b"+OK\r\n"),
+            (["XINFO", "GROUPS", "s"], b"*2\r\n"),
+            (["XADD", "wide", "*"] + ["f%d" % i if j == 0 else "v" for i in range(5000) for j in (0, 1)],
+             None),
+        ]
+        for args, want in cases:
+            got = c.command(*args)
+            if want is not None:
+                assert got.startswith(want), (args[:6], got[:120])
+        assert c.command("XLEN", "wide") == b":1\r\n"
+        assert c.command("PING") == b"+PONG\r\n"
+        assert s.proc.poll() is None
+        # Nothing above may allocate in proportion to the counts it was given.
+        assert rss_bytes(s.proc.pid) - before < 32 * 1024 * 1024, rss_bytes(s.proc.pid) - before
+
+
 if __name__ == "__main__":
     run_tests(globals())
