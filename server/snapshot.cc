@@ -40,12 +40,14 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
   log_offset_ = server.write_log().offset();
   if (opts_.at_point) opts_.at_point(log_offset_);
   std::vector<scripting::Library> libraries = server.scripts().Libraries();
+  rdb::WriteAux(&head, "aof-base", opts_.aof_base ? "1" : "0");
+  for (const scripting::Library& lib : libraries) rdb::WriteFunction(&head, lib.code);
+  // The header goes first in the file: written before any lock is released, since from then
+  // on a hook (the active expiry cycle, a client) may write a shard's piece.
+  Flush(head);
   if (!held_all) {
     for (unsigned i = ks.shard_count(); i > 0; --i) ks.shard(i - 1).mutex().raw().unlock();
   }
-  rdb::WriteAux(&head, "aof-base", opts_.aof_base ? "1" : "0");
-  for (const scripting::Library& lib : libraries) rdb::WriteFunction(&head, lib.code);
-  Flush(head);
 }
 
 SnapshotJob::~SnapshotJob() {

@@ -37,12 +37,6 @@ namespace tessera::server {
 
 namespace {
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // ---- CONFIG ----
 
 void ConfigGet(CommandContext& ctx) {
@@ -218,6 +212,19 @@ void BgRewriteAof(CommandContext& ctx) {
   if (!ctx.server.persistence().aof().StartRewrite(&err, &scheduled)) return ctx.reply.Error(err);
   ctx.reply.SimpleString(scheduled ? "Background append only file rewriting scheduled"
                                    : "Background append only file rewriting started");
+}
+
+// DEBUG LOADAOF: empties the dataset and loads it back from the AOF files.
+void DebugLoadAof(CommandContext& ctx) {
+  FlushDb(ctx.server, -1);
+  ctx.server.scripts().FlushLibraries();
+  std::string err;
+  if (!ctx.server.persistence().aof().LoadForDebug(ctx.stats, &err)) {
+    Log(LogLevel::kWarning, "{}", err);
+    return ctx.reply.Error("ERR Error loading the AOF, check server logs.");
+  }
+  Log(LogLevel::kNotice, "Append Only File loaded by DEBUG LOADAOF");
+  ctx.reply.Ok();
 }
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset (keys and functions), load
@@ -598,9 +605,7 @@ void Debug(CommandContext& ctx) {
   if (is("protocol") && argc == 3) return DebugProtocol(ctx);
   if (is("error") && argc == 3) return ctx.reply.Error(ctx.args[2]);
   if (is("reload")) return DebugReload(ctx);
-  if (is("loadaof")) {
-    return ctx.reply.Error(fmt::format(fmt::runtime(errors::kDebugNoPersistenceFmt), Upper(sub)));
-  }
+  if (is("loadaof")) return DebugLoadAof(ctx);
   if (is("quicklist-packed-threshold") && argc == 3) return DebugPackedThreshold(ctx);
   if (is("listpack") && argc == 3) return DebugListLayout(ctx, false);
   if (is("quicklist") && (argc == 3 || argc == 4)) return DebugListLayout(ctx, true);
