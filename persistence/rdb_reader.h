@@ -91,8 +91,9 @@ struct LoadOptions {
   bool skip_expired = true;  // drop keys whose expiry passed (Redis does, on a primary)
   int num_dbs = 16;          // SELECTDB past this fails, as in Redis
   uint64_t progress_bytes = uint64_t{2} << 20;
+  // The encoding thresholds; the defaults are Redis's (hash-max-listpack-entries 512).
   types::ListLimits list;
-  types::HashLimits hash;
+  types::HashLimits hash{512, 64};
   types::SetLimits set;
   types::ZSetLimits zset;
 };
