@@ -106,8 +106,11 @@ Status ReadNodes(Input& in, StreamValue* s, uint64_t* live, StreamID* last_entry
     elems.clear();
     if (!DecodeListpack(blob, &elems)) return in.Corrupt("Stream listpack integrity check failed.");
     if (elems.empty()) return in.Corrupt("Empty listpack inside stream");
-    if (have_master && master <= prev_master)
+    if (have_master && master <= prev_master) {
       return in.Corrupt("Listpack re-added with existing key");
+    }
+    // A node's master ID is its first entry's: above every entry of the nodes before it.
+    if (have_last && master <= *last_entry) return in.Corrupt("Stream node IDs out of order");
     if (!CheckNode(elems, master, &have_last, last_entry, live)) {
       return in.Corrupt("Stream listpack integrity check failed.");
     }
