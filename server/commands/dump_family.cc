@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/keyspace/entry.h"
+#include "core/keyspace/object.h"
 #include "persistence/rdb_reader.h"
 #include "persistence/rdb_writer.h"
 #include "server/commands/args.h"
@@ -102,6 +103,7 @@ void RestoreCommand(CommandContext& ctx) {
   }
   if (a.idle >= 0) e->set_clock(static_cast<uint32_t>(ctx.db.clock() - a.idle) & 0xFFFFFF);
   ctx.db.Insert(e);
+  if (keyspace::HasExpiringParts(*e)) ctx.db.NoteFieldExpiry(key);  // for active expiry
   ctx.reply.Ok();
 }
 
