@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
+#include "persistence/write_log.h"
 #include "server/blocking.h"
 #include "server/client_registry.h"
 #include "server/commands/command.h"
@@ -50,6 +51,7 @@ class Server {
   PubSubRegistry& pubsub() { return pubsub_; }
   ErrorStats& error_stats() { return error_stats_; }
   scripting::ScriptRegistry& scripts() { return scripts_; }
+  persistence::WriteLog& write_log() { return write_log_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
   WorkerStats* AddWorkerStats();
@@ -111,6 +113,8 @@ class Server {
 
   // Counters aggregated from the shards (INFO).
   uint64_t ExpiredKeys();
+  // Changes made to the keyspace since start (Redis's server.dirty, summed over workers).
+  uint64_t Dirty() const;
 
   // Instantaneous rates and peak memory for INFO.  SampleMetrics sums every worker's counters
   // and records a sample (worker 0's cron calls it every tick; it samples every 100 ms).
@@ -128,6 +132,7 @@ class Server {
   PubSubRegistry pubsub_;
   ErrorStats error_stats_;
   scripting::ScriptRegistry scripts_;
+  persistence::WriteLog write_log_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;
