@@ -555,3 +555,69 @@ TEST_CASE("RDB reads the Redis suite's assets", "[rdb]") {
 
 }  // namespace
 }  // namespace tessera::persistence::rdb
+
+namespace tessera::persistence::rdb {
+namespace {
+
+// Redis 5's stream layout (type 15): no first ID, max deleted ID, entries added, group
+// entries-read or consumer active time.  Built from a sample stream's own nodes.
+TEST_CASE("RDB reads Redis 5 streams (type 15) and derives the 7.x counters", "[rdb]") {
+  auto* s = new types::StreamValue();
+  types::StreamLimits limits{4096, 3};
+  for (uint64_t i = 1; i <= 7; ++i) {
+    std::string v = std::to_string(i);
+    std::string_view fv[] = {"f", v};
+    s->Append(types::StreamID{i, 0}, fv, limits);
+  }
+  std::string body;
+  body.push_back(static_cast<char>(kTypeStreamListpacks));
+  WriteLength(&body, s->node_count());
+  std::vector<uint8_t> scratch;
+  for (size_t i = 0; i < s->node_count(); ++i) {
+    std::string id;
+    for (int b = 7; b >= 0; --b) id.push_back(static_cast<char>(s->node_master(i).ms >> (8 * b)));
+    id.append(8, '\0');
+    WriteString(&body, id, false);
+    const uint8_t* l = s->node_listpack(i, &scratch);
+    WriteString(&body, std::string_view(reinterpret_cast<const char*>(l), ds::lp::Bytes(l)), true);
+  }
+  WriteLength(&body, 7);  // length
+  WriteLength(&body, 7);  // last ID
+  WriteLength(&body, 0);
+  WriteLength(&body, 1);  // one group at 7-0 with one pending entry for one consumer
+  WriteString(&body, "g", false);
+  WriteLength(&body, 7);
+  WriteLength(&body, 0);
+  WriteLength(&body, 1);
+  const std::string raw_id = std::string("\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0\0", 16);
+  body += raw_id;
+  body += std::string("\x10\x27\0\0\0\0\0\0", 8);  // delivery time 10000
+  WriteLength(&body, 2);
+  WriteLength(&body, 1);
+  WriteString(&body, "alice", false);
+  body += std::string("\x20\x4e\0\0\0\0\0\0", 8);  // seen time 20000
+  WriteLength(&body, 1);
+  body += raw_id;
+  std::string payload = body;
+  payload.push_back(9);  // written by RDB 9 (Redis 5)
+  payload.push_back(0);
+  AppendChecksum(&payload, Crc64(0, payload));
+  auto r = ParseDumpPayload("x", payload, {});
+  INFO(r.status().message());
+  REQUIRE(r.ok());
+  CHECK(testing::DescribeValue(**r) ==
+        R"({"entries":[["1-0",["f","1"]],["2-0",["f","2"]],["3-0",["f","3"]],["4-0",["f","4"]],)"
+        R"(["5-0",["f","5"]],["6-0",["f","6"]],["7-0",["f","7"]]],"length":7,"last_id":"7-0",)"
+        R"("entries_added":7,"max_deleted_id":"0-0","groups":[{"name":"g","last_id":"7-0",)"
+        R"("entries_read":7,"pel":[["2-0","alice",2]],"consumers":[["alice",1]]}]})");
+  const auto* loaded = (*r)->object_as<types::StreamValue>();
+  CHECK(loaded->first_id() == types::StreamID{1, 0});
+  const auto* alice = loaded->FindGroup("g")->FindConsumer("alice");
+  CHECK(alice->seen_time == 20000);
+  CHECK(alice->active_time == 20000);
+  Entry::Free(*r);
+  delete s;
+}
+
+}  // namespace
+}  // namespace tessera::persistence::rdb
