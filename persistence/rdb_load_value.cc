@@ -1,11 +1,15 @@
 // ReadValue: one RDB value into a Tessera entry, with Redis 7.2's encoding choices on load.
 // Streams are in rdb_load_stream.cc.
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "core/base/numbers.h"
+#include "core/ds/listpack.h"
 #include "core/keyspace/entry.h"
 #include "core/types/hash_value.h"
 #include "core/types/list_value.h"
@@ -28,6 +32,28 @@ using types::SetValue;
 using types::ZSetValue;
 
 constexpr size_t kNoLimit = std::numeric_limits<size_t>::max() / 4;
+
+uint8_t* MallocCopy(const char* data, size_t n) {
+  auto* p = static_cast<uint8_t*>(std::malloc(n == 0 ? 1 : n));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, data, n);
+  return p;
+}
+
+// A new listpack holding `elems` in order.
+uint8_t* ListpackOf(const std::vector<PackedElem>& elems) {
+  std::vector<std::string> ints;  // the integers' text, alive while the views are used
+  ints.reserve(elems.size());
+  char buf[24];
+  for (const PackedElem& e : elems) {
+    if (e.is_int) ints.emplace_back(e.View(buf));
+  }
+  std::vector<std::string_view> items;
+  items.reserve(elems.size());
+  size_t next_int = 0;
+  for (const PackedElem& e : elems) items.push_back(e.is_int ? ints[next_int++] : e.str);
+  return ds::lp::AppendAll(ds::lp::New(), items);
+}
 
 Status EmptyKey() { return Status::Error(Status::Code::kEmptyKey, "Empty keys skipped"); }
 
@@ -89,11 +115,10 @@ Status ReadQuicklist(Input& in, uint8_t type, std::string_view key, const LoadOp
     }
     if (Status st = in.ReadString(&blob); !st.ok()) return st;
     if (blob.empty()) return in.Corrupt("Quicklist node is empty");
+    // Each node is adopted as the file has it: Redis keeps the node boundaries, and they
+    // decide below whether the list becomes a listpack.
     if (container == kQuicklistPlain) {
-      // A plain node stays one: the threshold for this push is its own size.
-      types::ListLimits plain = opts.list;
-      plain.packed_threshold = std::min(plain.packed_threshold, blob.size());
-      l->Push(blob, types::ListEnd::kTail, plain);
+      l->AdoptNode(MallocCopy(blob.data(), blob.size()), blob.size(), true);
       continue;
     }
     elems.clear();
@@ -103,7 +128,12 @@ Status ReadQuicklist(Input& in, uint8_t type, std::string_view key, const LoadOp
       return in.Corrupt(type == kTypeListQuicklist2 ? "Listpack integrity check failed."
                                                     : "Ziplist integrity check failed.");
     }
-    PushAll(in, l.get(), elems, opts);
+    if (elems.empty()) continue;  // Redis skips empty nodes
+    if (type == kTypeListQuicklist2) {
+      l->AdoptNode(MallocCopy(blob.data(), blob.size()), blob.size(), false);
+    } else {
+      l->AdoptNode(ListpackOf(elems), 0, false);  // a ziplist node becomes a listpack node
+    }
   }
   if (l->Length() == 0) return EmptyKey();
   l->ConvertIfSmall(opts.list);

@@ -282,12 +282,19 @@ TEST_CASE("RDB reads Redis 2.x-6.x encodings", "[rdb]") {
   CHECK(
       OnlyKey(OldFile(kTypeZSetZiplist, "z", Str(Ziplist({"a", "2", "b", "1.5"})))) ==
       R"({"db":0,"key":"z","type":"zset","encoding":"listpack","expire":-1,"value":["b","1.5","a","2"]})");
-  // Quicklist version 1: ziplist nodes.
+  // Quicklist version 1: ziplist nodes.  Redis keeps the file's nodes, and only a list of
+  // one node becomes a listpack.
   std::string ql;
   WriteLength(&ql, 2);
   ql += Str(Ziplist({"x", "y"})) + Str(Ziplist({"1"}));
   CHECK(
       OnlyKey(OldFile(kTypeListQuicklist, "q", ql)) ==
+      R"({"db":0,"key":"q","type":"list","encoding":"quicklist","expire":-1,"value":["x","y","1"]})");
+  std::string ql1;
+  WriteLength(&ql1, 2);
+  ql1 += Str(Ziplist({"x", "y", "1"})) + Str(Ziplist({}));  // an empty node is dropped
+  CHECK(
+      OnlyKey(OldFile(kTypeListQuicklist, "q", ql1)) ==
       R"({"db":0,"key":"q","type":"list","encoding":"listpack","expire":-1,"value":["x","y","1"]})");
   // Linked list, plain set, textual-double zset.
   CHECK(OnlyKey(OldFile(kTypeList, "l", "\x02" + Str("a") + Str("b"))) ==
