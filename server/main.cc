@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "server/log.h"
 #include "server/net/listener.h"
 #include "server/net/worker.h"
+#include "server/persistence.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -151,12 +153,27 @@ int main(int argc, char** argv) {
   pthread_t main_thread = pthread_self();
   std::mutex shutdown_mu;
   bool user_shutdown = false;
+  // The final save: SHUTDOWN SAVE/NOSAVE decide, else the save points do (as in Redis).
+  // SHUTDOWN saves before it answers, with every client's commands held so that nothing is
+  // acknowledged after the snapshot's point; a signal saves once the workers have stopped.
+  bool save_handled = false;
   server.request_shutdown = [&](const ShutdownRequest& req, std::string* err) {
-    if (req.save) {
-      // Persistence is not implemented yet: refuse rather than pretend to save.
-      *err = "ERR Errors trying to SHUTDOWN. Check logs.";
-      Log(LogLevel::kWarning, "SHUTDOWN SAVE refused: this server has no persistence yet.");
-      return false;
+    bool save = req.save || (!req.nosave && !server.config().save.Get().empty());
+    if (save) {
+      server.pause_writes_only.store(false);
+      server.pause_end_ms.store(INT64_MAX);
+      Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+      server.persistence().WaitForBackgroundSave();
+      if (!server.persistence().Save().empty() && !req.force) {
+        Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+        server.pause_end_ms.store(0);
+        *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+        return false;
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(shutdown_mu);
+      save_handled = true;
     }
     {
       std::lock_guard<std::mutex> lock(shutdown_mu);
@@ -166,8 +183,20 @@ int main(int argc, char** argv) {
     return true;
   };
 
-  for (auto& w : workers) w->Start();
   Log(LogLevel::kNotice, "Server initialized");
+  // Clients may connect while the dataset loads: they get -LOADING until it is in memory.
+  server.persistence().loading.store(true);
+  for (auto& w : workers) w->Start();
+  {
+    std::string load_error;
+    if (!server.persistence().LoadRdbAtStartup(&load_error)) {
+      Log(LogLevel::kWarning, "Fatal error loading the DB: {}. Exiting.", load_error);
+      for (auto& w : workers) w->RequestStop();
+      for (auto& w : workers) w->Join();
+      return 1;
+    }
+  }
+  server.persistence().loading.store(false);
   Log(LogLevel::kNotice, "Ready to accept connections tcp");
 
   int sig = 0;
@@ -184,6 +213,18 @@ int main(int argc, char** argv) {
   server.scripts().AbortAll();  // a worker inside an endless script must get back to its loop
   for (auto& w : workers) w->RequestStop();
   for (auto& w : workers) w->Join();
+  bool save_now;
+  {
+    std::lock_guard<std::mutex> lock(shutdown_mu);
+    save_now = !save_handled && !server.config().save.Get().empty();
+  }
+  server.persistence().WaitForBackgroundSave();
+  if (save_now) {
+    Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+    if (!server.persistence().Save().empty()) {
+      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+    }
+  }
   if (!config.pidfile.empty()) unlink(config.pidfile.c_str());
   if (!config.unixsocket.empty()) unlink(config.unixsocket.c_str());
   Log(LogLevel::kWarning, "Tessera is now ready to exit, bye bye...");

@@ -27,6 +27,8 @@
 
 namespace tessera::server {
 
+class Persistence;
+
 struct ShutdownRequest {
   bool nosave = false;
   bool save = false;
@@ -52,6 +54,7 @@ class Server {
   ErrorStats& error_stats() { return error_stats_; }
   scripting::ScriptRegistry& scripts() { return scripts_; }
   persistence::WriteLog& write_log() { return write_log_; }
+  Persistence& persistence() { return *persistence_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
   WorkerStats* AddWorkerStats();
@@ -133,6 +136,7 @@ class Server {
   ErrorStats error_stats_;
   scripting::ScriptRegistry scripts_;
   persistence::WriteLog write_log_;
+  std::unique_ptr<Persistence> persistence_;  // after everything it uses
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;

@@ -14,6 +14,7 @@
 #include "server/client_state.h"
 #include "server/commands/errors.h"
 #include "server/log.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -243,10 +244,10 @@ void EndTransaction(Server& server, ClientState& client) {
 class ExecLocks {
  public:
   explicit ExecLocks(keyspace::Keyspace& ks) : ks_(ks) {
-    for (unsigned i = 0; i < ks_.shard_count(); ++i) ks_.shard(i).mutex().raw().lock();
+    for (unsigned i = 0; i < ks_.shard_count(); ++i) ks_.shard(i).mutex().lock_raw();
   }
   ~ExecLocks() {
-    for (unsigned i = ks_.shard_count(); i > 0; --i) ks_.shard(i - 1).mutex().raw().unlock();
+    for (unsigned i = ks_.shard_count(); i > 0; --i) ks_.shard(i - 1).mutex().unlock_raw();
   }
 
  private:
@@ -413,6 +414,19 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 
   // 5. Authentication.
   if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
+
+  // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
+  // stop-writes-on-bgsave-error is set.
+  if (((spec->flags & kWrite) != 0 || spec->name == "ping") &&
+      server.persistence().WritesRefused()) {
+    return reject(errors::kMisconfRdb);
+  }
+
+  // 11. Loading the dataset: only commands flagged loading go on.
+  if ((spec->flags & kLoading) == 0 &&
+      server.persistence().loading.load(std::memory_order_relaxed)) {
+    return reject(errors::kLoading);
+  }
 
   // 12. A script has run past busy-reply-threshold: only allow-busy commands go on.
   int64_t busy_threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
