@@ -89,6 +89,7 @@ Status ReadKey(Input& in, uint8_t type, int db, KeyPrefix* prefix, const LoadOpt
   if (!st.ok()) return st;
   if (p.expire_ms != keyspace::kNoExpiry) {
     if (opts.skip_expired && p.expire_ms < opts.now_ms) {
+      if (cb.on_expired) cb.on_expired(db, key);
       Entry::Free(e);
       return Status::Ok();
     }

@@ -145,6 +145,13 @@ TEST_CASE("RDB expired keys are skipped and expiry is kept", "[rdb]") {
   Loaded l = LoadBytes(f, opts);
   REQUIRE(l.status.ok());
   REQUIRE(l.keys.size() == 1);
+  std::vector<std::string> expired;
+  LoadCallbacks cb;
+  cb.on_key = [](int, Entry* e) { Entry::Free(e); };
+  cb.on_expired = [&](int, std::string_view key) { expired.emplace_back(key); };
+  MemorySource src(f);
+  REQUIRE(Load(src, opts, cb).ok());
+  CHECK(expired == std::vector<std::string>{"dead"});
   CHECK(l.keys[0].find("\"key\":\"live\"") != std::string::npos);
   CHECK(l.keys[0].find("\"expire\":5000") != std::string::npos);
   Entry::Free(live);
