@@ -1,9 +1,9 @@
 """RDB and DUMP payloads between Tessera and the reference redis-server (when installed).
 
 (a) redis-server writes dump.rdb holding every type and encoding it has (created here with
-    commands); Tessera's reader (tests/tools/rdb_tool) loads it with the same contents and the
-    OBJECT ENCODING Redis 7.2 reports after loading; redis-server's DUMP payloads RESTORE in
-    Tessera likewise.
+    commands); Tessera's reader (tests/tools/rdb_tool), and the server at start-up, load it
+    with the same contents and the OBJECT ENCODING Redis 7.2 reports after loading;
+    redis-server's DUMP payloads RESTORE in Tessera likewise.
 (b) Tessera DUMPs the same keys and redis-server RESTOREs them with the same contents.
 (c) redis-check-rdb accepts a file Tessera's writer produced, and redis-server loads it with
     the contents the writer was given.
@@ -255,6 +255,27 @@ def test_redis_rdb_file_loads_with_same_contents_and_encodings(binary):
         for key, enc in exp.items():
             same(from_tool(loaded[key]), describe(ref.r, key), key)
             same(loaded[key]["encoding"], enc, key + " encoding")
+    finally:
+        ref.stop()
+
+
+def test_tessera_starts_from_redis_dump_rdb(binary):
+    """The same file, loaded by the server at start-up (dir/dbfilename)."""
+    if not need_redis():
+        return
+    ref = Reference()
+    try:
+        exp = populate(ref.r)
+        ref.r.execute_command("SAVE")
+        d = tempfile.mkdtemp(prefix="tessera-load-")
+        shutil.copy(os.path.join(ref.dir, "dump.rdb"), os.path.join(d, "dump.rdb"))
+        with Server(binary, "--dir", d, "--dbfilename", "dump.rdb") as srv:
+            t = raw_client(srv.port)
+            same(t.execute_command("DBSIZE"), len(exp), "DBSIZE")
+            for key, enc in exp.items():
+                same(describe(t, key), describe(ref.r, key), key)
+                same(t.execute_command("OBJECT", "ENCODING", key).decode(), enc, key + " encoding")
+        shutil.rmtree(d, ignore_errors=True)
     finally:
         ref.stop()
 
