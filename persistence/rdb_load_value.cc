@@ -62,7 +62,7 @@ Status EmptyKey() { return Status::Error(Status::Code::kEmptyKey, "Empty keys sk
 Status ReadList(Input& in, std::string_view key, const LoadOptions& opts, Entry** out) {
   uint64_t len;
   if (!in.ReadLength(&len))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad list length");
+    return in.failed_read() ? in.ReadError() : in.Corrupt("Bad list length");
   if (len == 0) return EmptyKey();
   Owned<ListValue> l(ListValue::NewQuicklist(opts.list));
   std::string s;
@@ -99,7 +99,7 @@ Status ReadQuicklist(Input& in, uint8_t type, std::string_view key, const LoadOp
                      Entry** out) {
   uint64_t nodes;
   if (!in.ReadLength(&nodes))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad quicklist length");
+    return in.failed_read() ? in.ReadError() : in.Corrupt("Bad quicklist length");
   if (nodes == 0) return EmptyKey();
   Owned<ListValue> l(ListValue::NewQuicklist(opts.list));
   std::string blob;
@@ -108,7 +108,7 @@ Status ReadQuicklist(Input& in, uint8_t type, std::string_view key, const LoadOp
     uint64_t container = kQuicklistPacked;
     if (type == kTypeListQuicklist2) {
       if (!in.ReadLength(&container))
-        return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad quicklist container");
+        return in.failed_read() ? in.ReadError() : in.Corrupt("Bad quicklist container");
       if (container != kQuicklistPacked && container != kQuicklistPlain) {
         return in.Corrupt("Quicklist integrity check failed.");
       }
@@ -149,8 +149,7 @@ Entry* SetEntry(std::string_view key, SetValue* s, const LoadOptions& opts) {
 
 Status ReadSet(Input& in, std::string_view key, const LoadOptions& opts, Entry** out) {
   uint64_t len;
-  if (!in.ReadLength(&len))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad set length");
+  if (!in.ReadLength(&len)) return in.failed_read() ? in.ReadError() : in.Corrupt("Bad set length");
   if (len == 0) return EmptyKey();
   Owned<SetValue> s;
   std::string m;
@@ -211,7 +210,7 @@ Status ReadZSet(Input& in, uint8_t type, std::string_view key, const LoadOptions
                 Entry** out) {
   uint64_t len;
   if (!in.ReadLength(&len))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad zset length");
+    return in.failed_read() ? in.ReadError() : in.Corrupt("Bad zset length");
   if (len == 0) return EmptyKey();
   Owned<ZSetValue> z(ZSetValue::Create(len, 0, opts.zset));
   std::string m;
@@ -220,7 +219,7 @@ Status ReadZSet(Input& in, uint8_t type, std::string_view key, const LoadOptions
     if (Status st = in.ReadString(&m); !st.ok()) return st;
     double score;
     if (type == kTypeZSet2) {
-      if (!in.ReadBinaryDouble(&score)) return Input::ShortRead();
+      if (!in.ReadBinaryDouble(&score)) return in.ReadError();
     } else if (Status st = in.ReadTextDouble(&score); !st.ok()) {
       return st;
     }
@@ -289,10 +288,10 @@ Status ReadHash(Input& in, uint8_t type, std::string_view key, const LoadOptions
                 Entry** out) {
   int64_t min_expire = 0;
   const bool ttls = type == kTypeHashMetadata || type == kTypeHashMetadataPreGa;
-  if (type == kTypeHashMetadata && !in.ReadMillis(&min_expire)) return Input::ShortRead();
+  if (type == kTypeHashMetadata && !in.ReadMillis(&min_expire)) return in.ReadError();
   uint64_t len;
   if (!in.ReadLength(&len))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad hash length");
+    return in.failed_read() ? in.ReadError() : in.Corrupt("Bad hash length");
   if (len == 0) return EmptyKey();
   Owned<HashValue> h(HashValue::New());
   if (ttls) HashValue::EnableFieldExpiry(h.addr());
@@ -300,7 +299,7 @@ Status ReadHash(Input& in, uint8_t type, std::string_view key, const LoadOptions
   for (uint64_t i = 0; i < len; ++i) {
     uint64_t ttl = 0;
     if (ttls && !in.ReadLength(&ttl)) {
-      return in.failed_read() ? Input::ShortRead() : in.Corrupt("failed reading hash TTL");
+      return in.failed_read() ? in.ReadError() : in.Corrupt("failed reading hash TTL");
     }
     if (Status st = in.ReadString(&f); !st.ok()) return st;
     if (Status st = in.ReadString(&v); !st.ok()) return st;
@@ -320,7 +319,7 @@ Status ReadHashPacked(Input& in, uint8_t type, std::string_view key, const LoadO
                       Entry** out) {
   if (type == kTypeHashListpackEx) {
     int64_t min_expire;
-    if (!in.ReadMillis(&min_expire)) return Input::ShortRead();
+    if (!in.ReadMillis(&min_expire)) return in.ReadError();
   }
   std::string blob;
   if (Status st = in.ReadString(&blob); !st.ok()) return st;
@@ -378,7 +377,7 @@ std::string ModuleName(uint64_t id) {
 Status ReadModule(Input& in, uint8_t type) {
   if (type == kTypeModulePreGa) return in.Corrupt("Pre-release module format not supported");
   uint64_t id;
-  if (!in.ReadLength(&id)) return Input::ShortRead();
+  if (!in.ReadLength(&id)) return in.ReadError();
   return Status::Error(Status::Code::kUnsupported,
                        "The RDB file contains module data I can't load: no matching module "
                        "type '" +

@@ -395,6 +395,9 @@ TEST_CASE("RDB refuses duplicates and inconsistent packed values", "[rdb]") {
   Le(&intset, 5, 2);
   Le(&intset, 3, 2);  // not ascending
   CHECK(corrupt(kTypeSetIntset, Str(intset)));
+  // An encoded-string marker where a count belongs is corruption, not a short read.
+  CHECK(corrupt(kTypeStreamListpacks3, "\xC0"));
+  CHECK(corrupt(kTypeList, "\xC0"));
   // An empty listpack is an empty key: skipped, not an error.
   Loaded l = LoadBytes(OldFile(kTypeSetListpack, "k", lp({}), 11));
   CHECK(l.status.ok());
