@@ -46,6 +46,9 @@ struct ClientState {
   int db = 0;
   int resp = 2;
   bool authenticated = false;
+  // The AOF loader's client: its commands run while the server is loading, and bypass MISCONF
+  // and CLIENT PAUSE, as Redis's AOF client does.
+  bool aof_loader = false;
   bool is_local = true;   // loopback or unix socket (enable-debug-command local)
   bool is_unix = false;
   bool no_evict = false;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/keyspace/keyspace.h"
+#include "server/aof.h"
 #include "server/commands/function_family.h"
 #include "server/commands/type_limits.h"
 #include "server/log.h"
@@ -40,11 +41,20 @@ void FsyncDirOf(const std::string& path) {
 
 }  // namespace
 
-Persistence::Persistence(Server& server) : server_(server) {
+Persistence::Persistence(Server& server) : server_(server), aof_(std::make_unique<Aof>(server)) {
   stats_.lastsave_s = NowS();
+  // CONFIG SET appendonly yes builds an AOF from the dataset; no stops writing it.
+  server.config_registry().OnApply("appendonly", [this](std::string* err) {
+    if (server_.config().appendonly.load()) return aof_->Enable(err);
+    aof_->Disable();
+    return true;
+  });
 }
 
-Persistence::~Persistence() { WaitForBackgroundSave(); }
+Persistence::~Persistence() {
+  WaitForBackgroundSave();
+  aof_.reset();
+}
 
 persistence::rdb::LoadOptions Persistence::LoadOptionsNow() const {
   rdb::LoadOptions o;
@@ -116,6 +126,7 @@ void Persistence::SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, 
 
 std::string Persistence::Save() {
   if (bgsave_in_progress()) return "ERR Background save already in progress";
+  while (aof_->rewrite_in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   uint64_t dirty = server_.Dirty();
   int64_t started = NowS();
   std::string err = WriteSnapshotFile(server_.config().dbfilename.Get(), false);
@@ -125,10 +136,21 @@ std::string Persistence::Save() {
   return "";
 }
 
-bool Persistence::BackgroundSave(std::string* err) {
+bool Persistence::BackgroundSave(std::string* err, bool schedule) {
   std::lock_guard<std::mutex> lock(mu_);
   if (bgsave_running_.load(std::memory_order_acquire)) {
     *err = "ERR Background save already in progress";
+    return false;
+  }
+  if (aof_->rewrite_in_progress()) {
+    if (schedule) {
+      bgsave_scheduled_ = true;
+      *err = "";
+      return false;
+    }
+    *err =
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+        "SCHEDULE in order to schedule a BGSAVE whenever possible.";
     return false;
   }
   if (bgsave_thread_.joinable()) bgsave_thread_.join();
@@ -180,7 +202,19 @@ Persistence::Stats Persistence::stats() const {
 }
 
 void Persistence::Cron(int64_t now_ms) {
-  if (bgsave_in_progress()) return;
+  aof_->Cron();
+  if (bgsave_in_progress() || aof_->rewrite_in_progress()) return;
+  bool scheduled;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    scheduled = bgsave_scheduled_;
+    bgsave_scheduled_ = false;
+  }
+  if (scheduled) {
+    std::string err;
+    BackgroundSave(&err);
+    return;
+  }
   const int64_t now_s = now_ms / 1000;
   Stats s = stats();
   const uint64_t changes = server_.Dirty() - s.dirty_at_last_save;
@@ -201,7 +235,7 @@ void Persistence::Cron(int64_t now_ms) {
   }
 }
 
-bool Persistence::LoadRdbFile(const std::string& path, std::string* err) {
+bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_t* consumed) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *err = std::strerror(errno);
@@ -246,6 +280,7 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err) {
   persistence::Status status = rdb::Load(src, opts, cb);
   ::close(fd);
   loading_loaded_bytes.store(src.bytes_read());
+  if (consumed != nullptr) *consumed = src.bytes_read();
   if (!status.ok()) {
     *err = status.message();
     return false;

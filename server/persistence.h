@@ -24,6 +24,7 @@ namespace tessera::server {
 
 class Server;
 class SnapshotJob;
+class Aof;
 
 class Persistence {
  public:
@@ -38,8 +39,9 @@ class Persistence {
   // text without the leading '-'.
   std::string Save();
   // BGSAVE: starts a background save.  false with *err ("Background save already in
-  // progress") when one runs.
-  bool BackgroundSave(std::string* err);
+  // progress") when one runs.  With `schedule`, a save blocked by an AOF rewrite is scheduled
+  // for when it ends: false with *err empty.
+  bool BackgroundSave(std::string* err, bool schedule = false);
   bool bgsave_in_progress() const { return bgsave_running_.load(std::memory_order_acquire); }
   // Waits for a running background save to end.
   void WaitForBackgroundSave();
@@ -48,7 +50,8 @@ class Persistence {
   // Returns false with the reason when the file is corrupt (the server must not start).
   bool LoadRdbAtStartup(std::string* err);
   // Loads `path` into the keyspace (start-up, DEBUG RELOAD).  false with the reason on error.
-  bool LoadRdbFile(const std::string& path, std::string* err);
+  // `consumed`, when given, receives the bytes the RDB took (an old AOF continues after them).
+  bool LoadRdbFile(const std::string& path, std::string* err, uint64_t* consumed = nullptr);
 
   // stop-writes-on-bgsave-error: true while writes must get -MISCONF.
   bool WritesRefused() const;
@@ -79,6 +82,9 @@ class Persistence {
   Stats stats() const;
   int64_t lastsave_s() const { return stats().lastsave_s; }
 
+  // The AOF (server/aof.h); always present, writing only while appendonly is on.
+  Aof& aof() { return *aof_; }
+
  private:
   // Writes a snapshot to `path` through a temporary file; "" or the error.
   std::string WriteSnapshotFile(const std::string& path, bool background);
@@ -93,6 +99,8 @@ class Persistence {
   std::shared_ptr<SnapshotJob> job_;  // the running snapshot, for INFO; guarded by mu_
   std::atomic<bool> bgsave_running_{false};
   int64_t last_bgsave_try_s_ = 0;  // guarded by mu_: retry a failed save after 5 s
+  bool bgsave_scheduled_ = false;  // guarded by mu_
+  std::unique_ptr<Aof> aof_;
 };
 
 }  // namespace tessera::server

@@ -38,6 +38,7 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
   }
   for (unsigned i = 0; i < ks.shard_count(); ++i) ks.shard(i).mutex().set_pending_hook(this);
   log_offset_ = server.write_log().offset();
+  if (opts_.at_point) opts_.at_point(log_offset_);
   std::vector<scripting::Library> libraries = server.scripts().Libraries();
   if (!held_all) {
     for (unsigned i = ks.shard_count(); i > 0; --i) ks.shard(i - 1).mutex().raw().unlock();

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <vector>
 
+#include "server/aof.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/memory_stats.h"
@@ -359,18 +360,30 @@ void AddPersistence(Server& server, InfoWriter& w) {
   w.Field("rdb_last_cow_size", 0);
   w.Field("rdb_last_load_keys_expired", st.last_load_keys_expired);
   w.Field("rdb_last_load_keys_loaded", st.last_load_keys_loaded);
-  w.Field("aof_enabled", server.config().appendonly.load(std::memory_order_relaxed) ? 1 : 0);
-  w.Field("aof_rewrite_in_progress", 0);
-  w.Field("aof_rewrite_scheduled", 0);
-  w.Field("aof_last_rewrite_time_sec", -1);
-  w.Field("aof_current_rewrite_time_sec", -1);
-  w.Field("aof_last_bgrewrite_status", "ok");
-  w.Field("aof_rewrites", 0);
-  w.Field("aof_rewrites_consecutive_failures", 0);
-  w.Field("aof_last_write_status", "ok");
+  Aof& aof = p.aof();
+  const Aof::Stats as = aof.stats();
+  const bool aof_on = server.config().appendonly.load(std::memory_order_relaxed);
+  w.Field("aof_enabled", aof_on ? 1 : 0);
+  w.Field("aof_rewrite_in_progress", aof.rewrite_in_progress() ? 1 : 0);
+  w.Field("aof_rewrite_scheduled", as.rewrite_scheduled ? 1 : 0);
+  w.Field("aof_last_rewrite_time_sec", as.last_rewrite_time_s);
+  w.Field("aof_current_rewrite_time_sec",
+          as.current_rewrite_start_s < 0 ? -1 : now_s - as.current_rewrite_start_s);
+  w.Field("aof_last_bgrewrite_status", as.last_rewrite_ok ? "ok" : "err");
+  w.Field("aof_rewrites", as.rewrites);
+  w.Field("aof_rewrites_consecutive_failures", as.consecutive_failures);
+  w.Field("aof_last_write_status", aof.write_error().empty() ? "ok" : "err");
   w.Field("aof_last_cow_size", 0);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
+  if (aof_on) {
+    w.Field("aof_current_size", as.current_size);
+    w.Field("aof_base_size", as.base_size);
+    w.Field("aof_pending_rewrite", as.rewrite_scheduled ? 1 : 0);
+    w.Field("aof_buffer_length", 0);
+    w.Field("aof_pending_bio_fsync", 0);
+    w.Field("aof_delayed_fsync", 0);
+  }
 }
 
 void AddStats(Server& server, InfoWriter& w) {

@@ -24,6 +24,7 @@
 #include "core/types/set_value.h"
 #include "core/types/stream_value.h"
 #include "core/types/zset_value.h"
+#include "server/aof.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/keyspace_ops.h"
@@ -204,8 +205,19 @@ void BgSave(CommandContext& ctx) {
     return ctx.reply.Error(errors::kSyntax);
   }
   std::string err;
-  if (!ctx.server.persistence().BackgroundSave(&err)) return ctx.reply.Error(err);
+  if (!ctx.server.persistence().BackgroundSave(&err, ctx.args.size() == 2)) {
+    if (err.empty()) return ctx.reply.SimpleString("Background saving scheduled");
+    return ctx.reply.Error(err);
+  }
   ctx.reply.SimpleString("Background saving started");
+}
+
+void BgRewriteAof(CommandContext& ctx) {
+  std::string err;
+  bool scheduled = false;
+  if (!ctx.server.persistence().aof().StartRewrite(&err, &scheduled)) return ctx.reply.Error(err);
+  ctx.reply.SimpleString(scheduled ? "Background append only file rewriting scheduled"
+                                   : "Background append only file rewriting started");
 }
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset (keys and functions), load
@@ -815,6 +827,9 @@ void RegisterServerFamily(CommandTable* table) {
   table->Add(Spec("bgsave", -1, kAdmin | kNoScript, kAclAdmin | kAclDangerous, BgSave,
                   {"Starts writing the dataset to disk in the background.", "1.0.0", "O(1)"}, {},
                   {PureToken("schedule", "SCHEDULE").Opt()}));
+  table->Add(
+      Spec("bgrewriteaof", 1, kAdmin | kNoScript, kAclAdmin | kAclDangerous, BgRewriteAof,
+           {"Rewrites the append-only file from a snapshot, in the background.", "1.0.0", "O(1)"}));
   table->Add(
       Spec("debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected | kAllShards, 0, Debug,
            {"Internal inspection and testing commands.", "1.0.0", "Depends on subcommand."}));

@@ -147,11 +147,6 @@ constexpr Entry Special(std::string_view name, uint32_t flags, std::string_view 
 
 int64_t ClampHz(int64_t hz) { return hz < 1 ? 1 : (hz > 500 ? 500 : hz); }
 
-// The AOF lands in the next step; until then asking for it is an error, never a no-op.
-const char* CheckAppendonly(int64_t yes) {
-  return yes ? "persistence is not implemented yet: appendonly must be no" : nullptr;
-}
-
 bool IsPath(std::string_view name) {
   return name.find('/') != std::string_view::npos || name.find('\\') != std::string_view::npos;
 }
@@ -416,7 +411,7 @@ constexpr Entry kTable[] = {
     // Persistence.
     Special("save", kModifiable | kMultiArg, "3600 1 300 100 60 10000", &SetSave, &GetSave,
             &RewriteSave),
-    Bool<&C::appendonly>("appendonly", kModifiable, "no", &CheckAppendonly),
+    Bool<&C::appendonly>("appendonly", kModifiable, "no"),
     String<&C::dbfilename>("dbfilename", kModifiable | kProtected, "dump.rdb", &CheckDbFilename),
     Enum<&C::appendfsync>("appendfsync", kModifiable, kAppendFsyncNames, "everysec"),
     String<&C::appenddirname>("appenddirname", kImmutable, "appendonlydir", &CheckAppendDirname),
