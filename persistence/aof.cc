@@ -192,6 +192,10 @@ std::string AofWriter::last_error() const {
 
 void AofWriter::WaitDurable(uint64_t offset) {
   if (policy_.load(std::memory_order_relaxed) != FsyncPolicy::kAlways) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (durable_ >= offset) return;
+  }
   log_->Wake();
   std::unique_lock<std::mutex> lock(mu_);
   durable_cv_.wait(lock, [&] {
@@ -275,7 +279,8 @@ void AofWriter::Run() {
   bool dirty = false;  // written since the last fsync
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_acquire);
-    if (!stopping) log_->WaitForBytes(pending_.empty() ? 100 : 1000);
+    // Every few milliseconds (appendfsync always: when a worker waits for its replies).
+    if (!stopping) log_->WaitForBytes(pending_.empty() ? kBatchMs : 1000);
     bool ok = true;
     if (!pending_.empty()) {
       std::string retry = std::move(pending_);

@@ -67,7 +67,7 @@ def test_writes_are_replayed_after_restart(binary):
 
 
 def test_rewrite_replaces_the_files_and_keeps_writes_made_during_it(binary):
-    s = Server(binary, *AOF, "--rdb-key-save-delay", "100")
+    s = Server(binary, *AOF, "--rdb-key-save-delay", "100", "--appendfsync", "always")
     r = s.redis()
     pipe = r.pipeline(transaction=False)
     for i in range(3000):
@@ -184,7 +184,8 @@ def test_corrupt_aof_stops_the_start(binary):
 
 
 def test_config_set_appendonly_at_run_time(binary):
-    s = Server(binary)
+    # always: every acknowledged write is in the file when the kill -9 comes.
+    s = Server(binary, "--appendfsync", "always")
     r = s.redis()
     r.set("before", "1")
     assert r.config_set("appendonly", "yes") is True
