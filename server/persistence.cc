@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/keyspace/keyspace.h"
+#include "core/keyspace/object.h"
 #include "server/aof.h"
 #include "server/commands/function_family.h"
 #include "server/commands/type_limits.h"
@@ -251,11 +252,16 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   uint64_t loaded = 0;
   const int64_t key_delay = server_.config().key_load_delay.load(std::memory_order_relaxed);
   rdb::LoadCallbacks cb;
+  uint64_t expired = 0;
+  cb.on_expired = [&](int, std::string_view) { ++expired; };
   cb.on_key = [&](int db, keyspace::Entry* e) {
     keyspace::Shard& shard = ks.shard(ks.ShardOf(e->key()));
     std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     keyspace::DbAccess access(&ks, db, opts.now_ms, opts.clock);
+    const bool hash = e->type() == keyspace::ValueType::kHash;
     access.Upsert(e);
+    // A hash whose fields carry TTLs joins the active expiry sweep.
+    if (hash && keyspace::HasExpiringParts(*e)) access.NoteFieldExpiry(e->key());
     ++loaded;
     if (key_delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(key_delay));
   };
@@ -287,8 +293,8 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   }
   std::lock_guard<std::mutex> lock(mu_);
   stats_.last_load_keys_loaded = loaded;
-  stats_.last_load_keys_expired = 0;
-  Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, 0);
+  stats_.last_load_keys_expired = expired;
+  Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, expired);
   return true;
 }
 
