@@ -294,6 +294,21 @@ void AofWriter::Run() {
     }
     if (ok) {
       uint64_t end = log_->Take(&batch);
+      if (!batch.empty() && timestamps_.load(std::memory_order_relaxed)) {
+        const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+        if (now_s != last_timestamp_s_) {
+          last_timestamp_s_ = now_s;
+          std::string ts = "#TS:" + std::to_string(now_s) + "\r\n";
+          int fd;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            fd = fd_;
+          }
+          WriteAll(fd, ts.data(), ts.size());
+        }
+      }
       if (!batch.empty()) {
         ok = WriteBatch(batch, end - batch.size());
         dirty = true;

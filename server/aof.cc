@@ -353,6 +353,7 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   writer_ = std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
                                                      server_.write_log().offset());
   writer_->set_policy(PolicyOf(c));
+  writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   server_.write_log().set_enabled(true);
   return true;
 }
@@ -572,7 +573,10 @@ std::string Aof::write_error() const { return writer_ ? writer_->last_error() : 
 
 void Aof::Cron() {
   const ServerConfig& c = server_.config();
-  if (writer_) writer_->set_policy(PolicyOf(c));
+  if (writer_) {
+    writer_->set_policy(PolicyOf(c));
+    writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
+  }
   bool scheduled;
   {
     std::lock_guard<std::mutex> lock(mu_);

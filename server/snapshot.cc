@@ -54,9 +54,16 @@ SnapshotJob::~SnapshotJob() {
   // A job dropped before Finish (an error path) must not leave hooks pointing at it.
   keyspace::Keyspace& ks = server_.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    if (!written_[i].load(std::memory_order_acquire)) {
-      std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());  // runs the hook
-    }
+    if (!written_[i].load(std::memory_order_acquire)) TouchShard(i);
+  }
+}
+
+void SnapshotJob::TouchShard(unsigned i) {
+  keyspace::ShardMutex& mu = server_.keyspace().shard(i).mutex();
+  if (keyspace::ShardMutex::HeldAll()) {
+    mu.RunPendingHook();  // this thread holds the real lock already (EXEC, a script)
+  } else {
+    std::lock_guard<keyspace::ShardMutex> lock(mu);  // runs the hook
   }
 }
 
@@ -111,9 +118,7 @@ std::string SnapshotJob::Finish() {
   keyspace::Keyspace& ks = server_.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     uint64_t before = keys_.load(std::memory_order_relaxed);
-    {
-      std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());  // runs the hook
-    }
+    TouchShard(i);
     // Redis reads a negative delay as nanoseconds.
     int64_t delay = opts_.key_save_delay_us;
     int64_t keys = static_cast<int64_t>(keys_.load(std::memory_order_relaxed) - before);
