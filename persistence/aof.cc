@@ -251,8 +251,14 @@ bool AofWriter::WriteBatch(const std::string& bytes, uint64_t from) {
       continue;
     }
     if (switch_at && *switch_at < here + n) n = static_cast<size_t>(*switch_at - here);
+    const uint64_t size_before = file_size_.load(std::memory_order_relaxed);
     if (!WriteAll(fd, bytes.data() + pos, n)) {
-      // Keep what is not written for the next attempt.
+      // A partial write (disk full) is cut off again, as Redis does, so that the next attempt
+      // writes the whole piece once; what is not written is kept for it.
+      if (::ftruncate(fd, static_cast<off_t>(size_before)) == 0 &&
+          ::lseek(fd, static_cast<off_t>(size_before), SEEK_SET) >= 0) {
+        file_size_.store(size_before, std::memory_order_relaxed);
+      }
       pending_ = bytes.substr(pos);
       pending_from_ = here;
       return false;
