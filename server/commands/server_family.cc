@@ -230,10 +230,10 @@ void DebugLoadAof(CommandContext& ctx) {
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset (keys and functions), load
 // the file back.
 void DebugReload(CommandContext& ctx) {
-  bool flush = true, save = true;
+  bool flush = true, save = true, merge = false;
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     if (EqualsIgnoreCase(ctx.args[j], "merge")) {
-      continue;  // loading replaces keys that exist
+      merge = true;  // keys and libraries of the file replace those that exist
     } else if (EqualsIgnoreCase(ctx.args[j], "noflush")) {
       flush = false;
     } else if (EqualsIgnoreCase(ctx.args[j], "nosave")) {
@@ -253,7 +253,7 @@ void DebugReload(CommandContext& ctx) {
     ctx.server.scripts().FlushLibraries();
   }
   std::string err;
-  if (!p.LoadRdbFile(ctx.server.config().dbfilename.Get(), &err)) {
+  if (!p.LoadRdbFile(ctx.server.config().dbfilename.Get(), &err, nullptr, merge)) {
     Log(LogLevel::kWarning, "{}", err);
     return ctx.reply.Error("ERR Error trying to load the RDB dump, check server logs.");
   }
