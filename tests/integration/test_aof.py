@@ -149,6 +149,47 @@ def test_always_loses_nothing_when_killed_during_a_rewrite(binary):
     assert total > 100 and lost == 0
 
 
+def test_everysec_loses_at_most_the_last_moments_on_kill_9(binary):
+    s = Server(binary, *AOF, "--appendfsync", "everysec")
+    acked = {}
+    times = {}
+    stop = threading.Event()
+
+    def writer(name):
+        c = redis.Redis(port=s.port, socket_timeout=5)
+        try:
+            while not stop.is_set():
+                acked[name] = c.incr(name)
+                times.setdefault(name, []).append((time.time(), acked[name]))
+        except Exception:
+            pass
+
+    threads = [threading.Thread(target=writer, args=(f"e{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    killed_at = time.time()
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    s.log.close()
+    s2 = Server(binary, *AOF, dir=s.dir)
+    r = s2.redis()
+    worst = 0.0
+    for name, history in times.items():
+        stored = int(r.get(name) or 0)
+        # The oldest acknowledged value that did not survive: how long before the kill it was.
+        lost = [t for t, v in history if v > stored]
+        if lost:
+            worst = max(worst, killed_at - min(lost))
+    print(f"appendfsync everysec, kill -9: oldest lost acknowledgement {worst * 1000:.0f} ms "
+          f"before the kill")
+    assert worst < 2.0
+    s2.stop()
+
+
 def test_truncated_tail_is_cut_or_refused(binary):
     s = Server(binary, *AOF)
     r = s.redis()
