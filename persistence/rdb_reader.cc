@@ -252,9 +252,11 @@ Status Load(Source& src, const LoadOptions& opts, const LoadCallbacks& cb) {
   uint64_t stored = 0;
   for (int i = 7; i >= 0; --i) stored = (stored << 8) | b[i];
   if (opts.check_crc && stored != 0 && stored != computed) {
-    char msg[128];
+    char msg[160];
+    // Two log lines, as Redis prints them (tools match on "RDB CRC error").
     std::snprintf(msg, sizeof(msg),
-                  "Wrong RDB checksum expected: (%" PRIx64 ") got: (%" PRIx64 "). Aborting now.",
+                  "Wrong RDB checksum expected: (%" PRIx64 ") got: (%" PRIx64
+                  "). Aborting now.\nInternal error in RDB reading -> RDB CRC error",
                   stored, computed);
     return Status::Corrupt(msg);
   }

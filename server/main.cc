@@ -99,6 +99,21 @@ int main(int argc, char** argv) {
   } else {
     Log(LogLevel::kNotice, "Configuration loaded");
   }
+  // always-show-logo, or a terminal on stdout: a banner with the mode, port and pid (tools that
+  // start servers, like Redis's test suite, look for "PID: <pid>" in it).
+  if (config.always_show_logo.load() || (config.logfile.empty() && isatty(STDOUT_FILENO))) {
+    Log(LogLevel::kNotice,
+        "\n"
+        "   _______________\n"
+        "  |_|_|_|_|_|_|_|_|    Tessera {} (Redis {} compatible) 64 bit\n"
+        "  |_|_|_|_|_|_|_|_|\n"
+        "  |_|_|_|_|_|_|_|_|    Running in standalone mode\n"
+        "  |_|_|_|_|_|_|_|_|    Port: {}\n"
+        "  |_|_|_|_|_|_|_|_|    PID: {}\n",
+        TesseraVersion(), kRedisCompatVersion, config.port.load(), static_cast<int>(getpid()));
+  } else {
+    Log(LogLevel::kNotice, "Running mode=standalone, port={}.", config.port.load());
+  }
 
   std::random_device rd;
   tessera::SetHashSeed((static_cast<uint64_t>(rd()) << 32) ^ rd());
@@ -197,7 +212,11 @@ int main(int argc, char** argv) {
                       ? server.persistence().aof().LoadAndOpen(load_stats, &load_error)
                       : server.persistence().LoadRdbAtStartup(&load_error);
     if (!loaded) {
-      Log(LogLevel::kWarning, "Fatal error loading the DB: {}. Exiting.", load_error);
+      size_t start = 0;
+      for (size_t nl; (nl = load_error.find('\n', start)) != std::string::npos; start = nl + 1) {
+        Log(LogLevel::kWarning, "{}", load_error.substr(start, nl - start));
+      }
+      Log(LogLevel::kWarning, "Fatal error loading the DB: {}. Exiting.", load_error.substr(start));
       for (auto& w : workers) w->RequestStop();
       for (auto& w : workers) w->Join();
       return 1;

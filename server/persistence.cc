@@ -165,6 +165,13 @@ bool Persistence::BackgroundSave(std::string* err, bool schedule) {
   bgsave_thread_ = std::thread([this, dirty, started, path] {
     std::string e = WriteSnapshotFile(path, true);
     if (e.empty()) Log(LogLevel::kNotice, "DB saved on disk");
+    if (e == "aborted") {
+      // Cancelled by FLUSHALL: not a failure (no MISCONF), as Redis treats its killed child.
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.current_bgsave_start_s = -1;
+      bgsave_running_.store(false, std::memory_order_release);
+      return;
+    }
     SaveDone(e.empty(), dirty, started, true);
     if (e.empty()) {
       Log(LogLevel::kNotice, "Background saving terminated with success");
@@ -174,6 +181,15 @@ bool Persistence::BackgroundSave(std::string* err, bool schedule) {
     bgsave_running_.store(false, std::memory_order_release);
   });
   return true;
+}
+
+void Persistence::AbortBackgroundSave() {
+  if (!bgsave_in_progress()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (job_) job_->Abort();
+  }
+  Log(LogLevel::kNotice, "Background saving terminated by FLUSHALL");
 }
 
 void Persistence::WaitForBackgroundSave() {

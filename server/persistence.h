@@ -45,6 +45,8 @@ class Persistence {
   bool bgsave_in_progress() const { return bgsave_running_.load(std::memory_order_acquire); }
   // Waits for a running background save to end.
   void WaitForBackgroundSave();
+  // Cancels a running background save (FLUSHALL): it ends as failed, its file is not kept.
+  void AbortBackgroundSave();
 
   // Loads dbfilename (if present) into the empty keyspace at start-up, logging as Redis does.
   // Returns false with the reason when the file is corrupt (the server must not start).

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -119,15 +120,21 @@ std::string SnapshotJob::Finish() {
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     uint64_t before = keys_.load(std::memory_order_relaxed);
     TouchShard(i);
+    if (aborted_.load(std::memory_order_relaxed)) continue;  // only release the hooks
     // Redis reads a negative delay as nanoseconds.
     int64_t delay = opts_.key_save_delay_us;
     int64_t keys = static_cast<int64_t>(keys_.load(std::memory_order_relaxed) - before);
     if (delay > 0 && keys > 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(delay * keys));
+      // In slices, so that an abort does not wait for the whole delay.
+      for (int64_t left = delay * keys; left > 0 && !aborted_.load(std::memory_order_relaxed);
+           left -= 10000) {
+        std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(left, 10000)));
+      }
     } else if (delay < 0 && keys > 0) {
       std::this_thread::sleep_for(std::chrono::nanoseconds(-delay * keys));
     }
   }
+  if (aborted_.load(std::memory_order_relaxed)) return "aborted";
   std::string tail;
   rdb::WriteEof(&tail);
   {

@@ -62,6 +62,10 @@ class SnapshotJob final : public keyspace::SnapshotHook {
 
   void BeforeFirstUse(unsigned shard) override;
 
+  // Makes Finish stop at the next shard and fail (FLUSHALL cancels a background save, as Redis
+  // kills its child).  Hooks still run so no shard keeps pointing at the job.
+  void Abort() { aborted_.store(true, std::memory_order_relaxed); }
+
   // Pieces are flushed to the file at about this size.
   static constexpr size_t kPieceBytes = size_t{1} << 20;
 
@@ -80,6 +84,7 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   uint64_t crc_ = 0;
   std::string error_;
   std::atomic<uint64_t> keys_{0};
+  std::atomic<bool> aborted_{false};
   std::atomic<uint64_t> bytes_{0};
   std::vector<std::atomic<bool>> written_;  // per shard: BeforeFirstUse ran
 };

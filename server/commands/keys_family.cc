@@ -444,10 +444,13 @@ void FlushAllCommand(CommandContext& ctx) {
   ctx.dirty++;
   FlushDb(ctx.server, -1, [&] { LogEffectsNow(ctx); });
   ctx.server.watches().TouchDb(-1);
-  // With save points, Redis writes the (now empty) snapshot at once, so that a restart does
-  // not bring the flushed data back from an older file.
+  // A background save of the old data is cancelled, as Redis kills its child.  With save
+  // points, Redis writes the (now empty) snapshot at once, so that a restart does not bring
+  // the flushed data back from an older file.
+  ctx.server.persistence().AbortBackgroundSave();
   if (!ctx.server.config().save.Get().empty() && !ctx.client.in_script &&
-      !ctx.server.persistence().bgsave_in_progress()) {
+      !keyspace::ShardMutex::HeldAll()) {
+    ctx.server.persistence().WaitForBackgroundSave();
     ctx.server.persistence().Save();
   }
   const int dbs = ctx.server.keyspace().num_dbs();

@@ -217,6 +217,33 @@ void BgRewriteAof(CommandContext& ctx) {
                                    : "Background append only file rewriting started");
 }
 
+// DEBUG POPULATE count [prefix] [size]: creates string keys <prefix>:0..count-1 (prefix
+// "key") valued "value:<n>", or that text cut or zero-padded to `size` bytes; keys that exist
+// are left alone.  A test helper, as in Redis: not logged, not counted as changes.
+void DebugPopulate(CommandContext& ctx) {
+  int64_t count, size = 0;
+  if (!ParseIntArgOrReply(ctx, ctx.args[2], &count)) return;
+  if (count < 0) return ctx.reply.Error("ERR count should be greater than or equal to 0");
+  const std::string prefix = ctx.args.size() > 3 ? std::string(ctx.args[3]) : "key";
+  if (ctx.args.size() > 4) {
+    if (!ParseIntArgOrReply(ctx, ctx.args[4], &size)) return;
+    if (size < 0) return ctx.reply.Error("ERR size should be greater than or equal to 0");
+  }
+  keyspace::Keyspace& ks = ctx.server.keyspace();
+  const int64_t now = ctx.db.now_ms();
+  for (int64_t j = 0; j < count; ++j) {
+    std::string key = prefix + ":" + std::to_string(j);
+    std::string value = "value:" + std::to_string(j);
+    if (size > 0) value.resize(static_cast<size_t>(size), '\0');
+    std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf(key)).mutex());
+    keyspace::DbAccess db(&ks, ctx.client.db, now, ctx.db.clock());
+    if (db.Find(key, false) != nullptr) continue;
+    db.Insert(
+        keyspace::Entry::NewStringAutoEncoded(key, value, keyspace::kNoExpiry, ctx.db.clock()));
+  }
+  ctx.reply.Ok();
+}
+
 // DEBUG LOADAOF: empties the dataset and loads it back from the AOF files.
 void DebugLoadAof(CommandContext& ctx) {
   FlushDb(ctx.server, -1);
@@ -602,6 +629,7 @@ void Debug(CommandContext& ctx) {
     ctx.server.scripts().set_deny_script_disabled(std::atoi(std::string(ctx.args[2]).c_str()) != 0);
     return ctx.reply.Ok();
   }
+  if (is("populate") && argc >= 3 && argc <= 5) return DebugPopulate(ctx);
   if (is("object") && argc == 3) return DebugObject(ctx);
   if (is("digest") && argc == 2) return DebugDigest(ctx);
   if (is("digest-value")) return DebugDigestValue(ctx);

@@ -116,7 +116,7 @@ struct ServerConfig {
   ProtectedAction enable_module_command = ProtectedAction::kNo;  // immutable
   // Whether the cron advances the incremental rehashing of big tables.
   std::atomic<bool> activerehashing{true};
-  // Accepted without effect: Tessera prints no ASCII-art logo.
+  // The start-up banner (mode, port, PID) even when the log is not a terminal.
   std::atomic<bool> always_show_logo{false};
   // Replication directives accepted before replication exists: no effect until replicas do.
   std::atomic<int64_t> repl_diskless_sync_delay{5};
