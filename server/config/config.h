@@ -86,6 +86,13 @@ struct ServerConfig {
   // The default user's password ("" = none).  The ACL code owns users: it reads this at
   // start-up and registers an OnApply hook for changes.
   Guarded<std::string> requirepass;
+  // ACL (server/acl).  `user_lines`: the config file's `user <name> <rules...>` lines, words
+  // after "user", applied at start-up.  `acl_pubsub_default`: 1 = allchannels, 0 =
+  // resetchannels (the channels a new user starts with).
+  std::string aclfile;                               // immutable; "" = none
+  std::vector<std::vector<std::string>> user_lines;  // immutable
+  std::atomic<uint64_t> acllog_max_len{0};
+  std::atomic<int> acl_pubsub_default{0};
 
   // Process.
   int io_threads = 0;      // immutable

@@ -361,6 +361,7 @@ void RewriteObufLimit(const Entry& e, const ServerConfig& c, std::string_view, C
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
 constexpr std::string_view kProtectedActions[] = {"no", "yes", "local"};
+constexpr std::string_view kAclPubsubDefaults[] = {"resetchannels", "allchannels"};
 
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kIntMin = INT_MIN;
@@ -380,6 +381,10 @@ constexpr Entry kTable[] = {
     Number<&C::tcp_backlog>("tcp-backlog", "", kImmutable, 0, kIntMax, "511"),
     Number<&C::maxclients>("maxclients", "", kModifiable, 1, UINT_MAX, "10000"),
     String<&C::requirepass>("requirepass", kModifiable | kSensitive | kEmptyIsNull, ""),
+    String<&C::aclfile>("aclfile", kImmutable, ""),
+    Number<&C::acllog_max_len>("acllog-max-len", "", kModifiable, 0, kLongMax, "128"),
+    Enum<&C::acl_pubsub_default>("acl-pubsub-default", kModifiable, kAclPubsubDefaults,
+                                 "resetchannels"),
     // Process.
     Number<&C::io_threads>("io-threads", "", kImmutable, 1, 128, "1"),
     Number<&C::databases>("databases", "", kImmutable, 1, kIntMax, "16"),
