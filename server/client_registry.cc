@@ -19,6 +19,11 @@ void ClientRegistry::SetName(ClientState* c, std::string name) {
   c->name = std::move(name);
 }
 
+void ClientRegistry::SetUserName(ClientState* c, std::string user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  c->user_name = std::move(user);
+}
+
 void ClientRegistry::SetLibInfo(ClientState* c, std::string* lib_name, std::string* lib_ver) {
   std::lock_guard<std::mutex> lock(mu_);
   if (lib_name) c->lib_name = std::move(*lib_name);

@@ -28,6 +28,7 @@ class ClientRegistry {
   size_t Count() const { return count_.load(std::memory_order_relaxed); }
 
   void SetName(ClientState* c, std::string name);
+  void SetUserName(ClientState* c, std::string user);
   void SetLibInfo(ClientState* c, std::string* lib_name, std::string* lib_ver);
 
   // Calls fn(client, owner) for every client, holding the mutex: fn must be quick and must

@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
   server.set_config_file(registry.config_file());
   server.set_tcp_port(static_cast<int>(config.port.load()));
   server.set_io_threads(workers_n);
+  if (!server.acl_startup_error().empty()) {
+    Log(LogLevel::kWarning, "{}", server.acl_startup_error());
+    return 1;
+  }
 
   net::ListenerSet listeners;
   if (!net::CreateListeners(config.bind.Get(), static_cast<int>(config.port.load()),

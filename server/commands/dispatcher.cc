@@ -10,6 +10,7 @@
 
 #include "core/base/ascii.h"
 #include "core/base/hash.h"
+#include "server/acl/acl_check.h"
 #include "server/client_state.h"
 #include "server/commands/errors.h"
 #include "server/log.h"
@@ -149,6 +150,27 @@ void FeedMonitors(Server& server, const ClientState& client, ArgList args, int64
   }
   line += "\r\n";
   server.feed_monitors(std::move(line));
+}
+
+// The NOPERM error for a denied command, or "" (ACL LOG entry included).  Inside EXEC a
+// command admitted at queue time may have lost its permission since: Redis words that case
+// differently.
+std::string CheckAcl(Server& server, ClientState& client, const CommandSpec& spec, ArgList args) {
+  acl::LogContext context =
+      client.in_multi || client.in_exec ? acl::LogContext::kMulti : acl::LogContext::kTopLevel;
+  acl::Denial denial;
+  std::string message = CheckAclAndLog(server, *client.user, client, spec, args, context, &denial);
+  if (message.empty()) return message;
+  if (!client.in_exec) return "NOPERM " + message;
+  std::string_view reason = denial == acl::Denial::kCommand
+                                ? "no permission to execute the command or subcommand"
+                            : denial == acl::Denial::kKey
+                                ? "no permission to touch the specified keys"
+                                : "no permission to access one of the channels used as arguments";
+  return fmt::format(
+      "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+      "EXEC call. This command is no longer allowed for the following reason: {}",
+      reason);
 }
 
 // Commands that run at once inside MULTI rather than being queued (Redis's processCommand).
@@ -320,8 +342,17 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     if (!allowed) return reject(errors::kDebugDisabled);
   }
 
-  // 5. Authentication.
-  if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
+  // 5. Authentication: needed until AUTH/HELLO succeeded, unless `default` has no password.
+  if (!client.authenticated && (spec->flags & kNoAuth) == 0 && server.acl().DefaultRequiresAuth()) {
+    return reject(errors::kNoAuth);
+  }
+
+  // 7. ACL: the command, its keys and its channels (a script's commands were checked by
+  // its host; EXEC's are checked again as they run).
+  if (!client.in_script && NeedsAclCheck(server, client)) {
+    std::string denied = CheckAcl(server, client, *spec, args);
+    if (!denied.empty()) return reject(denied);
+  }
 
   // 12. A script has run past busy-reply-threshold: only allow-busy commands go on.
   int64_t busy_threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);

@@ -19,6 +19,7 @@ void RegisterZSetFamily(CommandTable* table);
 void RegisterGeoFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
 void RegisterPubSubFamily(CommandTable* table);
+void RegisterAclFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -37,6 +38,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterGeoFamily(table);
   RegisterStreamFamily(table);
   RegisterPubSubFamily(table);
+  RegisterAclFamily(table);
 }
 
 }  // namespace tessera::server

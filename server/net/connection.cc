@@ -91,7 +91,8 @@ void Connection::Start() {
     int keepalive = static_cast<int>(server.config().tcp_keepalive.load(std::memory_order_relaxed));
     if (keepalive > 0) uv_tcp_keepalive(&handle_.tcp, 1, static_cast<unsigned>(keepalive));
   }
-  state_.authenticated = server.config().requirepass.Get().empty();
+  // Redis's clientSetDefaultAuth(): logged in as `default` at once when it needs no password.
+  state_.authenticated = !server.acl().DefaultRequiresAuth();
   server.clients().Add(&state_, worker_->index());
   registered_ = true;
   // A blocked command's reply may be produced on any worker; it reaches this one as a message.
@@ -165,7 +166,7 @@ void Connection::Process(int64_t now_us) {
     resp::ParserLimits limits;
     limits.max_bulk_len = static_cast<int64_t>(
         server.config().proto_max_bulk_len.load(std::memory_order_relaxed));
-    limits.authenticated = state_.authenticated;
+    limits.authenticated = !AuthRequired();
     size_t consumed = 0;
     resp::ParseStatus status = parser_.Parse(buf, limits, &consumed);
     if (status == resp::ParseStatus::kNeedMore) break;
@@ -237,7 +238,7 @@ void Connection::Process(int64_t now_us) {
     in_len_ -= in_pos_;
     in_pos_ = 0;
   }
-  if (!state_.authenticated && OutputBufferBytes() > kUnauthOutputLimit) {
+  if (AuthRequired() && OutputBufferBytes() > kUnauthOutputLimit) {
     Close();
     return;
   }
@@ -248,8 +249,12 @@ void Connection::Process(int64_t now_us) {
   }
 }
 
+bool Connection::AuthRequired() const {
+  return !state_.authenticated && worker_->server().acl().DefaultRequiresAuth();
+}
+
 size_t Connection::QueryBufferLimit() const {
-  if (!state_.authenticated) return kUnauthQueryLimit;
+  if (AuthRequired()) return kUnauthQueryLimit;
   return worker_->server().config().client_query_buffer_limit.load(std::memory_order_relaxed);
 }
 

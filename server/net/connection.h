@@ -77,6 +77,8 @@ class Connection final : public ConnectionControl, public PushTarget {
   void OnRead(ssize_t nread);
   void RetryPausedLater();
   // client-query-buffer-limit, or 1 MiB before authentication.
+  // Redis's authRequired(): not authenticated, and `default` needs a password (or is off).
+  bool AuthRequired() const;
   size_t QueryBufferLimit() const;
   // Logs Redis's line for it and closes without a reply, as Redis does.
   void CloseForQueryBufferLimit();

@@ -138,7 +138,7 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix) {
   }
   c->Start();
   const ClientState& st = c->state();
-  if (cfg.protected_mode.load(std::memory_order_relaxed) && cfg.requirepass.Get().empty() &&
+  if (cfg.protected_mode.load(std::memory_order_relaxed) && !server_->acl().DefaultRequiresAuth() &&
       !st.is_local) {
     Log(LogLevel::kWarning, "Denied access from non-local address {} (protected mode)",
         st.addr);
