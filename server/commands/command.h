@@ -282,6 +282,10 @@ struct CommandSpec {
   // dispatcher then locks every shard, in ascending order, instead of the key shards, so the
   // command stays atomic.  nullptr: the key shards always suffice.
   bool (*locks_all_shards)(ArgList args) = nullptr;
+  // For a command whose key flags depend on its arguments (Redis's "variable_flags": SET with
+  // or without GET, BITFIELD of GETs only): the flags of its one key for `args`.  KeyFlagsAt
+  // (ACL checks, COMMAND GETKEYSANDFLAGS) uses it; COMMAND INFO shows the declared flags.
+  uint32_t (*key_flags_for_args)(ArgList args) = nullptr;
   // Documentation served by COMMAND DOCS.
   std::string_view summary;
   std::string_view since;

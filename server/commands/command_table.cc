@@ -43,6 +43,7 @@ uint32_t KeyFlagsOf(const CommandSpec& s, const KeySpec& k) {
 }
 
 uint32_t KeyFlagsAt(const CommandSpec& s, int pos, ArgList argv) {
+  if (s.key_flags_for_args != nullptr) return s.key_flags_for_args(argv);
   const int argc = static_cast<int>(argv.size());
   for (const KeySpec& k : s.key_specs) {
     if (k.unknown) continue;
