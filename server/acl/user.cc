@@ -514,6 +514,25 @@ Denial User::Check(const CommandSpec& spec, ArgList args, int* arg_index) const 
   return relevant;
 }
 
+bool User::CanReadAnyKey(const CommandSpec& spec, ArgList args) const {
+  if (unrestricted_) return true;
+  std::vector<int> positions;
+  ExtractKeys(spec, args, &positions);
+  for (const Selector& s : selectors_) {
+    if (s.CheckCommand(spec, args) != Denial::kNone) continue;
+    bool keys_ok = std::all_of(positions.begin(), positions.end(), [&](int pos) {
+      uint32_t flags = KeyFlagsAt(spec, pos, args);
+      return (flags & kKeyNotKey) || s.KeyAllowed(args[pos], flags);
+    });
+    if (!keys_ok) continue;
+    if (s.allkeys()) return true;
+    for (const KeyPattern& k : s.keys()) {
+      if (k.pattern == "*" && (k.perms & kPermRead)) return true;
+    }
+  }
+  return false;
+}
+
 bool User::ChannelAllowed(std::string_view channel, bool is_pattern) const {
   return std::any_of(selectors_.begin(), selectors_.end(),
                      [&](const Selector& s) { return s.ChannelAllowed(channel, is_pattern); });

@@ -129,6 +129,9 @@ class User {
   // the argument responsible (0 for the command itself).
   Denial Check(const CommandSpec& spec, ArgList args, int* arg_index) const;
   bool ChannelAllowed(std::string_view channel, bool is_pattern) const;
+  // True iff one selector lets the user run `spec` with `args` and read every key (SORT's BY
+  // and GET patterns need it: Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess).
+  bool CanReadAnyKey(const CommandSpec& spec, ArgList args) const;
 
   // True iff `password` opens this user (enabled, and nopass or a matching hash).
   bool PasswordMatches(std::string_view password) const;
