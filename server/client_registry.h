@@ -39,6 +39,12 @@ class ClientRegistry {
   // Runs `fn(ClientState*)` on the owner's thread if the client still exists then.
   void RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn);
 
+  // Like RunOnOwner, but done when it returns (or after `timeout_ms`, if the owner is busy):
+  // at once when `caller_worker` owns the client, else posted and waited for.  For changes
+  // the caller's next command must observe (ACL SETUSER closing subscribers).
+  void RunOnOwnerAndWait(uint64_t id, int caller_worker, std::function<void(ClientState*)> fn,
+                         int timeout_ms);
+
   std::atomic<int> monitors{0};
 
  private:

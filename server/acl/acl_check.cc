@@ -14,6 +14,9 @@ namespace {
 
 using acl::Denial;
 
+// How long ACL SETUSER waits for another worker to close a subscriber it revoked.
+constexpr int kKillWaitMs = 500;
+
 // Closes `id` on its owner's thread, at once (Redis's freeClient of another client); the
 // client running the command is closed after its reply instead.
 void CloseClient(Server& server, ClientState& self, uint64_t id) {
@@ -171,9 +174,14 @@ void KillSubscribersLosingChannels(Server& server, ClientState& self, const acl:
       if (violates(self) && self.control != nullptr) self.control->CloseAfterReply();
       continue;
     }
-    server.clients().RunOnOwner(id, [violates](ClientState* c) {
-      if (violates(*c) && c->control != nullptr) c->control->CloseNow();
-    });
+    // Done before the reply, so the caller's next command no longer sees them (Redis frees
+    // them at once).
+    server.clients().RunOnOwnerAndWait(
+        id, self.owner,
+        [violates](ClientState* c) {
+          if (violates(*c) && c->control != nullptr) c->control->CloseNow();
+        },
+        kKillWaitMs);
   }
 }
 

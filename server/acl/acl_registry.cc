@@ -331,6 +331,11 @@ void AclRegistry::TrimLog(size_t max_len) {
   while (log_.size() > max_len) log_.pop_back();
 }
 
+void AclRegistry::ResetCounters() {
+  std::lock_guard lock(mu_);
+  counters_ = DenialCounters{};
+}
+
 DenialCounters AclRegistry::counters() const {
   std::lock_guard lock(mu_);
   return counters_;

@@ -104,6 +104,7 @@ class AclRegistry {
   void ResetLog();
   void TrimLog(size_t max_len);
   DenialCounters counters() const;
+  void ResetCounters();  // CONFIG RESETSTAT
 
  private:
   void Publish(std::map<std::string, UserPtr, std::less<>> users);  // REQUIRES: mu_ held

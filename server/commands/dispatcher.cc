@@ -173,6 +173,21 @@ std::string CheckAcl(Server& server, ClientState& client, const CommandSpec& spe
       reason);
 }
 
+// A blocked command is checked again when it is served, with its user as it is now.
+std::string BlockedCommandAclDenial(Server& server, const Waiter& w, ArgList argv) {
+  if (w.user == nullptr) return "";
+  std::shared_ptr<const acl::User> now = server.acl().Find(w.user->name());
+  const acl::User& user = now != nullptr && now->uid() == w.user->uid() ? *now : *w.user;
+  if (user.unrestricted()) return "";
+  ClientState info;
+  info.id = w.client_id;
+  info.db = w.db;
+  info.user_name = user.name();
+  std::string message =
+      CheckAclAndLog(server, user, info, *w.spec, argv, acl::LogContext::kTopLevel);
+  return message.empty() ? message : "NOPERM " + message;
+}
+
 // Commands that run at once inside MULTI rather than being queued (Redis's processCommand).
 bool IsTransactionControl(const CommandSpec& spec) {
   if (spec.parent != nullptr) return false;
@@ -490,6 +505,15 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       client.no_touch = w->no_touch;
       client.authenticated = true;
       argv.assign(w->args.begin(), w->args.end());
+      if (std::string denied = BlockedCommandAclDenial(server, *w, argv); !denied.empty()) {
+        std::string out;
+        resp::ReplyBuilder reply(&out, w->resp);
+        reply.Error(denied);
+        stats.commands[w->spec->id].rejected_calls.Add(1);
+        server.error_stats().Count(denied);
+        registry.Release(w, &out);
+        continue;
+      }
       key_positions.clear();
       ExtractKeys(*w->spec, argv, &key_positions);
       int64_t now_ms = server.NowMs();

@@ -84,6 +84,7 @@ void ResetStats(Server& server) {
     }
   });
   server.error_stats().Reset();
+  server.acl().ResetCounters();
   server.metrics().Reset();
   keyspace::Keyspace& ks = server.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {

@@ -179,11 +179,28 @@ TEST_CASE("Check: key patterns with read and write permissions", "[acl]") {
   User u = Make({"+@all", "%R~r:*", "%W~w:*", "~rw:*"});
   CHECK(Check(u, {"get", "r:1"}) == "ok");
   CHECK(Check(u, {"get", "w:1"}) == "key@1");
-  CHECK(Check(u, {"set", "w:1", "v"}) == "key@1");  // SET may read (GET option)
+  CHECK(Check(u, {"set", "w:1", "v"}) == "ok");            // SET without GET only writes
+  CHECK(Check(u, {"set", "w:1", "v", "GET"}) == "key@1");  // with GET it reads too
+  CHECK(Check(u, {"bitfield", "r:1", "GET", "u4", "0"}) == "ok");
+  CHECK(Check(u, {"bitfield", "r:1", "SET", "u4", "0", "1"}) == "key@1");
+  CHECK(Check(u, {"exists", "w:1"}) == "ok");  // EXISTS only looks: any pattern will do
+  CHECK(Check(u, {"del", "r:1"}) == "key@1");
+  CHECK(Check(u, {"del", "w:1"}) == "ok");
+  CHECK(Check(u, {"copy", "r:1", "w:2"}) == "ok");
+  CHECK(Check(u, {"copy", "w:1", "w:2"}) == "key@1");
   CHECK(Check(u, {"get", "rw:1"}) == "ok");
   CHECK(Check(u, {"set", "rw:1", "v"}) == "ok");
   CHECK(Check(u, {"mget", "r:1", "rw:2", "x"}) == "key@3");
   CHECK(Check(u, {"get", "other"}) == "key@1");
+}
+
+TEST_CASE("CanReadAnyKey: SORT's BY and GET need ~* or %R~* in an allowing selector", "[acl]") {
+  const CommandSpec& sort = *Table().Find("sort");
+  std::vector<std::string_view> args{"sort", "mylist", "by", "v*"};
+  CHECK_FALSE(Make({"(+sort ~mylist)"}).CanReadAnyKey(sort, args));
+  CHECK_FALSE(Make({"(+sort ~mylist %W~*)"}).CanReadAnyKey(sort, args));
+  CHECK(Make({"(+sort ~mylist %R~*)"}).CanReadAnyKey(sort, args));
+  CHECK_FALSE(Make({"(+get %R~*)"}).CanReadAnyKey(sort, args));
 }
 
 TEST_CASE("Check: channels match as globs, PSUBSCRIBE patterns literally", "[acl]") {

@@ -244,6 +244,38 @@ TEST_CASE("COMMAND INFO shows Redis 7.2's ACL categories", "[acl_family]") {
   CHECK(setuser.find("+@admin\r\n+@slow\r\n+@dangerous\r\n") != std::string::npos);
 }
 
+TEST_CASE("Key flags follow the arguments; SORT BY/GET need read access to every key",
+          "[acl_family]") {
+  CommandTester t;
+  CHECK(t.Run({"COMMAND", "GETKEYSANDFLAGS", "set", "k", "v"}) ==
+        "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n");
+  CHECK(t.Run({"COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "get"}) ==
+        "*1\r\n*2\r\n$1\r\nk\r\n*3\r\n+RW\r\n+access\r\n+update\r\n");
+  t.Run({"RPUSH", "mylist", "1"});
+  t.Run({"ACL", "SETUSER", "s", "on", "nopass", "(+sort ~mylist %W~*)"});
+  t.Run({"AUTH", "s", "x"});
+  CHECK(t.Run({"SORT", "mylist", "BY", "v*"}) ==
+        "-ERR BY option of SORT denied due to insufficient ACL permissions.\r\n");
+  CHECK(t.Run({"SORT", "mylist", "GET", "#"}) ==
+        "-ERR GET option of SORT denied due to insufficient ACL permissions.\r\n");
+  CHECK(t.Run({"SORT", "mylist", "BY", "nosort"}) == "*1\r\n$1\r\n1\r\n");
+}
+
+TEST_CASE("A blocked command is checked again when it is served", "[acl_family]") {
+  CommandTester t;
+  t.Run({"ACL", "SETUSER", "b", "on", "nopass", "+@all", "allkeys"});
+  int c = t.AddClient();
+  t.RunAs(c, {"AUTH", "b", "x"});
+  CHECK(t.RunAs(c, {"BLPOP", "list1", "0"}).empty());
+  t.Run({"ACL", "SETUSER", "b", "resetkeys"});
+  t.Run({"LPUSH", "list1", "foo"});
+  CHECK(t.TakeDelivered(c) == "-NOPERM No permissions to access a key\r\n");
+  CHECK(t.Run({"LLEN", "list1"}) == ":1\r\n");
+  CHECK(t.Run({"INFO", "commandstats"})
+            .find("cmdstat_blpop:calls=0,usec=0,usec_per_call=0.00,"
+                  "rejected_calls=1,failed_calls=0") != std::string::npos);
+}
+
 TEST_CASE("A deleted user's clients fall back to default; CLIENT KILL USER", "[acl_family]") {
   CommandTester t;
   t.Run({"ACL", "SETUSER", "gone", "on", "nopass", "+@all", "~*"});
