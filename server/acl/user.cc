@@ -470,10 +470,13 @@ Denial User::Check(const CommandSpec& spec, ArgList args, int* arg_index) const 
   if (unrestricted_) return Denial::kNone;
   Denial relevant = Denial::kCommand;
   int relevant_index = 0;
-  // Key positions and flags, found once for all selectors.
+  // Key positions and flags, found once for all selectors, in buffers reused across calls
+  // (Check never calls itself).
   bool keys_found = false;
-  std::vector<int> positions;
-  std::vector<uint32_t> flags;
+  thread_local std::vector<int> positions;
+  thread_local std::vector<uint32_t> flags;
+  positions.clear();
+  flags.clear();
   ChannelUse channel_use = ChannelUseOf(spec);
   for (const Selector& s : selectors_) {
     Denial d = s.CheckCommand(spec, args);
