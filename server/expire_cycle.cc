@@ -13,7 +13,8 @@ namespace {
 class Cycle {
  public:
   Cycle(Server& server, int64_t now_ms, int64_t budget_us)
-      : expire_(server.active_expire_enabled.load(std::memory_order_relaxed)),
+      : server_(server),
+        expire_(server.active_expire_enabled.load(std::memory_order_relaxed)),
         now_ms_(now_ms),
         deadline_us_(Server::MonotonicUs() + budget_us) {}
 
@@ -34,8 +35,11 @@ class Cycle {
       const double expected = static_cast<double>(kExpireStepEntries) *
                               static_cast<double>(t.volatile_keys) /
                               static_cast<double>(t.table.size());
-      const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries);
+      const bool logging = server_.write_log().enabled();
+      const size_t n =
+          shard.ActiveExpire(db, now_ms_, kExpireStepEntries, logging ? &deleted_ : nullptr);
       expired_ += n;
+      if (logging && !deleted_.empty()) LogDeletions(db);
       // Stop at the end of a pass, or when at most 10% of what we met was stale: the rest
       // waits for the next tick (or for a reader, which expires it lazily).
       if (t.expire_cursor == 0 || static_cast<double>(n) * 10 <= expected) break;
@@ -44,6 +48,21 @@ class Cycle {
   }
 
  private:
+  // The write log records each expired key as a DEL (UNLINK with lazyfree-lazy-expire), under
+  // the shard lock that deleted it.
+  void LogDeletions(int db) {
+    const char* verb = server_.config().lazyfree_lazy_expire ? "UNLINK" : "DEL";
+    std::string bytes;
+    for (const std::string& key : deleted_) {
+      std::string_view del[] = {verb, key};
+      persistence::AppendRespCommand(&bytes, del);
+    }
+    server_.write_log().Append(db, bytes);
+    deleted_.clear();
+  }
+
+  Server& server_;
+  std::vector<std::string> deleted_;
   const bool expire_;
   const int64_t now_ms_;
   const int64_t deadline_us_;

@@ -208,7 +208,7 @@ std::optional<std::string> RandomKey(Keyspace& ks, keyspace::DbAccess& db,
   return std::nullopt;
 }
 
-size_t FlushDb(Server& server, int db) {
+size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked) {
   Keyspace& ks = server.keyspace();
   const int first = db < 0 ? 0 : db;
   const int last = db < 0 ? ks.num_dbs() - 1 : db;
@@ -224,17 +224,20 @@ size_t FlushDb(Server& server, int db) {
         detached.push_back(std::exchange(t, DbTable{}));
       }
     }
+    if (while_locked) while_locked();
   }
   detached.clear();  // frees every entry, with no lock held
   return removed;
 }
 
-void SwapDb(Server& server, int db1, int db2) {
-  if (db1 == db2) return;
+void SwapDb(Server& server, int db1, int db2, const std::function<void()>& while_locked) {
   Keyspace& ks = server.keyspace();
   Server::AllShardsLock lock(server);
-  for (unsigned i = 0; i < ks.shard_count(); ++i)
-    std::swap(ks.shard(i).db(db1), ks.shard(i).db(db2));
+  if (db1 != db2) {
+    for (unsigned i = 0; i < ks.shard_count(); ++i)
+      std::swap(ks.shard(i).db(db1), ks.shard(i).db(db2));
+  }
+  if (while_locked) while_locked();
 }
 
 }  // namespace tessera::server

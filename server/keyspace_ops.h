@@ -82,10 +82,11 @@ std::optional<std::string> RandomKey(keyspace::Keyspace& ks, keyspace::DbAccess&
                                      const std::function<uint64_t()>& random);
 
 // FLUSHDB / FLUSHALL: empty one DB (db >= 0) or all (db == -1).  Returns the number of keys
-// removed.  Atomic: every shard is locked while the tables are detached.
-size_t FlushDb(Server& server, int db);
+// removed.  Atomic: every shard is locked while the tables are detached.  `while_locked`, when
+// given, runs with every lock still held (the write log records the flush there).
+size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked = nullptr);
 
 // SWAPDB: swaps two DBs' data in every shard, atomically.  REQUIRES: both indices valid.
-void SwapDb(Server& server, int db1, int db2);
+void SwapDb(Server& server, int db1, int db2, const std::function<void()>& while_locked = nullptr);
 
 }  // namespace tessera::server

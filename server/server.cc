@@ -138,6 +138,12 @@ Server::AllShardsLock::~AllShardsLock() {
   }
 }
 
+uint64_t Server::Dirty() const {
+  uint64_t n = 0;
+  for (const auto& w : worker_stats_) n += w->dirty.Get();
+  return n;
+}
+
 uint64_t Server::ExpiredKeys() {
   uint64_t total = 0;
   for (unsigned i = 0; i < keyspace_->shard_count(); ++i) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
+#include "persistence/write_log.h"
 #include "server/acl/acl_registry.h"
 #include "server/blocking.h"
 #include "server/client_registry.h"
@@ -59,6 +60,7 @@ class Server {
   // "" if the ACL configuration loaded at construction (requirepass, user lines, aclfile),
   // else why not: main refuses to start, as Redis does.
   const std::string& acl_startup_error() const { return acl_startup_error_; }
+  persistence::WriteLog& write_log() { return write_log_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
   WorkerStats* AddWorkerStats();
@@ -120,6 +122,8 @@ class Server {
 
   // Counters aggregated from the shards (INFO).
   uint64_t ExpiredKeys();
+  // Changes made to the keyspace since start (Redis's server.dirty, summed over workers).
+  uint64_t Dirty() const;
 
   // Instantaneous rates and peak memory for INFO.  SampleMetrics sums every worker's counters
   // and records a sample (worker 0's cron calls it every tick; it samples every 100 ms).
@@ -139,6 +143,7 @@ class Server {
   scripting::ScriptRegistry scripts_;
   std::unique_ptr<acl::AclRegistry> acl_;
   std::string acl_startup_error_;
+  persistence::WriteLog write_log_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;

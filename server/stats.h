@@ -36,6 +36,9 @@ struct WorkerStats {
   explicit WorkerStats(size_t num_commands) : commands(num_commands) {}
   std::vector<CommandStats> commands;  // indexed by CommandSpec::id
   OwnedCounter total_commands;
+  // Changes to the keyspace (Redis's server.dirty): rdb_changes_since_last_save and the
+  // save points count from it.
+  OwnedCounter dirty;
   OwnedCounter keyspace_hits, keyspace_misses;
   OwnedCounter net_input_bytes, net_output_bytes;
   OwnedCounter total_connections;

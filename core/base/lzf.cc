@@ -17,4 +17,18 @@ bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
   return true;
 }
 
+bool LzfCompress(std::string_view in, size_t max_out, std::string* out) {
+  out->clear();
+  if (in.empty() || max_out == 0 || in.size() > UINT32_MAX) return false;
+  out->resize(max_out);
+  const unsigned int n = lzf_compress(in.data(), static_cast<unsigned int>(in.size()), out->data(),
+                                      static_cast<unsigned int>(max_out));
+  if (n == 0) {
+    out->clear();
+    return false;
+  }
+  out->resize(n);
+  return true;
+}
+
 }  // namespace tessera

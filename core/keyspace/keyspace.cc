@@ -18,7 +18,8 @@ void DbTable::FreeAll() {
   field_expiry_seen = false;
 }
 
-size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget) {
+size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget,
+                           std::vector<std::string>* deleted_names) {
   DbTable& t = dbs_[db];
   if ((t.volatile_keys == 0 && !t.field_expiry) || t.table.empty()) return 0;
   std::vector<Entry*> dead;
@@ -40,6 +41,10 @@ size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget) {
     t.field_expiry_seen = false;
   } else {
     t.expire_cursor = result.next_cursor;
+  }
+  if (deleted_names != nullptr) {
+    for (Entry* e : dead) deleted_names->emplace_back(e->key());
+    for (Entry* e : emptied) deleted_names->emplace_back(e->key());
   }
   for (Entry* e : dead) {
     t.table.ErasePointer(e, EntryTraits::Hash(e));
@@ -108,6 +113,7 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
   Entry* e = t.table.Find(key, hash);
   if (e == nullptr) return nullptr;
   if (e->IsExpired(now_ms_)) {
+    if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
     --t.volatile_keys;
     Entry::Free(e);
@@ -116,6 +122,7 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
     return nullptr;
   }
   if (e->type() == ValueType::kHash && PurgeExpiredParts(e, now_ms_)) {  // every field expired
+    if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
     if (e->has_expiry()) --t.volatile_keys;
     Entry::Free(e);
@@ -143,6 +150,7 @@ void DbAccess::InsertInDb(int db, Entry* e) {
   uint64_t hash = HashOf(e->key());
   DbTable& t = Table(db, hash);
   if (Entry* dead = t.table.Find(e->key(), hash)) {  // an expired entry not yet reclaimed
+    if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db, std::string(e->key())});
     t.table.ErasePointer(dead, hash);
     if (dead->has_expiry()) --t.volatile_keys;
     Entry::Free(dead);

@@ -96,9 +96,11 @@ class Shard {
 
   // Deletes up to a bounded number of expired keys of `db`: visits at most `budget` entries
   // from the sweep position, also purging expired hash fields (deleting a hash left empty)
-  // while DbTable::field_expiry is set.  Returns how many keys it deleted.
+  // while DbTable::field_expiry is set.  Returns how many keys it deleted; appends their
+  // names to `deleted_names` when given (the write log records them as DELs).
   // REQUIRES: mutex held.
-  size_t ActiveExpire(int db, int64_t now_ms, size_t budget);
+  size_t ActiveExpire(int db, int64_t now_ms, size_t budget,
+                      std::vector<std::string>* deleted_names = nullptr);
 
   // Counters read by INFO; REQUIRES mutex held to write.
   uint64_t expired_keys = 0;
@@ -173,6 +175,14 @@ class DbAccess {
   // Number of keys deleted by lazy expiry through this object.
   size_t expired() const { return expired_; }
 
+  // Keys this object deleted because they had expired (lazy expiry), in order, while a list
+  // is given: the write log records each as a DEL before the command's own effect.
+  struct DeletedKey {
+    int db;
+    std::string key;
+  };
+  void set_deleted_names(std::vector<DeletedKey>* names) { deleted_names_ = names; }
+
   // Ready keys (BLPOP and friends): while tracking is on, every list, sorted set or stream this
   // object inserts, or puts in place of a value of another type, is noted as (db, key), because a
   // client blocked on that key may now be served.  Off by default: it costs nothing when no
@@ -202,6 +212,7 @@ class DbAccess {
   uint32_t clock_s_;
   void NoteIfReady(int db, const Entry* e);
   size_t expired_ = 0;
+  std::vector<DeletedKey>* deleted_names_ = nullptr;
   bool no_touch_ = false;
   bool track_ready_ = false;
   std::vector<ReadyKey> ready_keys_;

@@ -629,4 +629,12 @@ ListValue::QuicklistInfo ListValue::quicklist_info() const {
   return info;
 }
 
+void ListValue::ForEachNode(const std::function<void(const uint8_t*, size_t, bool)>& fn) const {
+  if (ql_ == nullptr) {
+    fn(lp_, lp::Bytes(lp_), false);
+    return;
+  }
+  for (const QlNode& n : ql_->nodes) fn(n.data, n.sz, n.plain);
+}
+
 }  // namespace tessera::types

@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -118,6 +119,11 @@ class ListValue {
     size_t total_bytes = 0;  // sum of node sizes
   };
   QuicklistInfo quicklist_info() const;
+
+  // Calls fn(data, size, plain) for every node in order, for snapshot writers: a listpack
+  // list is one node (its listpack, Redis's bytes); a quicklist node is its listpack, or a
+  // plain node's element bytes.  The list must not change meanwhile.
+  void ForEachNode(const std::function<void(const uint8_t*, size_t, bool)>& fn) const;
 
  private:
   // A quicklist of one packed node within the limits (halved when `shrinking`) becomes a

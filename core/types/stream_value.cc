@@ -386,6 +386,18 @@ void StreamValue::AdvanceGroup(StreamGroup* g, StreamID id) const {
 
 // --- Copies and sizes --------------------------------------------------------------------------
 
+void StreamValue::AdoptNode(StreamID master, uint8_t* lp) { nodes_.push_back(Node{master, lp}); }
+
+void StreamValue::FinishLoad(uint64_t length, StreamID last_id, StreamID first_id,
+                             StreamID max_deleted_id, uint64_t entries_added) {
+  length_ = length;
+  last_id_ = last_id;
+  first_id_ = first_id;
+  max_deleted_id_ = max_deleted_id;
+  entries_added_ = entries_added;
+  for (size_t i = 0; i + 2 < nodes_.size(); ++i) Pack(i);
+}
+
 StreamValue* StreamValue::Clone() const {
   auto* c = new StreamValue();
   c->nodes_.reserve(nodes_.size());

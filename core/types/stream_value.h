@@ -237,6 +237,15 @@ class StreamValue {
   const uint8_t* node_listpack(size_t i, std::vector<uint8_t>* scratch) const;
   bool node_packed(size_t i) const { return nodes_[i].packed(); }
 
+  // Loading (RDB files, RESTORE): appends a node, taking ownership of `lp`, a malloc'd
+  // listpack in Redis's node layout.  REQUIRES: the caller validated it (rdb_reader's deep
+  // checks) and every entry is above the previous nodes' entries.
+  void AdoptNode(StreamID master, uint8_t* lp);
+  // After the last AdoptNode: the counters the file carries; packs the closed nodes older
+  // than the newest closed one, as Append would have left them.
+  void FinishLoad(uint64_t length, StreamID last_id, StreamID first_id, StreamID max_deleted_id,
+                  uint64_t entries_added);
+
  private:
   // `lp` is a listpack, or (bit 0 set) a packed node: [u32 plain size][u32 LZF size][LZF].
   struct Node {

@@ -78,6 +78,7 @@ void SetBitCmd(CommandContext& ctx) {
   }
   OpResult<bool> previous = keyspace::OpSetBit(ctx.db, ctx.args[1], offset, bit == 1);
   if (!previous) return ReplyStatus(ctx, previous.status());
+  ctx.dirty++;
   ctx.reply.Integer(*previous ? 1 : 0);
 }
 
@@ -164,8 +165,10 @@ void BitOpCmd(CommandContext& ctx) {
   if (op == keyspace::BitOp::kNot && ctx.args.size() != 4) {
     return ctx.reply.Error(errors::kBitopNotSingleKey);
   }
+  bool existed = ctx.db.Find(ctx.args[2], /*touch=*/false) != nullptr;
   OpResult<size_t> length = keyspace::OpBitOp(ctx.db, op, ctx.args[2], ctx.args.subspan(3));
   if (!length) return ReplyStatus(ctx, length.status());
+  if (*length > 0 || existed) ctx.dirty++;
   ctx.reply.Integer(static_cast<int64_t>(*length));
 }
 
@@ -228,6 +231,9 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only) {
   }
   auto results = keyspace::OpBitfield(ctx.db, ctx.args[1], ops);
   if (!results) return ReplyStatus(ctx, results.status());
+  for (size_t i = 0; i < ops.size() && i < results->size(); ++i) {
+    if (ops[i].kind != BitfieldOp::Kind::kGet && (*results)[i]) ctx.dirty++;
+  }
   ctx.reply.ArrayHeader(results->size());
   for (const std::optional<int64_t>& r : *results) {
     if (r) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -254,6 +255,26 @@ struct CommandContext {
   bool may_block = true;
   std::optional<BlockRequest> block;
   void BlockOn(BlockRequest request) { block = std::move(request); }
+
+  // The write log (DESIGN 6).  A write handler counts the changes it made in `dirty`, as
+  // Redis's commands add to server.dirty (SADD adds the members it added): a command that
+  // changed nothing leaves it 0, and the dispatcher then logs nothing.  Otherwise the
+  // dispatcher logs the command as sent, unless the handler described its effect with
+  // Propagate(): one call per command to log, in order, in a deterministic form (SPOP becomes
+  // SREM, a relative expiry an absolute one).  `logging` says whether anyone reads the log;
+  // when false a handler may skip building effects (dirty still counts: save points use it).
+  int64_t dirty = 0;
+  bool logging = false;
+  std::vector<std::vector<std::string>> effects;
+  void Propagate(std::vector<std::string> argv) { effects.push_back(std::move(argv)); }
+  void Propagate(std::initializer_list<std::string_view> argv) {
+    effects.emplace_back(argv.begin(), argv.end());
+  }
+  // The arguments as sent, minus those at `skip` (SET ... GET logs without GET).
+  void PropagateArgsExcept(const std::vector<size_t>& skip);
+  // Logs nothing even though `dirty` counts changes (a command whose effect reaches the log
+  // another way).
+  bool suppress_log = false;
 };
 
 using Handler = void (*)(CommandContext& ctx);

@@ -1,6 +1,6 @@
 #include <algorithm>
-#include "core/base/ascii.h"
 
+#include "core/base/ascii.h"
 #include "server/commands/command.h"
 
 namespace tessera::server {
@@ -91,6 +91,14 @@ CommandSpec MakeContainerSpec(std::string name, std::string_view group, std::str
   spec.group = group;
   spec.complexity = "Depends on subcommand.";
   return spec;
+}
+
+void CommandContext::PropagateArgsExcept(const std::vector<size_t>& skip) {
+  std::vector<std::string> argv;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (std::find(skip.begin(), skip.end(), i) == skip.end()) argv.emplace_back(args[i]);
+  }
+  effects.push_back(std::move(argv));
 }
 
 CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,

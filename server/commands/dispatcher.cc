@@ -10,6 +10,7 @@
 
 #include "core/base/ascii.h"
 #include "core/base/hash.h"
+#include "persistence/write_log.h"
 #include "server/acl/acl_check.h"
 #include "server/client_state.h"
 #include "server/commands/errors.h"
@@ -199,6 +200,74 @@ bool IsTransactionControl(const CommandSpec& spec) {
 // Keys made ready by the commands of the EXEC running on this thread.
 thread_local std::vector<keyspace::DbAccess::ReadyKey> exec_ready_keys;
 
+// The write log's view of the command running on this thread (DESIGN 6).  Effects gather here
+// while the command runs; a transaction or a script gathers those of all its commands.  When
+// the outermost command ends, still under its shard locks, the batch goes to the write log in
+// one append, wrapped in MULTI ... EXEC when it holds more than one command so that a replica
+// or an AOF replay applies it atomically.
+struct PendingEffects {
+  int nesting = 0;  // open EXEC and handler scopes; the batch is appended when it returns to 0
+  std::string bytes;
+  size_t commands = 0;
+  int first_db = -1;
+  int db = -1;
+  std::vector<keyspace::DbAccess::DeletedKey> expired;  // lazily expired keys of one command
+};
+thread_local PendingEffects pending_effects;
+
+void AddEffect(int db, std::span<const std::string_view> argv) {
+  PendingEffects& p = pending_effects;
+  if (p.commands == 0) {
+    p.first_db = db;
+  } else if (db != p.db) {
+    std::string db_text = std::to_string(db);
+    std::string_view select[] = {"SELECT", db_text};
+    persistence::AppendRespCommand(&p.bytes, select);
+  }
+  p.db = db;
+  persistence::AppendRespCommand(&p.bytes, argv);
+  ++p.commands;
+}
+
+void AddEffect(int db, const std::vector<std::string>& argv) {
+  std::vector<std::string_view> views(argv.begin(), argv.end());
+  AddEffect(db, views);
+}
+
+// Records what `ctx`'s command changed: keys it found expired, then its own effect.  Counts
+// its changes in `stats`.  Runs under the command's shard locks.
+void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int db_before,
+                   ArgList args) {
+  if (ctx.dirty > 0) stats.dirty.Add(static_cast<uint64_t>(ctx.dirty));
+  if (!ctx.logging) return;
+  for (const auto& dead : pending_effects.expired) {
+    std::string_view del[] = {server.config().lazyfree_lazy_expire ? "UNLINK" : "DEL", dead.key};
+    AddEffect(dead.db, del);
+  }
+  pending_effects.expired.clear();
+  if (ctx.dirty <= 0 || ctx.suppress_log) return;
+  if (ctx.effects.empty()) {
+    AddEffect(db_before, args);
+  } else {
+    for (const auto& effect : ctx.effects) AddEffect(db_before, effect);
+  }
+}
+
+// Appends the gathered batch to the write log once the outermost command is done.
+void FlushEffects(Server& server) {
+  PendingEffects& p = pending_effects;
+  if (p.nesting > 0 || p.commands == 0) return;
+  if (p.commands > 1) {
+    std::string wrapped = "*1\r\n$5\r\nMULTI\r\n";
+    wrapped += p.bytes;
+    wrapped += "*1\r\n$4\r\nEXEC\r\n";
+    p.bytes.swap(wrapped);
+  }
+  server.write_log().Append(p.first_db, p.bytes, p.db);
+  p.bytes.clear();
+  p.commands = 0;
+}
+
 void EndTransaction(Server& server, ClientState& client) {
   client.in_multi = false;
   client.multi_dirty = false;
@@ -251,10 +320,13 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
     ExecLocks locks(server.keyspace());
     keyspace::ShardMutex::ScopedAllShardsHeld held;
     std::vector<std::string_view> argv;
+    ++pending_effects.nesting;
     for (const auto& command : queued) {
       argv.assign(command.begin(), command.end());
       Dispatch(server, client, stats, argv, reply, clock_us);
     }
+    --pending_effects.nesting;
+    FlushEffects(server);
   }
   client.in_exec = false;
   EndTransaction(server, client);
@@ -263,6 +335,25 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 }
 
 }  // namespace
+
+void LogEffectsNow(CommandContext& ctx) {
+  if (!ctx.logging || ctx.suppress_log) return;
+  PendingEffects& p = pending_effects;
+  if (ctx.effects.empty()) {
+    AddEffect(ctx.db.db(), ctx.args);
+  } else {
+    for (const auto& effect : ctx.effects) AddEffect(ctx.db.db(), effect);
+  }
+  ctx.suppress_log = true;
+  // Only this command's handler scope is open: the batch goes to the log now, under the
+  // caller's locks.  Inside a transaction or script it waits for the end of those, which hold
+  // every lock until then.
+  if (p.nesting == 1) {
+    p.nesting = 0;
+    FlushEffects(ctx.server);
+    p.nesting = 1;
+  }
+}
 
 void ExecCommand(CommandContext&) {}  // never called: Dispatch runs EXEC itself
 
@@ -416,6 +507,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;
   ctx.stats = &stats;
+  ctx.logging = server.write_log().enabled();
+  if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
   size_t reply_start = reply.buffer()->size();
   int db_before = client.db;
   {
@@ -424,8 +517,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
                      script_running ? &server : nullptr, busy_threshold_ms);
     if (locks.busy()) return reject(BusyError(server));
     ++depth;
+    ++pending_effects.nesting;
     spec->handler(ctx);
+    --pending_effects.nesting;
     --depth;
+    RecordEffects(server, ctx, stats, db_before, args);
+    FlushEffects(server);
   }
   // Keys a script's commands made ready are served once the script's locks are gone.
   if (!client.in_exec && !exec_ready_keys.empty()) {
@@ -524,6 +621,9 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       std::string out;
       resp::ReplyBuilder reply(&out, w->resp);
       CommandContext ctx{server, client, reply, argv, db, *w->spec};
+      ctx.stats = &stats;
+      ctx.logging = server.write_log().enabled();
+      if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
       bool served = false;
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
@@ -531,9 +631,14 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
         // XREADGROUP also runs when its key went away, to reply with the error that gives.
         const keyspace::Entry* e = db.FindInDb(db_index, key);
         if ((e != nullptr && e->type() == w->request.type) || w->request.wake_on_missing) {
+          ++pending_effects.nesting;
           w->spec->handler(ctx);
+          --pending_effects.nesting;
           served = !ctx.block;
         }
+        if (!served) ctx.dirty = 0;
+        RecordEffects(server, ctx, stats, w->db, argv);
+        FlushEffects(server);
       }
       if (!served) {
         registry.Release(w, nullptr);

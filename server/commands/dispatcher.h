@@ -32,6 +32,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 void ServeBlockedClients(Server& server, WorkerStats& stats,
                          std::vector<keyspace::DbAccess::ReadyKey>& ready);
 
+// For a handler that locks shards itself (FLUSHALL, SWAPDB): records the command's effect in
+// the write log while it still holds those locks (the dispatcher would only log after they were
+// released, when another write could already have been logged ahead of it).  Uses ctx.effects
+// when set, else the arguments; the dispatcher then logs nothing more for the command.
+void LogEffectsNow(CommandContext& ctx);
+
 // EXEC's table entry.  Dispatch recognises it and runs the transaction itself, since EXEC
 // dispatches the queued commands (see transaction_family.cc for MULTI, WATCH and the rest).
 void ExecCommand(CommandContext& ctx);

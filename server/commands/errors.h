@@ -27,6 +27,12 @@ inline constexpr std::string_view kWrongPass =
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
 inline constexpr std::string_view kInvalidExpire = "ERR invalid expire time in '%s' command";
 inline constexpr std::string_view kBusyKey = "BUSYKEY Target key name already exists.";
+// RESTORE's refusals, in the order Redis checks them.
+inline constexpr std::string_view kInvalidIdletime = "ERR Invalid IDLETIME value, must be >= 0";
+inline constexpr std::string_view kInvalidFreq = "ERR Invalid FREQ value, must be >= 0 and <= 255";
+inline constexpr std::string_view kInvalidTtl = "ERR Invalid TTL value, must be >= 0";
+inline constexpr std::string_view kBadDumpFooter = "ERR DUMP payload version or checksum are wrong";
+inline constexpr std::string_view kBadDumpData = "ERR Bad data format";
 inline constexpr std::string_view kSameObject =
     "ERR source and destination objects are the same";
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";

@@ -133,6 +133,7 @@ void FunctionLoad(CommandContext& ctx) {
   if (!ctx.server.scripts().PutLibrary(std::move(lib), replace, &error)) {
     return ctx.reply.Error(error);
   }
+  ctx.dirty++;
   ctx.reply.Bulk(name);
 }
 
@@ -295,6 +296,7 @@ void FunctionRestore(CommandContext& ctx) {
   } else if (!ctx.server.scripts().JoinLibraries(std::move(libs), policy == kReplace, &error)) {
     return ctx.reply.Error(error);
   }
+  ctx.dirty++;
   ctx.reply.Ok();
 }
 
@@ -302,6 +304,7 @@ void FunctionDelete(CommandContext& ctx) {
   if (!ctx.server.scripts().DeleteLibrary(std::string(ctx.args[2]))) {
     return ctx.reply.Error(errors::kLibraryNotFound);
   }
+  ctx.dirty++;
   ctx.reply.Ok();
 }
 
@@ -317,6 +320,7 @@ void FunctionFlush(CommandContext& ctx) {
     return ctx.reply.Error(errors::kFunctionFlushOption);
   }
   ctx.server.scripts().FlushLibraries();
+  ctx.dirty++;
   ctx.reply.Ok();
 }
 

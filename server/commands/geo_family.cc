@@ -80,6 +80,18 @@ void GeoAddCmd(CommandContext& ctx) {
   }
   OpResult<keyspace::ZAddResult> r = keyspace::OpZAdd(ctx.db, args[1], flags, items, ZSetLimitsOf(ctx));
   if (!r.ok()) return ReplyStatus(ctx, r.status());
+  ctx.dirty += static_cast<int64_t>(r->added + r->updated);
+  if (ctx.logging && ctx.dirty > 0) {
+    // Logged as the ZADD it is, with the geohash scores computed once (as Redis rewrites it).
+    std::vector<std::string> zadd{"ZADD", std::string(args[1])};
+    if (flags.nx) zadd.emplace_back("NX");
+    if (flags.xx) zadd.emplace_back("XX");
+    for (const keyspace::ZAddPair& item : items) {
+      zadd.push_back(std::to_string(static_cast<uint64_t>(item.score)));
+      zadd.emplace_back(item.member);
+    }
+    ctx.Propagate(std::move(zadd));
+  }
   ctx.reply.Integer(static_cast<int64_t>(ch ? r->added + r->updated : r->added));
 }
 
@@ -168,7 +180,7 @@ void GeoRadiusGeneric(CommandContext& ctx, size_t src_index, uint32_t mode) {
   const bool store = q.store_index >= 0;
   if (z == nullptr) {
     if (!store) return ctx.reply.EmptyArray();
-    ctx.db.Delete(ctx.args[q.store_index]);
+    if (ctx.db.Delete(ctx.args[q.store_index])) ctx.dirty++;
     return ctx.reply.Integer(0);
   }
   // COUNT without an order means the nearest ones, unless ANY asked for the first found.
@@ -189,7 +201,9 @@ void GeoRadiusGeneric(CommandContext& ctx, size_t src_index, uint32_t mode) {
   // The source's points are copies, so the destination may be the source itself.
   std::optional<double> divisor;
   if (q.store_dist) divisor = q.shape.to_meters;
+  bool existed = ctx.db.Find(ctx.args[q.store_index], /*touch=*/false) != nullptr;
   keyspace::OpGeoStore(ctx.db, ctx.args[q.store_index], points, n, divisor, ZSetLimitsOf(ctx));
+  if (n > 0 || existed) ctx.dirty++;
   ctx.reply.Integer(static_cast<int64_t>(n));
 }
 

@@ -54,6 +54,7 @@ void HSetGeneric(CommandContext& ctx, bool reply_ok) {
   if (ctx.args.size() % 2 == 1) return ctx.reply.Error(errors::WrongArity(ctx.spec.full_name));
   OpResult<size_t> r = keyspace::OpHSet(ctx.db, ctx.args[1], ArgsFrom(ctx, 2), HashLimitsOf(ctx));
   if (!r) return ReplyStatus(ctx, r.status());
+  ctx.dirty += static_cast<int64_t>(ctx.args.size() - 2) / 2;
   if (reply_ok) return ctx.reply.Ok();
   ctx.reply.Integer(static_cast<int64_t>(*r));
 }
@@ -65,6 +66,7 @@ void HSetNxCmd(CommandContext& ctx) {
   OpResult<bool> r =
       keyspace::OpHSetNx(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], HashLimitsOf(ctx));
   if (!r) return ReplyStatus(ctx, r.status());
+  if (*r) ctx.dirty++;
   ctx.reply.Integer(*r ? 1 : 0);
 }
 
@@ -93,6 +95,7 @@ void HMGetCmd(CommandContext& ctx) {
 void HDelCmd(CommandContext& ctx) {
   OpResult<size_t> r = keyspace::OpHDel(ctx.db, ctx.args[1], ArgsFrom(ctx, 2));
   if (!r) return ReplyStatus(ctx, r.status());
+  ctx.dirty += static_cast<int64_t>(*r);
   ctx.reply.Integer(static_cast<int64_t>(*r));
 }
 
@@ -144,7 +147,10 @@ void HIncrByCmd(CommandContext& ctx) {
   if (!ParseIntArgOrReply(ctx, ctx.args[3], &delta)) return;
   OpResult<int64_t> r =
       keyspace::OpHIncrBy(ctx.db, ctx.args[1], ctx.args[2], delta, HashLimitsOf(ctx));
-  if (r) return ctx.reply.Integer(*r);
+  if (r) {
+    ctx.dirty++;
+    return ctx.reply.Integer(*r);
+  }
   switch (r.status()) {
     case OpStatus::kNotAnInteger:
       return ctx.reply.Error(errors::kHashValueNotInteger);
@@ -161,7 +167,12 @@ void HIncrByFloatCmd(CommandContext& ctx) {
   if (std::isnan(incr) || std::isinf(incr)) return ctx.reply.Error(errors::kValueNanOrInf);
   OpResult<std::string> r =
       keyspace::OpHIncrByFloat(ctx.db, ctx.args[1], ctx.args[2], incr, HashLimitsOf(ctx));
-  if (r) return ctx.reply.Bulk(*r);
+  if (r) {
+    ctx.dirty++;
+    // Logged as the value it produced, so a replay does not redo float arithmetic.
+    ctx.Propagate({"HSET", ctx.args[1], ctx.args[2], *r});
+    return ctx.reply.Bulk(*r);
+  }
   switch (r.status()) {
     case OpStatus::kNotAFloat:
       return ctx.reply.Error(errors::kHashValueNotFloat);
@@ -306,6 +317,21 @@ void HExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   }
   OpResult<std::vector<int>> r = keyspace::OpHExpire(ctx.db, ctx.args[1], when, cond, fields);
   if (!r) return ReplyStatus(ctx, r.status());
+  // Logged per outcome: the fields whose expiry was set get it as an absolute time (without
+  // the condition, already applied), the fields deleted by a time in the past an HDEL.
+  std::vector<std::string> set{"HPEXPIREAT", std::string(ctx.args[1]), std::to_string(when),
+                               "FIELDS", ""};
+  std::vector<std::string> del{"HDEL", std::string(ctx.args[1])};
+  for (size_t i = 0; i < r->size(); ++i) {
+    if ((*r)[i] == 1) set.emplace_back(fields[i]);
+    if ((*r)[i] == 2) del.emplace_back(fields[i]);
+  }
+  ctx.dirty += static_cast<int64_t>(set.size() - 5 + del.size() - 2);
+  if (set.size() > 5) {
+    set[4] = std::to_string(set.size() - 5);
+    ctx.Propagate(std::move(set));
+  }
+  if (del.size() > 2) ctx.Propagate(std::move(del));
   ctx.reply.ArrayHeader(r->size());
   for (int code : *r) ctx.reply.Integer(code);
 }
@@ -343,6 +369,15 @@ void HPersistCmd(CommandContext& ctx) {
   if (!ParseFieldsOrReply(ctx, 2, errors::kFieldCountNotPositive, &fields)) return;
   OpResult<std::vector<int>> r = keyspace::OpHPersist(ctx.db, ctx.args[1], fields);
   if (!r) return ReplyStatus(ctx, r.status());
+  std::vector<std::string> persisted{"HPERSIST", std::string(ctx.args[1]), "FIELDS", ""};
+  for (size_t i = 0; i < r->size(); ++i) {
+    if ((*r)[i] == 1) persisted.emplace_back(fields[i]);
+  }
+  if (persisted.size() > 4) {
+    ctx.dirty += static_cast<int64_t>(persisted.size() - 4);
+    persisted[3] = std::to_string(persisted.size() - 4);
+    ctx.Propagate(std::move(persisted));
+  }
   ctx.reply.ArrayHeader(r->size());
   for (int code : *r) ctx.reply.Integer(code);
 }

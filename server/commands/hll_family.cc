@@ -45,6 +45,7 @@ void PfAddCmd(CommandContext& ctx) {
   OpResult<bool> updated =
       keyspace::OpPfAdd(ctx.db, ctx.args[1], ctx.args.subspan(2), SparseMaxBytes(ctx));
   if (!updated) return ReplyHllStatus(ctx, updated.status());
+  if (*updated) ctx.dirty++;
   ctx.reply.Integer(*updated ? 1 : 0);
 }
 
@@ -57,6 +58,7 @@ void PfCountCmd(CommandContext& ctx) {
 void PfMergeCmd(CommandContext& ctx) {
   OpStatus status = keyspace::OpPfMerge(ctx.db, ctx.args.subspan(1), SparseMaxBytes(ctx));
   if (status != OpStatus::kOk) return ReplyHllStatus(ctx, status);
+  ctx.dirty++;
   ctx.reply.Ok();
 }
 

@@ -15,11 +15,12 @@
 
 #include "core/base/glob.h"
 #include "core/base/random.h"
+#include "core/keyspace/object.h"
 #include "server/client_state.h"
 #include "server/commands/args.h"
 #include "server/commands/command.h"
+#include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
-#include "core/keyspace/object.h"
 #include "server/keyspace_ops.h"
 #include "server/server.h"
 
@@ -106,6 +107,7 @@ bool LfuPolicySelected(const Server&) { return false; }
 void DelCommand(CommandContext& ctx) {
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) deleted += ctx.db.Delete(ctx.args[i]) ? 1 : 0;
+  ctx.dirty += deleted;
   ctx.reply.Integer(deleted);
 }
 
@@ -147,13 +149,17 @@ OpStatus OpRename(DbAccess& db, std::string_view from, std::string_view to, bool
 
 void RenameCommand(CommandContext& ctx) {
   OpStatus s = OpRename(ctx.db, ctx.args[1], ctx.args[2], false);
-  if (s == OpStatus::kOk) return ctx.reply.Ok();
+  if (s == OpStatus::kOk) {
+    ctx.dirty++;
+    return ctx.reply.Ok();
+  }
   ReplyStatus(ctx, s);
 }
 
 void RenameNxCommand(CommandContext& ctx) {
   OpStatus s = OpRename(ctx.db, ctx.args[1], ctx.args[2], true);
   if (s == OpStatus::kKeyNotFound) return ReplyStatus(ctx, s);
+  if (s == OpStatus::kOk) ctx.dirty++;
   ctx.reply.Integer(s == OpStatus::kOk ? 1 : 0);
 }
 
@@ -190,6 +196,7 @@ void CopyCommand(CommandContext& ctx) {
     return ctx.reply.Error(errors::kSameObject);
   }
   OpStatus s = OpCopy(ctx.db, ctx.args[1], ctx.args[2], dst_db, replace);
+  if (s == OpStatus::kOk) ctx.dirty++;
   ctx.reply.Integer(s == OpStatus::kOk ? 1 : 0);
 }
 
@@ -208,7 +215,9 @@ void MoveCommand(CommandContext& ctx) {
   int dst_db;
   if (!ParseDbOrReply(ctx, ctx.args[2], &dst_db)) return;
   if (dst_db == ctx.db.db()) return ctx.reply.Error(errors::kSameObject);
-  ctx.reply.Integer(OpMove(ctx.db, ctx.args[1], dst_db) == OpStatus::kOk ? 1 : 0);
+  bool moved = OpMove(ctx.db, ctx.args[1], dst_db) == OpStatus::kOk;
+  if (moved) ctx.dirty++;
+  ctx.reply.Integer(moved ? 1 : 0);
 }
 
 // ---- EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST -------------
@@ -278,7 +287,17 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds) {
   }
   if (when > INT64_MAX - base_ms) return ctx.reply.Error(errors::InvalidExpire(ctx.spec.full_name));
   when += base_ms;
-  ctx.reply.Integer(OpExpire(ctx.db, ctx.args[1], when, flags) == OpStatus::kOk ? 1 : 0);
+  bool applied = OpExpire(ctx.db, ctx.args[1], when, flags) == OpStatus::kOk;
+  if (applied) {
+    // Logged as an absolute time in ms; a time already past deleted the key.
+    ctx.dirty++;
+    if (when <= ctx.db.now_ms()) {
+      ctx.Propagate({ctx.server.config().lazyfree_lazy_expire ? "UNLINK" : "DEL", ctx.args[1]});
+    } else {
+      ctx.Propagate({"PEXPIREAT", ctx.args[1], std::to_string(when)});
+    }
+  }
+  ctx.reply.Integer(applied ? 1 : 0);
 }
 
 void ExpireCommand(CommandContext& ctx) { ExpireGeneric(ctx, ctx.db.now_ms(), true); }
@@ -306,6 +325,7 @@ void PersistCommand(CommandContext& ctx) {
   Entry* e = ctx.db.Find(ctx.args[1]);
   if (e == nullptr || !e->has_expiry()) return ctx.reply.Integer(0);
   ctx.db.Replace(e, Entry::WithExpiry(e, keyspace::kNoExpiry));
+  ctx.dirty++;
   ctx.reply.Integer(1);
 }
 
@@ -388,7 +408,8 @@ void SwapDbCommand(CommandContext& ctx) {
   if (!ParseIntOrReply(ctx, ctx.args[1], &db1, errors::kInvalidFirstDbIndex)) return;
   if (!ParseIntOrReply(ctx, ctx.args[2], &db2, errors::kInvalidSecondDbIndex)) return;
   if (!ValidDb(ctx, db1) || !ValidDb(ctx, db2)) return ctx.reply.Error(errors::kDbIndexOutOfRange);
-  SwapDb(ctx.server, db1, db2);
+  ctx.dirty++;
+  SwapDb(ctx.server, db1, db2, [&] { LogEffectsNow(ctx); });
   ctx.server.watches().TouchDb(db1);
   ctx.server.watches().TouchDb(db2);
   // A key a client waits on may exist now: the dispatcher serves it after this command.
@@ -410,7 +431,8 @@ bool ParseFlushModeOrReply(CommandContext& ctx) {
 
 void FlushDbCommand(CommandContext& ctx) {
   if (!ParseFlushModeOrReply(ctx)) return;
-  FlushDb(ctx.server, ctx.db.db());
+  ctx.dirty++;
+  FlushDb(ctx.server, ctx.db.db(), [&] { LogEffectsNow(ctx); });
   ctx.server.watches().TouchDb(ctx.db.db());
   WakeBlockedInDbs(ctx, ctx.db.db(), ctx.db.db());
   ctx.reply.Ok();
@@ -418,7 +440,8 @@ void FlushDbCommand(CommandContext& ctx) {
 
 void FlushAllCommand(CommandContext& ctx) {
   if (!ParseFlushModeOrReply(ctx)) return;
-  FlushDb(ctx.server, -1);
+  ctx.dirty++;
+  FlushDb(ctx.server, -1, [&] { LogEffectsNow(ctx); });
   ctx.server.watches().TouchDb(-1);
   const int dbs = ctx.server.keyspace().num_dbs();
   for (int d = 0; d < dbs; d += 2) WakeBlockedInDbs(ctx, d, std::min(d + 1, dbs - 1));

@@ -101,6 +101,9 @@ void PopRangeAndReply(CommandContext& ctx, std::string_view key, ListValue* list
   bool head = end == ListEnd::kHead;
   ReplyElements(ctx, *list, head ? 0 : int64_t(llen) - 1, n, !head);
   list->DeleteRange(head ? 0 : llen - n, n);
+  ctx.dirty += static_cast<int64_t>(n);
+  // LMPOP and BLMPOP are logged as the pop they did.
+  if (ctx.logging) ctx.Propagate({head ? "LPOP" : "RPOP", key, std::to_string(n)});
   keyspace::FinishRemoval(ctx.db, key, list, ListLimitsOf(ctx));
 }
 
@@ -118,6 +121,7 @@ void PushGeneric(CommandContext& ctx, ListEnd end, bool only_if_exists) {
   OpResult<size_t> len = keyspace::OpPush(ctx.db, ctx.args[1], ctx.args.subspan(2), end,
                                           only_if_exists, ListLimitsOf(ctx));
   if (!len) return ReplyStatus(ctx, len.status());
+  if (*len > 0) ctx.dirty += static_cast<int64_t>(ctx.args.size() - 2);
   ctx.reply.Integer(int64_t(*len));
 }
 
@@ -142,6 +146,7 @@ void LInsertCmd(CommandContext& ctx) {
   types::ListLimits limits = ListLimitsOf(ctx);
   list->ConvertForGrowth(ctx.args[4].size(), 1, limits);
   if (!list->Insert(ctx.args[3], ctx.args[4], after, limits)) return ctx.reply.Integer(-1);
+  ctx.dirty++;
   ctx.reply.Integer(int64_t(list->Length()));
 }
 
@@ -247,6 +252,7 @@ void LSetCmd(CommandContext& ctx) {
   list->ConvertForGrowth(ctx.args[3].size(), 1, limits);
   if (!list->Set(index, ctx.args[3], limits)) return ctx.reply.Error(errors::kIndexOutOfRange);
   list->ConvertForShrink(limits);
+  ctx.dirty++;
   ctx.reply.Ok();
 }
 
@@ -267,6 +273,7 @@ void PopGeneric(CommandContext& ctx, ListEnd end) {
     std::string value = list->Pop(end);
     ctx.reply.Bulk(value);
     keyspace::FinishRemoval(ctx.db, ctx.args[1], list, ListLimitsOf(ctx));
+    ctx.dirty++;
     return;
   }
   PopRangeAndReply(ctx, ctx.args[1], list, end, count);
@@ -283,6 +290,7 @@ void LRemCmd(CommandContext& ctx) {
   if (!FindListOrReply(ctx, ctx.args[1], &list)) return;
   if (list == nullptr) return ctx.reply.Integer(0);
   size_t removed = list->Remove(ctx.args[3], count);
+  ctx.dirty += static_cast<int64_t>(removed);
   if (list->Length() == 0) {
     ctx.db.Delete(ctx.args[1]);
   } else if (removed > 0) {
@@ -314,6 +322,7 @@ void LTrimCmd(CommandContext& ctx) {
   }
   list->DeleteRange(0, size_t(ltrim));
   list->DeleteRange(size_t(llen - ltrim - rtrim), size_t(rtrim));
+  ctx.dirty += ltrim + rtrim;
   keyspace::FinishRemoval(ctx.db, ctx.args[1], list, ListLimitsOf(ctx));
   ctx.reply.Ok();
 }
@@ -323,6 +332,12 @@ void MoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
   auto moved = keyspace::OpMove(ctx.db, ctx.args[1], ctx.args[2], from, to, ListLimitsOf(ctx));
   if (!moved) return ReplyStatus(ctx, moved.status());
   if (!moved->has_value()) return ctx.reply.Null();
+  ctx.dirty++;
+  // BLMOVE and BRPOPLPUSH are logged as the non-blocking move they did.
+  if (ctx.logging) {
+    ctx.Propagate({"LMOVE", ctx.args[1], ctx.args[2], from == ListEnd::kHead ? "LEFT" : "RIGHT",
+                   to == ListEnd::kHead ? "LEFT" : "RIGHT"});
+  }
   ctx.reply.Bulk(**moved);
 }
 
@@ -425,6 +440,8 @@ void BlockingPop(CommandContext& ctx, ArgList keys, ListEnd end, int64_t count,
     ctx.reply.Bulk(keys[which]);
     ctx.reply.Bulk(value);
     keyspace::FinishRemoval(ctx.db, keys[which], list, ListLimitsOf(ctx));
+    ctx.dirty++;
+    if (ctx.logging) ctx.Propagate({end == ListEnd::kHead ? "LPOP" : "RPOP", keys[which]});
     return;
   }
   if (!ctx.may_block) return ctx.reply.NullArray();

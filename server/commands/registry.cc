@@ -8,6 +8,7 @@ void RegisterBitmapFamily(CommandTable* table);
 void RegisterListFamily(CommandTable* table);
 void RegisterSortFamily(CommandTable* table);
 void RegisterKeysFamily(CommandTable* table);
+void RegisterDumpFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
@@ -27,6 +28,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterListFamily(table);
   RegisterSortFamily(table);
   RegisterKeysFamily(table);
+  RegisterDumpFamily(table);
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);
   RegisterScriptingFamily(table);

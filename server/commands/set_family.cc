@@ -91,12 +91,14 @@ bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, i
 void SAddCmd(CommandContext& ctx) {
   OpResult<int64_t> added = keyspace::OpSAdd(ctx.db, ctx.args[1], ctx.args.subspan(2), SetLimitsOf(ctx));
   if (!added) return ReplyStatus(ctx, added.status());
+  ctx.dirty += *added;
   ctx.reply.Integer(*added);
 }
 
 void SRemCmd(CommandContext& ctx) {
   OpResult<int64_t> removed = keyspace::OpSRem(ctx.db, ctx.args[1], ctx.args.subspan(2));
   if (!removed) return ReplyStatus(ctx, removed.status());
+  ctx.dirty += *removed;
   ctx.reply.Integer(*removed);
 }
 
@@ -132,6 +134,7 @@ void SMoveCmd(CommandContext& ctx) {
   OpResult<bool> moved =
       keyspace::OpSMove(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], SetLimitsOf(ctx));
   if (!moved) return ReplyStatus(ctx, moved.status());
+  if (*moved) ctx.dirty++;
   ctx.reply.Integer(*moved ? 1 : 0);
 }
 
@@ -144,6 +147,9 @@ void SPopCmd(CommandContext& ctx) {
     auto popped = keyspace::OpSPop(ctx.db, ctx.args[1], rng);
     if (!popped) return ReplyStatus(ctx, popped.status());
     if (!*popped) return ctx.reply.Null();
+    // Logged as the removal of the member it drew: a replay must not draw again.
+    ctx.dirty++;
+    ctx.Propagate({"SREM", ctx.args[1], **popped});
     return ctx.reply.Bulk(**popped);
   }
   int64_t count;
@@ -154,6 +160,12 @@ void SPopCmd(CommandContext& ctx) {
   auto popped =
       keyspace::OpSPopCount(ctx.db, ctx.args[1], static_cast<uint64_t>(count), SetLimitsOf(ctx), rng);
   if (!popped) return ReplyStatus(ctx, popped.status());
+  ctx.dirty += static_cast<int64_t>(popped->size());
+  if (ctx.logging && !popped->empty()) {
+    std::vector<std::string> srem{"SREM", std::string(ctx.args[1])};
+    srem.insert(srem.end(), popped->begin(), popped->end());
+    ctx.Propagate(std::move(srem));
+  }
   ReplyStrings(ctx, *popped);
 }
 
@@ -179,6 +191,15 @@ void SRandMemberCmd(CommandContext& ctx) {
 }
 
 // ---- SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE ----------------------
+
+// Stores a *STORE command's result at args[1] and replies its size.  Storing an empty result
+// where no key was changes nothing.
+void StoreAndReply(CommandContext& ctx, std::unique_ptr<SetValue> result) {
+  bool existed = ctx.db.Find(ctx.args[1], /*touch=*/false) != nullptr;
+  int64_t size = keyspace::StoreSetResult(ctx.db, ctx.args[1], std::move(result));
+  if (size > 0 || existed) ctx.dirty++;
+  ctx.reply.Integer(size);
+}
 
 // The sets of `keys`; replies WRONGTYPE and returns false if any holds another type.
 bool FindSetsOrReply(CommandContext& ctx, ArgList keys, std::vector<const SetValue*>* sets) {
@@ -212,11 +233,11 @@ void SInterStoreCmd(CommandContext& ctx) {
   std::vector<const SetValue*> sets;
   if (!FindSetsOrReply(ctx, ctx.args.subspan(2), &sets)) return;
   if (AnyMissing(sets)) {
-    ctx.db.Delete(ctx.args[1]);
+    if (ctx.db.Delete(ctx.args[1])) ctx.dirty++;
     return ctx.reply.Integer(0);
   }
   auto result = keyspace::IntersectionSet(std::move(sets), SetLimitsOf(ctx));
-  ctx.reply.Integer(keyspace::StoreSetResult(ctx.db, ctx.args[1], std::move(result)));
+  StoreAndReply(ctx, std::move(result));
 }
 
 // SINTERCARD's keys: numkeys at args[1], then that many keys.  False if numkeys is malformed
@@ -266,7 +287,7 @@ void UnionDiffGeneric(CommandContext& ctx, SetOp op, bool store) {
   auto result = op == SetOp::kUnion ? keyspace::UnionSet(sets, SetLimitsOf(ctx))
                                     : keyspace::DiffSet(std::move(sets), SetLimitsOf(ctx));
   if (!store) return ReplySet(ctx, *result);
-  ctx.reply.Integer(keyspace::StoreSetResult(ctx.db, ctx.args[1], std::move(result)));
+  StoreAndReply(ctx, std::move(result));
 }
 
 void SUnionCmd(CommandContext& ctx) { UnionDiffGeneric(ctx, SetOp::kUnion, false); }

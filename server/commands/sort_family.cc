@@ -96,7 +96,9 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     return ReplyStatus(ctx, rows.status());
   }
   if (store_pos != 0) {
+    bool existed = ctx.db.Find(ctx.args[store_pos], /*touch=*/false) != nullptr;
     size_t n = keyspace::OpStoreSorted(ctx.db, ctx.args[store_pos], std::move(*rows), ListLimitsOf(ctx));
+    if (n > 0 || existed) ctx.dirty += n > 0 ? static_cast<int64_t>(n) : 1;
     return ctx.reply.Integer(static_cast<int64_t>(n));
   }
   ctx.reply.ArrayHeader(rows->size());

@@ -254,6 +254,50 @@ bool ParseAddTrimArgsOrReply(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
   return true;
 }
 
+}  // namespace
+
+void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                    const types::StreamGroup& g, std::string_view consumer, StreamID id,
+                    const types::StreamNack* nack) {
+  ctx.dirty++;
+  if (!ctx.logging) return;
+  const int64_t time = nack != nullptr ? nack->delivery_time : ctx.db.now_ms();
+  const uint64_t count = nack != nullptr ? nack->delivery_count : 0;
+  ctx.Propagate({"XCLAIM", key, group_name, consumer, "0", id.ToString(), "TIME",
+                 std::to_string(time), "RETRYCOUNT", std::to_string(count), "FORCE", "JUSTID",
+                 "LASTID", g.last_id.ToString()});
+}
+
+void PropagateGroupLastId(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                          const types::StreamGroup& g) {
+  ctx.dirty++;
+  if (!ctx.logging) return;
+  ctx.Propagate({"XGROUP", "SETID", key, group_name, g.last_id.ToString(), "ENTRIESREAD",
+                 std::to_string(g.entries_read)});
+}
+
+void PropagateConsumerCreation(CommandContext& ctx, std::string_view key,
+                               std::string_view group_name, std::string_view consumer) {
+  ctx.dirty++;
+  if (ctx.logging) ctx.Propagate({"XGROUP", "CREATECONSUMER", key, group_name, consumer});
+}
+
+namespace {
+
+// The trimming of XADD or XTRIM as the write log records it: exact trimming to the point where
+// this one stopped, so that a replay (where node boundaries may differ) removes the same
+// entries as an approximate trim or a LIMIT did here.
+void AppendTrimEffect(const StreamValue& s, const StreamValue::TrimArgs& t,
+                      std::vector<std::string>* out) {
+  using Strategy = StreamValue::TrimArgs::Strategy;
+  if (t.strategy == Strategy::kMaxLen) {
+    out->insert(out->end(), {"MAXLEN", "=", std::to_string(t.approx ? s.length() : t.maxlen)});
+  } else if (t.strategy == Strategy::kMinId) {
+    StreamID minid = t.approx && s.length() > 0 ? s.EdgeId(true, true) : t.minid;
+    out->insert(out->end(), {"MINID", "=", minid.ToString()});
+  }
+}
+
 void XAddCmd(CommandContext& ctx) {
   AddTrimArgs a;
   if (!ParseAddTrimArgsOrReply(ctx, true, &a)) return;
@@ -303,6 +347,16 @@ void XAddCmd(CommandContext& ctx) {
   ReplyId(ctx, id);
   s->Trim(a.trim);
   if (!created) ctx.db.NoteReady(ctx.args[1]);
+  ctx.dirty++;
+  if (ctx.logging) {
+    // Logged with the ID it got and exact trimming.
+    std::vector<std::string> effect{"XADD", std::string(ctx.args[1])};
+    if (a.no_mkstream) effect.emplace_back("NOMKSTREAM");
+    AppendTrimEffect(*s, a.trim, &effect);
+    effect.push_back(id.ToString());
+    effect.insert(effect.end(), ctx.args.begin() + static_cast<long>(field_pos), ctx.args.end());
+    ctx.Propagate(std::move(effect));
+  }
 }
 
 // XRANGE key start end [COUNT n] / XREVRANGE key end start [COUNT n].
@@ -356,7 +410,9 @@ void XDelCmd(CommandContext& ctx) {
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     if (!ParseIdOrReply(ctx, ctx.args[j], &ids[j - 2], 0, true)) return;
   }
-  ctx.reply.Integer(static_cast<int64_t>(s->Delete(ids)));
+  size_t deleted = s->Delete(ids);
+  ctx.dirty += static_cast<int64_t>(deleted);
+  ctx.reply.Integer(static_cast<int64_t>(deleted));
 }
 
 void XTrimCmd(CommandContext& ctx) {
@@ -365,7 +421,14 @@ void XTrimCmd(CommandContext& ctx) {
   StreamValue* s;
   if (!FindStreamOrReply(ctx, ctx.args[1], &s)) return;
   if (s == nullptr) return ctx.reply.Integer(0);
-  ctx.reply.Integer(s->Trim(a.trim));
+  int64_t trimmed = s->Trim(a.trim);
+  ctx.dirty += trimmed;
+  if (ctx.logging && trimmed > 0) {
+    std::vector<std::string> effect{"XTRIM", std::string(ctx.args[1])};
+    AppendTrimEffect(*s, a.trim, &effect);
+    ctx.Propagate(std::move(effect));
+  }
+  ctx.reply.Integer(trimmed);
 }
 
 // XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id]
@@ -415,6 +478,7 @@ void XSetIdCmd(CommandContext& ctx) {
   s->set_last_id(id);
   if (entries_added != -1) s->set_entries_added(static_cast<uint64_t>(entries_added));
   if (!max_deleted.IsZero()) s->set_max_deleted_id(max_deleted);
+  ctx.dirty++;
   ctx.reply.Ok();
 }
 

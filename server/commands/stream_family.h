@@ -48,6 +48,20 @@ bool ReplyEntryById(CommandContext& ctx, const StreamValue& s, StreamID id);
 size_t ReplyRange(CommandContext& ctx, const StreamValue& s, StreamID start, StreamID end,
                   size_t count, bool reverse);
 
+// The write log's forms of consumer-group changes, as Redis propagates them (XREADGROUP and
+// the claims are never logged as sent: their effect depends on time and on the PEL):
+// `nack` given to `consumer` as an XCLAIM that forces it into the same state (null: the entry
+// left the PEL because it was deleted from the stream, which an XCLAIM replays too);
+void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                    const types::StreamGroup& g, std::string_view consumer, StreamID id,
+                    const types::StreamNack* nack);
+// the group's last delivered ID and read counter;
+void PropagateGroupLastId(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                          const types::StreamGroup& g);
+// a consumer created on the way.
+void PropagateConsumerCreation(CommandContext& ctx, std::string_view key,
+                               std::string_view group_name, std::string_view consumer);
+
 // An argument as Redis's "%s" prints it into an error (cut at a NUL).
 std::string_view ErrArg(std::string_view arg);
 

@@ -87,6 +87,7 @@ void XGroupCreateCmd(CommandContext& ctx) {
     ctx.reply.Error(errors::kStreamBusyGroup);
     return;
   }
+  ctx.dirty++;
   ctx.reply.Ok();
 }
 
@@ -102,6 +103,7 @@ void XGroupSetIdCmd(CommandContext& ctx) {
   }
   t.g->last_id = id;
   t.g->entries_read = t.entries_read;
+  ctx.dirty++;
   ctx.reply.Ok();
 }
 
@@ -111,19 +113,25 @@ void XGroupDestroyCmd(CommandContext& ctx) {
   if (t.g == nullptr) return ctx.reply.Integer(0);
   t.s->DestroyGroup(ctx.args[3]);
   ctx.db.NoteReady(ctx.args[2]);  // its blocked readers get NOGROUP
+  ctx.dirty++;
   ctx.reply.Integer(1);
 }
 
 void XGroupCreateConsumerCmd(CommandContext& ctx) {
   GroupTarget t;
   if (!ResolveGroupOrReply(ctx, true, &t)) return;
-  ctx.reply.Integer(t.g->CreateConsumer(ctx.args[4], ctx.db.now_ms()) != nullptr ? 1 : 0);
+  bool created = t.g->CreateConsumer(ctx.args[4], ctx.db.now_ms()) != nullptr;
+  if (created) ctx.dirty++;
+  ctx.reply.Integer(created ? 1 : 0);
 }
 
 void XGroupDelConsumerCmd(CommandContext& ctx) {
   GroupTarget t;
   if (!ResolveGroupOrReply(ctx, true, &t)) return;
-  ctx.reply.Integer(static_cast<int64_t>(t.g->DeleteConsumer(ctx.args[4])));
+  bool existed = t.g->FindConsumer(ctx.args[4]) != nullptr;
+  size_t pending = t.g->DeleteConsumer(ctx.args[4]);
+  if (existed) ctx.dirty++;
+  ctx.reply.Integer(static_cast<int64_t>(pending));
 }
 
 void XGroupHelpCmd(CommandContext& ctx) {
@@ -164,6 +172,7 @@ void XAckCmd(CommandContext& ctx) {
     g->DropPending(it);
     ++acked;
   }
+  ctx.dirty += acked;
   ctx.reply.Integer(acked);
 }
 
@@ -270,7 +279,10 @@ void XPendingCmd(CommandContext& ctx) {
 
 StreamConsumer* ConsumerForClaim(CommandContext& ctx, StreamGroup* g, std::string_view name) {
   StreamConsumer* c = g->FindConsumer(name);
-  if (c == nullptr) c = g->CreateConsumer(name, ctx.db.now_ms());
+  if (c == nullptr) {
+    c = g->CreateConsumer(name, ctx.db.now_ms());
+    PropagateConsumerCreation(ctx, ctx.args[1], ctx.args[2], name);
+  }
   c->seen_time = ctx.db.now_ms();
   return c;
 }
@@ -337,7 +349,8 @@ void XClaimCmd(CommandContext& ctx) {
       return;
     }
   }
-  if (last_id > g->last_id) g->last_id = last_id;
+  const bool last_id_moved = last_id > g->last_id;
+  if (last_id_moved) g->last_id = last_id;
   if (delivery_time == -1 || delivery_time < 0 || delivery_time > now) delivery_time = now;
   StreamConsumer* consumer = ConsumerForClaim(ctx, g, ctx.args[3]);
 
@@ -347,7 +360,10 @@ void XClaimCmd(CommandContext& ctx) {
     auto it = g->pel.find(id);
     if (!s->Contains(id)) {
       // An entry deleted from the stream leaves the pending list.
-      if (it != g->pel.end()) g->DropPending(it);
+      if (it != g->pel.end()) {
+        g->DropPending(it);
+        PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, ctx.args[3], id, nullptr);
+      }
       continue;
     }
     if (it == g->pel.end()) {
@@ -365,6 +381,7 @@ void XClaimCmd(CommandContext& ctx) {
       ++nack->delivery_count;
     }
     MoveNack(nack, id, consumer);
+    PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, ctx.args[3], id, nack);
     if (justid) {
       ReplyId(ctx, id);
     } else {
@@ -373,6 +390,7 @@ void XClaimCmd(CommandContext& ctx) {
     ++n;
     consumer->active_time = now;
   }
+  if (last_id_moved && n == 0) PropagateGroupLastId(ctx, ctx.args[1], ctx.args[2], *g);
   ctx.reply.EndDeferred(at, '*', n);
 }
 
@@ -428,6 +446,7 @@ void XAutoClaimCmd(CommandContext& ctx) {
     if (!s->Contains(id)) {
       it = g->DropPending(it);
       deleted.push_back(id);
+      PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, ctx.args[3], id, nullptr);
       --count;
       continue;
     }
@@ -438,6 +457,7 @@ void XAutoClaimCmd(CommandContext& ctx) {
     nack->delivery_time = now;
     if (!justid) ++nack->delivery_count;
     MoveNack(nack, id, consumer);
+    PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, ctx.args[3], id, nack);
     if (justid) {
       ReplyId(entry_ctx, id);
     } else {

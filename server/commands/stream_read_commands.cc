@@ -116,8 +116,9 @@ void MarkPending(StreamGroup* g, StreamConsumer* consumer, StreamID id, int64_t 
 }
 
 // XREADGROUP `>`: new entries from `start` on.
-void ReplyNewForGroup(CommandContext& ctx, const StreamValue& s, StreamGroup* g,
-                      StreamConsumer* consumer, StreamID start, size_t count, bool noack) {
+void ReplyNewForGroup(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                      const StreamValue& s, StreamGroup* g, StreamConsumer* consumer,
+                      StreamID start, size_t count, bool noack) {
   const int64_t now = ctx.db.now_ms();
   const size_t at = ctx.reply.StartDeferred();
   size_t n = 0;
@@ -129,9 +130,11 @@ void ReplyNewForGroup(CommandContext& ctx, const StreamValue& s, StreamGroup* g,
     if (!noack) {
       MarkPending(g, consumer, id, now);
       consumer->active_time = now;
+      PropagateClaim(ctx, key, group_name, *g, consumer->name, id, g->pel.find(id)->second.get());
     }
     ++n;
   }
+  if (n > 0) PropagateGroupLastId(ctx, key, group_name, *g);
   ctx.reply.EndDeferred(at, '*', n);
 }
 
@@ -228,7 +231,10 @@ void ReadGeneric(CommandContext& ctx, bool xreadgroup) {
         gt = groups[k]->last_id;  // `>`: what the group has not delivered yet
       }
       consumer = groups[k]->FindConsumer(a.consumer);
-      if (consumer == nullptr) consumer = groups[k]->CreateConsumer(a.consumer, now);
+      if (consumer == nullptr) {
+        consumer = groups[k]->CreateConsumer(a.consumer, now);
+        PropagateConsumerCreation(ctx, key, a.group, a.consumer);
+      }
       consumer->seen_time = now;
     } else if (s->length() > 0 && s->EdgeId(false, true) > gt) {
       sync = true;
@@ -242,7 +248,7 @@ void ReadGeneric(CommandContext& ctx, bool xreadgroup) {
     if (history) {
       ReplyConsumerHistory(ctx, *s, consumer, start, count);
     } else if (a.has_group) {
-      ReplyNewForGroup(ctx, *s, groups[k], consumer, start, count, a.noack);
+      ReplyNewForGroup(ctx, key, a.group, *s, groups[k], consumer, start, count, a.noack);
     } else {
       ReplyRange(ctx, *s, start, StreamID::Max(), count, false);
     }

@@ -133,7 +133,20 @@ OpResult<keyspace::SetOutcome> DoSet(CommandContext& ctx, std::string_view value
     if (!at) return at.status();
     params.expire_at_ms = *at;
   }
-  return keyspace::OpSet(ctx.db, ctx.args[1], value, params);
+  OpResult<keyspace::SetOutcome> r = keyspace::OpSet(ctx.db, ctx.args[1], value, params);
+  if (r.ok() && r->applied) {
+    ctx.dirty++;
+    if (expiry && ctx.logging) {
+      // Logged with an absolute time, as Redis propagates SET ... PXAT; an expiry already in
+      // the past deleted the key instead.
+      if (params.expire_at_ms <= ctx.db.now_ms()) {
+        ctx.Propagate({"DEL", ctx.args[1]});
+      } else {
+        ctx.Propagate({"SET", ctx.args[1], value, "PXAT", std::to_string(params.expire_at_ms)});
+      }
+    }
+  }
+  return r;
 }
 
 void SetCmd(CommandContext& ctx) {
@@ -150,6 +163,13 @@ void SetCmd(CommandContext& ctx) {
 
   auto r = DoSet(ctx, ctx.args[2], params, expiry);
   if (!r) return ReplyError(ctx, r.status());
+  if (params.return_old && !expiry && ctx.logging && r->applied) {
+    std::vector<size_t> get_args;  // logged without GET, which may be repeated
+    for (size_t i = 3; i < ctx.args.size(); ++i) {
+      if (EqualsNoCase(ctx.args[i], "GET")) get_args.push_back(i);
+    }
+    ctx.PropagateArgsExcept(get_args);
+  }
   if (params.return_old) return ReplyOptional(ctx, r->old_value);
   if (r->applied) return ctx.reply.Ok();
   ctx.reply.Null();
@@ -179,20 +199,40 @@ void GetExCmd(CommandContext& ctx) {
   keyspace::GetExParams params;
   if (opts.has_expiry()) params.expiry = opts.expiry();
   params.persist = (opts.flags & kOptPersist) != 0;
+  const Entry* before = ctx.db.Find(ctx.args[1], /*touch=*/false);
+  bool had_expiry = before != nullptr && before->has_expiry();
   auto r = keyspace::OpGetEx(ctx.db, ctx.args[1], params);
   if (!r) return ReplyError(ctx, r.status());
+  if (r->has_value() && params.expiry) {
+    // The key is a string, so the expiry resolved in OpGetEx; the same call gives the time.
+    int64_t at = *keyspace::ResolveExpiry(*params.expiry, ctx.db.now_ms());
+    ctx.dirty++;
+    if (at <= ctx.db.now_ms()) {
+      ctx.Propagate({ctx.server.config().lazyfree_lazy_expire ? "UNLINK" : "DEL", ctx.args[1]});
+    } else {
+      ctx.Propagate({"PEXPIREAT", ctx.args[1], std::to_string(at)});
+    }
+  } else if (r->has_value() && params.persist && had_expiry) {
+    ctx.dirty++;
+    ctx.Propagate({"PERSIST", ctx.args[1]});
+  }
   ReplyOptional(ctx, *r);
 }
 
 void GetDelCmd(CommandContext& ctx) {
   auto r = keyspace::OpGetDel(ctx.db, ctx.args[1]);
   if (!r) return ReplyError(ctx, r.status());
+  if (r->has_value()) {
+    ctx.dirty++;
+    ctx.Propagate({"DEL", ctx.args[1]});
+  }
   ReplyOptional(ctx, *r);
 }
 
 void GetSetCmd(CommandContext& ctx) {
   auto r = keyspace::OpGetSet(ctx.db, ctx.args[1], ctx.args[2]);
   if (!r) return ReplyError(ctx, r.status());
+  ctx.dirty++;
   ReplyOptional(ctx, *r);
 }
 
@@ -218,18 +258,21 @@ bool CheckPairsOrReply(CommandContext& ctx) {
 void MSetCmd(CommandContext& ctx) {
   if (!CheckPairsOrReply(ctx)) return;
   keyspace::OpMSet(ctx.db, ctx.args.data() + 1, ctx.args.size() - 1);
+  ctx.dirty += static_cast<int64_t>(ctx.args.size() - 1) / 2;
   ctx.reply.Ok();
 }
 
 void MSetNxCmd(CommandContext& ctx) {
   if (!CheckPairsOrReply(ctx)) return;
   bool stored = keyspace::OpMSetNx(ctx.db, ctx.args.data() + 1, ctx.args.size() - 1);
+  if (stored) ctx.dirty += static_cast<int64_t>(ctx.args.size() - 1) / 2;
   ctx.reply.Integer(stored ? 1 : 0);
 }
 
 void IncrByGeneric(CommandContext& ctx, int64_t delta) {
   OpResult<int64_t> r = keyspace::OpIncrBy(ctx.db, ctx.args[1], delta);
   if (!r) return ReplyError(ctx, r.status());
+  ctx.dirty++;
   ctx.reply.Integer(*r);
 }
 
@@ -255,12 +298,16 @@ void IncrByFloatCmd(CommandContext& ctx) {
   auto r = keyspace::OpIncrByFloat(ctx.db, ctx.args[1], ctx.args[2]);
   if (!r) return ReplyError(ctx, r.status());
   if (!r->finite) return ctx.reply.Error(errors::kIncrFloatNaN);
+  ctx.dirty++;
+  // Logged as the value it produced: float arithmetic must not be redone on replay.
+  ctx.Propagate({"SET", ctx.args[1], r->text, "KEEPTTL"});
   ctx.reply.Bulk(r->text);
 }
 
 void AppendCmd(CommandContext& ctx) {
   OpResult<size_t> r = keyspace::OpAppend(ctx.db, ctx.args[1], ctx.args[2], MaxBulkLength(ctx));
   if (!r) return ReplyError(ctx, r.status());
+  ctx.dirty++;
   ctx.reply.Integer(static_cast<int64_t>(*r));
 }
 
@@ -289,6 +336,7 @@ void SetRangeCmd(CommandContext& ctx) {
   OpResult<size_t> r =
       keyspace::OpSetRange(ctx.db, ctx.args[1], offset, ctx.args[3], MaxBulkLength(ctx));
   if (!r) return ReplyError(ctx, r.status());
+  if (!ctx.args[3].empty()) ctx.dirty++;
   ctx.reply.Integer(static_cast<int64_t>(*r));
 }
 

@@ -159,6 +159,7 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
   auto res = keyspace::OpZAdd(ctx.db, ctx.args[1], flags, pairs, ZSetLimitsOf(ctx));
   if (!res) return ReplyStatus(ctx, res.status());
   if (res->nan) return ctx.reply.Error(errors::kZScoreNaN);
+  ctx.dirty += static_cast<int64_t>(res->added + res->updated);
   if (flags.incr) {
     if (res->processed == 0) return ctx.reply.Null();
     return ctx.reply.Double(res->score);
@@ -174,6 +175,7 @@ void ZIncrByCmd(CommandContext& ctx) { ZAddGeneric(ctx, true); }
 void ZRemCmd(CommandContext& ctx) {
   auto res = keyspace::OpZRem(ctx.db, ctx.args[1], ctx.args.subspan(2));
   if (!res) return ReplyStatus(ctx, res.status());
+  ctx.dirty += static_cast<int64_t>(*res);
   ctx.reply.Integer(static_cast<int64_t>(*res));
 }
 
@@ -240,6 +242,9 @@ std::vector<ScoredMember> PopFrom(CommandContext& ctx, std::string_view key, ZSe
   }
   if (max) z->RemoveRanks(z->size() - n, z->size()); else z->RemoveRanks(0, n);
   keyspace::DeleteIfEmptyZSet(ctx.db, key, z);
+  ctx.dirty += static_cast<int64_t>(n);
+  // BZPOPMIN, ZMPOP and the rest are logged as the plain pop they did.
+  if (ctx.logging) ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(n)});
   return out;
 }
 

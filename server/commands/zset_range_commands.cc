@@ -66,8 +66,12 @@ std::vector<ScoredMember> Collect(const ZSetValue& z, size_t start, size_t end, 
 // nothing to store deletes `dest`.  Replies the stored count.
 void StoreRange(CommandContext& ctx, std::string_view dest, const std::vector<ScoredMember>& items,
                 size_t size_hint) {
-  ctx.db.Delete(dest);
-  if (items.empty()) return ctx.reply.Integer(0);
+  bool existed = ctx.db.Delete(dest);
+  if (items.empty()) {
+    if (existed) ctx.dirty++;
+    return ctx.reply.Integer(0);
+  }
+  ctx.dirty++;
   const types::ZSetLimits limits = ZSetLimitsOf(ctx);
   ZSetValue* z = ZSetValue::Create(size_hint, 0, limits);
   for (const ScoredMember& sm : items) z->Set(sm.member, sm.score, limits);
@@ -173,6 +177,7 @@ void RemoveRanksAndReply(CommandContext& ctx, ZSetValue* z, size_t start, size_t
   if (start >= end) return ctx.reply.Integer(0);
   z->RemoveRanks(start, end);
   keyspace::DeleteIfEmptyZSet(ctx.db, ctx.args[1], z);
+  ctx.dirty += static_cast<int64_t>(end - start);
   ctx.reply.Integer(static_cast<int64_t>(end - start));
 }
 

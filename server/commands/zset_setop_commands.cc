@@ -198,7 +198,9 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store, bool card_only) {
   }
   if (card_only) return ctx.reply.Integer(static_cast<int64_t>(cardinality));
   if (store) {
+    bool existed = ctx.db.Find(ctx.args[1], /*touch=*/false) != nullptr;
     size_t n = keyspace::OpZStore(ctx.db, ctx.args[1], result, ZSetLimitsOf(ctx));
+    if (n > 0 || existed) ctx.dirty++;
     return ctx.reply.Integer(static_cast<int64_t>(n));
   }
   std::sort(result.begin(), result.end(), [](const ScoredMember& a, const ScoredMember& b) {

@@ -59,6 +59,10 @@ class Guarded {
 // Numbered as Redis's LL_DEBUG (0) ... LL_NOTHING (4).
 // enable-debug-command: kLocal allows it from loopback and unix-socket connections only.
 enum class ProtectedAction : uint8_t { kNo, kYes, kLocal };
+// appendfsync, in Redis's order of names.
+enum class AppendFsync : uint8_t { kAlways, kEverysec, kNo };
+// sanitize-dump-payload.
+enum class SanitizeDump : uint8_t { kNo, kYes, kClients };
 
 struct SaveParam {
   int64_t seconds;
@@ -117,11 +121,33 @@ struct ServerConfig {
   // Milliseconds a script may run before other clients get -BUSY (alias lua-time-limit).
   std::atomic<int64_t> busy_reply_threshold{0};
 
-  // Persistence is not implemented yet: only an empty save schedule and appendonly no are
-  // accepted, and anything else is an error rather than a silent no-op.
+  // Persistence (persistence/, server/persistence_*.cc).
   Guarded<std::vector<SaveParam>> save;
   std::atomic<bool> appendonly{false};
   Guarded<std::string> dbfilename;
+  std::atomic<AppendFsync> appendfsync{AppendFsync::kEverysec};
+  std::string appenddirname;   // immutable
+  std::string appendfilename;  // immutable
+  std::atomic<bool> aof_use_rdb_preamble{true};
+  std::atomic<bool> aof_load_truncated{true};
+  std::atomic<bool> aof_timestamp_enabled{false};
+  std::atomic<bool> no_appendfsync_on_rewrite{false};
+  std::atomic<bool> aof_rewrite_incremental_fsync{true};
+  std::atomic<bool> rdb_save_incremental_fsync{true};
+  std::atomic<int64_t> auto_aof_rewrite_percentage{0};
+  std::atomic<int64_t> auto_aof_rewrite_min_size{0};
+  std::atomic<bool> rdbcompression{true};
+  std::atomic<bool> rdbchecksum{true};
+  std::atomic<bool> stop_writes_on_bgsave_error{true};
+  std::atomic<bool> rdb_del_sync_files{false};
+  std::atomic<SanitizeDump> sanitize_dump_payload{SanitizeDump::kNo};
+  // Test hooks of Redis's suite: microseconds slept per key saved / loaded.
+  std::atomic<int64_t> rdb_key_save_delay{0};
+  std::atomic<int64_t> key_load_delay{0};
+  std::atomic<int64_t> loading_process_events_interval_bytes{0};
+  // An expired key's deletion is logged as UNLINK instead of DEL (memory is freed at once
+  // either way: freeing is already off the shard lock's critical path for small values).
+  std::atomic<bool> lazyfree_lazy_expire{false};
 
   // Encoding thresholds of the aggregate types.
   std::atomic<size_t> hash_max_listpack_entries{0};

@@ -1,0 +1,54 @@
+// The reader's primitives over a Source (internal to persistence/): lengths, strings in their
+// three encodings, times and doubles, with a running CRC64 of every byte read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "persistence/rdb_reader.h"
+#include "persistence/status.h"
+
+namespace tessera::persistence::rdb {
+
+class Input {
+ public:
+  Input(Source& src, bool crc) : src_(src), crc_on_(crc) {}
+
+  bool Read(void* buf, size_t n);
+  bool ReadByte(uint8_t* b) { return Read(b, 1); }
+  // A length.  With `encoded` non-null, a special string encoding sets *encoded and puts its
+  // kind (kEncInt8...kEncLzf) in *len; with it null, an encoded length is an error.
+  bool ReadLength(uint64_t* len, bool* encoded = nullptr);
+  // A string in any encoding; integers are formatted in decimal.  Status kIo at a short read,
+  // kCorrupt for a bad encoding or LZF data.
+  Status ReadString(std::string* out);
+  // 8 bytes little-endian (EXPIRETIME_MS, stream times).
+  bool ReadMillis(int64_t* ms);
+  bool ReadBinaryDouble(double* d);
+  // The old textual double (ZSET type 3): a length byte (253 nan, 254 inf, 255 -inf).
+  Status ReadTextDouble(double* d);
+
+  uint64_t offset() const { return src_.bytes_read(); }
+  uint64_t crc() const { return crc_; }
+  bool failed_read() const { return failed_read_; }
+
+  // "Internal error in RDB reading offset N -> what" as kCorrupt.
+  Status Corrupt(std::string_view what) const;
+  // The short-read error (kIo).
+  static Status ShortRead();
+
+ private:
+  Source& src_;
+  bool crc_on_;
+  uint64_t crc_ = 0;
+  bool failed_read_ = false;
+};
+
+// Reads one value of RDB type `type` (everything after the key) and returns a new entry for
+// `key` with no expiry.  kEmptyKey for an empty aggregate, kUnsupported for module values.
+Status ReadValue(Input& in, uint8_t type, std::string_view key, const LoadOptions& opts,
+                 keyspace::Entry** out);
+// True iff `type` is a value type byte this reader knows (not an opcode).
+bool IsValueType(uint8_t type);
+
+}  // namespace tessera::persistence::rdb

@@ -1,0 +1,286 @@
+#include "persistence/rdb_reader.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+
+#include "core/base/crc64.h"
+#include "persistence/rdb_format.h"
+#include "persistence/rdb_input.h"
+
+namespace tessera::persistence::rdb {
+
+namespace {
+
+using keyspace::Entry;
+
+// Reads and drops a module's serialized data (MODULE_AUX), opcode by opcode.
+Status SkipModuleValue(Input& in) {
+  enum : uint64_t { kEof = 0, kSint = 1, kUint = 2, kFloat = 3, kDouble = 4, kString = 5 };
+  std::string scratch;
+  for (;;) {
+    uint64_t op, v;
+    if (!in.ReadLength(&op)) return Input::ShortRead();
+    switch (op) {
+      case kEof:
+        return Status::Ok();
+      case kSint:
+      case kUint:
+        if (!in.ReadLength(&v)) return Input::ShortRead();
+        break;
+      case kFloat: {
+        uint8_t b[4];
+        if (!in.Read(b, 4)) return Input::ShortRead();
+        break;
+      }
+      case kDouble: {
+        uint8_t b[8];
+        if (!in.Read(b, 8)) return Input::ShortRead();
+        break;
+      }
+      case kString:
+        if (Status st = in.ReadString(&scratch); !st.ok()) return st;
+        break;
+      default:
+        return in.Corrupt("Unknown module opcode " + std::to_string(op));
+    }
+  }
+}
+
+Status ReadHeader(Input& in, int* version) {
+  char magic[9];
+  if (!in.Read(magic, 9)) return Input::ShortRead();
+  if (std::memcmp(magic, "REDIS", 5) != 0) {
+    return Status::Corrupt("Wrong signature trying to load DB from file");
+  }
+  int v = 0;
+  for (int i = 5; i < 9; ++i) {
+    if (magic[i] < '0' || magic[i] > '9')
+      return Status::Corrupt("Wrong signature trying to load DB from file");
+    v = v * 10 + (magic[i] - '0');
+  }
+  if (v < kMinReadVersion || v > kMaxReadVersion) {
+    return Status::Corrupt("Can't handle RDB format version " + std::to_string(v));
+  }
+  *version = v;
+  return Status::Ok();
+}
+
+// The state a key's opcodes leave for the key that follows.
+struct KeyPrefix {
+  int64_t expire_ms = keyspace::kNoExpiry;
+  int64_t idle = -1;
+};
+
+Status ReadKey(Input& in, uint8_t type, int db, KeyPrefix* prefix, const LoadOptions& opts,
+               const LoadCallbacks& cb) {
+  std::string key;
+  if (Status st = in.ReadString(&key); !st.ok()) return st;
+  Entry* e = nullptr;
+  Status st = ReadValue(in, type, key, opts, &e);
+  const KeyPrefix p = *prefix;
+  *prefix = KeyPrefix();
+  if (st.code() == Status::Code::kEmptyKey) {
+    if (cb.on_warning) cb.on_warning("rdbLoadObject skipping empty key: " + key);
+    return Status::Ok();
+  }
+  if (!st.ok()) return st;
+  if (p.expire_ms != keyspace::kNoExpiry) {
+    if (opts.skip_expired && p.expire_ms < opts.now_ms) {
+      Entry::Free(e);
+      return Status::Ok();
+    }
+    Entry* with = Entry::WithExpiry(e, p.expire_ms);
+    if (with != e) Entry::FreeShell(e);
+    e = with;
+  }
+  if (p.idle >= 0) e->set_clock(static_cast<uint32_t>(opts.clock - p.idle) & 0xFFFFFF);
+  if (cb.on_key) {
+    cb.on_key(db, e);
+  } else {
+    Entry::Free(e);
+  }
+  return Status::Ok();
+}
+
+Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallbacks& cb) {
+  int db = 0;
+  KeyPrefix prefix;
+  uint64_t next_progress = opts.progress_bytes;
+  std::string a, b;
+  for (;;) {
+    if (cb.on_progress && in.offset() >= next_progress) {
+      cb.on_progress(in.offset());
+      next_progress = in.offset() + opts.progress_bytes;
+    }
+    uint8_t type;
+    if (!in.ReadByte(&type)) return Input::ShortRead();
+    uint64_t x, y, z;
+    switch (type) {
+      case kOpEof:
+        return Status::Ok();
+      case kOpExpireTime: {
+        uint8_t s[4];
+        if (!in.Read(s, 4)) return Input::ShortRead();
+        prefix.expire_ms =
+            int64_t(uint32_t(s[0] | s[1] << 8 | s[2] << 16 | uint32_t(s[3]) << 24)) * 1000;
+        continue;
+      }
+      case kOpExpireTimeMs:
+        if (!in.ReadMillis(&prefix.expire_ms)) return Input::ShortRead();
+        continue;
+      case kOpFreq: {
+        uint8_t f;
+        if (!in.ReadByte(&f)) return Input::ShortRead();
+        continue;  // no LFU policy here: the counter has nothing to feed
+      }
+      case kOpIdle:
+        if (!in.ReadLength(&x)) return Input::ShortRead();
+        prefix.idle = static_cast<int64_t>(x & 0xFFFFFF);
+        continue;
+      case kOpSelectDb:
+        if (!in.ReadLength(&x)) return Input::ShortRead();
+        if (x >= static_cast<uint64_t>(opts.num_dbs)) {
+          return Status::Corrupt(
+              "FATAL: Data file was created with a Redis server configured "
+              "to handle more than " +
+              std::to_string(opts.num_dbs) + " databases. Exiting");
+        }
+        db = static_cast<int>(x);
+        continue;
+      case kOpResizeDb:
+        if (!in.ReadLength(&x) || !in.ReadLength(&y)) return Input::ShortRead();
+        if (cb.on_resize_db) cb.on_resize_db(db, x, y);
+        continue;
+      case kOpSlotInfo:
+        if (!in.ReadLength(&x) || !in.ReadLength(&y) || !in.ReadLength(&z)) {
+          return Input::ShortRead();
+        }
+        continue;
+      case kOpAux:
+        if (Status st = in.ReadString(&a); !st.ok()) return st;
+        if (Status st = in.ReadString(&b); !st.ok()) return st;
+        if (cb.on_aux) cb.on_aux(a, b);
+        continue;
+      case kOpModuleAux: {
+        if (!in.ReadLength(&x) || !in.ReadLength(&y) || !in.ReadLength(&z)) {
+          return Input::ShortRead();
+        }
+        if (Status st = SkipModuleValue(in); !st.ok()) return st;
+        if (cb.on_warning) {
+          cb.on_warning("Skipped module aux data of module id " + std::to_string(x) +
+                        ": no modules are loaded");
+        }
+        continue;
+      }
+      case kOpFunctionPreGa:
+        return Status::Error(Status::Code::kUnsupported,
+                             "Pre-release function format not supported.");
+      case kOpFunction2:
+        if (Status st = in.ReadString(&a); !st.ok()) return st;
+        if (cb.on_function) cb.on_function(a);
+        continue;
+    }
+    if (!IsValueType(type)) return in.Corrupt("Unknown RDB encoding type " + std::to_string(type));
+    if (Status st = ReadKey(in, type, db, &prefix, opts, cb); !st.ok()) return st;
+  }
+  (void)version;
+}
+
+}  // namespace
+
+bool MemorySource::Read(void* buf, size_t n) {
+  if (n > data_.size() - pos_) {
+    pos_ = data_.size();
+    return false;
+  }
+  std::memcpy(buf, data_.data() + pos_, n);
+  pos_ += n;
+  return true;
+}
+
+FileSource::FileSource(int fd, size_t buffer_size)
+    : fd_(fd), buf_(new char[buffer_size]), cap_(buffer_size) {}
+
+bool FileSource::Read(void* buf, size_t n) {
+  auto* out = static_cast<char*>(buf);
+  while (n > 0) {
+    if (begin_ == end_) {
+      if (n >= cap_) {  // large reads bypass the buffer
+        ssize_t r = ::read(fd_, out, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+          io_error_ = r < 0;
+          return false;
+        }
+        out += r;
+        n -= static_cast<size_t>(r);
+        consumed_ += static_cast<uint64_t>(r);
+        continue;
+      }
+      ssize_t r = ::read(fd_, buf_.get(), cap_);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        io_error_ = r < 0;
+        return false;
+      }
+      begin_ = 0;
+      end_ = static_cast<size_t>(r);
+    }
+    const size_t take = std::min(n, end_ - begin_);
+    std::memcpy(out, buf_.get() + begin_, take);
+    begin_ += take;
+    out += take;
+    n -= take;
+    consumed_ += take;
+  }
+  return true;
+}
+
+Status Load(Source& src, const LoadOptions& opts, const LoadCallbacks& cb) {
+  Input in(src, opts.check_crc);
+  int version = 0;
+  if (Status st = ReadHeader(in, &version); !st.ok()) return st;
+  if (Status st = ReadBody(in, version, opts, cb); !st.ok()) return st;
+  if (version < 5) return Status::Ok();  // no checksum before RDB 5
+  const uint64_t computed = in.crc();
+  uint8_t b[8];
+  if (!in.Read(b, 8)) return Input::ShortRead();
+  uint64_t stored = 0;
+  for (int i = 7; i >= 0; --i) stored = (stored << 8) | b[i];
+  if (opts.check_crc && stored != 0 && stored != computed) {
+    char msg[128];
+    std::snprintf(msg, sizeof(msg),
+                  "Wrong RDB checksum expected: (%" PRIx64 ") got: (%" PRIx64 "). Aborting now.",
+                  stored, computed);
+    return Status::Corrupt(msg);
+  }
+  return Status::Ok();
+}
+
+StatusOr<Entry*> ParseDumpPayload(std::string_view key, std::string_view payload,
+                                  const LoadOptions& opts) {
+  const Status bad_footer =
+      Status::Error(Status::Code::kBadFooter, "DUMP payload version or checksum are wrong");
+  if (payload.size() < 10) return bad_footer;
+  const auto* footer = reinterpret_cast<const uint8_t*>(payload.data() + payload.size() - 10);
+  const int version = footer[0] | (footer[1] << 8);
+  if (version > kMaxDumpVersion) return bad_footer;
+  if (opts.check_crc) {
+    uint64_t stored = 0;
+    for (int i = 9; i >= 2; --i) stored = (stored << 8) | footer[i];
+    if (Crc64(0, payload.substr(0, payload.size() - 8)) != stored) return bad_footer;
+  }
+  MemorySource src(payload.substr(0, payload.size() - 10));
+  Input in(src, false);
+  uint8_t type;
+  if (!in.ReadByte(&type) || !IsValueType(type)) return Status::Corrupt("Bad data format");
+  Entry* e = nullptr;
+  Status st = ReadValue(in, type, key, opts, &e);
+  if (!st.ok()) return st;
+  return e;
+}
+
+}  // namespace tessera::persistence::rdb

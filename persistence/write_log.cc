@@ -1,0 +1,85 @@
+#include "persistence/write_log.h"
+
+#include <chrono>
+
+namespace tessera::persistence {
+
+namespace {
+
+void AppendLengthLine(std::string* out, char type, size_t n) {
+  char buf[24];
+  char* end = buf + sizeof(buf);
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  out->push_back(type);
+  out->append(p, static_cast<size_t>(end - p));
+  out->append("\r\n", 2);
+}
+
+template <class Strings>
+void AppendCommand(std::string* out, const Strings& argv) {
+  AppendLengthLine(out, '*', argv.size());
+  for (const auto& a : argv) {
+    AppendLengthLine(out, '$', a.size());
+    out->append(a.data(), a.size());
+    out->append("\r\n", 2);
+  }
+}
+
+}  // namespace
+
+void AppendRespCommand(std::string* out, std::span<const std::string_view> argv) {
+  AppendCommand(out, argv);
+}
+
+void AppendRespCommand(std::string* out, std::span<const std::string> argv) {
+  AppendCommand(out, argv);
+}
+
+uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t before = pending_.size();
+  if (db != selected_db_) {
+    std::string db_text = std::to_string(db);
+    std::string_view select[] = {"SELECT", db_text};
+    AppendRespCommand(&pending_, select);
+    selected_db_ = db;
+  }
+  pending_.append(commands);
+  if (end_db >= 0) selected_db_ = end_db;
+  uint64_t end = offset_.load(std::memory_order_relaxed) + (pending_.size() - before);
+  offset_.store(end, std::memory_order_release);
+  if (before == 0) cv_.notify_one();
+  return end;
+}
+
+uint64_t WriteLog::Take(std::string* out) {
+  out->clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.swap(*out);
+  return offset_.load(std::memory_order_relaxed);
+}
+
+bool WriteLog::WaitForBytes(int timeout_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+               [&] { return !pending_.empty() || woken_; });
+  woken_ = false;
+  return !pending_.empty();
+}
+
+void WriteLog::Wake() {
+  std::lock_guard<std::mutex> lock(mu_);
+  woken_ = true;
+  cv_.notify_one();
+}
+
+void WriteLog::ForgetSelectedDb() {
+  std::lock_guard<std::mutex> lock(mu_);
+  selected_db_ = -1;
+}
+
+}  // namespace tessera::persistence

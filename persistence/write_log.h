@@ -1,0 +1,72 @@
+// The write log (DESIGN 6): every change to the keyspace, as a byte stream of RESP commands.
+//
+// The dispatcher appends a write command's effect while it still holds the command's shard
+// locks, so the order of the log is a valid serial order of the writes: two writes to one key
+// hold the same shard lock and append in the order they ran; writes to different shards may
+// append in either order, and either order replays to the same state.
+//
+// The stream is what Redis calls the replication stream: a SELECT is emitted where the
+// database changes, and every byte has an offset that only grows (the PSYNC offset).  Appending
+// copies the already-encoded bytes into one pending buffer under a mutex held for that copy
+// only; encoding happens before, outside it.  One consumer (the persistence thread) takes the
+// pending bytes in batches and hands them to the AOF and, later, to replicas and the backlog:
+// readers never hold the mutex longer than a buffer swap.
+//
+// Nothing is encoded or copied while no reader is attached (enabled() false): a server without
+// AOF or replicas pays one relaxed load per write.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::persistence {
+
+// Appends `argv` as a RESP array of bulk strings.
+void AppendRespCommand(std::string* out, std::span<const std::string_view> argv);
+// The same for owned strings.
+void AppendRespCommand(std::string* out, std::span<const std::string> argv);
+
+class WriteLog {
+ public:
+  // Whether a reader is attached; the dispatcher encodes nothing while false.
+  bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+  void set_enabled(bool on) { enabled_.store(on, std::memory_order_relaxed); }
+
+  // Appends the RESP bytes of one or more whole commands that ran in database `db`, preceded by
+  // a SELECT when `db` is not the database of the previous append.  Returns the offset just
+  // past these bytes.  Thread-safe; callers hold the shard locks of what the commands touched.
+  // `end_db` is the database the bytes leave selected, when they contain SELECTs (-1: `db`).
+  uint64_t Append(int db, std::string_view commands, int end_db = -1);
+
+  // The offset just past the last byte appended.
+  uint64_t offset() const { return offset_.load(std::memory_order_acquire); }
+
+  // Consumer side.  Moves every byte appended since the previous Take into *out (which is
+  // cleared first) and returns the offset just past them.  `out`'s old capacity is kept for the
+  // next appends, so a steady stream allocates nothing.
+  uint64_t Take(std::string* out);
+  // Waits until bytes are pending or `timeout_ms` passed; returns true iff bytes are pending.
+  bool WaitForBytes(int timeout_ms);
+  // Wakes a WaitForBytes (shutdown, a file switch the consumer must act on).
+  void Wake();
+
+  // Makes the next Append emit SELECT whatever its database (a new file or a new replica
+  // starts reading here and must not depend on an earlier SELECT).
+  void ForgetSelectedDb();
+
+ private:
+  std::atomic<bool> enabled_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string pending_;
+  int selected_db_ = -1;
+  bool woken_ = false;
+  std::atomic<uint64_t> offset_{0};
+};
+
+}  // namespace tessera::persistence

@@ -1,0 +1,226 @@
+// The write log as the dispatcher feeds it (DESIGN 6): each write's effect in deterministic
+// form, nothing for a write that changed nothing, SELECT where the database changes, and
+// transactions and scripts as one MULTI ... EXEC block.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "core/base/numbers.h"
+#include "persistence/write_log.h"
+#include "tests/server/command_tester.h"
+
+namespace tessera::server {
+namespace {
+
+// The log's RESP commands as lines of space-separated arguments.
+std::string Decode(const std::string& bytes) {
+  std::string out;
+  size_t pos = 0;
+  auto read_line = [&]() {
+    size_t end = bytes.find("\r\n", pos);
+    REQUIRE(end != std::string::npos);
+    std::string line = bytes.substr(pos, end - pos);
+    pos = end + 2;
+    return line;
+  };
+  while (pos < bytes.size()) {
+    std::string header = read_line();
+    REQUIRE(header[0] == '*');
+    int64_t n = std::stoll(header.substr(1));
+    for (int64_t i = 0; i < n; ++i) {
+      std::string len = read_line();
+      REQUIRE(len[0] == '$');
+      size_t size = std::stoul(len.substr(1));
+      if (i > 0) out += ' ';
+      out += bytes.substr(pos, size);
+      pos += size + 2;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+class LogTester {
+ public:
+  LogTester() { t.server().write_log().set_enabled(true); }
+  // Runs a command and returns what it added to the log.
+  std::string Logged(std::initializer_list<std::string_view> args) {
+    t.Run(args);
+    return Take();
+  }
+  std::string Take() {
+    std::string bytes;
+    t.server().write_log().Take(&bytes);
+    return Decode(bytes);
+  }
+  CommandTester t;
+};
+
+TEST_CASE("Plain writes are logged as sent, after a SELECT", "[writelog]") {
+  LogTester l;
+  CHECK(l.Logged({"SET", "k", "v"}) == "SELECT 0\nSET k v\n");
+  CHECK(l.Logged({"LPUSH", "l", "a", "b"}) == "LPUSH l a b\n");
+  CHECK(l.Logged({"SELECT", "3"}) == "");
+  CHECK(l.Logged({"SET", "k", "v"}) == "SELECT 3\nSET k v\n");
+  CHECK(l.Logged({"GET", "k"}) == "");
+}
+
+TEST_CASE("Writes that change nothing are not logged", "[writelog]") {
+  LogTester l;
+  l.Logged({"SET", "k", "v"});
+  l.Logged({"SADD", "s", "a"});
+  CHECK(l.Logged({"SET", "k", "w", "NX"}) == "");
+  CHECK(l.Logged({"DEL", "missing"}) == "");
+  CHECK(l.Logged({"SREM", "s", "nope"}) == "");
+  CHECK(l.Logged({"SADD", "s", "a"}) == "");
+  CHECK(l.Logged({"EXPIRE", "missing", "10"}) == "");
+  CHECK(l.Logged({"PERSIST", "k"}) == "");
+  CHECK(l.Logged({"LPUSHX", "nolist", "a"}) == "");
+  CHECK(l.Logged({"SINTERSTORE", "dst", "none1", "none2"}) == "");
+  CHECK(l.Logged({"INCR", "k"}) == "");  // an error changes nothing
+  CHECK(l.Logged({"RENAMENX", "k", "s"}) == "");
+}
+
+TEST_CASE("Relative expiries are logged as absolute times", "[writelog]") {
+  LogTester l;
+  const int64_t now = l.t.now_ms();
+  CHECK(l.Logged({"SET", "k", "v", "EX", "100"}) ==
+        "SELECT 0\nSET k v PXAT " + std::to_string(now + 100000) + "\n");
+  CHECK(l.Logged({"SETEX", "k", "5", "v"}) ==
+        "SET k v PXAT " + std::to_string(now + 5000) + "\n");
+  CHECK(l.Logged({"EXPIRE", "k", "10"}) ==
+        "PEXPIREAT k " + std::to_string(now + 10000) + "\n");
+  CHECK(l.Logged({"PEXPIRE", "k", "10", "GT"}) == "");  // GT refused: nothing changed
+  CHECK(l.Logged({"GETEX", "k", "PX", "50"}) == "PEXPIREAT k " + std::to_string(now + 50) + "\n");
+  CHECK(l.Logged({"GETEX", "k", "PERSIST"}) == "PERSIST k\n");
+  CHECK(l.Logged({"GETEX", "k", "PERSIST"}) == "");
+  CHECK(l.Logged({"EXPIREAT", "k", "1"}) == "DEL k\n");
+}
+
+TEST_CASE("Non-deterministic writes are logged as their effect", "[writelog]") {
+  LogTester l;
+  l.Logged({"SADD", "s", "only"});
+  CHECK(l.Logged({"SPOP", "s"}) == "SREM s only\n");
+  l.Logged({"SET", "f", "1.5"});
+  CHECK(l.Logged({"INCRBYFLOAT", "f", "1"}) == "SET f 2.5 KEEPTTL\n");
+  CHECK(l.Logged({"HINCRBYFLOAT", "h", "x", "0.5"}) == "HSET h x 0.5\n");
+  CHECK(l.Logged({"XADD", "st", "*", "a", "1"}) ==
+        "XADD st " + std::to_string(l.t.now_ms()) + "-0 a 1\n");
+  CHECK(l.Logged({"XADD", "st", "MAXLEN", "~", "1", "*", "b", "2"}) ==
+        "XADD st MAXLEN = 2 " + std::to_string(l.t.now_ms()) + "-1 b 2\n");
+  CHECK(l.Logged({"GEOADD", "g", "13.361389", "38.115556", "Palermo"}) ==
+        "ZADD g 3479099956230698 Palermo\n");
+  CHECK(l.Logged({"SET", "s2", "v", "GET"}) == "SET s2 v\n");
+}
+
+TEST_CASE("Blocking pops and moves are logged in their plain forms", "[writelog]") {
+  LogTester l;
+  l.Logged({"RPUSH", "l", "a", "b", "c"});
+  CHECK(l.Logged({"BLPOP", "l", "0"}) == "LPOP l\n");
+  CHECK(l.Logged({"BRPOPLPUSH", "l", "m", "0"}) == "LMOVE l m RIGHT LEFT\n");
+  CHECK(l.Logged({"LMPOP", "1", "m", "LEFT", "COUNT", "5"}) == "LPOP m 1\n");
+  l.Logged({"ZADD", "z", "1", "a", "2", "b"});
+  CHECK(l.Logged({"BZPOPMAX", "z", "0"}) == "ZPOPMAX z 1\n");
+}
+
+TEST_CASE("A client blocked and later served logs the pop it did", "[writelog]") {
+  LogTester l;
+  CHECK(l.t.Run({"BLPOP", "q", "0"}) == "");
+  int other = l.t.AddClient();
+  l.t.RunAs(other, {"RPUSH", "q", "x"});
+  CHECK(l.Take() == "SELECT 0\nRPUSH q x\nLPOP q\n");
+  CHECK(l.t.TakeDelivered() == "*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+}
+
+TEST_CASE("Keys found expired are logged as DEL before the command", "[writelog]") {
+  LogTester l;
+  l.Logged({"SET", "k", "v", "PX", "10"});
+  l.t.AdvanceTime(20);
+  CHECK(l.Logged({"GET", "k"}) == "DEL k\n");
+  l.Logged({"SET", "k", "v", "PX", "10"});
+  l.t.AdvanceTime(20);
+  CHECK(l.Logged({"SET", "k", "w"}) == "MULTI\nDEL k\nSET k w\nEXEC\n");
+}
+
+TEST_CASE("Transactions and scripts are logged as one MULTI/EXEC block", "[writelog]") {
+  LogTester l;
+  l.t.Run({"MULTI"});
+  l.t.Run({"SET", "a", "1"});
+  l.t.Run({"INCR", "a"});
+  l.t.Run({"GET", "a"});
+  l.t.Run({"SELECT", "2"});
+  l.t.Run({"SET", "b", "1"});
+  CHECK(l.Logged({"EXEC"}) == "SELECT 0\nMULTI\nSET a 1\nINCR a\nSELECT 2\nSET b 1\nEXEC\n");
+  // The log now has database 2 selected.
+  CHECK(l.Logged({"SET", "c", "1"}) == "SET c 1\n");
+  l.t.Run({"SELECT", "0"});
+  // One write in a transaction needs no block.
+  l.t.Run({"MULTI"});
+  l.t.Run({"SET", "a", "2"});
+  l.t.Run({"GET", "a"});
+  CHECK(l.Logged({"EXEC"}) == "SELECT 0\nSET a 2\n");
+  CHECK(l.Logged({"EVAL", "redis.call('set', KEYS[1], 'x'); redis.call('sadd', KEYS[2], 'm')",
+                  "2", "k1", "k2"}) == "MULTI\nset k1 x\nsadd k2 m\nEXEC\n");
+  CHECK(l.Logged({"EVAL", "return redis.call('get', KEYS[1])", "1", "k1"}) == "");
+}
+
+TEST_CASE("Consumer groups are logged as claims and group positions", "[writelog]") {
+  LogTester l;
+  l.t.Run({"XADD", "s", "1-1", "f", "v"});
+  l.t.Run({"XGROUP", "CREATE", "s", "g", "0"});
+  l.Take();
+  const std::string now = std::to_string(l.t.now_ms());
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"}) ==
+        "MULTI\nXGROUP CREATECONSUMER s g alice\n"
+        "XCLAIM s g alice 0 1-1 TIME " + now + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n"
+        "XGROUP SETID s g 1-1 ENTRIESREAD 1\nEXEC\n");
+  l.t.AdvanceTime(5000);
+  const std::string later = std::to_string(l.t.now_ms());
+  CHECK(l.Logged({"XCLAIM", "s", "g", "bob", "1000", "1-1", "JUSTID"}) ==
+        "MULTI\nXGROUP CREATECONSUMER s g bob\n"
+        "XCLAIM s g bob 0 1-1 TIME " + later + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\nEXEC\n");
+  CHECK(l.Logged({"XACK", "s", "g", "1-1"}) == "XACK s g 1-1\n");
+  CHECK(l.Logged({"XACK", "s", "g", "1-1"}) == "");
+}
+
+TEST_CASE("Flushes are logged under their locks", "[writelog]") {
+  LogTester l;
+  l.Logged({"SET", "k", "v"});
+  CHECK(l.Logged({"FLUSHALL"}) == "FLUSHALL\n");
+  CHECK(l.Logged({"FLUSHDB", "ASYNC"}) == "FLUSHDB ASYNC\n");
+  CHECK(l.Logged({"SWAPDB", "0", "1"}) == "SWAPDB 0 1\n");
+}
+
+TEST_CASE("The dirty counter counts changes as Redis does", "[writelog]") {
+  CommandTester t;  // no log reader: changes are still counted
+  uint64_t before = t.server().Dirty();
+  t.Run({"SADD", "s", "a", "b", "c"});
+  CHECK(t.server().Dirty() - before == 3);
+  t.Run({"SADD", "s", "a"});
+  CHECK(t.server().Dirty() - before == 3);
+  t.Run({"MSET", "x", "1", "y", "2"});
+  CHECK(t.server().Dirty() - before == 5);
+  t.Run({"DEL", "x", "y", "nope"});
+  CHECK(t.server().Dirty() - before == 7);
+}
+
+TEST_CASE("WriteLog offsets grow with the bytes appended", "[writelog]") {
+  persistence::WriteLog log;
+  std::string set;
+  std::string_view argv[] = {"SET", "a", "b"};
+  persistence::AppendRespCommand(&set, argv);
+  uint64_t end = log.Append(0, set);
+  // SELECT 0 comes first: *2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n is 23 bytes.
+  CHECK(end == 23 + set.size());
+  CHECK(log.Append(0, set) == 23 + 2 * set.size());
+  std::string taken;
+  CHECK(log.Take(&taken) == log.offset());
+  CHECK(taken.size() == 23 + 2 * set.size());
+  log.ForgetSelectedDb();
+  uint64_t after = log.Append(0, set);
+  CHECK(after == log.offset());
+  CHECK(log.offset() == 2 * 23 + 3 * set.size());
+}
+
+}  // namespace
+}  // namespace tessera::server
