@@ -188,6 +188,8 @@ TEST_CASE("Check: key patterns with read and write permissions", "[acl]") {
   CHECK(Check(u, {"del", "w:1"}) == "ok");
   CHECK(Check(u, {"copy", "r:1", "w:2"}) == "ok");
   CHECK(Check(u, {"copy", "w:1", "w:2"}) == "key@1");
+  CHECK(Check(u, {"restore", "w:1", "0", "payload"}) == "ok");  // RESTORE only writes
+  CHECK(Check(u, {"dump", "w:1"}) == "key@1");
   CHECK(Check(u, {"get", "rw:1"}) == "ok");
   CHECK(Check(u, {"set", "rw:1", "v"}) == "ok");
   CHECK(Check(u, {"mget", "r:1", "rw:2", "x"}) == "key@3");
