@@ -219,7 +219,9 @@ class ConfigRegistry {
 
   // CONFIG REWRITE of config_file(): "" on success, else the error text without '-'.  The file
   // is replaced atomically (temporary file, fsync, rename, fsync of the directory).
-  std::string Rewrite();
+  // `user_lines` ("user <name> <rules>"), when given, replace the file's `user` lines, as
+  // Redis rewrites its users (server/acl owns them; the registry only keeps the lines).
+  std::string Rewrite(const std::vector<std::string>* user_lines = nullptr);
 
   // True iff `name` is a directive whose value must not reach logs (SLOWLOG, MONITOR): callers
   // of Set redact that argument.  CONFIG GET still shows the value, as Redis does.

@@ -822,3 +822,36 @@ TEST_CASE("redis.conf.example lists every directive at its default") {
 
 }  // namespace
 }  // namespace tessera::server
+
+namespace tessera::server {
+namespace {
+
+TEST_CASE("CONFIG REWRITE replaces the user lines with the ones given") {
+  CwdGuard guard;
+  TempDir tmp;
+  std::string file = tmp.Write("u.conf",
+                               "user old on nopass +@all\n"
+                               "port 7000\n"
+                               "user other off\n");
+  ConfigRegistry r;
+  std::string err;
+  REQUIRE(LoadArgs(r, {file}, &err));
+  CHECK(r.values().user_lines.size() == 2);
+  std::vector<std::string> users = {"user alice on sanitize-payload resetchannels -@all",
+                                    "user default on nopass sanitize-payload ~* &* +@all"};
+  REQUIRE(r.Rewrite(&users) == "");
+  // (dir and save follow, appended because they differ from their defaults.)
+  CHECK(ReadFile(file).rfind("user alice on sanitize-payload resetchannels -@all\n"
+                             "port 7000\n"
+                             "user default on nopass sanitize-payload ~* &* +@all\n",
+                             0) == 0);
+  // With no users given (an aclfile holds them), the user lines go.
+  std::vector<std::string> none;
+  REQUIRE(r.Rewrite(&none) == "");
+  std::string text = ReadFile(file);
+  CHECK(text.find("user ") == std::string::npos);
+  CHECK(text.find("port 7000\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::server
