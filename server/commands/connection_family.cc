@@ -129,6 +129,9 @@ void Hello(CommandContext& ctx) {
       user = ctx.args[i + 1];
       pass = ctx.args[i + 2];
       has_auth = true;
+      // Kept out of SLOWLOG, as Redis redacts them.
+      ctx.redacted_args.push_back(static_cast<int>(i + 1));
+      ctx.redacted_args.push_back(static_cast<int>(i + 2));
       i += 2;
     } else if (EqualsNoCase(ctx.args[i], "setname") && more >= 1) {
       name = ctx.args[i + 1];
