@@ -90,6 +90,22 @@ struct ServerConfig {
   // The default user's password ("" = none).  The ACL code owns users: it reads this at
   // start-up and registers an OnApply hook for changes.
   Guarded<std::string> requirepass;
+  // TLS (server/net/tls.h), read once at start-up.  tls_auth_clients: 0 no, 1 yes, 2
+  // optional.  tls-replication and tls-cluster are accepted for the features that come later.
+  int tls_port = 0;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_key_file_pass;
+  std::string tls_ca_cert_file;
+  std::string tls_ca_cert_dir;
+  int tls_auth_clients = 1;
+  std::string tls_protocols;
+  std::string tls_ciphers;
+  std::string tls_ciphersuites;
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  bool tls_replication = false;
+  bool tls_cluster = false;
   // ACL (server/acl).  `user_lines`: the config file's `user <name> <rules...>` lines, words
   // after "user", applied at start-up.  `acl_pubsub_default`: 1 = allchannels, 0 =
   // resetchannels (the channels a new user starts with).

@@ -362,6 +362,7 @@ void RewriteObufLimit(const Entry& e, const ServerConfig& c, std::string_view, C
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
 constexpr std::string_view kProtectedActions[] = {"no", "yes", "local"};
 constexpr std::string_view kAclPubsubDefaults[] = {"resetchannels", "allchannels"};
+constexpr std::string_view kTlsAuthClients[] = {"no", "yes", "optional"};
 
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kIntMin = INT_MIN;
@@ -381,6 +382,20 @@ constexpr Entry kTable[] = {
     Number<&C::tcp_backlog>("tcp-backlog", "", kImmutable, 0, kIntMax, "511"),
     Number<&C::maxclients>("maxclients", "", kModifiable, 1, UINT_MAX, "10000"),
     String<&C::requirepass>("requirepass", kModifiable | kSensitive | kEmptyIsNull, ""),
+    Number<&C::tls_port>("tls-port", "", kImmutable, 0, 65535, "0"),
+    String<&C::tls_cert_file>("tls-cert-file", kImmutable, ""),
+    String<&C::tls_key_file>("tls-key-file", kImmutable, ""),
+    String<&C::tls_key_file_pass>("tls-key-file-pass", kImmutable | kSensitive, ""),
+    String<&C::tls_ca_cert_file>("tls-ca-cert-file", kImmutable, ""),
+    String<&C::tls_ca_cert_dir>("tls-ca-cert-dir", kImmutable, ""),
+    Enum<&C::tls_auth_clients>("tls-auth-clients", kImmutable, kTlsAuthClients, "yes"),
+    String<&C::tls_protocols>("tls-protocols", kImmutable, ""),
+    String<&C::tls_ciphers>("tls-ciphers", kImmutable, ""),
+    String<&C::tls_ciphersuites>("tls-ciphersuites", kImmutable, ""),
+    Bool<&C::tls_prefer_server_ciphers>("tls-prefer-server-ciphers", kImmutable, "no"),
+    Bool<&C::tls_session_caching>("tls-session-caching", kImmutable, "yes"),
+    Bool<&C::tls_replication>("tls-replication", kImmutable, "no"),
+    Bool<&C::tls_cluster>("tls-cluster", kImmutable, "no"),
     String<&C::aclfile>("aclfile", kImmutable, ""),
     Number<&C::acllog_max_len>("acllog-max-len", "", kModifiable, 0, kLongMax, "128"),
     Enum<&C::acl_pubsub_default>("acl-pubsub-default", kModifiable, kAclPubsubDefaults,
