@@ -18,6 +18,7 @@
 #include "server/config/config.h"
 #include "server/log.h"
 #include "server/net/listener.h"
+#include "server/net/tls.h"
 #include "server/net/worker.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -127,6 +128,19 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // TLS: its own port beside the plain one, the same bind addresses, one shared context.
+  std::unique_ptr<net::TlsContext> tls;
+  net::ListenerSet tls_listeners;
+  if (config.tls_port != 0) {
+    tls = net::TlsContext::Create(config, &error);
+    if (tls == nullptr || !net::CreateListeners(config.bind.Get(), config.tls_port,
+                                                static_cast<int>(config.tcp_backlog), workers_n, "",
+                                                0, &tls_listeners, &error)) {
+      Log(LogLevel::kWarning, "{}", error);
+      return 1;
+    }
+  }
+
   if (!config.pidfile.empty()) {
     std::ofstream(config.pidfile) << getpid() << "\n";
   }
@@ -135,7 +149,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < workers_n; ++i) {
     workers.push_back(std::make_unique<net::Worker>(&server, i, workers_n));
     for (int fd : listeners.tcp_fds_per_worker[i]) workers.back()->AddTcpListener(fd);
+    if (tls != nullptr) {
+      workers.back()->SetTlsContext(tls->ctx());
+      for (int fd : tls_listeners.tcp_fds_per_worker[i]) workers.back()->AddTlsListener(fd);
+    }
   }
+  tls_listeners.tcp_fds_per_worker.clear();
   if (listeners.unix_fd >= 0) workers[0]->SetUnixListener(listeners.unix_fd);
   listeners.tcp_fds_per_worker.clear();
 
@@ -173,6 +192,7 @@ int main(int argc, char** argv) {
   for (auto& w : workers) w->Start();
   Log(LogLevel::kNotice, "Server initialized");
   Log(LogLevel::kNotice, "Ready to accept connections tcp");
+  if (tls != nullptr) Log(LogLevel::kNotice, "Ready to accept connections tls");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -52,7 +52,9 @@ std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
 
 }  // namespace
 
-Connection::Connection(Worker* worker, bool is_unix) : worker_(worker), is_unix_(is_unix) {
+Connection::Connection(Worker* worker, bool is_unix, SSL_CTX* tls)
+    : worker_(worker), is_unix_(is_unix) {
+  if (tls != nullptr) tls_ = std::make_unique<TlsSession>(tls);
   if (is_unix) {
     uv_pipe_init(worker->loop(), &handle_.pipe, 0);
   } else {
@@ -112,6 +114,12 @@ void Connection::Start() {
 }
 
 void Connection::PrepareRead(uv_buf_t* buf) {
+  if (tls_ != nullptr) {
+    if (tls_raw_.size() < kReadChunk) tls_raw_.resize(kReadChunk);
+    buf->base = tls_raw_.data();
+    buf->len = tls_raw_.size();
+    return;
+  }
   // One byte past the limit is enough to know it was passed: a read never takes more, so the
   // buffer never outgrows client-query-buffer-limit by more than that byte.
   size_t limit = QueryBufferLimit();
@@ -139,8 +147,12 @@ void Connection::OnRead(ssize_t nread) {
     return;
   }
   if (nread == 0) return;
-  in_len_ += static_cast<size_t>(nread);
   worker_->stats().net_input_bytes.Add(static_cast<uint64_t>(nread));
+  if (tls_ != nullptr) {
+    if (!DecryptInput(static_cast<size_t>(nread))) return;
+  } else {
+    in_len_ += static_cast<size_t>(nread);
+  }
   // As Redis's readQueryFromClient: checked after every read, before anything is parsed, so
   // no input is ever held or parsed past the limit (blocked and paused clients included).
   if (QueryBufferBytes() > QueryBufferLimit()) {
@@ -153,6 +165,32 @@ void Connection::OnRead(ssize_t nread) {
                                                                       : now_us / 1000,
                                    std::memory_order_relaxed);
   Process(now_us);
+}
+
+bool Connection::DecryptInput(size_t nread) {
+  tls_->Feed(tls_raw_.data(), nread);
+  while (true) {
+    // As PrepareRead: never more than one byte past the query buffer limit.
+    size_t limit = QueryBufferLimit();
+    size_t room = limit - std::min(limit, QueryBufferBytes()) + 1;
+    if (in_.size() - in_len_ < kReadChunk) {
+      in_.resize(std::max(in_.size() * 2, in_len_ + kReadChunk));
+    }
+    size_t space = std::min(in_.size() - in_len_, room);
+    long n = tls_->Decrypt(in_.data() + in_len_, space);
+    if (n < 0) {
+      Close();
+      return false;
+    }
+    in_len_ += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < space || static_cast<size_t>(n) >= room) break;
+  }
+  // Handshake records (and replies the handshake held back) go out after this batch.
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_->ScheduleFlush(this);
+  }
+  return true;
 }
 
 void Connection::Process(int64_t now_us) {
@@ -393,6 +431,15 @@ void Connection::DeliverBlockedReply(std::string reply) {
 
 void Connection::Flush() {
   if (writing_ || closing_) return;
+  if (tls_ != nullptr) {
+    bool ok = out_.empty() || tls_->Encrypt(out_);
+    out_.clear();
+    if (!ok) {
+      Close();
+      return;
+    }
+    tls_->TakeCiphertext(&out_);
+  }
   if (out_.empty()) {
     if (close_after_reply_) Close();
     return;
