@@ -129,15 +129,32 @@ int main(int argc, char** argv) {
   }
 
   // TLS: its own port beside the plain one, the same bind addresses, one shared context.
-  std::unique_ptr<net::TlsContext> tls;
+  std::unique_ptr<net::TlsContextHolder> tls;
   net::ListenerSet tls_listeners;
   if (config.tls_port != 0) {
-    tls = net::TlsContext::Create(config, &error);
+    std::unique_ptr<net::TlsContext> ctx = net::TlsContext::Create(config, &error);
+    if (ctx != nullptr) tls = std::make_unique<net::TlsContextHolder>(std::move(ctx));
     if (tls == nullptr || !net::CreateListeners(config.bind.Get(), config.tls_port,
                                                 static_cast<int>(config.tcp_backlog), workers_n, "",
                                                 0, &tls_listeners, &error)) {
       Log(LogLevel::kWarning, "{}", error);
       return 1;
+    }
+  }
+
+  if (tls != nullptr) {
+    // CONFIG SET of a TLS setting builds a new context for new connections; a setting that
+    // cannot be used fails the CONFIG SET, which restores the old values.
+    for (std::string_view name :
+         {"tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-ca-cert-file",
+          "tls-ca-cert-dir", "tls-auth-clients", "tls-protocols", "tls-ciphers", "tls-ciphersuites",
+          "tls-prefer-server-ciphers", "tls-session-caching"}) {
+      registry.OnApply(name, [&registry, holder = tls.get()](std::string* err) {
+        std::unique_ptr<net::TlsContext> ctx = net::TlsContext::Create(registry.values(), err);
+        if (ctx == nullptr) return false;
+        holder->Replace(std::move(ctx));
+        return true;
+      });
     }
   }
 
@@ -150,7 +167,7 @@ int main(int argc, char** argv) {
     workers.push_back(std::make_unique<net::Worker>(&server, i, workers_n));
     for (int fd : listeners.tcp_fds_per_worker[i]) workers.back()->AddTcpListener(fd);
     if (tls != nullptr) {
-      workers.back()->SetTlsContext(tls->ctx());
+      workers.back()->SetTlsContext(tls.get());
       for (int fd : tls_listeners.tcp_fds_per_worker[i]) workers.back()->AddTlsListener(fd);
     }
   }

@@ -90,20 +90,21 @@ struct ServerConfig {
   // The default user's password ("" = none).  The ACL code owns users: it reads this at
   // start-up and registers an OnApply hook for changes.
   Guarded<std::string> requirepass;
-  // TLS (server/net/tls.h), read once at start-up.  tls_auth_clients: 0 no, 1 yes, 2
-  // optional.  tls-replication and tls-cluster are accepted for the features that come later.
+  // TLS (server/net/tls.h).  The port is read at start-up; CONFIG SET of the others builds a
+  // new TLS context for new connections (certificate rotation).  tls_auth_clients: 0 no,
+  // 1 yes, 2 optional.  tls-replication and tls-cluster are accepted for what comes later.
   int tls_port = 0;
-  std::string tls_cert_file;
-  std::string tls_key_file;
-  std::string tls_key_file_pass;
-  std::string tls_ca_cert_file;
-  std::string tls_ca_cert_dir;
-  int tls_auth_clients = 1;
-  std::string tls_protocols;
-  std::string tls_ciphers;
-  std::string tls_ciphersuites;
-  bool tls_prefer_server_ciphers = false;
-  bool tls_session_caching = true;
+  Guarded<std::string> tls_cert_file;
+  Guarded<std::string> tls_key_file;
+  Guarded<std::string> tls_key_file_pass;
+  Guarded<std::string> tls_ca_cert_file;
+  Guarded<std::string> tls_ca_cert_dir;
+  std::atomic<int> tls_auth_clients{1};
+  Guarded<std::string> tls_protocols;
+  Guarded<std::string> tls_ciphers;
+  Guarded<std::string> tls_ciphersuites;
+  std::atomic<bool> tls_prefer_server_ciphers{false};
+  std::atomic<bool> tls_session_caching{true};
   bool tls_replication = false;
   bool tls_cluster = false;
   // ACL (server/acl).  `user_lines`: the config file's `user <name> <rules...>` lines, words

@@ -52,9 +52,9 @@ std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
 
 }  // namespace
 
-Connection::Connection(Worker* worker, bool is_unix, SSL_CTX* tls)
+Connection::Connection(Worker* worker, bool is_unix, TlsContextHolder* tls)
     : worker_(worker), is_unix_(is_unix) {
-  if (tls != nullptr) tls_ = std::make_unique<TlsSession>(tls);
+  if (tls != nullptr) tls_ = tls->NewSession();
   if (is_unix) {
     uv_pipe_init(worker->loop(), &handle_.pipe, 0);
   } else {

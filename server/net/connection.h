@@ -30,8 +30,8 @@ class Worker;
 
 class Connection final : public ConnectionControl, public PushTarget {
  public:
-  // `tls`: the context of a TLS port's connection, else null (plain).
-  Connection(Worker* worker, bool is_unix, SSL_CTX* tls = nullptr);
+  // `tls`: where a TLS port's connection gets its session; null for a plain one.
+  Connection(Worker* worker, bool is_unix, TlsContextHolder* tls = nullptr);
   ~Connection() override;
 
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }

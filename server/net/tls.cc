@@ -68,7 +68,7 @@ bool ApplyProtocols(SSL_CTX* ctx, const std::string& protocols, std::string* err
 }  // namespace
 
 std::unique_ptr<TlsContext> TlsContext::Create(const ServerConfig& c, std::string* error) {
-  if (c.tls_cert_file.empty() || c.tls_key_file.empty()) {
+  if (c.tls_cert_file.Get().empty() || c.tls_key_file.Get().empty()) {
     *error = "Failed to configure TLS: tls-cert-file and tls-key-file are required";
     return nullptr;
   }
@@ -77,52 +77,72 @@ std::unique_ptr<TlsContext> TlsContext::Create(const ServerConfig& c, std::strin
     *error = "Failed to create TLS context: " + LastSslError();
     return nullptr;
   }
-  std::unique_ptr<TlsContext> out(new TlsContext(ctx));
+  std::unique_ptr<TlsContext> out(new TlsContext);
+  out->ctx_ = ctx;
+  out->key_pass_ = c.tls_key_file_pass.Get();
+  const std::string cert_file = c.tls_cert_file.Get();
+  const std::string key_file = c.tls_key_file.Get();
+  const std::string ca_file = c.tls_ca_cert_file.Get();
+  const std::string ca_dir = c.tls_ca_cert_dir.Get();
+  const std::string ciphers = c.tls_ciphers.Get();
+  const std::string ciphersuites = c.tls_ciphersuites.Get();
+  const int auth_clients = c.tls_auth_clients.load(std::memory_order_relaxed);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_SINGLE_DH_USE);
-  if (c.tls_prefer_server_ciphers) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (c.tls_prefer_server_ciphers.load()) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_session_cache_mode(
       ctx, c.tls_session_caching ? SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_OFF);
-  if (!ApplyProtocols(ctx, c.tls_protocols, error)) return nullptr;
+  if (!ApplyProtocols(ctx, c.tls_protocols.Get(), error)) return nullptr;
   SSL_CTX_set_default_passwd_cb(ctx, PasswordCallback);
-  SSL_CTX_set_default_passwd_cb_userdata(ctx, const_cast<std::string*>(&c.tls_key_file_pass));
-  if (SSL_CTX_use_certificate_chain_file(ctx, c.tls_cert_file.c_str()) <= 0) {
-    *error = "Failed to load certificate: " + c.tls_cert_file + ": " + LastSslError();
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, &out->key_pass_);
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) <= 0) {
+    *error = "Failed to load certificate: " + cert_file + ": " + LastSslError();
     return nullptr;
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, c.tls_key_file.c_str(), SSL_FILETYPE_PEM) <= 0) {
-    *error = "Failed to load private key: " + c.tls_key_file + ": " + LastSslError();
+  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) <= 0) {
+    *error = "Failed to load private key: " + key_file + ": " + LastSslError();
     return nullptr;
   }
-  if (!c.tls_ca_cert_file.empty() || !c.tls_ca_cert_dir.empty()) {
-    if (SSL_CTX_load_verify_locations(
-            ctx, c.tls_ca_cert_file.empty() ? nullptr : c.tls_ca_cert_file.c_str(),
-            c.tls_ca_cert_dir.empty() ? nullptr : c.tls_ca_cert_dir.c_str()) <= 0) {
+  if (!ca_file.empty() || !ca_dir.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, ca_file.empty() ? nullptr : ca_file.c_str(),
+                                      ca_dir.empty() ? nullptr : ca_dir.c_str()) <= 0) {
       *error = "Failed to configure CA certificate(s) file/directory: " + LastSslError();
       return nullptr;
     }
-  } else if (c.tls_auth_clients != 0) {
+  } else if (auth_clients != 0) {
     *error =
         "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when "
         "tls-cluster, tls-replication or tls-port are enabled!";
     return nullptr;
   }
-  if (!c.tls_ciphers.empty() && !SSL_CTX_set_cipher_list(ctx, c.tls_ciphers.c_str())) {
-    *error = "Failed to configure ciphers: " + c.tls_ciphers;
+  if (!ciphers.empty() && !SSL_CTX_set_cipher_list(ctx, ciphers.c_str())) {
+    *error = "Failed to configure ciphers: " + ciphers;
     return nullptr;
   }
-  if (!c.tls_ciphersuites.empty() && !SSL_CTX_set_ciphersuites(ctx, c.tls_ciphersuites.c_str())) {
-    *error = "Failed to configure ciphersuites: " + c.tls_ciphersuites;
+  if (!ciphersuites.empty() && !SSL_CTX_set_ciphersuites(ctx, ciphersuites.c_str())) {
+    *error = "Failed to configure ciphersuites: " + ciphersuites;
     return nullptr;
   }
   int verify = SSL_VERIFY_NONE;
-  if (c.tls_auth_clients == 1) verify = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-  if (c.tls_auth_clients == 2) verify = SSL_VERIFY_PEER;
+  if (auth_clients == 1) verify = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  if (auth_clients == 2) verify = SSL_VERIFY_PEER;
   SSL_CTX_set_verify(ctx, verify, nullptr);
   return out;
 }
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+
+std::unique_ptr<TlsSession> TlsContextHolder::NewSession() {
+  std::lock_guard lock(mu_);
+  return std::make_unique<TlsSession>(ctx_->ctx());
+}
+
+void TlsContextHolder::Replace(std::unique_ptr<TlsContext> ctx) {
+  std::unique_ptr<TlsContext> old;
+  std::lock_guard lock(mu_);
+  old = std::move(ctx_);
+  ctx_ = std::move(ctx);
+}
 
 TlsSession::TlsSession(SSL_CTX* ctx)
     : ssl_(SSL_new(ctx)), rbio_(BIO_new(BIO_s_mem())), wbio_(BIO_new(BIO_s_mem())) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -35,8 +36,26 @@ class TlsContext {
   SSL_CTX* ctx() const { return ctx_; }
 
  private:
-  explicit TlsContext(SSL_CTX* ctx) : ctx_(ctx) {}
-  SSL_CTX* ctx_;
+  TlsContext() = default;
+  SSL_CTX* ctx_ = nullptr;
+  std::string key_pass_;  // the passphrase callback's data
+};
+
+class TlsSession;
+
+// The context new TLS connections use, replaceable while the server runs (CONFIG SET of a
+// tls-* directive: certificate rotation).  A session keeps the context it was made from
+// (OpenSSL counts its references), so replacing it never disturbs open connections.
+// Any thread.
+class TlsContextHolder {
+ public:
+  explicit TlsContextHolder(std::unique_ptr<TlsContext> ctx) : ctx_(std::move(ctx)) {}
+  std::unique_ptr<TlsSession> NewSession();
+  void Replace(std::unique_ptr<TlsContext> ctx);
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<TlsContext> ctx_;  // guarded by mu_
 };
 
 class TlsSession {

@@ -136,7 +136,7 @@ void Worker::Join() {
 }
 
 void Worker::Accept(uv_stream_t* listener, bool is_unix, bool tls) {
-  auto* c = new Connection(this, is_unix, tls ? tls_ctx_ : nullptr);
+  auto* c = new Connection(this, is_unix, tls ? tls_ : nullptr);
   if (uv_accept(listener, c->stream()) != 0) {
     // A failed accept must not stop the others (CVE-2025-48367): drop this one only.
     c->Close();

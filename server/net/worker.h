@@ -40,7 +40,7 @@ class Worker {
   void SetUnixListener(int fd) { unix_listen_fd_ = fd; }
   // TLS port sockets, and the context their connections use (shared, owned by main).
   void AddTlsListener(int fd) { tls_listen_fds_.push_back(fd); }
-  void SetTlsContext(SSL_CTX* ctx) { tls_ctx_ = ctx; }
+  void SetTlsContext(TlsContextHolder* tls) { tls_ = tls; }
 
   void Start();
   // Any thread: runs fn on this worker's thread.
@@ -85,7 +85,7 @@ class Worker {
   std::vector<Connection*> pending_flush_;
   std::vector<int> tcp_listen_fds_;
   std::vector<int> tls_listen_fds_;
-  SSL_CTX* tls_ctx_ = nullptr;
+  TlsContextHolder* tls_ = nullptr;
   int unix_listen_fd_ = -1;
   std::vector<std::unique_ptr<uv_tcp_t>> tcp_listeners_;
   std::unique_ptr<uv_pipe_t> unix_listener_;

@@ -130,6 +130,59 @@ def test_redis_benchmark_tls(binary):
     shutil.rmtree(certs)
 
 
+def peer_common_name(port, certs):
+    import ssl
+    import socket
+    ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.crt"))
+    ctx.load_cert_chain(os.path.join(certs, "client.crt"), os.path.join(certs, "client.key"))
+    with socket.create_connection(("127.0.0.1", port)) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            subject = dict(x[0] for x in tls.getpeercert()["subject"])
+            tls.sendall(b"PING\r\n")
+            assert tls.recv(100) == b"+PONG\r\n"
+            return subject["commonName"]
+
+
+def test_certificate_rotation_by_config_set(binary):
+    if not have_openssl():
+        return
+    certs = make_certs()
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "new.key",
+                    "-out", "new.csr", "-subj", "/CN=rotated"], cwd=certs, check=True,
+                   capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", "new.csr", "-CA", "ca.crt", "-CAkey",
+                    "ca.key", "-CAcreateserial", "-out", "new.crt", "-days", "2", "-extfile",
+                    "ext.cnf"], cwd=certs, check=True, capture_output=True)
+    with tls_server(binary, certs) as s:
+        assert peer_common_name(s.tls_port, certs) == "server"
+        old = redis.Redis(port=s.tls_port, ssl=True, ssl_ca_certs=os.path.join(certs, "ca.crt"),
+                          ssl_certfile=os.path.join(certs, "client.crt"),
+                          ssl_keyfile=os.path.join(certs, "client.key"))
+        assert old.ping()
+        r = s.redis()
+        # Half a pair is refused (the key does not match), and nothing changes.
+        try:
+            r.config_set("tls-cert-file", os.path.join(certs, "new.crt"))
+            raise AssertionError("a certificate without its key was accepted")
+        except redis.exceptions.ResponseError as e:
+            assert "key values mismatch" in str(e), str(e)
+        assert r.config_get("tls-cert-file")["tls-cert-file"] == os.path.join(certs,
+                                                                              "server.crt")
+        assert peer_common_name(s.tls_port, certs) == "server"
+        assert r.execute_command("CONFIG", "SET", "tls-cert-file", os.path.join(certs, "new.crt"),
+                                 "tls-key-file", os.path.join(certs, "new.key"))
+        assert peer_common_name(s.tls_port, certs) == "rotated"
+        assert old.ping()  # open connections keep their session
+        try:
+            r.config_set("tls-cert-file", "/nonexistent.crt")
+            raise AssertionError("an unusable certificate was accepted")
+        except redis.exceptions.ResponseError:
+            pass
+        assert r.config_get("tls-cert-file")["tls-cert-file"] == os.path.join(certs, "new.crt")
+        assert peer_common_name(s.tls_port, certs) == "rotated"
+    shutil.rmtree(certs)
+
+
 def test_bad_tls_configuration_refuses_to_start(binary):
     if not have_openssl():
         return
