@@ -99,6 +99,11 @@ struct ServerConfig {
   Guarded<std::string> tls_key_file_pass;
   Guarded<std::string> tls_ca_cert_file;
   Guarded<std::string> tls_ca_cert_dir;
+  // The certificate this server presents when it is the client (replication, later).
+  Guarded<std::string> tls_client_cert_file;
+  Guarded<std::string> tls_client_key_file;
+  Guarded<std::string> tls_client_key_file_pass;
+  Guarded<std::string> tls_dh_params_file;  // DH parameters for DHE ciphers (PEM)
   std::atomic<int> tls_auth_clients{1};
   Guarded<std::string> tls_protocols;
   Guarded<std::string> tls_ciphers;

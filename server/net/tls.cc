@@ -1,6 +1,7 @@
 #include "server/net/tls.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <cstring>
@@ -114,6 +115,19 @@ std::unique_ptr<TlsContext> TlsContext::Create(const ServerConfig& c, std::strin
         "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when "
         "tls-cluster, tls-replication or tls-port are enabled!";
     return nullptr;
+  }
+  const std::string dh_file = c.tls_dh_params_file.Get();
+  if (!dh_file.empty()) {
+    BIO* bio = BIO_new_file(dh_file.c_str(), "r");
+    EVP_PKEY* dh = bio != nullptr ? PEM_read_bio_Parameters(bio, nullptr) : nullptr;
+    if (bio != nullptr) BIO_free(bio);
+    if (dh == nullptr || SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {
+      if (dh != nullptr) EVP_PKEY_free(dh);
+      *error = "Failed to load DH params file: " + dh_file + ": " + LastSslError();
+      return nullptr;
+    }
+  } else {
+    SSL_CTX_set_dh_auto(ctx, 1);
   }
   if (!ciphers.empty() && !SSL_CTX_set_cipher_list(ctx, ciphers.c_str())) {
     *error = "Failed to configure ciphers: " + ciphers;

@@ -183,6 +183,34 @@ def test_certificate_rotation_by_config_set(binary):
     shutil.rmtree(certs)
 
 
+def test_dh_params_and_a_dhe_cipher(binary):
+    if not have_openssl():
+        return
+    import ssl
+    import socket
+    certs = make_certs()
+    subprocess.run(["openssl", "dhparam", "-dsaparam", "-out", "dh.pem", "2048"], cwd=certs,
+                   check=True, capture_output=True)
+    with tls_server(binary, certs, "--tls-dh-params-file", os.path.join(certs, "dh.pem"),
+                    "--tls-protocols", "TLSv1.2", "--tls-ciphers",
+                    "DHE-RSA-AES128-GCM-SHA256") as s:
+        ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.crt"))
+        ctx.load_cert_chain(os.path.join(certs, "client.crt"), os.path.join(certs, "client.key"))
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("DHE-RSA-AES128-GCM-SHA256")
+        with socket.create_connection(("127.0.0.1", s.tls_port)) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                assert tls.cipher()[0] == "DHE-RSA-AES128-GCM-SHA256"
+                tls.sendall(b"PING\r\n")
+                assert tls.recv(100) == b"+PONG\r\n"
+    try:
+        tls_server(binary, certs, "--tls-dh-params-file", os.path.join(certs, "ca.crt")).stop()
+        raise AssertionError("started with a certificate as DH parameters")
+    except RuntimeError as e:
+        assert "Failed to load DH params file" in str(e), str(e)[-300:]
+    shutil.rmtree(certs)
+
+
 def test_bad_tls_configuration_refuses_to_start(binary):
     if not have_openssl():
         return
