@@ -115,16 +115,15 @@ void AuthenticateClient(Server& server, ClientState& client,
 }
 
 void DisconnectUsers(Server& server, ClientState& self, std::span<const std::string_view> names) {
+  // A client's user_name names a user only once AUTH succeeded (it is "default" otherwise):
+  // read under the registry's mutex, unlike `authenticated`, which only the owner may read.
   CloseClientsWhere(server, self, [&](const ClientState& c) {
-    return c.authenticated &&
-           std::find(names.begin(), names.end(), std::string_view(c.user_name)) != names.end();
+    return std::find(names.begin(), names.end(), std::string_view(c.user_name)) != names.end();
   });
 }
 
 void DisconnectNonDefaultUsers(Server& server, ClientState& self) {
-  CloseClientsWhere(server, self, [](const ClientState& c) {
-    return c.authenticated && c.user_name != "default";
-  });
+  CloseClientsWhere(server, self, [](const ClientState& c) { return c.user_name != "default"; });
 }
 
 void KillSubscribersLosingChannels(Server& server, ClientState& self, const acl::User& before,
