@@ -52,7 +52,10 @@ uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
   if (end_db >= 0) selected_db_ = end_db;
   uint64_t end = offset_.load(std::memory_order_relaxed) + (pending_.size() - before);
   offset_.store(end, std::memory_order_release);
-  if (before == 0) cv_.notify_one();
+  // The reader wakes on its own every few milliseconds and takes everything in one batch; a
+  // wake-up per append would cost a system call per write.  Only a large backlog calls it
+  // early, to bound the buffer.
+  if (before < kWakeBytes && pending_.size() >= kWakeBytes) cv_.notify_one();
   return end;
 }
 
@@ -66,7 +69,7 @@ uint64_t WriteLog::Take(std::string* out) {
 bool WriteLog::WaitForBytes(int timeout_ms) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-               [&] { return !pending_.empty() || woken_; });
+               [&] { return pending_.size() >= kWakeBytes || woken_; });
   woken_ = false;
   return !pending_.empty();
 }

@@ -50,8 +50,11 @@ class WriteLog {
   // cleared first) and returns the offset just past them.  `out`'s old capacity is kept for the
   // next appends, so a steady stream allocates nothing.
   uint64_t Take(std::string* out);
-  // Waits until bytes are pending or `timeout_ms` passed; returns true iff bytes are pending.
+  // Waits until `timeout_ms` passed, Wake() was called, or kWakeBytes are pending; returns
+  // true iff bytes are pending.  Appends do not wake the reader one by one: it takes them in
+  // batches, like Redis writes its AOF buffer once per event loop iteration.
   bool WaitForBytes(int timeout_ms);
+  static constexpr size_t kWakeBytes = size_t{4} << 20;
   // Wakes a WaitForBytes (shutdown, a file switch the consumer must act on).
   void Wake();
 

@@ -57,6 +57,9 @@ struct ClientState {
   std::shared_ptr<const acl::User> user;
   uint64_t acl_epoch = 0;
   std::string user_name = "default";
+  // The AOF loader's client: its commands run while the server is loading, and bypass MISCONF
+  // and CLIENT PAUSE, as Redis's AOF client does.
+  bool aof_loader = false;
   bool is_local = true;   // loopback or unix socket (enable-debug-command local)
   bool is_unix = false;
   bool no_evict = false;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -15,11 +16,13 @@
 #include <vector>
 
 #include "core/base/hash.h"
+#include "server/aof.h"
 #include "server/config/config.h"
 #include "server/log.h"
 #include "server/net/listener.h"
 #include "server/net/tls.h"
 #include "server/net/worker.h"
+#include "server/persistence.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -162,6 +165,9 @@ int main(int argc, char** argv) {
     std::ofstream(config.pidfile) << getpid() << "\n";
   }
 
+  // Replaying the AOF at start-up counts its commands in a statistics block of its own,
+  // created before the workers' (the set of blocks is fixed once workers run).
+  WorkerStats* load_stats = server.AddWorkerStats();
   std::vector<std::unique_ptr<net::Worker>> workers;
   for (int i = 0; i < workers_n; ++i) {
     workers.push_back(std::make_unique<net::Worker>(&server, i, workers_n));
@@ -191,12 +197,27 @@ int main(int argc, char** argv) {
   pthread_t main_thread = pthread_self();
   std::mutex shutdown_mu;
   bool user_shutdown = false;
+  // The final save: SHUTDOWN SAVE/NOSAVE decide, else the save points do (as in Redis).
+  // SHUTDOWN saves before it answers, with every client's commands held so that nothing is
+  // acknowledged after the snapshot's point; a signal saves once the workers have stopped.
+  bool save_handled = false;
   server.request_shutdown = [&](const ShutdownRequest& req, std::string* err) {
-    if (req.save) {
-      // Persistence is not implemented yet: refuse rather than pretend to save.
-      *err = "ERR Errors trying to SHUTDOWN. Check logs.";
-      Log(LogLevel::kWarning, "SHUTDOWN SAVE refused: this server has no persistence yet.");
-      return false;
+    bool save = req.save || (!req.nosave && !server.config().save.Get().empty());
+    if (save) {
+      server.pause_writes_only.store(false);
+      server.pause_end_ms.store(INT64_MAX);
+      Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+      server.persistence().WaitForBackgroundSave();
+      if (!server.persistence().Save().empty() && !req.force) {
+        Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+        server.pause_end_ms.store(0);
+        *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+        return false;
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(shutdown_mu);
+      save_handled = true;
     }
     {
       std::lock_guard<std::mutex> lock(shutdown_mu);
@@ -206,8 +227,23 @@ int main(int argc, char** argv) {
     return true;
   };
 
-  for (auto& w : workers) w->Start();
   Log(LogLevel::kNotice, "Server initialized");
+  // Clients may connect while the dataset loads: they get -LOADING until it is in memory.
+  server.persistence().loading.store(true);
+  for (auto& w : workers) w->Start();
+  {
+    std::string load_error;
+    bool loaded = config.appendonly.load()
+                      ? server.persistence().aof().LoadAndOpen(load_stats, &load_error)
+                      : server.persistence().LoadRdbAtStartup(&load_error);
+    if (!loaded) {
+      Log(LogLevel::kWarning, "Fatal error loading the DB: {}. Exiting.", load_error);
+      for (auto& w : workers) w->RequestStop();
+      for (auto& w : workers) w->Join();
+      return 1;
+    }
+  }
+  server.persistence().loading.store(false);
   Log(LogLevel::kNotice, "Ready to accept connections tcp");
   if (tls != nullptr) Log(LogLevel::kNotice, "Ready to accept connections tls");
 
@@ -225,6 +261,19 @@ int main(int argc, char** argv) {
   server.scripts().AbortAll();  // a worker inside an endless script must get back to its loop
   for (auto& w : workers) w->RequestStop();
   for (auto& w : workers) w->Join();
+  bool save_now;
+  {
+    std::lock_guard<std::mutex> lock(shutdown_mu);
+    save_now = !save_handled && !server.config().save.Get().empty();
+  }
+  server.persistence().WaitForBackgroundSave();
+  server.persistence().aof().Close();  // every logged write reaches the file, fsynced
+  if (save_now) {
+    Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+    if (!server.persistence().Save().empty()) {
+      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+    }
+  }
   if (!config.pidfile.empty()) unlink(config.pidfile.c_str());
   if (!config.unixsocket.empty()) unlink(config.unixsocket.c_str());
   Log(LogLevel::kWarning, "Tessera is now ready to exit, bye bye...");

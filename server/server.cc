@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "server/persistence.h"
+
 #include <time.h>
 
 #include <fmt/format.h>
@@ -101,9 +103,11 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
   acl_startup_error_ = LoadAclAtStartup(*acl_, *registry);
   start_time_ms_ = RealNowMs();
   run_id_ = RandomHex(40);
+  persistence_ = std::make_unique<Persistence>(*this);
 }
 
-Server::~Server() = default;
+// A background save still running uses the rest of the server: it goes first.
+Server::~Server() { persistence_.reset(); }
 
 WorkerStats* Server::AddWorkerStats() {
   worker_stats_.push_back(std::make_unique<WorkerStats>(commands_.size()));

@@ -28,6 +28,8 @@
 
 namespace tessera::server {
 
+class Persistence;
+
 struct ShutdownRequest {
   bool nosave = false;
   bool save = false;
@@ -61,6 +63,7 @@ class Server {
   // else why not: main refuses to start, as Redis does.
   const std::string& acl_startup_error() const { return acl_startup_error_; }
   persistence::WriteLog& write_log() { return write_log_; }
+  Persistence& persistence() { return *persistence_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
   WorkerStats* AddWorkerStats();
@@ -144,6 +147,7 @@ class Server {
   std::unique_ptr<acl::AclRegistry> acl_;
   std::string acl_startup_error_;
   persistence::WriteLog write_log_;
+  std::unique_ptr<Persistence> persistence_;  // after everything it uses
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;

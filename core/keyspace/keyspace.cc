@@ -66,7 +66,7 @@ Keyspace::Keyspace(int num_dbs, unsigned shard_count) : num_dbs_(num_dbs) {
   shard_bits_ = 0;
   while ((1u << shard_bits_) < shard_count) ++shard_bits_;
   shards_.reserve(shard_count);
-  for (unsigned i = 0; i < shard_count; ++i) shards_.push_back(std::make_unique<Shard>(num_dbs));
+  for (unsigned i = 0; i < shard_count; ++i) shards_.push_back(std::make_unique<Shard>(num_dbs, i));
 }
 
 uint64_t Keyspace::ComposeCursor(unsigned shard, uint64_t table_cursor) const {

@@ -16,6 +16,7 @@
 // each call covers.  That is how SCAN keeps its guarantee across any table growth.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -52,22 +53,61 @@ struct DbTable {
   bool field_expiry_seen = false;  // met (or set) during the current pass
 };
 
+// Told, with a shard's lock held, that the shard is about to be used for the first time since a
+// snapshot marked it (Shard::MarkForSnapshot): the snapshot writes the shard out now, before
+// anything can change it (DESIGN 7, fork-less snapshots).
+class SnapshotHook {
+ public:
+  virtual void BeforeFirstUse(unsigned shard) = 0;
+
+ protected:
+  ~SnapshotHook() = default;
+};
+
 // A shard's lock.  EXEC runs a transaction's commands while holding every shard's lock and
 // marks its thread as doing so (ScopedAllShardsHeld); lock() and unlock() then do nothing on
 // that thread, so code written for one command (the dispatcher's ShardLocks, AllShardsLock,
 // SCAN's shard-at-a-time locking) runs unchanged inside a transaction.  Other threads are
 // unaffected: the mark is per thread.
+//
+// Whoever takes the lock also runs a pending snapshot hook first (see SnapshotHook), so every
+// path to a shard's data, reads included, meets the snapshot before it can change the shard.
 class ShardMutex {
  public:
+  explicit ShardMutex(unsigned index = 0) : index_(index) {}
   void lock() {
-    if (!held_all_) mu_.lock();
+    if (held_all_) return;
+    mu_.lock();
+    RunPendingHook();
   }
   void unlock() {
     if (!held_all_) mu_.unlock();
   }
-  bool try_lock() { return held_all_ || mu_.try_lock(); }
-  // The real lock, whatever the mark says (EXEC's own locking).
+  bool try_lock() {
+    if (held_all_) return true;
+    if (!mu_.try_lock()) return false;
+    RunPendingHook();
+    return true;
+  }
+  // The real lock, whatever the mark says (EXEC's own locking); the hook runs too.
+  void lock_raw() {
+    mu_.lock();
+    RunPendingHook();
+  }
+  void unlock_raw() { mu_.unlock(); }
+  // Takes the real lock without running the hook (a snapshot marking the shards).
   std::mutex& raw() { return mu_; }
+  // Whether this thread holds every shard's lock (inside EXEC or a script).
+  static bool HeldAll() { return held_all_; }
+
+  // REQUIRES: the real lock held.  `hook` runs at the next lock of this shard.
+  void set_pending_hook(SnapshotHook* hook) { pending_.store(hook, std::memory_order_release); }
+  // Runs the pending hook now, if any (REQUIRES: the real lock held).
+  void RunPendingHook() {
+    if (pending_.load(std::memory_order_relaxed) == nullptr) return;
+    SnapshotHook* hook = pending_.exchange(nullptr, std::memory_order_acquire);
+    if (hook != nullptr) hook->BeforeFirstUse(index_);
+  }
 
   // While alive, this thread holds every shard's raw lock.  REQUIRES: it does.  Nests (a
   // script inside EXEC): the previous mark comes back on destruction.
@@ -85,11 +125,13 @@ class ShardMutex {
  private:
   inline static thread_local bool held_all_ = false;
   std::mutex mu_;
+  std::atomic<SnapshotHook*> pending_{nullptr};
+  unsigned index_;
 };
 
 class Shard {
  public:
-  explicit Shard(int num_dbs) : dbs_(num_dbs) {}
+  Shard(int num_dbs, unsigned index) : mu_(index), dbs_(num_dbs) {}
   ShardMutex& mutex() { return mu_; }
   DbTable& db(int i) { return dbs_[i]; }
   int num_dbs() const { return static_cast<int>(dbs_.size()); }

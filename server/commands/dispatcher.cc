@@ -12,9 +12,11 @@
 #include "core/base/hash.h"
 #include "persistence/write_log.h"
 #include "server/acl/acl_check.h"
+#include "server/aof.h"
 #include "server/client_state.h"
 #include "server/commands/errors.h"
 #include "server/log.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -214,6 +216,8 @@ struct PendingEffects {
   std::vector<keyspace::DbAccess::DeletedKey> expired;  // lazily expired keys of one command
 };
 thread_local PendingEffects pending_effects;
+// The write log offset just past the last effects this thread appended.
+thread_local uint64_t last_log_offset = 0;
 
 void AddEffect(int db, std::span<const std::string_view> argv) {
   PendingEffects& p = pending_effects;
@@ -263,7 +267,7 @@ void FlushEffects(Server& server) {
     wrapped += "*1\r\n$4\r\nEXEC\r\n";
     p.bytes.swap(wrapped);
   }
-  server.write_log().Append(p.first_db, p.bytes, p.db);
+  last_log_offset = server.write_log().Append(p.first_db, p.bytes, p.db);
   p.bytes.clear();
   p.commands = 0;
 }
@@ -280,10 +284,10 @@ void EndTransaction(Server& server, ClientState& client) {
 class ExecLocks {
  public:
   explicit ExecLocks(keyspace::Keyspace& ks) : ks_(ks) {
-    for (unsigned i = 0; i < ks_.shard_count(); ++i) ks_.shard(i).mutex().raw().lock();
+    for (unsigned i = 0; i < ks_.shard_count(); ++i) ks_.shard(i).mutex().lock_raw();
   }
   ~ExecLocks() {
-    for (unsigned i = ks_.shard_count(); i > 0; --i) ks_.shard(i - 1).mutex().raw().unlock();
+    for (unsigned i = ks_.shard_count(); i > 0; --i) ks_.shard(i - 1).mutex().unlock_raw();
   }
 
  private:
@@ -335,6 +339,8 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 }
 
 }  // namespace
+
+uint64_t LastLogOffsetOnThisThread() { return last_log_offset; }
 
 void LogEffectsNow(CommandContext& ctx) {
   if (!ctx.logging || ctx.suppress_log) return;
@@ -454,10 +460,32 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   }
 
   // 7. ACL: the command, its keys and its channels (a script's commands were checked by
-  // its host; EXEC's are checked again as they run).
-  if (!client.in_script && NeedsAclCheck(server, client)) {
+  // its host; EXEC's are checked again as they run; the AOF loader, like Redis's AOF client,
+  // has no user and runs everything).
+  if (!client.in_script && !client.aof_loader && NeedsAclCheck(server, client)) {
     std::string denied = CheckAcl(server, client, *spec, args);
     if (!denied.empty()) return reject(denied);
+  }
+
+  // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
+  // stop-writes-on-bgsave-error is set.
+  if (((spec->flags & kWrite) != 0 || spec->name == "ping") && !client.aof_loader &&
+      server.persistence().WritesRefused()) {
+    return reject(errors::kMisconfRdb);
+  }
+
+  // The AOF cannot be written: writes stop until it can (Redis's MISCONF for the AOF).
+  if ((spec->flags & kWrite) != 0 && server.write_log().enabled() && !client.aof_loader) {
+    std::string aof_error = server.persistence().aof().write_error();
+    if (!aof_error.empty()) {
+      return reject("MISCONF Errors writing to the AOF file: " + aof_error);
+    }
+  }
+
+  // 11. Loading the dataset: only commands flagged loading go on.
+  if ((spec->flags & kLoading) == 0 && !client.aof_loader &&
+      server.persistence().loading.load(std::memory_order_relaxed)) {
+    return reject(errors::kLoading);
   }
 
   // 12. A script has run past busy-reply-threshold: only allow-busy commands go on.
@@ -487,7 +515,9 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   int64_t start_us = clock_us;
   int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
   // 19. CLIENT PAUSE (EXEC's commands were checked as a whole).
-  if (!client.in_exec && IsPausedFor(server, *spec, now_ms)) return DispatchResult::kPaused;
+  if (!client.in_exec && !client.aof_loader && IsPausedFor(server, *spec, now_ms)) {
+    return DispatchResult::kPaused;
+  }
 
   // Execute under the shard locks of the command's keys.
   // Reused across commands; one per nesting level (a script's redis.call runs inside EVAL).

@@ -38,6 +38,11 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
 // when set, else the arguments; the dispatcher then logs nothing more for the command.
 void LogEffectsNow(CommandContext& ctx);
 
+// The write log offset just past the last effects the calling thread appended (0: none yet).
+// A worker with appendfsync always waits for the AOF to be durable up to it before it sends
+// the replies of a loop iteration: one fsync acknowledges every client's writes (group commit).
+uint64_t LastLogOffsetOnThisThread();
+
 // EXEC's table entry.  Dispatch recognises it and runs the transaction itself, since EXEC
 // dispatches the queued commands (see transaction_family.cc for MULTI, WATCH and the rest).
 void ExecCommand(CommandContext& ctx);

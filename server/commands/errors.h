@@ -323,6 +323,14 @@ inline constexpr std::string_view kPubSubContextFmt =
 inline constexpr std::string_view kDenyBlockingSubscribeFmt =
     "ERR {} isn't allowed for a DENY BLOCKING client";
 // Scripting (EVAL, SCRIPT, FUNCTION, FCALL and redis.call inside scripts).
+// Persistence.
+inline constexpr std::string_view kMisconfRdb =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
+    "to disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the "
+    "RDB error.";
+inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
 inline constexpr std::string_view kBusyScript =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 inline constexpr std::string_view kBusyFunction =

@@ -20,6 +20,7 @@
 #include "server/commands/command.h"
 #include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
+#include "server/commands/function_family.h"
 #include "server/commands/script_runner.h"
 #include "server/server.h"
 
@@ -81,7 +82,7 @@ bool ParseLibraryShebang(std::string_view code, std::string* engine, std::string
 
 // Checks and compiles library `code` (in this thread's engine, without installing it), as
 // FUNCTION LOAD and RESTORE do.  Returns false with Redis's error text.
-bool CompileLibrary(CommandContext& ctx, std::string_view code, Library* lib, std::string* error) {
+bool CompileLibrary(Server& server, std::string_view code, Library* lib, std::string* error) {
   std::string engine_name;
   size_t shebang_len = 0;
   if (!ParseLibraryShebang(code, &engine_name, &lib->name, &shebang_len, error)) return false;
@@ -96,7 +97,7 @@ bool CompileLibrary(CommandContext& ctx, std::string_view code, Library* lib, st
     return false;
   }
   lib->code = std::string(code);
-  scripting::LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
+  scripting::LuaEngine& engine = server.scripts().EngineForThisThread();
   if (!engine.LoadLibrary(code.substr(shebang_len), /*install=*/false, &lib->functions, error)) {
     *error = "ERR " + *error;
     return false;
@@ -128,7 +129,7 @@ void FunctionLoad(CommandContext& ctx) {
     return ctx.reply.Error(fmt::format("ERR Library '{}' already exists", lib.name));
   }
   lib = Library();
-  if (!CompileLibrary(ctx, code, &lib, &error)) return ctx.reply.Error(error);
+  if (!CompileLibrary(ctx.server, code, &lib, &error)) return ctx.reply.Error(error);
   std::string name = lib.name;
   if (!ctx.server.scripts().PutLibrary(std::move(lib), replace, &error)) {
     return ctx.reply.Error(error);
@@ -283,7 +284,7 @@ void FunctionRestore(CommandContext& ctx) {
       return ctx.reply.Error("ERR failed loading the given functions payload");
     }
     Library lib;
-    if (!CompileLibrary(ctx, code, &lib, &error)) return ctx.reply.Error(error);
+    if (!CompileLibrary(ctx.server, code, &lib, &error)) return ctx.reply.Error(error);
     for (const Library& other : libs) {
       if (other.name == lib.name) {
         return ctx.reply.Error(fmt::format("ERR Library '{}' already exists", lib.name));
@@ -526,6 +527,12 @@ CommandSpec Fcall(std::string name, Handler handler, bool ro, std::string_view s
 }
 
 }  // namespace
+
+bool LoadLibraryCode(Server& server, std::string_view code, std::string* error) {
+  Library lib;
+  if (!CompileLibrary(server, code, &lib, error)) return false;
+  return server.scripts().PutLibrary(std::move(lib), /*replace=*/false, error);
+}
 
 void RegisterFunctionFamily(CommandTable* table) {
   using namespace argdoc;

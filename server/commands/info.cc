@@ -18,9 +18,11 @@
 #include <mutex>
 #include <vector>
 
+#include "server/aof.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/memory_stats.h"
+#include "server/persistence.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -311,40 +313,77 @@ void AddMemory(Server& server, InfoWriter& w) {
   w.Field("lazyfreed_objects", 0);
 }
 
-// Persistence does not exist yet: nothing has been saved or loaded, nothing is in progress,
-// and no change is ever counted as unsaved (rdb_changes_since_last_save stays 0).  The last
-// save time is the start time, as in a Redis that started without a dump file.
+// Redis's persistence section.  There is no fork: the copy-on-write figures are 0, and a
+// background save is "in progress" while its snapshot thread runs.
 void AddPersistence(Server& server, InfoWriter& w) {
+  Persistence& p = server.persistence();
+  const Persistence::Stats st = p.stats();
+  const bool loading = p.loading.load(std::memory_order_relaxed);
+  const int64_t now_s = Server::RealNowMs() / 1000;
   w.Section("Persistence");
-  for (std::string_view f : {"loading", "async_loading", "current_cow_peak", "current_cow_size",
-                             "current_cow_size_age"}) {
+  w.Field("loading", loading ? 1 : 0);
+  w.Field("async_loading", 0);
+  for (std::string_view f : {"current_cow_peak", "current_cow_size", "current_cow_size_age"}) {
     w.Field(f, 0);
   }
   w.Fixed2("current_fork_perc", 0);
-  for (std::string_view f : {"current_save_keys_processed", "current_save_keys_total",
-                             "rdb_changes_since_last_save", "rdb_bgsave_in_progress"}) {
-    w.Field(f, 0);
+  w.Field("current_save_keys_processed", st.current_save_keys_processed);
+  w.Field("current_save_keys_total", st.current_save_keys_total);
+  if (loading) {
+    const uint64_t total = p.loading_total_bytes.load(std::memory_order_relaxed);
+    const uint64_t done = p.loading_loaded_bytes.load(std::memory_order_relaxed);
+    const int64_t start = p.loading_start_s.load(std::memory_order_relaxed);
+    const double perc =
+        total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0;
+    const int64_t elapsed = now_s - start;
+    int64_t eta = 1;
+    if (done > 0 && elapsed > 0) {
+      eta = static_cast<int64_t>(static_cast<double>(elapsed) *
+                                 static_cast<double>(total - std::min(done, total)) /
+                                 static_cast<double>(done));
+    }
+    w.Field("loading_start_time", start);
+    w.Field("loading_total_bytes", total);
+    w.Field("loading_rdb_used_mem", 0);
+    w.Field("loading_loaded_bytes", done);
+    w.Fixed2("loading_loaded_perc", perc);
+    w.Field("loading_eta_seconds", eta);
   }
-  w.Field("rdb_last_save_time", server.start_time_ms() / 1000);
-  w.Field("rdb_last_bgsave_status", "ok");
-  w.Field("rdb_last_bgsave_time_sec", -1);
-  w.Field("rdb_current_bgsave_time_sec", -1);
-  for (std::string_view f : {"rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired",
-                             "rdb_last_load_keys_loaded"}) {
-    w.Field(f, 0);
-  }
-  w.Field("aof_enabled", server.config().appendonly.load(std::memory_order_relaxed) ? 1 : 0);
-  w.Field("aof_rewrite_in_progress", 0);
-  w.Field("aof_rewrite_scheduled", 0);
-  w.Field("aof_last_rewrite_time_sec", -1);
-  w.Field("aof_current_rewrite_time_sec", -1);
-  w.Field("aof_last_bgrewrite_status", "ok");
-  w.Field("aof_rewrites", 0);
-  w.Field("aof_rewrites_consecutive_failures", 0);
-  w.Field("aof_last_write_status", "ok");
+  w.Field("rdb_changes_since_last_save", server.Dirty() - st.dirty_at_last_save);
+  w.Field("rdb_bgsave_in_progress", p.bgsave_in_progress() ? 1 : 0);
+  w.Field("rdb_last_save_time", st.lastsave_s);
+  w.Field("rdb_last_bgsave_status", st.last_bgsave_ok ? "ok" : "err");
+  w.Field("rdb_last_bgsave_time_sec", st.last_bgsave_time_s);
+  w.Field("rdb_current_bgsave_time_sec",
+          st.current_bgsave_start_s < 0 ? -1 : now_s - st.current_bgsave_start_s);
+  w.Field("rdb_saves", st.rdb_saves);
+  w.Field("rdb_last_cow_size", 0);
+  w.Field("rdb_last_load_keys_expired", st.last_load_keys_expired);
+  w.Field("rdb_last_load_keys_loaded", st.last_load_keys_loaded);
+  Aof& aof = p.aof();
+  const Aof::Stats as = aof.stats();
+  const bool aof_on = server.config().appendonly.load(std::memory_order_relaxed);
+  w.Field("aof_enabled", aof_on ? 1 : 0);
+  w.Field("aof_rewrite_in_progress", aof.rewrite_in_progress() ? 1 : 0);
+  w.Field("aof_rewrite_scheduled", as.rewrite_scheduled ? 1 : 0);
+  w.Field("aof_last_rewrite_time_sec", as.last_rewrite_time_s);
+  w.Field("aof_current_rewrite_time_sec",
+          as.current_rewrite_start_s < 0 ? -1 : now_s - as.current_rewrite_start_s);
+  w.Field("aof_last_bgrewrite_status", as.last_rewrite_ok ? "ok" : "err");
+  w.Field("aof_rewrites", as.rewrites);
+  w.Field("aof_rewrites_consecutive_failures", as.consecutive_failures);
+  w.Field("aof_last_write_status", aof.write_error().empty() ? "ok" : "err");
   w.Field("aof_last_cow_size", 0);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
+  if (aof_on) {
+    w.Field("aof_current_size", as.current_size);
+    w.Field("aof_base_size", as.base_size);
+    w.Field("aof_pending_rewrite", as.rewrite_scheduled ? 1 : 0);
+    w.Field("aof_buffer_length", 0);
+    w.Field("aof_pending_bio_fsync", 0);
+    w.Field("aof_delayed_fsync", 0);
+  }
 }
 
 void AddStats(Server& server, InfoWriter& w) {

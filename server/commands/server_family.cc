@@ -24,10 +24,13 @@
 #include "core/types/set_value.h"
 #include "core/types/stream_value.h"
 #include "core/types/zset_value.h"
+#include "server/aof.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
+#include "server/keyspace_ops.h"
 #include "server/log.h"
 #include "server/memory_stats.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -197,7 +200,68 @@ void Time(CommandContext& ctx) {
 
 // Nothing is ever saved (no persistence yet), so the last save is the start time, which is
 // also what Redis reports before its first save when it started without a dump file.
-void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms() / 1000); }
+void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.persistence().lastsave_s()); }
+
+void Save(CommandContext& ctx) {
+  std::string err = ctx.server.persistence().Save();
+  if (!err.empty()) return ctx.reply.Error(err);
+  ctx.reply.Ok();
+}
+
+// BGSAVE [SCHEDULE]
+void BgSave(CommandContext& ctx) {
+  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "schedule"))) {
+    return ctx.reply.Error(errors::kSyntax);
+  }
+  std::string err;
+  if (!ctx.server.persistence().BackgroundSave(&err, ctx.args.size() == 2)) {
+    if (err.empty()) return ctx.reply.SimpleString("Background saving scheduled");
+    return ctx.reply.Error(err);
+  }
+  ctx.reply.SimpleString("Background saving started");
+}
+
+void BgRewriteAof(CommandContext& ctx) {
+  std::string err;
+  bool scheduled = false;
+  if (!ctx.server.persistence().aof().StartRewrite(&err, &scheduled)) return ctx.reply.Error(err);
+  ctx.reply.SimpleString(scheduled ? "Background append only file rewriting scheduled"
+                                   : "Background append only file rewriting started");
+}
+
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset (keys and functions), load
+// the file back.
+void DebugReload(CommandContext& ctx) {
+  bool flush = true, save = true;
+  for (size_t j = 2; j < ctx.args.size(); ++j) {
+    if (EqualsIgnoreCase(ctx.args[j], "merge")) {
+      continue;  // loading replaces keys that exist
+    } else if (EqualsIgnoreCase(ctx.args[j], "noflush")) {
+      flush = false;
+    } else if (EqualsIgnoreCase(ctx.args[j], "nosave")) {
+      save = false;
+    } else {
+      return ctx.reply.Error(
+          "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+    }
+  }
+  Persistence& p = ctx.server.persistence();
+  if (save) {
+    std::string err = p.Save();
+    if (!err.empty()) return ctx.reply.Error(err);
+  }
+  if (flush) {
+    FlushDb(ctx.server, -1);
+    ctx.server.scripts().FlushLibraries();
+  }
+  std::string err;
+  if (!p.LoadRdbFile(ctx.server.config().dbfilename.Get(), &err)) {
+    Log(LogLevel::kWarning, "{}", err);
+    return ctx.reply.Error("ERR Error trying to load the RDB dump, check server logs.");
+  }
+  Log(LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
+  ctx.reply.Ok();
+}
 
 // ---- DEBUG ----
 
@@ -542,7 +606,8 @@ void Debug(CommandContext& ctx) {
   if (is("digest-value")) return DebugDigestValue(ctx);
   if (is("protocol") && argc == 3) return DebugProtocol(ctx);
   if (is("error") && argc == 3) return ctx.reply.Error(ctx.args[2]);
-  if (is("reload") || is("loadaof")) {
+  if (is("reload")) return DebugReload(ctx);
+  if (is("loadaof")) {
     return ctx.reply.Error(fmt::format(fmt::runtime(errors::kDebugNoPersistenceFmt), Upper(sub)));
   }
   if (is("quicklist-packed-threshold") && argc == 3) return DebugPackedThreshold(ctx);
@@ -765,6 +830,15 @@ void RegisterServerFamily(CommandTable* table) {
   table->Add(Spec("lastsave", 1, kLoading | kStale | kFast, kAclAdmin | kAclDangerous, LastSave,
                   {"Returns the Unix time of the last successful save to disk.", "1.0.0", "O(1)"},
                   {kNondeterministic}));
+  table->Add(Spec("save", 1, kAdmin | kNoScript | kNoMulti, kAclAdmin | kAclDangerous, Save,
+                  {"Writes the dataset to disk now and answers when it is done.", "1.0.0",
+                   "O(N) where N is the total number of keys in all databases"}));
+  table->Add(Spec("bgsave", -1, kAdmin | kNoScript, kAclAdmin | kAclDangerous, BgSave,
+                  {"Starts writing the dataset to disk in the background.", "1.0.0", "O(1)"}, {},
+                  {PureToken("schedule", "SCHEDULE").Opt()}));
+  table->Add(
+      Spec("bgrewriteaof", 1, kAdmin | kNoScript, kAclAdmin | kAclDangerous, BgRewriteAof,
+           {"Rewrites the append-only file from a snapshot, in the background.", "1.0.0", "O(1)"}));
   table->Add(
       Spec("debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected | kAllShards, 0, Debug,
            {"Internal inspection and testing commands.", "1.0.0", "Depends on subcommand."}));

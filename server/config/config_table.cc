@@ -20,12 +20,6 @@ namespace {
 
 using Entry = ConfigRegistry::Entry;
 
-// Persistence comes in a later issue; until then asking for it is an error, never a no-op.
-constexpr const char kNoPersistenceSave[] =
-    "persistence is not implemented yet: save must be \"\" (no snapshots)";
-constexpr const char kNoPersistenceAof[] =
-    "persistence is not implemented yet: appendonly must be no";
-
 // ---- Field access: one instantiation per ServerConfig member ----
 
 template <typename T>
@@ -153,13 +147,20 @@ constexpr Entry Special(std::string_view name, uint32_t flags, std::string_view 
 
 int64_t ClampHz(int64_t hz) { return hz < 1 ? 1 : (hz > 500 ? 500 : hz); }
 
-const char* CheckAppendonly(int64_t yes) { return yes ? kNoPersistenceAof : nullptr; }
+bool IsPath(std::string_view name) {
+  return name.find('/') != std::string_view::npos || name.find('\\') != std::string_view::npos;
+}
 
 const char* CheckDbFilename(std::string_view name) {
-  if (name.find('/') != std::string_view::npos || name.find('\\') != std::string_view::npos) {
-    return "dbfilename can't be a path, just a filename";
-  }
-  return nullptr;
+  return IsPath(name) ? "dbfilename can't be a path, just a filename" : nullptr;
+}
+
+const char* CheckAppendFilename(std::string_view name) {
+  return IsPath(name) ? "appendfilename can't be a path, just a filename" : nullptr;
+}
+
+const char* CheckAppendDirname(std::string_view name) {
+  return IsPath(name) ? "appenddirname can't be a path, just a dirname" : nullptr;
 }
 
 // ---- Special directives ----
@@ -198,7 +199,9 @@ void RewriteBind(const Entry& e, const ServerConfig& c, std::string_view def, Co
 // save: "<seconds> <changes>" pairs.  In a file, the first save line replaces the default
 // schedule and later ones add to it; CONFIG SET replaces the schedule.
 bool SetSave(SetContext& ctx, std::span<const std::string> args, bool* changed, std::string* err) {
-  if (args.size() == 1 && args[0].empty()) args = {};
+  // A single "" clears the schedule, also after earlier lines of the same file.
+  const bool clear = args.size() == 1 && args[0].empty();
+  if (clear) args = {};
   std::vector<int64_t> numbers;
   for (size_t j = 0; j < args.size(); ++j) {
     char* end;
@@ -213,12 +216,8 @@ bool SetSave(SetContext& ctx, std::span<const std::string> args, bool* changed, 
     *err = "Invalid save parameters";
     return false;
   }
-  if (!numbers.empty()) {
-    *err = kNoPersistenceSave;
-    return false;
-  }
   std::vector<SaveParam> params;
-  if (ctx.reading_file && *ctx.save_reset_done) params = ctx.values->save.Get();
+  if (ctx.reading_file && *ctx.save_reset_done && !clear) params = ctx.values->save.Get();
   if (ctx.reading_file) *ctx.save_reset_done = true;
   for (size_t j = 0; j < numbers.size(); j += 2) {
     params.push_back({numbers[j], static_cast<int>(numbers[j + 1])});
@@ -363,6 +362,8 @@ constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warnin
 constexpr std::string_view kProtectedActions[] = {"no", "yes", "local"};
 constexpr std::string_view kAclPubsubDefaults[] = {"resetchannels", "allchannels"};
 constexpr std::string_view kTlsAuthClients[] = {"no", "yes", "optional"};
+constexpr std::string_view kAppendFsyncNames[] = {"always", "everysec", "no"};
+constexpr std::string_view kSanitizeNames[] = {"no", "yes", "clients"};
 
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kIntMin = INT_MIN;
@@ -432,9 +433,34 @@ constexpr Entry kTable[] = {
     Number<&C::busy_reply_threshold>("busy-reply-threshold", "lua-time-limit", kModifiable, 0,
                                      kLongMax, "5000"),
     // Persistence.
-    Special("save", kModifiable | kMultiArg, "", &SetSave, &GetSave, &RewriteSave),
-    Bool<&C::appendonly>("appendonly", kModifiable, "no", &CheckAppendonly),
+    Special("save", kModifiable | kMultiArg, "3600 1 300 100 60 10000", &SetSave, &GetSave,
+            &RewriteSave),
+    Bool<&C::appendonly>("appendonly", kModifiable, "no"),
     String<&C::dbfilename>("dbfilename", kModifiable | kProtected, "dump.rdb", &CheckDbFilename),
+    Enum<&C::appendfsync>("appendfsync", kModifiable, kAppendFsyncNames, "everysec"),
+    String<&C::appenddirname>("appenddirname", kImmutable, "appendonlydir", &CheckAppendDirname),
+    String<&C::appendfilename>("appendfilename", kImmutable, "appendonly.aof",
+                               &CheckAppendFilename),
+    Bool<&C::aof_use_rdb_preamble>("aof-use-rdb-preamble", kModifiable, "yes"),
+    Bool<&C::aof_load_truncated>("aof-load-truncated", kModifiable, "yes"),
+    Bool<&C::aof_timestamp_enabled>("aof-timestamp-enabled", kModifiable, "no"),
+    Bool<&C::no_appendfsync_on_rewrite>("no-appendfsync-on-rewrite", kModifiable, "no"),
+    Bool<&C::aof_rewrite_incremental_fsync>("aof-rewrite-incremental-fsync", kModifiable, "yes"),
+    Bool<&C::rdb_save_incremental_fsync>("rdb-save-incremental-fsync", kModifiable, "yes"),
+    Number<&C::auto_aof_rewrite_percentage>("auto-aof-rewrite-percentage", "", kModifiable, 0,
+                                            kIntMax, "100"),
+    Number<&C::auto_aof_rewrite_min_size>("auto-aof-rewrite-min-size", "", kModifiable, 0, kLongMax,
+                                          "64mb", NumFormat::kMemory),
+    Bool<&C::rdbcompression>("rdbcompression", kModifiable, "yes"),
+    Bool<&C::rdbchecksum>("rdbchecksum", kImmutable, "yes"),
+    Bool<&C::stop_writes_on_bgsave_error>("stop-writes-on-bgsave-error", kModifiable, "yes"),
+    Bool<&C::rdb_del_sync_files>("rdb-del-sync-files", kModifiable, "no"),
+    Enum<&C::sanitize_dump_payload>("sanitize-dump-payload", kModifiable, kSanitizeNames, "no"),
+    Number<&C::rdb_key_save_delay>("rdb-key-save-delay", "", kModifiable, INT_MIN, kIntMax, "0"),
+    Number<&C::key_load_delay>("key-load-delay", "", kModifiable, INT_MIN, kIntMax, "0"),
+    Number<&C::loading_process_events_interval_bytes>("loading-process-events-interval-bytes", "",
+                                                      kModifiable, 1024, kIntMax, "2097152"),
+    Bool<&C::lazyfree_lazy_expire>("lazyfree-lazy-expire", kModifiable, "no"),
     // Encoding thresholds.
     Number<&C::hash_max_listpack_entries>("hash-max-listpack-entries", "hash-max-ziplist-entries",
                                           kModifiable, 0, kLongMax, "512"),

@@ -9,10 +9,12 @@
 #include <cstring>
 #include <utility>
 
+#include "server/aof.h"
 #include "server/commands/client_info.h"
 #include "server/commands/dispatcher.h"
 #include "server/log.h"
 #include "server/net/worker.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tessera::server::net {
@@ -443,6 +445,12 @@ void Connection::Flush() {
   if (out_.empty()) {
     if (close_after_reply_) Close();
     return;
+  }
+  // appendfsync always: no reply leaves before the writes this thread logged are on disk.
+  // Replies of one loop iteration all pass here after its commands ran, so one fsync of the
+  // AOF thread acknowledges them together.
+  if (worker_->server().write_log().enabled()) {
+    worker_->server().persistence().aof().WaitDurable(LastLogOffsetOnThisThread());
   }
   uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
   int written = uv_try_write(stream(), &buf, 1);

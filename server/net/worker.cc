@@ -8,6 +8,7 @@
 #include "server/expire_cycle.h"
 #include "server/log.h"
 #include "server/net/connection.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tessera::server::net {
@@ -208,7 +209,10 @@ void Worker::Cron() {
   int64_t budget_us = 250000 / hz;
   RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
                        static_cast<unsigned>(worker_count_), now, budget_us);
-  if (index_ == 0) server_->SampleMetrics(now);  // INFO's instantaneous rates and peak memory
+  if (index_ == 0) {
+    server_->SampleMetrics(now);       // INFO's instantaneous rates and peak memory
+    server_->persistence().Cron(now);  // save points
+  }
   if (now - last_timeout_check_ms_ >= 1000) {
     last_timeout_check_ms_ = now;
     SampleClients(now);

@@ -21,11 +21,12 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, *args, config_text=None, bind="127.0.0.1"):
+    def __init__(self, binary, *args, config_text=None, bind="127.0.0.1", dir=None):
         binary = os.path.abspath(binary)
         self.binary = binary
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="tessera-it-")
+        # A restart of the same data passes the first server's dir.
+        self.dir = dir if dir is not None else tempfile.mkdtemp(prefix="tessera-it-")
         cmd = [binary]
         if config_text is not None:
             path = os.path.join(self.dir, "tessera.conf")
@@ -38,7 +39,7 @@ class Server:
         cmd += ["--save", "", "--appendonly", "no"]
         cmd += list(args)
         self.log_path = os.path.join(self.dir, "server.log")
-        self.log = open(self.log_path, "w")
+        self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:

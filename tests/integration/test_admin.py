@@ -86,7 +86,7 @@ def test_daemonize_and_pidfile(binary):
     pidfile = os.path.join(d, "t.pid")
     port = free_port()
     r = subprocess.run([binary, "--port", str(port), "--daemonize", "yes", "--pidfile", pidfile,
-                        "--logfile", os.path.join(d, "log")], timeout=10)
+                        "--logfile", os.path.join(d, "log"), "--dir", d], timeout=10)
     assert r.returncode == 0
     deadline = time.time() + 5
     while time.time() < deadline and not os.path.exists(pidfile):

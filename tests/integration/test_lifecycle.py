@@ -31,13 +31,6 @@ def test_bad_directive_stops_startup(binary):
     assert "Bad directive or wrong number of arguments" in r.stderr
 
 
-def test_persistence_request_refused(binary):
-    r = subprocess.run([binary, "--port", str(free_port()), "--appendonly", "yes"],
-                       capture_output=True, text=True, timeout=10)
-    assert r.returncode == 1
-    assert "appendonly" in r.stderr
-
-
 def test_sigterm_exits_zero(binary):
     s = Server(binary)
     c = s.connect()

@@ -549,8 +549,8 @@ TEST_CASE("DEBUG LOG, SLEEP, SET-ACTIVE-EXPIRE, ERROR", "[server_family][debug]"
   CHECK(t.Run({"debug", "jmap"}) ==
         "-ERR unknown subcommand or wrong number of arguments for 'jmap'. Try DEBUG HELP.\r\n");
   CHECK(t.Run({"DEBUG"}) == "-ERR wrong number of arguments for 'debug' command\r\n");
-  CHECK(t.Run({"DEBUG", "RELOAD"}) ==
-        "-ERR DEBUG RELOAD is not available: persistence is not implemented yet\r\n");
+  CHECK(t.Run({"DEBUG", "RELOAD", "NOSAVE", "BADOPT"}) ==
+        "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n");
   CHECK(t.Run({"DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"}) == "+OK\r\n");
   CHECK(t.Run({"DEBUG", "HELP"}).rfind("*28\r\n+DEBUG <subcommand>", 0) == 0);
 }

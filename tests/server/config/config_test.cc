@@ -151,9 +151,29 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
       {"busy-reply-threshold", "5000"},
       {"lua-time-limit", "5000"},
-      {"save", ""},
+      {"save", "3600 1 300 100 60 10000"},
       {"appendonly", "no"},
       {"dbfilename", "dump.rdb"},
+      {"appendfsync", "everysec"},
+      {"appenddirname", "appendonlydir"},
+      {"appendfilename", "appendonly.aof"},
+      {"aof-use-rdb-preamble", "yes"},
+      {"aof-load-truncated", "yes"},
+      {"aof-timestamp-enabled", "no"},
+      {"no-appendfsync-on-rewrite", "no"},
+      {"aof-rewrite-incremental-fsync", "yes"},
+      {"rdb-save-incremental-fsync", "yes"},
+      {"auto-aof-rewrite-percentage", "100"},
+      {"auto-aof-rewrite-min-size", "67108864"},
+      {"rdbcompression", "yes"},
+      {"rdbchecksum", "yes"},
+      {"stop-writes-on-bgsave-error", "yes"},
+      {"rdb-del-sync-files", "no"},
+      {"sanitize-dump-payload", "no"},
+      {"rdb-key-save-delay", "0"},
+      {"key-load-delay", "0"},
+      {"loading-process-events-interval-bytes", "2097152"},
+      {"lazyfree-lazy-expire", "no"},
       {"hash-max-listpack-entries", "512"},
       {"hash-max-listpack-value", "64"},
       {"set-max-intset-entries", "512"},
@@ -344,28 +364,28 @@ TEST_CASE("bind") {
   CHECK(Reason(many) == "Too many bind addresses specified.");
 }
 
-TEST_CASE("save and appendonly: persistence is refused, never silently ignored") {
+TEST_CASE("save: schedules accumulate in a file, a bare save clears them") {
   ConfigRegistry r;
   std::string err;
-  REQUIRE(r.LoadFromString("save \"\"\nsave\nappendonly no\n", &err));
-  CHECK(GetOne(r, "save") == "");
-  CHECK(Reason("save 3600 1") ==
-        "persistence is not implemented yet: save must be \"\" (no snapshots)");
-  CHECK(Reason("save \"3600 1 300 100\"") ==
-        "persistence is not implemented yet: save must be \"\" (no snapshots)");
+  REQUIRE(r.LoadFromString("save 900 1\nsave 300 10\n", &err));
+  CHECK(GetOne(r, "save") == "900 1 300 10");
+  ConfigRegistry cleared;
+  REQUIRE(cleared.LoadFromString("save 900 1\nsave \"\"\n", &err));
+  CHECK(GetOne(cleared, "save") == "");
   CHECK(Reason("save 3600") == "Invalid save parameters");
   CHECK(Reason("save 0 1") == "Invalid save parameters");
   CHECK(Reason("save x 1") == "Invalid save parameters");
-  CHECK(Reason("appendonly yes") == "persistence is not implemented yet: appendonly must be no");
-  CHECK(SetOne(r, "save", "60 10") ==
-        "ERR CONFIG SET failed (possibly related to argument 'save') - "
-        "persistence is not "
-        "implemented yet: save must be \"\" (no snapshots)");
-  CHECK(SetOne(r, "appendonly", "yes") ==
-        "ERR CONFIG SET failed (possibly related to argument 'appendonly') - "
-        "persistence is not "
-        "implemented yet: appendonly must be no");
+  CHECK(Reason("appendfsync sometimes") ==
+        "argument(s) must be one of the following: always, everysec, no");
+  CHECK(Reason("appendfilename a/b") == "appendfilename can't be a path, just a filename");
+  CHECK(Reason("appenddirname ../x") == "appenddirname can't be a path, just a dirname");
+  CHECK(SetOne(r, "save", "60 10") == "");
+  CHECK(GetOne(r, "save") == "60 10");
+  CHECK(r.values().save.Get() == std::vector<SaveParam>{{60, 10}});
   CHECK(SetOne(r, "save", "") == "");
+  CHECK(r.values().save.Get().empty());
+  CHECK(SetOne(r, "appendfsync", "always") == "");
+  CHECK(r.values().appendfsync.load() == AppendFsync::kAlways);
 }
 
 TEST_CASE("dir changes the working directory") {
@@ -731,7 +751,9 @@ TEST_CASE("CONFIG REWRITE edits the file in place and round-trips") {
       "\"\n"
       "client-query-buffer-limit 2mb\n"
       "slowlog-max-len 64\n"
-      "save \"\"\n";
+      "save 3600 1\n"
+      "save 300 100\n"
+      "save 60 10000\n";
   CHECK(ReadFile(file) == expected);
 
   // Loading the rewritten file gives the same configuration.
@@ -831,9 +853,9 @@ TEST_CASE("redis.conf.example lists every directive at its default") {
     std::string prefix = name == "io-threads" ? "\n# " : "\n";
     CHECK(text.find(prefix + std::string(name) + " ") != std::string::npos);
   }
-  for (const char* line :
-       {"\nbind 127.0.0.1 -::1\n", "\nport 6379\n", "\nenable-debug-command no\n", "\nsave \"\"\n",
-        "\nappendonly no\n", "\ndaemonize no\n", "\nprotected-mode yes\n"}) {
+  for (const char* line : {"\nbind 127.0.0.1 -::1\n", "\nport 6379\n",
+                           "\nenable-debug-command no\n", "\nsave 3600 1 300 100 60 10000\n",
+                           "\nappendonly no\n", "\ndaemonize no\n", "\nprotected-mode yes\n"}) {
     CHECK(text.find(line) != std::string::npos);
   }
 }

@@ -1,0 +1,592 @@
+#include "server/aof.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "core/resp/reply_builder.h"
+#include "server/client_state.h"
+#include "server/commands/dispatcher.h"
+#include "server/log.h"
+#include "server/persistence.h"
+#include "server/server.h"
+#include "server/snapshot.h"
+
+namespace tessera::server {
+
+namespace {
+
+using persistence::AofFileInfo;
+using persistence::AofManifest;
+
+int64_t NowS() { return Server::RealNowMs() / 1000; }
+
+persistence::FsyncPolicy PolicyOf(const ServerConfig& c) {
+  switch (c.appendfsync.load(std::memory_order_relaxed)) {
+    case AppendFsync::kAlways:
+      return persistence::FsyncPolicy::kAlways;
+    case AppendFsync::kNo:
+      return persistence::FsyncPolicy::kNo;
+    default:
+      return persistence::FsyncPolicy::kEverysec;
+  }
+}
+
+uint64_t FileSize(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// Reads RESP commands from a file through a buffer, remembering where the last complete one
+// ended (a truncated tail is cut there).
+class CommandReader {
+ public:
+  explicit CommandReader(FILE* f) : f_(f) {}
+  enum class Result { kCommand, kEof, kTruncated, kBad };
+
+  Result Next(std::vector<std::string>* argv) {
+    argv->clear();
+    std::string line;
+    for (;;) {
+      int c = std::fgetc(f_);
+      if (c == EOF) return pos_ == good_ ? Result::kEof : Result::kTruncated;
+      ++pos_;
+      if (c == '#') {  // an annotation line (#TS:...), written with aof-timestamp-enabled
+        if (!ReadLine(&line)) return Result::kTruncated;
+        good_ = pos_;
+        continue;
+      }
+      if (c != '*') return Result::kBad;
+      break;
+    }
+    if (!ReadLine(&line)) return Result::kTruncated;
+    char* end = nullptr;
+    long long n = std::strtoll(line.c_str(), &end, 10);
+    if (*end != '\0' || n < 1 || n > 1024 * 1024) return Result::kBad;
+    for (long long i = 0; i < n; ++i) {
+      int c = std::fgetc(f_);
+      if (c == EOF) return Result::kTruncated;
+      ++pos_;
+      if (c != '$') return Result::kBad;
+      if (!ReadLine(&line)) return Result::kTruncated;
+      long long len = std::strtoll(line.c_str(), &end, 10);
+      if (*end != '\0' || len < 0 || len > (int64_t{1} << 36)) return Result::kBad;
+      std::string arg;
+      arg.resize(static_cast<size_t>(len));
+      size_t got = std::fread(arg.data(), 1, arg.size(), f_);
+      pos_ += got;
+      if (got != arg.size()) return Result::kTruncated;
+      char crlf[2];
+      size_t g2 = std::fread(crlf, 1, 2, f_);
+      pos_ += g2;
+      if (g2 != 2) return Result::kTruncated;
+      if (crlf[0] != '\r' || crlf[1] != '\n') return Result::kBad;
+      argv->push_back(std::move(arg));
+    }
+    good_ = pos_;
+    return Result::kCommand;
+  }
+  uint64_t good_offset() const { return good_; }
+  void set_start(uint64_t at) { pos_ = good_ = at; }
+
+ private:
+  bool ReadLine(std::string* line) {
+    line->clear();
+    for (;;) {
+      int c = std::fgetc(f_);
+      if (c == EOF) return false;
+      ++pos_;
+      if (c == '\n') break;
+      line->push_back(static_cast<char>(c));
+    }
+    if (!line->empty() && line->back() == '\r') line->pop_back();
+    return true;
+  }
+  FILE* f_;
+  uint64_t pos_ = 0;
+  uint64_t good_ = 0;
+};
+
+}  // namespace
+
+Aof::Aof(Server& server) : server_(server) {}
+
+Aof::~Aof() { Close(); }
+
+std::string Aof::DirPath() const { return server_.config().appenddirname; }
+
+std::string Aof::PathOf(const std::string& name) const { return DirPath() + "/" + name; }
+
+bool Aof::ReadManifest(AofManifest* m, bool* exists, std::string* err) {
+  const std::string path = PathOf(persistence::AofManifestName(server_.config().appendfilename));
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    *exists = false;
+    return true;
+  }
+  *exists = true;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  if (!AofManifest::Parse(text, m, err)) return false;
+  return true;
+}
+
+bool Aof::PersistManifest(const AofManifest& m, std::string* err) {
+  const std::string path = PathOf(persistence::AofManifestName(server_.config().appendfilename));
+  std::string e = persistence::WriteFileAtomically(path, m.Serialize());
+  if (!e.empty()) {
+    *err = "Can't persist the AOF manifest: " + e;
+    return false;
+  }
+  return true;
+}
+
+bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last,
+                         WorkerStats* stats, std::string* err) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    *err = "Fatal error: can't open the append log file " + path + " for reading: " +
+           std::strerror(errno);
+    return false;
+  }
+  if (skip_bytes > 0) std::fseek(f, static_cast<long>(skip_bytes), SEEK_SET);
+  CommandReader reader(f);
+  reader.set_start(skip_bytes);
+  ClientState client;
+  client.id = UINT64_MAX - 1;
+  client.authenticated = true;
+  client.aof_loader = true;
+  client.addr = "aof";
+  std::vector<std::string> argv;
+  std::vector<std::string_view> views;
+  std::string out;
+  int64_t clock_us = Server::RealNowUs();
+  const uint64_t total = FileSize(path);
+  uint64_t commands = 0;
+  for (;;) {
+    CommandReader::Result r = reader.Next(&argv);
+    if (r == CommandReader::Result::kEof) break;
+    if (r == CommandReader::Result::kBad) {
+      std::fclose(f);
+      *err = "Bad file format reading the append only file " + path +
+             ": make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>";
+      return false;
+    }
+    if (r == CommandReader::Result::kTruncated) {
+      std::fclose(f);
+      if (!last || !server_.config().aof_load_truncated.load(std::memory_order_relaxed)) {
+        *err = "Unexpected end of file reading the append only file " + path +
+               ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
+               "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
+               "configuration option to yes and restart the server.";
+        return false;
+      }
+      Log(LogLevel::kWarning, "!!! Warning: short read while loading the AOF file {}!!!", path);
+      Log(LogLevel::kWarning, "!!! Truncating the AOF {} at offset {} !!!", path,
+          reader.good_offset());
+      if (::truncate(path.c_str(), static_cast<off_t>(reader.good_offset())) != 0) {
+        *err = std::string("Error truncating the AOF file: ") + std::strerror(errno);
+        return false;
+      }
+      Log(LogLevel::kWarning, "AOF {} loaded anyway because aof-load-truncated is enabled", path);
+      return true;
+    }
+    views.assign(argv.begin(), argv.end());
+    out.clear();
+    resp::ReplyBuilder reply(&out, 2);
+    if (server_.commands().Find(views[0]) == nullptr) {
+      std::fclose(f);
+      *err = "Unknown command '" + argv[0] + "' reading the append only file " + path;
+      return false;
+    }
+    Dispatch(server_, client, *stats, views, reply, clock_us);
+    if (!out.empty() && out[0] == '-') {
+      Log(LogLevel::kVerbose, "AOF command {} failed while loading: {}", argv[0],
+          out.substr(1, out.find('\r') - 1));
+    }
+    if (++commands % 1024 == 0) {
+      server_.persistence().loading_loaded_bytes.store(reader.good_offset());
+    }
+  }
+  std::fclose(f);
+  if (client.in_multi) {
+    // A transaction cut off at its end: Redis reverts to before its MULTI when it may.
+    Log(LogLevel::kWarning, "Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
+  }
+  (void)total;
+  return true;
+}
+
+bool Aof::LoadBase(const std::string& path, bool last, WorkerStats* stats, std::string* err) {
+  char magic[5] = {};
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    *err = "Fatal error: can't open the base AOF file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  size_t n = std::fread(magic, 1, 5, f);
+  std::fclose(f);
+  if (n == 5 && std::memcmp(magic, "REDIS", 5) == 0) {
+    Log(LogLevel::kNotice, "Reading RDB base file on AOF loading...");
+    uint64_t rdb_bytes = 0;
+    if (!server_.persistence().LoadRdbFile(path, err, &rdb_bytes)) return false;
+    Log(LogLevel::kNotice, "Reading the remaining AOF tail...");
+    // A Redis 6 single file may continue with commands after its RDB preamble.
+    return ReplayCommands(path, rdb_bytes, last, stats, err);
+  }
+  return ReplayCommands(path, 0, last, stats, err);
+}
+
+bool Aof::LoadAndOpen(WorkerStats* stats, std::string* err) {
+  const ServerConfig& c = server_.config();
+  ::mkdir(DirPath().c_str(), 0755);
+  AofManifest m;
+  bool exists = false;
+  if (!ReadManifest(&m, &exists, err)) return false;
+  const int64_t start_us = Server::MonotonicUs();
+  if (!exists && ::access(c.appendfilename.c_str(), F_OK) == 0) {
+    // Redis 6's single appendonly.aof in `dir`: it becomes the base of a multi-part AOF.
+    Log(LogLevel::kNotice, "Found an old-style AOF {}: upgrading to the multi-part layout",
+        c.appendfilename);
+    if (::rename(c.appendfilename.c_str(), PathOf(c.appendfilename).c_str()) != 0) {
+      *err = std::string("Error moving the old AOF file: ") + std::strerror(errno);
+      return false;
+    }
+    m = AofManifest();
+    m.base = AofFileInfo{c.appendfilename, 1, AofFileInfo::Type::kBase};
+    if (!PersistManifest(m, err)) return false;
+    exists = true;
+  }
+  bool loaded_any = false;
+  if (exists) {
+    server_.persistence().loading.store(true);
+    if (m.base) {
+      std::string path = PathOf(m.base->name);
+      if (!LoadBase(path, m.incrs.empty(), stats, err)) return false;
+      base_size_ = FileSize(path);
+      loaded_any = true;
+    }
+    for (size_t i = 0; i < m.incrs.size(); ++i) {
+      std::string path = PathOf(m.incrs[i].name);
+      if (::access(path.c_str(), F_OK) != 0) {
+        *err = "The AOF file " + m.incrs[i].name + " doesn't exist";
+        return false;
+      }
+      if (!ReplayCommands(path, 0, i + 1 == m.incrs.size(), stats, err)) return false;
+      loaded_any = true;
+    }
+    if (loaded_any) {
+      Log(LogLevel::kNotice, "DB loaded from append only file: {:.3f} seconds",
+          static_cast<double>(Server::MonotonicUs() - start_us) / 1e6);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    manifest_ = m;
+  }
+  // Open for appending: a base from the current dataset when there is none, then the last
+  // incremental file (a new one when there is none).
+  if (!m.base) {
+    std::string name = persistence::AofBaseName(c.appendfilename, m.next_base_seq(),
+                                                /*rdb=*/true);
+    uint64_t point = 0;
+    std::string e = WriteBase(name, &point, [this](uint64_t) {
+      server_.write_log().ForgetSelectedDb();
+    });
+    if (!e.empty()) {
+      *err = "Can't create the AOF base file: " + e;
+      return false;
+    }
+    Log(LogLevel::kNotice, "Creating AOF base file {} on server start", name);
+    m.base = AofFileInfo{name, m.next_base_seq(), AofFileInfo::Type::kBase};
+    base_size_ = FileSize(PathOf(name));
+  }
+  std::string incr_name;
+  if (m.incrs.empty()) {
+    incr_name = persistence::AofIncrName(c.appendfilename, m.next_incr_seq());
+    m.incrs.push_back(AofFileInfo{incr_name, m.next_incr_seq(), AofFileInfo::Type::kIncr});
+    Log(LogLevel::kNotice, "Creating AOF incr file {} on server start", incr_name);
+  } else {
+    incr_name = m.incrs.back().name;
+  }
+  const std::string incr_path = PathOf(incr_name);
+  int fd = ::open(incr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *err = "Can't open the append-only file " + incr_name + ": " + std::strerror(errno);
+    return false;
+  }
+  if (!PersistManifest(m, err)) {
+    ::close(fd);
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    manifest_ = m;
+  }
+  server_.write_log().ForgetSelectedDb();
+  writer_ = std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
+                                                     server_.write_log().offset());
+  writer_->set_policy(PolicyOf(c));
+  server_.write_log().set_enabled(true);
+  return true;
+}
+
+std::string Aof::WriteBase(const std::string& name, uint64_t* point_offset,
+                           const std::function<void(uint64_t)>& at_point) {
+  const ServerConfig& c = server_.config();
+  const std::string path = PathOf(name);
+  const std::string tmp = PathOf("temp-rewriteaof-" + std::to_string(::getpid()) + ".aof");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::strerror(errno);
+  SnapshotOptions opts;
+  opts.compress = c.rdbcompression.load(std::memory_order_relaxed);
+  opts.checksum = c.rdbchecksum.load(std::memory_order_relaxed);
+  opts.key_save_delay_us = c.rdb_key_save_delay.load(std::memory_order_relaxed);
+  opts.aof_base = true;
+  opts.at_point = at_point;
+  std::string err;
+  {
+    SnapshotJob job(server_, fd, opts);
+    *point_offset = job.log_offset();
+    err = job.Finish();
+  }
+  ::close(fd);
+  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = std::strerror(errno);
+  if (!err.empty()) {
+    ::unlink(tmp.c_str());
+    return err;
+  }
+  persistence::FsyncDirectory(DirPath());
+  return "";
+}
+
+bool Aof::Enable(std::string* err) {
+  if (writer_) return true;
+  server_.persistence().WaitForBackgroundSave();
+  // A fresh multi-part AOF from the current dataset: the base is a snapshot, the increment
+  // starts at its point (Redis starts a rewrite the same way).
+  const ServerConfig& c = server_.config();
+  ::mkdir(DirPath().c_str(), 0755);
+  AofManifest old;
+  bool exists = false;
+  std::string ignored;
+  ReadManifest(&old, &exists, &ignored);
+  AofManifest m;
+  const int64_t base_seq = old.next_base_seq();
+  const int64_t incr_seq = old.next_incr_seq();
+  const std::string incr_name = persistence::AofIncrName(c.appendfilename, incr_seq);
+  int fd = ::open(PathOf(incr_name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *err = std::strerror(errno);
+    return false;
+  }
+  const std::string base_name =
+      persistence::AofBaseName(c.appendfilename, base_seq, /*rdb=*/true);
+  uint64_t point = 0;
+  persistence::WriteLog& log = server_.write_log();
+  std::string e = WriteBase(base_name, &point, [&](uint64_t offset) {
+    // The writer starts at the point, under every shard lock: nothing is logged in between.
+    log.ForgetSelectedDb();
+    writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, offset);
+    writer_->set_policy(PolicyOf(c));
+    log.set_enabled(true);
+  });
+  if (!e.empty()) {
+    Disable();
+    *err = e;
+    return false;
+  }
+  m.base = AofFileInfo{base_name, base_seq, AofFileInfo::Type::kBase};
+  m.incrs.push_back(AofFileInfo{incr_name, incr_seq, AofFileInfo::Type::kIncr});
+  if (!PersistManifest(m, err)) {
+    Disable();
+    return false;
+  }
+  if (exists) RemoveFiles(old, m);
+  std::lock_guard<std::mutex> lock(mu_);
+  manifest_ = m;
+  base_size_ = FileSize(PathOf(base_name));
+  return true;
+}
+
+void Aof::Disable() {
+  if (rewrite_thread_.joinable()) rewrite_thread_.join();
+  server_.write_log().set_enabled(false);
+  writer_.reset();
+}
+
+void Aof::Close() {
+  if (rewrite_thread_.joinable()) rewrite_thread_.join();
+  writer_.reset();  // drains and fsyncs
+  server_.write_log().set_enabled(false);
+}
+
+void Aof::RemoveFiles(const AofManifest& old, const AofManifest& now) {
+  auto still_used = [&](const std::string& name) {
+    if (now.base && now.base->name == name) return true;
+    for (const AofFileInfo& f : now.incrs) {
+      if (f.name == name) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> names;
+  if (old.base) names.push_back(old.base->name);
+  for (const AofFileInfo& f : old.incrs) names.push_back(f.name);
+  for (const AofFileInfo& f : old.history) names.push_back(f.name);
+  for (const std::string& n : names) {
+    if (!still_used(n)) ::unlink(PathOf(n).c_str());
+  }
+}
+
+bool Aof::StartRewrite(std::string* err, bool* scheduled) {
+  *scheduled = false;
+  if (rewriting_.load(std::memory_order_acquire)) {
+    *err = "ERR Background append only file rewriting already in progress";
+    return false;
+  }
+  if (server_.persistence().bgsave_in_progress()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    scheduled_ = true;
+    *scheduled = true;
+    return true;
+  }
+  if (rewrite_thread_.joinable()) rewrite_thread_.join();
+  rewriting_.store(true, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.current_rewrite_start_s = NowS();
+    scheduled_ = false;
+  }
+  Log(LogLevel::kNotice, "Background append only file rewriting started by pid {}", ::getpid());
+  rewrite_thread_ = std::thread([this] { RunRewrite(); });
+  return true;
+}
+
+void Aof::RunRewrite() {
+  const ServerConfig& c = server_.config();
+  const int64_t started = NowS();
+  bool ok = false;
+  std::string err;
+  if (!writer_) {
+    ok = Enable(&err);  // appendonly no: BGREWRITEAOF writes a fresh AOF and keeps it off
+    if (ok) Disable();
+  } else {
+    AofManifest old;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      old = manifest_;
+    }
+    AofManifest during = old;
+    const int64_t incr_seq = old.next_incr_seq();
+    const std::string incr_name = persistence::AofIncrName(c.appendfilename, incr_seq);
+    during.incrs.push_back(AofFileInfo{incr_name, incr_seq, AofFileInfo::Type::kIncr});
+    int fd = ::open(PathOf(incr_name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      err = std::strerror(errno);
+    } else if (PersistManifest(during, &err)) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        manifest_ = during;
+      }
+      writer_->set_skip_fsync(c.no_appendfsync_on_rewrite.load(std::memory_order_relaxed));
+      const std::string base_name = persistence::AofBaseName(
+          c.appendfilename, old.next_base_seq(), /*rdb=*/true);
+      uint64_t point = 0;
+      persistence::WriteLog& log = server_.write_log();
+      persistence::AofWriter* writer = writer_.get();
+      err = WriteBase(base_name, &point, [&](uint64_t offset) {
+        log.ForgetSelectedDb();
+        writer->SwitchFileAt(offset, fd);
+      });
+      writer_->set_skip_fsync(false);
+      if (err.empty()) {
+        AofManifest done;
+        done.base = AofFileInfo{base_name, old.next_base_seq(), AofFileInfo::Type::kBase};
+        done.incrs.push_back(during.incrs.back());
+        if (PersistManifest(done, &err)) {
+          RemoveFiles(during, done);
+          std::lock_guard<std::mutex> lock(mu_);
+          manifest_ = done;
+          base_size_ = FileSize(PathOf(base_name));
+          ok = true;
+        }
+      }
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.current_rewrite_start_s = -1;
+    stats_.last_rewrite_time_s = NowS() - started;
+    stats_.last_rewrite_ok = ok;
+    if (ok) {
+      ++stats_.rewrites;
+      stats_.consecutive_failures = 0;
+    } else {
+      ++stats_.consecutive_failures;
+    }
+  }
+  if (ok) {
+    Log(LogLevel::kNotice, "Background AOF rewrite terminated with success");
+    Log(LogLevel::kNotice, "Background AOF rewrite finished successfully");
+  } else {
+    Log(LogLevel::kWarning, "Background AOF rewrite failed: {}", err);
+  }
+  rewriting_.store(false, std::memory_order_release);
+}
+
+void Aof::WaitDurable(uint64_t offset) {
+  if (writer_) writer_->WaitDurable(offset);
+}
+
+std::string Aof::write_error() const { return writer_ ? writer_->last_error() : ""; }
+
+void Aof::Cron() {
+  const ServerConfig& c = server_.config();
+  if (writer_) writer_->set_policy(PolicyOf(c));
+  bool scheduled;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    scheduled = scheduled_;
+  }
+  if (rewriting_.load() || server_.persistence().bgsave_in_progress()) return;
+  if (scheduled) {
+    std::string err;
+    bool again;
+    StartRewrite(&err, &again);
+    return;
+  }
+  // auto-aof-rewrite-percentage / -min-size, over the increment's growth since the last base.
+  const int64_t perc = c.auto_aof_rewrite_percentage.load(std::memory_order_relaxed);
+  if (writer_ && perc > 0) {
+    const uint64_t size = writer_->current_file_size() + base_size_;
+    const uint64_t base = std::max<uint64_t>(base_size_, 1);
+    if (size >= static_cast<uint64_t>(c.auto_aof_rewrite_min_size.load()) &&
+        (size - std::min(size, base)) * 100 / base >= static_cast<uint64_t>(perc)) {
+      Log(LogLevel::kNotice, "Starting automatic rewriting of AOF on {}% growth",
+          (size - std::min(size, base)) * 100 / base);
+      std::string err;
+      bool again;
+      StartRewrite(&err, &again);
+    }
+  }
+}
+
+Aof::Stats Aof::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stats s = stats_;
+  s.rewrite_scheduled = scheduled_;
+  s.base_size = base_size_;
+  s.current_size = base_size_ + (writer_ ? writer_->current_file_size() : 0);
+  return s;
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,101 @@
+// The AOF of the running server: loading it at start-up, keeping it written (AofWriter, the
+// write log's reader), turning it on and off (CONFIG SET appendonly), and rewriting it without
+// fork (BGREWRITEAOF, auto-aof-rewrite-*).
+//
+// A rewrite is a snapshot (server/snapshot.h) written as the new base, plus a new incremental
+// file that receives the write log from the snapshot's point on: the manifest names the new
+// incremental file as soon as the rewrite starts (so a crash during it replays old base, old
+// increments, new increment), and the new base replaces the old files only once it is
+// complete and durable.
+//
+// Loading replays commands through the dispatcher with a client of its own, while the write
+// log has no reader (replayed commands must not be logged again).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "persistence/aof.h"
+
+namespace tessera::server {
+
+class Server;
+struct WorkerStats;
+
+class Aof {
+ public:
+  explicit Aof(Server& server);
+  ~Aof();
+  Aof(const Aof&) = delete;
+  Aof& operator=(const Aof&) = delete;
+
+  // Start-up with appendonly yes: loads the AOF (or upgrades a Redis 6 single file), then
+  // opens it for appending, creating a base from the (empty) dataset when there is none, and
+  // starts logging.  false with the reason when the files are corrupt.  `stats` counts the
+  // replayed commands.
+  bool LoadAndOpen(WorkerStats* stats, std::string* err);
+
+  // CONFIG SET appendonly yes / no at run time.
+  bool Enable(std::string* err);
+  void Disable();
+  bool enabled() const { return writer_ != nullptr; }
+
+  // BGREWRITEAOF.  false with Redis's error when one runs.  `scheduled` is set when it waits
+  // for a background save to end first.
+  bool StartRewrite(std::string* err, bool* scheduled);
+  bool rewrite_in_progress() const { return rewriting_.load(std::memory_order_acquire); }
+
+  // appendfsync always: blocks until the log is durable up to `offset`.
+  void WaitDurable(uint64_t offset);
+  // The AOF could not be written: writes get -MISCONF with this text.  "" when fine.
+  std::string write_error() const;
+
+  // Cron: fsync policy changes, a scheduled rewrite, auto-aof-rewrite.
+  void Cron();
+  // Shutdown: every logged byte written and fsynced.
+  void Close();
+
+  struct Stats {
+    bool rewrite_scheduled = false;
+    int64_t last_rewrite_time_s = -1;
+    int64_t current_rewrite_start_s = -1;
+    bool last_rewrite_ok = true;
+    uint64_t rewrites = 0;
+    uint64_t consecutive_failures = 0;
+    uint64_t current_size = 0;
+    uint64_t base_size = 0;
+  };
+  Stats stats() const;
+
+ private:
+  std::string DirPath() const;
+  std::string PathOf(const std::string& name) const;
+  bool ReadManifest(persistence::AofManifest* m, bool* exists, std::string* err);
+  bool PersistManifest(const persistence::AofManifest& m, std::string* err);
+  // Replays one file of commands; `last` allows a truncated tail (aof-load-truncated).
+  bool ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last, WorkerStats* stats,
+                      std::string* err);
+  bool LoadBase(const std::string& path, bool last, WorkerStats* stats, std::string* err);
+  // Writes a snapshot as base file `name`; "" or the error.  Calls at_point under all locks.
+  std::string WriteBase(const std::string& name, uint64_t* point_offset,
+                        const std::function<void(uint64_t)>& at_point);
+  void RunRewrite();
+  void RemoveFiles(const persistence::AofManifest& old, const persistence::AofManifest& now);
+
+  Server& server_;
+  mutable std::mutex mu_;  // manifest_, stats_, the rewrite thread
+  persistence::AofManifest manifest_;
+  Stats stats_;
+  std::unique_ptr<persistence::AofWriter> writer_;
+  std::thread rewrite_thread_;
+  std::atomic<bool> rewriting_{false};
+  bool scheduled_ = false;
+  uint64_t base_size_ = 0;
+};
+
+}  // namespace tessera::server

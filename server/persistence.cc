@@ -1,0 +1,310 @@
+#include "server/persistence.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "core/keyspace/keyspace.h"
+#include "server/aof.h"
+#include "server/commands/function_family.h"
+#include "server/commands/type_limits.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/snapshot.h"
+
+namespace tessera::server {
+
+namespace {
+
+namespace rdb = persistence::rdb;
+
+// Redis waits this long before retrying a failed background save from the save points.
+constexpr int64_t kBgsaveRetryDelayS = 5;
+
+int64_t NowS() { return Server::RealNowMs() / 1000; }
+
+// fsyncs the directory holding `path`, so a rename in it survives a crash.
+void FsyncDirOf(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+Persistence::Persistence(Server& server) : server_(server), aof_(std::make_unique<Aof>(server)) {
+  stats_.lastsave_s = NowS();
+  // CONFIG SET appendonly yes builds an AOF from the dataset; no stops writing it.
+  server.config_registry().OnApply("appendonly", [this](std::string* err) {
+    if (server_.config().appendonly.load()) return aof_->Enable(err);
+    aof_->Disable();
+    return true;
+  });
+}
+
+Persistence::~Persistence() {
+  WaitForBackgroundSave();
+  aof_.reset();
+}
+
+persistence::rdb::LoadOptions Persistence::LoadOptionsNow() const {
+  rdb::LoadOptions o;
+  o.check_crc = server_.config().rdbchecksum.load(std::memory_order_relaxed);
+  o.now_ms = Server::RealNowMs();
+  o.clock = static_cast<uint32_t>(o.now_ms / 1000) & 0xFFFFFF;
+  o.num_dbs = server_.keyspace().num_dbs();
+  o.list = ListLimitsOf(server_);
+  o.hash = HashLimitsOf(server_);
+  o.set = SetLimitsOf(server_);
+  o.zset = ZSetLimitsOf(server_);
+  return o;
+}
+
+std::string Persistence::WriteSnapshotFile(const std::string& path, bool background) {
+  const ServerConfig& c = server_.config();
+  std::string tmp = "temp-" + std::to_string(::getpid()) + "-" +
+                    std::to_string(Server::MonotonicUs()) + ".rdb";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    std::string err = std::strerror(errno);
+    std::error_code ec;
+    std::string cwd = std::filesystem::current_path(ec).string();
+    Log(LogLevel::kWarning,
+        "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}", tmp,
+        ec ? "unknown" : cwd, err);
+    return err;
+  }
+  SnapshotOptions opts;
+  opts.compress = c.rdbcompression.load(std::memory_order_relaxed);
+  opts.checksum = c.rdbchecksum.load(std::memory_order_relaxed);
+  if (background) opts.key_save_delay_us = c.rdb_key_save_delay.load(std::memory_order_relaxed);
+  auto job = std::make_shared<SnapshotJob>(server_, fd, opts);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = job;
+  }
+  std::string err = job->Finish();
+  ::close(fd);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_.reset();
+  }
+  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = std::strerror(errno);
+  if (!err.empty()) {
+    Log(LogLevel::kWarning, "Write error saving DB on disk: {}", err);
+    ::unlink(tmp.c_str());
+    return err;
+  }
+  FsyncDirOf(path);
+  return "";
+}
+
+void Persistence::SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, bool background) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (ok) {
+    stats_.lastsave_s = NowS();
+    stats_.dirty_at_last_save = dirty_at_start;
+    ++stats_.rdb_saves;
+  }
+  if (background) {
+    stats_.last_bgsave_ok = ok;
+    stats_.last_bgsave_time_s = NowS() - started_s;
+    stats_.current_bgsave_start_s = -1;
+  } else if (ok) {
+    stats_.last_bgsave_ok = true;  // a good SAVE clears MISCONF, as in Redis
+  }
+}
+
+std::string Persistence::Save() {
+  if (bgsave_in_progress()) return "ERR Background save already in progress";
+  while (aof_->rewrite_in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  uint64_t dirty = server_.Dirty();
+  int64_t started = NowS();
+  std::string err = WriteSnapshotFile(server_.config().dbfilename.Get(), false);
+  SaveDone(err.empty(), dirty, started, false);
+  if (!err.empty()) return "ERR";
+  Log(LogLevel::kNotice, "DB saved on disk");
+  return "";
+}
+
+bool Persistence::BackgroundSave(std::string* err, bool schedule) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (bgsave_running_.load(std::memory_order_acquire)) {
+    *err = "ERR Background save already in progress";
+    return false;
+  }
+  if (aof_->rewrite_in_progress()) {
+    if (schedule) {
+      bgsave_scheduled_ = true;
+      *err = "";
+      return false;
+    }
+    *err =
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+        "SCHEDULE in order to schedule a BGSAVE whenever possible.";
+    return false;
+  }
+  if (bgsave_thread_.joinable()) bgsave_thread_.join();
+  bgsave_running_.store(true, std::memory_order_release);
+  const int64_t started = NowS();
+  stats_.current_bgsave_start_s = started;
+  last_bgsave_try_s_ = started;
+  Log(LogLevel::kNotice, "Background saving started by pid {}", ::getpid());
+  const uint64_t dirty = server_.Dirty();
+  const std::string path = server_.config().dbfilename.Get();
+  bgsave_thread_ = std::thread([this, dirty, started, path] {
+    std::string e = WriteSnapshotFile(path, true);
+    if (e.empty()) Log(LogLevel::kNotice, "DB saved on disk");
+    SaveDone(e.empty(), dirty, started, true);
+    if (e.empty()) {
+      Log(LogLevel::kNotice, "Background saving terminated with success");
+    } else {
+      Log(LogLevel::kWarning, "Background saving error");
+    }
+    bgsave_running_.store(false, std::memory_order_release);
+  });
+  return true;
+}
+
+void Persistence::WaitForBackgroundSave() {
+  std::thread t;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    t = std::move(bgsave_thread_);
+  }
+  if (t.joinable()) t.join();
+}
+
+bool Persistence::WritesRefused() const {
+  if (!server_.config().stop_writes_on_bgsave_error.load(std::memory_order_relaxed)) return false;
+  if (server_.config().save.Get().empty()) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  return !stats_.last_bgsave_ok;
+}
+
+Persistence::Stats Persistence::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stats s = stats_;
+  if (job_) {
+    s.current_save_keys_processed = job_->keys_written();
+    s.current_save_keys_total = s.current_save_keys_processed;
+  }
+  return s;
+}
+
+void Persistence::Cron(int64_t now_ms) {
+  aof_->Cron();
+  if (bgsave_in_progress() || aof_->rewrite_in_progress()) return;
+  bool scheduled;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    scheduled = bgsave_scheduled_;
+    bgsave_scheduled_ = false;
+  }
+  if (scheduled) {
+    std::string err;
+    BackgroundSave(&err);
+    return;
+  }
+  const int64_t now_s = now_ms / 1000;
+  Stats s = stats();
+  const uint64_t changes = server_.Dirty() - s.dirty_at_last_save;
+  for (const SaveParam& p : server_.config().save.Get()) {
+    // After a failed save, wait kBgsaveRetryDelayS before trying again (Redis's rule).
+    bool retry_ok;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      retry_ok = stats_.last_bgsave_ok || now_s - last_bgsave_try_s_ > kBgsaveRetryDelayS;
+    }
+    if (changes >= static_cast<uint64_t>(p.changes) && now_s - s.lastsave_s >= p.seconds &&
+        retry_ok) {
+      Log(LogLevel::kNotice, "{} changes in {} seconds. Saving...", p.changes, p.seconds);
+      std::string err;
+      BackgroundSave(&err);
+      break;
+    }
+  }
+}
+
+bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_t* consumed) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = std::strerror(errno);
+    return false;
+  }
+  struct stat st;
+  loading_total_bytes.store(::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0);
+  loading_loaded_bytes.store(0);
+  loading_start_s.store(NowS());
+  rdb::FileSource src(fd);
+  rdb::LoadOptions opts = LoadOptionsNow();
+  keyspace::Keyspace& ks = server_.keyspace();
+  uint64_t loaded = 0;
+  const int64_t key_delay = server_.config().key_load_delay.load(std::memory_order_relaxed);
+  rdb::LoadCallbacks cb;
+  cb.on_key = [&](int db, keyspace::Entry* e) {
+    keyspace::Shard& shard = ks.shard(ks.ShardOf(e->key()));
+    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
+    keyspace::DbAccess access(&ks, db, opts.now_ms, opts.clock);
+    access.Upsert(e);
+    ++loaded;
+    if (key_delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(key_delay));
+  };
+  cb.on_aux = [&](std::string_view key, std::string_view value) {
+    if (key == "redis-ver") {
+      Log(LogLevel::kNotice, "Loading RDB produced by version {}", value);
+    } else if (key == "ctime") {
+      Log(LogLevel::kNotice, "RDB age {} seconds", NowS() - std::atoll(std::string(value).c_str()));
+    } else if (key == "used-mem") {
+      Log(LogLevel::kNotice, "RDB memory usage when created {:.2f} Mb",
+          static_cast<double>(std::atoll(std::string(value).c_str())) / (1024 * 1024));
+    }
+  };
+  cb.on_function = [&](std::string_view code) {
+    std::string error;
+    if (!LoadLibraryCode(server_, code, &error)) {
+      Log(LogLevel::kWarning, "Failed loading library: {}", error);
+    }
+  };
+  cb.on_progress = [&](uint64_t bytes) { loading_loaded_bytes.store(bytes); };
+  cb.on_warning = [](std::string_view message) { Log(LogLevel::kWarning, "{}", message); };
+  persistence::Status status = rdb::Load(src, opts, cb);
+  ::close(fd);
+  loading_loaded_bytes.store(src.bytes_read());
+  if (consumed != nullptr) *consumed = src.bytes_read();
+  if (!status.ok()) {
+    *err = status.message();
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.last_load_keys_loaded = loaded;
+  stats_.last_load_keys_expired = 0;
+  Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, 0);
+  return true;
+}
+
+bool Persistence::LoadRdbAtStartup(std::string* err) {
+  const std::string path = server_.config().dbfilename.Get();
+  if (::access(path.c_str(), F_OK) != 0) return true;  // nothing saved yet
+  const int64_t start_us = Server::MonotonicUs();
+  loading.store(true);
+  bool ok = LoadRdbFile(path, err);
+  loading.store(false);
+  if (!ok) return false;
+  Log(LogLevel::kNotice, "DB loaded from disk: {:.3f} seconds",
+      static_cast<double>(Server::MonotonicUs() - start_us) / 1e6);
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.dirty_at_last_save = server_.Dirty();
+  return true;
+}
+
+}  // namespace tessera::server

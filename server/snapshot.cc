@@ -1,0 +1,137 @@
+#include "server/snapshot.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "core/base/crc64.h"
+#include "persistence/rdb_writer.h"
+#include "server/memory_stats.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace tessera::server {
+
+namespace rdb = persistence::rdb;
+
+SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
+    : server_(server), fd_(fd), opts_(opts), written_(server.keyspace().shard_count()) {
+  keyspace::Keyspace& ks = server.keyspace();
+  const int64_t now_ms = Server::RealNowMs();
+  clock_ = static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF;
+
+  std::string head;
+  rdb::WriteHeader(&head);
+  rdb::WriteAux(&head, "redis-ver", kRedisCompatVersion);
+  rdb::WriteAux(&head, "redis-bits", "64");
+  rdb::WriteAux(&head, "ctime", std::to_string(now_ms / 1000));
+  rdb::WriteAux(&head, "used-mem", std::to_string(ReadAllocatedBytes()));
+
+  // The point: with every lock held nothing is half-done, and the log offset, the function
+  // libraries and the marks all describe the same state.
+  const bool held_all = keyspace::ShardMutex::HeldAll();
+  if (!held_all) {
+    for (unsigned i = 0; i < ks.shard_count(); ++i) ks.shard(i).mutex().raw().lock();
+  }
+  for (unsigned i = 0; i < ks.shard_count(); ++i) ks.shard(i).mutex().set_pending_hook(this);
+  log_offset_ = server.write_log().offset();
+  if (opts_.at_point) opts_.at_point(log_offset_);
+  std::vector<scripting::Library> libraries = server.scripts().Libraries();
+  if (!held_all) {
+    for (unsigned i = ks.shard_count(); i > 0; --i) ks.shard(i - 1).mutex().raw().unlock();
+  }
+  rdb::WriteAux(&head, "aof-base", opts_.aof_base ? "1" : "0");
+  for (const scripting::Library& lib : libraries) rdb::WriteFunction(&head, lib.code);
+  Flush(head);
+}
+
+SnapshotJob::~SnapshotJob() {
+  // A job dropped before Finish (an error path) must not leave hooks pointing at it.
+  keyspace::Keyspace& ks = server_.keyspace();
+  for (unsigned i = 0; i < ks.shard_count(); ++i) {
+    if (!written_[i].load(std::memory_order_acquire)) {
+      std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());  // runs the hook
+    }
+  }
+}
+
+void SnapshotJob::BeforeFirstUse(unsigned shard) {
+  WriteShard(shard);
+  written_[shard].store(true, std::memory_order_release);
+}
+
+void SnapshotJob::WriteShard(unsigned shard_index) {
+  keyspace::Shard& shard = server_.keyspace().shard(shard_index);
+  rdb::WriteOptions wopts;
+  wopts.compress = opts_.compress;
+  wopts.clock = clock_;
+  std::string piece;
+  uint64_t keys = 0;
+  for (int db = 0; db < shard.num_dbs(); ++db) {
+    const keyspace::DbTable& t = shard.db(db);
+    if (t.table.empty()) continue;
+    rdb::WriteSelectDb(&piece, db);
+    t.table.ForEach([&](const keyspace::Entry* e) {
+      rdb::WriteKey(&piece, *e, wopts);
+      ++keys;
+      if (piece.size() >= kPieceBytes) {
+        Flush(piece);
+        piece.clear();
+        rdb::WriteSelectDb(&piece, db);
+      }
+    });
+  }
+  if (!piece.empty()) Flush(piece);
+  keys_.fetch_add(keys, std::memory_order_relaxed);
+}
+
+void SnapshotJob::Flush(const std::string& bytes) {
+  std::lock_guard<std::mutex> lock(out_mu_);
+  if (!error_.empty()) return;
+  crc_ = Crc64(crc_, bytes);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error_ = std::strerror(errno);
+      return;
+    }
+    done += static_cast<size_t>(n);
+  }
+  bytes_.fetch_add(bytes.size(), std::memory_order_relaxed);
+}
+
+std::string SnapshotJob::Finish() {
+  keyspace::Keyspace& ks = server_.keyspace();
+  for (unsigned i = 0; i < ks.shard_count(); ++i) {
+    uint64_t before = keys_.load(std::memory_order_relaxed);
+    {
+      std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());  // runs the hook
+    }
+    // Redis reads a negative delay as nanoseconds.
+    int64_t delay = opts_.key_save_delay_us;
+    int64_t keys = static_cast<int64_t>(keys_.load(std::memory_order_relaxed) - before);
+    if (delay > 0 && keys > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(delay * keys));
+    } else if (delay < 0 && keys > 0) {
+      std::this_thread::sleep_for(std::chrono::nanoseconds(-delay * keys));
+    }
+  }
+  std::string tail;
+  rdb::WriteEof(&tail);
+  {
+    std::lock_guard<std::mutex> lock(out_mu_);
+    uint64_t crc = opts_.checksum ? Crc64(crc_, tail) : 0;
+    rdb::AppendChecksum(&tail, crc);
+  }
+  Flush(tail);
+  std::lock_guard<std::mutex> lock(out_mu_);
+  if (error_.empty() && ::fsync(fd_) != 0) error_ = std::strerror(errno);
+  return error_;
+}
+
+}  // namespace tessera::server

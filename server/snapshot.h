@@ -1,0 +1,85 @@
+// Fork-less point-in-time snapshots (DESIGN 7): BGSAVE, SAVE, the base of an AOF rewrite.
+//
+// Redis forks and lets the kernel copy pages the parent changes; a busy server can double its
+// memory that way.  Here a snapshot is a point in the serial order: Start() holds every shard's
+// lock for a moment, marks each shard as not yet written (ShardMutex::set_pending_hook) and
+// records the write log's offset.  From then on, whoever locks a marked shard first -- the
+// snapshot's own thread walking the shards, or a client about to read or write it -- runs
+// BeforeFirstUse, which writes the shard's keys to the file, as they were at the point, before
+// anything can change them.  So the file holds exactly the state at the point, writes never
+// wait for more than one shard's serialization, and the extra memory is one buffer of about
+// kPieceBytes per thread serializing, not a copy of the data.
+//
+// The file is Redis's RDB: a shard is written as pieces that each start with SELECTDB, so the
+// pieces of different shards may interleave in the file in any order (a loader only needs each
+// key after a SELECTDB naming its database).  The CRC64 covers the bytes in file order.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/keyspace/keyspace.h"
+
+namespace tessera::server {
+
+class Server;
+
+struct SnapshotOptions {
+  bool compress = true;  // rdbcompression
+  bool checksum = true;  // rdbchecksum
+  // rdb-key-save-delay: microseconds slept per key by the snapshot's own thread (a test hook
+  // that keeps a save running; writers that serialize a shard themselves never sleep).
+  int64_t key_save_delay_us = 0;
+  bool aof_base = false;  // the base file of an AOF: adds the aof-base aux field
+  // Runs at the point, with every shard lock held, given the write log offset there (an AOF
+  // rewrite switches its incremental file at that offset).
+  std::function<void(uint64_t log_offset)> at_point;
+};
+
+class SnapshotJob final : public keyspace::SnapshotHook {
+ public:
+  // Marks the point and writes the header, the aux fields and the function libraries to `fd`
+  // (owned by the caller, who closes it after Finish).  REQUIRES: no other snapshot is marking
+  // shards; the calling thread holds no shard lock unless it holds all of them (EXEC).
+  SnapshotJob(Server& server, int fd, const SnapshotOptions& opts);
+  ~SnapshotJob();
+  SnapshotJob(const SnapshotJob&) = delete;
+  SnapshotJob& operator=(const SnapshotJob&) = delete;
+
+  // Writes every shard nobody wrote yet, then the end of file and checksum, and fsyncs.
+  // Returns "" on success, else the error (errno text).  Any thread; once.
+  std::string Finish();
+
+  // The write log offset at the point: the log's bytes before it are in the snapshot.
+  uint64_t log_offset() const { return log_offset_; }
+  uint64_t keys_written() const { return keys_.load(std::memory_order_relaxed); }
+  uint64_t bytes_written() const { return bytes_.load(std::memory_order_relaxed); }
+
+  void BeforeFirstUse(unsigned shard) override;
+
+  // Pieces are flushed to the file at about this size.
+  static constexpr size_t kPieceBytes = size_t{1} << 20;
+
+ private:
+  void WriteShard(unsigned shard);
+  void Flush(const std::string& bytes);
+
+  Server& server_;
+  const int fd_;
+  const SnapshotOptions opts_;
+  uint64_t log_offset_ = 0;
+  uint32_t clock_ = 0;
+  std::mutex out_mu_;  // the file and crc_; a leaf lock (taken under shard locks)
+  uint64_t crc_ = 0;
+  std::string error_;
+  std::atomic<uint64_t> keys_{0};
+  std::atomic<uint64_t> bytes_{0};
+  std::vector<std::atomic<bool>> written_;  // per shard: BeforeFirstUse ran
+};
+
+}  // namespace tessera::server

@@ -1,0 +1,223 @@
+"""The append-only file end to end: replay at start-up, rewrites without fork, acknowledged
+writes surviving kill -9 with appendfsync always (also during a rewrite), truncated and corrupt
+files, turning it on at run time, and Redis 6's single-file AOF."""
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+import redis
+
+from harness import Server, run_tests
+
+AOF = ("--appendonly", "yes")
+
+
+def aof_dir(s):
+    return os.path.join(s.dir, "appendonlydir")
+
+
+def manifest(s):
+    with open(os.path.join(aof_dir(s), "appendonly.aof.manifest")) as f:
+        return f.read()
+
+
+def test_writes_are_replayed_after_restart(binary):
+    s = Server(binary, *AOF)
+    r = s.redis()
+    r.set("a", "1")
+    r.set("ttl", "v", ex=1000)
+    r.incrbyfloat("f", "1.5")
+    r.sadd("s", "x", "y", "z")
+    popped = r.spop("s")
+    r.rpush("l", "a", "b", "c")
+    r.blpop("l", 1)
+    with r.pipeline(transaction=True) as p:
+        p.incr("n").incr("n").execute()
+    r.eval("redis.call('set', KEYS[1], ARGV[1]); redis.call('hset', KEYS[2], 'f', 'v')", 2,
+           "e1", "e2", "val")
+    r.execute_command("SELECT", 0)
+    s2db = s.redis(db=2)
+    s2db.set("in2", "yes")
+    r.xadd("st", {"f": "v"})
+    r.set("gone", "x", px=1)
+    time.sleep(0.01)
+    r.get("gone")  # expires lazily: logged as DEL
+    s.stop()
+    assert manifest(s) == ("file appendonly.aof.1.base.rdb seq 1 type b\n"
+                           "file appendonly.aof.1.incr.aof seq 1 type i\n")
+    s2 = Server(binary, *AOF, dir=s.dir)
+    r = s2.redis()
+    assert r.get("a") == b"1" and r.get("f") == b"1.5"
+    assert 990 < r.ttl("ttl") <= 1000
+    assert popped not in r.smembers("s") and r.scard("s") == 2
+    assert r.lrange("l", 0, -1) == [b"b", b"c"]
+    assert r.get("n") == b"2" and r.get("e1") == b"val" and r.hget("e2", "f") == b"v"
+    assert s2.redis(db=2).get("in2") == b"yes"
+    assert r.xlen("st") == 1 and r.exists("gone") == 0
+    assert "DB loaded from append only file" in s2.read_log()
+    # redis-check-aof (Debian's, Redis 7.0) accepts the incremental file we wrote.
+    if shutil.which("redis-check-aof"):
+        incr = os.path.join(aof_dir(s), "appendonly.aof.1.incr.aof")
+        res = subprocess.run(["redis-check-aof", incr], capture_output=True, text=True)
+        assert res.returncode == 0 and "is valid" in res.stdout, res.stdout + res.stderr
+    s2.stop()
+
+
+def test_rewrite_replaces_the_files_and_keeps_writes_made_during_it(binary):
+    s = Server(binary, *AOF, "--rdb-key-save-delay", "100", "--appendfsync", "always")
+    r = s.redis()
+    pipe = r.pipeline(transaction=False)
+    for i in range(3000):
+        pipe.set(f"k{i}", "before")
+    pipe.execute()
+    assert r.bgrewriteaof() is True
+    assert r.info("persistence")["aof_rewrite_in_progress"] == 1
+    pipe = r.pipeline(transaction=False)
+    for i in range(3000):
+        pipe.set(f"k{i}", "during")
+    pipe.execute()
+    while r.info("persistence")["aof_rewrite_in_progress"] == 1:
+        time.sleep(0.05)
+    info = r.info("persistence")
+    assert info["aof_last_bgrewrite_status"] == "ok" and info["aof_rewrites"] == 1
+    r.set("after", "1")
+    assert manifest(s) == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
+                           "file appendonly.aof.2.incr.aof seq 2 type i\n")
+    assert sorted(os.listdir(aof_dir(s))) == ["appendonly.aof.2.base.rdb",
+                                              "appendonly.aof.2.incr.aof",
+                                              "appendonly.aof.manifest"]
+    s.stop(signal.SIGKILL)
+    s2 = Server(binary, *AOF, dir=s.dir)
+    r = s2.redis()
+    assert set(r.mget([f"k{i}" for i in range(3000)])) == {b"during"}
+    assert r.get("after") == b"1"
+    s2.stop()
+
+
+def hammer(port, name, acked, stop):
+    """INCRs a counter of its own, recording every acknowledged value."""
+    c = redis.Redis(port=port, socket_timeout=5)
+    try:
+        while not stop.is_set():
+            acked[name] = c.incr(name)
+    except Exception:
+        pass  # the server was killed
+
+
+def kill_during_load(binary, rewrite):
+    s = Server(binary, *AOF, "--appendfsync", "always")
+    acked = {}
+    stop = threading.Event()
+    threads = [threading.Thread(target=hammer, args=(s.port, f"c{i}", acked, stop))
+               for i in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    if rewrite:
+        s.redis().bgrewriteaof()
+        time.sleep(0.05)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    s.log.close()
+    s2 = Server(binary, *AOF, dir=s.dir)
+    r = s2.redis()
+    lost = 0
+    for name, value in acked.items():
+        stored = int(r.get(name) or 0)
+        if stored < value:
+            lost += 1
+    total = sum(acked.values())
+    s2.stop()
+    return lost, total
+
+
+def test_always_loses_no_acknowledged_write_on_kill_9(binary):
+    lost, total = kill_during_load(binary, rewrite=False)
+    print(f"appendfsync always, kill -9: {total} acknowledged INCRs, {lost} counters behind")
+    assert total > 100 and lost == 0
+
+
+def test_always_loses_nothing_when_killed_during_a_rewrite(binary):
+    lost, total = kill_during_load(binary, rewrite=True)
+    print(f"kill -9 during BGREWRITEAOF: {total} acknowledged INCRs, {lost} counters behind")
+    assert total > 100 and lost == 0
+
+
+def test_truncated_tail_is_cut_or_refused(binary):
+    s = Server(binary, *AOF)
+    r = s.redis()
+    r.set("a", "1")
+    r.set("b", "2")
+    s.stop()
+    incr = os.path.join(aof_dir(s), "appendonly.aof.1.incr.aof")
+    good = os.path.getsize(incr)
+    with open(incr, "ab") as f:
+        f.write(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$2\r\n3")  # cut mid-command
+    res = subprocess.run([binary, "--port", "0", "--dir", s.dir, "--appendonly", "yes",
+                          "--aof-load-truncated", "no"], capture_output=True, text=True,
+                         timeout=20)
+    assert res.returncode != 0 and "Unexpected end of file" in res.stdout
+    s2 = Server(binary, *AOF, dir=s.dir)
+    r = s2.redis()
+    assert r.get("b") == b"2" and r.get("c") is None
+    assert os.path.getsize(incr) == good  # cut back to the last whole command
+    assert "aof-load-truncated is enabled" in s2.read_log()
+    s2.stop()
+
+
+def test_corrupt_aof_stops_the_start(binary):
+    s = Server(binary, *AOF)
+    s.redis().set("a", "1")
+    s.stop()
+    incr = os.path.join(aof_dir(s), "appendonly.aof.1.incr.aof")
+    with open(incr, "ab") as f:
+        f.write(b"garbage that is not RESP\r\n")
+    res = subprocess.run([binary, "--port", "0", "--dir", s.dir, "--appendonly", "yes"],
+                         capture_output=True, text=True, timeout=20)
+    assert res.returncode != 0 and "Bad file format reading the append only file" in res.stdout
+
+
+def test_config_set_appendonly_at_run_time(binary):
+    # always: every acknowledged write is in the file when the kill -9 comes.
+    s = Server(binary, "--appendfsync", "always")
+    r = s.redis()
+    r.set("before", "1")
+    assert r.config_set("appendonly", "yes") is True
+    r.set("after", "2")
+    assert r.info("persistence")["aof_enabled"] == 1
+    s.stop(signal.SIGKILL)
+    s2 = Server(binary, *AOF, dir=s.dir)
+    r = s2.redis()
+    assert r.get("before") == b"1" and r.get("after") == b"2"
+    assert r.config_set("appendonly", "no") is True
+    r.set("unlogged", "x")
+    s2.stop(signal.SIGKILL)
+    s3 = Server(binary, *AOF, dir=s.dir)
+    assert s3.redis().get("unlogged") is None
+    s3.stop()
+
+
+def test_redis6_single_file_is_upgraded(binary):
+    s = Server(binary)
+    s.stop()
+    with open(os.path.join(s.dir, "appendonly.aof"), "wb") as f:
+        f.write(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$3\r\nold\r\n$3\r\nyes\r\n")
+    s2 = Server(binary, *AOF, dir=s.dir)
+    r = s2.redis()
+    assert r.get("old") == b"yes"
+    r.set("new", "1")
+    s2.stop()
+    assert manifest(s2).startswith("file appendonly.aof seq 1 type b\n")
+    s3 = Server(binary, *AOF, dir=s.dir)
+    assert s3.redis().mget("old", "new") == [b"yes", b"1"]
+    s3.stop()
+
+
+if __name__ == "__main__":
+    run_tests(globals())

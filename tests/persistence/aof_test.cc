@@ -1,0 +1,95 @@
+// The AOF manifest and the writer's file switch at an exact write log offset.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "persistence/aof.h"
+#include "persistence/write_log.h"
+
+namespace tessera::persistence {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST_CASE("AOF manifest round-trips Redis's text", "[aof]") {
+  const std::string text =
+      "file appendonly.aof.3.base.rdb seq 3 type b\n"
+      "file appendonly.aof.2.incr.aof seq 2 type h\n"
+      "file appendonly.aof.4.incr.aof seq 4 type i\n"
+      "file appendonly.aof.5.incr.aof seq 5 type i\n";
+  AofManifest m;
+  std::string err;
+  REQUIRE(AofManifest::Parse(text, &m, &err));
+  REQUIRE(m.base);
+  CHECK(m.base->name == "appendonly.aof.3.base.rdb");
+  CHECK(m.base->seq == 3);
+  CHECK(m.history.size() == 1);
+  REQUIRE(m.incrs.size() == 2);
+  CHECK(m.incrs[1].seq == 5);
+  CHECK(m.next_base_seq() == 4);
+  CHECK(m.next_incr_seq() == 6);
+  CHECK(m.Serialize() == text);
+  // Comments and unknown keys are skipped, as Redis does.
+  REQUIRE(AofManifest::Parse("# hi\nfile a seq 1 type b extra 7\n", &m, &err));
+  CHECK(m.base->name == "a");
+}
+
+TEST_CASE("AOF manifest refuses malformed text", "[aof]") {
+  AofManifest m;
+  std::string err;
+  CHECK_FALSE(AofManifest::Parse("", &m, &err));
+  CHECK(err == "Found an empty AOF manifest");
+  CHECK_FALSE(AofManifest::Parse("file a seq 1 type b\nfile b seq 2 type b\n", &m, &err));
+  CHECK(err == "Found duplicate base file information");
+  CHECK_FALSE(AofManifest::Parse("file a seq 2 type i\nfile b seq 2 type i\n", &m, &err));
+  CHECK(err == "Found a non-monotonic sequence number");
+  CHECK_FALSE(AofManifest::Parse("file ../a seq 1 type i\n", &m, &err));
+  CHECK_FALSE(AofManifest::Parse("file a seq 1 type x\n", &m, &err));
+  CHECK_FALSE(AofManifest::Parse("file a seq\n", &m, &err));
+  CHECK_FALSE(AofManifest::Parse("file \"unterminated seq 1 type i\n", &m, &err));
+  CHECK(AofBaseName("appendonly.aof", 7, true) == "appendonly.aof.7.base.rdb");
+  CHECK(AofIncrName("x.aof", 2) == "x.aof.2.incr.aof");
+  CHECK(AofManifestName("x.aof") == "x.aof.manifest");
+}
+
+TEST_CASE("AofWriter writes the log and switches files at an exact offset", "[aof]") {
+  char dir_template[] = "/tmp/tessera-aof-test-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  const std::string a = dir + "/a.aof", b = dir + "/b.aof";
+  WriteLog log;
+  log.set_enabled(true);
+  std::string one, two;
+  std::string_view set1[] = {"SET", "k", "1"};
+  std::string_view set2[] = {"SET", "k", "2"};
+  AppendRespCommand(&one, set1);
+  AppendRespCommand(&two, set2);
+  {
+    AofWriter w(&log, ::open(a.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 0, 0);
+    w.set_policy(FsyncPolicy::kAlways);
+    uint64_t end1 = log.Append(0, one);
+    w.SwitchFileAt(end1, ::open(b.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    log.ForgetSelectedDb();
+    uint64_t end2 = log.Append(0, two);
+    w.WaitDurable(end2);
+    CHECK(w.written_offset() == end2);
+    CHECK(w.last_error().empty());
+  }
+  const std::string select = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n";
+  CHECK(ReadAll(a) == select + one);
+  CHECK(ReadAll(b) == select + two);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+}  // namespace
+}  // namespace tessera::persistence
