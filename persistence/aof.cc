@@ -251,8 +251,14 @@ bool AofWriter::WriteBatch(const std::string& bytes, uint64_t from) {
       continue;
     }
     if (switch_at && *switch_at < here + n) n = static_cast<size_t>(*switch_at - here);
+    const uint64_t size_before = file_size_.load(std::memory_order_relaxed);
     if (!WriteAll(fd, bytes.data() + pos, n)) {
-      // Keep what is not written for the next attempt.
+      // A partial write (disk full) is cut off again, as Redis does, so that the next attempt
+      // writes the whole piece once; what is not written is kept for it.
+      if (::ftruncate(fd, static_cast<off_t>(size_before)) == 0 &&
+          ::lseek(fd, static_cast<off_t>(size_before), SEEK_SET) >= 0) {
+        file_size_.store(size_before, std::memory_order_relaxed);
+      }
       pending_ = bytes.substr(pos);
       pending_from_ = here;
       return false;
@@ -294,6 +300,21 @@ void AofWriter::Run() {
     }
     if (ok) {
       uint64_t end = log_->Take(&batch);
+      if (!batch.empty() && timestamps_.load(std::memory_order_relaxed)) {
+        const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+        if (now_s != last_timestamp_s_) {
+          last_timestamp_s_ = now_s;
+          std::string ts = "#TS:" + std::to_string(now_s) + "\r\n";
+          int fd;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            fd = fd_;
+          }
+          WriteAll(fd, ts.data(), ts.size());
+        }
+      }
       if (!batch.empty()) {
         ok = WriteBatch(batch, end - batch.size());
         dirty = true;

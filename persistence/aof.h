@@ -79,6 +79,9 @@ class AofWriter {
   static constexpr int kBatchMs = 5;
 
   void set_policy(FsyncPolicy p) { policy_.store(p, std::memory_order_relaxed); }
+  // aof-timestamp-enabled: a "#TS:<unix seconds>" line before the first batch of each second
+  // (annotations are not part of the write log; loaders skip them).
+  void set_timestamps(bool on) { timestamps_.store(on, std::memory_order_relaxed); }
   // no-appendfsync-on-rewrite: skip fsyncs while a rewrite runs.
   void set_skip_fsync(bool skip) { skip_fsync_.store(skip, std::memory_order_relaxed); }
 
@@ -108,6 +111,8 @@ class AofWriter {
   WriteLog* log_;
   std::atomic<FsyncPolicy> policy_{FsyncPolicy::kEverysec};
   std::atomic<bool> skip_fsync_{false};
+  std::atomic<bool> timestamps_{false};
+  int64_t last_timestamp_s_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
 

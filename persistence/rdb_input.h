@@ -36,6 +36,11 @@ class Input {
   Status Corrupt(std::string_view what) const;
   // The short-read error (kIo).
   static Status ShortRead();
+  // The error for a failed read: a short read, or else a malformed length (an encoded one
+  // where a plain length belongs).
+  Status ReadError() const {
+    return failed_read_ ? ShortRead() : Corrupt("Unknown length encoding");
+  }
 
  private:
   Source& src_;

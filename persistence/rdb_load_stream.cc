@@ -92,7 +92,7 @@ bool CheckNode(const std::vector<PackedElem>& e, StreamID master, bool* have_las
 
 Status ReadNodes(Input& in, StreamValue* s, uint64_t* live, StreamID* last_entry) {
   uint64_t nodes;
-  if (!in.ReadLength(&nodes)) return Input::ShortRead();
+  if (!in.ReadLength(&nodes)) return in.ReadError();
   std::string key, blob;
   std::vector<PackedElem> elems;
   bool have_last = false;
@@ -106,8 +106,11 @@ Status ReadNodes(Input& in, StreamValue* s, uint64_t* live, StreamID* last_entry
     elems.clear();
     if (!DecodeListpack(blob, &elems)) return in.Corrupt("Stream listpack integrity check failed.");
     if (elems.empty()) return in.Corrupt("Empty listpack inside stream");
-    if (have_master && master <= prev_master)
+    if (have_master && master <= prev_master) {
       return in.Corrupt("Listpack re-added with existing key");
+    }
+    // A node's master ID is its first entry's: above every entry of the nodes before it.
+    if (have_last && master <= *last_entry) return in.Corrupt("Stream node IDs out of order");
     if (!CheckNode(elems, master, &have_last, last_entry, live)) {
       return in.Corrupt("Stream listpack integrity check failed.");
     }
@@ -123,22 +126,22 @@ Status ReadNodes(Input& in, StreamValue* s, uint64_t* live, StreamID* last_entry
 
 Status ReadConsumers(Input& in, uint8_t type, StreamGroup* g, const LoadOptions& opts) {
   uint64_t consumers;
-  if (!in.ReadLength(&consumers)) return Input::ShortRead();
+  if (!in.ReadLength(&consumers)) return in.ReadError();
   std::string name;
   for (uint64_t c = 0; c < consumers; ++c) {
     if (Status st = in.ReadString(&name); !st.ok()) return st;
     StreamConsumer* consumer = g->CreateConsumer(name, 0);
     if (consumer == nullptr) return in.Corrupt("Duplicate stream consumer detected.");
-    if (!in.ReadMillis(&consumer->seen_time)) return Input::ShortRead();
+    if (!in.ReadMillis(&consumer->seen_time)) return in.ReadError();
     consumer->active_time = consumer->seen_time;
     if (type >= kTypeStreamListpacks3 && !in.ReadMillis(&consumer->active_time)) {
-      return Input::ShortRead();
+      return in.ReadError();
     }
     uint64_t pel;
-    if (!in.ReadLength(&pel)) return Input::ShortRead();
+    if (!in.ReadLength(&pel)) return in.ReadError();
     for (uint64_t i = 0; i < pel; ++i) {
       StreamID id;
-      if (!ReadRawId(in, &id)) return Input::ShortRead();
+      if (!ReadRawId(in, &id)) return in.ReadError();
       auto it = g->pel.find(id);
       if (it == g->pel.end()) return in.Corrupt("Consumer entry not found in group global PEL");
       if (it->second->consumer != nullptr) {
@@ -157,16 +160,16 @@ Status ReadConsumers(Input& in, uint8_t type, StreamGroup* g, const LoadOptions&
 
 Status ReadGroups(Input& in, uint8_t type, StreamValue* s, const LoadOptions& opts) {
   uint64_t groups;
-  if (!in.ReadLength(&groups)) return Input::ShortRead();
+  if (!in.ReadLength(&groups)) return in.ReadError();
   std::string name;
   for (uint64_t g = 0; g < groups; ++g) {
     if (Status st = in.ReadString(&name); !st.ok()) return st;
     StreamID last;
-    if (!in.ReadLength(&last.ms) || !in.ReadLength(&last.seq)) return Input::ShortRead();
+    if (!in.ReadLength(&last.ms) || !in.ReadLength(&last.seq)) return in.ReadError();
     int64_t entries_read;
     if (type >= kTypeStreamListpacks2) {
       uint64_t v;
-      if (!in.ReadLength(&v)) return Input::ShortRead();
+      if (!in.ReadLength(&v)) return in.ReadError();
       entries_read = static_cast<int64_t>(v);
     } else {
       entries_read = s->EstimateEntriesRead(last);
@@ -174,14 +177,14 @@ Status ReadGroups(Input& in, uint8_t type, StreamValue* s, const LoadOptions& op
     StreamGroup* group = s->CreateGroup(name, last, entries_read);
     if (group == nullptr) return in.Corrupt("Duplicated consumer group name " + name);
     uint64_t pel;
-    if (!in.ReadLength(&pel)) return Input::ShortRead();
+    if (!in.ReadLength(&pel)) return in.ReadError();
     for (uint64_t i = 0; i < pel; ++i) {
       StreamID id;
       auto nack = std::make_unique<StreamNack>();
       nack->consumer = nullptr;
       if (!ReadRawId(in, &id) || !in.ReadMillis(&nack->delivery_time) ||
           !in.ReadLength(&nack->delivery_count)) {
-        return Input::ShortRead();
+        return in.ReadError();
       }
       if (!group->pel.emplace(id, std::move(nack)).second) {
         return in.Corrupt("Duplicated global PEL entry loading stream consumer group");
@@ -204,13 +207,13 @@ Status ReadStream(Input& in, uint8_t type, std::string_view key, const LoadOptio
   StreamID last_id, first_id, max_deleted;
   uint64_t entries_added;
   if (!in.ReadLength(&length) || !in.ReadLength(&last_id.ms) || !in.ReadLength(&last_id.seq)) {
-    return Input::ShortRead();
+    return in.ReadError();
   }
   if (type >= kTypeStreamListpacks2) {
     if (!in.ReadLength(&first_id.ms) || !in.ReadLength(&first_id.seq) ||
         !in.ReadLength(&max_deleted.ms) || !in.ReadLength(&max_deleted.seq) ||
         !in.ReadLength(&entries_added)) {
-      return Input::ShortRead();
+      return in.ReadError();
     }
   }
   if (length != live) return in.Corrupt("Stream length inconsistent with rax entries");

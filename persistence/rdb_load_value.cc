@@ -1,11 +1,15 @@
 // ReadValue: one RDB value into a Tessera entry, with Redis 7.2's encoding choices on load.
 // Streams are in rdb_load_stream.cc.
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "core/base/numbers.h"
+#include "core/ds/listpack.h"
 #include "core/keyspace/entry.h"
 #include "core/types/hash_value.h"
 #include "core/types/list_value.h"
@@ -29,6 +33,28 @@ using types::ZSetValue;
 
 constexpr size_t kNoLimit = std::numeric_limits<size_t>::max() / 4;
 
+uint8_t* MallocCopy(const char* data, size_t n) {
+  auto* p = static_cast<uint8_t*>(std::malloc(n == 0 ? 1 : n));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, data, n);
+  return p;
+}
+
+// A new listpack holding `elems` in order.
+uint8_t* ListpackOf(const std::vector<PackedElem>& elems) {
+  std::vector<std::string> ints;  // the integers' text, alive while the views are used
+  ints.reserve(elems.size());
+  char buf[24];
+  for (const PackedElem& e : elems) {
+    if (e.is_int) ints.emplace_back(e.View(buf));
+  }
+  std::vector<std::string_view> items;
+  items.reserve(elems.size());
+  size_t next_int = 0;
+  for (const PackedElem& e : elems) items.push_back(e.is_int ? ints[next_int++] : e.str);
+  return ds::lp::AppendAll(ds::lp::New(), items);
+}
+
 Status EmptyKey() { return Status::Error(Status::Code::kEmptyKey, "Empty keys skipped"); }
 
 // ---- Strings and lists -----------------------------------------------------------------------
@@ -36,7 +62,7 @@ Status EmptyKey() { return Status::Error(Status::Code::kEmptyKey, "Empty keys sk
 Status ReadList(Input& in, std::string_view key, const LoadOptions& opts, Entry** out) {
   uint64_t len;
   if (!in.ReadLength(&len))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad list length");
+    return in.failed_read() ? in.ReadError() : in.Corrupt("Bad list length");
   if (len == 0) return EmptyKey();
   Owned<ListValue> l(ListValue::NewQuicklist(opts.list));
   std::string s;
@@ -73,7 +99,7 @@ Status ReadQuicklist(Input& in, uint8_t type, std::string_view key, const LoadOp
                      Entry** out) {
   uint64_t nodes;
   if (!in.ReadLength(&nodes))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad quicklist length");
+    return in.failed_read() ? in.ReadError() : in.Corrupt("Bad quicklist length");
   if (nodes == 0) return EmptyKey();
   Owned<ListValue> l(ListValue::NewQuicklist(opts.list));
   std::string blob;
@@ -82,18 +108,17 @@ Status ReadQuicklist(Input& in, uint8_t type, std::string_view key, const LoadOp
     uint64_t container = kQuicklistPacked;
     if (type == kTypeListQuicklist2) {
       if (!in.ReadLength(&container))
-        return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad quicklist container");
+        return in.failed_read() ? in.ReadError() : in.Corrupt("Bad quicklist container");
       if (container != kQuicklistPacked && container != kQuicklistPlain) {
         return in.Corrupt("Quicklist integrity check failed.");
       }
     }
     if (Status st = in.ReadString(&blob); !st.ok()) return st;
     if (blob.empty()) return in.Corrupt("Quicklist node is empty");
+    // Each node is adopted as the file has it: Redis keeps the node boundaries, and they
+    // decide below whether the list becomes a listpack.
     if (container == kQuicklistPlain) {
-      // A plain node stays one: the threshold for this push is its own size.
-      types::ListLimits plain = opts.list;
-      plain.packed_threshold = std::min(plain.packed_threshold, blob.size());
-      l->Push(blob, types::ListEnd::kTail, plain);
+      l->AdoptNode(MallocCopy(blob.data(), blob.size()), blob.size(), true);
       continue;
     }
     elems.clear();
@@ -103,7 +128,12 @@ Status ReadQuicklist(Input& in, uint8_t type, std::string_view key, const LoadOp
       return in.Corrupt(type == kTypeListQuicklist2 ? "Listpack integrity check failed."
                                                     : "Ziplist integrity check failed.");
     }
-    PushAll(in, l.get(), elems, opts);
+    if (elems.empty()) continue;  // Redis skips empty nodes
+    if (type == kTypeListQuicklist2) {
+      l->AdoptNode(MallocCopy(blob.data(), blob.size()), blob.size(), false);
+    } else {
+      l->AdoptNode(ListpackOf(elems), 0, false);  // a ziplist node becomes a listpack node
+    }
   }
   if (l->Length() == 0) return EmptyKey();
   l->ConvertIfSmall(opts.list);
@@ -119,8 +149,7 @@ Entry* SetEntry(std::string_view key, SetValue* s, const LoadOptions& opts) {
 
 Status ReadSet(Input& in, std::string_view key, const LoadOptions& opts, Entry** out) {
   uint64_t len;
-  if (!in.ReadLength(&len))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad set length");
+  if (!in.ReadLength(&len)) return in.failed_read() ? in.ReadError() : in.Corrupt("Bad set length");
   if (len == 0) return EmptyKey();
   Owned<SetValue> s;
   std::string m;
@@ -181,7 +210,7 @@ Status ReadZSet(Input& in, uint8_t type, std::string_view key, const LoadOptions
                 Entry** out) {
   uint64_t len;
   if (!in.ReadLength(&len))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad zset length");
+    return in.failed_read() ? in.ReadError() : in.Corrupt("Bad zset length");
   if (len == 0) return EmptyKey();
   Owned<ZSetValue> z(ZSetValue::Create(len, 0, opts.zset));
   std::string m;
@@ -190,7 +219,7 @@ Status ReadZSet(Input& in, uint8_t type, std::string_view key, const LoadOptions
     if (Status st = in.ReadString(&m); !st.ok()) return st;
     double score;
     if (type == kTypeZSet2) {
-      if (!in.ReadBinaryDouble(&score)) return Input::ShortRead();
+      if (!in.ReadBinaryDouble(&score)) return in.ReadError();
     } else if (Status st = in.ReadTextDouble(&score); !st.ok()) {
       return st;
     }
@@ -259,10 +288,10 @@ Status ReadHash(Input& in, uint8_t type, std::string_view key, const LoadOptions
                 Entry** out) {
   int64_t min_expire = 0;
   const bool ttls = type == kTypeHashMetadata || type == kTypeHashMetadataPreGa;
-  if (type == kTypeHashMetadata && !in.ReadMillis(&min_expire)) return Input::ShortRead();
+  if (type == kTypeHashMetadata && !in.ReadMillis(&min_expire)) return in.ReadError();
   uint64_t len;
   if (!in.ReadLength(&len))
-    return in.failed_read() ? Input::ShortRead() : in.Corrupt("Bad hash length");
+    return in.failed_read() ? in.ReadError() : in.Corrupt("Bad hash length");
   if (len == 0) return EmptyKey();
   Owned<HashValue> h(HashValue::New());
   if (ttls) HashValue::EnableFieldExpiry(h.addr());
@@ -270,7 +299,7 @@ Status ReadHash(Input& in, uint8_t type, std::string_view key, const LoadOptions
   for (uint64_t i = 0; i < len; ++i) {
     uint64_t ttl = 0;
     if (ttls && !in.ReadLength(&ttl)) {
-      return in.failed_read() ? Input::ShortRead() : in.Corrupt("failed reading hash TTL");
+      return in.failed_read() ? in.ReadError() : in.Corrupt("failed reading hash TTL");
     }
     if (Status st = in.ReadString(&f); !st.ok()) return st;
     if (Status st = in.ReadString(&v); !st.ok()) return st;
@@ -290,7 +319,7 @@ Status ReadHashPacked(Input& in, uint8_t type, std::string_view key, const LoadO
                       Entry** out) {
   if (type == kTypeHashListpackEx) {
     int64_t min_expire;
-    if (!in.ReadMillis(&min_expire)) return Input::ShortRead();
+    if (!in.ReadMillis(&min_expire)) return in.ReadError();
   }
   std::string blob;
   if (Status st = in.ReadString(&blob); !st.ok()) return st;
@@ -348,7 +377,7 @@ std::string ModuleName(uint64_t id) {
 Status ReadModule(Input& in, uint8_t type) {
   if (type == kTypeModulePreGa) return in.Corrupt("Pre-release module format not supported");
   uint64_t id;
-  if (!in.ReadLength(&id)) return Input::ShortRead();
+  if (!in.ReadLength(&id)) return in.ReadError();
   return Status::Error(Status::Code::kUnsupported,
                        "The RDB file contains module data I can't load: no matching module "
                        "type '" +

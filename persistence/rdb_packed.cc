@@ -1,5 +1,6 @@
 #include "persistence/rdb_packed.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/base/numbers.h"
@@ -181,6 +182,9 @@ bool DecodeListpack(std::string_view blob, std::vector<PackedElem>* out) {
   if (size < 7 || Le(lp, 4) != size || lp[size - 1] != 0xFF) return false;
   const uint64_t header_count = Le(lp + 4, 2);
   const size_t start = out->size();
+  // The header's count, when known, sizes the vector once; it is capped by what the bytes
+  // can hold (2 bytes an entry) so a forged count reserves nothing unbounded.
+  if (header_count != 65535) out->reserve(start + std::min<size_t>(header_count, size / 2));
   size_t off = 6;
   while (off < size - 1) {
     PackedElem e;
@@ -206,6 +210,7 @@ bool DecodeZiplist(std::string_view blob, std::vector<PackedElem>* out) {
   const size_t tail = Le(zl + 4, 4);
   const uint64_t header_count = Le(zl + 8, 2);
   const size_t start = out->size();
+  if (header_count != 65535) out->reserve(start + std::min<size_t>(header_count, size / 2));
   size_t off = 10, prev_size = 0, last = 10;
   while (off < size - 1) {
     PackedElem e;

@@ -22,22 +22,22 @@ Status SkipModuleValue(Input& in) {
   std::string scratch;
   for (;;) {
     uint64_t op, v;
-    if (!in.ReadLength(&op)) return Input::ShortRead();
+    if (!in.ReadLength(&op)) return in.ReadError();
     switch (op) {
       case kEof:
         return Status::Ok();
       case kSint:
       case kUint:
-        if (!in.ReadLength(&v)) return Input::ShortRead();
+        if (!in.ReadLength(&v)) return in.ReadError();
         break;
       case kFloat: {
         uint8_t b[4];
-        if (!in.Read(b, 4)) return Input::ShortRead();
+        if (!in.Read(b, 4)) return in.ReadError();
         break;
       }
       case kDouble: {
         uint8_t b[8];
-        if (!in.Read(b, 8)) return Input::ShortRead();
+        if (!in.Read(b, 8)) return in.ReadError();
         break;
       }
       case kString:
@@ -51,7 +51,7 @@ Status SkipModuleValue(Input& in) {
 
 Status ReadHeader(Input& in, int* version) {
   char magic[9];
-  if (!in.Read(magic, 9)) return Input::ShortRead();
+  if (!in.Read(magic, 9)) return in.ReadError();
   if (std::memcmp(magic, "REDIS", 5) != 0) {
     return Status::Corrupt("Wrong signature trying to load DB from file");
   }
@@ -89,6 +89,7 @@ Status ReadKey(Input& in, uint8_t type, int db, KeyPrefix* prefix, const LoadOpt
   if (!st.ok()) return st;
   if (p.expire_ms != keyspace::kNoExpiry) {
     if (opts.skip_expired && p.expire_ms < opts.now_ms) {
+      if (cb.on_expired) cb.on_expired(db, key);
       Entry::Free(e);
       return Status::Ok();
     }
@@ -116,32 +117,32 @@ Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallb
       next_progress = in.offset() + opts.progress_bytes;
     }
     uint8_t type;
-    if (!in.ReadByte(&type)) return Input::ShortRead();
+    if (!in.ReadByte(&type)) return in.ReadError();
     uint64_t x, y, z;
     switch (type) {
       case kOpEof:
         return Status::Ok();
       case kOpExpireTime: {
         uint8_t s[4];
-        if (!in.Read(s, 4)) return Input::ShortRead();
+        if (!in.Read(s, 4)) return in.ReadError();
         prefix.expire_ms =
             int64_t(uint32_t(s[0] | s[1] << 8 | s[2] << 16 | uint32_t(s[3]) << 24)) * 1000;
         continue;
       }
       case kOpExpireTimeMs:
-        if (!in.ReadMillis(&prefix.expire_ms)) return Input::ShortRead();
+        if (!in.ReadMillis(&prefix.expire_ms)) return in.ReadError();
         continue;
       case kOpFreq: {
         uint8_t f;
-        if (!in.ReadByte(&f)) return Input::ShortRead();
+        if (!in.ReadByte(&f)) return in.ReadError();
         continue;  // no LFU policy here: the counter has nothing to feed
       }
       case kOpIdle:
-        if (!in.ReadLength(&x)) return Input::ShortRead();
+        if (!in.ReadLength(&x)) return in.ReadError();
         prefix.idle = static_cast<int64_t>(x & 0xFFFFFF);
         continue;
       case kOpSelectDb:
-        if (!in.ReadLength(&x)) return Input::ShortRead();
+        if (!in.ReadLength(&x)) return in.ReadError();
         if (x >= static_cast<uint64_t>(opts.num_dbs)) {
           return Status::Corrupt(
               "FATAL: Data file was created with a Redis server configured "
@@ -151,12 +152,12 @@ Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallb
         db = static_cast<int>(x);
         continue;
       case kOpResizeDb:
-        if (!in.ReadLength(&x) || !in.ReadLength(&y)) return Input::ShortRead();
+        if (!in.ReadLength(&x) || !in.ReadLength(&y)) return in.ReadError();
         if (cb.on_resize_db) cb.on_resize_db(db, x, y);
         continue;
       case kOpSlotInfo:
         if (!in.ReadLength(&x) || !in.ReadLength(&y) || !in.ReadLength(&z)) {
-          return Input::ShortRead();
+          return in.ReadError();
         }
         continue;
       case kOpAux:
@@ -166,7 +167,7 @@ Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallb
         continue;
       case kOpModuleAux: {
         if (!in.ReadLength(&x) || !in.ReadLength(&y) || !in.ReadLength(&z)) {
-          return Input::ShortRead();
+          return in.ReadError();
         }
         if (Status st = SkipModuleValue(in); !st.ok()) return st;
         if (cb.on_warning) {
@@ -247,7 +248,7 @@ Status Load(Source& src, const LoadOptions& opts, const LoadCallbacks& cb) {
   if (version < 5) return Status::Ok();  // no checksum before RDB 5
   const uint64_t computed = in.crc();
   uint8_t b[8];
-  if (!in.Read(b, 8)) return Input::ShortRead();
+  if (!in.Read(b, 8)) return in.ReadError();
   uint64_t stored = 0;
   for (int i = 7; i >= 0; --i) stored = (stored << 8) | b[i];
   if (opts.check_crc && stored != 0 && stored != computed) {

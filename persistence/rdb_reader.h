@@ -80,6 +80,8 @@ struct LoadCallbacks {
   std::function<void(std::string_view library_code)> on_function;
   std::function<void(int db, uint64_t db_size, uint64_t expires_size)> on_resize_db;
   std::function<void(uint64_t bytes_read)> on_progress;  // every progress_bytes
+  // A key skipped because its expiry had passed (for "keys expired: N" in the log).
+  std::function<void(int db, std::string_view key)> on_expired;
   // Things skipped that Redis logs (module aux data, empty keys): a line for the log.
   std::function<void(std::string_view message)> on_warning;
 };
@@ -91,8 +93,9 @@ struct LoadOptions {
   bool skip_expired = true;  // drop keys whose expiry passed (Redis does, on a primary)
   int num_dbs = 16;          // SELECTDB past this fails, as in Redis
   uint64_t progress_bytes = uint64_t{2} << 20;
+  // The encoding thresholds; the defaults are Redis's (hash-max-listpack-entries 512).
   types::ListLimits list;
-  types::HashLimits hash;
+  types::HashLimits hash{512, 64};
   types::SetLimits set;
   types::ZSetLimits zset;
 };

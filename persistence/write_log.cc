@@ -1,31 +1,51 @@
 #include "persistence/write_log.h"
 
 #include <chrono>
+#include <cstring>
 
 namespace tessera::persistence {
 
 namespace {
 
-void AppendLengthLine(std::string* out, char type, size_t n) {
-  char buf[24];
-  char* end = buf + sizeof(buf);
-  char* p = end;
+// Writes "<type><n>\r\n" at p; returns the end.
+char* PutLengthLine(char* p, char type, size_t n) {
+  char digits[20];
+  int len = 0;
   do {
-    *--p = static_cast<char>('0' + n % 10);
+    digits[len++] = static_cast<char>('0' + n % 10);
     n /= 10;
   } while (n != 0);
-  out->push_back(type);
-  out->append(p, static_cast<size_t>(end - p));
-  out->append("\r\n", 2);
+  *p++ = type;
+  while (len > 0) *p++ = digits[--len];
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
 }
 
+size_t LengthLineSize(size_t n) {
+  size_t digits = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++digits;
+  }
+  return digits + 3;
+}
+
+// One resize and straight copies: this runs for every logged write.
 template <class Strings>
 void AppendCommand(std::string* out, const Strings& argv) {
-  AppendLengthLine(out, '*', argv.size());
+  size_t total = LengthLineSize(argv.size());
+  for (const auto& a : argv) total += LengthLineSize(a.size()) + a.size() + 2;
+  const size_t start = out->size();
+  out->resize(start + total);
+  char* p = out->data() + start;
+  p = PutLengthLine(p, '*', argv.size());
   for (const auto& a : argv) {
-    AppendLengthLine(out, '$', a.size());
-    out->append(a.data(), a.size());
-    out->append("\r\n", 2);
+    p = PutLengthLine(p, '$', a.size());
+    std::memcpy(p, a.data(), a.size());
+    p += a.size();
+    *p++ = '\r';
+    *p++ = '\n';
   }
 }
 

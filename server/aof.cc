@@ -177,8 +177,10 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
     if (r == CommandReader::Result::kEof) break;
     if (r == CommandReader::Result::kBad) {
       std::fclose(f);
-      *err = "Bad file format reading the append only file " + path +
-             ": make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>";
+      *err = "Bad file format reading the append only file " + path + " (at offset " +
+             std::to_string(reader.good_offset()) +
+             "): make a backup of your AOF file, then use ./redis-check-aof --fix "
+             "<filename.manifest>";
       return false;
     }
     if (r == CommandReader::Result::kTruncated) {
@@ -247,6 +249,20 @@ bool Aof::LoadBase(const std::string& path, bool last, WorkerStats* stats, std::
 }
 
 bool Aof::LoadAndOpen(WorkerStats* stats, std::string* err) {
+  bool ok = LoadFiles(stats, err, /*load_only=*/false);
+  server_.persistence().loading.store(false);
+  return ok;
+}
+
+bool Aof::LoadForDebug(WorkerStats* stats, std::string* err) {
+  const bool was_on = writer_ != nullptr;
+  if (was_on) Close();
+  bool ok = LoadFiles(stats, err, /*load_only=*/!was_on);
+  server_.persistence().loading.store(false);
+  return ok;
+}
+
+bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   const ServerConfig& c = server_.config();
   ::mkdir(DirPath().c_str(), 0755);
   AofManifest m;
@@ -293,6 +309,7 @@ bool Aof::LoadAndOpen(WorkerStats* stats, std::string* err) {
     std::lock_guard<std::mutex> lock(mu_);
     manifest_ = m;
   }
+  if (load_only) return true;
   // Open for appending: a base from the current dataset when there is none, then the last
   // incremental file (a new one when there is none).
   if (!m.base) {
@@ -336,6 +353,7 @@ bool Aof::LoadAndOpen(WorkerStats* stats, std::string* err) {
   writer_ = std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
                                                      server_.write_log().offset());
   writer_->set_policy(PolicyOf(c));
+  writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   server_.write_log().set_enabled(true);
   return true;
 }
@@ -419,13 +437,17 @@ bool Aof::Enable(std::string* err) {
 }
 
 void Aof::Disable() {
-  if (rewrite_thread_.joinable()) rewrite_thread_.join();
+  if (rewrite_thread_.joinable() && rewrite_thread_.get_id() != std::this_thread::get_id()) {
+    rewrite_thread_.join();
+  }
   server_.write_log().set_enabled(false);
   writer_.reset();
 }
 
 void Aof::Close() {
-  if (rewrite_thread_.joinable()) rewrite_thread_.join();
+  if (rewrite_thread_.joinable() && rewrite_thread_.get_id() != std::this_thread::get_id()) {
+    rewrite_thread_.join();
+  }
   writer_.reset();  // drains and fsyncs
   server_.write_log().set_enabled(false);
 }
@@ -551,7 +573,10 @@ std::string Aof::write_error() const { return writer_ ? writer_->last_error() : 
 
 void Aof::Cron() {
   const ServerConfig& c = server_.config();
-  if (writer_) writer_->set_policy(PolicyOf(c));
+  if (writer_) {
+    writer_->set_policy(PolicyOf(c));
+    writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
+  }
   bool scheduled;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -39,6 +39,9 @@ class Aof {
   // starts logging.  false with the reason when the files are corrupt.  `stats` counts the
   // replayed commands.
   bool LoadAndOpen(WorkerStats* stats, std::string* err);
+  // DEBUG LOADAOF: the dataset (already emptied by the caller) is loaded from the AOF files
+  // again; if the AOF is on, its writer is closed first and reopened after.
+  bool LoadForDebug(WorkerStats* stats, std::string* err);
 
   // CONFIG SET appendonly yes / no at run time.
   bool Enable(std::string* err);
@@ -75,6 +78,7 @@ class Aof {
  private:
   std::string DirPath() const;
   std::string PathOf(const std::string& name) const;
+  bool LoadFiles(WorkerStats* stats, std::string* err, bool load_only);
   bool ReadManifest(persistence::AofManifest* m, bool* exists, std::string* err);
   bool PersistManifest(const persistence::AofManifest& m, std::string* err);
   // Replays one file of commands; `last` allows a truncated tail (aof-load-truncated).

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/keyspace/keyspace.h"
+#include "core/keyspace/object.h"
 #include "server/aof.h"
 #include "server/commands/function_family.h"
 #include "server/commands/type_limits.h"
@@ -235,7 +236,8 @@ void Persistence::Cron(int64_t now_ms) {
   }
 }
 
-bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_t* consumed) {
+bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_t* consumed,
+                              bool merge) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *err = std::strerror(errno);
@@ -251,11 +253,22 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   uint64_t loaded = 0;
   const int64_t key_delay = server_.config().key_load_delay.load(std::memory_order_relaxed);
   rdb::LoadCallbacks cb;
+  uint64_t expired = 0;
+  std::string duplicate;  // the first key found already present (no merge)
+  cb.on_expired = [&](int, std::string_view) { ++expired; };
   cb.on_key = [&](int db, keyspace::Entry* e) {
     keyspace::Shard& shard = ks.shard(ks.ShardOf(e->key()));
     std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     keyspace::DbAccess access(&ks, db, opts.now_ms, opts.clock);
+    const bool hash = e->type() == keyspace::ValueType::kHash;
+    if (!merge && access.Find(e->key(), false) != nullptr) {
+      if (duplicate.empty()) duplicate = std::string(e->key());
+      keyspace::Entry::Free(e);
+      return;
+    }
     access.Upsert(e);
+    // A hash whose fields carry TTLs joins the active expiry sweep.
+    if (hash && keyspace::HasExpiringParts(*e)) access.NoteFieldExpiry(e->key());
     ++loaded;
     if (key_delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(key_delay));
   };
@@ -269,10 +282,11 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
           static_cast<double>(std::atoll(std::string(value).c_str())) / (1024 * 1024));
     }
   };
+  std::string function_error;
   cb.on_function = [&](std::string_view code) {
     std::string error;
-    if (!LoadLibraryCode(server_, code, &error)) {
-      Log(LogLevel::kWarning, "Failed loading library: {}", error);
+    if (!LoadLibraryCode(server_, code, merge, &error) && function_error.empty()) {
+      function_error = error;
     }
   };
   cb.on_progress = [&](uint64_t bytes) { loading_loaded_bytes.store(bytes); };
@@ -285,10 +299,18 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
     *err = status.message();
     return false;
   }
+  if (!function_error.empty()) {
+    *err = "Failed loading library: " + function_error;
+    return false;
+  }
+  if (!duplicate.empty()) {
+    *err = "RDB has duplicated key '" + duplicate + "' in DB";
+    return false;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   stats_.last_load_keys_loaded = loaded;
-  stats_.last_load_keys_expired = 0;
-  Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, 0);
+  stats_.last_load_keys_expired = expired;
+  Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, expired);
   return true;
 }
 

@@ -51,7 +51,10 @@ class Persistence {
   bool LoadRdbAtStartup(std::string* err);
   // Loads `path` into the keyspace (start-up, DEBUG RELOAD).  false with the reason on error.
   // `consumed`, when given, receives the bytes the RDB took (an old AOF continues after them).
-  bool LoadRdbFile(const std::string& path, std::string* err, uint64_t* consumed = nullptr);
+  // Without `merge`, a key or function library that already exists fails the load (Redis's
+  // rule); with it, the file's version replaces it (DEBUG RELOAD MERGE).
+  bool LoadRdbFile(const std::string& path, std::string* err, uint64_t* consumed = nullptr,
+                   bool merge = false);
 
   // stop-writes-on-bgsave-error: true while writes must get -MISCONF.
   bool WritesRefused() const;

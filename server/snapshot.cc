@@ -40,21 +40,30 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
   log_offset_ = server.write_log().offset();
   if (opts_.at_point) opts_.at_point(log_offset_);
   std::vector<scripting::Library> libraries = server.scripts().Libraries();
+  rdb::WriteAux(&head, "aof-base", opts_.aof_base ? "1" : "0");
+  for (const scripting::Library& lib : libraries) rdb::WriteFunction(&head, lib.code);
+  // The header goes first in the file: written before any lock is released, since from then
+  // on a hook (the active expiry cycle, a client) may write a shard's piece.
+  Flush(head);
   if (!held_all) {
     for (unsigned i = ks.shard_count(); i > 0; --i) ks.shard(i - 1).mutex().raw().unlock();
   }
-  rdb::WriteAux(&head, "aof-base", opts_.aof_base ? "1" : "0");
-  for (const scripting::Library& lib : libraries) rdb::WriteFunction(&head, lib.code);
-  Flush(head);
 }
 
 SnapshotJob::~SnapshotJob() {
   // A job dropped before Finish (an error path) must not leave hooks pointing at it.
   keyspace::Keyspace& ks = server_.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    if (!written_[i].load(std::memory_order_acquire)) {
-      std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());  // runs the hook
-    }
+    if (!written_[i].load(std::memory_order_acquire)) TouchShard(i);
+  }
+}
+
+void SnapshotJob::TouchShard(unsigned i) {
+  keyspace::ShardMutex& mu = server_.keyspace().shard(i).mutex();
+  if (keyspace::ShardMutex::HeldAll()) {
+    mu.RunPendingHook();  // this thread holds the real lock already (EXEC, a script)
+  } else {
+    std::lock_guard<keyspace::ShardMutex> lock(mu);  // runs the hook
   }
 }
 
@@ -109,9 +118,7 @@ std::string SnapshotJob::Finish() {
   keyspace::Keyspace& ks = server_.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     uint64_t before = keys_.load(std::memory_order_relaxed);
-    {
-      std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());  // runs the hook
-    }
+    TouchShard(i);
     // Redis reads a negative delay as nanoseconds.
     int64_t delay = opts_.key_save_delay_us;
     int64_t keys = static_cast<int64_t>(keys_.load(std::memory_order_relaxed) - before);

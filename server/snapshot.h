@@ -66,6 +66,8 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   static constexpr size_t kPieceBytes = size_t{1} << 20;
 
  private:
+  // Locks shard `i` (or, when this thread holds every lock, just runs its hook).
+  void TouchShard(unsigned i);
   void WriteShard(unsigned shard);
   void Flush(const std::string& bytes);
 

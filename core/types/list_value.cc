@@ -629,6 +629,21 @@ ListValue::QuicklistInfo ListValue::quicklist_info() const {
   return info;
 }
 
+void ListValue::AdoptNode(uint8_t* data, size_t size, bool plain) {
+  assert(ql_ != nullptr);
+  QlNode n;
+  n.data = data;
+  n.plain = plain;
+  if (plain) {
+    n.sz = size;
+    n.count = 1;
+  } else {
+    n.Refresh();
+  }
+  ql_->nodes.push_back(n);
+  ql_->count += n.count;
+}
+
 void ListValue::ForEachNode(const std::function<void(const uint8_t*, size_t, bool)>& fn) const {
   if (ql_ == nullptr) {
     fn(lp_, lp::Bytes(lp_), false);

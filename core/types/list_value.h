@@ -124,6 +124,11 @@ class ListValue {
   // list is one node (its listpack, Redis's bytes); a quicklist node is its listpack, or a
   // plain node's element bytes.  The list must not change meanwhile.
   void ForEachNode(const std::function<void(const uint8_t*, size_t, bool)>& fn) const;
+  // Loading (RDB files, RESTORE): appends a node at the tail as the file has it, so a loaded
+  // list keeps Redis's node boundaries (which decide whether it becomes a listpack), taking
+  // ownership of `data` (malloc'd): a non-empty listpack the caller validated, or a plain
+  // node's element of `size` bytes.  REQUIRES: a quicklist (NewQuicklist).
+  void AdoptNode(uint8_t* data, size_t size, bool plain);
 
  private:
   // A quicklist of one packed node within the limits (halved when `shrinking`) becomes a

@@ -3,8 +3,10 @@
 // Redis's order, and swaps the key.
 #include <climits>
 #include <string>
+#include <vector>
 
 #include "core/keyspace/entry.h"
+#include "core/keyspace/object.h"
 #include "persistence/rdb_reader.h"
 #include "persistence/rdb_writer.h"
 #include "server/commands/args.h"
@@ -86,14 +88,18 @@ void RestoreCommand(CommandContext& ctx) {
     return ctx.reply.Error(footer ? errors::kBadDumpFooter : errors::kBadDumpData);
   }
   Entry* e = *parsed;
-  if (a.replace) ctx.db.Delete(key);
+  const bool deleted = a.replace && ctx.db.Delete(key);
   int64_t expire = keyspace::kNoExpiry;
   if (a.ttl != 0) {
     expire = a.ttl;
     if (!a.absttl) expire = a.ttl > INT64_MAX - ctx.db.now_ms() ? -1 : a.ttl + ctx.db.now_ms();
-    // A time already past: the key is not created (and REPLACE has deleted the old one).
+    // A time already past: the key is not created, and REPLACE's deletion is what is logged.
     if (expire <= ctx.db.now_ms()) {
       Entry::Free(e);
+      if (deleted) {
+        ctx.dirty++;
+        ctx.Propagate({"DEL", key});
+      }
       return ctx.reply.Ok();
     }
     Entry* with = Entry::WithExpiry(e, expire);
@@ -102,6 +108,15 @@ void RestoreCommand(CommandContext& ctx) {
   }
   if (a.idle >= 0) e->set_clock(static_cast<uint32_t>(ctx.db.clock() - a.idle) & 0xFFFFFF);
   ctx.db.Insert(e);
+  if (keyspace::HasExpiringParts(*e)) ctx.db.NoteFieldExpiry(key);  // for active expiry
+  ctx.dirty++;
+  if (a.ttl != 0 && !a.absttl) {
+    // Logged with the absolute time, as Redis propagates it.
+    std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
+    argv[2] = std::to_string(expire);
+    argv.push_back("ABSTTL");
+    ctx.Propagate(std::move(argv));
+  }
   ctx.reply.Ok();
 }
 

@@ -101,9 +101,6 @@ inline constexpr std::string_view kDebugProtocolType =
     "ERR Wrong protocol type name. Please use one of the following: "
     "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
 inline constexpr std::string_view kResp2NotSupported = "ERR RESP2 is not supported by this command";
-// Tessera's own: DEBUG subcommands whose subsystem does not exist yet.
-inline constexpr std::string_view kDebugNoPersistenceFmt =
-    "ERR DEBUG {} is not available: persistence is not implemented yet";
 inline constexpr std::string_view kDigestUnsupportedType =
     "ERR DEBUG DIGEST does not support this value type yet";
 inline constexpr std::string_view kAllocatorRefused = "ERR the allocator refused to purge";

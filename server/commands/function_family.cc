@@ -528,10 +528,10 @@ CommandSpec Fcall(std::string name, Handler handler, bool ro, std::string_view s
 
 }  // namespace
 
-bool LoadLibraryCode(Server& server, std::string_view code, std::string* error) {
+bool LoadLibraryCode(Server& server, std::string_view code, bool replace, std::string* error) {
   Library lib;
   if (!CompileLibrary(server, code, &lib, error)) return false;
-  return server.scripts().PutLibrary(std::move(lib), /*replace=*/false, error);
+  return server.scripts().PutLibrary(std::move(lib), replace, error);
 }
 
 void RegisterFunctionFamily(CommandTable* table) {

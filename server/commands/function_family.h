@@ -9,8 +9,8 @@ namespace tessera::server {
 class Server;
 
 // Compiles a library from its code (with its #!lua shebang) and adds it, as FUNCTION LOAD
-// without REPLACE does; false with Redis's error text when it fails.  Loading an RDB file's
-// function libraries uses it.
-bool LoadLibraryCode(Server& server, std::string_view code, std::string* error);
+// [REPLACE] does; false with Redis's error text when it fails.  Loading an RDB file's function
+// libraries uses it.
+bool LoadLibraryCode(Server& server, std::string_view code, bool replace, std::string* error);
 
 }  // namespace tessera::server

@@ -22,6 +22,7 @@
 #include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
 #include "server/keyspace_ops.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -443,6 +444,12 @@ void FlushAllCommand(CommandContext& ctx) {
   ctx.dirty++;
   FlushDb(ctx.server, -1, [&] { LogEffectsNow(ctx); });
   ctx.server.watches().TouchDb(-1);
+  // With save points, Redis writes the (now empty) snapshot at once, so that a restart does
+  // not bring the flushed data back from an older file.
+  if (!ctx.server.config().save.Get().empty() && !ctx.client.in_script &&
+      !ctx.server.persistence().bgsave_in_progress()) {
+    ctx.server.persistence().Save();
+  }
   const int dbs = ctx.server.keyspace().num_dbs();
   for (int d = 0; d < dbs; d += 2) WakeBlockedInDbs(ctx, d, std::min(d + 1, dbs - 1));
   ctx.reply.Ok();

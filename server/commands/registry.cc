@@ -9,6 +9,7 @@ void RegisterListFamily(CommandTable* table);
 void RegisterSortFamily(CommandTable* table);
 void RegisterKeysFamily(CommandTable* table);
 void RegisterDumpFamily(CommandTable* table);
+void RegisterMigrateCommand(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
@@ -29,6 +30,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterSortFamily(table);
   RegisterKeysFamily(table);
   RegisterDumpFamily(table);
+  RegisterMigrateCommand(table);
   RegisterConnectionFamily(table);
   RegisterServerFamily(table);
   RegisterScriptingFamily(table);

@@ -37,12 +37,6 @@ namespace tessera::server {
 
 namespace {
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // ---- CONFIG ----
 
 void ConfigGet(CommandContext& ctx) {
@@ -229,13 +223,26 @@ void BgRewriteAof(CommandContext& ctx) {
                                    : "Background append only file rewriting started");
 }
 
+// DEBUG LOADAOF: empties the dataset and loads it back from the AOF files.
+void DebugLoadAof(CommandContext& ctx) {
+  FlushDb(ctx.server, -1);
+  ctx.server.scripts().FlushLibraries();
+  std::string err;
+  if (!ctx.server.persistence().aof().LoadForDebug(ctx.stats, &err)) {
+    Log(LogLevel::kWarning, "{}", err);
+    return ctx.reply.Error("ERR Error loading the AOF, check server logs.");
+  }
+  Log(LogLevel::kNotice, "Append Only File loaded by DEBUG LOADAOF");
+  ctx.reply.Ok();
+}
+
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset (keys and functions), load
 // the file back.
 void DebugReload(CommandContext& ctx) {
-  bool flush = true, save = true;
+  bool flush = true, save = true, merge = false;
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     if (EqualsIgnoreCase(ctx.args[j], "merge")) {
-      continue;  // loading replaces keys that exist
+      merge = true;  // keys and libraries of the file replace those that exist
     } else if (EqualsIgnoreCase(ctx.args[j], "noflush")) {
       flush = false;
     } else if (EqualsIgnoreCase(ctx.args[j], "nosave")) {
@@ -255,7 +262,7 @@ void DebugReload(CommandContext& ctx) {
     ctx.server.scripts().FlushLibraries();
   }
   std::string err;
-  if (!p.LoadRdbFile(ctx.server.config().dbfilename.Get(), &err)) {
+  if (!p.LoadRdbFile(ctx.server.config().dbfilename.Get(), &err, nullptr, merge)) {
     Log(LogLevel::kWarning, "{}", err);
     return ctx.reply.Error("ERR Error trying to load the RDB dump, check server logs.");
   }
@@ -607,9 +614,7 @@ void Debug(CommandContext& ctx) {
   if (is("protocol") && argc == 3) return DebugProtocol(ctx);
   if (is("error") && argc == 3) return ctx.reply.Error(ctx.args[2]);
   if (is("reload")) return DebugReload(ctx);
-  if (is("loadaof")) {
-    return ctx.reply.Error(fmt::format(fmt::runtime(errors::kDebugNoPersistenceFmt), Upper(sub)));
-  }
+  if (is("loadaof")) return DebugLoadAof(ctx);
   if (is("quicklist-packed-threshold") && argc == 3) return DebugPackedThreshold(ctx);
   if (is("listpack") && argc == 3) return DebugListLayout(ctx, false);
   if (is("quicklist") && (argc == 3 || argc == 4)) return DebugListLayout(ctx, true);

@@ -149,6 +149,47 @@ def test_always_loses_nothing_when_killed_during_a_rewrite(binary):
     assert total > 100 and lost == 0
 
 
+def test_everysec_loses_at_most_the_last_moments_on_kill_9(binary):
+    s = Server(binary, *AOF, "--appendfsync", "everysec")
+    acked = {}
+    times = {}
+    stop = threading.Event()
+
+    def writer(name):
+        c = redis.Redis(port=s.port, socket_timeout=5)
+        try:
+            while not stop.is_set():
+                acked[name] = c.incr(name)
+                times.setdefault(name, []).append((time.time(), acked[name]))
+        except Exception:
+            pass
+
+    threads = [threading.Thread(target=writer, args=(f"e{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    killed_at = time.time()
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    s.log.close()
+    s2 = Server(binary, *AOF, dir=s.dir)
+    r = s2.redis()
+    worst = 0.0
+    for name, history in times.items():
+        stored = int(r.get(name) or 0)
+        # The oldest acknowledged value that did not survive: how long before the kill it was.
+        lost = [t for t, v in history if v > stored]
+        if lost:
+            worst = max(worst, killed_at - min(lost))
+    print(f"appendfsync everysec, kill -9: oldest lost acknowledgement {worst * 1000:.0f} ms "
+          f"before the kill")
+    assert worst < 2.0
+    s2.stop()
+
+
 def test_truncated_tail_is_cut_or_refused(binary):
     s = Server(binary, *AOF)
     r = s.redis()
@@ -217,6 +258,78 @@ def test_redis6_single_file_is_upgraded(binary):
     s3 = Server(binary, *AOF, dir=s.dir)
     assert s3.redis().mget("old", "new") == [b"yes", b"1"]
     s3.stop()
+
+
+def small_disk(size="1m"):
+    """A tmpfs of `size` mounted for the test, or None when mounting is not allowed."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-full-")
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", d],
+                         capture_output=True)
+    if res.returncode != 0:
+        print("cannot mount a tmpfs here: skipped")
+        return None
+    return d
+
+
+def unmount(d):
+    subprocess.run(["umount", d], capture_output=True)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_full_disk_stops_writes_and_keeps_good_files(binary):
+    d = small_disk()
+    if d is None:
+        return
+    try:
+        s = Server(binary, *AOF, "--save", "3600 1", dir=d)
+        r = s.redis()
+        r.set("small", "1")
+        assert r.save() is True
+        good_rdb = open(os.path.join(d, "dump.rdb"), "rb").read()
+        # Fill the disk with a file of our own, then write until the AOF cannot grow.
+        with open(os.path.join(d, "filler"), "wb") as f:
+            try:
+                f.write(b"x" * (2 << 20))
+            except OSError:
+                pass
+        error = None
+        for i in range(2000):
+            try:
+                r.set(f"k{i}", "v" * 1000)
+            except redis.ResponseError as e:
+                error = str(e)
+                break
+            time.sleep(0.002)
+        assert error is not None and error.startswith("MISCONF Errors writing to the AOF file"), error
+        assert r.info("persistence")["aof_last_write_status"] == "err"
+        assert r.get("small") == b"1"  # reads go on
+        # A snapshot fails too, and never replaces the good file.
+        r.bgsave()
+        while r.info("persistence")["rdb_bgsave_in_progress"] == 1:
+            time.sleep(0.05)
+        assert r.info("persistence")["rdb_last_bgsave_status"] == "err"
+        assert open(os.path.join(d, "dump.rdb"), "rb").read() == good_rdb
+        assert not [n for n in os.listdir(d) if n.startswith("temp-")]
+        # Space comes back: the AOF catches up and writes are accepted again.
+        os.unlink(os.path.join(d, "filler"))
+        deadline = time.time() + 10
+        while time.time() < deadline and r.info("persistence")["aof_last_write_status"] != "ok":
+            time.sleep(0.1)
+        r.config_set("stop-writes-on-bgsave-error", "no")
+        assert r.set("after", "1") is True
+        s.stop()
+        # What was acknowledged before the disk filled, and after, is all in the AOF.
+        s2 = Server(binary, *AOF, dir=d)
+        r = s2.redis()
+        assert r.get("small") == b"1" and r.get("after") == b"1"
+        res = subprocess.run(["redis-check-aof",
+                              os.path.join(d, "appendonlydir", "appendonly.aof.1.incr.aof")],
+                             capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout
+        s2.stop()
+    finally:
+        unmount(d)
 
 
 if __name__ == "__main__":

@@ -202,5 +202,41 @@ def test_corrupt_file_stops_the_start_and_is_kept(binary):
     assert open(path, "rb").read() == bytes(data)  # never rewritten
 
 
+def test_clients_get_loading_until_the_dataset_is_in(binary):
+    s = Server(binary)
+    r = s.redis()
+    pipe = r.pipeline(transaction=False)
+    for i in range(20000):
+        pipe.set(f"k{i}", "v")
+    pipe.execute()
+    r.save()
+    s.stop()
+    # 100 us per key: about two seconds of loading.
+    port = __import__("harness").free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--dir", s.dir, "--save", "",
+                             "--key-load-delay", "100"], stdout=subprocess.DEVNULL)
+    import redis
+    c = redis.Redis(port=port)
+    seen_loading = seen_info = False
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if c.get("k1") == b"v":
+                break
+        except redis.BusyLoadingError as e:
+            assert str(e) == "Redis is loading the dataset in memory"
+            seen_loading = True
+            info = c.info("persistence")  # INFO is allowed while loading
+            if info["loading"] == 1 and "loading_loaded_perc" in info:
+                seen_info = True
+        except redis.ConnectionError:
+            pass
+        time.sleep(0.05)
+    assert seen_loading and seen_info
+    assert c.dbsize() == 20000
+    proc.terminate()
+    proc.wait()
+
+
 if __name__ == "__main__":
     run_tests(globals())

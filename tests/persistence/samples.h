@@ -2,6 +2,8 @@
 // RDB round-trip tests and for tests/tools/rdb_tool's "write" mode.
 #pragma once
 
+#include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -83,14 +85,14 @@ inline std::vector<Sample> SampleEntries(int scale = 1) {
   for (int i = 0; i < 200 * scale; ++i) zs->Set("m" + std::to_string(i), i * 0.25 - 7, zl);
   out.push_back({ObjectEntry("zset:sl", ValueType::kZSet, zs), "skiplist"});
 
-  types::HashLimits hl;
+  const types::HashLimits hl{512, 64};  // Redis's defaults
   auto* hp = types::HashValue::New();
   types::HashValue::Set(&hp, "f1", "v1", hl);
   types::HashValue::Set(&hp, "n", "42", hl);
   types::HashValue::Set(&hp, "", "empty-field", hl);
   out.push_back({ObjectEntry("hash:lp", ValueType::kHash, hp), "listpack"});
   auto* ht = types::HashValue::New();
-  for (int i = 0; i < 200 * scale; ++i) {
+  for (int i = 0; i < 600 * scale; ++i) {
     types::HashValue::Set(&ht, "field" + std::to_string(i), "value" + std::to_string(i), hl);
   }
   out.push_back({ObjectEntry("hash:ht", ValueType::kHash, ht), "hashtable"});
@@ -102,7 +104,7 @@ inline std::vector<Sample> SampleEntries(int scale = 1) {
   types::HashValue::SetExpiry(&hx, "c", 4102444700000, types::HashValue::ExpireCondition::kNone, 0);
   out.push_back({ObjectEntry("hash:lpex", ValueType::kHash, hx), "listpackex"});
   auto* hxt = types::HashValue::New();
-  for (int i = 0; i < 150; ++i) types::HashValue::Set(&hxt, "f" + std::to_string(i), "v", hl);
+  for (int i = 0; i < 600; ++i) types::HashValue::Set(&hxt, "f" + std::to_string(i), "v", hl);
   types::HashValue::SetExpiry(&hxt, "f7", 4102444800000, types::HashValue::ExpireCondition::kNone,
                               0);
   types::HashValue::SetExpiry(&hxt, "f9", 4102444600000, types::HashValue::ExpireCondition::kNone,

@@ -11,7 +11,9 @@ namespace tessera::server {
 
 CommandTester::CommandTester(std::vector<std::pair<std::string, std::string>> overrides) {
   registry_ = std::make_unique<ConfigRegistry>();
-  std::string text;
+  // No save points unless a test asks: FLUSHALL and SHUTDOWN would write dump.rdb into the
+  // directory the tests run in.
+  std::string text = "save \"\"\n";
   for (const auto& [name, value] : overrides) text += name + " \"" + value + "\"\n";
   std::string error;
   if (!text.empty() && !registry_->LoadFromString(text, &error)) {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "persistence/write_log.h"
+#include "server/server.h"
 #include "tests/server/command_tester.h"
 #include "tests/server/commands/replies.h"
 
@@ -81,4 +83,32 @@ TEST_CASE("RESTORE TTLs: relative, ABSTTL, and a time already past") {
   CHECK(t.Run({"EXISTS", "k"}) == kZero);
   CHECK(t.Run({"RESTORE", "i", "0", p, "IDLETIME", "100"}) == kOk);
   CHECK(t.Run({"OBJECT", "IDLETIME", "i"}) == ":100\r\n");
+}
+
+TEST_CASE("RESTORE is logged with an absolute TTL, and as DEL when it only deleted", "[writelog]") {
+  CommandTester t;
+  t.Run({"SET", "k", "v"});
+  const std::string p = Payload(t.Run({"DUMP", "k"}));
+  t.server().write_log().set_enabled(true);
+  std::string log;
+  auto take = [&] {
+    log.clear();
+    t.server().write_log().Take(&log);
+    return log;
+  };
+  take();
+  CHECK(t.Run({"RESTORE", "a", "5000", p}) == kOk);
+  const std::string at = std::to_string(t.now_ms() + 5000);
+  const std::string relative = take();
+  CHECK(relative.find("$7\r\nRESTORE\r\n$1\r\na\r\n$" + std::to_string(at.size()) + "\r\n" + at +
+                      "\r\n") != std::string::npos);
+  CHECK(relative.find("$6\r\nABSTTL\r\n") != std::string::npos);
+  CHECK(t.Run({"RESTORE", "b", "0", p}) == kOk);
+  const std::string plain = take();
+  CHECK(plain.find("$7\r\nRESTORE\r\n$1\r\nb\r\n$1\r\n0\r\n") != std::string::npos);
+  CHECK(plain.find("ABSTTL") == std::string::npos);
+  CHECK(t.Run({"RESTORE", "k", "1", p, "ABSTTL", "REPLACE"}) == kOk);
+  CHECK(take() == "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n");
+  CHECK(t.Run({"RESTORE", "gone", "1", p, "ABSTTL"}) == kOk);
+  CHECK(take().empty());
 }
