@@ -212,8 +212,17 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
     }
     Dispatch(server_, client, *stats, views, reply, clock_us);
     if (!out.empty() && out[0] == '-') {
-      Log(LogLevel::kVerbose, "AOF command {} failed while loading: {}", argv[0],
-          out.substr(1, out.find('\r') - 1));
+      const std::string error = out.substr(1, out.find('\r') - 1);
+      // propagation-error-behavior panic: a command the AOF holds must not fail on replay.
+      if (server_.config().propagation_error_behavior.load() == PropagationError::kPanic) {
+        std::fclose(f);
+        *err =
+            "This AOF command received an error, which is not allowed "
+            "(propagation-error-behavior panic): " +
+            argv[0] + ": " + error;
+        return false;
+      }
+      Log(LogLevel::kVerbose, "AOF command {} failed while loading: {}", argv[0], error);
     }
     if (++commands % 1024 == 0) {
       server_.persistence().loading_loaded_bytes.store(reader.good_offset());

@@ -14,6 +14,7 @@ class Cycle {
  public:
   Cycle(Server& server, int64_t now_ms, int64_t budget_us)
       : server_(server),
+        rehash_(server.config().activerehashing.load(std::memory_order_relaxed)),
         expire_(server.active_expire_enabled.load(std::memory_order_relaxed)),
         now_ms_(now_ms),
         deadline_us_(Server::MonotonicUs() + budget_us) {}
@@ -24,7 +25,8 @@ class Cycle {
   // Works on one DB of a locked shard.  Returns false iff the budget ran out.
   bool RunDb(keyspace::Shard& shard, int db) {
     keyspace::DbTable& t = shard.db(db);
-    while (t.table.IsRehashing()) {
+    // activerehashing no: tables finish rehashing only as commands touch them.
+    while (rehash_ && t.table.IsRehashing()) {
       if (OutOfTime()) return false;
       t.table.RehashStep(kRehashStepSlots);
     }
@@ -62,6 +64,7 @@ class Cycle {
   }
 
   Server& server_;
+  const bool rehash_;
   std::vector<std::string> deleted_;
   const bool expire_;
   const int64_t now_ms_;

@@ -264,7 +264,11 @@ int main(int argc, char** argv) {
   bool save_now;
   {
     std::lock_guard<std::mutex> lock(shutdown_mu);
-    save_now = !save_handled && !server.config().save.Get().empty();
+    // A signal: shutdown-on-sigterm / -sigint say save or nosave, else the save points decide.
+    const uint32_t flags =
+        sig == SIGINT ? config.shutdown_on_sigint.load() : config.shutdown_on_sigterm.load();
+    save_now = !save_handled && (flags & kShutdownNoSave) == 0 &&
+               ((flags & kShutdownSave) != 0 || !server.config().save.Get().empty());
   }
   server.persistence().WaitForBackgroundSave();
   server.persistence().aof().Close();  // every logged write reaches the file, fsynced

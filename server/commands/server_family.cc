@@ -57,7 +57,10 @@ void ConfigSet(CommandContext& ctx) {
     // Passwords never reach SLOWLOG, even when the CONFIG SET fails.
     if (registry.IsSensitive(ctx.args[i])) ctx.redacted_args.push_back(static_cast<int>(i + 1));
   }
-  std::string error = registry.Set(pairs);
+  const ProtectedAction mode = ctx.server.config().enable_protected_configs;
+  const bool allow_protected =
+      mode == ProtectedAction::kYes || (mode == ProtectedAction::kLocal && ctx.client.is_local);
+  std::string error = registry.Set(pairs, allow_protected);
   if (error.empty()) return ctx.reply.Ok();
   ctx.reply.Error(error);
 }

@@ -362,7 +362,7 @@ std::string SetFailure(std::string_view name, const std::string& err) {
 
 std::string ConfigRegistry::MatchSetNames(
     std::span<const std::pair<std::string_view, std::string_view>> pairs,
-    std::vector<Match>* matches) {
+    std::vector<Match>* matches, bool allow_protected) {
   for (const auto& [name, value] : pairs) {
     Match m;
     if (!Find(name, &m)) {
@@ -373,7 +373,7 @@ std::string ConfigRegistry::MatchSetNames(
     std::string refusal;
     if (flags & kImmutable) {
       refusal = "can't set immutable config";
-    } else if (flags & kProtected) {
+    } else if ((flags & kProtected) && !allow_protected) {
       refusal = "can't set protected config";
     } else {
       for (const Match& earlier : *matches) {
@@ -402,10 +402,12 @@ bool ConfigRegistry::RunHooks(std::span<const size_t> rows, size_t* failed_row, 
 }
 
 std::string ConfigRegistry::Set(
-    std::span<const std::pair<std::string_view, std::string_view>> pairs) {
+    std::span<const std::pair<std::string_view, std::string_view>> pairs, bool allow_protected) {
   std::lock_guard lock(mu_);
   std::vector<Match> matches;
-  if (std::string error = MatchSetNames(pairs, &matches); !error.empty()) return error;
+  if (std::string error = MatchSetNames(pairs, &matches, allow_protected); !error.empty()) {
+    return error;
+  }
 
   std::vector<std::string> old_values;
   for (const Match& m : matches) old_values.push_back(Render(m.index));
@@ -463,7 +465,11 @@ void ConfigRegistry::RewriteEntry(size_t index, ConfigRewriter* rw) const {
       return;
     }
     case ConfigKind::kSpecial:
-      e.rewrite(e, values_, defaults_[index], rw);
+      if (e.rewrite == nullptr) {
+        rw->RewriteLine(name, name + " " + Render(index), differs);
+      } else {
+        e.rewrite(e, values_, defaults_[index], rw);
+      }
       return;
   }
 }

@@ -63,6 +63,15 @@ enum class ProtectedAction : uint8_t { kNo, kYes, kLocal };
 enum class AppendFsync : uint8_t { kAlways, kEverysec, kNo };
 // sanitize-dump-payload.
 enum class SanitizeDump : uint8_t { kNo, kYes, kClients };
+// propagation-error-behavior.
+enum class PropagationError : uint8_t { kIgnore, kPanic, kPanicOnReplicas };
+// shutdown-on-sigterm / -sigint words (Redis's SHUTDOWN_* flags).
+enum ShutdownSignalFlag : uint32_t {
+  kShutdownSave = 1u << 0,
+  kShutdownNoSave = 1u << 1,
+  kShutdownNow = 1u << 2,
+  kShutdownForce = 1u << 3,
+};
 
 struct SaveParam {
   int64_t seconds;
@@ -129,6 +138,20 @@ struct ServerConfig {
   std::atomic<LogLevel> loglevel{LogLevel::kNotice};
   std::atomic<int> hz{0};  // always within 1..500 (Redis clamps, never rejects)
   ProtectedAction enable_debug_command = ProtectedAction::kNo;  // immutable
+  // CONFIG SET of protected directives (dir, dbfilename): allowed, refused, or from local
+  // clients only.
+  ProtectedAction enable_protected_configs = ProtectedAction::kNo;  // immutable
+  // No MODULE command exists: accepted for redis.conf compatibility, without effect.
+  ProtectedAction enable_module_command = ProtectedAction::kNo;  // immutable
+  // Whether the cron advances the incremental rehashing of big tables.
+  std::atomic<bool> activerehashing{true};
+  // Accepted without effect: Tessera prints no ASCII-art logo.
+  std::atomic<bool> always_show_logo{false};
+  // Replication directives accepted before replication exists: no effect until replicas do.
+  std::atomic<int64_t> repl_diskless_sync_delay{5};
+  std::atomic<bool> replica_serve_stale_data{true};
+  // Accepted without effect until the LATENCY commands exist.
+  std::atomic<int64_t> latency_monitor_threshold{0};
   Guarded<std::string> dir;  // the absolute working directory, set by chdir
 
   // Limits.
@@ -167,6 +190,11 @@ struct ServerConfig {
   std::atomic<int64_t> rdb_key_save_delay{0};
   std::atomic<int64_t> key_load_delay{0};
   std::atomic<int64_t> loading_process_events_interval_bytes{0};
+  // shutdown-on-sigterm / shutdown-on-sigint: ShutdownSignalFlag bits (0: default).
+  std::atomic<uint32_t> shutdown_on_sigterm{0};
+  std::atomic<uint32_t> shutdown_on_sigint{0};
+  // propagation-error-behavior: what an AOF replay does when a command fails.
+  std::atomic<PropagationError> propagation_error_behavior{PropagationError::kIgnore};
   // An expired key's deletion is logged as UNLINK instead of DEL (memory is freed at once
   // either way: freeing is already off the shard lock's critical path for small values).
   std::atomic<bool> lazyfree_lazy_expire{false};
@@ -237,7 +265,10 @@ class ConfigRegistry {
 
   // CONFIG SET: "" on success, else the error text without its leading '-'.  All or nothing:
   // on any error no value has changed (hooks that ran have run again with the old values).
-  std::string Set(std::span<const std::pair<std::string_view, std::string_view>> pairs);
+  // `allow_protected`: the caller may change protected directives (enable-protected-configs
+  // allows it for this client).
+  std::string Set(std::span<const std::pair<std::string_view, std::string_view>> pairs,
+                  bool allow_protected = false);
 
   // CONFIG REWRITE of config_file(): "" on success, else the error text without '-'.  The file
   // is replaced atomically (temporary file, fsync, rename, fsync of the directory).
@@ -270,7 +301,7 @@ class ConfigRegistry {
   // CONFIG SET's checks of the names alone: "" if all may be set, else the error reply.
   static std::string MatchSetNames(
       std::span<const std::pair<std::string_view, std::string_view>> pairs,
-      std::vector<Match>* matches);
+      std::vector<Match>* matches, bool allow_protected);
   // Runs the hooks of `rows` in order; false at the first failure.
   bool RunHooks(std::span<const size_t> rows, size_t* failed_row, std::string* err);
   // The loader.  LoadText (config_file.cc) reads lines and includes; LoadDirective (config.cc)

@@ -165,6 +165,65 @@ const char* CheckAppendDirname(std::string_view name) {
 
 // ---- Special directives ----
 
+// shutdown-on-sigterm / -sigint: "default", or any of save, nosave, now, force (save and
+// nosave exclusive), as Redis's flag configs.
+bool SetShutdownFlags(std::atomic<uint32_t>* field, std::span<const std::string> args,
+                      bool* changed, std::string* err) {
+  uint32_t flags = 0;
+  for (const std::string& a : args) {
+    std::string w = a;
+    for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (w == "default" && args.size() == 1) continue;
+    if (w == "save")
+      flags |= kShutdownSave;
+    else if (w == "nosave")
+      flags |= kShutdownNoSave;
+    else if (w == "now")
+      flags |= kShutdownNow;
+    else if (w == "force")
+      flags |= kShutdownForce;
+    else {
+      *err = "argument(s) must be one of the following: default, save, nosave, now, force";
+      return false;
+    }
+  }
+  if ((flags & kShutdownSave) && (flags & kShutdownNoSave)) {
+    *err = "argument(s) must be one of the following: default, save, nosave, now, force";
+    return false;
+  }
+  *changed = field->load() != flags;
+  field->store(flags);
+  return true;
+}
+
+std::string GetShutdownFlags(uint32_t flags) {
+  if (flags == 0) return "default";
+  std::string out;
+  for (auto [bit, name] : {std::pair{kShutdownSave, "save"}, std::pair{kShutdownNoSave, "nosave"},
+                           std::pair{kShutdownNow, "now"}, std::pair{kShutdownForce, "force"}}) {
+    if (flags & bit) {
+      if (!out.empty()) out += ' ';
+      out += name;
+    }
+  }
+  return out;
+}
+
+bool SetShutdownOnSigterm(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                          std::string* err) {
+  return SetShutdownFlags(&ctx.values->shutdown_on_sigterm, args, changed, err);
+}
+bool SetShutdownOnSigint(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                         std::string* err) {
+  return SetShutdownFlags(&ctx.values->shutdown_on_sigint, args, changed, err);
+}
+std::string GetShutdownOnSigterm(const ServerConfig& c) {
+  return GetShutdownFlags(c.shutdown_on_sigterm.load());
+}
+std::string GetShutdownOnSigint(const ServerConfig& c) {
+  return GetShutdownFlags(c.shutdown_on_sigint.load());
+}
+
 // bind: up to 16 addresses; a single "" means none.
 bool SetBind(SetContext& ctx, std::span<const std::string> args, bool* changed, std::string* err) {
   if (args.size() > 16) {
@@ -364,6 +423,7 @@ constexpr std::string_view kAclPubsubDefaults[] = {"resetchannels", "allchannels
 constexpr std::string_view kTlsAuthClients[] = {"no", "yes", "optional"};
 constexpr std::string_view kAppendFsyncNames[] = {"always", "everysec", "no"};
 constexpr std::string_view kSanitizeNames[] = {"no", "yes", "clients"};
+constexpr std::string_view kPropagationErrorNames[] = {"ignore", "panic", "panic-on-replicas"};
 
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kIntMin = INT_MIN;
@@ -418,6 +478,26 @@ constexpr Entry kTable[] = {
       return e;
     }(),
     Enum<&C::enable_debug_command>("enable-debug-command", kImmutable, kProtectedActions, "no"),
+    Enum<&C::enable_protected_configs>("enable-protected-configs", kImmutable, kProtectedActions,
+                                       "no"),
+    Enum<&C::enable_module_command>("enable-module-command", kImmutable, kProtectedActions, "no"),
+    Bool<&C::always_show_logo>("always-show-logo", kImmutable, "no"),
+    Bool<&C::activerehashing>("activerehashing", kModifiable, "yes"),
+    Number<&C::latency_monitor_threshold>("latency-monitor-threshold", "", kModifiable, 0,
+                                          LLONG_MAX, "0"),
+    Number<&C::repl_diskless_sync_delay>("repl-diskless-sync-delay", "", kModifiable, 0, kIntMax,
+                                         "5"),
+    [] {
+      Entry e = Bool<&C::replica_serve_stale_data>("replica-serve-stale-data", kModifiable, "yes");
+      e.alias = "slave-serve-stale-data";
+      return e;
+    }(),
+    Special("shutdown-on-sigterm", kModifiable | kMultiArg, "default", &SetShutdownOnSigterm,
+            &GetShutdownOnSigterm, nullptr),
+    Special("shutdown-on-sigint", kModifiable | kMultiArg, "default", &SetShutdownOnSigint,
+            &GetShutdownOnSigint, nullptr),
+    Enum<&C::propagation_error_behavior>("propagation-error-behavior", kModifiable,
+                                         kPropagationErrorNames, "ignore"),
     Special("dir", kModifiable | kProtected | kNoDefault, "", &SetDir, &GetDir, &RewriteDir),
     // Limits.
     Number<&C::proto_max_bulk_len>("proto-max-bulk-len", "", kModifiable, kMb, kLongMax, "512mb",

@@ -238,5 +238,26 @@ def test_clients_get_loading_until_the_dataset_is_in(binary):
     proc.wait()
 
 
+def test_shutdown_on_sigterm_and_protected_configs(binary):
+    s = Server(binary, "--save", "3600 1", "--shutdown-on-sigterm", "nosave")
+    r = s.redis()
+    r.set("a", "1")
+    try:
+        r.config_set("dir", "/tmp")
+        raise AssertionError("protected config changed")
+    except Exception as e:
+        assert "can't set protected config" in str(e), e
+    s.stop()  # SIGTERM with nosave: no final save
+    assert not os.path.exists(os.path.join(s.dir, "dump.rdb"))
+    s2 = Server(binary, "--shutdown-on-sigterm", "save", "--enable-protected-configs", "yes",
+                dir=s.dir)
+    r = s2.redis()
+    r.set("b", "2")
+    assert r.config_get("shutdown-on-sigterm") == {"shutdown-on-sigterm": "save"}
+    assert r.config_set("dbfilename", "other.rdb") is True  # allowed now
+    s2.stop()  # SIGTERM with save, though no save points are set
+    assert os.path.exists(os.path.join(s.dir, "other.rdb"))
+
+
 if __name__ == "__main__":
     run_tests(globals())
