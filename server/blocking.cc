@@ -15,6 +15,7 @@ void BlockingRegistry::Block(const ClientState& client, const CommandSpec& spec,
   w->resp = client.resp;
   w->no_touch = client.no_touch;
   w->spec = &spec;
+  w->user = client.user;
   if (request.args.empty()) {
     w->args.assign(args.begin(), args.end());
   } else {

@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/acl/user.h"
 #include "server/commands/command.h"
 
 namespace tessera::server {
@@ -39,6 +40,9 @@ struct Waiter {
   bool no_touch = false;
   const CommandSpec* spec = nullptr;
   std::vector<std::string> args;
+  // The client's user when it blocked: the command is checked again when served, as Redis
+  // reprocesses it (its permissions may have changed meanwhile).
+  std::shared_ptr<const acl::User> user;
   BlockRequest request;
   std::function<void(std::string)> deliver;
   // Guarded by the registry's mutex.

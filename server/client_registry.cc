@@ -1,5 +1,8 @@
 #include "server/client_registry.h"
 
+#include <chrono>
+#include <future>
+
 namespace tessera::server {
 
 void ClientRegistry::Add(ClientState* c, int owner) {
@@ -17,6 +20,11 @@ void ClientRegistry::Remove(ClientState* c) {
 void ClientRegistry::SetName(ClientState* c, std::string name) {
   std::lock_guard<std::mutex> lock(mu_);
   c->name = std::move(name);
+}
+
+void ClientRegistry::SetUserName(ClientState* c, std::string user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  c->user_name = std::move(user);
 }
 
 void ClientRegistry::SetLibInfo(ClientState* c, std::string* lib_name, std::string* lib_ver) {
@@ -53,6 +61,28 @@ void ClientRegistry::RunOnOwner(uint64_t id, std::function<void(ClientState*)> f
   } else {
     task();
   }
+}
+
+void ClientRegistry::RunOnOwnerAndWait(uint64_t id, int caller_worker,
+                                       std::function<void(ClientState*)> fn, int timeout_ms) {
+  ClientState* here = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    if (it->second.second == caller_worker || !post_) here = it->second.first;
+  }
+  if (here != nullptr) {
+    fn(here);  // the caller's own thread owns it: nothing can remove it meanwhile
+    return;
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  RunOnOwner(id, [fn = std::move(fn), done](ClientState* c) {
+    fn(c);
+    done->set_value();
+  });
+  finished.wait_for(std::chrono::milliseconds(timeout_ms));
 }
 
 }  // namespace tessera::server

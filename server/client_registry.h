@@ -28,6 +28,7 @@ class ClientRegistry {
   size_t Count() const { return count_.load(std::memory_order_relaxed); }
 
   void SetName(ClientState* c, std::string name);
+  void SetUserName(ClientState* c, std::string user);
   void SetLibInfo(ClientState* c, std::string* lib_name, std::string* lib_ver);
 
   // Calls fn(client, owner) for every client, holding the mutex: fn must be quick and must
@@ -37,6 +38,12 @@ class ClientRegistry {
   void set_post(PostFn post) { post_ = std::move(post); }
   // Runs `fn(ClientState*)` on the owner's thread if the client still exists then.
   void RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn);
+
+  // Like RunOnOwner, but done when it returns (or after `timeout_ms`, if the owner is busy):
+  // at once when `caller_worker` owns the client, else posted and waited for.  For changes
+  // the caller's next command must observe (ACL SETUSER closing subscribers).
+  void RunOnOwnerAndWait(uint64_t id, int caller_worker, std::function<void(ClientState*)> fn,
+                         int timeout_ms);
 
   std::atomic<int> monitors{0};
 

@@ -17,6 +17,9 @@ namespace tessera::server {
 
 enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
 
+namespace acl {
+class User;  // server/acl/user.h
+}
 struct ClientPubSub;  // server/pubsub.h
 class PushTarget;     // server/pubsub.h
 
@@ -45,7 +48,15 @@ struct ClientState {
   uint64_t id = 0;
   int db = 0;
   int resp = 2;
+  // True once AUTH/HELLO succeeded.  Until then the client runs as `default`, and may run
+  // commands only while `default` needs no password (AclRegistry::DefaultRequiresAuth).
   bool authenticated = false;
+  // ACL (server/acl): the user's snapshot, re-read when the registry's epoch differs from
+  // `acl_epoch` (null until the first command).  Owner thread only.  `user_name` is written
+  // under ClientRegistry's mutex (CLIENT LIST reads it from other workers).
+  std::shared_ptr<const acl::User> user;
+  uint64_t acl_epoch = 0;
+  std::string user_name = "default";
   // The AOF loader's client: its commands run while the server is loading, and bypass MISCONF
   // and CLIENT PAUSE, as Redis's AOF client does.
   bool aof_loader = false;

@@ -20,6 +20,7 @@
 #include "server/config/config.h"
 #include "server/log.h"
 #include "server/net/listener.h"
+#include "server/net/tls.h"
 #include "server/net/worker.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -132,6 +133,10 @@ int main(int argc, char** argv) {
   server.set_config_file(registry.config_file());
   server.set_tcp_port(static_cast<int>(config.port.load()));
   server.set_io_threads(workers_n);
+  if (!server.acl_startup_error().empty()) {
+    Log(LogLevel::kWarning, "{}", server.acl_startup_error());
+    return 1;
+  }
 
   net::ListenerSet listeners;
   if (!net::CreateListeners(config.bind.Get(), static_cast<int>(config.port.load()),
@@ -139,6 +144,36 @@ int main(int argc, char** argv) {
                             config.unixsocketperm, &listeners, &error)) {
     Log(LogLevel::kWarning, "{}", error);
     return 1;
+  }
+
+  // TLS: its own port beside the plain one, the same bind addresses, one shared context.
+  std::unique_ptr<net::TlsContextHolder> tls;
+  net::ListenerSet tls_listeners;
+  if (config.tls_port != 0) {
+    std::unique_ptr<net::TlsContext> ctx = net::TlsContext::Create(config, &error);
+    if (ctx != nullptr) tls = std::make_unique<net::TlsContextHolder>(std::move(ctx));
+    if (tls == nullptr || !net::CreateListeners(config.bind.Get(), config.tls_port,
+                                                static_cast<int>(config.tcp_backlog), workers_n, "",
+                                                0, &tls_listeners, &error)) {
+      Log(LogLevel::kWarning, "{}", error);
+      return 1;
+    }
+  }
+
+  if (tls != nullptr) {
+    // CONFIG SET of a TLS setting builds a new context for new connections; a setting that
+    // cannot be used fails the CONFIG SET, which restores the old values.
+    for (std::string_view name :
+         {"tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-ca-cert-file",
+          "tls-ca-cert-dir", "tls-auth-clients", "tls-protocols", "tls-ciphers", "tls-ciphersuites",
+          "tls-prefer-server-ciphers", "tls-session-caching"}) {
+      registry.OnApply(name, [&registry, holder = tls.get()](std::string* err) {
+        std::unique_ptr<net::TlsContext> ctx = net::TlsContext::Create(registry.values(), err);
+        if (ctx == nullptr) return false;
+        holder->Replace(std::move(ctx));
+        return true;
+      });
+    }
   }
 
   if (!config.pidfile.empty()) {
@@ -152,7 +187,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < workers_n; ++i) {
     workers.push_back(std::make_unique<net::Worker>(&server, i, workers_n));
     for (int fd : listeners.tcp_fds_per_worker[i]) workers.back()->AddTcpListener(fd);
+    if (tls != nullptr) {
+      workers.back()->SetTlsContext(tls.get());
+      for (int fd : tls_listeners.tcp_fds_per_worker[i]) workers.back()->AddTlsListener(fd);
+    }
   }
+  tls_listeners.tcp_fds_per_worker.clear();
   if (listeners.unix_fd >= 0) workers[0]->SetUnixListener(listeners.unix_fd);
   listeners.tcp_fds_per_worker.clear();
 
@@ -224,6 +264,7 @@ int main(int argc, char** argv) {
   }
   server.persistence().loading.store(false);
   Log(LogLevel::kNotice, "Ready to accept connections tcp");
+  if (tls != nullptr) Log(LogLevel::kNotice, "Ready to accept connections tls");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -4,7 +4,13 @@
 
 #include <time.h>
 
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "server/memory_stats.h"
 
@@ -29,7 +35,61 @@ unsigned DefaultShardCount(int io_threads) {
   return n;
 }
 
+// Redis's ACLLoadUsersAtStartup, plus the config hooks that keep the ACL in step with
+// requirepass, acl-pubsub-default and acllog-max-len.
+std::string LoadAclAtStartup(acl::AclRegistry& acl, ConfigRegistry& registry) {
+  const ServerConfig& config = registry.values();
+  acl.set_channels_default_all(config.acl_pubsub_default.load() == 1);
+  std::string password = config.requirepass.Get();
+  if (!password.empty()) acl.SetDefaultPassword(password);
+  registry.OnApply("requirepass", [&acl, &config](std::string*) {
+    acl.SetDefaultPassword(config.requirepass.Get());
+    return true;
+  });
+  registry.OnApply("acl-pubsub-default", [&acl, &config](std::string*) {
+    acl.set_channels_default_all(config.acl_pubsub_default.load() == 1);
+    return true;
+  });
+  registry.OnApply("acllog-max-len", [&acl, &config](std::string*) {
+    acl.TrimLog(config.acllog_max_len.load());
+    return true;
+  });
+  for (const auto& line : config.user_lines) {
+    std::vector<std::string_view> argv(line.begin(), line.end());
+    std::string error = acl.AddConfiguredUser(argv);
+    if (!error.empty()) return error;
+  }
+  if (!config.aclfile.empty() && acl.has_configured_users()) {
+    return "Configuring Redis with users defined in redis.conf and at the same setting an ACL "
+           "file path is invalid. This setup is very likely to lead to configuration errors and "
+           "security holes, please define either an ACL file or declare users directly in your "
+           "redis.conf, but not both.";
+  }
+  std::string error = acl.LoadConfiguredUsers();
+  if (!error.empty()) return error;
+  if (config.aclfile.empty()) return "";
+  std::string text;
+  if (!ReadAclFile(config.aclfile, &text, &error)) {
+    return "Aborting Redis startup because of ACL errors: " + error;
+  }
+  error = acl.LoadFileText(text, config.aclfile);
+  if (!error.empty()) return "Aborting Redis startup because of ACL errors: " + error;
+  return "";
+}
+
 }  // namespace
+
+bool ReadAclFile(const std::string& path, std::string* text, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = fmt::format("Error loading ACLs, opening file '{}': {}", path, std::strerror(errno));
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *text = ss.str();
+  return true;
+}
 
 Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry_(registry) {
   const ServerConfig& config = registry->values();
@@ -39,6 +99,8 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
                                                    shard_count);
   RegisterAllFamilies(&commands_);
   commands_.Finalize();
+  acl_ = std::make_unique<acl::AclRegistry>(&commands_);
+  acl_startup_error_ = LoadAclAtStartup(*acl_, *registry);
   start_time_ms_ = RealNowMs();
   run_id_ = RandomHex(40);
   persistence_ = std::make_unique<Persistence>(*this);

@@ -15,6 +15,7 @@
 
 #include "core/keyspace/keyspace.h"
 #include "persistence/write_log.h"
+#include "server/acl/acl_registry.h"
 #include "server/blocking.h"
 #include "server/client_registry.h"
 #include "server/commands/command.h"
@@ -36,6 +37,10 @@ struct ShutdownRequest {
   bool force = false;
 };
 
+// Reads the ACL file `path` into *text; false with Redis's "Error loading ACLs, opening file"
+// text if it cannot be read.
+bool ReadAclFile(const std::string& path, std::string* text, std::string* error);
+
 class Server {
  public:
   // `registry` must outlive the server.  `shard_count` 0 picks a default from io-threads.
@@ -53,6 +58,10 @@ class Server {
   PubSubRegistry& pubsub() { return pubsub_; }
   ErrorStats& error_stats() { return error_stats_; }
   scripting::ScriptRegistry& scripts() { return scripts_; }
+  acl::AclRegistry& acl() { return *acl_; }
+  // "" if the ACL configuration loaded at construction (requirepass, user lines, aclfile),
+  // else why not: main refuses to start, as Redis does.
+  const std::string& acl_startup_error() const { return acl_startup_error_; }
   persistence::WriteLog& write_log() { return write_log_; }
   Persistence& persistence() { return *persistence_; }
 
@@ -135,6 +144,8 @@ class Server {
   PubSubRegistry pubsub_;
   ErrorStats error_stats_;
   scripting::ScriptRegistry scripts_;
+  std::unique_ptr<acl::AclRegistry> acl_;
+  std::string acl_startup_error_;
   persistence::WriteLog write_log_;
   std::unique_ptr<Persistence> persistence_;  // after everything it uses
   InstantMetrics metrics_;

@@ -285,6 +285,27 @@ constexpr std::string_view kON = "O(N)";
 
 }  // namespace
 
+namespace {
+
+// Only GET (and OVERFLOW) subcommands: the key is only read (Redis's bitfieldGetKeys).
+uint32_t BitfieldKeyFlags(ArgList args) {
+  bool read_only = true;
+  for (size_t i = 2; i < args.size(); ++i) {
+    size_t more = args.size() - i - 1;
+    if (EqualsIgnoreCase(args[i], "get") && more >= 2) {
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "overflow") && more >= 1) {
+      i += 1;
+    } else {
+      read_only = false;  // a write, or a syntax error: assume it writes
+      break;
+    }
+  }
+  return read_only ? kKeyRO | kKeyAccess : kKeyRW | kKeyAccess | kKeyUpdate;
+}
+
+}  // namespace
+
 void RegisterBitmapFamily(CommandTable* table) {
   const uint32_t kW = kWrite | kDenyOom;
   const uint32_t kR = kReadOnly;
@@ -316,12 +337,14 @@ void RegisterBitmapFamily(CommandTable* table) {
   table->Add(std::move(bitop));
 
   // Redis marks the key's flags variable: a BITFIELD of GETs only reads.
-  table->Add(Spec("bitfield", -2, kW,
-                  KeySpec{1, 1, 1, kKeyRW | kKeyUpdate | kKeyAccess | kKeyVariableFlags},
-                  BitfieldCmd, "3.2.0", "O(1) per subcommand.",
-                  "Reads, writes and increments integers of any width up to 64 bits at "
-                  "arbitrary bit offsets of a key's string.",
-                  BitfieldArgs()));
+  CommandSpec bitfield = Spec(
+      "bitfield", -2, kW, KeySpec{1, 1, 1, kKeyRW | kKeyUpdate | kKeyAccess | kKeyVariableFlags},
+      BitfieldCmd, "3.2.0", "O(1) per subcommand.",
+      "Reads, writes and increments integers of any width up to 64 bits at "
+      "arbitrary bit offsets of a key's string.",
+      BitfieldArgs());
+  bitfield.key_flags_for_args = BitfieldKeyFlags;
+  table->Add(std::move(bitfield));
   table->Add(Spec("bitfield_ro", -2, kR | kFast, kOneKey, BitfieldRoCmd, "6.0.0",
                   "O(1) per subcommand.",
                   "Reads integers at arbitrary bit offsets of a key's string, without writing.",

@@ -62,11 +62,11 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
       "ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
-      "omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+      "omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000, (now_ms - last) / 1000,
       ClientFlags(server, c), c.db, c.sub_count.load(std::memory_order_relaxed),
       c.psub_count.load(std::memory_order_relaxed), c.ssub_count.load(std::memory_order_relaxed),
-      qbuf, omem, tot_mem, cmd, c.resp, c.lib_name, c.lib_ver);
+      qbuf, omem, tot_mem, cmd, c.user_name, c.resp, c.lib_name, c.lib_ver);
 }
 
 namespace {
@@ -207,7 +207,7 @@ void ClientKill(CommandContext& ctx) {
       } else if (EqualsNoCase(opt, "laddr")) {
         f.laddr = val;
       } else if (EqualsNoCase(opt, "user")) {
-        if (val != "default") {
+        if (ctx.server.acl().Find(val) == nullptr) {
           ctx.reply.Error(fmt::format("ERR No such user '{}'", CStringPrefix(val)));
           return;
         }
@@ -239,6 +239,7 @@ void ClientKill(CommandContext& ctx) {
     if (f.id && c.id != *f.id) return;
     if (!f.addr.empty() && c.addr != f.addr) return;
     if (!f.laddr.empty() && c.laddr != f.laddr) return;
+    if (!f.user.empty() && c.user_name != f.user) return;
     if (f.type && TypeOf(c) != *f.type) return;
     if (f.max_age_s > 0 && (now - c.created_ms) / 1000 < f.max_age_s) return;
     if (c.id == ctx.client.id) {

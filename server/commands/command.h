@@ -83,6 +83,37 @@ enum AclCategory : uint64_t {
   kAclScripting = 1ull << 20,
 };
 
+// Redis's category names in its order (ACL CAT, COMMAND INFO, ACL rules' +@name).
+struct AclCategoryName {
+  uint64_t bit;
+  std::string_view name;
+};
+inline constexpr AclCategoryName kAclCategoryNames[] = {
+    {kAclKeyspace, "keyspace"},
+    {kAclRead, "read"},
+    {kAclWrite, "write"},
+    {kAclSet, "set"},
+    {kAclSortedSet, "sortedset"},
+    {kAclList, "list"},
+    {kAclHash, "hash"},
+    {kAclString, "string"},
+    {kAclBitmap, "bitmap"},
+    {kAclHyperLogLog, "hyperloglog"},
+    {kAclGeo, "geo"},
+    {kAclStream, "stream"},
+    {kAclPubSub, "pubsub"},
+    {kAclAdmin, "admin"},
+    {kAclFast, "fast"},
+    {kAclSlow, "slow"},
+    {kAclBlocking, "blocking"},
+    {kAclDangerous, "dangerous"},
+    {kAclConnection, "connection"},
+    {kAclTransaction, "transaction"},
+    {kAclScripting, "scripting"},
+};
+// The bit of the category `name` (any case, without '@'); 0 if there is none.
+uint64_t AclCategoryByName(std::string_view name);
+
 // Redis's key-spec flags (COMMAND INFO key specs, COMMAND GETKEYSANDFLAGS, and later ACL key
 // permissions): how the command uses each key.
 enum KeyFlag : uint32_t {
@@ -272,6 +303,10 @@ struct CommandSpec {
   // dispatcher then locks every shard, in ascending order, instead of the key shards, so the
   // command stays atomic.  nullptr: the key shards always suffice.
   bool (*locks_all_shards)(ArgList args) = nullptr;
+  // For a command whose key flags depend on its arguments (Redis's "variable_flags": SET with
+  // or without GET, BITFIELD of GETs only): the flags of its one key for `args`.  KeyFlagsAt
+  // (ACL checks, COMMAND GETKEYSANDFLAGS) uses it; COMMAND INFO shows the declared flags.
+  uint32_t (*key_flags_for_args)(ArgList args) = nullptr;
   // Documentation served by COMMAND DOCS.
   std::string_view summary;
   std::string_view since;
@@ -305,6 +340,15 @@ CommandSpec MakeContainerSpec(std::string name, std::string_view group, std::str
 // Appends the argument indices of the keys of `args` for `spec`.  Returns false iff a key
 // extractor reported malformed arguments.
 bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out);
+
+// The KeyFlag bits of the key at argument `pos` of `args` (a position ExtractKeys returned):
+// those of the first declared key spec that covers it; else, for a key only the key extractor
+// finds, those of the last declared spec (SORT's STORE key); else the command's (`keys.flags`,
+// or derived from the command flags when 0).  ACL key checks and COMMAND GETKEYSANDFLAGS.
+uint32_t KeyFlagsAt(const CommandSpec& spec, int pos, ArgList args);
+// The flags of one key spec of `spec` (its own, or the command's when 0).
+uint32_t KeyFlagsOf(const CommandSpec& spec, const KeySpec& k);
+uint32_t KeyFlagsOf(const CommandSpec& spec);
 
 class CommandTable {
  public:

@@ -45,30 +45,6 @@ constexpr FlagName kCommandFlags[] = {
     {kNoMulti, "no_multi"},
 };
 
-constexpr FlagName kAclCategories[] = {
-    {kAclKeyspace, "keyspace"},
-    {kAclRead, "read"},
-    {kAclWrite, "write"},
-    {kAclSet, "set"},
-    {kAclSortedSet, "sortedset"},
-    {kAclList, "list"},
-    {kAclHash, "hash"},
-    {kAclString, "string"},
-    {kAclBitmap, "bitmap"},
-    {kAclHyperLogLog, "hyperloglog"},
-    {kAclGeo, "geo"},
-    {kAclStream, "stream"},
-    {kAclPubSub, "pubsub"},
-    {kAclAdmin, "admin"},
-    {kAclFast, "fast"},
-    {kAclSlow, "slow"},
-    {kAclBlocking, "blocking"},
-    {kAclDangerous, "dangerous"},
-    {kAclConnection, "connection"},
-    {kAclTransaction, "transaction"},
-    {kAclScripting, "scripting"},
-};
-
 constexpr FlagName kKeyFlags[] = {
     {kKeyRO, "RO"},
     {kKeyRW, "RW"},
@@ -106,12 +82,6 @@ void ReplyFlagSet(resp::ReplyBuilder& r, uint64_t bits, const FlagName (&names)[
 
 bool HasKeys(const CommandSpec& s) { return s.keys.first > 0 || s.key_extractor != nullptr; }
 
-uint32_t KeyFlagsOf(const CommandSpec& s) {
-  if (s.keys.flags != 0) return s.keys.flags;
-  if (s.flags & kWrite) return kKeyRW | kKeyAccess | kKeyUpdate;
-  return kKeyRO | kKeyAccess;
-}
-
 void ReplyCommandFlags(resp::ReplyBuilder& r, const CommandSpec& s) {
   // movablekeys comes after no_multi and before allow_busy in Redis's list.
   size_t n = 0;
@@ -138,42 +108,6 @@ void ReplyKeySpecPart(resp::ReplyBuilder& r, std::string_view type,
     r.Bulk(name);
     r.Integer(value);
   }
-}
-
-uint32_t KeyFlagsOf(const CommandSpec& s, const KeySpec& k) {
-  return k.flags != 0 ? k.flags : KeyFlagsOf(s);
-}
-
-// True iff the keyword spec `k` finds its key at argument `pos` of argv: Redis searches from
-// `first` up to the next-to-last argument for the keyword and takes the argument after it.
-bool KeywordSpecCovers(const KeySpec& k, int pos, ArgList argv) {
-  for (int i = std::max(k.first, 1); i + 1 < static_cast<int>(argv.size()); ++i) {
-    if (EqualsNoCase(argv[i], k.keyword)) return pos == i + 1;
-  }
-  return false;
-}
-
-// The flags of the key at argument `pos` of argv: those of the first declared key spec that
-// covers it; else, for a key that only the key extractor finds, those of the last declared
-// spec (SORT's STORE key); else the command's.
-uint32_t KeyFlagsAt(const CommandSpec& s, int pos, ArgList argv) {
-  const int argc = static_cast<int>(argv.size());
-  for (const KeySpec& k : s.key_specs) {
-    if (k.unknown) continue;
-    if (!k.keyword.empty()) {
-      if (KeywordSpecCovers(k, pos, argv)) return KeyFlagsOf(s, k);
-      continue;
-    }
-    if (k.keynum) {
-      if (pos > k.first) return KeyFlagsOf(s, k);
-      continue;
-    }
-    int last = k.last >= 0 ? k.last : argc + k.last;
-    int step = std::max(k.step, 1);
-    if (pos >= k.first && pos <= last && (pos - k.first) % step == 0) return KeyFlagsOf(s, k);
-  }
-  if (s.key_extractor != nullptr && !s.key_specs.empty()) return KeyFlagsOf(s, s.key_specs.back());
-  return KeyFlagsOf(s);
 }
 
 void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
@@ -264,7 +198,12 @@ void ReplyCommandInfo(resp::ReplyBuilder& r, const CommandSpec* s) {
   r.Integer(s->keys.first);
   r.Integer(s->keys.last);
   r.Integer(s->keys.step);
-  ReplyFlagSet(r, s->acl, kAclCategories, "@");
+  size_t categories = 0;
+  for (const AclCategoryName& c : kAclCategoryNames) categories += (s->acl & c.bit) ? 1 : 0;
+  r.SetHeader(categories);
+  for (const AclCategoryName& c : kAclCategoryNames) {
+    if (s->acl & c.bit) r.SimpleString(fmt::format("@{}", c.name));
+  }
   r.SetHeader(s->tips.size());
   for (std::string_view tip : s->tips) r.Bulk(tip);
   ReplyKeySpecs(r, *s);
@@ -361,13 +300,6 @@ const CommandSpec* LookupFullName(const CommandTable& table, std::string_view na
   const CommandSpec* parent = table.Find(name.substr(0, bar));
   if (parent == nullptr || parent->subcommands.empty()) return nullptr;
   return CommandTable::FindSub(*parent, sub);
-}
-
-uint64_t AclCategoryByName(std::string_view name) {
-  for (const FlagName& c : kAclCategories) {
-    if (EqualsNoCase(name, c.name)) return c.bit;
-  }
-  return 0;
 }
 
 void GetKeys(CommandContext& ctx, bool with_flags) {

@@ -21,7 +21,54 @@ uint64_t WithImplicitCategories(uint32_t flags, uint64_t acl) {
   return acl;
 }
 
+// True iff the keyword spec `k` finds its key at argument `pos` of argv: Redis searches from
+// `first` up to the next-to-last argument for the keyword and takes the argument after it.
+bool KeywordSpecCovers(const KeySpec& k, int pos, ArgList argv) {
+  for (int i = std::max(k.first, 1); i + 1 < static_cast<int>(argv.size()); ++i) {
+    if (EqualsIgnoreCase(argv[i], k.keyword)) return pos == i + 1;
+  }
+  return false;
+}
+
 }  // namespace
+
+uint32_t KeyFlagsOf(const CommandSpec& s) {
+  if (s.keys.flags != 0) return s.keys.flags;
+  if (s.flags & kWrite) return kKeyRW | kKeyAccess | kKeyUpdate;
+  return kKeyRO | kKeyAccess;
+}
+
+uint32_t KeyFlagsOf(const CommandSpec& s, const KeySpec& k) {
+  return k.flags != 0 ? k.flags : KeyFlagsOf(s);
+}
+
+uint32_t KeyFlagsAt(const CommandSpec& s, int pos, ArgList argv) {
+  if (s.key_flags_for_args != nullptr) return s.key_flags_for_args(argv);
+  const int argc = static_cast<int>(argv.size());
+  for (const KeySpec& k : s.key_specs) {
+    if (k.unknown) continue;
+    if (!k.keyword.empty()) {
+      if (KeywordSpecCovers(k, pos, argv)) return KeyFlagsOf(s, k);
+      continue;
+    }
+    if (k.keynum) {
+      if (pos > k.first) return KeyFlagsOf(s, k);
+      continue;
+    }
+    int last = k.last >= 0 ? k.last : argc + k.last;
+    int step = std::max(k.step, 1);
+    if (pos >= k.first && pos <= last && (pos - k.first) % step == 0) return KeyFlagsOf(s, k);
+  }
+  if (s.key_extractor != nullptr && !s.key_specs.empty()) return KeyFlagsOf(s, s.key_specs.back());
+  return KeyFlagsOf(s);
+}
+
+uint64_t AclCategoryByName(std::string_view name) {
+  for (const AclCategoryName& c : kAclCategoryNames) {
+    if (EqualsIgnoreCase(name, c.name)) return c.bit;
+  }
+  return 0;
+}
 
 bool ExtractKeys(const CommandSpec& spec, ArgList args, std::vector<int>* out) {
   if (spec.key_extractor != nullptr) return spec.key_extractor(args, out);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/base/glob.h"
+#include "server/acl/acl_check.h"
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
@@ -43,11 +44,16 @@ void Quit(CommandContext& ctx) {
   if (ctx.client.control) ctx.client.control->CloseAfterReply();
 }
 
-// Checks a password for a user; only the default user exists until ACL lands.
-bool CheckPassword(Server& server, std::string_view user, std::string_view pass) {
-  if (user != "default") return false;
-  std::string required = server.config().requirepass.Get();
-  return required.empty() || required == pass;
+// Logs the client in as `user` if `pass` opens it; else logs the failure (ACL LOG, reason
+// "auth") and returns false.
+bool TryAuthenticate(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  std::shared_ptr<const acl::User> u = ctx.server.acl().Authenticate(user, pass);
+  if (u == nullptr) {
+    LogAuthFailure(ctx.server, ctx.client, user, ctx.args[0]);
+    return false;
+  }
+  AuthenticateClient(ctx.server, ctx.client, std::move(u));
+  return true;
 }
 
 void Auth(CommandContext& ctx) {
@@ -55,22 +61,26 @@ void Auth(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
+  ctx.redacted_args.push_back(1);
   std::string_view user = "default";
   std::string_view pass = ctx.args[1];
   if (ctx.args.size() == 3) {
     user = ctx.args[1];
     pass = ctx.args[2];
-  } else if (ctx.server.config().requirepass.Get().empty()) {
-    ctx.reply.Error(
-        "ERR AUTH <password> called without any password configured for the default user. "
-        "Are you sure your configuration is correct?");
-    return;
+    ctx.redacted_args.push_back(2);
+  } else {
+    std::shared_ptr<const acl::User> d = ctx.server.acl().default_user();
+    if (d != nullptr && d->nopass()) {
+      ctx.reply.Error(
+          "ERR AUTH <password> called without any password configured for the default user. "
+          "Are you sure your configuration is correct?");
+      return;
+    }
   }
-  if (!CheckPassword(ctx.server, user, pass)) {
+  if (!TryAuthenticate(ctx, user, pass)) {
     ctx.reply.Error(errors::kWrongPass);
     return;
   }
-  ctx.client.authenticated = true;
   ctx.reply.Ok();
 }
 
@@ -119,6 +129,9 @@ void Hello(CommandContext& ctx) {
       user = ctx.args[i + 1];
       pass = ctx.args[i + 2];
       has_auth = true;
+      // Kept out of SLOWLOG, as Redis redacts them.
+      ctx.redacted_args.push_back(static_cast<int>(i + 1));
+      ctx.redacted_args.push_back(static_cast<int>(i + 2));
       i += 2;
     } else if (EqualsNoCase(ctx.args[i], "setname") && more >= 1) {
       name = ctx.args[i + 1];
@@ -131,13 +144,12 @@ void Hello(CommandContext& ctx) {
     }
   }
   if (has_auth) {
-    if (!CheckPassword(ctx.server, user, pass)) {
+    if (!TryAuthenticate(ctx, user, pass)) {
       ctx.reply.Error(errors::kWrongPass);
       return;
     }
-    ctx.client.authenticated = true;
   }
-  if (!ctx.client.authenticated) {
+  if (!ctx.client.authenticated && ctx.server.acl().DefaultRequiresAuth()) {
     ctx.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
         "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
@@ -172,7 +184,11 @@ void Reset(CommandContext& ctx) {
   c.watch_expiries.clear();
   ctx.server.watches().UnwatchAll(c.id);
   ctx.server.pubsub().UnsubscribeAll(c);  // silently, as Redis
-  c.authenticated = ctx.server.config().requirepass.Get().empty();
+  // Back to `default`, logged in only if it needs no password (Redis's clientSetDefaultAuth).
+  c.authenticated = !ctx.server.acl().DefaultRequiresAuth();
+  if (c.user_name != "default") ctx.server.clients().SetUserName(&c, "default");
+  c.user = nullptr;
+  c.acl_epoch = 0;
   ctx.server.clients().SetName(&c, "");
   ctx.reply.SimpleString("RESET");
 }

@@ -11,6 +11,7 @@
 #include "core/base/ascii.h"
 #include "core/base/hash.h"
 #include "persistence/write_log.h"
+#include "server/acl/acl_check.h"
 #include "server/aof.h"
 #include "server/client_state.h"
 #include "server/commands/errors.h"
@@ -152,6 +153,42 @@ void FeedMonitors(Server& server, const ClientState& client, ArgList args, int64
   }
   line += "\r\n";
   server.feed_monitors(std::move(line));
+}
+
+// The NOPERM error for a denied command, or "" (ACL LOG entry included).  Inside EXEC a
+// command admitted at queue time may have lost its permission since: Redis words that case
+// differently.
+std::string CheckAcl(Server& server, ClientState& client, const CommandSpec& spec, ArgList args) {
+  acl::LogContext context =
+      client.in_multi || client.in_exec ? acl::LogContext::kMulti : acl::LogContext::kTopLevel;
+  acl::Denial denial;
+  std::string message = CheckAclAndLog(server, *client.user, client, spec, args, context, &denial);
+  if (message.empty()) return message;
+  if (!client.in_exec) return "NOPERM " + message;
+  std::string_view reason = denial == acl::Denial::kCommand
+                                ? "no permission to execute the command or subcommand"
+                            : denial == acl::Denial::kKey
+                                ? "no permission to touch the specified keys"
+                                : "no permission to access one of the channels used as arguments";
+  return fmt::format(
+      "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+      "EXEC call. This command is no longer allowed for the following reason: {}",
+      reason);
+}
+
+// A blocked command is checked again when it is served, with its user as it is now.
+std::string BlockedCommandAclDenial(Server& server, const Waiter& w, ArgList argv) {
+  if (w.user == nullptr) return "";
+  std::shared_ptr<const acl::User> now = server.acl().Find(w.user->name());
+  const acl::User& user = now != nullptr && now->uid() == w.user->uid() ? *now : *w.user;
+  if (user.unrestricted()) return "";
+  ClientState info;
+  info.id = w.client_id;
+  info.db = w.db;
+  info.user_name = user.name();
+  std::string message =
+      CheckAclAndLog(server, user, info, *w.spec, argv, acl::LogContext::kTopLevel);
+  return message.empty() ? message : "NOPERM " + message;
 }
 
 // Commands that run at once inside MULTI rather than being queued (Redis's processCommand).
@@ -417,8 +454,18 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     if (!allowed) return reject(errors::kDebugDisabled);
   }
 
-  // 5. Authentication.
-  if (!client.authenticated && (spec->flags & kNoAuth) == 0) return reject(errors::kNoAuth);
+  // 5. Authentication: needed until AUTH/HELLO succeeded, unless `default` has no password.
+  if (!client.authenticated && (spec->flags & kNoAuth) == 0 && server.acl().DefaultRequiresAuth()) {
+    return reject(errors::kNoAuth);
+  }
+
+  // 7. ACL: the command, its keys and its channels (a script's commands were checked by
+  // its host; EXEC's are checked again as they run; the AOF loader, like Redis's AOF client,
+  // has no user and runs everything).
+  if (!client.in_script && !client.aof_loader && NeedsAclCheck(server, client)) {
+    std::string denied = CheckAcl(server, client, *spec, args);
+    if (!denied.empty()) return reject(denied);
+  }
 
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
   // stop-writes-on-bgsave-error is set.
@@ -585,6 +632,15 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       client.no_touch = w->no_touch;
       client.authenticated = true;
       argv.assign(w->args.begin(), w->args.end());
+      if (std::string denied = BlockedCommandAclDenial(server, *w, argv); !denied.empty()) {
+        std::string out;
+        resp::ReplyBuilder reply(&out, w->resp);
+        reply.Error(denied);
+        stats.commands[w->spec->id].rejected_calls.Add(1);
+        server.error_stats().Count(denied);
+        registry.Release(w, &out);
+        continue;
+      }
       key_positions.clear();
       ExtractKeys(*w->spec, argv, &key_positions);
       int64_t now_ms = server.NowMs();

@@ -2,9 +2,10 @@
 //
 // Order of checks follows Redis's processCommand (reference 3.1): the cross-protocol guard,
 // lookup (unknown command / subcommand), arity, protected commands (DEBUG), authentication,
-// the RESP2 Pub/Sub context, MULTI queueing, CLIENT PAUSE; then the shards of the command's keys
-// are locked in ascending order, the handler runs, the locks are released, and statistics, slowlog
-// and MONITOR are fed. Everything that applies to every command lives here and nowhere else.
+// ACL (command, keys, channels; server/acl), the RESP2 Pub/Sub context, MULTI queueing, CLIENT
+// PAUSE; then the shards of the command's keys are locked in ascending order, the handler runs, the
+// locks are released, and statistics, slowlog and MONITOR are fed. Everything that applies to every
+// command lives here and nowhere else.
 #pragma once
 
 #include "core/resp/reply_builder.h"

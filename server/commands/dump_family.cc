@@ -132,10 +132,13 @@ void RegisterDumpFamily(CommandTable* table) {
   table->Add(Spec("dump", 2, kReadOnly, kAclKeyspace | kAclRead | kAclSlow, DumpCommand, "2.6.0",
                   "O(1) to find the key, O(N*M) to serialize a value of N elements of M bytes",
                   "Serializes a key's value into the portable payload RESTORE reads."));
-  table->Add(Spec("restore", -4, kWrite | kDenyOom,
-                  kAclKeyspace | kAclWrite | kAclSlow | kAclDangerous, RestoreCommand, "2.6.0",
-                  "O(1) to create the key, O(N*M) to rebuild a value of N elements of M bytes",
-                  "Creates a key from a payload DUMP produced, checking it in depth first."));
+  CommandSpec restore =
+      Spec("restore", -4, kWrite | kDenyOom, kAclKeyspace | kAclWrite | kAclSlow | kAclDangerous,
+           RestoreCommand, "2.6.0",
+           "O(1) to create the key, O(N*M) to rebuild a value of N elements of M bytes",
+           "Creates a key from a payload DUMP produced, checking it in depth first.");
+  restore.keys.flags = kKeyOW | kKeyUpdate;  // Redis's: the key is overwritten, never read
+  table->Add(std::move(restore));
 }
 
 }  // namespace tessera::server

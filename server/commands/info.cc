@@ -434,10 +434,14 @@ void AddStats(Server& server, InfoWriter& w) {
         "io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks",
         "reply_buffer_expands", "eventloop_cycles", "eventloop_duration_sum",
         "eventloop_duration_cmd_sum", "instantaneous_eventloop_cycles_per_sec",
-        "instantaneous_eventloop_duration_usec", "acl_access_denied_auth", "acl_access_denied_cmd",
-        "acl_access_denied_key", "acl_access_denied_channel"}) {
+        "instantaneous_eventloop_duration_usec"}) {
     w.Field(f, 0);
   }
+  acl::DenialCounters denied = server.acl().counters();
+  w.Field("acl_access_denied_auth", denied.auth);
+  w.Field("acl_access_denied_cmd", denied.command);
+  w.Field("acl_access_denied_key", denied.key);
+  w.Field("acl_access_denied_channel", denied.channel);
 }
 
 // Replication does not exist yet: always a primary without replicas or backlog.  The

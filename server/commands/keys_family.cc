@@ -522,7 +522,19 @@ constexpr KeySpec kNoKeys{};
 constexpr KeySpec kOneKey{1, 1, 1};
 constexpr KeySpec kAllKeys{1, -1, 1};
 constexpr KeySpec kTwoKeys{1, 2, 1};
-constexpr KeySpec kObjectKey{2, 2, 1};
+// Redis's key-spec flags where they differ from the derived ones (ACL %R/%W checks use them):
+// a key only looked at (EXISTS, TYPE, OBJECT) is RO without "access".
+constexpr KeySpec kObjectKey{2, 2, 1, kKeyRO};
+constexpr KeySpec kLookedAtKeys{1, -1, 1, kKeyRO};
+constexpr KeySpec kLookedAtKey{1, 1, 1, kKeyRO};
+constexpr KeySpec kDeletedKeys{1, -1, 1, kKeyRM | kKeyDelete};
+constexpr KeySpec kExpiryKey{1, 1, 1, kKeyRW | kKeyUpdate};
+
+// Gives `s` Redis's per-key specs (source and destination differ in RENAME, COPY...).
+CommandSpec WithKeySpecs(CommandSpec s, std::vector<KeySpec> specs) {
+  s.key_specs = std::move(specs);
+  return s;
+}
 
 CommandSpec ObjectSpec() {
   CommandSpec object =
@@ -553,42 +565,47 @@ CommandSpec ObjectSpec() {
 // as COMMAND INFO shows them.
 void RegisterKeysFamily(CommandTable* table) {
   const uint32_t kAll = kAllShards;
-  table->Add(Spec("del", -2, kWrite, kAllKeys, kKsWrite | kAclSlow, DelCommand, "1.0.0", "generic",
-                  "O(N) for N keys, plus the size of each value freed",
+  table->Add(Spec("del", -2, kWrite, kDeletedKeys, kKsWrite | kAclSlow, DelCommand, "1.0.0",
+                  "generic", "O(N) for N keys, plus the size of each value freed",
                   "Removes the given keys and returns how many existed."));
-  table->Add(Spec("unlink", -2, kWrite | kFast, kAllKeys, kKsWrite | kAclFast, DelCommand, "4.0.0",
-                  "generic", "O(N) for N keys",
+  table->Add(Spec("unlink", -2, kWrite | kFast, kDeletedKeys, kKsWrite | kAclFast, DelCommand,
+                  "4.0.0", "generic", "O(N) for N keys",
                   "Removes the given keys, reclaiming their memory off the critical path."));
-  table->Add(Spec("exists", -2, kReadOnly | kFast, kAllKeys, kKsRead | kAclFast, ExistsCommand,
+  table->Add(Spec("exists", -2, kReadOnly | kFast, kLookedAtKeys, kKsRead | kAclFast, ExistsCommand,
                   "1.0.0", "generic", "O(N) for N keys",
                   "Counts how many of the given keys exist, repeats included."));
-  table->Add(Spec("touch", -2, kReadOnly | kFast, kAllKeys, kKsRead | kAclFast, TouchCommand,
+  table->Add(Spec("touch", -2, kReadOnly | kFast, kLookedAtKeys, kKsRead | kAclFast, TouchCommand,
                   "3.2.1", "generic", "O(N) for N keys",
                   "Marks the given keys as just accessed and counts those that exist."));
-  table->Add(Spec("type", 2, kReadOnly | kFast, kOneKey, kKsRead | kAclFast, TypeCommand, "1.0.0",
-                  "generic", "O(1)", "Names the data type held at a key, or none."));
-  table->Add(Spec("rename", 3, kWrite, kTwoKeys, kKsWrite | kAclSlow, RenameCommand, "1.0.0",
-                  "generic", "O(1)",
-                  "Gives a key a new name, replacing any key already under that name."));
-  table->Add(Spec("renamenx", 3, kWrite | kFast, kTwoKeys, kKsWrite | kAclFast, RenameNxCommand,
-                  "1.0.0", "generic", "O(1)",
-                  "Gives a key a new name unless that name is already taken."));
-  table->Add(Spec("copy", -3, kWrite | kDenyOom, kTwoKeys, kKsWrite | kAclSlow, CopyCommand,
-                  "6.2.0", "generic", "O(1) for strings, O(N) for an aggregate of N elements",
-                  "Duplicates a key's value under another name, optionally in another DB."));
+  table->Add(Spec("type", 2, kReadOnly | kFast, kLookedAtKey, kKsRead | kAclFast, TypeCommand,
+                  "1.0.0", "generic", "O(1)", "Names the data type held at a key, or none."));
+  const KeySpec kRenameSource{1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete};
+  table->Add(WithKeySpecs(
+      Spec("rename", 3, kWrite, kTwoKeys, kKsWrite | kAclSlow, RenameCommand, "1.0.0", "generic",
+           "O(1)", "Gives a key a new name, replacing any key already under that name."),
+      {kRenameSource, KeySpec{2, 2, 1, kKeyOW | kKeyUpdate}}));
+  table->Add(WithKeySpecs(
+      Spec("renamenx", 3, kWrite | kFast, kTwoKeys, kKsWrite | kAclFast, RenameNxCommand, "1.0.0",
+           "generic", "O(1)", "Gives a key a new name unless that name is already taken."),
+      {kRenameSource, KeySpec{2, 2, 1, kKeyOW | kKeyInsert}}));
+  table->Add(
+      WithKeySpecs(Spec("copy", -3, kWrite | kDenyOom, kTwoKeys, kKsWrite | kAclSlow, CopyCommand,
+                        "6.2.0", "generic", "O(1) for strings, O(N) for an aggregate of N elements",
+                        "Duplicates a key's value under another name, optionally in another DB."),
+                   {KeySpec{1, 1, 1, kKeyRO | kKeyAccess}, KeySpec{2, 2, 1, kKeyOW | kKeyUpdate}}));
   table->Add(Spec("move", 3, kWrite | kFast, kOneKey, kKsWrite | kAclFast, MoveCommand, "1.0.0",
                   "generic", "O(1)", "Transfers a key to another DB unless the key exists there."));
 
-  table->Add(Spec("expire", -3, kWrite | kFast, kOneKey, kKsWrite | kAclFast, ExpireCommand,
+  table->Add(Spec("expire", -3, kWrite | kFast, kExpiryKey, kKsWrite | kAclFast, ExpireCommand,
                   "1.0.0", "generic", "O(1)", "Makes a key expire after a number of seconds."));
-  table->Add(Spec("pexpire", -3, kWrite | kFast, kOneKey, kKsWrite | kAclFast, PExpireCommand,
+  table->Add(Spec("pexpire", -3, kWrite | kFast, kExpiryKey, kKsWrite | kAclFast, PExpireCommand,
                   "2.6.0", "generic", "O(1)",
                   "Makes a key expire after a number of milliseconds."));
-  table->Add(Spec("expireat", -3, kWrite | kFast, kOneKey, kKsWrite | kAclFast, ExpireAtCommand,
+  table->Add(Spec("expireat", -3, kWrite | kFast, kExpiryKey, kKsWrite | kAclFast, ExpireAtCommand,
                   "1.2.0", "generic", "O(1)",
                   "Makes a key expire at a Unix time given in seconds."));
-  table->Add(Spec("pexpireat", -3, kWrite | kFast, kOneKey, kKsWrite | kAclFast, PExpireAtCommand,
-                  "2.6.0", "generic", "O(1)",
+  table->Add(Spec("pexpireat", -3, kWrite | kFast, kExpiryKey, kKsWrite | kAclFast,
+                  PExpireAtCommand, "2.6.0", "generic", "O(1)",
                   "Makes a key expire at a Unix time given in milliseconds."));
   table->Add(Spec("ttl", 2, kReadOnly | kFast, kOneKey, kKsRead | kAclFast, TtlCommand, "1.0.0",
                   "generic", "O(1)", "Reports the seconds a key has left to live."));
@@ -600,7 +617,7 @@ void RegisterKeysFamily(CommandTable* table) {
   table->Add(Spec("pexpiretime", 2, kReadOnly | kFast, kOneKey, kKsRead | kAclFast,
                   PExpireTimeCommand, "7.0.0", "generic", "O(1)",
                   "Reports the Unix time in milliseconds at which a key expires."));
-  table->Add(Spec("persist", 2, kWrite | kFast, kOneKey, kKsWrite | kAclFast, PersistCommand,
+  table->Add(Spec("persist", 2, kWrite | kFast, kExpiryKey, kKsWrite | kAclFast, PersistCommand,
                   "2.2.0", "generic", "O(1)", "Clears a key's expiry so it lives until deleted."));
   table->Add(ObjectSpec());
 

@@ -21,6 +21,7 @@ void RegisterZSetFamily(CommandTable* table);
 void RegisterGeoFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
 void RegisterPubSubFamily(CommandTable* table);
+void RegisterAclFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -41,6 +42,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterGeoFamily(table);
   RegisterStreamFamily(table);
   RegisterPubSubFamily(table);
+  RegisterAclFamily(table);
 }
 
 }  // namespace tessera::server

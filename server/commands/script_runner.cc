@@ -1,6 +1,7 @@
 #include "server/commands/script_runner.h"
 
 #include "core/base/numbers.h"
+#include "server/acl/acl_check.h"
 #include "server/client_state.h"
 #include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
@@ -41,6 +42,11 @@ class Host : public scripting::ScriptHost {
     client_.script_time_us = start_us_;
     client_.is_local = ctx.client.is_local;
     client_.no_touch = ctx.client.no_touch;
+    // The script runs as its caller's user (Redis's lua client takes the caller's user).
+    NeedsAclCheck(ctx.server, ctx.client);
+    client_.user = ctx.client.user;
+    client_.user_name = ctx.client.user_name;
+    client_.acl_epoch = ctx.client.acl_epoch;
   }
 
   void Call(ArgSpan args, int resp, std::string* reply, std::string* error) override {
@@ -57,6 +63,14 @@ class Host : public scripting::ScriptHost {
       *error = errors::kScriptNoScriptCommand;
       return;
     }
+    if (!client_.user->unrestricted()) {
+      std::string denied =
+          CheckAclAndLog(server, *client_.user, ctx_.client, *spec, args, acl::LogContext::kLua);
+      if (!denied.empty()) {
+        *error = "ACL failure in script: " + denied;
+        return;
+      }
+    }
     if (read_only_ && (spec->flags & (kWrite | kMayReplicate)) != 0) {
       *error = errors::kScriptWriteInReadOnly;
       return;
@@ -69,8 +83,12 @@ class Host : public scripting::ScriptHost {
     Dispatch(server, client_, *ctx_.stats, args, builder, clock_us);
   }
 
-  bool CommandExists(ArgSpan args) override {
-    return LookupForScript(ctx_.server, args) != nullptr;
+  AclVerdict CheckAcl(ArgSpan args) override {
+    const CommandSpec* spec = LookupForScript(ctx_.server, args);
+    if (spec == nullptr) return AclVerdict::kUnknown;
+    int index = 0;
+    return client_.user->Check(*spec, args, &index) == acl::Denial::kNone ? AclVerdict::kAllowed
+                                                                          : AclVerdict::kDenied;
   }
 
   bool Interrupted() override { return ctx_.server.scripts().kill_requested(); }

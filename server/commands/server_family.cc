@@ -84,6 +84,7 @@ void ResetStats(Server& server) {
     }
   });
   server.error_stats().Reset();
+  server.acl().ResetCounters();
   server.metrics().Reset();
   keyspace::Keyspace& ks = server.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
@@ -98,7 +99,15 @@ void ConfigResetStat(CommandContext& ctx) {
 }
 
 void ConfigRewrite(CommandContext& ctx) {
-  std::string error = ctx.server.config_registry().Rewrite();
+  // The users are written as `user` lines, unless they live in an ACL file (Redis's
+  // rewriteConfigUserOption).
+  std::vector<std::string> users;
+  if (ctx.server.config().aclfile.empty()) {
+    for (const auto& u : ctx.server.acl().Users()) {
+      users.push_back(fmt::format("user {} {}", u->name(), u->Describe()));
+    }
+  }
+  std::string error = ctx.server.config_registry().Rewrite(&users);
   if (!error.empty()) {
     Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", error);
     return ctx.reply.Error(error);

@@ -15,6 +15,7 @@
 
 #include "core/keyspace/sort_ops.h"
 #include "core/types/list_value.h"
+#include "server/acl/user.h"
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
@@ -28,11 +29,13 @@ namespace {
 using keyspace::SortOptions;
 using keyspace::SortRow;
 
-enum class SortParse { kOk, kSyntax, kNotInteger };
+enum class SortParse { kOk, kSyntax, kNotInteger, kByDenied, kGetDenied };
 
 // Reads SORT's options from args[2] on, as sortCommandGeneric does; *store_pos is the index
 // of the (last) STORE destination, 0 when there is none.  SORT_RO (`readonly`) has no STORE.
-SortParse ParseSortArgs(ArgList args, bool readonly, SortOptions* o, size_t* store_pos) {
+// `read_any_key`: the user may read every key (BY and GET patterns name keys at run time).
+SortParse ParseSortArgs(ArgList args, bool readonly, bool read_any_key, SortOptions* o,
+                        size_t* store_pos) {
   *store_pos = 0;
   for (size_t j = 2; j < args.size(); ++j) {
     std::string_view a = args[j];
@@ -55,8 +58,11 @@ SortParse ParseSortArgs(ArgList args, bool readonly, SortOptions* o, size_t* sto
       // A BY pattern without '*' names one key for every element: nothing to order by.
       if (o->by->substr(0, o->by->find('\0')).find('*') == std::string_view::npos) {
         o->dontsort = true;
+      } else if (!read_any_key) {
+        return SortParse::kByDenied;
       }
     } else if (EqualsNoCase(a, "get") && left >= 1) {
+      if (!read_any_key) return SortParse::kGetDenied;
       o->get.push_back(args[++j]);
     } else {
       return SortParse::kSyntax;
@@ -69,13 +75,19 @@ SortParse ParseSortArgs(ArgList args, bool readonly, SortOptions* o, size_t* sto
 void SortGeneric(CommandContext& ctx, bool readonly) {
   SortOptions opts;
   size_t store_pos;
-  switch (ParseSortArgs(ctx.args, readonly, &opts, &store_pos)) {
+  bool read_any_key = ctx.client.user == nullptr || ctx.client.user->unrestricted() ||
+                      ctx.client.user->CanReadAnyKey(ctx.spec, ctx.args);
+  switch (ParseSortArgs(ctx.args, readonly, read_any_key, &opts, &store_pos)) {
     case SortParse::kOk:
       break;
     case SortParse::kSyntax:
       return ctx.reply.Error(errors::kSyntax);
     case SortParse::kNotInteger:
       return ctx.reply.Error(errors::kNotInteger);
+    case SortParse::kByDenied:
+      return ctx.reply.Error("ERR BY option of SORT denied due to insufficient ACL permissions.");
+    case SortParse::kGetDenied:
+      return ctx.reply.Error("ERR GET option of SORT denied due to insufficient ACL permissions.");
   }
   opts.for_script = ctx.client.in_script;
   OpResult<std::vector<SortRow>> rows = keyspace::OpSort(ctx.db, ctx.args[1], opts);
@@ -133,7 +145,8 @@ bool SortRoKeys(ArgList /*args*/, std::vector<int>* out) {
 bool LocksAllShards(ArgList args, bool readonly) {
   SortOptions opts;
   size_t store_pos;
-  if (ParseSortArgs(args, readonly, &opts, &store_pos) != SortParse::kOk) return false;
+  if (ParseSortArgs(args, readonly, /*read_any_key=*/true, &opts, &store_pos) != SortParse::kOk)
+    return false;
   if (keyspace::SortReadsOtherKeys(opts)) return true;
   if (store_pos == 0) return false;
   std::vector<int> keys;

@@ -512,7 +512,7 @@ void RegisterStreamFamily(CommandTable* table) {
                         "O(log K + N): K nodes to search, N entries returned.",
                         "Returns the entries of a stream within an ID range, newest first.",
                         {Key("key"), Str("end"), Str("start"), Int("count").Tok("COUNT").Opt()}));
-  table->Add(StreamSpec("xlen", 2, kReadOnly | kFast, kReadKey, kAclRead | kAclFast,
+  table->Add(StreamSpec("xlen", 2, kReadOnly | kFast, KeySpec{1, 1, 1, kKeyRO}, kAclRead | kAclFast,
                         stream::XLenCmd, "5.0.0", "O(1)",
                         "Returns the number of entries of a stream.", {Key("key")}));
   table->Add(StreamSpec("xdel", -3, kWrite | kFast, kDeleteKey, kAclWrite | kAclFast,

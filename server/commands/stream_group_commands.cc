@@ -535,13 +535,13 @@ void RegisterGroupCommands(CommandTable* table) {
        Int("ms").Tok("IDLE").Opt(), UnixTime("unix-time-milliseconds").Tok("TIME").Opt(),
        Int("count").Tok("RETRYCOUNT").Opt(), PureToken("force", "FORCE").Opt(),
        PureToken("justid", "JUSTID").Opt(), Str("id").Tok("LASTID").Opt()}));
-  table->Add(
-      StreamSpec("xautoclaim", -6, kWrite | kFast, kUpdateKey, kAclWrite | kAclFast, XAutoClaimCmd,
-                 "6.2.0", "O(1) per entry examined, at most ten times COUNT of them.",
-                 "Gives pending entries idle long enough to another consumer, scanning "
-                 "the pending list like a cursor.",
-                 {Key("key"), Str("group"), Str("consumer"), Str("min-idle-time"), Str("start"),
-                  Int("count").Tok("COUNT").Opt(), PureToken("justid", "JUSTID").Opt()}));
+  table->Add(StreamSpec(
+      "xautoclaim", -6, kWrite | kFast, KeySpec{1, 1, 1, kKeyRW | kKeyDelete}, kAclWrite | kAclFast,
+      XAutoClaimCmd, "6.2.0", "O(1) per entry examined, at most ten times COUNT of them.",
+      "Gives pending entries idle long enough to another consumer, scanning "
+      "the pending list like a cursor.",
+      {Key("key"), Str("group"), Str("consumer"), Str("min-idle-time"), Str("start"),
+       Int("count").Tok("COUNT").Opt(), PureToken("justid", "JUSTID").Opt()}));
 }
 
 }  // namespace tessera::server::stream

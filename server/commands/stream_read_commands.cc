@@ -330,7 +330,7 @@ void RegisterReadCommands(CommandTable* table) {
       "blocking until some arrive or the timeout passes when asked to.",
       {Block("group_consumer", {Str("group"), Str("consumer")}).Tok("GROUP"), count, block,
        PureToken("noack", "NOACK").Opt(), streams});
-  xreadgroup.keys.flags = kKeyRW | kKeyUpdate;
+  xreadgroup.keys.flags = kKeyRO | kKeyAccess;  // as Redis declares it
   xreadgroup.key_extractor = XReadKeys;
   table->Add(std::move(xreadgroup));
 }

@@ -437,6 +437,14 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, Hand
 // Key specs with Redis's key flags; flags 0 derives RO|access or RW|access|update.
 constexpr KeySpec kReadKey{1, 1, 1};
 constexpr KeySpec kUpdateKey{1, 1, 1};
+// SET only reads its key when GET is among its options (Redis's setGetKeys).
+uint32_t SetKeyFlags(ArgList args) {
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "get")) return kKeyRW | kKeyAccess | kKeyUpdate;
+  }
+  return kKeyOW | kKeyUpdate;
+}
+
 constexpr KeySpec kSetKey{1, 1, 1, kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags};
 constexpr KeySpec kInsertKey{1, 1, 1, kKeyOW | kKeyInsert};
 constexpr KeySpec kOverwriteKey{1, 1, 1, kKeyOW | kKeyUpdate};
@@ -469,12 +477,15 @@ void RegisterStringFamily(CommandTable* table) {
 
   table->Add(Spec("get", 2, kR | kFast, kReadKey, GetCmd, "1.0.0", kO1,
                   "Returns the string stored at a key, or nil when the key is absent.", kKeyOnly));
-  table->Add(Spec("set", -3, kW, kSetKey, SetCmd, "1.0.0", kO1,
-                  "Stores a string at a key, with optional expiry, condition and old-value "
-                  "return.",
-                  {Key("key"), Str("value"),
-                   OneOf("condition", {PureToken("nx", "NX"), PureToken("xx", "XX")}).Opt(),
-                   PureToken("get", "GET").Opt(), expiry({PureToken("keepttl", "KEEPTTL")})}));
+  CommandSpec set =
+      Spec("set", -3, kW, kSetKey, SetCmd, "1.0.0", kO1,
+           "Stores a string at a key, with optional expiry, condition and old-value "
+           "return.",
+           {Key("key"), Str("value"),
+            OneOf("condition", {PureToken("nx", "NX"), PureToken("xx", "XX")}).Opt(),
+            PureToken("get", "GET").Opt(), expiry({PureToken("keepttl", "KEEPTTL")})});
+  set.key_flags_for_args = SetKeyFlags;
+  table->Add(std::move(set));
   table->Add(Spec("setnx", 3, kW | kFast, kInsertKey, SetNxCmd, "1.0.0", kO1,
                   "Stores a string only when the key does not exist yet.", kKeyValue));
   table->Add(Spec("setex", 4, kW, kOverwriteKey, SetExCmd, "2.0.0", kO1,

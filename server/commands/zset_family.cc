@@ -604,19 +604,24 @@ void RegisterBasics(CommandTable* table) {
                   "Takes the highest-scoring member of the first non-empty sorted set, waiting for "
                   "one if all are empty.",
                   {Key("key").Multi(), Dbl("timeout")}));
-  table->Add(Movable(
+  constexpr uint32_t kMPopFlags = kKeyRW | kKeyAccess | kKeyDelete;
+  CommandSpec zmpop = Movable(
       Spec("zmpop", -4, kWrite, kMovable, ZMPopCmd, "7.0.0",
            "O(K + M*log(N)): K keys looked at, M members popped from a sorted set of N.",
            "Takes members from either end of the first non-empty sorted set among several keys.",
            {Int("numkeys"), Key("key").Multi(), MinMax(), Int("count").Tok("COUNT").Opt()}),
-      KeysAfterNumkeys1));
-  table->Add(
+      KeysAfterNumkeys1);
+  zmpop.key_specs = {KeySpec{1, 0, 1, kMPopFlags, {}, /*keynum=*/true}};
+  table->Add(std::move(zmpop));
+  CommandSpec bzmpop =
       Movable(Spec("bzmpop", -5, kWrite | kBlocking, kMovable, BZMPopCmd, "7.0.0",
                    "O(K + M*log(N)): K keys looked at, M members popped from a sorted set of N.",
                    "Like ZMPOP, waiting for a member when every sorted set is empty.",
                    {Dbl("timeout"), Int("numkeys"), Key("key").Multi(), MinMax(),
                     Int("count").Tok("COUNT").Opt()}),
-              KeysAfterNumkeys2));
+              KeysAfterNumkeys2);
+  bzmpop.key_specs = {KeySpec{2, 0, 1, kMPopFlags, {}, /*keynum=*/true}};
+  table->Add(std::move(bzmpop));
   CommandSpec rand =
       Spec("zrandmember", -2, kR, kOneKey, ZRandMemberCmd, "6.2.0", "O(N) for N members returned.",
            "Picks random members of a sorted set, with or without repeats.",
@@ -713,6 +718,8 @@ void RegisterSetOps(CommandTable* table) {
     CommandSpec s = Movable(Spec(std::move(name), -4, kWrite | kDenyOom, kOneKey, h, since, cost,
                                  summary, store_args(weights)),
                             DestAndKeysAfterNumkeys2);
+    s.key_specs = {KeySpec{1, 1, 1, kKeyOW | kKeyUpdate},
+                   KeySpec{2, 0, 1, kKeyRO | kKeyAccess, {}, /*keynum=*/true}};
     table->Add(std::move(s));
   };
   table->Add(Movable(Spec("zunion", -3, kReadOnly, kMovable, ZUnionCmd, "6.2.0", kUnionCost,

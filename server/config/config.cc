@@ -274,6 +274,12 @@ void ConfigRegistry::OnApply(std::string_view name, std::function<bool(std::stri
 
 // One config line whose first word (lowercased) is not `include`.
 bool ConfigRegistry::LoadDirective(const std::vector<std::string>& argv, std::string* reason) {
+  // ACL users: kept as written; server/acl checks and applies them once the command table
+  // exists (Redis also checks them late, against its command table).
+  if (EqualsNoCase(argv[0], "user") && argv.size() >= 2) {
+    values_.user_lines.emplace_back(argv.begin() + 1, argv.end());
+    return true;
+  }
   Match m;
   if (Find(argv[0], &m)) {
     const Entry& e = ConfigTable()[m.index];

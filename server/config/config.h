@@ -99,6 +99,35 @@ struct ServerConfig {
   // The default user's password ("" = none).  The ACL code owns users: it reads this at
   // start-up and registers an OnApply hook for changes.
   Guarded<std::string> requirepass;
+  // TLS (server/net/tls.h).  The port is read at start-up; CONFIG SET of the others builds a
+  // new TLS context for new connections (certificate rotation).  tls_auth_clients: 0 no,
+  // 1 yes, 2 optional.  tls-replication and tls-cluster are accepted for what comes later.
+  int tls_port = 0;
+  Guarded<std::string> tls_cert_file;
+  Guarded<std::string> tls_key_file;
+  Guarded<std::string> tls_key_file_pass;
+  Guarded<std::string> tls_ca_cert_file;
+  Guarded<std::string> tls_ca_cert_dir;
+  // The certificate this server presents when it is the client (replication, later).
+  Guarded<std::string> tls_client_cert_file;
+  Guarded<std::string> tls_client_key_file;
+  Guarded<std::string> tls_client_key_file_pass;
+  Guarded<std::string> tls_dh_params_file;  // DH parameters for DHE ciphers (PEM)
+  std::atomic<int> tls_auth_clients{1};
+  Guarded<std::string> tls_protocols;
+  Guarded<std::string> tls_ciphers;
+  Guarded<std::string> tls_ciphersuites;
+  std::atomic<bool> tls_prefer_server_ciphers{false};
+  std::atomic<bool> tls_session_caching{true};
+  bool tls_replication = false;
+  bool tls_cluster = false;
+  // ACL (server/acl).  `user_lines`: the config file's `user <name> <rules...>` lines, words
+  // after "user", applied at start-up.  `acl_pubsub_default`: 1 = allchannels, 0 =
+  // resetchannels (the channels a new user starts with).
+  std::string aclfile;                               // immutable; "" = none
+  std::vector<std::vector<std::string>> user_lines;  // immutable
+  std::atomic<uint64_t> acllog_max_len{0};
+  std::atomic<int> acl_pubsub_default{0};
 
   // Process.
   int io_threads = 0;      // immutable
@@ -243,7 +272,9 @@ class ConfigRegistry {
 
   // CONFIG REWRITE of config_file(): "" on success, else the error text without '-'.  The file
   // is replaced atomically (temporary file, fsync, rename, fsync of the directory).
-  std::string Rewrite();
+  // `user_lines` ("user <name> <rules>"), when given, replace the file's `user` lines, as
+  // Redis rewrites its users (server/acl owns them; the registry only keeps the lines).
+  std::string Rewrite(const std::vector<std::string>* user_lines = nullptr);
 
   // True iff `name` is a directive whose value must not reach logs (SLOWLOG, MONITOR): callers
   // of Set redact that argument.  CONFIG GET still shows the value, as Redis does.

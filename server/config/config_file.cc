@@ -377,7 +377,7 @@ bool ConfigRegistry::LoadText(std::string_view text, int depth, std::string* err
 
 // ---- ConfigRegistry: CONFIG REWRITE ----
 
-std::string ConfigRegistry::Rewrite() {
+std::string ConfigRegistry::Rewrite(const std::vector<std::string>* user_lines) {
   std::lock_guard lock(mu_);
   if (config_file_.empty()) return "ERR The server is running without a config file";
   std::string old_content;
@@ -401,6 +401,10 @@ std::string ConfigRegistry::Rewrite() {
   };
   ConfigRewriter rewriter(old_content, canonical);
   for (size_t i = 0; i < names.size(); ++i) RewriteEntry(i, &rewriter);
+  if (user_lines != nullptr) {
+    for (const std::string& line : *user_lines) rewriter.RewriteLine("user", line, true);
+    rewriter.MarkProcessed("user");
+  }
   std::string error;
   if (!ReplaceFileAtomically(config_file_, rewriter.Finish(), umask_, &error)) {
     return "ERR Rewriting config file: " + error;

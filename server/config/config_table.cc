@@ -419,6 +419,8 @@ void RewriteObufLimit(const Entry& e, const ServerConfig& c, std::string_view, C
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
 constexpr std::string_view kProtectedActions[] = {"no", "yes", "local"};
+constexpr std::string_view kAclPubsubDefaults[] = {"resetchannels", "allchannels"};
+constexpr std::string_view kTlsAuthClients[] = {"no", "yes", "optional"};
 constexpr std::string_view kAppendFsyncNames[] = {"always", "everysec", "no"};
 constexpr std::string_view kSanitizeNames[] = {"no", "yes", "clients"};
 constexpr std::string_view kPropagationErrorNames[] = {"ignore", "panic", "panic-on-replicas"};
@@ -441,6 +443,28 @@ constexpr Entry kTable[] = {
     Number<&C::tcp_backlog>("tcp-backlog", "", kImmutable, 0, kIntMax, "511"),
     Number<&C::maxclients>("maxclients", "", kModifiable, 1, UINT_MAX, "10000"),
     String<&C::requirepass>("requirepass", kModifiable | kSensitive | kEmptyIsNull, ""),
+    Number<&C::tls_port>("tls-port", "", kImmutable, 0, 65535, "0"),
+    String<&C::tls_cert_file>("tls-cert-file", kModifiable, ""),
+    String<&C::tls_key_file>("tls-key-file", kModifiable, ""),
+    String<&C::tls_key_file_pass>("tls-key-file-pass", kModifiable | kSensitive, ""),
+    String<&C::tls_ca_cert_file>("tls-ca-cert-file", kModifiable, ""),
+    String<&C::tls_ca_cert_dir>("tls-ca-cert-dir", kModifiable, ""),
+    String<&C::tls_client_cert_file>("tls-client-cert-file", kModifiable, ""),
+    String<&C::tls_client_key_file>("tls-client-key-file", kModifiable, ""),
+    String<&C::tls_client_key_file_pass>("tls-client-key-file-pass", kModifiable | kSensitive, ""),
+    String<&C::tls_dh_params_file>("tls-dh-params-file", kModifiable, ""),
+    Enum<&C::tls_auth_clients>("tls-auth-clients", kModifiable, kTlsAuthClients, "yes"),
+    String<&C::tls_protocols>("tls-protocols", kModifiable, ""),
+    String<&C::tls_ciphers>("tls-ciphers", kModifiable, ""),
+    String<&C::tls_ciphersuites>("tls-ciphersuites", kModifiable, ""),
+    Bool<&C::tls_prefer_server_ciphers>("tls-prefer-server-ciphers", kModifiable, "no"),
+    Bool<&C::tls_session_caching>("tls-session-caching", kModifiable, "yes"),
+    Bool<&C::tls_replication>("tls-replication", kImmutable, "no"),
+    Bool<&C::tls_cluster>("tls-cluster", kImmutable, "no"),
+    String<&C::aclfile>("aclfile", kImmutable, ""),
+    Number<&C::acllog_max_len>("acllog-max-len", "", kModifiable, 0, kLongMax, "128"),
+    Enum<&C::acl_pubsub_default>("acl-pubsub-default", kModifiable, kAclPubsubDefaults,
+                                 "resetchannels"),
     // Process.
     Number<&C::io_threads>("io-threads", "", kImmutable, 1, 128, "1"),
     Number<&C::databases>("databases", "", kImmutable, 1, kIntMax, "16"),

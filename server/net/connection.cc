@@ -54,7 +54,9 @@ std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
 
 }  // namespace
 
-Connection::Connection(Worker* worker, bool is_unix) : worker_(worker), is_unix_(is_unix) {
+Connection::Connection(Worker* worker, bool is_unix, TlsContextHolder* tls)
+    : worker_(worker), is_unix_(is_unix) {
+  if (tls != nullptr) tls_ = tls->NewSession();
   if (is_unix) {
     uv_pipe_init(worker->loop(), &handle_.pipe, 0);
   } else {
@@ -93,7 +95,8 @@ void Connection::Start() {
     int keepalive = static_cast<int>(server.config().tcp_keepalive.load(std::memory_order_relaxed));
     if (keepalive > 0) uv_tcp_keepalive(&handle_.tcp, 1, static_cast<unsigned>(keepalive));
   }
-  state_.authenticated = server.config().requirepass.Get().empty();
+  // Redis's clientSetDefaultAuth(): logged in as `default` at once when it needs no password.
+  state_.authenticated = !server.acl().DefaultRequiresAuth();
   server.clients().Add(&state_, worker_->index());
   registered_ = true;
   // A blocked command's reply may be produced on any worker; it reaches this one as a message.
@@ -113,6 +116,12 @@ void Connection::Start() {
 }
 
 void Connection::PrepareRead(uv_buf_t* buf) {
+  if (tls_ != nullptr) {
+    if (tls_raw_.size() < kReadChunk) tls_raw_.resize(kReadChunk);
+    buf->base = tls_raw_.data();
+    buf->len = tls_raw_.size();
+    return;
+  }
   // One byte past the limit is enough to know it was passed: a read never takes more, so the
   // buffer never outgrows client-query-buffer-limit by more than that byte.
   size_t limit = QueryBufferLimit();
@@ -140,8 +149,12 @@ void Connection::OnRead(ssize_t nread) {
     return;
   }
   if (nread == 0) return;
-  in_len_ += static_cast<size_t>(nread);
   worker_->stats().net_input_bytes.Add(static_cast<uint64_t>(nread));
+  if (tls_ != nullptr) {
+    if (!DecryptInput(static_cast<size_t>(nread))) return;
+  } else {
+    in_len_ += static_cast<size_t>(nread);
+  }
   // As Redis's readQueryFromClient: checked after every read, before anything is parsed, so
   // no input is ever held or parsed past the limit (blocked and paused clients included).
   if (QueryBufferBytes() > QueryBufferLimit()) {
@@ -156,6 +169,32 @@ void Connection::OnRead(ssize_t nread) {
   Process(now_us);
 }
 
+bool Connection::DecryptInput(size_t nread) {
+  tls_->Feed(tls_raw_.data(), nread);
+  while (true) {
+    // As PrepareRead: never more than one byte past the query buffer limit.
+    size_t limit = QueryBufferLimit();
+    size_t room = limit - std::min(limit, QueryBufferBytes()) + 1;
+    if (in_.size() - in_len_ < kReadChunk) {
+      in_.resize(std::max(in_.size() * 2, in_len_ + kReadChunk));
+    }
+    size_t space = std::min(in_.size() - in_len_, room);
+    long n = tls_->Decrypt(in_.data() + in_len_, space);
+    if (n < 0) {
+      Close();
+      return false;
+    }
+    in_len_ += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < space || static_cast<size_t>(n) >= room) break;
+  }
+  // Handshake records (and replies the handshake held back) go out after this batch.
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_->ScheduleFlush(this);
+  }
+  return true;
+}
+
 void Connection::Process(int64_t now_us) {
   Server& server = worker_->server();
   resp::ReplyBuilder reply(&out_, state_.resp);
@@ -167,7 +206,7 @@ void Connection::Process(int64_t now_us) {
     resp::ParserLimits limits;
     limits.max_bulk_len = static_cast<int64_t>(
         server.config().proto_max_bulk_len.load(std::memory_order_relaxed));
-    limits.authenticated = state_.authenticated;
+    limits.authenticated = !AuthRequired();
     size_t consumed = 0;
     resp::ParseStatus status = parser_.Parse(buf, limits, &consumed);
     if (status == resp::ParseStatus::kNeedMore) break;
@@ -239,7 +278,7 @@ void Connection::Process(int64_t now_us) {
     in_len_ -= in_pos_;
     in_pos_ = 0;
   }
-  if (!state_.authenticated && OutputBufferBytes() > kUnauthOutputLimit) {
+  if (AuthRequired() && OutputBufferBytes() > kUnauthOutputLimit) {
     Close();
     return;
   }
@@ -250,8 +289,12 @@ void Connection::Process(int64_t now_us) {
   }
 }
 
+bool Connection::AuthRequired() const {
+  return !state_.authenticated && worker_->server().acl().DefaultRequiresAuth();
+}
+
 size_t Connection::QueryBufferLimit() const {
-  if (!state_.authenticated) return kUnauthQueryLimit;
+  if (AuthRequired()) return kUnauthQueryLimit;
   return worker_->server().config().client_query_buffer_limit.load(std::memory_order_relaxed);
 }
 
@@ -390,6 +433,15 @@ void Connection::DeliverBlockedReply(std::string reply) {
 
 void Connection::Flush() {
   if (writing_ || closing_) return;
+  if (tls_ != nullptr) {
+    bool ok = out_.empty() || tls_->Encrypt(out_);
+    out_.clear();
+    if (!ok) {
+      Close();
+      return;
+    }
+    tls_->TakeCiphertext(&out_);
+  }
   if (out_.empty()) {
     if (close_after_reply_) Close();
     return;

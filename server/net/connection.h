@@ -15,11 +15,13 @@
 
 #include <uv.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/resp/request_parser.h"
 #include "server/client_state.h"
+#include "server/net/tls.h"
 #include "server/pubsub.h"
 
 namespace tessera::server::net {
@@ -28,7 +30,8 @@ class Worker;
 
 class Connection final : public ConnectionControl, public PushTarget {
  public:
-  Connection(Worker* worker, bool is_unix);
+  // `tls`: where a TLS port's connection gets its session; null for a plain one.
+  Connection(Worker* worker, bool is_unix, TlsContextHolder* tls = nullptr);
   ~Connection() override;
 
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
@@ -75,8 +78,12 @@ class Connection final : public ConnectionControl, public PushTarget {
   // libuv's allocation callback: room in `in_` for the next read.
   void PrepareRead(uv_buf_t* buf);
   void OnRead(ssize_t nread);
+  // TLS: decrypts the `nread` bytes just read into `in_`; false iff the connection closed.
+  bool DecryptInput(size_t nread);
   void RetryPausedLater();
   // client-query-buffer-limit, or 1 MiB before authentication.
+  // Redis's authRequired(): not authenticated, and `default` needs a password (or is off).
+  bool AuthRequired() const;
   size_t QueryBufferLimit() const;
   // Logs Redis's line for it and closes without a reply, as Redis does.
   void CloseForQueryBufferLimit();
@@ -118,6 +125,10 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool flush_scheduled_ = false;
   int64_t soft_limit_since_s_ = 0;  // when the output passed the soft limit (Unix s); 0 = below
   std::vector<std::string_view> argv_;
+  // TLS connections only: the session, and the buffer libuv reads ciphertext into (plaintext
+  // is decrypted into `in_`; `out_` holds plaintext until Flush() encrypts it).
+  std::unique_ptr<TlsSession> tls_;
+  std::string tls_raw_;
 };
 
 }  // namespace tessera::server::net

@@ -29,6 +29,9 @@ Worker::~Worker() {
   for (int fd : tcp_listen_fds_) {
     if (fd >= 0) close(fd);
   }
+  for (int fd : tls_listen_fds_) {
+    if (fd >= 0) close(fd);
+  }
 }
 
 void Worker::Start() {
@@ -43,6 +46,17 @@ void Worker::Start() {
     tcp_listeners_.push_back(std::move(h));
   }
   tcp_listen_fds_.clear();  // owned by the handles now
+  for (int fd : tls_listen_fds_) {
+    auto h = std::make_unique<uv_tcp_t>();
+    uv_tcp_init(&loop_, h.get());
+    uv_tcp_open(h.get(), fd);
+    h->data = this;
+    uv_listen(reinterpret_cast<uv_stream_t*>(h.get()), 511, [](uv_stream_t* s, int status) {
+      if (status == 0) static_cast<Worker*>(s->data)->Accept(s, false, true);
+    });
+    tcp_listeners_.push_back(std::move(h));
+  }
+  tls_listen_fds_.clear();
   if (unix_listen_fd_ >= 0) {
     unix_listener_ = std::make_unique<uv_pipe_t>();
     uv_pipe_init(&loop_, unix_listener_.get(), 0);
@@ -122,8 +136,8 @@ void Worker::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::Accept(uv_stream_t* listener, bool is_unix) {
-  auto* c = new Connection(this, is_unix);
+void Worker::Accept(uv_stream_t* listener, bool is_unix, bool tls) {
+  auto* c = new Connection(this, is_unix, tls ? tls_ : nullptr);
   if (uv_accept(listener, c->stream()) != 0) {
     // A failed accept must not stop the others (CVE-2025-48367): drop this one only.
     c->Close();
@@ -139,7 +153,7 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix) {
   }
   c->Start();
   const ClientState& st = c->state();
-  if (cfg.protected_mode.load(std::memory_order_relaxed) && cfg.requirepass.Get().empty() &&
+  if (cfg.protected_mode.load(std::memory_order_relaxed) && !server_->acl().DefaultRequiresAuth() &&
       !st.is_local) {
     Log(LogLevel::kWarning, "Denied access from non-local address {} (protected mode)",
         st.addr);

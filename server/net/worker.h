@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/net/tls.h"
 #include "server/stats.h"
 
 namespace tessera::server {
@@ -37,6 +38,9 @@ class Worker {
   // Before Start(): listening sockets this worker accepts on (it takes ownership).
   void AddTcpListener(int fd) { tcp_listen_fds_.push_back(fd); }
   void SetUnixListener(int fd) { unix_listen_fd_ = fd; }
+  // TLS port sockets, and the context their connections use (shared, owned by main).
+  void AddTlsListener(int fd) { tls_listen_fds_.push_back(fd); }
+  void SetTlsContext(TlsContextHolder* tls) { tls_ = tls; }
 
   void Start();
   // Any thread: runs fn on this worker's thread.
@@ -64,7 +68,7 @@ class Worker {
   void Drain();
   void Cron();
   void FlushPending();
-  void Accept(uv_stream_t* listener, bool is_unix);
+  void Accept(uv_stream_t* listener, bool is_unix, bool tls = false);
   void StopOnLoop();
   // Once a second: closes clients past their output-buffer limits, then updates the INFO
   // gauges of this worker's clients (buffer peaks, client memory).
@@ -80,6 +84,8 @@ class Worker {
   uv_check_t flush_check_;
   std::vector<Connection*> pending_flush_;
   std::vector<int> tcp_listen_fds_;
+  std::vector<int> tls_listen_fds_;
+  TlsContextHolder* tls_ = nullptr;
   int unix_listen_fd_ = -1;
   std::vector<std::unique_ptr<uv_tcp_t>> tcp_listeners_;
   std::unique_ptr<uv_pipe_t> unix_listener_;

@@ -203,12 +203,20 @@ int RedisBreakpoint(lua_State* L) {
 
 int RedisDebug(lua_State*) { return 0; }
 
-// 0: allowed, 1: arguments refused (error table pushed), 2: unknown command.
+// 0: allowed, 1: arguments refused (error table pushed), 2: unknown command, 3: denied.
 int CheckCmd(lua_State* L, RunState* run) {
   std::vector<std::string> storage;
   if (!ArgsFromLua(L, &storage)) return 1;
   std::vector<std::string_view> args(storage.begin(), storage.end());
-  return run->host->CommandExists(args) ? 0 : 2;
+  switch (run->host->CheckAcl(args)) {
+    case ScriptHost::AclVerdict::kUnknown:
+      return 2;
+    case ScriptHost::AclVerdict::kDenied:
+      return 3;
+    case ScriptHost::AclVerdict::kAllowed:
+      return 0;
+  }
+  return 2;
 }
 
 int RedisAclCheckCmd(lua_State* L) {
@@ -216,13 +224,14 @@ int RedisAclCheckCmd(lua_State* L) {
   if (run == nullptr) {
     return RaiseError(L, "redis.acl_check_cmd can only be called inside a script invocation");
   }
-  switch (CheckCmd(L, run)) {
+  int result = CheckCmd(L, run);
+  switch (result) {
     case 1:
       return lua_error(L);
     case 2:
       return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
   }
-  lua_pushboolean(L, 1);
+  lua_pushboolean(L, result == 0);
   return 1;
 }
 

@@ -42,8 +42,10 @@ class ScriptHost {
   // rejection text (e.g. "Unknown Redis command called from script"), or appends the
   // command's reply, in protocol `resp`, to *reply.
   virtual void Call(ArgSpan args, int resp, std::string* reply, std::string* error) = 0;
-  // redis.acl_check_cmd: true iff `args` names a known command (there are no ACLs yet).
-  virtual bool CommandExists(ArgSpan args) = 0;
+  // redis.acl_check_cmd: kUnknown if `args` names no command, else whether the script's
+  // user may run it (command, keys and channels).
+  enum class AclVerdict { kUnknown, kDenied, kAllowed };
+  virtual AclVerdict CheckAcl(ArgSpan args) = 0;
   // Called every 100000 Lua instructions; true iff the script must stop (SCRIPT KILL).
   virtual bool Interrupted() = 0;
 };

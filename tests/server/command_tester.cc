@@ -29,7 +29,7 @@ int CommandTester::AddClient() {
   int index = static_cast<int>(clients_.size());
   auto c = std::make_unique<ClientState>();
   c->id = server_->clients().NextId();
-  c->authenticated = registry_->values().requirepass.Get().empty();
+  c->authenticated = !server_->acl().DefaultRequiresAuth();  // as a new connection
   c->addr = fmt::format("127.0.0.1:{}", 50000 + index);
   c->laddr = "127.0.0.1:6379";
   c->created_ms = now_ms_;

@@ -114,6 +114,27 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"tcp-backlog", "511"},
       {"maxclients", "10000"},
       {"requirepass", ""},
+      {"tls-port", "0"},
+      {"tls-cert-file", ""},
+      {"tls-key-file", ""},
+      {"tls-key-file-pass", ""},
+      {"tls-ca-cert-file", ""},
+      {"tls-ca-cert-dir", ""},
+      {"tls-client-cert-file", ""},
+      {"tls-client-key-file", ""},
+      {"tls-client-key-file-pass", ""},
+      {"tls-dh-params-file", ""},
+      {"tls-auth-clients", "yes"},
+      {"tls-protocols", ""},
+      {"tls-ciphers", ""},
+      {"tls-ciphersuites", ""},
+      {"tls-prefer-server-ciphers", "no"},
+      {"tls-session-caching", "yes"},
+      {"tls-replication", "no"},
+      {"tls-cluster", "no"},
+      {"aclfile", ""},
+      {"acllog-max-len", "128"},
+      {"acl-pubsub-default", "resetchannels"},
       {"io-threads", "1"},
       {"databases", "16"},
       {"daemonize", "no"},
@@ -849,6 +870,39 @@ TEST_CASE("redis.conf.example lists every directive at its default") {
                            "\nappendonly no\n", "\ndaemonize no\n", "\nprotected-mode yes\n"}) {
     CHECK(text.find(line) != std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace tessera::server
+
+namespace tessera::server {
+namespace {
+
+TEST_CASE("CONFIG REWRITE replaces the user lines with the ones given") {
+  CwdGuard guard;
+  TempDir tmp;
+  std::string file = tmp.Write("u.conf",
+                               "user old on nopass +@all\n"
+                               "port 7000\n"
+                               "user other off\n");
+  ConfigRegistry r;
+  std::string err;
+  REQUIRE(LoadArgs(r, {file}, &err));
+  CHECK(r.values().user_lines.size() == 2);
+  std::vector<std::string> users = {"user alice on sanitize-payload resetchannels -@all",
+                                    "user default on nopass sanitize-payload ~* &* +@all"};
+  REQUIRE(r.Rewrite(&users) == "");
+  // (dir and save follow, appended because they differ from their defaults.)
+  CHECK(ReadFile(file).rfind("user alice on sanitize-payload resetchannels -@all\n"
+                             "port 7000\n"
+                             "user default on nopass sanitize-payload ~* &* +@all\n",
+                             0) == 0);
+  // With no users given (an aclfile holds them), the user lines go.
+  std::vector<std::string> none;
+  REQUIRE(r.Rewrite(&none) == "");
+  std::string text = ReadFile(file);
+  CHECK(text.find("user ") == std::string::npos);
+  CHECK(text.find("port 7000\n") != std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""GET and SET over TLS on tessera-server next to the reference redis-server, in one run.
+
+Usage: bench/tls_compare.py [--ref /usr/bin/redis-server] [-n N] BUILD/tessera-server [-- ARGS...]
+
+Certificates (a CA, a server and a client certificate, RSA 2048) are made with the openssl
+command in a temporary directory.  Both servers listen on a TLS port with tls-auth-clients yes
+and the same certificates; redis-benchmark --tls connects with the client certificate.
+Workloads: SET and GET, 50 clients, pipeline 1 and 16.  Run the way
+../shared/tools/bench-compare runs its own: servers pinned to CPU 0, redis-benchmark to CPU 1,
+reference and server alternating twice (A B A B), server CPU from /proc/PID/task/*/schedstat.
+Printed per workload: requests/s of each and their ratio (server/reference, higher is
+better), CPU microseconds per request of each and their ratio (lower is better).
+"""
+import argparse, csv, math, os, shutil, socket, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import cpu_seconds, free_port  # noqa: E402
+
+WORKLOADS = [("set c50 P1", "set", 1), ("get c50 P1", "get", 1), ("set c50 P16", "set", 16),
+             ("get c50 P16", "get", 16)]
+
+
+def make_certs(d):
+    def ssl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=d, check=True, capture_output=True)
+
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "2", "-subj", "/CN=bench CA")
+    for name in ("server", "client"):
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
+            name + ".csr", "-subj", "/CN=" + name)
+        ssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", name + ".crt", "-days", "2")
+
+
+class Server:
+    def __init__(self, cmd, certs):
+        self.port = free_port()
+        self.tls_port = free_port()
+        self.dir = tempfile.mkdtemp(dir=certs)
+        args = ["taskset", "-c", "0"] + cmd[:1] + [
+            "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--tls-port", str(self.tls_port),
+            "--tls-cert-file", os.path.join(certs, "server.crt"),
+            "--tls-key-file", os.path.join(certs, "server.key"),
+            "--tls-ca-cert-file", os.path.join(certs, "ca.crt")] + cmd[1:]
+        self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.tls_port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        sys.exit(f"tls_compare: {cmd[0]} did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def run(server, certs, test, pipeline, n):
+    cmd = ["taskset", "-c", "1", "redis-benchmark", "-p", str(server.tls_port), "--tls",
+           "--cacert", os.path.join(certs, "ca.crt"), "--cert", os.path.join(certs, "client.crt"),
+           "--key", os.path.join(certs, "client.key"), "-n", str(n), "-c", "50",
+           "-P", str(pipeline), "-t", test, "--csv"]
+    before = cpu_seconds(server.proc.pid)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    after = cpu_seconds(server.proc.pid)
+    rps = None
+    for parts in csv.reader(out.stdout.splitlines()):
+        if len(parts) >= 2 and parts[0] != "test":
+            rps = float(parts[1])
+    if rps is None:
+        sys.exit("tls_compare: " + (out.stdout + out.stderr)[-300:])
+    return rps, (after - before) * 1e6 / n
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ref", default="/usr/bin/redis-server")
+    ap.add_argument("-n", type=int, default=200000)
+    ap.add_argument("server")
+    ap.add_argument("server_args", nargs="*")
+    a = ap.parse_args()
+    for tool in ("redis-benchmark", "openssl", "taskset", a.ref):
+        if not shutil.which(tool):
+            sys.exit(f"tls_compare: {tool} not found")
+    certs = tempfile.mkdtemp(prefix="tls-compare-")
+    make_certs(certs)
+    ref = Server([a.ref], certs)
+    ours = Server([os.path.abspath(a.server)] + a.server_args, certs)
+    print(f"{'workload':14} {'ref req/s':>10} {'srv req/s':>10} {'ratio':>6} "
+          f"{'ref us/req':>10} {'srv us/req':>10} {'cpu ratio':>9}")
+    tput, cpu = [], []
+    try:
+        for name, test, pipeline in WORKLOADS:
+            n = a.n * (4 if pipeline > 1 else 1)
+            pairs = [(run(ref, certs, test, pipeline, n), run(ours, certs, test, pipeline, n))
+                     for _ in range(2)]
+            ratio = math.exp(sum(math.log(s[0] / r[0]) for r, s in pairs) / 2)
+            r_rps, s_rps = (sum(p[i][0] for p in pairs) / 2 for i in (0, 1))
+            r_cpu, s_cpu = (sum(p[i][1] for p in pairs) / 2 for i in (0, 1))
+            tput.append(ratio)
+            cpu.append(s_cpu / r_cpu)
+            print(f"{name:14} {r_rps:10.0f} {s_rps:10.0f} {ratio:6.2f} {r_cpu:10.2f} "
+                  f"{s_cpu:10.2f} {s_cpu / r_cpu:9.2f}", flush=True)
+    finally:
+        ref.stop()
+        ours.stop()
+        shutil.rmtree(certs, ignore_errors=True)
+    geo = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))  # noqa: E731
+    print(f"geomean throughput ratio (server/reference, higher is better): {geo(tput):.3f}")
+    print(f"geomean CPU-per-request ratio (server/reference, lower is better): {geo(cpu):.3f}")
+
+
+if __name__ == "__main__":
+    main()
