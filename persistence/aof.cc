@@ -230,7 +230,7 @@ void AofWriter::Fsync(int fd) {
 bool AofWriter::WriteBatch(const std::string& bytes, uint64_t from) {
   size_t pos = 0;
   while (pos < bytes.size()) {
-    int fd;
+    int fd = -1;
     std::optional<uint64_t> switch_at;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -322,7 +322,7 @@ void AofWriter::Run() {
     }
     const FsyncPolicy policy = policy_.load(std::memory_order_relaxed);
     const bool skip = skip_fsync_.load(std::memory_order_relaxed);
-    int fd;
+    int fd = -1;
     {
       std::lock_guard<std::mutex> lock(mu_);
       fd = fd_;
