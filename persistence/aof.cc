@@ -307,7 +307,7 @@ void AofWriter::Run() {
         if (now_s != last_timestamp_s_) {
           last_timestamp_s_ = now_s;
           std::string ts = "#TS:" + std::to_string(now_s) + "\r\n";
-          int fd;
+          int fd = -1;
           {
             std::lock_guard<std::mutex> lock(mu_);
             fd = fd_;
