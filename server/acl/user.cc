@@ -15,17 +15,6 @@ namespace {
 
 constexpr size_t kHashLen = 64;
 
-// Redis's lookupCommandBySdsLogic: "name" or "container|sub".
-const CommandSpec* LookupCommand(const CommandTable& table, std::string_view name) {
-  size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return table.Find(name);
-  std::string_view sub = name.substr(bar + 1);
-  if (sub.find('|') != std::string_view::npos) return nullptr;
-  const CommandSpec* parent = table.Find(name.substr(0, bar));
-  if (parent == nullptr || parent->subcommands.empty()) return nullptr;
-  return CommandTable::FindSub(*parent, sub);
-}
-
 bool IsPasswordHash(std::string_view h) {
   if (h.size() != kHashLen) return false;
   return std::all_of(h.begin(), h.end(),
@@ -211,20 +200,20 @@ RuleError Selector::ApplyCommandRule(const RuleContext& ctx, std::string_view op
   }
   size_t bar = name.rfind('|');
   if (!allow || bar == std::string_view::npos) {
-    const CommandSpec* spec = LookupCommand(table, name);
+    const CommandSpec* spec = table.FindFullName(name);
     if (spec == nullptr) return RuleError::kUnknownName;
     ChangeCommand(*spec, allow);
     RecordRule(spec->full_name, allow);
     return RuleError::kNone;
   }
   // +command|subcommand, or +command|first-arg for a command without subcommands.
-  const CommandSpec* spec = LookupCommand(table, name.substr(0, bar));
+  const CommandSpec* spec = table.FindFullName(name.substr(0, bar));
   if (spec == nullptr) return RuleError::kUnknownName;
   if (spec->parent != nullptr) return RuleError::kSubcommandArg;
   std::string_view sub = name.substr(bar + 1);
   if (sub.empty()) return RuleError::kSyntax;
   if (!spec->subcommands.empty()) {
-    const CommandSpec* subspec = LookupCommand(table, name);
+    const CommandSpec* subspec = table.FindFullName(name);
     if (subspec == nullptr) return RuleError::kUnknownName;
     ChangeCommand(*subspec, true);
   } else {

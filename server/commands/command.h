@@ -360,6 +360,9 @@ class CommandTable {
   const CommandSpec* Find(std::string_view name) const;
   // Case-insensitive lookup of a subcommand of `parent`.
   static const CommandSpec* FindSub(const CommandSpec& parent, std::string_view name);
+  // Redis's lookupCommandBySds(): "name" or "container|sub"; nullptr for anything else,
+  // including "name|x" when name has no subcommand x (COMMAND INFO, ACL rules).
+  const CommandSpec* FindFullName(std::string_view name) const;
 
   const std::vector<const CommandSpec*>& all() const { return by_id_; }  // incl. subcommands
   const std::vector<CommandSpec>& top_level() const { return commands_; }

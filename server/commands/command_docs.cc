@@ -290,18 +290,6 @@ void ReplyCommandDocs(resp::ReplyBuilder& r, const CommandSpec& s) {
   }
 }
 
-// Redis's lookupCommandBySds(): "name" or "container|sub"; nullptr for anything else, including
-// "name|x" when name has no subcommand x.
-const CommandSpec* LookupFullName(const CommandTable& table, std::string_view name) {
-  size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return table.Find(name);
-  std::string_view sub = name.substr(bar + 1);
-  if (sub.find('|') != std::string_view::npos) return nullptr;
-  const CommandSpec* parent = table.Find(name.substr(0, bar));
-  if (parent == nullptr || parent->subcommands.empty()) return nullptr;
-  return CommandTable::FindSub(*parent, sub);
-}
-
 void GetKeys(CommandContext& ctx, bool with_flags) {
   ArgList argv = ctx.args.subspan(2);
   const CommandTable& table = ctx.server.commands();
@@ -385,7 +373,7 @@ void CommandInfoCommand(CommandContext& ctx) {
   if (ctx.args.size() == 2) return CommandCommand(ctx);
   ctx.reply.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    ReplyCommandInfo(ctx.reply, LookupFullName(ctx.server.commands(), ctx.args[i]));
+    ReplyCommandInfo(ctx.reply, ctx.server.commands().FindFullName(ctx.args[i]));
   }
 }
 
@@ -395,7 +383,7 @@ void CommandDocsCommand(CommandContext& ctx) {
     for (const CommandSpec& s : ctx.server.commands().top_level()) found.push_back(&s);
   }
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const CommandSpec* s = LookupFullName(ctx.server.commands(), ctx.args[i]);
+    const CommandSpec* s = ctx.server.commands().FindFullName(ctx.args[i]);
     if (s != nullptr) found.push_back(s);  // unknown names are skipped, as in Redis
   }
   ctx.reply.MapHeader(found.size());

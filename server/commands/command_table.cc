@@ -101,6 +101,16 @@ void CommandContext::PropagateArgsExcept(const std::vector<size_t>& skip) {
   effects.push_back(std::move(argv));
 }
 
+const CommandSpec* CommandTable::FindFullName(std::string_view name) const {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return Find(name);
+  std::string_view sub = name.substr(bar + 1);
+  if (sub.find('|') != std::string_view::npos) return nullptr;
+  const CommandSpec* parent = Find(name.substr(0, bar));
+  if (parent == nullptr || parent->subcommands.empty()) return nullptr;
+  return FindSub(*parent, sub);
+}
+
 CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeySpec keys, uint64_t acl,
                      Handler handler, std::string_view group, std::string_view since,
                      std::string_view complexity, std::string_view summary,
