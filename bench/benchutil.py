@@ -1,7 +1,10 @@
 """What the whole-server comparison scripts of bench/ share (stream_compare.py,
-pubsub_fanout.py): a free loopback port and a process's CPU time."""
+pubsub_fanout.py, tls_compare.py): a free loopback port, waiting for a server to listen, and a
+process's CPU time."""
 import os
 import socket
+import sys
+import time
 
 
 def free_port():
@@ -22,3 +25,14 @@ def cpu_seconds(pid):
         except (FileNotFoundError, ProcessLookupError):
             pass
     return total / 1e9
+
+
+def wait_for_port(port, what):
+    """Returns once 127.0.0.1:port accepts a connection; exits naming `what` after 10 s."""
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"{what} did not start")

@@ -16,7 +16,7 @@ server, and the server's CPU nanoseconds per delivered message (schedstat), with
 import argparse, os, selectors, shutil, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import cpu_seconds, free_port  # noqa: E402
+from benchutil import wait_for_port, cpu_seconds, free_port  # noqa: E402
 
 PAYLOAD = b"x" * 16
 CHANNEL = b"news"
@@ -32,12 +32,7 @@ def start(cmd, workdir, pin):
         args = ["taskset", "-c", pin] + args
     proc = subprocess.Popen(args, cwd=tempfile.mkdtemp(dir=workdir), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_for_port(port, "pubsub_fanout: server")
     set_limit = b"pubsub 0 0 0"
     cmd_bytes = b"*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$26\r\nclient-output-buffer-limit\r\n$%d\r\n%s\r\n" % (
         len(set_limit), set_limit)

@@ -18,10 +18,10 @@ Workloads (random stream among the 1000 each request):
   xreadgroup        XREADGROUP GROUP g c COUNT 10 STREAMS k >   a group reading every entry
                     from the start, 10 at a time, recording them as pending
 """
-import argparse, csv, math, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, csv, math, os, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import cpu_seconds, free_port  # noqa: E402
+from benchutil import wait_for_port, cpu_seconds, free_port  # noqa: E402
 
 STREAMS, ENTRIES, BASE_MS = 1000, 500, 1700000000000
 
@@ -66,13 +66,7 @@ class Server:
                                                    "no"] + cmd[1:]
         self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        sys.exit(f"stream_compare: {cmd[0]} did not start")
+        wait_for_port(self.port, f"stream_compare: {cmd[0]}")
 
     def load(self, with_group):
         subprocess.run(["redis-cli", "-p", str(self.port), "flushall"], capture_output=True)

@@ -12,10 +12,10 @@ reference and server alternating twice (A B A B), server CPU from /proc/PID/task
 Printed per workload: requests/s of each and their ratio (server/reference, higher is
 better), CPU microseconds per request of each and their ratio (lower is better).
 """
-import argparse, csv, math, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, csv, math, os, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import cpu_seconds, free_port  # noqa: E402
+from benchutil import wait_for_port, cpu_seconds, free_port  # noqa: E402
 
 WORKLOADS = [("set c50 P1", "set", 1), ("get c50 P1", "get", 1), ("set c50 P16", "set", 16),
              ("get c50 P16", "get", 16)]
@@ -47,13 +47,7 @@ class Server:
             "--tls-ca-cert-file", os.path.join(certs, "ca.crt")] + cmd[1:]
         self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.tls_port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        sys.exit(f"tls_compare: {cmd[0]} did not start")
+        wait_for_port(self.tls_port, f"tls_compare: {cmd[0]}")
 
     def stop(self):
         self.proc.terminate()
