@@ -97,12 +97,15 @@ def test_rewrite_replaces_the_files_and_keeps_writes_made_during_it(binary):
     s2.stop()
 
 
-def hammer(port, name, acked, stop):
-    """INCRs a counter of its own, recording every acknowledged value."""
+def hammer(port, name, acked, stop, times=None):
+    """INCRs a counter of its own, recording every acknowledged value (and, given `times`,
+    when each was acknowledged)."""
     c = redis.Redis(port=port, socket_timeout=5)
     try:
         while not stop.is_set():
             acked[name] = c.incr(name)
+            if times is not None:
+                times.setdefault(name, []).append((time.time(), acked[name]))
     except Exception:
         pass  # the server was killed
 
@@ -155,16 +158,8 @@ def test_everysec_loses_at_most_the_last_moments_on_kill_9(binary):
     times = {}
     stop = threading.Event()
 
-    def writer(name):
-        c = redis.Redis(port=s.port, socket_timeout=5)
-        try:
-            while not stop.is_set():
-                acked[name] = c.incr(name)
-                times.setdefault(name, []).append((time.time(), acked[name]))
-        except Exception:
-            pass
-
-    threads = [threading.Thread(target=writer, args=(f"e{i}",)) for i in range(4)]
+    threads = [threading.Thread(target=hammer, args=(s.port, f"e{i}", acked, stop, times))
+               for i in range(4)]
     for t in threads:
         t.start()
     time.sleep(1.5)
