@@ -186,6 +186,7 @@ void AofWriter::SwitchFileAt(uint64_t at, int fd) {
 }
 
 std::string AofWriter::last_error() const {
+  if (!failing_.load(std::memory_order_relaxed)) return "";  // every write asks: no lock then
   std::lock_guard<std::mutex> lock(mu_);
   return error_;
 }
@@ -210,6 +211,7 @@ bool AofWriter::WriteAll(int fd, const char* p, size_t n) {
     if (w <= 0) {
       std::lock_guard<std::mutex> lock(mu_);
       error_ = std::strerror(w < 0 ? errno : ENOSPC);
+      failing_.store(true, std::memory_order_relaxed);
       return false;
     }
     p += w;
@@ -223,6 +225,7 @@ void AofWriter::Fsync(int fd) {
   if (::fsync(fd) != 0 && errno != EINVAL) {
     std::lock_guard<std::mutex> lock(mu_);
     error_ = std::strerror(errno);
+    failing_.store(true, std::memory_order_relaxed);
   }
   last_fsync_us_ = MonotonicUs();
 }
@@ -294,6 +297,7 @@ void AofWriter::Run() {
       {
         std::lock_guard<std::mutex> lock(mu_);
         error_.clear();
+        failing_.store(false, std::memory_order_relaxed);
       }
       ok = WriteBatch(retry, pending_from_);
       dirty = true;

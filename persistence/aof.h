@@ -122,6 +122,7 @@ class AofWriter {
   std::optional<uint64_t> switch_at_;
   int switch_fd_ = -1;
   std::string error_;
+  std::atomic<bool> failing_{false};  // error_ is not empty
   uint64_t durable_ = 0;  // every log byte before it is fsynced
 
   std::atomic<uint64_t> written_;  // every log byte before it is written

@@ -324,10 +324,7 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   if (!m.base) {
     std::string name = persistence::AofBaseName(c.appendfilename, m.next_base_seq(),
                                                 /*rdb=*/true);
-    uint64_t point = 0;
-    std::string e = WriteBase(name, &point, [this](uint64_t) {
-      server_.write_log().ForgetSelectedDb();
-    });
+    std::string e = WriteBase(name, [this](uint64_t) { server_.write_log().ForgetSelectedDb(); });
     if (!e.empty()) {
       *err = "Can't create the AOF base file: " + e;
       return false;
@@ -367,33 +364,13 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   return true;
 }
 
-std::string Aof::WriteBase(const std::string& name, uint64_t* point_offset,
-                           const std::function<void(uint64_t)>& at_point) {
-  const ServerConfig& c = server_.config();
-  const std::string path = PathOf(name);
-  const std::string tmp = PathOf("temp-rewriteaof-" + std::to_string(::getpid()) + ".aof");
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return std::strerror(errno);
-  SnapshotOptions opts;
-  opts.compress = c.rdbcompression.load(std::memory_order_relaxed);
-  opts.checksum = c.rdbchecksum.load(std::memory_order_relaxed);
-  opts.key_save_delay_us = c.rdb_key_save_delay.load(std::memory_order_relaxed);
+std::string Aof::WriteBase(const std::string& name, const std::function<void(uint64_t)>& at_point) {
+  SnapshotOptions opts = SnapshotOptionsFromConfig(server_, /*with_delay=*/true);
   opts.aof_base = true;
   opts.at_point = at_point;
-  std::string err;
-  {
-    SnapshotJob job(server_, fd, opts);
-    *point_offset = job.log_offset();
-    err = job.Finish();
-  }
-  ::close(fd);
-  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = std::strerror(errno);
-  if (!err.empty()) {
-    ::unlink(tmp.c_str());
-    return err;
-  }
-  persistence::FsyncDirectory(DirPath());
-  return "";
+  return WriteSnapshotFile(server_,
+                           PathOf("temp-rewriteaof-" + std::to_string(::getpid()) + ".aof"),
+                           PathOf(name), opts);
 }
 
 bool Aof::Enable(std::string* err) {
@@ -416,11 +393,9 @@ bool Aof::Enable(std::string* err) {
     *err = std::strerror(errno);
     return false;
   }
-  const std::string base_name =
-      persistence::AofBaseName(c.appendfilename, base_seq, /*rdb=*/true);
-  uint64_t point = 0;
+  const std::string base_name = persistence::AofBaseName(c.appendfilename, base_seq, /*rdb=*/true);
   persistence::WriteLog& log = server_.write_log();
-  std::string e = WriteBase(base_name, &point, [&](uint64_t offset) {
+  std::string e = WriteBase(base_name, [&](uint64_t offset) {
     // The writer starts at the point, under every shard lock: nothing is logged in between.
     log.ForgetSelectedDb();
     writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, offset);
@@ -529,12 +504,11 @@ void Aof::RunRewrite() {
         manifest_ = during;
       }
       writer_->set_skip_fsync(c.no_appendfsync_on_rewrite.load(std::memory_order_relaxed));
-      const std::string base_name = persistence::AofBaseName(
-          c.appendfilename, old.next_base_seq(), /*rdb=*/true);
-      uint64_t point = 0;
+      const std::string base_name =
+          persistence::AofBaseName(c.appendfilename, old.next_base_seq(), /*rdb=*/true);
       persistence::WriteLog& log = server_.write_log();
       persistence::AofWriter* writer = writer_.get();
-      err = WriteBase(base_name, &point, [&](uint64_t offset) {
+      err = WriteBase(base_name, [&](uint64_t offset) {
         log.ForgetSelectedDb();
         writer->SwitchFileAt(offset, fd);
       });

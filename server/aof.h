@@ -86,8 +86,7 @@ class Aof {
                       std::string* err);
   bool LoadBase(const std::string& path, bool last, WorkerStats* stats, std::string* err);
   // Writes a snapshot as base file `name`; "" or the error.  Calls at_point under all locks.
-  std::string WriteBase(const std::string& name, uint64_t* point_offset,
-                        const std::function<void(uint64_t)>& at_point);
+  std::string WriteBase(const std::string& name, const std::function<void(uint64_t)>& at_point);
   void RunRewrite();
   void RemoveFiles(const persistence::AofManifest& old, const persistence::AofManifest& now);
 

@@ -53,7 +53,7 @@ class Cycle {
   // The write log records each expired key as a DEL (UNLINK with lazyfree-lazy-expire), under
   // the shard lock that deleted it.
   void LogDeletions(int db) {
-    const char* verb = server_.config().lazyfree_lazy_expire ? "UNLINK" : "DEL";
+    const char* verb = ExpiredKeyDeleteCommand(server_.config());
     std::string bytes;
     for (const std::string& key : deleted_) {
       std::string_view del[] = {verb, key};

@@ -30,16 +30,6 @@ constexpr int64_t kBgsaveRetryDelayS = 5;
 
 int64_t NowS() { return Server::RealNowMs() / 1000; }
 
-// fsyncs the directory holding `path`, so a rename in it survives a crash.
-void FsyncDirOf(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
 
 Persistence::Persistence(Server& server) : server_(server), aof_(std::make_unique<Aof>(server)) {
@@ -71,42 +61,20 @@ persistence::rdb::LoadOptions Persistence::LoadOptionsNow() const {
 }
 
 std::string Persistence::WriteSnapshotFile(const std::string& path, bool background) {
-  const ServerConfig& c = server_.config();
-  std::string tmp = "temp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(Server::MonotonicUs()) + ".rdb";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    std::string err = std::strerror(errno);
+  const std::string tmp =
+      "temp-" + std::to_string(::getpid()) + "-" + std::to_string(Server::MonotonicUs()) + ".rdb";
+  std::string err = server::WriteSnapshotFile(
+      server_, tmp, path, SnapshotOptionsFromConfig(server_, background), [this](SnapshotJob* job) {
+        std::lock_guard<std::mutex> lock(mu_);
+        job_ = job;
+      });
+  if (!err.empty() && err != "aborted") {
     std::error_code ec;
     std::string cwd = std::filesystem::current_path(ec).string();
-    Log(LogLevel::kWarning,
-        "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}", tmp,
+    Log(LogLevel::kWarning, "Write error saving DB on disk (temp file {} in {}): {}", tmp,
         ec ? "unknown" : cwd, err);
-    return err;
   }
-  SnapshotOptions opts;
-  opts.compress = c.rdbcompression.load(std::memory_order_relaxed);
-  opts.checksum = c.rdbchecksum.load(std::memory_order_relaxed);
-  if (background) opts.key_save_delay_us = c.rdb_key_save_delay.load(std::memory_order_relaxed);
-  auto job = std::make_shared<SnapshotJob>(server_, fd, opts);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_ = job;
-  }
-  std::string err = job->Finish();
-  ::close(fd);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_.reset();
-  }
-  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = std::strerror(errno);
-  if (!err.empty()) {
-    Log(LogLevel::kWarning, "Write error saving DB on disk: {}", err);
-    ::unlink(tmp.c_str());
-    return err;
-  }
-  FsyncDirOf(path);
-  return "";
+  return err;
 }
 
 void Persistence::SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, bool background) {
@@ -118,10 +86,12 @@ void Persistence::SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, 
   }
   if (background) {
     stats_.last_bgsave_ok = ok;
+    bgsave_failed_.store(!ok, std::memory_order_relaxed);
     stats_.last_bgsave_time_s = NowS() - started_s;
     stats_.current_bgsave_start_s = -1;
   } else if (ok) {
     stats_.last_bgsave_ok = true;  // a good SAVE clears MISCONF, as in Redis
+    bgsave_failed_.store(false, std::memory_order_relaxed);
   }
 }
 
@@ -202,10 +172,10 @@ void Persistence::WaitForBackgroundSave() {
 }
 
 bool Persistence::WritesRefused() const {
-  if (!server_.config().stop_writes_on_bgsave_error.load(std::memory_order_relaxed)) return false;
-  if (server_.config().save.Get().empty()) return false;
-  std::lock_guard<std::mutex> lock(mu_);
-  return !stats_.last_bgsave_ok;
+  // The dispatcher asks for every write: one relaxed load unless a save has failed.
+  if (!bgsave_failed_.load(std::memory_order_relaxed)) return false;
+  return server_.config().stop_writes_on_bgsave_error.load(std::memory_order_relaxed) &&
+         !server_.config().save.Get().empty();
 }
 
 Persistence::Stats Persistence::stats() const {
@@ -213,7 +183,7 @@ Persistence::Stats Persistence::stats() const {
   Stats s = stats_;
   if (job_) {
     s.current_save_keys_processed = job_->keys_written();
-    s.current_save_keys_total = s.current_save_keys_processed;
+    s.current_save_keys_total = job_->keys_total();
   }
   return s;
 }

@@ -101,8 +101,9 @@ class Persistence {
   mutable std::mutex mu_;
   Stats stats_;                       // guarded by mu_
   std::thread bgsave_thread_;         // guarded by mu_
-  std::shared_ptr<SnapshotJob> job_;  // the running snapshot, for INFO; guarded by mu_
+  SnapshotJob* job_ = nullptr;        // the running snapshot, for INFO; guarded by mu_
   std::atomic<bool> bgsave_running_{false};
+  std::atomic<bool> bgsave_failed_{false};  // the last background save failed
   int64_t last_bgsave_try_s_ = 0;  // guarded by mu_: retry a failed save after 5 s
   bool bgsave_scheduled_ = false;  // guarded by mu_
   std::unique_ptr<Aof> aof_;

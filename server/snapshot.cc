@@ -1,14 +1,17 @@
 #include "server/snapshot.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "core/base/crc64.h"
+#include "persistence/aof.h"
 #include "persistence/rdb_writer.h"
 #include "server/memory_stats.h"
 #include "server/server.h"
@@ -37,7 +40,11 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
   if (!held_all) {
     for (unsigned i = 0; i < ks.shard_count(); ++i) ks.shard(i).mutex().raw().lock();
   }
-  for (unsigned i = 0; i < ks.shard_count(); ++i) ks.shard(i).mutex().set_pending_hook(this);
+  for (unsigned i = 0; i < ks.shard_count(); ++i) {
+    keyspace::Shard& shard = ks.shard(i);
+    shard.mutex().set_pending_hook(this);
+    for (int db = 0; db < shard.num_dbs(); ++db) keys_total_ += shard.db(db).table.size();
+  }
   log_offset_ = server.write_log().offset();
   if (opts_.at_point) opts_.at_point(log_offset_);
   std::vector<scripting::Library> libraries = server.scripts().Libraries();
@@ -146,6 +153,37 @@ std::string SnapshotJob::Finish() {
   std::lock_guard<std::mutex> lock(out_mu_);
   if (error_.empty() && ::fsync(fd_) != 0) error_ = std::strerror(errno);
   return error_;
+}
+
+SnapshotOptions SnapshotOptionsFromConfig(const Server& server, bool with_delay) {
+  const ServerConfig& c = server.config();
+  SnapshotOptions opts;
+  opts.compress = c.rdbcompression.load(std::memory_order_relaxed);
+  opts.checksum = c.rdbchecksum.load(std::memory_order_relaxed);
+  if (with_delay) opts.key_save_delay_us = c.rdb_key_save_delay.load(std::memory_order_relaxed);
+  return opts;
+}
+
+std::string WriteSnapshotFile(Server& server, const std::string& tmp, const std::string& path,
+                              const SnapshotOptions& opts,
+                              const std::function<void(SnapshotJob*)>& on_job) {
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::strerror(errno);
+  std::string err;
+  {
+    SnapshotJob job(server, fd, opts);
+    if (on_job) on_job(&job);
+    err = job.Finish();
+    if (on_job) on_job(nullptr);
+  }
+  if (::close(fd) != 0 && err.empty()) err = std::strerror(errno);
+  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = std::strerror(errno);
+  if (!err.empty()) {
+    ::unlink(tmp.c_str());
+    return err;
+  }
+  persistence::FsyncDirectory(std::filesystem::path(path).parent_path().string());
+  return "";
 }
 
 }  // namespace tessera::server

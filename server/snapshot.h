@@ -58,6 +58,8 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   // The write log offset at the point: the log's bytes before it are in the snapshot.
   uint64_t log_offset() const { return log_offset_; }
   uint64_t keys_written() const { return keys_.load(std::memory_order_relaxed); }
+  // Keys in the keyspace at the point (INFO current_save_keys_total).
+  uint64_t keys_total() const { return keys_total_; }
   uint64_t bytes_written() const { return bytes_.load(std::memory_order_relaxed); }
 
   void BeforeFirstUse(unsigned shard) override;
@@ -79,6 +81,7 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   const int fd_;
   const SnapshotOptions opts_;
   uint64_t log_offset_ = 0;
+  uint64_t keys_total_ = 0;
   uint32_t clock_ = 0;
   std::mutex out_mu_;  // the file and crc_; a leaf lock (taken under shard locks)
   uint64_t crc_ = 0;
@@ -88,5 +91,17 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   std::atomic<uint64_t> bytes_{0};
   std::vector<std::atomic<bool>> written_;  // per shard: BeforeFirstUse ran
 };
+
+// The options the config asks for (rdbcompression, rdbchecksum, and rdb-key-save-delay when
+// `with_delay`: background saves only).
+SnapshotOptions SnapshotOptionsFromConfig(const Server& server, bool with_delay);
+
+// Writes a snapshot to `path` as files are replaced safely: into `tmp`, fsynced, renamed over
+// `path`, and the directory fsynced; a failure removes `tmp` and leaves `path` untouched.
+// `on_job`, when given, sees the job while it runs (INFO's progress).  "" on success, else the
+// errno text ("aborted" after SnapshotJob::Abort).
+std::string WriteSnapshotFile(Server& server, const std::string& tmp, const std::string& path,
+                              const SnapshotOptions& opts,
+                              const std::function<void(SnapshotJob*)>& on_job = nullptr);
 
 }  // namespace tessera::server

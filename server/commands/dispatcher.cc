@@ -245,7 +245,7 @@ void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int 
   if (ctx.dirty > 0) stats.dirty.Add(static_cast<uint64_t>(ctx.dirty));
   if (!ctx.logging) return;
   for (const auto& dead : pending_effects.expired) {
-    std::string_view del[] = {server.config().lazyfree_lazy_expire ? "UNLINK" : "DEL", dead.key};
+    std::string_view del[] = {ExpiredKeyDeleteCommand(server.config()), dead.key};
     AddEffect(dead.db, del);
   }
   pending_effects.expired.clear();
@@ -469,8 +469,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
   // stop-writes-on-bgsave-error is set.
-  if (((spec->flags & kWrite) != 0 || spec->name == "ping") && !client.aof_loader &&
-      server.persistence().WritesRefused()) {
+  if (!client.aof_loader && server.persistence().WritesRefused() &&
+      ((spec->flags & kWrite) != 0 || spec->name == "ping")) {
     return reject(errors::kMisconfRdb);
   }
 

@@ -293,7 +293,7 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds) {
     // Logged as an absolute time in ms; a time already past deleted the key.
     ctx.dirty++;
     if (when <= ctx.db.now_ms()) {
-      ctx.Propagate({ctx.server.config().lazyfree_lazy_expire ? "UNLINK" : "DEL", ctx.args[1]});
+      ctx.Propagate({ExpiredKeyDeleteCommand(ctx.server.config()), ctx.args[1]});
     } else {
       ctx.Propagate({"PEXPIREAT", ctx.args[1], std::to_string(when)});
     }

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -26,16 +25,11 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/server.h"
 
 namespace tessera::server {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // A cached connection to a target.  Taken out of the cache while a MIGRATE uses it, so two
 // MIGRATEs never share one; put back afterwards unless it failed.
@@ -91,7 +85,7 @@ MigrateSocket TakeSocket(const std::string& target, const std::string& host,
     while (it != Cache().end() && it->first == target) {
       MigrateSocket s = it->second;
       it = Cache().erase(it);
-      if (NowMs() - s.last_use_ms <= kIdleCloseMs) return s;
+      if (Server::MonotonicUs() / 1000 - s.last_use_ms <= kIdleCloseMs) return s;
       ::close(s.fd);
     }
   }
@@ -101,7 +95,7 @@ MigrateSocket TakeSocket(const std::string& target, const std::string& host,
 }
 
 void ReturnSocket(const std::string& target, MigrateSocket s) {
-  s.last_use_ms = NowMs();
+  s.last_use_ms = Server::MonotonicUs() / 1000;
   std::lock_guard<std::mutex> lock(cache_mu);
   if (Cache().size() >= kMaxCached) {
     ::close(Cache().begin()->second.fd);

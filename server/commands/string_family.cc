@@ -208,7 +208,7 @@ void GetExCmd(CommandContext& ctx) {
     int64_t at = *keyspace::ResolveExpiry(*params.expiry, ctx.db.now_ms());
     ctx.dirty++;
     if (at <= ctx.db.now_ms()) {
-      ctx.Propagate({ctx.server.config().lazyfree_lazy_expire ? "UNLINK" : "DEL", ctx.args[1]});
+      ctx.Propagate({ExpiredKeyDeleteCommand(ctx.server.config()), ctx.args[1]});
     } else {
       ctx.Propagate({"PEXPIREAT", ctx.args[1], std::to_string(at)});
     }

@@ -214,6 +214,12 @@ struct ServerConfig {
   std::atomic<int64_t> stream_node_max_entries{0};
 };
 
+// How the write log records a key deleted because it expired: DEL, or UNLINK with
+// lazyfree-lazy-expire (as Redis propagates it).
+inline const char* ExpiredKeyDeleteCommand(const ServerConfig& c) {
+  return c.lazyfree_lazy_expire.load(std::memory_order_relaxed) ? "UNLINK" : "DEL";
+}
+
 class ConfigRegistry {
  public:
   struct Entry;  // one table row, defined in config_table.h

@@ -53,6 +53,7 @@ TEST_CASE("A snapshot holds the state at its point, whoever writes the shards", 
   t.Run({"SET", "added", "x"});
   REQUIRE(job.Finish().empty());
   CHECK(job.keys_written() == 201);
+  CHECK(job.keys_total() == 201);  // counted at the point, before the DEL and the SET
   char magic[9] = {};
   REQUIRE(::pread(fd, magic, 9, 0) == 9);
   CHECK(std::string(magic, 9) == "REDIS0011");
