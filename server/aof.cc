@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -47,7 +48,9 @@ uint64_t FileSize(const std::string& path) {
 // ended (a truncated tail is cut there).
 class CommandReader {
  public:
-  explicit CommandReader(FILE* f) : f_(f) {}
+  // `file_size` bounds every length the file claims: a corrupt "$<huge>" is refused before
+  // anything is allocated for it.
+  CommandReader(FILE* f, uint64_t file_size) : f_(f), file_size_(file_size) {}
   enum class Result { kCommand, kEof, kTruncated, kBad };
 
   Result Next(std::vector<std::string>* argv) {
@@ -76,7 +79,10 @@ class CommandReader {
       if (c != '$') return Result::kBad;
       if (!ReadLine(&line)) return Result::kTruncated;
       long long len = std::strtoll(line.c_str(), &end, 10);
-      if (*end != '\0' || len < 0 || len > (int64_t{1} << 36)) return Result::kBad;
+      if (*end != '\0' || len < 0) return Result::kBad;
+      if (static_cast<uint64_t>(len) > file_size_ - std::min(pos_, file_size_)) {
+        return Result::kTruncated;
+      }
       std::string arg;
       arg.resize(static_cast<size_t>(len));
       size_t got = std::fread(arg.data(), 1, arg.size(), f_);
@@ -109,6 +115,7 @@ class CommandReader {
     return true;
   }
   FILE* f_;
+  uint64_t file_size_;
   uint64_t pos_ = 0;
   uint64_t good_ = 0;
 };
@@ -159,7 +166,7 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
     return false;
   }
   if (skip_bytes > 0) std::fseek(f, static_cast<long>(skip_bytes), SEEK_SET);
-  CommandReader reader(f);
+  CommandReader reader(f, FileSize(path));
   reader.set_start(skip_bytes);
   ClientState client;
   client.id = UINT64_MAX - 1;
@@ -170,7 +177,6 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
   std::vector<std::string_view> views;
   std::string out;
   int64_t clock_us = Server::RealNowUs();
-  const uint64_t total = FileSize(path);
   uint64_t commands = 0;
   for (;;) {
     CommandReader::Result r = reader.Next(&argv);
@@ -233,7 +239,6 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
     // A transaction cut off at its end: Redis reverts to before its MULTI when it may.
     Log(LogLevel::kWarning, "Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
   }
-  (void)total;
   return true;
 }
 

@@ -217,6 +217,15 @@ def test_corrupt_aof_stops_the_start(binary):
     res = subprocess.run([binary, "--port", "0", "--dir", s.dir, "--appendonly", "yes"],
                          capture_output=True, text=True, timeout=20)
     assert res.returncode != 0 and "Bad file format reading the append only file" in res.stdout
+    # A length far past the file's end is a truncation, refused before any allocation (a
+    # 60 GB buffer would have been asked for); with aof-load-truncated no it stops the start.
+    good = open(incr, "rb").read().split(b"garbage")[0]
+    with open(incr, "wb") as f:
+        f.write(good + b"*2\r\n$3\r\nGET\r\n$60000000000\r\nab")
+    res = subprocess.run([binary, "--port", "0", "--dir", s.dir, "--appendonly", "yes",
+                          "--aof-load-truncated", "no"], capture_output=True, text=True,
+                         timeout=20)
+    assert res.returncode != 0 and "Unexpected end of file" in res.stdout, res.stdout[-500:]
 
 
 def test_config_set_appendonly_at_run_time(binary):
