@@ -111,7 +111,10 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
   uint64_t hash = HashOf(key);
   DbTable& t = Table(db_, hash);
   Entry* e = t.table.Find(key, hash);
-  if (e == nullptr) return nullptr;
+  if (e == nullptr) {
+    if (hook_ != nullptr && report_misses_) hook_->KeyMissed(db_, key);
+    return nullptr;
+  }
   if (e->IsExpired(now_ms_)) {
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
@@ -119,6 +122,10 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
     Entry::Free(e);
     ++expired_;
     ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
+    if (hook_ != nullptr) {
+      hook_->KeyExpired(db_, key);
+      if (report_misses_) hook_->KeyMissed(db_, key);
+    }
     return nullptr;
   }
   if (e->type() == ValueType::kHash && PurgeExpiredParts(e, now_ms_)) {  // every field expired
@@ -126,6 +133,10 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
     t.table.ErasePointer(e, hash);
     if (e->has_expiry()) --t.volatile_keys;
     Entry::Free(e);
+    if (hook_ != nullptr) {
+      hook_->FieldsExpired(db_, key, /*key_deleted=*/true);
+      if (report_misses_) hook_->KeyMissed(db_, key);
+    }
     return nullptr;
   }
   if (force_touch || (touch && !no_touch_)) e->set_clock(clock_s_);
