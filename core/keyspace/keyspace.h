@@ -27,6 +27,7 @@
 #include "core/base/hash.h"
 #include "core/ds/hash_table.h"
 #include "core/keyspace/entry.h"
+#include "core/keyspace/expiry_index.h"
 
 namespace tessera::keyspace {
 
@@ -47,6 +48,8 @@ struct DbTable {
   EntryTable table;
   size_t volatile_keys = 0;
   uint64_t expire_cursor = 0;  // where the active expiry sweep resumes (hash space)
+  // The keys with an expiry by time (may also hold stale entries: see ExpiryIndex).
+  ExpiryIndex expiry_index;
   // Some hash here may hold fields with an expiry (HEXPIRE...): the active sweep then also
   // reclaims expired fields.  Cleared at the end of a sweep pass that met none.
   bool field_expiry = false;
@@ -143,6 +146,12 @@ class Shard {
   // REQUIRES: mutex held.
   size_t ActiveExpire(int db, int64_t now_ms, size_t budget,
                       std::vector<std::string>* deleted_names = nullptr);
+
+  // Deletes the keys of `db` whose time has come, found through the DB's expiry index: looks
+  // at most `budget` index entries.  Returns how many keys it deleted (names appended to
+  // `deleted_names` when given); *more is set when due entries remain.  REQUIRES: mutex held.
+  size_t ExpireDue(int db, int64_t now_ms, size_t budget, std::vector<std::string>* deleted_names,
+                   bool* more);
 
   // Counters read by INFO; REQUIRES mutex held to write.
   uint64_t expired_keys = 0;
