@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Expiry lag: how late `expired` events come, on tessera-server next to redis-server, in one run.
 
-Usage: bench/expiry_lag.py [--ref /work/redis-724/src/redis-server] [--keys N] [--spread S]
+Usage: bench/expiry_lag.py [--ref REDIS_SERVER] [--keys N] [--spread S] [--server-cpus 0]
                            BUILD/tessera-server [-- ARGS...]
 
 For each server: a baseline GET throughput (redis-benchmark, GET on existing keys, c50 P16,
@@ -10,7 +10,9 @@ seconds (default 60), starting 5 s after loading ends.  A subscriber to
 __keyevent@0__:expired notes when each event arrives; meanwhile redis-benchmark measures GET
 throughput again.  Printed: the lag (arrival minus expiry time) at p50, p99 and max, the
 number of events received, and GET throughput during expiry as a fraction of the baseline.
-Nobody reads the expiring keys, so every event comes from the server's active expiry.
+Nobody reads the expiring keys, so every event comes from the server's active expiry.  The
+servers run on --server-cpus (default CPU 0; ARGS go to tessera only), this script and
+redis-benchmark on CPU 1.
 """
 import argparse, os, random, re, shutil, socket, subprocess, sys, tempfile, threading, time
 
@@ -18,12 +20,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchutil import free_port, wait_for_port  # noqa: E402
 
 
-def start(cmd, workdir):
+def start(cmd, workdir, cpus):
     port = free_port()
     args = cmd[:1] + ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
                       "no", "--notify-keyspace-events", "Ex"] + cmd[1:]
-    proc = subprocess.Popen(args, cwd=tempfile.mkdtemp(dir=workdir), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    if cpus:
+        args = ["taskset", "-c", cpus] + args
+    rundir = tempfile.mkdtemp(dir=workdir)
+    proc = subprocess.Popen(args, cwd=rundir, stdout=open(os.path.join(rundir, "server.log"), "w"),
+                            stderr=subprocess.STDOUT)
     wait_for_port(port, "expiry_lag: server")
     return proc, port
 
@@ -36,20 +41,23 @@ def encode(*args):
     return b"".join(out)
 
 
-def send_pipelined(port, commands, batch=2000):
+def send_pipelined(port, commands):
+    """Sends every command on one connection while a thread reads the replies."""
     s = socket.create_connection(("127.0.0.1", port))
-    pending = 0
-    buf = b""
-    for i in range(0, len(commands), batch):
-        chunk = commands[i:i + batch]
-        s.sendall(b"".join(chunk))
-        pending += len(chunk)
-        while pending > 0:
+    total = len(commands)
+
+    def drain():
+        seen = 0
+        while seen < total:
             data = s.recv(1 << 20)
-            buf += data
-            n = buf.count(b"\r\n")
-            buf = buf[buf.rfind(b"\r\n") + 2:] if n else buf
-            pending -= n
+            if not data:
+                return
+            seen += data.count(b"\r\n")
+    reader = threading.Thread(target=drain)
+    reader.start()
+    for i in range(0, total, 10000):
+        s.sendall(b"".join(commands[i:i + 10000]))
+    reader.join()
     s.close()
 
 
@@ -62,7 +70,7 @@ def get_throughput(port, seconds):
     time.sleep(seconds)
     proc.terminate()
     text = proc.communicate()[0]
-    rates = re.findall(r"overall: ([0-9.]+)", text)
+    rates = re.findall(r"rps=[0-9.]+ \(overall: ([0-9.]+)\)", text)
     return float(rates[-1]) if rates else 0.0
 
 
@@ -73,12 +81,12 @@ class Subscriber(threading.Thread):
         super().__init__(daemon=True)
         self.sock = socket.create_connection(("127.0.0.1", port))
         self.sock.sendall(encode("SUBSCRIBE", "__keyevent@0__:expired"))
-        self.arrivals = []
+        self.chunks = []
         self.stop = False
 
     def run(self):
-        lines = []
-        tail = b""
+        # Only receive and stamp here, so the subscriber costs little CPU while GET is
+        # measured; the bytes are parsed afterwards.
         self.sock.settimeout(0.5)
         while not self.stop:
             try:
@@ -87,35 +95,62 @@ class Subscriber(threading.Thread):
                 continue
             if not data:
                 return
-            now = time.time() * 1000
+            self.chunks.append((time.time() * 1000, data))
+
+    def arrivals(self):
+        """(arrival ms, key) of each message; a message split over two reads counts at the
+        second."""
+        out = []
+        lines = []
+        tail = b""
+        for now, data in self.chunks:
             parts = (tail + data).split(b"\r\n")
             tail = parts.pop()
             lines.extend(parts)
-            # Every push (and the subscribe confirmation) is 7 lines: *3, $n, kind, $n,
-            # channel, $n or :n, key or count.
-            n = len(lines) - len(lines) % 7
-            for i in range(0, n, 7):
+            # A message is 7 lines (*3, $n, message, $n, channel, $n, key); the subscribe
+            # confirmation 6 (its count is one :n line).
+            i = 0
+            while i + 6 <= len(lines):
                 if lines[i + 2] == b"message":
-                    self.arrivals.append((now, lines[i + 6]))
-            del lines[:n]
+                    if i + 7 > len(lines):
+                        break
+                    out.append((now, lines[i + 6]))
+                    i += 7
+                else:
+                    i += 6
+            del lines[:i]
+        return out
 
 
-def measure(cmd, workdir, keys, spread, bench_seconds):
-    proc, port = start(cmd, workdir)
+def info_field(port, field):
+    out = subprocess.run(["redis-cli", "-p", str(port), "info", "stats"], capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        if line.startswith(field + ":"):
+            return line.split(":", 1)[1].strip()
+    return "0"
+
+
+def measure(cmd, workdir, keys, spread, bench_seconds, cpus):
+    proc, port = start(cmd, workdir, cpus)
     try:
         send_pipelined(port, [encode("SET", "key:%d" % i, "v") for i in range(100000)])
         baseline = get_throughput(port, bench_seconds)
         sub = Subscriber(port)
         sub.start()
         time.sleep(0.2)
-        t0 = int(time.time() * 1000) + 5000 + int(keys / 200)  # loading takes about keys/200k s
-        due = {}
-        commands = []
+        # The expiry times start once loading is surely over: a trial load of 2% of the keys
+        # tells how long that takes.
         rnd = random.Random(1)
-        for i in range(keys):
-            at = t0 + int(rnd.random() * spread * 1000)
-            name = b"e:%d:%d" % (i, at)
-            commands.append(encode("SET", name, "v", "PXAT", at))
+        offsets = [int(rnd.random() * spread * 1000) for _ in range(keys)]
+        trial = time.time()
+        send_pipelined(port, [encode("SET", "trial:%d" % i, "v") for i in range(keys // 50)])
+        lead_ms = int((time.time() - trial) * 50 * 1000 * 3) + 3000
+        t0 = int(time.time() * 1000) + lead_ms
+        commands = []
+        for i, off in enumerate(offsets):
+            at = t0 + off
+            commands.append(encode("SET", b"e:%d:%d" % (i, at), "v", "PXAT", at))
         send_pipelined(port, commands)
         start_wait = t0 / 1000 - time.time()
         if start_wait < 0:
@@ -123,10 +158,12 @@ def measure(cmd, workdir, keys, spread, bench_seconds):
         time.sleep(max(0, start_wait))
         during = get_throughput(port, min(bench_seconds, spread))
         deadline = time.time() + spread + 10
-        while len(sub.arrivals) < keys and time.time() < deadline:
+        while time.time() < deadline and int(info_field(port, "expired_keys")) < keys:
             time.sleep(0.5)
+        time.sleep(0.5)
         sub.stop = True
-        lags = sorted(now - int(name.rsplit(b":", 1)[1]) for now, name in sub.arrivals)
+        sub.join()
+        lags = sorted(now - int(name.rsplit(b":", 1)[1]) for now, name in sub.arrivals())
         pct = lambda p: lags[min(len(lags) - 1, int(p * len(lags)))] if lags else float("nan")
         return {"events": len(lags), "p50": pct(0.5), "p99": pct(0.99),
                 "max": lags[-1] if lags else float("nan"), "baseline": baseline, "during": during}
@@ -141,14 +178,19 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--spread", type=int, default=60)
     ap.add_argument("--bench-seconds", type=int, default=5)
+    ap.add_argument("--server-cpus", default="0",
+                    help="CPUs of the servers (taskset); this script and its clients take CPU 1")
     ap.add_argument("binary")
     ap.add_argument("args", nargs="*")
     a = ap.parse_args()
     ref = a.ref if os.path.exists(a.ref) else shutil.which("redis-server")
     workdir = tempfile.mkdtemp(prefix="expiry-lag-")
+    if a.server_cpus and shutil.which("taskset"):
+        os.sched_setaffinity(0, {1})  # this process and the redis-benchmark it starts
+    cpus = a.server_cpus if shutil.which("taskset") else ""
     rows = [("tessera", measure([os.path.abspath(a.binary)] + a.args, workdir, a.keys, a.spread,
-                                a.bench_seconds)),
-            ("redis", measure([ref], workdir, a.keys, a.spread, a.bench_seconds))]
+                                a.bench_seconds, cpus)),
+            ("redis", measure([ref], workdir, a.keys, a.spread, a.bench_seconds, cpus))]
     print(f"{a.keys} keys expiring over {a.spread} s; lag in ms (event arrival - expiry time)")
     print(f"{'server':8} {'events':>8} {'p50':>8} {'p99':>8} {'max':>8} {'GET/s base':>11} "
           f"{'GET/s during':>12} {'ratio':>6}")
