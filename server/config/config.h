@@ -106,7 +106,7 @@ struct ServerConfig {
   // TLS (server/net/tls.h).  The port is read at start-up; CONFIG SET of the others builds a
   // new TLS context for new connections (certificate rotation).  tls_auth_clients: 0 no,
   // 1 yes, 2 optional.  tls-replication and tls-cluster are accepted for what comes later.
-  int tls_port = 0;
+  std::atomic<int> tls_port{0};
   Guarded<std::string> tls_cert_file;
   Guarded<std::string> tls_key_file;
   Guarded<std::string> tls_key_file_pass;
