@@ -391,6 +391,10 @@ TEST_CASE("Blocking list commands: argument errors", "[list]") {
   CHECK(t.Run({"BLPOP", "l", "x"}) == kNotFloat);
   CHECK(t.Run({"BLPOP", "l", "-1"}) == kNegative);
   CHECK(t.Run({"BRPOP", "l", "1e400"}) == "-ERR timeout is out of range\r\n");
+  // Below LLONG_MIN milliseconds: negative, as Redis answers (was undefined behaviour,
+  // found by dispatcher_fuzz under UBSan).
+  CHECK(t.Run({"BLPOP", "l", "-9.3e18"}) == kNegative);
+  CHECK(t.Run({"BZPOPMIN", "l", "-1e300"}) == kNegative);
   CHECK(t.Run({"BRPOPLPUSH", "a", "b", "x"}) == kNotFloat);
   CHECK(t.Run({"BLMOVE", "a", "b", "LEFT", "RIGHT", "x"}) == kNotFloat);
   // BLMOVE reads its ends before the timeout; BLMPOP reads numkeys, ends and COUNT first.
