@@ -307,6 +307,13 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
   std::vector<int> positions;
   if (!ExtractKeys(*spec, argv, &positions) ||
       (positions.empty() && spec->key_extractor == nullptr)) {
+    // Scripts and functions may name no key (Redis's NO_MANDATORY_KEYS flag): a numkeys that
+    // does not fit the arguments gives no keys rather than an error.
+    const CommandSpec& top = spec->parent != nullptr ? *spec->parent : *spec;
+    for (std::string_view name :
+         {"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"}) {
+      if (top.name == name) return ctx.reply.EmptyArray();
+    }
     return ctx.reply.Error(errors::kGetKeysInvalidArgs);
   }
   ctx.reply.ArrayHeader(positions.size());
