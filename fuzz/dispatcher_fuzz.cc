@@ -99,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (commands.empty()) return 0;
 
-  tessera::server::CommandTester t({{"proto-max-bulk-len", "1mb"}});
+  using Overrides = std::vector<std::pair<std::string, std::string>>;
+  tessera::server::CommandTester t(Overrides{{"proto-max-bulk-len", "1mb"}});
   // A command that answers nothing blocked, was paused, or its client turned replies off: as
   // a real client would wait, the next commands come from a new client.
   int client = 0;

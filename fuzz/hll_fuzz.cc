@@ -67,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest(reinterpret_cast<const char*>(data + 2), size - 2);
 
   static const char* kSparseMax[] = {"3000", "0", "64", "16000"};
-  CommandTester t({{"hll-sparse-max-bytes", kSparseMax[options & 3]}});
+  using Overrides = std::vector<std::pair<std::string, std::string>>;
+  CommandTester t(Overrides{{"hll-sparse-max-bytes", kSparseMax[options & 3]}});
 
   std::string header("HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80", 16);
   std::string value;
