@@ -57,7 +57,7 @@ def raw(addr, port, *commands):
             c.sendall(cmd)
             time.sleep(0.1)
             data = c.recv(65536)
-        except ConnectionResetError:
+        except (ConnectionResetError, BrokenPipeError):
             data = b""
         if not data:
             closed = True
