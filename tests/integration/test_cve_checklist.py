@@ -18,6 +18,7 @@ clients, the accept loop) are separate tests below, as they cannot be expressed 
 """
 import hashlib
 import json
+import re
 import os
 import socket
 import struct
@@ -507,6 +508,16 @@ def expected_replies():
     return expected
 
 
+def scan_keys(reply):
+    """A SCAN reply as (cursor, sorted keys): the order within a batch follows the hash table,
+    which is ours, not Redis's.  Any other reply stays as it is."""
+    m = re.fullmatch(r"\*2\r\n\$\d+\r\n(\d+)\r\n\*(\d+)\r\n((?:\$\d+\r\n[^\r]*\r\n)*)", reply)
+    if m is None:
+        return reply
+    keys = re.findall(r"\$\d+\r\n([^\r]*)\r\n", m.group(3))
+    return (m.group(1), sorted(keys)) if len(keys) == int(m.group(2)) else reply
+
+
 def test_cve_inputs_answer_as_redis_724(binary):
     expected = expected_replies()
     got, timings = run_all(binary)
@@ -514,8 +525,9 @@ def test_cve_inputs_answer_as_redis_724(binary):
     differ = []
     for name in expected:
         assert timings[name] < CASE_SECONDS, (name, timings[name])
+        assert len(got[name]) == len(expected[name]), name
         for i, (g, w) in enumerate(zip(got[name], expected[name])):
-            if g != w:
+            if g != w and scan_keys(g) != scan_keys(w):
                 differ.append((name, i, g[:300], w[:300]))
     assert not differ, "\n".join(repr(d) for d in differ[:20]) + f"\n({len(differ)} in all)"
 
