@@ -20,6 +20,7 @@
 #include "server/config/config.h"
 #include "server/log.h"
 #include "server/net/listener.h"
+#include "server/net/relisten.h"
 #include "server/net/tls.h"
 #include "server/net/worker.h"
 #include "server/persistence.h"
@@ -149,31 +150,16 @@ int main(int argc, char** argv) {
   // TLS: its own port beside the plain one, the same bind addresses, one shared context.
   std::unique_ptr<net::TlsContextHolder> tls;
   net::ListenerSet tls_listeners;
-  if (config.tls_port != 0) {
+  if (config.tls_port.load() != 0) {
     std::unique_ptr<net::TlsContext> ctx = net::TlsContext::Create(config, &error);
     if (ctx != nullptr) tls = std::make_unique<net::TlsContextHolder>(std::move(ctx));
-    if (tls == nullptr || !net::CreateListeners(config.bind.Get(), config.tls_port,
+    if (tls == nullptr || !net::CreateListeners(config.bind.Get(), config.tls_port.load(),
                                                 static_cast<int>(config.tcp_backlog), workers_n, "",
                                                 0, &tls_listeners, &error)) {
       Log(LogLevel::kWarning, "{}", error);
       return 1;
     }
-  }
-
-  if (tls != nullptr) {
-    // CONFIG SET of a TLS setting builds a new context for new connections; a setting that
-    // cannot be used fails the CONFIG SET, which restores the old values.
-    for (std::string_view name :
-         {"tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-ca-cert-file",
-          "tls-ca-cert-dir", "tls-auth-clients", "tls-protocols", "tls-ciphers", "tls-ciphersuites",
-          "tls-prefer-server-ciphers", "tls-session-caching"}) {
-      registry.OnApply(name, [&registry, holder = tls.get()](std::string* err) {
-        std::unique_ptr<net::TlsContext> ctx = net::TlsContext::Create(registry.values(), err);
-        if (ctx == nullptr) return false;
-        holder->Replace(std::move(ctx));
-        return true;
-      });
-    }
+    server.set_tls_port(config.tls_port.load());
   }
 
   if (!config.pidfile.empty()) {
@@ -195,6 +181,8 @@ int main(int argc, char** argv) {
   tls_listeners.tcp_fds_per_worker.clear();
   if (listeners.unix_fd >= 0) workers[0]->SetUnixListener(listeners.unix_fd);
   listeners.tcp_fds_per_worker.clear();
+
+  net::RegisterListenerHooks(registry, server, workers, tls);
 
   server.clients().set_post([&workers](int owner, std::function<void()> fn) {
     workers[static_cast<size_t>(owner)]->Post(std::move(fn));

@@ -99,6 +99,9 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
                                                    shard_count);
   RegisterAllFamilies(&commands_);
   commands_.Finalize();
+  for (const auto& [name, new_name] : config.command_renames) {
+    commands_.Rename(name, new_name);  // the loader checked each one
+  }
   acl_ = std::make_unique<acl::AclRegistry>(&commands_);
   acl_startup_error_ = LoadAclAtStartup(*acl_, *registry);
   start_time_ms_ = RealNowMs();

@@ -90,8 +90,11 @@ class Server {
   const std::string& config_file() const { return config_file_; }
   void set_executable(std::string e) { executable_ = std::move(e); }
   void set_config_file(std::string f) { config_file_ = std::move(f); }
-  int tcp_port() const { return tcp_port_; }
-  void set_tcp_port(int p) { tcp_port_ = p; }
+  // The ports listened on (0: none), for INFO; main sets them, CONFIG SET port/tls-port too.
+  int tcp_port() const { return tcp_port_.load(std::memory_order_relaxed); }
+  void set_tcp_port(int p) { tcp_port_.store(p, std::memory_order_relaxed); }
+  int tls_port() const { return tls_port_.load(std::memory_order_relaxed); }
+  void set_tls_port(int p) { tls_port_.store(p, std::memory_order_relaxed); }
   int io_threads() const { return io_threads_; }
   void set_io_threads(int n) { io_threads_ = n; }
 
@@ -155,7 +158,8 @@ class Server {
   std::string run_id_;
   std::string executable_;
   std::string config_file_;
-  int tcp_port_ = 0;
+  std::atomic<int> tcp_port_{0};
+  std::atomic<int> tls_port_{0};
   int io_threads_ = 1;
 };
 

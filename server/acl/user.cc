@@ -200,20 +200,20 @@ RuleError Selector::ApplyCommandRule(const RuleContext& ctx, std::string_view op
   }
   size_t bar = name.rfind('|');
   if (!allow || bar == std::string_view::npos) {
-    const CommandSpec* spec = table.FindFullName(name);
+    const CommandSpec* spec = table.FindOriginalFullName(name);
     if (spec == nullptr) return RuleError::kUnknownName;
     ChangeCommand(*spec, allow);
     RecordRule(spec->full_name, allow);
     return RuleError::kNone;
   }
   // +command|subcommand, or +command|first-arg for a command without subcommands.
-  const CommandSpec* spec = table.FindFullName(name.substr(0, bar));
+  const CommandSpec* spec = table.FindOriginalFullName(name.substr(0, bar));
   if (spec == nullptr) return RuleError::kUnknownName;
   if (spec->parent != nullptr) return RuleError::kSubcommandArg;
   std::string_view sub = name.substr(bar + 1);
   if (sub.empty()) return RuleError::kSyntax;
   if (!spec->subcommands.empty()) {
-    const CommandSpec* subspec = table.FindFullName(name);
+    const CommandSpec* subspec = table.FindOriginalFullName(name);
     if (subspec == nullptr) return RuleError::kUnknownName;
     ChangeCommand(*subspec, true);
   } else {

@@ -46,6 +46,9 @@ bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t
     ctx.reply.Error(errors::kTimeoutOutOfRange);
     return false;
   }
+  // Below LLONG_MIN the conversion would be undefined (found by dispatcher_fuzz): such a
+  // timeout is negative, which is what Redis answers for it.
+  if (ms < static_cast<long double>(LLONG_MIN)) ms = static_cast<long double>(LLONG_MIN);
   return DeadlineOrReply(ctx, static_cast<int64_t>(std::ceil(ms)), deadline_ms);
 }
 

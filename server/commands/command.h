@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -400,17 +401,39 @@ class CommandTable {
   // Redis's lookupCommandBySds(): "name" or "container|sub"; nullptr for anything else,
   // including "name|x" when name has no subcommand x (COMMAND INFO, ACL rules).
   const CommandSpec* FindFullName(std::string_view name) const;
+  // The same by the names the commands were registered with, whatever rename-command did:
+  // ACL rules name commands this way, as Redis's look in its original command table.
+  const CommandSpec* FindOriginalFullName(std::string_view name) const;
+
+  // rename-command (config file, before the server runs): the top-level command now called
+  // `name` answers to `new_name` instead ("" disables it), for clients, scripts, COMMAND INFO
+  // and DOCS, and ACL DRYRUN.  Its spec keeps its own name, which replies, INFO and ACL show;
+  // ACL rules and ACL CAT still use the original names, as in Redis.  Returns false, changing
+  // nothing, if no command is called `name` or a command already answers to `new_name`.
+  bool Rename(std::string_view name, std::string_view new_name);
+  // False for a command that rename-command disabled (or a subcommand of one): COMMAND,
+  // COMMAND COUNT/LIST/DOCS leave it out, as Redis lists its command dictionary.
+  bool Listed(const CommandSpec& spec) const;
 
   const std::vector<const CommandSpec*>& all() const { return by_id_; }  // incl. subcommands
   const std::vector<CommandSpec>& top_level() const { return commands_; }
   size_t size() const { return by_id_.size(); }
 
  private:
+  using Index = std::unordered_map<std::string_view, size_t>;
+  const CommandSpec* FindIn(const Index& index, std::string_view name) const;
+  const CommandSpec* FindFullNameIn(const Index& index, std::string_view name) const;
+
   std::vector<CommandSpec> commands_;
   std::vector<const CommandSpec*> by_id_;
   // Lower-case name -> index in commands_; the views point into commands_' names, which do
   // not move after Finalize().
   std::unordered_map<std::string_view, size_t> index_;
+  std::unordered_map<std::string_view, size_t> original_index_;  // index_ before any rename
+  // Names given by rename-command (lower case; index_ points into them) and, per entry of
+  // commands_, whether any name reaches it.
+  std::deque<std::string> renamed_;
+  std::vector<bool> listed_;
 };
 
 // Every family's registration function; server/commands/registry.cc calls them all.

@@ -307,6 +307,13 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
   std::vector<int> positions;
   if (!ExtractKeys(*spec, argv, &positions) ||
       (positions.empty() && spec->key_extractor == nullptr)) {
+    // Scripts and functions may name no key (Redis's NO_MANDATORY_KEYS flag): a numkeys that
+    // does not fit the arguments gives no keys rather than an error.
+    const CommandSpec& top = spec->parent != nullptr ? *spec->parent : *spec;
+    for (std::string_view name :
+         {"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"}) {
+      if (top.name == name) return ctx.reply.EmptyArray();
+    }
     return ctx.reply.Error(errors::kGetKeysInvalidArgs);
   }
   ctx.reply.ArrayHeader(positions.size());
@@ -324,13 +331,22 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
 }  // namespace
 
 void CommandCommand(CommandContext& ctx) {
-  const auto& top = ctx.server.commands().top_level();
-  ctx.reply.ArrayHeader(top.size());
-  for (const CommandSpec& s : top) ReplyCommandInfo(ctx.reply, &s);
+  const CommandTable& table = ctx.server.commands();
+  size_t header = ctx.reply.StartDeferred();
+  size_t n = 0;
+  for (const CommandSpec& s : table.top_level()) {
+    if (!table.Listed(s)) continue;  // disabled by rename-command
+    ReplyCommandInfo(ctx.reply, &s);
+    ++n;
+  }
+  ctx.reply.EndDeferred(header, 'A', n);
 }
 
 void CommandCountCommand(CommandContext& ctx) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands().top_level().size()));
+  const CommandTable& table = ctx.server.commands();
+  int64_t n = 0;
+  for (const CommandSpec& s : table.top_level()) n += table.Listed(s) ? 1 : 0;
+  ctx.reply.Integer(n);
 }
 
 // COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
@@ -358,6 +374,7 @@ void CommandListCommand(CommandContext& ctx) {
   size_t header = ctx.reply.StartDeferred();
   size_t n = 0;
   for (const CommandSpec* s : ctx.server.commands().all()) {
+    if (!ctx.server.commands().Listed(*s)) continue;
     bool keep = filter == Filter::kNone ||
                 (filter == Filter::kAclCat && (s->acl & category) != 0) ||
                 (filter == Filter::kPattern && GlobMatch(filter_arg, s->full_name, true));
@@ -380,7 +397,9 @@ void CommandInfoCommand(CommandContext& ctx) {
 void CommandDocsCommand(CommandContext& ctx) {
   std::vector<const CommandSpec*> found;
   if (ctx.args.size() == 2) {
-    for (const CommandSpec& s : ctx.server.commands().top_level()) found.push_back(&s);
+    for (const CommandSpec& s : ctx.server.commands().top_level()) {
+      if (ctx.server.commands().Listed(s)) found.push_back(&s);
+    }
   }
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     const CommandSpec* s = ctx.server.commands().FindFullName(ctx.args[i]);

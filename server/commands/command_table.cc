@@ -102,11 +102,30 @@ void CommandContext::PropagateArgsExcept(const std::vector<size_t>& skip) {
 }
 
 const CommandSpec* CommandTable::FindFullName(std::string_view name) const {
+  return FindFullNameIn(index_, name);
+}
+
+const CommandSpec* CommandTable::FindOriginalFullName(std::string_view name) const {
+  return FindFullNameIn(original_index_, name);
+}
+
+const CommandSpec* CommandTable::FindIn(const Index& index, std::string_view name) const {
+  // Lower-case into a small buffer; command names are short.
+  char buf[64];
+  if (name.size() > sizeof(buf)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) {
+    buf[i] = AsciiToLower(name[i]);
+  }
+  auto it = index.find(std::string_view(buf, name.size()));
+  return it == index.end() ? nullptr : &commands_[it->second];
+}
+
+const CommandSpec* CommandTable::FindFullNameIn(const Index& index, std::string_view name) const {
   size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return Find(name);
+  if (bar == std::string_view::npos) return FindIn(index, name);
   std::string_view sub = name.substr(bar + 1);
   if (sub.find('|') != std::string_view::npos) return nullptr;
-  const CommandSpec* parent = Find(name.substr(0, bar));
+  const CommandSpec* parent = FindIn(index, name.substr(0, bar));
   if (parent == nullptr || parent->subcommands.empty()) return nullptr;
   return FindSub(*parent, sub);
 }
@@ -137,6 +156,8 @@ void CommandTable::Finalize() {
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   by_id_.clear();
   index_.clear();
+  original_index_.clear();
+  listed_.clear();
   for (size_t i = 0; i < commands_.size(); ++i) {
     CommandSpec& c = commands_[i];
     c.full_name = c.name;
@@ -144,6 +165,8 @@ void CommandTable::Finalize() {
     c.id = static_cast<int>(by_id_.size());
     by_id_.push_back(&c);
     index_.emplace(std::string_view(c.name), i);
+    original_index_.emplace(std::string_view(c.name), i);
+    listed_.push_back(true);
     for (CommandSpec& sub : c.subcommands) {
       sub.full_name = c.name + "|" + sub.name;
       sub.parent = &c;
@@ -154,15 +177,32 @@ void CommandTable::Finalize() {
   }
 }
 
-const CommandSpec* CommandTable::Find(std::string_view name) const {
-  // Lower-case into a small buffer; command names are short.
-  char buf[64];
-  if (name.size() > sizeof(buf)) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = AsciiToLower(name[i]);
+const CommandSpec* CommandTable::Find(std::string_view name) const { return FindIn(index_, name); }
+
+bool CommandTable::Rename(std::string_view name, std::string_view new_name) {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = AsciiToLower(c);
+    return out;
+  };
+  const std::string from = lower(name);
+  const std::string to = lower(new_name);
+  auto old = index_.find(from);
+  if (old == index_.end()) return false;
+  if (!to.empty() && to != from && index_.contains(to)) return false;
+  const size_t target = old->second;
+  index_.erase(old);
+  if (!to.empty()) index_.emplace(std::string_view(renamed_.emplace_back(to)), target);
+  listed_[target] = false;
+  for (const auto& entry : index_) {
+    if (entry.second == target) listed_[target] = true;
   }
-  auto it = index_.find(std::string_view(buf, name.size()));
-  return it == index_.end() ? nullptr : &commands_[it->second];
+  return true;
+}
+
+bool CommandTable::Listed(const CommandSpec& spec) const {
+  const CommandSpec& top = spec.parent != nullptr ? *spec.parent : spec;
+  return listed_[static_cast<size_t>(&top - commands_.data())];
 }
 
 const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view name) {

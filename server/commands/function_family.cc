@@ -281,7 +281,7 @@ void FunctionRestore(CommandContext& ctx) {
     if (type != kRdbOpcodeFunction2) return ctx.reply.Error("ERR given type is not a function");
     std::string code;
     if (!ReadRdbString(data, &pos, end, &code)) {
-      return ctx.reply.Error("ERR failed loading the given functions payload");
+      return ctx.reply.Error("ERR Failed loading library payload");
     }
     Library lib;
     if (!CompileLibrary(ctx.server, code, &lib, &error)) return ctx.reply.Error(error);

@@ -191,7 +191,9 @@ void AddServer(Server& server, InfoWriter& w) {
   w.Field("process_id", getpid());
   w.Field("process_supervised", "no");
   w.Field("run_id", server.run_id());
-  w.Field("tcp_port", server.tcp_port());
+  const int port = server.tcp_port();
+  const int tls_port = server.tls_port();
+  w.Field("tcp_port", port != 0 ? port : tls_port);
   w.Field("server_time_usec", now_us);
   w.Field("uptime_in_seconds", uptime_s);
   w.Field("uptime_in_days", uptime_s / 86400);
@@ -203,16 +205,19 @@ void AddServer(Server& server, InfoWriter& w) {
   w.Field("config_file", server.config_file());
   // Redis reports whether its I/O threads are running; ours are the workers themselves.
   w.Field("io_threads_active", server.io_threads() > 1 ? 1 : 0);
-  // Redis 7.2's listener lines: listener<connection type>:name=..,bind=..[,port=..].
+  // Redis 7.2's listener lines, one per connection type in use (0 tcp, 1 unix, 2 tls):
+  // listener<type>:name=..[,bind=..]...[,port=..].
   std::vector<std::string> binds = server.config().bind.Get();
-  if (server.tcp_port() != 0 && !binds.empty()) {
-    std::string line = "listener0:name=tcp";
+  auto listener = [&](int type, std::string_view name, int listen_port) {
+    std::string line = fmt::format("listener{}:name={}", type, name);
     for (const std::string& b : binds) line += ",bind=" + b;
-    w.Raw(line + ",port=" + std::to_string(server.tcp_port()));
-  }
+    w.Raw(line + ",port=" + std::to_string(listen_port));
+  };
+  if (port != 0) listener(0, "tcp", port);
   if (!server.config().unixsocket.empty()) {
     w.Raw("listener1:name=unix,bind=" + server.config().unixsocket);
   }
+  if (tls_port != 0) listener(2, "tls", tls_port);
 }
 
 void AddClients(Server& server, InfoWriter& w) {

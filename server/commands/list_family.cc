@@ -261,6 +261,9 @@ void LSetCmd(CommandContext& ctx) {
   if (list == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   int64_t index;
   if (!ParseIntArgOrReply(ctx, ctx.args[2], &index)) return;
+  // Redis 7.2 passes the index on as a C int (listTypeReplaceAtIndex): an index beyond 32
+  // bits keeps its low 32 bits, so LSET k 4294967296 v sets element 0.  Kept, as clients see it.
+  index = static_cast<int32_t>(index);
   types::ListLimits limits = ListLimitsOf(ctx);
   list->ConvertForGrowth(ctx.args[3].size(), 1, limits);
   if (!list->Set(index, ctx.args[3], limits)) return ctx.reply.Error(errors::kIndexOutOfRange);

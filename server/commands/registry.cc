@@ -1,5 +1,6 @@
 // The one place that lists the command families (STYLE 4: adding a family is one line here).
 #include "server/commands/command.h"
+#include "server/config/config.h"
 
 namespace tessera::server {
 
@@ -43,6 +44,18 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterStreamFamily(table);
   RegisterPubSubFamily(table);
   RegisterAclFamily(table);
+}
+
+std::vector<std::string> TopLevelCommandNames() {
+  static const std::vector<std::string> names = [] {
+    CommandTable table;
+    RegisterAllFamilies(&table);
+    table.Finalize();
+    std::vector<std::string> out;
+    for (const CommandSpec& c : table.top_level()) out.push_back(c.name);
+    return out;
+  }();
+  return names;
 }
 
 }  // namespace tessera::server

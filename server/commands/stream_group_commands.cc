@@ -1,6 +1,9 @@
 // Consumer groups: XGROUP (CREATE SETID DESTROY CREATECONSUMER DELCONSUMER HELP), XACK,
 // XPENDING, XCLAIM and XAUTOCLAIM (stream_family.h).  The pending entries list is kept per
 // group and per consumer (core/types/stream_value.h); every change here updates both.
+#include <sys/sysinfo.h>
+
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -404,6 +407,23 @@ void XClaimCmd(CommandContext& ctx) {
 }
 
 // XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
+// Redis allocates COUNT stream IDs up front with ztrymalloc() and answers "Insufficient memory"
+// when that fails; we allocate nothing by COUNT, but answer the same where the allocation
+// would fail: past RAM + swap under Linux's default heuristic overcommit (and modes 2), past
+// the 47-bit address space when overcommit is always allowed.
+bool TransientAllocationWouldFail(uint64_t bytes) {
+  int mode = 0;
+  if (FILE* f = std::fopen("/proc/sys/vm/overcommit_memory", "r")) {
+    if (std::fscanf(f, "%d", &mode) != 1) mode = 0;
+    std::fclose(f);
+  }
+  if (mode == 1) return bytes > (uint64_t{1} << 47);
+  struct sysinfo si {};
+  if (sysinfo(&si) != 0) return false;
+  const uint64_t total = (static_cast<uint64_t>(si.totalram) + si.totalswap) * si.mem_unit;
+  return bytes > total;
+}
+
 void XAutoClaimCmd(CommandContext& ctx) {
   int64_t min_idle;
   if (!ParseInt64(ctx.args[4], &min_idle)) {
@@ -439,6 +459,10 @@ void XAutoClaimCmd(CommandContext& ctx) {
   if (!FindStreamOrReply(ctx, ctx.args[1], &s)) return;
   StreamGroup* g = s == nullptr ? nullptr : s->FindGroup(ctx.args[2]);
   if (g == nullptr) return ReplyNoGroup(ctx, ctx.args[1], ctx.args[2]);
+  if (TransientAllocationWouldFail(static_cast<uint64_t>(count) * 16)) {
+    ctx.reply.Error("ERR Insufficient memory, failed allocating transient memory, COUNT too high.");
+    return;
+  }
   StreamConsumer* consumer = ConsumerForClaim(ctx, g, ctx.args[3]);
 
   const int64_t now = ctx.db.now_ms();

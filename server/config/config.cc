@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -272,6 +273,34 @@ void ConfigRegistry::OnApply(std::string_view name, std::function<bool(std::stri
   hooks_[m.index].push_back(std::move(hook));
 }
 
+// rename-command: checked here, with Redis's errors, against the command names as the earlier
+// rename-command lines left them; applied by the server to its command table.
+bool ConfigRegistry::LoadRenameCommand(const std::string& name, const std::string& new_name,
+                                       std::string* reason) {
+  auto lower = [](std::string_view word) {
+    std::string out(word);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::vector<std::string> names = TopLevelCommandNames();
+  for (const auto& [from, to] : values_.command_renames) {
+    std::erase(names, lower(from));
+    if (!to.empty()) names.push_back(lower(to));
+  }
+  auto it = std::find(names.begin(), names.end(), lower(name));
+  if (it == names.end()) {
+    *reason = "No such command in rename-command";
+    return false;
+  }
+  names.erase(it);
+  if (!new_name.empty() && std::find(names.begin(), names.end(), lower(new_name)) != names.end()) {
+    *reason = "Target command name already exists";
+    return false;
+  }
+  values_.command_renames.emplace_back(name, new_name);
+  return true;
+}
+
 // One config line whose first word (lowercased) is not `include`.
 bool ConfigRegistry::LoadDirective(const std::vector<std::string>& argv, std::string* reason) {
   // ACL users: kept as written; server/acl checks and applies them once the command table
@@ -279,6 +308,9 @@ bool ConfigRegistry::LoadDirective(const std::vector<std::string>& argv, std::st
   if (EqualsNoCase(argv[0], "user") && argv.size() >= 2) {
     values_.user_lines.emplace_back(argv.begin() + 1, argv.end());
     return true;
+  }
+  if (argv[0] == "rename-command" && argv.size() == 3) {
+    return LoadRenameCommand(argv[1], argv[2], reason);
   }
   Match m;
   if (Find(argv[0], &m)) {

@@ -34,6 +34,10 @@
 
 namespace tessera::server {
 
+// The lower-case names of every top-level command (server/commands/registry.cc), for the
+// loader's checks of rename-command lines.
+std::vector<std::string> TopLevelCommandNames();
+
 class ConfigRewriter;  // config_file.h
 
 // A runtime-changeable value too big for an atomic: readers get a copy.
@@ -102,7 +106,7 @@ struct ServerConfig {
   // TLS (server/net/tls.h).  The port is read at start-up; CONFIG SET of the others builds a
   // new TLS context for new connections (certificate rotation).  tls_auth_clients: 0 no,
   // 1 yes, 2 optional.  tls-replication and tls-cluster are accepted for what comes later.
-  int tls_port = 0;
+  std::atomic<int> tls_port{0};
   Guarded<std::string> tls_cert_file;
   Guarded<std::string> tls_key_file;
   Guarded<std::string> tls_key_file_pass;
@@ -126,6 +130,10 @@ struct ServerConfig {
   // resetchannels (the channels a new user starts with).
   std::string aclfile;                               // immutable; "" = none
   std::vector<std::vector<std::string>> user_lines;  // immutable
+  // rename-command lines, in order: (current name, new name; "" disables the command).  The
+  // loader checks each against the command table as the lines before it left it; the server
+  // applies them to its table at start-up (CommandTable::Rename).
+  std::vector<std::pair<std::string, std::string>> command_renames;  // immutable
   std::atomic<uint64_t> acllog_max_len{0};
   std::atomic<int> acl_pubsub_default{0};
 
@@ -316,6 +324,7 @@ class ConfigRegistry {
   // applies one line.  REQUIRES: mu_ held.
   bool LoadText(std::string_view text, int depth, std::string* error);
   bool LoadDirective(const std::vector<std::string>& argv, std::string* reason);
+  bool LoadRenameCommand(const std::string& name, const std::string& new_name, std::string* reason);
   void RewriteEntry(size_t index, ConfigRewriter* rewriter) const;
 
   mutable std::mutex mu_;  // serializes loading, Get, Set, Rewrite and OnApply

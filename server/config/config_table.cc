@@ -473,7 +473,7 @@ constexpr Entry kTable[] = {
     Number<&C::tcp_backlog>("tcp-backlog", "", kImmutable, 0, kIntMax, "511"),
     Number<&C::maxclients>("maxclients", "", kModifiable, 1, UINT_MAX, "10000"),
     String<&C::requirepass>("requirepass", kModifiable | kSensitive | kEmptyIsNull, ""),
-    Number<&C::tls_port>("tls-port", "", kImmutable, 0, 65535, "0"),
+    Number<&C::tls_port>("tls-port", "", kModifiable, 0, 65535, "0"),
     String<&C::tls_cert_file>("tls-cert-file", kModifiable, ""),
     String<&C::tls_key_file>("tls-key-file", kModifiable, ""),
     String<&C::tls_key_file_pass>("tls-key-file-pass", kModifiable | kSensitive, ""),

@@ -65,7 +65,7 @@ int ListenTcp(const std::string& addr, int port, int backlog, bool reuse_port) {
 
 bool CreateListeners(const std::vector<std::string>& bind, int port, int backlog, int workers,
                      const std::string& unix_path, unsigned unix_perm, ListenerSet* out,
-                     std::string* error) {
+                     std::string* error, bool probe_busy) {
   out->tcp_fds_per_worker.assign(workers, {});
   if (port != 0) {
     for (const std::string& entry : bind) {
@@ -73,8 +73,14 @@ bool CreateListeners(const std::vector<std::string>& bind, int port, int backlog
       std::string addr = optional ? entry.substr(1) : entry;
       // SO_REUSEPORT would let us share a port another server already listens on; a plain
       // bind first makes a busy port fail start-up as it does for Redis.
-      int probe = ListenTcp(addr, port, backlog, false);
-      if (probe >= 0) close(probe);
+      int probe = 0;
+      if (probe_busy) {
+        probe = ListenTcp(addr, port, backlog, false);
+        if (probe >= 0) {
+          close(probe);
+          probe = 0;
+        }
+      }
       for (int w = 0; w < workers && probe >= 0; ++w) {
         int fd = ListenTcp(addr, port, backlog, true);
         if (fd < 0) {

@@ -17,9 +17,12 @@ struct ListenerSet {
 
 // Returns false with *error set (Redis's wording) on failure.  `bind` entries may start with
 // '-' (optional address: skipped if the address is unavailable).
-bool CreateListeners(const std::vector<std::string>& bind, int port, int backlog,
-                     int workers, const std::string& unix_path, unsigned unix_perm,
-                     ListenerSet* out, std::string* error);
+// `probe_busy`: first bind each address without SO_REUSEPORT, so that a port another process
+// holds fails as it does for Redis; false when the port is the one this server already
+// listens on (CONFIG SET bind), whose own sockets would fail the probe.
+bool CreateListeners(const std::vector<std::string>& bind, int port, int backlog, int workers,
+                     const std::string& unix_path, unsigned unix_perm, ListenerSet* out,
+                     std::string* error, bool probe_busy = true);
 
 void CloseListeners(ListenerSet* set);
 

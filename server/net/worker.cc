@@ -34,28 +34,43 @@ Worker::~Worker() {
   }
 }
 
-void Worker::Start() {
-  for (int fd : tcp_listen_fds_) {
-    auto h = std::make_unique<uv_tcp_t>();
-    uv_tcp_init(&loop_, h.get());
-    uv_tcp_open(h.get(), fd);
-    h->data = this;
+void Worker::Listen(int fd, bool tls) {
+  auto h = std::make_unique<uv_tcp_t>();
+  uv_tcp_init(&loop_, h.get());
+  uv_tcp_open(h.get(), fd);
+  h->data = this;
+  if (tls) {
+    uv_listen(reinterpret_cast<uv_stream_t*>(h.get()), 511, [](uv_stream_t* s, int status) {
+      if (status == 0) static_cast<Worker*>(s->data)->Accept(s, false, true);
+    });
+    tls_listeners_.push_back(std::move(h));
+  } else {
     uv_listen(reinterpret_cast<uv_stream_t*>(h.get()), 511, [](uv_stream_t* s, int status) {
       if (status == 0) static_cast<Worker*>(s->data)->Accept(s, false);
     });
     tcp_listeners_.push_back(std::move(h));
   }
-  tcp_listen_fds_.clear();  // owned by the handles now
-  for (int fd : tls_listen_fds_) {
-    auto h = std::make_unique<uv_tcp_t>();
-    uv_tcp_init(&loop_, h.get());
-    uv_tcp_open(h.get(), fd);
-    h->data = this;
-    uv_listen(reinterpret_cast<uv_stream_t*>(h.get()), 511, [](uv_stream_t* s, int status) {
-      if (status == 0) static_cast<Worker*>(s->data)->Accept(s, false, true);
-    });
-    tcp_listeners_.push_back(std::move(h));
+}
+
+void Worker::ReplaceListeners(std::vector<int> fds, bool tls) {
+  if (stopping_) {
+    for (int fd : fds) close(fd);
+    return;
   }
+  auto& old = tls ? tls_listeners_ : tcp_listeners_;
+  for (auto& l : old) {
+    // The handle is freed once libuv has closed it.
+    uv_close(reinterpret_cast<uv_handle_t*>(l.release()),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  }
+  old.clear();
+  for (int fd : fds) Listen(fd, tls);
+}
+
+void Worker::Start() {
+  for (int fd : tcp_listen_fds_) Listen(fd, false);
+  tcp_listen_fds_.clear();  // owned by the handles now
+  for (int fd : tls_listen_fds_) Listen(fd, true);
   tls_listen_fds_.clear();
   if (unix_listen_fd_ >= 0) {
     unix_listener_ = std::make_unique<uv_pipe_t>();
@@ -76,7 +91,14 @@ void Worker::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
+namespace {
+thread_local Worker* current_worker = nullptr;
+}  // namespace
+
+Worker* Worker::Current() { return current_worker; }
+
 void Worker::Run() {
+  current_worker = this;
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Close whatever handles remain so the loop can be closed cleanly.
   uv_walk(
@@ -116,6 +138,7 @@ void Worker::StopOnLoop() {
   uv_timer_stop(&cron_);
   FlushPending();
   for (auto& l : tcp_listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
+  for (auto& l : tls_listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   if (unix_listener_) uv_close(reinterpret_cast<uv_handle_t*>(unix_listener_.get()), nullptr);
   // Replies already produced get one last chance to go out (the SHUTDOWN contract: exit 0,
   // replies flushed); then every connection closes.

@@ -43,6 +43,11 @@ class Worker {
   void SetTlsContext(TlsContextHolder* tls) { tls_ = tls; }
 
   void Start();
+  // The worker whose thread calls this, or nullptr on any other thread.
+  static Worker* Current();
+  // Worker thread: listens on `fds` (taking them) instead of this worker's current TCP or TLS
+  // sockets, which close (CONFIG SET port, bind, tls-port).  Connections already accepted stay.
+  void ReplaceListeners(std::vector<int> fds, bool tls);
   // Any thread: runs fn on this worker's thread.
   void Post(std::function<void()> fn);
   // Any thread: flush what can be flushed, close every connection, end the loop.
@@ -69,6 +74,7 @@ class Worker {
   void Cron();
   void FlushPending();
   void Accept(uv_stream_t* listener, bool is_unix, bool tls = false);
+  void Listen(int fd, bool tls);
   void StopOnLoop();
   // Once a second: closes clients past their output-buffer limits, then updates the INFO
   // gauges of this worker's clients (buffer peaks, client memory).
@@ -88,6 +94,7 @@ class Worker {
   TlsContextHolder* tls_ = nullptr;
   int unix_listen_fd_ = -1;
   std::vector<std::unique_ptr<uv_tcp_t>> tcp_listeners_;
+  std::vector<std::unique_ptr<uv_tcp_t>> tls_listeners_;
   std::unique_ptr<uv_pipe_t> unix_listener_;
   std::vector<Connection*> connections_;
   std::vector<Connection*> monitors_;

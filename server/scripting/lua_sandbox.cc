@@ -167,8 +167,22 @@ int LibraryRedisIndex(lua_State* L) { return NonexistentGlobal(L, 2); }
 int CallOriginal(lua_State* L) {
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
+  if (lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) == 0) return lua_gettop(L);
+  // The original ran one C frame below the script, so its error text has no location and
+  // names it '?'.  Give it the script's location and the function's name (upvalue 2), as when
+  // the script calls the original directly: "user_script:1: bad argument #1 to 'tohex' ...".
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    std::string msg = lua_tostring(L, -1);
+    const char* name = lua_tostring(L, lua_upvalueindex(2));
+    if (size_t at = msg.find(" to '?'"); name != nullptr && at != std::string::npos) {
+      msg.replace(at, 7, std::string(" to '") + name + "'");
+    }
+    lua_pop(L, 1);
+    luaL_where(L, 1);
+    lua_pushlstring(L, msg.data(), msg.size());
+    lua_concat(L, 2);
+  }
+  return lua_error(L);
 }
 
 int RefuseProxyThenCall(lua_State* L) {
@@ -237,13 +251,21 @@ int SafeGetfenv(lua_State* L) {
 bool IsBytecode(std::string_view chunk) { return !chunk.empty() && chunk[0] == LUA_SIGNATURE[0]; }
 
 // loadstring(s [, name]) refusing bytecode: nil plus a message, like a failed load.
+// Redis's Lua never undumps: a chunk starting with the bytecode signature goes to the text
+// parser, which refuses its first byte ("unexpected symbol near 'char(27)'").  A space in front
+// makes Debian's Lua do the same; the chunk name stays the caller's.
 int SafeLoadstring(lua_State* L) {
   size_t len = 0;
   const char* s = luaL_checklstring(L, 1, &len);
   if (IsBytecode(std::string_view(s, len))) {
-    lua_pushnil(L);
-    lua_pushstring(L, "loading precompiled chunks is disabled");
-    return 2;
+    std::string text = " " + std::string(s, len);
+    const char* name = luaL_optstring(L, 2, s);
+    if (luaL_loadbuffer(L, text.data(), text.size(), name) != 0) {
+      lua_pushnil(L);
+      lua_insert(L, -2);
+      return 2;
+    }
+    return 1;
   }
   return CallOriginal(L);
 }
@@ -274,10 +296,11 @@ int SafeLoad(lua_State* L) {
   luaL_pushresult(&b);
   size_t len = 0;
   const char* chunk = lua_tolstring(L, -1, &len);
-  if (IsBytecode(std::string_view(chunk, len))) {
-    lua_pushnil(L);
-    lua_pushstring(L, "loading precompiled chunks is disabled");
-    return 2;
+  std::string text;
+  if (IsBytecode(std::string_view(chunk, len))) {  // as in SafeLoadstring
+    text = " " + std::string(chunk, len);
+    chunk = text.data();
+    len = text.size();
   }
   if (luaL_loadbuffer(L, chunk, len, name) != 0) {
     lua_pushnil(L);
@@ -362,7 +385,8 @@ int ScriptPcall(lua_State* L) {
 // Replaces field `name` of the table on top with `fn` closed over the original.
 void Wrap(lua_State* L, const char* name, lua_CFunction fn) {
   lua_getfield(L, -1, name);
-  lua_pushcclosure(L, fn, 1);
+  lua_pushstring(L, name);  // for CallOriginal's error text
+  lua_pushcclosure(L, fn, 2);
   lua_setfield(L, -2, name);
 }
 
@@ -454,9 +478,9 @@ void ResetGlobals(lua_State* L) {
 }
 
 int LoadChunk(lua_State* L, std::string_view code, const char* chunkname) {
-  if (IsBytecode(code)) {
-    lua_pushstring(L, "loading precompiled chunks is disabled");
-    return LUA_ERRSYNTAX;
+  if (IsBytecode(code)) {  // as in SafeLoadstring: a syntax error from the text parser
+    std::string text = " " + std::string(code);
+    return luaL_loadbuffer(L, text.data(), text.size(), chunkname);
   }
   return luaL_loadbuffer(L, code.data(), code.size(), chunkname);
 }

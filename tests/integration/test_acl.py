@@ -84,6 +84,54 @@ def test_redis_py_acl_api(binary):
         assert r.acl_deluser("alice") == 1
 
 
+def test_redis_py_acl_list_dryrun_help_save_load(binary):
+    """The rest of redis-py's ACL API: acl_list, acl_dryrun, acl_help, acl_save and acl_load
+    (through an aclfile), and acl_setuser with selectors, each reply checked."""
+    d = tempfile.mkdtemp(prefix="tessera-acl-")
+    path = os.path.join(d, "users.acl")
+    open(path, "w").close()
+    with Server(binary, config_text="aclfile %s\n" % path) as s:
+        r = s.redis(decode_responses=True)
+        assert r.acl_setuser("gina", enabled=True, passwords=["+pw"], keys=["g:*"],
+                             commands=["+get"], selectors=[("+set", "%W~w:*")])
+        assert r.acl_list() == [
+            "user default on nopass sanitize-payload ~* &* +@all",
+            "user gina on sanitize-payload #" + sha256("pw") +
+            " ~g:* resetchannels -@all +get (%W~w:* resetchannels -@all +set)"]
+        u = r.acl_getuser("gina")
+        assert u["selectors"] == [["commands", "-@all +set", "keys", "%W~w:*", "channels", ""]]
+        assert r.acl_dryrun("gina", "get", "g:1") == "OK"
+        assert r.acl_dryrun("gina", "set", "w:1", "v") == "OK"
+        # The root selector has the key but not the command, the other the command but not
+        # the key: the key error is the one reported (redis-server 7.2.4's reply).
+        assert r.acl_dryrun("gina", "set", "g:1", "v") == (
+            "User gina has no permissions to access the 'g:1' key")
+        assert r.acl_dryrun("gina", "get", "other") == (
+            "User gina has no permissions to access the 'other' key")
+        try:
+            r.acl_dryrun("nobody", "get", "k")
+            raise AssertionError("DRYRUN of an unknown user succeeded")
+        except redis.exceptions.ResponseError as e:
+            assert str(e) == "User 'nobody' not found"
+        help_lines = r.acl_help()
+        assert help_lines[0] == "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+        assert "DRYRUN <username> <command> [<arg> ...]" in help_lines
+        assert help_lines[-1] == "    Print this help."
+
+        assert r.acl_save() is True
+        with open(path) as f:
+            saved = f.read().splitlines()
+        assert saved == r.acl_list()
+        assert r.acl_deluser("gina") == 1
+        assert r.acl_users() == ["default"]
+        assert r.acl_load() is True
+        assert r.acl_users() == ["default", "gina"]
+        gina = s.redis(username="gina", password="pw", decode_responses=True)
+        assert gina.set("w:1", "v") is True
+        assert gina.get("g:1") is None
+    shutil.rmtree(d)
+
+
 def test_redis_cli_user_and_pass(binary):
     with Server(binary) as s:
         s.cli("ACL", "SETUSER", "bob", "on", ">s3cret", "~*", "+@all")

@@ -166,7 +166,11 @@ def test_hostile_stream_arguments(binary):
         c.command("XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">")
         before = rss_bytes(s.proc.pid)
         cases = [
-            (["XAUTOCLAIM", "s", "g", "b", "0", "0", "COUNT", "576460752303423487"], b"*3\r\n"),
+            # Redis allocates COUNT stream IDs first: 2^59 of them cannot be had (redis-server
+            # 7.2.4 answers this on this machine; see XAutoClaimCmd).
+            (["XAUTOCLAIM", "s", "g", "b", "0", "0", "COUNT", "576460752303423487"],
+             b"-ERR Insufficient memory, failed allocating transient memory, COUNT too high.\r\n"),
+            (["XAUTOCLAIM", "s", "g", "b", "0", "0", "COUNT", "1000000"], b"*3\r\n"),
             (["XAUTOCLAIM", "s", "g", "b", "0", "0", "COUNT", "576460752303423488"],
              b"-ERR COUNT must be > 0\r\n"),
             (["XRANGE", "s", "-", "+", "COUNT", big], b"*300\r\n"),

@@ -54,6 +54,17 @@ std::string CommandTester::RunAs(int client, std::initializer_list<std::string_v
   return out;
 }
 
+std::string CommandTester::RunAs(int client, const std::vector<std::string>& args) {
+  std::vector<std::string_view> argv(args.begin(), args.end());
+  ClientState& c = *clients_[static_cast<size_t>(client)];
+  std::string out;
+  resp::ReplyBuilder reply(&out, c.resp);
+  int64_t clock_us = Server::RealNowUs();
+  Dispatch(*server_, c, *stats_, argv, reply, clock_us);
+  out += std::exchange(c.pending_pushes, std::string());
+  return out;
+}
+
 std::string CommandTester::TakeDelivered(int client) {
   return std::exchange(delivered_[static_cast<size_t>(client)]->bytes, std::string());
 }

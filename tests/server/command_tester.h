@@ -36,6 +36,7 @@ class CommandTester {
   // Another client of the same server; returns its index for RunAs (0 is client()).
   int AddClient();
   std::string RunAs(int client, std::initializer_list<std::string_view> args);
+  std::string RunAs(int client, const std::vector<std::string>& args);
   // Bytes delivered to `client` since the last call (replies of blocked commands).
   std::string TakeDelivered(int client = 0);
   // What a connection does when its blocked command's deadline passes: the null reply, if

@@ -228,6 +228,22 @@ TEST_CASE("The sandbox refuses the known escapes", "[scripting]") {
       "local s = string.dump(function() return 1 end); "
       "return load(function() local r = s; s = nil; return r end)()",
       "attempt to call a nil value");
+  // A chunk starting with the bytecode signature meets the text parser, as in Redis (whose Lua
+  // never undumps), so its error is a syntax error.
+  CHECK(Eval(t, "return loadstring('\\27Lua')") == "$-1\r\n");
+  CHECK(Eval(t, "return select(2, loadstring('\\27Lua'))")
+            .find(":1: unexpected symbol near 'char(27)'") != std::string::npos);
+  CHECK(t.Run({"EVAL", "\x1bLua", "0"}) ==
+        "-ERR Error compiling script (new function): user_script:1: unexpected symbol near "
+        "'char(27)'\r\n");
+  // Errors of the wrapped library functions name the function and the script's line, as the
+  // originals do when a script calls them (Redis 7.2.4's texts).
+  CHECK(Eval(t, "return bit.tohex('x')") ==
+        ScriptError("ERR user_script:1: bad argument #1 to 'tohex' (number expected, got string)",
+                    "return bit.tohex('x')"));
+  CHECK(Eval(t, "return cjson.encode(function() end)") ==
+        ScriptError("ERR user_script:1: Cannot serialise function: type not supported",
+                    "return cjson.encode(function() end)"));
   // CVE-2025-46817: unpack over a huge range.
   refused("return unpack({}, -2147483648, 2147483647)", "too many results to unpack");
   refused("return unpack({}, 0, 2147483647)", "too many results to unpack");

@@ -121,6 +121,16 @@ TEST_CASE("INFO server lists the listeners", "[server_family][info]") {
   auto f = Info(t, {"server"});
   CHECK(f["listener0"] == "name=tcp,bind=127.0.0.1,bind=-::1,port=6390");
   CHECK(f["listener1"] == "name=unix,bind=/tmp/tessera.sock");
+  CHECK(f.count("listener2") == 0);
+  CHECK(f["tcp_port"] == "6390");
+  // With TLS, Redis 7.2 adds listener2; tcp_port shows the TLS port when there is no other.
+  t.server().set_tls_port(6391);
+  f = Info(t, {"server"});
+  CHECK(f["listener2"] == "name=tls,bind=127.0.0.1,bind=-::1,port=6391");
+  t.server().set_tcp_port(0);
+  f = Info(t, {"server"});
+  CHECK(f.count("listener0") == 0);
+  CHECK(f["tcp_port"] == "6391");
 }
 
 TEST_CASE("INFO selects sections by name, case-insensitively", "[server_family][info]") {
