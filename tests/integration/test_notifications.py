@@ -24,7 +24,7 @@ SCRIPT = [
     ("SETBIT", "b", "7", "1"), ("BITFIELD", "b", "SET", "u8", "0", "255"),
     ("BITOP", "AND", "b2", "b", "missing"), ("BITOP", "OR", "b3", "b"),
     ("PFADD", "h1", "a", "b"), ("PFADD", "h1", "a"), ("PFMERGE", "h2", "h1"),
-    ("EXPIRE", "s", "100"), ("PEXPIRE", "s", "100000", "GT"), ("EXPIREAT", "m1", "1"),
+    ("EXPIRE", "s", "100"), ("PEXPIRE", "s", "200000", "GT"), ("EXPIREAT", "m1", "1"),
     ("PERSIST", "s"), ("PERSIST", "s"), ("RENAME", "s", "s5"), ("RENAMENX", "s5", "m2"),
     ("RENAME", "s5", "s5"), ("COPY", "s5", "c1"), ("COPY", "s5", "c1", "DB", "1"),
     ("MOVE", "c1", "2"), ("DEL", "c1", "m2", "nothing"), ("UNLINK", "m3"),
