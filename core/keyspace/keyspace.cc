@@ -1,6 +1,8 @@
 #include "core/keyspace/keyspace.h"
 
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/keyspace/object.h"
@@ -60,8 +62,14 @@ size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget,
   return dead.size() + emptied.size();
 }
 
+void ShardMutex::CheckUnmarked() const {
+  if (held_ == nullptr || held_all_) return;
+  std::fprintf(stderr, "BUG: shard %u locked by a transaction that did not reserve it\n", index_);
+  std::abort();
+}
+
 Keyspace::Keyspace(int num_dbs, unsigned shard_count) : num_dbs_(num_dbs) {
-  assert(shard_count >= 1 && shard_count <= 256 && (shard_count & (shard_count - 1)) == 0);
+  assert(shard_count >= 1 && shard_count <= kMaxShards && (shard_count & (shard_count - 1)) == 0);
   mask_ = shard_count - 1;
   shard_bits_ = 0;
   while ((1u << shard_bits_) < shard_count) ++shard_bits_;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/base/ascii.h"
@@ -280,18 +281,72 @@ void EndTransaction(Server& server, ClientState& client) {
   server.watches().UnwatchAll(client.id);
 }
 
-// Locks every shard in ascending order for a transaction.
+// The command spec `args` names, subcommand resolved; nullptr if none.
+const CommandSpec* ResolveSpec(Server& server, ArgList args) {
+  const CommandSpec* spec = server.commands().Find(args[0]);
+  if (spec == nullptr || spec->subcommands.empty() || args.size() < 2) return spec;
+  return CommandTable::FindSub(*spec, args[1]);
+}
+
+// The positions of the keys whose shards the dispatcher locks for `args` (none for names a
+// key spec marks not_key, SPUBLISH's channel: they are never looked up).
+void LockedKeyPositions(const CommandSpec& spec, ArgList args, std::vector<int>* positions) {
+  positions->clear();
+  ExtractKeys(spec, args, positions);
+  if ((spec.keys.flags & kKeyNotKey) != 0) positions->clear();
+}
+
+// The shards a transaction locks (DESIGN 3): those of the keys its commands name, found as
+// Dispatch() finds them, so that no command inside EXEC locks a shard outside the set.  Every
+// shard (returns false) when a command names no key (whatever it touches, it is not through
+// a key: FLUSHALL, KEYS, SCAN, SWAPDB, DBSIZE, RANDOMKEY, SELECT, DEBUG, INFO...), locks
+// shards itself (kAllShards), or may reach keys no argument names (SORT BY/GET, EVAL, FCALL).
+bool TransactionShards(Server& server, const std::vector<std::vector<std::string>>& queued,
+                       keyspace::ShardSet* shards) {
+  keyspace::Keyspace& ks = server.keyspace();
+  std::vector<std::string_view> argv;
+  std::vector<int> positions;
+  for (const auto& command : queued) {
+    argv.assign(command.begin(), command.end());
+    const CommandSpec* spec = ResolveSpec(server, argv);
+    if (spec == nullptr || (spec->flags & kAllShards) != 0) return false;
+    if (spec->locks_all_shards != nullptr && spec->locks_all_shards(argv)) return false;
+    LockedKeyPositions(*spec, argv, &positions);
+    if (positions.empty()) return false;
+    for (int pos : positions) shards->set(ks.ShardOf(argv[pos]));
+  }
+  return true;
+}
+
+// Locks a transaction's shards (every shard when `shards` is null) in ascending order, and
+// marks this thread as holding them, so the commands' own locking becomes a no-op.
 class ExecLocks {
  public:
-  explicit ExecLocks(keyspace::Keyspace& ks) : ks_(ks) {
-    for (unsigned i = 0; i < ks_.shard_count(); ++i) ks_.shard(i).mutex().lock_raw();
+  ExecLocks(keyspace::Keyspace& ks, const keyspace::ShardSet* shards) : ks_(ks), shards_(shards) {
+    for (unsigned i = 0; i < ks_.shard_count(); ++i) {
+      if (Covers(i)) ks_.shard(i).mutex().lock_raw();
+    }
+    if (shards_ == nullptr) {
+      all_.emplace();
+    } else {
+      some_.emplace(shards_);
+    }
   }
   ~ExecLocks() {
-    for (unsigned i = ks_.shard_count(); i > 0; --i) ks_.shard(i - 1).mutex().unlock_raw();
+    all_.reset();
+    some_.reset();
+    for (unsigned i = ks_.shard_count(); i > 0; --i) {
+      if (Covers(i - 1)) ks_.shard(i - 1).mutex().unlock_raw();
+    }
   }
 
  private:
+  bool Covers(unsigned i) const { return shards_ == nullptr || shards_->test(i); }
+
   keyspace::Keyspace& ks_;
+  const keyspace::ShardSet* shards_;
+  std::optional<keyspace::ShardMutex::ScopedAllShardsHeld> all_;
+  std::optional<keyspace::ShardMutex::ScopedShardsHeld> some_;
 };
 
 DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
@@ -320,9 +375,10 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
   client.in_multi = false;
   client.in_exec = true;
   reply.ArrayHeader(queued.size());
+  keyspace::ShardSet shards;
+  bool some_shards = TransactionShards(server, queued, &shards);
   {
-    ExecLocks locks(server.keyspace());
-    keyspace::ShardMutex::ScopedAllShardsHeld held;
+    ExecLocks locks(server.keyspace(), some_shards ? &shards : nullptr);
     std::vector<std::string_view> argv;
     ++pending_effects.nesting;
     for (const auto& command : queued) {
@@ -526,10 +582,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   std::vector<int> deep_positions;
   std::vector<int>& key_positions =
       depth < key_positions_by_depth.size() ? key_positions_by_depth[depth] : deep_positions;
-  key_positions.clear();
-  ExtractKeys(*spec, args, &key_positions);
-  // Names a key spec marks not_key (SPUBLISH's channel) are never looked up: nothing to lock.
-  if ((spec->keys.flags & kKeyNotKey) != 0) key_positions.clear();
+  LockedKeyPositions(*spec, args, &key_positions);
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   db.set_no_touch(client.no_touch);
