@@ -22,6 +22,7 @@ void RegisterGeoFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
 void RegisterPubSubFamily(CommandTable* table);
 void RegisterAclFamily(CommandTable* table);
+void RegisterModuleAndLolwut(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -43,6 +44,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterStreamFamily(table);
   RegisterPubSubFamily(table);
   RegisterAclFamily(table);
+  RegisterModuleAndLolwut(table);
 }
 
 }  // namespace tessera::server
