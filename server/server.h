@@ -101,6 +101,13 @@ class Server {
   // packed_threshold, set by DEBUG QUICKLIST-PACKED-THRESHOLD; 1 GB by default).
   std::atomic<size_t> list_packed_threshold{size_t{1} << 30};
 
+  // DEBUG PAUSE-CRON: the workers' timer tasks (expiry, client buffers, save points) skip
+  // their runs while set.  DEBUG REPLYBUFFER: how often a client's reply-buffer peak restarts
+  // from its current use (ms; -1 never) and whether the cron resizes reply buffers at all.
+  std::atomic<bool> cron_paused{false};
+  std::atomic<int64_t> reply_buffer_peak_reset_ms{5000};
+  std::atomic<bool> reply_buffer_resizing{true};
+
   // CLIENT PAUSE: until this Unix ms, clients' commands of the paused kind wait.
   std::atomic<int64_t> pause_end_ms{0};
   std::atomic<bool> pause_writes_only{false};

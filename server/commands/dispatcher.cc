@@ -142,8 +142,9 @@ bool IsPausedFor(Server& server, const CommandSpec& spec, int64_t now_ms) {
 void FeedMonitors(Server& server, const ClientState& client, ArgList args, int64_t now_us) {
   std::string line = fmt::format("+{}.{:06d} [{} {}]", now_us / 1000000, now_us % 1000000,
                                  client.db, client.is_unix ? "unix:" + client.addr : client.addr);
-  bool redact = EqualsIgnoreCase(args[0], "auth") || EqualsIgnoreCase(args[0], "hello") ||
-                EqualsIgnoreCase(args[0], "migrate");
+  // AUTH hides every argument; HELLO and MIGRATE hide their credentials only (the handler's
+  // redacted_args, already applied to `args`).
+  bool redact = EqualsIgnoreCase(args[0], "auth");
   for (size_t i = 0; i < args.size(); ++i) {
     line.push_back(' ');
     if (redact && i > 0) {
@@ -277,6 +278,7 @@ void EndTransaction(Server& server, ClientState& client) {
   client.in_multi = false;
   client.multi_dirty = false;
   client.queued.clear();
+  client.NoteMulti(false);
   client.watch_expiries.clear();
   server.watches().UnwatchAll(client.id);
 }
@@ -373,6 +375,7 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
   server.watches().UnwatchAll(client.id);
   std::vector<std::vector<std::string>> queued = std::move(client.queued);
   client.in_multi = false;
+  client.NoteMulti(false);
   client.in_exec = true;
   reply.ArrayHeader(queued.size());
   keyspace::ShardSet shards;
@@ -502,12 +505,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return reject(errors::WrongArity(spec->full_name));
   }
 
-  // 4. Protected commands.
+  // 4. Protected commands: DEBUG, and MODULE's LOAD, LOADEX and UNLOAD.
   if ((spec->flags & kProtected) != 0) {
-    ProtectedAction mode = server.config().enable_debug_command;
+    bool module = spec->parent != nullptr && spec->parent->name == "module";
+    ProtectedAction mode =
+        module ? server.config().enable_module_command : server.config().enable_debug_command;
     bool allowed = mode == ProtectedAction::kYes ||
                    (mode == ProtectedAction::kLocal && client.is_local);
-    if (!allowed) return reject(errors::kDebugDisabled);
+    if (!allowed) return reject(module ? errors::kModuleDisabled : errors::kDebugDisabled);
   }
 
   // 5. Authentication: needed until AUTH/HELLO succeeded, unless `default` has no password.
@@ -563,10 +568,20 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (client.in_multi && !IsTransactionControl(*spec)) {
     if ((spec->flags & kNoMulti) != 0) return reject(errors::kNotAllowedInMulti);
     client.queued.emplace_back(args.begin(), args.end());
+    ArgSizes sizes{args.size(), 0};
+    for (std::string_view a : args) sizes.bytes += a.size();
+    client.NoteQueued(sizes);
     reply.SimpleString("QUEUED");
     return DispatchResult::kDone;
   }
-  if (spec->handler == ExecCommand) return Exec(server, client, stats, reply, clock_us);
+  if (spec->handler == ExecCommand) {
+    DispatchResult result = Exec(server, client, stats, reply, clock_us);
+    // As in Redis, MONITOR sees EXEC after the commands it ran.
+    if (server.clients().monitors.load(std::memory_order_relaxed) > 0 && server.feed_monitors) {
+      FeedMonitors(server, client, args, Server::RealNowUs());
+    }
+    return result;
+  }
 
   int64_t start_us = clock_us;
   int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
@@ -620,6 +635,11 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     client.block_deadline_ms = ctx.block->deadline_ms;
     server.blocking().Block(client, *spec, args, std::move(*ctx.block));
     clock_us = Server::RealNowUs();
+    // MONITOR shows a blocking command once, when it blocks (not again when it is served).
+    if (server.clients().monitors.load(std::memory_order_relaxed) > 0 &&
+        (spec->flags & (kSkipMonitor | kAdmin)) == 0 && server.feed_monitors) {
+      FeedMonitors(server, client, args, clock_us);
+    }
     return DispatchResult::kBlocked;
   }
   if (!db.ready_keys().empty()) {

@@ -20,6 +20,7 @@ void MultiCommand(CommandContext& ctx) {
   ctx.client.in_multi = true;
   ctx.client.multi_dirty = false;
   ctx.client.queued.clear();
+  ctx.client.NoteMulti(true);
   ctx.reply.Ok();
 }
 
@@ -33,6 +34,7 @@ void DiscardCommand(CommandContext& ctx) {
   ctx.client.in_multi = false;
   ctx.client.multi_dirty = false;
   ctx.client.queued.clear();
+  ctx.client.NoteMulti(false);
   ForgetWatches(ctx);
   ctx.reply.Ok();
 }
