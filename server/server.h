@@ -111,6 +111,11 @@ class Server {
   // CLIENT PAUSE: until this Unix ms, clients' commands of the paused kind wait.
   std::atomic<int64_t> pause_end_ms{0};
   std::atomic<bool> pause_writes_only{false};
+  // Whether a CLIENT PAUSE (of either kind) holds writes at `now_ms`: nothing expires then.
+  bool WritesPaused(int64_t now_ms) const {
+    int64_t end = pause_end_ms.load(std::memory_order_relaxed);
+    return end != 0 && now_ms < end;
+  }
 
   // Set by main: starts an orderly shutdown; returns false if it refused (e.g. SAVE asked
   // while persistence is unavailable).

@@ -121,6 +121,7 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
   Entry* e = t.table.Find(key, hash);
   if (e == nullptr) return nullptr;
   if (e->IsExpired(now_ms_)) {
+    if (keep_expired_) return nullptr;
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
     --t.volatile_keys;

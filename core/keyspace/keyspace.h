@@ -226,6 +226,9 @@ class DbAccess {
   // for CLIENT NO-TOUCH (set_no_touch); `force_touch` overrides the latter (TOUCH).
   Entry* Find(std::string_view key, bool touch = true, bool force_touch = false);
   void set_no_touch(bool no_touch) { no_touch_ = no_touch; }
+  // Expired keys read as missing but stay in place, uncounted and unlogged (while CLIENT
+  // PAUSE holds writes, as Redis expires nothing then).
+  void set_keep_expired(bool keep) { keep_expired_ = keep; }
   // Like Find(), on another DB of the same keyspace (MOVE, COPY ... DB).
   Entry* FindInDb(int db, std::string_view key);
 
@@ -289,6 +292,7 @@ class DbAccess {
   size_t expired_ = 0;
   std::vector<DeletedKey>* deleted_names_ = nullptr;
   bool no_touch_ = false;
+  bool keep_expired_ = false;
   bool track_ready_ = false;
   std::vector<ReadyKey> ready_keys_;
   static constexpr size_t kRememberedHashes = 4;

@@ -18,6 +18,7 @@
 #include "server/commands/errors.h"
 #include "server/log.h"
 #include "server/persistence.h"
+#include "server/scripting/script_registry.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -132,11 +133,59 @@ std::string_view BusyError(Server& server) {
   return server.scripts().running_eval() ? errors::kBusyScript : errors::kBusyFunction;
 }
 
-bool IsPausedFor(Server& server, const CommandSpec& spec, int64_t now_ms) {
-  int64_t end = server.pause_end_ms.load(std::memory_order_relaxed);
-  if (end == 0 || now_ms >= end) return false;
+// The command spec `args` names, subcommand resolved; nullptr if none.
+const CommandSpec* ResolveSpec(Server& server, ArgList args) {
+  const CommandSpec* spec = server.commands().Find(args[0]);
+  if (spec == nullptr || spec->subcommands.empty() || args.size() < 2) return spec;
+  return CommandTable::FindSub(*spec, args[1]);
+}
+
+// The flags CLIENT PAUSE judges a command by (Redis's getCommandFlags): a script that declares
+// its flags (a shebang, or a function's flags) writes unless it says no-writes and is never
+// may_replicate; EVAL without a shebang, or a script not found, keeps the command's flags.
+uint32_t PauseFlags(Server& server, const CommandSpec& spec, ArgList args) {
+  const std::string& n = spec.name;
+  bool eval = n == "eval" || n == "eval_ro";
+  bool evalsha = n == "evalsha" || n == "evalsha_ro";
+  bool fcall = n == "fcall" || n == "fcall_ro";
+  if ((!eval && !evalsha && !fcall) || args.size() < 2) return spec.flags;
+  uint32_t script = scripting::kScriptEvalCompat;
+  if (eval) {
+    size_t shebang_len = 0;
+    std::string error;
+    if (!scripting::ParseEvalShebang(args[1], &script, &shebang_len, &error)) return spec.flags;
+  } else if (evalsha) {
+    std::optional<scripting::CachedScript> s = server.scripts().FindScript(AsciiLower(args[1]));
+    if (!s) return spec.flags;
+    script = s->flags;
+  } else {
+    auto f = server.scripts().FindFunction(std::string(args[1]));
+    if (!f) return spec.flags;
+    script = f->second.flags;
+  }
+  if ((script & scripting::kScriptEvalCompat) != 0) return spec.flags;
+  uint32_t flags = spec.flags & ~(kWrite | kMayReplicate);
+  if ((script & scripting::kScriptNoWrites) == 0) flags |= kWrite;
+  return flags;
+}
+
+// EXEC is held like the most writing of its queued commands.
+uint32_t QueuedPauseFlags(Server& server, const ClientState& client) {
+  uint32_t flags = 0;
+  std::vector<std::string_view> argv;
+  for (const auto& command : client.queued) {
+    argv.assign(command.begin(), command.end());
+    if (const CommandSpec* spec = ResolveSpec(server, argv)) {
+      flags |= PauseFlags(server, *spec, argv);
+    }
+  }
+  return flags;
+}
+
+bool IsPausedFor(Server& server, uint32_t flags, int64_t now_ms) {
+  if (!server.WritesPaused(now_ms)) return false;
   if (!server.pause_writes_only.load(std::memory_order_relaxed)) return true;
-  return (spec.flags & (kWrite | kMayReplicate)) != 0;
+  return (flags & (kWrite | kMayReplicate)) != 0;
 }
 
 void FeedMonitors(Server& server, const ClientState& client, ArgList args, int64_t now_us) {
@@ -281,13 +330,6 @@ void EndTransaction(Server& server, ClientState& client) {
   client.NoteMulti(false);
   client.watch_expiries.clear();
   server.watches().UnwatchAll(client.id);
-}
-
-// The command spec `args` names, subcommand resolved; nullptr if none.
-const CommandSpec* ResolveSpec(Server& server, ArgList args) {
-  const CommandSpec* spec = server.commands().Find(args[0]);
-  if (spec == nullptr || spec->subcommands.empty() || args.size() < 2) return spec;
-  return CommandTable::FindSub(*spec, args[1]);
 }
 
 // The positions of the keys whose shards the dispatcher locks for `args` (none for names a
@@ -564,6 +606,17 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return reject(fmt::format(fmt::runtime(errors::kPubSubContextFmt), spec->full_name));
   }
 
+  int64_t start_us = clock_us;
+  int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
+  // 19. CLIENT PAUSE: a held command waits, unqueued (EXEC as its queued commands; EXEC's and
+  // scripts' own commands were judged with them).
+  if (!client.in_exec && !client.in_script && !client.aof_loader && server.WritesPaused(now_ms)) {
+    uint32_t flags = spec->handler == ExecCommand && client.in_multi
+                         ? QueuedPauseFlags(server, client)
+                         : PauseFlags(server, *spec, args);
+    if (IsPausedFor(server, flags, now_ms)) return DispatchResult::kPaused;
+  }
+
   // 20. Inside MULTI, everything but the transaction commands is queued for EXEC.
   if (client.in_multi && !IsTransactionControl(*spec)) {
     if ((spec->flags & kNoMulti) != 0) return reject(errors::kNotAllowedInMulti);
@@ -575,19 +628,23 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return DispatchResult::kDone;
   }
   if (spec->handler == ExecCommand) {
+    size_t exec_reply_start = reply.buffer()->size();
     DispatchResult result = Exec(server, client, stats, reply, clock_us);
+    // Counted like any command (INFO commandstats), after the commands it ran.
+    int64_t exec_end_us = Server::RealNowUs();
+    cstats.calls.Add(1);
+    cstats.usec.Add(static_cast<uint64_t>(std::max<int64_t>(0, exec_end_us - start_us)));
+    stats.total_commands.Add(1);
+    client.commands_processed.fetch_add(1, std::memory_order_relaxed);
+    const std::string& exec_out = *reply.buffer();
+    if (exec_out.size() > exec_reply_start && exec_out[exec_reply_start] == '-') {
+      cstats.failed_calls.Add(1);
+    }
     // As in Redis, MONITOR sees EXEC after the commands it ran.
     if (server.clients().monitors.load(std::memory_order_relaxed) > 0 && server.feed_monitors) {
       FeedMonitors(server, client, args, Server::RealNowUs());
     }
     return result;
-  }
-
-  int64_t start_us = clock_us;
-  int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
-  // 19. CLIENT PAUSE (EXEC's commands were checked as a whole).
-  if (!client.in_exec && !client.aof_loader && IsPausedFor(server, *spec, now_ms)) {
-    return DispatchResult::kPaused;
   }
 
   // Execute under the shard locks of the command's keys.
@@ -601,6 +658,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   db.set_no_touch(client.no_touch);
+  db.set_keep_expired(!client.aof_loader && server.WritesPaused(now_ms));
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;

@@ -901,7 +901,7 @@ void RegisterServerFamily(CommandTable* table) {
                   {kNondeterministic}));
   table->Add(Spec("save", 1, kAdmin | kNoScript | kNoMulti, kAclAdmin | kAclDangerous, Save,
                   {"Writes the dataset to disk now and answers when it is done.", "1.0.0",
-                   "O(N) where N is the total number of keys in all databases"}));
+                   "O(N) in the number of keys of every database together."}));
   table->Add(Spec("bgsave", -1, kAdmin | kNoScript, kAclAdmin | kAclDangerous, BgSave,
                   {"Starts writing the dataset to disk in the background.", "1.0.0", "O(1)"}, {},
                   {PureToken("schedule", "SCHEDULE").Opt()}));

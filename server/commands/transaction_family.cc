@@ -84,7 +84,7 @@ void RegisterTransactionFamily(CommandTable* table) {
                    "2.0.0"));
   table->Add(since(
       Spec("watch", -2, kBase | kFast | kAllowBusy, KeySpec{1, -1, 1, kKeyRO}, kAclFast,
-           WatchCommand, "O(1) for every key.",
+           WatchCommand, "O(1) per key watched.",
            "Makes the next EXEC fail if any of these keys changes first.", {Key("key").Multi()}),
       "2.2.0"));
   table->Add(since(Spec("unwatch", 1, kBase | kFast | kAllowBusy, {}, kAclFast, UnwatchCommand,
