@@ -624,9 +624,21 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (!client.in_exec) client.last_command_id.store(spec->id, std::memory_order_relaxed);
   CommandStats& cstats = stats.commands[spec->id];
   auto reject = [&](std::string_view message) {
+    cstats.rejected_calls.Add(1);
+    if (client.in_multi && spec->handler == ExecCommand) {
+      // EXEC itself refused (-BUSY...): the transaction is discarded, as Redis's
+      // execCommandAbort words it (an ERR reason goes without its "ERR ", as Redis's
+      // formatted rejections have none).
+      std::string_view reason = message;
+      if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);
+      std::string abort = "EXECABORT Transaction discarded because of: " + std::string(reason);
+      reply.Error(abort);
+      server.error_stats().Count(abort);
+      EndTransaction(server, client);
+      return DispatchResult::kDone;
+    }
     reply.Error(message);
     server.error_stats().Count(message);
-    cstats.rejected_calls.Add(1);
     if (client.in_multi) client.multi_dirty = true;  // EXEC will answer EXECABORT
     return DispatchResult::kDone;
   };

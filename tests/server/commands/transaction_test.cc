@@ -36,6 +36,17 @@ TEST_CASE("Queueing errors abort the transaction", "[transaction]") {
   CHECK(t.Run({"EXISTS", "a"}) == ":0\r\n");
 }
 
+TEST_CASE("A refused EXEC discards the transaction", "[transaction]") {
+  CommandTester t;
+  CHECK(t.Run({"MULTI"}) == "+OK\r\n");
+  CHECK(t.Run({"SET", "a", "1"}) == "+QUEUED\r\n");
+  CHECK(t.Run({"EXEC", "extra"}) ==
+        "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
+        "command\r\n");
+  CHECK(t.Run({"EXEC"}) == "-ERR EXEC without MULTI\r\n");
+  CHECK(t.Run({"EXISTS", "a"}) == ":0\r\n");
+}
+
 TEST_CASE("EXEC runs commands of every locking shape", "[transaction]") {
   // EXEC locks only its keys' shards unless a command needs them all; a command locking a
   // shard outside the set would abort the process, so each shape is exercised here.
