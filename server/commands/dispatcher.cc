@@ -626,15 +626,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   auto reject = [&](std::string_view message) {
     cstats.rejected_calls.Add(1);
     if (client.in_multi && spec->handler == ExecCommand) {
-      // EXEC itself refused (-BUSY...): the transaction is discarded, as Redis's
-      // execCommandAbort words it (an ERR reason goes without its "ERR ", as Redis's
-      // formatted rejections have none).
+      // EXEC itself refused (a busy script, MISCONF...): the transaction is discarded with
+      // the reason, as Redis's execCommandAbort() does (an ERR reason without its "ERR ", as
+      // Redis's formatted rejections have none: "... because of: wrong number of arguments").
       std::string_view reason = message;
       if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);
-      std::string abort = "EXECABORT Transaction discarded because of: " + std::string(reason);
-      reply.Error(abort);
-      server.error_stats().Count(abort);
       EndTransaction(server, client);
+      reply.Error(std::string(errors::kExecAbortBecause) + std::string(reason));
+      server.error_stats().Count("EXECABORT");
       return DispatchResult::kDone;
     }
     reply.Error(message);
