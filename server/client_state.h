@@ -36,12 +36,27 @@ class ConnectionControl {
   // Bytes of query buffer and pending output, for CLIENT LIST.
   virtual size_t QueryBufferBytes() const = 0;
   virtual size_t OutputBufferBytes() const = 0;
+  // CLIENT LIST's buffer fields, in Redis's model: a reply buffer of `rbs` bytes holding the
+  // first `obl` bytes of pending output (peak `rbp` since its last reset), and the rest as
+  // `oll` blocks of `omem` bytes; `writing`: output waits for the socket (events=rw).
+  struct BufferInfo {
+    size_t qbuf = 0, qbuf_free = 0, argv_mem = 0;
+    size_t rbs = 0, rbp = 0, obl = 0, oll = 0, omem = 0;
+    bool writing = false;
+  };
+  virtual BufferInfo Buffers() const = 0;
   // Everything the connection holds: its struct, buffers' capacity, subscriptions (CLIENT
   // LIST tot-mem).  Like the two above, read from other workers without a lock: it must only
   // read sizes, never walk the owner's containers.
   virtual size_t TotalMemoryBytes() const = 0;
   // The reply of this client's blocked command (BLPOP...): append it and go on with the input.
   virtual void DeliverBlockedReply(std::string reply) = 0;
+};
+
+// How many arguments a command has and their bytes (CLIENT LIST's argv-mem, multi-mem).
+struct ArgSizes {
+  size_t count = 0;
+  size_t bytes = 0;
 };
 
 struct ClientState {
@@ -80,6 +95,22 @@ struct ClientState {
   int64_t script_time_us = 0;
   std::vector<std::vector<std::string>> queued;
   std::vector<int64_t> watch_expiries;
+  // CLIENT LIST's multi= and multi-mem=, which other workers read: the number of queued
+  // commands (-1 outside MULTI) and their bytes counted as Redis counts them (argument bytes
+  // plus a pointer per argument).  Written with `queued` (NoteQueued, NoteMulti).
+  std::atomic<int> multi_count{-1};
+  std::atomic<uint64_t> multi_mem{0};
+  void NoteQueued(ArgSizes sizes) {
+    multi_count.fetch_add(1, std::memory_order_relaxed);
+    multi_mem.fetch_add(sizes.bytes + sizes.count * sizeof(void*), std::memory_order_relaxed);
+  }
+  void NoteMulti(bool on) {
+    multi_count.store(on ? 0 : -1, std::memory_order_relaxed);
+    multi_mem.store(0, std::memory_order_relaxed);
+  }
+  // CLIENT LIST's redir=: the id of the client receiving this one's tracking invalidations,
+  // -1 when tracking is off or not redirected (client tracking sets it).
+  std::atomic<int64_t> redir{-1};
   int fd = -1;
   std::string addr;   // "ip:port" or "path:0" for unix sockets
   std::string laddr;

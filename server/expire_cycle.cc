@@ -16,7 +16,8 @@ class Cycle {
   Cycle(Server& server, int64_t now_ms, int64_t budget_us)
       : server_(server),
         rehash_(server.config().activerehashing.load(std::memory_order_relaxed)),
-        expire_(server.active_expire_enabled.load(std::memory_order_relaxed)),
+        expire_(server.active_expire_enabled.load(std::memory_order_relaxed) &&
+                !server.WritesPaused(now_ms)),
         now_ms_(now_ms),
         deadline_us_(Server::MonotonicUs() + budget_us) {}
 

@@ -23,6 +23,7 @@
 #include "server/net/relisten.h"
 #include "server/net/tls.h"
 #include "server/net/worker.h"
+#include "server/open_files.h"
 #include "server/persistence.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -127,6 +128,16 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // Room for maxclients descriptors, or a smaller maxclients that fits (and a log line).
+  uint64_t requested_clients = config.maxclients.load();
+  OpenFilesResult files = AdjustOpenFilesLimit(requested_clients);
+  LogOpenFiles(files, requested_clients);
+  if (files.maxclients < requested_clients) {
+    // The registry hands out a read-only view; its atomics are what CONFIG SET writes too.
+    const_cast<std::atomic<uint32_t>&>(config.maxclients)
+        .store(static_cast<uint32_t>(files.maxclients));
+  }
 
   int workers_n = std::max(1, static_cast<int>(config.io_threads));
   Server server(&registry);

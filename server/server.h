@@ -104,9 +104,21 @@ class Server {
   // packed_threshold, set by DEBUG QUICKLIST-PACKED-THRESHOLD; 1 GB by default).
   std::atomic<size_t> list_packed_threshold{size_t{1} << 30};
 
+  // DEBUG PAUSE-CRON: the workers' timer tasks (expiry, client buffers, save points) skip
+  // their runs while set.  DEBUG REPLYBUFFER: how often a client's reply-buffer peak restarts
+  // from its current use (ms; -1 never) and whether the cron resizes reply buffers at all.
+  std::atomic<bool> cron_paused{false};
+  std::atomic<int64_t> reply_buffer_peak_reset_ms{5000};
+  std::atomic<bool> reply_buffer_resizing{true};
+
   // CLIENT PAUSE: until this Unix ms, clients' commands of the paused kind wait.
   std::atomic<int64_t> pause_end_ms{0};
   std::atomic<bool> pause_writes_only{false};
+  // Whether a CLIENT PAUSE (of either kind) holds writes at `now_ms`: nothing expires then.
+  bool WritesPaused(int64_t now_ms) const {
+    int64_t end = pause_end_ms.load(std::memory_order_relaxed);
+    return end != 0 && now_ms < end;
+  }
 
   // Set by main: starts an orderly shutdown; returns false if it refused (e.g. SAVE asked
   // while persistence is unavailable).

@@ -68,7 +68,7 @@ SnapshotJob::~SnapshotJob() {
 
 void SnapshotJob::TouchShard(unsigned i) {
   keyspace::ShardMutex& mu = server_.keyspace().shard(i).mutex();
-  if (keyspace::ShardMutex::HeldAll()) {
+  if (mu.HeldHere()) {
     mu.RunPendingHook();  // this thread holds the real lock already (EXEC, a script)
   } else {
     std::lock_guard<keyspace::ShardMutex> lock(mu);  // runs the hook

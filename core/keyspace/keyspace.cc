@@ -1,6 +1,8 @@
 #include "core/keyspace/keyspace.h"
 
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/keyspace/object.h"
@@ -110,8 +112,14 @@ size_t Shard::ExpireDue(int db, int64_t now_ms, size_t budget,
   return deleted;
 }
 
+void ShardMutex::CheckUnmarked() const {
+  if (held_ == nullptr || held_all_) return;
+  std::fprintf(stderr, "BUG: shard %u locked by a transaction that did not reserve it\n", index_);
+  std::abort();
+}
+
 Keyspace::Keyspace(int num_dbs, unsigned shard_count) : num_dbs_(num_dbs) {
-  assert(shard_count >= 1 && shard_count <= 256 && (shard_count & (shard_count - 1)) == 0);
+  assert(shard_count >= 1 && shard_count <= kMaxShards && (shard_count & (shard_count - 1)) == 0);
   mask_ = shard_count - 1;
   shard_bits_ = 0;
   while ((1u << shard_bits_) < shard_count) ++shard_bits_;
@@ -166,6 +174,7 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
     return nullptr;
   }
   if (e->IsExpired(now_ms_)) {
+    if (keep_expired_) return nullptr;
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
     --t.volatile_keys;

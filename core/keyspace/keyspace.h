@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -67,11 +68,22 @@ class SnapshotHook {
   ~SnapshotHook() = default;
 };
 
-// A shard's lock.  EXEC runs a transaction's commands while holding every shard's lock and
-// marks its thread as doing so (ScopedAllShardsHeld); lock() and unlock() then do nothing on
-// that thread, so code written for one command (the dispatcher's ShardLocks, AllShardsLock,
-// SCAN's shard-at-a-time locking) runs unchanged inside a transaction.  Other threads are
-// unaffected: the mark is per thread.
+// The most shards a keyspace has (Keyspace's constructor checks it).
+inline constexpr unsigned kMaxShards = 256;
+// A set of shard indices (EXEC's locks).
+using ShardSet = std::bitset<kMaxShards>;
+
+// A shard's lock.  EXEC runs a transaction's commands while holding the locks of the shards
+// they need (every shard for a script, a command without keys or one over the whole keyspace)
+// and marks its thread as holding them (ScopedShardsHeld / ScopedAllShardsHeld); lock() and
+// unlock() of a held shard then do nothing on that thread, so code written for one command
+// (the dispatcher's ShardLocks, AllShardsLock, SCAN's shard-at-a-time locking) runs unchanged
+// inside a transaction.  Other threads are unaffected: the mark is per thread.
+//
+// Invariant: while a thread is marked, it locks no shard outside its mark.  Such a lock would
+// break the ascending order (a deadlock with another transaction) and the transaction's
+// atomicity; EXEC computes its set from the same key extraction the dispatcher uses, so a
+// violation is a bug, and lock() aborts with the shard's index rather than risk either.
 //
 // Whoever takes the lock also runs a pending snapshot hook first (see SnapshotHook), so every
 // path to a shard's data, reads included, meets the snapshot before it can change the shard.
@@ -79,15 +91,17 @@ class ShardMutex {
  public:
   explicit ShardMutex(unsigned index = 0) : index_(index) {}
   void lock() {
-    if (held_all_) return;
+    if (HeldHere()) return;
+    CheckUnmarked();
     mu_.lock();
     RunPendingHook();
   }
   void unlock() {
-    if (!held_all_) mu_.unlock();
+    if (!HeldHere()) mu_.unlock();
   }
   bool try_lock() {
-    if (held_all_) return true;
+    if (HeldHere()) return true;
+    CheckUnmarked();
     if (!mu_.try_lock()) return false;
     RunPendingHook();
     return true;
@@ -102,6 +116,8 @@ class ShardMutex {
   std::mutex& raw() { return mu_; }
   // Whether this thread holds every shard's lock (inside EXEC or a script).
   static bool HeldAll() { return held_all_; }
+  // Whether this thread is marked as holding this shard's lock.
+  bool HeldHere() const { return held_all_ || (held_ != nullptr && held_->test(index_)); }
 
   // REQUIRES: the real lock held.  `hook` runs at the next lock of this shard.
   void set_pending_hook(SnapshotHook* hook) { pending_.store(hook, std::memory_order_release); }
@@ -125,8 +141,25 @@ class ShardMutex {
     bool previous_;
   };
 
+  // While alive, this thread holds the raw locks of the shards in `*held` (which outlives
+  // this).  REQUIRES: it does, and no mark is set yet (EXEC does not nest).
+  class ScopedShardsHeld {
+   public:
+    explicit ScopedShardsHeld(const ShardSet* held) : previous_(held_) { held_ = held; }
+    ~ScopedShardsHeld() { held_ = previous_; }
+    ScopedShardsHeld(const ScopedShardsHeld&) = delete;
+    ScopedShardsHeld& operator=(const ScopedShardsHeld&) = delete;
+
+   private:
+    const ShardSet* previous_;
+  };
+
  private:
+  // Aborts when this thread is marked (it holds some shards) and is about to lock another.
+  void CheckUnmarked() const;
+
   inline static thread_local bool held_all_ = false;
+  inline static thread_local const ShardSet* held_ = nullptr;
   std::mutex mu_;
   std::atomic<SnapshotHook*> pending_{nullptr};
   unsigned index_;
@@ -218,6 +251,9 @@ class DbAccess {
   // for CLIENT NO-TOUCH (set_no_touch); `force_touch` overrides the latter (TOUCH).
   Entry* Find(std::string_view key, bool touch = true, bool force_touch = false);
   void set_no_touch(bool no_touch) { no_touch_ = no_touch; }
+  // Expired keys read as missing but stay in place, uncounted and unlogged (while CLIENT
+  // PAUSE holds writes, as Redis expires nothing then).
+  void set_keep_expired(bool keep) { keep_expired_ = keep; }
   // Like Find(), on another DB of the same keyspace (MOVE, COPY ... DB).
   Entry* FindInDb(int db, std::string_view key);
 
@@ -288,6 +324,7 @@ class DbAccess {
   size_t expired_ = 0;
   std::vector<DeletedKey>* deleted_names_ = nullptr;
   bool no_touch_ = false;
+  bool keep_expired_ = false;
   bool track_ready_ = false;
   bool report_misses_ = false;
   KeyEventHook* hook_ = nullptr;

@@ -38,11 +38,14 @@ ClientType TypeOf(const ClientState& c) {
   return c.HasSubscriptions() ? ClientType::kPubSub : ClientType::kNormal;
 }
 
+// In Redis's order (catClientInfoString); client tracking adds its t/R/B after b.
 std::string ClientFlags(Server& server, const ClientState& c) {
   std::string f;
-  if (c.HasSubscriptions()) f += 'P';
-  if (server.blocking().IsBlocked(c.id)) f += 'b';
   if (c.monitor) f += 'O';
+  if (c.HasSubscriptions()) f += 'P';
+  if (c.multi_count.load(std::memory_order_relaxed) >= 0) f += 'x';
+  if (server.blocking().IsBlocked(c.id)) f += 'b';
+  if (server.watches().watched_keys() > 0 && server.watches().IsDirty(c.id)) f += 'd';
   if (c.no_evict) f += 'e';
   if (c.no_touch) f += 'T';
   if (c.is_unix) f += 'U';
@@ -55,18 +58,24 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
   std::string cmd = "NULL";
   int id = c.last_command_id.load(std::memory_order_relaxed);
   if (id >= 0) cmd = server.commands().all()[static_cast<size_t>(id)]->full_name;
-  size_t qbuf = c.control ? c.control->QueryBufferBytes() : 0;
-  size_t omem = c.control ? c.control->OutputBufferBytes() : 0;
-  size_t tot_mem = c.control ? c.control->TotalMemoryBytes() : qbuf + omem;
+  ConnectionControl::BufferInfo b;
+  if (c.control != nullptr) b = c.control->Buffers();
+  uint64_t multi_mem = c.multi_mem.load(std::memory_order_relaxed);
+  size_t tot_mem = c.control != nullptr ? c.control->TotalMemoryBytes() : 0;
+  tot_mem += multi_mem;
   int64_t last = c.last_interaction_ms.load(std::memory_order_relaxed);
+  // Redis prints idle and age from its cached second, so both count whole seconds.
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
-      "ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
-      "omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+      "ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} "
+      "oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={} lib-name={} "
+      "lib-ver={}",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000, (now_ms - last) / 1000,
       ClientFlags(server, c), c.db, c.sub_count.load(std::memory_order_relaxed),
       c.psub_count.load(std::memory_order_relaxed), c.ssub_count.load(std::memory_order_relaxed),
-      qbuf, omem, tot_mem, cmd, c.user_name, c.resp, c.lib_name, c.lib_ver);
+      c.multi_count.load(std::memory_order_relaxed), b.qbuf, b.qbuf_free, b.argv_mem, multi_mem,
+      b.rbs, b.rbp, b.obl, b.oll, b.omem, tot_mem, b.writing ? "rw" : "r", cmd, c.user_name,
+      c.redir.load(std::memory_order_relaxed), c.resp, c.lib_name, c.lib_ver);
 }
 
 namespace {

@@ -181,6 +181,7 @@ void Reset(CommandContext& ctx) {
   c.in_multi = false;
   c.multi_dirty = false;
   c.queued.clear();
+  c.NoteMulti(false);
   c.watch_expiries.clear();
   ctx.server.watches().UnwatchAll(c.id);
   ctx.server.pubsub().UnsubscribeAll(c);  // silently, as Redis

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/base/ascii.h"
@@ -18,6 +19,7 @@
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/persistence.h"
+#include "server/scripting/script_registry.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -132,18 +134,67 @@ std::string_view BusyError(Server& server) {
   return server.scripts().running_eval() ? errors::kBusyScript : errors::kBusyFunction;
 }
 
-bool IsPausedFor(Server& server, const CommandSpec& spec, int64_t now_ms) {
-  int64_t end = server.pause_end_ms.load(std::memory_order_relaxed);
-  if (end == 0 || now_ms >= end) return false;
+// The command spec `args` names, subcommand resolved; nullptr if none.
+const CommandSpec* ResolveSpec(Server& server, ArgList args) {
+  const CommandSpec* spec = server.commands().Find(args[0]);
+  if (spec == nullptr || spec->subcommands.empty() || args.size() < 2) return spec;
+  return CommandTable::FindSub(*spec, args[1]);
+}
+
+// The flags CLIENT PAUSE judges a command by (Redis's getCommandFlags): a script that declares
+// its flags (a shebang, or a function's flags) writes unless it says no-writes and is never
+// may_replicate; EVAL without a shebang, or a script not found, keeps the command's flags.
+uint32_t PauseFlags(Server& server, const CommandSpec& spec, ArgList args) {
+  const std::string& n = spec.name;
+  bool eval = n == "eval" || n == "eval_ro";
+  bool evalsha = n == "evalsha" || n == "evalsha_ro";
+  bool fcall = n == "fcall" || n == "fcall_ro";
+  if ((!eval && !evalsha && !fcall) || args.size() < 2) return spec.flags;
+  uint32_t script = scripting::kScriptEvalCompat;
+  if (eval) {
+    size_t shebang_len = 0;
+    std::string error;
+    if (!scripting::ParseEvalShebang(args[1], &script, &shebang_len, &error)) return spec.flags;
+  } else if (evalsha) {
+    std::optional<scripting::CachedScript> s = server.scripts().FindScript(AsciiLower(args[1]));
+    if (!s) return spec.flags;
+    script = s->flags;
+  } else {
+    auto f = server.scripts().FindFunction(std::string(args[1]));
+    if (!f) return spec.flags;
+    script = f->second.flags;
+  }
+  if ((script & scripting::kScriptEvalCompat) != 0) return spec.flags;
+  uint32_t flags = spec.flags & ~(kWrite | kMayReplicate);
+  if ((script & scripting::kScriptNoWrites) == 0) flags |= kWrite;
+  return flags;
+}
+
+// EXEC is held like the most writing of its queued commands.
+uint32_t QueuedPauseFlags(Server& server, const ClientState& client) {
+  uint32_t flags = 0;
+  std::vector<std::string_view> argv;
+  for (const auto& command : client.queued) {
+    argv.assign(command.begin(), command.end());
+    if (const CommandSpec* spec = ResolveSpec(server, argv)) {
+      flags |= PauseFlags(server, *spec, argv);
+    }
+  }
+  return flags;
+}
+
+bool IsPausedFor(Server& server, uint32_t flags, int64_t now_ms) {
+  if (!server.WritesPaused(now_ms)) return false;
   if (!server.pause_writes_only.load(std::memory_order_relaxed)) return true;
-  return (spec.flags & (kWrite | kMayReplicate)) != 0;
+  return (flags & (kWrite | kMayReplicate)) != 0;
 }
 
 void FeedMonitors(Server& server, const ClientState& client, ArgList args, int64_t now_us) {
   std::string line = fmt::format("+{}.{:06d} [{} {}]", now_us / 1000000, now_us % 1000000,
                                  client.db, client.is_unix ? "unix:" + client.addr : client.addr);
-  bool redact = EqualsIgnoreCase(args[0], "auth") || EqualsIgnoreCase(args[0], "hello") ||
-                EqualsIgnoreCase(args[0], "migrate");
+  // AUTH hides every argument; HELLO and MIGRATE hide their credentials only (the handler's
+  // redacted_args, already applied to `args`).
+  bool redact = EqualsIgnoreCase(args[0], "auth");
   for (size_t i = 0; i < args.size(); ++i) {
     line.push_back(' ');
     if (redact && i > 0) {
@@ -277,22 +328,70 @@ void EndTransaction(Server& server, ClientState& client) {
   client.in_multi = false;
   client.multi_dirty = false;
   client.queued.clear();
+  client.NoteMulti(false);
   client.watch_expiries.clear();
   server.watches().UnwatchAll(client.id);
 }
 
-// Locks every shard in ascending order for a transaction.
+// The positions of the keys whose shards the dispatcher locks for `args` (none for names a
+// key spec marks not_key, SPUBLISH's channel: they are never looked up).
+void LockedKeyPositions(const CommandSpec& spec, ArgList args, std::vector<int>* positions) {
+  positions->clear();
+  ExtractKeys(spec, args, positions);
+  if ((spec.keys.flags & kKeyNotKey) != 0) positions->clear();
+}
+
+// The shards a transaction locks (DESIGN 3): those of the keys its commands name, found as
+// Dispatch() finds them, so that no command inside EXEC locks a shard outside the set.  Every
+// shard (returns false) when a command names no key (whatever it touches, it is not through
+// a key: FLUSHALL, KEYS, SCAN, SWAPDB, DBSIZE, RANDOMKEY, SELECT, DEBUG, INFO...), locks
+// shards itself (kAllShards), or may reach keys no argument names (SORT BY/GET, EVAL, FCALL).
+bool TransactionShards(Server& server, const std::vector<std::vector<std::string>>& queued,
+                       keyspace::ShardSet* shards) {
+  keyspace::Keyspace& ks = server.keyspace();
+  std::vector<std::string_view> argv;
+  std::vector<int> positions;
+  for (const auto& command : queued) {
+    argv.assign(command.begin(), command.end());
+    const CommandSpec* spec = ResolveSpec(server, argv);
+    if (spec == nullptr || (spec->flags & kAllShards) != 0) return false;
+    if (spec->locks_all_shards != nullptr && spec->locks_all_shards(argv)) return false;
+    LockedKeyPositions(*spec, argv, &positions);
+    if (positions.empty()) return false;
+    for (int pos : positions) shards->set(ks.ShardOf(argv[pos]));
+  }
+  return true;
+}
+
+// Locks a transaction's shards (every shard when `shards` is null) in ascending order, and
+// marks this thread as holding them, so the commands' own locking becomes a no-op.
 class ExecLocks {
  public:
-  explicit ExecLocks(keyspace::Keyspace& ks) : ks_(ks) {
-    for (unsigned i = 0; i < ks_.shard_count(); ++i) ks_.shard(i).mutex().lock_raw();
+  ExecLocks(keyspace::Keyspace& ks, const keyspace::ShardSet* shards) : ks_(ks), shards_(shards) {
+    for (unsigned i = 0; i < ks_.shard_count(); ++i) {
+      if (Covers(i)) ks_.shard(i).mutex().lock_raw();
+    }
+    if (shards_ == nullptr) {
+      all_.emplace();
+    } else {
+      some_.emplace(shards_);
+    }
   }
   ~ExecLocks() {
-    for (unsigned i = ks_.shard_count(); i > 0; --i) ks_.shard(i - 1).mutex().unlock_raw();
+    all_.reset();
+    some_.reset();
+    for (unsigned i = ks_.shard_count(); i > 0; --i) {
+      if (Covers(i - 1)) ks_.shard(i - 1).mutex().unlock_raw();
+    }
   }
 
  private:
+  bool Covers(unsigned i) const { return shards_ == nullptr || shards_->test(i); }
+
   keyspace::Keyspace& ks_;
+  const keyspace::ShardSet* shards_;
+  std::optional<keyspace::ShardMutex::ScopedAllShardsHeld> all_;
+  std::optional<keyspace::ShardMutex::ScopedShardsHeld> some_;
 };
 
 DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
@@ -319,11 +418,13 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
   server.watches().UnwatchAll(client.id);
   std::vector<std::vector<std::string>> queued = std::move(client.queued);
   client.in_multi = false;
+  client.NoteMulti(false);
   client.in_exec = true;
   reply.ArrayHeader(queued.size());
+  keyspace::ShardSet shards;
+  bool some_shards = TransactionShards(server, queued, &shards);
   {
-    ExecLocks locks(server.keyspace());
-    keyspace::ShardMutex::ScopedAllShardsHeld held;
+    ExecLocks locks(server.keyspace(), some_shards ? &shards : nullptr);
     std::vector<std::string_view> argv;
     ++pending_effects.nesting;
     for (const auto& command : queued) {
@@ -526,9 +627,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     cstats.rejected_calls.Add(1);
     if (client.in_multi && spec->handler == ExecCommand) {
       // EXEC itself refused (a busy script, MISCONF...): the transaction is discarded with
-      // the reason, as Redis's execCommandAbort() does.
+      // the reason, as Redis's execCommandAbort() does (an ERR reason without its "ERR ", as
+      // Redis's formatted rejections have none: "... because of: wrong number of arguments").
+      std::string_view reason = message;
+      if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);
       EndTransaction(server, client);
-      reply.Error(std::string(errors::kExecAbortBecause) + std::string(message));
+      reply.Error(std::string(errors::kExecAbortBecause) + std::string(reason));
       server.error_stats().Count("EXECABORT");
       return DispatchResult::kDone;
     }
@@ -541,12 +645,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return reject(errors::WrongArity(spec->full_name));
   }
 
-  // 4. Protected commands.
+  // 4. Protected commands: DEBUG, and MODULE's LOAD, LOADEX and UNLOAD.
   if ((spec->flags & kProtected) != 0) {
-    ProtectedAction mode = server.config().enable_debug_command;
+    bool module = spec->parent != nullptr && spec->parent->name == "module";
+    ProtectedAction mode =
+        module ? server.config().enable_module_command : server.config().enable_debug_command;
     bool allowed = mode == ProtectedAction::kYes ||
                    (mode == ProtectedAction::kLocal && client.is_local);
-    if (!allowed) return reject(errors::kDebugDisabled);
+    if (!allowed) return reject(module ? errors::kModuleDisabled : errors::kDebugDisabled);
   }
 
   // 5. Authentication: needed until AUTH/HELLO succeeded, unless `default` has no password.
@@ -598,20 +704,45 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return reject(fmt::format(fmt::runtime(errors::kPubSubContextFmt), spec->full_name));
   }
 
+  int64_t start_us = clock_us;
+  int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
+  // 19. CLIENT PAUSE: a held command waits, unqueued (EXEC as its queued commands; EXEC's and
+  // scripts' own commands were judged with them).
+  if (!client.in_exec && !client.in_script && !client.aof_loader && server.WritesPaused(now_ms)) {
+    uint32_t flags = spec->handler == ExecCommand && client.in_multi
+                         ? QueuedPauseFlags(server, client)
+                         : PauseFlags(server, *spec, args);
+    if (IsPausedFor(server, flags, now_ms)) return DispatchResult::kPaused;
+  }
+
   // 20. Inside MULTI, everything but the transaction commands is queued for EXEC.
   if (client.in_multi && !IsTransactionControl(*spec)) {
     if ((spec->flags & kNoMulti) != 0) return reject(errors::kNotAllowedInMulti);
     client.queued.emplace_back(args.begin(), args.end());
+    ArgSizes sizes{args.size(), 0};
+    for (std::string_view a : args) sizes.bytes += a.size();
+    client.NoteQueued(sizes);
     reply.SimpleString("QUEUED");
     return DispatchResult::kDone;
   }
-  if (spec->handler == ExecCommand) return Exec(server, client, stats, reply, clock_us);
-
-  int64_t start_us = clock_us;
-  int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
-  // 19. CLIENT PAUSE (EXEC's commands were checked as a whole).
-  if (!client.in_exec && !client.aof_loader && IsPausedFor(server, *spec, now_ms)) {
-    return DispatchResult::kPaused;
+  if (spec->handler == ExecCommand) {
+    size_t exec_reply_start = reply.buffer()->size();
+    DispatchResult result = Exec(server, client, stats, reply, clock_us);
+    // Counted like any command (INFO commandstats), after the commands it ran.
+    int64_t exec_end_us = Server::RealNowUs();
+    cstats.calls.Add(1);
+    cstats.usec.Add(static_cast<uint64_t>(std::max<int64_t>(0, exec_end_us - start_us)));
+    stats.total_commands.Add(1);
+    client.commands_processed.fetch_add(1, std::memory_order_relaxed);
+    const std::string& exec_out = *reply.buffer();
+    if (exec_out.size() > exec_reply_start && exec_out[exec_reply_start] == '-') {
+      cstats.failed_calls.Add(1);
+    }
+    // As in Redis, MONITOR sees EXEC after the commands it ran.
+    if (server.clients().monitors.load(std::memory_order_relaxed) > 0 && server.feed_monitors) {
+      FeedMonitors(server, client, args, Server::RealNowUs());
+    }
+    return result;
   }
 
   // Execute under the shard locks of the command's keys.
@@ -621,13 +752,11 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   std::vector<int> deep_positions;
   std::vector<int>& key_positions =
       depth < key_positions_by_depth.size() ? key_positions_by_depth[depth] : deep_positions;
-  key_positions.clear();
-  ExtractKeys(*spec, args, &key_positions);
-  // Names a key spec marks not_key (SPUBLISH's channel) are never looked up: nothing to lock.
-  if ((spec->keys.flags & kKeyNotKey) != 0) key_positions.clear();
+  LockedKeyPositions(*spec, args, &key_positions);
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   db.set_no_touch(client.no_touch);
+  db.set_keep_expired(!client.aof_loader && server.WritesPaused(now_ms));
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;
@@ -661,6 +790,11 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     client.block_deadline_ms = ctx.block->deadline_ms;
     server.blocking().Block(client, *spec, args, std::move(*ctx.block));
     clock_us = Server::RealNowUs();
+    // MONITOR shows a blocking command once, when it blocks (not again when it is served).
+    if (server.clients().monitors.load(std::memory_order_relaxed) > 0 &&
+        (spec->flags & (kSkipMonitor | kAdmin)) == 0 && server.feed_monitors) {
+      FeedMonitors(server, client, args, clock_us);
+    }
     return DispatchResult::kBlocked;
   }
   if (!db.ready_keys().empty()) {

@@ -198,9 +198,11 @@ void RegisterHllFamily(CommandTable* table) {
                        KeySpec{2, -1, 1, kKeyRO | kKeyAccess}};
   table->Add(std::move(pfmerge));
   table->Add(Spec("pfdebug", 3, kWrite | kDenyOom | kAdmin, KeySpec{2, 2, 1, kKeyRW | kKeyAccess},
-                  PfDebugCmd, "N/A", "Inspects the encoding of a HyperLogLog (for tests).",
+                  PfDebugCmd, "Not applicable (a test command).",
+                  "Inspects the encoding of a HyperLogLog (for tests).",
                   {Str("subcommand"), Key("key")}));
-  table->Add(Spec("pfselftest", 1, kAdmin, KeySpec{}, PfSelfTestCmd, "N/A",
+  table->Add(Spec("pfselftest", 1, kAdmin, KeySpec{}, PfSelfTestCmd,
+                  "Not applicable (a test command).",
                   "Checks the HyperLogLog code against itself (for tests)."));
 }
 

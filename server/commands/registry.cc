@@ -23,6 +23,7 @@ void RegisterGeoFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
 void RegisterPubSubFamily(CommandTable* table);
 void RegisterAclFamily(CommandTable* table);
+void RegisterModuleAndLolwut(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -44,6 +45,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterStreamFamily(table);
   RegisterPubSubFamily(table);
   RegisterAclFamily(table);
+  RegisterModuleAndLolwut(table);
 }
 
 std::vector<std::string> TopLevelCommandNames() {

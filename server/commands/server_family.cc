@@ -589,6 +589,27 @@ void DebugSleep(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// DEBUG REPLYBUFFER PEAK-RESET-TIME <ms|never|reset> | RESIZING <0|1>.
+void DebugReplyBuffer(CommandContext& ctx) {
+  std::string_view what = ctx.args[2];
+  std::string_view value = ctx.args[3];
+  if (EqualsNoCase(what, "peak-reset-time")) {
+    int64_t ms = 5000;
+    if (EqualsNoCase(value, "never")) {
+      ms = -1;
+    } else if (!EqualsNoCase(value, "reset") && !ParseIntArgOrReply(ctx, value, &ms)) {
+      return;
+    }
+    ctx.server.reply_buffer_peak_reset_ms.store(ms, std::memory_order_relaxed);
+  } else if (EqualsNoCase(what, "resizing")) {
+    ctx.server.reply_buffer_resizing.store(std::atoi(std::string(value).c_str()) != 0,
+                                           std::memory_order_relaxed);
+  } else {
+    return ReplySubcommandSyntaxError(ctx);
+  }
+  ctx.reply.Ok();
+}
+
 void DebugHelp(CommandContext& ctx) {
   ReplyHelp(ctx, {
                      "DIGEST",
@@ -607,6 +628,12 @@ void DebugHelp(CommandContext& ctx) {
                      "    Log the layout of a quicklist-encoded list.",
                      "QUICKLIST-PACKED-THRESHOLD <size>",
                      "    Elements of at least <size> bytes get a quicklist node of their own.",
+                     "PAUSE-CRON <0|1>",
+                     "    Stop (1) or resume (0) the timer tasks: expiry, client buffers, saves.",
+                     "REPLYBUFFER PEAK-RESET-TIME <ms|never|reset>",
+                     "    How often a client's reply buffer peak restarts (reset: 5000 ms).",
+                     "REPLYBUFFER RESIZING <0|1>",
+                     "    Whether reply buffers grow and shrink with their use.",
                      "PROTOCOL <type>",
                      "    A sample reply of a RESP type: string, integer, double, bignum, null,",
                      "    array, set, map, attrib, push, verbatim, true, false.",
@@ -638,6 +665,12 @@ void Debug(CommandContext& ctx) {
     ctx.server.scripts().set_deny_script_disabled(std::atoi(std::string(ctx.args[2]).c_str()) != 0);
     return ctx.reply.Ok();
   }
+  if (is("pause-cron") && argc == 3) {
+    ctx.server.cron_paused.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
+                                 std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("replybuffer") && argc == 4) return DebugReplyBuffer(ctx);
   if (is("populate") && argc >= 3 && argc <= 5) return DebugPopulate(ctx);
   if (is("object") && argc == 3) return DebugObject(ctx);
   if (is("digest") && argc == 2) return DebugDigest(ctx);
@@ -868,7 +901,7 @@ void RegisterServerFamily(CommandTable* table) {
                   {kNondeterministic}));
   table->Add(Spec("save", 1, kAdmin | kNoScript | kNoMulti, kAclAdmin | kAclDangerous, Save,
                   {"Writes the dataset to disk now and answers when it is done.", "1.0.0",
-                   "O(N) where N is the total number of keys in all databases"}));
+                   "O(N) in the number of keys of every database together."}));
   table->Add(Spec("bgsave", -1, kAdmin | kNoScript, kAclAdmin | kAclDangerous, BgSave,
                   {"Starts writing the dataset to disk in the background.", "1.0.0", "O(1)"}, {},
                   {PureToken("schedule", "SCHEDULE").Opt()}));

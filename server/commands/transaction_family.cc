@@ -20,6 +20,7 @@ void MultiCommand(CommandContext& ctx) {
   ctx.client.in_multi = true;
   ctx.client.multi_dirty = false;
   ctx.client.queued.clear();
+  ctx.client.NoteMulti(true);
   ctx.reply.Ok();
 }
 
@@ -33,6 +34,7 @@ void DiscardCommand(CommandContext& ctx) {
   ctx.client.in_multi = false;
   ctx.client.multi_dirty = false;
   ctx.client.queued.clear();
+  ctx.client.NoteMulti(false);
   ForgetWatches(ctx);
   ctx.reply.Ok();
 }
@@ -82,7 +84,7 @@ void RegisterTransactionFamily(CommandTable* table) {
                    "2.0.0"));
   table->Add(since(
       Spec("watch", -2, kBase | kFast | kAllowBusy, KeySpec{1, -1, 1, kKeyRO}, kAclFast,
-           WatchCommand, "O(1) for every key.",
+           WatchCommand, "O(1) per key watched.",
            "Makes the next EXEC fail if any of these keys changes first.", {Key("key").Multi()}),
       "2.2.0"));
   table->Add(since(Spec("unwatch", 1, kBase | kFast | kAllowBusy, {}, kAclFast, UnwatchCommand,

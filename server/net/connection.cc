@@ -28,6 +28,11 @@ constexpr size_t kUnauthQueryLimit = 1024 * 1024;
 constexpr size_t kUnauthOutputLimit = 1024 * 1024;
 // Consumed input is moved to the front once it passes this many bytes.
 constexpr size_t kCompactThreshold = 64 * 1024;
+// The reply buffer's bounds (Redis's PROTO_REPLY_MIN_BYTES and PROTO_REPLY_CHUNK_BYTES).
+constexpr size_t kReplyMin = 1024;
+constexpr size_t kReplyMax = 16 * 1024;
+// A query buffer this large is trimmed when its recent peak used less than half of it.
+constexpr size_t kQueryResizeThreshold = 32 * 1024;
 // Output below this is never checked against client-output-buffer-limit: Redis keeps that
 // much in each client's fixed reply buffer, which its limits do not count.
 constexpr size_t kUnlimitedOutput = 16 * 1024;
@@ -76,6 +81,7 @@ void Connection::Start() {
   state_.is_unix = is_unix_;
   int64_t now = server.NowMs();
   state_.created_ms = now;
+  reply_peak_reset_ms_ = now;
   state_.last_interaction_ms.store(now, std::memory_order_relaxed);
   uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &state_.fd);
   if (is_unix_) {
@@ -130,6 +136,7 @@ void Connection::PrepareRead(uv_buf_t* buf) {
   if (in_.size() - in_len_ < want) {
     in_.resize(std::min(std::max(in_.size() * 2, in_len_ + want), in_len_ + room));
   }
+  qbuf_peak_ = std::max(qbuf_peak_, QueryBufferBytes() + want);
   buf->base = in_.data() + in_len_;
   buf->len = std::min(in_.size() - in_len_, room);
 }
@@ -197,6 +204,7 @@ bool Connection::DecryptInput(size_t nread) {
 
 void Connection::Process(int64_t now_us) {
   Server& server = worker_->server();
+  if (out_.empty() && out_.capacity() < reply_size_) out_.reserve(reply_size_);
   resp::ReplyBuilder reply(&out_, state_.resp);
   in_process_ = true;
   int64_t clock_us = now_us;
@@ -226,7 +234,10 @@ void Connection::Process(int64_t now_us) {
     for (size_t i = 0; i < parser_.ArgCount(); ++i) argv_.push_back(parser_.Arg(buf, i));
     ReplyMode mode_before = state_.reply_mode;
     size_t reply_start = out_.size();
+    argv_mem_ = 0;
+    for (std::string_view a : argv_) argv_mem_ += a.size();
     DispatchResult r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
+    argv_mem_ = 0;
     if (r == DispatchResult::kPaused) {
       if (!postponed_) server.blocking().AddPostponed(1);
       postponed_ = true;
@@ -270,9 +281,10 @@ void Connection::Process(int64_t now_us) {
   }
   in_process_ = false;
   if (closing_) return;
+  reply_peak_ = std::max(reply_peak_, out_.size());
+  // The buffer keeps its size: the client cron trims what recent peaks no longer need.
   if (in_pos_ == in_len_) {
     in_pos_ = in_len_ = 0;
-    if (in_.size() > 4 * kReadChunk) in_.resize(kReadChunk), in_.shrink_to_fit();
   } else if (in_pos_ > kCompactThreshold) {
     std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
     in_len_ -= in_pos_;
@@ -358,6 +370,7 @@ void Connection::Push(std::string_view header, std::string_view body) {
   if (closing_ || close_after_reply_) return;
   out_.append(header);
   out_.append(body);
+  reply_peak_ = std::max(reply_peak_, out_.size());
   if (CloseIfOutputLimitReached()) return;
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
@@ -374,6 +387,67 @@ size_t Connection::TotalMemoryBytes() const {
                          state_.ssub_count.load(std::memory_order_relaxed);
   return sizeof(Connection) + in_.capacity() + out_.capacity() + inflight_.capacity() +
          argv_.capacity() * sizeof(std::string_view) + subscriptions * kPerSubscription;
+}
+
+ConnectionControl::BufferInfo Connection::Buffers() const {
+  BufferInfo b;
+  b.qbuf = in_len_ - in_pos_;
+  b.qbuf_free = in_.size() - in_len_;
+  b.argv_mem = argv_mem_;
+  b.rbs = reply_size_;
+  b.rbp = std::min(reply_peak_, reply_size_);
+  size_t pending = OutputBufferBytes();
+  b.obl = std::min(pending, reply_size_);
+  b.omem = pending - b.obl;
+  b.oll = (b.omem + kReplyMax - 1) / kReplyMax;
+  b.writing = writing_;
+  return b;
+}
+
+void Connection::CronResizeBuffers(int64_t now_ms) {
+  if (closing_ || in_process_) return;
+  Server& server = worker_->server();
+  // Query buffer: only when at least 4 KiB of it is unused.
+  if (in_.size() - in_len_ > 4096) {
+    bool idle = idle_ms(now_ms) > 2000;
+    if (idle || (in_.size() > kQueryResizeThreshold && in_.size() / 2 > qbuf_peak_)) {
+      if (in_pos_ > 0) {
+        std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
+        in_len_ -= in_pos_;
+        in_pos_ = 0;
+      }
+      // Idle: nothing but what it holds; otherwise room for the recent peak.
+      std::string resized(idle ? in_len_ : std::max(in_len_, qbuf_peak_), '\0');
+      std::memcpy(resized.data(), in_.data(), in_len_);
+      in_.swap(resized);
+      if (in_.empty()) std::string().swap(in_);
+    }
+  }
+  qbuf_peak_ = in_len_ - in_pos_;
+  // A finished write keeps nothing.
+  if (!writing_ && inflight_.capacity() > 0) std::string().swap(inflight_);
+  // Reply buffer: halve toward the peak when it used under half, double when it was full.
+  if (server.reply_buffer_resizing.load(std::memory_order_relaxed)) {
+    size_t peak = std::min(reply_peak_, reply_size_);
+    size_t resized = 0;
+    if (reply_size_ / 2 >= kReplyMin && peak < reply_size_ / 2) {
+      resized = std::max(kReplyMin, peak + 1);
+    } else if (reply_size_ * 2 < kReplyMax * 2 && peak == reply_size_) {
+      resized = std::min(kReplyMax, reply_size_ * 2);
+    }
+    if (resized != 0) reply_size_ = resized;
+  }
+  int64_t reset_ms = server.reply_buffer_peak_reset_ms.load(std::memory_order_relaxed);
+  if (reset_ms >= 0 && now_ms - reply_peak_reset_ms_ >= reset_ms) {
+    reply_peak_ = out_.size();
+    reply_peak_reset_ms_ = now_ms;
+  }
+  // An empty reply buffer takes its new size now (a client that never had output has none).
+  if (out_.empty() && out_.capacity() != reply_size_ && out_.capacity() > 15) {
+    std::string buffer;
+    buffer.reserve(reply_size_);
+    out_.swap(buffer);
+  }
 }
 
 void Connection::RetryPausedLater() {

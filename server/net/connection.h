@@ -59,6 +59,13 @@ class Connection final : public ConnectionControl, public PushTarget {
   size_t QueryBufferBytes() const override { return in_len_ - in_pos_; }
   size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
   size_t TotalMemoryBytes() const override;
+  BufferInfo Buffers() const override;
+  // The worker's client cron (Redis's clientsCronResizeQueryBuffer and
+  // clientsCronResizeOutputBuffer): gives back query-buffer room an idle client (over 2 s) or
+  // a past peak no longer needs, resizes the reply buffer toward its recent peak (between
+  // 1 KiB and 16 KiB), and frees the write buffer of a finished write.  Owner thread, outside
+  // Process().
+  void CronResizeBuffers(int64_t now_ms);
   void DeliverBlockedReply(std::string reply) override;
   // From the worker's cron, once a second: the soft limit also expires while no output is
   // added (Redis's clientsCron).  Logs and closes; returns true iff closed.
@@ -110,6 +117,16 @@ class Connection final : public ConnectionControl, public PushTarget {
   std::string in_;
   size_t in_len_ = 0;  // bytes of in_ holding data
   size_t in_pos_ = 0;  // first unconsumed byte
+  // Largest query buffer use (bytes held plus room for the next read) since the last cron.
+  size_t qbuf_peak_ = 0;
+  // Argument bytes of the command running now (CLIENT LIST argv-mem).
+  size_t argv_mem_ = 0;
+  // The reply buffer's size (CLIENT LIST rbs): `out_` gets this capacity when the client first
+  // has output and after each cron resize; the cron grows or shrinks it toward the largest
+  // output held since the peak's last reset (`reply_peak_`, rbp).
+  size_t reply_size_ = 16 * 1024;
+  size_t reply_peak_ = 0;
+  int64_t reply_peak_reset_ms_ = 0;
   std::string out_;       // replies not yet handed to libuv
   std::string inflight_;  // bytes of the uv_write in progress
   uv_write_t write_req_;

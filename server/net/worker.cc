@@ -225,9 +225,20 @@ void Worker::SampleClients(int64_t now_ms) {
   stats_->clients_memory.Set(memory);
 }
 
+void Worker::ResizeClientBuffers(int64_t now_ms, int hz) {
+  size_t n = connections_.size();
+  size_t visits = std::max(n / static_cast<size_t>(hz), std::min<size_t>(n, 5));
+  for (size_t i = 0; i < visits; ++i) {
+    if (resize_cursor_ >= connections_.size()) resize_cursor_ = 0;
+    connections_[resize_cursor_++]->CronResizeBuffers(now_ms);
+  }
+}
+
 void Worker::Cron() {
+  if (server_->cron_paused.load(std::memory_order_relaxed)) return;  // DEBUG PAUSE-CRON
   int64_t now = server_->NowMs();
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
+  ResizeClientBuffers(now, hz);
   // Active expiry: a quarter of each tick at most, over this worker's shards.
   int64_t budget_us = 250000 / hz;
   RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),

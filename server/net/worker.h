@@ -79,6 +79,9 @@ class Worker {
   // Once a second: closes clients past their output-buffer limits, then updates the INFO
   // gauges of this worker's clients (buffer peaks, client memory).
   void SampleClients(int64_t now_ms);
+  // Each run resizes the buffers of a share of the clients, so that each one's turn comes
+  // about once a second (every run while there are at most 5), as Redis's clientsCron.
+  void ResizeClientBuffers(int64_t now_ms, int hz);
 
   Server* server_;
   int index_;
@@ -104,6 +107,7 @@ class Worker {
   std::thread thread_;
   bool stopping_ = false;
   int64_t last_timeout_check_ms_ = 0;
+  size_t resize_cursor_ = 0;  // next connection ResizeClientBuffers visits
   // Largest query / output buffer seen in each of the last kPeakSlots seconds.
   static constexpr size_t kPeakSlots = 8;
   std::array<size_t, kPeakSlots> peak_input_{};

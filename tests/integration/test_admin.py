@@ -89,7 +89,9 @@ def test_daemonize_and_pidfile(binary):
                         "--logfile", os.path.join(d, "log"), "--dir", d], timeout=10)
     assert r.returncode == 0
     deadline = time.time() + 5
-    while time.time() < deadline and not os.path.exists(pidfile):
+    # The file appears before its line is written: wait for the line.
+    while time.time() < deadline and not (os.path.exists(pidfile) and
+                                          open(pidfile).read().endswith("\n")):
         time.sleep(0.05)
     pid = int(open(pidfile).read())
     os.kill(pid, 0)  # alive

@@ -36,6 +36,54 @@ TEST_CASE("Queueing errors abort the transaction", "[transaction]") {
   CHECK(t.Run({"EXISTS", "a"}) == ":0\r\n");
 }
 
+TEST_CASE("A refused EXEC discards the transaction", "[transaction]") {
+  CommandTester t;
+  CHECK(t.Run({"MULTI"}) == "+OK\r\n");
+  CHECK(t.Run({"SET", "a", "1"}) == "+QUEUED\r\n");
+  CHECK(t.Run({"EXEC", "extra"}) ==
+        "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
+        "command\r\n");
+  CHECK(t.Run({"EXEC"}) == "-ERR EXEC without MULTI\r\n");
+  CHECK(t.Run({"EXISTS", "a"}) == ":0\r\n");
+}
+
+TEST_CASE("EXEC runs commands of every locking shape", "[transaction]") {
+  // EXEC locks only its keys' shards unless a command needs them all; a command locking a
+  // shard outside the set would abort the process, so each shape is exercised here.
+  CommandTester t;
+  auto exec = [&](const std::vector<std::vector<std::string>>& commands) {
+    REQUIRE(t.Run({"MULTI"}) == "+OK\r\n");
+    for (const auto& c : commands) REQUIRE(t.Run(c) == "+QUEUED\r\n");
+    return t.Run({"EXEC"});
+  };
+  // Keys on many shards, a rename across shards, multi-key reads and stores.
+  CHECK(exec({{"MSET", "k1", "1", "k2", "2", "k3", "3", "k4", "4", "k5", "5", "k6", "6"},
+              {"RENAME", "k1", "z1"},
+              {"MGET", "z1", "k6"},
+              {"SADD", "s1", "a", "b"},
+              {"SADD", "s2", "b", "c"},
+              {"SINTERSTORE", "s3", "s1", "s2"},
+              {"OBJECT", "ENCODING", "k2"}}) ==
+        "*7\r\n+OK\r\n+OK\r\n*2\r\n$1\r\n1\r\n$1\r\n6\r\n:2\r\n:2\r\n:1\r\n"
+        "$3\r\nint\r\n");
+  // Commands that reach keys no argument names, or name none: every shard.
+  CHECK(exec({{"RPUSH", "ids", "2", "3"},
+              {"SORT", "ids", "BY", "w_*", "GET", "k*"},
+              {"DBSIZE"},
+              {"EVAL", "return redis.call('GET', 'k5')", "0"},
+              {"SELECT", "1"},
+              {"SET", "k2", "db1"},
+              {"SELECT", "0"},
+              {"MOVE", "k3", "1"},
+              {"COPY", "k4", "k4", "DB", "1"},
+              {"SPUBLISH", "chan", "msg"}}) ==
+        "*10\r\n:2\r\n*2\r\n$1\r\n2\r\n$1\r\n3\r\n:10\r\n$1\r\n5\r\n+OK\r\n+OK\r\n"
+        "+OK\r\n:1\r\n:1\r\n:0\r\n");
+  CHECK(exec({{"KEYS", "z*"}, {"FLUSHDB"}, {"SET", "after", "1"}}) ==
+        "*3\r\n*1\r\n$2\r\nz1\r\n+OK\r\n+OK\r\n");
+  CHECK(t.Run({"DBSIZE"}) == ":1\r\n");
+}
+
 TEST_CASE("WATCH fails EXEC after another client's write", "[transaction]") {
   CommandTester t;
   int other = t.AddClient();
