@@ -38,10 +38,16 @@ class Cycle {
                               static_cast<double>(t.volatile_keys) /
                               static_cast<double>(t.table.size());
       const bool logging = server_.write_log().enabled();
-      const size_t n =
-          shard.ActiveExpire(db, now_ms_, kExpireStepEntries, logging ? &deleted_ : nullptr);
+      const bool tracking = server_.tracking().armed();
+      const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries,
+                                          logging || tracking ? &deleted_ : nullptr);
       expired_ += n;
+      // Tracking clients are told of each expired key (by no client: NOLOOP does not hide it).
+      if (tracking) {
+        for (const std::string& key : deleted_) server_.tracking().InvalidateKey(db, key, nullptr);
+      }
       if (logging && !deleted_.empty()) LogDeletions(db);
+      deleted_.clear();
       // Stop at the end of a pass, or when at most 10% of what we met was stale: the rest
       // waits for the next tick (or for a reader, which expires it lazily).
       if (t.expire_cursor == 0 || static_cast<double>(n) * 10 <= expected) break;

@@ -6,6 +6,7 @@
 
 #include "server/commands/args.h"
 #include "server/commands/client_info.h"
+#include "server/commands/client_tracking.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
 #include "server/server.h"
@@ -42,6 +43,7 @@ std::string ClientFlags(Server& server, const ClientState& c) {
   std::string f;
   if (c.HasSubscriptions()) f += 'P';
   if (server.blocking().IsBlocked(c.id)) f += 'b';
+  AppendTrackingFlags(c, &f);
   if (c.monitor) f += 'O';
   if (c.no_evict) f += 'e';
   if (c.no_touch) f += 'T';
@@ -62,11 +64,12 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
       "ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
-      "omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+      "omem={} tot-mem={} events=r cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000, (now_ms - last) / 1000,
       ClientFlags(server, c), c.db, c.sub_count.load(std::memory_order_relaxed),
       c.psub_count.load(std::memory_order_relaxed), c.ssub_count.load(std::memory_order_relaxed),
-      qbuf, omem, tot_mem, cmd, c.user_name, c.resp, c.lib_name, c.lib_ver);
+      qbuf, omem, tot_mem, cmd, c.user_name, TrackingRedirectField(c), c.resp, c.lib_name,
+      c.lib_ver);
 }
 
 namespace {
@@ -353,6 +356,7 @@ void ClientUnblock(CommandContext& ctx) {
 }
 
 void ClientHelp(CommandContext& ctx) {
+  // clang-format off
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "ID", "    Return the ID of the current connection.",
@@ -371,8 +375,16 @@ void ClientHelp(CommandContext& ctx) {
       "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
       "NO-EVICT (ON|OFF)", "    Protect the current client connection from eviction.",
       "NO-TOUCH (ON|OFF)", "    Do not touch the last access time of keys read by this client.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
+      "TRACKINGINFO", "    Report tracking status for the current connection.",
       "HELP", "    Print this help.",
   };
+  // clang-format on
   ctx.reply.ArrayHeader(std::size(kLines));
   for (const char* l : kLines) ctx.reply.SimpleString(l);
 }
@@ -404,6 +416,10 @@ void AddClientCommand(CommandTable* table) {
           "Wakes a client waiting in a blocking command, as on a timeout or with an error."),
       Sub("reply", 3, 0, ClientReply, "Turns the replies to this connection on or off."),
       Sub("help", 2, 0, ClientHelp, "Lists the CLIENT subcommands."),
+      Sub("tracking", -3, 0, ClientTracking, "Controls server-assisted client-side caching."),
+      Sub("caching", 3, 0, ClientCaching, "Asks to track, or not, the keys of the next command."),
+      Sub("getredir", 2, 0, ClientGetRedir, "Returns the id tracking invalidations go to."),
+      Sub("trackinginfo", 2, 0, ClientTrackingInfo, "Describes this connection's tracking."),
   };
   table->Add(std::move(client));
 }

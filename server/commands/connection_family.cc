@@ -183,6 +183,7 @@ void Reset(CommandContext& ctx) {
   c.queued.clear();
   c.watch_expiries.clear();
   ctx.server.watches().UnwatchAll(c.id);
+  ctx.server.tracking().Disable(c);
   ctx.server.pubsub().UnsubscribeAll(c);  // silently, as Redis
   // Back to `default`, logged in only if it needs no password (Redis's clientSetDefaultAuth).
   c.authenticated = !ctx.server.acl().DefaultRequiresAuth();

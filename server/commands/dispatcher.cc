@@ -18,6 +18,7 @@
 #include "server/log.h"
 #include "server/persistence.h"
 #include "server/server.h"
+#include "server/tracking.h"
 
 namespace tessera::server {
 
@@ -243,7 +244,17 @@ void AddEffect(int db, const std::vector<std::string>& argv) {
 void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int db_before,
                    ArgList args) {
   if (ctx.dirty > 0) stats.dirty.Add(static_cast<uint64_t>(ctx.dirty));
-  if (!ctx.logging) return;
+  // Keys the command found expired: their tracking clients are told (not the command's own
+  // change, so NOLOOP does not hide it).
+  if (!pending_effects.expired.empty() && server.tracking().armed()) {
+    for (const auto& dead : pending_effects.expired) {
+      server.tracking().InvalidateKey(dead.db, dead.key, &ctx.client, /*client_wrote=*/false);
+    }
+  }
+  if (!ctx.logging) {
+    pending_effects.expired.clear();
+    return;
+  }
   for (const auto& dead : pending_effects.expired) {
     std::string_view del[] = {ExpiredKeyDeleteCommand(server.config()), dead.key};
     AddEffect(dead.db, del);
@@ -270,6 +281,28 @@ void FlushEffects(Server& server) {
   last_log_offset = server.write_log().Append(p.first_db, p.bytes, p.db);
   p.bytes.clear();
   p.commands = 0;
+}
+
+// Client-side caching once a command ran: the keys a tracking client read are remembered
+// (Redis's call(): read-only commands, a script's read-only calls for the script's caller,
+// not EVAL_RO/EVALSHA_RO/FCALL_RO themselves), then CLIENT CACHING is forgotten unless the
+// command was a CLIENT subcommand or the client is in MULTI.
+void AfterCommandTracking(Server& server, ClientState& client, const CommandSpec& spec,
+                          ArgList args, const std::vector<int>& keys) {
+  ClientState& caller = client.script_caller != nullptr ? *client.script_caller : client;
+  uint32_t flags = caller.tracking_flags.load(std::memory_order_relaxed);
+  if (flags == 0) return;
+  bool caching = (flags & kTrackingCaching) != 0;
+  if ((flags & (kTrackingOn | kTrackingBcast)) == kTrackingOn && (spec.flags & kReadOnly) != 0 &&
+      !keys.empty() && spec.name != "eval_ro" && spec.name != "evalsha_ro" &&
+      spec.name != "fcall_ro" && !((flags & kTrackingOptIn) != 0 && !caching) &&
+      !((flags & kTrackingOptOut) != 0 && caching)) {
+    server.tracking().RememberKeys(caller.id, args, keys);
+  }
+  if (caching && !client.in_multi && !client.in_exec &&
+      (spec.parent == nullptr || spec.parent->name != "client")) {
+    caller.tracking_flags.fetch_and(~uint32_t{kTrackingCaching}, std::memory_order_relaxed);
+  }
 }
 
 void EndTransaction(Server& server, ClientState& client) {
@@ -503,6 +536,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return reject(fmt::format(fmt::runtime(errors::kPubSubContextFmt), spec->full_name));
   }
 
+  // Client-side caching: the tracking table is brought back under tracking-table-max-keys
+  // before each command (Redis's processCommand), this client's messages first.
+  if (!client.in_exec && server.tracking().tracking_clients() > 0) {
+    server.tracking().EnforceLimit(static_cast<size_t>(server.config().tracking_table_max_keys.load(
+                                       std::memory_order_relaxed)),
+                                   &client);
+  }
+
   // 20. Inside MULTI, everything but the transaction commands is queued for EXEC.
   if (client.in_multi && !IsTransactionControl(*spec)) {
     if ((spec->flags & kNoMulti) != 0) return reject(errors::kNotAllowedInMulti);
@@ -510,7 +551,11 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     reply.SimpleString("QUEUED");
     return DispatchResult::kDone;
   }
-  if (spec->handler == ExecCommand) return Exec(server, client, stats, reply, clock_us);
+  if (spec->handler == ExecCommand) {
+    DispatchResult r = Exec(server, client, stats, reply, clock_us);
+    AfterCommandTracking(server, client, *spec, args, {});
+    return r;
+  }
 
   int64_t start_us = clock_us;
   int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
@@ -538,7 +583,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   ctx.may_block = !client.in_exec;
   ctx.stats = &stats;
   ctx.logging = server.write_log().enabled();
-  if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
+  if (ctx.logging || server.tracking().armed()) db.set_deleted_names(&pending_effects.expired);
   size_t reply_start = reply.buffer()->size();
   int db_before = client.db;
   {
@@ -562,6 +607,10 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
       !(reply.buffer()->size() > reply_start && (*reply.buffer())[reply_start] == '-')) {
     for (int pos : key_positions) server.watches().Touch(db_before, args[pos]);
   }
+  if (ctx.dirty > 0 && server.tracking().armed()) {
+    for (int pos : key_positions) server.tracking().InvalidateKey(db_before, args[pos], &client);
+  }
+  AfterCommandTracking(server, client, *spec, args, key_positions);
   if (ctx.block) {
     // Redis counts a blocked command when it is served, not when it blocks.
     client.block_deadline_ms = ctx.block->deadline_ms;
@@ -653,7 +702,9 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       CommandContext ctx{server, client, reply, argv, db, *w->spec};
       ctx.stats = &stats;
       ctx.logging = server.write_log().enabled();
-      if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
+      if (ctx.logging || server.tracking().armed()) {
+        db.set_deleted_names(&pending_effects.expired);
+      }
       bool served = false;
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
@@ -685,6 +736,10 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
         for (int pos : key_positions) server.watches().Touch(w->db, argv[pos]);
       }
       registry.Release(w, &out);
+      // After the reply was sent on its way: the waiter's own invalidations follow it.
+      if (ctx.dirty > 0 && server.tracking().armed()) {
+        for (int pos : key_positions) server.tracking().InvalidateKey(w->db, argv[pos], &client);
+      }
       for (auto& r : db.ready_keys()) ready.push_back(std::move(r));
     }
   }

@@ -435,6 +435,7 @@ void FlushDbCommand(CommandContext& ctx) {
   ctx.dirty++;
   FlushDb(ctx.server, ctx.db.db(), [&] { LogEffectsNow(ctx); });
   ctx.server.watches().TouchDb(ctx.db.db());
+  ctx.server.tracking().InvalidateAll(ctx.db.db(), &ctx.client);
   WakeBlockedInDbs(ctx, ctx.db.db(), ctx.db.db());
   ctx.reply.Ok();
 }
@@ -444,6 +445,7 @@ void FlushAllCommand(CommandContext& ctx) {
   ctx.dirty++;
   FlushDb(ctx.server, -1, [&] { LogEffectsNow(ctx); });
   ctx.server.watches().TouchDb(-1);
+  ctx.server.tracking().InvalidateAll(-1, &ctx.client);
   // A background save of the old data is cancelled, as Redis kills its child.  With save
   // points, Redis writes the (now empty) snapshot at once, so that a restart does not bring
   // the flushed data back from an older file.
