@@ -99,6 +99,8 @@ class Server {
 
   // Whether active expiry runs (DEBUG SET-ACTIVE-EXPIRE).
   std::atomic<bool> active_expire_enabled{true};
+  // DEBUG PAUSE-CRON 1: the workers' cron does nothing (expiry, timeouts, save points...).
+  std::atomic<bool> cron_paused{false};
   // Lists: elements of at least this many bytes get a quicklist node of their own (Redis's
   // packed_threshold, set by DEBUG QUICKLIST-PACKED-THRESHOLD; 1 GB by default).
   std::atomic<size_t> list_packed_threshold{size_t{1} << 30};

@@ -610,6 +610,8 @@ void DebugHelp(CommandContext& ctx) {
                      "PROTOCOL <type>",
                      "    A sample reply of a RESP type: string, integer, double, bignum, null,",
                      "    array, set, map, attrib, push, verbatim, true, false.",
+                     "PAUSE-CRON <0|1>",
+                     "    Stop (1) or restart (0) the periodic tasks of every worker.",
                      "SET-ACTIVE-EXPIRE <0|1>",
                      "    Turn the background deletion of expired keys off (0) or on (1).",
                      "SET-DISABLE-DENY-SCRIPTS <0|1>",
@@ -632,6 +634,11 @@ void Debug(CommandContext& ctx) {
   if (is("set-active-expire") && argc == 3) {
     ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
                                            std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("pause-cron") && argc == 3) {
+    ctx.server.cron_paused.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
+                                 std::memory_order_relaxed);
     return ctx.reply.Ok();
   }
   if (is("set-disable-deny-scripts") && argc == 3) {

@@ -206,6 +206,7 @@ void Worker::SampleClients(int64_t now_ms) {
 }
 
 void Worker::Cron() {
+  if (server_->cron_paused.load(std::memory_order_relaxed)) return;  // DEBUG PAUSE-CRON
   int64_t now = server_->NowMs();
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
   // Active expiry: a quarter of each tick at most, over this worker's shards.
