@@ -250,15 +250,7 @@ void TrackingRegistry::FlushBroadcastsSlow() {
       state.changed.clear();
     }
   }
-  for (size_t owner = 0; owner < per_owner.size(); ++owner) {
-    if (per_owner[owner].empty()) continue;
-    if (post_) {
-      post_(static_cast<int>(owner),
-            [this, batch = std::move(per_owner[owner])] { DeliverOnOwner(batch); });
-    } else {
-      DeliverOnOwner(per_owner[owner]);
-    }
-  }
+  Post(per_owner);
 }
 
 void TrackingRegistry::Send(std::vector<Item> items, ClientState* current, Mode mode) {
@@ -281,6 +273,18 @@ void TrackingRegistry::Send(std::vector<Item> items, ClientState* current, Mode 
     }
   }
   for (const Item& item : mine) DeliverToTracker(*current, item, mode);
+  if (hold_ != nullptr && &hold_->registry_ == this) {
+    std::vector<std::vector<Item>>& held = hold_->per_owner_;
+    if (held.size() < per_owner.size()) held.resize(per_owner.size());
+    for (size_t owner = 0; owner < per_owner.size(); ++owner) {
+      for (Item& item : per_owner[owner]) held[owner].push_back(std::move(item));
+    }
+    return;
+  }
+  Post(per_owner);
+}
+
+void TrackingRegistry::Post(std::vector<std::vector<Item>>& per_owner) {
   for (size_t owner = 0; owner < per_owner.size(); ++owner) {
     if (per_owner[owner].empty()) continue;
     if (post_) {
@@ -290,6 +294,18 @@ void TrackingRegistry::Send(std::vector<Item> items, ClientState* current, Mode 
       DeliverOnOwner(per_owner[owner]);
     }
   }
+}
+
+TrackingRegistry::Hold::Hold(TrackingRegistry& registry) : registry_(registry), previous_(hold_) {
+  hold_ = this;
+}
+
+void TrackingRegistry::Hold::Release() {
+  if (!active_) return;
+  active_ = false;
+  hold_ = previous_;
+  registry_.Post(per_owner_);
+  per_owner_.clear();
 }
 
 void TrackingRegistry::DeliverOnOwner(const std::vector<Item>& items) {

@@ -113,6 +113,11 @@ class TrackingRegistry {
   // (its messages are written at once, before the command's reply), or null.
   void EnforceLimit(size_t max_keys, ClientState* current);
 
+  // While a Hold is alive, the invalidations its thread sends to clients other than the one
+  // running the command wait, and go out at Release() or its end: a blocked client served by
+  // another client's command gets its reply first and its invalidations after (as Redis).
+  class Hold;
+
   // Sends the broadcasts gathered since the last call.  Any thread; cheap when none are
   // pending.
   void FlushBroadcasts() {
@@ -158,6 +163,8 @@ class TrackingRegistry {
   void NoteBroadcastKey(std::string_view key, uint64_t origin);
   // Routes items to their owners; those for `current` are delivered here in `mode`.
   void Send(std::vector<Item> items, ClientState* current, Mode mode);
+  void Post(std::vector<std::vector<Item>>& per_owner);
+  inline static thread_local Hold* hold_ = nullptr;
   // On the tracking client's own thread.
   void DeliverToTracker(ClientState& tracker, const Item& item, Mode mode);
   void DeliverOnOwner(const std::vector<Item>& items);
@@ -182,6 +189,23 @@ class TrackingRegistry {
 
   PostFn post_;
   ClientRegistry* clients_registry_ = nullptr;
+};
+
+class TrackingRegistry::Hold {
+ public:
+  explicit Hold(TrackingRegistry& registry);
+  ~Hold() { Release(); }
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+  // Sends what was held; the Hold ends.
+  void Release();
+
+ private:
+  friend class TrackingRegistry;
+  TrackingRegistry& registry_;
+  Hold* previous_;
+  bool active_ = true;
+  std::vector<std::vector<Item>> per_owner_;
 };
 
 }  // namespace tessera::server

@@ -199,6 +199,8 @@ struct ServerConfig {
   // An expired key's deletion is logged as UNLINK instead of DEL (memory is freed at once
   // either way: freeing is already off the shard lock's critical path for small values).
   std::atomic<bool> lazyfree_lazy_expire{false};
+  // notify-keyspace-events: NotifyClass bits (server/notify.h); 0 = no events.
+  std::atomic<uint32_t> notify_keyspace_events{0};
 
   // Encoding thresholds of the aggregate types.
   std::atomic<size_t> hash_max_listpack_entries{0};

@@ -175,6 +175,7 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"key-load-delay", "0"},
       {"loading-process-events-interval-bytes", "2097152"},
       {"lazyfree-lazy-expire", "no"},
+      {"notify-keyspace-events", ""},
       {"enable-protected-configs", "no"},
       {"enable-module-command", "no"},
       {"always-show-logo", "no"},
