@@ -17,6 +17,11 @@ void ClientRegistry::Remove(ClientState* c) {
   count_.store(clients_.size(), std::memory_order_relaxed);
 }
 
+bool ClientRegistry::Contains(uint64_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return clients_.count(id) != 0;
+}
+
 void ClientRegistry::SetName(ClientState* c, std::string name) {
   std::lock_guard<std::mutex> lock(mu_);
   c->name = std::move(name);
@@ -38,12 +43,12 @@ void ClientRegistry::ForEach(const std::function<void(const ClientState&, int)>&
   for (const auto& [id, entry] : clients_) fn(*entry.first, entry.second);
 }
 
-void ClientRegistry::RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn) {
+bool ClientRegistry::RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn) {
   int owner;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = clients_.find(id);
-    if (it == clients_.end()) return;
+    if (it == clients_.end()) return false;
     owner = it->second.second;
   }
   auto task = [this, id, fn = std::move(fn)] {
@@ -61,6 +66,7 @@ void ClientRegistry::RunOnOwner(uint64_t id, std::function<void(ClientState*)> f
   } else {
     task();
   }
+  return true;
 }
 
 void ClientRegistry::RunOnOwnerAndWait(uint64_t id, int caller_worker,

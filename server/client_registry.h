@@ -26,6 +26,8 @@ class ClientRegistry {
   void Add(ClientState* c, int owner);
   void Remove(ClientState* c);
   size_t Count() const { return count_.load(std::memory_order_relaxed); }
+  // True iff a client with this id is connected now.
+  bool Contains(uint64_t id) const;
 
   void SetName(ClientState* c, std::string name);
   void SetUserName(ClientState* c, std::string user);
@@ -36,8 +38,9 @@ class ClientRegistry {
   void ForEach(const std::function<void(const ClientState&, int owner)>& fn) const;
 
   void set_post(PostFn post) { post_ = std::move(post); }
-  // Runs `fn(ClientState*)` on the owner's thread if the client still exists then.
-  void RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn);
+  // Runs `fn(ClientState*)` on the owner's thread if the client still exists then.  Returns
+  // false iff no client `id` exists now (nothing is posted).
+  bool RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn);
 
   // Like RunOnOwner, but done when it returns (or after `timeout_ms`, if the owner is busy):
   // at once when `caller_worker` owns the client, else posted and waited for.  For changes

@@ -146,6 +146,14 @@ struct ClientState {
                ssub_count.load(std::memory_order_relaxed) >
            0;
   }
+  // Client-side caching (server/tracking.h): TrackingFlag bits and the REDIRECT id, written
+  // by the owner, atomics because CLIENT LIST reads them from any worker; the BCAST prefixes,
+  // sorted, owner only.  `script_caller`: on a Lua client, the client whose script it runs
+  // (tracking remembers the script's reads for it, and its writes are that client's own).
+  std::atomic<uint32_t> tracking_flags{0};
+  std::atomic<uint64_t> tracking_redirect{0};
+  std::vector<std::string> tracking_prefixes;
+  ClientState* script_caller = nullptr;
   // Hands the reply of a blocked command to this client (BlockingRegistry).  Set by the owner;
   // may be called from any thread, also after the client is gone.
   std::function<void(std::string)> deliver_blocked_reply;

@@ -35,20 +35,21 @@ class Cycle {
     if (!expire_) return true;
     const bool logging = server_.write_log().enabled();
     const bool notify = NotifyEnabled(server_, kNotifyExpired);
-    std::vector<std::string>* names = logging || notify ? &deleted_ : nullptr;
+    const bool tracking = server_.tracking().armed();
+    std::vector<std::string>* names = logging || notify || tracking ? &deleted_ : nullptr;
     // Keys, through the DB's expiry index, in bounded steps while any is due.
     bool more = t.expiry_index.next_ms() <= now_ms_;
     while (more) {
       if (OutOfTime()) return false;
       expired_ += shard.ExpireDue(db, now_ms_, kExpireStepEntries, names, &more);
-      Report(db, logging, notify);
+      Report(db, logging, notify, tracking);
     }
     // Hash fields with an expiry: a sweep of the table.
     while (t.field_expiry && !t.table.empty()) {
       if (OutOfTime()) return false;
       const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries, names);
       expired_ += n;
-      Report(db, logging, notify);
+      Report(db, logging, notify, tracking);
       // Stop at the end of a pass, or when a step found little (the rest waits for the next
       // tick, or for a reader, which expires it lazily).
       if (t.expire_cursor == 0 || n * 10 <= kExpireStepEntries) break;
@@ -57,14 +58,18 @@ class Cycle {
   }
 
  private:
-  // Publishes the `expired` events of the keys just deleted and has the write log record each
-  // as a DEL (UNLINK with lazyfree-lazy-expire), under the shard lock that deleted them.
-  void Report(int db, bool logging, bool notify) {
+  // Publishes the `expired` events of the keys just deleted, tells their tracking clients (no
+  // client changed them: NOLOOP does not hide them) and has the write log record each as a DEL
+  // (UNLINK with lazyfree-lazy-expire), under the shard lock that deleted them.
+  void Report(int db, bool logging, bool notify, bool tracking) {
     if (deleted_.empty()) return;
     if (notify) {
       for (const std::string& key : deleted_) {
         NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", key, db);
       }
+    }
+    if (tracking) {
+      for (const std::string& key : deleted_) server_.tracking().InvalidateKey(db, key, nullptr);
     }
     if (logging) LogDeletions(db);
     deleted_.clear();

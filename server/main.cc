@@ -201,6 +201,9 @@ int main(int argc, char** argv) {
   server.pubsub().set_post([&workers](int owner, std::function<void()> fn) {
     workers[static_cast<size_t>(owner)]->Post(std::move(fn));
   });
+  server.tracking().set_post([&workers](int owner, std::function<void()> fn) {
+    workers[static_cast<size_t>(owner)]->Post(std::move(fn));
+  });
   server.feed_monitors = [&workers](std::string line) {
     auto shared = std::make_shared<std::string>(std::move(line));
     for (auto& w : workers) {

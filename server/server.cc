@@ -97,6 +97,7 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
   if (shard_count == 0) shard_count = DefaultShardCount(io_threads_);
   keyspace_ = std::make_unique<keyspace::Keyspace>(config.databases,
                                                    shard_count);
+  tracking_.set_clients(&clients_);
   RegisterAllFamilies(&commands_);
   commands_.Finalize();
   for (const auto& [name, new_name] : config.command_renames) {

@@ -24,6 +24,7 @@
 #include "server/scripting/script_registry.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
+#include "server/tracking.h"
 #include "server/watch.h"
 
 namespace tessera::server {
@@ -56,6 +57,7 @@ class Server {
   BlockingRegistry& blocking() { return blocking_; }
   WatchRegistry& watches() { return watches_; }
   PubSubRegistry& pubsub() { return pubsub_; }
+  TrackingRegistry& tracking() { return tracking_; }
   ErrorStats& error_stats() { return error_stats_; }
   scripting::ScriptRegistry& scripts() { return scripts_; }
   acl::AclRegistry& acl() { return *acl_; }
@@ -157,6 +159,7 @@ class Server {
   BlockingRegistry blocking_;
   WatchRegistry watches_;
   PubSubRegistry pubsub_;
+  TrackingRegistry tracking_;
   ErrorStats error_stats_;
   scripting::ScriptRegistry scripts_;
   std::unique_ptr<acl::AclRegistry> acl_;

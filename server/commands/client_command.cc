@@ -6,6 +6,7 @@
 
 #include "server/commands/args.h"
 #include "server/commands/client_info.h"
+#include "server/commands/client_tracking.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
 #include "server/server.h"
@@ -41,14 +42,16 @@ ClientType TypeOf(const ClientState& c) {
 // In Redis's order (catClientInfoString); client tracking adds its t/R/B after b.
 std::string ClientFlags(Server& server, const ClientState& c) {
   std::string f;
+  // Redis's order (catClientInfoString).
   if (c.monitor) f += 'O';
   if (c.HasSubscriptions()) f += 'P';
   if (c.multi_count.load(std::memory_order_relaxed) >= 0) f += 'x';
   if (server.blocking().IsBlocked(c.id)) f += 'b';
+  AppendTrackingFlags(c, &f);
   if (server.watches().watched_keys() > 0 && server.watches().IsDirty(c.id)) f += 'd';
+  if (c.is_unix) f += 'U';
   if (c.no_evict) f += 'e';
   if (c.no_touch) f += 'T';
-  if (c.is_unix) f += 'U';
   return f.empty() ? "N" : f;
 }
 
@@ -75,7 +78,7 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
       c.psub_count.load(std::memory_order_relaxed), c.ssub_count.load(std::memory_order_relaxed),
       c.multi_count.load(std::memory_order_relaxed), b.qbuf, b.qbuf_free, b.argv_mem, multi_mem,
       b.rbs, b.rbp, b.obl, b.oll, b.omem, tot_mem, b.writing ? "rw" : "r", cmd, c.user_name,
-      c.redir.load(std::memory_order_relaxed), c.resp, c.lib_name, c.lib_ver);
+      TrackingRedirectField(c), c.resp, c.lib_name, c.lib_ver);
 }
 
 namespace {
@@ -362,6 +365,7 @@ void ClientUnblock(CommandContext& ctx) {
 }
 
 void ClientHelp(CommandContext& ctx) {
+  // clang-format off
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "ID", "    Return the ID of the current connection.",
@@ -380,8 +384,16 @@ void ClientHelp(CommandContext& ctx) {
       "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
       "NO-EVICT (ON|OFF)", "    Protect the current client connection from eviction.",
       "NO-TOUCH (ON|OFF)", "    Do not touch the last access time of keys read by this client.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
+      "TRACKINGINFO", "    Report tracking status for the current connection.",
       "HELP", "    Print this help.",
   };
+  // clang-format on
   ctx.reply.ArrayHeader(std::size(kLines));
   for (const char* l : kLines) ctx.reply.SimpleString(l);
 }
@@ -413,6 +425,10 @@ void AddClientCommand(CommandTable* table) {
           "Wakes a client waiting in a blocking command, as on a timeout or with an error."),
       Sub("reply", 3, 0, ClientReply, "Turns the replies to this connection on or off."),
       Sub("help", 2, 0, ClientHelp, "Lists the CLIENT subcommands."),
+      Sub("tracking", -3, 0, ClientTracking, "Controls server-assisted client-side caching."),
+      Sub("caching", 3, 0, ClientCaching, "Asks to track, or not, the keys of the next command."),
+      Sub("getredir", 2, 0, ClientGetRedir, "Returns the id tracking invalidations go to."),
+      Sub("trackinginfo", 2, 0, ClientTrackingInfo, "Describes this connection's tracking."),
   };
   table->Add(std::move(client));
 }

@@ -305,7 +305,7 @@ struct CommandContext {
     NotifyInDb(type, event, key, db_index);
   }
   // Set by the dispatcher before the handler runs: notify-keyspace-events, and whether anyone
-  // watches keys.
+  // watches keys or tracks them (client-side caching).
   uint32_t notify_flags = 0;
   bool key_watchers = false;
   bool keys_signalled = false;

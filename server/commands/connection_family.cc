@@ -184,6 +184,7 @@ void Reset(CommandContext& ctx) {
   c.NoteMulti(false);
   c.watch_expiries.clear();
   ctx.server.watches().UnwatchAll(c.id);
+  ctx.server.tracking().Disable(c);
   ctx.server.pubsub().UnsubscribeAll(c);  // silently, as Redis
   // Back to `default`, logged in only if it needs no password (Redis's clientSetDefaultAuth).
   c.authenticated = !ctx.server.acl().DefaultRequiresAuth();

@@ -21,6 +21,7 @@
 #include "server/persistence.h"
 #include "server/scripting/script_registry.h"
 #include "server/server.h"
+#include "server/tracking.h"
 
 namespace tessera::server {
 
@@ -324,6 +325,28 @@ void FlushEffects(Server& server) {
   p.commands = 0;
 }
 
+// Client-side caching once a command ran: the keys a tracking client read are remembered
+// (Redis's call(): read-only commands, a script's read-only calls for the script's caller,
+// not EVAL_RO/EVALSHA_RO/FCALL_RO themselves), then CLIENT CACHING is forgotten unless the
+// command was a CLIENT subcommand or the client is in MULTI.
+void AfterCommandTracking(Server& server, ClientState& client, const CommandSpec& spec,
+                          ArgList args, const std::vector<int>& keys) {
+  ClientState& caller = client.script_caller != nullptr ? *client.script_caller : client;
+  uint32_t flags = caller.tracking_flags.load(std::memory_order_relaxed);
+  if (flags == 0) return;
+  bool caching = (flags & kTrackingCaching) != 0;
+  if ((flags & (kTrackingOn | kTrackingBcast)) == kTrackingOn && (spec.flags & kReadOnly) != 0 &&
+      !keys.empty() && spec.name != "eval_ro" && spec.name != "evalsha_ro" &&
+      spec.name != "fcall_ro" && !((flags & kTrackingOptIn) != 0 && !caching) &&
+      !((flags & kTrackingOptOut) != 0 && caching)) {
+    server.tracking().RememberKeys(caller.id, args, keys);
+  }
+  if (caching && !client.in_multi && !client.in_exec &&
+      (spec.parent == nullptr || spec.parent->name != "client")) {
+    caller.tracking_flags.fetch_and(~uint32_t{kTrackingCaching}, std::memory_order_relaxed);
+  }
+}
+
 void EndTransaction(Server& server, ClientState& client) {
   client.in_multi = false;
   client.multi_dirty = false;
@@ -451,6 +474,7 @@ void CommandContext::NotifySlow(uint32_t type, std::string_view event, std::stri
 
 void CommandContext::KeyModifiedSlow(std::string_view key, int db_index) {
   if (server.watches().watched_keys() > 0) server.watches().Touch(db_index, key);
+  server.tracking().InvalidateKey(db_index, key, &client);
 }
 
 namespace {
@@ -462,12 +486,16 @@ class CommandKeyEvents final : public keyspace::KeyEventHook {
   CommandKeyEvents(Server& server, ClientState* publisher)
       : server_(server), publisher_(publisher) {}
 
+  // Tracking clients hear of keys found expired as changed by no one (NOLOOP does not hide
+  // them from others than the client running the command).
   void KeyExpired(int db, std::string_view key) override {
     NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", key, db, publisher_);
+    server_.tracking().InvalidateKey(db, key, publisher_, /*client_wrote=*/false);
   }
   void FieldsExpired(int db, std::string_view key, bool key_deleted) override {
     NotifyKeyspaceEvent(server_, kNotifyHash, "hexpired", key, db, publisher_);
     if (key_deleted) NotifyKeyspaceEvent(server_, kNotifyGeneric, "del", key, db, publisher_);
+    server_.tracking().InvalidateKey(db, key, publisher_, /*client_wrote=*/false);
   }
   void KeyAdded(int db, std::string_view key) override {
     NotifyKeyspaceEvent(server_, kNotifyNew, "new", key, db, publisher_);
@@ -501,8 +529,13 @@ void SetUpKeyEvents(CommandContext& ctx, CommandKeyEvents* hook,
                     const std::vector<int>& key_positions) {
   const ServerConfig& config = ctx.server.config();
   ctx.notify_flags = config.notify_keyspace_events.load(std::memory_order_relaxed);
-  ctx.key_watchers = ctx.server.watches().watched_keys() > 0;
-  if (ctx.notify_flags == 0) return;
+  // Modified keys matter to WATCH and to client tracking (KeyModifiedSlow).
+  const bool tracking = ctx.server.tracking().armed();
+  ctx.key_watchers = ctx.server.watches().watched_keys() > 0 || tracking;
+  if (ctx.notify_flags == 0) {
+    if (tracking) ctx.db.set_event_hook(hook, false);  // expired keys
+    return;
+  }
   // Key misses as Redis's read lookups report them: every key of a read command (but OBJECT
   // and MEMORY, which look keys up without reporting), and the keys a write command only
   // reads (its sources).
@@ -524,8 +557,14 @@ void SetUpKeyEvents(CommandContext& ctx, CommandKeyEvents* hook,
 // taught to) has every key it names treated as modified.
 void TouchUnsignalledKeys(CommandContext& ctx, const std::vector<int>& key_positions, int db) {
   if ((ctx.spec.flags & kWrite) == 0 || ctx.keys_signalled || ctx.dirty == 0) return;
-  if (ctx.server.watches().watched_keys() == 0) return;
-  for (int pos : key_positions) ctx.server.watches().Touch(db, ctx.args[pos]);
+  if (ctx.server.watches().watched_keys() > 0) {
+    for (int pos : key_positions) ctx.server.watches().Touch(db, ctx.args[pos]);
+  }
+  if (ctx.server.tracking().armed()) {
+    for (int pos : key_positions) {
+      ctx.server.tracking().InvalidateKey(db, ctx.args[pos], &ctx.client);
+    }
+  }
 }
 
 }  // namespace
@@ -704,6 +743,13 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return reject(fmt::format(fmt::runtime(errors::kPubSubContextFmt), spec->full_name));
   }
 
+  // Client-side caching: the tracking table is brought back under tracking-table-max-keys
+  // before each command (Redis's processCommand), this client's messages first.
+  if (!client.in_exec && server.tracking().tracking_clients() > 0) {
+    int64_t max_keys = server.config().tracking_table_max_keys.load(std::memory_order_relaxed);
+    server.tracking().EnforceLimit(static_cast<size_t>(max_keys), &client);
+  }
+
   int64_t start_us = clock_us;
   int64_t now_ms = server.has_test_clock() ? server.NowMs() : start_us / 1000;
   // 19. CLIENT PAUSE: a held command waits, unqueued (EXEC as its queued commands; EXEC's and
@@ -742,6 +788,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     if (server.clients().monitors.load(std::memory_order_relaxed) > 0 && server.feed_monitors) {
       FeedMonitors(server, client, args, Server::RealNowUs());
     }
+    AfterCommandTracking(server, client, *spec, args, {});
     return result;
   }
 
@@ -785,6 +832,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     ServeBlockedClients(server, stats, exec_ready_keys);
   }
   TouchUnsignalledKeys(ctx, key_positions, db_before);
+  AfterCommandTracking(server, client, *spec, args, key_positions);
   if (ctx.block) {
     // Redis counts a blocked command when it is served, not when it blocks.
     client.block_deadline_ms = ctx.block->deadline_ms;
@@ -884,6 +932,8 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
       CommandKeyEvents key_events(server, nullptr);
       SetUpKeyEvents(ctx, &key_events, key_positions);
+      // The waiter's invalidations follow its reply (Release below), as in Redis.
+      TrackingRegistry::Hold held_invalidations(server.tracking());
       bool served = false;
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
@@ -913,6 +963,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       }
       TouchUnsignalledKeys(ctx, key_positions, w->db);
       registry.Release(w, &out);
+      held_invalidations.Release();
       for (auto& r : db.ready_keys()) ready.push_back(std::move(r));
     }
   }

@@ -229,9 +229,9 @@ void AddClients(Server& server, InfoWriter& w) {
   WorkerTotals t = SumWorkers(server);
   w.Field("client_recent_max_input_buffer", t.max_input);
   w.Field("client_recent_max_output_buffer", t.max_output);
-  // Key tracking does not exist yet; blocked clients' timeouts are their own timers.
+  // Blocked clients' timeouts are their own timers (no timeout table).
   w.Field("blocked_clients", server.blocking().blocked_clients());
-  w.Field("tracking_clients", 0);
+  w.Field("tracking_clients", server.tracking().tracking_clients());
   w.Field("clients_in_timeout_table", 0);
   w.Field("total_blocking_keys", server.blocking().blocking_keys());
   w.Field("total_blocking_keys_on_nokey", server.blocking().blocking_keys_on_nokey());
@@ -423,15 +423,17 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Field("pubsub_channels", server.pubsub().Count(PubSubKind::kChannel));
   w.Field("pubsub_patterns", server.pubsub().Count(PubSubKind::kPattern));
   w.Field("pubsubshard_channels", server.pubsub().Count(PubSubKind::kShardChannel));
-  // Subsystems not built yet (fork, MIGRATE, replicas, defrag, tracking): idle.
+  // Subsystems not built yet (fork, MIGRATE, replicas, defrag): idle.
   for (std::string_view f :
        {"latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
         "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
-        "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
-        "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes",
-        "unexpected_error_replies"}) {
+        "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time"}) {
     w.Field(f, 0);
   }
+  w.Field("tracking_total_keys", server.tracking().total_keys());
+  w.Field("tracking_total_items", server.tracking().total_items());
+  w.Field("tracking_total_prefixes", server.tracking().total_prefixes());
+  w.Field("unexpected_error_replies", 0);
   w.Field("total_error_replies", server.error_stats().total());
   // Event-loop and read/write-call counters are not kept by the net layer.
   for (std::string_view f :

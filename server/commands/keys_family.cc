@@ -464,6 +464,7 @@ void FlushDbCommand(CommandContext& ctx) {
     TouchWatchedKeysInDbs(ctx.server, ctx.db.db(), ctx.db.db(), ctx.db.now_ms());
     LogEffectsNow(ctx);
   });
+  ctx.server.tracking().InvalidateAll(ctx.db.db(), &ctx.client);
   WakeBlockedInDbs(ctx, ctx.db.db(), ctx.db.db());
   ctx.reply.Ok();
 }
@@ -475,6 +476,7 @@ void FlushAllCommand(CommandContext& ctx) {
     TouchWatchedKeysInDbs(ctx.server, -1, -1, ctx.db.now_ms());
     LogEffectsNow(ctx);
   });
+  ctx.server.tracking().InvalidateAll(-1, &ctx.client);
   // A background save of the old data is cancelled, as Redis kills its child.  With save
   // points, Redis writes the (now empty) snapshot at once, so that a restart does not bring
   // the flushed data back from an older file.

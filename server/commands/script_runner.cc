@@ -42,6 +42,7 @@ class Host : public scripting::ScriptHost {
     client_.script_time_us = start_us_;
     client_.is_local = ctx.client.is_local;
     client_.no_touch = ctx.client.no_touch;
+    client_.script_caller = &ctx.client;
     // The script runs as its caller's user (Redis's lua client takes the caller's user).
     NeedsAclCheck(ctx.server, ctx.client);
     client_.user = ctx.client.user;

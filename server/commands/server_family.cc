@@ -661,13 +661,13 @@ void Debug(CommandContext& ctx) {
                                            std::memory_order_relaxed);
     return ctx.reply.Ok();
   }
-  if (is("set-disable-deny-scripts") && argc == 3) {
-    ctx.server.scripts().set_deny_script_disabled(std::atoi(std::string(ctx.args[2]).c_str()) != 0);
-    return ctx.reply.Ok();
-  }
   if (is("pause-cron") && argc == 3) {
     ctx.server.cron_paused.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
                                  std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("set-disable-deny-scripts") && argc == 3) {
+    ctx.server.scripts().set_deny_script_disabled(std::atoi(std::string(ctx.args[2]).c_str()) != 0);
     return ctx.reply.Ok();
   }
   if (is("replybuffer") && argc == 4) return DebugReplyBuffer(ctx);

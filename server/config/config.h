@@ -100,6 +100,7 @@ struct ServerConfig {
   std::atomic<int> tcp_keepalive{0};  // seconds; 0 = off
   int tcp_backlog = 0;                // immutable
   std::atomic<uint32_t> maxclients{0};
+  std::atomic<int64_t> tracking_table_max_keys{0};  // key table bound (0 = none)
   // The default user's password ("" = none).  The ACL code owns users: it reads this at
   // start-up and registers an OnApply hook for changes.
   Guarded<std::string> requirepass;

@@ -472,6 +472,8 @@ constexpr Entry kTable[] = {
     Number<&C::tcp_keepalive>("tcp-keepalive", "", kModifiable, 0, kIntMax, "300"),
     Number<&C::tcp_backlog>("tcp-backlog", "", kImmutable, 0, kIntMax, "511"),
     Number<&C::maxclients>("maxclients", "", kModifiable, 1, UINT_MAX, "10000"),
+    Number<&C::tracking_table_max_keys>("tracking-table-max-keys", "", kModifiable, 0, kLongMax,
+                                        "1000000"),
     String<&C::requirepass>("requirepass", kModifiable | kSensitive | kEmptyIsNull, ""),
     Number<&C::tls_port>("tls-port", "", kModifiable, 0, 65535, "0"),
     String<&C::tls_cert_file>("tls-cert-file", kModifiable, ""),

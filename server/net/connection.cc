@@ -594,6 +594,7 @@ void Connection::Close() {
     worker_->server().watches().UnwatchAll(state_.id);
   }
   if (state_.pubsub != nullptr) worker_->server().pubsub().UnsubscribeAll(state_);
+  worker_->server().tracking().Disable(state_);
   state_.push = nullptr;
   if (postponed_) {
     worker_->server().blocking().AddPostponed(-1);

@@ -188,6 +188,9 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix, bool tls) {
 void Worker::FlushPending() {
   // Flush() may close a connection; closed connections stay allocated until the loop's
   // closing phase, which comes after this callback, and Flush() on them does nothing.
+  // Broadcasts (CLIENT TRACKING BCAST) of the keys this iteration's commands changed, as
+  // Redis sends them in beforeSleep.
+  server_->tracking().FlushBroadcasts();
   std::vector<Connection*> batch;
   batch.swap(pending_flush_);
   for (Connection* c : batch) c->FlushScheduled();
@@ -244,6 +247,12 @@ void Worker::Cron() {
   RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
                        static_cast<unsigned>(worker_count_), now, budget_us);
   if (index_ == 0) {
+    if (server_->tracking().tracking_clients() > 0) {  // the tracking table, even when idle
+      server_->tracking().EnforceLimit(
+          static_cast<size_t>(
+              server_->config().tracking_table_max_keys.load(std::memory_order_relaxed)),
+          nullptr);
+    }
     server_->SampleMetrics(now);       // INFO's instantaneous rates and peak memory
     server_->persistence().Cron(now);  // save points
   }

@@ -38,6 +38,7 @@ int CommandTester::AddClient() {
   Inbox* box = inbox.get();
   c->deliver_blocked_reply = [box](std::string reply) { box->bytes += reply; };
   c->push = box;
+  server_->clients().Add(c.get(), 0);
   clients_.push_back(std::move(c));
   delivered_.push_back(std::move(inbox));
   return index;
@@ -51,6 +52,7 @@ std::string CommandTester::RunAs(int client, std::initializer_list<std::string_v
   int64_t clock_us = Server::RealNowUs();
   Dispatch(*server_, c, *stats_, argv, reply, clock_us);
   out += std::exchange(c.pending_pushes, std::string());  // as a connection does
+  server_->tracking().FlushBroadcasts();                  // as a worker does
   return out;
 }
 
@@ -78,9 +80,22 @@ std::string CommandTester::TimeOut(int client) {
   return out;
 }
 
+void CommandTester::Disconnect(int client) {
+  ClientState& c = *clients_[static_cast<size_t>(client)];
+  server_->clients().Remove(&c);
+  server_->watches().UnwatchAll(c.id);
+  server_->pubsub().UnsubscribeAll(c);
+  server_->tracking().Disable(c);
+  c.push = nullptr;
+}
+
 CommandTester::~CommandTester() {
-  // Subscriptions point at the clients: end them before the clients go.
-  for (auto& c : clients_) server_->pubsub().UnsubscribeAll(*c);
+  // Subscriptions and tracking point at the clients: end them before the clients go.
+  for (auto& c : clients_) {
+    server_->pubsub().UnsubscribeAll(*c);
+    server_->tracking().Disable(*c);
+    server_->clients().Remove(c.get());
+  }
 }
 
 std::string CommandTester::Run(std::initializer_list<std::string_view> args) {
@@ -94,6 +109,7 @@ std::string CommandTester::Run(const std::vector<std::string>& args) {
   int64_t clock_us = Server::RealNowUs();
   Dispatch(*server_, client(), *stats_, argv, reply, clock_us);
   out += std::exchange(client().pending_pushes, std::string());
+  server_->tracking().FlushBroadcasts();
   return out;
 }
 

@@ -10,6 +10,8 @@
 // from AddClient() and run commands with RunAs().  Pub/Sub: messages pushed to a client (PUBLISH
 // delivers at once in-process, there are no workers) are read with TakeDelivered() too, except
 // those a client publishes to itself, which follow the reply in Run()'s result, as on a socket.
+// Client tracking: invalidations reach TakeDelivered() the same way, and after each command
+// the broadcasts of BCAST mode go out, as a worker sends them at the end of a loop iteration.
 #pragma once
 
 #include <initializer_list>
@@ -39,6 +41,9 @@ class CommandTester {
   std::string RunAs(int client, const std::vector<std::string>& args);
   // Bytes delivered to `client` since the last call (replies of blocked commands).
   std::string TakeDelivered(int client = 0);
+  // What a connection does when it closes: ends its subscriptions, watches and tracking and
+  // leaves the client registry.  The client must not run commands afterwards.
+  void Disconnect(int client);
   // What a connection does when its blocked command's deadline passes: the null reply, if
   // the command was still blocked.  Returns that reply, or "" if it was not blocked.
   std::string TimeOut(int client = 0);

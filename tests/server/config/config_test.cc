@@ -113,6 +113,7 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"tcp-keepalive", "300"},
       {"tcp-backlog", "511"},
       {"maxclients", "10000"},
+      {"tracking-table-max-keys", "1000000"},
       {"requirepass", ""},
       {"tls-port", "0"},
       {"tls-cert-file", ""},
