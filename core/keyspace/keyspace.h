@@ -181,11 +181,22 @@ class Keyspace {
 class DbAccess {
  public:
   DbAccess(Keyspace* ks, int db, int64_t now_ms, uint32_t clock_s)
-      : ks_(ks), db_(db), now_ms_(now_ms), clock_s_(clock_s) {}
+      : ks_(ks), db_(db), now_ms_(now_ms), clock_s_(clock_s), lru_clock_s_(clock_s) {}
 
   int db() const { return db_; }
   int64_t now_ms() const { return now_ms_; }
+  // The access-clock field a new entry starts with: the LRU clock (seconds), or under an LFU
+  // policy the LFU field of a new key (see eviction.h).
   uint32_t clock() const { return clock_s_; }
+  // The LRU clock in seconds whatever the policy (OBJECT IDLETIME, DEBUG OBJECT, RDB IDLE).
+  uint32_t lru_clock() const { return lru_clock_s_; }
+  // Switches the access clock to LFU (maxmemory-policy *-lfu): new entries start with the
+  // initial counter, an access decays and increments it, and a replaced value keeps its
+  // predecessor's counter.  `minutes` is LfuMinutes(now).
+  void set_lfu(int log_factor, int decay_time, uint32_t minutes);
+  bool lfu() const { return lfu_; }
+  int lfu_decay_time() const { return lfu_decay_time_; }
+  uint32_t lfu_minutes() const { return lfu_minutes_; }
   Keyspace* keyspace() const { return ks_; }
 
   // The live entry for `key`, or nullptr.  An expired key is deleted here (lazy expiry) and
@@ -252,6 +263,13 @@ class DbAccess {
   int db_;
   int64_t now_ms_;
   uint32_t clock_s_;
+  uint32_t lru_clock_s_;
+  bool lfu_ = false;
+  int lfu_log_factor_ = 10;
+  int lfu_decay_time_ = 1;
+  uint32_t lfu_minutes_ = 0;
+  uint64_t lfu_random_ = 0;  // SplitMix64 state of the counter's coin flips
+  void Touch(Entry* e);
   void NoteIfReady(int db, const Entry* e);
   size_t expired_ = 0;
   std::vector<DeletedKey>* deleted_names_ = nullptr;

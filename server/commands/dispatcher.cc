@@ -15,6 +15,7 @@
 #include "server/aof.h"
 #include "server/client_state.h"
 #include "server/commands/errors.h"
+#include "server/commands/oom_check.h"
 #include "server/log.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -467,6 +468,18 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     if (!denied.empty()) return reject(denied);
   }
 
+  // 10. maxmemory: evict; deny-oom commands (and anything queued in MULTI) are refused when
+  // nothing could be evicted.  EXEC refused this way discards its transaction.
+  if (std::string_view oom = CheckMaxmemory(
+          server, client, *spec, args, server.has_test_clock() ? server.NowMs() : clock_us / 1000);
+      !oom.empty()) {
+    if (spec->handler == ExecCommand) {
+      EndTransaction(server, client);
+      return reject(fmt::format("EXECABORT Transaction discarded because of: {}", oom));
+    }
+    return reject(oom);
+  }
+
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
   // stop-writes-on-bgsave-error is set.
   if (!client.aof_loader && server.persistence().WritesRefused() &&
@@ -532,6 +545,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if ((spec->keys.flags & kKeyNotKey) != 0) key_positions.clear();
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
+  ApplyAccessPolicy(server.config(), db);
   db.set_no_touch(client.no_touch);
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
@@ -646,6 +660,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       int64_t now_ms = server.NowMs();
       keyspace::DbAccess db(&server.keyspace(), w->db, now_ms,
                             static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
+      ApplyAccessPolicy(server.config(), db);
       db.set_no_touch(w->no_touch);
       db.set_track_ready(true);
       std::string out;

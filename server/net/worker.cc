@@ -77,6 +77,7 @@ void Worker::Start() {
 }
 
 void Worker::Run() {
+  server_->memory_meter().RegisterThisThread();  // maxmemory reads this thread's counters
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Close whatever handles remain so the loop can be closed cleanly.
   uv_walk(
@@ -87,6 +88,7 @@ void Worker::Run() {
       nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
+  server_->memory_meter().UnregisterThisThread();
 }
 
 void Worker::Post(std::function<void()> fn) {
@@ -209,7 +211,13 @@ void Worker::Cron() {
   int64_t budget_us = 250000 / hz;
   RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
                        static_cast<unsigned>(worker_count_), now, budget_us);
+  // maxmemory: finish an eviction a command's time limit cut short, or one a CONFIG SET
+  // maxmemory below the current use asks for, with no traffic to drive it.
+  if (server_->config().maxmemory.load(std::memory_order_relaxed) != 0) {
+    server_->evictor().PerformEvictions(now, budget_us);
+  }
   if (index_ == 0) {
+    server_->memory_meter().Recalibrate();  // threads that do not register (see MemoryMeter)
     server_->SampleMetrics(now);       // INFO's instantaneous rates and peak memory
     server_->persistence().Cron(now);  // save points
   }
