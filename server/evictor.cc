@@ -26,7 +26,7 @@ int64_t TimeLimitUs(int tenacity) {
 constexpr uint64_t kKeysPerTimeCheck = 16;
 // The meter's offset is refreshed at most this often while over the limit (threads that do
 // not register, like snapshot writers, free memory the estimate sees only then).
-constexpr int64_t kRecalibrateEveryUs = 10000;
+constexpr int64_t kRecalibrateEveryMs = 10;
 
 }  // namespace
 
@@ -83,8 +83,8 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us)
     return Result::kOk;
   }
   std::lock_guard lock(mu_);
-  if (!memory_source_ &&
-      Server::MonotonicUs() - server_.memory_meter().last_recalibrate_us() > kRecalibrateEveryUs) {
+  if (!memory_source_ && now_ms - last_recalibrate_ms_ >= kRecalibrateEveryMs) {
+    last_recalibrate_ms_ = now_ms;
     server_.memory_meter().Recalibrate();
   }
   if (UsedMemory() <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
@@ -157,7 +157,8 @@ bool Evictor::EvictFromPool(EvictionPolicy policy, int64_t now_ms) {
       keyspace::Shard& shard = ks.shard(candidate_.shard);
       std::lock_guard shard_lock(shard.mutex());
       keyspace::DbTable& t = shard.db(candidate_.db);
-      keyspace::Entry* e = t.table.Find(candidate_.key, HashBytes(candidate_.key));
+      const uint64_t hash = HashBytes(candidate_.key);
+      keyspace::Entry* e = t.table.Find(candidate_.key, hash);
       if (e == nullptr || (volatile_only && !e->has_expiry())) continue;  // gone meanwhile
       // A candidate read since it was sampled goes back with its score of now (Redis would
       // evict it on the stale score: a key just read is the worst one to drop).
@@ -166,7 +167,7 @@ bool Evictor::EvictFromPool(EvictionPolicy policy, int64_t now_ms) {
         pool_.Offer(live, candidate_.db, candidate_.shard, candidate_.key);
         continue;
       }
-      DeleteKey(shard, candidate_.db, e, now_ms);
+      DeleteKey(shard, candidate_.db, e, hash, now_ms);
       return true;
     }
   }
@@ -186,20 +187,21 @@ bool Evictor::EvictRandom(bool volatile_only, int64_t now_ms) {
       const int db = (first_db + j) % dbs;
       keyspace::Entry* e = keyspace::RandomEvictionCandidate(shard.db(db), volatile_only, rng_);
       if (e == nullptr) continue;
-      DeleteKey(shard, db, e, now_ms);
+      DeleteKey(shard, db, e, HashBytes(e->key()), now_ms);
       return true;
     }
   }
   return false;
 }
 
-void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, int64_t now_ms) {
+void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint64_t hash,
+                        int64_t now_ms) {
   // TODO(merge): keyspace event "evicted" + key-modified signal
   // (an expired key met here raises "expired" instead, as Redis's deleteExpiredKeyAndPropagate)
   const bool expired = e->IsExpired(now_ms);
   keyspace::DbTable& t = shard.db(db);
   const std::string_view key = e->key();
-  bool found = t.table.ErasePointer(e, HashBytes(key));
+  bool found = t.table.ErasePointer(e, hash);
   (void)found;
   if (e->has_expiry()) --t.volatile_keys;
   if (server_.write_log().enabled()) {

@@ -74,9 +74,9 @@ class Evictor {
   bool EvictOne(keyspace::EvictionPolicy policy, int64_t now_ms);
   bool EvictFromPool(keyspace::EvictionPolicy policy, int64_t now_ms);
   bool EvictRandom(bool volatile_only, int64_t now_ms);
-  // Removes `e` (key of `db` in `shard`, whose lock is held) and frees it: counted as
-  // evicted, or as expired when its time had passed.
-  void DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, int64_t now_ms);
+  // Removes `e` (key of `db` in `shard`, whose lock is held; `hash` is its key's) and frees
+  // it: counted as evicted, or as expired when its time had passed.
+  void DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint64_t hash, int64_t now_ms);
   void NoteOverLimit(bool over, int64_t now_ms);
 
   Server& server_;
@@ -89,6 +89,7 @@ class Evictor {
   std::atomic<bool> pending_{false};
   std::atomic<int64_t> over_since_ms_{0};  // 0: under the limit
   std::atomic<uint64_t> total_over_ms_{0};
+  int64_t last_recalibrate_ms_ = 0;  // guarded by mu_
 };
 
 }  // namespace tessera::server

@@ -115,13 +115,35 @@ size_t SampleForEviction(const DbTable& table, EvictionPolicy policy, size_t cou
                          const EvictionClock& clock, SplitMix64& rng, int db, unsigned shard,
                          EvictionPool& pool) {
   const bool volatile_only = IsVolatilePolicy(policy);
-  if (count == 0 || (volatile_only && table.volatile_keys == 0)) return 0;
+  const EntryTable& t = table.table;
+  if (count == 0 || t.empty() || (volatile_only && table.volatile_keys == 0)) return 0;
+  // Entries are read in batches: the slot words first (consecutive), each entry's cache line
+  // prefetched, then scored.  The sample's cache misses overlap instead of queueing.
+  constexpr size_t kBatch = 16;
+  Entry* batch[kBatch];
+  const size_t slots = t.SlotCount();
+  const size_t limit = std::min(slots, kMaxSampleSlots);
+  size_t p = rng.Below(slots);
+  size_t read = 0;
   size_t offered = 0;
-  WalkFromRandomSlot(table.table, rng, [&](Entry* e) {
-    if (volatile_only && !e->has_expiry()) return true;
-    pool.Offer(EvictionScore(*e, policy, clock), db, shard, e->key());
-    return ++offered < count;
-  });
+  while (offered < count && read < limit) {
+    const size_t want = std::min(count - offered, kBatch);
+    size_t n = 0;
+    for (; n < want && read < limit; ++read) {
+      if (Entry* e = t.ElementAtSlot(p)) {
+        __builtin_prefetch(e);
+        batch[n++] = e;
+      }
+      if (++p == slots) p = 0;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const Entry* e = batch[i];
+      if (volatile_only && !e->has_expiry()) continue;
+      const uint64_t score = EvictionScore(*e, policy, clock);
+      if (pool.Accepts(score)) pool.Offer(score, db, shard, e->key());
+      ++offered;
+    }
+  }
   return offered;
 }
 

@@ -116,6 +116,8 @@ class EvictionPool {
   // Offers a key: kept if the pool has room or the key beats the worst candidate.  A key the
   // pool holds already gets the new score (one slot per key).
   void Offer(uint64_t score, int db, unsigned shard, std::string_view key);
+  // Whether Offer would keep a key of this score (false: skip reading its key).
+  bool Accepts(uint64_t score) const { return size_ < kPoolSize || score > slots_[0].score; }
   // Moves the best candidate into *out and removes it; false iff the pool is empty.
   bool PopBest(Candidate* out);
   size_t size() const { return size_; }

@@ -109,7 +109,7 @@ uint64_t DbAccess::HashOf(std::string_view key) const {
   return HashBytes(key);
 }
 
-Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
+Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
   uint64_t hash = HashOf(key);
   DbTable& t = Table(db_, hash);
   Entry* e = t.table.Find(key, hash);

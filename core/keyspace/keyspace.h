@@ -202,7 +202,16 @@ class DbAccess {
   // The live entry for `key`, or nullptr.  An expired key is deleted here (lazy expiry) and
   // reported missing.  Updates the access clock unless `touch` is false or the client asked
   // for CLIENT NO-TOUCH (set_no_touch); `force_touch` overrides the latter (TOUCH).
-  Entry* Find(std::string_view key, bool touch = true, bool force_touch = false);
+  Entry* Find(std::string_view key, bool touch = true, bool force_touch = false) {
+    Entry* e = FindLive(key, touch, force_touch);
+    if (count_lookups_) ++(e != nullptr ? hits_ : misses_);
+    return e;
+  }
+  // Counting of Find's results (INFO keyspace_hits / keyspace_misses): the dispatcher turns
+  // it on for read-only commands, whose lookups are Redis's lookupKeyRead.
+  void set_count_lookups(bool on) { count_lookups_ = on; }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
   void set_no_touch(bool no_touch) { no_touch_ = no_touch; }
   // Like Find(), on another DB of the same keyspace (MOVE, COPY ... DB).
   Entry* FindInDb(int db, std::string_view key);
@@ -264,6 +273,10 @@ class DbAccess {
   int64_t now_ms_;
   uint32_t clock_s_;
   uint32_t lru_clock_s_;
+  Entry* FindLive(std::string_view key, bool touch, bool force_touch);
+  bool count_lookups_ = false;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
   bool lfu_ = false;
   int lfu_log_factor_ = 10;
   int lfu_decay_time_ = 1;

@@ -546,6 +546,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   ApplyAccessPolicy(server.config(), db);
+  db.set_count_lookups((spec->flags & kReadOnly) != 0);
   db.set_no_touch(client.no_touch);
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
@@ -568,6 +569,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     RecordEffects(server, ctx, stats, db_before, args);
     FlushEffects(server);
   }
+  if (db.hits() != 0) stats.keyspace_hits.Add(db.hits());
+  if (db.misses() != 0) stats.keyspace_misses.Add(db.misses());
   // Keys a script's commands made ready are served once the script's locks are gone.
   if (!client.in_exec && !exec_ready_keys.empty()) {
     ServeBlockedClients(server, stats, exec_ready_keys);
