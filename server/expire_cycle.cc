@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core/base/random.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -31,27 +32,43 @@ class Cycle {
       t.table.RehashStep(kRehashStepSlots);
     }
     if (!expire_) return true;
-    while ((t.volatile_keys > 0 || t.field_expiry) && !t.table.empty()) {
+    const bool logging = server_.write_log().enabled();
+    const bool notify = NotifyEnabled(server_, kNotifyExpired);
+    std::vector<std::string>* names = logging || notify ? &deleted_ : nullptr;
+    // Keys, through the DB's expiry index, in bounded steps while any is due.
+    bool more = t.expiry_index.next_ms() <= now_ms_;
+    while (more) {
       if (OutOfTime()) return false;
-      // Volatile entries a step should meet if they are spread evenly over the table.
-      const double expected = static_cast<double>(kExpireStepEntries) *
-                              static_cast<double>(t.volatile_keys) /
-                              static_cast<double>(t.table.size());
-      const bool logging = server_.write_log().enabled();
-      const size_t n =
-          shard.ActiveExpire(db, now_ms_, kExpireStepEntries, logging ? &deleted_ : nullptr);
+      expired_ += shard.ExpireDue(db, now_ms_, kExpireStepEntries, names, &more);
+      Report(db, logging, notify);
+    }
+    // Hash fields with an expiry: a sweep of the table.
+    while (t.field_expiry && !t.table.empty()) {
+      if (OutOfTime()) return false;
+      const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries, names);
       expired_ += n;
-      if (logging && !deleted_.empty()) LogDeletions(db);
-      // Stop at the end of a pass, or when at most 10% of what we met was stale: the rest
-      // waits for the next tick (or for a reader, which expires it lazily).
-      if (t.expire_cursor == 0 || static_cast<double>(n) * 10 <= expected) break;
+      Report(db, logging, notify);
+      // Stop at the end of a pass, or when a step found little (the rest waits for the next
+      // tick, or for a reader, which expires it lazily).
+      if (t.expire_cursor == 0 || n * 10 <= kExpireStepEntries) break;
     }
     return true;
   }
 
  private:
-  // The write log records each expired key as a DEL (UNLINK with lazyfree-lazy-expire), under
-  // the shard lock that deleted it.
+  // Publishes the `expired` events of the keys just deleted and has the write log record each
+  // as a DEL (UNLINK with lazyfree-lazy-expire), under the shard lock that deleted them.
+  void Report(int db, bool logging, bool notify) {
+    if (deleted_.empty()) return;
+    if (notify) {
+      for (const std::string& key : deleted_) {
+        NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", key, db);
+      }
+    }
+    if (logging) LogDeletions(db);
+    deleted_.clear();
+  }
+
   void LogDeletions(int db) {
     const char* verb = ExpiredKeyDeleteCommand(server_.config());
     std::string bytes;

@@ -4,16 +4,18 @@
 // Approach: each worker owns a stride of the shards (shard_begin, shard_begin + shard_step,
 // ...), so workers never contend with each other for the cycle.  For each owned shard the
 // cycle try_locks the shard (a busy shard is skipped until the next tick: the timer must not
-// wait behind a long command), then for each DB sweeps from the DB's saved position with
-// Shard::ActiveExpire in bounded steps, repeating while a step finds many expired keys (as
-// Redis repeats while more than 10% of its samples were stale), and advances any incremental
-// rehash with HashTable::RehashStep.  The wall-clock budget is checked before every step, so
-// a call overruns it by at most one step (kExpireStepEntries entries visited or
-// kRehashStepSlots slots moved).
+// wait behind a long command), then for each DB advances any incremental rehash with
+// HashTable::RehashStep, deletes the keys whose time has come through the DB's expiry index
+// (Shard::ExpireDue: every due key, so a key is reclaimed within about a tick of its time,
+// however many keys have an expiry) and, while some hash has fields with an expiry, sweeps the
+// table from the DB's saved position with Shard::ActiveExpire, repeating while a step finds
+// many expired fields.  Each deleted key is published as an `expired` event and logged as a
+// DEL.  The wall-clock budget is checked before every step, so a call overruns it by at most
+// one step (kExpireStepEntries index entries or entries visited, or kRehashStepSlots slots
+// moved).
 //
-// No state is kept between calls besides each DB's sweep position; the shard and DB where a
-// call starts rotate with now_ms, so a budget that always runs out part-way does not starve
-// the shards at the end of the stride.
+// The shard and DB where a call starts rotate with now_ms, so a budget that always runs out
+// part-way does not starve the shards at the end of the stride.
 #pragma once
 
 #include <cstddef>

@@ -216,6 +216,7 @@ size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked
   size_t removed = 0;
   {
     Server::AllShardsLock lock(server);
+    if (while_locked) while_locked();
     for (unsigned i = 0; i < ks.shard_count(); ++i) {
       for (int d = first; d <= last; ++d) {
         DbTable& t = ks.shard(i).db(d);
@@ -224,7 +225,6 @@ size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked
         detached.push_back(std::exchange(t, DbTable{}));
       }
     }
-    if (while_locked) while_locked();
   }
   detached.clear();  // frees every entry, with no lock held
   return removed;
@@ -233,11 +233,28 @@ size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked
 void SwapDb(Server& server, int db1, int db2, const std::function<void()>& while_locked) {
   Keyspace& ks = server.keyspace();
   Server::AllShardsLock lock(server);
+  if (while_locked) while_locked();
   if (db1 != db2) {
     for (unsigned i = 0; i < ks.shard_count(); ++i)
       std::swap(ks.shard(i).db(db1), ks.shard(i).db(db2));
   }
-  if (while_locked) while_locked();
+}
+
+void TouchWatchedKeysInDbs(Server& server, int db1, int db2, int64_t now_ms) {
+  if (server.watches().watched_keys() == 0) return;
+  Keyspace& ks = server.keyspace();
+  auto live = [&](int db, std::string_view key) {
+    uint64_t hash = HashBytes(key);
+    const keyspace::Entry* e = ks.shard(ks.ShardOfHash(hash)).db(db).table.Find(key, hash);
+    return e != nullptr && !e->IsExpired(now_ms);
+  };
+  server.watches().TouchDbIf(db1, [&](int db, std::string_view key) {
+    return live(db, key) || (db2 != db1 && live(db2, key));
+  });
+  if (db2 != db1) {
+    server.watches().TouchDbIf(
+        db2, [&](int db, std::string_view key) { return live(db, key) || live(db1, key); });
+  }
 }
 
 }  // namespace tessera::server

@@ -83,10 +83,17 @@ std::optional<std::string> RandomKey(keyspace::Keyspace& ks, keyspace::DbAccess&
 
 // FLUSHDB / FLUSHALL: empty one DB (db >= 0) or all (db == -1).  Returns the number of keys
 // removed.  Atomic: every shard is locked while the tables are detached.  `while_locked`, when
-// given, runs with every lock still held (the write log records the flush there).
+// given, runs with every lock held, before the tables go (the write log records the flush
+// there, and WATCH sees which watched keys existed).
 size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked = nullptr);
 
 // SWAPDB: swaps two DBs' data in every shard, atomically.  REQUIRES: both indices valid.
+// `while_locked` as for FlushDb, before the swap.
 void SwapDb(Server& server, int db1, int db2, const std::function<void()>& while_locked = nullptr);
+
+// WATCH for a flush (db1 == db2, or -1 for every DB) or a swap of db1 and db2: marks the
+// watchers of every watched key of those DBs that is live in either of them (an absent or
+// expired key does not change, as Redis 7.2 counts it).  REQUIRES: every shard locked.
+void TouchWatchedKeysInDbs(Server& server, int db1, int db2, int64_t now_ms);
 
 }  // namespace tessera::server

@@ -39,10 +39,12 @@ void WatchRegistry::Touch(int db, std::string_view key) {
   dirty_.insert(it->second.begin(), it->second.end());
 }
 
-void WatchRegistry::TouchDb(int db) {
+void WatchRegistry::TouchDbIf(int db, const std::function<bool(int, std::string_view)>& changed) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [ref, clients] : watchers_) {
-    if (db < 0 || ref.first == db) dirty_.insert(clients.begin(), clients.end());
+    if ((db < 0 || ref.first == db) && changed(ref.first, ref.second)) {
+      dirty_.insert(clients.begin(), clients.end());
+    }
   }
 }
 

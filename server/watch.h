@@ -1,15 +1,15 @@
 // WATCH: which clients watch which keys, and which of them saw a watched key change.
 //
-// A write command touches the keys it names (the dispatcher calls Touch for each key of a
-// successful write while anything is watched); FLUSHDB, FLUSHALL and SWAPDB touch a whole DB.
-// EXEC then fails (null reply) for a client whose watched key was touched.  A touch is coarse
-// on purpose: a write command that changed nothing (SET NX on an existing key, DEL of a
-// missing key) still counts, where Redis would not count it; the price is a retried
-// transaction, never a lost update.  Shared by every worker, behind one mutex.
+// A write command touches each key whose value it changed (CommandContext::KeyModified, as
+// Redis's signalModifiedKey); a write that changed nothing (SET NX on an existing key, SREM of
+// a missing member) touches nothing.  FLUSHDB, FLUSHALL and SWAPDB touch the watched keys
+// that existed.  EXEC then fails (null reply) for a client whose watched key was touched.
+// Shared by every worker, behind one mutex.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -27,8 +27,8 @@ class WatchRegistry {
   // Forgets every key of the client and its dirty mark (EXEC, DISCARD, UNWATCH, disconnect).
   void UnwatchAll(uint64_t client_id);
   void Touch(int db, std::string_view key);
-  // Every watched key of `db` (db < 0: of every DB).
-  void TouchDb(int db);
+  // Every watched key of `db` (db < 0: of every DB) for which `changed(db, key)` is true.
+  void TouchDbIf(int db, const std::function<bool(int, std::string_view)>& changed);
   bool IsDirty(uint64_t client_id) const;
   // The keys `client_id` watches, as (db, key).
   std::vector<std::pair<int, std::string>> KeysOf(uint64_t client_id) const;

@@ -97,6 +97,19 @@ class HashTable {
     return p == kNotFound ? nullptr : Ptr(old_.slots[p]);
   }
 
+  // Calls fn(e) for every element that may have hash `hash` (same home and tag: a superset of
+  // those whose hash is `hash`; the caller checks).  Never migrates; fn must not change the table.
+  template <class Fn>
+  void ForEachWithHash(uint64_t hash, Fn fn) const {
+    const uint64_t tag = Tag(hash);
+    auto visit = [&](uint64_t s) {
+      if (SlotTag(s) == tag) fn(Ptr(s));
+      return false;
+    };
+    Locate(cur_, 0, hash, visit);
+    if (old_.slots != nullptr) Locate(old_, migrate_pos_, hash, visit);
+  }
+
   // REQUIRES: e != nullptr, e fits in 48 bits, hash == Traits::Hash(e), and no element with an
   // equal key is present.
   void Insert(T* e, uint64_t hash) {

@@ -14,6 +14,7 @@ DbTable::~DbTable() { FreeAll(); }
 void DbTable::FreeAll() {
   table.ForEach([](Entry* e) { Entry::Free(e); });
   table.Clear();
+  expiry_index.Clear();
   volatile_keys = 0;
   expire_cursor = 0;
   field_expiry = false;
@@ -60,6 +61,55 @@ size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget,
   }
   expired_keys += dead.size();
   return dead.size() + emptied.size();
+}
+
+size_t Shard::ExpireDue(int db, int64_t now_ms, size_t budget,
+                        std::vector<std::string>* deleted_names, bool* more) {
+  DbTable& t = dbs_[db];
+  ExpiryIndex& index = t.expiry_index;
+  *more = false;
+  // Stale entries (keys whose expiry changed or went) beyond the live ones: start afresh.
+  if (index.size() > 2 * t.volatile_keys + 4096) {
+    index.Clear();
+    t.table.ForEach([&](Entry* e) {
+      if (e->has_expiry()) index.Add(e->expire_at(), EntryTraits::Hash(e), now_ms);
+    });
+  }
+  size_t deleted = 0;
+  size_t looked = 0;
+  ExpiryIndex::Due due;
+  std::vector<std::pair<int64_t, uint64_t>> later;  // added back once the due buckets are out
+  std::vector<Entry*> candidates;
+  while (looked < budget && index.TakeDue(now_ms, &due)) {
+    size_t i = 0;
+    for (; i < due.hashes.size() && looked < budget; ++i, ++looked) {
+      const uint64_t hash = due.hashes[i];
+      candidates.clear();
+      t.table.ForEachWithHash(hash, [&](Entry* e) { candidates.push_back(e); });
+      for (Entry* e : candidates) {
+        if (!e->has_expiry() || e->expire_at() < due.start_ms || e->expire_at() >= due.end_ms ||
+            EntryTraits::Hash(e) != hash) {
+          continue;  // not this entry's (current) bucket
+        }
+        if (!e->IsExpired(now_ms)) {
+          later.emplace_back(e->expire_at(), hash);
+          continue;
+        }
+        if (deleted_names != nullptr) deleted_names->emplace_back(e->key());
+        t.table.ErasePointer(e, hash);
+        --t.volatile_keys;
+        Entry::Free(e);
+        ++deleted;
+      }
+    }
+    index.PutBack(due, i);
+  }
+  // Keys due later in this millisecond window wait for the next call: asking again at once
+  // would only find them again.
+  *more = index.next_ms() <= now_ms;
+  for (const auto& [at, hash] : later) index.Add(at, hash, now_ms);
+  expired_keys += deleted;
+  return deleted;
 }
 
 Keyspace::Keyspace(int num_dbs, unsigned shard_count) : num_dbs_(num_dbs) {
@@ -113,7 +163,10 @@ Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
   uint64_t hash = HashOf(key);
   DbTable& t = Table(db_, hash);
   Entry* e = t.table.Find(key, hash);
-  if (e == nullptr) return nullptr;
+  if (e == nullptr) {
+    if (hook_ != nullptr && report_misses_) hook_->KeyMissed(db_, key);
+    return nullptr;
+  }
   if (e->IsExpired(now_ms_)) {
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
@@ -121,6 +174,10 @@ Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
     Entry::Free(e);
     ++expired_;
     ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
+    if (hook_ != nullptr) {
+      hook_->KeyExpired(db_, key);
+      if (report_misses_) hook_->KeyMissed(db_, key);
+    }
     return nullptr;
   }
   if (e->type() == ValueType::kHash && PurgeExpiredParts(e, now_ms_)) {  // every field expired
@@ -128,6 +185,10 @@ Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
     t.table.ErasePointer(e, hash);
     if (e->has_expiry()) --t.volatile_keys;
     Entry::Free(e);
+    if (hook_ != nullptr) {
+      hook_->FieldsExpired(db_, key, /*key_deleted=*/true);
+      if (report_misses_) hook_->KeyMissed(db_, key);
+    }
     return nullptr;
   }
   if (force_touch || (touch && !no_touch_)) Touch(e);
@@ -176,9 +237,14 @@ void DbAccess::InsertInDb(int db, Entry* e) {
     Entry::Free(dead);
     ++expired_;
     ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
+    if (hook_ != nullptr) hook_->KeyExpired(db, e->key());
   }
   t.table.Insert(e, hash);
-  if (e->has_expiry()) ++t.volatile_keys;
+  if (e->has_expiry()) {
+    ++t.volatile_keys;
+    t.expiry_index.Add(e->expire_at(), hash, now_ms_);
+  }
+  if (hook_ != nullptr) hook_->KeyAdded(db, e->key());
   if (track_ready_) NoteIfReady(db, e);
 }
 
@@ -199,6 +265,10 @@ void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
   }
   t.volatile_keys += static_cast<size_t>(new_e->has_expiry()) -
                      static_cast<size_t>(old_e->has_expiry());
+  if (new_e->has_expiry() &&
+      (old_e == new_e || !old_e->has_expiry() || old_e->expire_at() != new_e->expire_at())) {
+    t.expiry_index.Add(new_e->expire_at(), hash, now_ms_);
+  }
   if (old_e == new_e) return;
   if (lfu_) new_e->set_clock(old_e->clock());  // a new value of the same key keeps its counter
   if (track_ready_ && old_e->type() != new_e->type()) {

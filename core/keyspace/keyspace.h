@@ -27,6 +27,7 @@
 #include "core/base/hash.h"
 #include "core/ds/hash_table.h"
 #include "core/keyspace/entry.h"
+#include "core/keyspace/expiry_index.h"
 
 namespace tessera::keyspace {
 
@@ -47,6 +48,8 @@ struct DbTable {
   EntryTable table;
   size_t volatile_keys = 0;
   uint64_t expire_cursor = 0;  // where the active expiry sweep resumes (hash space)
+  // The keys with an expiry by time (may also hold stale entries: see ExpiryIndex).
+  ExpiryIndex expiry_index;
   // Some hash here may hold fields with an expiry (HEXPIRE...): the active sweep then also
   // reclaims expired fields.  Cleared at the end of a sweep pass that met none.
   bool field_expiry = false;
@@ -144,6 +147,12 @@ class Shard {
   size_t ActiveExpire(int db, int64_t now_ms, size_t budget,
                       std::vector<std::string>* deleted_names = nullptr);
 
+  // Deletes the keys of `db` whose time has come, found through the DB's expiry index: looks
+  // at most `budget` index entries.  Returns how many keys it deleted (names appended to
+  // `deleted_names` when given); *more is set when due entries remain.  REQUIRES: mutex held.
+  size_t ExpireDue(int db, int64_t now_ms, size_t budget, std::vector<std::string>* deleted_names,
+                   bool* more);
+
   // Counters read by INFO; REQUIRES mutex held to write.
   uint64_t expired_keys = 0;
 
@@ -178,6 +187,22 @@ class Keyspace {
 // What a command sees of one DB: lookups with lazy expiry and writes that keep the shard's
 // counters right.  Cheap to construct per command.  REQUIRES: the caller holds the lock of the
 // shard of every key passed in.
+// What DbAccess's table operations do to keys on their own, reported to the server (keyspace
+// events, WATCH): a key found expired and deleted, a hash whose fields expired, a key added,
+// a read that found no key.  Called on the thread using the DbAccess, under the key's shard
+// lock.  Unset (the default), reporting costs a null test.
+class KeyEventHook {
+ public:
+  virtual void KeyExpired(int db, std::string_view key) = 0;
+  // Fields of the hash `key` expired; `key_deleted`: all of them, and the key went with them.
+  virtual void FieldsExpired(int db, std::string_view key, bool key_deleted) = 0;
+  virtual void KeyAdded(int db, std::string_view key) = 0;
+  virtual void KeyMissed(int db, std::string_view key) = 0;
+
+ protected:
+  ~KeyEventHook() = default;
+};
+
 class DbAccess {
  public:
   DbAccess(Keyspace* ks, int db, int64_t now_ms, uint32_t clock_s)
@@ -245,6 +270,13 @@ class DbAccess {
   };
   void set_deleted_names(std::vector<DeletedKey>* names) { deleted_names_ = names; }
 
+  // Receives key events (see KeyEventHook); `misses`: also report lookups that found no key
+  // (Redis's keymiss events, for read commands).
+  void set_event_hook(KeyEventHook* hook, bool misses) {
+    hook_ = hook;
+    report_misses_ = misses;
+  }
+
   // Ready keys (BLPOP and friends): while tracking is on, every list, sorted set or stream this
   // object inserts, or puts in place of a value of another type, is noted as (db, key), because a
   // client blocked on that key may now be served.  Off by default: it costs nothing when no
@@ -288,6 +320,8 @@ class DbAccess {
   std::vector<DeletedKey>* deleted_names_ = nullptr;
   bool no_touch_ = false;
   bool track_ready_ = false;
+  bool report_misses_ = false;
+  KeyEventHook* hook_ = nullptr;
   std::vector<ReadyKey> ready_keys_;
   static constexpr size_t kRememberedHashes = 4;
   struct RememberedHash {

@@ -95,7 +95,8 @@ OpResult<int64_t> OpSRem(DbAccess& db, std::string_view key,
 }
 
 OpResult<bool> OpSMove(DbAccess& db, std::string_view src, std::string_view dst,
-                       std::string_view member, const SetLimits& limits) {
+                       std::string_view member, const SetLimits& limits,
+                       const std::function<void(bool)>& removed) {
   Entry* src_e = db.Find(src);
   Entry* dst_e = db.Find(dst);
   if (src_e == nullptr) return false;
@@ -105,7 +106,9 @@ OpResult<bool> OpSMove(DbAccess& db, std::string_view src, std::string_view dst,
   if (src_e == dst_e) return src_set->Contains(member);
   if (!SetValue::Remove(&src_set, member)) return false;
   src_e->set_object(src_set);
-  if (src_set->empty()) db.Delete(src);
+  const bool src_deleted = src_set->empty();
+  if (src_deleted) db.Delete(src);
+  if (removed) removed(src_deleted);
   if (dst_e == nullptr) {
     SetValue* dst_set = SetValue::Create(member, 1, limits);
     SetValue::Add(&dst_set, member, limits);

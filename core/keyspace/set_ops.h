@@ -44,8 +44,11 @@ OpResult<int64_t> OpSRem(DbAccess& db, std::string_view key,
                          std::span<const std::string_view> members);
 // SMOVE: true iff `member` was in `src` (for src == dst: iff it is a member).  kWrongType,
 // changing nothing, if either key holds another type (a missing src answers false first).
+// `removed`, when given, runs once the member left `src` (true: src was deleted, emptied)
+// and before `dst` gets it: Redis's keyspace events come in that order.
 OpResult<bool> OpSMove(DbAccess& db, std::string_view src, std::string_view dst,
-                       std::string_view member, const SetLimits& limits);
+                       std::string_view member, const SetLimits& limits,
+                       const std::function<void(bool)>& removed = nullptr);
 // SPOP key: the member removed, nullopt for a missing key.
 OpResult<std::optional<std::string>> OpSPop(DbAccess& db, std::string_view key,
                                             SplitMix64& rng);

@@ -79,6 +79,7 @@ void SetBitCmd(CommandContext& ctx) {
   OpResult<bool> previous = keyspace::OpSetBit(ctx.db, ctx.args[1], offset, bit == 1);
   if (!previous) return ReplyStatus(ctx, previous.status());
   ctx.dirty++;
+  ctx.Changed(kNotifyString, "setbit", ctx.args[1]);
   ctx.reply.Integer(*previous ? 1 : 0);
 }
 
@@ -169,6 +170,11 @@ void BitOpCmd(CommandContext& ctx) {
   OpResult<size_t> length = keyspace::OpBitOp(ctx.db, op, ctx.args[2], ctx.args.subspan(3));
   if (!length) return ReplyStatus(ctx, length.status());
   if (*length > 0 || existed) ctx.dirty++;
+  if (*length > 0) {
+    ctx.Changed(kNotifyString, "set", ctx.args[2]);
+  } else if (existed) {
+    ctx.Changed(kNotifyGeneric, "del", ctx.args[2]);
+  }
   ctx.reply.Integer(static_cast<int64_t>(*length));
 }
 
@@ -231,9 +237,11 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only) {
   }
   auto results = keyspace::OpBitfield(ctx.db, ctx.args[1], ops);
   if (!results) return ReplyStatus(ctx, results.status());
+  int64_t dirty_before = ctx.dirty;
   for (size_t i = 0; i < ops.size() && i < results->size(); ++i) {
     if (ops[i].kind != BitfieldOp::Kind::kGet && (*results)[i]) ctx.dirty++;
   }
+  if (ctx.dirty > dirty_before) ctx.Changed(kNotifyString, "setbit", ctx.args[1]);
   ctx.reply.ArrayHeader(results->size());
   for (const std::optional<int64_t>& r : *results) {
     if (r) {

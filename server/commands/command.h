@@ -24,6 +24,7 @@
 
 #include "core/keyspace/keyspace.h"
 #include "core/resp/reply_builder.h"
+#include "server/notify.h"
 
 namespace tessera::server {
 
@@ -275,6 +276,42 @@ struct CommandContext {
   // Logs nothing even though `dirty` counts changes (a command whose effect reaches the log
   // another way).
   bool suppress_log = false;
+
+  // Keyspace events and modified keys.  A write handler calls Notify for each event Redis's
+  // command emits, with Redis's class and event name (server/notify.h), and KeyModified for
+  // each key whose value it changed (Redis's signalModifiedKey: WATCH marks the key's watchers
+  // dirty); Changed() does both.  A handler that counted changes in `dirty` without calling
+  // KeyModified gets every key it names treated as modified by the dispatcher, so a handler
+  // that forgets can cost a retried transaction, never a lost update.  Both are an inline
+  // test of a flag when nobody subscribes or watches.
+  void Notify(uint32_t type, std::string_view event, std::string_view key) {
+    if ((notify_flags & type) != 0) NotifySlow(type, event, key, db.db());
+  }
+  void NotifyInDb(uint32_t type, std::string_view event, std::string_view key, int db_index) {
+    if ((notify_flags & type) != 0) NotifySlow(type, event, key, db_index);
+  }
+  void KeyModified(std::string_view key) { KeyModifiedInDb(key, db.db()); }
+  void KeyModifiedInDb(std::string_view key, int db_index) {
+    keys_signalled = true;
+    if (key_watchers) KeyModifiedSlow(key, db_index);
+  }
+  void Changed(uint32_t type, std::string_view event, std::string_view key) {
+    KeyModified(key);
+    Notify(type, event, key);
+  }
+  void ChangedInDb(uint32_t type, std::string_view event, std::string_view key, int db_index) {
+    KeyModifiedInDb(key, db_index);
+    NotifyInDb(type, event, key, db_index);
+  }
+  // Set by the dispatcher before the handler runs: notify-keyspace-events, and whether anyone
+  // watches keys.
+  uint32_t notify_flags = 0;
+  bool key_watchers = false;
+  bool keys_signalled = false;
+
+ private:
+  void NotifySlow(uint32_t type, std::string_view event, std::string_view key, int db_index);
+  void KeyModifiedSlow(std::string_view key, int db_index);
 };
 
 using Handler = void (*)(CommandContext& ctx);

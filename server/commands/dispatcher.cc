@@ -17,6 +17,7 @@
 #include "server/commands/errors.h"
 #include "server/commands/oom_check.h"
 #include "server/log.h"
+#include "server/notify.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -343,6 +344,92 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 
 uint64_t LastLogOffsetOnThisThread() { return last_log_offset; }
 
+void CommandContext::NotifySlow(uint32_t type, std::string_view event, std::string_view key,
+                                int db_index) {
+  NotifyKeyspaceEvent(server, type, event, key, db_index, &client);
+}
+
+void CommandContext::KeyModifiedSlow(std::string_view key, int db_index) {
+  if (server.watches().watched_keys() > 0) server.watches().Touch(db_index, key);
+}
+
+namespace {
+
+// Reports what DbAccess's table operations did to keys by themselves during one command:
+// keys found expired, keys added, reads that missed (keyspace events).
+class CommandKeyEvents final : public keyspace::KeyEventHook {
+ public:
+  CommandKeyEvents(Server& server, ClientState* publisher)
+      : server_(server), publisher_(publisher) {}
+
+  void KeyExpired(int db, std::string_view key) override {
+    NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", key, db, publisher_);
+  }
+  void FieldsExpired(int db, std::string_view key, bool key_deleted) override {
+    NotifyKeyspaceEvent(server_, kNotifyHash, "hexpired", key, db, publisher_);
+    if (key_deleted) NotifyKeyspaceEvent(server_, kNotifyGeneric, "del", key, db, publisher_);
+  }
+  void KeyAdded(int db, std::string_view key) override {
+    NotifyKeyspaceEvent(server_, kNotifyNew, "new", key, db, publisher_);
+  }
+  void KeyMissed(int db, std::string_view key) override {
+    if (!all_misses_ && std::find(read_keys_.begin(), read_keys_.end(), key) == read_keys_.end()) {
+      return;  // a key the command writes: Redis's write lookups report no miss
+    }
+    // Once per key and command, however often our operations look it up.
+    std::string missed = std::to_string(db) + ":" + std::string(key);
+    if (std::find(missed_.begin(), missed_.end(), missed) != missed_.end()) return;
+    missed_.push_back(std::move(missed));
+    NotifyKeyspaceEvent(server_, kNotifyKeyMiss, "keymiss", key, db, publisher_);
+  }
+
+  // Which misses count: every one (a read command), or those of the keys read.
+  void set_all_misses(bool all) { all_misses_ = all; }
+  void add_read_key(std::string_view key) { read_keys_.push_back(key); }
+
+ private:
+  Server& server_;
+  ClientState* publisher_;
+  bool all_misses_ = true;
+  std::vector<std::string_view> read_keys_;
+  std::vector<std::string> missed_;
+};
+
+// Prepares `ctx` and its DbAccess for the command's key events; `hook` must outlive the
+// command.
+void SetUpKeyEvents(CommandContext& ctx, CommandKeyEvents* hook,
+                    const std::vector<int>& key_positions) {
+  const ServerConfig& config = ctx.server.config();
+  ctx.notify_flags = config.notify_keyspace_events.load(std::memory_order_relaxed);
+  ctx.key_watchers = ctx.server.watches().watched_keys() > 0;
+  if (ctx.notify_flags == 0) return;
+  // Key misses as Redis's read lookups report them: every key of a read command (but OBJECT
+  // and MEMORY, which look keys up without reporting), and the keys a write command only
+  // reads (its sources).
+  const CommandSpec* top = ctx.spec.parent != nullptr ? ctx.spec.parent : &ctx.spec;
+  bool misses =
+      (ctx.notify_flags & kNotifyKeyMiss) != 0 && top->name != "object" && top->name != "memory";
+  // Write commands whose keys Redis looks up as reads: a miss of any key is reported.
+  const bool reads_all = top->name == "pfmerge" || top->name == "getdel" || top->name == "getex";
+  if (misses && (ctx.spec.flags & kReadOnly) == 0 && !reads_all) {
+    hook->set_all_misses(false);
+    for (int pos : key_positions) {
+      if ((KeyFlagsAt(ctx.spec, pos, ctx.args) & kKeyRO) != 0) hook->add_read_key(ctx.args[pos]);
+    }
+  }
+  ctx.db.set_event_hook(hook, misses);
+}
+
+// WATCH after a write: a handler that changed something but signalled no key (one not yet
+// taught to) has every key it names treated as modified.
+void TouchUnsignalledKeys(CommandContext& ctx, const std::vector<int>& key_positions, int db) {
+  if ((ctx.spec.flags & kWrite) == 0 || ctx.keys_signalled || ctx.dirty == 0) return;
+  if (ctx.server.watches().watched_keys() == 0) return;
+  for (int pos : key_positions) ctx.server.watches().Touch(db, ctx.args[pos]);
+}
+
+}  // namespace
+
 void LogEffectsNow(CommandContext& ctx) {
   if (!ctx.logging || ctx.suppress_log) return;
   PendingEffects& p = pending_effects;
@@ -554,6 +641,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   ctx.stats = &stats;
   ctx.logging = server.write_log().enabled();
   if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
+  CommandKeyEvents key_events(server, &client);
+  SetUpKeyEvents(ctx, &key_events, key_positions);
   size_t reply_start = reply.buffer()->size();
   int db_before = client.db;
   {
@@ -575,10 +664,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (!client.in_exec && !exec_ready_keys.empty()) {
     ServeBlockedClients(server, stats, exec_ready_keys);
   }
-  if ((spec->flags & kWrite) != 0 && server.watches().watched_keys() > 0 &&
-      !(reply.buffer()->size() > reply_start && (*reply.buffer())[reply_start] == '-')) {
-    for (int pos : key_positions) server.watches().Touch(db_before, args[pos]);
-  }
+  TouchUnsignalledKeys(ctx, key_positions, db_before);
   if (ctx.block) {
     // Redis counts a blocked command when it is served, not when it blocks.
     client.block_deadline_ms = ctx.block->deadline_ms;
@@ -672,6 +758,8 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       ctx.stats = &stats;
       ctx.logging = server.write_log().enabled();
       if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
+      CommandKeyEvents key_events(server, nullptr);
+      SetUpKeyEvents(ctx, &key_events, key_positions);
       bool served = false;
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
@@ -699,9 +787,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
         stats.commands[w->spec->id].failed_calls.Add(1);
         server.error_stats().Count(std::string_view(out).substr(1, out.find('\r') - 1));
       }
-      if ((w->spec->flags & kWrite) != 0 && server.watches().watched_keys() > 0) {
-        for (int pos : key_positions) server.watches().Touch(w->db, argv[pos]);
-      }
+      TouchUnsignalledKeys(ctx, key_positions, w->db);
       registry.Release(w, &out);
       for (auto& r : db.ready_keys()) ready.push_back(std::move(r));
     }

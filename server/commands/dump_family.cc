@@ -98,6 +98,7 @@ void RestoreCommand(CommandContext& ctx) {
       Entry::Free(e);
       if (deleted) {
         ctx.dirty++;
+        ctx.Changed(kNotifyGeneric, "del", key);
         ctx.Propagate({"DEL", key});
       }
       return ctx.reply.Ok();
@@ -115,6 +116,7 @@ void RestoreCommand(CommandContext& ctx) {
   ctx.db.Insert(e);
   if (keyspace::HasExpiringParts(*e)) ctx.db.NoteFieldExpiry(key);  // for active expiry
   ctx.dirty++;
+  ctx.Changed(kNotifyGeneric, "restore", key);
   if (a.ttl != 0 && !a.absttl) {
     // Logged with the absolute time, as Redis propagates it.
     std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());

@@ -81,6 +81,7 @@ void GeoAddCmd(CommandContext& ctx) {
   OpResult<keyspace::ZAddResult> r = keyspace::OpZAdd(ctx.db, args[1], flags, items, ZSetLimitsOf(ctx));
   if (!r.ok()) return ReplyStatus(ctx, r.status());
   ctx.dirty += static_cast<int64_t>(r->added + r->updated);
+  if (r->added + r->updated > 0) ctx.Changed(kNotifyZSet, "zadd", args[1]);  // GEOADD is a ZADD
   if (ctx.logging && ctx.dirty > 0) {
     // Logged as the ZADD it is, with the geohash scores computed once (as Redis rewrites it).
     std::vector<std::string> zadd{"ZADD", std::string(args[1])};
@@ -180,7 +181,10 @@ void GeoRadiusGeneric(CommandContext& ctx, size_t src_index, uint32_t mode) {
   const bool store = q.store_index >= 0;
   if (z == nullptr) {
     if (!store) return ctx.reply.EmptyArray();
-    if (ctx.db.Delete(ctx.args[q.store_index])) ctx.dirty++;
+    if (ctx.db.Delete(ctx.args[q.store_index])) {
+      ctx.dirty++;
+      ctx.Changed(kNotifyGeneric, "del", ctx.args[q.store_index]);
+    }
     return ctx.reply.Integer(0);
   }
   // COUNT without an order means the nearest ones, unless ANY asked for the first found.
@@ -204,6 +208,13 @@ void GeoRadiusGeneric(CommandContext& ctx, size_t src_index, uint32_t mode) {
   bool existed = ctx.db.Find(ctx.args[q.store_index], /*touch=*/false) != nullptr;
   keyspace::OpGeoStore(ctx.db, ctx.args[q.store_index], points, n, divisor, ZSetLimitsOf(ctx));
   if (n > 0 || existed) ctx.dirty++;
+  if (n > 0) {
+    ctx.Changed(kNotifyZSet,
+                ctx.spec.name == "geosearchstore" ? "geosearchstore" : "georadiusstore",
+                ctx.args[q.store_index]);
+  } else if (existed) {
+    ctx.Changed(kNotifyGeneric, "del", ctx.args[q.store_index]);
+  }
   ctx.reply.Integer(static_cast<int64_t>(n));
 }
 

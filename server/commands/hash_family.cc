@@ -49,12 +49,21 @@ bool GetHashOrReply(CommandContext& ctx, const HashValue** out) {
 
 // --- Set / get -------------------------------------------------------------------------------
 
+// Events of fields removed from args[1], and of the key if that emptied it.
+void NotifyFieldsRemoved(CommandContext& ctx, std::string_view event) {
+  ctx.Changed(kNotifyHash, event, ctx.args[1]);
+  if (ctx.db.Find(ctx.args[1], /*touch=*/false) == nullptr) {
+    ctx.Notify(kNotifyGeneric, "del", ctx.args[1]);
+  }
+}
+
 // HSET replies the number of new fields, HMSET +OK.
 void HSetGeneric(CommandContext& ctx, bool reply_ok) {
   if (ctx.args.size() % 2 == 1) return ctx.reply.Error(errors::WrongArity(ctx.spec.full_name));
   OpResult<size_t> r = keyspace::OpHSet(ctx.db, ctx.args[1], ArgsFrom(ctx, 2), HashLimitsOf(ctx));
   if (!r) return ReplyStatus(ctx, r.status());
   ctx.dirty += static_cast<int64_t>(ctx.args.size() - 2) / 2;
+  ctx.Changed(kNotifyHash, "hset", ctx.args[1]);
   if (reply_ok) return ctx.reply.Ok();
   ctx.reply.Integer(static_cast<int64_t>(*r));
 }
@@ -66,7 +75,10 @@ void HSetNxCmd(CommandContext& ctx) {
   OpResult<bool> r =
       keyspace::OpHSetNx(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], HashLimitsOf(ctx));
   if (!r) return ReplyStatus(ctx, r.status());
-  if (*r) ctx.dirty++;
+  if (*r) {
+    ctx.dirty++;
+    ctx.Changed(kNotifyHash, "hset", ctx.args[1]);
+  }
   ctx.reply.Integer(*r ? 1 : 0);
 }
 
@@ -96,6 +108,7 @@ void HDelCmd(CommandContext& ctx) {
   OpResult<size_t> r = keyspace::OpHDel(ctx.db, ctx.args[1], ArgsFrom(ctx, 2));
   if (!r) return ReplyStatus(ctx, r.status());
   ctx.dirty += static_cast<int64_t>(*r);
+  if (*r > 0) NotifyFieldsRemoved(ctx, "hdel");
   ctx.reply.Integer(static_cast<int64_t>(*r));
 }
 
@@ -149,6 +162,7 @@ void HIncrByCmd(CommandContext& ctx) {
       keyspace::OpHIncrBy(ctx.db, ctx.args[1], ctx.args[2], delta, HashLimitsOf(ctx));
   if (r) {
     ctx.dirty++;
+    ctx.Changed(kNotifyHash, "hincrby", ctx.args[1]);
     return ctx.reply.Integer(*r);
   }
   switch (r.status()) {
@@ -169,6 +183,7 @@ void HIncrByFloatCmd(CommandContext& ctx) {
       keyspace::OpHIncrByFloat(ctx.db, ctx.args[1], ctx.args[2], incr, HashLimitsOf(ctx));
   if (r) {
     ctx.dirty++;
+    ctx.Changed(kNotifyHash, "hincrbyfloat", ctx.args[1]);
     // Logged as the value it produced, so a replay does not redo float arithmetic.
     ctx.Propagate({"HSET", ctx.args[1], ctx.args[2], *r});
     return ctx.reply.Bulk(*r);
@@ -327,6 +342,8 @@ void HExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
     if ((*r)[i] == 2) del.emplace_back(fields[i]);
   }
   ctx.dirty += static_cast<int64_t>(set.size() - 5 + del.size() - 2);
+  if (set.size() > 5) ctx.Changed(kNotifyHash, "hexpire", ctx.args[1]);
+  if (del.size() > 2) NotifyFieldsRemoved(ctx, "hdel");
   if (set.size() > 5) {
     set[4] = std::to_string(set.size() - 5);
     ctx.Propagate(std::move(set));
@@ -375,6 +392,7 @@ void HPersistCmd(CommandContext& ctx) {
   }
   if (persisted.size() > 4) {
     ctx.dirty += static_cast<int64_t>(persisted.size() - 4);
+    ctx.Changed(kNotifyHash, "hpersist", ctx.args[1]);
     persisted[3] = std::to_string(persisted.size() - 4);
     ctx.Propagate(std::move(persisted));
   }

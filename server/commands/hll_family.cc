@@ -45,7 +45,10 @@ void PfAddCmd(CommandContext& ctx) {
   OpResult<bool> updated =
       keyspace::OpPfAdd(ctx.db, ctx.args[1], ctx.args.subspan(2), SparseMaxBytes(ctx));
   if (!updated) return ReplyHllStatus(ctx, updated.status());
-  if (*updated) ctx.dirty++;
+  if (*updated) {
+    ctx.dirty++;
+    ctx.Changed(kNotifyString, "pfadd", ctx.args[1]);
+  }
   ctx.reply.Integer(*updated ? 1 : 0);
 }
 
@@ -59,6 +62,7 @@ void PfMergeCmd(CommandContext& ctx) {
   OpStatus status = keyspace::OpPfMerge(ctx.db, ctx.args.subspan(1), SparseMaxBytes(ctx));
   if (status != OpStatus::kOk) return ReplyHllStatus(ctx, status);
   ctx.dirty++;
+  ctx.Changed(kNotifyString, "pfadd", ctx.args[1]);
   ctx.reply.Ok();
 }
 

@@ -110,7 +110,11 @@ bool LfuPolicySelected(const Server& server) {
 // aggregates will go to the background thread (DESIGN 2).
 void DelCommand(CommandContext& ctx) {
   int64_t deleted = 0;
-  for (size_t i = 1; i < ctx.args.size(); ++i) deleted += ctx.db.Delete(ctx.args[i]) ? 1 : 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    if (!ctx.db.Delete(ctx.args[i])) continue;
+    ++deleted;
+    ctx.Changed(kNotifyGeneric, "del", ctx.args[i]);
+  }
   ctx.dirty += deleted;
   ctx.reply.Integer(deleted);
 }
@@ -151,10 +155,18 @@ OpStatus OpRename(DbAccess& db, std::string_view from, std::string_view to, bool
   return OpStatus::kOk;
 }
 
+// RENAME's events; none when a key is renamed to itself.
+void NotifyRenamed(CommandContext& ctx) {
+  if (ctx.args[1] == ctx.args[2]) return;
+  ctx.Changed(kNotifyGeneric, "rename_from", ctx.args[1]);
+  ctx.Changed(kNotifyGeneric, "rename_to", ctx.args[2]);
+}
+
 void RenameCommand(CommandContext& ctx) {
   OpStatus s = OpRename(ctx.db, ctx.args[1], ctx.args[2], false);
   if (s == OpStatus::kOk) {
     ctx.dirty++;
+    NotifyRenamed(ctx);
     return ctx.reply.Ok();
   }
   ReplyStatus(ctx, s);
@@ -163,7 +175,10 @@ void RenameCommand(CommandContext& ctx) {
 void RenameNxCommand(CommandContext& ctx) {
   OpStatus s = OpRename(ctx.db, ctx.args[1], ctx.args[2], true);
   if (s == OpStatus::kKeyNotFound) return ReplyStatus(ctx, s);
-  if (s == OpStatus::kOk) ctx.dirty++;
+  if (s == OpStatus::kOk) {
+    ctx.dirty++;
+    NotifyRenamed(ctx);
+  }
   ctx.reply.Integer(s == OpStatus::kOk ? 1 : 0);
 }
 
@@ -200,7 +215,10 @@ void CopyCommand(CommandContext& ctx) {
     return ctx.reply.Error(errors::kSameObject);
   }
   OpStatus s = OpCopy(ctx.db, ctx.args[1], ctx.args[2], dst_db, replace);
-  if (s == OpStatus::kOk) ctx.dirty++;
+  if (s == OpStatus::kOk) {
+    ctx.dirty++;
+    ctx.ChangedInDb(kNotifyGeneric, "copy_to", ctx.args[2], dst_db);
+  }
   ctx.reply.Integer(s == OpStatus::kOk ? 1 : 0);
 }
 
@@ -220,7 +238,11 @@ void MoveCommand(CommandContext& ctx) {
   if (!ParseDbOrReply(ctx, ctx.args[2], &dst_db)) return;
   if (dst_db == ctx.db.db()) return ctx.reply.Error(errors::kSameObject);
   bool moved = OpMove(ctx.db, ctx.args[1], dst_db) == OpStatus::kOk;
-  if (moved) ctx.dirty++;
+  if (moved) {
+    ctx.dirty++;
+    ctx.Changed(kNotifyGeneric, "move_from", ctx.args[1]);
+    ctx.ChangedInDb(kNotifyGeneric, "move_to", ctx.args[1], dst_db);
+  }
   ctx.reply.Integer(moved ? 1 : 0);
 }
 
@@ -296,8 +318,10 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds) {
     // Logged as an absolute time in ms; a time already past deleted the key.
     ctx.dirty++;
     if (when <= ctx.db.now_ms()) {
+      ctx.Changed(kNotifyGeneric, "del", ctx.args[1]);
       ctx.Propagate({ExpiredKeyDeleteCommand(ctx.server.config()), ctx.args[1]});
     } else {
+      ctx.Changed(kNotifyGeneric, "expire", ctx.args[1]);
       ctx.Propagate({"PEXPIREAT", ctx.args[1], std::to_string(when)});
     }
   }
@@ -330,6 +354,7 @@ void PersistCommand(CommandContext& ctx) {
   if (e == nullptr || !e->has_expiry()) return ctx.reply.Integer(0);
   ctx.db.Replace(e, Entry::WithExpiry(e, keyspace::kNoExpiry));
   ctx.dirty++;
+  ctx.Changed(kNotifyGeneric, "persist", ctx.args[1]);
   ctx.reply.Integer(1);
 }
 
@@ -415,9 +440,11 @@ void SwapDbCommand(CommandContext& ctx) {
   if (!ParseIntOrReply(ctx, ctx.args[2], &db2, errors::kInvalidSecondDbIndex)) return;
   if (!ValidDb(ctx, db1) || !ValidDb(ctx, db2)) return ctx.reply.Error(errors::kDbIndexOutOfRange);
   ctx.dirty++;
-  SwapDb(ctx.server, db1, db2, [&] { LogEffectsNow(ctx); });
-  ctx.server.watches().TouchDb(db1);
-  ctx.server.watches().TouchDb(db2);
+  SwapDb(ctx.server, db1, db2, [&] {
+    // Before the swap: a watched key that exists in either DB changes.
+    TouchWatchedKeysInDbs(ctx.server, db1, db2, ctx.db.now_ms());
+    LogEffectsNow(ctx);
+  });
   // A key a client waits on may exist now: the dispatcher serves it after this command.
   WakeBlockedInDbs(ctx, db1, db2);
   ctx.reply.Ok();
@@ -438,8 +465,10 @@ bool ParseFlushModeOrReply(CommandContext& ctx) {
 void FlushDbCommand(CommandContext& ctx) {
   if (!ParseFlushModeOrReply(ctx)) return;
   ctx.dirty++;
-  FlushDb(ctx.server, ctx.db.db(), [&] { LogEffectsNow(ctx); });
-  ctx.server.watches().TouchDb(ctx.db.db());
+  FlushDb(ctx.server, ctx.db.db(), [&] {
+    TouchWatchedKeysInDbs(ctx.server, ctx.db.db(), ctx.db.db(), ctx.db.now_ms());
+    LogEffectsNow(ctx);
+  });
   WakeBlockedInDbs(ctx, ctx.db.db(), ctx.db.db());
   ctx.reply.Ok();
 }
@@ -447,8 +476,10 @@ void FlushDbCommand(CommandContext& ctx) {
 void FlushAllCommand(CommandContext& ctx) {
   if (!ParseFlushModeOrReply(ctx)) return;
   ctx.dirty++;
-  FlushDb(ctx.server, -1, [&] { LogEffectsNow(ctx); });
-  ctx.server.watches().TouchDb(-1);
+  FlushDb(ctx.server, -1, [&] {
+    TouchWatchedKeysInDbs(ctx.server, -1, -1, ctx.db.now_ms());
+    LogEffectsNow(ctx);
+  });
   // A background save of the old data is cancelled, as Redis kills its child.  With save
   // points, Redis writes the (now empty) snapshot at once, so that a restart does not bring
   // the flushed data back from an older file.

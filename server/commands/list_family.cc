@@ -92,6 +92,13 @@ void ReplyRange(CommandContext& ctx, const ListValue& list, int64_t start, int64
   ReplyElements(ctx, list, reverse ? end : start, size_t(end - start + 1), reverse);
 }
 
+// Events of elements popped from one end of `key`, which `emptied` deleted (Redis's
+// listElementsRemoved).
+void NotifyPopped(CommandContext& ctx, std::string_view key, ListEnd end, bool emptied) {
+  ctx.Changed(kNotifyList, end == ListEnd::kHead ? "lpop" : "rpop", key);
+  if (emptied) ctx.Notify(kNotifyGeneric, "del", key);
+}
+
 // Pops up to `count` elements from one end of `list` (the value of `key`) and replies them as
 // an array, in pop order; deletes the key when it empties.
 void PopRangeAndReply(CommandContext& ctx, std::string_view key, ListValue* list, ListEnd end,
@@ -104,7 +111,9 @@ void PopRangeAndReply(CommandContext& ctx, std::string_view key, ListValue* list
   ctx.dirty += static_cast<int64_t>(n);
   // LMPOP and BLMPOP are logged as the pop they did.
   if (ctx.logging) ctx.Propagate({head ? "LPOP" : "RPOP", key, std::to_string(n)});
+  bool emptied = list->Length() == 0;
   keyspace::FinishRemoval(ctx.db, key, list, ListLimitsOf(ctx));
+  NotifyPopped(ctx, key, end, emptied);
 }
 
 // LMPOP/BLMPOP's reply for the first non-empty key: [key, [elements...]].
@@ -121,7 +130,10 @@ void PushGeneric(CommandContext& ctx, ListEnd end, bool only_if_exists) {
   OpResult<size_t> len = keyspace::OpPush(ctx.db, ctx.args[1], ctx.args.subspan(2), end,
                                           only_if_exists, ListLimitsOf(ctx));
   if (!len) return ReplyStatus(ctx, len.status());
-  if (*len > 0) ctx.dirty += static_cast<int64_t>(ctx.args.size() - 2);
+  if (*len > 0) {
+    ctx.dirty += static_cast<int64_t>(ctx.args.size() - 2);
+    ctx.Changed(kNotifyList, end == ListEnd::kHead ? "lpush" : "rpush", ctx.args[1]);
+  }
   ctx.reply.Integer(int64_t(*len));
 }
 
@@ -147,6 +159,7 @@ void LInsertCmd(CommandContext& ctx) {
   list->ConvertForGrowth(ctx.args[4].size(), 1, limits);
   if (!list->Insert(ctx.args[3], ctx.args[4], after, limits)) return ctx.reply.Integer(-1);
   ctx.dirty++;
+  ctx.Changed(kNotifyList, "linsert", ctx.args[1]);
   ctx.reply.Integer(int64_t(list->Length()));
 }
 
@@ -253,6 +266,7 @@ void LSetCmd(CommandContext& ctx) {
   if (!list->Set(index, ctx.args[3], limits)) return ctx.reply.Error(errors::kIndexOutOfRange);
   list->ConvertForShrink(limits);
   ctx.dirty++;
+  ctx.Changed(kNotifyList, "lset", ctx.args[1]);
   ctx.reply.Ok();
 }
 
@@ -272,8 +286,10 @@ void PopGeneric(CommandContext& ctx, ListEnd end) {
   if (!has_count) {
     std::string value = list->Pop(end);
     ctx.reply.Bulk(value);
+    bool emptied = list->Length() == 0;
     keyspace::FinishRemoval(ctx.db, ctx.args[1], list, ListLimitsOf(ctx));
     ctx.dirty++;
+    NotifyPopped(ctx, ctx.args[1], end, emptied);
     return;
   }
   PopRangeAndReply(ctx, ctx.args[1], list, end, count);
@@ -291,8 +307,10 @@ void LRemCmd(CommandContext& ctx) {
   if (list == nullptr) return ctx.reply.Integer(0);
   size_t removed = list->Remove(ctx.args[3], count);
   ctx.dirty += static_cast<int64_t>(removed);
+  if (removed > 0) ctx.Changed(kNotifyList, "lrem", ctx.args[1]);
   if (list->Length() == 0) {
     ctx.db.Delete(ctx.args[1]);
+    ctx.Notify(kNotifyGeneric, "del", ctx.args[1]);
   } else if (removed > 0) {
     list->ConvertForShrink(ListLimitsOf(ctx));
   }
@@ -323,7 +341,11 @@ void LTrimCmd(CommandContext& ctx) {
   list->DeleteRange(0, size_t(ltrim));
   list->DeleteRange(size_t(llen - ltrim - rtrim), size_t(rtrim));
   ctx.dirty += ltrim + rtrim;
+  bool emptied = list->Length() == 0;
   keyspace::FinishRemoval(ctx.db, ctx.args[1], list, ListLimitsOf(ctx));
+  // Redis reports LTRIM (and WATCH sees it) even when it removed nothing.
+  ctx.Changed(kNotifyList, "ltrim", ctx.args[1]);
+  if (emptied) ctx.Notify(kNotifyGeneric, "del", ctx.args[1]);
   ctx.reply.Ok();
 }
 
@@ -333,6 +355,8 @@ void MoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
   if (!moved) return ReplyStatus(ctx, moved.status());
   if (!moved->has_value()) return ctx.reply.Null();
   ctx.dirty++;
+  ctx.Changed(kNotifyList, to == ListEnd::kHead ? "lpush" : "rpush", ctx.args[2]);
+  NotifyPopped(ctx, ctx.args[1], from, ctx.db.Find(ctx.args[1], false) == nullptr);
   // BLMOVE and BRPOPLPUSH are logged as the non-blocking move they did.
   if (ctx.logging) {
     ctx.Propagate({"LMOVE", ctx.args[1], ctx.args[2], from == ListEnd::kHead ? "LEFT" : "RIGHT",
@@ -439,8 +463,10 @@ void BlockingPop(CommandContext& ctx, ArgList keys, ListEnd end, int64_t count,
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(keys[which]);
     ctx.reply.Bulk(value);
+    bool emptied = list->Length() == 0;
     keyspace::FinishRemoval(ctx.db, keys[which], list, ListLimitsOf(ctx));
     ctx.dirty++;
+    NotifyPopped(ctx, keys[which], end, emptied);
     if (ctx.logging) ctx.Propagate({end == ListEnd::kHead ? "LPOP" : "RPOP", keys[which]});
     return;
   }

@@ -260,6 +260,7 @@ void MigrateCommand(CommandContext& ctx) {
         } else if (!copy) {
           ctx.db.Delete(key);
           ctx.dirty++;
+          ctx.Changed(kNotifyGeneric, "del", key);
           deleted.emplace_back(key);
         }
       }

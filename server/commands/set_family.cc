@@ -88,10 +88,17 @@ bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, i
 
 // ---- SADD SREM SISMEMBER SMISMEMBER SCARD SMEMBERS SMOVE ------------------------------------
 
+// Events of members removed from `key`, and of the key if that emptied it.
+void NotifyRemoved(CommandContext& ctx, std::string_view event, std::string_view key) {
+  ctx.Changed(kNotifySet, event, key);
+  if (ctx.db.Find(key, /*touch=*/false) == nullptr) ctx.Notify(kNotifyGeneric, "del", key);
+}
+
 void SAddCmd(CommandContext& ctx) {
   OpResult<int64_t> added = keyspace::OpSAdd(ctx.db, ctx.args[1], ctx.args.subspan(2), SetLimitsOf(ctx));
   if (!added) return ReplyStatus(ctx, added.status());
   ctx.dirty += *added;
+  if (*added > 0) ctx.Changed(kNotifySet, "sadd", ctx.args[1]);
   ctx.reply.Integer(*added);
 }
 
@@ -99,6 +106,7 @@ void SRemCmd(CommandContext& ctx) {
   OpResult<int64_t> removed = keyspace::OpSRem(ctx.db, ctx.args[1], ctx.args.subspan(2));
   if (!removed) return ReplyStatus(ctx, removed.status());
   ctx.dirty += *removed;
+  if (*removed > 0) NotifyRemoved(ctx, "srem", ctx.args[1]);
   ctx.reply.Integer(*removed);
 }
 
@@ -131,10 +139,17 @@ void SMembersCmd(CommandContext& ctx) {
 }
 
 void SMoveCmd(CommandContext& ctx) {
+  auto removed = [&](bool src_deleted) {
+    ctx.Changed(kNotifySet, "srem", ctx.args[1]);
+    if (src_deleted) ctx.Notify(kNotifyGeneric, "del", ctx.args[1]);
+  };
   OpResult<bool> moved =
-      keyspace::OpSMove(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], SetLimitsOf(ctx));
+      keyspace::OpSMove(ctx.db, ctx.args[1], ctx.args[2], ctx.args[3], SetLimitsOf(ctx), removed);
   if (!moved) return ReplyStatus(ctx, moved.status());
-  if (*moved) ctx.dirty++;
+  if (*moved && ctx.args[1] != ctx.args[2]) {
+    ctx.dirty++;
+    ctx.Changed(kNotifySet, "sadd", ctx.args[2]);
+  }
   ctx.reply.Integer(*moved ? 1 : 0);
 }
 
@@ -149,6 +164,7 @@ void SPopCmd(CommandContext& ctx) {
     if (!*popped) return ctx.reply.Null();
     // Logged as the removal of the member it drew: a replay must not draw again.
     ctx.dirty++;
+    NotifyRemoved(ctx, "spop", ctx.args[1]);
     ctx.Propagate({"SREM", ctx.args[1], **popped});
     return ctx.reply.Bulk(**popped);
   }
@@ -161,6 +177,7 @@ void SPopCmd(CommandContext& ctx) {
       keyspace::OpSPopCount(ctx.db, ctx.args[1], static_cast<uint64_t>(count), SetLimitsOf(ctx), rng);
   if (!popped) return ReplyStatus(ctx, popped.status());
   ctx.dirty += static_cast<int64_t>(popped->size());
+  if (!popped->empty()) NotifyRemoved(ctx, "spop", ctx.args[1]);
   if (ctx.logging && !popped->empty()) {
     std::vector<std::string> srem{"SREM", std::string(ctx.args[1])};
     srem.insert(srem.end(), popped->begin(), popped->end());
@@ -194,10 +211,15 @@ void SRandMemberCmd(CommandContext& ctx) {
 
 // Stores a *STORE command's result at args[1] and replies its size.  Storing an empty result
 // where no key was changes nothing.
-void StoreAndReply(CommandContext& ctx, std::unique_ptr<SetValue> result) {
+void StoreAndReply(CommandContext& ctx, std::string_view event, std::unique_ptr<SetValue> result) {
   bool existed = ctx.db.Find(ctx.args[1], /*touch=*/false) != nullptr;
   int64_t size = keyspace::StoreSetResult(ctx.db, ctx.args[1], std::move(result));
   if (size > 0 || existed) ctx.dirty++;
+  if (size > 0) {
+    ctx.Changed(kNotifySet, event, ctx.args[1]);
+  } else if (existed) {
+    ctx.Changed(kNotifyGeneric, "del", ctx.args[1]);
+  }
   ctx.reply.Integer(size);
 }
 
@@ -233,11 +255,14 @@ void SInterStoreCmd(CommandContext& ctx) {
   std::vector<const SetValue*> sets;
   if (!FindSetsOrReply(ctx, ctx.args.subspan(2), &sets)) return;
   if (AnyMissing(sets)) {
-    if (ctx.db.Delete(ctx.args[1])) ctx.dirty++;
+    if (ctx.db.Delete(ctx.args[1])) {
+      ctx.dirty++;
+      ctx.Changed(kNotifyGeneric, "del", ctx.args[1]);
+    }
     return ctx.reply.Integer(0);
   }
   auto result = keyspace::IntersectionSet(std::move(sets), SetLimitsOf(ctx));
-  StoreAndReply(ctx, std::move(result));
+  StoreAndReply(ctx, "sinterstore", std::move(result));
 }
 
 // SINTERCARD's keys: numkeys at args[1], then that many keys.  False if numkeys is malformed
@@ -287,7 +312,7 @@ void UnionDiffGeneric(CommandContext& ctx, SetOp op, bool store) {
   auto result = op == SetOp::kUnion ? keyspace::UnionSet(sets, SetLimitsOf(ctx))
                                     : keyspace::DiffSet(std::move(sets), SetLimitsOf(ctx));
   if (!store) return ReplySet(ctx, *result);
-  StoreAndReply(ctx, std::move(result));
+  StoreAndReply(ctx, op == SetOp::kUnion ? "sunionstore" : "sdiffstore", std::move(result));
 }
 
 void SUnionCmd(CommandContext& ctx) { UnionDiffGeneric(ctx, SetOp::kUnion, false); }

@@ -99,6 +99,11 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     bool existed = ctx.db.Find(ctx.args[store_pos], /*touch=*/false) != nullptr;
     size_t n = keyspace::OpStoreSorted(ctx.db, ctx.args[store_pos], std::move(*rows), ListLimitsOf(ctx));
     if (n > 0 || existed) ctx.dirty += n > 0 ? static_cast<int64_t>(n) : 1;
+    if (n > 0) {
+      ctx.Changed(kNotifyList, "sortstore", ctx.args[store_pos]);
+    } else if (existed) {
+      ctx.Changed(kNotifyGeneric, "del", ctx.args[store_pos]);
+    }
     return ctx.reply.Integer(static_cast<int64_t>(n));
   }
   ctx.reply.ArrayHeader(rows->size());

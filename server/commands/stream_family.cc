@@ -279,6 +279,7 @@ void PropagateGroupLastId(CommandContext& ctx, std::string_view key, std::string
 void PropagateConsumerCreation(CommandContext& ctx, std::string_view key,
                                std::string_view group_name, std::string_view consumer) {
   ctx.dirty++;
+  ctx.Notify(kNotifyStream, "xgroup-createconsumer", key);
   if (ctx.logging) ctx.Propagate({"XGROUP", "CREATECONSUMER", key, group_name, consumer});
 }
 
@@ -345,9 +346,11 @@ void XAddCmd(CommandContext& ctx) {
     return;
   }
   ReplyId(ctx, id);
-  s->Trim(a.trim);
+  int64_t trimmed = s->Trim(a.trim);
   if (!created) ctx.db.NoteReady(ctx.args[1]);
   ctx.dirty++;
+  ctx.Changed(kNotifyStream, "xadd", ctx.args[1]);
+  if (trimmed > 0) ctx.Notify(kNotifyStream, "xtrim", ctx.args[1]);
   if (ctx.logging) {
     // Logged with the ID it got and exact trimming.
     std::vector<std::string> effect{"XADD", std::string(ctx.args[1])};
@@ -412,6 +415,7 @@ void XDelCmd(CommandContext& ctx) {
   }
   size_t deleted = s->Delete(ids);
   ctx.dirty += static_cast<int64_t>(deleted);
+  if (deleted > 0) ctx.Changed(kNotifyStream, "xdel", ctx.args[1]);
   ctx.reply.Integer(static_cast<int64_t>(deleted));
 }
 
@@ -423,6 +427,7 @@ void XTrimCmd(CommandContext& ctx) {
   if (s == nullptr) return ctx.reply.Integer(0);
   int64_t trimmed = s->Trim(a.trim);
   ctx.dirty += trimmed;
+  if (trimmed > 0) ctx.Changed(kNotifyStream, "xtrim", ctx.args[1]);
   if (ctx.logging && trimmed > 0) {
     std::vector<std::string> effect{"XTRIM", std::string(ctx.args[1])};
     AppendTrimEffect(*s, a.trim, &effect);
@@ -479,6 +484,7 @@ void XSetIdCmd(CommandContext& ctx) {
   if (entries_added != -1) s->set_entries_added(static_cast<uint64_t>(entries_added));
   if (!max_deleted.IsZero()) s->set_max_deleted_id(max_deleted);
   ctx.dirty++;
+  ctx.Changed(kNotifyStream, "xsetid", ctx.args[1]);
   ctx.reply.Ok();
 }
 

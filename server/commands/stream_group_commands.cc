@@ -88,6 +88,7 @@ void XGroupCreateCmd(CommandContext& ctx) {
     return;
   }
   ctx.dirty++;
+  ctx.Changed(kNotifyStream, "xgroup-create", ctx.args[2]);
   ctx.reply.Ok();
 }
 
@@ -104,6 +105,7 @@ void XGroupSetIdCmd(CommandContext& ctx) {
   t.g->last_id = id;
   t.g->entries_read = t.entries_read;
   ctx.dirty++;
+  ctx.Changed(kNotifyStream, "xgroup-setid", ctx.args[2]);
   ctx.reply.Ok();
 }
 
@@ -114,6 +116,7 @@ void XGroupDestroyCmd(CommandContext& ctx) {
   t.s->DestroyGroup(ctx.args[3]);
   ctx.db.NoteReady(ctx.args[2]);  // its blocked readers get NOGROUP
   ctx.dirty++;
+  ctx.Changed(kNotifyStream, "xgroup-destroy", ctx.args[2]);
   ctx.reply.Integer(1);
 }
 
@@ -121,7 +124,10 @@ void XGroupCreateConsumerCmd(CommandContext& ctx) {
   GroupTarget t;
   if (!ResolveGroupOrReply(ctx, true, &t)) return;
   bool created = t.g->CreateConsumer(ctx.args[4], ctx.db.now_ms()) != nullptr;
-  if (created) ctx.dirty++;
+  if (created) {
+    ctx.dirty++;
+    ctx.Notify(kNotifyStream, "xgroup-createconsumer", ctx.args[2]);
+  }
   ctx.reply.Integer(created ? 1 : 0);
 }
 
@@ -130,7 +136,10 @@ void XGroupDelConsumerCmd(CommandContext& ctx) {
   if (!ResolveGroupOrReply(ctx, true, &t)) return;
   bool existed = t.g->FindConsumer(ctx.args[4]) != nullptr;
   size_t pending = t.g->DeleteConsumer(ctx.args[4]);
-  if (existed) ctx.dirty++;
+  if (existed) {
+    ctx.dirty++;
+    ctx.Notify(kNotifyStream, "xgroup-delconsumer", ctx.args[2]);
+  }
   ctx.reply.Integer(static_cast<int64_t>(pending));
 }
 

@@ -136,6 +136,8 @@ OpResult<keyspace::SetOutcome> DoSet(CommandContext& ctx, std::string_view value
   OpResult<keyspace::SetOutcome> r = keyspace::OpSet(ctx.db, ctx.args[1], value, params);
   if (r.ok() && r->applied) {
     ctx.dirty++;
+    ctx.Changed(kNotifyString, "set", ctx.args[1]);
+    if (expiry) ctx.Notify(kNotifyGeneric, "expire", ctx.args[1]);
     if (expiry && ctx.logging) {
       // Logged with an absolute time, as Redis propagates SET ... PXAT; an expiry already in
       // the past deleted the key instead.
@@ -208,12 +210,15 @@ void GetExCmd(CommandContext& ctx) {
     int64_t at = *keyspace::ResolveExpiry(*params.expiry, ctx.db.now_ms());
     ctx.dirty++;
     if (at <= ctx.db.now_ms()) {
+      ctx.Changed(kNotifyGeneric, "del", ctx.args[1]);
       ctx.Propagate({ExpiredKeyDeleteCommand(ctx.server.config()), ctx.args[1]});
     } else {
+      ctx.Changed(kNotifyGeneric, "expire", ctx.args[1]);
       ctx.Propagate({"PEXPIREAT", ctx.args[1], std::to_string(at)});
     }
   } else if (r->has_value() && params.persist && had_expiry) {
     ctx.dirty++;
+    ctx.Changed(kNotifyGeneric, "persist", ctx.args[1]);
     ctx.Propagate({"PERSIST", ctx.args[1]});
   }
   ReplyOptional(ctx, *r);
@@ -224,6 +229,7 @@ void GetDelCmd(CommandContext& ctx) {
   if (!r) return ReplyError(ctx, r.status());
   if (r->has_value()) {
     ctx.dirty++;
+    ctx.Changed(kNotifyGeneric, "del", ctx.args[1]);
     ctx.Propagate({"DEL", ctx.args[1]});
   }
   ReplyOptional(ctx, *r);
@@ -233,6 +239,7 @@ void GetSetCmd(CommandContext& ctx) {
   auto r = keyspace::OpGetSet(ctx.db, ctx.args[1], ctx.args[2]);
   if (!r) return ReplyError(ctx, r.status());
   ctx.dirty++;
+  ctx.Changed(kNotifyString, "set", ctx.args[1]);
   ReplyOptional(ctx, *r);
 }
 
@@ -255,17 +262,28 @@ bool CheckPairsOrReply(CommandContext& ctx) {
   return false;
 }
 
+// MSET's and MSETNX's store: each key's events follow its own store, as in Redis.
+void SetPairs(CommandContext& ctx) {
+  for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
+    keyspace::OpMSet(ctx.db, ctx.args.data() + i, 2);
+    ctx.dirty++;
+    ctx.Changed(kNotifyString, "set", ctx.args[i]);
+  }
+}
+
 void MSetCmd(CommandContext& ctx) {
   if (!CheckPairsOrReply(ctx)) return;
-  keyspace::OpMSet(ctx.db, ctx.args.data() + 1, ctx.args.size() - 1);
-  ctx.dirty += static_cast<int64_t>(ctx.args.size() - 1) / 2;
+  SetPairs(ctx);
   ctx.reply.Ok();
 }
 
 void MSetNxCmd(CommandContext& ctx) {
   if (!CheckPairsOrReply(ctx)) return;
-  bool stored = keyspace::OpMSetNx(ctx.db, ctx.args.data() + 1, ctx.args.size() - 1);
-  if (stored) ctx.dirty += static_cast<int64_t>(ctx.args.size() - 1) / 2;
+  bool stored = true;
+  for (size_t i = 1; i < ctx.args.size() && stored; i += 2) {
+    stored = ctx.db.Find(ctx.args[i]) == nullptr;
+  }
+  if (stored) SetPairs(ctx);
   ctx.reply.Integer(stored ? 1 : 0);
 }
 
@@ -273,6 +291,7 @@ void IncrByGeneric(CommandContext& ctx, int64_t delta) {
   OpResult<int64_t> r = keyspace::OpIncrBy(ctx.db, ctx.args[1], delta);
   if (!r) return ReplyError(ctx, r.status());
   ctx.dirty++;
+  ctx.Changed(kNotifyString, "incrby", ctx.args[1]);
   ctx.reply.Integer(*r);
 }
 
@@ -299,6 +318,7 @@ void IncrByFloatCmd(CommandContext& ctx) {
   if (!r) return ReplyError(ctx, r.status());
   if (!r->finite) return ctx.reply.Error(errors::kIncrFloatNaN);
   ctx.dirty++;
+  ctx.Changed(kNotifyString, "incrbyfloat", ctx.args[1]);
   // Logged as the value it produced: float arithmetic must not be redone on replay.
   ctx.Propagate({"SET", ctx.args[1], r->text, "KEEPTTL"});
   ctx.reply.Bulk(r->text);
@@ -308,6 +328,7 @@ void AppendCmd(CommandContext& ctx) {
   OpResult<size_t> r = keyspace::OpAppend(ctx.db, ctx.args[1], ctx.args[2], MaxBulkLength(ctx));
   if (!r) return ReplyError(ctx, r.status());
   ctx.dirty++;
+  ctx.Changed(kNotifyString, "append", ctx.args[1]);
   ctx.reply.Integer(static_cast<int64_t>(*r));
 }
 
@@ -336,7 +357,10 @@ void SetRangeCmd(CommandContext& ctx) {
   OpResult<size_t> r =
       keyspace::OpSetRange(ctx.db, ctx.args[1], offset, ctx.args[3], MaxBulkLength(ctx));
   if (!r) return ReplyError(ctx, r.status());
-  if (!ctx.args[3].empty()) ctx.dirty++;
+  if (!ctx.args[3].empty()) {
+    ctx.dirty++;
+    ctx.Changed(kNotifyString, "setrange", ctx.args[1]);
+  }
   ctx.reply.Integer(static_cast<int64_t>(*r));
 }
 

@@ -86,6 +86,11 @@ bool ParseLexRange(std::string_view min, std::string_view max, types::LexRange* 
   return ParseLexEnd(min, &out->min) && ParseLexEnd(max, &out->max);
 }
 
+void NotifyZRemoved(CommandContext& ctx, std::string_view event, std::string_view key) {
+  ctx.Changed(kNotifyZSet, event, key);
+  if (ctx.db.Find(key, /*touch=*/false) == nullptr) ctx.Notify(kNotifyGeneric, "del", key);
+}
+
 void ReplyScoredMembers(CommandContext& ctx, const std::vector<ScoredMember>& items,
                         bool withscores) {
   const bool pairs = withscores && ctx.reply.protocol() == 3;
@@ -160,6 +165,9 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
   if (!res) return ReplyStatus(ctx, res.status());
   if (res->nan) return ctx.reply.Error(errors::kZScoreNaN);
   ctx.dirty += static_cast<int64_t>(res->added + res->updated);
+  if (res->added + res->updated > 0) {
+    ctx.Changed(kNotifyZSet, flags.incr ? "zincr" : "zadd", ctx.args[1]);
+  }
   if (flags.incr) {
     if (res->processed == 0) return ctx.reply.Null();
     return ctx.reply.Double(res->score);
@@ -176,6 +184,7 @@ void ZRemCmd(CommandContext& ctx) {
   auto res = keyspace::OpZRem(ctx.db, ctx.args[1], ctx.args.subspan(2));
   if (!res) return ReplyStatus(ctx, res.status());
   ctx.dirty += static_cast<int64_t>(*res);
+  if (*res > 0) zset::NotifyZRemoved(ctx, "zrem", ctx.args[1]);
   ctx.reply.Integer(static_cast<int64_t>(*res));
 }
 
@@ -243,6 +252,7 @@ std::vector<ScoredMember> PopFrom(CommandContext& ctx, std::string_view key, ZSe
   if (max) z->RemoveRanks(z->size() - n, z->size()); else z->RemoveRanks(0, n);
   keyspace::DeleteIfEmptyZSet(ctx.db, key, z);
   ctx.dirty += static_cast<int64_t>(n);
+  if (n > 0) zset::NotifyZRemoved(ctx, max ? "zpopmax" : "zpopmin", key);
   // BZPOPMIN, ZMPOP and the rest are logged as the plain pop they did.
   if (ctx.logging) ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(n)});
   return out;

@@ -25,6 +25,10 @@ bool ParseLexRange(std::string_view min, std::string_view max, types::LexRange* 
 void ReplyScoredMembers(CommandContext& ctx, const std::vector<types::ScoredMember>& items,
                         bool withscores);
 
+// Events of members removed from `key` (`event` names the command's kind), and of the key
+// if that emptied it.
+void NotifyZRemoved(CommandContext& ctx, std::string_view event, std::string_view key);
+
 // Handlers defined in zset_range_commands.cc.
 void ZRangeCmd(CommandContext& ctx);
 void ZRangeStoreCmd(CommandContext& ctx);

@@ -68,7 +68,10 @@ void StoreRange(CommandContext& ctx, std::string_view dest, const std::vector<Sc
                 size_t size_hint) {
   bool existed = ctx.db.Delete(dest);
   if (items.empty()) {
-    if (existed) ctx.dirty++;
+    if (existed) {
+      ctx.dirty++;
+      ctx.Changed(kNotifyGeneric, "del", dest);
+    }
     return ctx.reply.Integer(0);
   }
   ctx.dirty++;
@@ -77,6 +80,7 @@ void StoreRange(CommandContext& ctx, std::string_view dest, const std::vector<Sc
   for (const ScoredMember& sm : items) z->Set(sm.member, sm.score, limits);
   ctx.db.Insert(keyspace::Entry::NewObject(dest, keyspace::ValueType::kZSet, z,
                                            keyspace::kNoExpiry, ctx.db.clock()));
+  ctx.Changed(kNotifyZSet, "zrangestore", dest);
   ctx.reply.Integer(static_cast<int64_t>(items.size()));
 }
 
@@ -178,6 +182,8 @@ void RemoveRanksAndReply(CommandContext& ctx, ZSetValue* z, size_t start, size_t
   z->RemoveRanks(start, end);
   keyspace::DeleteIfEmptyZSet(ctx.db, ctx.args[1], z);
   ctx.dirty += static_cast<int64_t>(end - start);
+  // The event is the command's name: zremrangebyrank, zremrangebyscore, zremrangebylex.
+  NotifyZRemoved(ctx, ctx.spec.name, ctx.args[1]);
   ctx.reply.Integer(static_cast<int64_t>(end - start));
 }
 

@@ -201,6 +201,12 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store, bool card_only) {
     bool existed = ctx.db.Find(ctx.args[1], /*touch=*/false) != nullptr;
     size_t n = keyspace::OpZStore(ctx.db, ctx.args[1], result, ZSetLimitsOf(ctx));
     if (n > 0 || existed) ctx.dirty++;
+    // The event is the command's name: zunionstore, zinterstore, zdiffstore.
+    if (n > 0) {
+      ctx.Changed(kNotifyZSet, ctx.spec.name, ctx.args[1]);
+    } else if (existed) {
+      ctx.Changed(kNotifyGeneric, "del", ctx.args[1]);
+    }
     return ctx.reply.Integer(static_cast<int64_t>(n));
   }
   std::sort(result.begin(), result.end(), [](const ScoredMember& a, const ScoredMember& b) {

@@ -198,6 +198,8 @@ struct ServerConfig {
   // An expired key's deletion is logged as UNLINK instead of DEL (memory is freed at once
   // either way: freeing is already off the shard lock's critical path for small values).
   std::atomic<bool> lazyfree_lazy_expire{false};
+  // notify-keyspace-events: NotifyClass bits (server/notify.h); 0 = no events.
+  std::atomic<uint32_t> notify_keyspace_events{0};
 
   // Memory limit and eviction (server/evictor.h).  maxmemory 0: no limit.  The policy is a
   // keyspace::EvictionPolicy value (the table's enum order is that enum's).

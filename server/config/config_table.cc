@@ -8,11 +8,13 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
 #include "core/base/numbers.h"
 #include "server/config/config_file.h"
+#include "server/notify.h"
 
 namespace tessera::server {
 
@@ -415,6 +417,34 @@ void RewriteObufLimit(const Entry& e, const ServerConfig& c, std::string_view, C
   rw->MarkProcessed(e.name);
 }
 
+// notify-keyspace-events: class letters (server/notify.h).
+bool SetNotifyKeyspaceEvents(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                             std::string* err) {
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  std::optional<uint32_t> flags = ParseNotifyClasses(args[0]);
+  if (!flags) {
+    *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    return false;
+  }
+  *changed = ctx.values->notify_keyspace_events.exchange(*flags) != *flags;
+  return true;
+}
+
+std::string GetNotifyKeyspaceEvents(const ServerConfig& c) {
+  return FormatNotifyClasses(c.notify_keyspace_events.load());
+}
+
+// Written (quoted) whenever any class is on, as Redis does.
+void RewriteNotifyKeyspaceEvents(const Entry& e, const ServerConfig& c, std::string_view,
+                                 ConfigRewriter* rw) {
+  uint32_t flags = c.notify_keyspace_events.load();
+  rw->RewriteLine(e.name, std::string(e.name) + " \"" + FormatNotifyClasses(flags) + "\"",
+                  flags != 0);
+}
+
 // ---- The table ----
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
@@ -553,6 +583,8 @@ constexpr Entry kTable[] = {
     Number<&C::lfu_log_factor>("lfu-log-factor", "", kModifiable, 0, kIntMax, "10"),
     Number<&C::lfu_decay_time>("lfu-decay-time", "", kModifiable, 0, kIntMax, "1"),
     Bool<&C::lazyfree_lazy_eviction>("lazyfree-lazy-eviction", kModifiable, "no"),
+    Special("notify-keyspace-events", kModifiable, "", &SetNotifyKeyspaceEvents,
+            &GetNotifyKeyspaceEvents, &RewriteNotifyKeyspaceEvents),
     // Encoding thresholds.
     Number<&C::hash_max_listpack_entries>("hash-max-listpack-entries", "hash-max-ziplist-entries",
                                           kModifiable, 0, kLongMax, "512"),

@@ -181,6 +181,7 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"lfu-log-factor", "10"},
       {"lfu-decay-time", "1"},
       {"lazyfree-lazy-eviction", "no"},
+      {"notify-keyspace-events", ""},
       {"enable-protected-configs", "no"},
       {"enable-module-command", "no"},
       {"always-show-logo", "no"},
