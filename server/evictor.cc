@@ -6,6 +6,7 @@
 
 #include "core/base/hash.h"
 #include "persistence/write_log.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -74,9 +75,11 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us)
   const ServerConfig& config = server_.config();
   uint64_t maxmemory = config.maxmemory.load(std::memory_order_relaxed);
   if (maxmemory == 0) return Result::kOk;
-  // Deleting keys is a write: not while CLIENT PAUSE holds writes (as Redis).
+  // Deleting keys is a write: not while CLIENT PAUSE holds writes, nor while the dataset
+  // loads (Redis's isSafeToPerformEvictions).
   int64_t pause_end = server_.pause_end_ms.load(std::memory_order_relaxed);
   if (pause_end != 0 && now_ms < pause_end) return Result::kOk;
+  if (server_.persistence().loading.load(std::memory_order_relaxed)) return Result::kOk;
   if (UsedMemory() <= maxmemory) {
     if (over_since_ms_.load(std::memory_order_relaxed) != 0) NoteOverLimit(false, now_ms);
     pending_.store(false, std::memory_order_relaxed);
