@@ -524,9 +524,17 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (!client.in_exec) client.last_command_id.store(spec->id, std::memory_order_relaxed);
   CommandStats& cstats = stats.commands[spec->id];
   auto reject = [&](std::string_view message) {
+    cstats.rejected_calls.Add(1);
+    if (client.in_multi && spec->handler == ExecCommand) {
+      // EXEC itself refused (a busy script, MISCONF...): the transaction is discarded with
+      // the reason, as Redis's execCommandAbort() does.
+      EndTransaction(server, client);
+      reply.Error(std::string(errors::kExecAbortBecause) + std::string(message));
+      server.error_stats().Count("EXECABORT");
+      return DispatchResult::kDone;
+    }
     reply.Error(message);
     server.error_stats().Count(message);
-    cstats.rejected_calls.Add(1);
     if (client.in_multi) client.multi_dirty = true;  // EXEC will answer EXECABORT
     return DispatchResult::kDone;
   };

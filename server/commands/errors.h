@@ -183,6 +183,9 @@ inline constexpr std::string_view kScriptOom =
     "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
+// EXEC refused before it ran: the prefix of the reason (Redis's execCommandAbort).
+inline constexpr std::string_view kExecAbortBecause =
+    "EXECABORT Transaction discarded because of: ";
 inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
 inline constexpr std::string_view kMultiNested = "ERR MULTI calls can not be nested";
 inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";

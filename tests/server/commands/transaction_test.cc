@@ -147,5 +147,20 @@ TEST_CASE("BLMOVE chains and SWAPDB wake waiters", "[transaction][blocking]") {
   CHECK(t.TakeDelivered(a) == "*2\r\n$1\r\ns\r\n$1\r\nw\r\n");
 }
 
+TEST_CASE("EXEC refused before it runs discards the transaction with the reason", "[transaction]") {
+  CommandTester t;
+  CHECK(t.Run({"ACL", "SETUSER", "u", "on", "nopass", "+@all", "-exec", "allkeys"}) == "+OK\r\n");
+  CHECK(t.Run({"AUTH", "u", "x"}) == "+OK\r\n");
+  CHECK(t.Run({"MULTI"}) == "+OK\r\n");
+  CHECK(t.Run({"SET", "k", "v"}) == "+QUEUED\r\n");
+  CHECK(t.Run({"EXEC"}) ==
+        "-EXECABORT Transaction discarded because of: NOPERM User u has no permissions to run "
+        "the 'exec' command\r\n");
+  // Out of the transaction, and nothing ran.
+  CHECK(t.Run({"GET", "k"}) == "$-1\r\n");
+  CHECK(t.Run({"MULTI"}) == "+OK\r\n");  // not "nested": the first one was discarded
+  CHECK(t.Run({"DISCARD"}) == "+OK\r\n");
+}
+
 }  // namespace
 }  // namespace tessera::server
