@@ -564,14 +564,10 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   }
 
   // 10. maxmemory: evict; deny-oom commands (and anything queued in MULTI) are refused when
-  // nothing could be evicted.  EXEC refused this way discards its transaction.
+  // nothing could be evicted (an EXEC refused so discards its transaction, in reject()).
   if (std::string_view oom = CheckMaxmemory(
           server, client, *spec, args, server.has_test_clock() ? server.NowMs() : clock_us / 1000);
       !oom.empty()) {
-    if (spec->handler == ExecCommand) {
-      EndTransaction(server, client);
-      return reject(fmt::format("EXECABORT Transaction discarded because of: {}", oom));
-    }
     return reject(oom);
   }
 
