@@ -108,6 +108,20 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
   start_time_ms_ = RealNowMs();
   run_id_ = RandomHex(40);
   persistence_ = std::make_unique<Persistence>(*this);
+  evictor_ = std::make_unique<Evictor>(*this);
+  memory_meter_.Recalibrate();
+  registry->OnApply("maxmemory", [this](std::string*) {
+    uint64_t limit = this->config().maxmemory.load(std::memory_order_relaxed);
+    uint64_t used = memory_meter_.Recalibrate();
+    if (limit != 0 && limit < used) {
+      Log(LogLevel::kWarning,
+          "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current "
+          "memory usage ({}). This will result in key eviction and/or the inability to accept "
+          "new write commands depending on the maxmemory-policy.",
+          limit, used);
+    }
+    return true;
+  });
 }
 
 // A background save still running uses the rest of the server: it goes first.

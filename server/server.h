@@ -20,6 +20,8 @@
 #include "server/client_registry.h"
 #include "server/commands/command.h"
 #include "server/config/config.h"
+#include "server/evictor.h"
+#include "server/memory_meter.h"
 #include "server/pubsub.h"
 #include "server/scripting/script_registry.h"
 #include "server/slowlog.h"
@@ -66,6 +68,9 @@ class Server {
   const std::string& acl_startup_error() const { return acl_startup_error_; }
   persistence::WriteLog& write_log() { return write_log_; }
   Persistence& persistence() { return *persistence_; }
+  // used_memory as maxmemory reads it, and the eviction it drives (server/evictor.h).
+  MemoryMeter& memory_meter() { return memory_meter_; }
+  Evictor& evictor() { return *evictor_; }
 
   // Worker statistics blocks: one per worker, created before the workers start.
   WorkerStats* AddWorkerStats();
@@ -166,6 +171,8 @@ class Server {
   std::string acl_startup_error_;
   persistence::WriteLog write_log_;
   std::unique_ptr<Persistence> persistence_;  // after everything it uses
+  MemoryMeter memory_meter_;
+  std::unique_ptr<Evictor> evictor_;
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/base/random.h"
+#include "core/keyspace/eviction.h"
 #include "core/keyspace/object.h"
 
 namespace tessera::keyspace {
@@ -165,7 +167,7 @@ uint64_t DbAccess::HashOf(std::string_view key) const {
   return HashBytes(key);
 }
 
-Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
+Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
   uint64_t hash = HashOf(key);
   DbTable& t = Table(db_, hash);
   Entry* e = t.table.Find(key, hash);
@@ -198,8 +200,26 @@ Entry* DbAccess::Find(std::string_view key, bool touch, bool force_touch) {
     }
     return nullptr;
   }
-  if (force_touch || (touch && !no_touch_)) e->set_clock(clock_s_);
+  if (force_touch || (touch && !no_touch_)) Touch(e);
   return e;
+}
+
+void DbAccess::set_lfu(int log_factor, int decay_time, uint32_t minutes) {
+  lfu_ = true;
+  lfu_log_factor_ = log_factor;
+  lfu_decay_time_ = decay_time;
+  lfu_minutes_ = minutes;
+  lfu_random_ = static_cast<uint64_t>(now_ms_);
+  clock_s_ = LfuInitialField(minutes);
+}
+
+void DbAccess::Touch(Entry* e) {
+  if (!lfu_) {
+    e->set_clock(clock_s_);
+    return;
+  }
+  SplitMix64 rng(lfu_random_++ ^ reinterpret_cast<uintptr_t>(e));
+  e->set_clock(LfuTouch(e->clock(), lfu_minutes_, {lfu_log_factor_, lfu_decay_time_}, rng.Next()));
 }
 
 void DbAccess::NoteFieldExpiry(std::string_view key) {
@@ -259,6 +279,7 @@ void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
     t.expiry_index.Add(new_e->expire_at(), hash, now_ms_);
   }
   if (old_e == new_e) return;
+  if (lfu_) new_e->set_clock(old_e->clock());  // a new value of the same key keeps its counter
   if (track_ready_ && old_e->type() != new_e->type()) {
     // A stream replaced by another type wakes XREADGROUP waiters (their group is gone).
     if (old_e->type() == ValueType::kStream)

@@ -239,17 +239,37 @@ class KeyEventHook {
 class DbAccess {
  public:
   DbAccess(Keyspace* ks, int db, int64_t now_ms, uint32_t clock_s)
-      : ks_(ks), db_(db), now_ms_(now_ms), clock_s_(clock_s) {}
+      : ks_(ks), db_(db), now_ms_(now_ms), clock_s_(clock_s), lru_clock_s_(clock_s) {}
 
   int db() const { return db_; }
   int64_t now_ms() const { return now_ms_; }
+  // The access-clock field a new entry starts with: the LRU clock (seconds), or under an LFU
+  // policy the LFU field of a new key (see eviction.h).
   uint32_t clock() const { return clock_s_; }
+  // The LRU clock in seconds whatever the policy (OBJECT IDLETIME, DEBUG OBJECT, RDB IDLE).
+  uint32_t lru_clock() const { return lru_clock_s_; }
+  // Switches the access clock to LFU (maxmemory-policy *-lfu): new entries start with the
+  // initial counter, an access decays and increments it, and a replaced value keeps its
+  // predecessor's counter.  `minutes` is LfuMinutes(now).
+  void set_lfu(int log_factor, int decay_time, uint32_t minutes);
+  bool lfu() const { return lfu_; }
+  int lfu_decay_time() const { return lfu_decay_time_; }
+  uint32_t lfu_minutes() const { return lfu_minutes_; }
   Keyspace* keyspace() const { return ks_; }
 
   // The live entry for `key`, or nullptr.  An expired key is deleted here (lazy expiry) and
   // reported missing.  Updates the access clock unless `touch` is false or the client asked
   // for CLIENT NO-TOUCH (set_no_touch); `force_touch` overrides the latter (TOUCH).
-  Entry* Find(std::string_view key, bool touch = true, bool force_touch = false);
+  Entry* Find(std::string_view key, bool touch = true, bool force_touch = false) {
+    Entry* e = FindLive(key, touch, force_touch);
+    if (count_lookups_) ++(e != nullptr ? hits_ : misses_);
+    return e;
+  }
+  // Counting of Find's results (INFO keyspace_hits / keyspace_misses): the dispatcher turns
+  // it on for read-only commands, whose lookups are Redis's lookupKeyRead.
+  void set_count_lookups(bool on) { count_lookups_ = on; }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
   void set_no_touch(bool no_touch) { no_touch_ = no_touch; }
   // Expired keys read as missing but stay in place, uncounted and unlogged (while CLIENT
   // PAUSE holds writes, as Redis expires nothing then).
@@ -320,6 +340,17 @@ class DbAccess {
   int db_;
   int64_t now_ms_;
   uint32_t clock_s_;
+  uint32_t lru_clock_s_;
+  Entry* FindLive(std::string_view key, bool touch, bool force_touch);
+  bool count_lookups_ = false;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
+  bool lfu_ = false;
+  int lfu_log_factor_ = 10;
+  int lfu_decay_time_ = 1;
+  uint32_t lfu_minutes_ = 0;
+  uint64_t lfu_random_ = 0;  // SplitMix64 state of the counter's coin flips
+  void Touch(Entry* e);
   void NoteIfReady(int db, const Entry* e);
   size_t expired_ = 0;
   std::vector<DeletedKey>* deleted_names_ = nullptr;

@@ -16,6 +16,7 @@
 #include "server/aof.h"
 #include "server/client_state.h"
 #include "server/commands/errors.h"
+#include "server/commands/oom_check.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/persistence.h"
@@ -707,6 +708,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     if (!denied.empty()) return reject(denied);
   }
 
+  // 10. maxmemory: evict; deny-oom commands (and anything queued in MULTI) are refused when
+  // nothing could be evicted (an EXEC refused so discards its transaction, in reject()).
+  if (std::string_view oom = CheckMaxmemory(
+          server, client, *spec, args, server.has_test_clock() ? server.NowMs() : clock_us / 1000);
+      !oom.empty()) {
+    return reject(oom);
+  }
+
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
   // stop-writes-on-bgsave-error is set.
   if (!client.aof_loader && server.persistence().WritesRefused() &&
@@ -802,6 +811,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   LockedKeyPositions(*spec, args, &key_positions);
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
+  ApplyAccessPolicy(server.config(), db);
+  db.set_count_lookups((spec->flags & kReadOnly) != 0);
   db.set_no_touch(client.no_touch);
   db.set_keep_expired(!client.aof_loader && server.WritesPaused(now_ms));
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
@@ -827,6 +838,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     RecordEffects(server, ctx, stats, db_before, args);
     FlushEffects(server);
   }
+  if (db.hits() != 0) stats.keyspace_hits.Add(db.hits());
+  if (db.misses() != 0) stats.keyspace_misses.Add(db.misses());
   // Keys a script's commands made ready are served once the script's locks are gone.
   if (!client.in_exec && !exec_ready_keys.empty()) {
     ServeBlockedClients(server, stats, exec_ready_keys);
@@ -922,6 +935,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       int64_t now_ms = server.NowMs();
       keyspace::DbAccess db(&server.keyspace(), w->db, now_ms,
                             static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
+      ApplyAccessPolicy(server.config(), db);
       db.set_no_touch(w->no_touch);
       db.set_track_ready(true);
       std::string out;

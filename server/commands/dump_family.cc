@@ -31,7 +31,7 @@ struct RestoreArgs {
   bool replace = false;
   bool absttl = false;
   int64_t idle = -1;  // IDLETIME seconds, -1 when not given
-  int64_t freq = -1;  // FREQ, -1 when not given (accepted; no LFU policy to feed yet)
+  int64_t freq = -1;  // FREQ, -1 when not given (used under an LFU policy)
   int64_t ttl = 0;
 };
 
@@ -107,7 +107,12 @@ void RestoreCommand(CommandContext& ctx) {
     if (with != e) Entry::FreeShell(e);
     e = with;
   }
-  if (a.idle >= 0) e->set_clock(static_cast<uint32_t>(ctx.db.clock() - a.idle) & 0xFFFFFF);
+  // As Redis's objectSetLRUOrLFU: FREQ counts under an LFU policy, IDLETIME otherwise.
+  if (ctx.db.lfu()) {
+    if (a.freq >= 0) e->set_clock((ctx.db.lfu_minutes() << 8) | static_cast<uint32_t>(a.freq));
+  } else if (a.idle >= 0) {
+    e->set_clock(static_cast<uint32_t>(ctx.db.lru_clock() - a.idle) & 0xFFFFFF);
+  }
   ctx.db.Insert(e);
   if (keyspace::HasExpiringParts(*e)) ctx.db.NoteFieldExpiry(key);  // for active expiry
   ctx.dirty++;

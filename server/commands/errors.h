@@ -182,6 +182,9 @@ inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative"
 // Transactions.
 inline constexpr std::string_view kNotAllowedInMulti = "ERR Command not allowed inside a transaction";
 inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kScriptOom =
+    "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 // EXEC refused before it ran: the prefix of the reason (Redis's execCommandAbort).

@@ -250,6 +250,12 @@ uint64_t KeyspaceTableBytes(Server& server) {
   return total;
 }
 
+std::string MaxmemoryPolicyName(Server& server) {
+  std::string_view name = "maxmemory-policy";
+  auto values = server.config_registry().Get(std::span<const std::string_view>(&name, 1));
+  return values.empty() ? "noeviction" : values[0].second;
+}
+
 void AddMemory(Server& server, InfoWriter& w) {
   MemoryStats m = ReadMemoryStats();
   uint64_t used = m.allocated;
@@ -292,10 +298,10 @@ void AddMemory(Server& server, InfoWriter& w) {
   w.Field("used_memory_functions", 0);
   w.Field("used_memory_scripts", scripts_bytes);
   w.Field("used_memory_scripts_human", BytesToHuman(scripts_bytes));
-  // maxmemory and eviction do not exist yet: no limit, noeviction.
-  w.Field("maxmemory", 0);
-  w.Field("maxmemory_human", "0B");
-  w.Field("maxmemory_policy", "noeviction");
+  uint64_t maxmemory = server.config().maxmemory.load(std::memory_order_relaxed);
+  w.Field("maxmemory", maxmemory);
+  w.Field("maxmemory_human", BytesToHuman(maxmemory));
+  w.Field("maxmemory_policy", MaxmemoryPolicyName(server));
   w.Fixed2("allocator_frag_ratio", Ratio(m.active, m.allocated));
   w.Field("allocator_frag_bytes", Diff(m.active, m.allocated));
   w.Fixed2("allocator_rss_ratio", Ratio(m.resident, m.active));
@@ -414,10 +420,11 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Fixed2("expired_stale_perc", 0);
   w.Field("expired_time_cap_reached_count", 0);
   w.Field("expire_cycle_cpu_milliseconds", 0);
-  for (std::string_view f : {"evicted_keys", "evicted_clients", "total_eviction_exceeded_time",
-                             "current_eviction_exceeded_time"}) {
-    w.Field(f, 0);
-  }
+  const int64_t now_ms = server.NowMs();
+  w.Field("evicted_keys", server.evictor().evicted_keys());
+  w.Field("evicted_clients", 0);  // maxmemory-clients does not exist yet
+  w.Field("total_eviction_exceeded_time", server.evictor().total_exceeded_ms(now_ms));
+  w.Field("current_eviction_exceeded_time", server.evictor().current_exceeded_ms(now_ms));
   w.Field("keyspace_hits", t.hits);
   w.Field("keyspace_misses", t.misses);
   w.Field("pubsub_channels", server.pubsub().Count(PubSubKind::kChannel));

@@ -15,6 +15,7 @@
 
 #include "core/base/glob.h"
 #include "core/base/random.h"
+#include "core/keyspace/eviction.h"
 #include "core/keyspace/object.h"
 #include "server/client_state.h"
 #include "server/commands/args.h"
@@ -97,9 +98,11 @@ std::optional<ValueType> TypeByName(std::string_view name) {
   return std::nullopt;
 }
 
-// True iff maxmemory-policy is one of the LFU policies.  The config has no maxmemory-policy
-// yet, so the policy is always noeviction.
-bool LfuPolicySelected(const Server&) { return false; }
+// True iff maxmemory-policy is one of the LFU policies.
+bool LfuPolicySelected(const Server& server) {
+  return keyspace::IsLfuPolicy(static_cast<keyspace::EvictionPolicy>(
+      server.config().maxmemory_policy.load(std::memory_order_relaxed)));
+}
 
 // ---- DEL UNLINK EXISTS TOUCH TYPE ----------------------------------------------------------
 
@@ -381,14 +384,16 @@ void ObjectIdletimeCommand(CommandContext& ctx) {
   if (e == nullptr) return;
   if (LfuPolicySelected(ctx.server)) return ctx.reply.Error(errors::kLfuSelected);
   // The clock is 24 bits of seconds and wraps about every 194 days, as Redis's LRU clock.
-  ctx.reply.Integer((ctx.db.clock() - e->clock()) & 0xFFFFFF);
+  ctx.reply.Integer(static_cast<int64_t>(keyspace::LruIdleSeconds(e->clock(), ctx.db.lru_clock())));
 }
 
 void ObjectFreqCommand(CommandContext& ctx) {
   Entry* e = ObjectLookupOrReply(ctx);
   if (e == nullptr) return;
   if (!LfuPolicySelected(ctx.server)) return ctx.reply.Error(errors::kLfuNotSelected);
-  ctx.reply.Integer(0);  // unreachable until LFU policies exist
+  ctx.reply.Integer(keyspace::LfuDecayedCounter(
+      e->clock(), keyspace::LfuMinutes(ctx.db.now_ms()),
+      ctx.server.config().lfu_decay_time.load(std::memory_order_relaxed)));
 }
 
 void ObjectHelpCommand(CommandContext& ctx) {

@@ -5,6 +5,7 @@
 #include "server/client_state.h"
 #include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
+#include "server/commands/oom_check.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -32,7 +33,8 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
 // and `in_script` (never BUSY) make them part of the script's atomic step.
 class Host : public scripting::ScriptHost {
  public:
-  Host(CommandContext& ctx, bool read_only) : ctx_(ctx), read_only_(read_only) {
+  Host(CommandContext& ctx, bool read_only, bool allow_oom)
+      : ctx_(ctx), read_only_(read_only), allow_oom_(allow_oom) {
     client_.id = ctx.client.id;
     client_.db = ctx.client.db;
     client_.authenticated = true;
@@ -76,12 +78,21 @@ class Host : public scripting::ScriptHost {
       *error = errors::kScriptWriteInReadOnly;
       return;
     }
+    // Over maxmemory at the script's start, a deny-oom command fails unless the script
+    // already changed something (it cannot stop half-way then).  Redis's scriptVerifyOOM.
+    if (!allow_oom_ && !dirty_ && (spec->flags & kDenyOom) != 0 && PreCommandOom() &&
+        server.config().maxmemory.load(std::memory_order_relaxed) != 0) {
+      *error = errors::kOom;
+      return;
+    }
     if ((spec->flags & kWrite) != 0) server.scripts().NoteWrite();
     client_.resp = resp;
     resp::ReplyBuilder builder(reply, resp);
     // Time stands still while a script runs (as in Redis): every command sees its start.
     int64_t clock_us = start_us_;
+    uint64_t dirty_before = ctx_.stats->dirty.Get();
     Dispatch(server, client_, *ctx_.stats, args, builder, clock_us);
+    if (ctx_.stats->dirty.Get() != dirty_before) dirty_ = true;
   }
 
   AclVerdict CheckAcl(ArgSpan args) override {
@@ -97,6 +108,8 @@ class Host : public scripting::ScriptHost {
  private:
   CommandContext& ctx_;
   bool read_only_;
+  bool allow_oom_;
+  bool dirty_ = false;  // a command of the script changed the keyspace
   ClientState client_;
   int64_t start_us_ = Server::RealNowUs();
 };
@@ -123,8 +136,16 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
   }
   bool read_only = run.read_only || (!compat && no_writes);
   Server& server = ctx.server;
+  // Scripts that declare flags need allow-oom (or no-writes) to start over maxmemory; the
+  // AOF loader's scripts always run (Redis's scriptPrepareForRun).
+  bool allow_oom =
+      ctx.client.aof_loader || (!compat && (run.flags & scripting::kScriptAllowOom) != 0);
+  if (!compat && !allow_oom && !no_writes && PreCommandOom() &&
+      server.config().maxmemory.load(std::memory_order_relaxed) != 0) {
+    return ctx.reply.Error(errors::kScriptOom);
+  }
   scripting::LuaEngine& engine = server.scripts().EngineForThisThread();
-  Host host(ctx, read_only);
+  Host host(ctx, read_only, allow_oom);
   keyspace::ShardMutex::ScopedAllShardsHeld held;  // the dispatcher locked every shard
   server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
   bool hook = server.config().busy_reply_threshold.load(std::memory_order_relaxed) > 0;

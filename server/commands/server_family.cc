@@ -18,6 +18,7 @@
 
 #include "core/base/hash.h"
 #include "core/base/sha1.h"
+#include "core/keyspace/eviction.h"
 #include "core/keyspace/object.h"
 #include "core/types/hash_value.h"
 #include "core/types/list_value.h"
@@ -86,6 +87,7 @@ void ResetStats(Server& server) {
   server.error_stats().Reset();
   server.acl().ResetCounters();
   server.metrics().Reset();
+  server.evictor().ResetStats();
   keyspace::Keyspace& ks = server.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());
@@ -341,7 +343,7 @@ void DebugObject(CommandContext& ctx) {
   std::lock_guard<keyspace::ShardMutex> lock(ShardMutexOf(ctx.server, ctx.args[2]));
   const keyspace::Entry* e = PeekEntry(ctx.server, ctx.client.db, ctx.args[2]);
   if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
-  uint32_t idle = (ctx.db.clock() - e->clock()) & 0xFFFFFF;
+  uint64_t idle = keyspace::LruIdleSeconds(e->clock(), ctx.db.lru_clock());
   size_t serialized = e->type() == keyspace::ValueType::kString ? RdbStringLength(*e) : 0;
   // Redis shares the integers 0..9999 and reports them with refcount INT_MAX (as OBJECT
   // REFCOUNT does here too); every other value has one owner.

@@ -210,6 +210,17 @@ struct ServerConfig {
   // notify-keyspace-events: NotifyClass bits (server/notify.h); 0 = no events.
   std::atomic<uint32_t> notify_keyspace_events{0};
 
+  // Memory limit and eviction (server/evictor.h).  maxmemory 0: no limit.  The policy is a
+  // keyspace::EvictionPolicy value (the table's enum order is that enum's).
+  std::atomic<uint64_t> maxmemory{0};
+  std::atomic<int> maxmemory_policy{0};
+  std::atomic<int> maxmemory_samples{0};
+  std::atomic<int> maxmemory_eviction_tenacity{0};
+  std::atomic<int> lfu_log_factor{0};
+  std::atomic<int> lfu_decay_time{0};
+  // An evicted key's deletion is logged as UNLINK instead of DEL (see lazyfree-lazy-expire).
+  std::atomic<bool> lazyfree_lazy_eviction{false};
+
   // Encoding thresholds of the aggregate types.
   std::atomic<size_t> hash_max_listpack_entries{0};
   std::atomic<size_t> hash_max_listpack_value{0};
@@ -229,6 +240,12 @@ struct ServerConfig {
 // lazyfree-lazy-expire (as Redis propagates it).
 inline const char* ExpiredKeyDeleteCommand(const ServerConfig& c) {
   return c.lazyfree_lazy_expire.load(std::memory_order_relaxed) ? "UNLINK" : "DEL";
+}
+
+// How the write log records a key deleted by eviction: DEL, or UNLINK with
+// lazyfree-lazy-eviction.
+inline const char* EvictedKeyDeleteCommand(const ServerConfig& c) {
+  return c.lazyfree_lazy_eviction.load(std::memory_order_relaxed) ? "UNLINK" : "DEL";
 }
 
 class ConfigRegistry {

@@ -453,6 +453,9 @@ constexpr std::string_view kAclPubsubDefaults[] = {"resetchannels", "allchannels
 constexpr std::string_view kTlsAuthClients[] = {"no", "yes", "optional"};
 constexpr std::string_view kAppendFsyncNames[] = {"always", "everysec", "no"};
 constexpr std::string_view kSanitizeNames[] = {"no", "yes", "clients"};
+constexpr std::string_view kMaxmemoryPolicies[] = {
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
 constexpr std::string_view kPropagationErrorNames[] = {"ignore", "panic", "panic-on-replicas"};
 
 constexpr int64_t kIntMax = INT_MAX;
@@ -573,6 +576,15 @@ constexpr Entry kTable[] = {
     Number<&C::loading_process_events_interval_bytes>("loading-process-events-interval-bytes", "",
                                                       kModifiable, 1024, kIntMax, "2097152"),
     Bool<&C::lazyfree_lazy_expire>("lazyfree-lazy-expire", kModifiable, "no"),
+    // Memory limit and eviction.
+    Number<&C::maxmemory>("maxmemory", "", kModifiable, 0, kLongMax, "0", NumFormat::kMemory),
+    Enum<&C::maxmemory_policy>("maxmemory-policy", kModifiable, kMaxmemoryPolicies, "noeviction"),
+    Number<&C::maxmemory_samples>("maxmemory-samples", "", kModifiable, 1, kIntMax, "5"),
+    Number<&C::maxmemory_eviction_tenacity>("maxmemory-eviction-tenacity", "", kModifiable, 0, 100,
+                                            "10"),
+    Number<&C::lfu_log_factor>("lfu-log-factor", "", kModifiable, 0, kIntMax, "10"),
+    Number<&C::lfu_decay_time>("lfu-decay-time", "", kModifiable, 0, kIntMax, "1"),
+    Bool<&C::lazyfree_lazy_eviction>("lazyfree-lazy-eviction", kModifiable, "no"),
     Special("notify-keyspace-events", kModifiable, "", &SetNotifyKeyspaceEvents,
             &GetNotifyKeyspaceEvents, &RewriteNotifyKeyspaceEvents),
     // Encoding thresholds.

@@ -99,6 +99,7 @@ Worker* Worker::Current() { return current_worker; }
 
 void Worker::Run() {
   current_worker = this;
+  server_->memory_meter().RegisterThisThread();  // maxmemory reads this thread's counters
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Close whatever handles remain so the loop can be closed cleanly.
   uv_walk(
@@ -109,6 +110,7 @@ void Worker::Run() {
       nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
+  server_->memory_meter().UnregisterThisThread();
 }
 
 void Worker::Post(std::function<void()> fn) {
@@ -246,6 +248,11 @@ void Worker::Cron() {
   int64_t budget_us = 250000 / hz;
   RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
                        static_cast<unsigned>(worker_count_), now, budget_us);
+  // maxmemory: finish an eviction a command's time limit cut short, or one a CONFIG SET
+  // maxmemory below the current use asks for, with no traffic to drive it.
+  if (server_->config().maxmemory.load(std::memory_order_relaxed) != 0) {
+    server_->evictor().PerformEvictions(now, budget_us);
+  }
   if (index_ == 0) {
     if (server_->tracking().tracking_clients() > 0) {  // the tracking table, even when idle
       server_->tracking().EnforceLimit(
@@ -253,6 +260,7 @@ void Worker::Cron() {
               server_->config().tracking_table_max_keys.load(std::memory_order_relaxed)),
           nullptr);
     }
+    server_->memory_meter().Recalibrate();  // threads that do not register (see MemoryMeter)
     server_->SampleMetrics(now);       // INFO's instantaneous rates and peak memory
     server_->persistence().Cron(now);  // save points
   }

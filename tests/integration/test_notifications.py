@@ -157,6 +157,26 @@ def test_expired_events_from_the_active_cycle(binary):
         assert c.dbsize() == 0
 
 
+def test_evicted_events(binary):
+    with Server(binary, "--io-threads", "2", "--notify-keyspace-events", "Ee") as s:
+        c = s.redis()
+        sub = s.redis().pubsub()
+        sub.psubscribe("__keyevent@*__:evicted")
+        while sub.get_message(timeout=1) is None:
+            pass
+        c.set("foo", "bar")
+        c.config_set("maxmemory-policy", "allkeys-lru")
+        c.config_set("maxmemory", "1")
+        m = None
+        deadline = time.time() + 5
+        while m is None and time.time() < deadline:
+            m = sub.get_message(timeout=1)
+        c.config_set("maxmemory", "0")
+        assert m is not None and m["channel"] == b"__keyevent@0__:evicted", m
+        assert m["data"] == b"foo"
+        assert c.info("stats")["evicted_keys"] >= 1
+
+
 def test_config_rewrite_keeps_the_classes(binary):
     with Server(binary, config_text="port 0\n") as s:
         c = s.redis()

@@ -1,0 +1,237 @@
+#include "server/evictor.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "core/base/hash.h"
+#include "persistence/write_log.h"
+#include "server/notify.h"
+#include "server/persistence.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+using keyspace::EvictionPolicy;
+
+// Redis's evictionTimeLimitUs(): 50 us per step of tenacity up to 10 (500 us at the default),
+// then 15% more per step; 100 means no limit.
+int64_t TimeLimitUs(int tenacity) {
+  if (tenacity <= 10) return 50 * static_cast<int64_t>(tenacity);
+  if (tenacity < 100) return static_cast<int64_t>(500.0 * std::pow(1.15, tenacity - 10.0));
+  return std::numeric_limits<int64_t>::max();
+}
+
+// Keys between two looks at the clock.
+constexpr uint64_t kKeysPerTimeCheck = 16;
+// The meter's offset is refreshed at most this often while over the limit (threads that do
+// not register, like snapshot writers, free memory the estimate sees only then).
+constexpr int64_t kRecalibrateEveryMs = 10;
+
+}  // namespace
+
+void ApplyAccessPolicy(const ServerConfig& config, keyspace::DbAccess& db) {
+  auto policy =
+      static_cast<EvictionPolicy>(config.maxmemory_policy.load(std::memory_order_relaxed));
+  if (!keyspace::IsLfuPolicy(policy)) return;
+  db.set_lfu(config.lfu_log_factor.load(std::memory_order_relaxed),
+             config.lfu_decay_time.load(std::memory_order_relaxed),
+             keyspace::LfuMinutes(db.now_ms()));
+}
+
+Evictor::Evictor(Server& server) : server_(server) {}
+
+uint64_t Evictor::UsedMemory() const {
+  if (memory_source_) return memory_source_();
+  return server_.memory_meter().Used();
+}
+
+void Evictor::NoteOverLimit(bool over, int64_t now_ms) {
+  int64_t since = over_since_ms_.load(std::memory_order_relaxed);
+  if (over && since == 0) {
+    over_since_ms_.store(now_ms == 0 ? 1 : now_ms, std::memory_order_relaxed);
+  } else if (!over && since != 0) {
+    if (now_ms > since) total_over_ms_.fetch_add(now_ms - since, std::memory_order_relaxed);
+    over_since_ms_.store(0, std::memory_order_relaxed);
+  }
+}
+
+uint64_t Evictor::current_exceeded_ms(int64_t now_ms) const {
+  int64_t since = over_since_ms_.load(std::memory_order_relaxed);
+  return since != 0 && now_ms > since ? static_cast<uint64_t>(now_ms - since) : 0;
+}
+
+uint64_t Evictor::total_exceeded_ms(int64_t now_ms) const {
+  return total_over_ms_.load(std::memory_order_relaxed) + current_exceeded_ms(now_ms);
+}
+
+void Evictor::ResetStats() {
+  evicted_keys_.store(0, std::memory_order_relaxed);
+  total_over_ms_.store(0, std::memory_order_relaxed);
+}
+
+Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us) {
+  const ServerConfig& config = server_.config();
+  uint64_t maxmemory = config.maxmemory.load(std::memory_order_relaxed);
+  if (maxmemory == 0) return Result::kOk;
+  // Deleting keys is a write: not while CLIENT PAUSE holds writes, nor while the dataset
+  // loads (Redis's isSafeToPerformEvictions).
+  int64_t pause_end = server_.pause_end_ms.load(std::memory_order_relaxed);
+  if (pause_end != 0 && now_ms < pause_end) return Result::kOk;
+  if (server_.persistence().loading.load(std::memory_order_relaxed)) return Result::kOk;
+  if (UsedMemory() <= maxmemory) {
+    if (over_since_ms_.load(std::memory_order_relaxed) != 0) NoteOverLimit(false, now_ms);
+    pending_.store(false, std::memory_order_relaxed);
+    return Result::kOk;
+  }
+  std::lock_guard lock(mu_);
+  if (!memory_source_ && now_ms - last_recalibrate_ms_ >= kRecalibrateEveryMs) {
+    last_recalibrate_ms_ = now_ms;
+    server_.memory_meter().Recalibrate();
+  }
+  if (UsedMemory() <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
+    NoteOverLimit(false, now_ms);
+    pending_.store(false, std::memory_order_relaxed);
+    return Result::kOk;
+  }
+  NoteOverLimit(true, now_ms);
+  auto policy =
+      static_cast<EvictionPolicy>(config.maxmemory_policy.load(std::memory_order_relaxed));
+  if (policy == EvictionPolicy::kNoEviction) return Result::kFail;
+  if (time_limit_us < 0) {
+    time_limit_us = TimeLimitUs(config.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
+  }
+  const int64_t start_us = Server::MonotonicUs();
+  uint64_t freed = 0;
+  while (UsedMemory() > maxmemory) {
+    if (!EvictOne(policy, now_ms)) {
+      pending_.store(false, std::memory_order_relaxed);
+      return Result::kFail;
+    }
+    if (++freed % kKeysPerTimeCheck == 0 && Server::MonotonicUs() - start_us > time_limit_us) {
+      pending_.store(true, std::memory_order_relaxed);
+      return Result::kRunning;
+    }
+  }
+  NoteOverLimit(false, now_ms);
+  pending_.store(false, std::memory_order_relaxed);
+  return Result::kOk;
+}
+
+bool Evictor::EvictOne(EvictionPolicy policy, int64_t now_ms) {
+  if (keyspace::IsRandomPolicy(policy)) {
+    return EvictRandom(policy == EvictionPolicy::kVolatileRandom, now_ms);
+  }
+  return EvictFromPool(policy, now_ms);
+}
+
+bool Evictor::EvictFromPool(EvictionPolicy policy, int64_t now_ms) {
+  keyspace::Keyspace& ks = server_.keyspace();
+  const unsigned shards = ks.shard_count();
+  const int dbs = ks.num_dbs();
+  const size_t samples =
+      static_cast<size_t>(server_.config().maxmemory_samples.load(std::memory_order_relaxed));
+  keyspace::EvictionClock clock;
+  clock.now_ms = now_ms;
+  clock.lru_clock = keyspace::LruClock(now_ms);
+  clock.lfu_minutes = keyspace::LfuMinutes(now_ms);
+  clock.lfu_decay_time = server_.config().lfu_decay_time.load(std::memory_order_relaxed);
+  const bool volatile_only = keyspace::IsVolatilePolicy(policy);
+  // A few rounds: a round whose candidates were all deleted meanwhile samples again.
+  for (int round = 0; round < 16; ++round) {
+    // maxmemory-samples keys, from shards taken in turn from a random one: as many as Redis
+    // samples from a whole DB, however the keys are spread over the shards.
+    const unsigned start = static_cast<unsigned>(rng_.Below(shards));
+    size_t offered = 0;
+    for (unsigned k = 0; k < shards && offered < samples; ++k) {
+      const unsigned s = (start + k) & (shards - 1);
+      keyspace::Shard& shard = ks.shard(s);
+      std::lock_guard shard_lock(shard.mutex());
+      for (int db = 0; db < dbs && offered < samples; ++db) {
+        const keyspace::DbTable& t = shard.db(db);
+        if (t.table.empty() || (volatile_only && t.volatile_keys == 0)) continue;
+        offered +=
+            keyspace::SampleForEviction(t, policy, samples - offered, clock, rng_, db, s, pool_);
+      }
+    }
+    if (offered == 0 && pool_.size() == 0) return false;  // no shard has such a key
+    while (pool_.PopBest(&candidate_)) {
+      keyspace::Shard& shard = ks.shard(candidate_.shard);
+      std::lock_guard shard_lock(shard.mutex());
+      keyspace::DbTable& t = shard.db(candidate_.db);
+      const uint64_t hash = HashBytes(candidate_.key);
+      keyspace::Entry* e = t.table.Find(candidate_.key, hash);
+      if (e == nullptr || (volatile_only && !e->has_expiry())) continue;  // gone meanwhile
+      // A candidate read since it was sampled goes back with its score of now (Redis would
+      // evict it on the stale score: a key just read is the worst one to drop).
+      uint64_t live = keyspace::EvictionScore(*e, policy, clock);
+      if (live < candidate_.score) {
+        pool_.Offer(live, candidate_.db, candidate_.shard, candidate_.key);
+        continue;
+      }
+      DeleteKey(shard, candidate_.db, e, hash, now_ms);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Evictor::EvictRandom(bool volatile_only, int64_t now_ms) {
+  keyspace::Keyspace& ks = server_.keyspace();
+  const unsigned shards = ks.shard_count();
+  const int dbs = ks.num_dbs();
+  const unsigned start = static_cast<unsigned>(rng_.Below(shards));
+  const int first_db = static_cast<int>(rng_.Below(static_cast<uint64_t>(dbs)));
+  for (unsigned k = 0; k < shards; ++k) {
+    keyspace::Shard& shard = ks.shard((start + k) & (shards - 1));
+    std::lock_guard shard_lock(shard.mutex());
+    for (int j = 0; j < dbs; ++j) {
+      const int db = (first_db + j) % dbs;
+      keyspace::Entry* e = keyspace::RandomEvictionCandidate(shard.db(db), volatile_only, rng_);
+      if (e == nullptr) continue;
+      DeleteKey(shard, db, e, HashBytes(e->key()), now_ms);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint64_t hash,
+                        int64_t now_ms) {
+  // An expired key met here counts, and is reported, as expired (Redis's
+  // deleteExpiredKeyAndPropagate), any other as evicted.
+  const bool expired = e->IsExpired(now_ms);
+  keyspace::DbTable& t = shard.db(db);
+  const std::string_view key = e->key();
+  bool found = t.table.ErasePointer(e, hash);
+  (void)found;
+  if (e->has_expiry()) --t.volatile_keys;
+  if (server_.write_log().enabled()) {
+    const ServerConfig& config = server_.config();
+    std::string_view del[] = {
+        expired ? ExpiredKeyDeleteCommand(config) : EvictedKeyDeleteCommand(config), key};
+    std::string bytes;
+    persistence::AppendRespCommand(&bytes, del);
+    server_.write_log().Append(db, bytes);
+  }
+  // The key's name outlives the entry for the signals below, which run under the shard lock
+  // like a command's (WATCH, client tracking, keyspace events).
+  const std::string name(key);
+  keyspace::Entry::Free(e);
+  if (expired) {
+    ++shard.expired_keys;
+  } else {
+    evicted_keys_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (server_.watches().watched_keys() > 0) server_.watches().Touch(db, name);
+  server_.tracking().InvalidateKey(db, name, nullptr);
+  if (expired) {
+    NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", name, db);
+  } else {
+    NotifyKeyspaceEvent(server_, kNotifyEvicted, "evicted", name, db);
+  }
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,101 @@
+"""maxmemory on the real binary: used_memory is jemalloc's count, eviction keeps it under the
+limit from any worker, the cron finishes an eviction with no traffic, -OOM with noeviction,
+and evicted keys reach the AOF as DEL."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, run_tests  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def info(r, section):
+    return r.info(section)
+
+
+def fill(r, count, prefix="k", size=100, batch=1000):
+    value = b"x" * size
+    for start in range(0, count, batch):
+        p = r.pipeline(transaction=False)
+        for i in range(start, min(count, start + batch)):
+            p.set("%s:%d" % (prefix, i), value)
+        p.execute()
+
+
+def test_allkeys_lru_stays_under_the_limit_with_two_workers(binary):
+    with Server(binary, "--io-threads", "2", "--maxmemory", "16mb",
+                "--maxmemory-policy", "allkeys-lru") as s:
+        clients = [s.redis() for _ in range(4)]  # spread over both workers
+        for n, r in enumerate(clients):
+            fill(r, 60000, prefix="c%d" % n)  # about 4 x 16 MB of keys in all
+            used = info(r, "memory")["used_memory"]
+            assert used <= 16 * MB * 1.05, used
+        r = clients[0]
+        stats = info(r, "stats")
+        assert stats["evicted_keys"] > 100000, stats["evicted_keys"]
+        mem = info(r, "memory")
+        assert mem["maxmemory"] == 16 * MB
+        assert mem["maxmemory_policy"] == "allkeys-lru"
+        assert mem["maxmemory_human"] == "16.00M"
+        # Recently written keys survive, the oldest went first.
+        assert r.exists("c3:59999") == 1
+        assert r.exists("c0:0") == 0
+
+
+def test_config_set_below_use_evicts_without_traffic(binary):
+    with Server(binary, "--maxmemory-policy", "allkeys-random") as s:
+        r = s.redis()
+        fill(r, 200000)
+        used = info(r, "memory")["used_memory"]
+        assert used > 16 * MB, used
+        assert r.config_set("maxmemory", str(used // 2))
+        deadline = time.time() + 10
+        while time.time() < deadline and info(r, "memory")["used_memory"] > used // 2:
+            time.sleep(0.05)  # no command from us would evict: the cron does
+        assert info(r, "memory")["used_memory"] <= used // 2
+        assert 0 < r.dbsize() < 200000
+        assert "smaller than the current memory usage" in s.read_log()
+
+
+def test_noeviction_refuses_writes_and_allows_reads(binary):
+    with Server(binary, "--maxmemory", "8mb") as s:
+        r = s.redis()
+        try:
+            fill(r, 200000)
+            raise AssertionError("no OOM error")
+        except Exception as e:  # redis-py raises OutOfMemoryError (a ResponseError)
+            assert "OOM command not allowed when used memory > 'maxmemory'." in str(e), e
+        assert r.get("k:0") == b"x" * 100
+        assert r.delete("k:0") == 1
+        assert info(r, "stats")["evicted_keys"] == 0
+
+
+def test_evictions_reach_the_aof_as_del(binary):
+    with Server(binary, "--maxmemory", "8mb", "--maxmemory-policy", "allkeys-lru",
+                "--appendonly", "yes") as s:
+        r = s.redis()
+        fill(r, 100000)
+        # No limit from now on: the cron would otherwise go on evicting as it re-reads the
+        # allocator's figures, after the counts below were taken.
+        assert r.config_set("maxmemory", "0")
+        evicted = info(r, "stats")["evicted_keys"]
+        assert evicted > 0
+        dbsize = r.dbsize()
+        time.sleep(1.5)  # everysec
+        aof_dir = os.path.join(s.dir, "appendonlydir")
+        text = b""
+        for name in os.listdir(aof_dir):
+            if name.endswith(".incr.aof"):
+                with open(os.path.join(aof_dir, name), "rb") as f:
+                    text += f.read()
+        assert text.count(b"*2\r\n$3\r\nDEL\r\n") == evicted, (text.count(b"DEL"), evicted)
+        # Replaying it gives the same keys.
+        s.stop()
+        with Server(binary, "--appendonly", "yes", dir=s.dir) as again:
+            assert again.redis().dbsize() == dbsize
+
+
+if __name__ == "__main__":
+    run_tests(globals())
