@@ -72,7 +72,19 @@ void Evictor::ResetStats() {
   total_over_ms_.store(0, std::memory_order_relaxed);
 }
 
-Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us) {
+namespace {
+// The client whose command PerformEvictions makes room for, on this thread: its own tracking
+// invalidations of evicted keys go out before its reply, as Redis's do.
+thread_local ClientState* evicting_for = nullptr;
+}  // namespace
+
+Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
+                                          ClientState* for_client) {
+  struct Scope {
+    explicit Scope(ClientState* c) : previous(evicting_for) { evicting_for = c; }
+    ~Scope() { evicting_for = previous; }
+    ClientState* previous;
+  } scope(for_client);
   const ServerConfig& config = server_.config();
   uint64_t maxmemory = config.maxmemory.load(std::memory_order_relaxed);
   if (maxmemory == 0) return Result::kOk;
@@ -226,7 +238,8 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
     evicted_keys_.fetch_add(1, std::memory_order_relaxed);
   }
   if (server_.watches().watched_keys() > 0) server_.watches().Touch(db, name);
-  server_.tracking().InvalidateKey(db, name, nullptr);
+  server_.tracking().InvalidateKey(db, name, evicting_for, /*client_wrote=*/false,
+                                   /*before_reply=*/true);
   if (expired) {
     NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", name, db);
   } else {

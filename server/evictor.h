@@ -33,6 +33,7 @@
 namespace tessera::server {
 
 class Server;
+struct ClientState;
 struct ServerConfig;
 
 // Makes `db` keep the access clock the configured policy reads: LFU counters under an LFU
@@ -54,7 +55,8 @@ class Evictor {
   // Redis's performEvictions(): evicts until used memory is at most maxmemory, for at most
   // `time_limit_us` (-1: the limit maxmemory-eviction-tenacity gives).  REQUIRES: the caller
   // holds no shard lock and is not inside EXEC or a script.
-  Result PerformEvictions(int64_t now_ms, int64_t time_limit_us = -1);
+  Result PerformEvictions(int64_t now_ms, int64_t time_limit_us = -1,
+                          ClientState* for_client = nullptr);
   // Whether the last call stopped on its time limit with memory still over the limit.
   bool pending() const { return pending_.load(std::memory_order_relaxed); }
 

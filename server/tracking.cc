@@ -146,7 +146,7 @@ void TrackingRegistry::NoteBroadcastKey(std::string_view key, uint64_t origin) {
 }
 
 void TrackingRegistry::InvalidateKeySlow(std::string_view key, ClientState* client,
-                                         bool client_wrote) {
+                                         bool client_wrote, bool before_reply) {
   client = Caller(client);
   // As Redis: NOLOOP hides a key-table invalidation from the client running the command,
   // and a broadcast key from the client that changed it.
@@ -157,7 +157,7 @@ void TrackingRegistry::InvalidateKeySlow(std::string_view key, ClientState* clie
   if (total_keys_.load(std::memory_order_relaxed) == 0) return;
   std::vector<Item> items;
   if (!TakeKey(StripeOf(key), key, current, &items)) return;
-  Send(std::move(items), client, Mode::kAfterReply);
+  Send(std::move(items), client, before_reply ? Mode::kNow : Mode::kAfterReply);
 }
 
 void TrackingRegistry::InvalidateAllSlow(ClientState* client) {

@@ -98,8 +98,11 @@ class TrackingRegistry {
   // `key` of `db` changed.  `client` runs the command that changed it (null outside a
   // command: active expiry); `client_wrote` is false when the change is not the client's own
   // (a key it found expired), so NOLOOP does not hide it.  A Lua client stands for its caller.
-  void InvalidateKey(int db, std::string_view key, ClientState* client, bool client_wrote = true) {
-    if (armed()) InvalidateKeySlow(key, client, client_wrote);
+  // `before_reply`: the client's own message goes out at once, ahead of its command's reply
+  // (keys evicted to make room for the command, as Redis).
+  void InvalidateKey(int db, std::string_view key, ClientState* client, bool client_wrote = true,
+                     bool before_reply = false) {
+    if (armed()) InvalidateKeySlow(key, client, client_wrote, before_reply);
   }
   // A DB (db >= 0) or every DB (db < 0) was flushed: every tracking client gets a null
   // invalidation, and the key table is emptied (Redis does both for FLUSHDB too).
@@ -155,7 +158,8 @@ class TrackingRegistry {
   static constexpr size_t kStripes = 64;
 
   Stripe& StripeOf(std::string_view key);
-  void InvalidateKeySlow(std::string_view key, ClientState* client, bool client_wrote);
+  void InvalidateKeySlow(std::string_view key, ClientState* client, bool client_wrote,
+                         bool before_reply);
   void InvalidateAllSlow(ClientState* client);
   void FlushBroadcastsSlow();
   // Removes `key`'s entry and queues an item for each id in it.  Returns false if absent.

@@ -84,7 +84,7 @@ std::string_view CheckMaxmemory(Server& server, ClientState& client, const Comma
     pre_command_oom = false;
     return {};
   }
-  bool oom = server.evictor().PerformEvictions(now_ms) == Evictor::Result::kFail;
+  bool oom = server.evictor().PerformEvictions(now_ms, -1, &client) == Evictor::Result::kFail;
   pre_command_oom = oom;
   if (!oom) return {};
   bool reject;
