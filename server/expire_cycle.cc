@@ -36,6 +36,7 @@ class Cycle {
     const bool logging = server_.write_log().enabled();
     const bool notify = NotifyEnabled(server_, kNotifyExpired);
     const bool tracking = server_.tracking().armed();
+    const bool fields_notify = NotifyEnabled(server_, kNotifyHash | kNotifyGeneric);
     std::vector<std::string>* names = logging || notify || tracking ? &deleted_ : nullptr;
     // Keys, through the DB's expiry index, in bounded steps while any is due.
     bool more = t.expiry_index.next_ms() <= now_ms_;
@@ -47,7 +48,8 @@ class Cycle {
     // Hash fields with an expiry: a sweep of the table.
     while (t.field_expiry && !t.table.empty()) {
       if (OutOfTime()) return false;
-      const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries, names);
+      const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries, names,
+                                          fields_notify ? &field_events_ : nullptr);
       expired_ += n;
       Report(db, logging, notify, tracking);
       // Stop at the end of a pass, or when a step found little (the rest waits for the next
@@ -62,12 +64,23 @@ class Cycle {
   // client changed them: NOLOOP does not hide them) and has the write log record each as a DEL
   // (UNLINK with lazyfree-lazy-expire), under the shard lock that deleted them.
   void Report(int db, bool logging, bool notify, bool tracking) {
-    if (deleted_.empty()) return;
+    // Hashes that lost fields: hexpired, and del when they went (Redis 7.4's events).
+    for (const auto& [key, emptied] : field_events_) {
+      NotifyKeyspaceEvent(server_, kNotifyHash, "hexpired", key, db);
+      if (emptied) NotifyKeyspaceEvent(server_, kNotifyGeneric, "del", key, db);
+    }
+    if (deleted_.empty()) {
+      field_events_.clear();
+      return;
+    }
     if (notify) {
       for (const std::string& key : deleted_) {
-        NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", key, db);
+        bool hash_emptied = false;
+        for (const auto& [k, emptied] : field_events_) hash_emptied |= emptied && k == key;
+        if (!hash_emptied) NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", key, db);
       }
     }
+    field_events_.clear();
     if (tracking) {
       for (const std::string& key : deleted_) server_.tracking().InvalidateKey(db, key, nullptr);
     }
@@ -87,6 +100,7 @@ class Cycle {
   }
 
   Server& server_;
+  std::vector<std::pair<std::string, bool>> field_events_;  // (hash, emptied), while notifying
   const bool rehash_;
   std::vector<std::string> deleted_;
   const bool expire_;

@@ -24,7 +24,8 @@ void DbTable::FreeAll() {
 }
 
 size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget,
-                           std::vector<std::string>* deleted_names) {
+                           std::vector<std::string>* deleted_names,
+                           std::vector<std::pair<std::string, bool>>* field_events) {
   DbTable& t = dbs_[db];
   if ((t.volatile_keys == 0 && !t.field_expiry) || t.table.empty()) return 0;
   std::vector<Entry*> dead;
@@ -33,10 +34,12 @@ size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget,
     if (e->IsExpired(now_ms)) {
       dead.push_back(e);
     } else if (t.field_expiry && e->type() == ValueType::kHash) {
-      if (PurgeExpiredParts(e, now_ms)) {
+      bool purged = false;
+      if (PurgeExpiredParts(e, now_ms, &purged)) {
         emptied.push_back(e);
-      } else if (HasExpiringParts(*e)) {
-        t.field_expiry_seen = true;
+      } else {
+        if (purged && field_events != nullptr) field_events->emplace_back(e->key(), false);
+        if (HasExpiringParts(*e)) t.field_expiry_seen = true;
       }
     }
   });
@@ -50,6 +53,9 @@ size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget,
   if (deleted_names != nullptr) {
     for (Entry* e : dead) deleted_names->emplace_back(e->key());
     for (Entry* e : emptied) deleted_names->emplace_back(e->key());
+  }
+  if (field_events != nullptr) {
+    for (Entry* e : emptied) field_events->emplace_back(e->key(), true);
   }
   for (Entry* e : dead) {
     t.table.ErasePointer(e, EntryTraits::Hash(e));
@@ -189,7 +195,8 @@ Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
     }
     return nullptr;
   }
-  if (e->type() == ValueType::kHash && PurgeExpiredParts(e, now_ms_)) {  // every field expired
+  bool purged = false;
+  if (e->type() == ValueType::kHash && PurgeExpiredParts(e, now_ms_, &purged)) {  // all expired
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
     if (e->has_expiry()) --t.volatile_keys;
@@ -200,6 +207,7 @@ Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
     }
     return nullptr;
   }
+  if (purged && hook_ != nullptr) hook_->FieldsExpired(db_, key, /*key_deleted=*/false);
   if (force_touch || (touch && !no_touch_)) Touch(e);
   return e;
 }

@@ -177,8 +177,11 @@ class Shard {
   // while DbTable::field_expiry is set.  Returns how many keys it deleted; appends their
   // names to `deleted_names` when given (the write log records them as DELs).
   // REQUIRES: mutex held.
+  // `field_events`, when given, gets (name, emptied) for each hash that lost fields (emptied:
+  // it lost them all and went; its name is in `deleted_names` too).
   size_t ActiveExpire(int db, int64_t now_ms, size_t budget,
-                      std::vector<std::string>* deleted_names = nullptr);
+                      std::vector<std::string>* deleted_names = nullptr,
+                      std::vector<std::pair<std::string, bool>>* field_events = nullptr);
 
   // Deletes the keys of `db` whose time has come, found through the DB's expiry index: looks
   // at most `budget` index entries.  Returns how many keys it deleted (names appended to

@@ -48,12 +48,13 @@ size_t ObjectAllocationSize(ValueType type, const void* object) {
   return Visit(type, object, [](auto* v) { return v->AllocationSize(); });
 }
 
-bool PurgeExpiredParts(Entry* e, int64_t now_ms) {
+bool PurgeExpiredParts(Entry* e, int64_t now_ms, bool* purged) {
   if (e->type() != ValueType::kHash || !e->is_object()) return false;
   auto* v = e->object_as<types::HashValue>();
   const int64_t min = v->MinExpiry();
   if (min == types::kNoFieldExpiry || min > now_ms) return false;
   types::HashValue::PurgeExpired(&v, now_ms);
+  if (purged != nullptr) *purged = true;
   e->set_object(v);
   return v->empty();
 }

@@ -28,7 +28,7 @@ size_t ObjectAllocationSize(ValueType type, const void* object);
 // Deletes the parts of e's value whose own expiry has come (hash fields with a TTL, Redis
 // 7.4).  Returns true iff that left the value empty: the caller then deletes the key, so a
 // hash whose last field expired is gone as if never there.  A no-op for other types.
-bool PurgeExpiredParts(Entry* e, int64_t now_ms);
+bool PurgeExpiredParts(Entry* e, int64_t now_ms, bool* purged = nullptr);
 // True iff part of e's value has an expiry of its own (a hash field with a TTL).
 bool HasExpiringParts(const Entry& e);
 

@@ -136,6 +136,25 @@ TEST_CASE("keys found expired publish expired, in order with the command's own",
   CHECK(f.Take() == V{"__keyevent@0__:keymiss nope", "__keyevent@0__:keymiss nope2"});
 }
 
+TEST_CASE("hash fields report hexpire, hpersist and hexpired (Redis 7.4)", "[notify]") {
+  Fixture f("Egh");
+  f.t.Run({"HSET", "h", "f1", "a", "f2", "b"});
+  f.t.Run({"HPEXPIRE", "h", "10", "FIELDS", "1", "f1"});
+  f.t.Run({"HPEXPIRE", "h", "10", "FIELDS", "1", "nope"});  // no field changed: no event
+  CHECK(f.Take() == V{"__keyevent@0__:hset h", "__keyevent@0__:hexpire h"});
+  f.t.AdvanceTime(20);
+  f.t.Run({"HGET", "h", "f2"});  // the read finds f1 expired
+  CHECK(f.Take() == V{"__keyevent@0__:hexpired h"});
+  f.t.Run({"HPEXPIRE", "h", "10", "FIELDS", "1", "f2"});
+  f.t.Run({"HPERSIST", "h", "FIELDS", "1", "f2"});
+  f.t.Run({"HPEXPIRE", "h", "10", "FIELDS", "1", "f2"});
+  f.t.AdvanceTime(20);
+  f.t.Run({"HLEN", "h"});  // the last field went, and the key with it
+  CHECK(f.Take() == V{"__keyevent@0__:hexpire h", "__keyevent@0__:hpersist h",
+                      "__keyevent@0__:hexpire h", "__keyevent@0__:hexpired h",
+                      "__keyevent@0__:del h"});
+}
+
 TEST_CASE("WATCH fails EXEC only when a watched key really changed", "[notify][watch]") {
   CommandTester t;
   int other = t.AddClient();
