@@ -108,9 +108,6 @@ struct ClientState {
     multi_count.store(on ? 0 : -1, std::memory_order_relaxed);
     multi_mem.store(0, std::memory_order_relaxed);
   }
-  // CLIENT LIST's redir=: the id of the client receiving this one's tracking invalidations,
-  // -1 when tracking is off or not redirected (client tracking sets it).
-  std::atomic<int64_t> redir{-1};
   int fd = -1;
   std::string addr;   // "ip:port" or "path:0" for unix sockets
   std::string laddr;

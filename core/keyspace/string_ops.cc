@@ -130,19 +130,22 @@ OpResult<std::optional<std::string>> OpGetEx(DbAccess& db, std::string_view key,
   return value;
 }
 
-void OpMSet(DbAccess& db, const std::string_view* kv, size_t count) {
+void OpMSet(DbAccess& db, const std::string_view* kv, size_t count,
+            const std::function<void(std::string_view key)>& stored) {
   for (size_t i = 0; i + 1 < count; i += 2) {
     db.Upsert(Entry::NewStringAutoEncoded(kv[i], kv[i + 1], kNoExpiry, db.clock()));
+    if (stored) stored(kv[i]);
   }
 }
 
-bool OpMSetNx(DbAccess& db, const std::string_view* kv, size_t count) {
+bool OpMSetNx(DbAccess& db, const std::string_view* kv, size_t count,
+              const std::function<void(std::string_view key)>& stored) {
   for (size_t i = 0; i < count; i += 2) {
     if (db.Find(kv[i]) != nullptr) return false;
   }
   // A key given twice is simply stored twice (CVE-2023-28425 was an assertion that the
   // second store found no key).
-  OpMSet(db, kv, count);
+  OpMSet(db, kv, count, stored);
   return true;
 }
 

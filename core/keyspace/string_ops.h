@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,9 +80,12 @@ OpResult<std::optional<std::string>> OpGetEx(DbAccess& db, std::string_view key,
 
 // MSET: `kv` alternates keys and values; stores each pair in order (a repeated key ends with
 // its last value), dropping any expiry.
-void OpMSet(DbAccess& db, const std::string_view* kv, size_t count);
+// `stored`, when given, runs after each key's store (its keyspace events come in that order).
+void OpMSet(DbAccess& db, const std::string_view* kv, size_t count,
+            const std::function<void(std::string_view key)>& stored = nullptr);
 // MSETNX: stores nothing and returns false if any key exists; otherwise like OpMSet.
-bool OpMSetNx(DbAccess& db, const std::string_view* kv, size_t count);
+bool OpMSetNx(DbAccess& db, const std::string_view* kv, size_t count,
+              const std::function<void(std::string_view key)>& stored = nullptr);
 
 // INCRBY: kWrongType, kNotAnInteger (the stored value), kOverflow; the new value otherwise.
 OpResult<int64_t> OpIncrBy(DbAccess& db, std::string_view key, int64_t delta);

@@ -262,28 +262,24 @@ bool CheckPairsOrReply(CommandContext& ctx) {
   return false;
 }
 
-// MSET's and MSETNX's store: each key's events follow its own store, as in Redis.
-void SetPairs(CommandContext& ctx) {
-  for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
-    keyspace::OpMSet(ctx.db, ctx.args.data() + i, 2);
+// MSET's and MSETNX's per-key step: each key's events follow its own store, as in Redis.
+auto KeyStored(CommandContext& ctx) {
+  return [&ctx](std::string_view key) {
     ctx.dirty++;
-    ctx.Changed(kNotifyString, "set", ctx.args[i]);
-  }
+    ctx.Changed(kNotifyString, "set", key);
+  };
 }
 
 void MSetCmd(CommandContext& ctx) {
   if (!CheckPairsOrReply(ctx)) return;
-  SetPairs(ctx);
+  keyspace::OpMSet(ctx.db, ctx.args.data() + 1, ctx.args.size() - 1, KeyStored(ctx));
   ctx.reply.Ok();
 }
 
 void MSetNxCmd(CommandContext& ctx) {
   if (!CheckPairsOrReply(ctx)) return;
-  bool stored = true;
-  for (size_t i = 1; i < ctx.args.size() && stored; i += 2) {
-    stored = ctx.db.Find(ctx.args[i]) == nullptr;
-  }
-  if (stored) SetPairs(ctx);
+  bool stored =
+      keyspace::OpMSetNx(ctx.db, ctx.args.data() + 1, ctx.args.size() - 1, KeyStored(ctx));
   ctx.reply.Integer(stored ? 1 : 0);
 }
 
