@@ -237,14 +237,8 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   } else {
     evicted_keys_.fetch_add(1, std::memory_order_relaxed);
   }
-  if (server_.watches().watched_keys() > 0) server_.watches().Touch(db, name);
-  server_.tracking().InvalidateKey(db, name, evicting_for, /*client_wrote=*/false,
-                                   /*before_reply=*/true);
-  if (expired) {
-    NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", name, db);
-  } else {
-    NotifyKeyspaceEvent(server_, kNotifyEvicted, "evicted", name, db);
-  }
+  KeyRemovedByServer(server_, db, name, expired ? kNotifyExpired : kNotifyEvicted,
+                     expired ? "expired" : "evicted", evicting_for, /*before_reply=*/true);
 }
 
 }  // namespace tessera::server

@@ -34,16 +34,16 @@ class Cycle {
     }
     if (!expire_) return true;
     const bool logging = server_.write_log().enabled();
-    const bool notify = NotifyEnabled(server_, kNotifyExpired);
-    const bool tracking = server_.tracking().armed();
+    // Deleted names are needed by the log and by whoever hears of removed keys.
+    const bool heard = NotifyEnabled(server_, kNotifyExpired) || server_.tracking().armed();
     const bool fields_notify = NotifyEnabled(server_, kNotifyHash | kNotifyGeneric);
-    std::vector<std::string>* names = logging || notify || tracking ? &deleted_ : nullptr;
+    std::vector<std::string>* names = logging || heard ? &deleted_ : nullptr;
     // Keys, through the DB's expiry index, in bounded steps while any is due.
     bool more = t.expiry_index.next_ms() <= now_ms_;
     while (more) {
       if (OutOfTime()) return false;
       expired_ += shard.ExpireDue(db, now_ms_, kExpireStepEntries, names, &more);
-      Report(db, logging, notify, tracking);
+      Report(db, logging);
     }
     // Hash fields with an expiry: a sweep of the table.
     while (t.field_expiry && !t.table.empty()) {
@@ -51,7 +51,7 @@ class Cycle {
       const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries, names,
                                           fields_notify ? &field_events_ : nullptr);
       expired_ += n;
-      Report(db, logging, notify, tracking);
+      Report(db, logging);
       // Stop at the end of a pass, or when a step found little (the rest waits for the next
       // tick, or for a reader, which expires it lazily).
       if (t.expire_cursor == 0 || n * 10 <= kExpireStepEntries) break;
@@ -60,30 +60,25 @@ class Cycle {
   }
 
  private:
-  // Publishes the `expired` events of the keys just deleted, tells their tracking clients (no
-  // client changed them: NOLOOP does not hide them) and has the write log record each as a DEL
-  // (UNLINK with lazyfree-lazy-expire), under the shard lock that deleted them.
-  void Report(int db, bool logging, bool notify, bool tracking) {
+  // Reports the keys just deleted (KeyRemovedByServer: `expired`, WATCH, tracking; a hash
+  // whose last field expired raises hexpired and del instead) and has the write log record
+  // each as a DEL (UNLINK with lazyfree-lazy-expire), under the shard lock that deleted them.
+  void Report(int db, bool logging) {
     // Hashes that lost fields: hexpired, and del when they went (Redis 7.4's events).
     for (const auto& [key, emptied] : field_events_) {
       NotifyKeyspaceEvent(server_, kNotifyHash, "hexpired", key, db);
       if (emptied) NotifyKeyspaceEvent(server_, kNotifyGeneric, "del", key, db);
     }
-    if (deleted_.empty()) {
-      field_events_.clear();
-      return;
-    }
-    if (notify) {
-      for (const std::string& key : deleted_) {
-        bool hash_emptied = false;
-        for (const auto& [k, emptied] : field_events_) hash_emptied |= emptied && k == key;
-        if (!hash_emptied) NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", key, db);
+    for (const std::string& key : deleted_) {
+      bool hash_emptied = false;
+      for (const auto& [k, emptied] : field_events_) hash_emptied |= emptied && k == key;
+      if (hash_emptied) {
+        server_.tracking().InvalidateKey(db, key, nullptr, /*client_wrote=*/false);
+      } else {
+        KeyRemovedByServer(server_, db, key, kNotifyExpired, "expired");
       }
     }
     field_events_.clear();
-    if (tracking) {
-      for (const std::string& key : deleted_) server_.tracking().InvalidateKey(db, key, nullptr);
-    }
     if (logging) LogDeletions(db);
     deleted_.clear();
   }

@@ -86,4 +86,15 @@ void NotifyKeyspaceEvent(Server& server, uint32_t type, std::string_view event,
   }
 }
 
+void KeyRemovedByServer(Server& server, int db, std::string_view key, uint32_t type,
+                        std::string_view event, ClientState* current, bool before_reply) {
+  // WATCH learns of expired keys from the expiry times it recorded at WATCH (a key already
+  // stale when watched must not fail EXEC): only evictions touch it here.
+  if (type != kNotifyExpired && server.watches().watched_keys() > 0) {
+    server.watches().Touch(db, key);
+  }
+  server.tracking().InvalidateKey(db, key, current, /*client_wrote=*/false, before_reply);
+  NotifyKeyspaceEvent(server, type, event, key, db, current);
+}
+
 }  // namespace tessera::server

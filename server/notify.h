@@ -56,4 +56,14 @@ bool NotifyEnabled(const Server& server, uint32_t type);
 void NotifyKeyspaceEvent(Server& server, uint32_t type, std::string_view event,
                          std::string_view key, int db, ClientState* publisher = nullptr);
 
+// A key the server removed by itself (found expired, evicted) rather than a command: WATCH
+// (for evictions; expiry reaches it through the times recorded at WATCH), client tracking (as a
+// change no client made, so NOLOOP does not hide it) and the keyspace event `event` of class `type`
+// hear of it, in one place for every such path.  `current` is the client whose command met the key,
+// or null (the active cycle); `before_reply`: that client's own tracking message goes out ahead of
+// its reply (eviction making room for it).
+void KeyRemovedByServer(Server& server, int db, std::string_view key, uint32_t type,
+                        std::string_view event, ClientState* current = nullptr,
+                        bool before_reply = false);
+
 }  // namespace tessera::server

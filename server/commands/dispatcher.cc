@@ -487,11 +487,8 @@ class CommandKeyEvents final : public keyspace::KeyEventHook {
   CommandKeyEvents(Server& server, ClientState* publisher)
       : server_(server), publisher_(publisher) {}
 
-  // Tracking clients hear of keys found expired as changed by no one (NOLOOP does not hide
-  // them from others than the client running the command).
   void KeyExpired(int db, std::string_view key) override {
-    NotifyKeyspaceEvent(server_, kNotifyExpired, "expired", key, db, publisher_);
-    server_.tracking().InvalidateKey(db, key, publisher_, /*client_wrote=*/false);
+    KeyRemovedByServer(server_, db, key, kNotifyExpired, "expired", publisher_);
   }
   void FieldsExpired(int db, std::string_view key, bool key_deleted) override {
     NotifyKeyspaceEvent(server_, kNotifyHash, "hexpired", key, db, publisher_);
