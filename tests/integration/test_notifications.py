@@ -69,18 +69,26 @@ SCRIPT = [
 ]
 
 
+def subscriber(port, patterns=(), channels=()):
+    """A redis-py PubSub on `port` whose subscriptions are confirmed (fails after 10 s)."""
+    sub = redis.Redis(port=port).pubsub()
+    if patterns:
+        sub.psubscribe(*patterns)
+    if channels:
+        sub.subscribe(*channels)
+    deadline = time.time() + 10
+    for _ in range(len(patterns) + len(channels)):
+        while sub.get_message(timeout=1) is None:
+            assert time.time() < deadline, "no subscription confirmation"
+    return sub
+
+
 def run_script(port):
     """Runs SCRIPT on a server with every event class on; returns the events received."""
     c = redis.Redis(port=port)
     c.config_set("notify-keyspace-events", "AKEnm")
     c.response_callbacks = {}  # raw replies: the script only needs the commands run
-    sub = redis.Redis(port=port).pubsub()
-    sub.psubscribe("__key*__:*")
-    sub.subscribe("script-done")
-    # Wait for the two confirmations.
-    for _ in range(2):
-        while sub.get_message(timeout=1) is None:
-            pass
+    sub = subscriber(port, patterns=["__key*__:*"], channels=["script-done"])
     for cmd in SCRIPT:
         if cmd == ("RESTORE", "r1", "0", "DUMP"):
             cmd = ("RESTORE", "r1", "0", c.dump("dump-src"))
@@ -138,10 +146,7 @@ def test_events_match_redis_server(binary):
 def test_expired_events_from_the_active_cycle(binary):
     with Server(binary, "--io-threads", "4", "--notify-keyspace-events", "Ex") as s:
         c = s.redis()
-        sub = s.redis().pubsub()
-        sub.psubscribe("__keyevent@*__:expired")
-        while sub.get_message(timeout=1) is None:
-            pass
+        sub = subscriber(s.port, patterns=["__keyevent@*__:expired"])
         names = ["exp:%d" % i for i in range(200)]
         for n in names:
             c.set(n, "v", px=100)
@@ -160,10 +165,7 @@ def test_expired_events_from_the_active_cycle(binary):
 def test_evicted_events(binary):
     with Server(binary, "--io-threads", "2", "--notify-keyspace-events", "Ee") as s:
         c = s.redis()
-        sub = s.redis().pubsub()
-        sub.psubscribe("__keyevent@*__:evicted")
-        while sub.get_message(timeout=1) is None:
-            pass
+        sub = subscriber(s.port, patterns=["__keyevent@*__:evicted"])
         c.set("foo", "bar")
         c.config_set("maxmemory-policy", "allkeys-lru")
         c.config_set("maxmemory", "1")
