@@ -10,11 +10,14 @@
 # per file; logs go to SUITE_DIR/tessera-logs/.  TESSERA_SUITE_ARGS adds server arguments
 # (e.g. "--io-threads 8": a busy script blocks the clients of its own worker, see
 # server/commands/script_runner.h, so the busy-script tests want the test's clients elsewhere).
+# SUITE_BASEPORT (default: random) puts the server at that port and the suite's own helper
+# servers just above it, so that several people can run the suite side by side.
 set -u
 suite=$(cd "$1" && pwd); binary=$(realpath "$2"); shift 2
 mkdir -p "$suite/tessera-logs"
 for unit in "$@"; do
-  port=$((21111 + RANDOM % 20000))
+  if [ -n "${SUITE_BASEPORT:-}" ]; then port=$SUITE_BASEPORT; base=$((SUITE_BASEPORT + 1))
+  else port=$((21111 + RANDOM % 20000)); base=$((22000 + RANDOM % 30000)); fi
   name=$(echo "$unit" | tr / _)
   dir=$(mktemp -d)
   (cd "$dir" && exec "$binary" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
@@ -22,7 +25,7 @@ for unit in "$@"; do
   pid=$!
   for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   (cd "$suite" && timeout 900 ./runtest --host 127.0.0.1 --port "$port" --single "$unit" \
-      --clients 1 --durable --timeout 60 --baseport $((22000 + RANDOM % 30000)) >"$suite/tessera-logs/$name.log" 2>&1)
+      --clients 1 --durable --timeout 60 --baseport "$base" --portcount 500 >"$suite/tessera-logs/$name.log" 2>&1)
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   sed -i 's/\x1b\[[0-9;]*m//g' "$suite/tessera-logs/$name.log"
   ok=$(grep -c '^\[ok\]' "$suite/tessera-logs/$name.log")
