@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "server/blocking.h"
+#include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
 #include "server/expire_cycle.h"
 #include "server/log.h"
@@ -253,6 +255,7 @@ void Worker::Cron() {
   if (server_->config().maxmemory.load(std::memory_order_relaxed) != 0) {
     server_->evictor().PerformEvictions(now, budget_us);
   }
+  if (!KeysRemovedByServer().empty()) ServeBlockedClients(*server_, *stats_, KeysRemovedByServer());
   if (index_ == 0) {
     if (server_->tracking().tracking_clients() > 0) {  // the tracking table, even when idle
       server_->tracking().EnforceLimit(
