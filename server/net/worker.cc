@@ -245,6 +245,10 @@ void Worker::Cron() {
   if (server_->cron_paused.load(std::memory_order_relaxed)) return;  // DEBUG PAUSE-CRON
   int64_t now = server_->NowMs();
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
+  // CONFIG SET hz changes the period from the tick after next (libuv re-arms a repeating timer
+  // before its callback runs), as Redis's serverCron follows hz.
+  const auto period_ms = static_cast<uint64_t>(1000 / hz);
+  if (uv_timer_get_repeat(&cron_) != period_ms) uv_timer_set_repeat(&cron_, period_ms);
   ResizeClientBuffers(now, hz);
   // Active expiry: a quarter of each tick at most, over this worker's shards.
   int64_t budget_us = 250000 / hz;
