@@ -171,6 +171,7 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix, bool tls) {
     return;
   }
   stats_->total_connections.Add(1);
+  c->worker_slot = connections_.size();
   connections_.push_back(c);
   const ServerConfig& cfg = server_->config();
   if (server_->clients().Count() >= cfg.maxclients.load(std::memory_order_relaxed)) {
@@ -201,8 +202,13 @@ void Worker::FlushPending() {
 }
 
 void Worker::OnConnectionClosed(Connection* c) {
-  connections_.erase(std::remove(connections_.begin(), connections_.end(), c),
-                     connections_.end());
+  // O(1): the last connection takes the closed one's slot (the list has no order to keep).
+  const size_t slot = c->worker_slot;
+  if (slot < connections_.size() && connections_[slot] == c) {
+    connections_[slot] = connections_.back();
+    connections_[slot]->worker_slot = slot;
+    connections_.pop_back();
+  }
   auto it = std::find(monitors_.begin(), monitors_.end(), c);
   if (it != monitors_.end()) {
     monitors_.erase(it);
