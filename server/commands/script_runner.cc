@@ -92,7 +92,7 @@ class Host : public scripting::ScriptHost {
     // already changed something (it cannot stop half-way then).  Redis's scriptVerifyOOM.
     if (!allow_oom_ && !dirty_ && (spec->flags & kDenyOom) != 0 && PreCommandOom() &&
         server.config().maxmemory.load(std::memory_order_relaxed) != 0) {
-      *error = errors::kOom;
+      *error = "-" + std::string(errors::kOom);  // the OOM code survives, as in Redis
       return;
     }
     if (shards_ != nullptr && !shards_->Admit(*spec, args, client_.db)) {
