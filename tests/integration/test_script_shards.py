@@ -6,6 +6,7 @@ next to MULTI/EXEC transfers and plain INCRBY clients.  The totals only add up i
 interleaved with anything; the keyspace events and the AOF only match if no abandoned attempt
 left a trace."""
 import os
+import socket
 import sys
 import threading
 import time
@@ -296,6 +297,45 @@ def test_functions_with_undeclared_keys(binary):
             t.join()
         assert not errors, errors[:3]
         assert total(r) == ACCOUNTS * START + 2 * 300 * 2
+
+
+
+def test_scripts_on_disjoint_shards_run_at_once(binary):
+    """A script that never ends holds its one declared key's shard; scripts on other keys,
+    from clients of the other workers, still run (when every script held every shard, none
+    could until the first was killed)."""
+    with Server(binary, "--io-threads", "4") as s:
+        runner = s.connect()
+        body = b"local a = 0 while true do a = a + 1 end"
+        runner.send(b"*4\r\n$4\r\nEVAL\r\n$%d\r\n%s\r\n$1\r\n1\r\n$4\r\nspin\r\n"
+                    % (len(body), body))
+        time.sleep(0.2)
+        others = [s.connect() for _ in range(8)]
+        for i, c in enumerate(others):
+            c.sock.settimeout(2.0)
+            c.send(b"EVAL \"return redis.call('INCR', KEYS[1])\" 1 other:%d\r\n" % i)
+        answered = 0
+        for c in others:
+            try:
+                if c.read_raw_reply() == b":1\r\n":
+                    answered += 1
+            except socket.timeout:
+                pass
+        # Stop the endless script from a client that is not on its worker.
+        killed = False
+        for c in others:
+            c.sock.settimeout(2.0)
+            try:
+                c.send(b"SCRIPT KILL\r\n")
+                if c.read_raw_reply() == b"+OK\r\n":
+                    killed = True
+                    break
+            except socket.timeout:
+                continue
+        assert killed
+        assert answered >= 1, "no script ran beside the endless one"
+        runner.sock.settimeout(5)
+        assert runner.read_raw_reply().startswith(b"-ERR Script killed by user")
 
 
 if __name__ == "__main__":
