@@ -68,6 +68,7 @@ bool ScriptShards::TakeEveryShard() {
     if (!TakeShard(i)) return false;
   }
   all_ = true;
+  all_mark_.emplace();
   return true;
 }
 

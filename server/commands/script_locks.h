@@ -33,6 +33,7 @@
 // that thread as holding its set (ShardMutex::ScopedShardsHeld reads the set it grows).
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -69,6 +70,9 @@ class ScriptShards {
   void RollBack(int64_t now_ms);
   // Gives every held shard back, then locks all of them in ascending order.
   void EscalateToAll();
+  // The attempt is over: drops the thread's every-shard mark that TakeEveryShard set
+  // (ShardMutex::HeldAll() must say so to code that locks shards itself, e.g. snapshots).
+  void EndAttempt() { all_mark_.reset(); }
 
   // Strings longer than this are not copied before a write (see Admit).
   static constexpr size_t kImageMaxBytes = 64 * 1024;
@@ -88,6 +92,7 @@ class ScriptShards {
   keyspace::ShardSet declared_;
   keyspace::ShardSet held_;
   bool all_ = false;
+  std::optional<keyspace::ShardMutex::ScopedAllShardsHeld> all_mark_;
   std::vector<int> positions_;
   std::set<std::pair<int, std::string>> imaged_;
   std::vector<keyspace::KeyImage> images_;

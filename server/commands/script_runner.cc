@@ -206,6 +206,7 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
       // With part of the shards the hook also stops an abandoned attempt quickly.
       engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook || partial, ctx.reply);
       server.scripts().EndRun();
+      shards.EndAttempt();
     }
     if (!host.abandoned()) {
       signals.Release();  // the host's client is still alive: held events may name it
