@@ -230,6 +230,19 @@ TEST_CASE("A script that calls a whole-keyspace command restarts before it write
         ":4\r\n");
   CHECK(s.scripts().script_restarts() == 1);
   CHECK(t.Run({"DBSIZE"}) == ":4\r\n");
+  // Uncontended, it takes every shard mid-run: SWAPDB and FLUSHALL inside the script.
+  CHECK(t.Run({"EVAL",
+               "redis.call('SET', KEYS[1], 'v') redis.call('SWAPDB', 0, 1) "
+               "return redis.call('DBSIZE')",
+               "1", "x5"}) == ":0\r\n");
+  CHECK(s.scripts().script_restarts() == 1);
+  CHECK(t.Run({"SELECT", "1"}) == "+OK\r\n");
+  CHECK(t.Run({"DBSIZE"}) == ":5\r\n");
+  CHECK(t.Run({"EVAL",
+               "redis.call('SET', KEYS[1], 'v') redis.call('FLUSHALL') "
+               "return redis.call('EXISTS', KEYS[1])",
+               "1", "x6"}) == ":0\r\n");
+  CHECK(t.Run({"DBSIZE"}) == ":0\r\n");
 }
 
 TEST_CASE("A script undone after a lazy expiry gives the expired key back",
