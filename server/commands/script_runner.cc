@@ -6,6 +6,7 @@
 #include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
 #include "server/commands/oom_check.h"
+#include "server/log.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -103,13 +104,35 @@ class Host : public scripting::ScriptHost {
                                                                           : AclVerdict::kDenied;
   }
 
-  bool Interrupted() override { return ctx_.server.scripts().kill_requested(); }
+  // Every 100000 instructions.  Past busy-reply-threshold the script is "timed out" (as
+  // Redis says): the worker's other clients are served from here, each time, until it ends.
+  bool Interrupted() override {
+    Server& server = ctx_.server;
+    if (!timed_out_) {
+      int64_t threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
+      if (!server.scripts().TimedOut(server.ScriptClockUs(), threshold_ms)) {
+        return server.scripts().kill_requested();
+      }
+      timed_out_ = true;
+      int64_t elapsed_ms = (server.ScriptClockUs() - server.scripts().running_since_us()) / 1000;
+      bool eval = server.scripts().running_eval();
+      // Redis names an EVAL script by its Lua function, f_<sha>.
+      Log(LogLevel::kWarning,
+          "Slow script detected: still in execution after {} milliseconds. You can try killing "
+          "the script using the {} command. Script name is: {}{}.",
+          elapsed_ms, eval ? "SCRIPT KILL" : "FUNCTION KILL", eval ? "f_" : "",
+          server.scripts().running_name());
+    }
+    if (ctx_.client.control != nullptr) ctx_.client.control->ServeOthersWhileScriptBusy();
+    return server.scripts().kill_requested();
+  }
 
  private:
   CommandContext& ctx_;
   bool read_only_;
   bool allow_oom_;
-  bool dirty_ = false;  // a command of the script changed the keyspace
+  bool dirty_ = false;      // a command of the script changed the keyspace
+  bool timed_out_ = false;  // past busy-reply-threshold: other clients are being served
   ClientState client_;
   int64_t start_us_ = Server::RealNowUs();
 };
@@ -127,6 +150,16 @@ bool ScriptKeys(ArgList args, std::vector<int>* out) {
 }
 
 bool LocksAllShards(ArgList) { return true; }
+
+bool ScriptTimedOut(Server& server) {
+  int64_t threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
+  return server.scripts().running() &&
+         server.scripts().TimedOut(server.ScriptClockUs(), threshold_ms);
+}
+
+std::string_view BusyScriptError(Server& server) {
+  return server.scripts().running_eval() ? errors::kBusyScript : errors::kBusyFunction;
+}
 
 void RunScript(CommandContext& ctx, const ScriptRun& run) {
   bool compat = (run.flags & scripting::kScriptEvalCompat) != 0;

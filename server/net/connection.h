@@ -77,6 +77,12 @@ class Connection final : public ConnectionControl, public PushTarget {
   }
   // True while a blocking command waits (BLPOP...): no input is processed meanwhile.
   bool blocked() const { return blocked_; }
+  bool closing() const { return closing_; }
+  // ConnectionControl: this connection's script asks the worker to serve the others.
+  void ServeOthersWhileScriptBusy() override;
+  // Reads what the socket holds with read(2) instead of libuv, and processes it as OnRead
+  // does (Worker::ServeWhileScriptBusy, which polled the descriptor).
+  void ReadOutsideLoop();
 
  private:
   // Runs every complete command in the input; `now_us` is the wall clock (Unix us) now.

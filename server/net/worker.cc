@@ -168,6 +168,10 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix, bool tls) {
     c->Close();
     return;
   }
+  Admit(c);
+}
+
+void Worker::Admit(Connection* c) {
   stats_->total_connections.Add(1);
   connections_.push_back(c);
   const ServerConfig& cfg = server_->config();
