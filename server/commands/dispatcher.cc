@@ -771,12 +771,13 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // Not while a script is busy (as Redis): its shards are locked, and on its own worker the
   // script is only paused in its hook.
   if (!script_timed_out) {
-    if (std::string_view oom =
-            CheckMaxmemory(server, client, *spec, args,
-                           server.has_test_clock() ? server.NowMs() : clock_us / 1000);
-        !oom.empty()) {
-      return reject(oom);
+    std::string_view oom =
+        CheckMaxmemory(server, client, *spec, args,
+                       server.has_test_clock() ? server.NowMs() : clock_us / 1000);
+    if (!KeysRemovedByServer().empty() && !client.in_exec && !client.in_script) {
+      ServeBlockedClients(server, stats, KeysRemovedByServer());  // a stream it evicted
     }
+    if (!oom.empty()) return reject(oom);
   }
 
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while

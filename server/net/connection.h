@@ -15,6 +15,7 @@
 
 #include <uv.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +84,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   // Reads what the socket holds with read(2) instead of libuv, and processes it as OnRead
   // does (Worker::ServeWhileScriptBusy, which polled the descriptor).
   void ReadOutsideLoop();
+  // Where the owning Worker keeps this connection in its list (the Worker's business: it
+  // removes a closed connection in O(1)).
+  size_t worker_slot = SIZE_MAX;
 
  private:
   // Runs every complete command in the input; `now_us` is the wall clock (Unix us) now.
