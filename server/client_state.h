@@ -51,6 +51,9 @@ class ConnectionControl {
   virtual size_t TotalMemoryBytes() const = 0;
   // The reply of this client's blocked command (BLPOP...): append it and go on with the input.
   virtual void DeliverBlockedReply(std::string reply) = 0;
+  // Called from the instruction hook of this client's script once it has run past
+  // busy-reply-threshold: serves the worker's other clients once (script_runner.h).
+  virtual void ServeOthersWhileScriptBusy() {}
 };
 
 // How many arguments a command has and their bytes (CLIENT LIST's argv-mem, multi-mem).
