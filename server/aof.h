@@ -25,6 +25,7 @@
 namespace tessera::server {
 
 class Server;
+class SnapshotJob;
 struct WorkerStats;
 
 class Aof {
@@ -88,6 +89,9 @@ class Aof {
   // Writes a snapshot as base file `name`; "" or the error.  Calls at_point under all locks.
   std::string WriteBase(const std::string& name, const std::function<void(uint64_t)>& at_point);
   void RunRewrite();
+  // Makes a running rewrite stop at its next shard and fail (logging `message` first), as
+  // Redis kills its rewrite child.  No-op when none runs.
+  void AbortRewrite(const char* message);
   void RemoveFiles(const persistence::AofManifest& old, const persistence::AofManifest& now);
 
   Server& server_;
@@ -98,6 +102,9 @@ class Aof {
   std::thread rewrite_thread_;
   std::atomic<bool> rewriting_{false};
   bool scheduled_ = false;
+  std::mutex job_mu_;           // job_, abort_requested_
+  SnapshotJob* job_ = nullptr;  // the running rewrite's snapshot, while it writes
+  bool abort_requested_ = false;
   uint64_t base_size_ = 0;
 };
 
