@@ -13,6 +13,7 @@
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
 #include "server/commands/type_limits.h"
+#include "server/server.h"
 
 namespace tessera::server {
 
@@ -65,6 +66,7 @@ bool ParseRestoreOptionsOrReply(CommandContext& ctx, RestoreArgs* a) {
 
 rdb::LoadOptions LoadOptionsOf(const CommandContext& ctx) {
   rdb::LoadOptions o;
+  o.check_crc = !ctx.server.skip_checksum_validation.load(std::memory_order_relaxed);
   o.now_ms = ctx.db.now_ms();
   o.clock = ctx.db.clock();
   o.list = ListLimitsOf(ctx);
@@ -99,7 +101,7 @@ void RestoreCommand(CommandContext& ctx) {
       if (deleted) {
         ctx.dirty++;
         ctx.Changed(kNotifyGeneric, "del", key);
-        ctx.Propagate({"DEL", key});
+        ctx.Propagate({ServerDeleteCommand(ctx.server.config()), key});
       }
       return ctx.reply.Ok();
     }

@@ -641,6 +641,8 @@ void DebugHelp(CommandContext& ctx) {
                      "    array, set, map, attrib, push, verbatim, true, false.",
                      "SET-ACTIVE-EXPIRE <0|1>",
                      "    Turn the background deletion of expired keys off (0) or on (1).",
+                     "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+                     "    Load RESTORE payloads and RDB files without checking their CRC64 (1).",
                      "SET-DISABLE-DENY-SCRIPTS <0|1>",
                      "    Let scripts call commands flagged noscript (1) or not (0).",
                      "SLEEP <seconds>",
@@ -661,6 +663,11 @@ void Debug(CommandContext& ctx) {
   if (is("set-active-expire") && argc == 3) {
     ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
                                            std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("set-skip-checksum-validation") && argc == 3) {
+    ctx.server.skip_checksum_validation.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
+                                              std::memory_order_relaxed);
     return ctx.reply.Ok();
   }
   if (is("pause-cron") && argc == 3) {
