@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/base/hash.h"
 #include "core/keyspace/keyspace.h"
 #include "core/keyspace/object.h"
 #include "server/aof.h"
@@ -49,7 +50,8 @@ Persistence::~Persistence() {
 
 persistence::rdb::LoadOptions Persistence::LoadOptionsNow() const {
   rdb::LoadOptions o;
-  o.check_crc = server_.config().rdbchecksum.load(std::memory_order_relaxed);
+  o.check_crc = server_.config().rdbchecksum.load(std::memory_order_relaxed) &&
+                !server_.skip_checksum_validation.load(std::memory_order_relaxed);
   o.now_ms = Server::RealNowMs();
   o.clock = static_cast<uint32_t>(o.now_ms / 1000) & 0xFFFFFF;
   o.num_dbs = server_.keyspace().num_dbs();
@@ -153,13 +155,13 @@ bool Persistence::BackgroundSave(std::string* err, bool schedule) {
   return true;
 }
 
-void Persistence::AbortBackgroundSave() {
+void Persistence::AbortBackgroundSave(const char* message) {
   if (!bgsave_in_progress()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (job_) job_->Abort();
   }
-  Log(LogLevel::kNotice, "Background saving terminated by FLUSHALL");
+  Log(LogLevel::kNotice, "{}", message);
 }
 
 void Persistence::WaitForBackgroundSave() {
@@ -243,18 +245,33 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   std::string duplicate;  // the first key found already present (no merge)
   cb.on_expired = [&](int, std::string_view) { ++expired; };
   cb.on_key = [&](int db, keyspace::Entry* e) {
-    keyspace::Shard& shard = ks.shard(ks.ShardOf(e->key()));
+    const uint64_t hash = HashBytes(e->key());
+    keyspace::Shard& shard = ks.shard(ks.ShardOfHash(hash));
     std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
-    keyspace::DbAccess access(&ks, db, opts.now_ms, opts.clock);
-    const bool hash = e->type() == keyspace::ValueType::kHash;
-    if (!merge && access.Find(e->key(), false) != nullptr) {
-      if (duplicate.empty()) duplicate = std::string(e->key());
-      keyspace::Entry::Free(e);
-      return;
+    if (merge) {
+      keyspace::DbAccess access(&ks, db, opts.now_ms, opts.clock);
+      access.Upsert(e);
+    } else {
+      // The fast path of a load into an empty keyspace: one hash and one probe per key,
+      // without DbAccess's per-command machinery (lazy expiry, events, ready keys).
+      keyspace::DbTable& t = shard.db(db);
+      if (t.table.Find(e->key(), hash) != nullptr) {
+        if (duplicate.empty()) duplicate = std::string(e->key());
+        keyspace::Entry::Free(e);
+        return;
+      }
+      t.table.Insert(e, hash);
+      if (e->has_expiry()) {
+        ++t.volatile_keys;
+        t.expiry_index.Add(e->expire_at(), hash, opts.now_ms);
+      }
     }
-    access.Upsert(e);
     // A hash whose fields carry TTLs joins the active expiry sweep.
-    if (hash && keyspace::HasExpiringParts(*e)) access.NoteFieldExpiry(e->key());
+    if (e->type() == keyspace::ValueType::kHash && keyspace::HasExpiringParts(*e)) {
+      keyspace::DbTable& t = shard.db(db);
+      t.field_expiry = true;
+      t.field_expiry_seen = true;
+    }
     ++loaded;
     if (key_delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(key_delay));
   };
