@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -244,6 +245,8 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   uint64_t expired = 0;
   std::string duplicate;  // the first key found already present (no merge)
   cb.on_expired = [&](int, std::string_view) { ++expired; };
+  uint64_t empty_keys = 0;
+  cb.on_empty_key = [&](int, std::string_view) { ++empty_keys; };
   cb.on_key = [&](int db, keyspace::Entry* e) {
     const uint64_t hash = HashBytes(e->key());
     keyspace::Shard& shard = ks.shard(ks.ShardOfHash(hash));
@@ -292,6 +295,19 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
       function_error = error;
     }
   };
+  // RESIZEDB hints size each shard's table up front, so a load never grows one (no rehash,
+  // no re-faulting of the pages).  Hints are untrusted: capped by the keys the file's bytes
+  // could hold at all.
+  cb.on_resize_db = [&](int db, uint64_t db_size, uint64_t) {
+    if (merge || db < 0 || db >= ks.num_dbs()) return;
+    const uint64_t cap = loading_total_bytes.load() / 4;
+    const uint64_t per_shard = std::min(db_size, cap) / ks.shard_count() * 105 / 100 + 16;
+    for (unsigned i = 0; i < ks.shard_count(); ++i) {
+      keyspace::Shard& shard = ks.shard(i);
+      std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
+      if (shard.db(db).table.empty()) shard.db(db).table.Reserve(per_shard);
+    }
+  };
   cb.on_progress = [&](uint64_t bytes) { loading_loaded_bytes.store(bytes); };
   cb.on_warning = [](std::string_view message) { Log(LogLevel::kWarning, "{}", message); };
   persistence::Status status = rdb::Load(src, opts, cb);
@@ -313,7 +329,13 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   std::lock_guard<std::mutex> lock(mu_);
   stats_.last_load_keys_loaded = loaded;
   stats_.last_load_keys_expired = expired;
-  Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, expired);
+  if (empty_keys > 0) {
+    Log(LogLevel::kNotice,
+        "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.", loaded,
+        expired, empty_keys);
+  } else {
+    Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, expired);
+  }
   return true;
 }
 
@@ -324,7 +346,12 @@ bool Persistence::LoadRdbAtStartup(std::string* err) {
   loading.store(true);
   bool ok = LoadRdbFile(path, err);
   loading.store(false);
-  if (!ok) return false;
+  if (!ok) {
+    // As Redis's rdbReportError: the reason, then the line saying the server stops.
+    Log(LogLevel::kWarning, "{}", *err);
+    Log(LogLevel::kWarning, "Terminating server after rdb file reading failure.");
+    return false;
+  }
   Log(LogLevel::kNotice, "DB loaded from disk: {:.3f} seconds",
       static_cast<double>(Server::MonotonicUs() - start_us) / 1e6);
   std::lock_guard<std::mutex> lock(mu_);
