@@ -326,6 +326,8 @@ void AofWriter::Run() {
         }
       }
       if (!batch.empty()) {
+        const int64_t sleep_us = flush_sleep_us_.load(std::memory_order_relaxed);
+        if (sleep_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
         ok = WriteBatch(batch, end - batch.size());
         dirty = true;
       }

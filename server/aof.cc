@@ -605,9 +605,15 @@ void Aof::WaitDurable(uint64_t offset) {
 
 std::string Aof::write_error() const { return writer_ ? writer_->last_error() : ""; }
 
+void Aof::set_flush_sleep_us(int64_t us) {
+  flush_sleep_us_.store(us, std::memory_order_relaxed);
+  if (writer_) writer_->set_flush_sleep_us(us);
+}
+
 void Aof::Cron() {
   const ServerConfig& c = server_.config();
   if (writer_) {
+    writer_->set_flush_sleep_us(flush_sleep_us_.load(std::memory_order_relaxed));
     writer_->set_policy(PolicyOf(c));
     writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   }

@@ -59,6 +59,9 @@ class Aof {
   // The AOF could not be written: writes get -MISCONF with this text.  "" when fine.
   std::string write_error() const;
 
+  // DEBUG AOF-FLUSH-SLEEP: the writer sleeps this long before each write (0: never).
+  void set_flush_sleep_us(int64_t us);
+
   // Cron: fsync policy changes, a scheduled rewrite, auto-aof-rewrite.
   void Cron();
   // Shutdown: every logged byte written and fsynced.
@@ -105,6 +108,7 @@ class Aof {
   std::mutex job_mu_;           // job_, abort_requested_
   SnapshotJob* job_ = nullptr;  // the running rewrite's snapshot, while it writes
   bool abort_requested_ = false;
+  std::atomic<int64_t> flush_sleep_us_{0};
   uint64_t base_size_ = 0;
 };
 
