@@ -13,6 +13,7 @@
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
 #include "server/commands/type_limits.h"
+#include "server/log.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -87,6 +88,11 @@ void RestoreCommand(CommandContext& ctx) {
   auto parsed = rdb::ParseDumpPayload(key, ctx.args[3], LoadOptionsOf(ctx));
   if (!parsed.ok()) {
     const bool footer = parsed.status().code() == persistence::Status::Code::kBadFooter;
+    // As Redis reports a corrupt payload in its log (rdbReportCorruptRDB), with the reason.
+    if (parsed.status().code() == persistence::Status::Code::kCorrupt) {
+      Log(LogLevel::kWarning, "Internal error in RDB reading offset 0, function at rdb.c:0 -> {}",
+          parsed.status().message());
+    }
     return ctx.reply.Error(footer ? errors::kBadDumpFooter : errors::kBadDumpData);
   }
   Entry* e = *parsed;

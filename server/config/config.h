@@ -65,7 +65,8 @@ class Guarded {
 enum class ProtectedAction : uint8_t { kNo, kYes, kLocal };
 // appendfsync, in Redis's order of names.
 enum class AppendFsync : uint8_t { kAlways, kEverysec, kNo };
-// sanitize-dump-payload.
+// sanitize-dump-payload.  Accepted and reported only: the RDB reader always validates in
+// depth (persistence/rdb_reader.h), which is what Redis does with "yes".
 enum class SanitizeDump : uint8_t { kNo, kYes, kClients };
 // propagation-error-behavior.
 enum class PropagationError : uint8_t { kIgnore, kPanic, kPanicOnReplicas };
