@@ -707,11 +707,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 
   // 10. maxmemory: evict; deny-oom commands (and anything queued in MULTI) are refused when
   // nothing could be evicted (an EXEC refused so discards its transaction, in reject()).
-  if (std::string_view oom = CheckMaxmemory(
-          server, client, *spec, args, server.has_test_clock() ? server.NowMs() : clock_us / 1000);
-      !oom.empty()) {
-    return reject(oom);
+  std::string_view oom = CheckMaxmemory(server, client, *spec, args,
+                                        server.has_test_clock() ? server.NowMs() : clock_us / 1000);
+  if (!KeysRemovedByServer().empty() && !client.in_exec && !client.in_script) {
+    ServeBlockedClients(server, stats, KeysRemovedByServer());  // a stream it evicted
   }
+  if (!oom.empty()) return reject(oom);
 
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
   // stop-writes-on-bgsave-error is set.
