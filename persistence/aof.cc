@@ -4,8 +4,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -22,8 +24,54 @@ int64_t MonotonicUs() {
       .count();
 }
 
+// A file name as the manifest holds it: bare, or quoted with escapes when it holds blanks,
+// quotes, backslashes or unprintable bytes (Redis's sdscatrepr), so SplitArgs reads it back.
+std::string ManifestName(const std::string& name) {
+  bool plain = !name.empty();
+  for (unsigned char c : name) {
+    if (c == '\\' || c == '"' || !std::isprint(c) || std::isspace(c)) plain = false;
+  }
+  if (plain) return name;
+  std::string out = "\"";
+  for (unsigned char c : name) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (std::isprint(c)) {
+          out.push_back(static_cast<char>(c));
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out += buf;
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
 void AppendLine(std::string* out, const AofFileInfo& f) {
-  *out += "file " + f.name + " seq " + std::to_string(f.seq) + " type ";
+  *out += "file " + ManifestName(f.name) + " seq " + std::to_string(f.seq) + " type ";
   out->push_back(static_cast<char>(f.type));
   out->push_back('\n');
 }

@@ -45,6 +45,21 @@ TEST_CASE("AOF manifest round-trips Redis's text", "[aof]") {
   CHECK(m.base->name == "a");
 }
 
+TEST_CASE("AOF manifest quotes file names with blanks or quotes, as Redis does", "[aof]") {
+  AofManifest m;
+  m.base = AofFileInfo{"my aof.1.base.rdb", 1, AofFileInfo::Type::kBase};
+  m.incrs.push_back(AofFileInfo{"q\"t\\.1.incr.aof", 1, AofFileInfo::Type::kIncr});
+  const std::string text = m.Serialize();
+  CHECK(text ==
+        "file \"my aof.1.base.rdb\" seq 1 type b\n"
+        "file \"q\\\"t\\\\.1.incr.aof\" seq 1 type i\n");
+  AofManifest back;
+  std::string err;
+  REQUIRE(AofManifest::Parse(text, &back, &err));
+  CHECK(back.base->name == "my aof.1.base.rdb");
+  CHECK(back.incrs[0].name == "q\"t\\.1.incr.aof");
+}
+
 TEST_CASE("AOF manifest refuses malformed text", "[aof]") {
   AofManifest m;
   std::string err;
