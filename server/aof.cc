@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "core/base/numbers.h"
 #include "core/resp/reply_builder.h"
 #include "server/client_state.h"
 #include "server/commands/dispatcher.h"
@@ -189,7 +190,9 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
   std::string out;
   int64_t clock_us = Server::RealNowUs();
   uint64_t commands = 0;
+  uint64_t multi_at = 0;  // the offset of the open transaction's MULTI
   for (;;) {
+    const uint64_t command_at = reader.good_offset();
     CommandReader::Result r = reader.Next(&argv);
     if (r == CommandReader::Result::kEof) break;
     if (r == CommandReader::Result::kBad) {
@@ -227,6 +230,7 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
       *err = "Unknown command '" + argv[0] + "' reading the append only file " + path;
       return false;
     }
+    if (!client.in_multi && EqualsNoCase(views[0], "multi")) multi_at = command_at;
     Dispatch(server_, client, *stats, views, reply, clock_us);
     if (!out.empty() && out[0] == '-') {
       const std::string error = out.substr(1, out.find('\r') - 1);
@@ -247,8 +251,24 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
   }
   std::fclose(f);
   if (client.in_multi) {
-    // A transaction cut off at its end: Redis reverts to before its MULTI when it may.
+    // A transaction cut off at its end (never applied: its commands were only queued) is a
+    // truncated file: refused, or cut back to before its MULTI so that appends made from now
+    // on are not replayed inside it.
     Log(LogLevel::kWarning, "Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
+    if (!last || !server_.config().aof_load_truncated.load(std::memory_order_relaxed)) {
+      *err = "Unexpected end of file reading the append only file " + path +
+             ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
+             "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
+             "configuration option to yes and restart the server.";
+      return false;
+    }
+    Log(LogLevel::kWarning, "!!! Warning: short read while loading the AOF file {}!!!", path);
+    Log(LogLevel::kWarning, "!!! Truncating the AOF {} at offset {} !!!", path, multi_at);
+    if (::truncate(path.c_str(), static_cast<off_t>(multi_at)) != 0) {
+      *err = std::string("Error truncating the AOF file: ") + std::strerror(errno);
+      return false;
+    }
+    Log(LogLevel::kWarning, "AOF {} loaded anyway because aof-load-truncated is enabled", path);
   }
   return true;
 }
@@ -398,6 +418,7 @@ std::string Aof::WriteBase(const std::string& name, const std::function<void(uin
   SnapshotOptions opts = SnapshotOptionsFromConfig(server_, /*with_delay=*/true);
   opts.aof_base = true;
   opts.commands = !IsRdbBaseName(name);
+  opts.timestamp = server_.config().aof_timestamp_enabled.load(std::memory_order_relaxed);
   opts.at_point = at_point;
   return WriteSnapshotFile(server_,
                            PathOf("temp-rewriteaof-" + std::to_string(::getpid()) + ".aof"),

@@ -29,6 +29,7 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
   clock_ = static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF;
 
   std::string head;
+  if (opts_.commands && opts_.timestamp) head = "#TS:" + std::to_string(now_ms / 1000) + "\r\n";
   if (!opts_.commands) {
     rdb::WriteHeader(&head);
     rdb::WriteAux(&head, "redis-ver", kRedisCompatVersion);
