@@ -90,8 +90,7 @@ void RestoreCommand(CommandContext& ctx) {
     const bool footer = parsed.status().code() == persistence::Status::Code::kBadFooter;
     // As Redis reports a corrupt payload in its log (rdbReportCorruptRDB), with the reason.
     if (parsed.status().code() == persistence::Status::Code::kCorrupt) {
-      Log(LogLevel::kWarning, "Internal error in RDB reading offset 0, function at rdb.c:0 -> {}",
-          parsed.status().message());
+      Log(LogLevel::kWarning, "{}", parsed.status().message());
     }
     return ctx.reply.Error(footer ? errors::kBadDumpFooter : errors::kBadDumpData);
   }
