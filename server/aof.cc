@@ -1,6 +1,7 @@
 #include "server/aof.h"
 
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +14,6 @@
 
 #include <fmt/format.h>
 
-#include "core/base/numbers.h"
 #include "core/resp/reply_builder.h"
 #include "server/client_state.h"
 #include "server/commands/dispatcher.h"
@@ -230,7 +230,10 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
       *err = "Unknown command '" + argv[0] + "' reading the append only file " + path;
       return false;
     }
-    if (!client.in_multi && EqualsNoCase(views[0], "multi")) multi_at = command_at;
+    if (!client.in_multi && views[0].size() == 5 &&
+        ::strncasecmp(views[0].data(), "multi", 5) == 0) {
+      multi_at = command_at;
+    }
     Dispatch(server_, client, *stats, views, reply, clock_us);
     if (!out.empty() && out[0] == '-') {
       const std::string error = out.substr(1, out.find('\r') - 1);
