@@ -1,10 +1,14 @@
 #include "persistence/aof.h"
 
 #include <fcntl.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -20,8 +24,54 @@ int64_t MonotonicUs() {
       .count();
 }
 
+// A file name as the manifest holds it: bare, or quoted with escapes when it holds blanks,
+// quotes, backslashes or unprintable bytes (Redis's sdscatrepr), so SplitArgs reads it back.
+std::string ManifestName(const std::string& name) {
+  bool plain = !name.empty();
+  for (unsigned char c : name) {
+    if (c == '\\' || c == '"' || !std::isprint(c) || std::isspace(c)) plain = false;
+  }
+  if (plain) return name;
+  std::string out = "\"";
+  for (unsigned char c : name) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (std::isprint(c)) {
+          out.push_back(static_cast<char>(c));
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out += buf;
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
 void AppendLine(std::string* out, const AofFileInfo& f) {
-  *out += "file " + f.name + " seq " + std::to_string(f.seq) + " type ";
+  *out += "file " + ManifestName(f.name) + " seq " + std::to_string(f.seq) + " type ";
   out->push_back(static_cast<char>(f.type));
   out->push_back('\n');
 }
@@ -37,52 +87,60 @@ std::string AofManifest::Serialize() const {
 }
 
 bool AofManifest::Parse(std::string_view text, AofManifest* out, std::string* error) {
+  // Redis's rules: a line starting with '#' is a comment; every other line (blank ones too)
+  // must be at most kMaxLine bytes and end with '\n', and hold at least three key/value pairs
+  // (keys compared without case; unknown keys are skipped, for forward compatibility).
+  constexpr size_t kMaxLine = 1024;
   *out = AofManifest();
+  if (text.empty()) {
+    *error = "Found an empty AOF manifest";
+    return false;
+  }
   size_t pos = 0;
-  int line_no = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
+    const bool has_newline = end != std::string_view::npos;
+    if (!has_newline) end = text.size();
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
+    if (!line.empty() && line[0] == '#') continue;
+    if (!has_newline || line.size() + 1 > kMaxLine) {
+      *error = "The AOF manifest file contains too long line";
+      return false;
+    }
+    while (!line.empty() && std::strchr(" \t\r", line.back()) != nullptr) line.remove_suffix(1);
+    while (!line.empty() && std::strchr(" \t\r", line.front()) != nullptr) line.remove_prefix(1);
     std::vector<std::string> words;
-    if (!SplitArgs(line, &words) || words.size() % 2 != 0) {
+    if (line.empty() || !SplitArgs(line, &words) || words.size() < 6 || words.size() % 2 != 0) {
       *error = "Invalid AOF manifest file format";
       return false;
     }
     AofFileInfo f;
-    bool has_name = false, has_seq = false, has_type = false;
+    char type = 0;
     for (size_t i = 0; i < words.size(); i += 2) {
       const std::string& k = words[i];
       const std::string& v = words[i + 1];
-      if (k == "file") {
+      if (strcasecmp(k.c_str(), "file") == 0) {
         if (v.find('/') != std::string::npos) {
           *error = "File can't be a path, just a filename";
           return false;
         }
         f.name = v;
-        has_name = true;
-      } else if (k == "seq") {
-        char* e = nullptr;
-        f.seq = std::strtoll(v.c_str(), &e, 10);
-        has_seq = e != nullptr && *e == '\0' && !v.empty();
-      } else if (k == "type") {
-        if (v.size() != 1 || (v[0] != 'b' && v[0] != 'h' && v[0] != 'i')) {
-          *error = "Unknown AOF file type";
-          return false;
-        }
-        f.type = static_cast<AofFileInfo::Type>(v[0]);
-        has_type = true;
+      } else if (strcasecmp(k.c_str(), "seq") == 0) {
+        f.seq = std::atoll(v.c_str());
+      } else if (strcasecmp(k.c_str(), "type") == 0) {
+        type = v.empty() ? 0 : v[0];
       }
-      // Unknown keys are ignored, as Redis does, for forward compatibility.
     }
-    if (!has_name || !has_seq || !has_type) {
+    if (f.name.empty() || f.seq == 0 || type == 0) {
       *error = "Invalid AOF manifest file format";
       return false;
     }
+    if (type != 'b' && type != 'h' && type != 'i') {
+      *error = "Unknown AOF file type";
+      return false;
+    }
+    f.type = static_cast<AofFileInfo::Type>(type);
     switch (f.type) {
       case AofFileInfo::Type::kBase:
         if (out->base) {
@@ -102,10 +160,6 @@ bool AofManifest::Parse(std::string_view text, AofManifest* out, std::string* er
         out->incrs.push_back(f);
         break;
     }
-  }
-  if (!out->base && out->incrs.empty()) {
-    *error = "Found an empty AOF manifest";
-    return false;
   }
   return true;
 }
@@ -320,6 +374,8 @@ void AofWriter::Run() {
         }
       }
       if (!batch.empty()) {
+        const int64_t sleep_us = flush_sleep_us_.load(std::memory_order_relaxed);
+        if (sleep_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
         ok = WriteBatch(batch, end - batch.size());
         dirty = true;
       }

@@ -82,6 +82,9 @@ class AofWriter {
   // aof-timestamp-enabled: a "#TS:<unix seconds>" line before the first batch of each second
   // (annotations are not part of the write log; loaders skip them).
   void set_timestamps(bool on) { timestamps_.store(on, std::memory_order_relaxed); }
+  // DEBUG AOF-FLUSH-SLEEP: microseconds slept before each batch is written (a test hook
+  // widening the window between a write's acknowledgement and its bytes reaching the file).
+  void set_flush_sleep_us(int64_t us) { flush_sleep_us_.store(us, std::memory_order_relaxed); }
   // no-appendfsync-on-rewrite: skip fsyncs while a rewrite runs.
   void set_skip_fsync(bool skip) { skip_fsync_.store(skip, std::memory_order_relaxed); }
 
@@ -112,6 +115,7 @@ class AofWriter {
   std::atomic<FsyncPolicy> policy_{FsyncPolicy::kEverysec};
   std::atomic<bool> skip_fsync_{false};
   std::atomic<bool> timestamps_{false};
+  std::atomic<int64_t> flush_sleep_us_{0};
   int64_t last_timestamp_s_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};

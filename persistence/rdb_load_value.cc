@@ -338,8 +338,14 @@ Status ReadHashPacked(Input& in, uint8_t type, std::string_view key, const LoadO
       ok = DecodeListpack(blob, &elems);
       break;
   }
-  if (!ok || elems.size() % tuple != 0) return in.Corrupt("Hash listpack integrity check failed.");
-  if (elems.empty()) return EmptyKey();
+  // Redis's reason for each packed form (a duplicate field included, which its checks of
+  // ziplists and listpacks also catch).
+  const char* failed = type == kTypeHashZipmap    ? "Zipmap integrity check failed."
+                       : type == kTypeHashZiplist ? "Hash ziplist integrity check failed."
+                                                  : "Hash listpack integrity check failed.";
+  if (!ok || elems.size() % tuple != 0) return in.Corrupt(failed);
+  // An empty zipmap fails Redis's zipmap check; the other empty forms are skipped empty keys.
+  if (elems.empty()) return type == kTypeHashZipmap ? in.Corrupt(failed) : EmptyKey();
   const size_t n = elems.size() / tuple;
   // Zipmaps convert by length too (Redis turned them into ziplists under the limits); the
   // other packed forms stay packed unless they hold too many fields.
@@ -355,7 +361,12 @@ Status ReadHashPacked(Input& in, uint8_t type, std::string_view key, const LoadO
       ttl = elems[i + 2].num;
     }
     Status st = AddField(in, h.addr(), elems[i].View(fb), elems[i + 1].View(vb), ttl, build, opts);
-    if (!st.ok()) return st;
+    if (!st.ok()) {
+      if (!st.message().ends_with("Duplicate hash fields detected")) return st;
+      if (type != kTypeHashZipmap) return in.Corrupt(failed);
+      return in.Corrupt("Hash zipmap with dup elements, or big length (" +
+                        std::to_string(elems[i].View(fb).size()) + ")");
+    }
   }
   if (h->empty()) return EmptyKey();
   *out = HashEntry(key, h.release(), opts);

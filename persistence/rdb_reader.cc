@@ -84,6 +84,7 @@ Status ReadKey(Input& in, uint8_t type, int db, KeyPrefix* prefix, const LoadOpt
   *prefix = KeyPrefix();
   if (st.code() == Status::Code::kEmptyKey) {
     if (cb.on_warning) cb.on_warning("rdbLoadObject skipping empty key: " + key);
+    if (cb.on_empty_key) cb.on_empty_key(db, key);
     return Status::Ok();
   }
   if (!st.ok()) return st;

@@ -82,6 +82,8 @@ struct LoadCallbacks {
   std::function<void(uint64_t bytes_read)> on_progress;  // every progress_bytes
   // A key skipped because its expiry had passed (for "keys expired: N" in the log).
   std::function<void(int db, std::string_view key)> on_expired;
+  // A key skipped because its value was empty (Redis counts them: "empty keys skipped").
+  std::function<void(int db, std::string_view key)> on_empty_key;
   // Things skipped that Redis logs (module aux data, empty keys): a line for the log.
   std::function<void(std::string_view message)> on_warning;
 };

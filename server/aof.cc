@@ -1,6 +1,7 @@
 #include "server/aof.h"
 
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "core/resp/reply_builder.h"
 #include "server/client_state.h"
@@ -27,6 +30,15 @@ using persistence::AofFileInfo;
 using persistence::AofManifest;
 
 int64_t NowS() { return Server::RealNowMs() / 1000; }
+
+// aof-use-rdb-preamble: a new base file is an RDB (.base.rdb) or commands (.base.aof).
+bool RdbPreamble(const ServerConfig& c) {
+  return c.aof_use_rdb_preamble.load(std::memory_order_relaxed);
+}
+
+bool IsRdbBaseName(const std::string& name) {
+  return name.size() >= 4 && name.compare(name.size() - 4, 4, ".rdb") == 0;
+}
 
 persistence::FsyncPolicy PolicyOf(const ServerConfig& c) {
   switch (c.appendfsync.load(std::memory_order_relaxed)) {
@@ -178,7 +190,9 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
   std::string out;
   int64_t clock_us = Server::RealNowUs();
   uint64_t commands = 0;
+  uint64_t multi_at = 0;  // the offset of the open transaction's MULTI
   for (;;) {
+    const uint64_t command_at = reader.good_offset();
     CommandReader::Result r = reader.Next(&argv);
     if (r == CommandReader::Result::kEof) break;
     if (r == CommandReader::Result::kBad) {
@@ -216,6 +230,10 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
       *err = "Unknown command '" + argv[0] + "' reading the append only file " + path;
       return false;
     }
+    if (!client.in_multi && views[0].size() == 5 &&
+        ::strncasecmp(views[0].data(), "multi", 5) == 0) {
+      multi_at = command_at;
+    }
     Dispatch(server_, client, *stats, views, reply, clock_us);
     if (!out.empty() && out[0] == '-') {
       const std::string error = out.substr(1, out.find('\r') - 1);
@@ -236,8 +254,24 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
   }
   std::fclose(f);
   if (client.in_multi) {
-    // A transaction cut off at its end: Redis reverts to before its MULTI when it may.
+    // A transaction cut off at its end (never applied: its commands were only queued) is a
+    // truncated file: refused, or cut back to before its MULTI so that appends made from now
+    // on are not replayed inside it.
     Log(LogLevel::kWarning, "Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
+    if (!last || !server_.config().aof_load_truncated.load(std::memory_order_relaxed)) {
+      *err = "Unexpected end of file reading the append only file " + path +
+             ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
+             "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
+             "configuration option to yes and restart the server.";
+      return false;
+    }
+    Log(LogLevel::kWarning, "!!! Warning: short read while loading the AOF file {}!!!", path);
+    Log(LogLevel::kWarning, "!!! Truncating the AOF {} at offset {} !!!", path, multi_at);
+    if (::truncate(path.c_str(), static_cast<off_t>(multi_at)) != 0) {
+      *err = std::string("Error truncating the AOF file: ") + std::strerror(errno);
+      return false;
+    }
+    Log(LogLevel::kWarning, "AOF {} loaded anyway because aof-load-truncated is enabled", path);
   }
   return true;
 }
@@ -283,7 +317,12 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   bool exists = false;
   if (!ReadManifest(&m, &exists, err)) return false;
   const int64_t start_us = Server::MonotonicUs();
-  if (!exists && ::access(c.appendfilename.c_str(), F_OK) == 0) {
+  // Redis 6's single file in `dir` is upgraded when there is no manifest, or when an upgrade
+  // was interrupted: the manifest names only that file as base and it is not in the directory.
+  const bool interrupted_upgrade = exists && m.base && m.incrs.empty() &&
+                                   m.base->name == c.appendfilename &&
+                                   ::access(PathOf(c.appendfilename).c_str(), F_OK) != 0;
+  if ((!exists || interrupted_upgrade) && ::access(c.appendfilename.c_str(), F_OK) == 0) {
     // Redis 6's single appendonly.aof in `dir`: it becomes the base of a multi-part AOF.
     Log(LogLevel::kNotice, "Found an old-style AOF {}: upgrading to the multi-part layout",
         c.appendfilename);
@@ -298,6 +337,16 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   }
   bool loaded_any = false;
   if (exists) {
+    // Every file the manifest names must be there before anything loads (as Redis checks).
+    std::vector<std::string> names;
+    if (m.base) names.push_back(m.base->name);
+    for (const AofFileInfo& f : m.incrs) names.push_back(f.name);
+    for (const std::string& name : names) {
+      if (::access(PathOf(name).c_str(), F_OK) != 0) {
+        *err = "The append log file " + name + " doesn't exist: " + std::strerror(errno);
+        return false;
+      }
+    }
     server_.persistence().loading.store(true);
     if (m.base) {
       std::string path = PathOf(m.base->name);
@@ -307,10 +356,6 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
     }
     for (size_t i = 0; i < m.incrs.size(); ++i) {
       std::string path = PathOf(m.incrs[i].name);
-      if (::access(path.c_str(), F_OK) != 0) {
-        *err = "The AOF file " + m.incrs[i].name + " doesn't exist";
-        return false;
-      }
       if (!ReplayCommands(path, 0, i + 1 == m.incrs.size(), stats, err)) return false;
       loaded_any = true;
     }
@@ -324,11 +369,13 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
     manifest_ = m;
   }
   if (load_only) return true;
-  // Open for appending: a base from the current dataset when there is none, then the last
-  // incremental file (a new one when there is none).
-  if (!m.base) {
-    std::string name = persistence::AofBaseName(c.appendfilename, m.next_base_seq(),
-                                                /*rdb=*/true);
+  // Open for appending: a base from the current dataset when the AOF has no file at all (as
+  // Redis: with increments but no base, the increments are the whole history, and a base of
+  // the loaded data would make a restart replay them twice), then the last incremental file
+  // (a new one when there is none).
+  if (!m.base && m.incrs.empty()) {
+    std::string name =
+        persistence::AofBaseName(c.appendfilename, m.next_base_seq(), RdbPreamble(c));
     std::string e = WriteBase(name, [this](uint64_t) { server_.write_log().ForgetSelectedDb(); });
     if (!e.empty()) {
       *err = "Can't create the AOF base file: " + e;
@@ -345,6 +392,7 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
     Log(LogLevel::kNotice, "Creating AOF incr file {} on server start", incr_name);
   } else {
     incr_name = m.incrs.back().name;
+    Log(LogLevel::kNotice, "Opening AOF incr file {} on server start", incr_name);
   }
   const std::string incr_path = PathOf(incr_name);
   int fd = ::open(incr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -372,10 +420,24 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
 std::string Aof::WriteBase(const std::string& name, const std::function<void(uint64_t)>& at_point) {
   SnapshotOptions opts = SnapshotOptionsFromConfig(server_, /*with_delay=*/true);
   opts.aof_base = true;
+  opts.commands = !IsRdbBaseName(name);
+  opts.timestamp = server_.config().aof_timestamp_enabled.load(std::memory_order_relaxed);
   opts.at_point = at_point;
   return WriteSnapshotFile(server_,
                            PathOf("temp-rewriteaof-" + std::to_string(::getpid()) + ".aof"),
-                           PathOf(name), opts);
+                           PathOf(name), opts, [this](SnapshotJob* job) {
+                             std::lock_guard<std::mutex> lock(job_mu_);
+                             job_ = job;
+                             if (job != nullptr && abort_requested_) job->Abort();
+                           });
+}
+
+void Aof::AbortRewrite(const char* message) {
+  if (!rewriting_.load(std::memory_order_acquire)) return;
+  Log(LogLevel::kWarning, "{}", message);
+  std::lock_guard<std::mutex> lock(job_mu_);
+  abort_requested_ = true;
+  if (job_ != nullptr) job_->Abort();
 }
 
 bool Aof::Enable(std::string* err) {
@@ -398,7 +460,8 @@ bool Aof::Enable(std::string* err) {
     *err = std::strerror(errno);
     return false;
   }
-  const std::string base_name = persistence::AofBaseName(c.appendfilename, base_seq, /*rdb=*/true);
+  const std::string base_name =
+      persistence::AofBaseName(c.appendfilename, base_seq, RdbPreamble(c));
   persistence::WriteLog& log = server_.write_log();
   std::string e = WriteBase(base_name, [&](uint64_t offset) {
     // The writer starts at the point, under every shard lock: nothing is logged in between.
@@ -427,6 +490,8 @@ bool Aof::Enable(std::string* err) {
 
 void Aof::Disable() {
   if (rewrite_thread_.joinable() && rewrite_thread_.get_id() != std::this_thread::get_id()) {
+    // As Redis kills its rewrite child when the AOF is turned off.
+    AbortRewrite(fmt::format("Killing running AOF rewrite child: {}", ::getpid()).c_str());
     rewrite_thread_.join();
   }
   server_.write_log().set_enabled(false);
@@ -435,6 +500,7 @@ void Aof::Disable() {
 
 void Aof::Close() {
   if (rewrite_thread_.joinable() && rewrite_thread_.get_id() != std::this_thread::get_id()) {
+    AbortRewrite("There is a child rewriting the AOF. Killing it!");
     rewrite_thread_.join();
   }
   writer_.reset();  // drains and fsyncs
@@ -471,6 +537,10 @@ bool Aof::StartRewrite(std::string* err, bool* scheduled) {
     return true;
   }
   if (rewrite_thread_.joinable()) rewrite_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(job_mu_);
+    abort_requested_ = false;
+  }
   rewriting_.store(true, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -510,7 +580,7 @@ void Aof::RunRewrite() {
       }
       writer_->set_skip_fsync(c.no_appendfsync_on_rewrite.load(std::memory_order_relaxed));
       const std::string base_name =
-          persistence::AofBaseName(c.appendfilename, old.next_base_seq(), /*rdb=*/true);
+          persistence::AofBaseName(c.appendfilename, old.next_base_seq(), RdbPreamble(c));
       persistence::WriteLog& log = server_.write_log();
       persistence::AofWriter* writer = writer_.get();
       err = WriteBase(base_name, [&](uint64_t offset) {
@@ -559,9 +629,15 @@ void Aof::WaitDurable(uint64_t offset) {
 
 std::string Aof::write_error() const { return writer_ ? writer_->last_error() : ""; }
 
+void Aof::set_flush_sleep_us(int64_t us) {
+  flush_sleep_us_.store(us, std::memory_order_relaxed);
+  if (writer_) writer_->set_flush_sleep_us(us);
+}
+
 void Aof::Cron() {
   const ServerConfig& c = server_.config();
   if (writer_) {
+    writer_->set_flush_sleep_us(flush_sleep_us_.load(std::memory_order_relaxed));
     writer_->set_policy(PolicyOf(c));
     writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   }

@@ -25,6 +25,7 @@
 namespace tessera::server {
 
 class Server;
+class SnapshotJob;
 struct WorkerStats;
 
 class Aof {
@@ -58,6 +59,9 @@ class Aof {
   // The AOF could not be written: writes get -MISCONF with this text.  "" when fine.
   std::string write_error() const;
 
+  // DEBUG AOF-FLUSH-SLEEP: the writer sleeps this long before each write (0: never).
+  void set_flush_sleep_us(int64_t us);
+
   // Cron: fsync policy changes, a scheduled rewrite, auto-aof-rewrite.
   void Cron();
   // Shutdown: every logged byte written and fsynced.
@@ -88,6 +92,9 @@ class Aof {
   // Writes a snapshot as base file `name`; "" or the error.  Calls at_point under all locks.
   std::string WriteBase(const std::string& name, const std::function<void(uint64_t)>& at_point);
   void RunRewrite();
+  // Makes a running rewrite stop at its next shard and fail (logging `message` first), as
+  // Redis kills its rewrite child.  No-op when none runs.
+  void AbortRewrite(const char* message);
   void RemoveFiles(const persistence::AofManifest& old, const persistence::AofManifest& now);
 
   Server& server_;
@@ -98,6 +105,10 @@ class Aof {
   std::thread rewrite_thread_;
   std::atomic<bool> rewriting_{false};
   bool scheduled_ = false;
+  std::mutex job_mu_;           // job_, abort_requested_
+  SnapshotJob* job_ = nullptr;  // the running rewrite's snapshot, while it writes
+  bool abort_requested_ = false;
+  std::atomic<int64_t> flush_sleep_us_{0};
   uint64_t base_size_ = 0;
 };
 

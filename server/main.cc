@@ -223,8 +223,10 @@ int main(int argc, char** argv) {
     if (save) {
       server.pause_writes_only.store(false);
       server.pause_end_ms.store(INT64_MAX);
-      Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+      // As Redis kills its saving child at shutdown: the final save replaces it.
+      server.persistence().AbortBackgroundSave("There is a child saving an .rdb. Killing it!");
       server.persistence().WaitForBackgroundSave();
+      Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
       if (!server.persistence().Save().empty() && !req.force) {
         Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
         server.pause_end_ms.store(0);
@@ -291,6 +293,7 @@ int main(int argc, char** argv) {
     save_now = !save_handled && (flags & kShutdownNoSave) == 0 &&
                ((flags & kShutdownSave) != 0 || !server.config().save.Get().empty());
   }
+  server.persistence().AbortBackgroundSave("There is a child saving an .rdb. Killing it!");
   server.persistence().WaitForBackgroundSave();
   server.persistence().aof().Close();  // every logged write reaches the file, fsynced
   if (save_now) {

@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 
+#include "core/base/hash.h"
 #include "core/keyspace/keyspace.h"
 #include "core/keyspace/object.h"
 #include "server/aof.h"
@@ -49,7 +51,8 @@ Persistence::~Persistence() {
 
 persistence::rdb::LoadOptions Persistence::LoadOptionsNow() const {
   rdb::LoadOptions o;
-  o.check_crc = server_.config().rdbchecksum.load(std::memory_order_relaxed);
+  o.check_crc = server_.config().rdbchecksum.load(std::memory_order_relaxed) &&
+                !server_.skip_checksum_validation.load(std::memory_order_relaxed);
   o.now_ms = Server::RealNowMs();
   o.clock = static_cast<uint32_t>(o.now_ms / 1000) & 0xFFFFFF;
   o.num_dbs = server_.keyspace().num_dbs();
@@ -153,13 +156,13 @@ bool Persistence::BackgroundSave(std::string* err, bool schedule) {
   return true;
 }
 
-void Persistence::AbortBackgroundSave() {
+void Persistence::AbortBackgroundSave(const char* message) {
   if (!bgsave_in_progress()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (job_) job_->Abort();
   }
-  Log(LogLevel::kNotice, "Background saving terminated by FLUSHALL");
+  Log(LogLevel::kNotice, "{}", message);
 }
 
 void Persistence::WaitForBackgroundSave() {
@@ -242,19 +245,36 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   uint64_t expired = 0;
   std::string duplicate;  // the first key found already present (no merge)
   cb.on_expired = [&](int, std::string_view) { ++expired; };
+  uint64_t empty_keys = 0;
+  cb.on_empty_key = [&](int, std::string_view) { ++empty_keys; };
   cb.on_key = [&](int db, keyspace::Entry* e) {
-    keyspace::Shard& shard = ks.shard(ks.ShardOf(e->key()));
+    const uint64_t hash = HashBytes(e->key());
+    keyspace::Shard& shard = ks.shard(ks.ShardOfHash(hash));
     std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
-    keyspace::DbAccess access(&ks, db, opts.now_ms, opts.clock);
-    const bool hash = e->type() == keyspace::ValueType::kHash;
-    if (!merge && access.Find(e->key(), false) != nullptr) {
-      if (duplicate.empty()) duplicate = std::string(e->key());
-      keyspace::Entry::Free(e);
-      return;
+    if (merge) {
+      keyspace::DbAccess access(&ks, db, opts.now_ms, opts.clock);
+      access.Upsert(e);
+    } else {
+      // The fast path of a load into an empty keyspace: one hash and one probe per key,
+      // without DbAccess's per-command machinery (lazy expiry, events, ready keys).
+      keyspace::DbTable& t = shard.db(db);
+      if (t.table.Find(e->key(), hash) != nullptr) {
+        if (duplicate.empty()) duplicate = std::string(e->key());
+        keyspace::Entry::Free(e);
+        return;
+      }
+      t.table.Insert(e, hash);
+      if (e->has_expiry()) {
+        ++t.volatile_keys;
+        t.expiry_index.Add(e->expire_at(), hash, opts.now_ms);
+      }
     }
-    access.Upsert(e);
     // A hash whose fields carry TTLs joins the active expiry sweep.
-    if (hash && keyspace::HasExpiringParts(*e)) access.NoteFieldExpiry(e->key());
+    if (e->type() == keyspace::ValueType::kHash && keyspace::HasExpiringParts(*e)) {
+      keyspace::DbTable& t = shard.db(db);
+      t.field_expiry = true;
+      t.field_expiry_seen = true;
+    }
     ++loaded;
     if (key_delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(key_delay));
   };
@@ -273,6 +293,19 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
     std::string error;
     if (!LoadLibraryCode(server_, code, merge, &error) && function_error.empty()) {
       function_error = error;
+    }
+  };
+  // RESIZEDB hints size each shard's table up front, so a load never grows one (no rehash,
+  // no re-faulting of the pages).  Hints are untrusted: capped by the keys the file's bytes
+  // could hold at all.
+  cb.on_resize_db = [&](int db, uint64_t db_size, uint64_t) {
+    if (merge || db < 0 || db >= ks.num_dbs()) return;
+    const uint64_t cap = loading_total_bytes.load() / 4;
+    const uint64_t per_shard = std::min(db_size, cap) / ks.shard_count() * 105 / 100 + 16;
+    for (unsigned i = 0; i < ks.shard_count(); ++i) {
+      keyspace::Shard& shard = ks.shard(i);
+      std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
+      if (shard.db(db).table.empty()) shard.db(db).table.Reserve(per_shard);
     }
   };
   cb.on_progress = [&](uint64_t bytes) { loading_loaded_bytes.store(bytes); };
@@ -296,7 +329,13 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   std::lock_guard<std::mutex> lock(mu_);
   stats_.last_load_keys_loaded = loaded;
   stats_.last_load_keys_expired = expired;
-  Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, expired);
+  if (empty_keys > 0) {
+    Log(LogLevel::kNotice,
+        "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.", loaded,
+        expired, empty_keys);
+  } else {
+    Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.", loaded, expired);
+  }
   return true;
 }
 
@@ -307,7 +346,12 @@ bool Persistence::LoadRdbAtStartup(std::string* err) {
   loading.store(true);
   bool ok = LoadRdbFile(path, err);
   loading.store(false);
-  if (!ok) return false;
+  if (!ok) {
+    // As Redis's rdbReportError: the reason, then the line saying the server stops.
+    Log(LogLevel::kWarning, "{}", *err);
+    Log(LogLevel::kWarning, "Terminating server after rdb file reading failure.");
+    return false;
+  }
   Log(LogLevel::kNotice, "DB loaded from disk: {:.3f} seconds",
       static_cast<double>(Server::MonotonicUs() - start_us) / 1e6);
   std::lock_guard<std::mutex> lock(mu_);

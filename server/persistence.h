@@ -45,8 +45,9 @@ class Persistence {
   bool bgsave_in_progress() const { return bgsave_running_.load(std::memory_order_acquire); }
   // Waits for a running background save to end.
   void WaitForBackgroundSave();
-  // Cancels a running background save (FLUSHALL): it ends as failed, its file is not kept.
-  void AbortBackgroundSave();
+  // Cancels a running background save (FLUSHALL, shutdown): it ends as failed, its file is
+  // not kept.  Logs `message` when one was running.
+  void AbortBackgroundSave(const char* message = "Background saving terminated by FLUSHALL");
 
   // Loads dbfilename (if present) into the empty keyspace at start-up, logging as Redis does.
   // Returns false with the reason when the file is corrupt (the server must not start).

@@ -110,6 +110,9 @@ class Server {
   // Lists: elements of at least this many bytes get a quicklist node of their own (Redis's
   // packed_threshold, set by DEBUG QUICKLIST-PACKED-THRESHOLD; 1 GB by default).
   std::atomic<size_t> list_packed_threshold{size_t{1} << 30};
+  // DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE payloads and RDB files load without their
+  // CRC64 being checked (the value itself is still validated in depth).
+  std::atomic<bool> skip_checksum_validation{false};
 
   // DEBUG PAUSE-CRON: the workers' timer tasks (expiry, client buffers, save points) skip
   // their runs while set.  DEBUG REPLYBUFFER: how often a client's reply-buffer peak restarts

@@ -12,6 +12,7 @@
 
 #include "core/base/crc64.h"
 #include "persistence/aof.h"
+#include "persistence/aof_rewrite.h"
 #include "persistence/rdb_writer.h"
 #include "server/memory_stats.h"
 #include "server/server.h"
@@ -28,11 +29,14 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
   clock_ = static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF;
 
   std::string head;
-  rdb::WriteHeader(&head);
-  rdb::WriteAux(&head, "redis-ver", kRedisCompatVersion);
-  rdb::WriteAux(&head, "redis-bits", "64");
-  rdb::WriteAux(&head, "ctime", std::to_string(now_ms / 1000));
-  rdb::WriteAux(&head, "used-mem", std::to_string(ReadAllocatedBytes()));
+  if (opts_.commands && opts_.timestamp) head = "#TS:" + std::to_string(now_ms / 1000) + "\r\n";
+  if (!opts_.commands) {
+    rdb::WriteHeader(&head);
+    rdb::WriteAux(&head, "redis-ver", kRedisCompatVersion);
+    rdb::WriteAux(&head, "redis-bits", "64");
+    rdb::WriteAux(&head, "ctime", std::to_string(now_ms / 1000));
+    rdb::WriteAux(&head, "used-mem", std::to_string(ReadAllocatedBytes()));
+  }
 
   // The point: with every lock held nothing is half-done, and the log offset, the function
   // libraries and the marks all describe the same state.
@@ -48,8 +52,14 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
   log_offset_ = server.write_log().offset();
   if (opts_.at_point) opts_.at_point(log_offset_);
   std::vector<scripting::Library> libraries = server.scripts().Libraries();
-  rdb::WriteAux(&head, "aof-base", opts_.aof_base ? "1" : "0");
-  for (const scripting::Library& lib : libraries) rdb::WriteFunction(&head, lib.code);
+  if (opts_.commands) {
+    for (const scripting::Library& lib : libraries) {
+      persistence::AppendFunctionLoadCommand(&head, lib.code);
+    }
+  } else {
+    rdb::WriteAux(&head, "aof-base", opts_.aof_base ? "1" : "0");
+    for (const scripting::Library& lib : libraries) rdb::WriteFunction(&head, lib.code);
+  }
   // The header goes first in the file: written before any lock is released, since from then
   // on a hook (the active expiry cycle, a client) may write a shard's piece.
   Flush(head);
@@ -87,17 +97,28 @@ void SnapshotJob::WriteShard(unsigned shard_index) {
   wopts.clock = clock_;
   std::string piece;
   uint64_t keys = 0;
+  auto select = [&](int db) {
+    if (opts_.commands) {
+      persistence::AppendSelectCommand(&piece, db);
+    } else {
+      rdb::WriteSelectDb(&piece, db);
+    }
+  };
   for (int db = 0; db < shard.num_dbs(); ++db) {
     const keyspace::DbTable& t = shard.db(db);
     if (t.table.empty()) continue;
-    rdb::WriteSelectDb(&piece, db);
+    select(db);
     t.table.ForEach([&](const keyspace::Entry* e) {
-      rdb::WriteKey(&piece, *e, wopts);
+      if (opts_.commands) {
+        persistence::AppendKeyAsCommands(&piece, *e);
+      } else {
+        rdb::WriteKey(&piece, *e, wopts);
+      }
       ++keys;
       if (piece.size() >= kPieceBytes) {
         Flush(piece);
         piece.clear();
-        rdb::WriteSelectDb(&piece, db);
+        select(db);
       }
     });
   }
@@ -142,6 +163,11 @@ std::string SnapshotJob::Finish() {
     }
   }
   if (aborted_.load(std::memory_order_relaxed)) return "aborted";
+  if (opts_.commands) {
+    std::lock_guard<std::mutex> lock(out_mu_);
+    if (error_.empty() && ::fsync(fd_) != 0) error_ = std::strerror(errno);
+    return error_;
+  }
   std::string tail;
   rdb::WriteEof(&tail);
   {

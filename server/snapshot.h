@@ -36,6 +36,11 @@ struct SnapshotOptions {
   // that keeps a save running; writers that serialize a shard themselves never sleep).
   int64_t key_save_delay_us = 0;
   bool aof_base = false;  // the base file of an AOF: adds the aof-base aux field
+  // aof-use-rdb-preamble no: the file is RESP commands (persistence/aof_rewrite.h) instead of
+  // an RDB: pieces start with SELECT, no header, no end of file, no checksum.
+  bool commands = false;
+  bool timestamp =
+      false;  // with commands: a "#TS:<unix s>" annotation first (aof-timestamp-enabled)
   // Runs at the point, with every shard lock held, given the write log offset there (an AOF
   // rewrite switches its incremental file at that offset).
   std::function<void(uint64_t log_offset)> at_point;

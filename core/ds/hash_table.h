@@ -127,6 +127,13 @@ class HashTable {
     }
   }
 
+  // Sizes an empty table for `n` elements, so that inserting them never grows it (a load that
+  // knows its key count).  No-op unless the table holds no array.
+  void Reserve(size_t n) {
+    if (cur_.slots != nullptr || old_.slots != nullptr || n == 0) return;
+    cur_ = NewArray(std::max(kMinCapacity, static_cast<size_t>(n / kMaxLoad) + 1));
+  }
+
   // Removes and returns the element whose key equals `key`; nullptr if absent.
   T* Erase(std::string_view key, uint64_t hash) {
     const uint64_t tag = Tag(hash);

@@ -13,6 +13,8 @@
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
 #include "server/commands/type_limits.h"
+#include "server/log.h"
+#include "server/server.h"
 
 namespace tessera::server {
 
@@ -65,6 +67,7 @@ bool ParseRestoreOptionsOrReply(CommandContext& ctx, RestoreArgs* a) {
 
 rdb::LoadOptions LoadOptionsOf(const CommandContext& ctx) {
   rdb::LoadOptions o;
+  o.check_crc = !ctx.server.skip_checksum_validation.load(std::memory_order_relaxed);
   o.now_ms = ctx.db.now_ms();
   o.clock = ctx.db.clock();
   o.list = ListLimitsOf(ctx);
@@ -85,6 +88,10 @@ void RestoreCommand(CommandContext& ctx) {
   auto parsed = rdb::ParseDumpPayload(key, ctx.args[3], LoadOptionsOf(ctx));
   if (!parsed.ok()) {
     const bool footer = parsed.status().code() == persistence::Status::Code::kBadFooter;
+    // As Redis reports a corrupt payload in its log (rdbReportCorruptRDB), with the reason.
+    if (parsed.status().code() == persistence::Status::Code::kCorrupt) {
+      Log(LogLevel::kWarning, "{}", parsed.status().message());
+    }
     return ctx.reply.Error(footer ? errors::kBadDumpFooter : errors::kBadDumpData);
   }
   Entry* e = *parsed;
@@ -99,7 +106,7 @@ void RestoreCommand(CommandContext& ctx) {
       if (deleted) {
         ctx.dirty++;
         ctx.Changed(kNotifyGeneric, "del", key);
-        ctx.Propagate({"DEL", key});
+        ctx.Propagate({ServerDeleteCommand(ctx.server.config()), key});
       }
       return ctx.reply.Ok();
     }

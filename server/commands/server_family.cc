@@ -614,6 +614,8 @@ void DebugReplyBuffer(CommandContext& ctx) {
 
 void DebugHelp(CommandContext& ctx) {
   ReplyHelp(ctx, {
+                     "AOF-FLUSH-SLEEP <microsec>",
+                     "    Sleep this long before each write of the AOF (0: never).",
                      "DIGEST",
                      "    A hex signature of the whole dataset (40 zeros when it is empty).",
                      "DIGEST-VALUE <key> [<key> ...]",
@@ -641,6 +643,8 @@ void DebugHelp(CommandContext& ctx) {
                      "    array, set, map, attrib, push, verbatim, true, false.",
                      "SET-ACTIVE-EXPIRE <0|1>",
                      "    Turn the background deletion of expired keys off (0) or on (1).",
+                     "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+                     "    Load RESTORE payloads and RDB files without checking their CRC64 (1).",
                      "SET-DISABLE-DENY-SCRIPTS <0|1>",
                      "    Let scripts call commands flagged noscript (1) or not (0).",
                      "SLEEP <seconds>",
@@ -661,6 +665,17 @@ void Debug(CommandContext& ctx) {
   if (is("set-active-expire") && argc == 3) {
     ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
                                            std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("set-skip-checksum-validation") && argc == 3) {
+    ctx.server.skip_checksum_validation.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
+                                              std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("aof-flush-sleep") && argc == 3) {
+    int64_t us;
+    if (!ParseIntArgOrReply(ctx, ctx.args[2], &us)) return;
+    ctx.server.persistence().aof().set_flush_sleep_us(us);
     return ctx.reply.Ok();
   }
   if (is("pause-cron") && argc == 3) {

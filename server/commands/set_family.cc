@@ -173,12 +173,16 @@ void SPopCmd(CommandContext& ctx) {
   OpResult<SetValue*> found = keyspace::OpFindSet(ctx.db, ctx.args[1]);
   if (!found) return ReplyStatus(ctx, found.status());
   if (*found == nullptr || count == 0) return ctx.reply.SetHeader(0);
+  const uint64_t size_before = (*found)->size();
   auto popped =
       keyspace::OpSPopCount(ctx.db, ctx.args[1], static_cast<uint64_t>(count), SetLimitsOf(ctx), rng);
   if (!popped) return ReplyStatus(ctx, popped.status());
   ctx.dirty += static_cast<int64_t>(popped->size());
   if (!popped->empty()) NotifyRemoved(ctx, "spop", ctx.args[1]);
-  if (ctx.logging && !popped->empty()) {
+  if (ctx.logging && !popped->empty() && popped->size() == size_before) {
+    // The whole set went: logged as the key's deletion, as Redis propagates it.
+    ctx.Propagate({ServerDeleteCommand(ctx.server.config()), ctx.args[1]});
+  } else if (ctx.logging && !popped->empty()) {
     std::vector<std::string> srem{"SREM", std::string(ctx.args[1])};
     srem.insert(srem.end(), popped->begin(), popped->end());
     ctx.Propagate(std::move(srem));

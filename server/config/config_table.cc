@@ -576,6 +576,9 @@ constexpr Entry kTable[] = {
     Number<&C::loading_process_events_interval_bytes>("loading-process-events-interval-bytes", "",
                                                       kModifiable, 1024, kIntMax, "2097152"),
     Bool<&C::lazyfree_lazy_expire>("lazyfree-lazy-expire", kModifiable, "no"),
+    Bool<&C::lazyfree_lazy_server_del>("lazyfree-lazy-server-del", kModifiable, "no"),
+    Bool<&C::crash_memcheck_enabled>("crash-memcheck-enabled", kModifiable, "yes"),
+    Bool<&C::use_exit_on_panic>("use-exit-on-panic", kModifiable, "no"),
     // Memory limit and eviction.
     Number<&C::maxmemory>("maxmemory", "", kModifiable, 0, kLongMax, "0", NumFormat::kMemory),
     Enum<&C::maxmemory_policy>("maxmemory-policy", kModifiable, kMaxmemoryPolicies, "noeviction"),

@@ -45,6 +45,21 @@ TEST_CASE("AOF manifest round-trips Redis's text", "[aof]") {
   CHECK(m.base->name == "a");
 }
 
+TEST_CASE("AOF manifest quotes file names with blanks or quotes, as Redis does", "[aof]") {
+  AofManifest m;
+  m.base = AofFileInfo{"my aof.1.base.rdb", 1, AofFileInfo::Type::kBase};
+  m.incrs.push_back(AofFileInfo{"q\"t\\.1.incr.aof", 1, AofFileInfo::Type::kIncr});
+  const std::string text = m.Serialize();
+  CHECK(text ==
+        "file \"my aof.1.base.rdb\" seq 1 type b\n"
+        "file \"q\\\"t\\\\.1.incr.aof\" seq 1 type i\n");
+  AofManifest back;
+  std::string err;
+  REQUIRE(AofManifest::Parse(text, &back, &err));
+  CHECK(back.base->name == "my aof.1.base.rdb");
+  CHECK(back.incrs[0].name == "q\"t\\.1.incr.aof");
+}
+
 TEST_CASE("AOF manifest refuses malformed text", "[aof]") {
   AofManifest m;
   std::string err;
@@ -58,6 +73,27 @@ TEST_CASE("AOF manifest refuses malformed text", "[aof]") {
   CHECK_FALSE(AofManifest::Parse("file a seq 1 type x\n", &m, &err));
   CHECK_FALSE(AofManifest::Parse("file a seq\n", &m, &err));
   CHECK_FALSE(AofManifest::Parse("file \"unterminated seq 1 type i\n", &m, &err));
+  // Redis's line rules: a blank line, fewer than three pairs, an odd word count, a missing
+  // key, a last line without its newline or a line past 1024 bytes are all refused.
+  const char* invalid[] = {"file a seq 1 type i\n\nfile b seq 3 type i\n", "file a type i\n",
+                           "file a seq 1 type i newkey\n", "filx a seq 1 type b\n",
+                           "file a seq 0 type i\n"};
+  for (const char* text : invalid) {
+    CHECK_FALSE(AofManifest::Parse(text, &m, &err));
+    CHECK(err == "Invalid AOF manifest file format");
+  }
+  CHECK_FALSE(AofManifest::Parse("file a seq 1 type i", &m, &err));
+  CHECK(err == "The AOF manifest file contains too long line");
+  std::string long_line;
+  while (long_line.size() < 1100) long_line += "file a seq 1 type b ";
+  CHECK_FALSE(AofManifest::Parse(long_line + "\n", &m, &err));
+  CHECK(err == "The AOF manifest file contains too long line");
+  CHECK_FALSE(AofManifest::Parse("file a seq 1 type x\n", &m, &err));
+  CHECK(err == "Unknown AOF file type");
+  // Keys are compared without case, surrounding blanks are trimmed.
+  REQUIRE(AofManifest::Parse("  FILE a SEQ 2 Type i \r\n", &m, &err));
+  CHECK(m.incrs.size() == 1);
+  CHECK(m.incrs[0].seq == 2);
   CHECK(AofBaseName("appendonly.aof", 7, true) == "appendonly.aof.7.base.rdb");
   CHECK(AofIncrName("x.aof", 2) == "x.aof.2.incr.aof");
   CHECK(AofManifestName("x.aof") == "x.aof.manifest");

@@ -219,6 +219,28 @@ TEST_CASE("HashTable stays correct when hundreds of elements share one hash", "[
   }
 }
 
+TEST_CASE("HashTable::Reserve sizes an empty table so that n inserts never grow it",
+          "[hash_table]") {
+  constexpr size_t kN = 10000;
+  std::vector<std::unique_ptr<Item>> items;
+  Table t;
+  t.Reserve(kN);
+  const size_t reserved = t.BytesAllocated();
+  CHECK(reserved >= static_cast<size_t>(kN / Table::kMaxLoad) * sizeof(uint64_t));
+  for (size_t i = 0; i < kN; ++i) {
+    auto it = std::make_unique<Item>();
+    it->key = "k" + std::to_string(i);
+    it->hash = HashBytes(it->key);
+    t.Insert(it.get(), it->hash);
+    items.push_back(std::move(it));
+  }
+  CHECK(t.BytesAllocated() == reserved);
+  CHECK_FALSE(t.IsRehashing());
+  for (const auto& it : items) CHECK(t.Find(it->key, it->hash) == it.get());
+  t.Reserve(kN * 10);  // not empty: no effect
+  CHECK(t.BytesAllocated() == reserved);
+}
+
 TEST_CASE("HashTable grows when a shift runs off the end, losing nothing", "[hash_table]") {
   // Hashes crowded at the top of the range pile up in the overflow area; inserting one with a
   // slightly lower home shifts that pile, which then runs off the end and must be undone.

@@ -111,4 +111,28 @@ TEST_CASE("RESTORE is logged with an absolute TTL, and as DEL when it only delet
   CHECK(take() == "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n");
   CHECK(t.Run({"RESTORE", "gone", "1", p, "ABSTTL"}) == kOk);
   CHECK(take().empty());
+  // lazyfree-lazy-server-del: the deletion is logged as UNLINK, as Redis propagates it.
+  CHECK(t.Run({"SET", "k", "v"}) == kOk);
+  take();
+  CHECK(t.Run({"CONFIG", "SET", "lazyfree-lazy-server-del", "yes"}) == kOk);
+  CHECK(t.Run({"RESTORE", "k", "1", p, "ABSTTL", "REPLACE"}) == kOk);
+  CHECK(take() == "*2\r\n$6\r\nUNLINK\r\n$1\r\nk\r\n");
+}
+
+TEST_CASE("DEBUG SET-SKIP-CHECKSUM-VALIDATION lets RESTORE take a payload with a bad CRC") {
+  CommandTester t(
+      std::vector<std::pair<std::string, std::string>>{{"enable-debug-command", "yes"}});
+  t.Run({"RPUSH", "l", "a", "b"});
+  std::string p = Payload(t.Run({"DUMP", "l"}));
+  p.back() = static_cast<char>(p.back() ^ 0x5a);  // the CRC64's last byte
+  CHECK(t.Run({"RESTORE", "x", "0", p}) == "-ERR DUMP payload version or checksum are wrong\r\n");
+  CHECK(t.Run({"DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1"}) == kOk);
+  CHECK(t.Run({"RESTORE", "x", "0", p}) == kOk);
+  CHECK(t.Run({"LRANGE", "x", "0", "-1"}) == "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  // The value itself is still checked: a corrupt body is refused whatever the CRC.
+  std::string bad = p;
+  bad[3] = static_cast<char>(bad[3] ^ 0x7f);
+  CHECK(t.Run({"RESTORE", "y", "0", bad}) == "-ERR Bad data format\r\n");
+  CHECK(t.Run({"DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0"}) == kOk);
+  CHECK(t.Run({"RESTORE", "z", "0", p}) == "-ERR DUMP payload version or checksum are wrong\r\n");
 }

@@ -222,5 +222,20 @@ TEST_CASE("WriteLog offsets grow with the bytes appended", "[writelog]") {
   CHECK(log.offset() == 2 * 23 + 3 * set.size());
 }
 
+TEST_CASE("SPOP of a whole set is logged as DEL, or UNLINK with lazyfree-lazy-server-del",
+          "[writelog]") {
+  LogTester l;
+  l.Logged({"SADD", "a", "1", "2", "3"});
+  l.Logged({"SADD", "b", "1", "2", "3"});
+  l.Logged({"SADD", "c", "1", "2", "3"});
+  CHECK(l.Logged({"SPOP", "a", "3"}) == "DEL a\n");
+  CHECK(l.t.Run({"CONFIG", "SET", "lazyfree-lazy-server-del", "yes"}) == "+OK\r\n");
+  CHECK(l.Logged({"SPOP", "b", "10"}) == "UNLINK b\n");
+  // Part of the set: the members drawn, as before.
+  const std::string part = l.Logged({"SPOP", "c", "2"});
+  CHECK(part.rfind("SREM c ", 0) == 0);
+  CHECK(l.t.Run({"SCARD", "c"}) == ":1\r\n");
+}
+
 }  // namespace
 }  // namespace tessera::server

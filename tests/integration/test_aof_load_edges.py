@@ -1,0 +1,105 @@
+"""AOF start-up cases from Redis's own-mode suite: an increment-only AOF is not given a base of
+its own data (a restart would replay it twice), a transaction cut off at the end of the file,
+file names with blanks in the manifest, DEBUG AOF-FLUSH-SLEEP."""
+import os
+import subprocess
+import time
+
+from harness import Server, free_port, run_tests
+
+
+def cmd(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def make_aof(d, incr_bytes, name="appendonly.aof"):
+    os.makedirs(os.path.join(d, "appendonlydir"), exist_ok=True)
+    with open(os.path.join(d, "appendonlydir", name + ".1.incr.aof"), "wb") as f:
+        f.write(incr_bytes)
+    with open(os.path.join(d, "appendonlydir", name + ".manifest"), "w") as f:
+        f.write("file %s.1.incr.aof seq 1 type i\n" % name)
+
+
+def start_fails(binary, d, *args):
+    """Runs the server on `d` expecting it to exit; returns its output."""
+    p = subprocess.run([os.path.abspath(binary), "--port", str(free_port()), "--bind",
+                        "127.0.0.1", "--save", "", *args], cwd=d, capture_output=True, text=True,
+                       timeout=20)
+    assert p.returncode != 0
+    return p.stdout + p.stderr
+
+
+def test_increments_without_base_are_replayed_once(binary):
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    make_aof(d, cmd("INCR", "n") * 5)
+    for expected in (b"5", b"6", b"7"):
+        s = Server(binary, "--appendonly", "yes", dir=d)
+        r = s.redis()
+        assert r.get("n") == expected
+        r.incr("n")
+        s.stop()
+        with open(os.path.join(d, "appendonlydir", "appendonly.aof.manifest")) as f:
+            assert f.read() == "file appendonly.aof.1.incr.aof seq 1 type i\n"
+
+
+def test_unfinished_multi_is_cut_or_refused(binary):
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    good = cmd("SET", "foo", "hello")
+    make_aof(d, good + cmd("MULTI") + cmd("SET", "bar", "world"))
+    out = start_fails(binary, d, "--appendonly", "yes", "--aof-load-truncated", "no")
+    assert "Unexpected end of file reading the append only file" in out.splitlines()[-1]
+    s = Server(binary, "--appendonly", "yes", "--aof-load-truncated", "yes", dir=d)
+    r = s.redis()
+    assert r.get("foo") == b"hello" and r.get("bar") is None
+    incr = os.path.join(d, "appendonlydir", "appendonly.aof.1.incr.aof")
+    assert os.path.getsize(incr) == len(good)  # cut back to before the MULTI
+    r.set("after", "1")
+    s.stop()
+    s = Server(binary, "--appendonly", "yes", dir=d)
+    r = s.redis()
+    assert r.get("after") == b"1" and r.get("bar") is None
+    assert "Revert incomplete MULTI/EXEC transaction" in open(os.path.join(d, "server.log")).read()
+    s.stop()
+
+
+def test_file_names_with_blanks_are_quoted_in_the_manifest(binary):
+    s = Server(binary, "--appendonly", "yes", "--appendfilename", "my aof")
+    r = s.redis()
+    r.set("k", "v")
+    s.stop()
+    with open(os.path.join(s.dir, "appendonlydir", "my aof.manifest")) as f:
+        assert f.read() == ('file "my aof.1.base.rdb" seq 1 type b\n'
+                            'file "my aof.1.incr.aof" seq 1 type i\n')
+    s2 = Server(binary, "--appendonly", "yes", "--appendfilename", "my aof", dir=s.dir)
+    assert s2.redis().get("k") == b"v"
+    s2.stop()
+
+
+def test_debug_aof_flush_sleep_delays_the_writes(binary):
+    s = Server(binary, "--appendonly", "yes", "--enable-debug-command", "yes")
+    r = s.redis()
+    incr = os.path.join(s.dir, "appendonlydir", "appendonly.aof.1.incr.aof")
+    r.set("a", "1")
+    time.sleep(0.2)
+    before = os.path.getsize(incr)
+    assert r.execute_command("DEBUG", "AOF-FLUSH-SLEEP", 400000) == b"OK"
+    time.sleep(0.3)  # the cron hands the setting to the writer
+    r.set("b", "2")
+    time.sleep(0.1)
+    assert os.path.getsize(incr) == before  # still asleep
+    deadline = time.time() + 5
+    while os.path.getsize(incr) == before:
+        assert time.time() < deadline
+        time.sleep(0.05)
+    r.execute_command("DEBUG", "AOF-FLUSH-SLEEP", 0)
+    s.stop()
+
+
+if __name__ == "__main__":
+    run_tests(globals())
