@@ -784,6 +784,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     int64_t exec_end_us = Server::RealNowUs();
     cstats.calls.Add(1);
     cstats.usec.Add(static_cast<uint64_t>(std::max<int64_t>(0, exec_end_us - start_us)));
+    NoteCommandLatency(server, *spec, cstats, std::max<int64_t>(0, exec_end_us - start_us));
     stats.total_commands.Add(1);
     client.commands_processed.fetch_add(1, std::memory_order_relaxed);
     const std::string& exec_out = *reply.buffer();
@@ -869,6 +870,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // Statistics, slowlog, monitors.
   cstats.calls.Add(1);
   cstats.usec.Add(static_cast<uint64_t>(duration_us));
+  NoteCommandLatency(server, *spec, cstats, duration_us);
   stats.total_commands.Add(1);
   client.commands_processed.fetch_add(1, std::memory_order_relaxed);
   std::string& out = *reply.buffer();
@@ -946,6 +948,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       // The waiter's invalidations follow its reply (Release below), as in Redis.
       TrackingRegistry::Hold held_invalidations(server.tracking());
       bool served = false;
+      const int64_t serve_start_us = Server::MonotonicUs();
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
         // As Redis: serve only when the key now holds the type the client waits for.
@@ -968,6 +971,10 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       }
       stats.commands[w->spec->id].calls.Add(1);
       stats.total_commands.Add(1);
+      // Redis times the served run alone into the command's histogram.
+      if (server.config().latency_tracking.load(std::memory_order_relaxed)) {
+        stats.commands[w->spec->id].latency.Record((Server::MonotonicUs() - serve_start_us) * 1000);
+      }
       if (!out.empty() && out[0] == '-') {
         stats.commands[w->spec->id].failed_calls.Add(1);
         server.error_stats().Count(std::string_view(out).substr(1, out.find('\r') - 1));

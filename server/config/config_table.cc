@@ -14,6 +14,7 @@
 
 #include "core/base/numbers.h"
 #include "server/config/config_file.h"
+#include "server/config/config_observability.h"
 #include "server/notify.h"
 
 namespace tessera::server {
@@ -520,6 +521,12 @@ constexpr Entry kTable[] = {
     Bool<&C::activerehashing>("activerehashing", kModifiable, "yes"),
     Number<&C::latency_monitor_threshold>("latency-monitor-threshold", "", kModifiable, 0,
                                           LLONG_MAX, "0"),
+    Bool<&C::latency_tracking>("latency-tracking", kModifiable, "yes"),
+    Special("latency-tracking-info-percentiles", kModifiable | kMultiArg, "50 99 99.9",
+            &SetLatencyPercentiles, &GetLatencyPercentiles, &RewriteLatencyPercentiles),
+    Special("key-ttl-policy", kModifiable | kMultiArg, "", &SetKeyTtlPolicy, &GetKeyTtlPolicy,
+            &RewriteKeyTtlPolicy),
+    Number<&C::metrics_port>("metrics-port", "", kImmutable, 0, 65535, "0"),
     Number<&C::repl_diskless_sync_delay>("repl-diskless-sync-delay", "", kModifiable, 0, kIntMax,
                                          "5"),
     [] {

@@ -17,6 +17,8 @@ Worker::Worker(Server* server, int index, int worker_count)
     : server_(server), index_(index), worker_count_(worker_count) {
   stats_ = server->AddWorkerStats();
   uv_loop_init(&loop_);
+  // Lets the check callback tell time spent working from time spent waiting in poll.
+  uv_loop_configure(&loop_, UV_METRICS_IDLE_TIME);
   uv_async_init(&loop_, &async_, [](uv_async_t* a) { static_cast<Worker*>(a->data)->Drain(); });
   async_.data = this;
   uv_timer_init(&loop_, &cron_);
@@ -85,8 +87,11 @@ void Worker::Start() {
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
   uv_timer_start(&cron_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); },
                  static_cast<uint64_t>(1000 / hz), static_cast<uint64_t>(1000 / hz));
-  uv_check_start(&flush_check_,
-                 [](uv_check_t* h) { static_cast<Worker*>(h->data)->FlushPending(); });
+  uv_check_start(&flush_check_, [](uv_check_t* h) {
+    auto* w = static_cast<Worker*>(h->data);
+    w->FlushPending();
+    w->CountLoopIteration();
+  });
   uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));  // never keeps the loop alive
   thread_ = std::thread([this] { Run(); });
 }
@@ -97,8 +102,20 @@ thread_local Worker* current_worker = nullptr;
 
 Worker* Worker::Current() { return current_worker; }
 
+// Once per loop iteration (the check phase): eventloop_cycles, and the time not spent idle in
+// poll since the loop started, added as a delta so that CONFIG RESETSTAT can zero it.
+void Worker::CountLoopIteration() {
+  stats_->eventloop_cycles.Add(1);
+  const uint64_t busy_us = (uv_hrtime() - loop_start_ns_ - uv_metrics_idle_time(&loop_)) / 1000;
+  if (busy_us > busy_us_seen_) {
+    stats_->eventloop_busy_us.Add(busy_us - busy_us_seen_);
+    busy_us_seen_ = busy_us;
+  }
+}
+
 void Worker::Run() {
   current_worker = this;
+  loop_start_ns_ = uv_hrtime();
   server_->memory_meter().RegisterThisThread();  // maxmemory reads this thread's counters
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Close whatever handles remain so the loop can be closed cleanly.

@@ -73,6 +73,7 @@ class Worker {
   void Drain();
   void Cron();
   void FlushPending();
+  void CountLoopIteration();
   void Accept(uv_stream_t* listener, bool is_unix, bool tls = false);
   void Listen(int fd, bool tls);
   void StopOnLoop();
@@ -87,6 +88,8 @@ class Worker {
   int index_;
   int worker_count_;
   WorkerStats* stats_;
+  uint64_t loop_start_ns_ = 0;  // uv_hrtime() when Run() started
+  uint64_t busy_us_seen_ = 0;   // busy time already added to stats_->eventloop_busy_us
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t cron_;
