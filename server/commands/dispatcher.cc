@@ -17,6 +17,7 @@
 #include "server/client_state.h"
 #include "server/commands/errors.h"
 #include "server/commands/oom_check.h"
+#include "server/key_ttl_policy.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/persistence.h"
@@ -474,6 +475,7 @@ void CommandContext::NotifySlow(uint32_t type, std::string_view event, std::stri
 }
 
 void CommandContext::KeyModifiedSlow(std::string_view key, int db_index) {
+  if (modified_keys != nullptr) modified_keys->emplace_back(db_index, std::string(key));
   if (server.watches().watched_keys() > 0) server.watches().Touch(db_index, key);
   server.tracking().InvalidateKey(db_index, key, &client);
 }
@@ -553,6 +555,28 @@ void SetUpKeyEvents(CommandContext& ctx, CommandKeyEvents* hook,
 
 // WATCH after a write: a handler that changed something but signalled no key (one not yet
 // taught to) has every key it names treated as modified.
+// key-ttl-policy: has a write command's changed keys gathered for the policy (before the
+// handler) and applies it to them (after), under the command's locks.  A handler that
+// signalled no key gets the keys its key spec names, as for WATCH (TouchUnsignalledKeys).
+void PrepareTtlPolicy(CommandContext& ctx, std::vector<std::pair<int, std::string>>* keys) {
+  if ((ctx.spec.flags & kWrite) == 0 ||
+      !ctx.server.config().key_ttl_policy_on.load(std::memory_order_relaxed)) {
+    return;
+  }
+  keys->clear();
+  ctx.modified_keys = keys;
+  ctx.key_watchers = true;
+}
+
+void ApplyTtlPolicy(CommandContext& ctx, const std::vector<int>& key_positions, int db) {
+  if (ctx.modified_keys == nullptr || ctx.dirty <= 0) return;
+  if (!ctx.keys_signalled) {
+    for (int pos : key_positions) ctx.modified_keys->emplace_back(db, std::string(ctx.args[pos]));
+  }
+  if (!ctx.modified_keys->empty()) ApplyKeyTtlPolicy(ctx, *ctx.modified_keys);
+  ctx.modified_keys = nullptr;
+}
+
 void TouchUnsignalledKeys(CommandContext& ctx, const std::vector<int>& key_positions, int db) {
   if ((ctx.spec.flags & kWrite) == 0 || ctx.keys_signalled || ctx.dirty == 0) return;
   if (ctx.server.watches().watched_keys() > 0) {
@@ -821,6 +845,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
   CommandKeyEvents key_events(server, &client);
   SetUpKeyEvents(ctx, &key_events, key_positions);
+  std::vector<std::pair<int, std::string>> ttl_policy_keys;
+  PrepareTtlPolicy(ctx, &ttl_policy_keys);
   size_t reply_start = reply.buffer()->size();
   int db_before = client.db;
   {
@@ -833,6 +859,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     spec->handler(ctx);
     --pending_effects.nesting;
     --depth;
+    ApplyTtlPolicy(ctx, key_positions, db_before);
     RecordEffects(server, ctx, stats, db_before, args);
     FlushEffects(server);
   }
@@ -945,6 +972,8 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
       CommandKeyEvents key_events(server, nullptr);
       SetUpKeyEvents(ctx, &key_events, key_positions);
+      std::vector<std::pair<int, std::string>> ttl_policy_keys;
+      PrepareTtlPolicy(ctx, &ttl_policy_keys);
       // The waiter's invalidations follow its reply (Release below), as in Redis.
       TrackingRegistry::Hold held_invalidations(server.tracking());
       bool served = false;
@@ -961,6 +990,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
           served = !ctx.block;
         }
         if (!served) ctx.dirty = 0;
+        ApplyTtlPolicy(ctx, key_positions, w->db);
         RecordEffects(server, ctx, stats, w->db, argv);
         FlushEffects(server);
       }
