@@ -8,6 +8,7 @@
 #include "server/expire_cycle.h"
 #include "server/log.h"
 #include "server/net/connection.h"
+#include "server/net/metrics_http.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -34,6 +35,10 @@ Worker::~Worker() {
   for (int fd : tls_listen_fds_) {
     if (fd >= 0) close(fd);
   }
+}
+
+void Worker::SetMetricsListeners(std::vector<int> fds, std::function<std::string()> render) {
+  metrics_ = std::make_unique<MetricsHttpServer>(&loop_, std::move(fds), std::move(render));
 }
 
 void Worker::Listen(int fd, bool tls) {
@@ -74,6 +79,7 @@ void Worker::Start() {
   tcp_listen_fds_.clear();  // owned by the handles now
   for (int fd : tls_listen_fds_) Listen(fd, true);
   tls_listen_fds_.clear();
+  if (metrics_) metrics_->Start();
   if (unix_listen_fd_ >= 0) {
     unix_listener_ = std::make_unique<uv_pipe_t>();
     uv_pipe_init(&loop_, unix_listener_.get(), 0);
@@ -159,6 +165,7 @@ void Worker::StopOnLoop() {
   for (auto& l : tcp_listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   for (auto& l : tls_listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   if (unix_listener_) uv_close(reinterpret_cast<uv_handle_t*>(unix_listener_.get()), nullptr);
+  if (metrics_) metrics_->Stop();
   // Replies already produced get one last chance to go out (the SHUTDOWN contract: exit 0,
   // replies flushed); then every connection closes.
   std::vector<Connection*> all = connections_;
