@@ -472,12 +472,14 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Field("io_threaded_writes_processed", threaded ? t.writes : 0);
   w.Field("reply_buffer_shrinks", t.shrinks);
   w.Field("reply_buffer_expands", t.expands);
-  // Every worker's loop: iterations, time not spent waiting in poll, and commands' time.
+  // Every worker's loop: iterations, time not spent waiting in poll, and commands' time, summed;
+  // the instantaneous rate is per loop (Redis has one), the duration per iteration.
   w.Field("eventloop_cycles", t.loop_cycles);
   w.Field("eventloop_duration_sum", t.loop_busy_us);
   w.Field("eventloop_duration_cmd_sum", t.command_us);
   const uint64_t cycles_per_sec = rates.PerSecond(InstantMetrics::kEventLoopCycles);
-  w.Field("instantaneous_eventloop_cycles_per_sec", cycles_per_sec);
+  w.Field("instantaneous_eventloop_cycles_per_sec",
+          cycles_per_sec / static_cast<uint64_t>(std::max(1, server.io_threads())));
   w.Field(
       "instantaneous_eventloop_duration_usec",
       cycles_per_sec == 0 ? 0 : rates.PerSecond(InstantMetrics::kEventLoopBusyUs) / cycles_per_sec);
