@@ -56,6 +56,9 @@ struct WorkerStats {
   OwnedCounter reads_processed, writes_processed;
   OwnedCounter reply_buffer_shrinks, reply_buffer_expands;
   OwnedCounter eventloop_cycles, eventloop_busy_us;
+  // INFO debug: time in the cron and waiting for the AOF (appendfsync always), the longest
+  // busy iteration (us) and the most commands run in one iteration.
+  OwnedCounter cron_us, aof_wait_us, loop_max_us, commands_per_cycle_max;
 };
 
 // Redis's "instantaneous" INFO metrics (instantaneous_ops_per_sec, ..._kbps): a rate measured

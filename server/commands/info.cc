@@ -47,11 +47,12 @@ enum Section : uint32_t {
   kLatencyStats = 1u << 10,
   kCluster = 1u << 11,
   kKeyspace = 1u << 12,
+  kDebug = 1u << 13,  // only when named: not in "all" nor "everything", as in Redis
 };
 constexpr uint32_t kDefaultSections = kServer | kClients | kMemory | kPersistence | kStats |
                                       kReplication | kCpu | kModules | kErrorStats | kCluster |
                                       kKeyspace;
-constexpr uint32_t kAllSections = (kKeyspace << 1) - 1;
+constexpr uint32_t kAllSections = (kKeyspace << 1) - 1;  // without kDebug
 
 struct SectionName {
   std::string_view name;
@@ -72,6 +73,7 @@ constexpr SectionName kSectionNames[] = {
     {"latencystats", kLatencyStats},
     {"cluster", kCluster},
     {"keyspace", kKeyspace},
+    {"debug", kDebug},
 };
 
 // Section names compare case-insensitively; unknown names select nothing (Redis: a module
@@ -621,6 +623,20 @@ std::string BuildInfo(Server& server, ArgList sections) {
     w.Field("cluster_enabled", 0);
   }
   if (mask & kKeyspace) AddKeyspace(server, w);
+  if (mask & kDebug) {
+    uint64_t cron = 0, aof = 0, loop_max = 0, per_cycle = 0;
+    server.ForEachWorkerStats([&](const WorkerStats& ws) {
+      cron += ws.cron_us.Get();
+      aof += ws.aof_wait_us.Get();
+      loop_max = std::max(loop_max, ws.loop_max_us.Get());
+      per_cycle = std::max(per_cycle, ws.commands_per_cycle_max.Get());
+    });
+    w.Section("Debug");
+    w.Field("eventloop_duration_aof_sum", aof);
+    w.Field("eventloop_duration_cron_sum", cron);
+    w.Field("eventloop_duration_max", loop_max);
+    w.Field("eventloop_cmd_per_cycle_max", per_cycle);
+  }
   return w.Take();
 }
 

@@ -83,7 +83,8 @@ void ResetStats(Server& server) {
          {&w.total_commands, &w.keyspace_hits, &w.keyspace_misses, &w.net_input_bytes,
           &w.net_output_bytes, &w.total_connections, &w.rejected_connections, &w.reads_processed,
           &w.writes_processed, &w.reply_buffer_shrinks, &w.reply_buffer_expands,
-          &w.eventloop_cycles, &w.eventloop_busy_us}) {
+          &w.eventloop_cycles, &w.eventloop_busy_us, &w.cron_us, &w.aof_wait_us, &w.loop_max_us,
+          &w.commands_per_cycle_max}) {
       c->Reset();
     }
   });

@@ -530,7 +530,9 @@ void Connection::Flush() {
   // Replies of one loop iteration all pass here after its commands ran, so one fsync of the
   // AOF thread acknowledges them together.
   if (worker_->server().write_log().enabled()) {
+    const int64_t wait_start_us = Server::MonotonicUs();
     worker_->server().persistence().aof().WaitDurable(LastLogOffsetOnThisThread());
+    worker_->stats().aof_wait_us.Add(static_cast<uint64_t>(Server::MonotonicUs() - wait_start_us));
   }
   uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
   int written = uv_try_write(stream(), &buf, 1);

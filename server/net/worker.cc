@@ -114,9 +114,17 @@ void Worker::CountLoopIteration() {
   stats_->eventloop_cycles.Add(1);
   const uint64_t busy_us = (uv_hrtime() - loop_start_ns_ - uv_metrics_idle_time(&loop_)) / 1000;
   if (busy_us > busy_us_seen_) {
-    stats_->eventloop_busy_us.Add(busy_us - busy_us_seen_);
+    const uint64_t iteration_us = busy_us - busy_us_seen_;
+    stats_->eventloop_busy_us.Add(iteration_us);
+    if (iteration_us > stats_->loop_max_us.Get()) stats_->loop_max_us.Set(iteration_us);
     busy_us_seen_ = busy_us;
   }
+  const uint64_t commands = stats_->total_commands.Get();
+  if (commands >= commands_seen_ &&
+      commands - commands_seen_ > stats_->commands_per_cycle_max.Get()) {
+    stats_->commands_per_cycle_max.Set(commands - commands_seen_);
+  }
+  commands_seen_ = commands;
 }
 
 void Worker::Run() {
@@ -265,6 +273,11 @@ void Worker::ResizeClientBuffers(int64_t now_ms, int hz) {
 
 void Worker::Cron() {
   if (server_->cron_paused.load(std::memory_order_relaxed)) return;  // DEBUG PAUSE-CRON
+  struct CronTimer {
+    ~CronTimer() { stats->cron_us.Add(static_cast<uint64_t>(Server::MonotonicUs() - start)); }
+    WorkerStats* stats;
+    int64_t start;
+  } cron_timer{stats_, Server::MonotonicUs()};
   int64_t now = server_->NowMs();
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
   ResizeClientBuffers(now, hz);

@@ -94,6 +94,7 @@ class Worker {
   std::unique_ptr<MetricsHttpServer> metrics_;
   uint64_t loop_start_ns_ = 0;  // uv_hrtime() when Run() started
   uint64_t busy_us_seen_ = 0;   // busy time already added to stats_->eventloop_busy_us
+  uint64_t commands_seen_ = 0;  // stats_->total_commands at the previous iteration
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t cron_;
