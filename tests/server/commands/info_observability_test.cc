@@ -63,5 +63,22 @@ TEST_CASE("INFO debug only when named", "[info]") {
   CHECK(t.Run({"INFO", "all"}).find("eventloop_duration_aof_sum") == std::string::npos);
 }
 
+TEST_CASE("CLIENT UNBLOCK ERROR counts the blocked command's failed call", "[info]") {
+  CommandTester t;
+  int b = t.AddClient();
+  std::string id = t.RunAs(b, {"CLIENT", "ID"});
+  REQUIRE(id.size() > 3);
+  id = id.substr(1, id.size() - 3);
+  t.Run({"CONFIG", "RESETSTAT"});
+  CHECK(t.RunAs(b, {"BLPOP", "list", "0"}) == "");
+  CHECK(t.Run({"CLIENT", "UNBLOCK", id, "ERROR"}) == ":1\r\n");
+  CHECK(t.TakeDelivered(b).starts_with("-UNBLOCKED"));
+  CHECK(t.Run({"INFO", "errorstats"}).find("errorstat_UNBLOCKED:count=1\r\n") != std::string::npos);
+  CHECK(t.Run({"INFO", "commandstats"})
+            .find("cmdstat_blpop:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,"
+                  "failed_calls=1\r\n") != std::string::npos);
+  CHECK(Field(t, "stats", "total_error_replies") == "1");
+}
+
 }  // namespace
 }  // namespace tessera::server
