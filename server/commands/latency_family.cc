@@ -45,7 +45,7 @@ void LatencyGraphCommand(CommandContext& ctx) {
   std::string name;
   LatencyMonitor::Series series;
   if (!ctx.server.latency().Get(ctx.args[2], &name, &series)) {
-    return ctx.reply.Error(fmt::format("No samples available for event '{}'", ctx.args[2]));
+    return ctx.reply.Error(fmt::format("ERR No samples available for event '{}'", ctx.args[2]));
   }
   ctx.reply.Verbatim(LatencyGraph(name, series, NowSeconds()), "txt");
 }
