@@ -521,12 +521,6 @@ constexpr Entry kTable[] = {
     Bool<&C::activerehashing>("activerehashing", kModifiable, "yes"),
     Number<&C::latency_monitor_threshold>("latency-monitor-threshold", "", kModifiable, 0,
                                           LLONG_MAX, "0"),
-    Bool<&C::latency_tracking>("latency-tracking", kModifiable, "yes"),
-    Special("latency-tracking-info-percentiles", kModifiable | kMultiArg, "50 99 99.9",
-            &SetLatencyPercentiles, &GetLatencyPercentiles, &RewriteLatencyPercentiles),
-    Special("key-ttl-policy", kModifiable | kMultiArg, "", &SetKeyTtlPolicy, &GetKeyTtlPolicy,
-            &RewriteKeyTtlPolicy),
-    Number<&C::metrics_port>("metrics-port", "", kImmutable, 0, 65535, "0"),
     Number<&C::repl_diskless_sync_delay>("repl-diskless-sync-delay", "", kModifiable, 0, kIntMax,
                                          "5"),
     [] {
@@ -541,6 +535,13 @@ constexpr Entry kTable[] = {
     Enum<&C::propagation_error_behavior>("propagation-error-behavior", kModifiable,
                                          kPropagationErrorNames, "ignore"),
     Special("dir", kModifiable | kProtected | kNoDefault, "", &SetDir, &GetDir, &RewriteDir),
+    // After dir, so that CONFIG REWRITE appends these lines in Redis's order.
+    Bool<&C::latency_tracking>("latency-tracking", kModifiable, "yes"),
+    Special("latency-tracking-info-percentiles", kModifiable | kMultiArg, "50 99 99.9",
+            &SetLatencyPercentiles, &GetLatencyPercentiles, &RewriteLatencyPercentiles),
+    Special("key-ttl-policy", kModifiable | kMultiArg, "", &SetKeyTtlPolicy, &GetKeyTtlPolicy,
+            &RewriteKeyTtlPolicy),
+    Number<&C::metrics_port>("metrics-port", "", kImmutable, 0, 65535, "0"),
     // Limits.
     Number<&C::proto_max_bulk_len>("proto-max-bulk-len", "", kModifiable, kMb, kLongMax, "512mb",
                                    NumFormat::kMemory),

@@ -36,7 +36,7 @@ def info_text(port, section):
 def info_fields(port, section):
     out = []
     for line in info_text(port, section).split("\r\n"):
-        if line and not line.startswith("#"):
+        if line and not line.startswith(("#", "$")):
             out.append(line.split(":", 1)[0])
     return out
 

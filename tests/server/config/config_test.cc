@@ -188,6 +188,10 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"always-show-logo", "no"},
       {"activerehashing", "yes"},
       {"latency-monitor-threshold", "0"},
+      {"latency-tracking", "yes"},
+      {"latency-tracking-info-percentiles", "50 99 99.9"},
+      {"key-ttl-policy", ""},
+      {"metrics-port", "0"},
       {"repl-diskless-sync-delay", "5"},
       {"replica-serve-stale-data", "yes"},
       {"slave-serve-stale-data", "yes"},
@@ -770,6 +774,8 @@ TEST_CASE("CONFIG REWRITE edits the file in place and round-trips") {
       "dir \"" +
       CurrentDirectory() +
       "\"\n"
+      // Always written, as Redis writes it (an empty list must stay empty).
+      "latency-tracking-info-percentiles 50 99 99.9\n"
       "client-query-buffer-limit 2mb\n"
       "slowlog-max-len 64\n"
       "save 3600 1\n"
