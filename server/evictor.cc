@@ -117,6 +117,14 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
     time_limit_us = TimeLimitUs(config.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
   }
   const int64_t start_us = Server::MonotonicUs();
+  // The monitor's eviction-cycle event: this call's whole eviction run, however it ends.
+  struct CycleTimer {
+    ~CycleTimer() {
+      MaybeRecordLatency(server, "eviction-cycle", (Server::MonotonicUs() - start) / 1000);
+    }
+    Server& server;
+    int64_t start;
+  } cycle_timer{server_, start_us};
   uint64_t freed = 0;
   while (UsedMemory() > maxmemory) {
     if (!EvictOne(policy, now_ms)) {
@@ -232,7 +240,12 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   // The key's name outlives the entry for the signals below, which run under the shard lock
   // like a command's (WATCH, client tracking, keyspace events).
   const std::string name(key);
+  const bool timed =
+      server_.config().latency_monitor_threshold.load(std::memory_order_relaxed) != 0;
+  const int64_t free_start_us = timed ? Server::MonotonicUs() : 0;
   keyspace::Entry::Free(e);
+  if (timed)
+    MaybeRecordLatency(server_, "eviction-del", (Server::MonotonicUs() - free_start_us) / 1000);
   if (expired) {
     ++shard.expired_keys;
   } else {

@@ -24,6 +24,7 @@ class Cycle {
 
   bool OutOfTime() const { return Server::MonotonicUs() >= deadline_us_; }
   size_t expired() const { return expired_; }
+  uint64_t volatile_seen() const { return volatile_seen_; }
 
   // Works on one DB of a locked shard.  Returns false iff the budget ran out.
   bool RunDb(keyspace::Shard& shard, int db) {
@@ -34,6 +35,7 @@ class Cycle {
       t.table.RehashStep(kRehashStepSlots);
     }
     if (!expire_) return true;
+    volatile_seen_ += t.volatile_keys;
     const bool logging = server_.write_log().enabled();
     // Deleted names are needed by the log and by whoever hears of removed keys (blocked
     // XREADGROUP clients among them).
@@ -106,7 +108,24 @@ class Cycle {
   const int64_t now_ms_;
   const int64_t deadline_us_;
   size_t expired_ = 0;
+  uint64_t volatile_seen_ = 0;
 };
+
+// Books one finished call in the server's ExpireCycleStats and the latency monitor.
+void NoteCycle(Server& server, const Cycle& cycle, int64_t start_us, bool capped) {
+  const int64_t elapsed_us = Server::MonotonicUs() - start_us;
+  ExpireCycleStats& st = server.expire_stats();
+  st.total_us.fetch_add(static_cast<uint64_t>(elapsed_us), std::memory_order_relaxed);
+  if (capped) st.time_cap_reached.fetch_add(1, std::memory_order_relaxed);
+  const double current =
+      cycle.volatile_seen() == 0
+          ? 0.0
+          : static_cast<double>(cycle.expired()) / static_cast<double>(cycle.volatile_seen());
+  // Racing workers may lose one another's update: a statistic, not a ledger.
+  st.stale_ratio.store(current * 0.05 + st.stale_ratio.load(std::memory_order_relaxed) * 0.95,
+                       std::memory_order_relaxed);
+  MaybeRecordLatency(server, "expire-cycle", elapsed_us / 1000);
+}
 
 }  // namespace
 
@@ -121,15 +140,25 @@ size_t RunActiveExpireCycle(Server& server, unsigned shard_begin, unsigned shard
   const unsigned first_shard = static_cast<unsigned>(rotation % owned);
   const int first_db = static_cast<int>((rotation >> 32) % static_cast<uint64_t>(num_dbs));
 
+  const int64_t start_us = Server::MonotonicUs();
   Cycle cycle(server, now_ms, budget_us);
-  for (unsigned k = 0; k < owned && !cycle.OutOfTime(); ++k) {
+  for (unsigned k = 0; k < owned; ++k) {
+    if (cycle.OutOfTime()) {
+      NoteCycle(server, cycle, start_us, /*capped=*/true);
+      return cycle.expired();
+    }
     keyspace::Shard& shard = ks.shard(shard_begin + ((first_shard + k) % owned) * shard_step);
     std::unique_lock<keyspace::ShardMutex> lock(shard.mutex(), std::try_to_lock);
     if (!lock.owns_lock()) continue;  // busy: next tick
     for (int j = 0; j < num_dbs; ++j) {
-      if (!cycle.RunDb(shard, (first_db + j) % num_dbs)) return cycle.expired();
+      if (!cycle.RunDb(shard, (first_db + j) % num_dbs)) {
+        lock.unlock();
+        NoteCycle(server, cycle, start_us, /*capped=*/true);
+        return cycle.expired();
+      }
     }
   }
+  NoteCycle(server, cycle, start_us, /*capped=*/false);
   return cycle.expired();
 }
 

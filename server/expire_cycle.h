@@ -18,6 +18,7 @@
 // part-way does not starve the shards at the end of the stride.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -29,6 +30,22 @@ class Server;
 inline constexpr size_t kExpireStepEntries = 64;
 // Slots migrated per RehashStep call.
 inline constexpr size_t kRehashStepSlots = 256;
+
+// What INFO stats reports of the cycles (every worker's): expired_time_cap_reached_count,
+// expire_cycle_cpu_milliseconds and expired_stale_perc.  The stale percentage is Redis's
+// running average (each cycle weighs 5%) of the share of volatile keys a cycle found already
+// expired; Redis estimates that share from random samples, the cycle here knows it exactly,
+// since it reclaims every due key of the shards it visits.
+struct ExpireCycleStats {
+  std::atomic<uint64_t> time_cap_reached{0};
+  std::atomic<uint64_t> total_us{0};
+  std::atomic<double> stale_ratio{0};  // 0..1
+  void Reset() {
+    time_cap_reached.store(0, std::memory_order_relaxed);
+    total_us.store(0, std::memory_order_relaxed);
+    stale_ratio.store(0, std::memory_order_relaxed);
+  }
+};
 
 // Runs one cycle over shards shard_begin, shard_begin + shard_step, ... with expiry judged at
 // `now_ms` (Unix ms), for at most about `budget_us` microseconds of real time.  Expiry is

@@ -19,6 +19,7 @@
 #include "server/aof.h"
 #include "server/config/config.h"
 #include "server/log.h"
+#include "server/metrics_text.h"
 #include "server/net/listener.h"
 #include "server/net/relisten.h"
 #include "server/net/tls.h"
@@ -158,6 +159,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // metrics-port: the Prometheus endpoint, on the same addresses, served by worker 0.
+  net::ListenerSet metrics_listeners;
+  if (config.metrics_port != 0 && !net::CreateListeners(config.bind.Get(), config.metrics_port,
+                                                        static_cast<int>(config.tcp_backlog), 1, "",
+                                                        0, &metrics_listeners, &error)) {
+    Log(LogLevel::kWarning, "metrics-port: {}", error);
+    return 1;
+  }
+
   // TLS: its own port beside the plain one, the same bind addresses, one shared context.
   std::unique_ptr<net::TlsContextHolder> tls;
   net::ListenerSet tls_listeners;
@@ -191,6 +201,11 @@ int main(int argc, char** argv) {
   }
   tls_listeners.tcp_fds_per_worker.clear();
   if (listeners.unix_fd >= 0) workers[0]->SetUnixListener(listeners.unix_fd);
+  if (!metrics_listeners.tcp_fds_per_worker.empty()) {
+    workers[0]->SetMetricsListeners(std::move(metrics_listeners.tcp_fds_per_worker[0]),
+                                    [&server] { return BuildMetricsText(server); });
+    metrics_listeners.tcp_fds_per_worker.clear();
+  }
   listeners.tcp_fds_per_worker.clear();
 
   net::RegisterListenerHooks(registry, server, workers, tls);

@@ -182,6 +182,8 @@ void Server::SampleMetrics(int64_t now_ms) {
     totals[InstantMetrics::kCommands] += w.total_commands.Get();
     totals[InstantMetrics::kNetInput] += w.net_input_bytes.Get();
     totals[InstantMetrics::kNetOutput] += w.net_output_bytes.Get();
+    totals[InstantMetrics::kEventLoopCycles] += w.eventloop_cycles.Get();
+    totals[InstantMetrics::kEventLoopBusyUs] += w.eventloop_busy_us.Get();
   });
   // Reading jemalloc's counters takes its lock: only as often as a sample is recorded.
   if (metrics_.Sample(now_ms, totals)) metrics_.UpdatePeakMemory(ReadAllocatedBytes());

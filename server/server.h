@@ -21,6 +21,8 @@
 #include "server/commands/command.h"
 #include "server/config/config.h"
 #include "server/evictor.h"
+#include "server/expire_cycle.h"
+#include "server/latency.h"
 #include "server/memory_meter.h"
 #include "server/pubsub.h"
 #include "server/scripting/script_registry.h"
@@ -61,6 +63,8 @@ class Server {
   PubSubRegistry& pubsub() { return pubsub_; }
   TrackingRegistry& tracking() { return tracking_; }
   ErrorStats& error_stats() { return error_stats_; }
+  LatencyMonitor& latency() { return latency_; }
+  ExpireCycleStats& expire_stats() { return expire_stats_; }
   scripting::ScriptRegistry& scripts() { return scripts_; }
   acl::AclRegistry& acl() { return *acl_; }
   // "" if the ACL configuration loaded at construction (requirepass, user lines, aclfile),
@@ -169,6 +173,8 @@ class Server {
   PubSubRegistry pubsub_;
   TrackingRegistry tracking_;
   ErrorStats error_stats_;
+  LatencyMonitor latency_;
+  ExpireCycleStats expire_stats_;
   scripting::ScriptRegistry scripts_;
   std::unique_ptr<acl::AclRegistry> acl_;
   std::string acl_startup_error_;

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "server/latency.h"
+
 namespace tessera::server {
 
 // A counter written by one thread and read by others.
@@ -30,6 +32,8 @@ class OwnedCounter {
 
 struct CommandStats {
   OwnedCounter calls, usec, rejected_calls, failed_calls;
+  // Durations while latency-tracking is on (LATENCY HISTOGRAM, INFO latencystats).
+  LazyLatencyHistogram latency;
 };
 
 struct WorkerStats {
@@ -47,6 +51,14 @@ struct WorkerStats {
   // the largest query and output buffers of the last few seconds (Redis's
   // client_recent_max_*_buffer), and the memory its clients hold (mem_clients_normal).
   OwnedCounter recent_max_input, recent_max_output, clients_memory;
+  // The net layer's counters (INFO stats): read and write calls on client sockets, reply
+  // buffer resizes by the cron, event-loop iterations and the time spent not waiting in poll.
+  OwnedCounter reads_processed, writes_processed;
+  OwnedCounter reply_buffer_shrinks, reply_buffer_expands;
+  OwnedCounter eventloop_cycles, eventloop_busy_us;
+  // INFO debug: time in the cron and waiting for the AOF (appendfsync always), the longest
+  // busy iteration (us) and the most commands run in one iteration.
+  OwnedCounter cron_us, aof_wait_us, loop_max_us, commands_per_cycle_max;
 };
 
 // Redis's "instantaneous" INFO metrics (instantaneous_ops_per_sec, ..._kbps): a rate measured
@@ -55,7 +67,14 @@ struct WorkerStats {
 // mutex: a sample every 100 ms and an INFO now and then never contend in practice.
 class InstantMetrics {
  public:
-  enum Metric { kCommands = 0, kNetInput, kNetOutput, kNumMetrics };
+  enum Metric {
+    kCommands = 0,
+    kNetInput,
+    kNetOutput,
+    kEventLoopCycles,
+    kEventLoopBusyUs,
+    kNumMetrics
+  };
   static constexpr int64_t kSamplePeriodMs = 100;
   static constexpr int kSamples = 16;
 

@@ -313,6 +313,9 @@ struct CommandContext {
   uint32_t notify_flags = 0;
   bool key_watchers = false;
   bool keys_signalled = false;
+  // While key-ttl-policy is set, a write command's signalled keys (db, name) are gathered
+  // here for the policy (server/key_ttl_policy.h); nullptr otherwise.
+  std::vector<std::pair<int, std::string>>* modified_keys = nullptr;
 
  private:
   void NotifySlow(uint32_t type, std::string_view event, std::string_view key, int db_index);

@@ -19,6 +19,7 @@
 #include "server/commands/oom_check.h"
 #include "server/commands/script_runner.h"
 #include "server/commands/script_signals.h"
+#include "server/key_ttl_policy.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/persistence.h"
@@ -535,6 +536,7 @@ void CommandContext::NotifySlow(uint32_t type, std::string_view event, std::stri
 }
 
 void CommandContext::KeyModifiedSlow(std::string_view key, int db_index) {
+  if (modified_keys != nullptr) modified_keys->emplace_back(db_index, std::string(key));
   SignalOrHold([&server = server, key = std::string(key), db_index, client = &client] {
     if (server.watches().watched_keys() > 0) server.watches().Touch(db_index, key);
     server.tracking().InvalidateKey(db_index, key, client);
@@ -622,6 +624,28 @@ void SetUpKeyEvents(CommandContext& ctx, CommandKeyEvents* hook,
     }
   }
   ctx.db.set_event_hook(hook, misses);
+}
+
+// key-ttl-policy: has a write command's changed keys gathered for the policy (before the
+// handler) and applies it to them (after), under the command's locks.  A handler that
+// signalled no key gets the keys its key spec names, as for WATCH (TouchUnsignalledKeys).
+void PrepareTtlPolicy(CommandContext& ctx, std::vector<std::pair<int, std::string>>* keys) {
+  if ((ctx.spec.flags & kWrite) == 0 ||
+      !ctx.server.config().key_ttl_policy_on.load(std::memory_order_relaxed)) {
+    return;
+  }
+  keys->clear();
+  ctx.modified_keys = keys;
+  ctx.key_watchers = true;
+}
+
+void ApplyTtlPolicy(CommandContext& ctx, const std::vector<int>& key_positions, int db) {
+  if (ctx.modified_keys == nullptr || ctx.dirty <= 0) return;
+  if (!ctx.keys_signalled) {
+    for (int pos : key_positions) ctx.modified_keys->emplace_back(db, std::string(ctx.args[pos]));
+  }
+  if (!ctx.modified_keys->empty()) ApplyKeyTtlPolicy(ctx, *ctx.modified_keys);
+  ctx.modified_keys = nullptr;
 }
 
 // WATCH after a write: a handler that changed something but signalled no key (one not yet
@@ -890,6 +914,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     int64_t exec_end_us = Server::RealNowUs();
     cstats.calls.Add(1);
     cstats.usec.Add(static_cast<uint64_t>(std::max<int64_t>(0, exec_end_us - start_us)));
+    NoteCommandLatency(server, *spec, cstats, std::max<int64_t>(0, exec_end_us - start_us));
     stats.total_commands.Add(1);
     client.commands_processed.fetch_add(1, std::memory_order_relaxed);
     const std::string& exec_out = *reply.buffer();
@@ -926,6 +951,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
   CommandKeyEvents key_events(server, &client);
   SetUpKeyEvents(ctx, &key_events, key_positions);
+  std::vector<std::pair<int, std::string>> ttl_policy_keys;
+  PrepareTtlPolicy(ctx, &ttl_policy_keys);
   size_t reply_start = reply.buffer()->size();
   int db_before = client.db;
   {
@@ -942,6 +969,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     spec->handler(ctx);
     --pending_effects.nesting;
     --depth;
+    ApplyTtlPolicy(ctx, key_positions, db_before);
     RecordEffects(server, ctx, stats, db_before, args);
     FlushEffects(server);
   }
@@ -979,6 +1007,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // Statistics, slowlog, monitors.
   cstats.calls.Add(1);
   cstats.usec.Add(static_cast<uint64_t>(duration_us));
+  NoteCommandLatency(server, *spec, cstats, duration_us);
   stats.total_commands.Add(1);
   client.commands_processed.fetch_add(1, std::memory_order_relaxed);
   std::string& out = *reply.buffer();
@@ -1053,9 +1082,12 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
       CommandKeyEvents key_events(server, nullptr);
       SetUpKeyEvents(ctx, &key_events, key_positions);
+      std::vector<std::pair<int, std::string>> ttl_policy_keys;
+      PrepareTtlPolicy(ctx, &ttl_policy_keys);
       // The waiter's invalidations follow its reply (Release below), as in Redis.
       TrackingRegistry::Hold held_invalidations(server.tracking());
       bool served = false;
+      const int64_t serve_start_us = Server::MonotonicUs();
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
         // As Redis: serve only when the key now holds the type the client waits for.
@@ -1068,6 +1100,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
           served = !ctx.block;
         }
         if (!served) ctx.dirty = 0;
+        ApplyTtlPolicy(ctx, key_positions, w->db);
         RecordEffects(server, ctx, stats, w->db, argv);
         FlushEffects(server);
       }
@@ -1078,6 +1111,10 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       }
       stats.commands[w->spec->id].calls.Add(1);
       stats.total_commands.Add(1);
+      // Redis times the served run alone into the command's histogram.
+      if (server.config().latency_tracking.load(std::memory_order_relaxed)) {
+        stats.commands[w->spec->id].latency.Record((Server::MonotonicUs() - serve_start_us) * 1000);
+      }
       if (!out.empty() && out[0] == '-') {
         stats.commands[w->spec->id].failed_calls.Add(1);
         server.error_stats().Count(std::string_view(out).substr(1, out.find('\r') - 1));

@@ -18,9 +18,12 @@
 #include <mutex>
 #include <vector>
 
+#include "core/base/random.h"
+#include "core/keyspace/eviction.h"
 #include "server/aof.h"
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
+#include "server/latency.h"
 #include "server/memory_stats.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -44,11 +47,12 @@ enum Section : uint32_t {
   kLatencyStats = 1u << 10,
   kCluster = 1u << 11,
   kKeyspace = 1u << 12,
+  kDebug = 1u << 13,  // only when named: not in "all" nor "everything", as in Redis
 };
 constexpr uint32_t kDefaultSections = kServer | kClients | kMemory | kPersistence | kStats |
                                       kReplication | kCpu | kModules | kErrorStats | kCluster |
                                       kKeyspace;
-constexpr uint32_t kAllSections = (kKeyspace << 1) - 1;
+constexpr uint32_t kAllSections = (kKeyspace << 1) - 1;  // without kDebug
 
 struct SectionName {
   std::string_view name;
@@ -69,6 +73,7 @@ constexpr SectionName kSectionNames[] = {
     {"latencystats", kLatencyStats},
     {"cluster", kCluster},
     {"keyspace", kKeyspace},
+    {"debug", kDebug},
 };
 
 // Section names compare case-insensitively; unknown names select nothing (Redis: a module
@@ -150,10 +155,14 @@ struct WorkerTotals {
   uint64_t commands = 0, hits = 0, misses = 0, net_in = 0, net_out = 0;
   uint64_t connections = 0, rejected = 0;
   uint64_t max_input = 0, max_output = 0, clients_memory = 0;
+  uint64_t reads = 0, writes = 0, shrinks = 0, expands = 0, loop_cycles = 0, loop_busy_us = 0;
+  uint64_t command_us = 0;
 };
 
 WorkerTotals SumWorkers(Server& server) {
   WorkerTotals t;
+  const CommandSpec* exec = server.commands().Find("exec");
+  const size_t exec_id = exec != nullptr ? static_cast<size_t>(exec->id) : SIZE_MAX;
   server.ForEachWorkerStats([&](const WorkerStats& w) {
     t.commands += w.total_commands.Get();
     t.hits += w.keyspace_hits.Get();
@@ -165,6 +174,16 @@ WorkerTotals SumWorkers(Server& server) {
     t.max_input = std::max(t.max_input, w.recent_max_input.Get());
     t.max_output = std::max(t.max_output, w.recent_max_output.Get());
     t.clients_memory += w.clients_memory.Get();
+    t.reads += w.reads_processed.Get();
+    t.writes += w.writes_processed.Get();
+    t.shrinks += w.reply_buffer_shrinks.Get();
+    t.expands += w.reply_buffer_expands.Get();
+    t.loop_cycles += w.eventloop_cycles.Get();
+    t.loop_busy_us += w.eventloop_busy_us.Get();
+    // EXEC's time includes its commands': count the commands once.
+    for (size_t id = 0; id < w.commands.size(); ++id) {
+      if (id != exec_id) t.command_us += w.commands[id].usec.Get();
+    }
   });
   return t;
 }
@@ -416,10 +435,12 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Field("sync_full", 0);
   w.Field("sync_partial_ok", 0);
   w.Field("sync_partial_err", 0);
+  ExpireCycleStats& expiry = server.expire_stats();
   w.Field("expired_keys", server.ExpiredKeys());
-  w.Fixed2("expired_stale_perc", 0);
-  w.Field("expired_time_cap_reached_count", 0);
-  w.Field("expire_cycle_cpu_milliseconds", 0);
+  w.Fixed2("expired_stale_perc", 100 * expiry.stale_ratio.load(std::memory_order_relaxed));
+  w.Field("expired_time_cap_reached_count",
+          expiry.time_cap_reached.load(std::memory_order_relaxed));
+  w.Field("expire_cycle_cpu_milliseconds", expiry.total_us.load(std::memory_order_relaxed) / 1000);
   const int64_t now_ms = server.NowMs();
   w.Field("evicted_keys", server.evictor().evicted_keys());
   w.Field("evicted_clients", 0);  // maxmemory-clients does not exist yet
@@ -442,15 +463,28 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Field("tracking_total_prefixes", server.tracking().total_prefixes());
   w.Field("unexpected_error_replies", 0);
   w.Field("total_error_replies", server.error_stats().total());
-  // Event-loop and read/write-call counters are not kept by the net layer.
-  for (std::string_view f :
-       {"dump_payload_sanitizations", "total_reads_processed", "total_writes_processed",
-        "io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks",
-        "reply_buffer_expands", "eventloop_cycles", "eventloop_duration_sum",
-        "eventloop_duration_cmd_sum", "instantaneous_eventloop_cycles_per_sec",
-        "instantaneous_eventloop_duration_usec"}) {
-    w.Field(f, 0);
-  }
+  // RESTORE's payloads are checked as they are decoded, never by a separate deep pass.
+  w.Field("dump_payload_sanitizations", 0);
+  w.Field("total_reads_processed", t.reads);
+  w.Field("total_writes_processed", t.writes);
+  // Redis counts what its I/O threads did for the main thread; here every worker is such a
+  // thread as soon as there are several (io_threads_active), and none with one.
+  const bool threaded = server.io_threads() > 1;
+  w.Field("io_threaded_reads_processed", threaded ? t.reads : 0);
+  w.Field("io_threaded_writes_processed", threaded ? t.writes : 0);
+  w.Field("reply_buffer_shrinks", t.shrinks);
+  w.Field("reply_buffer_expands", t.expands);
+  // Every worker's loop: iterations, time not spent waiting in poll, and commands' time, summed;
+  // the instantaneous rate is per loop (Redis has one), the duration per iteration.
+  w.Field("eventloop_cycles", t.loop_cycles);
+  w.Field("eventloop_duration_sum", t.loop_busy_us);
+  w.Field("eventloop_duration_cmd_sum", t.command_us);
+  const uint64_t cycles_per_sec = rates.PerSecond(InstantMetrics::kEventLoopCycles);
+  w.Field("instantaneous_eventloop_cycles_per_sec",
+          cycles_per_sec / static_cast<uint64_t>(std::max(1, server.io_threads())));
+  w.Field(
+      "instantaneous_eventloop_duration_usec",
+      cycles_per_sec == 0 ? 0 : rates.PerSecond(InstantMetrics::kEventLoopBusyUs) / cycles_per_sec);
   acl::DenialCounters denied = server.acl().counters();
   w.Field("acl_access_denied_auth", denied.auth);
   w.Field("acl_access_denied_cmd", denied.command);
@@ -524,23 +558,44 @@ void AddErrorStats(Server& server, InfoWriter& w) {
   }
 }
 
-// db<N>:keys=..,expires=..,avg_ttl=.. for every non-empty DB.  avg_ttl is 0: Redis estimates it
-// from its active-expiry samples, which are not kept here.
+// db<N>:keys=..,expires=..,avg_ttl=.. for every non-empty DB.  avg_ttl (ms) is an estimate,
+// as in Redis (which averages the TTLs its expiry cycle happens to sample): here, up to
+// kTtlSamples random volatile keys of each shard, each shard's mean weighted by its number
+// of volatile keys.  0 when no sampled key has time left.
 void AddKeyspace(Server& server, InfoWriter& w) {
+  constexpr int kTtlSamples = 16;
   keyspace::Keyspace& ks = server.keyspace();
+  const int64_t now_ms = server.NowMs();
+  SplitMix64 rng(static_cast<uint64_t>(Server::MonotonicUs()));
   std::vector<uint64_t> keys(ks.num_dbs()), expires(ks.num_dbs());
+  std::vector<double> ttl_weighted(ks.num_dbs()), ttl_weight(ks.num_dbs());
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     keyspace::Shard& shard = ks.shard(i);
     std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
     for (int db = 0; db < ks.num_dbs(); ++db) {
-      keys[db] += shard.db(db).table.size();
-      expires[db] += shard.db(db).volatile_keys;
+      const keyspace::DbTable& t = shard.db(db);
+      keys[db] += t.table.size();
+      expires[db] += t.volatile_keys;
+      if (t.volatile_keys == 0) continue;
+      double sum = 0;
+      int n = 0;
+      for (int s = 0; s < kTtlSamples; ++s) {
+        const keyspace::Entry* e = keyspace::RandomEvictionCandidate(t, true, rng);
+        if (e == nullptr || !e->has_expiry() || e->expire_at() <= now_ms) continue;
+        sum += static_cast<double>(e->expire_at() - now_ms);
+        ++n;
+      }
+      if (n == 0) continue;
+      ttl_weighted[db] += sum / n * static_cast<double>(t.volatile_keys);
+      ttl_weight[db] += static_cast<double>(t.volatile_keys);
     }
   }
   w.Section("Keyspace");
   for (int db = 0; db < ks.num_dbs(); ++db) {
     if (keys[db] == 0 && expires[db] == 0) continue;
-    w.Raw(fmt::format("db{}:keys={},expires={},avg_ttl=0", db, keys[db], expires[db]));
+    const int64_t avg_ttl =
+        ttl_weight[db] == 0 ? 0 : static_cast<int64_t>(ttl_weighted[db] / ttl_weight[db]);
+    w.Raw(fmt::format("db{}:keys={},expires={},avg_ttl={}", db, keys[db], expires[db], avg_ttl));
   }
 }
 
@@ -559,12 +614,29 @@ std::string BuildInfo(Server& server, ArgList sections) {
   if (mask & kModules) w.Section("Modules");  // no modules
   if (mask & kCommandStats) AddCommandStats(server, w);
   if (mask & kErrorStats) AddErrorStats(server, w);
-  if (mask & kLatencyStats) w.Section("Latencystats");  // per-command histograms: not kept
+  if (mask & kLatencyStats) {
+    w.Section("Latencystats");
+    for (const std::string& line : LatencyStatsInfoLines(server)) w.Raw(line);
+  }
   if (mask & kCluster) {
     w.Section("Cluster");
     w.Field("cluster_enabled", 0);
   }
   if (mask & kKeyspace) AddKeyspace(server, w);
+  if (mask & kDebug) {
+    uint64_t cron = 0, aof = 0, loop_max = 0, per_cycle = 0;
+    server.ForEachWorkerStats([&](const WorkerStats& ws) {
+      cron += ws.cron_us.Get();
+      aof += ws.aof_wait_us.Get();
+      loop_max = std::max(loop_max, ws.loop_max_us.Get());
+      per_cycle = std::max(per_cycle, ws.commands_per_cycle_max.Get());
+    });
+    w.Section("Debug");
+    w.Field("eventloop_duration_aof_sum", aof);
+    w.Field("eventloop_duration_cron_sum", cron);
+    w.Field("eventloop_duration_max", loop_max);
+    w.Field("eventloop_cmd_per_cycle_max", per_cycle);
+  }
   return w.Take();
 }
 

@@ -24,6 +24,7 @@ void RegisterStreamFamily(CommandTable* table);
 void RegisterPubSubFamily(CommandTable* table);
 void RegisterAclFamily(CommandTable* table);
 void RegisterModuleAndLolwut(CommandTable* table);
+void RegisterLatencyFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -46,6 +47,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterPubSubFamily(table);
   RegisterAclFamily(table);
   RegisterModuleAndLolwut(table);
+  RegisterLatencyFamily(table);
 }
 
 std::vector<std::string> TopLevelCommandNames() {

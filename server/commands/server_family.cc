@@ -77,10 +77,14 @@ void ResetStats(Server& server) {
       c.usec.Reset();
       c.rejected_calls.Reset();
       c.failed_calls.Reset();
+      c.latency.Reset();
     }
     for (OwnedCounter* c :
          {&w.total_commands, &w.keyspace_hits, &w.keyspace_misses, &w.net_input_bytes,
-          &w.net_output_bytes, &w.total_connections, &w.rejected_connections}) {
+          &w.net_output_bytes, &w.total_connections, &w.rejected_connections, &w.reads_processed,
+          &w.writes_processed, &w.reply_buffer_shrinks, &w.reply_buffer_expands,
+          &w.eventloop_cycles, &w.eventloop_busy_us, &w.cron_us, &w.aof_wait_us, &w.loop_max_us,
+          &w.commands_per_cycle_max}) {
       c->Reset();
     }
   });
@@ -88,6 +92,7 @@ void ResetStats(Server& server) {
   server.acl().ResetCounters();
   server.metrics().Reset();
   server.evictor().ResetStats();
+  server.expire_stats().Reset();
   keyspace::Keyspace& ks = server.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());

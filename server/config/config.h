@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -87,6 +88,16 @@ struct SaveParam {
 // Client classes of client-output-buffer-limit, in Redis's order (its CLIENT_TYPE_* values).
 enum ClientClass : int { kClientNormal = 0, kClientReplica = 1, kClientPubSub = 2 };
 inline constexpr int kClientClasses = 3;
+
+// key-ttl-policy <glob> <default-seconds> <max-seconds> (server/key_ttl_policy.h); 0 means
+// none for either number.
+struct KeyTtlPolicy {
+  std::string pattern;
+  int64_t default_s = 0;
+  int64_t max_s = 0;
+  bool operator==(const KeyTtlPolicy&) const = default;
+};
+using KeyTtlPolicies = std::vector<KeyTtlPolicy>;
 
 // One field per directive (field = directive name with '_' for '-').  Defaults live in the
 // table, not here, so there is one source of truth; the registry's constructor applies them.
@@ -160,8 +171,17 @@ struct ServerConfig {
   // Replication directives accepted before replication exists: no effect until replicas do.
   std::atomic<int64_t> repl_diskless_sync_delay{5};
   std::atomic<bool> replica_serve_stale_data{true};
-  // Accepted without effect until the LATENCY commands exist.
+  // LATENCY: events of at least this many ms are recorded (0: off).  latency-tracking keeps
+  // each command's duration histogram; INFO latencystats prints these percentiles of it.
   std::atomic<int64_t> latency_monitor_threshold{0};
+  std::atomic<bool> latency_tracking{true};
+  Guarded<std::vector<double>> latency_tracking_info_percentiles;
+  // Beyond Redis: the TTL safety net (shared, so the write path copies a pointer, not the
+  // list; key_ttl_policy_on lets it skip even that when there is none), and the port of the
+  // Prometheus /metrics endpoint (0: off; start-up only).
+  Guarded<std::shared_ptr<const KeyTtlPolicies>> key_ttl_policy;
+  std::atomic<bool> key_ttl_policy_on{false};
+  int metrics_port = 0;
   Guarded<std::string> dir;  // the absolute working directory, set by chdir
 
   // Limits.

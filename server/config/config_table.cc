@@ -14,6 +14,7 @@
 
 #include "core/base/numbers.h"
 #include "server/config/config_file.h"
+#include "server/config/config_observability.h"
 #include "server/notify.h"
 
 namespace tessera::server {
@@ -534,6 +535,13 @@ constexpr Entry kTable[] = {
     Enum<&C::propagation_error_behavior>("propagation-error-behavior", kModifiable,
                                          kPropagationErrorNames, "ignore"),
     Special("dir", kModifiable | kProtected | kNoDefault, "", &SetDir, &GetDir, &RewriteDir),
+    // After dir, so that CONFIG REWRITE appends these lines in Redis's order.
+    Bool<&C::latency_tracking>("latency-tracking", kModifiable, "yes"),
+    Special("latency-tracking-info-percentiles", kModifiable | kMultiArg, "50 99 99.9",
+            &SetLatencyPercentiles, &GetLatencyPercentiles, &RewriteLatencyPercentiles),
+    Special("key-ttl-policy", kModifiable | kMultiArg, "", &SetKeyTtlPolicy, &GetKeyTtlPolicy,
+            &RewriteKeyTtlPolicy),
+    Number<&C::metrics_port>("metrics-port", "", kImmutable, 0, 65535, "0"),
     // Limits.
     Number<&C::proto_max_bulk_len>("proto-max-bulk-len", "", kModifiable, kMb, kLongMax, "512mb",
                                    NumFormat::kMemory),

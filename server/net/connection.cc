@@ -157,6 +157,7 @@ void Connection::OnRead(ssize_t nread) {
   }
   if (nread == 0) return;
   worker_->stats().net_input_bytes.Add(static_cast<uint64_t>(nread));
+  worker_->stats().reads_processed.Add(1);
   if (tls_ != nullptr) {
     if (!DecryptInput(static_cast<size_t>(nread))) return;
   } else {
@@ -435,7 +436,12 @@ void Connection::CronResizeBuffers(int64_t now_ms) {
     } else if (reply_size_ * 2 < kReplyMax * 2 && peak == reply_size_) {
       resized = std::min(kReplyMax, reply_size_ * 2);
     }
-    if (resized != 0) reply_size_ = resized;
+    if (resized != 0) {
+      (resized < reply_size_ ? worker_->stats().reply_buffer_shrinks
+                             : worker_->stats().reply_buffer_expands)
+          .Add(1);
+      reply_size_ = resized;
+    }
   }
   int64_t reset_ms = server.reply_buffer_peak_reset_ms.load(std::memory_order_relaxed);
   if (reset_ms >= 0 && now_ms - reply_peak_reset_ms_ >= reset_ms) {
@@ -524,10 +530,13 @@ void Connection::Flush() {
   // Replies of one loop iteration all pass here after its commands ran, so one fsync of the
   // AOF thread acknowledges them together.
   if (worker_->server().write_log().enabled()) {
+    const int64_t wait_start_us = Server::MonotonicUs();
     worker_->server().persistence().aof().WaitDurable(LastLogOffsetOnThisThread());
+    worker_->stats().aof_wait_us.Add(static_cast<uint64_t>(Server::MonotonicUs() - wait_start_us));
   }
   uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
   int written = uv_try_write(stream(), &buf, 1);
+  worker_->stats().writes_processed.Add(1);
   if (written == UV_EAGAIN) written = 0;
   if (written < 0) {
     Close();

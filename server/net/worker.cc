@@ -10,6 +10,7 @@
 #include "server/expire_cycle.h"
 #include "server/log.h"
 #include "server/net/connection.h"
+#include "server/net/metrics_http.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -19,6 +20,8 @@ Worker::Worker(Server* server, int index, int worker_count)
     : server_(server), index_(index), worker_count_(worker_count) {
   stats_ = server->AddWorkerStats();
   uv_loop_init(&loop_);
+  // Lets the check callback tell time spent working from time spent waiting in poll.
+  uv_loop_configure(&loop_, UV_METRICS_IDLE_TIME);
   uv_async_init(&loop_, &async_, [](uv_async_t* a) { static_cast<Worker*>(a->data)->Drain(); });
   async_.data = this;
   uv_timer_init(&loop_, &cron_);
@@ -34,6 +37,10 @@ Worker::~Worker() {
   for (int fd : tls_listen_fds_) {
     if (fd >= 0) close(fd);
   }
+}
+
+void Worker::SetMetricsListeners(std::vector<int> fds, std::function<std::string()> render) {
+  metrics_ = std::make_unique<MetricsHttpServer>(&loop_, std::move(fds), std::move(render));
 }
 
 void Worker::Listen(int fd, bool tls) {
@@ -74,6 +81,7 @@ void Worker::Start() {
   tcp_listen_fds_.clear();  // owned by the handles now
   for (int fd : tls_listen_fds_) Listen(fd, true);
   tls_listen_fds_.clear();
+  if (metrics_) metrics_->Start();
   if (unix_listen_fd_ >= 0) {
     unix_listener_ = std::make_unique<uv_pipe_t>();
     uv_pipe_init(&loop_, unix_listener_.get(), 0);
@@ -87,8 +95,11 @@ void Worker::Start() {
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
   uv_timer_start(&cron_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); },
                  static_cast<uint64_t>(1000 / hz), static_cast<uint64_t>(1000 / hz));
-  uv_check_start(&flush_check_,
-                 [](uv_check_t* h) { static_cast<Worker*>(h->data)->FlushPending(); });
+  uv_check_start(&flush_check_, [](uv_check_t* h) {
+    auto* w = static_cast<Worker*>(h->data);
+    w->FlushPending();
+    w->CountLoopIteration();
+  });
   uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));  // never keeps the loop alive
   thread_ = std::thread([this] { Run(); });
 }
@@ -99,8 +110,28 @@ thread_local Worker* current_worker = nullptr;
 
 Worker* Worker::Current() { return current_worker; }
 
+// Once per loop iteration (the check phase): eventloop_cycles, and the time not spent idle in
+// poll since the loop started, added as a delta so that CONFIG RESETSTAT can zero it.
+void Worker::CountLoopIteration() {
+  stats_->eventloop_cycles.Add(1);
+  const uint64_t busy_us = (uv_hrtime() - loop_start_ns_ - uv_metrics_idle_time(&loop_)) / 1000;
+  if (busy_us > busy_us_seen_) {
+    const uint64_t iteration_us = busy_us - busy_us_seen_;
+    stats_->eventloop_busy_us.Add(iteration_us);
+    if (iteration_us > stats_->loop_max_us.Get()) stats_->loop_max_us.Set(iteration_us);
+    busy_us_seen_ = busy_us;
+  }
+  const uint64_t commands = stats_->total_commands.Get();
+  if (commands >= commands_seen_ &&
+      commands - commands_seen_ > stats_->commands_per_cycle_max.Get()) {
+    stats_->commands_per_cycle_max.Set(commands - commands_seen_);
+  }
+  commands_seen_ = commands;
+}
+
 void Worker::Run() {
   current_worker = this;
+  loop_start_ns_ = uv_hrtime();
   server_->memory_meter().RegisterThisThread();  // maxmemory reads this thread's counters
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Close whatever handles remain so the loop can be closed cleanly.
@@ -144,6 +175,7 @@ void Worker::StopOnLoop() {
   for (auto& l : tcp_listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   for (auto& l : tls_listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   if (unix_listener_) uv_close(reinterpret_cast<uv_handle_t*>(unix_listener_.get()), nullptr);
+  if (metrics_) metrics_->Stop();
   // Replies already produced get one last chance to go out (the SHUTDOWN contract: exit 0,
   // replies flushed); then every connection closes.
   std::vector<Connection*> all = connections_;
@@ -253,6 +285,11 @@ void Worker::ResizeClientBuffers(int64_t now_ms, int hz) {
 
 void Worker::Cron() {
   if (server_->cron_paused.load(std::memory_order_relaxed)) return;  // DEBUG PAUSE-CRON
+  struct CronTimer {
+    ~CronTimer() { stats->cron_us.Add(static_cast<uint64_t>(Server::MonotonicUs() - start)); }
+    WorkerStats* stats;
+    int64_t start;
+  } cron_timer{stats_, Server::MonotonicUs()};
   int64_t now = server_->NowMs();
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
   // CONFIG SET hz changes the period from the tick after next (libuv re-arms a repeating timer

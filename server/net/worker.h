@@ -27,6 +27,7 @@ class Server;
 namespace tessera::server::net {
 
 class Connection;
+class MetricsHttpServer;
 
 class Worker {
  public:
@@ -41,6 +42,8 @@ class Worker {
   // TLS port sockets, and the context their connections use (shared, owned by main).
   void AddTlsListener(int fd) { tls_listen_fds_.push_back(fd); }
   void SetTlsContext(TlsContextHolder* tls) { tls_ = tls; }
+  // metrics-port sockets and the /metrics body builder (server/net/metrics_http.h).
+  void SetMetricsListeners(std::vector<int> fds, std::function<std::string()> render);
 
   void Start();
   // The worker whose thread calls this, or nullptr on any other thread.
@@ -80,6 +83,7 @@ class Worker {
   void Drain();
   void Cron();
   void FlushPending();
+  void CountLoopIteration();
   void Accept(uv_stream_t* listener, bool is_unix, bool tls = false);
   // The rest of accepting `c`, once its handle holds the new socket.
   void Admit(Connection* c);
@@ -98,6 +102,10 @@ class Worker {
   int index_;
   int worker_count_;
   WorkerStats* stats_;
+  std::unique_ptr<MetricsHttpServer> metrics_;
+  uint64_t loop_start_ns_ = 0;  // uv_hrtime() when Run() started
+  uint64_t busy_us_seen_ = 0;   // busy time already added to stats_->eventloop_busy_us
+  uint64_t commands_seen_ = 0;  // stats_->total_commands at the previous iteration
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t cron_;

@@ -191,6 +191,10 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"always-show-logo", "no"},
       {"activerehashing", "yes"},
       {"latency-monitor-threshold", "0"},
+      {"latency-tracking", "yes"},
+      {"latency-tracking-info-percentiles", "50 99 99.9"},
+      {"key-ttl-policy", ""},
+      {"metrics-port", "0"},
       {"repl-diskless-sync-delay", "5"},
       {"replica-serve-stale-data", "yes"},
       {"slave-serve-stale-data", "yes"},
@@ -773,6 +777,8 @@ TEST_CASE("CONFIG REWRITE edits the file in place and round-trips") {
       "dir \"" +
       CurrentDirectory() +
       "\"\n"
+      // Always written, as Redis writes it (an empty list must stay empty).
+      "latency-tracking-info-percentiles 50 99 99.9\n"
       "client-query-buffer-limit 2mb\n"
       "slowlog-max-len 64\n"
       "save 3600 1\n"
@@ -915,6 +921,63 @@ TEST_CASE("CONFIG REWRITE replaces the user lines with the ones given") {
   std::string text = ReadFile(file);
   CHECK(text.find("user ") == std::string::npos);
   CHECK(text.find("port 7000\n") != std::string::npos);
+}
+
+TEST_CASE("key-ttl-policy: triples, repeatable in a file, CONFIG SET replaces, REWRITE") {
+  CwdGuard guard;
+  TempDir tmp;
+  std::string file = tmp.Write("r.conf",
+                               "key-ttl-policy sess:* 3600 86400\n"
+                               "key-ttl-policy cache:* 0 600 tmp:* 60 0\n");
+  ConfigRegistry r;
+  std::string err;
+  REQUIRE(LoadArgs(r, {file}, &err));
+  CHECK(GetOne(r, "key-ttl-policy") == "sess:* 3600 86400 cache:* 0 600 tmp:* 60 0");
+  CHECK(r.values().key_ttl_policy_on.load());
+  REQUIRE(SetOne(r, "key-ttl-policy", "a* 10 20") == "");
+  CHECK(GetOne(r, "key-ttl-policy") == "a* 10 20");
+  REQUIRE(SetOne(r, "key-ttl-policy", "a* 10 20 b* 0 5") == "");
+  REQUIRE(r.Rewrite() == "");
+  std::string text = ReadFile(file);
+  CHECK(text.find("key-ttl-policy a* 10 20\nkey-ttl-policy b* 0 5\n") != std::string::npos);
+  CHECK(text.find("sess:*") == std::string::npos);
+  ConfigRegistry again;
+  REQUIRE(LoadArgs(again, {file}, &err));
+  CHECK(GetOne(again, "key-ttl-policy") == "a* 10 20 b* 0 5");
+  // Errors leave the value alone.
+  CHECK(SetOne(r, "key-ttl-policy", "a* 10") ==
+        "ERR CONFIG SET failed (possibly related to argument 'key-ttl-policy') - key-ttl-policy "
+        "needs <glob> <default-seconds> <max-seconds> triples");
+  CHECK(SetOne(r, "key-ttl-policy", "a* -1 5").find("Invalid key-ttl-policy parameters") !=
+        std::string::npos);
+  CHECK(SetOne(r, "key-ttl-policy", "a* x 5").find("Invalid key-ttl-policy parameters") !=
+        std::string::npos);
+  CHECK(SetOne(r, "key-ttl-policy", "a* 0 0").find("both are 0") != std::string::npos);
+  CHECK(SetOne(r, "key-ttl-policy", "a* 50 5").find("must not exceed") != std::string::npos);
+  CHECK(GetOne(r, "key-ttl-policy") == "a* 10 20 b* 0 5");
+  // "" clears it; the rewrite then drops the lines.
+  REQUIRE(SetOne(r, "key-ttl-policy", "") == "");
+  CHECK(GetOne(r, "key-ttl-policy") == "");
+  CHECK_FALSE(r.values().key_ttl_policy_on.load());
+  REQUIRE(r.Rewrite() == "");
+  CHECK(ReadFile(file).find("key-ttl-policy") == std::string::npos);
+}
+
+TEST_CASE("latency-tracking-info-percentiles and metrics-port") {
+  ConfigRegistry r;
+  CHECK(GetOne(r, "latency-tracking-info-percentiles") == "50 99 99.9");
+  CHECK(GetOne(r, "latency-tracking") == "yes");
+  CHECK(GetOne(r, "metrics-port") == "0");
+  REQUIRE(SetOne(r, "latency-tracking-info-percentiles", "99.99 0.5") == "");
+  CHECK(GetOne(r, "latency-tracking-info-percentiles") == "99.99 0.5");
+  CHECK(SetOne(r, "latency-tracking-info-percentiles", "-1").find("between [0.0,100.0]") !=
+        std::string::npos);
+  CHECK(SetOne(r, "metrics-port", "9121").find("can't set immutable config") != std::string::npos);
+  std::string err;
+  ConfigRegistry f;
+  REQUIRE(f.LoadFromString("metrics-port 9121\nlatency-tracking-info-percentiles \"\"\n", &err));
+  CHECK(f.values().metrics_port == 9121);
+  CHECK(GetOne(f, "latency-tracking-info-percentiles") == "");
 }
 
 }  // namespace
