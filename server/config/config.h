@@ -220,6 +220,8 @@ struct ServerConfig {
   std::atomic<int> lfu_decay_time{0};
   // An evicted key's deletion is logged as UNLINK instead of DEL (see lazyfree-lazy-expire).
   std::atomic<bool> lazyfree_lazy_eviction{false};
+  // maxmemory-clients (server/client_eviction.h): bytes, or -N for N% of maxmemory; 0: off.
+  std::atomic<int64_t> maxmemory_clients{0};
 
   // Encoding thresholds of the aggregate types.
   std::atomic<size_t> hash_max_listpack_entries{0};

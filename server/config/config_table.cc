@@ -445,6 +445,48 @@ void RewriteNotifyKeyspaceEvents(const Entry& e, const ServerConfig& c, std::str
                   flags != 0);
 }
 
+// maxmemory-clients: a memory size, or "N%" of maxmemory (stored as -N), as Redis's
+// PERCENT_CONFIG numbers; percentages above 100 are refused.
+bool SetMaxmemoryClients(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                         std::string* err) {
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  const std::string& v = args[0];
+  int64_t value = 0;
+  uint64_t bytes = 0;
+  if (ParseMemorySize(v, &bytes) && bytes <= static_cast<uint64_t>(INT64_MAX)) {
+    value = static_cast<int64_t>(bytes);
+  } else {
+    int64_t percent = 0;
+    if (v.size() < 2 || v.back() != '%' ||
+        !ParseInt64(std::string_view(v).substr(0, v.size() - 1), &percent) || percent < 0) {
+      *err = "argument must be a memory or percent value";
+      return false;
+    }
+    if (percent > 100) {
+      *err = "percentage argument must be less or equal to 100";
+      return false;
+    }
+    value = -percent;
+  }
+  *changed = ctx.values->maxmemory_clients.exchange(value) != value;
+  return true;
+}
+
+std::string GetMaxmemoryClients(const ServerConfig& c) {
+  int64_t v = c.maxmemory_clients.load();
+  return v < 0 ? std::to_string(-v) + "%" : std::to_string(v);
+}
+
+void RewriteMaxmemoryClients(const Entry& e, const ServerConfig& c, std::string_view,
+                             ConfigRewriter* rw) {
+  int64_t v = c.maxmemory_clients.load();
+  std::string value = v < 0 ? std::to_string(-v) + "%" : FormatMemoryForConfig(v);
+  rw->RewriteLine(e.name, std::string(e.name) + " " + value, v != 0);
+}
+
 // ---- The table ----
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
@@ -585,6 +627,8 @@ constexpr Entry kTable[] = {
     Number<&C::lfu_log_factor>("lfu-log-factor", "", kModifiable, 0, kIntMax, "10"),
     Number<&C::lfu_decay_time>("lfu-decay-time", "", kModifiable, 0, kIntMax, "1"),
     Bool<&C::lazyfree_lazy_eviction>("lazyfree-lazy-eviction", kModifiable, "no"),
+    Special("maxmemory-clients", kModifiable, "0", &SetMaxmemoryClients, &GetMaxmemoryClients,
+            &RewriteMaxmemoryClients),
     Special("notify-keyspace-events", kModifiable, "", &SetNotifyKeyspaceEvents,
             &GetNotifyKeyspaceEvents, &RewriteNotifyKeyspaceEvents),
     // Encoding thresholds.
