@@ -23,6 +23,7 @@
 #include "server/config/config.h"
 #include "server/evictor.h"
 #include "server/memory_meter.h"
+#include "server/oom_score.h"
 #include "server/pubsub.h"
 #include "server/scripting/script_registry.h"
 #include "server/slowlog.h"
@@ -179,6 +180,7 @@ class Server {
   MemoryMeter memory_meter_;
   std::unique_ptr<Evictor> evictor_;
   ClientEviction client_eviction_;
+  OomScoreAdjuster oom_score_;  // oom-score-adj (oom_score.h)
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;

@@ -487,6 +487,76 @@ void RewriteMaxmemoryClients(const Entry& e, const ServerConfig& c, std::string_
   rw->RewriteLine(e.name, std::string(e.name) + " " + value, v != 0);
 }
 
+// oom-score-adj: "yes" and "relative" are one mode (CONFIG GET says "yes", as Redis).
+constexpr std::string_view kOomModeNames[] = {"no", "yes", "absolute"};
+
+bool SetOomScoreAdj(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                    std::string* err) {
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  std::string v = args[0];
+  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  int mode;
+  if (v == "no") {
+    mode = 0;
+  } else if (v == "yes" || v == "relative") {
+    mode = 1;
+  } else if (v == "absolute") {
+    mode = 2;
+  } else {
+    *err = "argument(s) must be one of the following: no, yes, relative, absolute";
+    return false;
+  }
+  *changed = ctx.values->oom_score_adj.exchange(mode) != mode;
+  return true;
+}
+
+std::string GetOomScoreAdj(const ServerConfig& c) {
+  return std::string(kOomModeNames[c.oom_score_adj.load()]);
+}
+
+void RewriteOomScoreAdj(const Entry& e, const ServerConfig& c, std::string_view,
+                        ConfigRewriter* rw) {
+  int mode = c.oom_score_adj.load();
+  rw->RewriteLine(e.name, std::string(e.name) + " " + std::string(kOomModeNames[mode]), mode != 0);
+}
+
+bool SetOomScoreAdjValues(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                          std::string* err) {
+  if (args.size() != 3) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  int values[3];
+  for (size_t i = 0; i < 3; ++i) {
+    int64_t v = 0;
+    if (!ParseInt64(args[i], &v) || v < -2000 || v > 2000) {
+      *err = "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+      return false;
+    }
+    values[i] = static_cast<int>(v);
+  }
+  *changed = false;
+  for (size_t i = 0; i < 3; ++i) {
+    *changed |= ctx.values->oom_score_adj_values[i].exchange(values[i]) != values[i];
+  }
+  return true;
+}
+
+std::string GetOomScoreAdjValues(const ServerConfig& c) {
+  return std::to_string(c.oom_score_adj_values[0].load()) + " " +
+         std::to_string(c.oom_score_adj_values[1].load()) + " " +
+         std::to_string(c.oom_score_adj_values[2].load());
+}
+
+void RewriteOomScoreAdjValues(const Entry& e, const ServerConfig& c, std::string_view,
+                              ConfigRewriter* rw) {
+  std::string values = GetOomScoreAdjValues(c);
+  rw->RewriteLine(e.name, std::string(e.name) + " " + values, values != "0 200 800");
+}
+
 // ---- The table ----
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
@@ -629,6 +699,10 @@ constexpr Entry kTable[] = {
     Bool<&C::lazyfree_lazy_eviction>("lazyfree-lazy-eviction", kModifiable, "no"),
     Special("maxmemory-clients", kModifiable, "0", &SetMaxmemoryClients, &GetMaxmemoryClients,
             &RewriteMaxmemoryClients),
+    Special("oom-score-adj", kModifiable, "no", &SetOomScoreAdj, &GetOomScoreAdj,
+            &RewriteOomScoreAdj),
+    Special("oom-score-adj-values", kModifiable | kMultiArg, "0 200 800", &SetOomScoreAdjValues,
+            &GetOomScoreAdjValues, &RewriteOomScoreAdjValues),
     Special("notify-keyspace-events", kModifiable, "", &SetNotifyKeyspaceEvents,
             &GetNotifyKeyspaceEvents, &RewriteNotifyKeyspaceEvents),
     // Encoding thresholds.
