@@ -86,6 +86,11 @@ uint64_t WriteLog::Take(std::string* out) {
   return offset_.load(std::memory_order_relaxed);
 }
 
+size_t WriteLog::PendingBytes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_.capacity();
+}
+
 bool WriteLog::WaitForBytes(int timeout_ms) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),

@@ -58,6 +58,9 @@ class WriteLog {
   // Wakes a WaitForBytes (shutdown, a file switch the consumer must act on).
   void Wake();
 
+  // Bytes allocated for appended bytes not taken yet (INFO mem_aof_buffer).
+  size_t PendingBytes();
+
   // Makes the next Append emit SELECT whatever its database (a new file or a new replica
   // starts reading here and must not depend on an earlier SELECT).
   void ForgetSelectedDb();

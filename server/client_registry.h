@@ -38,6 +38,12 @@ class ClientRegistry {
   void ForEach(const std::function<void(const ClientState&, int owner)>& fn) const;
 
   void set_post(PostFn post) { post_ = std::move(post); }
+  // Runs `fn` on worker `owner`'s thread; false (nothing runs) if no post function is set.
+  bool Post(int owner, std::function<void()> fn) {
+    if (!post_) return false;
+    post_(owner, std::move(fn));
+    return true;
+  }
   // Runs `fn(ClientState*)` on the owner's thread if the client still exists then.  Returns
   // false iff no client `id` exists now (nothing is posted).
   bool RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn);

@@ -81,6 +81,10 @@ struct ClientState {
   bool is_local = true;   // loopback or unix socket (enable-debug-command local)
   bool is_unix = false;
   bool no_evict = false;
+  // Client eviction (server/client_eviction.h): the bytes this client last reported into the
+  // clients' total (written by the owner), and whether an eviction chose it already.
+  std::atomic<uint64_t> reported_memory{0};
+  std::atomic<bool> evicting{false};
   bool no_touch = false;
   bool monitor = false;
   ReplyMode reply_mode = ReplyMode::kOn;

@@ -49,6 +49,11 @@ uint64_t Evictor::UsedMemory() const {
   return server_.memory_meter().Used();
 }
 
+uint64_t Evictor::NotCountedBytes() const {
+  if (memory_source_ || !server_.config().appendonly.load(std::memory_order_relaxed)) return 0;
+  return server_.write_log().PendingBytes();
+}
+
 void Evictor::NoteOverLimit(bool over, int64_t now_ms) {
   int64_t since = over_since_ms_.load(std::memory_order_relaxed);
   if (over && since == 0) {
@@ -104,6 +109,9 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
     last_recalibrate_ms_ = now_ms;
     server_.memory_meter().Recalibrate();
   }
+  // The AOF's pending bytes are not the dataset's: they do not make keys go (Redis's
+  // freeMemoryGetNotCountedMemory).  Read once per call: they only shrink meanwhile.
+  maxmemory += NotCountedBytes();
   if (UsedMemory() <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
     NoteOverLimit(false, now_ms);
     pending_.store(false, std::memory_order_relaxed);
@@ -126,15 +134,32 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
     int64_t start;
   } cycle_timer{server_, start_us};
   uint64_t freed = 0;
-  while (UsedMemory() > maxmemory) {
-    if (!EvictOne(policy, now_ms)) {
-      pending_.store(false, std::memory_order_relaxed);
-      return Result::kFail;
+  // The estimate may lag the allocator's count (memory of threads the meter does not follow).
+  // Two cases check its verdict against the allocator's own count (one Recalibrate) and go
+  // on from there: the cron's run, which would otherwise stop where only the estimate is
+  // under the limit and leave used_memory hovering just over it with no traffic to finish
+  // the work; and a run that found nothing left to evict, before it refuses a command.  A
+  // command's run trusts the estimate (a Recalibrate per command would cost more than the
+  // eviction; the cron tick follows).
+  for (int pass = 0; pass < 2; ++pass) {
+    bool nothing_left = false;
+    while (UsedMemory() > maxmemory) {
+      if (!EvictOne(policy, now_ms)) {
+        nothing_left = true;
+        break;
+      }
+      if (++freed % kKeysPerTimeCheck == 0 && Server::MonotonicUs() - start_us > time_limit_us) {
+        pending_.store(true, std::memory_order_relaxed);
+        return Result::kRunning;
+      }
     }
-    if (++freed % kKeysPerTimeCheck == 0 && Server::MonotonicUs() - start_us > time_limit_us) {
-      pending_.store(true, std::memory_order_relaxed);
-      return Result::kRunning;
-    }
+    if (memory_source_ || pass == 1 || (!nothing_left && for_client != nullptr)) break;
+    last_recalibrate_ms_ = now_ms;
+    server_.memory_meter().Recalibrate();
+  }
+  if (UsedMemory() > maxmemory) {  // still over after the allocator's own count: nothing left
+    pending_.store(false, std::memory_order_relaxed);
+    return Result::kFail;
   }
   NoteOverLimit(false, now_ms);
   pending_.store(false, std::memory_order_relaxed);

@@ -60,6 +60,11 @@ class Evictor {
   // Whether the last call stopped on its time limit with memory still over the limit.
   bool pending() const { return pending_.load(std::memory_order_relaxed); }
 
+  // Bytes left out of used memory when it is compared with maxmemory, as Redis leaves out its
+  // AOF and replication buffers: the write log's bytes not yet taken by the AOF (INFO
+  // mem_not_counted_for_evict).
+  uint64_t NotCountedBytes() const;
+
   uint64_t evicted_keys() const { return evicted_keys_.load(std::memory_order_relaxed); }
   // INFO total_eviction_exceeded_time / current_eviction_exceeded_time, in ms.
   uint64_t total_exceeded_ms(int64_t now_ms) const;

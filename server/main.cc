@@ -19,6 +19,7 @@
 #include "server/aof.h"
 #include "server/config/config.h"
 #include "server/log.h"
+#include "server/memory_stats.h"
 #include "server/metrics_text.h"
 #include "server/net/listener.h"
 #include "server/net/relisten.h"
@@ -262,6 +263,7 @@ int main(int argc, char** argv) {
   };
 
   Log(LogLevel::kNotice, "Server initialized");
+  server.startup_memory.store(ReadAllocatedBytes());  // before any data: used_memory_startup
   // Clients may connect while the dataset loads: they get -LOADING until it is in memory.
   server.persistence().loading.store(true);
   for (auto& w : workers) w->Start();

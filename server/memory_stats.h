@@ -1,7 +1,8 @@
 // Process memory figures for INFO memory, MEMORY STATS and the peak-memory sample.
 //
-// `allocated` is jemalloc's count of bytes in live allocations (DESIGN 4: used_memory is the
-// allocator's real count, not an estimate); `active` and `resident` are jemalloc's page-level
+// `allocated` is jemalloc's count of bytes in live allocations, less the blocks its thread
+// caches hold after the program freed them (DESIGN 4: used_memory is the allocator's real
+// count, not an estimate); `active` and `resident` are jemalloc's page-level
 // figures; `rss` is the process's resident set from /proc/self/statm.  Reading refreshes
 // jemalloc's statistics epoch, which takes a jemalloc-internal lock: fine for INFO and a
 // 100 ms sample, not for the command path.
@@ -20,7 +21,7 @@ struct MemoryStats {
 };
 
 MemoryStats ReadMemoryStats();
-// Only jemalloc's `stats.allocated` (cheaper: no /proc read).
+// Only `allocated` (cheaper: no /proc read).
 uint64_t ReadAllocatedBytes();
 // Physical memory of the machine (INFO total_system_memory).
 uint64_t TotalSystemMemory();

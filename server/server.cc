@@ -110,6 +110,18 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
   persistence_ = std::make_unique<Persistence>(*this);
   evictor_ = std::make_unique<Evictor>(*this);
   memory_meter_.Recalibrate();
+  // oom-score-adj: applied now and whenever either directive changes (the primary's value:
+  // there is no replica mode and no child process).
+  auto apply_oom_score = [this](std::string* err) {
+    const ServerConfig& c = this->config();
+    return oom_score_.Apply(c.oom_score_adj.load(), c.oom_score_adj_values[0].load(), err);
+  };
+  if (config.oom_score_adj.load() != 0) {
+    std::string err;
+    if (!apply_oom_score(&err)) Log(LogLevel::kWarning, "{}", err);
+  }
+  registry->OnApply("oom-score-adj", apply_oom_score);
+  registry->OnApply("oom-score-adj-values", apply_oom_score);
   registry->OnApply("maxmemory", [this](std::string*) {
     uint64_t limit = this->config().maxmemory.load(std::memory_order_relaxed);
     uint64_t used = memory_meter_.Recalibrate();

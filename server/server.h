@@ -17,6 +17,7 @@
 #include "persistence/write_log.h"
 #include "server/acl/acl_registry.h"
 #include "server/blocking.h"
+#include "server/client_eviction.h"
 #include "server/client_registry.h"
 #include "server/commands/command.h"
 #include "server/config/config.h"
@@ -24,6 +25,7 @@
 #include "server/expire_cycle.h"
 #include "server/latency.h"
 #include "server/memory_meter.h"
+#include "server/oom_score.h"
 #include "server/pubsub.h"
 #include "server/scripting/script_registry.h"
 #include "server/slowlog.h"
@@ -75,6 +77,10 @@ class Server {
   // used_memory as maxmemory reads it, and the eviction it drives (server/evictor.h).
   MemoryMeter& memory_meter() { return memory_meter_; }
   Evictor& evictor() { return *evictor_; }
+  // maxmemory-clients: the clients' memory total and client eviction (client_eviction.h).
+  ClientEviction& client_eviction() { return client_eviction_; }
+  // used_memory when the server was ready to serve, before any data (used_memory_startup).
+  std::atomic<uint64_t> startup_memory{0};
 
   // Worker statistics blocks: one per worker, created before the workers start.
   WorkerStats* AddWorkerStats();
@@ -182,6 +188,8 @@ class Server {
   std::unique_ptr<Persistence> persistence_;  // after everything it uses
   MemoryMeter memory_meter_;
   std::unique_ptr<Evictor> evictor_;
+  ClientEviction client_eviction_;
+  OomScoreAdjuster oom_score_;  // oom-score-adj (oom_score.h)
   InstantMetrics metrics_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
   std::function<int64_t()> clock_;

@@ -60,6 +60,18 @@ std::vector<std::pair<int, std::string>> WatchRegistry::KeysOf(uint64_t client_i
   return it->second;
 }
 
+size_t WatchRegistry::BytesOf(uint64_t client_id) const {
+  // Per key: its entry in the client's list, and a node in the key's set of watchers and,
+  // shared with other watchers of the key, in the map (counted whole: an estimate).
+  constexpr size_t kPerKey = 2 * sizeof(KeyRef) + 4 * sizeof(void*) + sizeof(std::set<uint64_t>);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = keys_of_.find(client_id);
+  if (it == keys_of_.end()) return 0;
+  size_t bytes = 0;
+  for (const KeyRef& k : it->second) bytes += kPerKey + k.second.size();
+  return bytes;
+}
+
 void WatchRegistry::MarkDirty(uint64_t client_id) {
   std::lock_guard<std::mutex> lock(mu_);
   dirty_.insert(client_id);

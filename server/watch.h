@@ -33,6 +33,8 @@ class WatchRegistry {
   // The keys `client_id` watches, as (db, key).
   std::vector<std::pair<int, std::string>> KeysOf(uint64_t client_id) const;
   void MarkDirty(uint64_t client_id);
+  // Bytes the registry holds for `client_id`'s watched keys (client eviction counts them).
+  size_t BytesOf(uint64_t client_id) const;
 
   // Number of watched (db, key) pairs: a cheap check before any Touch.
   size_t watched_keys() const { return watched_.load(std::memory_order_relaxed); }

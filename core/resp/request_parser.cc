@@ -56,6 +56,12 @@ size_t RequestParser::ReserveHint() const {
   return static_cast<size_t>(std::min<uint64_t>(end - buf_size_, kMaxReserveHint));
 }
 
+size_t RequestParser::PendingBulkBytes() const {
+  if (finished_ || !in_multibulk_ || bulk_len_ < 0) return 0;
+  uint64_t end = pos_ + static_cast<uint64_t>(bulk_len_) + 2;
+  return end <= buf_size_ ? 0 : static_cast<size_t>(end - buf_size_);
+}
+
 void RequestParser::Reset() {
   in_multibulk_ = false;
   multibulk_len_ = 0;

@@ -86,6 +86,12 @@ class RequestParser {
   // While kNeedMore inside a large bulk argument: how many more bytes the current argument
   // needs, capped at kMaxReserveHint.  0 when unknown.
   size_t ReserveHint() const;
+  // The bytes still missing of the bulk being read (its data and CRLF), uncapped; 0 when no
+  // bulk is partly read.  A caller may reserve them at once for a big argument, as Redis does.
+  size_t PendingBulkBytes() const;
+  // Bytes of a partly received command already parsed (its headers and whole arguments); 0
+  // between commands.  What Redis no longer counts in CLIENT LIST's qbuf.
+  size_t ParsedBytes() const { return finished_ || !in_multibulk_ ? 0 : pos_; }
 
   // Forgets any partial progress (e.g. after the caller discarded its buffer).
   void Reset();

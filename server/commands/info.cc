@@ -24,6 +24,7 @@
 #include "server/commands/args.h"
 #include "server/commands/server_family.h"
 #include "server/latency.h"
+#include "server/memory_report.h"
 #include "server/memory_stats.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -148,8 +149,12 @@ int64_t RealNowUs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-double Ratio(uint64_t a, uint64_t b) { return b == 0 ? 0 : static_cast<double>(a) / b; }
-int64_t Diff(uint64_t a, uint64_t b) { return static_cast<int64_t>(a) - static_cast<int64_t>(b); }
+[[maybe_unused]] double Ratio(uint64_t a, uint64_t b) {
+  return b == 0 ? 0 : static_cast<double>(a) / b;
+}
+[[maybe_unused]] int64_t Diff(uint64_t a, uint64_t b) {
+  return static_cast<int64_t>(a) - static_cast<int64_t>(b);
+}
 
 struct WorkerTotals {
   uint64_t commands = 0, hits = 0, misses = 0, net_in = 0, net_out = 0;
@@ -256,19 +261,6 @@ void AddClients(Server& server, InfoWriter& w) {
   w.Field("total_blocking_keys_on_nokey", server.blocking().blocking_keys_on_nokey());
 }
 
-// Bytes of the keyspace's hash-table slot arrays: the part of used_memory that is overhead
-// rather than data.  Visits the shards one at a time under each shard's lock.
-uint64_t KeyspaceTableBytes(Server& server) {
-  keyspace::Keyspace& ks = server.keyspace();
-  uint64_t total = 0;
-  for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    keyspace::Shard& shard = ks.shard(i);
-    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
-    for (int db = 0; db < shard.num_dbs(); ++db) total += shard.db(db).table.BytesAllocated();
-  }
-  return total;
-}
-
 std::string MaxmemoryPolicyName(Server& server) {
   std::string_view name = "maxmemory-policy";
   auto values = server.config_registry().Get(std::span<const std::string_view>(&name, 1));
@@ -276,69 +268,68 @@ std::string MaxmemoryPolicyName(Server& server) {
 }
 
 void AddMemory(Server& server, InfoWriter& w) {
-  MemoryStats m = ReadMemoryStats();
-  uint64_t used = m.allocated;
-  uint64_t peak = server.metrics().UpdatePeakMemory(used);
+  // The breakdown of used_memory (memory_report.h).
+  MemoryReport r = GatherMemoryReport(server);
+  uint64_t used = r.total_allocated;
   uint64_t total_system = TotalSystemMemory();
-  // used_memory_startup is not recorded: overhead counts only the keyspace tables.
-  uint64_t overhead = std::min(used, KeyspaceTableBytes(server));
-  uint64_t dataset = used - overhead;
   w.Section("Memory");
   w.Field("used_memory", used);
   w.Field("used_memory_human", BytesToHuman(used));
-  w.Field("used_memory_rss", m.rss);
-  w.Field("used_memory_rss_human", BytesToHuman(m.rss));
-  w.Field("used_memory_peak", peak);
-  w.Field("used_memory_peak_human", BytesToHuman(peak));
-  w.Fixed2("used_memory_peak_perc", 100 * Ratio(used, peak), "%");
-  w.Field("used_memory_overhead", overhead);
-  w.Field("used_memory_startup", 0);
-  w.Field("used_memory_dataset", dataset);
-  w.Fixed2("used_memory_dataset_perc", 100 * Ratio(dataset, used), "%");
-  w.Field("allocator_allocated", m.allocated);
-  w.Field("allocator_active", m.active);
-  w.Field("allocator_resident", m.resident);
+  w.Field("used_memory_rss", r.process_rss);
+  w.Field("used_memory_rss_human", BytesToHuman(r.process_rss));
+  w.Field("used_memory_peak", r.peak_allocated);
+  w.Field("used_memory_peak_human", BytesToHuman(r.peak_allocated));
+  w.Fixed2("used_memory_peak_perc", r.peak_perc, "%");
+  w.Field("used_memory_overhead", r.overhead_total);
+  w.Field("used_memory_startup", r.startup_allocated);
+  w.Field("used_memory_dataset", r.dataset);
+  w.Fixed2("used_memory_dataset_perc", r.dataset_perc, "%");
+  w.Field("allocator_allocated", used);
+  w.Field("allocator_active", r.allocator_active);
+  w.Field("allocator_resident", r.allocator_resident);
   w.Field("total_system_memory", total_system);
   w.Field("total_system_memory_human", BytesToHuman(total_system));
   // Lua: the engine of the worker answering (each worker has its own, script_registry.h).
+  // Functions' engine and code are not measured apart from it (0).
   scripting::ScriptRegistry& scripts = server.scripts();
   size_t lua = scripts.ThisThreadEngineBytes();
-  size_t scripts_bytes = scripts.scripts_bytes();
+  size_t scripts_bytes = r.lua_caches + r.functions_caches;
   w.Field("used_memory_lua", lua);
   w.Field("used_memory_vm_eval", lua);
   w.Field("used_memory_lua_human", BytesToHuman(lua));
-  w.Field("used_memory_scripts_eval", scripts_bytes);
+  w.Field("used_memory_scripts_eval", r.lua_caches);
   w.Field("number_of_cached_scripts", scripts.script_count());
   w.Field("number_of_functions", scripts.function_count());
   w.Field("number_of_libraries", scripts.library_count());
   w.Field("used_memory_vm_functions", 0);
   w.Field("used_memory_vm_total", lua);
   w.Field("used_memory_vm_total_human", BytesToHuman(lua));
-  w.Field("used_memory_functions", 0);
+  w.Field("used_memory_functions", r.functions_caches);
   w.Field("used_memory_scripts", scripts_bytes);
   w.Field("used_memory_scripts_human", BytesToHuman(scripts_bytes));
   uint64_t maxmemory = server.config().maxmemory.load(std::memory_order_relaxed);
   w.Field("maxmemory", maxmemory);
   w.Field("maxmemory_human", BytesToHuman(maxmemory));
   w.Field("maxmemory_policy", MaxmemoryPolicyName(server));
-  w.Fixed2("allocator_frag_ratio", Ratio(m.active, m.allocated));
-  w.Field("allocator_frag_bytes", Diff(m.active, m.allocated));
-  w.Fixed2("allocator_rss_ratio", Ratio(m.resident, m.active));
-  w.Field("allocator_rss_bytes", Diff(m.resident, m.active));
-  w.Fixed2("rss_overhead_ratio", Ratio(m.rss, m.resident));
-  w.Field("rss_overhead_bytes", Diff(m.rss, m.resident));
-  w.Fixed2("mem_fragmentation_ratio", Ratio(m.rss, used));
-  w.Field("mem_fragmentation_bytes", Diff(m.rss, used));
-  for (std::string_view f : {"mem_not_counted_for_evict", "mem_replication_backlog",
-                             "mem_total_replication_buffers", "mem_clients_slaves"}) {
-    w.Field(f, 0);
-  }
-  // Every client is a normal or pubsub one until replication exists (sampled once a second).
-  w.Field("mem_clients_normal", SumWorkers(server).clients_memory);
-  w.Field("mem_cluster_links", 0);
-  w.Field("mem_aof_buffer", 0);
+  w.Fixed2("allocator_frag_ratio", r.allocator_frag);
+  w.Field("allocator_frag_bytes", r.allocator_frag_bytes);
+  w.Fixed2("allocator_rss_ratio", r.allocator_rss);
+  w.Field("allocator_rss_bytes", r.allocator_rss_bytes);
+  w.Fixed2("rss_overhead_ratio", r.rss_extra);
+  w.Field("rss_overhead_bytes", r.rss_extra_bytes);
+  w.Fixed2("mem_fragmentation_ratio", r.total_frag);
+  w.Field("mem_fragmentation_bytes", r.total_frag_bytes);
+  // What eviction leaves out of used_memory: the AOF's pending bytes (no replication buffers).
+  w.Field("mem_not_counted_for_evict", server.evictor().NotCountedBytes());
+  w.Field("mem_replication_backlog", r.repl_backlog);
+  w.Field("mem_total_replication_buffers", 0);
+  w.Field("mem_clients_slaves", r.clients_slaves);
+  w.Field("mem_clients_normal", r.clients_normal);
+  w.Field("mem_cluster_links", r.cluster_links);
+  w.Field("mem_aof_buffer", r.aof_buffer);
   w.Field("mem_allocator", AllocatorName());
   w.Field("active_defrag_running", 0);
+  // Values are freed at once (no lazy-free thread): nothing is ever pending.
   w.Field("lazyfree_pending_objects", 0);
   w.Field("lazyfreed_objects", 0);
 }
@@ -443,7 +434,7 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Field("expire_cycle_cpu_milliseconds", expiry.total_us.load(std::memory_order_relaxed) / 1000);
   const int64_t now_ms = server.NowMs();
   w.Field("evicted_keys", server.evictor().evicted_keys());
-  w.Field("evicted_clients", 0);  // maxmemory-clients does not exist yet
+  w.Field("evicted_clients", server.client_eviction().evicted_clients());
   w.Field("total_eviction_exceeded_time", server.evictor().total_exceeded_ms(now_ms));
   w.Field("current_eviction_exceeded_time", server.evictor().current_exceeded_ms(now_ms));
   w.Field("keyspace_hits", t.hits);

@@ -376,6 +376,15 @@ void ObjectRefcountCommand(CommandContext& ctx) {
   if (e == nullptr) return;
   bool shared = e->type() == ValueType::kString && e->is_int() && e->int_value() >= 0 &&
                 e->int_value() < kSharedIntegers;
+  // Redis does not share integers while a maxmemory limit evicts by LRU or LFU: each key then
+  // needs its own access clock.  (Ours are never shared; the reply follows Redis's rule as
+  // the settings stand now.)
+  if (shared && ctx.server.config().maxmemory.load(std::memory_order_relaxed) != 0) {
+    auto policy = static_cast<keyspace::EvictionPolicy>(
+        ctx.server.config().maxmemory_policy.load(std::memory_order_relaxed));
+    shared = keyspace::IsRandomPolicy(policy) || policy == keyspace::EvictionPolicy::kVolatileTtl ||
+             policy == keyspace::EvictionPolicy::kNoEviction;
+  }
   ctx.reply.Integer(shared ? kSharedRefcount : 1);
 }
 

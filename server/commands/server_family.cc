@@ -30,6 +30,7 @@
 #include "server/commands/server_family.h"
 #include "server/keyspace_ops.h"
 #include "server/log.h"
+#include "server/memory_report.h"
 #include "server/memory_stats.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -93,6 +94,7 @@ void ResetStats(Server& server) {
   server.metrics().Reset();
   server.evictor().ResetStats();
   server.expire_stats().Reset();
+  server.client_eviction().ResetStats();
   keyspace::Keyspace& ks = server.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());
@@ -735,14 +737,79 @@ void MemoryPurge(CommandContext& ctx) {
 
 void MemoryMallocStats(CommandContext& ctx) { ctx.reply.Verbatim(AllocatorStatsText(), "txt"); }
 
+// Redis computes these ratios in float precision; replies carry that float's digits.
+double AsFloat(double d) { return static_cast<double>(static_cast<float>(d)); }
+
+// MEMORY STATS: Redis's keys, in its order (memory_report.h computes them).
+void MemoryStats(CommandContext& ctx) {
+  MemoryReport r = GatherMemoryReport(ctx.server);
+  resp::ReplyBuilder& out = ctx.reply;
+  out.MapHeader(27 + r.dbs.size());
+  auto num = [&](std::string_view name, int64_t v) {
+    out.Bulk(name);
+    out.Integer(v);
+  };
+  auto dbl = [&](std::string_view name, double v) {
+    out.Bulk(name);
+    out.Double(AsFloat(v));
+  };
+  auto u = [](uint64_t v) { return static_cast<int64_t>(v); };
+  num("peak.allocated", u(r.peak_allocated));
+  num("total.allocated", u(r.total_allocated));
+  num("startup.allocated", u(r.startup_allocated));
+  num("replication.backlog", u(r.repl_backlog));
+  num("clients.slaves", u(r.clients_slaves));
+  num("clients.normal", u(r.clients_normal));
+  num("cluster.links", u(r.cluster_links));
+  num("aof.buffer", u(r.aof_buffer));
+  num("lua.caches", u(r.lua_caches));
+  num("functions.caches", u(r.functions_caches));
+  for (const MemoryReport::Db& db : r.dbs) {
+    out.Bulk(fmt::format("db.{}", db.id));
+    out.MapHeader(3);
+    num("overhead.hashtable.main", u(db.overhead_main));
+    num("overhead.hashtable.expires", u(db.overhead_expires));
+    num("overhead.hashtable.slot-to-keys", 0);  // no cluster mode
+  }
+  num("overhead.total", u(r.overhead_total));
+  num("keys.count", u(r.total_keys));
+  num("keys.bytes-per-key", u(r.bytes_per_key));
+  num("dataset.bytes", u(r.dataset));
+  dbl("dataset.percentage", r.dataset_perc);
+  dbl("peak.percentage", r.peak_perc);
+  num("allocator.allocated", u(r.total_allocated));
+  num("allocator.active", u(r.allocator_active));
+  num("allocator.resident", u(r.allocator_resident));
+  dbl("allocator-fragmentation.ratio", r.allocator_frag);
+  num("allocator-fragmentation.bytes", r.allocator_frag_bytes);
+  dbl("allocator-rss.ratio", r.allocator_rss);
+  num("allocator-rss.bytes", r.allocator_rss_bytes);
+  dbl("rss-overhead.ratio", r.rss_extra);
+  num("rss-overhead.bytes", r.rss_extra_bytes);
+  dbl("fragmentation", r.total_frag);
+  num("fragmentation.bytes", r.total_frag_bytes);
+}
+
+void MemoryDoctor(CommandContext& ctx) {
+  MemoryReport r = GatherMemoryReport(ctx.server);
+  ctx.reply.Verbatim(
+      MemoryDoctorText(r, ctx.server.clients().Count(), ctx.server.scripts().script_count()),
+      "txt");
+}
+
 void MemoryHelp(CommandContext& ctx) {
   ReplyHelp(ctx, {
+                     "DOCTOR",
+                     "    A plain-language review of the memory figures, with hints.",
                      "MALLOC-STATS",
                      "    The allocator's own statistics report.",
                      "PURGE",
                      "    Ask the allocator to return unused memory to the system.",
+                     "STATS",
+                     "    The breakdown of the memory in use: overheads, dataset, allocator.",
                      "USAGE <key> [SAMPLES <count>]",
-                     "    Bytes used by <key> and its value.",
+                     "    Bytes used by <key> and its value (counted exactly; SAMPLES is",
+                     "    accepted for compatibility).",
                  });
 }
 
@@ -891,6 +958,9 @@ CommandSpec MemorySpec() {
       "memory", -2, 0, 0, nullptr,
       {"A container for the memory diagnostics commands.", "4.0.0", "Depends on subcommand."},
       {
+          Spec("doctor", 2, 0, 0, MemoryDoctor,
+               {"Reviews the memory figures and reports problems found.", "4.0.0", "O(1)"},
+               {kNondeterministic, kAllShardsTip, kSpecialResponse}),
           Spec("help", 2, kLoading | kStale, 0, MemoryHelp,
                {"Lists the MEMORY subcommands.", "4.0.0", "O(1)"}),
           Spec("malloc-stats", 2, 0, 0, MemoryMallocStats,
@@ -901,6 +971,9 @@ CommandSpec MemorySpec() {
                {"Asks the memory allocator to release unused memory.", "4.0.0",
                 "In proportion to the memory the allocator has to walk."},
                {kAllShardsTip, kAllSucceeded}),
+          Spec("stats", 2, 0, 0, MemoryStats,
+               {"Returns the breakdown of the memory in use.", "4.0.0", "O(1)"},
+               {kNondeterministic, kAllShardsTip, kSpecialResponse}),
           std::move(usage),
       });
 }

@@ -248,6 +248,12 @@ struct ServerConfig {
   std::atomic<int> lfu_decay_time{0};
   // An evicted key's deletion is logged as UNLINK instead of DEL (see lazyfree-lazy-expire).
   std::atomic<bool> lazyfree_lazy_eviction{false};
+  // maxmemory-clients (server/client_eviction.h): bytes, or -N for N% of maxmemory; 0: off.
+  std::atomic<int64_t> maxmemory_clients{0};
+  // oom-score-adj (no, yes, relative, absolute: OomScoreAdjMode) and its three values for
+  // the primary, replica and background-child classes (server/oom_score.h).
+  std::atomic<int> oom_score_adj{0};
+  std::atomic<int> oom_score_adj_values[3] = {0, 200, 800};
 
   // Encoding thresholds of the aggregate types.
   std::atomic<size_t> hash_max_listpack_entries{0};

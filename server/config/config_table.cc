@@ -446,6 +446,118 @@ void RewriteNotifyKeyspaceEvents(const Entry& e, const ServerConfig& c, std::str
                   flags != 0);
 }
 
+// maxmemory-clients: a memory size, or "N%" of maxmemory (stored as -N), as Redis's
+// PERCENT_CONFIG numbers; percentages above 100 are refused.
+bool SetMaxmemoryClients(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                         std::string* err) {
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  const std::string& v = args[0];
+  int64_t value = 0;
+  uint64_t bytes = 0;
+  if (ParseMemorySize(v, &bytes) && bytes <= static_cast<uint64_t>(INT64_MAX)) {
+    value = static_cast<int64_t>(bytes);
+  } else {
+    int64_t percent = 0;
+    if (v.size() < 2 || v.back() != '%' ||
+        !ParseInt64(std::string_view(v).substr(0, v.size() - 1), &percent) || percent < 0) {
+      *err = "argument must be a memory or percent value";
+      return false;
+    }
+    if (percent > 100) {
+      *err = "percentage argument must be less or equal to 100";
+      return false;
+    }
+    value = -percent;
+  }
+  *changed = ctx.values->maxmemory_clients.exchange(value) != value;
+  return true;
+}
+
+std::string GetMaxmemoryClients(const ServerConfig& c) {
+  int64_t v = c.maxmemory_clients.load();
+  return v < 0 ? std::to_string(-v) + "%" : std::to_string(v);
+}
+
+void RewriteMaxmemoryClients(const Entry& e, const ServerConfig& c, std::string_view,
+                             ConfigRewriter* rw) {
+  int64_t v = c.maxmemory_clients.load();
+  std::string value = v < 0 ? std::to_string(-v) + "%" : FormatMemoryForConfig(v);
+  rw->RewriteLine(e.name, std::string(e.name) + " " + value, v != 0);
+}
+
+// oom-score-adj: "yes" and "relative" are one mode (CONFIG GET says "yes", as Redis).
+constexpr std::string_view kOomModeNames[] = {"no", "yes", "absolute"};
+
+bool SetOomScoreAdj(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                    std::string* err) {
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  std::string v = args[0];
+  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  int mode;
+  if (v == "no") {
+    mode = 0;
+  } else if (v == "yes" || v == "relative") {
+    mode = 1;
+  } else if (v == "absolute") {
+    mode = 2;
+  } else {
+    *err = "argument(s) must be one of the following: no, yes, relative, absolute";
+    return false;
+  }
+  *changed = ctx.values->oom_score_adj.exchange(mode) != mode;
+  return true;
+}
+
+std::string GetOomScoreAdj(const ServerConfig& c) {
+  return std::string(kOomModeNames[c.oom_score_adj.load()]);
+}
+
+void RewriteOomScoreAdj(const Entry& e, const ServerConfig& c, std::string_view,
+                        ConfigRewriter* rw) {
+  int mode = c.oom_score_adj.load();
+  rw->RewriteLine(e.name, std::string(e.name) + " " + std::string(kOomModeNames[mode]), mode != 0);
+}
+
+bool SetOomScoreAdjValues(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                          std::string* err) {
+  if (args.size() != 3) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  int values[3];
+  for (size_t i = 0; i < 3; ++i) {
+    int64_t v = 0;
+    if (!ParseInt64(args[i], &v) || v < -2000 || v > 2000) {
+      *err = "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+      return false;
+    }
+    values[i] = static_cast<int>(v);
+  }
+  *changed = false;
+  for (size_t i = 0; i < 3; ++i) {
+    *changed |= ctx.values->oom_score_adj_values[i].exchange(values[i]) != values[i];
+  }
+  return true;
+}
+
+std::string GetOomScoreAdjValues(const ServerConfig& c) {
+  return std::to_string(c.oom_score_adj_values[0].load()) + " " +
+         std::to_string(c.oom_score_adj_values[1].load()) + " " +
+         std::to_string(c.oom_score_adj_values[2].load());
+}
+
+void RewriteOomScoreAdjValues(const Entry& e, const ServerConfig& c, std::string_view,
+                              ConfigRewriter* rw) {
+  std::string values = GetOomScoreAdjValues(c);
+  rw->RewriteLine(e.name, std::string(e.name) + " " + values, values != "0 200 800");
+}
+
 // ---- The table ----
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
@@ -596,6 +708,12 @@ constexpr Entry kTable[] = {
     Number<&C::lfu_log_factor>("lfu-log-factor", "", kModifiable, 0, kIntMax, "10"),
     Number<&C::lfu_decay_time>("lfu-decay-time", "", kModifiable, 0, kIntMax, "1"),
     Bool<&C::lazyfree_lazy_eviction>("lazyfree-lazy-eviction", kModifiable, "no"),
+    Special("maxmemory-clients", kModifiable, "0", &SetMaxmemoryClients, &GetMaxmemoryClients,
+            &RewriteMaxmemoryClients),
+    Special("oom-score-adj", kModifiable, "no", &SetOomScoreAdj, &GetOomScoreAdj,
+            &RewriteOomScoreAdj),
+    Special("oom-score-adj-values", kModifiable | kMultiArg, "0 200 800", &SetOomScoreAdjValues,
+            &GetOomScoreAdjValues, &RewriteOomScoreAdjValues),
     Special("notify-keyspace-events", kModifiable, "", &SetNotifyKeyspaceEvents,
             &GetNotifyKeyspaceEvents, &RewriteNotifyKeyspaceEvents),
     // Encoding thresholds.

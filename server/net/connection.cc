@@ -33,6 +33,9 @@ constexpr size_t kReplyMin = 1024;
 constexpr size_t kReplyMax = 16 * 1024;
 // A query buffer this large is trimmed when its recent peak used less than half of it.
 constexpr size_t kQueryResizeThreshold = 32 * 1024;
+// A command whose arguments have this many bytes leaves no query buffer behind it (Redis's
+// PROTO_MBULK_BIG_ARG).
+constexpr size_t kBigArgument = 32 * 1024;
 // Output below this is never checked against client-output-buffer-limit: Redis keeps that
 // much in each client's fixed reply buffer, which its limits do not count.
 constexpr size_t kUnlimitedOutput = 16 * 1024;
@@ -132,7 +135,13 @@ void Connection::PrepareRead(uv_buf_t* buf) {
   // buffer never outgrows client-query-buffer-limit by more than that byte.
   size_t limit = QueryBufferLimit();
   size_t room = limit - std::min(limit, QueryBufferBytes()) + 1;
-  size_t want = std::min(std::max(kReadChunk, parser_.ReserveHint()), room);
+  size_t want = std::max(kReadChunk, parser_.ReserveHint());
+  // A big argument gets room for all of it at once (Redis's querybuf for PROTO_MBULK_BIG_ARG):
+  // one allocation instead of doublings, and CLIENT LIST / client eviction see its full size
+  // from its first bytes on.  Bounded by the query buffer limit (1 MiB before AUTH).
+  size_t pending = parser_.PendingBulkBytes();
+  if (pending >= kBigArgument) want = std::max(want, pending);
+  want = std::min(want, room);
   if (in_.size() - in_len_ < want) {
     in_.resize(std::min(std::max(in_.size() * 2, in_len_ + want), in_len_ + room));
   }
@@ -169,6 +178,7 @@ void Connection::OnRead(ssize_t nread) {
     CloseForQueryBufferLimit();
     return;
   }
+  if (!ReportMemoryAndEvict()) return;
   // One clock read serves the idle timer and the first command of the batch.
   int64_t now_us = Server::RealNowUs();
   state_.last_interaction_ms.store(worker_->server().has_test_clock() ? worker_->server().NowMs()
@@ -208,6 +218,7 @@ void Connection::Process(int64_t now_us) {
   if (out_.empty() && out_.capacity() < reply_size_) out_.reserve(reply_size_);
   resp::ReplyBuilder reply(&out_, state_.resp);
   in_process_ = true;
+  bool big_argument = false;
   int64_t clock_us = now_us;
   while (!closing_ && !close_after_reply_ && pause_timer_ == nullptr && !blocked_ &&
          in_pos_ < in_len_) {
@@ -237,6 +248,14 @@ void Connection::Process(int64_t now_us) {
     size_t reply_start = out_.size();
     argv_mem_ = 0;
     for (std::string_view a : argv_) argv_mem_ += a.size();
+    big_argument = big_argument || argv_mem_ >= kBigArgument;
+    // Redis evicts clients before each command, after the previous one grew some buffer.
+    if (server.config().maxmemory_clients.load(std::memory_order_relaxed) != 0) {
+      in_process_ = false;
+      bool open = ReportMemoryAndEvict();
+      in_process_ = true;
+      if (!open) return;
+    }
     DispatchResult r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
     argv_mem_ = 0;
     if (r == DispatchResult::kPaused) {
@@ -286,6 +305,9 @@ void Connection::Process(int64_t now_us) {
   // The buffer keeps its size: the client cron trims what recent peaks no longer need.
   if (in_pos_ == in_len_) {
     in_pos_ = in_len_ = 0;
+    // A buffer that grew for a big argument is not kept for the next command (Redis hands
+    // such a query buffer over to the argument): client eviction and CLIENT LIST count it.
+    if (big_argument && in_.size() > kReadChunk) std::string().swap(in_);
   } else if (in_pos_ > kCompactThreshold) {
     std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
     in_len_ -= in_pos_;
@@ -296,10 +318,27 @@ void Connection::Process(int64_t now_us) {
     return;
   }
   if (CloseIfOutputLimitReached()) return;
+  if (!ReportMemoryAndEvict()) return;
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
     worker_->ScheduleFlush(this);
   }
+}
+
+bool Connection::ReportMemoryAndEvict() {
+  Server& server = worker_->server();
+  ClientEviction& eviction = server.client_eviction();
+  eviction.Report(state_, EvictionMemoryBytes());
+  if (eviction.OverLimit(server)) eviction.EvictClients(server, worker_->index());
+  return !closing_;
+}
+
+size_t Connection::EvictionMemoryBytes() const {
+  // Prefixes: the owner's sorted vector, and a node of the shared prefix table each.
+  constexpr size_t kPerPrefix = sizeof(std::string) + 4 * sizeof(void*);
+  size_t bytes = TotalMemoryBytes() + state_.multi_mem.load(std::memory_order_relaxed);
+  for (const std::string& p : state_.tracking_prefixes) bytes += kPerPrefix + p.size();
+  return bytes;
 }
 
 bool Connection::AuthRequired() const {
@@ -373,6 +412,7 @@ void Connection::Push(std::string_view header, std::string_view body) {
   out_.append(body);
   reply_peak_ = std::max(reply_peak_, out_.size());
   if (CloseIfOutputLimitReached()) return;
+  if (!in_process_ && !ReportMemoryAndEvict()) return;
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
     worker_->ScheduleFlush(this);
@@ -386,13 +426,19 @@ size_t Connection::TotalMemoryBytes() const {
   size_t subscriptions = state_.sub_count.load(std::memory_order_relaxed) +
                          state_.psub_count.load(std::memory_order_relaxed) +
                          state_.ssub_count.load(std::memory_order_relaxed);
+  size_t watched = 0;
+  WatchRegistry& watches = worker_->server().watches();
+  if (watches.watched_keys() > 0) watched = watches.BytesOf(state_.id);
   return sizeof(Connection) + in_.capacity() + out_.capacity() + inflight_.capacity() +
-         argv_.capacity() * sizeof(std::string_view) + subscriptions * kPerSubscription;
+         argv_.capacity() * sizeof(std::string_view) + subscriptions * kPerSubscription + watched;
 }
 
 ConnectionControl::BufferInfo Connection::Buffers() const {
   BufferInfo b;
-  b.qbuf = in_len_ - in_pos_;
+  // As Redis, which moves each argument out of its query buffer as soon as it is parsed: the
+  // parsed part of a partly received command is not in qbuf.  Read from other workers like
+  // the fields below (sizes only).
+  b.qbuf = in_len_ - in_pos_ - std::min(in_len_ - in_pos_, parser_.ParsedBytes());
   b.qbuf_free = in_.size() - in_len_;
   b.argv_mem = argv_mem_;
   b.rbs = reply_size_;
@@ -546,7 +592,11 @@ void Connection::Flush() {
   if (static_cast<size_t>(written) == out_.size()) {
     out_.clear();
     if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
-    if (close_after_reply_) Close();
+    if (close_after_reply_) {
+      Close();
+      return;
+    }
+    worker_->server().client_eviction().Report(state_, EvictionMemoryBytes());
     return;
   }
   inflight_.assign(out_, static_cast<size_t>(written), std::string::npos);
@@ -593,6 +643,7 @@ void Connection::Close() {
     worker_->server().clients().Remove(&state_);
     registered_ = false;
   }
+  worker_->server().client_eviction().Forget(state_);
   if (pause_timer_ != nullptr) {
     uv_timer_stop(pause_timer_);
     uv_close(reinterpret_cast<uv_handle_t*>(pause_timer_),

@@ -67,6 +67,11 @@ class Connection final : public ConnectionControl, public PushTarget {
   // 1 KiB and 16 KiB), and frees the write buffer of a finished write.  Owner thread, outside
   // Process().
   void CronResizeBuffers(int64_t now_ms);
+  // From the worker's cron: ReportMemoryAndEvict (a client whose buffers shrank, or one that
+  // just lost CLIENT NO-EVICT, is seen with no traffic of its own).
+  void CronReportMemory() {
+    if (!closing_ && !in_process_) ReportMemoryAndEvict();
+  }
   void DeliverBlockedReply(std::string reply) override;
   // From the worker's cron, once a second: the soft limit also expires while no output is
   // added (Redis's clientsCron).  Logs and closes; returns true iff closed.
@@ -113,6 +118,13 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool CloseIfOutputLimitReached();
   void CloseOverOutputLimit(std::string_view how);
   void StartBlockTimer();
+  // Client eviction (server/client_eviction.h): reports what this client holds and, once the
+  // clients' total reached maxmemory-clients, evicts the largest clients (this one, maybe).
+  // Returns false iff this connection is closed now.  Never called from inside Dispatch.
+  bool ReportMemoryAndEvict();
+  // What this client holds as client eviction and CLIENT LIST's tot-mem count it, with the
+  // parts only the owner may read (tracking prefixes).  Owner thread.
+  size_t EvictionMemoryBytes() const;
   void StopBlockTimer();
   void OnBlockTimeout();
 

@@ -260,6 +260,9 @@ void Worker::SampleClients(int64_t now_ms) {
   // Soft output limits run out with no new output too (Redis's clientsCron).
   std::vector<Connection*> all = connections_;
   for (Connection* c : all) c->CloseIfOutputLimitReachedIdle();
+  // Client eviction: every client's bytes, also of those with no traffic (may close some).
+  all = connections_;
+  for (Connection* c : all) c->CronReportMemory();
   size_t max_in = 0, max_out = 0, memory = 0;
   for (Connection* c : connections_) {
     max_in = std::max(max_in, c->QueryBufferBytes());

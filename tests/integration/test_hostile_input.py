@@ -214,7 +214,9 @@ def test_query_buffer_limit_closes_without_reply(binary):
         assert big.buf == b""
         log = s.read_log()
         assert "Closing client that reached max query buffer length: id=" in log
-        assert " qbuf=1048577 " in log  # one byte past the limit, never more
+        # One byte past the limit, never more: 1048577 bytes held, of which the 30 of the
+        # parsed headers are not counted in qbuf (as Redis, which moves parsed parts out).
+        assert " qbuf=1048547 " in log
         assert '(qbuf initial bytes: "*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nk\\r\\n$3000000\\r\\nvvvvv' in log
         # A blocked client keeps reading: its buffer is held to the same limit.
         blocked = s.connect()

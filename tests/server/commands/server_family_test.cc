@@ -665,7 +665,7 @@ TEST_CASE("MEMORY USAGE", "[server_family][memory]") {
 
 TEST_CASE("MEMORY HELP, PURGE and MALLOC-STATS", "[server_family][memory]") {
   CommandTester t;
-  CHECK(t.Run({"MEMORY", "HELP"}).rfind("*9\r\n+MEMORY <subcommand>", 0) == 0);
+  CHECK(t.Run({"MEMORY", "HELP"}).rfind("*14\r\n+MEMORY <subcommand>", 0) == 0);
   CHECK(t.Run({"MEMORY", "PURGE"}) == "+OK\r\n");
   CHECK(t.Run({"MEMORY", "MALLOC-STATS"}).find("jemalloc") != std::string::npos);
 }

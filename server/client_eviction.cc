@@ -1,0 +1,127 @@
+#include "server/client_eviction.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "server/commands/client_info.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+// How long an evicting worker waits for another worker to close its victim.
+constexpr int kRemoteCloseWaitMs = 200;
+}  // namespace
+
+uint64_t ClientEviction::Limit(int64_t maxmemory_clients, uint64_t maxmemory) {
+  uint64_t limit = 0;
+  if (maxmemory_clients < 0) {
+    if (maxmemory == 0) return 0;
+    limit = static_cast<uint64_t>(static_cast<double>(maxmemory) *
+                                  static_cast<double>(-maxmemory_clients) / 100.0);
+  } else if (maxmemory_clients > 0) {
+    limit = static_cast<uint64_t>(maxmemory_clients);
+  } else {
+    return 0;
+  }
+  return std::max(limit, kMinLimit);
+}
+
+void ClientEviction::Report(ClientState& c, uint64_t bytes) {
+  if (c.evicting.load(std::memory_order_relaxed)) return;  // already out of the total
+  uint64_t before = c.reported_memory.load(std::memory_order_relaxed);
+  if (before == bytes) return;
+  c.reported_memory.store(bytes, std::memory_order_relaxed);
+  total_.fetch_add(static_cast<int64_t>(bytes) - static_cast<int64_t>(before),
+                   std::memory_order_relaxed);
+}
+
+void ClientEviction::Forget(ClientState& c) {
+  if (c.evicting.exchange(true, std::memory_order_relaxed)) return;
+  uint64_t before = c.reported_memory.exchange(0, std::memory_order_relaxed);
+  total_.fetch_sub(static_cast<int64_t>(before), std::memory_order_relaxed);
+}
+
+bool ClientEviction::OverLimit(const Server& server) const {
+  const ServerConfig& config = server.config();
+  int64_t setting = config.maxmemory_clients.load(std::memory_order_relaxed);
+  if (setting == 0) return false;
+  uint64_t limit = Limit(setting, config.maxmemory.load(std::memory_order_relaxed));
+  return limit != 0 && total() > limit;
+}
+
+bool ClientEviction::Barrier(Server& server, int caller_worker) {
+  int workers = server.io_threads();
+  if (workers <= 1) return false;
+  auto left = std::make_shared<std::atomic<int>>(workers - 1);
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> all_done = done->get_future();
+  for (int w = 0; w < workers; ++w) {
+    if (w == caller_worker) continue;
+    auto task = [left, done] {
+      if (left->fetch_sub(1) == 1) done->set_value();
+    };
+    if (!server.clients().Post(w, task)) task();
+  }
+  all_done.wait_for(std::chrono::milliseconds(kRemoteCloseWaitMs));
+  return true;
+}
+
+size_t ClientEviction::EvictClients(Server& server, int caller_worker) {
+  if (!OverLimit(server)) return 0;
+  std::unique_lock<std::mutex> lock(evicting_, std::try_to_lock);
+  if (!lock.owns_lock()) return 0;
+  const ServerConfig& config = server.config();
+  uint64_t limit = Limit(config.maxmemory_clients.load(std::memory_order_relaxed),
+                         config.maxmemory.load(std::memory_order_relaxed));
+  if (limit == 0) return 0;
+  struct Candidate {
+    uint64_t id;
+    uint64_t bytes;
+  };
+  std::vector<Candidate> candidates;
+  server.clients().ForEach([&](const ClientState& c, int) {
+    if (c.no_evict || c.evicting.load(std::memory_order_relaxed)) return;
+    candidates.push_back({c.id, c.reported_memory.load(std::memory_order_relaxed)});
+  });
+  if (candidates.empty()) return 0;
+  // When even evicting every candidate would leave the total over the limit, most of it is
+  // held by clients that cannot be evicted, or by a client that closed its connection while
+  // its worker has not noticed yet (in Redis's single loop events run in order; here the
+  // close may wait in another worker's loop).  Let every other worker run what it has pending
+  // first, so that a new client is not evicted for a connection that is already gone.
+  uint64_t evictable = 0;
+  for (const Candidate& c : candidates) evictable += c.bytes;
+  if (total() - std::min(total(), evictable) > limit && Barrier(server, caller_worker) &&
+      !OverLimit(server)) {
+    return 0;
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.bytes > b.bytes; });
+  size_t evicted = 0;
+  for (const Candidate& victim : candidates) {
+    if (total() <= limit) break;
+    // Out of the total now, whoever closes it and whenever (Forget is then a no-op).
+    server.clients().RunOnOwnerAndWait(
+        victim.id, caller_worker,
+        [this, &server](ClientState* c) {
+          if (c->evicting.load(std::memory_order_relaxed) || c->control == nullptr) return;
+          Log(LogLevel::kNotice, "Evicting client: {}", ClientInfoLine(server, *c, server.NowMs()));
+          Forget(*c);
+          evicted_.fetch_add(1, std::memory_order_relaxed);
+          c->control->CloseNow();
+        },
+        kRemoteCloseWaitMs);
+    ++evicted;
+  }
+  if (total() > limit) {
+    Log(LogLevel::kWarning, "Over client maxmemory after evicting all evictable clients");
+  }
+  return evicted;
+}
+
+}  // namespace tessera::server
