@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "server/memory_stats.h"
+#include "server/open_files.h"
 
 namespace tessera::server {
 
@@ -110,6 +111,7 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
   persistence_ = std::make_unique<Persistence>(*this);
   evictor_ = std::make_unique<Evictor>(*this);
   memory_meter_.Recalibrate();
+  ApplyMaxclientsOnConfigSet(*registry);
   registry->OnApply("maxmemory", [this](std::string*) {
     uint64_t limit = this->config().maxmemory.load(std::memory_order_relaxed);
     uint64_t used = memory_meter_.Recalibrate();
