@@ -571,10 +571,10 @@ constexpr Entry kTable[] = {
     Bool<&C::stop_writes_on_bgsave_error>("stop-writes-on-bgsave-error", kModifiable, "yes"),
     Bool<&C::rdb_del_sync_files>("rdb-del-sync-files", kModifiable, "no"),
     Enum<&C::sanitize_dump_payload>("sanitize-dump-payload", kModifiable, kSanitizeNames, "no"),
-    Number<&C::rdb_key_save_delay>("rdb-key-save-delay", "", kModifiable, INT_MIN, kIntMax, "0"),
-    Number<&C::key_load_delay>("key-load-delay", "", kModifiable, INT_MIN, kIntMax, "0"),
+    Number<&C::rdb_key_save_delay>("rdb-key-save-delay", "", kHidden, INT_MIN, kIntMax, "0"),
+    Number<&C::key_load_delay>("key-load-delay", "", kHidden, INT_MIN, kIntMax, "0"),
     Number<&C::loading_process_events_interval_bytes>("loading-process-events-interval-bytes", "",
-                                                      kModifiable, 1024, kIntMax, "2097152"),
+                                                      kHidden, 1024, kIntMax, "2097152"),
     Bool<&C::lazyfree_lazy_expire>("lazyfree-lazy-expire", kModifiable, "no"),
     // Memory limit and eviction.
     Number<&C::maxmemory>("maxmemory", "", kModifiable, 0, kLongMax, "0", NumFormat::kMemory),
