@@ -494,8 +494,10 @@ constexpr Entry kTable[] = {
     String<&C::tls_ciphersuites>("tls-ciphersuites", kModifiable, ""),
     Bool<&C::tls_prefer_server_ciphers>("tls-prefer-server-ciphers", kModifiable, "no"),
     Bool<&C::tls_session_caching>("tls-session-caching", kModifiable, "yes"),
-    Bool<&C::tls_replication>("tls-replication", kImmutable, "no"),
-    Bool<&C::tls_cluster>("tls-cluster", kImmutable, "no"),
+    // Modifiable as in Redis, where they apply to the next replication or cluster-bus link;
+    // we have neither link yet, so the values are only kept.
+    Bool<&C::tls_replication>("tls-replication", kModifiable, "no"),
+    Bool<&C::tls_cluster>("tls-cluster", kModifiable, "no"),
     String<&C::aclfile>("aclfile", kImmutable, ""),
     Number<&C::acllog_max_len>("acllog-max-len", "", kModifiable, 0, kLongMax, "128"),
     Enum<&C::acl_pubsub_default>("acl-pubsub-default", kModifiable, kAclPubsubDefaults,

@@ -594,6 +594,10 @@ TEST_CASE("CONFIG SET errors carry Redis's text") {
         "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - "
         "can't set "
         "protected config");
+  // Modifiable as in Redis (unit/introspection's CONFIG sanity sets them).
+  CHECK(SetOne(r, "tls-replication", "yes") == "");
+  CHECK(SetOne(r, "tls-cluster", "yes") == "");
+  CHECK(GetOne(r, "tls-cluster") == "yes");
   std::pair<std::string_view, std::string_view> dup[] = {{"port", "1"}, {"PORT", "2"}};
   CHECK(r.Set(dup) ==
         "ERR CONFIG SET failed (possibly related to argument "
