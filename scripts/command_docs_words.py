@@ -39,7 +39,7 @@ HISTORY = {
         "Can list only the clients of one TYPE.",
         "Each line shows the authenticated user.",
         "Lines show argv-mem, tot-mem, laddr and redir; ID lists only the given clients.",
-        "Lines show resp, multi-mem, rbs and rbp.",
+        "Lines show the protocol (resp), MULTI memory and reply buffer size and peak.",
         "Lines show the shard channel subscription count (ssub).",
     ],
     "client|pause": ["A WRITE mode holds only writes; the mode argument chooses it."],
@@ -145,7 +145,7 @@ HISTORY = {
     "xtrim": ["Trimming by MINID, and LIMIT to bound the work."],
     "zadd": [
         "Adds any number of score/member pairs in one call.",
-        "XX, NX, CH and INCR options.",
+        "XX/NX conditions, CH to count changed members, INCR to add to a score.",
         "GT and LT update a member's score only upward or downward.",
     ],
     "zrange": ["REV, BYSCORE, BYLEX and LIMIT, covering the older range commands."],
@@ -159,7 +159,7 @@ HISTORY = {
 REPLACED_BY = {
     "brpoplpush": "BLMOVE source destination RIGHT LEFT timeout",
     "cluster|slaves": "CLUSTER REPLICAS, the same under its current name",
-    "cluster|slots": "CLUSTER SHARDS",
+    "cluster|slots": "CLUSTER SHARDS, which describes each shard and its nodes",
     "georadius": "GEOSEARCH (or GEOSEARCHSTORE to store) given BYRADIUS",
     "georadius_ro": "GEOSEARCH given BYRADIUS",
     "georadiusbymember": "GEOSEARCH (or GEOSEARCHSTORE to store) given FROMMEMBER and BYRADIUS",
