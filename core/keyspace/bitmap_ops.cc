@@ -14,11 +14,14 @@ namespace {
 // lookupStringForBitCommand): created when missing; an int value rewritten as raw digits; an
 // embstr or short value turned raw and grown by ResizeString (in place when its allocation has
 // room); otherwise the entry itself.  The expiry is kept.
-OpResult<Entry*> WritableBitmap(DbAccess& db, std::string_view key, size_t min_length) {
+// `grown` (may be null) tells whether the key was created or its value got longer.
+OpResult<Entry*> WritableBitmap(DbAccess& db, std::string_view key, size_t min_length,
+                                bool* grown = nullptr) {
   Entry* e = db.Find(key);
   if (e == nullptr) {
     Entry* fresh = Entry::NewZeroedRaw(key, min_length, kNoExpiry, db.clock());
     db.Insert(fresh);
+    if (grown != nullptr) *grown = true;
     return fresh;
   }
   if (e->type() != ValueType::kString) return OpStatus::kWrongType;
@@ -29,13 +32,15 @@ OpResult<Entry*> WritableBitmap(DbAccess& db, std::string_view key, size_t min_l
                                        e->expire_at_or_none(), db.clock());
     std::memcpy(fresh->mutable_raw_data(), digits.data(), digits.size());
     db.Replace(e, fresh);
+    if (grown != nullptr) *grown = min_length > digits.size();
     return fresh;
   }
   size_t length = e->raw_value().size();
   if (e->encoding() == Encoding::kRaw && length >= min_length) return e;
-  Entry* grown = Entry::ResizeString(e, std::max(length, min_length));
-  db.Replace(e, grown);
-  return grown;
+  Entry* resized = Entry::ResizeString(e, std::max(length, min_length));
+  db.Replace(e, resized);
+  if (grown != nullptr) *grown = min_length > length;
+  return resized;
 }
 
 // The bytes of a string entry, writable.  REQUIRES: !e->is_int().
@@ -98,14 +103,17 @@ std::optional<int64_t> ApplyWrite(std::span<char> bytes, const BitfieldOp& op) {
 
 }  // namespace
 
-OpResult<bool> OpSetBit(DbAccess& db, std::string_view key, uint64_t offset, bool value) {
-  OpResult<Entry*> e = WritableBitmap(db, key, static_cast<size_t>(offset >> 3) + 1);
+OpResult<bool> OpSetBit(DbAccess& db, std::string_view key, uint64_t offset, bool value,
+                        bool* changed) {
+  bool grown = false;
+  OpResult<Entry*> e = WritableBitmap(db, key, static_cast<size_t>(offset >> 3) + 1, &grown);
   if (!e) return e.status();
   std::span<char> bytes = Bytes(*e);
   auto mask = static_cast<char>(1u << (7 - (offset & 7)));
   char& byte = bytes[offset >> 3];
   bool previous = (byte & mask) != 0;
   byte = static_cast<char>(value ? byte | mask : byte & ~mask);
+  if (changed != nullptr) *changed = grown || previous != value;
   return previous;
 }
 

@@ -31,8 +31,11 @@
 namespace tessera::keyspace {
 
 // SETBIT: sets the bit at `offset` and returns the bit it replaced.  A missing key becomes a
-// zero string just long enough to hold the bit.  kWrongType for another type.
-OpResult<bool> OpSetBit(DbAccess& db, std::string_view key, uint64_t offset, bool value);
+// zero string just long enough to hold the bit.  kWrongType for another type.  `changed` (may
+// be null) tells whether the key was created, grew, or had its bit flipped: what Redis counts
+// as a modification (WATCH, the event, the write log).
+OpResult<bool> OpSetBit(DbAccess& db, std::string_view key, uint64_t offset, bool value,
+                        bool* changed = nullptr);
 
 enum class BitOp : uint8_t { kAnd, kOr, kXor, kNot };
 

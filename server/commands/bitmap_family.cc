@@ -76,10 +76,13 @@ void SetBitCmd(CommandContext& ctx) {
   if (!ParseInt64(ctx.args[3], &bit) || (bit & ~int64_t{1}) != 0) {
     return ctx.reply.Error(errors::kBitOutOfRange);
   }
-  OpResult<bool> previous = keyspace::OpSetBit(ctx.db, ctx.args[1], offset, bit == 1);
+  bool changed = false;
+  OpResult<bool> previous = keyspace::OpSetBit(ctx.db, ctx.args[1], offset, bit == 1, &changed);
   if (!previous) return ReplyStatus(ctx, previous.status());
-  ctx.dirty++;
-  ctx.Changed(kNotifyString, "setbit", ctx.args[1]);
+  if (changed) {
+    ctx.dirty++;
+    ctx.Changed(kNotifyString, "setbit", ctx.args[1]);
+  }
   ctx.reply.Integer(*previous ? 1 : 0);
 }
 

@@ -319,6 +319,10 @@ struct CommandContext {
     KeyModifiedInDb(key, db_index);
     NotifyInDb(type, event, key, db_index);
   }
+  // A change Redis does not signal as a modification of its key (consumer-group bookkeeping:
+  // XREADGROUP, XACK, XCLAIM, XGROUP SETID...): WATCH and tracking stay untouched, and the
+  // dispatcher's safety net above is told the handler did not forget.
+  void ChangedUnsignalled() { keys_signalled = true; }
   // Set by the dispatcher before the handler runs: notify-keyspace-events, and whether anyone
   // watches keys or tracks them (client-side caching).
   uint32_t notify_flags = 0;

@@ -370,8 +370,7 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
     return ctx.reply.Error(errors::kGetKeysWrongArity);
   }
   std::vector<int> positions;
-  if (!ExtractKeys(*spec, argv, &positions) ||
-      (positions.empty() && spec->key_extractor == nullptr)) {
+  if (!ExtractKeys(*spec, argv, &positions) || positions.empty()) {
     // Scripts and functions may name no key (Redis's NO_MANDATORY_KEYS flag): a numkeys that
     // does not fit the arguments gives no keys rather than an error.
     const CommandSpec& top = spec->parent != nullptr ? *spec->parent : *spec;

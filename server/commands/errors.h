@@ -95,6 +95,10 @@ inline constexpr std::string_view kSubcommandSyntaxFmt =
     "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.";
 inline constexpr std::string_view kSlowlogCount =
     "ERR count should be greater than or equal to -1";
+// READONLY, READWRITE and ASKING on a server that is not a cluster node (as Redis without
+// cluster-enabled answers them).
+inline constexpr std::string_view kClusterDisabled =
+    "ERR This instance has cluster support disabled";
 inline constexpr std::string_view kGetKeysInvalidCommand = "ERR Invalid command specified";
 inline constexpr std::string_view kGetKeysWrongArity =
     "ERR Invalid number of arguments specified for command";

@@ -165,7 +165,7 @@ void NotifyRenamed(CommandContext& ctx) {
 void RenameCommand(CommandContext& ctx) {
   OpStatus s = OpRename(ctx.db, ctx.args[1], ctx.args[2], false);
   if (s == OpStatus::kOk) {
-    ctx.dirty++;
+    if (ctx.args[1] != ctx.args[2]) ctx.dirty++;  // renamed to itself: no change, as Redis
     NotifyRenamed(ctx);
     return ctx.reply.Ok();
   }

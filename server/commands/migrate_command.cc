@@ -298,17 +298,30 @@ void MigrateCommand(CommandContext& ctx) {
   }
 }
 
-// The keys: args[3] unless KEYS comes among the options, then everything after it.
+// The keys, found as Redis finds them for COMMAND GETKEYS and ACL checks: its key specs say
+// args[3] unless a KEYS keyword shows up searching back from the second-to-last argument; then
+// (the KEYS spec being incomplete) its migrateGetKeys scans the options from args[6]: after
+// KEYS come the keys, and KEYS with a non-empty key argument names none (the command itself
+// answers that syntax error).  A trailing KEYS with nothing after it is no keyword to the spec.
 bool MigrateKeys(ArgList args, std::vector<int>* out) {
-  for (size_t j = 6; j < args.size(); ++j) {
+  if (args.size() < 4) return true;
+  bool keyword = false;
+  for (size_t i = args.size() - 2; i >= 2; --i) {
+    if (EqualsNoCase(args[i], "keys")) {
+      keyword = true;
+      break;
+    }
+  }
+  for (size_t j = 6; keyword && j < args.size(); ++j) {
     if (EqualsNoCase(args[j], "keys")) {
+      if (!args[3].empty()) return true;
       for (size_t k = j + 1; k < args.size(); ++k) out->push_back(static_cast<int>(k));
       return true;
     }
     if (EqualsNoCase(args[j], "auth")) ++j;
     else if (EqualsNoCase(args[j], "auth2")) j += 2;
   }
-  if (args.size() > 3) out->push_back(3);
+  out->push_back(3);
   return true;
 }
 

@@ -260,6 +260,7 @@ void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view 
                     const types::StreamGroup& g, std::string_view consumer, StreamID id,
                     const types::StreamNack* nack) {
   ctx.dirty++;
+  ctx.ChangedUnsignalled();
   if (!ctx.logging) return;
   const int64_t time = nack != nullptr ? nack->delivery_time : ctx.db.now_ms();
   const uint64_t count = nack != nullptr ? nack->delivery_count : 0;
@@ -271,6 +272,7 @@ void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view 
 void PropagateGroupLastId(CommandContext& ctx, std::string_view key, std::string_view group_name,
                           const types::StreamGroup& g) {
   ctx.dirty++;
+  ctx.ChangedUnsignalled();
   if (!ctx.logging) return;
   ctx.Propagate({"XGROUP", "SETID", key, group_name, g.last_id.ToString(), "ENTRIESREAD",
                  std::to_string(g.entries_read)});
@@ -279,6 +281,7 @@ void PropagateGroupLastId(CommandContext& ctx, std::string_view key, std::string
 void PropagateConsumerCreation(CommandContext& ctx, std::string_view key,
                                std::string_view group_name, std::string_view consumer) {
   ctx.dirty++;
+  ctx.ChangedUnsignalled();
   ctx.Notify(kNotifyStream, "xgroup-createconsumer", key);
   if (ctx.logging) ctx.Propagate({"XGROUP", "CREATECONSUMER", key, group_name, consumer});
 }
@@ -484,7 +487,8 @@ void XSetIdCmd(CommandContext& ctx) {
   if (entries_added != -1) s->set_entries_added(static_cast<uint64_t>(entries_added));
   if (!max_deleted.IsZero()) s->set_max_deleted_id(max_deleted);
   ctx.dirty++;
-  ctx.Changed(kNotifyStream, "xsetid", ctx.args[1]);
+  ctx.ChangedUnsignalled();  // as Redis: XSETID moves no entry, WATCH is not told
+  ctx.Notify(kNotifyStream, "xsetid", ctx.args[1]);
   ctx.reply.Ok();
 }
 

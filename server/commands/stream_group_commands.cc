@@ -85,13 +85,19 @@ void XGroupCreateCmd(CommandContext& ctx) {
   } else if (!ParseIdOrReply(ctx, ctx.args[4], &id, 0, true)) {
     return;
   }
-  if (t.s == nullptr) t.s = keyspace::CreateStream(ctx.db, ctx.args[2]);
+  // Only a stream MKSTREAM creates counts as a modified key (Redis signals nothing else of
+  // XGROUP); a group alone is bookkeeping.
+  if (t.s == nullptr) {
+    t.s = keyspace::CreateStream(ctx.db, ctx.args[2]);
+    ctx.KeyModified(ctx.args[2]);
+  }
   if (t.s->CreateGroup(ctx.args[3], id, t.entries_read) == nullptr) {
     ctx.reply.Error(errors::kStreamBusyGroup);
     return;
   }
   ctx.dirty++;
-  ctx.Changed(kNotifyStream, "xgroup-create", ctx.args[2]);
+  ctx.ChangedUnsignalled();
+  ctx.Notify(kNotifyStream, "xgroup-create", ctx.args[2]);
   ctx.reply.Ok();
 }
 
@@ -108,7 +114,8 @@ void XGroupSetIdCmd(CommandContext& ctx) {
   t.g->last_id = id;
   t.g->entries_read = t.entries_read;
   ctx.dirty++;
-  ctx.Changed(kNotifyStream, "xgroup-setid", ctx.args[2]);
+  ctx.ChangedUnsignalled();
+  ctx.Notify(kNotifyStream, "xgroup-setid", ctx.args[2]);
   ctx.reply.Ok();
 }
 
@@ -119,7 +126,8 @@ void XGroupDestroyCmd(CommandContext& ctx) {
   t.s->DestroyGroup(ctx.args[3]);
   ctx.db.NoteReady(ctx.args[2]);  // its blocked readers get NOGROUP
   ctx.dirty++;
-  ctx.Changed(kNotifyStream, "xgroup-destroy", ctx.args[2]);
+  ctx.ChangedUnsignalled();
+  ctx.Notify(kNotifyStream, "xgroup-destroy", ctx.args[2]);
   ctx.reply.Integer(1);
 }
 
@@ -129,6 +137,7 @@ void XGroupCreateConsumerCmd(CommandContext& ctx) {
   bool created = t.g->CreateConsumer(ctx.args[4], ctx.db.now_ms()) != nullptr;
   if (created) {
     ctx.dirty++;
+    ctx.ChangedUnsignalled();
     ctx.Notify(kNotifyStream, "xgroup-createconsumer", ctx.args[2]);
   }
   ctx.reply.Integer(created ? 1 : 0);
@@ -141,6 +150,7 @@ void XGroupDelConsumerCmd(CommandContext& ctx) {
   size_t pending = t.g->DeleteConsumer(ctx.args[4]);
   if (existed) {
     ctx.dirty++;
+    ctx.ChangedUnsignalled();
     ctx.Notify(kNotifyStream, "xgroup-delconsumer", ctx.args[2]);
   }
   ctx.reply.Integer(static_cast<int64_t>(pending));
@@ -185,6 +195,7 @@ void XAckCmd(CommandContext& ctx) {
     ++acked;
   }
   ctx.dirty += acked;
+  ctx.ChangedUnsignalled();
   ctx.reply.Integer(acked);
 }
 

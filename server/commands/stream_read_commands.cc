@@ -278,8 +278,10 @@ void ReadGeneric(CommandContext& ctx, bool xreadgroup) {
 void XReadCmd(CommandContext& ctx) { ReadGeneric(ctx, false); }
 void XReadGroupCmd(CommandContext& ctx) { ReadGeneric(ctx, true); }
 
-// The keys of XREAD/XREADGROUP: the first half of what follows STREAMS (Redis's
-// xreadGetKeys, which skips the options' arguments to find the STREAMS keyword).
+// The keys of XREAD/XREADGROUP: the first half of what follows STREAMS (rounded down, as
+// Redis's key spec counts them, so COMMAND GETKEYS and ACL key checks of an unbalanced list see
+// the same keys as Redis's; the command itself refuses the list), skipping the options'
+// arguments to find the STREAMS keyword as Redis's xreadGetKeys does.
 bool XReadKeys(ArgList args, std::vector<int>* out) {
   size_t streams_pos = 0;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -298,7 +300,7 @@ bool XReadKeys(ArgList args, std::vector<int>* out) {
   }
   if (streams_pos == 0) return false;
   const size_t num = args.size() - streams_pos - 1;
-  if (num == 0 || num % 2 != 0) return false;
+  if (num < 2) return false;
   for (size_t k = 0; k < num / 2; ++k) out->push_back(static_cast<int>(streams_pos + 1 + k));
   return true;
 }

@@ -488,13 +488,6 @@ DIFFERENT_FROM_REDIS = {
     # that is not one is corrupt data.
     ("restore_corrupt", 8): "-ERR Bad data format\r\n",
     ("restore_corrupt", 21): ":1\r\n",
-    # Not yet: COMMAND GETKEYS follows Redis's key specs and getkeys procedures in these
-    # corners.  XREAD with an odd number of names after STREAMS: Redis's spec takes the first
-    # half (rounded down).  MIGRATE ... KEYS with nothing after: Redis's specs give the empty
-    # key argument; with a non-empty key argument and KEYS: Redis refuses.
-    ("acl_rules_and_keys", 18): "-ERR Invalid arguments specified for command\r\n",
-    ("acl_rules_and_keys", 20): "*0\r\n",
-    ("acl_rules_and_keys", 21): "*1\r\n$1\r\na\r\n",
 }
 
 

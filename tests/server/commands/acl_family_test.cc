@@ -288,5 +288,20 @@ TEST_CASE("A deleted user's clients fall back to default; CLIENT KILL USER", "[a
   CHECK(t.RunAs(c, {"ACL", "WHOAMI"}) == Bulk("default"));
 }
 
+TEST_CASE("READONLY, READWRITE and ASKING answer as a Redis that is no cluster node",
+          "[acl_family][cluster]") {
+  CommandTester t;
+  const std::string disabled = "-ERR This instance has cluster support disabled\r\n";
+  CHECK(t.Run({"READONLY"}) == disabled);
+  CHECK(t.Run({"READWRITE"}) == disabled);
+  CHECK(t.Run({"ASKING"}) == disabled);
+  CHECK(t.Run({"READONLY", "x"}) == "-ERR wrong number of arguments for 'readonly' command\r\n");
+  // ACL rules may name them (the suite's unit/acl gives a user +readonly).
+  CHECK(t.Run({"ACL", "SETUSER", "s", "on", "nopass", "+readonly"}) == "+OK\r\n");
+  CHECK(t.Run({"ACL", "DRYRUN", "s", "READONLY"}) == "+OK\r\n");
+  CHECK(t.Run({"ACL", "DRYRUN", "s", "ASKING"}) ==
+        Bulk("User s has no permissions to run the 'asking' command"));
+}
+
 }  // namespace
 }  // namespace tessera::server
