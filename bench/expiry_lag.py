@@ -47,12 +47,16 @@ def send_pipelined(port, commands):
     total = len(commands)
 
     def drain():
+        # Every reply is one line; a CRLF split across two reads is counted once (the last
+        # byte of each read is carried into the next count).
         seen = 0
+        carry = b""
         while seen < total:
             data = s.recv(1 << 20)
             if not data:
                 return
-            seen += data.count(b"\r\n")
+            seen += (carry + data).count(b"\r\n")
+            carry = data[-1:] if data.endswith(b"\r") else b""
     reader = threading.Thread(target=drain)
     reader.start()
     for i in range(0, total, 10000):

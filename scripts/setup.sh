@@ -17,7 +17,26 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js and npm for the real-client test of ioredis (tests/node): Debian's, unless some
+# node and npm are already there (a NodeSource build would conflict with Debian's npm).
+if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
+# The packages of tests/node (ioredis), as package-lock.json pins them, into its
+# node_modules (ignored by git).  Needs the npm registry; without it test_ioredis skips.
+install_node_packages() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/node"
+  if command -v npm >/dev/null 2>&1 && [ ! -d "$dir/node_modules/ioredis" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+      echo "setup: npm ci in tests/node failed; test_ioredis will skip" >&2
+  fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_node_packages
+  exit 0
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -34,3 +53,4 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
   $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
 fi
+install_node_packages

@@ -4,6 +4,7 @@
 
 #include "core/resp/reply_builder.h"
 #include "server/client_state.h"
+#include "server/server.h"
 
 namespace tessera::server {
 
@@ -159,5 +160,17 @@ std::string BlockingRegistry::CancelReply(const Waiter& w) {
   }
   return out;
 }
+
+namespace {
+thread_local std::vector<keyspace::DbAccess::ReadyKey> removed_by_server;
+}  // namespace
+
+void NoteRemovedByServer(Server& server, int db, std::string_view key) {
+  if (server.blocking().key_blocked_clients() > 0) {
+    removed_by_server.push_back({db, std::string(key)});
+  }
+}
+
+std::vector<keyspace::DbAccess::ReadyKey>& KeysRemovedByServer() { return removed_by_server; }
 
 }  // namespace tessera::server

@@ -109,4 +109,12 @@ class BlockingRegistry {
   std::atomic<size_t> postponed_{0};
 };
 
+// Keys the server removed by itself on this thread (active expiry, eviction) while clients
+// were blocked on keys.  An XREADGROUP waiter on such a key wakes with its NOGROUP error, as in
+// Redis; the other waiters find no value of their type and keep waiting.  The thread serves
+// them once it holds no shard lock: the worker's cron after its expiry and eviction steps, the
+// dispatcher after a command's eviction step.
+void NoteRemovedByServer(Server& server, int db, std::string_view key);
+std::vector<keyspace::DbAccess::ReadyKey>& KeysRemovedByServer();
+
 }  // namespace tessera::server

@@ -6,6 +6,7 @@
 
 #include "core/base/hash.h"
 #include "persistence/write_log.h"
+#include "server/blocking.h"
 #include "server/notify.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -237,6 +238,7 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   } else {
     evicted_keys_.fetch_add(1, std::memory_order_relaxed);
   }
+  NoteRemovedByServer(server_, db, name);
   KeyRemovedByServer(server_, db, name, expired ? kNotifyExpired : kNotifyEvicted,
                      expired ? "expired" : "evicted", evicting_for, /*before_reply=*/true);
 }

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core/base/random.h"
+#include "server/blocking.h"
 #include "server/notify.h"
 #include "server/server.h"
 
@@ -34,8 +35,10 @@ class Cycle {
     }
     if (!expire_) return true;
     const bool logging = server_.write_log().enabled();
-    // Deleted names are needed by the log and by whoever hears of removed keys.
-    const bool heard = NotifyEnabled(server_, kNotifyExpired) || server_.tracking().armed();
+    // Deleted names are needed by the log and by whoever hears of removed keys (blocked
+    // XREADGROUP clients among them).
+    const bool heard = NotifyEnabled(server_, kNotifyExpired) || server_.tracking().armed() ||
+                       server_.blocking().key_blocked_clients() > 0;
     const bool fields_notify = NotifyEnabled(server_, kNotifyHash | kNotifyGeneric);
     std::vector<std::string>* names = logging || heard ? &deleted_ : nullptr;
     // Keys, through the DB's expiry index, in bounded steps while any is due.
@@ -76,6 +79,7 @@ class Cycle {
         server_.tracking().InvalidateKey(db, key, nullptr, /*client_wrote=*/false);
       } else {
         KeyRemovedByServer(server_, db, key, kNotifyExpired, "expired");
+        NoteRemovedByServer(server_, db, key);
       }
     }
     field_events_.clear();

@@ -112,6 +112,13 @@ class ShardMutex {
     RunPendingHook();
   }
   void unlock_raw() { mu_.unlock(); }
+  // The real lock if it is free, whatever the mark says (a script taking a shard it did not
+  // declare, out of order: it never waits, so the order cannot deadlock); the hook runs too.
+  bool try_lock_raw() {
+    if (!mu_.try_lock()) return false;
+    RunPendingHook();
+    return true;
+  }
   // Takes the real lock without running the hook (a snapshot marking the shards).
   std::mutex& raw() { return mu_; }
   // Whether this thread holds every shard's lock (inside EXEC or a script).

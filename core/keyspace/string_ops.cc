@@ -221,8 +221,7 @@ OpResult<size_t> OpAppend(DbAccess& db, std::string_view key, std::string_view v
   // Grow in place when the allocation has room (amortized O(1) per append).
   Entry* grown = Entry::ResizeString(e, old_size + value.size());
   std::memcpy(grown->mutable_raw_data() + old_size, value.data(), value.size());
-  grown->set_clock(db.clock());
-  db.Replace(e, grown);
+  db.Replace(e, grown);  // the access clock (LRU or LFU) came along from Find's touch
   return old_size + value.size();
 }
 
@@ -240,8 +239,7 @@ OpResult<size_t> OpSetRange(DbAccess& db, std::string_view key, int64_t offset,
     // Write into the existing value, growing it in place when the allocation has room.
     Entry* target = Entry::ResizeString(e, new_size);
     std::memcpy(target->mutable_raw_data() + start, value.data(), value.size());
-    target->set_clock(db.clock());
-    db.Replace(e, target);
+    db.Replace(e, target);  // the access clock (LRU or LFU) came along from Find's touch
     return new_size;
   }
   std::string result(old);

@@ -17,6 +17,8 @@
 #include "server/client_state.h"
 #include "server/commands/errors.h"
 #include "server/commands/oom_check.h"
+#include "server/commands/script_runner.h"
+#include "server/commands/script_signals.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/persistence.h"
@@ -380,6 +382,9 @@ bool TransactionShards(Server& server, const std::vector<std::vector<std::string
     const CommandSpec* spec = ResolveSpec(server, argv);
     if (spec == nullptr || (spec->flags & kAllShards) != 0) return false;
     if (spec->locks_all_shards != nullptr && spec->locks_all_shards(argv)) return false;
+    // A script inside EXEC cannot restart to take a shard it did not declare (the commands
+    // before it ran already): it runs holding every shard (script_locks.h).
+    if (IsScriptCommand(*spec)) return false;
     LockedKeyPositions(*spec, argv, &positions);
     if (positions.empty()) return false;
     for (int pos : positions) shards->set(ks.ShardOf(argv[pos]));
@@ -468,14 +473,37 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 
 uint64_t LastLogOffsetOnThisThread() { return last_log_offset; }
 
+EffectsMark MarkEffects() {
+  const PendingEffects& p = pending_effects;
+  return EffectsMark{p.bytes.size(), p.commands, p.first_db, p.db, exec_ready_keys.size()};
+}
+
+void RollBackEffects(const EffectsMark& mark) {
+  PendingEffects& p = pending_effects;
+  p.bytes.resize(mark.bytes);
+  p.commands = mark.commands;
+  p.first_db = mark.first_db;
+  p.db = mark.db;
+  p.expired.clear();
+  if (exec_ready_keys.size() > mark.ready_keys) exec_ready_keys.resize(mark.ready_keys);
+}
+
 void CommandContext::NotifySlow(uint32_t type, std::string_view event, std::string_view key,
                                 int db_index) {
+  if (HeldSignals* held = HeldSignals::Active()) {
+    held->Hold(
+        [&server = server, type, event = std::string(event), key = std::string(key), db_index,
+         client = &client] { NotifyKeyspaceEvent(server, type, event, key, db_index, client); });
+    return;
+  }
   NotifyKeyspaceEvent(server, type, event, key, db_index, &client);
 }
 
 void CommandContext::KeyModifiedSlow(std::string_view key, int db_index) {
-  if (server.watches().watched_keys() > 0) server.watches().Touch(db_index, key);
-  server.tracking().InvalidateKey(db_index, key, &client);
+  SignalOrHold([&server = server, key = std::string(key), db_index, client = &client] {
+    if (server.watches().watched_keys() > 0) server.watches().Touch(db_index, key);
+    server.tracking().InvalidateKey(db_index, key, client);
+  });
 }
 
 namespace {
@@ -487,16 +515,24 @@ class CommandKeyEvents final : public keyspace::KeyEventHook {
   CommandKeyEvents(Server& server, ClientState* publisher)
       : server_(server), publisher_(publisher) {}
 
+  // Each signal is made at once, or held while a script may still roll back (HeldSignals).
   void KeyExpired(int db, std::string_view key) override {
-    KeyRemovedByServer(server_, db, key, kNotifyExpired, "expired", publisher_);
+    SignalOrHold([&server = server_, db, key = std::string(key), publisher = publisher_] {
+      KeyRemovedByServer(server, db, key, kNotifyExpired, "expired", publisher);
+    });
   }
   void FieldsExpired(int db, std::string_view key, bool key_deleted) override {
-    NotifyKeyspaceEvent(server_, kNotifyHash, "hexpired", key, db, publisher_);
-    if (key_deleted) NotifyKeyspaceEvent(server_, kNotifyGeneric, "del", key, db, publisher_);
-    server_.tracking().InvalidateKey(db, key, publisher_, /*client_wrote=*/false);
+    SignalOrHold(
+        [&server = server_, db, key = std::string(key), key_deleted, publisher = publisher_] {
+          NotifyKeyspaceEvent(server, kNotifyHash, "hexpired", key, db, publisher);
+          if (key_deleted) NotifyKeyspaceEvent(server, kNotifyGeneric, "del", key, db, publisher);
+          server.tracking().InvalidateKey(db, key, publisher, /*client_wrote=*/false);
+        });
   }
   void KeyAdded(int db, std::string_view key) override {
-    NotifyKeyspaceEvent(server_, kNotifyNew, "new", key, db, publisher_);
+    SignalOrHold([&server = server_, db, key = std::string(key), publisher = publisher_] {
+      NotifyKeyspaceEvent(server, kNotifyNew, "new", key, db, publisher);
+    });
   }
   void KeyMissed(int db, std::string_view key) override {
     if (!all_misses_ && std::find(read_keys_.begin(), read_keys_.end(), key) == read_keys_.end()) {
@@ -506,7 +542,9 @@ class CommandKeyEvents final : public keyspace::KeyEventHook {
     std::string missed = std::to_string(db) + ":" + std::string(key);
     if (std::find(missed_.begin(), missed_.end(), missed) != missed_.end()) return;
     missed_.push_back(std::move(missed));
-    NotifyKeyspaceEvent(server_, kNotifyKeyMiss, "keymiss", key, db, publisher_);
+    SignalOrHold([&server = server_, db, key = std::string(key), publisher = publisher_] {
+      NotifyKeyspaceEvent(server, kNotifyKeyMiss, "keymiss", key, db, publisher);
+    });
   }
 
   // Which misses count: every one (a read command), or those of the keys read.
@@ -555,13 +593,13 @@ void SetUpKeyEvents(CommandContext& ctx, CommandKeyEvents* hook,
 // taught to) has every key it names treated as modified.
 void TouchUnsignalledKeys(CommandContext& ctx, const std::vector<int>& key_positions, int db) {
   if ((ctx.spec.flags & kWrite) == 0 || ctx.keys_signalled || ctx.dirty == 0) return;
-  if (ctx.server.watches().watched_keys() > 0) {
-    for (int pos : key_positions) ctx.server.watches().Touch(db, ctx.args[pos]);
-  }
-  if (ctx.server.tracking().armed()) {
-    for (int pos : key_positions) {
-      ctx.server.tracking().InvalidateKey(db, ctx.args[pos], &ctx.client);
-    }
+  if (ctx.server.watches().watched_keys() == 0 && !ctx.server.tracking().armed()) return;
+  for (int pos : key_positions) {
+    SignalOrHold(
+        [&server = ctx.server, db, key = std::string(ctx.args[pos]), client = &ctx.client] {
+          if (server.watches().watched_keys() > 0) server.watches().Touch(db, key);
+          if (server.tracking().armed()) server.tracking().InvalidateKey(db, key, client);
+        });
   }
 }
 
@@ -707,11 +745,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 
   // 10. maxmemory: evict; deny-oom commands (and anything queued in MULTI) are refused when
   // nothing could be evicted (an EXEC refused so discards its transaction, in reject()).
-  if (std::string_view oom = CheckMaxmemory(
-          server, client, *spec, args, server.has_test_clock() ? server.NowMs() : clock_us / 1000);
-      !oom.empty()) {
-    return reject(oom);
+  std::string_view oom = CheckMaxmemory(server, client, *spec, args,
+                                        server.has_test_clock() ? server.NowMs() : clock_us / 1000);
+  if (!KeysRemovedByServer().empty() && !client.in_exec && !client.in_script) {
+    ServeBlockedClients(server, stats, KeysRemovedByServer());  // a stream it evicted
   }
+  if (!oom.empty()) return reject(oom);
 
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
   // stop-writes-on-bgsave-error is set.

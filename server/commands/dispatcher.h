@@ -43,6 +43,19 @@ void LogEffectsNow(CommandContext& ctx);
 // the replies of a loop iteration: one fsync acknowledges every client's writes (group commit).
 uint64_t LastLogOffsetOnThisThread();
 
+// A point in this thread's pending effects (the write log batch of the running command and
+// the keys its commands made ready for blocked clients), to which a script that restarts
+// rolls back everything its abandoned attempt added (script_locks.h).
+struct EffectsMark {
+  size_t bytes = 0;
+  size_t commands = 0;
+  int first_db = -1;
+  int db = -1;
+  size_t ready_keys = 0;
+};
+EffectsMark MarkEffects();
+void RollBackEffects(const EffectsMark& mark);
+
 // EXEC's table entry.  Dispatch recognises it and runs the transaction itself, since EXEC
 // dispatches the queued commands (see transaction_family.cc for MULTI, WATCH and the rest).
 void ExecCommand(CommandContext& ctx);

@@ -1,11 +1,16 @@
 #include "server/commands/script_runner.h"
 
+#include <optional>
+
 #include "core/base/numbers.h"
 #include "server/acl/acl_check.h"
 #include "server/client_state.h"
 #include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
 #include "server/commands/oom_check.h"
+#include "server/commands/script_locks.h"
+#include "server/commands/script_signals.h"
+#include "server/log.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -33,8 +38,9 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
 // and `in_script` (never BUSY) make them part of the script's atomic step.
 class Host : public scripting::ScriptHost {
  public:
-  Host(CommandContext& ctx, bool read_only, bool allow_oom)
-      : ctx_(ctx), read_only_(read_only), allow_oom_(allow_oom) {
+  // `shards`: the script's shards when it may need more (null: it holds every shard).
+  Host(CommandContext& ctx, bool read_only, bool allow_oom, ScriptShards* shards)
+      : ctx_(ctx), read_only_(read_only), allow_oom_(allow_oom), shards_(shards) {
     client_.id = ctx.client.id;
     client_.db = ctx.client.db;
     client_.authenticated = true;
@@ -54,6 +60,10 @@ class Host : public scripting::ScriptHost {
 
   void Call(ArgSpan args, int resp, std::string* reply, std::string* error) override {
     Server& server = ctx_.server;
+    if (abandoned_) {
+      *error = kAbandoned;
+      return;
+    }
     const CommandSpec* spec = LookupForScript(server, args);
     if (spec == nullptr || !ArityOk(*spec, args.size())) {
       *error = spec == nullptr ? errors::kScriptUnknownCommand : errors::kScriptWrongArity;
@@ -82,7 +92,12 @@ class Host : public scripting::ScriptHost {
     // already changed something (it cannot stop half-way then).  Redis's scriptVerifyOOM.
     if (!allow_oom_ && !dirty_ && (spec->flags & kDenyOom) != 0 && PreCommandOom() &&
         server.config().maxmemory.load(std::memory_order_relaxed) != 0) {
-      *error = errors::kOom;
+      *error = "-" + std::string(errors::kOom);  // the OOM code survives, as in Redis
+      return;
+    }
+    if (shards_ != nullptr && !shards_->Admit(*spec, args, client_.db)) {
+      abandoned_ = true;  // RunScript rolls the attempt back and runs it again
+      *error = kAbandoned;
       return;
     }
     if ((spec->flags & kWrite) != 0) server.scripts().NoteWrite();
@@ -103,13 +118,21 @@ class Host : public scripting::ScriptHost {
                                                                           : AclVerdict::kDenied;
   }
 
-  bool Interrupted() override { return ctx_.server.scripts().kill_requested(); }
+  bool Interrupted() override { return abandoned_ || ctx_.server.scripts().kill_requested(); }
+
+  // The script needed a shard it could not take: this attempt is to be undone.
+  bool abandoned() const { return abandoned_; }
 
  private:
+  // What the script's redis.call gets once its attempt is abandoned (nobody sees it: the
+  // attempt's reply is discarded).
+  static constexpr std::string_view kAbandoned = "ERR script restarts holding every shard";
   CommandContext& ctx_;
   bool read_only_;
   bool allow_oom_;
   bool dirty_ = false;  // a command of the script changed the keyspace
+  ScriptShards* shards_;
+  bool abandoned_ = false;
   ClientState client_;
   int64_t start_us_ = Server::RealNowUs();
 };
@@ -126,7 +149,14 @@ bool ScriptKeys(ArgList args, std::vector<int>* out) {
   return true;
 }
 
-bool LocksAllShards(ArgList) { return true; }
+// The dispatcher locks the declared keys' shards; every shard for a script that declares
+// none (script_locks.h, step 1).
+bool LocksAllShards(ArgList args) {
+  int64_t numkeys = 0;
+  return args.size() < 3 || !ParseInt64(args[2], &numkeys) || numkeys <= 0;
+}
+
+bool IsScriptCommand(const CommandSpec& spec) { return spec.key_extractor == ScriptKeys; }
 
 void RunScript(CommandContext& ctx, const ScriptRun& run) {
   bool compat = (run.flags & scripting::kScriptEvalCompat) != 0;
@@ -145,12 +175,55 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
     return ctx.reply.Error(errors::kScriptOom);
   }
   scripting::LuaEngine& engine = server.scripts().EngineForThisThread();
-  Host host(ctx, read_only, allow_oom);
-  keyspace::ShardMutex::ScopedAllShardsHeld held;  // the dispatcher locked every shard
-  server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
   bool hook = server.config().busy_reply_threshold.load(std::memory_order_relaxed) > 0;
-  engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply);
-  server.scripts().EndRun();
+  if (keyspace::ShardMutex::HeldAll() || LocksAllShards(ctx.args)) {
+    // Every shard is held already: inside EXEC, or no key was declared and the dispatcher
+    // locked them all (script_locks.h).
+    Host host(ctx, read_only, allow_oom, nullptr);
+    keyspace::ShardMutex::ScopedAllShardsHeld held;
+    server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
+    engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply);
+    server.scripts().EndRun();
+    return;
+  }
+  ScriptShards shards(server, run.keys);
+  if (server.scripts().NeedsAllShards(run.name)) shards.EscalateToAll();
+  const size_t reply_mark = ctx.reply.buffer()->size();
+  const EffectsMark effects_mark = MarkEffects();
+  for (;;) {
+    const bool partial = !shards.all();
+    HeldSignals signals(partial);
+    Host host(ctx, read_only, allow_oom, partial ? &shards : nullptr);
+    {
+      std::optional<keyspace::ShardMutex::ScopedShardsHeld> some;
+      std::optional<keyspace::ShardMutex::ScopedAllShardsHeld> all;
+      if (partial) {
+        some.emplace(shards.held());
+      } else {
+        all.emplace();
+      }
+      server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
+      // With part of the shards the hook also stops an abandoned attempt quickly.
+      engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook || partial, ctx.reply);
+      server.scripts().EndRun();
+      shards.EndAttempt();
+    }
+    if (!host.abandoned()) {
+      signals.Release();  // the host's client is still alive: held events may name it
+      return;
+    }
+    // Undo the attempt (script_locks.h, step 3), then run again holding every shard.
+    shards.RollBack(server.NowMs());
+    RollBackEffects(effects_mark);
+    signals.Discard();
+    ctx.reply.buffer()->resize(reply_mark);
+    server.scripts().NoteNeedsAllShards(run.name);
+    server.scripts().CountRestart();
+    Log(LogLevel::kVerbose,
+        "Script {} needed a busy shard it did not declare: undone, rerun holding every shard",
+        run.name);
+    shards.EscalateToAll();
+  }
 }
 
 }  // namespace tessera::server

@@ -1,20 +1,16 @@
 // Runs one EVAL script or FCALL function for one client (shared by scripting_family.cc and
 // function_family.cc).
 //
-// Atomicity: the command (EVAL, EVALSHA, FCALL and their _RO forms) locks every shard, in
-// ascending order, before the script starts, like EXEC, and marks its thread as holding them
-// (ShardMutex::ScopedAllShardsHeld), so each redis.call goes through the ordinary Dispatch()
-// path (arity, flags, statistics, MONITOR, blocked clients, WATCH) with its own shard
-// locking becoming a no-op.  No other command of any worker sees a script half done.
-//
-// Why not lock only the declared KEYS' shards: scripts touch keys they did not declare
-// (libraries build names from a prefix), and a script that wrote and then needs a shard it
-// does not hold can neither wait for it out of order (deadlock with a command holding it and
-// waiting, in order, for one of ours) nor restart (its writes are visible to itself and would
-// repeat) without an undo log of every write.  Growing by try_lock and restarting before the
-// first write handles the common cases but not that one, so it is left for a follow-up with
-// an undo log; correctness first.  Scripts therefore run one at a time, as in Redis, while
-// commands without scripts keep running in parallel between them.
+// Atomicity: a script holds the shards of its declared KEYS (the dispatcher locks them, in
+// ascending order, like any command's), or every shard when it declares none, runs inside
+// EXEC, or once had to restart.  Each redis.call goes through the ordinary Dispatch() path
+// (arity, flags, statistics, MONITOR, blocked clients, WATCH) with its thread marked as
+// holding the script's shards (ShardMutex::ScopedShardsHeld / ScopedAllShardsHeld), so the
+// call's own shard locking is a no-op.  A call that needs a shard the script does not hold
+// takes it with try_lock; when that fails, the attempt is undone and the script runs again
+// holding every shard.  script_locks.h is the mechanism (and why not the alternatives).  No
+// other command of any worker sees a script half done, and scripts on disjoint shards run
+// at once on different workers.
 //
 // Busy scripts: the running script is registered in ScriptRegistry; other clients' commands
 // wait for it by polling their shard locks and get -BUSY once it has run past
@@ -43,12 +39,16 @@ struct ScriptRun {
 };
 
 // Checks the script's flags against the command (a script that may write run by an _RO
-// command fails with Redis's error), then runs it.  REQUIRES: every shard locked by the
-// dispatcher (the spec's locks_all_shards); the script is compiled in this thread's engine.
+// command fails with Redis's error), then runs it.  REQUIRES: the dispatcher locked the
+// declared keys' shards (every shard when LocksAllShards, or inside EXEC); they are held
+// again, and only they, on return.  The script is compiled in this thread's engine.
 void RunScript(CommandContext& ctx, const ScriptRun& run);
 
 // The keys of EVAL/FCALL-style arguments: numkeys at index 2, the keys after it.
 bool ScriptKeys(ArgList args, std::vector<int>* out);
+// True iff the script declares no key: the dispatcher then locks every shard.
 bool LocksAllShards(ArgList args);
+// EVAL, EVALSHA, FCALL and their _RO forms (EXEC runs them holding every shard).
+bool IsScriptCommand(const CommandSpec& spec);
 
 }  // namespace tessera::server

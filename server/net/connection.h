@@ -15,6 +15,7 @@
 
 #include <uv.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,6 +79,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   }
   // True while a blocking command waits (BLPOP...): no input is processed meanwhile.
   bool blocked() const { return blocked_; }
+  // Where the owning Worker keeps this connection in its list (the Worker's business: it
+  // removes a closed connection in O(1)).
+  size_t worker_slot = SIZE_MAX;
 
  private:
   // Runs every complete command in the input; `now_us` is the wall clock (Unix us) now.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "server/blocking.h"
+#include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
 #include "server/expire_cycle.h"
 #include "server/log.h"
@@ -169,6 +171,7 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix, bool tls) {
     return;
   }
   stats_->total_connections.Add(1);
+  c->worker_slot = connections_.size();
   connections_.push_back(c);
   const ServerConfig& cfg = server_->config();
   if (server_->clients().Count() >= cfg.maxclients.load(std::memory_order_relaxed)) {
@@ -199,8 +202,13 @@ void Worker::FlushPending() {
 }
 
 void Worker::OnConnectionClosed(Connection* c) {
-  connections_.erase(std::remove(connections_.begin(), connections_.end(), c),
-                     connections_.end());
+  // O(1): the last connection takes the closed one's slot (the list has no order to keep).
+  const size_t slot = c->worker_slot;
+  if (slot < connections_.size() && connections_[slot] == c) {
+    connections_[slot] = connections_.back();
+    connections_[slot]->worker_slot = slot;
+    connections_.pop_back();
+  }
   auto it = std::find(monitors_.begin(), monitors_.end(), c);
   if (it != monitors_.end()) {
     monitors_.erase(it);
@@ -243,6 +251,10 @@ void Worker::Cron() {
   if (server_->cron_paused.load(std::memory_order_relaxed)) return;  // DEBUG PAUSE-CRON
   int64_t now = server_->NowMs();
   int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
+  // CONFIG SET hz changes the period from the tick after next (libuv re-arms a repeating timer
+  // before its callback runs), as Redis's serverCron follows hz.
+  const auto period_ms = static_cast<uint64_t>(1000 / hz);
+  if (uv_timer_get_repeat(&cron_) != period_ms) uv_timer_set_repeat(&cron_, period_ms);
   ResizeClientBuffers(now, hz);
   // Active expiry: a quarter of each tick at most, over this worker's shards.
   int64_t budget_us = 250000 / hz;
@@ -253,6 +265,7 @@ void Worker::Cron() {
   if (server_->config().maxmemory.load(std::memory_order_relaxed) != 0) {
     server_->evictor().PerformEvictions(now, budget_us);
   }
+  if (!KeysRemovedByServer().empty()) ServeBlockedClients(*server_, *stats_, KeysRemovedByServer());
   if (index_ == 0) {
     if (server_->tracking().tracking_clients() > 0) {  // the tracking table, even when idle
       server_->tracking().EnforceLimit(

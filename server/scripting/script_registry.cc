@@ -1,5 +1,6 @@
 #include "server/scripting/script_registry.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/base/ascii.h"
@@ -143,6 +144,7 @@ void ScriptRegistry::FlushScripts() {
   scripts_.clear();
   scripts_bytes_ = 0;
   generation_.fetch_add(1);
+  ForgetEscalated();
 }
 
 std::optional<std::pair<Library, FunctionInfo>> ScriptRegistry::FindFunction(
@@ -211,6 +213,7 @@ void ScriptRegistry::FlushLibraries() {
   libraries_.clear();
   function_to_library_.clear();
   generation_.fetch_add(1);
+  ForgetEscalated();
 }
 
 void ScriptRegistry::SetLibraries(std::vector<Library> libs) {
@@ -298,28 +301,52 @@ LuaEngine& ScriptRegistry::EngineForThisThread() {
   return *mine.engine;
 }
 
+ScriptRegistry::Run& ScriptRegistry::ThisThreadRun() {
+  thread_local Run run;
+  return run;
+}
+
 void ScriptRegistry::BeginRun(bool eval_mode, std::string_view name, ArgSpan command,
                               int64_t now_us) {
-  {
-    std::lock_guard lock(mu_);
-    running_name_ = name;
-    running_command_ = command;
-  }
-  eval_mode_.store(eval_mode, std::memory_order_relaxed);
-  wrote_.store(false, std::memory_order_relaxed);
-  kill_.store(false, std::memory_order_relaxed);
-  start_us_.store(now_us, std::memory_order_relaxed);
-  running_.store(true, std::memory_order_release);
+  Run& run = ThisThreadRun();
+  run.eval_mode = eval_mode;
+  run.name = name;
+  run.command = command;
+  run.start_us = now_us;
+  run.wrote.store(false, std::memory_order_relaxed);
+  run.kill.store(false, std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  runs_.push_back(&run);
+  UpdateOldestLocked();
+  running_.fetch_add(1, std::memory_order_release);
 }
 
 void ScriptRegistry::EndRun() {
-  {
-    std::lock_guard lock(mu_);
-    running_name_ = {};
-    running_command_ = {};
-  }
-  running_.store(false, std::memory_order_release);
-  kill_.store(false, std::memory_order_relaxed);
+  Run& run = ThisThreadRun();
+  std::lock_guard lock(mu_);
+  runs_.erase(std::find(runs_.begin(), runs_.end(), &run));
+  UpdateOldestLocked();
+  running_.fetch_sub(1, std::memory_order_release);
+  run.kill.store(false, std::memory_order_relaxed);
+}
+
+void ScriptRegistry::UpdateOldestLocked() {
+  if (runs_.empty()) return;
+  eval_mode_.store(runs_.front()->eval_mode, std::memory_order_relaxed);
+  start_us_.store(runs_.front()->start_us, std::memory_order_relaxed);
+}
+
+void ScriptRegistry::NoteWrite() { ThisThreadRun().wrote.store(true, std::memory_order_relaxed); }
+
+bool ScriptRegistry::running_wrote() const {
+  std::lock_guard lock(mu_);
+  return std::any_of(runs_.begin(), runs_.end(),
+                     [](const Run* r) { return r->wrote.load(std::memory_order_relaxed); });
+}
+
+bool ScriptRegistry::kill_requested() const {
+  return ThisThreadRun().kill.load(std::memory_order_relaxed) ||
+         abort_.load(std::memory_order_relaxed);
 }
 
 bool ScriptRegistry::TimedOut(int64_t now_us, int64_t threshold_ms) const {
@@ -327,22 +354,60 @@ bool ScriptRegistry::TimedOut(int64_t now_us, int64_t threshold_ms) const {
   return now_us - start_us_.load(std::memory_order_relaxed) >= threshold_ms * 1000;
 }
 
+// With one run this is Redis's order of checks: not busy, has written, wrong kind.  With
+// several, every run of the asked kind that has not written is stopped.
 ScriptRegistry::KillResult ScriptRegistry::RequestKill(bool eval) {
-  if (!running()) return KillResult::kNotBusy;
-  if (wrote_.load(std::memory_order_relaxed)) return KillResult::kUnkillable;
-  if (eval != eval_mode_.load(std::memory_order_relaxed)) return KillResult::kWrongKind;
-  kill_.store(true, std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  if (runs_.empty()) return KillResult::kNotBusy;
+  bool any_wrote = false;
+  std::vector<Run*> killable;
+  for (Run* r : runs_) {
+    bool wrote = r->wrote.load(std::memory_order_relaxed);
+    any_wrote |= wrote;
+    if (r->eval_mode == eval && !wrote) killable.push_back(r);
+  }
+  if (killable.empty()) return any_wrote ? KillResult::kUnkillable : KillResult::kWrongKind;
+  for (Run* r : killable) r->kill.store(true, std::memory_order_relaxed);
   return KillResult::kOk;
 }
 
 std::vector<std::string> ScriptRegistry::running_command() const {
   std::lock_guard lock(mu_);
-  return std::vector<std::string>(running_command_.begin(), running_command_.end());
+  if (runs_.empty()) return {};
+  ArgSpan command = runs_.front()->command;
+  return std::vector<std::string>(command.begin(), command.end());
 }
 
 std::string ScriptRegistry::running_name() const {
   std::lock_guard lock(mu_);
-  return std::string(running_name_);
+  return runs_.empty() ? std::string() : std::string(runs_.front()->name);
+}
+
+bool ScriptRegistry::NeedsAllShards(std::string_view name) const {
+  if (escalated_count_.load(std::memory_order_relaxed) == 0) return false;
+  std::lock_guard lock(escalated_mu_);
+  return escalated_.count(std::string(name)) != 0;
+}
+
+void ScriptRegistry::NoteNeedsAllShards(std::string_view name) {
+  std::lock_guard lock(escalated_mu_);
+  if (escalated_.size() >= kMaxEscalated) escalated_.clear();
+  escalated_.emplace(std::string(name), true);
+  escalated_count_.store(escalated_.size(), std::memory_order_relaxed);
+}
+
+void ScriptRegistry::ForgetEscalated() {
+  std::lock_guard lock(escalated_mu_);
+  escalated_.clear();
+  escalated_count_.store(0, std::memory_order_relaxed);
+}
+
+bool ScriptRegistry::TakeForcedAcquisitionFailure() {
+  int n = fail_acquisitions_.load(std::memory_order_relaxed);
+  while (n > 0) {
+    if (fail_acquisitions_.compare_exchange_weak(n, n - 1)) return true;
+  }
+  return false;
 }
 
 }  // namespace tessera::server::scripting

@@ -7,10 +7,12 @@
 // script running on another.  An engine compiles scripts from the cache on first use and is
 // rebuilt when SCRIPT FLUSH or a FUNCTION change bumps the generation it was built for.
 //
-// Running: a script holds every shard lock while it runs (scripting_family.cc says why), so
-// at most one script runs at a time in the whole server, and the "current run" below is a
-// single slot written only by the thread holding every shard.  Other threads read it to
-// answer BUSY and to request a kill; those fields are atomics.
+// Running: a script holds its declared keys' shards, or every shard (script_locks.h), so
+// scripts on disjoint shards run at once on several workers.  Each run is registered by its
+// own thread (a thread runs one script at a time); BUSY, SCRIPT KILL and FUNCTION STATS look
+// at all of them: BUSY once the oldest has run past the threshold (as Redis, every client
+// gets it), a kill stops every run of its kind that has not written.  The oldest run's start
+// and kind are atomics, so the dispatcher's per-command check takes no lock.
 #pragma once
 
 #include <atomic>
@@ -100,21 +102,21 @@ class ScriptRegistry {
   size_t function_count() const;
   size_t library_count() const;
 
-  // ---- the running script ----
-  // REQUIRES: the caller holds every shard lock.  `name` and `command` must stay valid until
-  // EndRun (they are the running command's own arguments; nothing is copied per run).
+  // ---- the running scripts ----
+  // Registers the calling thread's run.  REQUIRES: the caller holds the shards its script
+  // runs on, and runs no other script.  `name` and `command` must stay valid until EndRun
+  // (they are the running command's own arguments; nothing is copied per run).
   void BeginRun(bool eval_mode, std::string_view name, ArgSpan command, int64_t now_us);
-  void EndRun();
-  bool running() const { return running_.load(std::memory_order_acquire); }
-  // Marks that the running script wrote (SCRIPT KILL then refuses).
-  void NoteWrite() { wrote_.store(true, std::memory_order_relaxed); }
-  bool running_wrote() const { return wrote_.load(std::memory_order_relaxed); }
-  // True iff a script runs and has run for at least `threshold_ms` (> 0).
+  void EndRun();  // of the calling thread's run
+  bool running() const { return running_.load(std::memory_order_acquire) > 0; }
+  // Marks that the calling thread's script wrote (SCRIPT KILL then refuses to stop it).
+  void NoteWrite();
+  bool running_wrote() const;  // some running script wrote
+  // True iff a script runs and the oldest has run for at least `threshold_ms` (> 0).
   bool TimedOut(int64_t now_us, int64_t threshold_ms) const;
   bool running_eval() const { return eval_mode_.load(std::memory_order_relaxed); }
-  bool kill_requested() const {
-    return kill_.load(std::memory_order_relaxed) || abort_.load(std::memory_order_relaxed);
-  }
+  // Whether the calling thread's script must stop (a kill of it, or shutdown).
+  bool kill_requested() const;
   // Shutdown: stops the running script and every later one at their next hook call, whether
   // or not they wrote (SHUTDOWN NOSAVE and SIGTERM must not wait for an endless script).
   void AbortAll() { abort_.store(true, std::memory_order_relaxed); }
@@ -124,7 +126,22 @@ class ScriptRegistry {
   // DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call noscript commands (tests only).
   void set_deny_script_disabled(bool on) { deny_script_disabled_.store(on); }
   bool deny_script_disabled() const { return deny_script_disabled_.load(); }
-  // Counters for INFO / FUNCTION STATS.
+  // ---- shard escalation (server/commands/script_locks.h) ----
+  // Whether script `name` (sha or function name) once had to restart holding every shard;
+  // such scripts take every shard from the start.  Forgotten with SCRIPT FLUSH / FUNCTION
+  // FLUSH and when the memory holds kMaxEscalated names.
+  bool NeedsAllShards(std::string_view name) const;
+  void NoteNeedsAllShards(std::string_view name);
+  static constexpr size_t kMaxEscalated = 4096;
+  // Restarts so far (INFO-free: tests read it).
+  uint64_t script_restarts() const { return restarts_.load(std::memory_order_relaxed); }
+  void CountRestart() { restarts_.fetch_add(1, std::memory_order_relaxed); }
+  // Test hook: the next `n` shards a script tries to take beyond its declared ones are
+  // reported busy, forcing the restart path deterministically.
+  void FailShardAcquisitionsForTest(int n) { fail_acquisitions_.store(n); }
+  bool TakeForcedAcquisitionFailure();
+
+  // The oldest running script, for FUNCTION STATS.
   std::string running_name() const;
   std::vector<std::string> running_command() const;
   int64_t running_since_us() const { return start_us_.load(std::memory_order_relaxed); }
@@ -138,15 +155,31 @@ class ScriptRegistry {
   std::atomic<uint64_t> generation_{1};
   uint64_t id_;  // distinguishes registries (tests build many servers in one process)
 
-  std::atomic<bool> running_{false};
+  struct Run {
+    bool eval_mode = false;
+    std::string_view name;
+    ArgSpan command;
+    int64_t start_us = 0;
+    std::atomic<bool> wrote{false};
+    std::atomic<bool> kill{false};
+  };
+  // Publishes the oldest run's start and kind (REQUIRES: mu_ held).
+  void UpdateOldestLocked();
+  void ForgetEscalated();
+  // The calling thread's run record (a thread runs one script at a time).
+  static Run& ThisThreadRun();
+  std::vector<Run*> runs_;  // guarded by mu_; in start order
+  std::atomic<int> running_{0};
   std::atomic<bool> eval_mode_{false};
-  std::atomic<bool> wrote_{false};
-  std::atomic<bool> kill_{false};
   std::atomic<bool> abort_{false};
   std::atomic<bool> deny_script_disabled_{false};
   std::atomic<int64_t> start_us_{0};
-  std::string_view running_name_;  // guarded by mu_; valid while running_
-  ArgSpan running_command_;        // guarded by mu_; valid while running_
+
+  mutable std::mutex escalated_mu_;
+  std::unordered_map<std::string, bool> escalated_;  // guarded by escalated_mu_
+  std::atomic<size_t> escalated_count_{0};
+  std::atomic<uint64_t> restarts_{0};
+  std::atomic<int> fail_acquisitions_{0};
 };
 
 }  // namespace tessera::server::scripting

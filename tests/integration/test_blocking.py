@@ -121,5 +121,30 @@ def test_many_pushers_never_lose_an_element(binary):
         assert len(got) == total and len(set(got)) == total, (len(got), len(set(got)))
 
 
+
+def test_xreadgroup_waiters_wake_when_the_server_removes_their_stream(binary):
+    # Redis wakes an XREADGROUP waiter whose stream is deleted with NOGROUP, also when the
+    # server deletes it on its own: the active expiry cycle (nobody reads the key), eviction.
+    nogroup = (b"-NOGROUP No such key '%s' or consumer group 'g' in XREADGROUP with GROUP "
+               b"option\r\n")
+    with Server(binary, "--io-threads", "4") as s:
+        c = s.connect()
+        waiters = []
+        for i, key in enumerate([b"expiring", b"evicted"]):
+            assert c.command("XGROUP", "CREATE", key, "g", "$", "MKSTREAM") == b"+OK\r\n"
+            w = s.connect()
+            w.send(b"*9\r\n$10\r\nXREADGROUP\r\n$5\r\nGROUP\r\n$1\r\ng\r\n$1\r\nc\r\n"
+                   b"$5\r\nBLOCK\r\n$1\r\n0\r\n$7\r\nSTREAMS\r\n$%d\r\n%s\r\n$1\r\n>\r\n"
+                   % (len(key), key))
+            wait_blocked(c, i + 1)
+            waiters.append(w)
+        assert c.command("PEXPIRE", "expiring", "100") == b":1\r\n"
+        assert waiters[0].read_reply() == nogroup % b"expiring"
+        assert c.command("CONFIG", "SET", "maxmemory-policy", "allkeys-random") == b"+OK\r\n"
+        assert c.command("CONFIG", "SET", "maxmemory", "1") == b"+OK\r\n"
+        assert waiters[1].read_reply() == nogroup % b"evicted"
+        assert c.command("CONFIG", "SET", "maxmemory", "0") == b"+OK\r\n"
+        assert blocked_clients(c) == 0
+
 if __name__ == "__main__":
     run_tests(globals())
