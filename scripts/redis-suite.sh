@@ -8,8 +8,7 @@
 # with src/redis-cli, src/redis-server and src/redis-benchmark linked to /usr/bin's.  The suite
 # is not vendored: it stays outside the repository.  Prints one "file: ok N, err N, exc N" line
 # per file; logs go to SUITE_DIR/tessera-logs/.  TESSERA_SUITE_ARGS adds server arguments
-# (e.g. "--io-threads 8": a busy script blocks the clients of its own worker, see
-# server/commands/script_runner.h, so the busy-script tests want the test's clients elsewhere).
+# (e.g. "--io-threads 1").
 # SUITE_BASEPORT (default: random) puts the server at that port and the suite's own helper
 # servers just above it, so that several people can run the suite side by side.
 set -u

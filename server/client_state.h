@@ -53,6 +53,9 @@ class ConnectionControl {
   virtual void DeliverBlockedReply(std::string reply) = 0;
   // Its command held by CLIENT PAUSE may run now (server/pause_queue.h): try it at once.
   virtual void ResumeHeld() {}
+  // Called from the instruction hook of this client's script once it has run past
+  // busy-reply-threshold: serves the worker's other clients once (script_runner.h).
+  virtual void ServeOthersWhileScriptBusy() {}
 };
 
 // How many arguments a command has and their bytes (CLIENT LIST's argv-mem, multi-mem).

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <bitset>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -87,6 +88,10 @@ using ShardSet = std::bitset<kMaxShards>;
 //
 // Whoever takes the lock also runs a pending snapshot hook first (see SnapshotHook), so every
 // path to a shard's data, reads included, meets the snapshot before it can change the shard.
+//
+// The lock is a timed mutex so that a command waiting for a shard a busy script holds can
+// wake up and answer -BUSY (the dispatcher's ShardLocks); lock() and try_lock() cost what a
+// plain mutex's do.
 class ShardMutex {
  public:
   explicit ShardMutex(unsigned index = 0) : index_(index) {}
@@ -106,10 +111,25 @@ class ShardMutex {
     RunPendingHook();
     return true;
   }
+  // As try_lock(), waiting at most `wait` for the lock.
+  template <class Rep, class Period>
+  bool try_lock_for(std::chrono::duration<Rep, Period> wait) {
+    if (HeldHere()) return true;
+    CheckUnmarked();
+    if (!mu_.try_lock_for(wait)) return false;
+    RunPendingHook();
+    return true;
+  }
   // The real lock, whatever the mark says (EXEC's own locking); the hook runs too.
   void lock_raw() {
     mu_.lock();
     RunPendingHook();
+  }
+  template <class Rep, class Period>
+  bool try_lock_raw_for(std::chrono::duration<Rep, Period> wait) {
+    if (!mu_.try_lock_for(wait)) return false;
+    RunPendingHook();
+    return true;
   }
   void unlock_raw() { mu_.unlock(); }
   // The real lock if it is free, whatever the mark says (a script taking a shard it did not
@@ -120,7 +140,7 @@ class ShardMutex {
     return true;
   }
   // Takes the real lock without running the hook (a snapshot marking the shards).
-  std::mutex& raw() { return mu_; }
+  std::timed_mutex& raw() { return mu_; }
   // Whether this thread holds every shard's lock (inside EXEC or a script).
   static bool HeldAll() { return held_all_; }
   // Whether this thread is marked as holding this shard's lock.
@@ -167,7 +187,7 @@ class ShardMutex {
 
   inline static thread_local bool held_all_ = false;
   inline static thread_local const ShardSet* held_ = nullptr;
-  std::mutex mu_;
+  std::timed_mutex mu_;
   std::atomic<SnapshotHook*> pending_{nullptr};
   unsigned index_;
 };

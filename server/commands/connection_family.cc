@@ -8,6 +8,7 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/commands/script_runner.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -231,6 +232,12 @@ void Shutdown(CommandContext& ctx) {
   }
   if (req.nosave && req.save) {
     ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  // Past busy-reply-threshold only SHUTDOWN NOSAVE goes on (Redis): a save would need the
+  // shard locks the script holds.
+  if (!req.nosave && ScriptTimedOut(ctx.server)) {
+    ctx.reply.Error(BusyScriptError(ctx.server));
     return;
   }
   std::string error;

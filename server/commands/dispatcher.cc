@@ -50,15 +50,27 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
                         : argc >= static_cast<size_t>(-spec.arity);
 }
 
+// How long a command waiting for a shard sleeps before it looks at the running script again.
+constexpr std::chrono::milliseconds kBusyPollSlice{1};
+
+// True iff a script runs and has run past busy-reply-threshold (Redis's scriptIsTimedout).
+bool ScriptTimedOut(Server& server, int64_t threshold_ms) {
+  return server.scripts().running() &&
+         server.scripts().TimedOut(server.ScriptClockUs(), threshold_ms);
+}
+
+// True while this thread serves other clients from inside a busy script's hook
+// (BusyServeScope): the script holds the shard locks, so nothing served may take one.
+thread_local bool serving_beside_busy_script = false;
+
 // Locks the distinct shards of the keys (every shard when `all_shards`), in ascending order,
 // and unlocks them on destruction.
 //
-// While a script runs (it holds every shard), a command of another client must not sleep on
-// a shard mutex: past busy-reply-threshold it has to answer -BUSY, and its worker must stay
-// free to serve SCRIPT KILL.  So when `busy` is given the locks are taken by polling
-// try_lock, and the constructor gives up (busy() true, nothing held) once the script timed
-// out.  A command that started waiting before the script began is not covered: it sleeps on
-// the mutex until the script ends (documented in scripting_family.cc).
+// A command of another client must not sleep on a shard mutex a script holds: past
+// busy-reply-threshold it has to answer -BUSY, and its worker must stay free to serve SCRIPT
+// KILL.  So when `busy` is given, a lock that is not free at once is waited for in slices of
+// a millisecond, and the constructor gives up (busy() true, nothing held) once a script has
+// run past the threshold, whether it started before or after the command began to wait.
 class ShardLocks {
  public:
   // Also hands the keys' hashes to `db` so its lookups need not hash them again.
@@ -105,17 +117,13 @@ class ShardLocks {
 
  private:
   static bool Acquire(keyspace::ShardMutex& mu, Server* busy, int64_t threshold_ms) {
+    if (mu.try_lock()) return true;
     if (busy == nullptr) {
       mu.lock();
       return true;
     }
-    for (int i = 0; !mu.try_lock(); ++i) {
-      if (busy->scripts().TimedOut(busy->ScriptClockUs(), threshold_ms)) return false;
-      if (i < 64) {
-        std::this_thread::yield();
-      } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
-      }
+    while (!mu.try_lock_for(kBusyPollSlice)) {
+      if (ScriptTimedOut(*busy, threshold_ms)) return false;
     }
     return true;
   }
@@ -393,12 +401,19 @@ bool TransactionShards(Server& server, const std::vector<std::vector<std::string
 }
 
 // Locks a transaction's shards (every shard when `shards` is null) in ascending order, and
-// marks this thread as holding them, so the commands' own locking becomes a no-op.
+// marks this thread as holding them, so the commands' own locking becomes a no-op.  Like
+// ShardLocks, it never sleeps on a busy script's locks: once a script has run past
+// busy-reply-threshold it gives up (busy() true, nothing held) and EXEC answers -BUSY.
 class ExecLocks {
  public:
-  ExecLocks(keyspace::Keyspace& ks, const keyspace::ShardSet* shards) : ks_(ks), shards_(shards) {
+  ExecLocks(Server& server, const keyspace::ShardSet* shards, int64_t threshold_ms)
+      : ks_(server.keyspace()), shards_(shards) {
     for (unsigned i = 0; i < ks_.shard_count(); ++i) {
-      if (Covers(i)) ks_.shard(i).mutex().lock_raw();
+      if (Covers(i) && !Acquire(server, ks_.shard(i).mutex(), threshold_ms)) {
+        busy_ = true;
+        Unlock(i);
+        return;
+      }
     }
     if (shards_ == nullptr) {
       all_.emplace();
@@ -407,24 +422,40 @@ class ExecLocks {
     }
   }
   ~ExecLocks() {
+    if (busy_) return;
     all_.reset();
     some_.reset();
-    for (unsigned i = ks_.shard_count(); i > 0; --i) {
+    Unlock(ks_.shard_count());
+  }
+  bool busy() const { return busy_; }
+
+ private:
+  bool Covers(unsigned i) const { return shards_ == nullptr || shards_->test(i); }
+  static bool Acquire(Server& server, keyspace::ShardMutex& mu, int64_t threshold_ms) {
+    while (!mu.try_lock_raw_for(kBusyPollSlice)) {
+      if (ScriptTimedOut(server, threshold_ms)) return false;
+    }
+    return true;
+  }
+  // Unlocks the covered shards below `end`, highest first.
+  void Unlock(unsigned end) {
+    for (unsigned i = end; i > 0; --i) {
       if (Covers(i - 1)) ks_.shard(i - 1).mutex().unlock_raw();
     }
   }
 
- private:
-  bool Covers(unsigned i) const { return shards_ == nullptr || shards_->test(i); }
-
   keyspace::Keyspace& ks_;
   const keyspace::ShardSet* shards_;
+  bool busy_ = false;
   std::optional<keyspace::ShardMutex::ScopedAllShardsHeld> all_;
   std::optional<keyspace::ShardMutex::ScopedShardsHeld> some_;
 };
 
+// Runs the transaction.  Sets *busy, changing nothing, when a busy script holds a shard it
+// needs (the caller rejects EXEC with -BUSY as Redis's processCommand would).
 DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
-                    resp::ReplyBuilder& reply, int64_t& clock_us) {
+                    resp::ReplyBuilder& reply, int64_t& clock_us, int64_t busy_threshold_ms,
+                    bool* busy) {
   if (!client.in_multi) {
     reply.Error(errors::kExecWithoutMulti);
     server.error_stats().Count("ERR");
@@ -444,16 +475,20 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
     EndTransaction(server, client);
     return DispatchResult::kDone;
   }
-  server.watches().UnwatchAll(client.id);
-  std::vector<std::vector<std::string>> queued = std::move(client.queued);
-  client.in_multi = false;
-  client.NoteMulti(false);
-  client.in_exec = true;
-  reply.ArrayHeader(queued.size());
   keyspace::ShardSet shards;
-  bool some_shards = TransactionShards(server, queued, &shards);
+  bool some_shards = TransactionShards(server, client.queued, &shards);
   {
-    ExecLocks locks(server.keyspace(), some_shards ? &shards : nullptr);
+    ExecLocks locks(server, some_shards ? &shards : nullptr, busy_threshold_ms);
+    if (locks.busy()) {
+      *busy = true;
+      return DispatchResult::kDone;
+    }
+    server.watches().UnwatchAll(client.id);
+    std::vector<std::vector<std::string>> queued = std::move(client.queued);
+    client.in_multi = false;
+    client.NoteMulti(false);
+    client.in_exec = true;
+    reply.ArrayHeader(queued.size());
     std::vector<std::string_view> argv;
     ++pending_effects.nesting;
     for (const auto& command : queued) {
@@ -626,6 +661,26 @@ void LogEffectsNow(CommandContext& ctx) {
 
 void ExecCommand(CommandContext&) {}  // never called: Dispatch runs EXEC itself
 
+struct BusyServeScope::Saved {
+  PendingEffects effects;
+  std::vector<keyspace::DbAccess::ReadyKey> ready;
+};
+
+BusyServeScope::BusyServeScope() : saved_(std::make_unique<Saved>()) {
+  saved_->effects = std::move(pending_effects);
+  pending_effects = PendingEffects();
+  saved_->ready.swap(exec_ready_keys);
+  serving_beside_busy_script = true;
+}
+
+BusyServeScope::~BusyServeScope() {
+  serving_beside_busy_script = false;
+  pending_effects = std::move(saved_->effects);
+  exec_ready_keys.swap(saved_->ready);
+}
+
+bool BusyServeScope::Active() { return serving_beside_busy_script; }
+
 void FeedMonitorsBeforeScript(Server& server, const ClientState& client, ArgList args) {
   if (server.clients().monitors.load(std::memory_order_relaxed) == 0 || !server.feed_monitors) {
     return;
@@ -743,14 +798,25 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     if (!denied.empty()) return reject(denied);
   }
 
+  // Whether a script has run past busy-reply-threshold (Redis's scriptIsTimedout); a
+  // script's own commands are never busy.
+  int64_t busy_threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
+  bool script_running = !client.in_script && server.scripts().running();
+  bool script_timed_out = script_running && ScriptTimedOut(server, busy_threshold_ms);
+
   // 10. maxmemory: evict; deny-oom commands (and anything queued in MULTI) are refused when
   // nothing could be evicted (an EXEC refused so discards its transaction, in reject()).
-  std::string_view oom = CheckMaxmemory(server, client, *spec, args,
-                                        server.has_test_clock() ? server.NowMs() : clock_us / 1000);
-  if (!KeysRemovedByServer().empty() && !client.in_exec && !client.in_script) {
-    ServeBlockedClients(server, stats, KeysRemovedByServer());  // a stream it evicted
+  // Not while a script is busy (as Redis): its shards are locked, and on its own worker the
+  // script is only paused in its hook.
+  if (!script_timed_out) {
+    std::string_view oom =
+        CheckMaxmemory(server, client, *spec, args,
+                       server.has_test_clock() ? server.NowMs() : clock_us / 1000);
+    if (!KeysRemovedByServer().empty() && !client.in_exec && !client.in_script) {
+      ServeBlockedClients(server, stats, KeysRemovedByServer());  // a stream it evicted
+    }
+    if (!oom.empty()) return reject(oom);
   }
-  if (!oom.empty()) return reject(oom);
 
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
   // stop-writes-on-bgsave-error is set.
@@ -774,10 +840,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   }
 
   // 12. A script has run past busy-reply-threshold: only allow-busy commands go on.
-  int64_t busy_threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
-  bool script_running = !client.in_script && server.scripts().running();
-  if (script_running && (spec->flags & kAllowBusy) == 0 &&
-      server.scripts().TimedOut(server.ScriptClockUs(), busy_threshold_ms)) {
+  if (script_timed_out && (spec->flags & kAllowBusy) == 0) {
     return reject(BusyError(server));
   }
 
@@ -817,8 +880,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return DispatchResult::kDone;
   }
   if (spec->handler == ExecCommand) {
+    if (serving_beside_busy_script) return reject(BusyError(server));
     size_t exec_reply_start = reply.buffer()->size();
-    DispatchResult result = Exec(server, client, stats, reply, clock_us);
+    bool exec_busy = false;
+    DispatchResult result =
+        Exec(server, client, stats, reply, clock_us, busy_threshold_ms, &exec_busy);
+    if (exec_busy) return reject(BusyError(server));
     // Counted like any command (INFO commandstats), after the commands it ran.
     int64_t exec_end_us = Server::RealNowUs();
     cstats.calls.Add(1);
@@ -863,8 +930,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   int db_before = client.db;
   {
     bool all_shards = spec->locks_all_shards != nullptr && spec->locks_all_shards(args);
+    // Served from a busy script's hook, a command that needs a shard cannot have it.
+    if (serving_beside_busy_script && (all_shards || !key_positions.empty())) {
+      return reject(BusyError(server));
+    }
     ShardLocks locks(server.keyspace(), args, key_positions, db, all_shards,
-                     script_running ? &server : nullptr, busy_threshold_ms);
+                     client.in_script ? nullptr : &server, busy_threshold_ms);
     if (locks.busy()) return reject(BusyError(server));
     ++depth;
     ++pending_effects.nesting;

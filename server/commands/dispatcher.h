@@ -8,6 +8,8 @@
 // command lives here and nowhere else.
 #pragma once
 
+#include <memory>
+
 #include "core/resp/reply_builder.h"
 #include "server/commands/command.h"
 #include "server/stats.h"
@@ -63,6 +65,25 @@ void ExecCommand(CommandContext& ctx);
 // EVAL and FCALL (skip_monitor) feed MONITOR themselves before their script runs, so the
 // script's commands follow them, as in Redis.
 void FeedMonitorsBeforeScript(Server& server, const ClientState& client, ArgList args);
+
+// While alive, this thread serves other clients from inside the instruction hook of a script
+// that has run past busy-reply-threshold (script_runner.h, net/worker.h).  Their commands see
+// none of the script's pending state (its effects not yet in the write log, the keys it made
+// ready for blocked clients), which comes back on destruction, and a command that would lock
+// a shard (the script holds them) is answered -BUSY before it tries.  Does not nest.
+class BusyServeScope {
+ public:
+  BusyServeScope();
+  ~BusyServeScope();
+  BusyServeScope(const BusyServeScope&) = delete;
+  BusyServeScope& operator=(const BusyServeScope&) = delete;
+  // True while a scope is alive on this thread.
+  static bool Active();
+
+ private:
+  struct Saved;
+  std::unique_ptr<Saved> saved_;
+};
 
 // Redis's sdscatrepr(): a quoted, escaped form of a string (MONITOR, CLIENT LIST cmd names).
 void AppendQuoted(std::string* out, std::string_view s);

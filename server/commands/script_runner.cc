@@ -118,7 +118,31 @@ class Host : public scripting::ScriptHost {
                                                                           : AclVerdict::kDenied;
   }
 
-  bool Interrupted() override { return abandoned_ || ctx_.server.scripts().kill_requested(); }
+  // Every 100000 instructions.  Past busy-reply-threshold this script is "timed out" (as
+  // Redis says): the worker's other clients are served from here, each time, until it ends.
+  // Several scripts may run at once (script_locks.h): each is judged by its own start.
+  bool Interrupted() override {
+    if (abandoned_) return true;
+    Server& server = ctx_.server;
+    scripting::ScriptRegistry& scripts = server.scripts();
+    if (!timed_out_) {
+      int64_t threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
+      if (!scripts.ThisThreadTimedOut(server.ScriptClockUs(), threshold_ms)) {
+        return scripts.kill_requested();
+      }
+      timed_out_ = true;
+      int64_t elapsed_ms = (server.ScriptClockUs() - scripts.this_thread_start_us()) / 1000;
+      bool eval = scripts.this_thread_eval();
+      // Redis names an EVAL script by its Lua function, f_<sha>.
+      Log(LogLevel::kWarning,
+          "Slow script detected: still in execution after {} milliseconds. You can try killing "
+          "the script using the {} command. Script name is: {}{}.",
+          elapsed_ms, eval ? "SCRIPT KILL" : "FUNCTION KILL", eval ? "f_" : "",
+          scripts.this_thread_name());
+    }
+    if (ctx_.client.control != nullptr) ctx_.client.control->ServeOthersWhileScriptBusy();
+    return scripts.kill_requested();
+  }
 
   // The script needed a shard it could not take: this attempt is to be undone.
   bool abandoned() const { return abandoned_; }
@@ -130,9 +154,10 @@ class Host : public scripting::ScriptHost {
   CommandContext& ctx_;
   bool read_only_;
   bool allow_oom_;
-  bool dirty_ = false;  // a command of the script changed the keyspace
+  bool dirty_ = false;      // a command of the script changed the keyspace
   ScriptShards* shards_;
   bool abandoned_ = false;
+  bool timed_out_ = false;  // past busy-reply-threshold: other clients are being served
   ClientState client_;
   int64_t start_us_ = Server::RealNowUs();
 };
@@ -157,6 +182,16 @@ bool LocksAllShards(ArgList args) {
 }
 
 bool IsScriptCommand(const CommandSpec& spec) { return spec.key_extractor == ScriptKeys; }
+
+bool ScriptTimedOut(Server& server) {
+  int64_t threshold_ms = server.config().busy_reply_threshold.load(std::memory_order_relaxed);
+  return server.scripts().running() &&
+         server.scripts().TimedOut(server.ScriptClockUs(), threshold_ms);
+}
+
+std::string_view BusyScriptError(Server& server) {
+  return server.scripts().running_eval() ? errors::kBusyScript : errors::kBusyFunction;
+}
 
 void RunScript(CommandContext& ctx, const ScriptRun& run) {
   bool compat = (run.flags & scripting::kScriptEvalCompat) != 0;

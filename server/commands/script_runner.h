@@ -12,13 +12,34 @@
 // other command of any worker sees a script half done, and scripts on disjoint shards run
 // at once on different workers.
 //
-// Busy scripts: the running script is registered in ScriptRegistry; other clients' commands
-// wait for it by polling their shard locks and get -BUSY once it has run past
-// busy-reply-threshold (dispatcher.cc); SCRIPT KILL / FUNCTION KILL from another worker sets
-// a flag the script's instruction hook checks every 100000 instructions.  Clients of the
-// worker running the script wait for it (Redis serves them from inside the hook; libuv's loop
-// cannot be re-entered from a callback), so with io-threads 1 a script that never ends can
-// only be stopped by the signal that stops the server.
+// Busy scripts: the running script is registered in ScriptRegistry.  Once it has run past
+// busy-reply-threshold it is "timed out", as Redis says, and every other client gets -BUSY
+// except for the allow-busy commands (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE, MULTI,
+// AUTH, HELLO...).  SCRIPT KILL / FUNCTION KILL set a flag that the script's instruction hook
+// (every 100000 instructions) turns into the script's error.
+//  - Other workers: a command that meets the script's shard locks waits for them in slices of
+//    a millisecond and answers -BUSY once the script is timed out (dispatcher.cc's ShardLocks
+//    and ExecLocks; EXEC answers Redis's "EXECABORT ... because of: BUSY ...").
+//  - The script's own worker: its loop is inside the callback that runs the script, and
+//    libuv's uv_run cannot be entered again from there.  So, as Redis's processEventsWhileBlocked
+//    does, the hook itself serves the worker's other clients each time it is called once the
+//    script is timed out (Host::Interrupted -> ConnectionControl::ServeOthersWhileScriptBusy ->
+//    net::Worker::ServeWhileScriptBusy): one poll(2) over the listening sockets and the other
+//    connections, accept and read with plain system calls, the ordinary Process() and
+//    Dispatch(), then the replies' writes.  BusyServeScope keeps the script's pending write
+//    log effects and ready keys apart from what is served, and answers -BUSY before any
+//    served command could lock a shard (the script holds them; the thread must never lock a
+//    shard it holds); eviction is skipped while a script is timed out, as in Redis.  The
+//    script's own connection is neither read nor flushed meanwhile (its pipelined commands
+//    wait; if it disconnects, that is seen once the script ends).  Timers, the inbox and the
+//    cron of that worker wait for the script, as Redis's time events do.  One difference
+//    from Redis: WATCH, allowed while busy, answers -BUSY (its key's shard is the script's).
+//  Rejected: running each script on a stack of its own (ucontext or a small fiber) and
+//  switching back to the loop from the hook.  The whole loop would then run beside a half-done
+//  script whose thread holds the shard locks: every callback (cron expiry and eviction, save
+//  points, inbox tasks, timers) would need to learn to keep off the shards, the script's
+//  connection would need a suspended state (closes, buffer resizes, flushes, pushes deferred),
+//  and every EVAL would pay two stack switches.  Serving from the hook touches only client I/O.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +64,11 @@ struct ScriptRun {
 // declared keys' shards (every shard when LocksAllShards, or inside EXEC); they are held
 // again, and only they, on return.  The script is compiled in this thread's engine.
 void RunScript(CommandContext& ctx, const ScriptRun& run);
+
+// True iff a script runs and has run past busy-reply-threshold (Redis's scriptIsTimedout).
+bool ScriptTimedOut(Server& server);
+// The -BUSY error for the script running now (SCRIPT KILL's or FUNCTION KILL's wording).
+std::string_view BusyScriptError(Server& server);
 
 // The keys of EVAL/FCALL-style arguments: numkeys at index 2, the keys after it.
 bool ScriptKeys(ArgList args, std::vector<int>* out);

@@ -79,6 +79,12 @@ class Connection final : public ConnectionControl, public PushTarget {
   }
   // True while a blocking command waits (BLPOP...): no input is processed meanwhile.
   bool blocked() const { return blocked_; }
+  bool closing() const { return closing_; }
+  // ConnectionControl: this connection's script asks the worker to serve the others.
+  void ServeOthersWhileScriptBusy() override;
+  // Reads what the socket holds with read(2) instead of libuv, and processes it as OnRead
+  // does (Worker::ServeWhileScriptBusy, which polled the descriptor).
+  void ReadOutsideLoop();
   // Where the owning Worker keeps this connection in its list (the Worker's business: it
   // removes a closed connection in O(1)).
   size_t worker_slot = SIZE_MAX;

@@ -170,6 +170,10 @@ void Worker::Accept(uv_stream_t* listener, bool is_unix, bool tls) {
     c->Close();
     return;
   }
+  Admit(c);
+}
+
+void Worker::Admit(Connection* c) {
   stats_->total_connections.Add(1);
   c->worker_slot = connections_.size();
   connections_.push_back(c);

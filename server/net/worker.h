@@ -67,6 +67,13 @@ class Worker {
   // about the same moment, so clients wake once for many replies.
   void ScheduleFlush(Connection* c) { pending_flush_.push_back(c); }
   void DeliverToMonitors(const std::string& line);
+  // From the instruction hook of `script_client`'s script, once it has run past
+  // busy-reply-threshold (worker_busy.cc): accepts new connections, reads every other client
+  // that has input and runs its commands (-BUSY for all but the allow-busy ones, see
+  // BusyServeScope), and writes their replies; all with plain system calls on the handles'
+  // descriptors, since libuv's loop is running the callback the script runs in and cannot be
+  // re-entered.  `script_client` is neither read nor flushed: its pipelined commands wait.
+  void ServeWhileScriptBusy(Connection* script_client);
 
  private:
   void Run();
@@ -74,6 +81,10 @@ class Worker {
   void Cron();
   void FlushPending();
   void Accept(uv_stream_t* listener, bool is_unix, bool tls = false);
+  // The rest of accepting `c`, once its handle holds the new socket.
+  void Admit(Connection* c);
+  // Accepts what waits on listening socket `fd` without libuv (ServeWhileScriptBusy).
+  void AcceptWhileScriptBusy(int fd, bool is_unix, bool tls);
   void Listen(int fd, bool tls);
   void StopOnLoop();
   // Once a second: closes clients past their output-buffer limits, then updates the INFO

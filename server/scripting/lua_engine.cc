@@ -11,6 +11,7 @@ extern "C" {
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "core/base/ascii.h"
 #include "core/base/sha1.h"
@@ -28,7 +29,6 @@ namespace tessera::server::scripting {
 namespace {
 
 // Registry keys.
-constexpr const char* kRunKey = "tessera.run";              // light userdata: the RunState
 constexpr const char* kLoadKey = "tessera.load";            // light userdata: the LoadState
 constexpr const char* kFunctionsKey = "tessera.functions";  // name -> function
 
@@ -46,12 +46,12 @@ struct LoadState {
   int64_t deadline_us;
 };
 
-RunState* GetRun(lua_State* L) {
-  lua_getfield(L, LUA_REGISTRYINDEX, kRunKey);
-  auto* run = static_cast<RunState*>(lua_touserdata(L, -1));
-  lua_pop(L, 1);
-  return run;
-}
+// The run of this thread's engine, or null outside LuaEngine::Run (an engine is used by its
+// own thread only, and one script runs at a time on a thread).  A thread-local rather than a
+// registry entry: every redis.call asks for it.
+thread_local RunState* current_run = nullptr;
+
+RunState* GetRun(lua_State*) { return current_run; }
 
 LoadState* GetLoad(lua_State* L) {
   lua_getfield(L, LUA_REGISTRYINDEX, kLoadKey);
@@ -604,20 +604,40 @@ void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSp
   ResetGlobals(L);
   lua_settop(L, 0);
   RunState run{&host};
-  lua_pushlightuserdata(L, &run);
-  lua_setfield(L, LUA_REGISTRYINDEX, kRunKey);
+  RunState* outer_run = std::exchange(current_run, &run);
   if (with_hook) lua_sethook(L, RunHook, LUA_MASKCOUNT, 100000);
 
   lua_pushcfunction(L, ErrorHandler);
   int nargs = 0;
   if (eval_mode) {
-    std::string key = "f_" + name;
-    lua_getfield(L, LUA_REGISTRYINDEX, key.c_str());
+    // "f_<sha>" without a heap allocation (a sha is 40 characters).
+    char key[64];
+    if (name.size() + 3 <= sizeof(key)) {
+      key[0] = 'f';
+      key[1] = '_';
+      std::memcpy(key + 2, name.data(), name.size());
+      key[name.size() + 2] = '\0';
+      lua_getfield(L, LUA_REGISTRYINDEX, key);
+    } else {
+      lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + name).c_str());
+    }
+    PushRealGlobals(L);
     PushArray(L, keys);
-    SetRealGlobal(L, "KEYS");
+    lua_setfield(L, -2, "KEYS");
     PushArray(L, argv);
-    SetRealGlobal(L, "ARGV");
+    lua_setfield(L, -2, "ARGV");
+    lua_pop(L, 1);
+    eval_globals_set_ = true;
   } else {
+    // Functions have no KEYS or ARGV (as in Redis, where they live in a Lua state of their
+    // own): the last EVAL's are removed first.
+    if (eval_globals_set_) {
+      lua_pushnil(L);
+      SetRealGlobal(L, "KEYS");
+      lua_pushnil(L);
+      SetRealGlobal(L, "ARGV");
+      eval_globals_set_ = false;
+    }
     lua_getfield(L, LUA_REGISTRYINDEX, kFunctionsKey);
     lua_getfield(L, -1, AsciiLower(name).c_str());  // function names ignore case
     lua_remove(L, -2);
@@ -633,14 +653,9 @@ void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSp
     LuaToReply(L, run.resp, reply);
   }
   lua_settop(L, 0);
-  lua_pushnil(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, kRunKey);
-  // Nothing of one run is visible to the next (functions have no KEYS or ARGV, as in Redis,
-  // where they live in a Lua state of their own).
-  lua_pushnil(L);
-  SetRealGlobal(L, "KEYS");
-  lua_pushnil(L);
-  SetRealGlobal(L, "ARGV");
+  current_run = outer_run;
+  // KEYS and ARGV stay until the next run replaces them (an EVAL) or removes them (an FCALL),
+  // as in Redis, which never clears them: nothing else runs code in between.
   // As Redis: a small GC step every 50 runs keeps garbage from piling up between scripts.
   if (++runs_since_gc_ >= 50) {
     lua_gc(L, LUA_GCSTEP, 50);
@@ -662,9 +677,11 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool install,
   LoadState load{functions, {}, Server::MonotonicUs() + 500000};
   lua_pushlightuserdata(L, &load);
   lua_setfield(L, LUA_REGISTRYINDEX, kLoadKey);
+  SetLibraryLoading(L, true);
   lua_sethook(L, LoadHook, LUA_MASKCOUNT, 100000);
   int err = lua_pcall(L, 0, 0, 0);
   lua_sethook(L, nullptr, 0, 0);
+  SetLibraryLoading(L, false);
   lua_pushnil(L);
   lua_setfield(L, LUA_REGISTRYINDEX, kLoadKey);
   bool ok = err == 0;

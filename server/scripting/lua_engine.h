@@ -89,6 +89,7 @@ class LuaEngine {
  private:
   lua_State* L_;
   int runs_since_gc_ = 0;
+  bool eval_globals_set_ = false;  // KEYS and ARGV of the last EVAL are still set
 };
 
 }  // namespace tessera::server::scripting

@@ -20,6 +20,7 @@ constexpr const char* kGlobalsKey = "tessera.globals";         // the read-only 
 constexpr const char* kProxyOfKey = "tessera.proxy_of";        // real table -> proxy
 constexpr const char* kIsProxyKey = "tessera.is_proxy";        // proxy -> true
 constexpr const char* kLibraryApiKey = "tessera.library_api";  // {redis = ...} during LOAD
+constexpr const char* kLoadFlagKey = "tessera.load_flag";      // {true} while LOAD runs code
 constexpr const char* kReadonly = "Attempt to modify a readonly table";
 
 // Raises `message` with the position of the Lua code that called the metamethod (level 1),
@@ -147,12 +148,18 @@ int NonexistentGlobal(lua_State* L, int key) {
 }
 
 // __index of the globals proxy: the real globals, or the library API during FUNCTION LOAD;
-// a missing name is an error, as in Redis.
+// a missing name is an error, as in Redis.  A closure over the real globals (upvalue 1) and
+// the load flag table (upvalue 2, see SetLibraryLoading): every global a script reads comes
+// here, so it looks nothing up by name in the registry.
 int GlobalIndex(lua_State* L) {
-  lua_getfield(L, LUA_REGISTRYINDEX, kLoadStateKey);
-  bool loading = !lua_isnil(L, -1);
+  lua_rawgeti(L, lua_upvalueindex(2), 1);
+  bool loading = lua_toboolean(L, -1) != 0;
   lua_pop(L, 1);
-  lua_getfield(L, LUA_REGISTRYINDEX, loading ? kLibraryApiKey : kRealGlobalsKey);
+  if (loading) {
+    lua_getfield(L, LUA_REGISTRYINDEX, kLibraryApiKey);
+  } else {
+    lua_pushvalue(L, lua_upvalueindex(1));
+  }
   lua_pushvalue(L, 2);
   lua_rawget(L, -2);
   if (lua_isnil(L, -1)) return NonexistentGlobal(L, 2);
@@ -441,7 +448,11 @@ void InstallSandbox(lua_State* L) {
   }
 
   // The globals proxy.
-  lua_pushcfunction(L, GlobalIndex);
+  lua_pushvalue(L, real);
+  lua_newtable(L);  // the load flag
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadFlagKey);
+  lua_pushcclosure(L, GlobalIndex, 2);
   lua_newtable(L);
   SetProxyMetatable(L, real);
   lua_pushvalue(L, -1);
@@ -489,6 +500,15 @@ void SetRealGlobal(lua_State* L, const char* name) {
   lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey);
   lua_insert(L, -2);
   lua_setfield(L, -2, name);
+  lua_pop(L, 1);
+}
+
+void PushRealGlobals(lua_State* L) { lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey); }
+
+void SetLibraryLoading(lua_State* L, bool loading) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadFlagKey);
+  lua_pushboolean(L, loading ? 1 : 0);
+  lua_rawseti(L, -2, 1);
   lua_pop(L, 1);
 }
 

@@ -14,10 +14,6 @@ struct lua_State;
 
 namespace tessera::server::scripting {
 
-// Registry key of the FUNCTION LOAD state (light userdata, nil when no load runs): while it is
-// set, the globals show only the library API (`redis` with register_function), as in Redis.
-inline constexpr const char* kLoadStateKey = "tessera.load";
-
 // Protects everything the globals reach, installs the wrappers, hides the string metatable
 // and makes the read-only globals proxy the thread's globals.  Pops the library API `redis`
 // table from the stack top.  Call once, after every library is loaded.
@@ -33,6 +29,12 @@ int LoadChunk(lua_State* L, std::string_view code, const char* chunkname);
 
 // Pops the value on top and stores it as global `name` behind the protection (KEYS, ARGV).
 void SetRealGlobal(lua_State* L, const char* name);
+// Pushes the real globals table, behind the protection (to set several at once).
+void PushRealGlobals(lua_State* L);
+
+// While `loading` (FUNCTION LOAD runs a library's code), the globals show only the library
+// API (`redis` with register_function), as in Redis.
+void SetLibraryLoading(lua_State* L, bool loading);
 
 // Replaces the table on top of the stack with its read-only proxy.
 void ProtectTable(lua_State* L);

@@ -349,6 +349,11 @@ bool ScriptRegistry::kill_requested() const {
          abort_.load(std::memory_order_relaxed);
 }
 
+bool ScriptRegistry::ThisThreadTimedOut(int64_t now_us, int64_t threshold_ms) const {
+  if (threshold_ms <= 0) return false;
+  return now_us - ThisThreadRun().start_us >= threshold_ms * 1000;
+}
+
 bool ScriptRegistry::TimedOut(int64_t now_us, int64_t threshold_ms) const {
   if (!running() || threshold_ms <= 0) return false;
   return now_us - start_us_.load(std::memory_order_relaxed) >= threshold_ms * 1000;

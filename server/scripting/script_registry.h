@@ -115,6 +115,12 @@ class ScriptRegistry {
   // True iff a script runs and the oldest has run for at least `threshold_ms` (> 0).
   bool TimedOut(int64_t now_us, int64_t threshold_ms) const;
   bool running_eval() const { return eval_mode_.load(std::memory_order_relaxed); }
+  // The calling thread's own run: whether it has run for at least `threshold_ms` (> 0), since
+  // when, of which kind, under which name (the busy-script hook judges each run by itself).
+  bool ThisThreadTimedOut(int64_t now_us, int64_t threshold_ms) const;
+  int64_t this_thread_start_us() const { return ThisThreadRun().start_us; }
+  bool this_thread_eval() const { return ThisThreadRun().eval_mode; }
+  std::string_view this_thread_name() const { return ThisThreadRun().name; }
   // Whether the calling thread's script must stop (a kill of it, or shutdown).
   bool kill_requested() const;
   // Shutdown: stops the running script and every later one at their next hook call, whether

@@ -145,8 +145,8 @@ def open_clients(s, n):
 
 
 def answering_client(clients, command, timeout=1.0):
-    """The first client whose worker is not the one running the script answers `command`.
-    A busy script blocks the clients of its own worker (script_runner.h)."""
+    """The first client that answers `command` (every one does: the script's own worker
+    serves its clients from the script's hook, test_busy_script.py)."""
     for c in clients:
         c.sock.settimeout(timeout)
         try:

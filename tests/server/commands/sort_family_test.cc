@@ -453,7 +453,7 @@ TEST_CASE("SORT BY waits for the shard of a BY key it does not name", "[sort][ke
   }
   std::string pattern = weight.substr(0, weight.size() - 1) + "*";
   REQUIRE(t.Run({"SET", weight, "10"}) == kOk);
-  std::mutex& held = ks.shard(ks.ShardOf(weight)).mutex().raw();
+  std::timed_mutex& held = ks.shard(ks.ShardOf(weight)).mutex().raw();
 
   // A SORT reading only its own key does not wait for that shard...
   held.lock();
