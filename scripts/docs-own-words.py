@@ -4,9 +4,11 @@
 Usage: scripts/docs-own-words.py BUILD/tessera-server [REDIS_GIT_DIR]
 
 Starts the server on a free port, reads COMMAND DOCS, and compares each command's (and
-subcommand's) summary and complexity with the same fields of src/commands/<name>.json at the
-7.2.4 tag of a Redis checkout (default /work/.mirror/redis+redis/repo), ignoring case and
-whitespace; a bare formula such as "O(1)" is not counted.  Prints each repeat and exits 1 if there is any.  The texts must be our own.
+subcommand's) summary, complexity, replaced_by and history descriptions with the same fields of
+src/commands/<name>.json at the 7.2.4 tag of a Redis checkout (default
+/work/.mirror/redis+redis/repo), ignoring case, whitespace and backquotes; a bare formula such
+as "O(1)" is not counted.  Each history description is compared with every one of Redis's for
+the same command.  Prints each repeat and exits 1 if there is any.  The texts must be our own.
 """
 import json, os, re, socket, subprocess, sys, tempfile, time
 
@@ -19,7 +21,7 @@ FORMULA = re.compile(r"^(o\([^ ]*\)|depends on subcommand)\.?$")
 
 
 def norm(s):
-    return " ".join(s.lower().split())
+    return " ".join(s.lower().replace("`", "").split())
 
 
 def redis_docs(git_dir):
@@ -69,16 +71,25 @@ def main():
 
     walk(raw)
     repeats = 0
+    texts = 0
     for name, fields in sorted(ours.items()):
         body = theirs.get(name)
         if body is None:
             continue
-        for field in ("summary", "complexity"):
+        for field in ("summary", "complexity", "replaced_by"):
             mine, ref = fields.get(field), body.get(field)
+            texts += bool(mine)
             if mine and ref and norm(mine) == norm(ref) and not FORMULA.match(norm(mine)):
                 print(f"{name} {field}: {mine}")
                 repeats += 1
-    print(f"{repeats} texts repeat Redis's word for word ({len(ours)} commands checked)")
+        refs = {norm(change) for _, change in body.get("history", [])}
+        for version, change in fields.get("history", []):
+            texts += 1
+            if norm(change) in refs:
+                print(f"{name} history {version}: {change}")
+                repeats += 1
+    print(f"{repeats} texts repeat Redis's word for word "
+          f"({texts} texts of {len(ours)} commands checked)")
     sys.exit(1 if repeats else 0)
 
 

@@ -51,6 +51,8 @@ class ConnectionControl {
   virtual size_t TotalMemoryBytes() const = 0;
   // The reply of this client's blocked command (BLPOP...): append it and go on with the input.
   virtual void DeliverBlockedReply(std::string reply) = 0;
+  // Its command held by CLIENT PAUSE may run now (server/pause_queue.h): try it at once.
+  virtual void ResumeHeld() {}
   // Called from the instruction hook of this client's script once it has run past
   // busy-reply-threshold: serves the worker's other clients once (script_runner.h).
   virtual void ServeOthersWhileScriptBusy() {}

@@ -5,6 +5,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "server/config/config.h"
 #include "server/log.h"
 
 namespace tessera::server {
@@ -51,6 +54,20 @@ void LogOpenFiles(const OpenFilesResult& r, uint64_t requested) {
     Log(LogLevel::kNotice, "Raised the open files limit from {} to {} for maxclients {}.",
         r.old_limit, r.new_limit, requested);
   }
+}
+
+void ApplyMaxclientsOnConfigSet(ConfigRegistry& registry) {
+  registry.OnApply("maxclients", [&registry](std::string* err) {
+    uint64_t requested = registry.values().maxclients.load(std::memory_order_relaxed);
+    OpenFilesResult r = AdjustOpenFilesLimit(requested);
+    LogOpenFiles(r, requested);
+    if (r.maxclients >= requested) return true;
+    *err = fmt::format(
+        "The operating system is not able to handle the specified number of clients, try with "
+        "{}",
+        r.maxclients);
+    return false;
+  });
 }
 
 }  // namespace tessera::server

@@ -12,6 +12,8 @@
 
 namespace tessera::server {
 
+class ConfigRegistry;
+
 inline constexpr uint64_t kReservedFds = 32;
 
 struct OpenFilesResult {
@@ -27,5 +29,10 @@ OpenFilesResult AdjustOpenFilesLimit(uint64_t maxclients);
 // The log lines for `r` given the requested maxclients (nothing when the limit sufficed as
 // it was).
 void LogOpenFiles(const OpenFilesResult& r, uint64_t requested);
+
+// CONFIG SET maxclients raises the limit as at start-up (Redis's updateMaxclients); when the
+// system cannot give enough descriptors the change fails with Redis's error, naming the
+// maxclients it could honour, and the old value stays.
+void ApplyMaxclientsOnConfigSet(ConfigRegistry& registry);
 
 }  // namespace tessera::server

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "server/memory_stats.h"
+#include "server/open_files.h"
 
 namespace tessera::server {
 
@@ -122,6 +123,7 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
   }
   registry->OnApply("oom-score-adj", apply_oom_score);
   registry->OnApply("oom-score-adj-values", apply_oom_score);
+  ApplyMaxclientsOnConfigSet(*registry);
   registry->OnApply("maxmemory", [this](std::string*) {
     uint64_t limit = this->config().maxmemory.load(std::memory_order_relaxed);
     uint64_t used = memory_meter_.Recalibrate();

@@ -26,6 +26,7 @@
 #include "server/latency.h"
 #include "server/memory_meter.h"
 #include "server/oom_score.h"
+#include "server/pause_queue.h"
 #include "server/pubsub.h"
 #include "server/scripting/script_registry.h"
 #include "server/slowlog.h"
@@ -139,6 +140,8 @@ class Server {
     int64_t end = pause_end_ms.load(std::memory_order_relaxed);
     return end != 0 && now_ms < end;
   }
+  // The clients CLIENT PAUSE holds, in the order they resume.
+  PauseQueue& pause_queue() { return pause_queue_; }
 
   // Set by main: starts an orderly shutdown; returns false if it refused (e.g. SAVE asked
   // while persistence is unavailable).
@@ -173,6 +176,7 @@ class Server {
   std::unique_ptr<keyspace::Keyspace> keyspace_;
   CommandTable commands_;
   ClientRegistry clients_;
+  PauseQueue pause_queue_{&clients_};
   Slowlog slowlog_;
   BlockingRegistry blocking_;
   WatchRegistry watches_;

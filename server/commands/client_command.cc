@@ -343,6 +343,7 @@ void ClientPause(CommandContext& ctx) {
 
 void ClientUnpause(CommandContext& ctx) {
   ctx.server.pause_end_ms.store(0);
+  ctx.server.pause_queue().WakeHead();  // the others follow it in the order they were held
   ctx.reply.Ok();
 }
 

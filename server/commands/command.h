@@ -173,6 +173,12 @@ struct ArgDoc {
   std::string_view display;  // "" means the name
   uint32_t flags = 0;        // ArgDocFlag bits
   std::vector<ArgDoc> args;  // children of kOneOf and kBlock
+  std::string_view since;    // version that added the argument; "" when it came first
+  std::string_view deprecated_since;  // "" unless the argument is deprecated
+  // The key spec this argument belongs to, as Redis numbers them, in the generated tables of
+  // command_docs_data.h (-1: none).  The families' tables leave it -1 and COMMAND DOCS numbers
+  // their key arguments in order.
+  int key_spec_index = -1;
 
   // Builders for readable tables: Int("seconds").Tok("EX").Opt().
   ArgDoc Tok(std::string_view t) const { return With([&](ArgDoc& a) { a.token = t; }); }
@@ -180,6 +186,15 @@ struct ArgDoc {
   ArgDoc Opt() const { return With([](ArgDoc& a) { a.flags |= kArgOptional; }); }
   ArgDoc Multi() const { return With([](ArgDoc& a) { a.flags |= kArgMultiple; }); }
   ArgDoc MultiToken() const { return With([](ArgDoc& a) { a.flags |= kArgMultipleToken; }); }
+  ArgDoc Since(std::string_view v) const {
+    return With([&](ArgDoc& a) { a.since = v; });
+  }
+  ArgDoc DeprecatedSince(std::string_view v) const {
+    return With([&](ArgDoc& a) { a.deprecated_since = v; });
+  }
+  ArgDoc KeySpecIndex(int i) const {
+    return With([&](ArgDoc& a) { a.key_spec_index = i; });
+  }
 
  private:
   template <class Fn>

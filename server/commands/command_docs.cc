@@ -14,6 +14,7 @@
 
 #include "core/base/glob.h"
 #include "server/commands/args.h"
+#include "server/commands/command_docs_data.h"
 #include "server/commands/server_family.h"
 #include "server/server.h"
 
@@ -215,17 +216,39 @@ void ReplyCommandInfo(resp::ReplyBuilder& r, const CommandSpec* s) {
   for (const CommandSpec& sub : s->subcommands) ReplyCommandInfo(r, &sub);
 }
 
-// Key arguments take key_spec_index 0, 1, ... in order of appearance, the last spec taking any
-// further ones (BITOP: destkey 0, key 1).  `key_args_seen` counts them across the nesting;
-// `spec_count` is 0 when the command has no key spec.
-void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, int spec_count,
-                  int* key_args_seen) {
+constexpr FlagName kDocFlags[] = {
+    {kDocDeprecated, "deprecated"},
+    {kDocSyscmd, "syscmd"},
+};
+
+// Where an argument's key_spec_index comes from.  A generated table (command_docs_data.h)
+// states it per argument, as Redis does (SORT's BY and GET patterns belong to a key spec too).
+// A family's hand-written table has key arguments take 0, 1, ... in order of appearance, the
+// last spec taking any further ones (BITOP: destkey 0, key 1): `key_args_seen` counts them
+// across the nesting, `spec_count` is 0 when the command has no key spec.
+struct KeyIndexing {
+  bool explicit_indices = false;
+  int spec_count = 0;
+  int key_args_seen = 0;
+
+  int Next(const ArgDoc& a) {
+    if (explicit_indices) return a.key_spec_index;
+    if (a.type != ArgType::kKey || spec_count == 0) return -1;
+    return std::min(key_args_seen++, spec_count - 1);
+  }
+};
+
+// Redis's addReplyCommandArgList: name, type, display_text (not for oneof/block), then the
+// optional fields present, then the children.
+void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, KeyIndexing* keys) {
   r.ArrayHeader(args.size());
   for (const ArgDoc& a : args) {
     bool nested = a.type == ArgType::kOneOf || a.type == ArgType::kBlock;
-    bool key_index = a.type == ArgType::kKey && spec_count > 0;
-    // name, type, then display_text or arguments, and whichever optional fields exist.
-    r.MapHeader(3 + key_index + !a.token.empty() + (a.flags != 0));
+    int key_index = keys->Next(a);
+    // A token is shown when set, even empty (MIGRATE's empty-string, as Redis shows it).
+    bool has_token = a.token.data() != nullptr;
+    r.MapHeader(3 + (key_index >= 0) + has_token + !a.since.empty() + !a.deprecated_since.empty() +
+                (a.flags != 0));
     r.Bulk("name");
     r.Bulk(a.name);
     r.Bulk("type");
@@ -234,14 +257,21 @@ void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, int sp
       r.Bulk("display_text");
       r.Bulk(a.display.empty() ? a.name : a.display);
     }
-    if (key_index) {
+    if (key_index >= 0) {
       r.Bulk("key_spec_index");
-      r.Integer(std::min(*key_args_seen, spec_count - 1));
-      ++*key_args_seen;
+      r.Integer(key_index);
     }
-    if (!a.token.empty()) {
+    if (has_token) {
       r.Bulk("token");
       r.Bulk(a.token);
+    }
+    if (!a.since.empty()) {
+      r.Bulk("since");
+      r.Bulk(a.since);
+    }
+    if (!a.deprecated_since.empty()) {
+      r.Bulk("deprecated_since");
+      r.Bulk(a.deprecated_since);
     }
     if (a.flags != 0) {
       r.Bulk("flags");
@@ -249,36 +279,71 @@ void ReplyArgDocs(resp::ReplyBuilder& r, const std::vector<ArgDoc>& args, int sp
     }
     if (nested) {
       r.Bulk("arguments");
-      ReplyArgDocs(r, a.args, spec_count, key_args_seen);
+      ReplyArgDocs(r, a.args, keys);
     }
   }
 }
 
+// Redis's addReplyCommandDocs.  Our summary and complexity; the facts Redis documents beyond
+// the spec (since, deprecation, history, the argument tree) from its generated entry, if any.
 void ReplyCommandDocs(resp::ReplyBuilder& r, const CommandSpec& s) {
+  const RedisCommandDocs* redis = FindRedisCommandDocs(s.full_name);
+  std::string_view since = redis != nullptr ? redis->since : s.since;
+  std::string_view complexity =
+      redis != nullptr && !redis->has_complexity ? std::string_view() : s.complexity;
+  uint32_t doc_flags = redis != nullptr ? redis->doc_flags : 0;
+  std::string_view deprecated_since = redis != nullptr ? redis->deprecated_since : "";
+  std::string_view replaced_by = redis != nullptr ? redis->replaced_by : "";
+  bool has_history = redis != nullptr && !redis->history.empty();
+  KeyIndexing keys;
   const std::vector<ArgDoc>* args = &s.arguments;
-  if (args->empty()) args = FallbackArgumentDocs(s.full_name);
-  bool has_args = args != nullptr && !args->empty();
-  r.MapHeader(1 + !s.summary.empty() + !s.since.empty() + !s.complexity.empty() + has_args +
+  if (redis != nullptr) {
+    args = &redis->arguments;
+    keys.explicit_indices = true;
+  }
+  keys.spec_count = !HasKeys(s) ? 0 : std::max<int>(1, static_cast<int>(s.key_specs.size()));
+  bool has_args = !args->empty();
+  r.MapHeader(1 + !s.summary.empty() + !since.empty() + !complexity.empty() + (doc_flags != 0) +
+              !deprecated_since.empty() + !replaced_by.empty() + has_history + has_args +
               !s.subcommands.empty());
   if (!s.summary.empty()) {
     r.Bulk("summary");
     r.Bulk(s.summary);
   }
-  if (!s.since.empty()) {
+  if (!since.empty()) {
     r.Bulk("since");
-    r.Bulk(s.since);
+    r.Bulk(since);
   }
   r.Bulk("group");
   r.Bulk(s.group);
-  if (!s.complexity.empty()) {
+  if (!complexity.empty()) {
     r.Bulk("complexity");
-    r.Bulk(s.complexity);
+    r.Bulk(complexity);
+  }
+  if (doc_flags != 0) {
+    r.Bulk("doc_flags");
+    ReplyFlagSet(r, doc_flags, kDocFlags);
+  }
+  if (!deprecated_since.empty()) {
+    r.Bulk("deprecated_since");
+    r.Bulk(deprecated_since);
+  }
+  if (!replaced_by.empty()) {
+    r.Bulk("replaced_by");
+    r.Bulk(replaced_by);
+  }
+  if (has_history) {
+    r.Bulk("history");
+    r.SetHeader(redis->history.size());
+    for (const auto& [version, change] : redis->history) {
+      r.ArrayHeader(2);
+      r.Bulk(version);
+      r.Bulk(change);
+    }
   }
   if (has_args) {
     r.Bulk("arguments");
-    int spec_count = !HasKeys(s) ? 0 : std::max<int>(1, static_cast<int>(s.key_specs.size()));
-    int key_args_seen = 0;
-    ReplyArgDocs(r, *args, spec_count, &key_args_seen);
+    ReplyArgDocs(r, *args, &keys);
   }
   if (!s.subcommands.empty()) {
     r.Bulk("subcommands");

@@ -27,8 +27,4 @@ void CommandGetKeysCommand(CommandContext& ctx);
 void CommandGetKeysAndFlagsCommand(CommandContext& ctx);
 void CommandHelpCommand(CommandContext& ctx);
 
-// The argument docs of a command whose family has not described them yet (string and generic
-// commands); nullptr if there are none.  command_args.cc.
-const std::vector<ArgDoc>* FallbackArgumentDocs(std::string_view full_name);
-
 }  // namespace tessera::server

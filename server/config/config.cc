@@ -357,6 +357,7 @@ std::vector<std::pair<std::string, std::string>> ConfigRegistry::Get(
       continue;
     }
     for (size_t i = 0; i < ConfigTable().size(); ++i) {
+      if (ConfigTable()[i].flags & kHidden) continue;  // only by its exact name
       for (std::string_view name : {ConfigTable()[i].name, ConfigTable()[i].alias}) {
         if (name.empty() || seen(name)) continue;
         if (GlobMatch(pattern, name, /*nocase=*/true)) matches.emplace_back(name, i);

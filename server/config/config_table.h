@@ -19,7 +19,7 @@ namespace tessera::server {
 enum class ConfigKind : uint8_t { kBool, kNumeric, kEnum, kString, kSpecial };
 enum class NumFormat : uint8_t { kInteger, kMemory, kOctal };
 
-// Entry::flags.  Redis's DEBUG/HIDDEN/DENY_LOADING flags have no user among our directives.
+// Entry::flags.  Redis's DEBUG/DENY_LOADING flags have no user among our directives.
 inline constexpr uint32_t kModifiable = 0;
 inline constexpr uint32_t kImmutable = 1 << 0;  // CONFIG SET refuses: start-up only
 inline constexpr uint32_t kProtected = 1 << 1;  // refused too: we have no enable-protected-configs
@@ -27,6 +27,9 @@ inline constexpr uint32_t kSensitive = 1 << 2;  // value redacted from logs
 inline constexpr uint32_t kMultiArg = 1 << 3;   // takes several words (bind, save)
 inline constexpr uint32_t kEmptyIsNull = 1 << 4;  // string: "" means unset, REWRITE drops the line
 inline constexpr uint32_t kNoDefault = 1 << 5;    // the process state is the default (dir)
+// Test hooks CONFIG GET shows only when asked by exact name, never for a pattern (Redis's
+// HIDDEN_CONFIG).
+inline constexpr uint32_t kHidden = 1 << 6;
 
 // What a special directive's setter may touch.
 struct SetContext {

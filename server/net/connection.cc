@@ -249,6 +249,12 @@ void Connection::Process(int64_t now_us) {
     argv_mem_ = 0;
     for (std::string_view a : argv_) argv_mem_ += a.size();
     big_argument = big_argument || argv_mem_ >= kBigArgument;
+    // A held command runs only when every client held before it has run (pause_queue.h).
+    if (pause_ticket_ != 0 && !server.pause_queue().IsHead(pause_ticket_)) {
+      argv_mem_ = 0;
+      RetryPausedLater();
+      break;
+    }
     // Redis evicts clients before each command, after the previous one grew some buffer.
     if (server.config().maxmemory_clients.load(std::memory_order_relaxed) != 0) {
       in_process_ = false;
@@ -261,6 +267,7 @@ void Connection::Process(int64_t now_us) {
     if (r == DispatchResult::kPaused) {
       if (!postponed_) server.blocking().AddPostponed(1);
       postponed_ = true;
+      if (pause_ticket_ == 0) pause_ticket_ = server.pause_queue().Enter(state_.id);
       RetryPausedLater();
       break;
     }
@@ -268,6 +275,7 @@ void Connection::Process(int64_t now_us) {
       server.blocking().AddPostponed(-1);
       postponed_ = false;
     }
+    if (pause_ticket_ != 0) server.pause_queue().Leave(std::exchange(pause_ticket_, 0));
     in_pos_ += consumed;
     if (argv_.capacity() > resp::kKeptArgs) std::vector<std::string_view>().swap(argv_);
     if (r == DispatchResult::kBlocked) {
@@ -502,6 +510,15 @@ void Connection::CronResizeBuffers(int64_t now_ms) {
   }
 }
 
+void Connection::ResumeHeld() {
+  if (closing_ || pause_timer_ == nullptr || in_process_) return;
+  uv_timer_stop(pause_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(pause_timer_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  pause_timer_ = nullptr;
+  Process(Server::RealNowUs());
+}
+
 void Connection::RetryPausedLater() {
   pause_timer_ = new uv_timer_t;
   uv_timer_init(worker_->loop(), pause_timer_);
@@ -660,6 +677,7 @@ void Connection::Close() {
     worker_->server().blocking().AddPostponed(-1);
     postponed_ = false;
   }
+  if (pause_ticket_ != 0) worker_->server().pause_queue().Leave(std::exchange(pause_ticket_, 0));
   if (blocked_) {
     worker_->server().blocking().Cancel(state_.id, /*disconnect=*/true);
     blocked_ = false;

@@ -73,6 +73,7 @@ class Connection final : public ConnectionControl, public PushTarget {
     if (!closing_ && !in_process_) ReportMemoryAndEvict();
   }
   void DeliverBlockedReply(std::string reply) override;
+  void ResumeHeld() override;
   // From the worker's cron, once a second: the soft limit also expires while no output is
   // added (Redis's clientsCron).  Logs and closes; returns true iff closed.
   bool CloseIfOutputLimitReachedIdle();
@@ -102,6 +103,8 @@ class Connection final : public ConnectionControl, public PushTarget {
   void OnRead(ssize_t nread);
   // TLS: decrypts the `nread` bytes just read into `in_`; false iff the connection closed.
   bool DecryptInput(size_t nread);
+  // Tries the held command again in 10 ms: the pause may have ended, or (pause_queue.h) the
+  // clients held before this one may have run.
   void RetryPausedLater();
   // client-query-buffer-limit, or 1 MiB before authentication.
   // Redis's authRequired(): not authenticated, and `default` needs a password (or is off).
@@ -156,6 +159,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   uv_timer_t* block_timer_ = nullptr;
   bool blocked_ = false;
   bool postponed_ = false;  // counted in INFO blocked_clients while CLIENT PAUSE holds us
+  uint64_t pause_ticket_ = 0;  // our place in Server::pause_queue() while a command is held
   bool writing_ = false;
   bool close_after_reply_ = false;
   bool closing_ = false;

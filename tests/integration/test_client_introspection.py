@@ -5,6 +5,8 @@ import resource
 import sys
 import time
 
+import redis
+
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, run_tests  # noqa: E402
 
@@ -141,6 +143,40 @@ def test_maxclients_against_the_file_limit(binary):
             # Lowered to what the hard limit leaves, with a log line saying why.
             assert got == hard - 32, (got, hard)
             assert re.search(r"maxclients 65000 needs at least 65032 open files", s.read_log())
+
+
+def open_files_limit(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3]), int(line.split()[4])
+    raise AssertionError("no open-files line")
+
+
+def test_config_set_maxclients_raises_the_file_limit(binary):
+    with Server(binary) as s:
+        r = s.redis()
+        # As if started under `ulimit -n 256` with a hard limit of 1024.
+        resource.prlimit(s.proc.pid, resource.RLIMIT_NOFILE, (256, 1024))
+        assert r.config_set("maxclients", "500")
+        assert open_files_limit(s.proc.pid) == (532, 1024)  # 32 kept for the server's own
+        assert re.search(r"Raised the open files limit from 256 to 532 for maxclients 500",
+                         s.read_log())
+        # More than the hard limit allows: Redis's error with what would fit (the search for a
+        # limit steps down by 16 from 5032, as Redis's: 1016 - 32), and maxclients stays.
+        try:
+            r.config_set("maxclients", "5000")
+            raise AssertionError("maxclients 5000 accepted")
+        except redis.ResponseError as e:
+            assert str(e) == ("CONFIG SET failed (possibly related to argument 'maxclients') - "
+                              "The operating system is not able to handle the specified number "
+                              "of clients, try with 984"), e
+        assert int(r.config_get("maxclients")["maxclients"]) == 500
+        assert r.config_set("maxclients", "992")
+        assert open_files_limit(s.proc.pid) == (1024, 1024)
+        # Lowering it needs no more descriptors.
+        assert r.config_set("maxclients", "10")
+        assert open_files_limit(s.proc.pid) == (1024, 1024)
 
 
 if __name__ == "__main__":

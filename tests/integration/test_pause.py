@@ -84,5 +84,40 @@ def test_nothing_expires_while_paused(binary):
         assert int(r.info("stats")["expired_keys"]) == before + 2
 
 
+def resume_order(s, r, n, unpause, pause_ms=60000):
+    """Holds `n` clients' RPUSH in turn, lifts the pause with `unpause()`, and returns the
+    list the pushes built: Redis resumes held clients in the order they were held."""
+    r.execute_command("CLIENT", "PAUSE", str(pause_ms), "WRITE")
+    clients = []
+    for i in range(n):
+        c = s.connect()
+        c.send(b"*3\r\n$5\r\nRPUSH\r\n$5\r\norder\r\n$%d\r\n%d\r\n" % (len(str(i)), i))
+        clients.append(c)
+        deadline = time.time() + 5
+        while int(r.info("clients")["blocked_clients"]) != i + 1:
+            assert time.time() < deadline, "client %d was not held" % i
+            time.sleep(0.005)
+    unpause()
+    for c in clients:
+        c.sock.settimeout(5)
+        assert c.read_reply().startswith(b":")
+        c.close()
+    return [int(x) for x in r.lrange("order", 0, -1)]
+
+
+def test_held_clients_resume_in_the_order_they_were_held(binary):
+    # Several workers, so that held clients sit on different threads.
+    with Server(binary, "--io-threads", "4") as s:
+        r = s.redis()
+        n = 12
+        assert resume_order(s, r, n, lambda: r.execute_command("CLIENT", "UNPAUSE")) == \
+            list(range(n))
+        r.delete("order")
+
+        # A pause that ends by itself resumes them in the same order.
+        assert resume_order(s, r, n, lambda: None, pause_ms=3000) == list(range(n))
+        assert int(r.info("clients")["blocked_clients"]) == 0
+
+
 if __name__ == "__main__":
     run_tests(dict(globals()))

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/keyspace/entry.h"
+#include "server/commands/command_docs_data.h"
 #include "server/commands/errors.h"
 #include "server/commands/server_family.h"
 #include "tests/server/command_tester.h"
@@ -444,9 +445,56 @@ TEST_CASE("COMMAND DOCS describes string and generic arguments", "[server_family
   CHECK((*set)[2].flags == kArgOptional);
   CHECK((*set)[4].args[0].token == "EX");
   CHECK(t.server().commands().Find("mset")->arguments.at(0).type == ArgType::kBlock);
-  CHECK(FallbackArgumentDocs("set") == nullptr);
-  CHECK(FallbackArgumentDocs("expire") != nullptr);
-  CHECK(FallbackArgumentDocs("no-such") == nullptr);
+  // COMMAND DOCS serves Redis's argument tree of a Redis command (command_docs_data.h).
+  const RedisCommandDocs* expire = FindRedisCommandDocs("expire");
+  REQUIRE(expire != nullptr);
+  REQUIRE(expire->arguments.size() == 3);
+  CHECK(expire->arguments[2].since == "7.0.0");
+  CHECK(expire->arguments[0].key_spec_index == 0);
+  CHECK(FindRedisCommandDocs("hexpire") == nullptr);
+  CHECK(FindRedisCommandDocs("no-such") == nullptr);
+}
+
+TEST_CASE("COMMAND DOCS shows deprecation, history and argument versions as Redis 7.2",
+          "[server_family][command]") {
+  CommandTester t;
+  t.set_protocol(3);
+  auto b = [](std::string_view x) {
+    return "$" + std::to_string(x.size()) + "\r\n" + std::string(x) + "\r\n";
+  };
+  const CommandSpec* getset = t.server().commands().Find("getset");
+  REQUIRE(getset != nullptr);
+  // Redis's order: summary, since, group, complexity, doc_flags, deprecated_since,
+  // replaced_by, history, arguments.
+  CHECK(t.Run({"COMMAND", "DOCS", "getset"}) ==
+        "%1\r\n" + b("getset") + "%8\r\n" + b("summary") + b(getset->summary) + b("since") +
+            b("1.0.0") + b("group") + b("string") + b("complexity") + b(getset->complexity) +
+            b("doc_flags") + "~1\r\n+deprecated\r\n" + b("deprecated_since") + b("6.2.0") +
+            b("replaced_by") + b("SET key value GET") + b("arguments") + "*2\r\n" + "%4\r\n" +
+            b("name") + b("key") + b("type") + b("key") + b("display_text") + b("key") +
+            b("key_spec_index") + ":0\r\n" + "%3\r\n" + b("name") + b("value") + b("type") +
+            b("string") + b("display_text") + b("value"));
+  // History entries are a set of [version, change] pairs; an argument added later says since.
+  std::string lpop = t.Run({"COMMAND", "DOCS", "lpop"});
+  CHECK(lpop.find(b("history") + "~1\r\n*2\r\n" + b("6.2.0") +
+                  b("An optional count pops several elements at once.")) != std::string::npos);
+  CHECK(lpop.find(b("name") + b("count") + b("type") + b("integer") + b("display_text") +
+                  b("count") + b("since") + b("6.2.0") + b("flags") + "~1\r\n+optional\r\n") !=
+        std::string::npos);
+  // A syscmd, and a command Redis documents no complexity for.
+  CHECK(t.Run({"COMMAND", "DOCS", "pfdebug"}).find(b("doc_flags") + "~1\r\n+syscmd\r\n") !=
+        std::string::npos);
+  CHECK(t.Run({"COMMAND", "DOCS", "monitor"}).find("complexity") == std::string::npos);
+  // SORT's BY and GET patterns belong to its second key spec, STORE's key to the third.
+  std::string sort = t.Run({"COMMAND", "DOCS", "sort"});
+  CHECK(sort.find(b("by-pattern") + b("type") + b("pattern") + b("display_text") + b("pattern") +
+                  b("key_spec_index") + ":1\r\n") != std::string::npos);
+  CHECK(sort.find(b("destination") + b("type") + b("key") + b("display_text") + b("destination") +
+                  b("key_spec_index") + ":2\r\n") != std::string::npos);
+  // RESP2: the sets are arrays, the maps flat arrays.
+  t.set_protocol(2);
+  CHECK(t.Run({"COMMAND", "DOCS", "pfdebug"}).find(b("doc_flags") + "*1\r\n+syscmd\r\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("COMMAND HELP", "[server_family][command]") {

@@ -1,0 +1,182 @@
+"""Our own words for the prose of COMMAND DOCS that scripts/gen-command-docs.py emits.
+
+The facts (versions, flags, argument names) come from Redis 7.2.4's command JSON; the texts
+below are written for Tessera and must not repeat Redis's (scripts/docs-own-words.py checks).
+
+HISTORY: full command name -> one text per entry of the command's "history", in the same order
+(the generator checks the count).  REPLACED_BY: what to use instead of a deprecated command.
+"""
+
+HISTORY = {
+    "acl|getuser": [
+        "The reply also shows the user's Pub/Sub channel patterns.",
+        "The reply shows selectors, and key and channel permissions come as rule strings "
+        "instead of lists.",
+    ],
+    "acl|log": ["Each entry now carries an ID and the times it was first and last seen."],
+    "acl|setuser": [
+        "Rules may grant Pub/Sub channel patterns.",
+        "Rules may define selectors and per-key read/write permissions.",
+    ],
+    "auth": ["May name a user before the password (ACL authentication)."],
+    "bgsave": ["SCHEDULE defers the save while an AOF rewrite runs."],
+    "bitcount": ["The range may be given in bits with BIT (BYTE is the default unit)."],
+    "bitpos": ["The range may be given in bits with BIT (BYTE is the default unit)."],
+    "blpop": ["The timeout may have a fractional part."],
+    "brpop": ["The timeout may have a fractional part."],
+    "brpoplpush": ["The timeout may have a fractional part."],
+    "bzpopmax": ["The timeout may have a fractional part."],
+    "bzpopmin": ["The timeout may have a fractional part."],
+    "client|kill": [
+        "Filters given as name/value pairs, besides the old single address form.",
+        "Can select the client to kill by its ID.",
+        "TYPE can select the connection to the primary.",
+        "TYPE takes `replica`; the old name `slave` keeps working.",
+        "Can select clients by the local address they connected to (LADDR).",
+    ],
+    "client|list": [
+        "Each line shows the client's unique id.",
+        "Can list only the clients of one TYPE.",
+        "Each line shows the authenticated user.",
+        "Lines show argv-mem, tot-mem, laddr and redir; ID lists only the given clients.",
+        "Lines show the protocol (resp), MULTI memory and reply buffer size and peak.",
+        "Lines show the shard channel subscription count (ssub).",
+    ],
+    "client|pause": ["A WRITE mode holds only writes; the mode argument chooses it."],
+    "cluster|meet": ["The node's cluster bus port may be given explicitly."],
+    "cluster|slots": [
+        "Each node entry includes the node's ID.",
+        "Each node entry carries a map of extra network details.",
+    ],
+    "command|info": ["Without command names, describes every command."],
+    "config|get": ["Accepts several patterns at once"],
+    "config|set": ["Accepts several parameter/value pairs, applied together."],
+    "exists": ["Takes any number of keys and counts those present."],
+    "expire": ["NX, XX, GT and LT make the change conditional on the current expiry."],
+    "expireat": ["NX, XX, GT and LT make the change conditional on the current expiry."],
+    "flushall": [
+        "ASYNC frees the removed data in the background.",
+        "SYNC forces a blocking flush whatever lazyfree-lazy-user-flush says.",
+    ],
+    "flushdb": [
+        "ASYNC frees the removed data in the background.",
+        "SYNC forces a blocking flush whatever lazyfree-lazy-user-flush says.",
+    ],
+    "geoadd": ["NX and XX restrict the update; CH counts changed members in the reply."],
+    "georadius": [
+        "COUNT may be followed by ANY to stop at the first matches found.",
+        "Units may be written in capitals (M, KM, FT, MI).",
+    ],
+    "georadius_ro": ["COUNT may be followed by ANY to stop at the first matches found."],
+    "georadiusbymember": ["Units may be written in capitals (M, KM, FT, MI)."],
+    "geosearch": ["Units may be written in capitals (M, KM, FT, MI)."],
+    "geosearchstore": ["Units may be written in capitals (M, KM, FT, MI)."],
+    "hdel": ["Removes any number of fields in one call."],
+    "hello": [
+        "The protocol version is optional; without arguments the reply describes the "
+        "connection as it stands.",
+    ],
+    "hset": ["Sets any number of field/value pairs in one call."],
+    "info": ["Several sections may be requested in one call."],
+    "lpop": ["An optional count pops several elements at once."],
+    "lpush": ["Pushes any number of elements in one call."],
+    "lpushx": ["Pushes any number of elements in one call."],
+    "migrate": [
+        "COPY keeps the source key; REPLACE overwrites the target's key.",
+        "KEYS moves several keys in one call (with an empty key argument).",
+        "AUTH sends a password to the target.",
+        "AUTH2 sends a user name and a password to the target.",
+    ],
+    "pexpire": ["NX, XX, GT and LT make the change conditional on the current expiry."],
+    "pexpireat": ["NX, XX, GT and LT make the change conditional on the current expiry."],
+    "pttl": ["A missing key answers -2, told apart from a key without expiry (-1)."],
+    "renamenx": ["Renaming a key to its own name answers 0 instead of failing."],
+    "restore": [
+        "REPLACE overwrites a key that already exists.",
+        "ABSTTL reads the ttl as a Unix time in milliseconds.",
+        "IDLETIME and FREQ restore the key's LRU idle time or LFU counter.",
+    ],
+    "restore-asking": [
+        "REPLACE overwrites a key that already exists.",
+        "ABSTTL reads the ttl as a Unix time in milliseconds.",
+        "IDLETIME and FREQ restore the key's LRU idle time or LFU counter.",
+    ],
+    "rpop": ["An optional count pops several elements at once."],
+    "rpush": ["Pushes any number of elements in one call."],
+    "rpushx": ["Pushes any number of elements in one call."],
+    "sadd": ["Adds any number of members in one call."],
+    "scan": ["TYPE returns only keys holding that type of value."],
+    "script|flush": ["ASYNC or SYNC chooses how the cache is emptied."],
+    "sentinel|config": ["Reads or writes several parameters in one call."],
+    "set": [
+        "Expiry (EX, PX) and condition (NX, XX) options, replacing SETEX, PSETEX and SETNX.",
+        "KEEPTTL leaves the key's time to live as it was.",
+        "GET answers the old value; EXAT and PXAT take an absolute expiry.",
+        "NX may be combined with GET.",
+    ],
+    "shutdown": [
+        "NOW skips waiting for replicas, FORCE ignores errors, ABORT cancels a pending "
+        "shutdown.",
+    ],
+    "slowlog|get": ["Entries show the client's address and name."],
+    "spop": ["An optional count pops several members at once."],
+    "srandmember": ["A count returns several members (negative: repetitions allowed)."],
+    "srem": ["Removes any number of members in one call."],
+    "ttl": ["A missing key answers -2, told apart from a key without expiry (-1)."],
+    "xadd": [
+        "NOMKSTREAM, trimming by MINID, and LIMIT for trimming.",
+        "An ID may fix the milliseconds and leave the sequence to the server (`<ms>-*`).",
+    ],
+    "xautoclaim": ["The reply has a third element: IDs of entries deleted from the PEL."],
+    "xgroup|create": ["ENTRIESREAD sets the group's entries-read counter."],
+    "xgroup|setid": ["ENTRIESREAD sets the group's entries-read counter."],
+    "xinfo|consumers": ["Each consumer shows how long since its last successful read."],
+    "xinfo|groups": ["Each group shows its entries-read counter and its lag"],
+    "xinfo|stream": [
+        "FULL returns the stream with its groups, consumers and pending entries in detail.",
+        "The reply shows the deleted-ID high mark, the count of entries ever added, the "
+        "first ID on record, and each group's entries-read and lag",
+        "active-time appears, and seen-time now counts any attempted read.",
+    ],
+    "xpending": ["IDLE filters by idle time; range ends may exclude their ID with `(`."],
+    "xrange": ["Range ends may exclude their ID with `(`."],
+    "xrevrange": ["Range ends may exclude their ID with `(`."],
+    "xsetid": ["ENTRIESADDED and MAXDELETEDID set the stream's counters."],
+    "xtrim": ["Trimming by MINID, and LIMIT to bound the work."],
+    "zadd": [
+        "Adds any number of score/member pairs in one call.",
+        "XX/NX conditions, CH to count changed members, INCR to add to a score.",
+        "GT and LT update a member's score only upward or downward.",
+    ],
+    "zrange": ["REV, BYSCORE, BYLEX and LIMIT, covering the older range commands."],
+    "zrangebyscore": ["WITHSCORES returns each member's score."],
+    "zrank": ["WITHSCORE returns the member's score with its rank."],
+    "zrem": ["Removes any number of members in one call."],
+    "zrevrangebyscore": ["Either bound may be exclusive with `(`."],
+    "zrevrank": ["WITHSCORE returns the member's score with its rank."],
+}
+
+REPLACED_BY = {
+    "brpoplpush": "BLMOVE source destination RIGHT LEFT timeout",
+    "cluster|slaves": "CLUSTER REPLICAS, the same under its current name",
+    "cluster|slots": "CLUSTER SHARDS, which describes each shard and its nodes",
+    "georadius": "GEOSEARCH (or GEOSEARCHSTORE to store) given BYRADIUS",
+    "georadius_ro": "GEOSEARCH given BYRADIUS",
+    "georadiusbymember": "GEOSEARCH (or GEOSEARCHSTORE to store) given FROMMEMBER and BYRADIUS",
+    "georadiusbymember_ro": "GEOSEARCH given FROMMEMBER and BYRADIUS",
+    "getset": "SET key value GET",
+    "hmset": "HSET, which takes several field/value pairs",
+    "psetex": "SET key value PX milliseconds",
+    "quit": "closing the connection from the client side",
+    "rpoplpush": "LMOVE source destination RIGHT LEFT",
+    "sentinel|slaves": "SENTINEL REPLICAS, the same under its current name",
+    "setex": "SET key value EX seconds",
+    "setnx": "SET key value NX",
+    "slaveof": "REPLICAOF, the same under its current name",
+    "substr": "GETRANGE, the same under its current name",
+    "zrangebylex": "ZRANGE key min max BYLEX",
+    "zrangebyscore": "ZRANGE key min max BYSCORE",
+    "zrevrange": "ZRANGE key start stop REV",
+    "zrevrangebylex": "ZRANGE key max min BYLEX REV",
+    "zrevrangebyscore": "ZRANGE key max min BYSCORE REV",
+}
