@@ -133,6 +133,12 @@ void Connection::PrepareRead(uv_buf_t* buf) {
   }
   // One byte past the limit is enough to know it was passed: a read never takes more, so the
   // buffer never outgrows client-query-buffer-limit by more than that byte.
+  size_t room = GrowForNextRead();
+  buf->base = in_.data() + in_len_;
+  buf->len = std::min(in_.size() - in_len_, room);
+}
+
+size_t Connection::GrowForNextRead() {
   size_t limit = QueryBufferLimit();
   size_t room = limit - std::min(limit, QueryBufferBytes()) + 1;
   size_t want = std::max(kReadChunk, parser_.ReserveHint());
@@ -146,8 +152,7 @@ void Connection::PrepareRead(uv_buf_t* buf) {
     in_.resize(std::min(std::max(in_.size() * 2, in_len_ + want), in_len_ + room));
   }
   qbuf_peak_ = std::max(qbuf_peak_, QueryBufferBytes() + want);
-  buf->base = in_.data() + in_len_;
-  buf->len = std::min(in_.size() - in_len_, room);
+  return room;
 }
 
 void Connection::RejectAndClose(std::string_view message) {
@@ -218,7 +223,6 @@ void Connection::Process(int64_t now_us) {
   if (out_.empty() && out_.capacity() < reply_size_) out_.reserve(reply_size_);
   resp::ReplyBuilder reply(&out_, state_.resp);
   in_process_ = true;
-  bool big_argument = false;
   int64_t clock_us = now_us;
   while (!closing_ && !close_after_reply_ && pause_timer_ == nullptr && !blocked_ &&
          in_pos_ < in_len_) {
@@ -248,7 +252,6 @@ void Connection::Process(int64_t now_us) {
     size_t reply_start = out_.size();
     argv_mem_ = 0;
     for (std::string_view a : argv_) argv_mem_ += a.size();
-    big_argument = big_argument || argv_mem_ >= kBigArgument;
     // A held command runs only when every client held before it has run (pause_queue.h).
     if (pause_ticket_ != 0 && !server.pause_queue().IsHead(pause_ticket_)) {
       argv_mem_ = 0;
@@ -313,9 +316,9 @@ void Connection::Process(int64_t now_us) {
   // The buffer keeps its size: the client cron trims what recent peaks no longer need.
   if (in_pos_ == in_len_) {
     in_pos_ = in_len_ = 0;
-    // A buffer that grew for a big argument is not kept for the next command (Redis hands
-    // such a query buffer over to the argument): client eviction and CLIENT LIST count it.
-    if (big_argument && in_.size() > kReadChunk) std::string().swap(in_);
+    // A buffer that grew for a big argument stays for the next one, as Redis gives the
+    // client a new query buffer of the argument's size; the client cron trims it once the
+    // client idles or its recent peak is lower.
   } else if (in_pos_ > kCompactThreshold) {
     std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
     in_len_ -= in_pos_;
@@ -465,20 +468,27 @@ void Connection::CronResizeBuffers(int64_t now_ms) {
   // Query buffer: only when at least 4 KiB of it is unused.
   if (in_.size() - in_len_ > 4096) {
     bool idle = idle_ms(now_ms) > 2000;
-    if (idle || (in_.size() > kQueryResizeThreshold && in_.size() / 2 > qbuf_peak_)) {
+    // Idle: nothing but what it holds; otherwise room for the recent peak, and never less
+    // than a big argument being received needs (as Redis keeps its bulk length).  Only ever
+    // a shrink: a declared length never makes the cron allocate.
+    const size_t held = in_len_ - in_pos_;
+    const size_t target =
+        idle ? held : std::max({held, qbuf_peak_, held + parser_.PendingBulkBytes()});
+    if ((idle || (in_.size() > kQueryResizeThreshold && in_.size() / 2 > qbuf_peak_)) &&
+        target < in_.size()) {
       if (in_pos_ > 0) {
-        std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
-        in_len_ -= in_pos_;
+        std::memmove(in_.data(), in_.data() + in_pos_, held);
+        in_len_ = held;
         in_pos_ = 0;
       }
-      // Idle: nothing but what it holds; otherwise room for the recent peak.
-      std::string resized(idle ? in_len_ : std::max(in_len_, qbuf_peak_), '\0');
+      std::string resized(target, '\0');
       std::memcpy(resized.data(), in_.data(), in_len_);
       in_.swap(resized);
       if (in_.empty()) std::string().swap(in_);
     }
   }
-  qbuf_peak_ = in_len_ - in_pos_;
+  // The next cycle's peak starts from what is held, or from the argument being received.
+  qbuf_peak_ = in_len_ - in_pos_ + parser_.PendingBulkBytes();
   // A finished write keeps nothing.
   if (!writing_ && inflight_.capacity() > 0) std::string().swap(inflight_);
   // Reply buffer: halve toward the peak when it used under half, double when it was full.

@@ -100,6 +100,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   void Flush();
   // libuv's allocation callback: room in `in_` for the next read.
   void PrepareRead(uv_buf_t* buf);
+  // Makes the query buffer's room for the next read (a big argument's whole length at once);
+  // returns how many bytes may be read without passing client-query-buffer-limit.
+  size_t GrowForNextRead();
   void OnRead(ssize_t nread);
   // TLS: decrypts the `nread` bytes just read into `in_`; false iff the connection closed.
   bool DecryptInput(size_t nread);
