@@ -7,7 +7,6 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -31,43 +30,7 @@ std::string ManifestName(const std::string& name) {
   for (unsigned char c : name) {
     if (c == '\\' || c == '"' || !std::isprint(c) || std::isspace(c)) plain = false;
   }
-  if (plain) return name;
-  std::string out = "\"";
-  for (unsigned char c : name) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (std::isprint(c)) {
-          out.push_back(static_cast<char>(c));
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        }
-    }
-  }
-  out += "\"";
-  return out;
+  return plain ? name : QuoteArg(name);
 }
 
 void AppendLine(std::string* out, const AofFileInfo& f) {

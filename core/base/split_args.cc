@@ -1,5 +1,8 @@
 #include "core/base/split_args.h"
 
+#include <cctype>
+#include <cstdio>
+
 namespace tessera {
 
 namespace {
@@ -113,6 +116,45 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
   out->reserve(args.size());
   for (size_t i = 0; i < args.size(); ++i) out->emplace_back(args[i]);
   return true;
+}
+
+std::string QuoteArg(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (std::isprint(static_cast<unsigned char>(c))) {
+          out += c;
+        } else {
+          char hex[5];
+          std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(c));
+          out += hex;
+        }
+    }
+  }
+  out += '"';
+  return out;
 }
 
 }  // namespace tessera

@@ -53,4 +53,8 @@ class ArgBuffer {
 bool SplitArgs(std::string_view line, ArgBuffer* out);
 bool SplitArgs(std::string_view line, std::vector<std::string>* out);
 
+// The inverse, as Redis's sdscatrepr writes it: a double-quoted string with escapes that
+// SplitArgs reads back as `s` (CONFIG REWRITE lines, AOF manifest file names).
+std::string QuoteArg(std::string_view s);
+
 }  // namespace tessera

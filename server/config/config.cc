@@ -493,7 +493,7 @@ void ConfigRegistry::RewriteEntry(size_t index, ConfigRewriter* rw) const {
       if (v.empty() && (e.flags & kEmptyIsNull)) {
         rw->MarkProcessed(name);
       } else {
-        rw->RewriteLine(name, name + " " + QuoteForConfig(v), differs);
+        rw->RewriteLine(name, name + " " + QuoteArg(v), differs);
       }
       return;
     }

@@ -9,7 +9,6 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
-#include <cstdio>
 #include <cstring>
 
 #include "core/base/split_args.h"
@@ -106,7 +105,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
         }
       }
     } else {
-      cl.options += QuoteForConfig(arg);
+      cl.options += QuoteArg(arg);
       cl.options += ' ';
       handled_last_name = true;
     }
@@ -138,45 +137,6 @@ std::string FatalConfigError(int line_number, std::string_view line, std::string
   }
   out += reason;
   out += '\n';
-  return out;
-}
-
-std::string QuoteForConfig(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (std::isprint(static_cast<unsigned char>(c))) {
-          out += c;
-        } else {
-          char hex[5];
-          std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(c));
-          out += hex;
-        }
-    }
-  }
-  out += '"';
   return out;
 }
 

@@ -41,9 +41,6 @@ bool ReadConfigFiles(const std::string& path, std::string* out, std::string* err
 // The text redis-server prints before exiting on a bad config.  line_number 0 = no line.
 std::string FatalConfigError(int line_number, std::string_view line, std::string_view reason);
 
-// Redis's sdscatrepr: a double-quoted string SplitArgs reads back as `s`.
-std::string QuoteForConfig(std::string_view s);
-
 // Bytes as redis.conf writes them: "1gb", "512mb", "64kb" when exact, else the plain number.
 std::string FormatMemoryForConfig(int64_t bytes);
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/base/numbers.h"
+#include "core/base/split_args.h"
 #include "server/config/config_file.h"
 #include "server/config/config_observability.h"
 #include "server/notify.h"
@@ -328,7 +329,7 @@ void RewriteDir(const Entry& e, const ServerConfig&, std::string_view, ConfigRew
     rw->MarkProcessed(e.name);
     return;
   }
-  rw->RewriteLine(e.name, std::string(e.name) + " " + QuoteForConfig(cwd), true);
+  rw->RewriteLine(e.name, std::string(e.name) + " " + QuoteArg(cwd), true);
 }
 
 // client-output-buffer-limit: groups of "<class> <hard> <soft> <soft-seconds>"; classes not

@@ -846,12 +846,12 @@ TEST_CASE("ReplaceFileAtomically reports errors and leaves no temporary file") {
   CHECK(files == 1);
 }
 
-TEST_CASE("QuoteForConfig writes what SplitArgs reads back") {
-  CHECK(QuoteForConfig("a b") == "\"a b\"");
-  CHECK(QuoteForConfig("q\"\\\n\x01") == "\"q\\\"\\\\\\n\\x01\"");
+TEST_CASE("QuoteArg writes what SplitArgs reads back") {
+  CHECK(QuoteArg("a b") == "\"a b\"");
+  CHECK(QuoteArg("q\"\\\n\x01") == "\"q\\\"\\\\\\n\\x01\"");
   for (std::string_view value : {"", "a b", "q\"\\\n\x01\xff", "'single'"}) {
     std::vector<std::string> words;
-    REQUIRE(SplitArgs(QuoteForConfig(value), &words));
+    REQUIRE(SplitArgs(QuoteArg(value), &words));
     CHECK(words == std::vector<std::string>{std::string(value)});
   }
   CHECK(FormatMemoryForConfig(0) == "0");
