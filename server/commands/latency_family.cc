@@ -134,17 +134,9 @@ struct Doc {
 
 CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler handler, Doc doc,
                 std::vector<std::string_view> tips, std::vector<ArgDoc> arguments = {}) {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = handler;
-  s.summary = doc.summary;
-  s.since = doc.since;
-  s.complexity = doc.complexity;
-  s.group = "server";
+  CommandSpec s = MakeSpec(std::move(name), arity, flags, KeySpec{}, 0, handler, "server",
+                           doc.since, doc.complexity, doc.summary, std::move(arguments));
   s.tips = std::move(tips);
-  s.arguments = std::move(arguments);
   return s;
 }
 
