@@ -132,6 +132,28 @@ class CommandReader {
   uint64_t good_ = 0;
 };
 
+// An AOF file that ends mid-command (or mid-transaction): refused unless it is the last file
+// and aof-load-truncated is on; then cut back to `offset`, where the last whole command (or
+// the cut-off MULTI) ends, as Redis does.  Returns whether loading may go on.
+bool CutTruncated(const std::string& path, uint64_t offset, bool last, const ServerConfig& config,
+                  std::string* err) {
+  if (!last || !config.aof_load_truncated.load(std::memory_order_relaxed)) {
+    *err = "Unexpected end of file reading the append only file " + path +
+           ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
+           "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
+           "configuration option to yes and restart the server.";
+    return false;
+  }
+  Log(LogLevel::kWarning, "!!! Warning: short read while loading the AOF file {}!!!", path);
+  Log(LogLevel::kWarning, "!!! Truncating the AOF {} at offset {} !!!", path, offset);
+  if (::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
+    *err = std::string("Error truncating the AOF file: ") + std::strerror(errno);
+    return false;
+  }
+  Log(LogLevel::kWarning, "AOF {} loaded anyway because aof-load-truncated is enabled", path);
+  return true;
+}
+
 }  // namespace
 
 Aof::Aof(Server& server) : server_(server) {}
@@ -205,22 +227,7 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
     }
     if (r == CommandReader::Result::kTruncated) {
       std::fclose(f);
-      if (!last || !server_.config().aof_load_truncated.load(std::memory_order_relaxed)) {
-        *err = "Unexpected end of file reading the append only file " + path +
-               ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
-               "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
-               "configuration option to yes and restart the server.";
-        return false;
-      }
-      Log(LogLevel::kWarning, "!!! Warning: short read while loading the AOF file {}!!!", path);
-      Log(LogLevel::kWarning, "!!! Truncating the AOF {} at offset {} !!!", path,
-          reader.good_offset());
-      if (::truncate(path.c_str(), static_cast<off_t>(reader.good_offset())) != 0) {
-        *err = std::string("Error truncating the AOF file: ") + std::strerror(errno);
-        return false;
-      }
-      Log(LogLevel::kWarning, "AOF {} loaded anyway because aof-load-truncated is enabled", path);
-      return true;
+      return CutTruncated(path, reader.good_offset(), last, server_.config(), err);
     }
     views.assign(argv.begin(), argv.end());
     out.clear();
@@ -258,20 +265,7 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
     // truncated file: refused, or cut back to before its MULTI so that appends made from now
     // on are not replayed inside it.
     Log(LogLevel::kWarning, "Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
-    if (!last || !server_.config().aof_load_truncated.load(std::memory_order_relaxed)) {
-      *err = "Unexpected end of file reading the append only file " + path +
-             ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
-             "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
-             "configuration option to yes and restart the server.";
-      return false;
-    }
-    Log(LogLevel::kWarning, "!!! Warning: short read while loading the AOF file {}!!!", path);
-    Log(LogLevel::kWarning, "!!! Truncating the AOF {} at offset {} !!!", path, multi_at);
-    if (::truncate(path.c_str(), static_cast<off_t>(multi_at)) != 0) {
-      *err = std::string("Error truncating the AOF file: ") + std::strerror(errno);
-      return false;
-    }
-    Log(LogLevel::kWarning, "AOF {} loaded anyway because aof-load-truncated is enabled", path);
+    return CutTruncated(path, multi_at, last, server_.config(), err);
   }
   return true;
 }
