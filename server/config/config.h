@@ -81,7 +81,9 @@ enum ShutdownSignalFlag : uint32_t {
 
 struct SaveParam {
   int64_t seconds;
-  int changes;
+  // Redis keeps this in an int, so 2^31 and beyond wrap ("900 -1" in CONFIG GET) and
+  // cannot be read back; we keep the number as given (strtoll saturates at 2^63-1).
+  int64_t changes;
   bool operator==(const SaveParam&) const = default;
 };
 

@@ -283,7 +283,7 @@ bool SetSave(SetContext& ctx, std::span<const std::string> args, bool* changed, 
   if (ctx.reading_file && *ctx.save_reset_done && !clear) params = ctx.values->save.Get();
   if (ctx.reading_file) *ctx.save_reset_done = true;
   for (size_t j = 0; j < numbers.size(); j += 2) {
-    params.push_back({numbers[j], static_cast<int>(numbers[j + 1])});
+    params.push_back({numbers[j], numbers[j + 1]});
   }
   *changed = ctx.values->save.Get() != params;
   ctx.values->save.Set(std::move(params));

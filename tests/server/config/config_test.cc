@@ -403,6 +403,14 @@ TEST_CASE("save: schedules accumulate in a file, a bare save clears them") {
   ConfigRegistry cleared;
   REQUIRE(cleared.LoadFromString("save 900 1\nsave \"\"\n", &err));
   CHECK(GetOne(cleared, "save") == "");
+  // A change count past 2^31 is kept, not wrapped as Redis's int does ("900 -1"), so the value
+  // CONFIG GET shows loads back; past 2^63 it saturates as strtoll does.
+  ConfigRegistry big;
+  REQUIRE(big.LoadFromString("save 900 4294967297 300 155555555555555555555555\n", &err));
+  CHECK(GetOne(big, "save") == "900 4294967297 300 9223372036854775807");
+  ConfigRegistry again;
+  REQUIRE(again.LoadFromString("save " + GetOne(big, "save") + "\n", &err));
+  CHECK(GetOne(again, "save") == GetOne(big, "save"));
   CHECK(Reason("save 3600") == "Invalid save parameters");
   CHECK(Reason("save 0 1") == "Invalid save parameters");
   CHECK(Reason("save x 1") == "Invalid save parameters");
