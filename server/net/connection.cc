@@ -126,9 +126,7 @@ void Connection::Start() {
 
 void Connection::PrepareRead(uv_buf_t* buf) {
   if (tls_ != nullptr) {
-    if (tls_raw_.size() < kReadChunk) tls_raw_.resize(kReadChunk);
-    buf->base = tls_raw_.data();
-    buf->len = tls_raw_.size();
+    tls_->ReadRoom(&buf->base, &buf->len);
     return;
   }
   // One byte past the limit is enough to know it was passed: a read never takes more, so the
@@ -193,7 +191,7 @@ void Connection::OnRead(ssize_t nread) {
 }
 
 bool Connection::DecryptInput(size_t nread) {
-  tls_->Feed(tls_raw_.data(), nread);
+  tls_->Received(nread);
   while (true) {
     // As PrepareRead: never more than one byte past the query buffer limit.
     size_t limit = QueryBufferLimit();

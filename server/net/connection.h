@@ -171,10 +171,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool flush_scheduled_ = false;
   int64_t soft_limit_since_s_ = 0;  // when the output passed the soft limit (Unix s); 0 = below
   std::vector<std::string_view> argv_;
-  // TLS connections only: the session, and the buffer libuv reads ciphertext into (plaintext
-  // is decrypted into `in_`; `out_` holds plaintext until Flush() encrypts it).
+  // TLS connections only: the session, which holds the ciphertext libuv reads (plaintext is
+  // decrypted into `in_`; `out_` holds plaintext until Flush() encrypts it).
   std::unique_ptr<TlsSession> tls_;
-  std::string tls_raw_;
 };
 
 }  // namespace tessera::server::net

@@ -158,16 +158,88 @@ void TlsContextHolder::Replace(std::unique_ptr<TlsContext> ctx) {
   ctx_ = std::move(ctx);
 }
 
-TlsSession::TlsSession(SSL_CTX* ctx)
-    : ssl_(SSL_new(ctx)), rbio_(BIO_new(BIO_s_mem())), wbio_(BIO_new(BIO_s_mem())) {
-  SSL_set_bio(ssl_, rbio_, wbio_);
+// The BIO between OpenSSL and a session's buffers: reads take ciphertext from the session's
+// input buffer (a retryable failure when it is used up, which SSL_read reports as WANT_READ),
+// writes append to its output string and never fail.
+struct TlsBio {
+  static int Write(BIO* b, const char* data, int len) {
+    BIO_clear_retry_flags(b);
+    auto* s = static_cast<TlsSession*>(BIO_get_data(b));
+    s->cipher_.append(data, static_cast<size_t>(len));
+    return len;
+  }
+  static int Read(BIO* b, char* out, int len) {
+    BIO_clear_retry_flags(b);
+    auto* s = static_cast<TlsSession*>(BIO_get_data(b));
+    size_t n = std::min(s->raw_len_ - s->raw_pos_, static_cast<size_t>(len));
+    if (n == 0) {
+      BIO_set_retry_read(b);
+      return -1;
+    }
+    std::memcpy(out, s->raw_.data() + s->raw_pos_, n);
+    s->raw_pos_ += n;
+    return static_cast<int>(n);
+  }
+  static long Ctrl(BIO* b, int cmd, long, void*) {
+    switch (cmd) {
+      case BIO_CTRL_FLUSH:
+        return 1;
+      case BIO_CTRL_PENDING: {
+        auto* s = static_cast<TlsSession*>(BIO_get_data(b));
+        return static_cast<long>(s->raw_len_ - s->raw_pos_);
+      }
+      default:
+        return 0;  // WPENDING (nothing is ever held), EOF, kTLS queries...: no
+    }
+  }
+  static int Create(BIO* b) {
+    BIO_set_init(b, 1);
+    return 1;
+  }
+  static const BIO_METHOD* Method() {
+    static BIO_METHOD* method = [] {
+      BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tessera tls");
+      BIO_meth_set_write(m, Write);
+      BIO_meth_set_read(m, Read);
+      BIO_meth_set_ctrl(m, Ctrl);
+      BIO_meth_set_create(m, Create);
+      return m;
+    }();
+    return method;
+  }
+};
+
+namespace {
+// Room libuv gets for each read, as for plain connections.
+constexpr size_t kRawChunk = 16 * 1024;
+// A ciphertext output buffer larger than this (a big reply) is freed once taken.
+constexpr size_t kCipherKeep = 64 * 1024;
+}  // namespace
+
+TlsSession::TlsSession(SSL_CTX* ctx) : ssl_(SSL_new(ctx)) {
+  BIO* bio = BIO_new(TlsBio::Method());
+  BIO_set_data(bio, this);
+  SSL_set_bio(ssl_, bio, bio);  // one reference, owned by ssl_
+  // The BIO takes every byte at once: SSL_write may encrypt a whole batch in one call.
+  SSL_clear_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE);
+  // One BIO read per record batch instead of a header read and a body read per record.
+  SSL_set_read_ahead(ssl_, 1);
   SSL_set_accept_state(ssl_);
 }
 
 TlsSession::~TlsSession() { SSL_free(ssl_); }
 
-void TlsSession::Feed(const char* data, size_t len) {
-  BIO_write(rbio_, data, static_cast<int>(len));
+void TlsSession::ReadRoom(char** base, size_t* len) {
+  if (raw_pos_ == raw_len_) {
+    raw_pos_ = raw_len_ = 0;
+  } else if (raw_pos_ > 0 && raw_.size() - raw_len_ < kRawChunk) {
+    std::memmove(raw_.data(), raw_.data() + raw_pos_, raw_len_ - raw_pos_);
+    raw_len_ -= raw_pos_;
+    raw_pos_ = 0;
+  }
+  if (raw_.size() - raw_len_ < kRawChunk) raw_.resize(raw_len_ + kRawChunk);
+  *base = raw_.data() + raw_len_;
+  *len = raw_.size() - raw_len_;
 }
 
 long TlsSession::Decrypt(char* out, size_t room) {
@@ -177,6 +249,8 @@ long TlsSession::Decrypt(char* out, size_t room) {
     int n = SSL_read(ssl_, out + total, static_cast<int>(std::min<size_t>(room - total, 1 << 30)));
     if (n > 0) {
       total += static_cast<size_t>(n);
+      // Everything read is decrypted: no SSL_read that would only end in WANT_READ.
+      if (raw_pos_ == raw_len_ && SSL_has_pending(ssl_) == 0) break;
       continue;
     }
     int err = SSL_get_error(ssl_, n);
@@ -187,13 +261,33 @@ long TlsSession::Decrypt(char* out, size_t room) {
     return total > 0 ? static_cast<long>(total) : -1;
   }
   // Reading may have finished the handshake: replies queued before it can go now.
-  if (!Pump()) return -1;
+  if (!pending_plain_.empty() && !Pump()) return -1;
   return static_cast<long>(total);
 }
 
 bool TlsSession::Encrypt(std::string_view plain) {
-  pending_plain_.append(plain);
-  return Pump();
+  if (failed_) return false;
+  if (!pending_plain_.empty()) {
+    pending_plain_.append(plain);
+    return Pump();
+  }
+  while (!plain.empty()) {
+    int n =
+        SSL_write(ssl_, plain.data(), static_cast<int>(std::min<size_t>(plain.size(), 1 << 30)));
+    if (n > 0) {
+      plain.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    int err = SSL_get_error(ssl_, n);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {  // handshake first
+      pending_plain_.assign(plain);
+      return true;
+    }
+    failed_ = true;
+    ERR_clear_error();
+    return false;
+  }
+  return true;
 }
 
 bool TlsSession::Pump() {
@@ -209,13 +303,22 @@ bool TlsSession::Pump() {
     failed_ = true;
     ERR_clear_error();
   }
+  if (pending_plain_.empty() && pending_plain_.capacity() > kCipherKeep) {
+    std::string().swap(pending_plain_);
+  }
   return !failed_;
 }
 
 void TlsSession::TakeCiphertext(std::string* out) {
-  char buf[16 * 1024];
-  int n;
-  while ((n = BIO_read(wbio_, buf, sizeof(buf))) > 0) out->append(buf, static_cast<size_t>(n));
+  if (cipher_.empty()) return;
+  if (out->empty()) {
+    out->swap(cipher_);
+    cipher_.clear();
+  } else {
+    out->append(cipher_);
+    cipher_.clear();
+  }
+  if (cipher_.capacity() > kCipherKeep) std::string().swap(cipher_);
 }
 
 }  // namespace tessera::server::net

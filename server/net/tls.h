@@ -1,12 +1,18 @@
 // TLS for client connections (OpenSSL), behind the same Connection: nothing above server/net
 // knows whether a client speaks TLS.
 //
-// Approach: each TLS connection owns an SSL object wired to two memory BIOs.  Bytes libuv reads
-// are fed to the read BIO and decrypted into the connection's input buffer; replies are
-// encrypted into the write BIO and the ciphertext goes out through the usual libuv write path.
-// The handshake runs inside those same calls (SSL_read/SSL_write in server mode), so there is
-// no separate handshake state machine.  Rejected: handing the socket to OpenSSL (SSL_set_fd),
-// which would take the socket away from libuv's event loop.
+// Approach: each TLS connection owns an SSL object wired to one BIO of our own (not a socket
+// BIO, not OpenSSL's memory BIOs).  libuv reads ciphertext straight into the session's input
+// buffer (ReadRoom / Received); SSL_read takes it from there through the BIO and decrypts into
+// the connection's input buffer.  SSL_write's records are appended by the BIO to the session's
+// output string, which Flush takes whole (a swap, no copy) and writes through the usual libuv
+// path.  So a request costs one read(2), one SSL_read (none that ends in WANT_READ: the loop
+// stops when the input is used up), one SSL_write per reply batch and one write(2), and no
+// copy beyond OpenSSL's own.  The handshake runs inside those same calls (SSL_read/SSL_write
+// in server mode), so there is no separate handshake state machine.  Rejected: handing the
+// socket to OpenSSL (SSL_set_fd), which would take the socket away from libuv's event loop and
+// costs a second read(2) per record (header, then body), as Redis pays; memory BIOs, which
+// copy every byte once more each way and allocate as they grow.
 //
 // Threads: a TlsContext is built once at start-up and shared read-only by every worker (an
 // SSL_CTX may be shared once configured); a TlsSession belongs to one connection's worker.
@@ -19,7 +25,6 @@
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
-typedef struct bio_st BIO;
 
 namespace tessera::server {
 struct ServerConfig;
@@ -65,25 +70,33 @@ class TlsSession {
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
 
-  // Bytes read from the socket.
-  void Feed(const char* data, size_t len);
+  // Where the next read from the socket goes: at least 16 KiB after the ciphertext not yet
+  // decrypted.  Then Received(n) with the count read.
+  void ReadRoom(char** base, size_t* len);
+  void Received(size_t n) { raw_len_ += n; }
   // Decrypts up to `room` bytes into `out`; returns the count (0: nothing yet), or -1 on a
-  // fatal TLS error (the connection must close).
+  // fatal TLS error (the connection must close).  Ciphertext left over when `room` runs out
+  // stays for the next call.
   long Decrypt(char* out, size_t room);
-  // Queues plaintext to send; it is encrypted as soon as the handshake allows.  Returns false
-  // on a fatal TLS error.
+  // Encrypts plaintext to send, or keeps it until the handshake allows.  Returns false on a
+  // fatal TLS error.
   bool Encrypt(std::string_view plain);
-  // Appends the ciphertext waiting to be written (handshake records included) to *out.
+  // Moves the ciphertext waiting to be written (handshake records included) to the end of
+  // *out: a swap when *out is empty.
   void TakeCiphertext(std::string* out);
   bool failed() const { return failed_; }
 
  private:
+  friend struct TlsBio;
   bool Pump();  // encrypts what the handshake now allows; false on a fatal error
 
   SSL* ssl_;
-  BIO* rbio_;  // owned by ssl_
-  BIO* wbio_;  // owned by ssl_
-  std::string pending_plain_;
+  // Ciphertext from the socket: [raw_pos_, raw_len_) not yet taken by OpenSSL.
+  std::string raw_;
+  size_t raw_pos_ = 0;
+  size_t raw_len_ = 0;
+  std::string cipher_;         // ciphertext OpenSSL produced, not yet taken by Flush
+  std::string pending_plain_;  // plaintext held back by the handshake
   bool failed_ = false;
 };
 
