@@ -1,25 +1,26 @@
 #!/usr/bin/env python3
 """GET and SET over TLS on tessera-server next to the reference redis-server, in one run.
 
-Usage: bench/tls_compare.py [--ref /usr/bin/redis-server] [-n N] BUILD/tessera-server [-- ARGS...]
+Usage: bench/tls_compare.py [--ref /usr/bin/redis-server] [-n N] [--rounds R] [--port-base P]
+                            [--only set,get] [--pipelines 1,16] BUILD/tessera-server [-- ARGS...]
 
 Certificates (a CA, a server and a client certificate, RSA 2048) are made with the openssl
 command in a temporary directory.  Both servers listen on a TLS port with tls-auth-clients yes
 and the same certificates; redis-benchmark --tls connects with the client certificate.
 Workloads: SET and GET, 50 clients, pipeline 1 and 16.  Run the way
 ../shared/tools/bench-compare runs its own: servers pinned to CPU 0, redis-benchmark to CPU 1,
-reference and server alternating twice (A B A B), server CPU from /proc/PID/task/*/schedstat.
-Printed per workload: requests/s of each and their ratio (server/reference, higher is
-better), CPU microseconds per request of each and their ratio (lower is better).
+reference and server alternating R times (A B A B ..., default 2), server CPU from
+/proc/PID/task/*/schedstat.  Printed per workload: requests/s of each and their ratio
+(server/reference, higher is better), CPU microseconds per request of each and their ratio
+(lower is better).  Each ratio is the geometric mean of the R back-to-back pairs' ratios (a
+pair shares the machine's load of the moment); the range of the pairs' ratios follows in
+brackets: on a shared machine, more rounds narrow the mean, not the range.  Every run includes
+the 50 clients' handshakes (the same certificates and ciphers on both sides).
 """
 import argparse, csv, math, os, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchutil import wait_for_port, cpu_seconds, free_port  # noqa: E402
-
-WORKLOADS = [("set c50 P1", "set", 1), ("get c50 P1", "get", 1), ("set c50 P16", "set", 16),
-             ("get c50 P16", "get", 16)]
-
 
 def make_certs(d):
     def ssl(*args):
@@ -35,9 +36,8 @@ def make_certs(d):
 
 
 class Server:
-    def __init__(self, cmd, certs):
-        self.port = free_port()
-        self.tls_port = free_port()
+    def __init__(self, cmd, certs, ports=None):
+        self.port, self.tls_port = ports if ports else (free_port(), free_port())
         self.dir = tempfile.mkdtemp(dir=certs)
         args = ["taskset", "-c", "0"] + cmd[:1] + [
             "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -76,36 +76,50 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ref", default="/usr/bin/redis-server")
     ap.add_argument("-n", type=int, default=200000)
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="reference/server pairs per workload (default 2)")
+    ap.add_argument("--port-base", type=int, default=0,
+                    help="use ports P..P+3 instead of free ephemeral ones")
+    ap.add_argument("--only", default="set,get", help="tests, comma-separated")
+    ap.add_argument("--pipelines", default="1,16", help="pipeline depths, comma-separated")
     ap.add_argument("server")
     ap.add_argument("server_args", nargs="*")
     a = ap.parse_args()
     for tool in ("redis-benchmark", "openssl", "taskset", a.ref):
         if not shutil.which(tool):
             sys.exit(f"tls_compare: {tool} not found")
+    tests = a.only.split(",")
+    pipelines = [int(p) for p in a.pipelines.split(",")]
+    workloads = [(f"{t} c50 P{p}", t, p) for p in pipelines for t in tests]
     certs = tempfile.mkdtemp(prefix="tls-compare-")
     make_certs(certs)
-    ref = Server([a.ref], certs)
-    ours = Server([os.path.abspath(a.server)] + a.server_args, certs)
-    print(f"{'workload':14} {'ref req/s':>10} {'srv req/s':>10} {'ratio':>6} "
-          f"{'ref us/req':>10} {'srv us/req':>10} {'cpu ratio':>9}")
+    pb = a.port_base
+    ref = Server([a.ref], certs, (pb, pb + 1) if pb else None)
+    ours = Server([os.path.abspath(a.server)] + a.server_args, certs,
+                  (pb + 2, pb + 3) if pb else None)
+    print(f"{'workload':14} {'ref req/s':>10} {'srv req/s':>10} {'ratio':>6} {'(range)':>11} "
+          f"{'ref us/req':>10} {'srv us/req':>10} {'cpu ratio':>9} {'(range)':>11}")
+    geo = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))  # noqa: E731
     tput, cpu = [], []
     try:
-        for name, test, pipeline in WORKLOADS:
+        for name, test, pipeline in workloads:
             n = a.n * (4 if pipeline > 1 else 1)
             pairs = [(run(ref, certs, test, pipeline, n), run(ours, certs, test, pipeline, n))
-                     for _ in range(2)]
-            ratio = math.exp(sum(math.log(s[0] / r[0]) for r, s in pairs) / 2)
-            r_rps, s_rps = (sum(p[i][0] for p in pairs) / 2 for i in (0, 1))
-            r_cpu, s_cpu = (sum(p[i][1] for p in pairs) / 2 for i in (0, 1))
-            tput.append(ratio)
-            cpu.append(s_cpu / r_cpu)
-            print(f"{name:14} {r_rps:10.0f} {s_rps:10.0f} {ratio:6.2f} {r_cpu:10.2f} "
-                  f"{s_cpu:10.2f} {s_cpu / r_cpu:9.2f}", flush=True)
+                     for _ in range(a.rounds)]
+            t_ratios = [s[0] / r[0] for r, s in pairs]
+            c_ratios = [s[1] / r[1] for r, s in pairs]
+            r_rps, s_rps = (sum(p[i][0] for p in pairs) / len(pairs) for i in (0, 1))
+            r_cpu, s_cpu = (sum(p[i][1] for p in pairs) / len(pairs) for i in (0, 1))
+            tput.append(geo(t_ratios))
+            cpu.append(geo(c_ratios))
+            print(f"{name:14} {r_rps:10.0f} {s_rps:10.0f} {tput[-1]:6.2f} "
+                  f"{f'({min(t_ratios):.2f}-{max(t_ratios):.2f})':>11} {r_cpu:10.2f} "
+                  f"{s_cpu:10.2f} {cpu[-1]:9.2f} "
+                  f"{f'({min(c_ratios):.2f}-{max(c_ratios):.2f})':>11}", flush=True)
     finally:
         ref.stop()
         ours.stop()
         shutil.rmtree(certs, ignore_errors=True)
-    geo = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))  # noqa: E731
     print(f"geomean throughput ratio (server/reference, higher is better): {geo(tput):.3f}")
     print(f"geomean CPU-per-request ratio (server/reference, lower is better): {geo(cpu):.3f}")
 
