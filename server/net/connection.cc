@@ -319,11 +319,16 @@ void Connection::Process(int64_t now_us) {
     // A buffer that grew for a big argument stays for the next one, as Redis gives the
     // client a new query buffer of the argument's size; the client cron trims it once the
     // client idles or its recent peak is lower.
-  } else if (in_pos_ > kCompactThreshold) {
+  } else if (in_pos_ > kCompactThreshold ||
+             (in_pos_ > 0 && parser_.PendingBulkBytes() >= kBigArgument)) {
     std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
     in_len_ -= in_pos_;
     in_pos_ = 0;
   }
+  // A big argument whose header has come gets room for all of it now, as Redis's query
+  // buffer does: CLIENT LIST and client eviction see its size from then on, and its bytes
+  // arrive in one allocation.  The room is not written until they do (query_buffer.h).
+  if (parser_.PendingBulkBytes() >= kBigArgument) GrowForNextRead();
   if (AuthRequired() && OutputBufferBytes() > kUnauthOutputLimit) {
     Close();
     return;
