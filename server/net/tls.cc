@@ -69,6 +69,12 @@ bool ApplyProtocols(SSL_CTX* ctx, const std::string& protocols, std::string* err
 }  // namespace
 
 std::unique_ptr<TlsContext> TlsContext::Create(const ServerConfig& c, std::string* error) {
+  // Whatever the outcome, no error stays queued on this thread (CONFIG SET runs this on a
+  // worker): sessions do not clear the queue before each SSL_read / SSL_write, and a stale
+  // entry would make the worker's next SSL_get_error report a failure on a sound connection.
+  struct ClearErrors {
+    ~ClearErrors() { ERR_clear_error(); }
+  } clear_errors;
   if (c.tls_cert_file.Get().empty() || c.tls_key_file.Get().empty()) {
     *error = "Failed to configure TLS: tls-cert-file and tls-key-file are required";
     return nullptr;
