@@ -27,7 +27,6 @@ bool Input::Read(void* buf, size_t n) {
     failed_read_ = true;
     return false;
   }
-  if (crc_on_) crc_ = Crc64(crc_, std::string_view(static_cast<const char*>(buf), n));
   return true;
 }
 

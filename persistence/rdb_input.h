@@ -1,5 +1,5 @@
 // The reader's primitives over a Source (internal to persistence/): lengths, strings in their
-// three encodings, times and doubles, with a running CRC64 of every byte read.
+// three encodings, times and doubles.  The CRC64 of the bytes read is the Source's.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@ namespace tessera::persistence::rdb {
 
 class Input {
  public:
-  Input(Source& src, bool crc) : src_(src), crc_on_(crc) {}
+  explicit Input(Source& src) : src_(src) {}
 
   bool Read(void* buf, size_t n);
   bool ReadByte(uint8_t* b) { return Read(b, 1); }
@@ -29,7 +29,6 @@ class Input {
   Status ReadTextDouble(double* d);
 
   uint64_t offset() const { return src_.bytes_read(); }
-  uint64_t crc() const { return crc_; }
   bool failed_read() const { return failed_read_; }
 
   // "Internal error in RDB reading offset N -> what" as kCorrupt.
@@ -44,8 +43,6 @@ class Input {
 
  private:
   Source& src_;
-  bool crc_on_;
-  uint64_t crc_ = 0;
   bool failed_read_ = false;
 };
 

@@ -193,6 +193,18 @@ Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallb
 
 }  // namespace
 
+uint64_t MemorySource::ConsumedCrc() {
+  if (track_crc_) crc_ = Crc64(crc_, data_.substr(crc_pos_, pos_ - crc_pos_));
+  crc_pos_ = pos_;
+  return crc_;
+}
+
+uint64_t FileSource::ConsumedCrc() {
+  if (track_crc_) crc_ = Crc64(crc_, std::string_view(buf_.get() + crc_pos_, begin_ - crc_pos_));
+  crc_pos_ = begin_;
+  return crc_;
+}
+
 bool MemorySource::Read(void* buf, size_t n) {
   if (n > data_.size() - pos_) {
     pos_ = data_.size();
@@ -210,6 +222,8 @@ bool FileSource::Read(void* buf, size_t n) {
   auto* out = static_cast<char*>(buf);
   while (n > 0) {
     if (begin_ == end_) {
+      ConsumedCrc();  // the buffer's bytes are about to go
+      begin_ = end_ = crc_pos_ = 0;
       if (n >= cap_) {  // large reads bypass the buffer
         ssize_t r = ::read(fd_, out, n);
         if (r < 0 && errno == EINTR) continue;
@@ -217,6 +231,7 @@ bool FileSource::Read(void* buf, size_t n) {
           io_error_ = r < 0;
           return false;
         }
+        if (track_crc_) crc_ = Crc64(crc_, std::string_view(out, static_cast<size_t>(r)));
         out += r;
         n -= static_cast<size_t>(r);
         consumed_ += static_cast<uint64_t>(r);
@@ -242,12 +257,13 @@ bool FileSource::Read(void* buf, size_t n) {
 }
 
 Status Load(Source& src, const LoadOptions& opts, const LoadCallbacks& cb) {
-  Input in(src, opts.check_crc);
+  if (opts.check_crc) src.TrackCrc();
+  Input in(src);
   int version = 0;
   if (Status st = ReadHeader(in, &version); !st.ok()) return st;
   if (Status st = ReadBody(in, version, opts, cb); !st.ok()) return st;
   if (version < 5) return Status::Ok();  // no checksum before RDB 5
-  const uint64_t computed = in.crc();
+  const uint64_t computed = opts.check_crc ? src.ConsumedCrc() : 0;
   uint8_t b[8];
   if (!in.Read(b, 8)) return in.ReadError();
   uint64_t stored = 0;
@@ -278,7 +294,7 @@ StatusOr<Entry*> ParseDumpPayload(std::string_view key, std::string_view payload
     if (Crc64(0, payload.substr(0, payload.size() - 8)) != stored) return bad_footer;
   }
   MemorySource src(payload.substr(0, payload.size() - 10));
-  Input in(src, false);
+  Input in(src);
   uint8_t type;
   if (!in.ReadByte(&type) || !IsValueType(type)) return Status::Corrupt("Bad data format");
   Entry* e = nullptr;
