@@ -110,6 +110,10 @@ struct LoadOptions {
   bool skip_expired = true;  // drop keys whose expiry passed (Redis does, on a primary)
   int num_dbs = 16;          // SELECTDB past this fails, as in Redis
   uint64_t progress_bytes = uint64_t{2} << 20;
+  // Threads that decode values while the calling thread reads on (rdb_parallel.h); 0 decodes
+  // everything on the calling thread.  Callbacks run on the calling thread either way, in
+  // file order.
+  int decode_threads = 0;
   // The encoding thresholds; the defaults are Redis's (hash-max-listpack-entries 512).
   types::ListLimits list;
   types::HashLimits hash{512, 64};
