@@ -6,6 +6,10 @@ listpack limits).  Each server is started on a copy of the file and its own log 
 "DB loaded from disk: X seconds" is read; the best of --runs starts is kept.
 
     bench/load_compare.py build/tessera-server [--reference /work/redis-724/src/redis-server]
+        [--files DIR]
+
+With --files, the RDB files are kept in DIR (strings.rdb, mixed.rdb) and reused by later runs,
+so that runs compare the same bytes and a profiler can load them by hand.
 """
 import argparse
 import os
@@ -68,10 +72,21 @@ return m
 """
 
 
+PORT_BASE = [0]  # --port-base: take ports from there up instead of ephemeral ones
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for _ in range(200):
+        want = PORT_BASE[0]
+        if want:
+            PORT_BASE[0] += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", want))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port")
 
 
 def start(binary, workdir, extra=()):
@@ -136,12 +151,23 @@ def main():
     ap.add_argument("--reference", default="/work/redis-724/src/redis-server")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--kinds", default="strings,mixed")
+    ap.add_argument("--files", help="keep (and reuse) the RDB files in this directory")
+    ap.add_argument("--port-base", type=int, default=0,
+                    help="servers listen on ports from this one up (default: ephemeral)")
     a = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="load-compare-")
+    PORT_BASE[0] = a.port_base
+    work = a.files or tempfile.mkdtemp(prefix="load-compare-")
+    os.makedirs(work, exist_ok=True)
     try:
         for kind in a.kinds.split(","):
             path = os.path.join(work, kind + ".rdb")
-            n = make_file(a.reference, kind, path)
+            if os.path.exists(path + ".keys"):
+                with open(path + ".keys") as f:
+                    n = int(f.read())
+            else:
+                n = make_file(a.reference, kind, path)
+                with open(path + ".keys", "w") as f:
+                    f.write(str(n))
             size = os.path.getsize(path) / 1e6
             ours, k1 = load_seconds(a.binary, path, a.runs)
             theirs, k2 = load_seconds(a.reference, path, a.runs)
@@ -149,7 +175,8 @@ def main():
             print(f"{kind}: {n} keys, {size:.0f} MB file: tessera {ours:.3f} s, "
                   f"redis {theirs:.3f} s, ratio {ours / max(theirs, 1e-3):.2f}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not a.files:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

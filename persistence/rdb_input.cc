@@ -27,7 +27,22 @@ bool Input::Read(void* buf, size_t n) {
     failed_read_ = true;
     return false;
   }
-  if (crc_on_) crc_ = Crc64(crc_, std::string_view(static_cast<const char*>(buf), n));
+  if (record_ != nullptr) record_->append(static_cast<const char*>(buf), n);
+  return true;
+}
+
+bool Input::SkipIntoRecord(uint64_t n) {
+  while (n > 0) {
+    const size_t k = std::min<uint64_t>(n, kStringChunk);
+    const size_t at = record_->size();
+    record_->resize(at + k);
+    if (!src_.Read(record_->data() + at, k)) {
+      record_->resize(at);
+      failed_read_ = true;
+      return false;
+    }
+    n -= k;
+  }
   return true;
 }
 

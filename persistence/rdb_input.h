@@ -1,5 +1,5 @@
 // The reader's primitives over a Source (internal to persistence/): lengths, strings in their
-// three encodings, times and doubles, with a running CRC64 of every byte read.
+// three encodings, times and doubles.  The CRC64 of the bytes read is the Source's.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,9 @@ namespace tessera::persistence::rdb {
 
 class Input {
  public:
-  Input(Source& src, bool crc) : src_(src), crc_on_(crc) {}
+  // `base`: the file offset of src's first byte (a value decoded apart from its file), so
+  // that error offsets are the file's.
+  explicit Input(Source& src, uint64_t base = 0) : src_(src), base_(base) {}
 
   bool Read(void* buf, size_t n);
   bool ReadByte(uint8_t* b) { return Read(b, 1); }
@@ -28,8 +30,12 @@ class Input {
   // The old textual double (ZSET type 3): a length byte (253 nan, 254 inf, 255 -inf).
   Status ReadTextDouble(double* d);
 
-  uint64_t offset() const { return src_.bytes_read(); }
-  uint64_t crc() const { return crc_; }
+  uint64_t offset() const { return base_ + src_.bytes_read(); }
+  // While `record` is set, every byte read is also appended to it (rdb_parallel.cc's framing).
+  void set_record(std::string* record) { record_ = record; }
+  // Reads n bytes straight into the record (REQUIRES one), in pieces, so a forged length
+  // costs only the bytes really there.
+  bool SkipIntoRecord(uint64_t n);
   bool failed_read() const { return failed_read_; }
 
   // "Internal error in RDB reading offset N -> what" as kCorrupt.
@@ -44,8 +50,8 @@ class Input {
 
  private:
   Source& src_;
-  bool crc_on_;
-  uint64_t crc_ = 0;
+  uint64_t base_;
+  std::string* record_ = nullptr;
   bool failed_read_ = false;
 };
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/base/find_duplicate.h"
+#include "core/base/hash.h"
 #include "core/base/numbers.h"
 #include "core/ds/listpack.h"
 #include "core/keyspace/entry.h"
@@ -56,6 +58,25 @@ uint8_t* ListpackOf(const std::vector<PackedElem>& elems) {
 }
 
 Status EmptyKey() { return Status::Error(Status::Code::kEmptyKey, "Empty keys skipped"); }
+
+// Text for the integers of decoded elements, for the one-pass builders: the views it hands
+// out stay valid until the next Reset (room for every element is reserved up front).
+class IntText {
+ public:
+  explicit IntText(size_t elems) { buf_.resize(elems * kMaxIntText); }
+  std::string_view View(const PackedElem& e) {
+    if (!e.is_int) return e.str;
+    char* at = buf_.data() + used_;
+    const std::string_view v = e.View(at);
+    used_ += v.size();
+    return v;
+  }
+
+ private:
+  static constexpr size_t kMaxIntText = 21;
+  std::string buf_;
+  size_t used_ = 0;
+};
 
 // ---- Strings and lists -----------------------------------------------------------------------
 
@@ -129,6 +150,13 @@ Status ReadQuicklist(Input& in, uint8_t type, std::string_view key, const LoadOp
                                                     : "Ziplist integrity check failed.");
     }
     if (elems.empty()) continue;  // Redis skips empty nodes
+    if (nodes == 1) {             // the common small list: no quicklist unless it stays one
+      uint8_t* lp =
+          type == kTypeListQuicklist2 ? MallocCopy(blob.data(), blob.size()) : ListpackOf(elems);
+      *out = Entry::NewObject(key, ValueType::kList, ListValue::FromSingleNode(lp, opts.list),
+                              keyspace::kNoExpiry, opts.clock);
+      return Status::Ok();
+    }
     if (type == kTypeListQuicklist2) {
       l->AdoptNode(MallocCopy(blob.data(), blob.size()), blob.size(), false);
     } else {
@@ -169,10 +197,7 @@ Status ReadIntset(Input& in, std::string_view key, const LoadOptions& opts, Entr
   if (Status st = in.ReadString(&blob); !st.ok()) return st;
   std::vector<int64_t> v;
   if (!DecodeIntset(blob, &v)) return in.Corrupt("Intset integrity check failed.");
-  types::SetLimits build = opts.set;
-  build.max_intset_entries = kNoLimit;
-  Owned<SetValue> s(SetValue::New(SetValue::Encoding::kIntset));
-  for (int64_t x : v) SetValue::Add(s.addr(), types::SetMember::Int(x), build);
+  Owned<SetValue> s(SetValue::NewIntset(v));  // DecodeIntset checked the order
   SetValue::MaybeConvert(s.addr(), s->size(), opts.set);
   *out = SetEntry(key, s.release(), opts);
   return Status::Ok();
@@ -187,6 +212,19 @@ Status ReadSetListpack(Input& in, std::string_view key, const LoadOptions& opts,
   // Packed sets stay packed whatever their members' length; too many members make a table
   // from the start (which also keeps duplicate checks O(1) for large forged blobs).
   const bool table = elems.size() > opts.set.max_listpack_entries;
+  if (!table) {
+    std::vector<types::SetMember> members;
+    members.reserve(elems.size());
+    for (const PackedElem& e : elems) {
+      members.push_back(e.is_int ? types::SetMember::Int(e.num) : types::SetMember::Str(e.str));
+    }
+    bool duplicate;
+    if (SetValue* built = SetValue::NewListpack(members, &duplicate)) {
+      *out = SetEntry(key, built, opts);
+      return Status::Ok();
+    }
+    if (duplicate) return in.Corrupt("Set listpack integrity check failed.");
+  }
   types::SetLimits build{kNoLimit, kNoLimit, kNoLimit};
   Owned<SetValue> s(
       SetValue::New(table ? SetValue::Encoding::kHashtable : SetValue::Encoding::kListpack));
@@ -234,6 +272,34 @@ Status ReadZSet(Input& in, uint8_t type, std::string_view key, const LoadOptions
   return Status::Ok();
 }
 
+// A listpack-sized sorted set in one pass.  The errors are those of adding the pairs one by
+// one: the first bad score, unless a member before it repeats an earlier one.  Leaves *out
+// null (and returns Ok) when the set must be built pair by pair after all.
+Status BuildPackedZSet(Input& in, const std::vector<PackedElem>& elems, std::string_view key,
+                       const LoadOptions& opts, Entry** out) {
+  const size_t n = elems.size() / 2;
+  IntText text(n);
+  std::vector<ZSetValue::ScoredView> pairs(n);
+  for (size_t i = 0; i < n; ++i) {
+    pairs[i].member = text.View(elems[2 * i]);
+    const PackedElem& s = elems[2 * i + 1];
+    if (s.is_int) {
+      pairs[i].score = static_cast<double>(s.num);
+    } else if (!ParseDouble(s.str, &pairs[i].score)) {
+      const bool dup_before = HasDuplicate(
+          i, [&](size_t a) { return HashBytes(pairs[a].member); },
+          [&](size_t a, size_t b) { return pairs[a].member == pairs[b].member; });
+      return in.Corrupt(dup_before ? "Duplicate zset fields detected"
+                                   : "Zset listpack has an invalid score");
+    }
+  }
+  bool duplicate;
+  ZSetValue* z = ZSetValue::NewPacked(pairs, &duplicate);
+  if (duplicate) return in.Corrupt("Duplicate zset fields detected");
+  if (z != nullptr) *out = ZSetEntry(key, z, opts);
+  return Status::Ok();
+}
+
 Status ReadZSetPacked(Input& in, uint8_t type, std::string_view key, const LoadOptions& opts,
                       Entry** out) {
   std::string blob;
@@ -248,6 +314,13 @@ Status ReadZSetPacked(Input& in, uint8_t type, std::string_view key, const LoadO
   if (elems.empty()) return EmptyKey();
   const size_t n = elems.size() / 2;
   const bool skiplist = n > opts.zset.max_listpack_entries;
+  if (!skiplist) {
+    Entry* built = nullptr;
+    if (Status st = BuildPackedZSet(in, elems, key, opts, &built); !st.ok() || built != nullptr) {
+      *out = built;
+      return st;
+    }
+  }
   const types::ZSetLimits build{skiplist ? 0 : kNoLimit, kNoLimit};
   Owned<ZSetValue> z(ZSetValue::Create(skiplist ? kNoLimit : n, 0, build));
   char buf[24];
@@ -351,6 +424,19 @@ Status ReadHashPacked(Input& in, uint8_t type, std::string_view key, const LoadO
   // other packed forms stay packed unless they hold too many fields.
   types::HashLimits build = opts.hash;
   if (type != kTypeHashZipmap && n <= opts.hash.max_entries) build = {kNoLimit, kNoLimit};
+  if (!ex && type != kTypeHashZipmap && n <= opts.hash.max_entries) {
+    IntText text(elems.size());
+    std::vector<HashValue::Pair> pairs(n);
+    for (size_t i = 0; i < n; ++i) {
+      pairs[i] = {text.View(elems[2 * i]), text.View(elems[2 * i + 1])};
+    }
+    bool duplicate;
+    if (HashValue* built = HashValue::NewPacked(pairs, &duplicate)) {
+      *out = HashEntry(key, built, opts);
+      return Status::Ok();
+    }
+    if (duplicate) return in.Corrupt(failed);
+  }
   Owned<HashValue> h(HashValue::New());
   if (ex) HashValue::EnableFieldExpiry(h.addr());
   char fb[24], vb[24];

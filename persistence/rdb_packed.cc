@@ -182,10 +182,16 @@ bool DecodeListpack(std::string_view blob, std::vector<PackedElem>* out) {
   if (size < 7 || Le(lp, 4) != size || lp[size - 1] != 0xFF) return false;
   const uint64_t header_count = Le(lp + 4, 2);
   const size_t start = out->size();
-  // The header's count, when known, sizes the vector once; it is capped by what the bytes
-  // can hold (2 bytes an entry) so a forged count reserves nothing unbounded.
-  if (header_count != 65535) out->reserve(start + std::min<size_t>(header_count, size / 2));
+  // The header's count, when known, sizes the vector once and the entries are stored by
+  // index (a push_back per entry showed in load profiles); a count the bytes cannot hold
+  // (2 bytes an entry) is false at once, so a forged count allocates nothing unbounded.
+  const bool counted = header_count != 65535;
+  if (counted) {
+    if (header_count > (size - 7) / 2) return false;
+    out->resize(start + header_count);
+  }
   size_t off = 6;
+  size_t count = 0;
   while (off < size - 1) {
     PackedElem e;
     size_t len;
@@ -196,11 +202,16 @@ bool DecodeListpack(std::string_view blob, std::vector<PackedElem>* out) {
     if (!ReadBacklen(lp + off + len, lp + off + len + bl - 1, &back) || back != len) {
       return false;
     }
-    out->push_back(e);
+    if (counted) {
+      if (count == header_count) return false;  // more entries than the header says
+      (*out)[start + count] = e;
+    } else {
+      out->push_back(e);
+    }
+    ++count;
     off += len + bl;
   }
-  const size_t count = out->size() - start;
-  return header_count == 65535 || header_count == count;
+  return !counted || header_count == count;
 }
 
 bool DecodeZiplist(std::string_view blob, std::vector<PackedElem>* out) {

@@ -9,6 +9,7 @@
 #include "core/base/crc64.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_input.h"
+#include "persistence/rdb_parallel.h"
 
 namespace tessera::persistence::rdb {
 
@@ -68,22 +69,52 @@ Status ReadHeader(Input& in, int* version) {
   return Status::Ok();
 }
 
-// The state a key's opcodes leave for the key that follows.
-struct KeyPrefix {
-  int64_t expire_ms = keyspace::kNoExpiry;
-  int64_t idle = -1;
-};
-
 Status ReadKey(Input& in, uint8_t type, int db, KeyPrefix* prefix, const LoadOptions& opts,
-               const LoadCallbacks& cb) {
+               const LoadCallbacks& cb, ParallelDecoder* par) {
   std::string key;
   if (Status st = in.ReadString(&key); !st.ok()) return st;
-  Entry* e = nullptr;
-  Status st = ReadValue(in, type, key, opts, &e);
   const KeyPrefix p = *prefix;
   *prefix = KeyPrefix();
+  if (par != nullptr && IsDeferredType(type)) {
+    return par->AddDeferred(in, type, std::move(key), db, p);
+  }
+  Entry* e = nullptr;
+  Status st = ReadValue(in, type, key, opts, &e);
+  if (par != nullptr) return par->AddDecoded(st, e, std::move(key), db, p);
+  return DeliverKey(st, e, key, db, p, opts, cb);
+}
+
+Status ReadBodyOn(Input& in, const LoadOptions& opts, const LoadCallbacks& cb,
+                  ParallelDecoder* par);
+
+}  // namespace
+
+bool IsDeferredType(uint8_t type) {
+  switch (type) {
+    case kTypeString:
+    case kTypeList:
+    case kTypeSet:
+    case kTypeZSet2:
+    case kTypeHash:
+    case kTypeListZiplist:
+    case kTypeSetIntset:
+    case kTypeSetListpack:
+    case kTypeZSetZiplist:
+    case kTypeZSetListpack:
+    case kTypeHashZipmap:
+    case kTypeHashZiplist:
+    case kTypeHashListpack:
+    case kTypeListQuicklist:
+    case kTypeListQuicklist2:
+      return true;
+  }
+  return false;
+}
+
+Status DeliverKey(Status st, Entry* e, std::string_view key, int db, const KeyPrefix& p,
+                  const LoadOptions& opts, const LoadCallbacks& cb) {
   if (st.code() == Status::Code::kEmptyKey) {
-    if (cb.on_warning) cb.on_warning("rdbLoadObject skipping empty key: " + key);
+    if (cb.on_warning) cb.on_warning("rdbLoadObject skipping empty key: " + std::string(key));
     if (cb.on_empty_key) cb.on_empty_key(db, key);
     return Status::Ok();
   }
@@ -107,7 +138,22 @@ Status ReadKey(Input& in, uint8_t type, int db, KeyPrefix* prefix, const LoadOpt
   return Status::Ok();
 }
 
-Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallbacks& cb) {
+namespace {
+
+// With decode threads, every exit first delivers the keys still queued: an error among them
+// comes earlier in the file than anything the reading thread meets after them.
+Status ReadBody(Input& in, const LoadOptions& opts, const LoadCallbacks& cb) {
+  if (opts.decode_threads <= 0) return ReadBodyOn(in, opts, cb, nullptr);
+  ParallelDecoder par(opts, cb);
+  Status st = ReadBodyOn(in, opts, cb, &par);
+  Status queued = par.Drain();
+  return queued.ok() ? st : queued;
+}
+
+Status ReadBodyOn(Input& in, const LoadOptions& opts, const LoadCallbacks& cb,
+                  ParallelDecoder* par) {
+  // A callback other than on_key runs only once the keys before it are delivered.
+  auto drained = [&] { return par != nullptr ? par->Drain() : Status::Ok(); };
   int db = 0;
   KeyPrefix prefix;
   uint64_t next_progress = opts.progress_bytes;
@@ -154,6 +200,7 @@ Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallb
         continue;
       case kOpResizeDb:
         if (!in.ReadLength(&x) || !in.ReadLength(&y)) return in.ReadError();
+        if (Status d = drained(); !d.ok()) return d;
         if (cb.on_resize_db) cb.on_resize_db(db, x, y);
         continue;
       case kOpSlotInfo:
@@ -164,6 +211,7 @@ Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallb
       case kOpAux:
         if (Status st = in.ReadString(&a); !st.ok()) return st;
         if (Status st = in.ReadString(&b); !st.ok()) return st;
+        if (Status d = drained(); !d.ok()) return d;
         if (cb.on_aux) cb.on_aux(a, b);
         continue;
       case kOpModuleAux: {
@@ -171,6 +219,7 @@ Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallb
           return in.ReadError();
         }
         if (Status st = SkipModuleValue(in); !st.ok()) return st;
+        if (Status d = drained(); !d.ok()) return d;
         if (cb.on_warning) {
           cb.on_warning("Skipped module aux data of module id " + std::to_string(x) +
                         ": no modules are loaded");
@@ -182,16 +231,28 @@ Status ReadBody(Input& in, int version, const LoadOptions& opts, const LoadCallb
                              "Pre-release function format not supported.");
       case kOpFunction2:
         if (Status st = in.ReadString(&a); !st.ok()) return st;
+        if (Status d = drained(); !d.ok()) return d;
         if (cb.on_function) cb.on_function(a);
         continue;
     }
     if (!IsValueType(type)) return in.Corrupt("Unknown RDB encoding type " + std::to_string(type));
-    if (Status st = ReadKey(in, type, db, &prefix, opts, cb); !st.ok()) return st;
+    if (Status st = ReadKey(in, type, db, &prefix, opts, cb, par); !st.ok()) return st;
   }
-  (void)version;
 }
 
 }  // namespace
+
+uint64_t MemorySource::ConsumedCrc() {
+  if (track_crc_) crc_ = Crc64(crc_, data_.substr(crc_pos_, pos_ - crc_pos_));
+  crc_pos_ = pos_;
+  return crc_;
+}
+
+uint64_t FileSource::ConsumedCrc() {
+  if (track_crc_) crc_ = Crc64(crc_, std::string_view(buf_.get() + crc_pos_, begin_ - crc_pos_));
+  crc_pos_ = begin_;
+  return crc_;
+}
 
 bool MemorySource::Read(void* buf, size_t n) {
   if (n > data_.size() - pos_) {
@@ -210,6 +271,8 @@ bool FileSource::Read(void* buf, size_t n) {
   auto* out = static_cast<char*>(buf);
   while (n > 0) {
     if (begin_ == end_) {
+      ConsumedCrc();  // the buffer's bytes are about to go
+      begin_ = end_ = crc_pos_ = 0;
       if (n >= cap_) {  // large reads bypass the buffer
         ssize_t r = ::read(fd_, out, n);
         if (r < 0 && errno == EINTR) continue;
@@ -217,6 +280,7 @@ bool FileSource::Read(void* buf, size_t n) {
           io_error_ = r < 0;
           return false;
         }
+        if (track_crc_) crc_ = Crc64(crc_, std::string_view(out, static_cast<size_t>(r)));
         out += r;
         n -= static_cast<size_t>(r);
         consumed_ += static_cast<uint64_t>(r);
@@ -242,12 +306,13 @@ bool FileSource::Read(void* buf, size_t n) {
 }
 
 Status Load(Source& src, const LoadOptions& opts, const LoadCallbacks& cb) {
-  Input in(src, opts.check_crc);
+  if (opts.check_crc) src.TrackCrc();
+  Input in(src);
   int version = 0;
   if (Status st = ReadHeader(in, &version); !st.ok()) return st;
-  if (Status st = ReadBody(in, version, opts, cb); !st.ok()) return st;
+  if (Status st = ReadBody(in, opts, cb); !st.ok()) return st;
   if (version < 5) return Status::Ok();  // no checksum before RDB 5
-  const uint64_t computed = in.crc();
+  const uint64_t computed = opts.check_crc ? src.ConsumedCrc() : 0;
   uint8_t b[8];
   if (!in.Read(b, 8)) return in.ReadError();
   uint64_t stored = 0;
@@ -278,7 +343,7 @@ StatusOr<Entry*> ParseDumpPayload(std::string_view key, std::string_view payload
     if (Crc64(0, payload.substr(0, payload.size() - 8)) != stored) return bad_footer;
   }
   MemorySource src(payload.substr(0, payload.size() - 10));
-  Input in(src, false);
+  Input in(src);
   uint8_t type;
   if (!in.ReadByte(&type) || !IsValueType(type)) return Status::Corrupt("Bad data format");
   Entry* e = nullptr;

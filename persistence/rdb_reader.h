@@ -36,11 +36,22 @@ namespace tessera::persistence::rdb {
 
 // A byte source.  Read returns false at a short read (no bytes are consumed then... or some:
 // the load fails either way).
+// Sources also keep the CRC64 of the bytes consumed (for the file's footer) when asked to:
+// they fold it over large pieces (a buffer before it is refilled) rather than per Read, which
+// for the one- and two-byte reads of lengths cost more in calls than in checksumming.
 class Source {
  public:
   virtual ~Source() = default;
   virtual bool Read(void* buf, size_t n) = 0;
   virtual uint64_t bytes_read() const = 0;
+  // Starts keeping the CRC (from the next byte read; call it before reading).
+  void TrackCrc() { track_crc_ = true; }
+  // The CRC64 of every byte consumed since TrackCrc.
+  virtual uint64_t ConsumedCrc() = 0;
+
+ protected:
+  bool track_crc_ = false;
+  uint64_t crc_ = 0;
 };
 
 class MemorySource : public Source {
@@ -48,11 +59,13 @@ class MemorySource : public Source {
   explicit MemorySource(std::string_view data) : data_(data) {}
   bool Read(void* buf, size_t n) override;
   uint64_t bytes_read() const override { return pos_; }
+  uint64_t ConsumedCrc() override;
   size_t remaining() const { return data_.size() - pos_; }
 
  private:
   std::string_view data_;
   size_t pos_ = 0;
+  size_t crc_pos_ = 0;  // crc_ covers data_[0, crc_pos_)
 };
 
 // Reads a file descriptor (not owned) through a 1 MB buffer.
@@ -61,6 +74,7 @@ class FileSource : public Source {
   explicit FileSource(int fd, size_t buffer_size = size_t{1} << 20);
   bool Read(void* buf, size_t n) override;
   uint64_t bytes_read() const override { return consumed_; }
+  uint64_t ConsumedCrc() override;
   // True iff a read failed with an error other than end of file.
   bool io_error() const { return io_error_; }
 
@@ -68,6 +82,7 @@ class FileSource : public Source {
   int fd_;
   std::unique_ptr<char[]> buf_;
   size_t cap_, begin_ = 0, end_ = 0;
+  size_t crc_pos_ = 0;  // crc_ covers the bytes consumed before buf_[crc_pos_]
   uint64_t consumed_ = 0;
   bool io_error_ = false;
 };
@@ -95,6 +110,10 @@ struct LoadOptions {
   bool skip_expired = true;  // drop keys whose expiry passed (Redis does, on a primary)
   int num_dbs = 16;          // SELECTDB past this fails, as in Redis
   uint64_t progress_bytes = uint64_t{2} << 20;
+  // Threads that decode values while the calling thread reads on (rdb_parallel.h); 0 decodes
+  // everything on the calling thread.  Callbacks run on the calling thread either way, in
+  // file order.
+  int decode_threads = 0;
   // The encoding thresholds; the defaults are Redis's (hash-max-listpack-entries 512).
   types::ListLimits list;
   types::HashLimits hash{512, 64};

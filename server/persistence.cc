@@ -241,6 +241,10 @@ bool Persistence::LoadRdbFile(const std::string& path, std::string* err, uint64_
   keyspace::Keyspace& ks = server_.keyspace();
   uint64_t loaded = 0;
   const int64_t key_delay = server_.config().key_load_delay.load(std::memory_order_relaxed);
+  // Values decode on the other cores while this thread reads and inserts (rdb_parallel.h);
+  // key-load-delay (a test's slow load) keeps everything on this thread.
+  const unsigned cpus = std::thread::hardware_concurrency();
+  opts.decode_threads = key_delay > 0 || cpus < 2 ? 0 : static_cast<int>(std::min(cpus - 1, 3u));
   rdb::LoadCallbacks cb;
   uint64_t expired = 0;
   std::string duplicate;  // the first key found already present (no merge)

@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 
+#include "core/base/find_duplicate.h"
 #include "core/base/varint.h"
 
 namespace tessera::types {
@@ -167,6 +168,27 @@ size_t HashValue::AllocationSize() const {
 }
 
 size_t HashValue::size() const { return kind_ == kTable ? table()->table.size() : count_; }
+
+HashValue* HashValue::NewPacked(std::span<const Pair> pairs, bool* duplicate) {
+  *duplicate = HasDuplicate(
+      pairs.size(), [&](size_t i) { return HashBytes(pairs[i].field); },
+      [&](size_t i, size_t j) { return pairs[i].field == pairs[j].field; });
+  if (*duplicate) return nullptr;
+  size_t bytes = 0;
+  for (const Pair& p : pairs) bytes += StringBytes(p.field) + StringBytes(p.value);
+  if (bytes + 32 > kMaxPackedBytes) return nullptr;
+  void* mem = CheckedAlloc(std::malloc(kHeaderSize + bytes));
+  auto* v = new (mem) HashValue();
+  v->kind_ = kPacked;
+  v->count_ = static_cast<uint32_t>(pairs.size());
+  v->bytes_ = static_cast<uint32_t>(bytes);
+  uint8_t* out = v->data();
+  for (const Pair& p : pairs) {
+    out += PutString(out, p.field);
+    out += PutString(out, p.value);
+  }
+  return v;
+}
 
 // --- Packed helpers --------------------------------------------------------------------------
 

@@ -63,6 +63,11 @@ class HashValue {
 
   // A new empty packed value.
   static HashValue* New();
+  // Loading (RDB files, RESTORE): a packed value ("listpack") holding `pairs` in their order,
+  // built in one allocation with one duplicate check (HasDuplicate) instead of a lookup per
+  // pair.  nullptr with *duplicate set when two pairs share a field; nullptr with it clear
+  // when the pairs would pass the packed size bound (the caller builds pair by pair then).
+  static HashValue* NewPacked(std::span<const Pair> pairs, bool* duplicate);
   ~HashValue();
   static void operator delete(void* p);
   HashValue(const HashValue&) = delete;

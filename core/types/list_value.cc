@@ -644,6 +644,18 @@ void ListValue::AdoptNode(uint8_t* data, size_t size, bool plain) {
   ql_->count += n.count;
 }
 
+ListValue* ListValue::FromSingleNode(uint8_t* data, const ListLimits& limits) {
+  size_t size_limit;
+  uint64_t count_limit;
+  NodeLimit(limits.fill, &size_limit, &count_limit);
+  if (lp::Bytes(data) <= size_limit && lp::Length(data) <= count_limit) {
+    return new ListValue(data);
+  }
+  ListValue* list = NewQuicklist(limits);
+  list->AdoptNode(data, 0, false);
+  return list;
+}
+
 void ListValue::ForEachNode(const std::function<void(const uint8_t*, size_t, bool)>& fn) const {
   if (ql_ == nullptr) {
     fn(lp_, lp::Bytes(lp_), false);

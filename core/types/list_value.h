@@ -129,11 +129,17 @@ class ListValue {
   // ownership of `data` (malloc'd): a non-empty listpack the caller validated, or a plain
   // node's element of `size` bytes.  REQUIRES: a quicklist (NewQuicklist).
   void AdoptNode(uint8_t* data, size_t size, bool plain);
+  // Loading a list of one listpack node (`data`: malloc'd, validated, non-empty; owned from
+  // here): the list NewQuicklist + AdoptNode + ConvertIfSmall would give, without building
+  // the quicklist first when the node ends up the list's listpack.
+  static ListValue* FromSingleNode(uint8_t* data, const ListLimits& limits);
 
  private:
   // A quicklist of one packed node within the limits (halved when `shrinking`) becomes a
   // listpack.
   void TryConvertToListpack(const ListLimits& limits, bool shrinking);
+
+  explicit ListValue(uint8_t* lp) : lp_(lp) {}
 
   uint8_t* lp_ = nullptr;     // the listpack encoding, when ql_ is null
   Quicklist* ql_ = nullptr;   // the quicklist encoding

@@ -8,6 +8,7 @@
 #include <new>
 #include <vector>
 
+#include "core/base/find_duplicate.h"
 #include "core/base/hash.h"
 #include "core/base/numbers.h"
 
@@ -615,6 +616,58 @@ size_t SetValue::AllocationSize() const {
 
 size_t SetValue::size() const {
   return encoding() == Encoding::kHashtable ? table()->size() : size_;
+}
+
+SetValue* SetValue::NewIntset(std::span<const int64_t> ascending) {
+  uint32_t format = 1;  // New(kIntset)'s, widened as IntsetAdd would for each member in turn
+  for (int64_t v : ascending) {
+    if (!FormatHolds(format, v)) format = WidenFormat(format, v);
+  }
+  const size_t n = ascending.size();
+  SetValue* s =
+      NewPacked(Encoding::kIntset, static_cast<uint32_t>(n), format, PackedIntBytes(n, format));
+  WritePackedRun(s->data(), format, 0, ascending.data(), n);
+  return s;
+}
+
+SetValue* SetValue::NewListpack(std::span<const SetMember> members, bool* duplicate) {
+  *duplicate = false;
+  const size_t n = members.size();
+  // Normalized members: on the stack for sets within the default listpack limit.
+  constexpr size_t kInline = 128;
+  SetMember inline_members[kInline];
+  std::vector<SetMember> heap;
+  SetMember* m = inline_members;
+  if (n > kInline) {
+    heap.resize(n);
+    m = heap.data();
+  }
+  size_t bytes = 0;
+  for (size_t i = 0; i < n; ++i) {
+    m[i] = Normalize(members[i]);
+    bytes += EncodedSize(m[i]);
+  }
+  // An integer and a string never compare equal here: a string that reads as one became one.
+  *duplicate = HasDuplicate(
+      n,
+      [&](size_t i) {
+        return m[i].is_int ? HashBytes(std::string_view(reinterpret_cast<const char*>(&m[i].num),
+                                                        sizeof(int64_t)))
+                           : HashBytes(m[i].str);
+      },
+      [&](size_t i, size_t j) {
+        return m[i].is_int == m[j].is_int &&
+               (m[i].is_int ? m[i].num == m[j].num : m[i].str == m[j].str);
+      });
+  if (*duplicate || bytes >= kMaxPackedBytes) return nullptr;
+  SetValue* s =
+      NewPacked(Encoding::kListpack, static_cast<uint32_t>(n), static_cast<uint32_t>(bytes), bytes);
+  uint8_t* out = s->data();
+  for (size_t i = 0; i < n; ++i) {
+    EncodeEntry(m[i], out);
+    out += EncodedSize(m[i]);
+  }
+  return s;
 }
 
 // ---- Conversions ------------------------------------------------------------------------------

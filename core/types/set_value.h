@@ -34,6 +34,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,15 @@ class SetValue {
   // intset if `first` is an integer and size_hint <= max_intset_entries, else listpack if
   // size_hint <= max_listpack_entries, else hashtable.
   static SetValue* Create(std::string_view first, size_t size_hint, const SetLimits& limits);
+
+  // Loading (RDB files, RESTORE), each in one allocation:
+  // An intset of `ascending` (REQUIRES: strictly ascending), at the format adding them one by
+  // one would have reached.
+  static SetValue* NewIntset(std::span<const int64_t> ascending);
+  // A listpack of `members` in their order (canonical integer strings stored as integers, as
+  // Add does).  nullptr with *duplicate set when two members are equal; nullptr with it clear
+  // when they would pass the packed size bound (the caller adds them one by one then).
+  static SetValue* NewListpack(std::span<const SetMember> members, bool* duplicate);
 
   SetValue* Clone() const;
   std::string_view EncodingName() const;

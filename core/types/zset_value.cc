@@ -1,9 +1,11 @@
 #include "core/types/zset_value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 
+#include "core/base/find_duplicate.h"
 #include "core/base/varint.h"
 
 namespace tessera::types {
@@ -131,6 +133,45 @@ ZSetValue* ZSetValue::Create(size_t size_hint, size_t value_len_hint, const ZSet
   auto* z = new ZSetValue();
   if (size_hint > limits.max_listpack_entries || value_len_hint > limits.max_listpack_value) {
     z->SetBig(new Big());
+  }
+  return z;
+}
+
+ZSetValue* ZSetValue::NewPacked(std::span<const ScoredView> pairs, bool* duplicate) {
+  const size_t n = pairs.size();
+  *duplicate = HasDuplicate(
+      n, [&](size_t i) { return HashBytes(pairs[i].member); },
+      [&](size_t i, size_t j) { return pairs[i].member == pairs[j].member; });
+  if (*duplicate) return nullptr;
+  size_t bytes = 0;
+  bool sorted = true;
+  for (size_t i = 0; i < n; ++i) {
+    const ScoredView& p = pairs[i];
+    bytes += VarintSize(p.member.size()) + p.member.size() + ScoreSize(p.score);
+    if (i > 0 && !PairLess(pairs[i - 1].score, pairs[i - 1].member, p.score, p.member)) {
+      sorted = false;
+    }
+  }
+  if (bytes > kMaxPackedBytes) return nullptr;
+  // Redis writes its listpacks in order; anything else is put in order, as inserting the
+  // pairs one by one would.
+  std::vector<ScoredView> copy;
+  if (!sorted) {
+    copy.assign(pairs.begin(), pairs.end());
+    std::sort(copy.begin(), copy.end(), [](const ScoredView& a, const ScoredView& b) {
+      return PairLess(a.score, a.member, b.score, b.member);
+    });
+    pairs = copy;
+  }
+  auto* z = new ZSetValue();
+  if (n == 0) return z;
+  z->ResizePacked(static_cast<uint32_t>(n), bytes);
+  uint8_t* out = z->data();
+  for (const ScoredView& p : pairs) {
+    out += PutVarint(out, p.member.size());
+    if (!p.member.empty()) std::memcpy(out, p.member.data(), p.member.size());
+    out += p.member.size();
+    out += PutScore(out, p.score);
   }
   return z;
 }

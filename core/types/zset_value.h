@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,6 +113,16 @@ class ZSetValue {
   // An empty set in the encoding Redis's zsetTypeCreate picks: listpack iff size_hint <=
   // max_listpack_entries and value_len_hint <= max_listpack_value.
   static ZSetValue* Create(size_t size_hint, size_t value_len_hint, const ZSetLimits& limits);
+  // Loading (RDB files, RESTORE): a listpack set of `pairs` (in any order: they are sorted
+  // if they are not already) built in one allocation, with one duplicate check instead of a
+  // lookup per member.  nullptr with *duplicate set when two pairs share a member; nullptr
+  // with it clear when they would pass the packed size bound (the caller adds one by one).
+  // REQUIRES: no score is NaN.
+  struct ScoredView {
+    std::string_view member;
+    double score = 0;
+  };
+  static ZSetValue* NewPacked(std::span<const ScoredView> pairs, bool* duplicate);
   ~ZSetValue();
   ZSetValue(const ZSetValue&) = delete;
   ZSetValue& operator=(const ZSetValue&) = delete;

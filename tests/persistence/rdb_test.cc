@@ -31,7 +31,24 @@ struct Loaded {
   std::vector<std::string> functions;
 };
 
+Loaded LoadBytesWith(std::string_view bytes, LoadOptions opts);
+
+// Every load runs twice, on one thread and with decode threads (persistence/rdb_parallel.h):
+// the two must give the same keys, callbacks and status, byte for byte.
 Loaded LoadBytes(std::string_view bytes, LoadOptions opts = {}) {
+  opts.decode_threads = 0;
+  Loaded serial = LoadBytesWith(bytes, opts);
+  opts.decode_threads = 2;
+  Loaded parallel = LoadBytesWith(bytes, opts);
+  CHECK(parallel.status.message() == serial.status.message());
+  CHECK(parallel.status.code() == serial.status.code());
+  CHECK(parallel.keys == serial.keys);
+  CHECK(parallel.aux == serial.aux);
+  CHECK(parallel.functions == serial.functions);
+  return serial;
+}
+
+Loaded LoadBytesWith(std::string_view bytes, LoadOptions opts) {
   Loaded out;
   LoadCallbacks cb;
   cb.on_key = [&](int db, Entry* e) {
@@ -634,6 +651,48 @@ TEST_CASE("RDB reads Redis 5 streams (type 15) and derives the 7.x counters", "[
   CHECK(alice->active_time == 20000);
   Entry::Free(*r);
   delete s;
+}
+
+}  // namespace
+}  // namespace tessera::persistence::rdb
+
+namespace tessera::persistence::rdb {
+namespace {
+
+// Many batches of the parallel decoder (rdb_parallel.h), values of every type, an expired
+// key and an empty one among them: LoadBytes compares the serial and the parallel load.
+TEST_CASE("RDB decode threads give the serial load's keys and errors", "[rdb][rdbload]") {
+  auto samples = testing::SampleEntries();
+  std::string f;
+  WriteHeader(&f);
+  WriteAux(&f, "redis-ver", "7.2.4");
+  WriteSelectDb(&f, 0);
+  WriteOptions opts;
+  for (int round = 0; round < 24; ++round) {
+    if (round == 12) {
+      WriteSelectDb(&f, 1);
+      WriteResizeDb(&f, 10, 0);
+    }
+    for (const auto& s : samples) WriteKey(&f, *s.entry, opts);
+  }
+  WriteEof(&f);
+  AppendChecksum(&f, Crc64(0, f));
+  Loaded all = LoadBytes(f);
+  REQUIRE(all.status.ok());
+  CHECK(all.keys.size() == 24 * samples.size());
+  INFO("file of " << f.size() << " bytes");
+  // Cuts and flips across the file: the same first error (or none) either way.
+  std::mt19937 rng(14);
+  LoadOptions no_crc;
+  no_crc.check_crc = false;
+  for (int i = 0; i < 30; ++i) {
+    const size_t at = rng() % f.size();
+    LoadBytes(std::string_view(f).substr(0, at));
+    std::string flipped = f;
+    flipped[at] ^= static_cast<char>(1 + rng() % 255);
+    LoadBytes(flipped, no_crc);
+  }
+  FreeAll(samples);
 }
 
 }  // namespace
