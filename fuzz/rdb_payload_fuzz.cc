@@ -2,9 +2,10 @@
 //
 // The input is a DUMP payload's body (type byte + value).  It is read twice: as a RESTORE
 // payload (footer appended, checksum not checked, so the deep validation is what stands
-// between the bytes and the value) and as the body of an RDB 11 file.  Checks: no crash or
-// sanitizer report, and a value that is accepted round-trips: DUMP of it parses back to the
-// same contents; allocations stay within a bound of the input's size (strings grow as their
+// between the bytes and the value) and as the body of an RDB 11 file, loaded on one thread
+// and again with a decoder thread (which must give the same keys and the same error).  Checks: no
+// crash or sanitizer report, and a value that is accepted round-trips: DUMP of it parses back to
+// the same contents; allocations stay within a bound of the input's size (strings grow as their
 // bytes arrive, at most one 1 MiB piece ahead; LZF expands at most 100x).
 #include <cstdint>
 #include <string>
@@ -48,14 +49,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   std::string file = "REDIS0011" + body;
-  rdb::MemorySource src(file);
+  std::string serial_keys;
   rdb::LoadCallbacks cb;
-  cb.on_key = [](int, Entry* e) { Entry::Free(e); };
+  cb.on_key = [&](int db, Entry* e) {
+    serial_keys += tessera::testing::Describe(db, *e) + "\n";
+    Entry::Free(e);
+  };
+  tessera::persistence::Status serial;
   {
+    rdb::MemorySource src(file);
     tessera::testing::AllocationCounter counter;
-    (void)rdb::Load(src, opts, cb);
+    serial = rdb::Load(src, opts, cb);
     FUZZ_CHECK(counter.bytes() <= 200 * size + (size_t{4} << 20), "file: allocated %zu",
                counter.bytes());
   }
+  // The same file with a decoder thread (persistence/rdb_parallel.h), whose framing walk reads
+  // the same untrusted bytes: the same keys, and the same error with the same text.
+  std::string parallel_keys;
+  cb.on_key = [&](int db, Entry* e) {
+    parallel_keys += tessera::testing::Describe(db, *e) + "\n";
+    Entry::Free(e);
+  };
+  opts.decode_threads = 1;
+  rdb::MemorySource src(file);
+  const tessera::persistence::Status parallel = rdb::Load(src, opts, cb);
+  FUZZ_CHECK(parallel.code() == serial.code() && parallel.message() == serial.message(),
+             "decoder thread: '%s', serial: '%s'", parallel.message().c_str(),
+             serial.message().c_str());
+  FUZZ_CHECK(parallel_keys == serial_keys);
   return 0;
 }
