@@ -217,7 +217,7 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
     Host host(ctx, read_only, allow_oom, nullptr);
     keyspace::ShardMutex::ScopedAllShardsHeld held;
     server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
-    engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply);
+    engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply, run.eval_ref);
     server.scripts().EndRun();
     return;
   }
@@ -239,7 +239,8 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
       }
       server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
       // With part of the shards the hook also stops an abandoned attempt quickly.
-      engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook || partial, ctx.reply);
+      engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook || partial, ctx.reply,
+                 run.eval_ref);
       server.scripts().EndRun();
       shards.EndAttempt();
     }

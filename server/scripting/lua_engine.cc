@@ -598,8 +598,38 @@ bool LuaEngine::HasFunction(const std::string& name) const {
   return found;
 }
 
-void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSpan argv,
-                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply) {
+const LuaEngine::EvalScript* LuaEngine::FindEvalByBody(std::string_view body) const {
+  auto it = evals_by_body_.find(body);
+  return it == evals_by_body_.end() ? nullptr : it->second;
+}
+
+const LuaEngine::EvalScript* LuaEngine::FindEvalBySha(std::string_view sha) const {
+  auto it = evals_by_sha_.find(sha);
+  return it == evals_by_sha_.end() ? nullptr : it->second;
+}
+
+const LuaEngine::EvalScript* LuaEngine::RememberEval(std::string_view body, const std::string& sha,
+                                                     uint32_t flags) {
+  if (const EvalScript* known = FindEvalBySha(sha)) return known;
+  lua_State* L = L_;
+  lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + sha).c_str());
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    return nullptr;
+  }
+  auto script = std::make_unique<EvalScript>();
+  script->body = std::string(body);
+  script->sha = sha;
+  script->flags = flags;
+  script->ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the function
+  const EvalScript* added = evals_.emplace_back(std::move(script)).get();
+  evals_by_body_.emplace(added->body, added);
+  evals_by_sha_.emplace(added->sha, added);
+  return added;
+}
+
+void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
+                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref) {
   lua_State* L = L_;
   ResetGlobals(L);
   lua_settop(L, 0);
@@ -610,16 +640,10 @@ void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSp
   lua_pushcfunction(L, ErrorHandler);
   int nargs = 0;
   if (eval_mode) {
-    // "f_<sha>" without a heap allocation (a sha is 40 characters).
-    char key[64];
-    if (name.size() + 3 <= sizeof(key)) {
-      key[0] = 'f';
-      key[1] = '_';
-      std::memcpy(key + 2, name.data(), name.size());
-      key[name.size() + 2] = '\0';
-      lua_getfield(L, LUA_REGISTRYINDEX, key);
+    if (eval_ref != 0) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, eval_ref);
     } else {
-      lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + name).c_str());
+      lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + std::string(name)).c_str());
     }
     PushRealGlobals(L);
     PushArray(L, keys);

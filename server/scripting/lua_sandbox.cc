@@ -566,10 +566,10 @@ std::string ErrorMessage(lua_State* L) {
   return msg;
 }
 
-void ReplyScriptError(lua_State* L, const std::string& name, resp::ReplyBuilder& reply) {
+void ReplyScriptError(lua_State* L, std::string_view name, resp::ReplyBuilder& reply) {
   if (!lua_istable(L, -1)) {
     std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-    reply.Error("ERR Error running script " + name + ", " + msg.substr(0, 100));
+    reply.Error("ERR Error running script " + std::string(name) + ", " + msg.substr(0, 100));
     lua_pop(L, 1);
     return;
   }
@@ -578,7 +578,8 @@ void ReplyScriptError(lua_State* L, const std::string& name, resp::ReplyBuilder&
   lua_getfield(L, -1, "source");
   lua_getfield(L, -2, "line");
   if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-    msg += " script: " + name + ", on " + lua_tostring(L, -2) + ":" + lua_tostring(L, -1) + ".";
+    msg += " script: " + std::string(name) + ", on " + lua_tostring(L, -2) + ":" +
+           lua_tostring(L, -1) + ".";
   }
   lua_pop(L, 3);
   reply.Error(msg);

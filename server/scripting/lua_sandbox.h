@@ -49,6 +49,6 @@ std::string ErrorMessage(lua_State* L);
 
 // Pops the error of a failed run and writes Redis's reply for it: "<err> script: <name>, on
 // <source>:<line>." when the handler located it.
-void ReplyScriptError(lua_State* L, const std::string& name, resp::ReplyBuilder& reply);
+void ReplyScriptError(lua_State* L, std::string_view name, resp::ReplyBuilder& reply);
 
 }  // namespace tessera::server::scripting
