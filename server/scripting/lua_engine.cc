@@ -629,7 +629,8 @@ const LuaEngine::EvalScript* LuaEngine::RememberEval(std::string_view body, cons
 }
 
 void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
-                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref) {
+                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref,
+                    ReplyErrors* errors) {
   lua_State* L = L_;
   ResetGlobals(L);
   lua_settop(L, 0);
@@ -672,9 +673,9 @@ void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan
   int err = lua_pcall(L, nargs, 1, 1);
   if (with_hook) lua_sethook(L, nullptr, 0, 0);
   if (err != 0) {
-    ReplyScriptError(L, name, reply);
+    ReplyScriptError(L, name, reply, errors);
   } else {
-    LuaToReply(L, run.resp, reply);
+    LuaToReply(L, run.resp, reply, errors);
   }
   lua_settop(L, 0);
   current_run = outer_run;

@@ -34,6 +34,8 @@ struct lua_State;
 
 namespace tessera::server::scripting {
 
+struct ReplyErrors;  // lua_convert.h
+
 using ArgSpan = std::span<const std::string_view>;
 
 // What a running script asks of whoever runs it (the EVAL/FCALL command code).
@@ -90,9 +92,11 @@ class LuaEngine {
   // Runs a compiled script (`eval_mode`) or a library function with KEYS and ARGV, and writes
   // its result (or its error) to `reply`.  `name` is the sha or the function name, as error
   // texts show it.  `eval_ref` is the script's EvalScript::ref (0: found by name).  `resp`
-  // starts at 2; the script may change it with redis.setresp.
+  // starts at 2; the script may change it with redis.setresp.  The error replies written
+  // are noted in *errors (for the error statistics) when given.
   void Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv, ScriptHost& host,
-           bool with_hook, resp::ReplyBuilder& reply, int eval_ref = 0);
+           bool with_hook, resp::ReplyBuilder& reply, int eval_ref = 0,
+           ReplyErrors* errors = nullptr);
 
   // Runs library `code` (its shebang blanked) in a fresh sandbox where only
   // redis.register_function (and the logging API) exist, collecting the functions it

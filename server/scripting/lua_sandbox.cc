@@ -566,15 +566,18 @@ std::string ErrorMessage(lua_State* L) {
   return msg;
 }
 
-void ReplyScriptError(lua_State* L, std::string_view name, resp::ReplyBuilder& reply) {
+void ReplyScriptError(lua_State* L, std::string_view name, resp::ReplyBuilder& reply,
+                      ReplyErrors* errors) {
   if (!lua_istable(L, -1)) {
     std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
     reply.Error("ERR Error running script " + std::string(name) + ", " + msg.substr(0, 100));
+    if (errors != nullptr) errors->Note("ERR", /*already_counted=*/false);
     lua_pop(L, 1);
     return;
   }
   std::string msg = ErrorMessage(L);
   if (msg.empty()) msg = "ERR unknown error";  // error({}): Redis 7.2.4 crashes here
+  if (errors != nullptr) errors->Note(msg, ErrorAlreadyCounted(L));
   lua_getfield(L, -1, "source");
   lua_getfield(L, -2, "line");
   if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
