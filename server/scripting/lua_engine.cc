@@ -68,22 +68,23 @@ int RaiseError(lua_State* L, std::string_view message) {
 
 // ---- redis.call / redis.pcall ----
 
-// Converts the Lua arguments 1..n to command arguments in *storage.  Returns false (with the
-// error table pushed) when there are none or one is not a string or number.
-bool ArgsFromLua(lua_State* L, std::vector<std::string>* storage) {
+// The Lua arguments 1..n as command arguments in *args, each a view of a Lua string left on
+// the stack (a number is replaced by its string in Redis's layout first), so they stay valid
+// until the caller pops them.  Returns false (with the error table pushed) when there are
+// none or one is not a string or number.
+bool ArgsFromLua(lua_State* L, std::vector<std::string_view>* args) {
   int argc = lua_gettop(L);
   if (argc == 0) {
     PushErrorTable(L, "Please specify at least one argument for this redis lib call");
     return false;
   }
-  storage->clear();
-  storage->reserve(static_cast<size_t>(argc));
+  args->clear();
   for (int i = 1; i <= argc; ++i) {
     if (lua_type(L, i) == LUA_TNUMBER) {
       char buf[32];
       size_t n = FpconvDtoaForLua(lua_tonumber(L, i), buf);
-      storage->emplace_back(buf, n);
-      continue;
+      lua_pushlstring(L, buf, n);
+      lua_replace(L, i);
     }
     size_t len = 0;
     const char* s = lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, &len) : nullptr;
@@ -92,9 +93,8 @@ bool ArgsFromLua(lua_State* L, std::vector<std::string>* storage) {
       PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
       return false;
     }
-    storage->emplace_back(s, len);
+    args->emplace_back(s, len);
   }
-  lua_settop(L, 0);
   return true;
 }
 
@@ -103,20 +103,24 @@ bool ArgsFromLua(lua_State* L, std::vector<std::string>* storage) {
 // pushed is an error to raise.
 bool DoCall(lua_State* L, RunState* run) {
   thread_local int depth = 0;  // a debug hook calling redis.call from inside redis.call
-  std::vector<std::string> storage;
-  if (!ArgsFromLua(L, &storage)) return true;
+  // The argument views, reused from call to call (one call at a time per thread: `depth`).
+  thread_local std::vector<std::string_view> reused;
+  std::vector<std::string_view> nested;
+  std::vector<std::string_view>& args = depth == 0 ? reused : nested;
+  if (!ArgsFromLua(L, &args)) return true;
   if (depth > 0) {
+    lua_settop(L, 0);
     PushErrorTable(L,
                    "luaRedisGenericCommand() recursive call detected. "
                    "Are you doing funny stuff with Lua debug hooks?");
     return false;
   }
-  std::vector<std::string_view> args(storage.begin(), storage.end());
   std::string reply;
   std::string error;
   ++depth;
   run->host->Call(args, run->resp, &reply, &error);
   --depth;
+  lua_settop(L, 0);  // the arguments' strings are no longer needed
   if (!error.empty()) {
     PushErrorTable(L, error);
     lua_pushstring(L, "ignore_error_stats_update");
@@ -205,10 +209,11 @@ int RedisDebug(lua_State*) { return 0; }
 
 // 0: allowed, 1: arguments refused (error table pushed), 2: unknown command, 3: denied.
 int CheckCmd(lua_State* L, RunState* run) {
-  std::vector<std::string> storage;
-  if (!ArgsFromLua(L, &storage)) return 1;
-  std::vector<std::string_view> args(storage.begin(), storage.end());
-  switch (run->host->CheckAcl(args)) {
+  std::vector<std::string_view> args;
+  if (!ArgsFromLua(L, &args)) return 1;
+  ScriptHost::AclVerdict verdict = run->host->CheckAcl(args);
+  lua_settop(L, 0);
+  switch (verdict) {
     case ScriptHost::AclVerdict::kUnknown:
       return 2;
     case ScriptHost::AclVerdict::kDenied:
