@@ -9,8 +9,11 @@ Entry* PeekEntry(Keyspace& ks, int db, std::string_view key) {
   return ks.shard(ks.ShardOfHash(hash)).db(db).table.Find(key, hash);
 }
 
-KeyImage::KeyImage(Keyspace& ks, int db, std::string_view key) : db_(db), key_(key) {
-  if (const Entry* e = PeekEntry(ks, db, key)) copy_ = Entry::CloneWithKey(e, key);
+KeyImage::KeyImage(Keyspace& ks, int db, std::string_view key)
+    : KeyImage(db, key, PeekEntry(ks, db, key)) {}
+
+KeyImage::KeyImage(int db, std::string_view key, const Entry* now) : db_(db), key_(key) {
+  if (now != nullptr) copy_ = Entry::CloneWithKey(now, key);
 }
 
 KeyImage::~KeyImage() {

@@ -21,6 +21,8 @@ class KeyImage {
   // Copies `key` of `db` as it is now (an expired entry is copied too: a lazy expiry is
   // undone like a write).
   KeyImage(Keyspace& ks, int db, std::string_view key);
+  // The same from the key's entry as PeekEntry found it (`now` may be null: absent).
+  KeyImage(int db, std::string_view key, const Entry* now);
   ~KeyImage();
   KeyImage(KeyImage&& other) noexcept;
   KeyImage& operator=(KeyImage&&) = delete;

@@ -270,6 +270,10 @@ struct CommandContext {
   // CONFIG SET), like Redis's redactClientCommandArgument().  The handler appends; the
   // dispatcher applies them when it logs the command.
   std::vector<int> redacted_args;
+  // Set by a handler that counted its reply's errors itself (EVAL and FCALL, whose reply may
+  // carry an error counted already where a redis.call met it): the dispatcher then leaves
+  // INFO errorstats and failed_calls to it instead of judging the reply's first byte.
+  bool reply_errors_counted = false;
 
   // Blocking commands (BLPOP, BZPOPMIN, ...).  A handler that finds nothing to serve and
   // `may_block` calls BlockOn() and writes no reply; the dispatcher parks the client, and when

@@ -1011,7 +1011,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   stats.total_commands.Add(1);
   client.commands_processed.fetch_add(1, std::memory_order_relaxed);
   std::string& out = *reply.buffer();
-  if (out.size() > reply_start && out[reply_start] == '-') {
+  if (out.size() > reply_start && out[reply_start] == '-' && !ctx.reply_errors_counted) {
     cstats.failed_calls.Add(1);
     size_t end = out.find('\r', reply_start);
     server.error_stats().Count(

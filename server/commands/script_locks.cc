@@ -1,5 +1,6 @@
 #include "server/commands/script_locks.h"
 
+#include "core/base/hash.h"
 #include "core/keyspace/object.h"
 #include "server/scripting/script_registry.h"
 #include "server/server.h"
@@ -13,6 +14,7 @@ ScriptShards::ScriptShards(Server& server, ArgList declared_keys)
 }
 
 ScriptShards::~ScriptShards() {
+  if (held_ == declared_) return;  // the common case: nothing taken beyond the declared keys
   for (unsigned i = ks_.shard_count(); i > 0; --i) {
     if (held_.test(i - 1) && !declared_.test(i - 1)) ks_.shard(i - 1).mutex().unlock_raw();
   }
@@ -46,9 +48,37 @@ bool ScriptShards::TakeShard(unsigned shard) {
   return true;
 }
 
-void ScriptShards::NoteImage(int db, std::string_view key) {
-  if (!imaged_.emplace(db, std::string(key)).second) return;
-  images_.emplace_back(ks_, db, key);
+namespace {
+
+uint64_t ImageHash(int db, std::string_view key) {
+  return HashBytes(key) ^ (static_cast<uint64_t>(db) * 0x9E3779B97F4A7C15ull);
+}
+
+}  // namespace
+
+bool ScriptShards::Imaged(int db, std::string_view key) {
+  if (images_.size() <= kScanImages) {
+    for (const keyspace::KeyImage& image : images_) {
+      if (image.db() == db && image.key() == key) return true;
+    }
+    return false;
+  }
+  if (image_index_.empty()) {
+    for (size_t i = 0; i < images_.size(); ++i) {
+      image_index_.emplace(ImageHash(images_[i].db(), images_[i].key()), i);
+    }
+  }
+  auto [first, last] = image_index_.equal_range(ImageHash(db, key));
+  for (auto it = first; it != last; ++it) {
+    const keyspace::KeyImage& image = images_[it->second];
+    if (image.db() == db && image.key() == key) return true;
+  }
+  return false;
+}
+
+void ScriptShards::NoteImage(int db, std::string_view key, const keyspace::Entry* now) {
+  images_.emplace_back(db, key, now);
+  if (!image_index_.empty()) image_index_.emplace(ImageHash(db, key), images_.size() - 1);
 }
 
 namespace {
@@ -86,17 +116,16 @@ bool ScriptShards::Admit(const CommandSpec& spec, ArgList args, int db) {
   // value too big to copy is not imaged: the script takes every shard first, and once it
   // holds them all nothing will be rolled back.
   const bool writes = (spec.flags & kWrite) != 0;
-  const int64_t now_ms = server_.NowMs();
   for (int pos : positions_) {
     std::string_view key = args[pos];
     const keyspace::Entry* e = keyspace::PeekEntry(ks_, db, key);
     bool changes = writes && (KeyFlagsAt(spec, pos, args) & kKeyRO) == 0;
-    if (!changes) {
-      changes = e != nullptr && (e->IsExpired(now_ms) || keyspace::HasExpiringParts(*e));
+    if (!changes && e != nullptr) {
+      changes = e->IsExpired(server_.NowMs()) || keyspace::HasExpiringParts(*e);
     }
-    if (!changes || imaged_.count({db, std::string(key)}) != 0) continue;
+    if (!changes || Imaged(db, key)) continue;
     if (e != nullptr && !CheapToImage(*e)) return TakeEveryShard();
-    NoteImage(db, key);
+    NoteImage(db, key, e);
   }
   return true;
 }
@@ -104,7 +133,7 @@ bool ScriptShards::Admit(const CommandSpec& spec, ArgList args, int db) {
 void ScriptShards::RollBack(int64_t now_ms) {
   for (auto it = images_.rbegin(); it != images_.rend(); ++it) it->Restore(ks_, now_ms);
   images_.clear();
-  imaged_.clear();
+  image_index_.clear();
 }
 
 void ScriptShards::EscalateToAll() {

@@ -34,8 +34,8 @@
 #pragma once
 
 #include <optional>
-#include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -85,7 +85,9 @@ class ScriptShards {
   bool TakeShard(unsigned shard);
   // Takes every shard not yet held (try_lock each).  True iff all are now held.
   bool TakeEveryShard();
-  void NoteImage(int db, std::string_view key);
+  // Whether `key` of `db` has its before-image already.
+  bool Imaged(int db, std::string_view key);
+  void NoteImage(int db, std::string_view key, const keyspace::Entry* now);
 
   Server& server_;
   keyspace::Keyspace& ks_;
@@ -94,8 +96,11 @@ class ScriptShards {
   bool all_ = false;
   std::optional<keyspace::ShardMutex::ScopedAllShardsHeld> all_mark_;
   std::vector<int> positions_;
-  std::set<std::pair<int, std::string>> imaged_;
+  // Images in the order taken.  A script writes few keys as a rule: up to kScanImages they
+  // are found by a scan, past that through image_index_ (hash of db and key -> index).
   std::vector<keyspace::KeyImage> images_;
+  std::unordered_multimap<uint64_t, size_t> image_index_;
+  static constexpr size_t kScanImages = 16;
 };
 
 }  // namespace tessera::server

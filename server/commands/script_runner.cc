@@ -11,6 +11,7 @@
 #include "server/commands/script_locks.h"
 #include "server/commands/script_signals.h"
 #include "server/log.h"
+#include "server/scripting/lua_convert.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -65,35 +66,30 @@ class Host : public scripting::ScriptHost {
       return;
     }
     const CommandSpec* spec = LookupForScript(server, args);
-    if (spec == nullptr || !ArityOk(*spec, args.size())) {
-      *error = spec == nullptr ? errors::kScriptUnknownCommand : errors::kScriptWrongArity;
-      return;
+    if (spec == nullptr) return Refuse(nullptr, std::string(errors::kScriptUnknownCommand), error);
+    if (!ArityOk(*spec, args.size())) {
+      return Refuse(spec, std::string(errors::kScriptWrongArity), error);
     }
     // Scripting commands stay refused even under DEBUG SET-DISABLE-DENY-SCRIPTS: they would
     // rebuild or reuse this thread's engine while it runs the script.
     bool noscript = (spec->flags & kNoScript) != 0;
     if (noscript && (!server.scripts().deny_script_disabled() || spec->group == "scripting")) {
-      *error = errors::kScriptNoScriptCommand;
-      return;
+      return Refuse(spec, std::string(errors::kScriptNoScriptCommand), error);
     }
     if (!client_.user->unrestricted()) {
       std::string denied =
           CheckAclAndLog(server, *client_.user, ctx_.client, *spec, args, acl::LogContext::kLua);
-      if (!denied.empty()) {
-        *error = "ACL failure in script: " + denied;
-        return;
-      }
+      if (!denied.empty()) return Refuse(spec, "ACL failure in script: " + denied, error);
     }
     if (read_only_ && (spec->flags & (kWrite | kMayReplicate)) != 0) {
-      *error = errors::kScriptWriteInReadOnly;
-      return;
+      return Refuse(spec, std::string(errors::kScriptWriteInReadOnly), error);
     }
     // Over maxmemory at the script's start, a deny-oom command fails unless the script
     // already changed something (it cannot stop half-way then).  Redis's scriptVerifyOOM.
     if (!allow_oom_ && !dirty_ && (spec->flags & kDenyOom) != 0 && PreCommandOom() &&
         server.config().maxmemory.load(std::memory_order_relaxed) != 0) {
-      *error = "-" + std::string(errors::kOom);  // the OOM code survives, as in Redis
-      return;
+      // The OOM code survives, as in Redis.
+      return Refuse(spec, "-" + std::string(errors::kOom), error);
     }
     if (shards_ != nullptr && !shards_->Admit(*spec, args, client_.db)) {
       abandoned_ = true;  // RunScript rolls the attempt back and runs it again
@@ -148,6 +144,17 @@ class Host : public scripting::ScriptHost {
   bool abandoned() const { return abandoned_; }
 
  private:
+  // A call refused before it ran is counted as Redis's scriptCall counts it: one error reply
+  // (by its code: "-CODE ..." keeps it, any other text is ERR) and a rejected call of the
+  // command, if it names one.  The script's reply that may carry the error again does not
+  // count it again (ReplyErrors).
+  void Refuse(const CommandSpec* spec, std::string message, std::string* error) {
+    std::string_view text = message;
+    ctx_.server.error_stats().Count(text.substr(0, 1) == "-" ? text.substr(1) : "ERR");
+    if (spec != nullptr) ctx_.stats->commands[spec->id].rejected_calls.Add(1);
+    *error = std::move(message);
+  }
+
   // What the script's redis.call gets once its attempt is abandoned (nobody sees it: the
   // attempt's reply is discarded).
   static constexpr std::string_view kAbandoned = "ERR script restarts holding every shard";
@@ -203,6 +210,24 @@ bool ScriptTimedOut(Server& server) {
          server.scripts().TimedOut(server.ScriptClockUs(), threshold_ms);
 }
 
+namespace {
+
+// The script command's own error statistics (CommandContext::reply_errors_counted): errors
+// counted already (a redis.call's, carried by the reply) count only as failed calls, one
+// each, as Redis's afterErrorReply does with ERR_REPLY_FLAG_NO_STATS_UPDATE; the others
+// are counted, and the command failed once more if there were any (Redis's call() sees the
+// error count grow).
+void CountReplyErrors(CommandContext& ctx, const scripting::ReplyErrors& errors) {
+  for (const std::string& message : errors.uncounted) ctx.server.error_stats().Count(message);
+  uint64_t failed = errors.counted + (errors.uncounted.empty() ? 0 : 1);
+  if (failed != 0 && ctx.stats != nullptr) {
+    ctx.stats->commands[ctx.spec.id].failed_calls.Add(failed);
+  }
+  ctx.reply_errors_counted = true;
+}
+
+}  // namespace
+
 std::string_view BusyScriptError(Server& server) {
   return server.scripts().running_eval() ? errors::kBusyScript : errors::kBusyFunction;
 }
@@ -230,9 +255,12 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
     // locked them all (script_locks.h).
     Host host(ctx, read_only, allow_oom, nullptr);
     keyspace::ShardMutex::ScopedAllShardsHeld held;
+    scripting::ReplyErrors errors;
     server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
-    engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply);
+    engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook, ctx.reply, run.eval_ref,
+               &errors);
     server.scripts().EndRun();
+    CountReplyErrors(ctx, errors);
     return;
   }
   ScriptShards shards(server, run.keys);
@@ -243,6 +271,7 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
     const bool partial = !shards.all();
     HeldSignals signals(partial);
     Host host(ctx, read_only, allow_oom, partial ? &shards : nullptr);
+    scripting::ReplyErrors errors;
     {
       std::optional<keyspace::ShardMutex::ScopedShardsHeld> some;
       std::optional<keyspace::ShardMutex::ScopedAllShardsHeld> all;
@@ -253,12 +282,14 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
       }
       server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
       // With part of the shards the hook also stops an abandoned attempt quickly.
-      engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook || partial, ctx.reply);
+      engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, hook || partial, ctx.reply,
+                 run.eval_ref, &errors);
       server.scripts().EndRun();
       shards.EndAttempt();
     }
     if (!host.abandoned()) {
       signals.Release();  // the host's client is still alive: held events may name it
+      CountReplyErrors(ctx, errors);
       return;
     }
     // Undo the attempt (script_locks.h, step 3), then run again holding every shard.

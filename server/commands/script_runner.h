@@ -44,6 +44,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "server/commands/command.h"
 #include "server/scripting/lua_engine.h"
@@ -51,7 +52,8 @@
 namespace tessera::server {
 
 struct ScriptRun {
-  std::string name;        // sha (EVAL) or function name (FCALL)
+  std::string_view name;   // sha (EVAL) or function name (FCALL); outlives the run
+  int eval_ref = 0;        // EVAL: the engine's reference to the script (LuaEngine::EvalScript)
   bool eval_mode = true;   // EVAL/EVALSHA (KEYS and ARGV globals) or FCALL
   uint32_t flags = 0;      // scripting::ScriptFlag bits
   bool read_only = false;  // EVAL_RO, EVALSHA_RO, FCALL_RO

@@ -22,65 +22,83 @@ namespace {
 
 using scripting::CachedScript;
 
-// Compiles `body` into this thread's engine under `sha` and caches it.  Returns false after
+using scripting::LuaEngine;
+
+// Compiles `body` into this thread's engine under `sha` and caches it.  Returns null after
 // replying Redis's error.
-bool CreateScript(CommandContext& ctx, const std::string& sha, std::string_view body,
-                  CachedScript* out) {
+const LuaEngine::EvalScript* CreateScript(CommandContext& ctx, const std::string& sha,
+                                          std::string_view body) {
   std::string error;
   size_t shebang_len = 0;
   uint32_t flags = 0;
   if (!scripting::ParseEvalShebang(body, &flags, &shebang_len, &error)) {
     ctx.reply.Error(error);
-    return false;
+    return nullptr;
   }
-  scripting::LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
+  LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
   if (!engine.CompileScript(sha, scripting::ScriptSource(body, shebang_len), &error)) {
     ctx.reply.Error("ERR " + error);
-    return false;
+    return nullptr;
   }
   ctx.server.scripts().AddScript(sha, std::string(body), flags);
-  out->body = std::string(body);
-  out->flags = flags;
-  return true;
+  return engine.RememberEval(body, sha, flags);
 }
 
-// Makes sure this thread's engine has the cached script compiled.
-void CompileCached(CommandContext& ctx, const std::string& sha, const CachedScript& script) {
-  scripting::LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
-  if (engine.HasScript(sha)) return;
-  size_t shebang_len = 0;
-  uint32_t flags = 0;
-  std::string error;
-  scripting::ParseEvalShebang(script.body, &flags, &shebang_len, &error);
-  engine.CompileScript(sha, scripting::ScriptSource(script.body, shebang_len), &error);
+// The cached script compiled into this thread's engine (its first use on this thread).
+const LuaEngine::EvalScript* CompileCached(CommandContext& ctx, const std::string& sha,
+                                           const CachedScript& script) {
+  LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
+  if (!engine.HasScript(sha)) {
+    size_t shebang_len = 0;
+    uint32_t flags = 0;
+    std::string error;
+    scripting::ParseEvalShebang(script.body, &flags, &shebang_len, &error);
+    engine.CompileScript(sha, scripting::ScriptSource(script.body, shebang_len), &error);
+  }
+  return engine.RememberEval(script.body, sha, script.flags);
+}
+
+// The script to run: this thread's engine knows it (by body for EVAL, by sha for EVALSHA,
+// without SHA-1 or the shared cache's lock), else from the shared cache, else (EVAL) new.
+// Returns null after replying an error.
+const LuaEngine::EvalScript* FindOrCreateScript(CommandContext& ctx, bool evalsha) {
+  LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
+  std::string sha;
+  if (evalsha) {
+    sha = AsciiLower(ctx.args[1]);
+    if (const LuaEngine::EvalScript* known = engine.FindEvalBySha(sha)) return known;
+  } else {
+    if (const LuaEngine::EvalScript* known = engine.FindEvalByBody(ctx.args[1])) return known;
+    sha = Sha1Hex(ctx.args[1]);
+  }
+  std::optional<CachedScript> cached = ctx.server.scripts().FindScript(sha);
+  if (cached) {
+    const LuaEngine::EvalScript* compiled = CompileCached(ctx, sha, *cached);
+    if (compiled == nullptr) ctx.reply.Error(errors::kNoScript);  // it failed to compile
+    return compiled;
+  }
+  if (evalsha) {
+    ctx.reply.Error(errors::kNoScript);
+    return nullptr;
+  }
+  return CreateScript(ctx, sha, ctx.args[1]);
 }
 
 void EvalGeneric(CommandContext& ctx, bool evalsha, bool read_only) {
   FeedMonitorsBeforeScript(ctx.server, ctx.client, ctx.args);
-  std::string sha;
-  if (evalsha) {
-    if (ctx.args[1].size() != 40) return ctx.reply.Error(errors::kNoScript);
-    sha = AsciiLower(ctx.args[1]);
-  }
+  if (evalsha && ctx.args[1].size() != 40) return ctx.reply.Error(errors::kNoScript);
   int64_t numkeys = 0;
   if (!ParseIntArgOrReply(ctx, ctx.args[2], &numkeys)) return;
   if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
     return ctx.reply.Error(errors::kNumKeysTooBig);
   }
   if (numkeys < 0) return ctx.reply.Error(errors::kNumKeysNegative);
-  if (!evalsha) sha = Sha1Hex(ctx.args[1]);
-
-  std::optional<CachedScript> script = ctx.server.scripts().FindScript(sha);
-  if (!script) {
-    if (evalsha) return ctx.reply.Error(errors::kNoScript);
-    script.emplace();
-    if (!CreateScript(ctx, sha, ctx.args[1], &*script)) return;
-  } else {
-    CompileCached(ctx, sha, *script);
-  }
+  const LuaEngine::EvalScript* script = FindOrCreateScript(ctx, evalsha);
+  if (script == nullptr) return;
   auto n = static_cast<size_t>(numkeys);
   ScriptRun run;
-  run.name = sha;
+  run.name = script->sha;
+  run.eval_ref = script->ref;
   run.eval_mode = true;
   run.flags = script->flags;
   run.read_only = read_only;
@@ -99,10 +117,7 @@ void EvalShaRoCmd(CommandContext& ctx) { EvalGeneric(ctx, true, true); }
 void ScriptLoad(CommandContext& ctx) {
   std::string sha = Sha1Hex(ctx.args[2]);
   std::optional<CachedScript> script = ctx.server.scripts().FindScript(sha);
-  if (!script) {
-    CachedScript created;
-    if (!CreateScript(ctx, sha, ctx.args[2], &created)) return;
-  }
+  if (!script && CreateScript(ctx, sha, ctx.args[2]) == nullptr) return;
   ctx.reply.Bulk(sha);
 }
 

@@ -197,8 +197,27 @@ int64_t TruncateToInt64(double d) {
   return static_cast<int64_t>(d);
 }
 
+}  // namespace
+
+bool ErrorAlreadyCounted(lua_State* L) {
+  lua_getfield(L, -1, "ignore_error_stats_update");
+  bool counted = lua_isboolean(L, -1) && lua_toboolean(L, -1) != 0;
+  lua_pop(L, 1);
+  return counted;
+}
+
+void ReplyErrors::Note(std::string_view message, bool already_counted) {
+  if (already_counted) {
+    ++counted;
+  } else {
+    uncounted.emplace_back(message);
+  }
+}
+
+namespace {
+
 // The table on top is not an error/status/... table: an array up to the first nil.
-void ArrayToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply) {
+void ArrayToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply, ReplyErrors* errors) {
   size_t at = reply.StartDeferred();
   size_t n = 0;
   for (int j = 1;; ++j) {
@@ -207,7 +226,7 @@ void ArrayToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply) {
       lua_pop(L, 1);
       break;
     }
-    LuaToReply(L, script_resp, reply);
+    LuaToReply(L, script_resp, reply, errors);
     ++n;
   }
   reply.EndDeferred(at, 'A', n);
@@ -215,11 +234,13 @@ void ArrayToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply) {
 
 // Handles the special tables; returns false if the table on top is none of them.  On true the
 // field value was consumed but the table is still on the stack.
-bool SpecialTableToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply) {
+bool SpecialTableToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply,
+                         ReplyErrors* errors) {
   if (RawField(L, "err") == LUA_TSTRING) {
     std::string msg(TrimCrlf(lua_tostring(L, -1)));
     lua_pop(L, 1);
     reply.Error(msg);
+    if (errors != nullptr) errors->Note(msg, ErrorAlreadyCounted(L));
     return true;
   }
   lua_pop(L, 1);
@@ -272,8 +293,8 @@ bool SpecialTableToReply(lua_State* L, int script_resp, resp::ReplyBuilder& repl
     lua_pushnil(L);
     while (lua_next(L, -2)) {
       lua_pushvalue(L, -2);
-      LuaToReply(L, script_resp, reply);  // the key
-      LuaToReply(L, script_resp, reply);  // the value
+      LuaToReply(L, script_resp, reply, errors);  // the key
+      LuaToReply(L, script_resp, reply, errors);  // the value
       ++n;
     }
     reply.EndDeferred(at, 'M', n);
@@ -288,7 +309,7 @@ bool SpecialTableToReply(lua_State* L, int script_resp, resp::ReplyBuilder& repl
     while (lua_next(L, -2)) {
       lua_pop(L, 1);
       lua_pushvalue(L, -1);
-      LuaToReply(L, script_resp, reply);
+      LuaToReply(L, script_resp, reply, errors);
       ++n;
     }
     reply.EndDeferred(at, 'S', n);
@@ -327,9 +348,10 @@ void PushReply(lua_State* L, std::string_view reply) {
   reader.Push(L);
 }
 
-void LuaToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply) {
+void LuaToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply, ReplyErrors* errors) {
   if (!lua_checkstack(L, 4)) {
     reply.Error("ERR reached lua stack limit");
+    if (errors != nullptr) errors->Note("ERR", /*already_counted=*/false);
     lua_pop(L, 1);
     return;
   }
@@ -355,7 +377,9 @@ void LuaToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply) {
       reply.Integer(TruncateToInt64(lua_tonumber(L, -1)));
       break;
     case LUA_TTABLE:
-      if (!SpecialTableToReply(L, script_resp, reply)) ArrayToReply(L, script_resp, reply);
+      if (!SpecialTableToReply(L, script_resp, reply, errors)) {
+        ArrayToReply(L, script_resp, reply, errors);
+      }
       break;
     default:
       reply.Null();

@@ -11,8 +11,10 @@
 // the first nil; anything else -> null.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/resp/reply_builder.h"
 
@@ -27,9 +29,24 @@ void PushErrorTable(lua_State* L, std::string_view text);
 // Pushes the Lua value of one complete RESP reply (as our commands write them).
 void PushReply(lua_State* L, std::string_view reply);
 
+// The error replies in a script's reply, for the error statistics, as Redis counts them: an
+// error a redis.call met was counted where it happened (its table is marked
+// ignore_error_stats_update), and a reply carrying it again only counts as a failed call of
+// the script command (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE); any other error is counted.
+struct ReplyErrors {
+  uint32_t counted = 0;                // replies of errors counted already
+  std::vector<std::string> uncounted;  // the others' "CODE message" texts
+  void Note(std::string_view message, bool already_counted);
+};
+
+// Whether the error table on top carries ignore_error_stats_update.
+bool ErrorAlreadyCounted(lua_State* L);
+
 // Pops the value on top of the stack and writes it as the reply.  `script_resp` is the
-// protocol the script selected with redis.setresp (it decides how booleans convert).
-void LuaToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply);
+// protocol the script selected with redis.setresp (it decides how booleans convert).  Error
+// replies written are noted in *errors when given.
+void LuaToReply(lua_State* L, int script_resp, resp::ReplyBuilder& reply,
+                ReplyErrors* errors = nullptr);
 
 // A Lua number as redis.call passes it: integral values as integers, others in Redis's
 // fpconv_dtoa layout (Redis 7.2.5's fix of 7.2.4's "1e+8").  `buf` >= 32 bytes.

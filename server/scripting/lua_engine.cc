@@ -68,22 +68,23 @@ int RaiseError(lua_State* L, std::string_view message) {
 
 // ---- redis.call / redis.pcall ----
 
-// Converts the Lua arguments 1..n to command arguments in *storage.  Returns false (with the
-// error table pushed) when there are none or one is not a string or number.
-bool ArgsFromLua(lua_State* L, std::vector<std::string>* storage) {
+// The Lua arguments 1..n as command arguments in *args, each a view of a Lua string left on
+// the stack (a number is replaced by its string in Redis's layout first), so they stay valid
+// until the caller pops them.  Returns false (with the error table pushed) when there are
+// none or one is not a string or number.
+bool ArgsFromLua(lua_State* L, std::vector<std::string_view>* args) {
   int argc = lua_gettop(L);
   if (argc == 0) {
     PushErrorTable(L, "Please specify at least one argument for this redis lib call");
     return false;
   }
-  storage->clear();
-  storage->reserve(static_cast<size_t>(argc));
+  args->clear();
   for (int i = 1; i <= argc; ++i) {
     if (lua_type(L, i) == LUA_TNUMBER) {
       char buf[32];
       size_t n = FpconvDtoaForLua(lua_tonumber(L, i), buf);
-      storage->emplace_back(buf, n);
-      continue;
+      lua_pushlstring(L, buf, n);
+      lua_replace(L, i);
     }
     size_t len = 0;
     const char* s = lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, &len) : nullptr;
@@ -92,9 +93,8 @@ bool ArgsFromLua(lua_State* L, std::vector<std::string>* storage) {
       PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
       return false;
     }
-    storage->emplace_back(s, len);
+    args->emplace_back(s, len);
   }
-  lua_settop(L, 0);
   return true;
 }
 
@@ -103,20 +103,24 @@ bool ArgsFromLua(lua_State* L, std::vector<std::string>* storage) {
 // pushed is an error to raise.
 bool DoCall(lua_State* L, RunState* run) {
   thread_local int depth = 0;  // a debug hook calling redis.call from inside redis.call
-  std::vector<std::string> storage;
-  if (!ArgsFromLua(L, &storage)) return true;
+  // The argument views, reused from call to call (one call at a time per thread: `depth`).
+  thread_local std::vector<std::string_view> reused;
+  std::vector<std::string_view> nested;
+  std::vector<std::string_view>& args = depth == 0 ? reused : nested;
+  if (!ArgsFromLua(L, &args)) return true;
   if (depth > 0) {
+    lua_settop(L, 0);
     PushErrorTable(L,
                    "luaRedisGenericCommand() recursive call detected. "
                    "Are you doing funny stuff with Lua debug hooks?");
     return false;
   }
-  std::vector<std::string_view> args(storage.begin(), storage.end());
   std::string reply;
   std::string error;
   ++depth;
   run->host->Call(args, run->resp, &reply, &error);
   --depth;
+  lua_settop(L, 0);  // the arguments' strings are no longer needed
   if (!error.empty()) {
     PushErrorTable(L, error);
     lua_pushstring(L, "ignore_error_stats_update");
@@ -205,10 +209,11 @@ int RedisDebug(lua_State*) { return 0; }
 
 // 0: allowed, 1: arguments refused (error table pushed), 2: unknown command, 3: denied.
 int CheckCmd(lua_State* L, RunState* run) {
-  std::vector<std::string> storage;
-  if (!ArgsFromLua(L, &storage)) return 1;
-  std::vector<std::string_view> args(storage.begin(), storage.end());
-  switch (run->host->CheckAcl(args)) {
+  std::vector<std::string_view> args;
+  if (!ArgsFromLua(L, &args)) return 1;
+  ScriptHost::AclVerdict verdict = run->host->CheckAcl(args);
+  lua_settop(L, 0);
+  switch (verdict) {
     case ScriptHost::AclVerdict::kUnknown:
       return 2;
     case ScriptHost::AclVerdict::kDenied:
@@ -598,8 +603,39 @@ bool LuaEngine::HasFunction(const std::string& name) const {
   return found;
 }
 
-void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSpan argv,
-                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply) {
+const LuaEngine::EvalScript* LuaEngine::FindEvalByBody(std::string_view body) const {
+  auto it = evals_by_body_.find(body);
+  return it == evals_by_body_.end() ? nullptr : it->second;
+}
+
+const LuaEngine::EvalScript* LuaEngine::FindEvalBySha(std::string_view sha) const {
+  auto it = evals_by_sha_.find(sha);
+  return it == evals_by_sha_.end() ? nullptr : it->second;
+}
+
+const LuaEngine::EvalScript* LuaEngine::RememberEval(std::string_view body, const std::string& sha,
+                                                     uint32_t flags) {
+  if (const EvalScript* known = FindEvalBySha(sha)) return known;
+  lua_State* L = L_;
+  lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + sha).c_str());
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    return nullptr;
+  }
+  auto script = std::make_unique<EvalScript>();
+  script->body = std::string(body);
+  script->sha = sha;
+  script->flags = flags;
+  script->ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the function
+  const EvalScript* added = evals_.emplace_back(std::move(script)).get();
+  evals_by_body_.emplace(added->body, added);
+  evals_by_sha_.emplace(added->sha, added);
+  return added;
+}
+
+void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
+                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref,
+                    ReplyErrors* errors) {
   lua_State* L = L_;
   ResetGlobals(L);
   lua_settop(L, 0);
@@ -610,16 +646,10 @@ void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSp
   lua_pushcfunction(L, ErrorHandler);
   int nargs = 0;
   if (eval_mode) {
-    // "f_<sha>" without a heap allocation (a sha is 40 characters).
-    char key[64];
-    if (name.size() + 3 <= sizeof(key)) {
-      key[0] = 'f';
-      key[1] = '_';
-      std::memcpy(key + 2, name.data(), name.size());
-      key[name.size() + 2] = '\0';
-      lua_getfield(L, LUA_REGISTRYINDEX, key);
+    if (eval_ref != 0) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, eval_ref);
     } else {
-      lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + name).c_str());
+      lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + std::string(name)).c_str());
     }
     PushRealGlobals(L);
     PushArray(L, keys);
@@ -648,9 +678,9 @@ void LuaEngine::Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSp
   int err = lua_pcall(L, nargs, 1, 1);
   if (with_hook) lua_sethook(L, nullptr, 0, 0);
   if (err != 0) {
-    ReplyScriptError(L, name, reply);
+    ReplyScriptError(L, name, reply, errors);
   } else {
-    LuaToReply(L, run.resp, reply);
+    LuaToReply(L, run.resp, reply, errors);
   }
   lua_settop(L, 0);
   current_run = outer_run;

@@ -21,9 +21,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/resp/reply_builder.h"
@@ -31,6 +33,8 @@
 struct lua_State;
 
 namespace tessera::server::scripting {
+
+struct ReplyErrors;  // lua_convert.h
 
 using ArgSpan = std::span<const std::string_view>;
 
@@ -69,11 +73,30 @@ class LuaEngine {
   bool CompileScript(const std::string& sha, std::string_view body, std::string* error);
   bool HasScript(const std::string& sha) const;
 
+  // EVAL's lookup without hashing the body: SHA-1 of a small script costs more than the rest
+  // of its set-up, so the scripts this engine compiled are found by their exact body (and by
+  // sha), with their flags and a registry reference to their function.  The engine is rebuilt
+  // when SCRIPT FLUSH bumps the registry's generation, so an entry never outlives the shared
+  // cache's entry it mirrors.
+  struct EvalScript {
+    std::string body;
+    std::string sha;  // lower case
+    uint32_t flags = 0;
+    int ref = 0;  // the compiled function, in LUA_REGISTRYINDEX
+  };
+  const EvalScript* FindEvalByBody(std::string_view body) const;
+  const EvalScript* FindEvalBySha(std::string_view sha) const;
+  // Remembers a script CompileScript compiled under `sha`.  Returns null if it has not.
+  const EvalScript* RememberEval(std::string_view body, const std::string& sha, uint32_t flags);
+
   // Runs a compiled script (`eval_mode`) or a library function with KEYS and ARGV, and writes
   // its result (or its error) to `reply`.  `name` is the sha or the function name, as error
-  // texts show it.  `resp` starts at 2; the script may change it with redis.setresp.
-  void Run(const std::string& name, bool eval_mode, ArgSpan keys, ArgSpan argv, ScriptHost& host,
-           bool with_hook, resp::ReplyBuilder& reply);
+  // texts show it.  `eval_ref` is the script's EvalScript::ref (0: found by name).  `resp`
+  // starts at 2; the script may change it with redis.setresp.  The error replies written
+  // are noted in *errors (for the error statistics) when given.
+  void Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv, ScriptHost& host,
+           bool with_hook, resp::ReplyBuilder& reply, int eval_ref = 0,
+           ReplyErrors* errors = nullptr);
 
   // Runs library `code` (its shebang blanked) in a fresh sandbox where only
   // redis.register_function (and the logging API) exist, collecting the functions it
@@ -89,6 +112,9 @@ class LuaEngine {
  private:
   lua_State* L_;
   int runs_since_gc_ = 0;
+  std::vector<std::unique_ptr<EvalScript>> evals_;
+  std::unordered_map<std::string_view, const EvalScript*> evals_by_body_;  // views of evals_
+  std::unordered_map<std::string_view, const EvalScript*> evals_by_sha_;
   bool eval_globals_set_ = false;  // KEYS and ARGV of the last EVAL are still set
 };
 

@@ -15,8 +15,23 @@ namespace tessera::server::scripting {
 
 namespace {
 
-constexpr const char* kRealGlobalsKey = "tessera.real_globals";
-constexpr const char* kGlobalsKey = "tessera.globals";         // the read-only proxy
+// The two registry entries every run reads are keyed by the address of a tag (light
+// userdata): a lookup hashes a pointer instead of interning a string.
+const char kRealGlobalsTag = 'r';
+const char kGlobalsTag = 'g';  // the read-only proxy
+
+void PushRegistryEntry(lua_State* L, const char* tag) {
+  lua_pushlightuserdata(L, const_cast<char*>(tag));
+  lua_rawget(L, LUA_REGISTRYINDEX);
+}
+
+// Pops the value on top into the registry under `tag`.
+void SetRegistryEntry(lua_State* L, const char* tag) {
+  lua_pushlightuserdata(L, const_cast<char*>(tag));
+  lua_insert(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
 constexpr const char* kProxyOfKey = "tessera.proxy_of";        // real table -> proxy
 constexpr const char* kIsProxyKey = "tessera.is_proxy";        // proxy -> true
 constexpr const char* kLibraryApiKey = "tessera.library_api";  // {redis = ...} during LOAD
@@ -244,12 +259,12 @@ int SafePairs(lua_State* L) {
 int SafeGetfenv(lua_State* L) {
   int n = CallOriginal(L);
   if (n >= 1) {
-    lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey);
+    PushRegistryEntry(L, &kRealGlobalsTag);
     bool real = lua_rawequal(L, -1, -2) != 0;
     lua_pop(L, 1);
     if (real) {
       lua_pop(L, 1);
-      lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
+      PushRegistryEntry(L, &kGlobalsTag);
     }
   }
   return lua_gettop(L);
@@ -415,7 +430,7 @@ void InstallSandbox(lua_State* L) {
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   int real = lua_gettop(L);
   lua_pushvalue(L, real);
-  lua_setfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey);
+  SetRegistryEntry(L, &kRealGlobalsTag);
   Wrap(L, "setmetatable", RefuseProxyThenCall);
   Wrap(L, "rawset", RefuseProxyThenCall);
   Wrap(L, "getfenv", SafeGetfenv);
@@ -456,7 +471,7 @@ void InstallSandbox(lua_State* L) {
   lua_newtable(L);
   SetProxyMetatable(L, real);
   lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
+  SetRegistryEntry(L, &kGlobalsTag);
   lua_pushvalue(L, -1);
   lua_setfield(L, real, "_G");
   lua_replace(L, LUA_GLOBALSINDEX);
@@ -484,7 +499,7 @@ void InstallSandbox(lua_State* L) {
 }
 
 void ResetGlobals(lua_State* L) {
-  lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
+  PushRegistryEntry(L, &kGlobalsTag);
   lua_replace(L, LUA_GLOBALSINDEX);
 }
 
@@ -497,13 +512,13 @@ int LoadChunk(lua_State* L, std::string_view code, const char* chunkname) {
 }
 
 void SetRealGlobal(lua_State* L, const char* name) {
-  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey);
+  PushRegistryEntry(L, &kRealGlobalsTag);
   lua_insert(L, -2);
   lua_setfield(L, -2, name);
   lua_pop(L, 1);
 }
 
-void PushRealGlobals(lua_State* L) { lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey); }
+void PushRealGlobals(lua_State* L) { PushRegistryEntry(L, &kRealGlobalsTag); }
 
 void SetLibraryLoading(lua_State* L, bool loading) {
   lua_getfield(L, LUA_REGISTRYINDEX, kLoadFlagKey);
@@ -566,19 +581,23 @@ std::string ErrorMessage(lua_State* L) {
   return msg;
 }
 
-void ReplyScriptError(lua_State* L, const std::string& name, resp::ReplyBuilder& reply) {
+void ReplyScriptError(lua_State* L, std::string_view name, resp::ReplyBuilder& reply,
+                      ReplyErrors* errors) {
   if (!lua_istable(L, -1)) {
     std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-    reply.Error("ERR Error running script " + name + ", " + msg.substr(0, 100));
+    reply.Error("ERR Error running script " + std::string(name) + ", " + msg.substr(0, 100));
+    if (errors != nullptr) errors->Note("ERR", /*already_counted=*/false);
     lua_pop(L, 1);
     return;
   }
   std::string msg = ErrorMessage(L);
   if (msg.empty()) msg = "ERR unknown error";  // error({}): Redis 7.2.4 crashes here
+  if (errors != nullptr) errors->Note(msg, ErrorAlreadyCounted(L));
   lua_getfield(L, -1, "source");
   lua_getfield(L, -2, "line");
   if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-    msg += " script: " + name + ", on " + lua_tostring(L, -2) + ":" + lua_tostring(L, -1) + ".";
+    msg += " script: " + std::string(name) + ", on " + lua_tostring(L, -2) + ":" +
+           lua_tostring(L, -1) + ".";
   }
   lua_pop(L, 3);
   reply.Error(msg);

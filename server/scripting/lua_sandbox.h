@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/resp/reply_builder.h"
+#include "server/scripting/lua_convert.h"
 
 struct lua_State;
 
@@ -48,7 +49,8 @@ int ErrorHandler(lua_State* L);
 std::string ErrorMessage(lua_State* L);
 
 // Pops the error of a failed run and writes Redis's reply for it: "<err> script: <name>, on
-// <source>:<line>." when the handler located it.
-void ReplyScriptError(lua_State* L, const std::string& name, resp::ReplyBuilder& reply);
+// <source>:<line>." when the handler located it.  The error is noted in *errors when given.
+void ReplyScriptError(lua_State* L, std::string_view name, resp::ReplyBuilder& reply,
+                      ReplyErrors* errors = nullptr);
 
 }  // namespace tessera::server::scripting

@@ -157,6 +157,35 @@ TEST_CASE("A script that wrote, then found an undeclared shard busy, is undone a
   CHECK(event_count("__keyevent@0__:incrby") == 1);
 }
 
+TEST_CASE("A script that wrote many keys, each twice, is undone key for key",
+          "[scripting][script-shards]") {
+  // More keys (60) than ScriptShards scans for their images (16): its index of images takes
+  // over, and each key keeps the image of before its first write.
+  CommandTester t;
+  Server& s = t.server();
+  keyspace::Keyspace& ks = s.keyspace();
+  std::vector<std::string> keys;
+  for (int i = 0; keys.size() < 60; ++i) {
+    std::string k = "m" + std::to_string(i);
+    if (ks.ShardOf(k) == ks.ShardOf("m0")) keys.push_back(k);
+  }
+  std::string other = KeyOnAnotherShard(s, {"m0"}, "q");
+  for (size_t i = 0; i < keys.size(); i += 2) CHECK(t.Run({"SET", keys[i], "10"}) == "+OK\r\n");
+  std::vector<std::string> cmd = {"EVAL",
+                                  "for i = 1, #KEYS do redis.call('INCR', KEYS[i]) end "
+                                  "for i = 1, #KEYS do redis.call('INCR', KEYS[i]) end "
+                                  "return redis.call('INCR', ARGV[1])",
+                                  std::to_string(keys.size())};
+  cmd.insert(cmd.end(), keys.begin(), keys.end());
+  cmd.push_back(other);
+  s.scripts().FailShardAcquisitionsForTest(1);
+  CHECK(t.Run(cmd) == ":1\r\n");
+  CHECK(s.scripts().script_restarts() == 1);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    CHECK(t.Run({"GET", keys[i]}) == (i % 2 == 0 ? "$2\r\n12\r\n" : "$1\r\n2\r\n"));
+  }
+}
+
 TEST_CASE("A script that restarted once takes every shard from the start",
           "[scripting][script-shards]") {
   CommandTester t;
