@@ -5,7 +5,7 @@ Usage: scripts/gen-command-docs.py [REDIS_GIT_DIR]   (default /work/.mirror/redi
 
 Takes the facts of each command's documentation (since, doc flags, deprecated_since, history
 versions, the argument tree with its names, types, tokens, display texts, flags, since and key
-spec indices) from the 7.2.4 tag, and the prose (history descriptions, replaced_by) from our
+spec indices) and its command tips (COMMAND INFO's routing hints) from the 7.2.4 tag, and the prose (history descriptions, replaced_by) from our
 own texts in scripts/command_docs_words.py; a history entry without a text of ours is an error.
 Summaries and complexities are not taken: they stay in the families' specs, in our words.
 Writes the file and formats it with clang-format, so that running it again changes nothing.
@@ -107,6 +107,9 @@ def entry(full, body):
             sys.exit(f"{full}: {len(history)} history entries, {len(ours)} texts of ours")
         items = ", ".join(f"{{{q(h[0])}, {q(text)}}}" for h, text in zip(history, ours))
         fields.append(f".history = {{{items}}}")
+    if body.get("command_tips"):
+        tips = ", ".join(q(t.lower()) for t in body["command_tips"])
+        fields.append(f".tips = {{{tips}}}")
     if body.get("arguments"):
         args = ", ".join(arg_expr(a) for a in body["arguments"])
         fields.append(f".arguments = {{{args}}}")

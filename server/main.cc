@@ -202,11 +202,14 @@ int main(int argc, char** argv) {
   }
   tls_listeners.tcp_fds_per_worker.clear();
   if (listeners.unix_fd >= 0) workers[0]->SetUnixListener(listeners.unix_fd);
+  // Always set, with no sockets when metrics-port is 0: CONFIG SET metrics-port may open it.
+  std::vector<int> metrics_fds;
   if (!metrics_listeners.tcp_fds_per_worker.empty()) {
-    workers[0]->SetMetricsListeners(std::move(metrics_listeners.tcp_fds_per_worker[0]),
-                                    [&server] { return BuildMetricsText(server); });
+    metrics_fds = std::move(metrics_listeners.tcp_fds_per_worker[0]);
     metrics_listeners.tcp_fds_per_worker.clear();
   }
+  workers[0]->SetMetricsListeners(std::move(metrics_fds),
+                                  [&server] { return BuildMetricsText(server); });
   listeners.tcp_fds_per_worker.clear();
 
   net::RegisterListenerHooks(registry, server, workers, tls);

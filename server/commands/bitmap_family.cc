@@ -349,7 +349,12 @@ void RegisterBitmapFamily(CommandTable* table) {
 
   // Redis marks the key's flags variable: a BITFIELD of GETs only reads.
   CommandSpec bitfield = Spec(
-      "bitfield", -2, kW, KeySpec{1, 1, 1, kKeyRW | kKeyUpdate | kKeyAccess | kKeyVariableFlags},
+      "bitfield", -2, kW,
+      KeySpec{.first = 1,
+              .last = 1,
+              .step = 1,
+              .flags = kKeyRW | kKeyUpdate | kKeyAccess | kKeyVariableFlags,
+              .notes = "RW, ACCESS and UPDATE: GET reads the string, SET and INCRBY change it"},
       BitfieldCmd, "3.2.0", "O(1) per subcommand.",
       "Reads, writes and increments integers of any width up to 64 bits at "
       "arbitrary bit offsets of a key's string.",

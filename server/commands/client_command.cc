@@ -446,7 +446,9 @@ void AddClientCommand(CommandTable* table) {
       Sub("unblock", -3, kAdmin, ClientUnblock,
           "Wakes a client waiting in a blocking command, as on a timeout or with an error."),
       Sub("reply", 3, 0, ClientReply, "Turns the replies to this connection on or off."),
-      Sub("help", 2, 0, ClientHelp, "Lists the CLIENT subcommands."),
+      // The one subcommand a script may call (Redis's table).
+      MakeSpec("help", 2, kLoading | kStale, KeySpec{}, kAclSlow | kAclConnection, ClientHelp,
+               "connection", "5.0.0", "O(1)", "Lists the CLIENT subcommands."),
       Sub("tracking", -3, 0, ClientTracking, "Controls server-assisted client-side caching."),
       Sub("caching", 3, 0, ClientCaching, "Asks to track, or not, the keys of the next command."),
       Sub("getredir", 2, 0, ClientGetRedir, "Returns the id tracking invalidations go to."),

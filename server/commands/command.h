@@ -58,6 +58,10 @@ enum CommandFlag : uint32_t {
   // Allowed to a RESP2 client with subscriptions (the (un)subscribe commands, PING, QUIT,
   // RESET); not a Redis COMMAND flag.
   kPubSubContext = 1u << 19,
+  kNoMandatoryKeys = 1u << 20,  // "no_mandatory_keys": may name no key (scripts, functions)
+  // "no_async_loading": refused while a replica loads asynchronously (Redis's
+  // repl-diskless-load swapdb); shown by COMMAND INFO.
+  kNoAsyncLoading = 1u << 21,
 };
 
 // ACL categories (bit per category, Redis's names without '@').
@@ -140,9 +144,11 @@ struct KeySpec {
   int last = 0;
   int step = 0;
   uint32_t flags = 0;  // KeyFlag bits
-  // Non-empty for a Redis "keyword" key spec, only in CommandSpec::key_specs: the key is the
-  // argument after the first `keyword` (any case) found from argument `first` on, e.g.
-  // GEORADIUS's STORE key; `last` and `step` are then unused.
+  // Non-empty for a Redis "keyword" key spec, only in CommandSpec::key_specs: the keys follow
+  // the `keyword` (any case) searched from argument `first` on, or, when `first` is negative,
+  // from argument argc+first backwards (Redis's startfrom), e.g. GEORADIUS's STORE key.
+  // `last` is then Redis's lastkey, relative to the keyword: 0 for the one argument after
+  // it, -1 for every argument to the end.
   std::string_view keyword;
   // In `key_specs` only: Redis's "keynum" spec (LMPOP, ZUNION, EVAL...).  The argument at
   // `first` counts the keys, which follow it every `step` arguments; `last` is unused.  The
@@ -152,6 +158,9 @@ struct KeySpec {
   // may appear anywhere): first/last/step are unused and the key extractor finds the keys.
   bool unknown = false;
   std::string_view notes;  // Redis's "notes" of the key spec, shown by COMMAND INFO
+  // Redis's range "limit": the keys found are divided by it (XREAD's STREAMS k1 k2 id1 id2
+  // has limit 2: half of what follows the keyword are keys).  0 for none.
+  int limit = 0;
 };
 
 // COMMAND DOCS argument descriptions, in Redis's model: each argument has a name and a type;
@@ -372,8 +381,8 @@ struct CommandSpec {
   std::string_view since;
   std::string_view group;       // "string", "generic", "connection", "server", ...
   std::string_view complexity;
-  // Redis's command tips, lower case ("nondeterministic_output", "request_policy:all_shards"):
-  // cluster clients route commands by them.
+  // Command tips, lower case ("nondeterministic_output").  Unused for Redis's commands, whose
+  // tips COMMAND INFO takes from 7.2.4's table (command_docs_data.h).
   std::vector<std::string_view> tips;
   // COMMAND DOCS "arguments"; empty means undocumented (see command_docs.cc for a fallback).
   std::vector<ArgDoc> arguments;

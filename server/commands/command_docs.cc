@@ -43,6 +43,8 @@ constexpr FlagName kCommandFlags[] = {
     {kSkipSlowlog, "skip_slowlog"},
     {kFast, "fast"},
     {kNoAuth, "no_auth"},
+    {kNoMandatoryKeys, "no_mandatory_keys"},
+    {kNoAsyncLoading, "no_async_loading"},
     {kNoMulti, "no_multi"},
 };
 
@@ -111,7 +113,8 @@ void ReplyKeySpecPart(resp::ReplyBuilder& r, std::string_view type,
   }
 }
 
-void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
+// A key spec's map header, its notes if any, and its flags.
+void ReplyKeySpecStart(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
   r.MapHeader(k.notes.empty() ? 3 : 4);
   if (!k.notes.empty()) {
     r.Bulk("notes");
@@ -119,6 +122,10 @@ void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) 
   }
   r.Bulk("flags");
   ReplyFlagSet(r, flags, kKeyFlags);
+}
+
+void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
+  ReplyKeySpecStart(r, k, flags);
   if (k.unknown) {
     r.Bulk("begin_search");
     ReplyKeySpecPart(r, "unknown", {});
@@ -130,7 +137,7 @@ void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) 
   int lastkey = k.last >= 0 ? k.last - k.first : k.last;
   r.Bulk("begin_search");
   if (!k.keyword.empty()) {
-    lastkey = 0;
+    lastkey = k.last;
     r.MapHeader(2);
     r.Bulk("type");
     r.Bulk("keyword");
@@ -145,14 +152,12 @@ void ReplyRangeKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) 
   }
   r.Bulk("find_keys");
   ReplyKeySpecPart(r, "range",
-                   {{"lastkey", lastkey}, {"keystep", std::max(k.step, 1)}, {"limit", 0}});
+                   {{"lastkey", lastkey}, {"keystep", std::max(k.step, 1)}, {"limit", k.limit}});
 }
 
 // A numkeys command's spec: the count at `first`, the keys right after it.
 void ReplyKeynumKeySpec(resp::ReplyBuilder& r, const KeySpec& k, uint32_t flags) {
-  r.MapHeader(3);
-  r.Bulk("flags");
-  ReplyFlagSet(r, flags, kKeyFlags);
+  ReplyKeySpecStart(r, k, flags);
   r.Bulk("begin_search");
   ReplyKeySpecPart(r, "index", {{"index", k.first}});
   r.Bulk("find_keys");
@@ -205,8 +210,11 @@ void ReplyCommandInfo(resp::ReplyBuilder& r, const CommandSpec* s) {
   for (const AclCategoryName& c : kAclCategoryNames) {
     if (s->acl & c.bit) r.SimpleString(fmt::format("@{}", c.name));
   }
-  r.SetHeader(s->tips.size());
-  for (std::string_view tip : s->tips) r.Bulk(tip);
+  // Redis's commands carry 7.2.4's tips (command_docs_data.h), ours their spec's.
+  const RedisCommandDocs* docs = FindRedisCommandDocs(s->full_name);
+  const std::vector<std::string_view>& tips = docs != nullptr ? docs->tips : s->tips;
+  r.SetHeader(tips.size());
+  for (std::string_view tip : tips) r.Bulk(tip);
   ReplyKeySpecs(r, *s);
   if (s->subcommands.empty()) {
     r.SetHeader(0);
@@ -371,13 +379,9 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
   }
   std::vector<int> positions;
   if (!ExtractKeys(*spec, argv, &positions) || positions.empty()) {
-    // Scripts and functions may name no key (Redis's NO_MANDATORY_KEYS flag): a numkeys that
-    // does not fit the arguments gives no keys rather than an error.
-    const CommandSpec& top = spec->parent != nullptr ? *spec->parent : *spec;
-    for (std::string_view name :
-         {"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"}) {
-      if (top.name == name) return ctx.reply.EmptyArray();
-    }
+    // Scripts and functions may name no key: a numkeys that does not fit the arguments gives
+    // no keys rather than an error.
+    if ((spec->flags & kNoMandatoryKeys) != 0) return ctx.reply.EmptyArray();
     return ctx.reply.Error(errors::kGetKeysInvalidArgs);
   }
   ctx.reply.ArrayHeader(positions.size());

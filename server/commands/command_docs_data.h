@@ -32,6 +32,9 @@ struct RedisCommandDocs {
   std::string_view deprecated_since;
   std::string_view replaced_by;
   std::vector<std::pair<std::string_view, std::string_view>> history;  // version, change
+  // COMMAND INFO's tips, lower case ("nondeterministic_output", "request_policy:all_shards"):
+  // cluster clients route commands by them.
+  std::vector<std::string_view> tips;
   std::vector<ArgDoc> arguments;
 };
 

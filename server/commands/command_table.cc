@@ -24,8 +24,13 @@ uint64_t WithImplicitCategories(uint32_t flags, uint64_t acl) {
 // True iff the keyword spec `k` finds its key at argument `pos` of argv: Redis searches from
 // `first` up to the next-to-last argument for the keyword and takes the argument after it.
 bool KeywordSpecCovers(const KeySpec& k, int pos, ArgList argv) {
-  for (int i = std::max(k.first, 1); i + 1 < static_cast<int>(argv.size()); ++i) {
-    if (EqualsIgnoreCase(argv[i], k.keyword)) return pos == i + 1;
+  const int argc = static_cast<int>(argv.size());
+  const int from = k.first >= 0 ? std::max(k.first, 1) : argc + k.first;
+  const int step = k.first >= 0 ? 1 : -1;
+  for (int i = from; i >= 1 && i + 1 < argc; i += step) {
+    if (!EqualsIgnoreCase(argv[i], k.keyword)) continue;
+    const int last = k.last >= 0 ? i + 1 + k.last : argc + k.last;
+    return pos > i && pos <= last;
   }
   return false;
 }

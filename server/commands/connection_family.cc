@@ -40,11 +40,6 @@ void Ping(CommandContext& ctx) {
 
 void Echo(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
 
-// The connection-level cluster commands: we are never a cluster node, so each answers as a
-// Redis with cluster-enabled no does.  They exist so that ACL rules naming them (+readonly)
-// and cluster-aware clients probing them get Redis's answers.
-void ClusterDisabled(CommandContext& ctx) { ctx.reply.Error(errors::kClusterDisabled); }
-
 void Quit(CommandContext& ctx) {
   ctx.reply.Ok();
   if (ctx.client.control) ctx.client.control->CloseAfterReply();
@@ -263,8 +258,8 @@ void RegisterConnectionFamily(CommandTable* table) {
   };
   add("ping", -1, kFast | kSentinel | kPubSubContext, kAclFast | kAclConnection, Ping,
       "Answers PONG, or echoes the given message.", "1.0.0");
-  add("echo", 2, kFast, kAclFast | kAclConnection, Echo, "Answers with the argument it was sent.",
-      "1.0.0");
+  add("echo", 2, kLoading | kStale | kFast, kAclFast | kAclConnection, Echo,
+      "Answers with the argument it was sent.", "1.0.0");
   add("quit", -1, kAllowBusy | kNoAuth | kNoScript | kLoading | kStale | kFast | kPubSubContext,
       kAclFast | kAclConnection, Quit, "Closes the connection after replying.", "1.0.0");
   add("auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
@@ -279,17 +274,8 @@ void RegisterConnectionFamily(CommandTable* table) {
   add("monitor", 1, kAdmin | kNoScript | kLoading | kStale, kAclAdmin | kAclSlow | kAclDangerous,
       Monitor, "Streams every command the server runs to this connection.", "1.0.0", "server");
   add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kSentinel | kAllowBusy,
-      kAclAdmin | kAclSlow | kAclDangerous, Shutdown,
-      "Stops the server, closing every connection.", "1.0.0", "server");
-  add("readonly", 1, kLoading | kStale | kFast, kAclFast | kAclConnection, ClusterDisabled,
-      "Lets a cluster replica's connection serve reads of the slots its primary owns.", "3.0.0",
-      "cluster");
-  add("readwrite", 1, kLoading | kStale | kFast, kAclFast | kAclConnection, ClusterDisabled,
-      "Ends READONLY on a cluster replica's connection, so reads redirect to the primary again.",
-      "3.0.0", "cluster");
-  add("asking", 1, kFast, kAclFast | kAclConnection, ClusterDisabled,
-      "Tells a cluster node that the next command follows an -ASK redirection.", "3.0.0",
-      "cluster");
+      kAclAdmin | kAclSlow | kAclDangerous, Shutdown, "Stops the server, closing every connection.",
+      "1.0.0", "server");
   AddClientCommand(table);
 }
 

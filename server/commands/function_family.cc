@@ -517,16 +517,12 @@ CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler h, std::str
 
 CommandSpec Fcall(std::string name, Handler handler, bool ro, std::string_view summary) {
   using namespace argdoc;
-  uint32_t key_flags = ro ? (kKeyRO | kKeyAccess) : (kKeyRW | kKeyAccess | kKeyUpdate);
   CommandSpec spec = MakeSpec(
       std::move(name), -3, kNoScript | kSkipMonitor | kStale | (ro ? kReadOnly : kMayReplicate),
       KeySpec{}, kAclSlow | kAclScripting, handler, "scripting", "7.0.0",
       "The cost of the function run.", summary,
       {Str("function"), Int("numkeys"), Key("key").Opt().Multi(), Str("arg").Opt().Multi()});
-  spec.keys.flags = key_flags;
-  spec.key_specs = {KeySpec{2, 0, 1, key_flags, {}, /*keynum=*/true}};
-  spec.key_extractor = ScriptKeys;
-  spec.locks_all_shards = LocksAllShards;
+  SetScriptKeys(&spec, ro);
   return spec;
 }
 

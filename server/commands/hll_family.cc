@@ -187,7 +187,14 @@ void RegisterHllFamily(CommandTable* table) {
                   {Key("key"), Str("element").Opt().Multi()}));
   // RW: with one key the cached cardinality may be written back (Redis's note).
   table->Add(Spec(
-      "pfcount", -2, kReadOnly | kMayReplicate, KeySpec{1, -1, 1, kKeyRW | kKeyAccess}, PfCountCmd,
+      "pfcount", -2, kReadOnly | kMayReplicate,
+      KeySpec{.first = 1,
+              .last = -1,
+              .step = 1,
+              .flags = kKeyRW | kKeyAccess,
+              .notes = "RW: counting may store the estimate (or a new encoding) back in the key, "
+                       "a change that replicas receive"},
+      PfCountCmd,
       "O(1) for one key (usually from a cached estimate); O(N) for N keys, which are merged first.",
       "Estimates how many distinct elements HyperLogLogs have seen.", {Key("key").Multi()}));
   CommandSpec pfmerge =

@@ -336,9 +336,10 @@ void RegisterMigrateCommand(CommandTable* table) {
                            "each, and the transfer of the payloads.",
                            "Moves keys to another server: DUMP payloads sent as RESTORE, then "
                            "deleted here unless COPY.");
-  KeySpec keys_option{6, -1, 1, kFlags};
+  // The KEYS option is searched from the end, as Redis's spec does (its last argument).
+  KeySpec keys_option{-2, -1, 1, kFlags};
   keys_option.keyword = "KEYS";
-  s.key_specs = {KeySpec{3, 3, 1, kFlags}, keys_option};
+  s.key_specs = {KeySpec{3, 3, 1, kKeyRW | kKeyAccess | kKeyDelete}, keys_option};
   s.key_extractor = MigrateKeys;
   table->Add(std::move(s));
 }

@@ -167,11 +167,11 @@ void RegisterModuleAndLolwut(CommandTable* table) {
   module.subcommands = {
       ModuleSub("help", 2, kLoading | kStale, ModuleHelp, "Lists the MODULE subcommands."),
       ModuleSub("list", 2, kAdmin | kNoScript, ModuleList, "Lists the loaded modules (none)."),
-      ModuleSub("load", -3, kAdmin | kNoScript | kProtected, ModuleLoad,
+      ModuleSub("load", -3, kAdmin | kNoScript | kNoAsyncLoading | kProtected, ModuleLoad,
                 "Loads a module from a shared library (this server loads none)."),
-      ModuleSub("loadex", -3, kAdmin | kNoScript | kProtected, ModuleLoad,
+      ModuleSub("loadex", -3, kAdmin | kNoScript | kNoAsyncLoading | kProtected, ModuleLoad,
                 "Loads a module with configuration and arguments (this server loads none)."),
-      ModuleSub("unload", 3, kAdmin | kNoScript | kProtected, ModuleUnload,
+      ModuleSub("unload", 3, kAdmin | kNoScript | kNoAsyncLoading | kProtected, ModuleUnload,
                 "Unloads a module by name."),
   };
   module.subcommands[1].tips = {"nondeterministic_output_order"};

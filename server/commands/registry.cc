@@ -25,6 +25,7 @@ void RegisterPubSubFamily(CommandTable* table);
 void RegisterAclFamily(CommandTable* table);
 void RegisterModuleAndLolwut(CommandTable* table);
 void RegisterLatencyFamily(CommandTable* table);
+void RegisterClusterFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -48,6 +49,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterAclFamily(table);
   RegisterModuleAndLolwut(table);
   RegisterLatencyFamily(table);
+  RegisterClusterFamily(table);
 }
 
 std::vector<std::string> TopLevelCommandNames() {

@@ -164,6 +164,20 @@ class Host : public scripting::ScriptHost {
 
 }  // namespace
 
+void SetScriptKeys(CommandSpec* spec, bool ro) {
+  const uint32_t key_flags = ro ? (kKeyRO | kKeyAccess) : (kKeyRW | kKeyAccess | kKeyUpdate);
+  KeySpec keys{2, 0, 1, key_flags, {}, /*keynum=*/true};
+  keys.notes = ro ? "A script may do anything a read-only command may with its keys: RO and "
+                    "ACCESS are assumed"
+                  : "A script may do anything with its keys: the widest flags, RW and UPDATE, are "
+                    "assumed";
+  spec->flags |= kNoMandatoryKeys;
+  spec->keys.flags = key_flags;
+  spec->key_specs = {keys};
+  spec->key_extractor = ScriptKeys;
+  spec->locks_all_shards = LocksAllShards;
+}
+
 bool ScriptKeys(ArgList args, std::vector<int>* out) {
   int64_t numkeys = 0;
   if (args.size() < 3 || !ParseInt64(args[2], &numkeys) || numkeys < 0 ||

@@ -72,6 +72,9 @@ std::string_view BusyScriptError(Server& server);
 
 // The keys of EVAL/FCALL-style arguments: numkeys at index 2, the keys after it.
 bool ScriptKeys(ArgList args, std::vector<int>* out);
+// Gives an EVAL/FCALL-style command (read-only when `ro`) its keys: the key spec COMMAND
+// shows, ScriptKeys, LocksAllShards and the no_mandatory_keys flag.
+void SetScriptKeys(CommandSpec* spec, bool ro);
 // True iff the script declares no key: the dispatcher then locks every shard.
 bool LocksAllShards(ArgList args);
 // EVAL, EVALSHA, FCALL and their _RO forms (EXEC runs them holding every shard).

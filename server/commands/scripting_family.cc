@@ -179,17 +179,14 @@ void ScriptHelp(CommandContext& ctx) {
 CommandSpec Eval(std::string name, Handler handler, bool ro, bool sha, std::string_view since,
                  std::string_view summary) {
   using namespace argdoc;
-  uint32_t key_flags = ro ? (kKeyRO | kKeyAccess) : (kKeyRW | kKeyAccess | kKeyUpdate);
   CommandSpec spec = MakeSpec(std::move(name), -3,
                               kNoScript | kSkipMonitor | kStale | (ro ? kReadOnly : kMayReplicate),
                               KeySpec{}, kAclSlow | kAclScripting, handler, "scripting", since,
                               "The cost of the script run.", summary,
                               {Str(sha ? "sha1" : "script"), Int("numkeys"),
                                Key("key").Opt().Multi(), Str("arg").Opt().Multi()});
-  spec.keys.flags = key_flags;
-  spec.key_specs = {KeySpec{2, 0, 1, key_flags, {}, /*keynum=*/true}};
-  spec.key_extractor = ScriptKeys;
-  spec.locks_all_shards = LocksAllShards;
+  SetScriptKeys(&spec, ro);
+  if (sha) spec.key_specs[0].notes = {};  // Redis's EVALSHA specs carry no notes
   return spec;
 }
 

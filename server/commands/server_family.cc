@@ -999,14 +999,17 @@ void RegisterServerFamily(CommandTable* table) {
   table->Add(Spec("lastsave", 1, kLoading | kStale | kFast, kAclAdmin | kAclDangerous, LastSave,
                   {"Returns the Unix time of the last successful save to disk.", "1.0.0", "O(1)"},
                   {kNondeterministic}));
-  table->Add(Spec("save", 1, kAdmin | kNoScript | kNoMulti, kAclAdmin | kAclDangerous, Save,
+  table->Add(Spec("save", 1, kAdmin | kNoScript | kNoMulti | kNoAsyncLoading,
+                  kAclAdmin | kAclDangerous, Save,
                   {"Writes the dataset to disk now and answers when it is done.", "1.0.0",
                    "O(N) in the number of keys of every database together."}));
-  table->Add(Spec("bgsave", -1, kAdmin | kNoScript, kAclAdmin | kAclDangerous, BgSave,
+  table->Add(Spec("bgsave", -1, kAdmin | kNoScript | kNoAsyncLoading, kAclAdmin | kAclDangerous,
+                  BgSave,
                   {"Starts writing the dataset to disk in the background.", "1.0.0", "O(1)"}, {},
                   {PureToken("schedule", "SCHEDULE").Opt()}));
   table->Add(
-      Spec("bgrewriteaof", 1, kAdmin | kNoScript, kAclAdmin | kAclDangerous, BgRewriteAof,
+      Spec("bgrewriteaof", 1, kAdmin | kNoScript | kNoAsyncLoading, kAclAdmin | kAclDangerous,
+           BgRewriteAof,
            {"Rewrites the append-only file from a snapshot, in the background.", "1.0.0", "O(1)"}));
   table->Add(
       Spec("debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected | kAllShards, 0, Debug,

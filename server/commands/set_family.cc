@@ -420,6 +420,7 @@ void RegisterSetFamily(CommandTable* table) {
            "7.0.0", kInterComplexity,
            "Counts the members common to all the given sets, optionally stopping at a limit.",
            {Int("numkeys"), Key("key").Multi(), Int("limit").Tok("LIMIT").Opt()});
+  sintercard.key_specs = {KeySpec{1, 0, 1, kKeyRO | kKeyAccess, {}, /*keynum=*/true}};
   sintercard.key_extractor = SInterCardKeys;
   table->Add(std::move(sintercard));
   table->Add(StoreSpec("sinterstore", SInterStoreCmd, kKeyRW | kKeyUpdate, kInterComplexity,

@@ -505,8 +505,13 @@ void RegisterStreamFamily(CommandTable* table) {
   const KeySpec kUpdateKey{1, 1, 1, kKeyRW | kKeyUpdate};
   const KeySpec kDeleteKey{1, 1, 1, kKeyRW | kKeyDelete};
   table->Add(StreamSpec(
-      "xadd", -5, kWrite | kDenyOom | kFast, kUpdateKey, kAclWrite | kAclFast, stream::XAddCmd,
-      "5.0.0",
+      "xadd", -5, kWrite | kDenyOom | kFast,
+      KeySpec{.first = 1,
+              .last = 1,
+              .step = 1,
+              .flags = kKeyRW | kKeyUpdate,
+              .notes = "UPDATE rather than INSERT: MAXLEN and MINID may remove entries"},
+      kAclWrite | kAclFast, stream::XAddCmd, "5.0.0",
       "O(1) to append; trimming adds O(N) for the N "
       "entries it drops.",
       "Appends a new entry to a stream; creates the key when missing.",

@@ -320,7 +320,11 @@ void RegisterReadCommands(CommandTable* table) {
       "Returns entries of one or more streams after the IDs given, blocking until some arrive "
       "or the timeout passes when asked to.",
       {count, block, streams});
+  // The keys are the first half of what follows STREAMS (Redis's spec; XReadKeys finds them).
+  KeySpec after_streams{1, -1, 1, kKeyRO | kKeyAccess, "STREAMS"};
+  after_streams.limit = 2;
   xread.keys.flags = kKeyRO | kKeyAccess;
+  xread.key_specs = {after_streams};
   xread.key_extractor = XReadKeys;
   table->Add(std::move(xread));
   CommandSpec xreadgroup = StreamSpec(
@@ -333,6 +337,8 @@ void RegisterReadCommands(CommandTable* table) {
       {Block("group_consumer", {Str("group"), Str("consumer")}).Tok("GROUP"), count, block,
        PureToken("noack", "NOACK").Opt(), streams});
   xreadgroup.keys.flags = kKeyRO | kKeyAccess;  // as Redis declares it
+  after_streams.first = 4;
+  xreadgroup.key_specs = {after_streams};
   xreadgroup.key_extractor = XReadKeys;
   table->Add(std::move(xreadgroup));
 }

@@ -465,7 +465,11 @@ uint32_t SetKeyFlags(ArgList args) {
   return kKeyOW | kKeyUpdate;
 }
 
-constexpr KeySpec kSetKey{1, 1, 1, kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags};
+constexpr KeySpec kSetKey{.first = 1,
+                          .last = 1,
+                          .step = 1,
+                          .flags = kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags,
+                          .notes = "RW and ACCESS: with GET the old string is returned"};
 constexpr KeySpec kInsertKey{1, 1, 1, kKeyOW | kKeyInsert};
 constexpr KeySpec kOverwriteKey{1, 1, 1, kKeyOW | kKeyUpdate};
 constexpr KeySpec kAppendKey{1, 1, 1, kKeyRW | kKeyInsert};
@@ -528,7 +532,11 @@ void RegisterStringFamily(CommandTable* table) {
                   "Replaces a key's string and returns the one it held before.", kKeyValue));
   table->Add(Spec("getdel", 2, kWrite | kFast, kDeleteKey, GetDelCmd, "6.2.0", kO1,
                   "Returns a key's string and removes the key.", kKeyOnly));
-  table->Add(Spec("getex", -2, kWrite | kFast, kUpdateKey, GetExCmd, "6.2.0", kO1,
+  constexpr KeySpec kGetExKey{.first = 1,
+                              .last = 1,
+                              .step = 1,
+                              .notes = "RW and UPDATE: the key's expiry may change"};
+  table->Add(Spec("getex", -2, kWrite | kFast, kGetExKey, GetExCmd, "6.2.0", kO1,
                   "Returns a key's string and optionally changes or removes its expiry.",
                   {Key("key"), expiry({PureToken("persist", "PERSIST")})}));
   table->Add(Spec("append", 3, kW | kFast, kAppendKey, AppendCmd, "2.0.0",

@@ -565,6 +565,12 @@ CommandSpec Movable(CommandSpec spec, KeyExtractor extractor) {
   return spec;
 }
 
+// ZUNION, ZINTER, ZDIFF, ZINTERCARD: numkeys at argument 1, the keys after it (read).
+CommandSpec ReadAfterNumkeys(CommandSpec spec) {
+  spec.key_specs = {KeySpec{1, 0, 1, kKeyRO | kKeyAccess, {}, /*keynum=*/true}};
+  return Movable(std::move(spec), KeysAfterNumkeys1);
+}
+
 void RegisterBasics(CommandTable* table) {
   const uint32_t kW = kWrite | kDenyOom;
   const uint32_t kR = kReadOnly;
@@ -732,28 +738,26 @@ void RegisterSetOps(CommandTable* table) {
                    KeySpec{2, 0, 1, kKeyRO | kKeyAccess, {}, /*keynum=*/true}};
     table->Add(std::move(s));
   };
-  table->Add(Movable(Spec("zunion", -3, kReadOnly, kMovable, ZUnionCmd, "6.2.0", kUnionCost,
-                          "Combines sorted sets, adding (or otherwise aggregating) the scores.",
-                          read_args(true, true)),
-                     KeysAfterNumkeys1));
-  table->Add(Movable(Spec("zinter", -3, kReadOnly, kMovable, ZInterCmd, "6.2.0", kInterCost,
-                          "Keeps the members every sorted set has, aggregating their scores.",
-                          read_args(true, true)),
-                     KeysAfterNumkeys1));
-  table->Add(Movable(
-      Spec("zdiff", -3, kReadOnly, kMovable, ZDiffCmd, "6.2.0", kDiffCost,
-           "Keeps the members of the first sorted set that no other has.", read_args(false, true)),
-      KeysAfterNumkeys1));
+  table->Add(
+      ReadAfterNumkeys(Spec("zunion", -3, kReadOnly, kMovable, ZUnionCmd, "6.2.0", kUnionCost,
+                            "Combines sorted sets, adding (or otherwise aggregating) the scores.",
+                            read_args(true, true))));
+  table->Add(ReadAfterNumkeys(Spec(
+      "zinter", -3, kReadOnly, kMovable, ZInterCmd, "6.2.0", kInterCost,
+      "Keeps the members every sorted set has, aggregating their scores.", read_args(true, true))));
+  table->Add(ReadAfterNumkeys(Spec("zdiff", -3, kReadOnly, kMovable, ZDiffCmd, "6.2.0", kDiffCost,
+                                   "Keeps the members of the first sorted set that no other has.",
+                                   read_args(false, true))));
   add_store("zunionstore", ZUnionStoreCmd, "2.0.0", kUnionCost, "Like ZUNION, stored in a key.",
             true);
   add_store("zinterstore", ZInterStoreCmd, "2.0.0", kInterCost, "Like ZINTER, stored in a key.",
             true);
   add_store("zdiffstore", ZDiffStoreCmd, "6.2.0", kDiffCost, "Like ZDIFF, stored in a key.", false);
-  table->Add(Movable(Spec("zintercard", -3, kReadOnly, kMovable, ZInterCardCmd, "7.0.0",
-                          "At worst O(N*K): N members of the smallest input checked in K inputs.",
-                          "Counts the members that every sorted set has, up to an optional limit.",
-                          {Int("numkeys"), Key("key").Multi(), Int("limit").Tok("LIMIT").Opt()}),
-                     KeysAfterNumkeys1));
+  table->Add(ReadAfterNumkeys(
+      Spec("zintercard", -3, kReadOnly, kMovable, ZInterCardCmd, "7.0.0",
+           "At worst O(N*K): N members of the smallest input checked in K inputs.",
+           "Counts the members that every sorted set has, up to an optional limit.",
+           {Int("numkeys"), Key("key").Multi(), Int("limit").Tok("LIMIT").Opt()})));
 }
 
 }  // namespace

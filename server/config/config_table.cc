@@ -656,7 +656,7 @@ constexpr Entry kTable[] = {
             &SetLatencyPercentiles, &GetLatencyPercentiles, &RewriteLatencyPercentiles),
     Special("key-ttl-policy", kModifiable | kMultiArg, "", &SetKeyTtlPolicy, &GetKeyTtlPolicy,
             &RewriteKeyTtlPolicy),
-    Number<&C::metrics_port>("metrics-port", "", kImmutable, 0, 65535, "0"),
+    Number<&C::metrics_port>("metrics-port", "", kModifiable, 0, 65535, "0"),
     // Limits.
     Number<&C::proto_max_bulk_len>("proto-max-bulk-len", "", kModifiable, kMb, kLongMax, "512mb",
                                    NumFormat::kMemory),

@@ -149,7 +149,7 @@ size_t Connection::GrowForNextRead() {
   if (pending >= kBigArgument) want = std::max(want, pending);
   want = std::min(want, room);
   if (in_.size() - in_len_ < want) {
-    in_.resize(std::min(std::max(in_.size() * 2, in_len_ + want), in_len_ + room));
+    in_.Reallocate(std::min(std::max(in_.size() * 2, in_len_ + want), in_len_ + room), in_len_);
   }
   qbuf_peak_ = std::max(qbuf_peak_, QueryBufferBytes() + want);
   return room;
@@ -199,7 +199,7 @@ bool Connection::DecryptInput(size_t nread) {
     size_t limit = QueryBufferLimit();
     size_t room = limit - std::min(limit, QueryBufferBytes()) + 1;
     if (in_.size() - in_len_ < kReadChunk) {
-      in_.resize(std::max(in_.size() * 2, in_len_ + kReadChunk));
+      in_.Reallocate(std::max(in_.size() * 2, in_len_ + kReadChunk), in_len_);
     }
     size_t space = std::min(in_.size() - in_len_, room);
     long n = tls_->Decrypt(in_.data() + in_len_, space);
@@ -319,11 +319,16 @@ void Connection::Process(int64_t now_us) {
     // A buffer that grew for a big argument stays for the next one, as Redis gives the
     // client a new query buffer of the argument's size; the client cron trims it once the
     // client idles or its recent peak is lower.
-  } else if (in_pos_ > kCompactThreshold) {
+  } else if (in_pos_ > kCompactThreshold ||
+             (in_pos_ > 0 && parser_.PendingBulkBytes() >= kBigArgument)) {
     std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
     in_len_ -= in_pos_;
     in_pos_ = 0;
   }
+  // A big argument whose header has come gets room for all of it now, as Redis's query
+  // buffer does: CLIENT LIST and client eviction see its size from then on, and its bytes
+  // arrive in one allocation.  The room is not written until they do (query_buffer.h).
+  if (parser_.PendingBulkBytes() >= kBigArgument) GrowForNextRead();
   if (AuthRequired() && OutputBufferBytes() > kUnauthOutputLimit) {
     Close();
     return;
@@ -440,7 +445,7 @@ size_t Connection::TotalMemoryBytes() const {
   size_t watched = 0;
   WatchRegistry& watches = worker_->server().watches();
   if (watches.watched_keys() > 0) watched = watches.BytesOf(state_.id);
-  return sizeof(Connection) + in_.capacity() + out_.capacity() + inflight_.capacity() +
+  return sizeof(Connection) + in_.size() + out_.capacity() + inflight_.capacity() +
          argv_.capacity() * sizeof(std::string_view) + subscriptions * kPerSubscription + watched;
 }
 
@@ -481,10 +486,7 @@ void Connection::CronResizeBuffers(int64_t now_ms) {
         in_len_ = held;
         in_pos_ = 0;
       }
-      std::string resized(target, '\0');
-      std::memcpy(resized.data(), in_.data(), in_len_);
-      in_.swap(resized);
-      if (in_.empty()) std::string().swap(in_);
+      in_.Reallocate(target, in_len_);
     }
   }
   // The next cycle's peak starts from what is held, or from the argument being received.

@@ -22,6 +22,7 @@
 
 #include "core/resp/request_parser.h"
 #include "server/client_state.h"
+#include "server/net/query_buffer.h"
 #include "server/net/tls.h"
 #include "server/pubsub.h"
 
@@ -142,7 +143,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool is_unix_;
   ClientState state_;
   resp::RequestParser parser_;
-  std::string in_;
+  QueryBuffer in_;
   size_t in_len_ = 0;  // bytes of in_ holding data
   size_t in_pos_ = 0;  // first unconsumed byte
   // Largest query buffer use (bytes held plus room for the next read) since the last cron.

@@ -35,6 +35,13 @@ class MetricsHttpServer {
   void Start();
   // Closes the listeners (connections being served finish on their own).
   void Stop();
+  // CONFIG SET metrics-port or bind: serves `fds` (maybe none) instead of the current
+  // listeners.  Connections being served are not touched.
+  void ReplaceListeners(std::vector<int> fds) {
+    Stop();
+    fds_ = std::move(fds);
+    Start();
+  }
 
   // The response for one request's head (pure; unit-tested): status line, headers, body.
   // "" if the head is incomplete and more bytes are needed.

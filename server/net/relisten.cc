@@ -80,6 +80,44 @@ bool Relisten(ConfigRegistry& registry, Server& server,
   return true;
 }
 
+// New metrics-port listeners (none for port 0) on the configured bind addresses, handed to
+// worker 0, which serves the endpoint; `current` is the port listened on until now.
+bool RelistenMetrics(const ConfigRegistry& registry, std::vector<std::unique_ptr<Worker>>& workers,
+                     int port, int current) {
+  const ServerConfig& c = registry.values();
+  ListenerSet set;
+  if (port != 0) {
+    std::string why;
+    if (!CreateListeners(c.bind.Get(), port, static_cast<int>(c.tcp_backlog), 1, "", 0, &set, &why,
+                         /*probe_busy=*/port != current)) {
+      Log(LogLevel::kWarning, "metrics-port: {}", why);
+      return false;
+    }
+  }
+  std::vector<int> fds = port != 0 ? std::move(set.tcp_fds_per_worker[0]) : std::vector<int>();
+  Worker* w = workers[0].get();
+  if (w == Worker::Current()) {
+    w->ReplaceMetricsListeners(std::move(fds));
+    return true;
+  }
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  auto pending = std::make_shared<Pending>();
+  w->Post([w, fds = std::move(fds), pending]() mutable {
+    w->ReplaceMetricsListeners(std::move(fds));
+    std::lock_guard lock(pending->mu);
+    pending->done = true;
+    pending->cv.notify_all();
+  });
+  // Bounded, as SwapListeners.
+  std::unique_lock lock(pending->mu);
+  pending->cv.wait_for(lock, std::chrono::seconds(1), [&] { return pending->done; });
+  return true;
+}
+
 }  // namespace
 
 void RegisterListenerHooks(ConfigRegistry& registry, Server& server,
@@ -90,9 +128,23 @@ void RegisterListenerHooks(ConfigRegistry& registry, Server& server,
     *err = kPortError;
     return false;
   });
-  registry.OnApply("bind", [&](std::string* err) {
+  // The metrics endpoint's port as listened on (the registry holds the new value in OnApply).
+  auto metrics_port = std::make_shared<int>(registry.values().metrics_port);
+  registry.OnApply("metrics-port", [&, metrics_port](std::string* err) {
+    const int port = registry.values().metrics_port;
+    if (!RelistenMetrics(registry, workers, port, *metrics_port)) {
+      *err = kPortError;
+      return false;
+    }
+    *metrics_port = port;
+    return true;
+  });
+  registry.OnApply("bind", [&, metrics_port](std::string* err) {
     bool ok = Relisten(registry, server, workers, false, server.tcp_port());
     if (ok && tls != nullptr) ok = Relisten(registry, server, workers, true, server.tls_port());
+    if (ok && *metrics_port != 0) {
+      ok = RelistenMetrics(registry, workers, *metrics_port, *metrics_port);
+    }
     if (!ok) *err = kBindError;
     return ok;
   });

@@ -39,6 +39,10 @@ Worker::~Worker() {
   }
 }
 
+void Worker::ReplaceMetricsListeners(std::vector<int> fds) {
+  if (metrics_) metrics_->ReplaceListeners(std::move(fds));
+}
+
 void Worker::SetMetricsListeners(std::vector<int> fds, std::function<std::string()> render) {
   metrics_ = std::make_unique<MetricsHttpServer>(&loop_, std::move(fds), std::move(render));
 }

@@ -44,6 +44,8 @@ class Worker {
   void SetTlsContext(TlsContextHolder* tls) { tls_ = tls; }
   // metrics-port sockets and the /metrics body builder (server/net/metrics_http.h).
   void SetMetricsListeners(std::vector<int> fds, std::function<std::string()> render);
+  // CONFIG SET metrics-port / bind, on this worker's thread after SetMetricsListeners.
+  void ReplaceMetricsListeners(std::vector<int> fds);
 
   void Start();
   // The worker whose thread calls this, or nullptr on any other thread.

@@ -552,6 +552,28 @@ def test_declared_lengths_allocate_nothing(binary):
                 c.close()
 
 
+def test_big_argument_room_stays_untouched(binary):
+    """A client declaring a big bulk gets room for all of it at once, as Redis does (CLIENT
+    LIST shows it), but that room costs no resident memory until the data comes: 40 clients
+    declaring 512 MB and sending its first bytes must not grow RSS by 20 GB."""
+    with Server(binary) as s:
+        base = rss_kb(s.proc.pid)
+        socks = []
+        for i in range(40):
+            c = socket.create_connection(("127.0.0.1", s.port))
+            c.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870911\r\n")
+            c.sendall(b"x" * 1000)
+            socks.append(c)
+        time.sleep(0.5)
+        assert rss_kb(s.proc.pid) - base < RSS_SLACK_KB
+        listing = s.connect().command(b"CLIENT", b"LIST").decode()
+        rooms = [int(m.group(1)) + int(m.group(2))
+                 for m in re.finditer(r"qbuf=(\d+) qbuf-free=(\d+)", listing)]
+        assert sum(1 for r in rooms if r >= 536870911) == 40, rooms
+        for c in socks:
+            c.close()
+
+
 def test_unauthenticated_pipeline_that_never_reads(binary):
     """CVE-2025-21605: an unauthenticated client pipelining commands (each answered NOAUTH)
     without reading its replies must not grow the server's memory without bound."""

@@ -5,12 +5,15 @@ and metrics-port scraped over HTTP with urllib."""
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+
+import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import RawClient, Server, free_port, run_tests  # noqa: E402
@@ -202,6 +205,47 @@ def test_metrics_port_serves_prometheus_text(binary):
 def test_metrics_port_off_by_default(binary):
     with Server(binary) as s:
         assert s.redis().config_get("metrics-port") == {"metrics-port": "0"}
+
+
+def scrape(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as resp:
+        return resp.read().decode()
+
+
+def refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
+def test_metrics_port_set_at_run_time(binary):
+    with Server(binary) as s:
+        r = s.redis()
+        first, second = free_port(), free_port()
+        r.config_set("metrics-port", first)
+        assert "\nredis_up 1\n" in "\n" + scrape(first)
+        r.config_set("metrics-port", second)
+        assert "\nredis_up 1\n" in "\n" + scrape(second)
+        assert refused(first)
+        # A port another process holds fails as CONFIG SET port does; the endpoint stays.
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        busy = holder.getsockname()[1]
+        try:
+            r.config_set("metrics-port", busy)
+            raise AssertionError("expected an error")
+        except redis.ResponseError as e:
+            assert str(e) == ("CONFIG SET failed (possibly related to argument 'metrics-port') - "
+                              "Unable to listen on this port. Check server logs."), str(e)
+        holder.close()
+        assert r.config_get("metrics-port") == {"metrics-port": str(second)}
+        assert "\nredis_up 1\n" in "\n" + scrape(second)
+        r.config_set("metrics-port", 0)
+        assert refused(second)
+        assert r.ping()
 
 
 if __name__ == "__main__":

@@ -732,7 +732,9 @@ TEST_CASE("Bitmap commands in COMMAND INFO and GETKEYSANDFLAGS", "[bitmap][comma
   CHECK(t.Run({"COMMAND", "INFO", "bitfield"}) ==
         "*1\r\n*10\r\n$8\r\nbitfield\r\n:-2\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:1\r\n:1\r\n"
         "*3\r\n+@write\r\n+@bitmap\r\n+@slow\r\n*0\r\n*1\r\n"
-        "*6\r\n$5\r\nflags\r\n*4\r\n+RW\r\n+access\r\n+update\r\n+variable_flags\r\n" +
+        "*8\r\n$5\r\nnotes\r\n$69\r\nRW, ACCESS and UPDATE: GET reads the string, SET and INCRBY "
+        "change it\r\n"
+        "$5\r\nflags\r\n*4\r\n+RW\r\n+access\r\n+update\r\n+variable_flags\r\n" +
             index(1) + range_spec_tail + ":0\r\n" + steps + "*0\r\n");
   std::string getbit = t.Run({"COMMAND", "INFO", "getbit"});
   CHECK(getbit.rfind("*1\r\n*10\r\n$6\r\ngetbit\r\n:3\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n"
