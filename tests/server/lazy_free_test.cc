@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -281,6 +282,50 @@ TEST_CASE("SCRIPT FLUSH and FUNCTION FLUSH ASYNC free big caches on the thread",
   lazy.Drain();
   CHECK(Freed(t) == 135);
   CHECK(t.Run({"FUNCTION", "LIST"}) == "*0\r\n");
+}
+
+TEST_CASE("lazyfree-lazy-eviction evicts big values through the thread", "[lazyfree]") {
+  CommandTester t({{"maxmemory", "1000"},
+                   {"maxmemory-policy", "allkeys-random"},
+                   {"set-max-listpack-entries", "1"}});
+  LazyFreer& lazy = t.server().lazy_free();
+  // 100 bytes a key: ten keys fit.
+  t.server().evictor().SetMemorySourceForTesting([&t] {
+    size_t n = 0;
+    keyspace::Keyspace& ks = t.server().keyspace();
+    for (unsigned i = 0; i < ks.shard_count(); ++i) n += ks.shard(i).db(0).table.size();
+    return n * 100;
+  });
+  t.Run({"CONFIG", "SET", "lazyfree-lazy-eviction", "yes"});
+  for (int k = 0; k < 11; ++k) t.Run(Cmd({"SADD", "s" + std::to_string(k)}, 100, "m"));
+  CHECK(Freed(t) == 0);      // 11 keys: over the limit now
+  t.Run({"SET", "x", "y"});  // evicts one set before it runs
+  lazy.Drain();
+  CHECK(Freed(t) == 1);
+  CHECK(t.Run({"DBSIZE"}) == ":10\r\n");  // 11 again after SET: DBSIZE evicts one first
+}
+
+TEST_CASE("With nothing left to evict, eviction waits for values still being freed", "[lazyfree]") {
+  CommandTester t({{"maxmemory", "1000"},
+                   {"maxmemory-policy", "volatile-lru"},
+                   {"set-max-listpack-entries", "1"}});
+  LazyFreer& lazy = t.server().lazy_free();
+  // Over the limit while anything is pending on the thread, under it once all is freed.
+  t.server().evictor().SetMemorySourceForTesting(
+      [&lazy] { return lazy.pending() > 0 ? uint64_t{2000} : uint64_t{500}; });
+  t.Run(Cmd({"SADD", "big"}, 100, "m"));
+  // Paused: the run's time limit (500 us at tenacity 10) passes, and the write is refused.
+  lazy.SetPausedForTesting(true);
+  CHECK(t.Run({"UNLINK", "big"}) == ":1\r\n");
+  CHECK(t.Run({"SET", "k", "v"}) == "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+  lazy.SetPausedForTesting(false);
+  lazy.Drain();
+  CHECK(t.Run({"SET", "k", "v"}) == "+OK\r\n");
+  // No time limit (tenacity 100): the run waits until the thread has freed what it holds.
+  t.Run({"CONFIG", "SET", "maxmemory-eviction-tenacity", "100"});
+  lazy.FreeLater([] { std::this_thread::sleep_for(std::chrono::milliseconds(5)); }, 1);
+  CHECK(t.Run({"SET", "k", "v"}) == "+OK\r\n");
+  CHECK(lazy.pending() == 0);
 }
 
 }  // namespace
