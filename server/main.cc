@@ -162,9 +162,10 @@ int main(int argc, char** argv) {
 
   // metrics-port: the Prometheus endpoint, on the same addresses, served by worker 0.
   net::ListenerSet metrics_listeners;
-  if (config.metrics_port != 0 && !net::CreateListeners(config.bind.Get(), config.metrics_port,
-                                                        static_cast<int>(config.tcp_backlog), 1, "",
-                                                        0, &metrics_listeners, &error)) {
+  if (config.metrics_port.load() != 0 &&
+      !net::CreateListeners(config.bind.Get(), config.metrics_port.load(),
+                            static_cast<int>(config.tcp_backlog), 1, "", 0, &metrics_listeners,
+                            &error)) {
     Log(LogLevel::kWarning, "metrics-port: {}", error);
     return 1;
   }

@@ -381,9 +381,7 @@ struct CommandSpec {
   std::string_view since;
   std::string_view group;       // "string", "generic", "connection", "server", ...
   std::string_view complexity;
-  // Command tips, lower case ("nondeterministic_output").  Unused for Redis's commands, whose
-  // tips COMMAND INFO takes from 7.2.4's table (command_docs_data.h).
-  std::vector<std::string_view> tips;
+  // (COMMAND INFO's tips come from 7.2.4's table, command_docs_data.h.)
   // COMMAND DOCS "arguments"; empty means undocumented (see command_docs.cc for a fallback).
   std::vector<ArgDoc> arguments;
   std::vector<CommandSpec> subcommands;  // non-empty for container commands (CLIENT, CONFIG)

@@ -210,11 +210,14 @@ void ReplyCommandInfo(resp::ReplyBuilder& r, const CommandSpec* s) {
   for (const AclCategoryName& c : kAclCategoryNames) {
     if (s->acl & c.bit) r.SimpleString(fmt::format("@{}", c.name));
   }
-  // Redis's commands carry 7.2.4's tips (command_docs_data.h), ours their spec's.
+  // Redis's commands carry 7.2.4's tips (command_docs_data.h); ours have none.
   const RedisCommandDocs* docs = FindRedisCommandDocs(s->full_name);
-  const std::vector<std::string_view>& tips = docs != nullptr ? docs->tips : s->tips;
-  r.SetHeader(tips.size());
-  for (std::string_view tip : tips) r.Bulk(tip);
+  if (docs == nullptr) {
+    r.SetHeader(0);
+  } else {
+    r.SetHeader(docs->tips.size());
+    for (std::string_view tip : docs->tips) r.Bulk(tip);
+  }
   ReplyKeySpecs(r, *s);
   if (s->subcommands.empty()) {
     r.SetHeader(0);

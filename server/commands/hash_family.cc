@@ -402,14 +402,11 @@ void HPersistCmd(CommandContext& ctx) {
 
 // --- Registration ----------------------------------------------------------------------------
 
-CommandSpec Spec(std::string name, int arity, uint32_t flags, uint32_t key_flags,
-                 Handler handler, std::string_view since, std::string_view complexity,
-                 std::string_view summary, std::vector<ArgDoc> arguments,
-                 std::vector<std::string_view> tips = {}) {
-  CommandSpec s = MakeSpec(std::move(name), arity, flags, KeySpec{1, 1, 1, key_flags}, kAclHash,
-                           handler, "hash", since, complexity, summary, std::move(arguments));
-  s.tips = std::move(tips);
-  return s;
+CommandSpec Spec(std::string name, int arity, uint32_t flags, uint32_t key_flags, Handler handler,
+                 std::string_view since, std::string_view complexity, std::string_view summary,
+                 std::vector<ArgDoc> arguments) {
+  return MakeSpec(std::move(name), arity, flags, KeySpec{1, 1, 1, key_flags}, kAclHash, handler,
+                  "hash", since, complexity, summary, std::move(arguments));
 }
 
 constexpr std::string_view kO1 = "O(1)";
@@ -438,8 +435,6 @@ void RegisterHashFamily(CommandTable* table) {
         fields()};
   };
   const std::vector<ArgDoc> kKeyFields = {Key("key"), fields()};
-  const std::vector<std::string_view> kAnyOrder = {"nondeterministic_output_order"};
-  const std::vector<std::string_view> kRandom = {"nondeterministic_output"};
 
   table->Add(Spec("hset", -4, kW, kRwUpdate, HSetCmd, "2.0.0",
                   "O(1) per field written, O(N) for N fields.",
@@ -464,11 +459,11 @@ void RegisterHashFamily(CommandTable* table) {
   table->Add(Spec("hexists", 3, kR, kKeyRO, HExistsCmd, "2.0.0", kO1,
                   "Tells whether a hash has a field.", kKeyField));
   table->Add(Spec("hkeys", 2, kReadOnly, kRoAccess, HKeysCmd, "2.0.0", kOSize,
-                  "Lists the field names of a hash.", kKeyOnly, kAnyOrder));
+                  "Lists the field names of a hash.", kKeyOnly));
   table->Add(Spec("hvals", 2, kReadOnly, kRoAccess, HValsCmd, "2.0.0", kOSize,
-                  "Lists the values of a hash.", kKeyOnly, kAnyOrder));
+                  "Lists the values of a hash.", kKeyOnly));
   table->Add(Spec("hgetall", 2, kReadOnly, kRoAccess, HGetAllCmd, "2.0.0", kOSize,
-                  "Lists every field of a hash with its value.", kKeyOnly, kAnyOrder));
+                  "Lists every field of a hash with its value.", kKeyOnly));
   table->Add(Spec("hincrby", 4, kW, kKeyRW | kKeyAccess | kKeyUpdate, HIncrByCmd, "2.0.0", kO1,
                   "Adds an integer to a hash field, a missing field counting as 0.",
                   {Key("key"), Str("field"), Int("increment")}));
@@ -479,15 +474,13 @@ void RegisterHashFamily(CommandTable* table) {
       Spec("hrandfield", -2, kReadOnly, kRoAccess, HRandFieldCmd, "6.2.0",
            "O(N) for N fields returned.", "Picks random fields of a hash, with or without repeats.",
            {Key("key"),
-            Block("options", {Int("count"), PureToken("withvalues", "WITHVALUES").Opt()}).Opt()},
-           kRandom));
+            Block("options", {Int("count"), PureToken("withvalues", "WITHVALUES").Opt()}).Opt()}));
   table->Add(Spec("hscan", -3, kReadOnly, kRoAccess, HScanCmd, "2.8.0",
                   "O(1) per call; a whole pass, until the cursor comes back to 0, is O(N) in the "
                   "collection's size.",
                   "Walks a hash's fields and values with a cursor.",
                   {Key("key"), Int("cursor"), Pattern("pattern").Tok("MATCH").Opt(),
-                   Int("count").Tok("COUNT").Opt(), PureToken("novalues", "NOVALUES").Opt()},
-                  kRandom));
+                   Int("count").Tok("COUNT").Opt(), PureToken("novalues", "NOVALUES").Opt()}));
   table->Add(Spec("hexpire", -6, kW, kRwUpdate, HExpireCmd, "7.4.0", kOFields,
                   "Set expiry for hash field using relative time to expire (seconds)",
                   expire_args("seconds", false)));

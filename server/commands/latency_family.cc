@@ -133,50 +133,39 @@ struct Doc {
 };
 
 CommandSpec Sub(std::string name, int arity, uint32_t flags, Handler handler, Doc doc,
-                std::vector<std::string_view> tips, std::vector<ArgDoc> arguments = {}) {
-  CommandSpec s = MakeSpec(std::move(name), arity, flags, KeySpec{}, 0, handler, "server",
-                           doc.since, doc.complexity, doc.summary, std::move(arguments));
-  s.tips = std::move(tips);
-  return s;
+                std::vector<ArgDoc> arguments = {}) {
+  return MakeSpec(std::move(name), arity, flags, KeySpec{}, 0, handler, "server", doc.since,
+                  doc.complexity, doc.summary, std::move(arguments));
 }
-
-constexpr std::string_view kNondeterministic = "nondeterministic_output";
-constexpr std::string_view kAllNodes = "request_policy:all_nodes";
-constexpr std::string_view kSpecialResponse = "response_policy:special";
 
 }  // namespace
 
 void RegisterLatencyFamily(CommandTable* table) {
   using namespace argdoc;
   constexpr uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale;
-  const std::vector<std::string_view> report_tips = {kNondeterministic, kAllNodes,
-                                                     kSpecialResponse};
-  CommandSpec latency =
-      Sub("latency", -2, 0, nullptr,
-          {"A container for the latency diagnostics commands.", "2.8.13", "Depends on subcommand."},
-          {});
+  CommandSpec latency = Sub(
+      "latency", -2, 0, nullptr,
+      {"A container for the latency diagnostics commands.", "2.8.13", "Depends on subcommand."});
   latency.subcommands = {
       Sub("doctor", 2, kAdminFlags, LatencyDoctor,
-          {"Returns a readable analysis of the recorded latency events.", "2.8.13", "O(1)"},
-          report_tips),
+          {"Returns a readable analysis of the recorded latency events.", "2.8.13", "O(1)"}),
       Sub("graph", 3, kAdminFlags, LatencyGraphCommand,
-          {"Returns a text chart of an event's latency samples.", "2.8.13", "O(1)"}, report_tips,
+          {"Returns a text chart of an event's latency samples.", "2.8.13", "O(1)"},
           {Str("event")}),
       Sub("help", 2, kLoading | kStale, LatencyHelp,
-          {"Lists the LATENCY subcommands.", "2.8.13", "O(1)"}, {}),
+          {"Lists the LATENCY subcommands.", "2.8.13", "O(1)"}),
       Sub("histogram", -2, kAdminFlags, LatencyHistogramCommand,
           {"Returns the cumulative distribution of command durations, for some or all "
            "commands.",
            "7.0.0", "O(N) in the number of commands reported."},
-          report_tips, {Str("command").Opt().Multi()}),
+          {Str("command").Opt().Multi()}),
       Sub("history", 3, kAdminFlags, LatencyHistory,
-          {"Returns the time and latency samples of an event.", "2.8.13", "O(1)"}, report_tips,
-          {Str("event")}),
+          {"Returns the time and latency samples of an event.", "2.8.13", "O(1)"}, {Str("event")}),
       Sub("latest", 2, kAdminFlags, LatencyLatest,
-          {"Returns the newest latency sample of every event.", "2.8.13", "O(1)"}, report_tips),
+          {"Returns the newest latency sample of every event.", "2.8.13", "O(1)"}),
       Sub("reset", -2, kAdminFlags, LatencyReset,
           {"Forgets the latency samples of some or all events.", "2.8.13", "O(1)"},
-          {kAllNodes, "response_policy:agg_sum"}, {Str("event").Opt().Multi()}),
+          {Str("event").Opt().Multi()}),
   };
   table->Add(std::move(latency));
 }

@@ -174,7 +174,6 @@ void RegisterModuleAndLolwut(CommandTable* table) {
       ModuleSub("unload", 3, kAdmin | kNoScript | kNoAsyncLoading | kProtected, ModuleUnload,
                 "Unloads a module by name."),
   };
-  module.subcommands[1].tips = {"nondeterministic_output_order"};
   module.subcommands[3].since = "7.0.0";
   table->Add(std::move(module));
 

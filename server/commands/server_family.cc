@@ -827,8 +827,7 @@ struct Doc {
 };
 
 CommandSpec Spec(std::string name, int arity, uint32_t flags, uint64_t acl, Handler handler,
-                 Doc doc, std::vector<std::string_view> tips = {},
-                 std::vector<ArgDoc> arguments = {}) {
+                 Doc doc, std::vector<ArgDoc> arguments = {}) {
   CommandSpec s;
   s.name = std::move(name);
   s.arity = arity;
@@ -839,25 +838,16 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, uint64_t acl, Hand
   s.since = doc.since;
   s.complexity = doc.complexity;
   s.group = "server";
-  s.tips = std::move(tips);
   s.arguments = std::move(arguments);
   return s;
 }
 
 CommandSpec Container(std::string name, int arity, uint32_t flags, uint64_t acl, Handler handler,
-                      Doc doc, std::vector<CommandSpec> subcommands,
-                      std::vector<std::string_view> tips = {}) {
-  CommandSpec s = Spec(std::move(name), arity, flags, acl, handler, doc, std::move(tips));
+                      Doc doc, std::vector<CommandSpec> subcommands) {
+  CommandSpec s = Spec(std::move(name), arity, flags, acl, handler, doc);
   s.subcommands = std::move(subcommands);
   return s;
 }
-
-constexpr std::string_view kNondeterministic = "nondeterministic_output";
-constexpr std::string_view kNondeterministicOrder = "nondeterministic_output_order";
-constexpr std::string_view kAllNodes = "request_policy:all_nodes";
-constexpr std::string_view kAllShardsTip = "request_policy:all_shards";
-constexpr std::string_view kAllSucceeded = "response_policy:all_succeeded";
-constexpr std::string_view kSpecialResponse = "response_policy:special";
 
 CommandSpec ConfigSpec() {
   constexpr uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale;
@@ -869,19 +859,16 @@ CommandSpec ConfigSpec() {
           Spec("get", -3, kAdminFlags, 0, ConfigGet,
                {"Returns the values of the configuration parameters that match.", "2.0.0",
                 "O(N) for N parameters."},
-               {}, {Str("parameter").Multi()}),
+               {Str("parameter").Multi()}),
           Spec("help", 2, kLoading | kStale, 0, ConfigHelp,
                {"Lists the CONFIG subcommands.", "5.0.0", "O(1)"}),
           Spec("resetstat", 2, kAdminFlags, 0, ConfigResetStat,
-               {"Zeroes the statistics that INFO reports.", "2.0.0", "O(1)"},
-               {kAllNodes, kAllSucceeded}),
+               {"Zeroes the statistics that INFO reports.", "2.0.0", "O(1)"}),
           Spec("rewrite", 2, kAdminFlags, 0, ConfigRewrite,
-               {"Writes the running configuration back to the config file.", "2.8.0", "O(1)"},
-               {kAllNodes, kAllSucceeded}),
+               {"Writes the running configuration back to the config file.", "2.8.0", "O(1)"}),
           Spec("set", -4, kAdminFlags, 0, ConfigSet,
                {"Changes configuration parameters at run time, all or none.", "2.0.0",
                 "O(N) for N parameters."},
-               {kAllNodes, kAllSucceeded},
                {Block("data", {Str("parameter"), Str("value")}).Multi()}),
       });
 }
@@ -889,10 +876,8 @@ CommandSpec ConfigSpec() {
 CommandSpec CommandSpecOfCommand() {
   constexpr uint32_t kFlags = kLoading | kStale | kSentinel;
   using namespace argdoc;
-  auto sub = [&](std::string name, int arity, Handler h, Doc doc,
-                 std::vector<std::string_view> tips = {}, std::vector<ArgDoc> args = {}) {
-    return Spec(std::move(name), arity, kFlags, kAclConnection, h, doc, std::move(tips),
-                std::move(args));
+  auto sub = [&](std::string name, int arity, Handler h, Doc doc, std::vector<ArgDoc> args = {}) {
+    return Spec(std::move(name), arity, kFlags, kAclConnection, h, doc, std::move(args));
   };
   return Container(
       "command", -1, kFlags, kAclConnection, CommandCommand,
@@ -904,30 +889,28 @@ CommandSpec CommandSpecOfCommand() {
           sub("docs", -2, CommandDocsCommand,
               {"Returns the documentation of the given commands, or of all of them.", "7.0.0",
                "O(N) for N commands named."},
-              {kNondeterministicOrder}, {Str("command-name").Opt().Multi()}),
+              {Str("command-name").Opt().Multi()}),
           sub("getkeys", -3, CommandGetKeysCommand,
               {"Returns the key names in a complete command line.", "2.8.13",
                "O(N) in the command's argument count."},
-              {}, {Str("command"), Str("arg").Opt().Multi()}),
+              {Str("command"), Str("arg").Opt().Multi()}),
           sub("getkeysandflags", -3, CommandGetKeysAndFlagsCommand,
               {"Returns the key names in a complete command line with their access flags.", "7.0.0",
                "O(N) in the command's argument count."},
-              {}, {Str("command"), Str("arg").Opt().Multi()}),
+              {Str("command"), Str("arg").Opt().Multi()}),
           sub("help", 2, CommandHelpCommand, {"Lists the COMMAND subcommands.", "5.0.0", "O(1)"}),
           sub("info", -2, CommandInfoCommand,
               {"Describes the given commands, or all of them.", "2.8.13",
                "O(N) for N commands named."},
-              {kNondeterministicOrder}, {Str("command-name").Opt().Multi()}),
+              {Str("command-name").Opt().Multi()}),
           sub("list", -2, CommandListCommand,
               {"Returns the names of the commands, optionally filtered.", "7.0.0",
                "O(N) over every command of the server."},
-              {kNondeterministicOrder},
               {OneOf("filterby", {Str("module-name").Tok("MODULE"), Str("category").Tok("ACLCAT"),
                                   Pattern("pattern").Tok("PATTERN")})
                    .Tok("FILTERBY")
                    .Opt()}),
-      },
-      {kNondeterministicOrder});
+      });
 }
 
 CommandSpec SlowlogSpec() {
@@ -939,16 +922,14 @@ CommandSpec SlowlogSpec() {
                        Spec("get", -2, kAdminFlags, 0, SlowlogGet,
                             {"Returns the newest entries of the slow log.", "2.2.12",
                              "O(N) for N entries returned."},
-                            {kAllNodes, kNondeterministic}, {Int("count").Opt()}),
+                            {Int("count").Opt()}),
                        Spec("help", 2, kLoading | kStale, 0, SlowlogHelp,
                             {"Lists the SLOWLOG subcommands.", "6.2.0", "O(1)"}),
                        Spec("len", 2, kAdminFlags, 0, SlowlogLen,
-                            {"Counts the entries of the slow log.", "2.2.12", "O(1)"},
-                            {kAllNodes, "response_policy:agg_sum", kNondeterministic}),
+                            {"Counts the entries of the slow log.", "2.2.12", "O(1)"}),
                        Spec("reset", 2, kAdminFlags, 0, SlowlogReset,
                             {"Removes every entry from the slow log.", "2.2.12",
-                             "O(N) in the slow log's length."},
-                            {kAllNodes, kAllSucceeded}),
+                             "O(N) in the slow log's length."}),
                    });
 }
 
@@ -957,28 +938,24 @@ CommandSpec MemorySpec() {
   CommandSpec usage = Spec("usage", -3, kReadOnly, 0, MemoryUsage,
                            {"Estimates the bytes a key and its value occupy.", "4.0.0",
                             "O(N) in the key's size; SAMPLES is accepted and unused."},
-                           {}, {Key("key"), Int("count").Tok("SAMPLES").Opt()});
+                           {Key("key"), Int("count").Tok("SAMPLES").Opt()});
   usage.keys = {2, 2, 1, kKeyRO};
   return Container(
       "memory", -2, 0, 0, nullptr,
       {"A container for the memory diagnostics commands.", "4.0.0", "Depends on subcommand."},
       {
           Spec("doctor", 2, 0, 0, MemoryDoctor,
-               {"Reviews the memory figures and reports problems found.", "4.0.0", "O(1)"},
-               {kNondeterministic, kAllShardsTip, kSpecialResponse}),
+               {"Reviews the memory figures and reports problems found.", "4.0.0", "O(1)"}),
           Spec("help", 2, kLoading | kStale, 0, MemoryHelp,
                {"Lists the MEMORY subcommands.", "4.0.0", "O(1)"}),
           Spec("malloc-stats", 2, 0, 0, MemoryMallocStats,
                {"Returns the memory allocator's statistics report.", "4.0.0",
-                "In proportion to the memory the allocator has to walk."},
-               {kNondeterministic, kAllShardsTip, kSpecialResponse}),
+                "In proportion to the memory the allocator has to walk."}),
           Spec("purge", 2, 0, 0, MemoryPurge,
                {"Asks the memory allocator to release unused memory.", "4.0.0",
-                "In proportion to the memory the allocator has to walk."},
-               {kAllShardsTip, kAllSucceeded}),
+                "In proportion to the memory the allocator has to walk."}),
           Spec("stats", 2, 0, 0, MemoryStats,
-               {"Returns the breakdown of the memory in use.", "4.0.0", "O(1)"},
-               {kNondeterministic, kAllShardsTip, kSpecialResponse}),
+               {"Returns the breakdown of the memory in use.", "4.0.0", "O(1)"}),
           std::move(usage),
       });
 }
@@ -989,23 +966,21 @@ void RegisterServerFamily(CommandTable* table) {
   using namespace argdoc;
   table->Add(Spec("info", -1, kLoading | kStale | kSentinel, kAclDangerous, InfoCommand,
                   {"Reports the server's state and counters, by section.", "1.0.0", "O(1)"},
-                  {kNondeterministic, kAllShardsTip, kSpecialResponse},
                   {Str("section").Opt().Multi()}));
   table->Add(ConfigSpec());
   table->Add(CommandSpecOfCommand());
   table->Add(SlowlogSpec());
   table->Add(Spec("time", 1, kLoading | kStale | kFast, 0, Time,
-                  {"Returns the server's current time.", "2.6.0", "O(1)"}, {kNondeterministic}));
+                  {"Returns the server's current time.", "2.6.0", "O(1)"}));
   table->Add(Spec("lastsave", 1, kLoading | kStale | kFast, kAclAdmin | kAclDangerous, LastSave,
-                  {"Returns the Unix time of the last successful save to disk.", "1.0.0", "O(1)"},
-                  {kNondeterministic}));
+                  {"Returns the Unix time of the last successful save to disk.", "1.0.0", "O(1)"}));
   table->Add(Spec("save", 1, kAdmin | kNoScript | kNoMulti | kNoAsyncLoading,
                   kAclAdmin | kAclDangerous, Save,
                   {"Writes the dataset to disk now and answers when it is done.", "1.0.0",
                    "O(N) in the number of keys of every database together."}));
   table->Add(Spec("bgsave", -1, kAdmin | kNoScript | kNoAsyncLoading, kAclAdmin | kAclDangerous,
                   BgSave,
-                  {"Starts writing the dataset to disk in the background.", "1.0.0", "O(1)"}, {},
+                  {"Starts writing the dataset to disk in the background.", "1.0.0", "O(1)"},
                   {PureToken("schedule", "SCHEDULE").Opt()}));
   table->Add(
       Spec("bgrewriteaof", 1, kAdmin | kNoScript | kNoAsyncLoading, kAclAdmin | kAclDangerous,

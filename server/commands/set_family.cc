@@ -344,11 +344,9 @@ void SScanCmd(CommandContext& ctx) {
 
 CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, Handler handler,
                  std::string_view since, std::string_view complexity, std::string_view summary,
-                 std::vector<ArgDoc> arguments, std::vector<std::string_view> tips = {}) {
-  CommandSpec s = MakeSpec(std::move(name), arity, flags, keys, kAclSet, handler, "set", since,
-                           complexity, summary, std::move(arguments));
-  s.tips = std::move(tips);
-  return s;
+                 std::vector<ArgDoc> arguments) {
+  return MakeSpec(std::move(name), arity, flags, keys, kAclSet, handler, "set", since, complexity,
+                  summary, std::move(arguments));
 }
 
 using namespace argdoc;  // NOLINT: argument tables read best unqualified
@@ -357,8 +355,6 @@ constexpr std::string_view kO1 = "O(1)";
 constexpr std::string_view kInterComplexity =
     "At worst O(N*M): N members of the smallest set checked against M sets.";
 constexpr std::string_view kUnionComplexity = "O(N) for the N members of all the sets together.";
-constexpr std::string_view kOrderTip = "nondeterministic_output_order";
-constexpr std::string_view kOutputTip = "nondeterministic_output";
 
 // A STORE command: the destination, then the source keys.
 CommandSpec StoreSpec(std::string name, Handler handler, uint32_t dst_flags,
@@ -385,8 +381,7 @@ void RegisterSetFamily(CommandTable* table) {
                   "1.0.0", "O(N) for N members removed.",
                   "Removes members from a set, deleting the key once it is empty.", kKeyMembers));
   table->Add(Spec("smembers", 2, kReadOnly, kReadKey, SMembersCmd, "1.0.0",
-                  "O(N) in the set's size.", "Returns every member of a set.", {Key("key")},
-                  {kOrderTip}));
+                  "O(N) in the set's size.", "Returns every member of a set.", {Key("key")}));
   table->Add(Spec("sismember", 3, kReadOnly | kFast, kProbeKey, SIsMemberCmd, "1.0.0", kO1,
                   "Tells whether a value is a member of a set.", {Key("key"), Str("member")}));
   table->Add(Spec("smismember", -3, kReadOnly | kFast, kReadKey, SMIsMemberCmd, "6.2.0",
@@ -398,12 +393,12 @@ void RegisterSetFamily(CommandTable* table) {
   table->Add(Spec("spop", -2, kWrite | kFast, KeySpec{1, 1, 1, kKeyRW | kKeyAccess | kKeyDelete},
                   SPopCmd, "1.0.0", "O(1) without a count, O(N) for a count of N.",
                   "Removes and returns one or more random members of a set.",
-                  {Key("key"), Int("count").Opt()}, {kOutputTip}));
+                  {Key("key"), Int("count").Opt()}));
   table->Add(Spec("srandmember", -2, kReadOnly, kReadKey, SRandMemberCmd, "1.0.0",
                   "O(1) without a count, O(|N|) for a count of N.",
                   "Returns random members of a set: distinct ones for a positive count, with "
                   "repeats for a negative one.",
-                  {Key("key"), Int("count").Opt()}, {kOutputTip}));
+                  {Key("key"), Int("count").Opt()}));
 
   CommandSpec smove = Spec("smove", 4, kWrite | kFast, KeySpec{1, 2, 1}, SMoveCmd, "1.0.0", kO1,
                            "Takes a member out of one set and adds it to another.",
@@ -413,8 +408,7 @@ void RegisterSetFamily(CommandTable* table) {
   table->Add(std::move(smove));
 
   table->Add(Spec("sinter", -2, kReadOnly, kAllRead, SInterCmd, "1.0.0", kInterComplexity,
-                  "Returns the members common to all the given sets.", {Key("key").Multi()},
-                  {kOrderTip}));
+                  "Returns the members common to all the given sets.", {Key("key").Multi()}));
   CommandSpec sintercard =
       Spec("sintercard", -3, kReadOnly, KeySpec{0, 0, 0, kKeyRO | kKeyAccess}, SInterCardCmd,
            "7.0.0", kInterComplexity,
@@ -426,13 +420,12 @@ void RegisterSetFamily(CommandTable* table) {
   table->Add(StoreSpec("sinterstore", SInterStoreCmd, kKeyRW | kKeyUpdate, kInterComplexity,
                        "Stores the intersection of sets at a key."));
   table->Add(Spec("sunion", -2, kReadOnly, kAllRead, SUnionCmd, "1.0.0", kUnionComplexity,
-                  "Returns the members of any of the given sets.", {Key("key").Multi()},
-                  {kOrderTip}));
+                  "Returns the members of any of the given sets.", {Key("key").Multi()}));
   table->Add(StoreSpec("sunionstore", SUnionStoreCmd, kKeyOW | kKeyUpdate, kUnionComplexity,
                        "Stores the union of sets at a key."));
   table->Add(Spec("sdiff", -2, kReadOnly, kAllRead, SDiffCmd, "1.0.0", kUnionComplexity,
                   "Returns the members of the first set that are in none of the others.",
-                  {Key("key").Multi()}, {kOrderTip}));
+                  {Key("key").Multi()}));
   table->Add(StoreSpec("sdiffstore", SDiffStoreCmd, kKeyOW | kKeyUpdate, kUnionComplexity,
                        "Stores the difference of the first set and the others at a key."));
   table->Add(Spec("sscan", -3, kReadOnly, kReadKey, SScanCmd, "2.8.0",
@@ -440,8 +433,7 @@ void RegisterSetFamily(CommandTable* table) {
                   "collection's size.",
                   "Walks the members of a set a few at a time with a cursor.",
                   {Key("key"), Int("cursor"), Pattern("pattern").Tok("MATCH").Opt(),
-                   Int("count").Tok("COUNT").Opt()},
-                  {kOutputTip}));
+                   Int("count").Tok("COUNT").Opt()}));
 }
 
 }  // namespace tessera::server

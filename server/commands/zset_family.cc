@@ -642,7 +642,6 @@ void RegisterBasics(CommandTable* table) {
       Spec("zrandmember", -2, kR, kOneKey, ZRandMemberCmd, "6.2.0", "O(N) for N members returned.",
            "Picks random members of a sorted set, with or without repeats.",
            {Key("key"), Block("options", {Int("count"), WithScores()}).Opt()});
-  rand.tips = {"nondeterministic_output"};
   table->Add(std::move(rand));
   CommandSpec zscan = Spec("zscan", -3, kR, kOneKey, ZScanCmd, "2.8.0",
                            "O(1) per call; a whole pass, until the cursor comes back to 0, is O(N) "
@@ -650,7 +649,6 @@ void RegisterBasics(CommandTable* table) {
                            "Walks a sorted set's members and scores with a cursor.",
                            {Key("key"), Int("cursor"), Pattern("pattern").Tok("MATCH").Opt(),
                             Int("count").Tok("COUNT").Opt()});
-  zscan.tips = {"nondeterministic_output"};
   table->Add(std::move(zscan));
 }
 

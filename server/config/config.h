@@ -180,10 +180,10 @@ struct ServerConfig {
   Guarded<std::vector<double>> latency_tracking_info_percentiles;
   // Beyond Redis: the TTL safety net (shared, so the write path copies a pointer, not the
   // list; key_ttl_policy_on lets it skip even that when there is none), and the port of the
-  // Prometheus /metrics endpoint (0: off; start-up only).
+  // Prometheus /metrics endpoint (0: off; CONFIG SET moves it).
   Guarded<std::shared_ptr<const KeyTtlPolicies>> key_ttl_policy;
   std::atomic<bool> key_ttl_policy_on{false};
-  int metrics_port = 0;
+  std::atomic<int> metrics_port{0};
   Guarded<std::string> dir;  // the absolute working directory, set by chdir
 
   // Limits.

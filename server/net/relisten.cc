@@ -129,9 +129,9 @@ void RegisterListenerHooks(ConfigRegistry& registry, Server& server,
     return false;
   });
   // The metrics endpoint's port as listened on (the registry holds the new value in OnApply).
-  auto metrics_port = std::make_shared<int>(registry.values().metrics_port);
+  auto metrics_port = std::make_shared<int>(registry.values().metrics_port.load());
   registry.OnApply("metrics-port", [&, metrics_port](std::string* err) {
-    const int port = registry.values().metrics_port;
+    const int port = registry.values().metrics_port.load();
     if (!RelistenMetrics(registry, workers, port, *metrics_port)) {
       *err = kPortError;
       return false;

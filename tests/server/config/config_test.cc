@@ -1000,7 +1000,7 @@ TEST_CASE("latency-tracking-info-percentiles and metrics-port") {
   std::string err;
   ConfigRegistry f;
   REQUIRE(f.LoadFromString("metrics-port 9121\nlatency-tracking-info-percentiles \"\"\n", &err));
-  CHECK(f.values().metrics_port == 9121);
+  CHECK(f.values().metrics_port.load() == 9121);
   CHECK(GetOne(f, "latency-tracking-info-percentiles") == "");
 }
 
