@@ -1,8 +1,11 @@
 #include "server/evictor.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <string>
+#include <thread>
 
 #include "core/base/hash.h"
 #include "persistence/write_log.h"
@@ -157,13 +160,31 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
     last_recalibrate_ms_ = now_ms;
     server_.memory_meter().Recalibrate();
   }
-  if (UsedMemory() > maxmemory) {  // still over after the allocator's own count: nothing left
+  if (UsedMemory() > maxmemory && !WaitForLazyFree(maxmemory, start_us, time_limit_us)) {
+    // Still over after the allocator's own count: nothing left.
     pending_.store(false, std::memory_order_relaxed);
     return Result::kFail;
   }
   NoteOverLimit(false, now_ms);
   pending_.store(false, std::memory_order_relaxed);
   return Result::kOk;
+}
+
+bool Evictor::WaitForLazyFree(uint64_t maxmemory, int64_t start_us, int64_t time_limit_us) {
+  LazyFreer& lazy = server_.lazy_free();
+  if (lazy.pending() == 0) return false;
+  const int64_t wait_start_us = Server::MonotonicUs();
+  bool under = false;
+  while (lazy.pending() != 0 && Server::MonotonicUs() - start_us < time_limit_us) {
+    if (UsedMemory() <= maxmemory) {
+      under = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(time_limit_us, 1000)));
+  }
+  under = under || UsedMemory() <= maxmemory;
+  MaybeRecordLatency(server_, "eviction-lazyfree", (Server::MonotonicUs() - wait_start_us) / 1000);
+  return under;
 }
 
 bool Evictor::EvictOne(EvictionPolicy policy, int64_t now_ms) {
@@ -254,8 +275,8 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   bool found = t.table.ErasePointer(e, hash);
   (void)found;
   if (e->has_expiry()) --t.volatile_keys;
+  const ServerConfig& config = server_.config();
   if (server_.write_log().enabled()) {
-    const ServerConfig& config = server_.config();
     std::string_view del[] = {
         expired ? ExpiredKeyDeleteCommand(config) : EvictedKeyDeleteCommand(config), key};
     std::string bytes;
@@ -268,7 +289,9 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   const bool timed =
       server_.config().latency_monitor_threshold.load(std::memory_order_relaxed) != 0;
   const int64_t free_start_us = timed ? Server::MonotonicUs() : 0;
-  keyspace::Entry::Free(e);
+  const bool lazy = (expired ? config.lazyfree_lazy_expire : config.lazyfree_lazy_eviction)
+                        .load(std::memory_order_relaxed);
+  keyspace::FreeEntry(e, lazy ? &server_.lazy_free() : nullptr);
   if (timed)
     MaybeRecordLatency(server_, "eviction-del", (Server::MonotonicUs() - free_start_us) / 1000);
   if (expired) {

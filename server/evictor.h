@@ -85,6 +85,10 @@ class Evictor {
   // it: counted as evicted, or as expired when its time had passed.
   void DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint64_t hash, int64_t now_ms);
   void NoteOverLimit(bool over, int64_t now_ms);
+  // Nothing left to evict, but the lazy-free thread holds values not yet freed: waits for
+  // them (polling every millisecond) until used memory is at most `maxmemory` (returns true)
+  // or the run's time limit has passed (Redis's eviction-lazyfree wait).
+  bool WaitForLazyFree(uint64_t maxmemory, int64_t start_us, int64_t time_limit_us);
 
   Server& server_;
   std::function<uint64_t()> memory_source_;

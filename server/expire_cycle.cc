@@ -43,18 +43,21 @@ class Cycle {
                        server_.blocking().key_blocked_clients() > 0;
     const bool fields_notify = NotifyEnabled(server_, kNotifyHash | kNotifyGeneric);
     std::vector<std::string>* names = logging || heard ? &deleted_ : nullptr;
+    keyspace::FreeSink* lazy = server_.config().lazyfree_lazy_expire.load(std::memory_order_relaxed)
+                                   ? &server_.lazy_free()
+                                   : nullptr;
     // Keys, through the DB's expiry index, in bounded steps while any is due.
     bool more = t.expiry_index.next_ms() <= now_ms_;
     while (more) {
       if (OutOfTime()) return false;
-      expired_ += shard.ExpireDue(db, now_ms_, kExpireStepEntries, names, &more);
+      expired_ += shard.ExpireDue(db, now_ms_, kExpireStepEntries, names, &more, lazy);
       Report(db, logging);
     }
     // Hash fields with an expiry: a sweep of the table.
     while (t.field_expiry && !t.table.empty()) {
       if (OutOfTime()) return false;
       const size_t n = shard.ActiveExpire(db, now_ms_, kExpireStepEntries, names,
-                                          fields_notify ? &field_events_ : nullptr);
+                                          fields_notify ? &field_events_ : nullptr, lazy);
       expired_ += n;
       Report(db, logging);
       // Stop at the end of a pass, or when a step found little (the rest waits for the next

@@ -208,7 +208,7 @@ std::optional<std::string> RandomKey(Keyspace& ks, keyspace::DbAccess& db,
   return std::nullopt;
 }
 
-size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked) {
+size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked, bool async) {
   Keyspace& ks = server.keyspace();
   const int first = db < 0 ? 0 : db;
   const int last = db < 0 ? ks.num_dbs() - 1 : db;
@@ -226,7 +226,11 @@ size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked
       }
     }
   }
-  detached.clear();  // frees every entry, with no lock held
+  if (async && !detached.empty()) {
+    server.lazy_free().FreeTablesLater(std::move(detached), removed);
+  } else {
+    detached.clear();  // frees every entry, with no lock held
+  }
   return removed;
 }
 

@@ -22,8 +22,8 @@
 // the whole iteration is returned exactly once, across any growth or shrinking of the tables.
 //
 // Freeing: FlushDb/FlushAll/SwapDb never free entries while holding locks; flushes detach the
-// tables under the locks and free them after releasing them (on the calling thread for now;
-// a background thread later, DESIGN 2).
+// tables under the locks and free them after releasing them, on the calling thread, or on the
+// lazy-free thread for an ASYNC flush (server/lazy_free.h).
 #pragma once
 
 #include <cstddef>
@@ -84,8 +84,11 @@ std::optional<std::string> RandomKey(keyspace::Keyspace& ks, keyspace::DbAccess&
 // FLUSHDB / FLUSHALL: empty one DB (db >= 0) or all (db == -1).  Returns the number of keys
 // removed.  Atomic: every shard is locked while the tables are detached.  `while_locked`, when
 // given, runs with every lock held, before the tables go (the write log records the flush
-// there, and WATCH sees which watched keys existed).
-size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked = nullptr);
+// there, and WATCH sees which watched keys existed).  `async`: the detached tables go to the
+// lazy-free thread (their keys counted in lazyfree_pending_objects) instead of being freed
+// here before returning.
+size_t FlushDb(Server& server, int db, const std::function<void()>& while_locked = nullptr,
+               bool async = false);
 
 // SWAPDB: swaps two DBs' data in every shard, atomically.  REQUIRES: both indices valid.
 // `while_locked` as for FlushDb, before the swap.

@@ -24,6 +24,7 @@
 #include "server/evictor.h"
 #include "server/expire_cycle.h"
 #include "server/latency.h"
+#include "server/lazy_free.h"
 #include "server/memory_meter.h"
 #include "server/oom_score.h"
 #include "server/pause_queue.h"
@@ -78,6 +79,8 @@ class Server {
   // used_memory as maxmemory reads it, and the eviction it drives (server/evictor.h).
   MemoryMeter& memory_meter() { return memory_meter_; }
   Evictor& evictor() { return *evictor_; }
+  // The background thread that frees big values (UNLINK, FLUSHALL ASYNC, lazyfree-lazy-*).
+  LazyFreer& lazy_free() { return lazy_free_; }
   // maxmemory-clients: the clients' memory total and client eviction (client_eviction.h).
   ClientEviction& client_eviction() { return client_eviction_; }
   // used_memory when the server was ready to serve, before any data (used_memory_startup).
@@ -191,6 +194,7 @@ class Server {
   persistence::WriteLog write_log_;
   std::unique_ptr<Persistence> persistence_;  // after everything it uses
   MemoryMeter memory_meter_;
+  LazyFreer lazy_free_{&memory_meter_};  // after the meter, which outlives its thread
   std::unique_ptr<Evictor> evictor_;
   ClientEviction client_eviction_;
   OomScoreAdjuster oom_score_;  // oom-score-adj (oom_score.h)

@@ -25,7 +25,8 @@ void DbTable::FreeAll() {
 
 size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget,
                            std::vector<std::string>* deleted_names,
-                           std::vector<std::pair<std::string, bool>>* field_events) {
+                           std::vector<std::pair<std::string, bool>>* field_events,
+                           FreeSink* lazy) {
   DbTable& t = dbs_[db];
   if ((t.volatile_keys == 0 && !t.field_expiry) || t.table.empty()) return 0;
   std::vector<Entry*> dead;
@@ -60,19 +61,19 @@ size_t Shard::ActiveExpire(int db, int64_t now_ms, size_t budget,
   for (Entry* e : dead) {
     t.table.ErasePointer(e, EntryTraits::Hash(e));
     --t.volatile_keys;
-    Entry::Free(e);
+    FreeEntry(e, lazy);
   }
   for (Entry* e : emptied) {
     t.table.ErasePointer(e, EntryTraits::Hash(e));
     if (e->has_expiry()) --t.volatile_keys;
-    Entry::Free(e);
+    Entry::Free(e);  // an empty hash: nothing to walk
   }
   expired_keys += dead.size();
   return dead.size() + emptied.size();
 }
 
 size_t Shard::ExpireDue(int db, int64_t now_ms, size_t budget,
-                        std::vector<std::string>* deleted_names, bool* more) {
+                        std::vector<std::string>* deleted_names, bool* more, FreeSink* lazy) {
   DbTable& t = dbs_[db];
   ExpiryIndex& index = t.expiry_index;
   *more = false;
@@ -106,7 +107,7 @@ size_t Shard::ExpireDue(int db, int64_t now_ms, size_t budget,
         if (deleted_names != nullptr) deleted_names->emplace_back(e->key());
         t.table.ErasePointer(e, hash);
         --t.volatile_keys;
-        Entry::Free(e);
+        FreeEntry(e, lazy);
         ++deleted;
       }
     }
@@ -186,7 +187,7 @@ Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
     --t.volatile_keys;
-    Entry::Free(e);
+    FreeEntry(e, ExpireSink());
     ++expired_;
     ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
     if (hook_ != nullptr) {
@@ -251,7 +252,7 @@ void DbAccess::InsertInDb(int db, Entry* e) {
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db, std::string(e->key())});
     t.table.ErasePointer(dead, hash);
     if (dead->has_expiry()) --t.volatile_keys;
-    Entry::Free(dead);
+    FreeEntry(dead, ExpireSink());
     ++expired_;
     ks_->shard(ks_->ShardOfHash(hash)).expired_keys++;
     if (hook_ != nullptr) hook_->KeyExpired(db, e->key());
@@ -298,7 +299,7 @@ void DbAccess::ReplaceInDb(int db, Entry* old_e, Entry* new_e) {
   if (old_e->is_object() && new_e->is_object() && old_e->object() == new_e->object()) {
     Entry::FreeShell(old_e);
   } else {
-    Entry::Free(old_e);
+    FreeRemoved(old_e);
   }
 }
 
@@ -311,14 +312,14 @@ void DbAccess::Upsert(Entry* e) {
   }
 }
 
-bool DbAccess::DeleteInDb(int db, std::string_view key) {
+bool DbAccess::DeleteInDb(int db, std::string_view key, bool lazy) {
   int saved = db_;
   db_ = db;
   Entry* e = Find(key, false);
   db_ = saved;
   if (e == nullptr) return false;
   DetachInDb(db, e);
-  Entry::Free(e);
+  FreeEntry(e, lazy ? lazy_sink_ : nullptr);
   return true;
 }
 

@@ -30,6 +30,7 @@
 #include "core/ds/hash_table.h"
 #include "core/keyspace/entry.h"
 #include "core/keyspace/expiry_index.h"
+#include "core/keyspace/lazy_free.h"
 
 namespace tessera::keyspace {
 
@@ -206,15 +207,18 @@ class Shard {
   // REQUIRES: mutex held.
   // `field_events`, when given, gets (name, emptied) for each hash that lost fields (emptied:
   // it lost them all and went; its name is in `deleted_names` too).
+  // `lazy`, when given, takes the big values of the deleted keys (lazyfree-lazy-expire).
   size_t ActiveExpire(int db, int64_t now_ms, size_t budget,
                       std::vector<std::string>* deleted_names = nullptr,
-                      std::vector<std::pair<std::string, bool>>* field_events = nullptr);
+                      std::vector<std::pair<std::string, bool>>* field_events = nullptr,
+                      FreeSink* lazy = nullptr);
 
   // Deletes the keys of `db` whose time has come, found through the DB's expiry index: looks
   // at most `budget` index entries.  Returns how many keys it deleted (names appended to
   // `deleted_names` when given); *more is set when due entries remain.  REQUIRES: mutex held.
+  // `lazy` as for ActiveExpire.
   size_t ExpireDue(int db, int64_t now_ms, size_t budget, std::vector<std::string>* deleted_names,
-                   bool* more);
+                   bool* more, FreeSink* lazy = nullptr);
 
   // Counters read by INFO; REQUIRES mutex held to write.
   uint64_t expired_keys = 0;
@@ -310,17 +314,38 @@ class DbAccess {
   // REQUIRES: no live entry with this key.  A dead (expired) one is removed first.
   void Insert(Entry* e) { InsertInDb(db_, e); }
   void InsertInDb(int db, Entry* e);
-  // Swaps `old_e` for `new_e` (same key) and frees `old_e` unless it is `new_e`.
+  // Swaps `old_e` for `new_e` (same key) and frees `old_e` unless it is `new_e` (lazily
+  // under the server-delete rule: see set_lazy_free).
   void Replace(Entry* old_e, Entry* new_e) { ReplaceInDb(db_, old_e, new_e); }
   void ReplaceInDb(int db, Entry* old_e, Entry* new_e);
   // Inserts or replaces; frees the previous entry.
   void Upsert(Entry* e);
-  // Removes and frees the live entry; returns true iff one existed.
+  // Removes and frees the live entry; returns true iff one existed.  The value is freed by
+  // the server-delete rule (see set_lazy_free), or, for the overload with `lazy`, in the
+  // background iff `lazy` and it is big (UNLINK; DEL with lazyfree-lazy-user-del).
   bool Delete(std::string_view key) { return DeleteInDb(db_, key); }
-  bool DeleteInDb(int db, std::string_view key);
+  bool Delete(std::string_view key, bool lazy) { return DeleteInDb(db_, key, lazy); }
+  bool DeleteInDb(int db, std::string_view key) { return DeleteInDb(db, key, lazy_server_del_); }
+  bool DeleteInDb(int db, std::string_view key, bool lazy);
   // Removes `e` from the table without freeing it; the caller now owns it.
   void Detach(Entry* e) { DetachInDb(db_, e); }
   void DetachInDb(int db, Entry* e);
+
+  // Frees an entry the caller detached, by the server-delete rule (the destination of RENAME
+  // or COPY ... REPLACE) or by the expiry rule (EXPIRE with a time already past).
+  void FreeRemoved(Entry* e) { FreeEntry(e, lazy_server_del_ ? lazy_sink_ : nullptr); }
+  void FreeExpired(Entry* e) { FreeEntry(e, lazy_expire_ ? lazy_sink_ : nullptr); }
+
+  // Lazy freeing (lazy_free.h): values this object removes go to `sink` when they are big
+  // and their rule says so: `expire` for keys found expired (lazyfree-lazy-expire),
+  // `server_del` for values a command deletes or overwrites as a side effect
+  // (lazyfree-lazy-server-del).  Unset (the default), everything is freed at once.
+  void set_lazy_free(FreeSink* sink, bool expire, bool server_del) {
+    lazy_sink_ = sink;
+    lazy_expire_ = expire;
+    lazy_server_del_ = server_del;
+  }
+  FreeSink* lazy_sink() const { return lazy_sink_; }
 
   // Notes that `key` (a hash) now has a field with an expiry, for the active sweep.
   void NoteFieldExpiry(std::string_view key);
@@ -389,6 +414,10 @@ class DbAccess {
   bool track_ready_ = false;
   bool report_misses_ = false;
   KeyEventHook* hook_ = nullptr;
+  FreeSink* lazy_sink_ = nullptr;
+  bool lazy_expire_ = false;
+  bool lazy_server_del_ = false;
+  FreeSink* ExpireSink() const { return lazy_expire_ ? lazy_sink_ : nullptr; }
   std::vector<ReadyKey> ready_keys_;
   static constexpr size_t kRememberedHashes = 4;
   struct RememberedHash {

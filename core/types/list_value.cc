@@ -617,6 +617,8 @@ size_t ListValue::Remove(std::string_view value, int64_t count) {
   return removed;
 }
 
+size_t ListValue::quicklist_nodes() const { return ql_ == nullptr ? 0 : ql_->nodes.size(); }
+
 ListValue::QuicklistInfo ListValue::quicklist_info() const {
   QuicklistInfo info;
   if (ql_ == nullptr) return info;

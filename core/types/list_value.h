@@ -119,6 +119,8 @@ class ListValue {
     size_t total_bytes = 0;  // sum of node sizes
   };
   QuicklistInfo quicklist_info() const;
+  // Nodes of a quicklist (0 for a listpack), in O(1): lazy freeing's effort.
+  size_t quicklist_nodes() const;
 
   // Calls fn(data, size, plain) for every node in order, for snapshot writers: a listpack
   // list is one node (its listpack, Redis's bytes); a quicklist node is its listpack, or a

@@ -940,6 +940,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   keyspace::DbAccess db(&server.keyspace(), client.db, now_ms,
                         static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
   ApplyAccessPolicy(server.config(), db);
+  ApplyLazyFree(server.config(), server.lazy_free(), db);
   db.set_count_lookups((spec->flags & kReadOnly) != 0);
   db.set_no_touch(client.no_touch);
   db.set_keep_expired(!client.aof_loader && server.WritesPaused(now_ms));
@@ -1072,6 +1073,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       keyspace::DbAccess db(&server.keyspace(), w->db, now_ms,
                             static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF);
       ApplyAccessPolicy(server.config(), db);
+      ApplyLazyFree(server.config(), server.lazy_free(), db);
       db.set_no_touch(w->no_touch);
       db.set_track_ready(true);
       std::string out;

@@ -320,7 +320,11 @@ void FunctionFlush(CommandContext& ctx) {
       !EqualsNoCase(ctx.args[2], "sync")) {
     return ctx.reply.Error(errors::kFunctionFlushOption);
   }
-  ctx.server.scripts().FlushLibraries();
+  const bool async =
+      ctx.args.size() == 3
+          ? EqualsNoCase(ctx.args[2], "async")
+          : ctx.server.config().lazyfree_lazy_user_flush.load(std::memory_order_relaxed);
+  ctx.server.scripts().FlushLibraries(async ? &ctx.server.lazy_free() : nullptr);
   ctx.dirty++;
   ctx.reply.Ok();
 }

@@ -329,9 +329,9 @@ void AddMemory(Server& server, InfoWriter& w) {
   w.Field("mem_aof_buffer", r.aof_buffer);
   w.Field("mem_allocator", AllocatorName());
   w.Field("active_defrag_running", 0);
-  // Values are freed at once (no lazy-free thread): nothing is ever pending.
-  w.Field("lazyfree_pending_objects", 0);
-  w.Field("lazyfreed_objects", 0);
+  // The lazy-free thread's counters (server/lazy_free.h), in INFO memory as in Redis 7.2.
+  w.Field("lazyfree_pending_objects", server.lazy_free().pending());
+  w.Field("lazyfreed_objects", server.lazy_free().freed());
 }
 
 // Redis's persistence section.  There is no fork: the copy-on-write figures are 0, and a

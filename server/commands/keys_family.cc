@@ -108,16 +108,23 @@ bool LfuPolicySelected(const Server& server) {
 
 // UNLINK frees on this thread too: values are strings so far, whose freeing is O(1).  Large
 // aggregates will go to the background thread (DESIGN 2).
-void DelCommand(CommandContext& ctx) {
+// DEL and UNLINK; `lazy`: big values go to the lazy-free thread (server/lazy_free.h).
+void DeleteKeys(CommandContext& ctx, bool lazy) {
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (!ctx.db.Delete(ctx.args[i])) continue;
+    if (!ctx.db.Delete(ctx.args[i], lazy)) continue;
     ++deleted;
     ctx.Changed(kNotifyGeneric, "del", ctx.args[i]);
   }
   ctx.dirty += deleted;
   ctx.reply.Integer(deleted);
 }
+
+void DelCommand(CommandContext& ctx) {
+  DeleteKeys(ctx, ctx.server.config().lazyfree_lazy_user_del.load(std::memory_order_relaxed));
+}
+
+void UnlinkCommand(CommandContext& ctx) { DeleteKeys(ctx, true); }
 
 // Counts every argument, duplicates included, as Redis does.
 void ExistsCommand(CommandContext& ctx) {
@@ -148,7 +155,7 @@ OpStatus OpRename(DbAccess& db, std::string_view from, std::string_view to, bool
   if (Entry* dst = db.Find(to)) {
     if (nx) return OpStatus::kSkipped;
     db.Detach(dst);
-    Entry::Free(dst);
+    db.FreeRemoved(dst);
   }
   db.Detach(src);
   db.Insert(Entry::MoveWithKey(src, to));
@@ -191,7 +198,7 @@ OpStatus OpCopy(DbAccess& db, std::string_view from, std::string_view to, int ds
   if (Entry* dst = db.FindInDb(dst_db, to)) {
     if (!replace) return OpStatus::kBusyKey;
     db.DetachInDb(dst_db, dst);
-    Entry::Free(dst);
+    db.FreeRemoved(dst);
   }
   Entry* copy = Entry::CloneWithKey(src, to);
   copy->set_clock(db.clock());  // a new object: its idle time starts now
@@ -292,7 +299,7 @@ OpStatus OpExpire(DbAccess& db, std::string_view key, int64_t when_ms, unsigned 
   if ((flags & kExpireLt) && !persistent && when_ms >= current) return OpStatus::kSkipped;
   if (when_ms <= db.now_ms()) {
     db.Detach(e);
-    Entry::Free(e);
+    db.FreeExpired(e);
     return OpStatus::kOk;
   }
   db.Replace(e, Entry::WithExpiry(e, when_ms));
@@ -459,12 +466,17 @@ void SwapDbCommand(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// FLUSHDB/FLUSHALL take [ASYNC|SYNC].  Both modes detach the tables under the locks and free
-// them after releasing the locks, on this thread for now.
-bool ParseFlushModeOrReply(CommandContext& ctx) {
-  if (ctx.args.size() == 1) return true;
+// FLUSHDB/FLUSHALL take [ASYNC|SYNC]; neither means lazyfree-lazy-user-flush's choice.  Both
+// modes detach the tables under the locks; SYNC frees them on this thread after releasing the
+// locks, ASYNC hands them to the lazy-free thread.  Sets *async.
+bool ParseFlushModeOrReply(CommandContext& ctx, bool* async) {
+  if (ctx.args.size() == 1) {
+    *async = ctx.server.config().lazyfree_lazy_user_flush.load(std::memory_order_relaxed);
+    return true;
+  }
   if (ctx.args.size() == 2 &&
       (EqualsNoCase(ctx.args[1], "sync") || EqualsNoCase(ctx.args[1], "async"))) {
+    *async = EqualsNoCase(ctx.args[1], "async");
     return true;
   }
   ctx.reply.Error(errors::kSyntax);
@@ -472,24 +484,32 @@ bool ParseFlushModeOrReply(CommandContext& ctx) {
 }
 
 void FlushDbCommand(CommandContext& ctx) {
-  if (!ParseFlushModeOrReply(ctx)) return;
+  bool async = false;
+  if (!ParseFlushModeOrReply(ctx, &async)) return;
   ctx.dirty++;
-  FlushDb(ctx.server, ctx.db.db(), [&] {
-    TouchWatchedKeysInDbs(ctx.server, ctx.db.db(), ctx.db.db(), ctx.db.now_ms());
-    LogEffectsNow(ctx);
-  });
+  FlushDb(
+      ctx.server, ctx.db.db(),
+      [&] {
+        TouchWatchedKeysInDbs(ctx.server, ctx.db.db(), ctx.db.db(), ctx.db.now_ms());
+        LogEffectsNow(ctx);
+      },
+      async);
   ctx.server.tracking().InvalidateAll(ctx.db.db(), &ctx.client);
   WakeBlockedInDbs(ctx, ctx.db.db(), ctx.db.db());
   ctx.reply.Ok();
 }
 
 void FlushAllCommand(CommandContext& ctx) {
-  if (!ParseFlushModeOrReply(ctx)) return;
+  bool async = false;
+  if (!ParseFlushModeOrReply(ctx, &async)) return;
   ctx.dirty++;
-  FlushDb(ctx.server, -1, [&] {
-    TouchWatchedKeysInDbs(ctx.server, -1, -1, ctx.db.now_ms());
-    LogEffectsNow(ctx);
-  });
+  FlushDb(
+      ctx.server, -1,
+      [&] {
+        TouchWatchedKeysInDbs(ctx.server, -1, -1, ctx.db.now_ms());
+        LogEffectsNow(ctx);
+      },
+      async);
   ctx.server.tracking().InvalidateAll(-1, &ctx.client);
   // A background save of the old data is cancelled, as Redis kills its child.  With save
   // points, Redis writes the (now empty) snapshot at once, so that a restart does not bring
@@ -615,7 +635,7 @@ void RegisterKeysFamily(CommandTable* table) {
   table->Add(Spec("del", -2, kWrite, kDeletedKeys, kKsWrite | kAclSlow, DelCommand, "1.0.0",
                   "generic", "O(N) for N keys, plus the size of each value freed",
                   "Removes the given keys and returns how many existed."));
-  table->Add(Spec("unlink", -2, kWrite | kFast, kDeletedKeys, kKsWrite | kAclFast, DelCommand,
+  table->Add(Spec("unlink", -2, kWrite | kFast, kDeletedKeys, kKsWrite | kAclFast, UnlinkCommand,
                   "4.0.0", "generic", "O(N) for N keys",
                   "Removes the given keys, reclaiming their memory off the critical path."));
   table->Add(Spec("exists", -2, kReadOnly | kFast, kLookedAtKeys, kKsRead | kAclFast, ExistsCommand,

@@ -134,7 +134,11 @@ void ScriptFlush(CommandContext& ctx) {
                               !EqualsNoCase(ctx.args[2], "async"))) {
     return ctx.reply.Error(errors::kScriptFlushOption);
   }
-  ctx.server.scripts().FlushScripts();
+  const bool async =
+      ctx.args.size() == 3
+          ? EqualsNoCase(ctx.args[2], "async")
+          : ctx.server.config().lazyfree_lazy_user_flush.load(std::memory_order_relaxed);
+  ctx.server.scripts().FlushScripts(async ? &ctx.server.lazy_free() : nullptr);
   ctx.reply.Ok();
 }
 

@@ -93,6 +93,7 @@ void ResetStats(Server& server) {
   server.acl().ResetCounters();
   server.metrics().Reset();
   server.evictor().ResetStats();
+  server.lazy_free().ResetStats();
   server.expire_stats().Reset();
   server.client_eviction().ResetStats();
   keyspace::Keyspace& ks = server.keyspace();
@@ -688,6 +689,10 @@ void Debug(CommandContext& ctx) {
   if (is("pause-cron") && argc == 3) {
     ctx.server.cron_paused.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
                                  std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (is("lazyfree-pause") && argc == 3) {  // Tessera's test hook: server/lazy_free.h
+    ctx.server.lazy_free().SetPausedForTesting(std::atoi(std::string(ctx.args[2]).c_str()) != 0);
     return ctx.reply.Ok();
   }
   if (is("set-disable-deny-scripts") && argc == 3) {

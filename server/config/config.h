@@ -227,12 +227,16 @@ struct ServerConfig {
   std::atomic<uint32_t> shutdown_on_sigint{0};
   // propagation-error-behavior: what an AOF replay does when a command fails.
   std::atomic<PropagationError> propagation_error_behavior{PropagationError::kIgnore};
-  // An expired key's deletion is logged as UNLINK instead of DEL (memory is freed at once
-  // either way: freeing is already off the shard lock's critical path for small values).
+  // An expired key's big value is freed by the lazy-free thread (server/lazy_free.h), and
+  // its deletion is logged as UNLINK instead of DEL.
   std::atomic<bool> lazyfree_lazy_expire{false};
-  // A key the server deletes as a side effect of a command (SPOP of a whole set, RESTORE of
-  // an already expired TTL over an existing key) is logged as UNLINK instead of DEL.
+  // A key the server deletes or overwrites as a side effect of a command (SPOP of a whole
+  // set, SET over a set, RENAME's destination) likewise: freed lazily, logged as UNLINK.
   std::atomic<bool> lazyfree_lazy_server_del{false};
+  // DEL frees as UNLINK does.
+  std::atomic<bool> lazyfree_lazy_user_del{false};
+  // FLUSHALL / FLUSHDB / SCRIPT FLUSH / FUNCTION FLUSH with no SYNC or ASYNC act as ASYNC.
+  std::atomic<bool> lazyfree_lazy_user_flush{false};
   // Test hooks of Redis's suite, accepted with no effect: Tessera has no crash handler (so no
   // memory test after a crash, and a failed assertion aborts whatever use-exit-on-panic says).
   std::atomic<bool> crash_memcheck_enabled{true};
@@ -248,7 +252,8 @@ struct ServerConfig {
   std::atomic<int> maxmemory_eviction_tenacity{0};
   std::atomic<int> lfu_log_factor{0};
   std::atomic<int> lfu_decay_time{0};
-  // An evicted key's deletion is logged as UNLINK instead of DEL (see lazyfree-lazy-expire).
+  // An evicted key's big value is freed lazily, its deletion logged as UNLINK (see
+  // lazyfree-lazy-expire).
   std::atomic<bool> lazyfree_lazy_eviction{false};
   // maxmemory-clients (server/client_eviction.h): bytes, or -N for N% of maxmemory; 0: off.
   std::atomic<int64_t> maxmemory_clients{0};

@@ -700,6 +700,8 @@ constexpr Entry kTable[] = {
                                                       kHidden, 1024, kIntMax, "2097152"),
     Bool<&C::lazyfree_lazy_expire>("lazyfree-lazy-expire", kModifiable, "no"),
     Bool<&C::lazyfree_lazy_server_del>("lazyfree-lazy-server-del", kModifiable, "no"),
+    Bool<&C::lazyfree_lazy_user_del>("lazyfree-lazy-user-del", kModifiable, "no"),
+    Bool<&C::lazyfree_lazy_user_flush>("lazyfree-lazy-user-flush", kModifiable, "no"),
     Bool<&C::crash_memcheck_enabled>("crash-memcheck-enabled", kModifiable, "yes"),
     Bool<&C::use_exit_on_panic>("use-exit-on-panic", kModifiable, "no"),
     // Memory limit and eviction.

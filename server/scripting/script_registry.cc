@@ -6,6 +6,8 @@
 #include "core/base/ascii.h"
 
 #include "core/base/split_args.h"
+#include "core/keyspace/lazy_free.h"
+#include "server/lazy_free.h"
 
 namespace tessera::server::scripting {
 
@@ -139,12 +141,30 @@ size_t ScriptRegistry::scripts_bytes() const {
   return scripts_bytes_;
 }
 
-void ScriptRegistry::FlushScripts() {
-  std::lock_guard lock(mu_);
-  scripts_.clear();
-  scripts_bytes_ = 0;
-  generation_.fetch_add(1);
-  ForgetEscalated();
+namespace {
+
+// Frees `old` on the lazy-free thread when it holds more than the threshold's `count` objects
+// (Redis's freeLuaScriptsAsync / freeFunctionsAsync); else it is freed here, by the caller.
+template <class T>
+void MaybeFreeLater(LazyFreer* lazy, T&& old, size_t count) {
+  if (lazy == nullptr || count <= keyspace::kLazyFreeThreshold) return;
+  auto held = std::make_shared<std::decay_t<T>>(std::move(old));
+  lazy->FreeLater([held]() mutable { held.reset(); }, count);
+}
+
+}  // namespace
+
+void ScriptRegistry::FlushScripts(LazyFreer* lazy) {
+  std::unordered_map<std::string, CachedScript> old;
+  {
+    std::lock_guard lock(mu_);
+    old.swap(scripts_);
+    scripts_bytes_ = 0;
+    generation_.fetch_add(1);
+    ForgetEscalated();
+  }
+  const size_t count = old.size();
+  MaybeFreeLater(lazy, std::move(old), count);
 }
 
 std::optional<std::pair<Library, FunctionInfo>> ScriptRegistry::FindFunction(
@@ -208,12 +228,18 @@ bool ScriptRegistry::DeleteLibrary(const std::string& name) {
   return true;
 }
 
-void ScriptRegistry::FlushLibraries() {
-  std::lock_guard lock(mu_);
-  libraries_.clear();
-  function_to_library_.clear();
-  generation_.fetch_add(1);
-  ForgetEscalated();
+void ScriptRegistry::FlushLibraries(LazyFreer* lazy) {
+  std::map<std::string, Library> old;
+  size_t functions = 0;
+  {
+    std::lock_guard lock(mu_);
+    old.swap(libraries_);
+    functions = function_to_library_.size();
+    function_to_library_.clear();
+    generation_.fetch_add(1);
+    ForgetEscalated();
+  }
+  MaybeFreeLater(lazy, std::move(old), functions);
 }
 
 void ScriptRegistry::SetLibraries(std::vector<Library> libs) {

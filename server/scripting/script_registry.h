@@ -28,6 +28,10 @@
 
 #include "server/scripting/lua_engine.h"
 
+namespace tessera::server {
+class LazyFreer;
+}
+
 namespace tessera::server::scripting {
 
 // Redis's script flags (shebang `flags=` and register_function's `flags`).
@@ -75,8 +79,9 @@ class ScriptRegistry {
   void AddScript(const std::string& sha, std::string body, uint32_t flags);
   size_t script_count() const;
   size_t scripts_bytes() const;
-  // SCRIPT FLUSH: forgets every script; engines rebuild on their next use.
-  void FlushScripts();
+  // SCRIPT FLUSH: forgets every script; engines rebuild on their next use.  With `lazy`, a
+  // cache of more than 64 scripts is freed by that thread (SCRIPT FLUSH ASYNC).
+  void FlushScripts(LazyFreer* lazy = nullptr);
 
   // ---- FUNCTION libraries ----
   // The library holding function `name`, copied, or nullopt.
@@ -88,7 +93,8 @@ class ScriptRegistry {
   // exists and !replace).
   bool PutLibrary(Library lib, bool replace, std::string* error);
   bool DeleteLibrary(const std::string& name);
-  void FlushLibraries();
+  // With `lazy`, more than 64 functions are freed by that thread (FUNCTION FLUSH ASYNC).
+  void FlushLibraries(LazyFreer* lazy = nullptr);
   // Replaces every library at once (FUNCTION RESTORE FLUSH).
   void SetLibraries(std::vector<Library> libs);
   // FUNCTION RESTORE APPEND / REPLACE: adds `libs` all or nothing.  Fails with Redis's message

@@ -176,6 +176,8 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"loading-process-events-interval-bytes", "2097152"},
       {"lazyfree-lazy-expire", "no"},
       {"lazyfree-lazy-server-del", "no"},
+      {"lazyfree-lazy-user-del", "no"},
+      {"lazyfree-lazy-user-flush", "no"},
       {"crash-memcheck-enabled", "yes"},
       {"use-exit-on-panic", "no"},
       {"maxmemory", "0"},
