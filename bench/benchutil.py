@@ -27,9 +27,13 @@ def cpu_seconds(pid):
     return total / 1e9
 
 
-def wait_for_port(port, what):
-    """Returns once 127.0.0.1:port accepts a connection; exits naming `what` after 10 s."""
-    for _ in range(100):
+def wait_for_port(port, what, proc=None, timeout=10):
+    """Returns once 127.0.0.1:port accepts a connection; exits naming `what` after `timeout`
+    seconds, or as soon as `proc` (the server's Popen, if given) has exited."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            sys.exit(f"{what} exited")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return

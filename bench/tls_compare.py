@@ -36,10 +36,14 @@ def make_certs(d):
 
 
 class Server:
-    def __init__(self, cmd, certs, ports=None):
+    """A server with a plain and a TLS port on the certificates of make_certs, started under
+    `prefix` (CPU 0 by default; tls_counts.py runs it under valgrind)."""
+
+    def __init__(self, cmd, certs, ports=None, prefix=("taskset", "-c", "0"), wait=10,
+                 workdir=None):
         self.port, self.tls_port = ports if ports else (free_port(), free_port())
-        self.dir = tempfile.mkdtemp(dir=certs)
-        args = ["taskset", "-c", "0"] + cmd[:1] + [
+        self.dir = workdir if workdir else tempfile.mkdtemp(dir=certs)
+        args = list(prefix) + cmd[:1] + [
             "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--tls-port", str(self.tls_port),
             "--tls-cert-file", os.path.join(certs, "server.crt"),
@@ -47,11 +51,11 @@ class Server:
             "--tls-ca-cert-file", os.path.join(certs, "ca.crt")] + cmd[1:]
         self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        wait_for_port(self.tls_port, f"tls_compare: {cmd[0]}")
+        wait_for_port(self.tls_port, f"tls: {cmd[0]}", self.proc, wait)
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(10)
+        self.proc.wait(30)
 
 
 def run(server, certs, test, pipeline, n):

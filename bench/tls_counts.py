@@ -19,47 +19,21 @@ do not move with the load:
   per unit of time and so costs far more per request under valgrind's slowdown than at full
   speed.  Kernel time is not in these counts: the system calls stand for it.
 """
-import argparse, glob, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, glob, os, re, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchutil import free_port  # noqa: E402
-from tls_compare import make_certs  # noqa: E402
+from tls_compare import Server as TlsServer, make_certs  # noqa: E402
 
 
-def wait_port(port, proc, what, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"tls_counts: {what} exited")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"tls_counts: {what} did not start")
-
-
-class Server:
-    def __init__(self, cmd, certs, ports, callgrind=False):
-        self.port, self.tls_port = ports
-        self.dir = tempfile.mkdtemp(dir=certs)
-        prefix = []
-        if callgrind:
-            prefix = ["valgrind", "--tool=callgrind",
-                      "--callgrind-out-file=" + os.path.join(self.dir, "cg.out.%p")]
-        args = prefix + cmd[:1] + [
-            "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--tls-port", str(self.tls_port),
-            "--tls-cert-file", os.path.join(certs, "server.crt"),
-            "--tls-key-file", os.path.join(certs, "server.key"),
-            "--tls-ca-cert-file", os.path.join(certs, "ca.crt")] + cmd[1:]
-        self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        wait_port(self.tls_port, self.proc, cmd[0])
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(30)
+def Server(cmd, certs, ports, callgrind=False):
+    """tls_compare's server, unpinned, or under callgrind (which starts slowly)."""
+    workdir = tempfile.mkdtemp(dir=certs)
+    prefix = ()
+    if callgrind:
+        prefix = ("valgrind", "--tool=callgrind",
+                  "--callgrind-out-file=" + os.path.join(workdir, "cg.out.%p"))
+    return TlsServer(cmd, certs, ports, prefix=prefix, wait=60, workdir=workdir)
 
 
 def bench(server, certs, test, pipeline, n):
