@@ -39,9 +39,11 @@ def test_allkeys_lru_stays_under_the_limit_with_two_workers(binary):
         assert mem["maxmemory"] == 16 * MB
         assert mem["maxmemory_policy"] == "allkeys-lru"
         assert mem["maxmemory_human"] == "16.00M"
-        # Recently written keys survive, the oldest went first.
+        # Recently written keys survive, the oldest went first.  LRU is sampled (as Redis's),
+        # so a single old key may outlive the rest: count the oldest thousand instead.
         assert r.exists("c3:59999") == 1
-        assert r.exists("c0:0") == 0
+        oldest = r.exists(*["c0:%d" % i for i in range(1000)])
+        assert oldest <= 50, oldest  # at least 95% of them evicted
 
 
 def test_config_set_below_use_evicts_without_traffic(binary):
