@@ -40,10 +40,11 @@ void ClientEviction::Report(ClientState& c, uint64_t bytes) {
                    std::memory_order_relaxed);
 }
 
-void ClientEviction::Forget(ClientState& c) {
-  if (c.evicting.exchange(true, std::memory_order_relaxed)) return;
+bool ClientEviction::Withdraw(ClientState& c) {
+  if (c.evicting.exchange(true, std::memory_order_relaxed)) return false;
   uint64_t before = c.reported_memory.exchange(0, std::memory_order_relaxed);
   total_.fetch_sub(static_cast<int64_t>(before), std::memory_order_relaxed);
+  return true;
 }
 
 bool ClientEviction::OverLimit(const Server& server) const {
@@ -55,20 +56,7 @@ bool ClientEviction::OverLimit(const Server& server) const {
 }
 
 bool ClientEviction::Barrier(Server& server, int caller_worker) {
-  int workers = server.io_threads();
-  if (workers <= 1) return false;
-  auto left = std::make_shared<std::atomic<int>>(workers - 1);
-  auto done = std::make_shared<std::promise<void>>();
-  std::future<void> all_done = done->get_future();
-  for (int w = 0; w < workers; ++w) {
-    if (w == caller_worker) continue;
-    auto task = [left, done] {
-      if (left->fetch_sub(1) == 1) done->set_value();
-    };
-    if (!server.clients().Post(w, task)) task();
-  }
-  all_done.wait_for(std::chrono::milliseconds(kRemoteCloseWaitMs));
-  return true;
+  return server.clients().SyncOtherWorkers(caller_worker, server.io_threads(), kRemoteCloseWaitMs);
 }
 
 size_t ClientEviction::EvictClients(Server& server, int caller_worker) {
@@ -105,18 +93,22 @@ size_t ClientEviction::EvictClients(Server& server, int caller_worker) {
   size_t evicted = 0;
   for (const Candidate& victim : candidates) {
     if (total() <= limit) break;
-    // Out of the total now, whoever closes it and whenever (Forget is then a no-op).
+    // Out of the total now, on this thread: the next turn of the loop must not see the
+    // victim's bytes while its owner, busy with a long command, has not closed it yet (the
+    // wait below gives up after kRemoteCloseWaitMs), or it would evict smaller clients too.
+    if (!server.clients().WithClient(victim.id, [this](ClientState& c) { return Withdraw(c); })) {
+      continue;  // closed, or chosen by another thread, meanwhile
+    }
+    evicted_.fetch_add(1, std::memory_order_relaxed);
+    ++evicted;
     server.clients().RunOnOwnerAndWait(
         victim.id, caller_worker,
-        [this, &server](ClientState* c) {
-          if (c->evicting.load(std::memory_order_relaxed) || c->control == nullptr) return;
+        [&server](ClientState* c) {
+          if (c->control == nullptr) return;
           Log(LogLevel::kNotice, "Evicting client: {}", ClientInfoLine(server, *c, server.NowMs()));
-          Forget(*c);
-          evicted_.fetch_add(1, std::memory_order_relaxed);
           c->control->CloseNow();
         },
         kRemoteCloseWaitMs);
-    ++evicted;
   }
   if (total() > limit) {
     Log(LogLevel::kWarning, "Over client maxmemory after evicting all evictable clients");

@@ -46,7 +46,7 @@ class ClientEviction {
   // Owner thread: the client holds `bytes` now.
   void Report(ClientState& c, uint64_t bytes);
   // Owner thread, when the client closes: its bytes leave the total.
-  void Forget(ClientState& c);
+  void Forget(ClientState& c) { (void)Withdraw(c); }
 
   uint64_t total() const { return static_cast<uint64_t>(std::max<int64_t>(0, total_.load())); }
   uint64_t evicted_clients() const { return evicted_.load(std::memory_order_relaxed); }
@@ -63,6 +63,9 @@ class ClientEviction {
   // Waits (briefly) until every worker but the caller ran the tasks and events it had
   // pending; false iff there is no other worker.
   bool Barrier(Server& server, int caller_worker);
+  // Takes the client's bytes out of the total and marks it chosen; false iff it was already
+  // (chosen by another eviction, or closed).  Any thread that keeps `c` alive.
+  bool Withdraw(ClientState& c);
 
   std::atomic<int64_t> total_{0};
   std::atomic<uint64_t> evicted_{0};

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <future>
+#include <memory>
 
 namespace tessera::server {
 
@@ -41,6 +42,27 @@ void ClientRegistry::SetLibInfo(ClientState* c, std::string* lib_name, std::stri
 void ClientRegistry::ForEach(const std::function<void(const ClientState&, int)>& fn) const {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [id, entry] : clients_) fn(*entry.first, entry.second);
+}
+
+bool ClientRegistry::SyncOtherWorkers(int caller_worker, int workers, int timeout_ms) {
+  if (workers <= 1 || !post_) return false;
+  auto left = std::make_shared<std::atomic<int>>(workers - 1);
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> all_done = done->get_future();
+  for (int w = 0; w < workers; ++w) {
+    if (w == caller_worker) continue;
+    post_(w, [left, done] {
+      if (left->fetch_sub(1) == 1) done->set_value();
+    });
+  }
+  all_done.wait_for(std::chrono::milliseconds(timeout_ms));
+  return true;
+}
+
+bool ClientRegistry::WithClient(uint64_t id, const std::function<bool(ClientState&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clients_.find(id);
+  return it != clients_.end() && fn(*it->second.first);
 }
 
 bool ClientRegistry::RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn) {

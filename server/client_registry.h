@@ -36,6 +36,10 @@ class ClientRegistry {
   // Calls fn(client, owner) for every client, holding the mutex: fn must be quick and must
   // not call back into the registry.
   void ForEach(const std::function<void(const ClientState&, int owner)>& fn) const;
+  // Calls fn(client) for client `id` holding the mutex, so it cannot go away meanwhile; fn
+  // may change only the client's atomic fields.  Returns fn's result, or false if no client
+  // `id` exists now.
+  bool WithClient(uint64_t id, const std::function<bool(ClientState&)>& fn);
 
   void set_post(PostFn post) { post_ = std::move(post); }
   // Runs `fn` on worker `owner`'s thread; false (nothing runs) if no post function is set.
@@ -44,6 +48,12 @@ class ClientRegistry {
     post_(owner, std::move(fn));
     return true;
   }
+  // Waits (at most `timeout_ms`) until each of the `workers` workers but `caller_worker` has
+  // run what its loop had pending when called: input that reached another worker's socket
+  // before this call is read and accounted for when it returns (CLIENT LIST, client
+  // eviction), as Redis's single loop would have.  Bounded, so two workers waiting for each
+  // other only lose the timeout.  False iff there is no other worker to wait for.
+  bool SyncOtherWorkers(int caller_worker, int workers, int timeout_ms);
   // Runs `fn(ClientState*)` on the owner's thread if the client still exists then.  Returns
   // false iff no client `id` exists now (nothing is posted).
   bool RunOnOwner(uint64_t id, std::function<void(ClientState*)> fn);

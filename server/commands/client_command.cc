@@ -83,6 +83,9 @@ std::string ClientInfoLine(Server& server, const ClientState& c, int64_t now_ms)
 
 namespace {
 
+// How long CLIENT LIST waits for the other workers to run their pending input.
+constexpr int kListSyncWaitMs = 100;
+
 void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
 
 bool ValidName(std::string_view name) {
@@ -154,6 +157,13 @@ void ClientList(CommandContext& ctx) {
     }
     ctx.reply.Error(errors::kSyntax);
     return;
+  }
+  // What other clients sent before this command arrived is read first (their query buffers,
+  // tot-mem), as Redis's one loop would have read it.  Not inside MULTI, which may hold
+  // every shard lock that the other workers' pending commands wait for.
+  if (ctx.client.control != nullptr && ctx.may_block) {
+    ctx.server.clients().SyncOtherWorkers(ctx.client.owner, ctx.server.io_threads(),
+                                          kListSyncWaitMs);
   }
   std::string out;
   int64_t now = ctx.server.NowMs();

@@ -212,6 +212,71 @@ def test_client_eviction_takes_the_largest_first(binary):
             c.close()
 
 
+def on_worker_one(unix_path, port, want):
+    """`want` TCP connections owned by worker 1 of a two-worker server: worker 0 (which serves
+    the unix socket) sleeps while candidates PING; those answered during the sleep are owned
+    by the other worker."""
+    found = []
+    while len(found) < want:
+        sleeper = socket.socket(socket.AF_UNIX)
+        sleeper.connect(unix_path)
+        sleeper.sendall(b"DEBUG SLEEP 1\r\n")
+        time.sleep(0.1)
+        candidates = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+        for c in candidates:
+            c.sendall(b"PING\r\n")
+        time.sleep(0.3)  # worker 0 sleeps for 0.6 s more
+        for c in candidates:
+            c.setblocking(False)
+            try:
+                answered = c.recv(64) == b"+PONG\r\n"
+            except BlockingIOError:
+                answered = False
+            if answered and len(found) < want:
+                c.setblocking(True)
+                found.append(c)
+            else:
+                c.close()
+        assert recv_lines(sleeper, 1) == [b"+OK"]
+        sleeper.close()
+    return found
+
+
+def test_client_eviction_does_not_overshoot_while_the_victims_worker_is_busy(binary):
+    # The largest client lives on worker 1, busy in DEBUG SLEEP when a client of worker 0
+    # passes the limit: the big client's bytes must leave the clients' total when it is
+    # chosen, not when its worker gets round to closing it, or the evicting worker (which
+    # waits at most 200 ms for that close) goes on to evict a smaller client that did not
+    # need to go.
+    unix_path = os.path.join(tempfile.mkdtemp(prefix="tessera-ce-"), "s.sock")
+    with Server(binary, "--io-threads", "2", "--unixsocket", unix_path,
+                "--enable-debug-command", "yes") as s:
+        r = s.redis()
+        r.client_no_evict("on")
+        big, busy = on_worker_one(unix_path, s.port, 2)
+        small = socket.socket(socket.AF_UNIX)  # worker 0
+        small.connect(unix_path)
+        for sock, name in [(big, b"big"), (small, b"small")]:
+            sock.sendall(b"CLIENT SETNAME " + name + b"\r\n")
+            assert recv_lines(sock, 1) == [b"+OK"]
+        big.sendall(b"*2\r\n$%d\r\n" % MB + b"v" * MB)  # never completed
+        deadline = time.time() + 5
+        while time.time() < deadline and (tot_mem(r, "big") or 0) < MB:
+            time.sleep(0.05)
+        total = sum(int(c["tot-mem"]) for c in r.client_list())
+        r.config_set("maxmemory-clients", str(total + 128 * 1024))
+        busy.sendall(b"DEBUG SLEEP 1\r\n")
+        time.sleep(0.2)  # worker 1 is asleep now
+        # 256 KiB more on worker 0: over the limit, and evicting "big" alone is enough.
+        small.sendall(b"*2\r\n$%d\r\n" % (256 * 1024) + b"v" * 1000)
+        assert recv_lines(busy, 1) == [b"+OK"]
+        names = [c["name"] for c in r.client_list()]
+        assert "big" not in names and "small" in names, names
+        assert r.info("stats")["evicted_clients"] == 1
+        for c in (big, busy, small):
+            c.close()
+
+
 def test_client_no_evict_protects(binary):
     with Server(binary, "--maxmemory-clients", "200kb") as s:
         control = s.redis()
