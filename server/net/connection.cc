@@ -139,15 +139,20 @@ void Connection::PrepareRead(uv_buf_t* buf) {
 size_t Connection::GrowForNextRead() {
   size_t limit = QueryBufferLimit();
   size_t room = limit - std::min(limit, QueryBufferBytes()) + 1;
-  size_t want = std::max(kReadChunk, parser_.ReserveHint());
   // A big argument gets room for all of it at once (Redis's querybuf for PROTO_MBULK_BIG_ARG):
   // one allocation instead of doublings, and CLIENT LIST / client eviction see its full size
-  // from its first bytes on.  Bounded by the query buffer limit (1 MiB before AUTH).
+  // from its first bytes on.  Bounded by the query buffer limit (1 MiB before AUTH).  Until
+  // it is complete, reads take only its missing bytes, into room of exactly that size, as
+  // Redis reads only the rest of a big bulk: a buffer kept from the previous big argument, or
+  // one whose last read filled it up to the bulk's final CRLF, would otherwise double, and
+  // the client would count twice its argument against maxmemory-clients.
   size_t pending = parser_.PendingBulkBytes();
-  if (pending >= kBigArgument) want = std::max(want, pending);
+  const bool big = pending > 0 && QueryBufferBytes() + pending >= kBigArgument;
+  size_t want = big ? pending : std::max(kReadChunk, parser_.ReserveHint());
   want = std::min(want, room);
   if (in_.size() - in_len_ < want) {
-    in_.Reallocate(std::min(std::max(in_.size() * 2, in_len_ + want), in_len_ + room), in_len_);
+    size_t grown = big ? in_len_ + want : std::max(in_.size() * 2, in_len_ + want);
+    in_.Reallocate(std::min(grown, in_len_ + room), in_len_);
   }
   qbuf_peak_ = std::max(qbuf_peak_, QueryBufferBytes() + want);
   return room;
