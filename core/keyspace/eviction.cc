@@ -45,35 +45,37 @@ uint64_t EvictionScore(const Entry& e, EvictionPolicy policy, const EvictionCloc
 }
 
 void EvictionPool::Offer(uint64_t score, int db, unsigned shard, std::string_view key) {
-  if (size_ == kPoolSize && score <= slots_[0].score) return;  // no better than the worst
-  // A key already held is updated, not added twice: duplicates would crowd others out.
+  static_assert(kPoolSize <= 256, "order_ holds slot numbers in bytes");
+  if (size_ == kPoolSize && score <= slots_[order_[0]].score) return;  // no better than the worst
+  // A key already held is updated, not added twice: duplicates would crowd others out.  The
+  // same key is in the same shard: comparing shards first spares most key comparisons.
   for (size_t i = 0; i < size_; ++i) {
-    if (slots_[i].db == db && slots_[i].key == key) {
-      std::string spare = std::move(slots_[i].key);
-      for (size_t j = i + 1; j < size_; ++j) slots_[j - 1] = std::move(slots_[j]);
-      --size_;
-      slots_[size_].key = std::move(spare);
+    const Candidate& c = slots_[order_[i]];
+    if (c.shard == shard && c.db == db && c.key == key) {
+      const uint8_t freed = order_[i];
+      for (size_t j = i + 1; j < size_; ++j) order_[j - 1] = order_[j];
+      order_[--size_] = freed;
       break;
     }
   }
   // First position whose candidate scores higher: the new one goes just before it.
   size_t k = 0;
-  while (k < size_ && slots_[k].score < score) ++k;
+  while (k < size_ && slots_[order_[k]].score < score) ++k;
+  uint8_t slot;
   if (size_ == kPoolSize) {
     if (k == 0) return;  // no better than the worst we hold
-    // Drop the worst (slot 0) and shift [1, k) left: the new candidate lands at k - 1.
-    std::string spare = std::move(slots_[0].key);
-    for (size_t i = 1; i < k; ++i) slots_[i - 1] = std::move(slots_[i]);
+    // Drop the worst (position 0) and shift [1, k) left: the new candidate lands at k - 1.
+    slot = order_[0];
+    for (size_t i = 1; i < k; ++i) order_[i - 1] = order_[i];
     --k;
-    slots_[k].key = std::move(spare);
   } else {
-    // Shift [k, size_) right by one, recycling the string of the slot past the end.
-    std::string spare = std::move(slots_[size_].key);
-    for (size_t i = size_; i > k; --i) slots_[i] = std::move(slots_[i - 1]);
-    slots_[k].key = std::move(spare);
+    // Take the first free slot; shift [k, size_) right by one.
+    slot = order_[size_];
+    for (size_t i = size_; i > k; --i) order_[i] = order_[i - 1];
     ++size_;
   }
-  Candidate& c = slots_[k];
+  order_[k] = slot;
+  Candidate& c = slots_[slot];
   c.score = score;
   c.db = db;
   c.shard = shard;
@@ -82,8 +84,8 @@ void EvictionPool::Offer(uint64_t score, int db, unsigned shard, std::string_vie
 
 bool EvictionPool::PopBest(Candidate* out) {
   if (size_ == 0) return false;
-  --size_;
-  Candidate& c = slots_[size_];
+  --size_;  // the best candidate's slot (order_[size_]) becomes the first free one
+  Candidate& c = slots_[order_[size_]];
   out->score = c.score;
   out->db = c.db;
   out->shard = c.shard;

@@ -102,7 +102,10 @@ uint64_t EvictionScore(const Entry& e, EvictionPolicy policy, const EvictionCloc
 
 // Redis's eviction pool: the kPoolSize best candidates met so far, by score.  Keys are copied
 // (a candidate is looked up again, under its shard's lock, before it is evicted); a slot keeps
-// its string's capacity, so refilling it rarely allocates.  REQUIRES: external locking.
+// its string's capacity, so refilling it rarely allocates.  Candidates never move: a small
+// array of slot numbers keeps them in score order, so an offer shifts bytes, not strings (the
+// pool was half of an eviction's instructions when it shifted Candidates).  REQUIRES:
+// external locking.
 class EvictionPool {
  public:
   static constexpr size_t kPoolSize = 16;
@@ -117,15 +120,19 @@ class EvictionPool {
   // pool holds already gets the new score (one slot per key).
   void Offer(uint64_t score, int db, unsigned shard, std::string_view key);
   // Whether Offer would keep a key of this score (false: skip reading its key).
-  bool Accepts(uint64_t score) const { return size_ < kPoolSize || score > slots_[0].score; }
+  bool Accepts(uint64_t score) const {
+    return size_ < kPoolSize || score > slots_[order_[0]].score;
+  }
   // Moves the best candidate into *out and removes it; false iff the pool is empty.
   bool PopBest(Candidate* out);
   size_t size() const { return size_; }
   void Clear() { size_ = 0; }
 
  private:
-  // slots_[0, size_) ascending by score: the best candidate is last.
   std::array<Candidate, kPoolSize> slots_;
+  // order_[0, size_): the slots held, ascending by score (the best candidate is last);
+  // order_[size_, kPoolSize): the free slots.
+  std::array<uint8_t, kPoolSize> order_ = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   size_t size_ = 0;
 };
 
