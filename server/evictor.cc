@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <thread>
@@ -144,10 +145,14 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
   // the work; and a run that found nothing left to evict, before it refuses a command.  A
   // command's run trusts the estimate (a Recalibrate per command would cost more than the
   // eviction; the cron tick follows).
+  bool nothing_left = false;
   for (int pass = 0; pass < 2; ++pass) {
-    bool nothing_left = false;
-    while (UsedMemory() > maxmemory) {
-      if (!EvictOne(policy, now_ms)) {
+    nothing_left = false;
+    const uint64_t used = UsedMemory();
+    const uint64_t to_free = used > maxmemory ? used - maxmemory : 0;
+    uint64_t freed_bytes = 0;
+    while (freed_bytes < to_free && UsedMemory() > maxmemory) {
+      if (!EvictOne(policy, now_ms, &freed_bytes)) {
         nothing_left = true;
         break;
       }
@@ -159,6 +164,13 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
     if (memory_source_ || pass == 1 || (!nothing_left && for_client != nullptr)) break;
     last_recalibrate_ms_ = now_ms;
     server_.memory_meter().Recalibrate();
+  }
+  // Freed what was over at the start: done, even if what the evictions signalled (messages
+  // to tracking clients, not yet written out) keeps used memory over the limit for now.
+  if (!nothing_left) {
+    NoteOverLimit(UsedMemory() > maxmemory, now_ms);
+    pending_.store(false, std::memory_order_relaxed);
+    return Result::kOk;
   }
   if (UsedMemory() > maxmemory && !WaitForLazyFree(maxmemory, start_us, time_limit_us)) {
     // Still over after the allocator's own count: nothing left.
@@ -187,14 +199,14 @@ bool Evictor::WaitForLazyFree(uint64_t maxmemory, int64_t start_us, int64_t time
   return under;
 }
 
-bool Evictor::EvictOne(EvictionPolicy policy, int64_t now_ms) {
+bool Evictor::EvictOne(EvictionPolicy policy, int64_t now_ms, uint64_t* freed) {
   if (keyspace::IsRandomPolicy(policy)) {
-    return EvictRandom(policy == EvictionPolicy::kVolatileRandom, now_ms);
+    return EvictRandom(policy == EvictionPolicy::kVolatileRandom, now_ms, freed);
   }
-  return EvictFromPool(policy, now_ms);
+  return EvictFromPool(policy, now_ms, freed);
 }
 
-bool Evictor::EvictFromPool(EvictionPolicy policy, int64_t now_ms) {
+bool Evictor::EvictFromPool(EvictionPolicy policy, int64_t now_ms, uint64_t* freed) {
   keyspace::Keyspace& ks = server_.keyspace();
   const unsigned shards = ks.shard_count();
   const int dbs = ks.num_dbs();
@@ -238,14 +250,14 @@ bool Evictor::EvictFromPool(EvictionPolicy policy, int64_t now_ms) {
         pool_.Offer(live, candidate_.db, candidate_.shard, candidate_.key);
         continue;
       }
-      DeleteKey(shard, candidate_.db, e, hash, now_ms);
+      DeleteKey(shard, candidate_.db, e, hash, now_ms, freed);
       return true;
     }
   }
   return false;
 }
 
-bool Evictor::EvictRandom(bool volatile_only, int64_t now_ms) {
+bool Evictor::EvictRandom(bool volatile_only, int64_t now_ms, uint64_t* freed) {
   keyspace::Keyspace& ks = server_.keyspace();
   const unsigned shards = ks.shard_count();
   const int dbs = ks.num_dbs();
@@ -258,7 +270,7 @@ bool Evictor::EvictRandom(bool volatile_only, int64_t now_ms) {
       const int db = (first_db + j) % dbs;
       keyspace::Entry* e = keyspace::RandomEvictionCandidate(shard.db(db), volatile_only, rng_);
       if (e == nullptr) continue;
-      DeleteKey(shard, db, e, HashBytes(e->key()), now_ms);
+      DeleteKey(shard, db, e, HashBytes(e->key()), now_ms, freed);
       return true;
     }
   }
@@ -266,34 +278,46 @@ bool Evictor::EvictRandom(bool volatile_only, int64_t now_ms) {
 }
 
 void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint64_t hash,
-                        int64_t now_ms) {
+                        int64_t now_ms, uint64_t* freed) {
   // An expired key met here counts, and is reported, as expired (Redis's
   // deleteExpiredKeyAndPropagate), any other as evicted.
   const bool expired = e->IsExpired(now_ms);
   keyspace::DbTable& t = shard.db(db);
   const std::string_view key = e->key();
+  // The key's name outlives the entry for the write log and the signals below, which run
+  // under the shard lock like a command's (WATCH, client tracking, keyspace events).  Most
+  // names fit the stack buffer: no allocation per eviction.
+  char stack_name[128];
+  std::string heap_name;
+  std::string_view name;
+  if (key.size() <= sizeof(stack_name)) {
+    std::memcpy(stack_name, key.data(), key.size());
+    name = std::string_view(stack_name, key.size());
+  } else {
+    heap_name.assign(key);
+    name = heap_name;
+  }
+  const ServerConfig& config = server_.config();
+  const bool timed = config.latency_monitor_threshold.load(std::memory_order_relaxed) != 0;
+  const bool lazy = (expired ? config.lazyfree_lazy_expire : config.lazyfree_lazy_eviction)
+                        .load(std::memory_order_relaxed);
+  const uint64_t used_before = UsedMemory();
   bool found = t.table.ErasePointer(e, hash);
   (void)found;
   if (e->has_expiry()) --t.volatile_keys;
-  const ServerConfig& config = server_.config();
+  const int64_t free_start_us = timed ? Server::MonotonicUs() : 0;
+  keyspace::FreeEntry(e, lazy ? &server_.lazy_free() : nullptr);
+  if (timed)
+    MaybeRecordLatency(server_, "eviction-del", (Server::MonotonicUs() - free_start_us) / 1000);
+  const uint64_t used_after = UsedMemory();
+  if (used_after < used_before) *freed += used_before - used_after;
   if (server_.write_log().enabled()) {
     std::string_view del[] = {
-        expired ? ExpiredKeyDeleteCommand(config) : EvictedKeyDeleteCommand(config), key};
+        expired ? ExpiredKeyDeleteCommand(config) : EvictedKeyDeleteCommand(config), name};
     std::string bytes;
     persistence::AppendRespCommand(&bytes, del);
     server_.write_log().Append(db, bytes);
   }
-  // The key's name outlives the entry for the signals below, which run under the shard lock
-  // like a command's (WATCH, client tracking, keyspace events).
-  const std::string name(key);
-  const bool timed =
-      server_.config().latency_monitor_threshold.load(std::memory_order_relaxed) != 0;
-  const int64_t free_start_us = timed ? Server::MonotonicUs() : 0;
-  const bool lazy = (expired ? config.lazyfree_lazy_expire : config.lazyfree_lazy_eviction)
-                        .load(std::memory_order_relaxed);
-  keyspace::FreeEntry(e, lazy ? &server_.lazy_free() : nullptr);
-  if (timed)
-    MaybeRecordLatency(server_, "eviction-del", (Server::MonotonicUs() - free_start_us) / 1000);
   if (expired) {
     ++shard.expired_keys;
   } else {

@@ -11,10 +11,12 @@
 // maxmemory-samples keys of every non-empty DB of one random shard into the pool, then
 // evicts the pool's best candidate that still exists.  Shards hold keys by hash, so a random
 // shard's keys are a random sample of the keyspace.  The random policies evict a random key
-// of a random shard.  Memory is measured after every key with MemoryMeter (a few loads):
-// eviction stops as soon as used memory is back under the limit, so several workers evicting
-// at once do not overshoot.  One mutex serializes evictions (it guards the pool); no shard
-// lock is ever held while waiting for it.
+// of a random shard.  Memory is measured around every key's removal with MemoryMeter (a few loads):
+// a run stops once its removals freed what was over the limit when it started (Redis's
+// mem_tofree: what evicting allocates meanwhile, such as invalidation messages to tracking
+// clients, must not make it chase its own tail), or as soon as used memory is back under the
+// limit, so several workers evicting at once do not overshoot.  One mutex serializes
+// evictions (it guards the pool); no shard lock is ever held while waiting for it.
 //
 // Every key deleted here goes through DeleteKey(): the place where keyspace events, WATCH
 // and client tracking learn of evictions, and where the write log records them as DEL
@@ -71,19 +73,23 @@ class Evictor {
   uint64_t current_exceeded_ms(int64_t now_ms) const;
   void ResetStats();
 
-  // Tests: used memory comes from `source` instead of the allocator.
+  // Tests: used memory comes from `source` instead of the allocator.  It is called with a
+  // shard lock held (around each key's removal): it must not lock shards.
   void SetMemorySourceForTesting(std::function<uint64_t()> source) {
     memory_source_ = std::move(source);
   }
 
  private:
-  // Evicts one key; false iff no candidate could be found.  REQUIRES: mu_ held.
-  bool EvictOne(keyspace::EvictionPolicy policy, int64_t now_ms);
-  bool EvictFromPool(keyspace::EvictionPolicy policy, int64_t now_ms);
-  bool EvictRandom(bool volatile_only, int64_t now_ms);
+  // Evicts one key, adding to *freed the bytes its deletion gave back; false iff no candidate
+  // could be found.  REQUIRES: mu_ held.
+  bool EvictOne(keyspace::EvictionPolicy policy, int64_t now_ms, uint64_t* freed);
+  bool EvictFromPool(keyspace::EvictionPolicy policy, int64_t now_ms, uint64_t* freed);
+  bool EvictRandom(bool volatile_only, int64_t now_ms, uint64_t* freed);
   // Removes `e` (key of `db` in `shard`, whose lock is held; `hash` is its key's) and frees
-  // it: counted as evicted, or as expired when its time had passed.
-  void DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint64_t hash, int64_t now_ms);
+  // it: counted as evicted, or as expired when its time had passed.  Adds to *freed the drop
+  // in used memory across the removal alone, not what the signals after it allocate.
+  void DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint64_t hash, int64_t now_ms,
+                 uint64_t* freed);
   void NoteOverLimit(bool over, int64_t now_ms);
   // Nothing left to evict, but the lazy-free thread holds values not yet freed: waits for
   // them (polling every millisecond) until used memory is at most `maxmemory` (returns true)

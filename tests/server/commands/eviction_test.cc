@@ -13,11 +13,12 @@ namespace {
 
 constexpr uint64_t kBytesPerKey = 100;
 
+// Without the shard locks: the evictor reads its memory source while it holds the lock of
+// the shard it deletes from, and a CommandTester runs everything on the test's thread.
 uint64_t KeyCount(Server& s) {
   uint64_t n = 0;
   keyspace::Keyspace& ks = s.keyspace();
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    std::lock_guard lock(ks.shard(i).mutex());
     for (int db = 0; db < ks.num_dbs(); ++db) n += ks.shard(i).db(db).table.size();
   }
   return n;
@@ -246,6 +247,23 @@ TEST_CASE("OOM and scripts: shebang flags, first write, no-writes", "[eviction][
   CHECK(e.t.Run({"EVAL", "redis.call('del','k1'); return redis.call('set','c','d')", "0"}) ==
         "+OK\r\n");
   CHECK(e.t.Run({"EXISTS", "c"}) == ":1\r\n");
+}
+
+TEST_CASE("An eviction run frees what was over at its start, not what its signals add",
+          "[eviction]") {
+  // Each evicted key leaves 300 bytes behind, as invalidation messages to tracking clients do
+  // until their workers write them out (unit/maxmemory, "client tracking don't cause eviction
+  // feedback loop").  A run that evicted until used memory was under the limit would chase
+  // its own messages and empty the database; Redis's counts only what deleting keys freed.
+  EvictionTester e("allkeys-lru");
+  e.t.server().evictor().SetMemorySourceForTesting([&e] {
+    return KeyCount(e.t.server()) * kBytesPerKey + e.t.server().evictor().evicted_keys() * 300;
+  });
+  for (int i = 0; i < 11; ++i) CHECK(Set(e, i) == "+OK\r\n");  // the 11th is 100 over
+  CHECK(e.t.Run({"DBSIZE"}) == ":10\r\n");                     // one key freed the 100 bytes
+  CHECK(e.t.server().evictor().evicted_keys() == 1);
+  // Its 300 bytes are over the limit now: the next run frees them, and no more.
+  CHECK(e.t.Run({"DBSIZE"}) == ":7\r\n");
 }
 
 TEST_CASE("Evicted keys reach the write log as DEL, or UNLINK with lazyfree-lazy-eviction",
