@@ -255,6 +255,16 @@ struct ServerConfig {
   // An evicted key's big value is freed lazily, its deletion logged as UNLINK (see
   // lazyfree-lazy-expire).
   std::atomic<bool> lazyfree_lazy_eviction{false};
+  // Active defragmentation's directives, kept and shown but used by nothing: Redis needs its
+  // modified jemalloc to defragment, and a Redis built without it (as on Debian's jemalloc)
+  // refuses `activedefrag yes` and accepts the rest, as we do (config/README.md).
+  std::atomic<bool> activedefrag{false};
+  std::atomic<int> active_defrag_cycle_min{0};
+  std::atomic<int> active_defrag_cycle_max{0};
+  std::atomic<int> active_defrag_threshold_lower{0};
+  std::atomic<int> active_defrag_threshold_upper{0};
+  std::atomic<int64_t> active_defrag_max_scan_fields{0};
+  std::atomic<int64_t> active_defrag_ignore_bytes{0};
   // maxmemory-clients (server/client_eviction.h): bytes, or -N for N% of maxmemory; 0: off.
   std::atomic<int64_t> maxmemory_clients{0};
   // oom-score-adj (no, yes, relative, absolute: OomScoreAdjMode) and its three values for

@@ -559,6 +559,15 @@ void RewriteOomScoreAdjValues(const Entry& e, const ServerConfig& c, std::string
   rw->RewriteLine(e.name, std::string(e.name) + " " + values, values != "0 200 800");
 }
 
+// activedefrag: Redis defragments only when built with its own modified jemalloc; a Redis
+// built on a stock jemalloc (Debian's) refuses to turn it on with these words, and so do we.
+const char* RefuseActiveDefrag(int64_t on) {
+  return on ? "Active defragmentation cannot be enabled: it requires a Redis server compiled "
+              "with a modified Jemalloc like the one shipped by default with the Redis source "
+              "distribution"
+            : nullptr;
+}
+
 // ---- The table ----
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
@@ -715,6 +724,18 @@ constexpr Entry kTable[] = {
     Bool<&C::lazyfree_lazy_eviction>("lazyfree-lazy-eviction", kModifiable, "no"),
     Special("maxmemory-clients", kModifiable, "0", &SetMaxmemoryClients, &GetMaxmemoryClients,
             &RewriteMaxmemoryClients),
+    // Active defragmentation: accepted and kept, never run (config/README.md).
+    Bool<&C::activedefrag>("activedefrag", kModifiable, "no", &RefuseActiveDefrag),
+    Number<&C::active_defrag_cycle_min>("active-defrag-cycle-min", "", kModifiable, 1, 99, "1"),
+    Number<&C::active_defrag_cycle_max>("active-defrag-cycle-max", "", kModifiable, 1, 99, "25"),
+    Number<&C::active_defrag_threshold_lower>("active-defrag-threshold-lower", "", kModifiable, 0,
+                                              1000, "10"),
+    Number<&C::active_defrag_threshold_upper>("active-defrag-threshold-upper", "", kModifiable, 0,
+                                              1000, "100"),
+    Number<&C::active_defrag_max_scan_fields>("active-defrag-max-scan-fields", "", kModifiable, 1,
+                                              kLongMax, "1000"),
+    Number<&C::active_defrag_ignore_bytes>("active-defrag-ignore-bytes", "", kModifiable, 1,
+                                           kLongMax, "100mb", NumFormat::kMemory),
     Special("oom-score-adj", kModifiable, "no", &SetOomScoreAdj, &GetOomScoreAdj,
             &RewriteOomScoreAdj),
     Special("oom-score-adj-values", kModifiable | kMultiArg, "0 200 800", &SetOomScoreAdjValues,
