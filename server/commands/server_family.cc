@@ -655,6 +655,10 @@ void DebugHelp(CommandContext& ctx) {
                      "    Load RESTORE payloads and RDB files without checking their CRC64 (1).",
                      "SET-DISABLE-DENY-SCRIPTS <0|1>",
                      "    Let scripts call commands flagged noscript (1) or not (0).",
+                     "MALLCTL <key> [<val>]",
+                     "    Read (and set) a jemalloc mallctl integer.",
+                     "MALLCTL-STR <key> [<val>|VOID]",
+                     "    Read (and set) a jemalloc mallctl string; VOID calls it with no value.",
                      "SLEEP <seconds>",
                      "    Block the connection's worker for <seconds> (decimals allowed).",
                  });
@@ -670,6 +674,8 @@ void Debug(CommandContext& ctx) {
     return ctx.reply.Ok();
   }
   if (is("sleep") && argc == 3) return DebugSleep(ctx);
+  if (is("mallctl") && argc >= 3) return DebugMallctlInt(ctx);
+  if (is("mallctl-str") && argc >= 3) return DebugMallctlStr(ctx);
   if (is("set-active-expire") && argc == 3) {
     ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.args[2]).c_str()) != 0,
                                            std::memory_order_relaxed);

@@ -17,6 +17,10 @@ void InfoCommand(CommandContext& ctx);
 // The INFO text for the section arguments (the arguments after INFO; empty = default).
 std::string BuildInfo(Server& server, ArgList sections);
 
+// debug_mallctl.cc: DEBUG MALLCTL and DEBUG MALLCTL-STR.
+void DebugMallctlInt(CommandContext& ctx);
+void DebugMallctlStr(CommandContext& ctx);
+
 // command_docs.cc: COMMAND and its subcommands.
 void CommandCommand(CommandContext& ctx);
 void CommandCountCommand(CommandContext& ctx);
