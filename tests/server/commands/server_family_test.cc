@@ -610,7 +610,7 @@ TEST_CASE("DEBUG LOG, SLEEP, SET-ACTIVE-EXPIRE, ERROR", "[server_family][debug]"
   CHECK(t.Run({"DEBUG", "RELOAD", "NOSAVE", "BADOPT"}) ==
         "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n");
   CHECK(t.Run({"DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"}) == "+OK\r\n");
-  CHECK(t.Run({"DEBUG", "HELP"}).rfind("*38\r\n+DEBUG <subcommand>", 0) == 0);
+  CHECK(t.Run({"DEBUG", "HELP"}).rfind("*42\r\n+DEBUG <subcommand>", 0) == 0);
 }
 
 TEST_CASE("DEBUG OBJECT", "[server_family][debug]") {
