@@ -948,8 +948,6 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;
   ctx.stats = &stats;
-  ctx.logging = server.write_log().enabled();
-  if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
   CommandKeyEvents key_events(server, &client);
   SetUpKeyEvents(ctx, &key_events, key_positions);
   std::vector<std::pair<int, std::string>> ttl_policy_keys;
@@ -965,6 +963,11 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     ShardLocks locks(server.keyspace(), args, key_positions, db, all_shards,
                      client.in_script ? nullptr : &server, busy_threshold_ms);
     if (locks.busy()) return reject(BusyError(server));
+    // Read under the locks: a reader attached at a point of the serial order (AOF enabled at
+    // run time, a replica's full sync) holds every lock there, so a command either ran before
+    // the point or sees the log enabled.
+    ctx.logging = server.write_log().enabled();
+    if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
     ++depth;
     ++pending_effects.nesting;
     spec->handler(ctx);
@@ -1080,8 +1083,6 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       resp::ReplyBuilder reply(&out, w->resp);
       CommandContext ctx{server, client, reply, argv, db, *w->spec};
       ctx.stats = &stats;
-      ctx.logging = server.write_log().enabled();
-      if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
       CommandKeyEvents key_events(server, nullptr);
       SetUpKeyEvents(ctx, &key_events, key_positions);
       std::vector<std::pair<int, std::string>> ttl_policy_keys;
@@ -1092,6 +1093,8 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       const int64_t serve_start_us = Server::MonotonicUs();
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
+        ctx.logging = server.write_log().enabled();  // under the locks, as in Dispatch
+        if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
         // As Redis: serve only when the key now holds the type the client waits for.
         // XREADGROUP also runs when its key went away, to reply with the error that gives.
         const keyspace::Entry* e = db.FindInDb(db_index, key);
