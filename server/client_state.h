@@ -89,6 +89,13 @@ struct ClientState {
   std::atomic<bool> evicting{false};
   bool no_touch = false;
   bool monitor = false;
+  // Sent SYNC or PSYNC: it receives the replication stream (server/replication/primary.h) and
+  // must not be answered; `rdb_only`: REPLCONF rdb-only 1, it wants the snapshot and no stream.
+  bool replica = false;
+  bool rdb_only = false;
+  // REPLCONF listening-port / ip-address, which replicas send before PSYNC (INFO shows them).
+  int repl_listening_port = 0;
+  std::string repl_announced_ip;
   ReplyMode reply_mode = ReplyMode::kOn;
   int64_t block_deadline_ms = 0;  // of the command blocked now (Unix ms; 0 = none)
   // MULTI/EXEC.  `multi_dirty`: a command was rejected while queueing (EXECABORT).
