@@ -17,6 +17,7 @@ extern "C" {
 #include "core/base/sha1.h"
 #include "server/log.h"
 #include "server/scripting/lua_convert.h"
+#include "server/scripting/lua_debugger.h"
 #include "server/scripting/lua_msgpack.h"
 #include "server/scripting/lua_sandbox.h"
 #include "server/scripting/lua_struct.h"
@@ -37,6 +38,7 @@ struct RunState {
   ScriptHost* host;
   int resp = 2;
   bool killed = false;
+  LuaDebugger* debugger = nullptr;  // SCRIPT DEBUG session (lua_debugger.h)
 };
 
 // While FUNCTION LOAD runs a library's code.
@@ -117,6 +119,9 @@ bool DoCall(lua_State* L, RunState* run) {
   }
   std::string reply;
   std::string error;
+  LuaDebugger* debugger = run->debugger;
+  if (debugger != nullptr && !debugger->stepping()) debugger = nullptr;
+  if (debugger != nullptr) debugger->LogCommand(args);
   ++depth;
   run->host->Call(args, run->resp, &reply, &error);
   --depth;
@@ -129,6 +134,7 @@ bool DoCall(lua_State* L, RunState* run) {
     return true;
   }
   PushReply(L, reply);
+  if (debugger != nullptr) debugger->LogReply(reply);
   return !reply.empty() && reply[0] == '-';
 }
 
@@ -200,12 +206,19 @@ int RedisReplicateCommands(lua_State* L) {
   return 1;
 }
 
+// redis.breakpoint(): true (and a stop at the next line) iff a debugging session runs.
 int RedisBreakpoint(lua_State* L) {
-  lua_pushboolean(L, 0);  // no debugging session is ever active
+  LuaDebugger* debugger = LuaDebugger::Active();
+  if (debugger != nullptr) debugger->RequestBreak();
+  lua_pushboolean(L, debugger != nullptr);
   return 1;
 }
 
-int RedisDebug(lua_State*) { return 0; }
+// redis.debug(...): a log line in the debugging session, nothing without one.
+int RedisDebug(lua_State* L) {
+  if (LuaDebugger* debugger = LuaDebugger::Active()) debugger->LogDebugCall(L);
+  return 0;
+}
 
 // 0: allowed, 1: arguments refused (error table pushed), 2: unknown command, 3: denied.
 int CheckCmd(lua_State* L, RunState* run) {
@@ -508,6 +521,14 @@ void RunHook(lua_State* L, lua_Debug*) {
   }
 }
 
+// The hook of a debugged script (every line, and every 100000 instructions).
+void DebugHook(lua_State* L, lua_Debug* ar) {
+  RunState* run = GetRun(L);
+  if (run == nullptr || run->debugger == nullptr) return;
+  const char* error = run->debugger->OnHook(L, ar);
+  if (error != nullptr) RaiseError(L, error);
+}
+
 void PushArray(lua_State* L, ArgSpan items) {
   lua_createtable(L, static_cast<int>(items.size()), 0);
   for (size_t i = 0; i < items.size(); ++i) {
@@ -635,13 +656,20 @@ const LuaEngine::EvalScript* LuaEngine::RememberEval(std::string_view body, cons
 
 void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
                     ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref,
-                    ReplyErrors* errors) {
+                    ReplyErrors* errors, LuaDebugger* debugger) {
   lua_State* L = L_;
   ResetGlobals(L);
   lua_settop(L, 0);
   RunState run{&host};
   RunState* outer_run = std::exchange(current_run, &run);
-  if (with_hook) lua_sethook(L, RunHook, LUA_MASKCOUNT, 100000);
+  if (debugger != nullptr) {
+    run.debugger = debugger;
+    LuaDebugger::SetActive(debugger);
+    lua_sethook(L, DebugHook, LUA_MASKLINE | LUA_MASKCOUNT, 100000);
+    with_hook = true;
+  } else if (with_hook) {
+    lua_sethook(L, RunHook, LUA_MASKCOUNT, 100000);
+  }
 
   lua_pushcfunction(L, ErrorHandler);
   int nargs = 0;
@@ -684,6 +712,7 @@ void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan
   }
   lua_settop(L, 0);
   current_run = outer_run;
+  if (debugger != nullptr) LuaDebugger::SetActive(nullptr);
   // KEYS and ARGV stay until the next run replaces them (an EVAL) or removes them (an FCALL),
   // as in Redis, which never clears them: nothing else runs code in between.
   // As Redis: a small GC step every 50 runs keeps garbage from piling up between scripts.

@@ -35,6 +35,7 @@ struct lua_State;
 namespace tessera::server::scripting {
 
 struct ReplyErrors;  // lua_convert.h
+class LuaDebugger;   // lua_debugger.h
 
 using ArgSpan = std::span<const std::string_view>;
 
@@ -93,10 +94,12 @@ class LuaEngine {
   // its result (or its error) to `reply`.  `name` is the sha or the function name, as error
   // texts show it.  `eval_ref` is the script's EvalScript::ref (0: found by name).  `resp`
   // starts at 2; the script may change it with redis.setresp.  The error replies written
-  // are noted in *errors (for the error statistics) when given.
+  // are noted in *errors (for the error statistics) when given.  With a `debugger` the
+  // script runs in its debugging session: the debugger's line hook replaces the busy hook
+  // (SCRIPT KILL does not reach it, as in Redis, where nothing else runs meanwhile).
   void Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv, ScriptHost& host,
            bool with_hook, resp::ReplyBuilder& reply, int eval_ref = 0,
-           ReplyErrors* errors = nullptr);
+           ReplyErrors* errors = nullptr, LuaDebugger* debugger = nullptr);
 
   // Runs library `code` (its shebang blanked) in a fresh sandbox where only
   // redis.register_function (and the logging API) exist, collecting the functions it
