@@ -253,8 +253,8 @@ void RunDebugged(CommandContext& ctx, const ScriptRun& run, bool read_only, bool
   {
     keyspace::ShardMutex::ScopedAllShardsHeld all;
     server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
-    engine.Run(run.name, run.eval_mode, run.keys, run.argv, host, true, ctx.reply, run.eval_ref,
-               &errors, run.debugger);
+    engine.RunDebugged(run.name, run.eval_mode, run.keys, run.argv, host, ctx.reply, run.eval_ref,
+                       &errors, run.debugger);
     server.scripts().EndRun();
   }
   if (undo) {

@@ -87,7 +87,9 @@ const LuaEngine::EvalScript* FindOrCreateScript(CommandContext& ctx, bool evalsh
 }
 
 // EVAL's work after the debug-mode check; `debugger`: the session's (script_debug.h), or null.
-void EvalBody(CommandContext& ctx, bool evalsha, bool read_only, scripting::LuaDebugger* debugger) {
+// Inlined in both callers, so that the ordinary EVAL costs what it did before debugging.
+[[gnu::always_inline]] inline void EvalBody(CommandContext& ctx, bool evalsha, bool read_only,
+                                            scripting::LuaDebugger* debugger) {
   int64_t numkeys = 0;
   if (!ParseIntArgOrReply(ctx, ctx.args[2], &numkeys)) return;
   if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
@@ -109,7 +111,8 @@ void EvalBody(CommandContext& ctx, bool evalsha, bool read_only, scripting::LuaD
   RunScript(ctx, run);
 }
 
-void EvalDebugged(CommandContext& ctx, bool read_only, scripting::LuaDebugger* debugger) {
+[[gnu::noinline]] void EvalDebugged(CommandContext& ctx, bool read_only,
+                                    scripting::LuaDebugger* debugger) {
   EvalBody(ctx, false, read_only, debugger);
 }
 

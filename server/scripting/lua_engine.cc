@@ -100,41 +100,70 @@ bool ArgsFromLua(lua_State* L, std::vector<std::string_view>* args) {
   return true;
 }
 
+// redis.call's nesting on this thread (a debug hook calling redis.call from inside
+// redis.call is refused, as Redis refuses it).
+thread_local int call_depth = 0;
+
+// A redis.call the host refused: its error table, marked as counted already.
+void PushCallError(lua_State* L, std::string_view error) {
+  PushErrorTable(L, error);
+  lua_pushstring(L, "ignore_error_stats_update");
+  lua_pushboolean(L, 1);
+  lua_settable(L, -3);
+}
+
+// DoCall in a debugging session: while the user steps, the command and its reply are logged
+// (Redis's ldbIsEnabled test).  Kept apart so that the ordinary call pays one test.
+[[gnu::noinline]] bool DoCallDebugged(lua_State* L, RunState* run,
+                                      const std::vector<std::string_view>& args,
+                                      LuaDebugger* debugger) {
+  const bool log = debugger->stepping();
+  if (log) debugger->LogCommand(args);
+  std::string reply;
+  std::string error;
+  ++call_depth;
+  run->host->Call(args, run->resp, &reply, &error);
+  --call_depth;
+  lua_settop(L, 0);
+  if (!error.empty()) {
+    PushCallError(L, error);
+    return true;
+  }
+  PushReply(L, reply);
+  if (log) debugger->LogReply(reply);
+  return !reply.empty() && reply[0] == '-';
+}
+
 // Lua errors are longjmps (Debian's Lua is C): the C++ objects of a call live in this inner
 // function, and the caller raises only after they are gone.  Returns true iff the value
 // pushed is an error to raise.
 bool DoCall(lua_State* L, RunState* run) {
-  thread_local int depth = 0;  // a debug hook calling redis.call from inside redis.call
-  // The argument views, reused from call to call (one call at a time per thread: `depth`).
+  // The argument views, reused from call to call (one call at a time per thread).
   thread_local std::vector<std::string_view> reused;
   std::vector<std::string_view> nested;
-  std::vector<std::string_view>& args = depth == 0 ? reused : nested;
+  std::vector<std::string_view>& args = call_depth == 0 ? reused : nested;
   if (!ArgsFromLua(L, &args)) return true;
-  if (depth > 0) {
+  if (call_depth > 0) {
     lua_settop(L, 0);
     PushErrorTable(L,
                    "luaRedisGenericCommand() recursive call detected. "
                    "Are you doing funny stuff with Lua debug hooks?");
     return false;
   }
+  if (run->debugger != nullptr) [[unlikely]] {
+    return DoCallDebugged(L, run, args, run->debugger);
+  }
   std::string reply;
   std::string error;
-  LuaDebugger* debugger = run->debugger;
-  if (debugger != nullptr && !debugger->stepping()) debugger = nullptr;
-  if (debugger != nullptr) debugger->LogCommand(args);
-  ++depth;
+  ++call_depth;
   run->host->Call(args, run->resp, &reply, &error);
-  --depth;
+  --call_depth;
   lua_settop(L, 0);  // the arguments' strings are no longer needed
   if (!error.empty()) {
-    PushErrorTable(L, error);
-    lua_pushstring(L, "ignore_error_stats_update");
-    lua_pushboolean(L, 1);
-    lua_settable(L, -3);
+    PushCallError(L, error);
     return true;
   }
   PushReply(L, reply);
-  if (debugger != nullptr) debugger->LogReply(reply);
   return !reply.empty() && reply[0] == '-';
 }
 
@@ -654,15 +683,18 @@ const LuaEngine::EvalScript* LuaEngine::RememberEval(std::string_view body, cons
   return added;
 }
 
-void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
-                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref,
-                    ReplyErrors* errors, LuaDebugger* debugger) {
+template <bool kDebug>
+[[gnu::always_inline]] inline void LuaEngine::RunImpl(std::string_view name, bool eval_mode,
+                                                      ArgSpan keys, ArgSpan argv, ScriptHost& host,
+                                                      bool with_hook, resp::ReplyBuilder& reply,
+                                                      int eval_ref, ReplyErrors* errors,
+                                                      LuaDebugger* debugger) {
   lua_State* L = L_;
   ResetGlobals(L);
   lua_settop(L, 0);
   RunState run{&host};
   RunState* outer_run = std::exchange(current_run, &run);
-  if (debugger != nullptr) {
+  if constexpr (kDebug) {
     run.debugger = debugger;
     LuaDebugger::SetActive(debugger);
     lua_sethook(L, DebugHook, LUA_MASKLINE | LUA_MASKCOUNT, 100000);
@@ -712,7 +744,7 @@ void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan
   }
   lua_settop(L, 0);
   current_run = outer_run;
-  if (debugger != nullptr) LuaDebugger::SetActive(nullptr);
+  if constexpr (kDebug) LuaDebugger::SetActive(nullptr);
   // KEYS and ARGV stay until the next run replaces them (an EVAL) or removes them (an FCALL),
   // as in Redis, which never clears them: nothing else runs code in between.
   // As Redis: a small GC step every 50 runs keeps garbage from piling up between scripts.
@@ -720,6 +752,18 @@ void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan
     lua_gc(L, LUA_GCSTEP, 50);
     runs_since_gc_ = 0;
   }
+}
+
+void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
+                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref,
+                    ReplyErrors* errors) {
+  RunImpl<false>(name, eval_mode, keys, argv, host, with_hook, reply, eval_ref, errors, nullptr);
+}
+
+void LuaEngine::RunDebugged(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
+                            ScriptHost& host, resp::ReplyBuilder& reply, int eval_ref,
+                            ReplyErrors* errors, LuaDebugger* debugger) {
+  RunImpl<true>(name, eval_mode, keys, argv, host, true, reply, eval_ref, errors, debugger);
 }
 
 bool LuaEngine::LoadLibrary(std::string_view code, bool install,

@@ -94,12 +94,14 @@ class LuaEngine {
   // its result (or its error) to `reply`.  `name` is the sha or the function name, as error
   // texts show it.  `eval_ref` is the script's EvalScript::ref (0: found by name).  `resp`
   // starts at 2; the script may change it with redis.setresp.  The error replies written
-  // are noted in *errors (for the error statistics) when given.  With a `debugger` the
-  // script runs in its debugging session: the debugger's line hook replaces the busy hook
-  // (SCRIPT KILL does not reach it, as in Redis, where nothing else runs meanwhile).
+  // are noted in *errors (for the error statistics) when given.
   void Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv, ScriptHost& host,
            bool with_hook, resp::ReplyBuilder& reply, int eval_ref = 0,
-           ReplyErrors* errors = nullptr, LuaDebugger* debugger = nullptr);
+           ReplyErrors* errors = nullptr);
+  // Run in a SCRIPT DEBUG session: `debugger`'s line hook replaces the busy hook.
+  void RunDebugged(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
+                   ScriptHost& host, resp::ReplyBuilder& reply, int eval_ref, ReplyErrors* errors,
+                   LuaDebugger* debugger);
 
   // Runs library `code` (its shebang blanked) in a fresh sandbox where only
   // redis.register_function (and the logging API) exist, collecting the functions it
@@ -113,6 +115,12 @@ class LuaEngine {
   size_t MemoryBytes() const;
 
  private:
+  // Run and RunDebugged (`debugger` null iff !kDebug): the ordinary run has no debugger test.
+  template <bool kDebug>
+  void RunImpl(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv, ScriptHost& host,
+               bool with_hook, resp::ReplyBuilder& reply, int eval_ref, ReplyErrors* errors,
+               LuaDebugger* debugger);
+
   lua_State* L_;
   int runs_since_gc_ = 0;
   std::vector<std::unique_ptr<EvalScript>> evals_;
