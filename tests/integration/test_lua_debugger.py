@@ -253,6 +253,24 @@ def test_yes_mode_undoes_writes(binary):
         assert d.command("HLEN", "big") == b":300\r\n"
 
 
+def test_endless_loop_stops_at_the_threshold(binary):
+    with Server(binary, "--busy-reply-threshold", "100", "--io-threads", "1") as s:
+        c = start_session(s, "local i = 0\nwhile true do\n  i = i + 1\nend\n", "0")
+        assert c.read_raw_reply() == stopped(1, "local i = 0")
+        c.send(resp("c"))
+        got = c.read_raw_reply()
+        assert got.startswith(b"*2\r\n+* Stopped at 3, stop reason = timeout reached, "
+                              b"infinite loop?\r\n") or got.startswith(
+            b"*2\r\n+* Stopped at 2, stop reason = timeout reached, infinite loop?\r\n"), got
+        assert dbg(c, "e 1+1") == logs("<retval> 2")
+        # The client leaves during a timeout stop: the script is ended, not left running.
+        c.sock.shutdown(socket.SHUT_RDWR)
+        c.close()
+        d = s.connect()  # one worker: it answers only once the script has ended
+        assert d.command("PING") == b"+PONG\r\n"
+        assert b"errorstat_ERR:count=1" in d.command("INFO", "errorstats")  # the script's end
+
+
 def test_client_gone_mid_session(binary):
     with Server(binary) as s:
         c = start_session(s, "redis.call('set','a','1')\nredis.call('set','b','2')\nreturn 1\n",
