@@ -63,7 +63,8 @@ const LuaEngine::EvalScript* CompileCached(CommandContext& ctx, const std::strin
 // The script to run: this thread's engine knows it (by body for EVAL, by sha for EVALSHA,
 // without SHA-1 or the shared cache's lock), else from the shared cache, else (EVAL) new.
 // Returns null after replying an error.
-const LuaEngine::EvalScript* FindOrCreateScript(CommandContext& ctx, bool evalsha) {
+[[gnu::always_inline]] inline const LuaEngine::EvalScript* FindOrCreateScript(CommandContext& ctx,
+                                                                              bool evalsha) {
   LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
   std::string sha;
   if (evalsha) {
