@@ -345,5 +345,31 @@ def test_redis_cli_ldb(binary):
                 assert s.connect().command("DEL", "mykey") == b":1\r\n"
 
 
+def test_session_over_tls(binary):
+    from test_tls import have_openssl, make_certs, tls_server
+    if not have_openssl() or shutil.which("redis-cli") is None:
+        return
+    certs = make_certs()
+    script = "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nreturn redis.call('get', KEYS[1])\n"
+    with tls_server(binary, certs) as s, tempfile.NamedTemporaryFile("w", suffix=".lua") as f:
+        f.write(script)
+        f.flush()
+        # Debian's redis-cli has TLS (Redis 7.0.15's debugger client is 7.2.4's).
+        cmd = ["redis-cli", "-p", str(s.tls_port), "--tls", "--cacert",
+               os.path.join(certs, "ca.crt"), "--cert", os.path.join(certs, "client.crt"),
+               "--key", os.path.join(certs, "client.key"), "--ldb-sync-mode", "--eval", f.name,
+               "k", ",", "v"]
+        out = subprocess.run(cmd, input=b"s\np a\nr get k\nc\n", capture_output=True,
+                             timeout=30).stdout.decode()
+        # (redis-cli may die of SIGPIPE after the session: our TLS close sends no close_notify.)
+        at = 0
+        for line in ["* Stopped at 2, stop reason = step over", "<value> 1", "<redis> get k",
+                     "<reply> NULL", '"v"']:
+            found = out.find(line, at)
+            assert found >= 0, (line, out)
+            at = found + len(line)
+        assert s.connect().command("GET", "k") == b"$1\r\nv\r\n"
+
+
 if __name__ == "__main__":
     run_tests(globals())
