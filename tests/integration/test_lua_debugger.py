@@ -253,6 +253,31 @@ def test_yes_mode_undoes_writes(binary):
         assert d.command("HLEN", "big") == b":300\r\n"
 
 
+def test_yes_session_leaves_no_trace_in_the_aof(binary):
+    import glob
+    with Server(binary, "--appendonly", "yes", "--appendfsync", "always") as s:
+        c = start_session(s, "redis.call('set','yeskey','1')\nredis.call('lpush','yeslist','a')\n"
+                          "return 1\n", "0", mode="yes")
+        c.read_raw_reply()
+        c.send(resp("c"))
+        assert c.read_raw_reply() == logs("<endsession>")
+        assert c.read_raw_reply() == b":1\r\n"
+        c = start_session(s, "redis.call('set','synckey','1')\nreturn 1\n", "0")
+        c.read_raw_reply()
+        c.send(resp("c"))
+        c.read_raw_reply()
+        assert c.read_raw_reply() == b":1\r\n"
+        deadline = time.time() + 5
+        while True:
+            aof = b"".join(open(f, "rb").read() for f in
+                           glob.glob(os.path.join(s.dir, "appendonlydir", "*.incr.aof")))
+            if b"synckey" in aof or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        assert b"synckey" in aof, aof
+        assert b"yeskey" not in aof and b"yeslist" not in aof, aof
+
+
 def test_endless_loop_stops_at_the_threshold(binary):
     with Server(binary, "--busy-reply-threshold", "100", "--io-threads", "1") as s:
         c = start_session(s, "local i = 0\nwhile true do\n  i = i + 1\nend\n", "0")
