@@ -21,31 +21,6 @@ constexpr uint64_t kMaxLzfRatio = 100;
 
 }  // namespace
 
-bool Input::Read(void* buf, size_t n) {
-  if (n == 0) return true;
-  if (!src_.Read(buf, n)) {
-    failed_read_ = true;
-    return false;
-  }
-  if (record_ != nullptr) record_->append(static_cast<const char*>(buf), n);
-  return true;
-}
-
-bool Input::SkipIntoRecord(uint64_t n) {
-  while (n > 0) {
-    const size_t k = std::min<uint64_t>(n, kStringChunk);
-    const size_t at = record_->size();
-    record_->resize(at + k);
-    if (!src_.Read(record_->data() + at, k)) {
-      record_->resize(at);
-      failed_read_ = true;
-      return false;
-    }
-    n -= k;
-  }
-  return true;
-}
-
 bool Input::ReadLength(uint64_t* len, bool* encoded) {
   uint8_t b[8];
   if (!ReadByte(b)) return false;

@@ -16,7 +16,11 @@ class Input {
   // that error offsets are the file's.
   explicit Input(Source& src, uint64_t base = 0) : src_(src), base_(base) {}
 
-  bool Read(void* buf, size_t n);
+  bool Read(void* buf, size_t n) {
+    if (src_.Read(buf, n)) return true;
+    failed_read_ = true;
+    return false;
+  }
   bool ReadByte(uint8_t* b) { return Read(b, 1); }
   // A length.  With `encoded` non-null, a special string encoding sets *encoded and puts its
   // kind (kEncInt8...kEncLzf) in *len; with it null, an encoded length is an error.
@@ -32,10 +36,20 @@ class Input {
 
   uint64_t offset() const { return base_ + src_.bytes_read(); }
   // While `record` is set, every byte read is also appended to it (rdb_parallel.cc's framing).
-  void set_record(std::string* record) { record_ = record; }
-  // Reads n bytes straight into the record (REQUIRES one), in pieces, so a forged length
-  // costs only the bytes really there.
-  bool SkipIntoRecord(uint64_t n);
+  void set_record(std::string* record) {
+    if (record != nullptr) {
+      src_.StartRecord(record);
+    } else {
+      src_.EndRecord();
+    }
+  }
+  // Consumes n bytes (into the record, if one is kept): a forged length costs only the bytes
+  // really there.
+  bool Skip(uint64_t n) {
+    if (src_.Skip(n)) return true;
+    failed_read_ = true;
+    return false;
+  }
   bool failed_read() const { return failed_read_; }
 
   // "Internal error in RDB reading offset N -> what" as kCorrupt.
@@ -51,7 +65,6 @@ class Input {
  private:
   Source& src_;
   uint64_t base_;
-  std::string* record_ = nullptr;
   bool failed_read_ = false;
 };
 

@@ -24,17 +24,17 @@ bool SkipString(Input& in) {
   uint64_t len;
   bool encoded;
   if (!in.ReadLength(&len, &encoded)) return false;
-  if (!encoded) return in.SkipIntoRecord(len);
+  if (!encoded) return in.Skip(len);
   switch (len) {
     case kEncInt8:
-      return in.SkipIntoRecord(1);
+      return in.Skip(1);
     case kEncInt16:
-      return in.SkipIntoRecord(2);
+      return in.Skip(2);
     case kEncInt32:
-      return in.SkipIntoRecord(4);
+      return in.Skip(4);
     case kEncLzf: {
       uint64_t clen, ulen;
-      return in.ReadLength(&clen) && in.ReadLength(&ulen) && in.SkipIntoRecord(clen);
+      return in.ReadLength(&clen) && in.ReadLength(&ulen) && in.Skip(clen);
     }
   }
   return false;
@@ -62,7 +62,7 @@ bool FrameValue(Input& in, uint8_t type) {
     case kTypeZSet2:
       if (!in.ReadLength(&n)) return false;
       for (uint64_t i = 0; i < n; ++i) {
-        if (!SkipString(in) || !in.SkipIntoRecord(8)) return false;
+        if (!SkipString(in) || !in.Skip(8)) return false;
       }
       return true;
     case kTypeListQuicklist2:
