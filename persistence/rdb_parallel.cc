@@ -171,17 +171,33 @@ struct ParallelDecoder::Impl {
 
   // Waits for the oldest batch (decoding it here if no thread took it yet), then runs its
   // callbacks in order; after an error, only frees what the jobs built.
+  // While a decoder thread has the oldest batch, this thread decodes the newest queued ones
+  // instead of waiting: the reading thread and the decoders share the decoding, so that on
+  // two cores neither side idles while the other has work.
   void DeliverOldest() {
     Batch& b = ring[oldest];
     bool mine = false;
     {
       std::unique_lock<std::mutex> lock(mu);
-      if (b.state == Batch::kQueued) {
-        queue.erase(std::find(queue.begin(), queue.end(), oldest));
-        b.state = Batch::kClaimed;
-        mine = true;
-      } else {
-        done_cv.wait(lock, [&] { return b.state == Batch::kDone; });
+      for (;;) {
+        if (b.state == Batch::kQueued) {
+          queue.erase(std::find(queue.begin(), queue.end(), oldest));
+          b.state = Batch::kClaimed;
+          mine = true;
+          break;
+        }
+        if (b.state == Batch::kDone) break;
+        if (queue.empty()) {
+          done_cv.wait(lock, [&] { return b.state == Batch::kDone; });
+          break;
+        }
+        const size_t idx = queue.back();
+        queue.pop_back();
+        ring[idx].state = Batch::kClaimed;
+        lock.unlock();
+        DecodeBatch(ring[idx]);
+        lock.lock();
+        ring[idx].state = Batch::kDone;
       }
     }
     if (mine) DecodeBatch(b);
