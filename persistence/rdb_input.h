@@ -2,6 +2,7 @@
 // three encodings, times and doubles.  The CRC64 of the bytes read is the Source's.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -35,6 +36,12 @@ class Input {
   Status ReadTextDouble(double* d);
 
   uint64_t offset() const { return base_ + src_.bytes_read(); }
+  // How many of `count` elements of at least `min_bytes` bytes each the bytes already
+  // buffered could hold: what a table may be sized for before they are read, so that a
+  // forged count reserves nothing the input does not back.
+  size_t BackedCount(uint64_t count, uint64_t min_bytes) const {
+    return static_cast<size_t>(std::min(count, src_.buffered() / min_bytes));
+  }
   // While `record` is set, every byte read is also appended to it (rdb_parallel.cc's framing).
   void set_record(std::string* record) {
     if (record != nullptr) {

@@ -63,6 +63,8 @@ class Source {
     return SkipSlow(n);
   }
   uint64_t bytes_read() const { return win_offset_ + static_cast<uint64_t>(pos_ - win_); }
+  // Bytes known to be there without reading further (a lower bound on what is left).
+  uint64_t buffered() const { return static_cast<uint64_t>(end_ - pos_); }
   // Starts keeping the CRC (from the next byte read; call it before reading).
   void TrackCrc() { track_crc_ = true; }
   // The CRC64 of every byte consumed since TrackCrc.
