@@ -190,6 +190,7 @@ bool DecodeListpack(std::string_view blob, std::vector<PackedElem>* out) {
     if (header_count > (size - 7) / 2) return false;
     out->resize(start + header_count);
   }
+  PackedElem* const dst = out->data() + start;  // the counted case's slots
   size_t off = 6;
   size_t count = 0;
   while (off < size - 1) {
@@ -208,7 +209,7 @@ bool DecodeListpack(std::string_view blob, std::vector<PackedElem>* out) {
       }
       if (counted) {
         if (count == header_count) return false;
-        (*out)[start + count] = e;
+        dst[count] = e;
       } else {
         out->push_back(e);
       }
@@ -225,7 +226,7 @@ bool DecodeListpack(std::string_view blob, std::vector<PackedElem>* out) {
     }
     if (counted) {
       if (count == header_count) return false;  // more entries than the header says
-      (*out)[start + count] = e;
+      dst[count] = e;
     } else {
       out->push_back(e);
     }
