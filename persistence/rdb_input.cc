@@ -21,7 +21,7 @@ constexpr uint64_t kMaxLzfRatio = 100;
 
 }  // namespace
 
-bool Input::ReadLength(uint64_t* len, bool* encoded) {
+bool Input::ReadLengthSlow(uint64_t* len, bool* encoded) {
   uint8_t b[8];
   if (!ReadByte(b)) return false;
   if (encoded != nullptr) *encoded = false;
@@ -56,7 +56,7 @@ bool Input::ReadLength(uint64_t* len, bool* encoded) {
   return true;
 }
 
-Status Input::ReadString(std::string* out) {
+Status Input::ReadStringSlow(std::string* out) {
   uint64_t len;
   bool encoded;
   if (!ReadLength(&len, &encoded)) {

@@ -25,10 +25,34 @@ class Input {
   bool ReadByte(uint8_t* b) { return Read(b, 1); }
   // A length.  With `encoded` non-null, a special string encoding sets *encoded and puts its
   // kind (kEncInt8...kEncLzf) in *len; with it null, an encoded length is an error.
-  bool ReadLength(uint64_t* len, bool* encoded = nullptr);
+  bool ReadLength(uint64_t* len, bool* encoded = nullptr) {
+    // Inline: the 6- and 14-bit lengths, when their bytes are buffered.
+    if (const uint8_t* p = src_.Peek(2); p != nullptr && p[0] < 0x80) {
+      if (encoded != nullptr) *encoded = false;
+      if (p[0] < 0x40) {
+        *len = p[0];
+        src_.Advance(1);
+      } else {
+        *len = (uint64_t(p[0] & 0x3F) << 8) | p[1];
+        src_.Advance(2);
+      }
+      return true;
+    }
+    return ReadLengthSlow(len, encoded);
+  }
   // A string in any encoding; integers are formatted in decimal.  Status kIo at a short read,
   // kCorrupt for a bad encoding or LZF data.
-  Status ReadString(std::string* out);
+  Status ReadString(std::string* out) {
+    // Inline: a plain string of up to 63 bytes, buffered whole.
+    if (const uint8_t* p = src_.Peek(1); p != nullptr && p[0] < 0x40) {
+      if (const uint8_t* q = src_.Peek(1 + size_t{p[0]})) {
+        out->assign(reinterpret_cast<const char*>(q + 1), p[0]);
+        src_.Advance(1 + size_t{p[0]});
+        return Status::Ok();
+      }
+    }
+    return ReadStringSlow(out);
+  }
   // 8 bytes little-endian (EXPIRETIME_MS, stream times).
   bool ReadMillis(int64_t* ms);
   bool ReadBinaryDouble(double* d);
@@ -70,6 +94,9 @@ class Input {
   }
 
  private:
+  bool ReadLengthSlow(uint64_t* len, bool* encoded);
+  Status ReadStringSlow(std::string* out);
+
   Source& src_;
   uint64_t base_;
   bool failed_read_ = false;

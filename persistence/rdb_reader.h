@@ -65,6 +65,12 @@ class Source {
   uint64_t bytes_read() const { return win_offset_ + static_cast<uint64_t>(pos_ - win_); }
   // Bytes known to be there without reading further (a lower bound on what is left).
   uint64_t buffered() const { return static_cast<uint64_t>(end_ - pos_); }
+  // The next n bytes if they are buffered (nullptr if not), for parsing in place; Advance
+  // then consumes them.
+  const uint8_t* Peek(size_t n) const {
+    return n <= static_cast<size_t>(end_ - pos_) ? reinterpret_cast<const uint8_t*>(pos_) : nullptr;
+  }
+  void Advance(size_t n) { pos_ += n; }
   // Starts keeping the CRC (from the next byte read; call it before reading).
   void TrackCrc() { track_crc_ = true; }
   // The CRC64 of every byte consumed since TrackCrc.
