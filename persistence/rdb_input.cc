@@ -86,6 +86,14 @@ Status Input::ReadStringSlow(std::string* out) {
         if (clen == 0 || ulen == 0 || ulen / kMaxLzfRatio > clen) {
           return Corrupt("Invalid LZF compressed string");
         }
+        if (const uint8_t* p = src_.Peek(clen)) {
+          // Buffered whole: decompressed from the source's window, without a copy.
+          src_.Advance(clen);
+          if (!LzfDecompress(std::string_view(reinterpret_cast<const char*>(p), clen), ulen, out)) {
+            return Corrupt("Invalid LZF compressed string");
+          }
+          return Status::Ok();
+        }
         std::string packed;
         while (packed.size() < clen) {
           const size_t n = std::min<uint64_t>(clen - packed.size(), kStringChunk);
