@@ -1,11 +1,14 @@
 #include "core/base/numbers.h"
 
 #include <catch2/catch.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <random>
 #include <string>
 
 // Expected strings below are what Redis 7.2.4 returns for the same input (its util.c and
@@ -69,6 +72,33 @@ TEST_CASE("ParseInt64 accepts exactly what string2ll accepts") {
   CHECK_FALSE(Int("000000000000000000001"));  // 21 characters: refused before parsing
 }
 
+TEST_CASE("ParseInt64 agrees with from_chars on every length, around the overflow edge") {
+  // Lengths up to 18 digits take a path without overflow checks; 19 and 20 check each step.
+  std::mt19937_64 rng(7);
+  for (int digits = 1; digits <= 20; ++digits) {
+    for (int round = 0; round < 200; ++round) {
+      std::string t(1, static_cast<char>('1' + rng() % 9));
+      while (static_cast<int>(t.size()) < digits) t += static_cast<char>('0' + rng() % 10);
+      if (round == 0) t = std::string(static_cast<size_t>(digits), '9');
+      for (const std::string& cand : {t, "-" + t}) {
+        int64_t want = 0;
+        auto [end, ec] = std::from_chars(cand.data(), cand.data() + cand.size(), want);
+        const bool ok = ec == std::errc() && end == cand.data() + cand.size();
+        INFO(cand);
+        if (ok) {
+          CHECK(Int(cand) == want);
+        } else {
+          CHECK_FALSE(Int(cand));
+        }
+      }
+    }
+  }
+  CHECK(Int("999999999999999999") == 999999999999999999);
+  CHECK(Int("-1000000000000000000") == -1000000000000000000);
+  CHECK_FALSE(Int("1a3456789012345678"));
+  CHECK_FALSE(Int("1234567890123456789a"));
+}
+
 TEST_CASE("ParseUint64 follows string2ull, strtoull fallback included") {
   CHECK(Uint("0") == 0);
   CHECK(Uint("18446744073709551615") == UINT64_MAX);
@@ -121,6 +151,48 @@ TEST_CASE("ParseDouble follows string2d") {
     CHECK_FALSE(IsDouble(bad));
   }
   CHECK(IsDouble(std::string(6000, '0') + "1"));  // no length cap, unlike string2ld
+}
+
+TEST_CASE("ParseDouble's short-decimal path gives strtod's double, bit for bit") {
+  auto same = [](const std::string& s) {
+    double fast, slow;
+    REQUIRE(ParseDouble(s, &fast));
+    slow = std::strtod(s.c_str(), nullptr);
+    uint64_t a, b;
+    std::memcpy(&a, &fast, 8);
+    std::memcpy(&b, &slow, 8);
+    INFO(s);
+    CHECK(a == b);
+  };
+  for (const char* s : {"0", "-0", "0.0", "-0.0", "1.5", "-1.5", "0.1", "0.3", "007", "7.00",
+                        "999999999999999", "99999999999999.9", "0.000000000000001",
+                        "-123456789012.345", "4.35", "1.000000000000005"}) {
+    same(s);
+  }
+  uint64_t x = 88172645463325252ULL;  // xorshift: random digits and point positions
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const int digits = 1 + static_cast<int>(x % 15);
+    std::string s = (x >> 8) % 2 ? "-" : "";
+    std::string d = std::to_string((x >> 12) % 1000000000000000ULL);
+    d = std::string(d.size() < static_cast<size_t>(digits) ? digits - d.size() : 0, '0') + d;
+    d = d.substr(d.size() - digits);
+    const size_t point = (x >> 60) % digits;
+    s += point == 0 ? d : d.substr(0, point) + "." + d.substr(point);
+    same(s);
+  }
+  // Forms the short path leaves to strtod still parse as before.
+  double v;
+  for (const char* s : {"1.", ".5", "+1.5", "1e3", "1234567890123456.5", "-.5"}) {
+    INFO(s);
+    REQUIRE(ParseDouble(s, &v));
+    CHECK(v == std::strtod(s, nullptr));
+  }
+  CHECK_FALSE(ParseDouble("-", &v));
+  CHECK_FALSE(ParseDouble("1.2.3", &v));
+  CHECK_FALSE(ParseDouble("1-2", &v));
 }
 
 TEST_CASE("FormatInt64") {
