@@ -360,10 +360,12 @@ void MoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
   ctx.dirty++;
   ctx.Changed(kNotifyList, to == ListEnd::kHead ? "lpush" : "rpush", ctx.args[2]);
   NotifyPopped(ctx, ctx.args[1], from, ctx.db.Find(ctx.args[1], false) == nullptr);
-  // BLMOVE and BRPOPLPUSH are logged as the non-blocking move they did.
-  if (ctx.logging) {
-    ctx.Propagate({"LMOVE", ctx.args[1], ctx.args[2], from == ListEnd::kHead ? "LEFT" : "RIGHT",
-                   to == ListEnd::kHead ? "LEFT" : "RIGHT"});
+  // BLMOVE and BRPOPLPUSH are logged as the non-blocking move they did, with the client's own
+  // words, as Redis rewrites them; LMOVE and RPOPLPUSH are logged as sent.
+  if (ctx.logging && ctx.spec.name == "blmove") {
+    ctx.Propagate({"LMOVE", ctx.args[1], ctx.args[2], ctx.args[3], ctx.args[4]});
+  } else if (ctx.logging && ctx.spec.name == "brpoplpush") {
+    ctx.Propagate({"RPOPLPUSH", ctx.args[1], ctx.args[2]});
   }
   ctx.reply.Bulk(**moved);
 }

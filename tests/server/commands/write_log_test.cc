@@ -117,8 +117,13 @@ TEST_CASE("Blocking pops and moves are logged in their plain forms", "[writelog]
   LogTester l;
   l.Logged({"RPUSH", "l", "a", "b", "c"});
   CHECK(l.Logged({"BLPOP", "l", "0"}) == "LPOP l\n");
-  CHECK(l.Logged({"BRPOPLPUSH", "l", "m", "0"}) == "LMOVE l m RIGHT LEFT\n");
-  CHECK(l.Logged({"LMPOP", "1", "m", "LEFT", "COUNT", "5"}) == "LPOP m 1\n");
+  // As Redis rewrites them: BRPOPLPUSH becomes RPOPLPUSH, BLMOVE an LMOVE with the client's
+  // own direction words, and the non-blocking forms stay as sent.
+  CHECK(l.Logged({"BRPOPLPUSH", "l", "m", "0"}) == "RPOPLPUSH l m\n");
+  CHECK(l.Logged({"BLMOVE", "m", "l", "left", "Right", "0"}) == "LMOVE m l left Right\n");
+  CHECK(l.Logged({"RPOPLPUSH", "l", "m"}) == "RPOPLPUSH l m\n");
+  CHECK(l.Logged({"lmove", "m", "l", "LEFT", "left"}) == "lmove m l LEFT left\n");
+  CHECK(l.Logged({"LMPOP", "1", "l", "LEFT", "COUNT", "5"}) == "LPOP l 2\n");
   l.Logged({"ZADD", "z", "1", "a", "2", "b"});
   CHECK(l.Logged({"BZPOPMAX", "z", "0"}) == "ZPOPMAX z 1\n");
 }
