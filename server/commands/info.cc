@@ -444,11 +444,15 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Field("pubsub_channels", server.pubsub().Count(PubSubKind::kChannel));
   w.Field("pubsub_patterns", server.pubsub().Count(PubSubKind::kPattern));
   w.Field("pubsubshard_channels", server.pubsub().Count(PubSubKind::kShardChannel));
-  // Subsystems not built yet (fork, MIGRATE, replicas, defrag): idle.
+  // Subsystems not built yet (fork, replicas' expiry, defrag): idle.
+  for (std::string_view f : {"latest_fork_usec", "total_forks"}) {
+    w.Field(f, 0);
+  }
+  w.Field("migrate_cached_sockets", CloseIdleMigrateSockets());
   for (std::string_view f :
-       {"latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
-        "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
-        "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time"}) {
+       {"slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
+        "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
+        "current_active_defrag_time"}) {
     w.Field(f, 0);
   }
   w.Field("tracking_total_keys", server.tracking().total_keys());

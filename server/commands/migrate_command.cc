@@ -25,6 +25,7 @@
 #include "server/commands/args.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/commands/server_family.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -326,6 +327,20 @@ bool MigrateKeys(ArgList args, std::vector<int>* out) {
 }
 
 }  // namespace
+
+size_t CloseIdleMigrateSockets() {
+  const int64_t now_ms = Server::MonotonicUs() / 1000;
+  std::lock_guard<std::mutex> lock(cache_mu);
+  for (auto it = Cache().begin(); it != Cache().end();) {
+    if (now_ms - it->second.last_use_ms > kIdleCloseMs) {
+      ::close(it->second.fd);
+      it = Cache().erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return Cache().size();
+}
 
 void RegisterMigrateCommand(CommandTable* table) {
   constexpr uint32_t kFlags = kKeyRW | kKeyAccess | kKeyDelete | kKeyIncomplete;

@@ -594,7 +594,19 @@ void DebugSleep(CommandContext& ctx) {
   if (seconds > 0 && std::isfinite(seconds)) {
     int64_t us = static_cast<int64_t>(seconds * 1e6);
     timespec ts{static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000};
+    // Redis's DEBUG SLEEP stops the whole server.  Here the sleeping worker holds every shard,
+    // so no command on any worker reads or writes a key meanwhile (the suite's MIGRATE
+    // timeout test relies on a target that stops answering RESTORE); keyless commands such
+    // as PING still answer on the other workers.
+    keyspace::Keyspace& ks = ctx.server.keyspace();
+    const bool held = keyspace::ShardMutex::HeldAll();
+    if (!held) {
+      for (unsigned i = 0; i < ks.shard_count(); ++i) ks.shard(i).mutex().lock_raw();
+    }
     nanosleep(&ts, nullptr);
+    if (!held) {
+      for (unsigned i = ks.shard_count(); i > 0; --i) ks.shard(i - 1).mutex().unlock_raw();
+    }
   }
   ctx.reply.Ok();
 }

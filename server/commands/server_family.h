@@ -18,6 +18,10 @@ void InfoCommand(CommandContext& ctx);
 std::string BuildInfo(Server& server, ArgList sections);
 
 // debug_mallctl.cc: DEBUG MALLCTL and DEBUG MALLCTL-STR.
+// MIGRATE's cached connections (migrate_command.cc): closes those idle past 10 seconds, as
+// Redis's cron does, and returns how many stay (INFO migrate_cached_sockets).
+size_t CloseIdleMigrateSockets();
+
 void DebugMallctlInt(CommandContext& ctx);
 void DebugMallctlStr(CommandContext& ctx);
 

@@ -7,6 +7,7 @@
 #include "server/blocking.h"
 #include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
+#include "server/commands/server_family.h"
 #include "server/expire_cycle.h"
 #include "server/log.h"
 #include "server/net/connection.h"
@@ -326,6 +327,7 @@ void Worker::Cron() {
     server_->SampleMetrics(now);       // INFO's instantaneous rates and peak memory
     server_->persistence().Cron(now);  // save points
     server_->replication().Cron(now);  // full syncs waiting for a save, PINGs to replicas
+    CloseIdleMigrateSockets();         // MIGRATE's cached connections idle past 10 s
   }
   if (now - last_timeout_check_ms_ >= 1000) {
     last_timeout_check_ms_ = now;

@@ -75,6 +75,31 @@ def test_migrate_between_tessera_servers(binary):
     dst.stop()
 
 
+def test_cached_sockets_are_counted_and_debug_sleep_makes_migrate_time_out(binary):
+    with Server(binary) as src, Server(binary, "--enable-debug-command", "yes", "--io-threads",
+                                       "4") as dst:
+        a, b = src.redis(), dst.redis()
+        assert a.info("stats")["migrate_cached_sockets"] == 0
+        a.set("k", "v")
+        assert a.execute_command("MIGRATE", "127.0.0.1", dst.port, "k", 9, 1000) == b"OK"
+        # The connection stays cached for the next MIGRATE to the same target.
+        assert a.info("stats")["migrate_cached_sockets"] == 1
+        # A target whose server sleeps (DEBUG SLEEP holds every shard) cannot answer
+        # RESTORE: MIGRATE gives up after its timeout with IOERR, and the key stays.
+        a.set("k2", "v")
+        sleeper = dst.connect()
+        sleeper.send(b"DEBUG SLEEP 1.5\r\n")
+        time.sleep(0.2)
+        try:
+            a.execute_command("MIGRATE", "127.0.0.1", dst.port, "k2", 9, 300)
+            raise AssertionError("IOERR expected")
+        except redis.ResponseError as e:
+            assert str(e).startswith("IOERR"), str(e)
+        assert a.get("k2") == b"v"
+        assert sleeper.read_reply() == b"+OK\r\n"
+        assert b.ping()
+
+
 def test_migrate_from_redis_server(binary):
     if shutil.which("redis-server") is None:
         print("redis-server not installed: skipped")
