@@ -56,8 +56,14 @@ class Aof {
 
   // appendfsync always: blocks until the log is durable up to `offset`.
   void WaitDurable(uint64_t offset);
+  // Whether WaitDurable may wait at all (appendfsync always); replies skip it otherwise.
+  bool acks_wait_for_fsync() const {
+    return writer_ != nullptr && writer_->policy() == persistence::FsyncPolicy::kAlways;
+  }
   // The AOF could not be written: writes get -MISCONF with this text.  "" when fine.
   std::string write_error() const;
+  // write_error() is not empty; cheaper, for the check every write command makes.
+  bool write_failing() const { return writer_ != nullptr && writer_->failing(); }
 
   // DEBUG AOF-FLUSH-SLEEP: the writer sleeps this long before each write (0: never).
   void set_flush_sleep_us(int64_t us);

@@ -69,6 +69,7 @@ void RequestParser::Reset() {
   pos_ = 0;
   scan_ = 0;
   finished_ = false;
+  crlf_ok_ = true;
   // The list keeps a small capacity (set by received arguments, never by declared counts)
   // for the next command, and gives back what one huge command made it take.  Its capacity
   // passes kKeptArgs only when its size does, so the size is the test.
@@ -160,6 +161,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view buf, const ParserLimi
     if (!limits.authenticated && count > kUnauthMaxMultibulk) {
       return Fail("Protocol error: unauthenticated multibulk length");
     }
+    crlf_ok_ = buf[cr + 1] == '\n';
     pos_ = scan_ = cr + 2;
     if (count <= 0) {
       *consumed = pos_;
@@ -176,6 +178,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view buf, const ParserLimi
     if (buf.size() - pos_ < static_cast<uint64_t>(bulk_len_) + 2) return ParseStatus::kNeedMore;
     args_.push_back({pos_, static_cast<size_t>(bulk_len_)});
     pos_ += static_cast<size_t>(bulk_len_) + 2;
+    crlf_ok_ = crlf_ok_ && buf[pos_ - 2] == '\r' && buf[pos_ - 1] == '\n';
     scan_ = pos_;
     bulk_len_ = -1;
   }
@@ -212,6 +215,7 @@ bool RequestParser::ReadBulkHeader(std::string_view buf, const ParserLimits& lim
     *stop = Fail("Protocol error: unauthenticated bulk length");
     return false;
   }
+  crlf_ok_ = crlf_ok_ && buf[cr + 1] == '\n';
   pos_ = scan_ = cr + 2;
   bulk_len_ = len;
   return true;
