@@ -985,6 +985,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   db.set_count_lookups((spec->flags & kReadOnly) != 0);
   db.set_no_touch(client.no_touch);
   db.set_keep_expired(!client.aof_loader && server.WritesPaused(now_ms));
+  db.set_loading(client.aof_loader);
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;

@@ -1,6 +1,7 @@
 """AOF start-up cases from Redis's own-mode suite: an increment-only AOF is not given a base of
 its own data (a restart would replay it twice), a transaction cut off at the end of the file,
-file names with blanks in the manifest, DEBUG AOF-FLUSH-SLEEP."""
+file names with blanks in the manifest, DEBUG AOF-FLUSH-SLEEP, expiries already past while
+loading."""
 import os
 import subprocess
 import time
@@ -79,6 +80,24 @@ def test_file_names_with_blanks_are_quoted_in_the_manifest(binary):
     s2 = Server(binary, "--appendonly", "yes", "--appendfilename", "my aof", dir=s.dir)
     assert s2.redis().get("k") == b"v"
     s2.stop()
+
+
+def test_nothing_expires_while_the_aof_loads(binary):
+    # As Redis (server.loading): a past PEXPIREAT sets the expiry instead of deleting, and the
+    # next command finds the key, so the file's commands apply to the values they built; the
+    # key expires once loading is over.
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    make_aof(d, cmd("RPUSH", "list", "foo") + cmd("PEXPIREAT", "list", "1000") +
+             cmd("RPUSH", "list", "bar") + cmd("SET", "s", "v") + cmd("EXPIREAT", "s", "1") +
+             cmd("APPEND", "s", "w") + cmd("RPUSH", "live", "a") +
+             cmd("PEXPIREAT", "live", "99999999999999") + cmd("RPUSH", "live", "b"))
+    s = Server(binary, "--appendonly", "yes", dir=d)
+    r = s.redis()
+    assert r.llen("list") == 0 and r.exists("s") == 0
+    assert r.lrange("live", 0, -1) == [b"a", b"b"]
+    assert r.pexpiretime("live") == 99999999999999
+    s.stop()
 
 
 def test_debug_aof_flush_sleep_delays_the_writes(binary):
