@@ -628,13 +628,17 @@ void Aof::set_flush_sleep_us(int64_t us) {
   if (writer_) writer_->set_flush_sleep_us(us);
 }
 
-void Aof::Cron() {
+void Aof::ApplyWriterConfig() {
   const ServerConfig& c = server_.config();
   if (writer_) {
     writer_->set_flush_sleep_us(flush_sleep_us_.load(std::memory_order_relaxed));
     writer_->set_policy(PolicyOf(c));
     writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   }
+}
+
+void Aof::Cron() {
+  ApplyWriterConfig();
   bool scheduled;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -648,6 +652,7 @@ void Aof::Cron() {
     return;
   }
   // auto-aof-rewrite-percentage / -min-size, over the increment's growth since the last base.
+  const ServerConfig& c = server_.config();
   const int64_t perc = c.auto_aof_rewrite_percentage.load(std::memory_order_relaxed);
   if (writer_ && perc > 0) {
     const uint64_t size = writer_->current_file_size() + base_size_;

@@ -70,6 +70,9 @@ class Aof {
 
   // Cron: fsync policy changes, a scheduled rewrite, auto-aof-rewrite.
   void Cron();
+  // appendfsync and aof-timestamp-enabled as configured now, to the writer (CONFIG SET applies
+  // them at once, as Redis does for the next write; the cron catches any other change).
+  void ApplyWriterConfig();
   // Shutdown: every logged byte written and fsynced.
   void Close();
 
