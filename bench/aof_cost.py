@@ -49,7 +49,16 @@ def pin(cpu):
     return ["taskset", "-c", str(cpu)] if (os.cpu_count() or 1) >= 2 else []
 
 
-def run_once(binary, port, mode, server_args, bench_args, requests, io_threads, aof_dir):
+def run_once(*args):
+    """One measurement; a failed redis-benchmark run is reported and tried once more."""
+    try:
+        return run_one(*args)
+    except RuntimeError as e:
+        print(f"(retrying: {e})", file=sys.stderr, flush=True)
+        return run_one(*args)
+
+
+def run_one(binary, port, mode, server_args, bench_args, requests, io_threads, aof_dir):
     d = tempfile.mkdtemp(prefix="aof-cost-", dir=aof_dir)
     pinned = io_threads == 1
     try:
@@ -61,12 +70,17 @@ def run_once(binary, port, mode, server_args, bench_args, requests, io_threads, 
         try:
             wait_for_port(port, binary, proc)
             before = cpu_seconds(proc.pid)
-            out = subprocess.run(
+            res = subprocess.run(
                 (pin(1) if pinned else []) +
                 ["redis-benchmark", "-p", str(port), "-n", str(requests), "--csv", "-q"] +
                 ([] if pinned else ["--threads", "2"]) + bench_args,
-                capture_output=True, text=True, check=True).stdout
+                capture_output=True, text=True)
             cpu = cpu_seconds(proc.pid) - before
+            if res.returncode != 0:
+                alive = "alive" if proc.poll() is None else f"exited {proc.returncode}"
+                raise RuntimeError(f"redis-benchmark {' '.join(bench_args)} failed (server "
+                                   f"{alive}): {(res.stdout + res.stderr)[-300:]}")
+            out = res.stdout
         finally:
             proc.terminate()
             proc.wait(30)
