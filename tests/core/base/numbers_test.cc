@@ -1,11 +1,13 @@
 #include "core/base/numbers.h"
 
 #include <catch2/catch.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <random>
 #include <string>
 
 // Expected strings below are what Redis 7.2.4 returns for the same input (its util.c and
@@ -67,6 +69,33 @@ TEST_CASE("ParseInt64 accepts exactly what string2ll accepts") {
   }
   CHECK_FALSE(Int(std::string_view("1\0", 2)));
   CHECK_FALSE(Int("000000000000000000001"));  // 21 characters: refused before parsing
+}
+
+TEST_CASE("ParseInt64 agrees with from_chars on every length, around the overflow edge") {
+  // Lengths up to 18 digits take a path without overflow checks; 19 and 20 check each step.
+  std::mt19937_64 rng(7);
+  for (int digits = 1; digits <= 20; ++digits) {
+    for (int round = 0; round < 200; ++round) {
+      std::string t(1, static_cast<char>('1' + rng() % 9));
+      while (static_cast<int>(t.size()) < digits) t += static_cast<char>('0' + rng() % 10);
+      if (round == 0) t = std::string(static_cast<size_t>(digits), '9');
+      for (const std::string& cand : {t, "-" + t}) {
+        int64_t want = 0;
+        auto [end, ec] = std::from_chars(cand.data(), cand.data() + cand.size(), want);
+        const bool ok = ec == std::errc() && end == cand.data() + cand.size();
+        INFO(cand);
+        if (ok) {
+          CHECK(Int(cand) == want);
+        } else {
+          CHECK_FALSE(Int(cand));
+        }
+      }
+    }
+  }
+  CHECK(Int("999999999999999999") == 999999999999999999);
+  CHECK(Int("-1000000000000000000") == -1000000000000000000);
+  CHECK_FALSE(Int("1a3456789012345678"));
+  CHECK_FALSE(Int("1234567890123456789a"));
 }
 
 TEST_CASE("ParseUint64 follows string2ull, strtoull fallback included") {
