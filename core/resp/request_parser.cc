@@ -49,6 +49,23 @@ std::string_view RequestParser::Arg(std::string_view buf, size_t i) const {
   return buf.substr(args_[i].offset, args_[i].length);
 }
 
+std::string_view RequestParser::Verbatim(std::string_view buf) const {
+  if (inline_ || args_.empty()) return {};
+  // The '\r' of every header line was found by searching for it, and the bytes are
+  // contiguous ("*N\r\n", then "$len\r\n" data "\r\n" per argument); what was never looked
+  // at is the byte after each header's '\r' and the two bytes after each argument's data.
+  const char* p = buf.data();
+  const size_t first = args_[0].offset;
+  size_t header_size = 4;  // the first argument's "$len\r\n" (canonical digits)
+  for (size_t n = args_[0].length; n >= 10; n /= 10) ++header_size;
+  if (first < header_size + 1 || p[first - header_size - 1] != '\n') return {};
+  for (const ArgSpan& a : args_) {
+    const size_t end = a.offset + a.length;
+    if (p[a.offset - 1] != '\n' || p[end] != '\r' || p[end + 1] != '\n') return {};
+  }
+  return buf.substr(0, pos_);
+}
+
 size_t RequestParser::ReserveHint() const {
   if (finished_ || !in_multibulk_ || bulk_len_ < 0) return 0;
   uint64_t end = pos_ + static_cast<uint64_t>(bulk_len_) + 2;  // data and its CRLF
@@ -69,7 +86,6 @@ void RequestParser::Reset() {
   pos_ = 0;
   scan_ = 0;
   finished_ = false;
-  crlf_ok_ = true;
   // The list keeps a small capacity (set by received arguments, never by declared counts)
   // for the next command, and gives back what one huge command made it take.  Its capacity
   // passes kKeptArgs only when its size does, so the size is the test.
@@ -161,7 +177,6 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view buf, const ParserLimi
     if (!limits.authenticated && count > kUnauthMaxMultibulk) {
       return Fail("Protocol error: unauthenticated multibulk length");
     }
-    crlf_ok_ = buf[cr + 1] == '\n';
     pos_ = scan_ = cr + 2;
     if (count <= 0) {
       *consumed = pos_;
@@ -178,7 +193,6 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view buf, const ParserLimi
     if (buf.size() - pos_ < static_cast<uint64_t>(bulk_len_) + 2) return ParseStatus::kNeedMore;
     args_.push_back({pos_, static_cast<size_t>(bulk_len_)});
     pos_ += static_cast<size_t>(bulk_len_) + 2;
-    crlf_ok_ = crlf_ok_ && buf[pos_ - 2] == '\r' && buf[pos_ - 1] == '\n';
     scan_ = pos_;
     bulk_len_ = -1;
   }
@@ -215,7 +229,6 @@ bool RequestParser::ReadBulkHeader(std::string_view buf, const ParserLimits& lim
     *stop = Fail("Protocol error: unauthenticated bulk length");
     return false;
   }
-  crlf_ok_ = crlf_ok_ && buf[cr + 1] == '\n';
   pos_ = scan_ = cr + 2;
   bulk_len_ = len;
   return true;

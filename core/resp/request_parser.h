@@ -85,9 +85,8 @@ class RequestParser {
   // skips the two bytes after each line's '\r' and after each bulk's data without looking).
   // The numbers on "*N" and "$N" lines are canonical already: ParseInt64 refuses "+", leading
   // zeros and blanks.
-  std::string_view Verbatim(std::string_view buf) const {
-    return inline_ || !crlf_ok_ ? std::string_view() : buf.substr(0, pos_);
-  }
+  // Checks those bytes when called, so parsing pays nothing for it.
+  std::string_view Verbatim(std::string_view buf) const;
 
   // Valid after kError: the message without "-ERR " or CRLF, e.g.
   // "Protocol error: invalid bulk length".
@@ -143,7 +142,6 @@ class RequestParser {
   size_t buf_size_ = 0;         // buf.size() at the last call, for ReserveHint()
   bool finished_ = false;       // the last call returned a result: start afresh next time
   std::vector<ArgSpan> args_;
-  bool crlf_ok_ = true;  // every line end of the multibulk so far is "\r\n" (Verbatim)
   bool inline_ = false;
   ArgBuffer inline_args_;
   std::string error_;

@@ -264,9 +264,11 @@ void Connection::Process(int64_t now_us) {
       if (!open) return;
     }
     DispatchResult r;
-    {
+    if (server.write_log().enabled()) {
       // The write log copies the request's bytes when they are its effect, unencoded again.
       VerbatimRequestScope verbatim(argv_, parser_.Verbatim(buf));
+      r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
+    } else {
       r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
     }
     argv_mem_ = 0;
