@@ -586,8 +586,21 @@ void Aof::RunRewrite() {
         AofManifest done;
         done.base = AofFileInfo{base_name, old.next_base_seq(), AofFileInfo::Type::kBase};
         done.incrs.push_back(during.incrs.back());
+        const bool keep_history = c.aof_disable_auto_gc.load(std::memory_order_relaxed);
+        if (keep_history) {
+          // aof-disable-auto-gc: the replaced files stay, named as history, newest first
+          // (Redis's order: each older increment, then the old base, before older history).
+          for (auto it = old.incrs.rbegin(); it != old.incrs.rend(); ++it) {
+            done.history.push_back(AofFileInfo{it->name, it->seq, AofFileInfo::Type::kHistory});
+          }
+          if (old.base) {
+            done.history.push_back(
+                AofFileInfo{old.base->name, old.base->seq, AofFileInfo::Type::kHistory});
+          }
+          for (const AofFileInfo& h : old.history) done.history.push_back(h);
+        }
         if (PersistManifest(done, &err)) {
-          RemoveFiles(during, done);
+          if (!keep_history) RemoveFiles(during, done);
           std::lock_guard<std::mutex> lock(mu_);
           manifest_ = done;
           base_size_ = FileSize(PathOf(base_name));
@@ -615,6 +628,22 @@ void Aof::RunRewrite() {
     Log(LogLevel::kWarning, "Background AOF rewrite failed: {}", err);
   }
   rewriting_.store(false, std::memory_order_release);
+}
+
+void Aof::CollectHistory() {
+  if (server_.config().aof_disable_auto_gc.load() || rewriting_.load()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (manifest_.history.empty()) return;
+  AofManifest now = manifest_;
+  now.history.clear();
+  std::string err;
+  if (!PersistManifest(now, &err)) {
+    Log(LogLevel::kWarning, "Error persisting the AOF manifest while deleting history files: {}",
+        err);
+    return;
+  }
+  for (const AofFileInfo& f : manifest_.history) ::unlink(PathOf(f.name).c_str());
+  manifest_ = now;
 }
 
 void Aof::WaitDurable(uint64_t offset) {

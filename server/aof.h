@@ -70,6 +70,9 @@ class Aof {
 
   // Cron: fsync policy changes, a scheduled rewrite, auto-aof-rewrite.
   void Cron();
+  // CONFIG SET aof-disable-auto-gc no: the history files the manifest names are dropped from
+  // it and deleted (not while a rewrite runs: its end does it).
+  void CollectHistory();
   // appendfsync and aof-timestamp-enabled as configured now, to the writer (CONFIG SET applies
   // them at once, as Redis does for the next write; the cron catches any other change).
   void ApplyWriterConfig();
