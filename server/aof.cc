@@ -554,6 +554,18 @@ void Aof::RunRewrite() {
   if (!writer_) {
     ok = Enable(&err);  // appendonly no: BGREWRITEAOF writes a fresh AOF and keeps it off
     if (ok) Disable();
+    if (ok) {
+      // As Redis: with the AOF off, the rewrite leaves a base and no increment (turning the
+      // AOF on later starts one).  What the increment got meanwhile is in the base or came
+      // after it while the AOF was off anyway.
+      std::lock_guard<std::mutex> lock(mu_);
+      AofManifest only_base;
+      only_base.base = manifest_.base;
+      if (!manifest_.incrs.empty() && PersistManifest(only_base, &err)) {
+        for (const AofFileInfo& f : manifest_.incrs) ::unlink(PathOf(f.name).c_str());
+        manifest_ = only_base;
+      }
+    }
   } else {
     AofManifest old;
     {

@@ -144,6 +144,34 @@ def test_aof_disable_auto_gc_keeps_history_until_turned_off(binary):
     s.stop()
 
 
+def test_rewrite_with_the_aof_off_leaves_a_base_only(binary):
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    s = Server(binary, "--appendonly", "no", dir=d)
+    r = s.redis()
+    r.set("k", "v")
+    r.bgrewriteaof()
+    manifest = os.path.join(d, "appendonlydir", "appendonly.aof.manifest")
+    deadline = time.time() + 20
+    while r.info("persistence")["aof_rewrite_in_progress"] or not os.path.exists(manifest):
+        assert time.time() < deadline
+        time.sleep(0.02)
+    with open(manifest) as f:
+        assert f.read() == "file appendonly.aof.1.base.rdb seq 1 type b\n"
+    assert sorted(os.listdir(os.path.join(d, "appendonlydir"))) == [
+        "appendonly.aof.1.base.rdb", "appendonly.aof.manifest"]
+    # Turning the AOF on starts the next base and a first increment.
+    r.config_set("appendonly", "yes")
+    deadline = time.time() + 20
+    while r.info("persistence")["aof_rewrite_in_progress"]:
+        assert time.time() < deadline
+        time.sleep(0.02)
+    with open(manifest) as f:
+        assert f.read() == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
+                            "file appendonly.aof.1.incr.aof seq 1 type i\n")
+    s.stop()
+
+
 def test_debug_aof_flush_sleep_delays_the_writes(binary):
     s = Server(binary, "--appendonly", "yes", "--enable-debug-command", "yes")
     r = s.redis()
