@@ -21,32 +21,7 @@ constexpr uint64_t kMaxLzfRatio = 100;
 
 }  // namespace
 
-bool Input::Read(void* buf, size_t n) {
-  if (n == 0) return true;
-  if (!src_.Read(buf, n)) {
-    failed_read_ = true;
-    return false;
-  }
-  if (record_ != nullptr) record_->append(static_cast<const char*>(buf), n);
-  return true;
-}
-
-bool Input::SkipIntoRecord(uint64_t n) {
-  while (n > 0) {
-    const size_t k = std::min<uint64_t>(n, kStringChunk);
-    const size_t at = record_->size();
-    record_->resize(at + k);
-    if (!src_.Read(record_->data() + at, k)) {
-      record_->resize(at);
-      failed_read_ = true;
-      return false;
-    }
-    n -= k;
-  }
-  return true;
-}
-
-bool Input::ReadLength(uint64_t* len, bool* encoded) {
+bool Input::ReadLengthSlow(uint64_t* len, bool* encoded) {
   uint8_t b[8];
   if (!ReadByte(b)) return false;
   if (encoded != nullptr) *encoded = false;
@@ -81,7 +56,7 @@ bool Input::ReadLength(uint64_t* len, bool* encoded) {
   return true;
 }
 
-Status Input::ReadString(std::string* out) {
+Status Input::ReadStringSlow(std::string* out) {
   uint64_t len;
   bool encoded;
   if (!ReadLength(&len, &encoded)) {
@@ -110,6 +85,14 @@ Status Input::ReadString(std::string* out) {
         }
         if (clen == 0 || ulen == 0 || ulen / kMaxLzfRatio > clen) {
           return Corrupt("Invalid LZF compressed string");
+        }
+        if (const uint8_t* p = src_.Peek(clen)) {
+          // Buffered whole: decompressed from the source's window, without a copy.
+          src_.Advance(clen);
+          if (!LzfDecompress(std::string_view(reinterpret_cast<const char*>(p), clen), ulen, out)) {
+            return Corrupt("Invalid LZF compressed string");
+          }
+          return Status::Ok();
         }
         std::string packed;
         while (packed.size() < clen) {

@@ -2,6 +2,7 @@
 // three encodings, times and doubles.  The CRC64 of the bytes read is the Source's.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -16,14 +17,42 @@ class Input {
   // that error offsets are the file's.
   explicit Input(Source& src, uint64_t base = 0) : src_(src), base_(base) {}
 
-  bool Read(void* buf, size_t n);
+  bool Read(void* buf, size_t n) {
+    if (src_.Read(buf, n)) return true;
+    failed_read_ = true;
+    return false;
+  }
   bool ReadByte(uint8_t* b) { return Read(b, 1); }
   // A length.  With `encoded` non-null, a special string encoding sets *encoded and puts its
   // kind (kEncInt8...kEncLzf) in *len; with it null, an encoded length is an error.
-  bool ReadLength(uint64_t* len, bool* encoded = nullptr);
+  bool ReadLength(uint64_t* len, bool* encoded = nullptr) {
+    // Inline: the 6- and 14-bit lengths, when their bytes are buffered.
+    if (const uint8_t* p = src_.Peek(2); p != nullptr && p[0] < 0x80) {
+      if (encoded != nullptr) *encoded = false;
+      if (p[0] < 0x40) {
+        *len = p[0];
+        src_.Advance(1);
+      } else {
+        *len = (uint64_t(p[0] & 0x3F) << 8) | p[1];
+        src_.Advance(2);
+      }
+      return true;
+    }
+    return ReadLengthSlow(len, encoded);
+  }
   // A string in any encoding; integers are formatted in decimal.  Status kIo at a short read,
   // kCorrupt for a bad encoding or LZF data.
-  Status ReadString(std::string* out);
+  Status ReadString(std::string* out) {
+    // Inline: a plain string of up to 63 bytes, buffered whole.
+    if (const uint8_t* p = src_.Peek(1); p != nullptr && p[0] < 0x40) {
+      if (const uint8_t* q = src_.Peek(1 + size_t{p[0]})) {
+        out->assign(reinterpret_cast<const char*>(q + 1), p[0]);
+        src_.Advance(1 + size_t{p[0]});
+        return Status::Ok();
+      }
+    }
+    return ReadStringSlow(out);
+  }
   // 8 bytes little-endian (EXPIRETIME_MS, stream times).
   bool ReadMillis(int64_t* ms);
   bool ReadBinaryDouble(double* d);
@@ -31,11 +60,27 @@ class Input {
   Status ReadTextDouble(double* d);
 
   uint64_t offset() const { return base_ + src_.bytes_read(); }
+  // How many of `count` elements of at least `min_bytes` bytes each the bytes already
+  // buffered could hold: what a table may be sized for before they are read, so that a
+  // forged count reserves nothing the input does not back.
+  size_t BackedCount(uint64_t count, uint64_t min_bytes) const {
+    return static_cast<size_t>(std::min(count, src_.buffered() / min_bytes));
+  }
   // While `record` is set, every byte read is also appended to it (rdb_parallel.cc's framing).
-  void set_record(std::string* record) { record_ = record; }
-  // Reads n bytes straight into the record (REQUIRES one), in pieces, so a forged length
-  // costs only the bytes really there.
-  bool SkipIntoRecord(uint64_t n);
+  void set_record(std::string* record) {
+    if (record != nullptr) {
+      src_.StartRecord(record);
+    } else {
+      src_.EndRecord();
+    }
+  }
+  // Consumes n bytes (into the record, if one is kept): a forged length costs only the bytes
+  // really there.
+  bool Skip(uint64_t n) {
+    if (src_.Skip(n)) return true;
+    failed_read_ = true;
+    return false;
+  }
   bool failed_read() const { return failed_read_; }
 
   // "Internal error in RDB reading offset N -> what" as kCorrupt.
@@ -49,9 +94,11 @@ class Input {
   }
 
  private:
+  bool ReadLengthSlow(uint64_t* len, bool* encoded);
+  Status ReadStringSlow(std::string* out);
+
   Source& src_;
   uint64_t base_;
-  std::string* record_ = nullptr;
   bool failed_read_ = false;
 };
 

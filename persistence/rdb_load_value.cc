@@ -183,7 +183,10 @@ Status ReadSet(Input& in, std::string_view key, const LoadOptions& opts, Entry**
   std::string m;
   for (uint64_t i = 0; i < len; ++i) {
     if (Status st = in.ReadString(&m); !st.ok()) return st;
-    if (s.get() == nullptr) s.reset(SetValue::Create(m, len, opts.set));
+    if (s.get() == nullptr) {
+      s.reset(SetValue::Create(m, len, opts.set));
+      s->ReserveForLoad(in.BackedCount(len - 1, 1) + 1);  // a member takes a byte or more
+    }
     if (!SetValue::Add(s.addr(), m, opts.set)) {
       return in.Corrupt("Duplicate set members detected");
     }
@@ -251,6 +254,7 @@ Status ReadZSet(Input& in, uint8_t type, std::string_view key, const LoadOptions
     return in.failed_read() ? in.ReadError() : in.Corrupt("Bad zset length");
   if (len == 0) return EmptyKey();
   Owned<ZSetValue> z(ZSetValue::Create(len, 0, opts.zset));
+  z->ReserveForLoad(in.BackedCount(len, type == kTypeZSet2 ? 9 : 2));  // member and score
   std::string m;
   size_t max_len = 0;
   for (uint64_t i = 0; i < len; ++i) {
@@ -367,7 +371,12 @@ Status ReadHash(Input& in, uint8_t type, std::string_view key, const LoadOptions
     return in.failed_read() ? in.ReadError() : in.Corrupt("Bad hash length");
   if (len == 0) return EmptyKey();
   Owned<HashValue> h(HashValue::New());
-  if (ttls) HashValue::EnableFieldExpiry(h.addr());
+  if (ttls) {
+    HashValue::EnableFieldExpiry(h.addr());
+  } else if (len > opts.hash.max_entries) {
+    // Too many fields to stay packed (duplicates are refused): the table from the start.
+    HashValue::ReserveTableForLoad(h.addr(), in.BackedCount(len, 2));
+  }
   std::string f, v;
   for (uint64_t i = 0; i < len; ++i) {
     uint64_t ttl = 0;

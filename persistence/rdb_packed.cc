@@ -190,11 +190,33 @@ bool DecodeListpack(std::string_view blob, std::vector<PackedElem>* out) {
     if (header_count > (size - 7) / 2) return false;
     out->resize(start + header_count);
   }
+  PackedElem* const dst = out->data() + start;  // the counted case's slots
   size_t off = 6;
   size_t count = 0;
   while (off < size - 1) {
     PackedElem e;
     size_t len;
+    // The common entries first: a 7-bit integer or a string of at most 63 bytes, whose
+    // backlen is one byte holding the entry's size.  Same checks as the general path below.
+    const uint8_t b = lp[off];
+    if (b < 0xC0) {
+      len = b < 0x80 ? 1 : 1 + (b & 0x3F);
+      if (len + 1 > size - 1 - off || lp[off + len] != len) return false;
+      if (b < 0x80) {
+        e = Int(b);
+      } else {
+        e = Str(lp + off + 1, len - 1);
+      }
+      if (counted) {
+        if (count == header_count) return false;
+        dst[count] = e;
+      } else {
+        out->push_back(e);
+      }
+      ++count;
+      off += len + 1;
+      continue;
+    }
     if (!ListpackEntry(lp + off, size - 1 - off, &e, &len)) return false;
     const size_t bl = BacklenSize(len);
     if (len + bl > size - 1 - off) return false;
@@ -204,7 +226,7 @@ bool DecodeListpack(std::string_view blob, std::vector<PackedElem>* out) {
     }
     if (counted) {
       if (count == header_count) return false;  // more entries than the header says
-      (*out)[start + count] = e;
+      dst[count] = e;
     } else {
       out->push_back(e);
     }

@@ -24,17 +24,17 @@ bool SkipString(Input& in) {
   uint64_t len;
   bool encoded;
   if (!in.ReadLength(&len, &encoded)) return false;
-  if (!encoded) return in.SkipIntoRecord(len);
+  if (!encoded) return in.Skip(len);
   switch (len) {
     case kEncInt8:
-      return in.SkipIntoRecord(1);
+      return in.Skip(1);
     case kEncInt16:
-      return in.SkipIntoRecord(2);
+      return in.Skip(2);
     case kEncInt32:
-      return in.SkipIntoRecord(4);
+      return in.Skip(4);
     case kEncLzf: {
       uint64_t clen, ulen;
-      return in.ReadLength(&clen) && in.ReadLength(&ulen) && in.SkipIntoRecord(clen);
+      return in.ReadLength(&clen) && in.ReadLength(&ulen) && in.Skip(clen);
     }
   }
   return false;
@@ -62,7 +62,7 @@ bool FrameValue(Input& in, uint8_t type) {
     case kTypeZSet2:
       if (!in.ReadLength(&n)) return false;
       for (uint64_t i = 0; i < n; ++i) {
-        if (!SkipString(in) || !in.SkipIntoRecord(8)) return false;
+        if (!SkipString(in) || !in.Skip(8)) return false;
       }
       return true;
     case kTypeListQuicklist2:
@@ -171,17 +171,33 @@ struct ParallelDecoder::Impl {
 
   // Waits for the oldest batch (decoding it here if no thread took it yet), then runs its
   // callbacks in order; after an error, only frees what the jobs built.
+  // While a decoder thread has the oldest batch, this thread decodes the newest queued ones
+  // instead of waiting: the reading thread and the decoders share the decoding, so that on
+  // two cores neither side idles while the other has work.
   void DeliverOldest() {
     Batch& b = ring[oldest];
     bool mine = false;
     {
       std::unique_lock<std::mutex> lock(mu);
-      if (b.state == Batch::kQueued) {
-        queue.erase(std::find(queue.begin(), queue.end(), oldest));
-        b.state = Batch::kClaimed;
-        mine = true;
-      } else {
-        done_cv.wait(lock, [&] { return b.state == Batch::kDone; });
+      for (;;) {
+        if (b.state == Batch::kQueued) {
+          queue.erase(std::find(queue.begin(), queue.end(), oldest));
+          b.state = Batch::kClaimed;
+          mine = true;
+          break;
+        }
+        if (b.state == Batch::kDone) break;
+        if (queue.empty()) {
+          done_cv.wait(lock, [&] { return b.state == Batch::kDone; });
+          break;
+        }
+        const size_t idx = queue.back();
+        queue.pop_back();
+        ring[idx].state = Batch::kClaimed;
+        lock.unlock();
+        DecodeBatch(ring[idx]);
+        lock.lock();
+        ring[idx].state = Batch::kDone;
       }
     }
     if (mine) DecodeBatch(b);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
@@ -242,65 +243,72 @@ Status ReadBodyOn(Input& in, const LoadOptions& opts, const LoadCallbacks& cb,
 
 }  // namespace
 
-uint64_t MemorySource::ConsumedCrc() {
-  if (track_crc_) crc_ = Crc64(crc_, data_.substr(crc_pos_, pos_ - crc_pos_));
-  crc_pos_ = pos_;
+uint64_t Source::ConsumedCrc() {
+  if (track_crc_)
+    crc_ = Crc64(crc_, std::string_view(crc_from_, static_cast<size_t>(pos_ - crc_from_)));
+  crc_from_ = pos_;
   return crc_;
 }
 
-uint64_t FileSource::ConsumedCrc() {
-  if (track_crc_) crc_ = Crc64(crc_, std::string_view(buf_.get() + crc_pos_, begin_ - crc_pos_));
-  crc_pos_ = begin_;
-  return crc_;
-}
-
-bool MemorySource::Read(void* buf, size_t n) {
-  if (n > data_.size() - pos_) {
-    pos_ = data_.size();
-    return false;
+bool Source::ReadSlow(void* buf, size_t n) {
+  auto* out = static_cast<char*>(buf);
+  for (;;) {
+    const size_t take = std::min(n, static_cast<size_t>(end_ - pos_));
+    if (take > 0) std::memcpy(out, pos_, take);
+    pos_ += take;
+    out += take;
+    n -= take;
+    if (n == 0) return true;
+    if (direct_min_ <= n && record_ == nullptr) return ReadDirect(out, n);
+    if (!Refill()) return false;
   }
-  std::memcpy(buf, data_.data() + pos_, n);
-  pos_ += n;
-  return true;
+}
+
+bool Source::SkipSlow(uint64_t n) {
+  for (;;) {
+    const uint64_t take = std::min(n, static_cast<uint64_t>(end_ - pos_));
+    pos_ += take;
+    n -= take;
+    if (n == 0) return true;
+    if (!Refill()) return false;
+  }
 }
 
 FileSource::FileSource(int fd, size_t buffer_size)
-    : fd_(fd), buf_(new char[buffer_size]), cap_(buffer_size) {}
+    : fd_(fd), buf_(new char[buffer_size]), cap_(buffer_size) {
+  SetWindow(buf_.get(), buf_.get(), buf_.get(), 0);
+  direct_min_ = cap_;  // reads as large as the buffer bypass it
+}
 
-bool FileSource::Read(void* buf, size_t n) {
-  auto* out = static_cast<char*>(buf);
-  while (n > 0) {
-    if (begin_ == end_) {
-      ConsumedCrc();  // the buffer's bytes are about to go
-      begin_ = end_ = crc_pos_ = 0;
-      if (n >= cap_) {  // large reads bypass the buffer
-        ssize_t r = ::read(fd_, out, n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-          io_error_ = r < 0;
-          return false;
-        }
-        if (track_crc_) crc_ = Crc64(crc_, std::string_view(out, static_cast<size_t>(r)));
-        out += r;
-        n -= static_cast<size_t>(r);
-        consumed_ += static_cast<uint64_t>(r);
-        continue;
-      }
-      ssize_t r = ::read(fd_, buf_.get(), cap_);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        io_error_ = r < 0;
-        return false;
-      }
-      begin_ = 0;
-      end_ = static_cast<size_t>(r);
+bool FileSource::Refill() {
+  FlushConsumed();  // the window's bytes are about to go
+  const uint64_t at = bytes_read();
+  for (;;) {
+    const ssize_t r = ::read(fd_, buf_.get(), cap_);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      io_error_ = r < 0;
+      return false;
     }
-    const size_t take = std::min(n, end_ - begin_);
-    std::memcpy(out, buf_.get() + begin_, take);
-    begin_ += take;
-    out += take;
-    n -= take;
-    consumed_ += take;
+    SetWindow(buf_.get(), buf_.get(), buf_.get() + r, at);
+    return true;
+  }
+}
+
+bool FileSource::ReadDirect(char* out, size_t n) {
+  FlushConsumed();
+  SetWindow(buf_.get(), buf_.get(), buf_.get(), bytes_read());
+  while (n > 0) {
+    const ssize_t r = ::read(fd_, out, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      io_error_ = r < 0;
+      return false;
+    }
+    if (track_crc_) crc_ = Crc64(crc_, std::string_view(out, static_cast<size_t>(r)));
+    win_offset_ += static_cast<uint64_t>(r);
+    out += r;
+    n -= static_cast<size_t>(r);
   }
   return true;
 }

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,54 +37,127 @@ namespace tessera::persistence::rdb {
 
 // A byte source.  Read returns false at a short read (no bytes are consumed then... or some:
 // the load fails either way).
+// The bytes a source holds in memory are a window [win_, end_) with the read position pos_
+// in it: Read and Skip within the window are inline (most of a load's reads are one- and
+// two-byte lengths); past it, the virtual Refill moves the window on.
 // Sources also keep the CRC64 of the bytes consumed (for the file's footer) when asked to:
-// they fold it over large pieces (a buffer before it is refilled) rather than per Read, which
+// they fold it over large pieces (a window before it moves) rather than per Read, which
 // for the one- and two-byte reads of lengths cost more in calls than in checksumming.
 class Source {
  public:
   virtual ~Source() = default;
-  virtual bool Read(void* buf, size_t n) = 0;
-  virtual uint64_t bytes_read() const = 0;
+  bool Read(void* buf, size_t n) {
+    if (n <= static_cast<size_t>(end_ - pos_)) {
+      std::memcpy(buf, pos_, n);
+      pos_ += n;
+      return true;
+    }
+    return ReadSlow(buf, n);
+  }
+  // Consumes n bytes without copying them out (they still count for the CRC and a record).
+  bool Skip(uint64_t n) {
+    if (n <= static_cast<uint64_t>(end_ - pos_)) {
+      pos_ += n;
+      return true;
+    }
+    return SkipSlow(n);
+  }
+  uint64_t bytes_read() const { return win_offset_ + static_cast<uint64_t>(pos_ - win_); }
+  // Bytes known to be there without reading further (a lower bound on what is left).
+  uint64_t buffered() const { return static_cast<uint64_t>(end_ - pos_); }
+  // The next n bytes if they are buffered (nullptr if not), for parsing in place; Advance
+  // then consumes them.
+  const uint8_t* Peek(size_t n) const {
+    return n <= static_cast<size_t>(end_ - pos_) ? reinterpret_cast<const uint8_t*>(pos_) : nullptr;
+  }
+  void Advance(size_t n) { pos_ += n; }
   // Starts keeping the CRC (from the next byte read; call it before reading).
   void TrackCrc() { track_crc_ = true; }
   // The CRC64 of every byte consumed since TrackCrc.
-  virtual uint64_t ConsumedCrc() = 0;
+  uint64_t ConsumedCrc();
+  // From StartRecord to EndRecord, every byte consumed is also appended to *record (the
+  // framing of rdb_parallel.cc): in pieces of a window, not per Read.
+  void StartRecord(std::string* record) {
+    record_ = record;
+    record_from_ = pos_;
+  }
+  void EndRecord() {
+    FlushRecord();
+    record_ = nullptr;
+  }
 
  protected:
+  // Called with the window consumed (pos_ == end_): moves it on to the next bytes (bringing
+  // the CRC and the record up to date first: FlushConsumed).  False at end of input.
+  virtual bool Refill() = 0;
+  // Folds the CRC and the record over the bytes consumed so far, before they go.
+  void FlushConsumed() {
+    ConsumedCrc();
+    FlushRecord();
+  }
+  // Points the window at [win, end) with the read position at pos; win is at file offset
+  // `offset`.
+  void SetWindow(const char* win, const char* pos, const char* end, uint64_t offset) {
+    win_ = win;
+    pos_ = pos;
+    end_ = end;
+    crc_from_ = pos;
+    record_from_ = pos;
+    win_offset_ = offset;
+  }
+  const char* pos() const { return pos_; }
+  const char* end() const { return end_; }
+  // A read of at least this many bytes that finds the window empty (and no record kept)
+  // goes to ReadDirect instead of through the window.
+  size_t direct_min_ = SIZE_MAX;
+  virtual bool ReadDirect(char* out, size_t n) { return false; }
+
+ private:
+  bool ReadSlow(void* buf, size_t n);
+  bool SkipSlow(uint64_t n);
+  void FlushRecord() {
+    if (record_ != nullptr) record_->append(record_from_, static_cast<size_t>(pos_ - record_from_));
+    record_from_ = pos_;
+  }
+
+  const char* win_ = nullptr;
+  const char* pos_ = nullptr;
+  const char* end_ = nullptr;
+  uint64_t win_offset_ = 0;
   bool track_crc_ = false;
   uint64_t crc_ = 0;
+  const char* crc_from_ = nullptr;  // crc_ covers the bytes consumed before it
+  std::string* record_ = nullptr;
+  const char* record_from_ = nullptr;  // *record_ holds the bytes consumed before it
+
+  friend class FileSource;
 };
 
 class MemorySource : public Source {
  public:
-  explicit MemorySource(std::string_view data) : data_(data) {}
-  bool Read(void* buf, size_t n) override;
-  uint64_t bytes_read() const override { return pos_; }
-  uint64_t ConsumedCrc() override;
-  size_t remaining() const { return data_.size() - pos_; }
+  explicit MemorySource(std::string_view data) {
+    SetWindow(data.data(), data.data(), data.data() + data.size(), 0);
+  }
+  size_t remaining() const { return static_cast<size_t>(end() - pos()); }
 
  private:
-  std::string_view data_;
-  size_t pos_ = 0;
-  size_t crc_pos_ = 0;  // crc_ covers data_[0, crc_pos_)
+  bool Refill() override { return false; }
 };
 
 // Reads a file descriptor (not owned) through a 1 MB buffer.
 class FileSource : public Source {
  public:
   explicit FileSource(int fd, size_t buffer_size = size_t{1} << 20);
-  bool Read(void* buf, size_t n) override;
-  uint64_t bytes_read() const override { return consumed_; }
-  uint64_t ConsumedCrc() override;
   // True iff a read failed with an error other than end of file.
   bool io_error() const { return io_error_; }
 
  private:
+  bool Refill() override;
+  bool ReadDirect(char* out, size_t n) override;
+
   int fd_;
   std::unique_ptr<char[]> buf_;
-  size_t cap_, begin_ = 0, end_ = 0;
-  size_t crc_pos_ = 0;  // crc_ covers the bytes consumed before buf_[crc_pos_]
-  uint64_t consumed_ = 0;
+  size_t cap_;
   bool io_error_ = false;
 };
 

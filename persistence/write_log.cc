@@ -68,19 +68,53 @@ void AppendRespCommand(std::string* out, std::span<const std::string> argv) {
   AppendCommand(out, argv);
 }
 
-uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
+void WriteLog::set_enabled(bool on) {
   std::lock_guard<std::mutex> lock(mu_);
-  size_t before = pending_.size();
-  if (db != selected_db_) {
+  batch_reader_ = on;
+  enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
+}
+
+uint64_t WriteLog::AddTap(WriteLogTap* tap) {
+  std::lock_guard<std::mutex> lock(mu_);
+  taps_.push_back(tap);
+  selected_db_ = -1;  // the tap's stream must not depend on an earlier SELECT
+  enabled_.store(true, std::memory_order_relaxed);
+  return offset_.load(std::memory_order_relaxed);
+}
+
+void WriteLog::RemoveTap(WriteLogTap* tap) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase(taps_, tap);
+  enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
+}
+
+uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
+  static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
+  std::lock_guard<std::mutex> lock(mu_);
+  // `select` is what goes before `commands`: the SELECT, after the MULTI when the bytes are
+  // a transaction (Redis 7 propagates "MULTI, SELECT, ..." so that the SELECT is inside it).
+  std::string_view select;
+  if (db >= 0 && db != selected_db_) {
     std::string db_text = std::to_string(db);
-    std::string_view select[] = {"SELECT", db_text};
-    AppendRespCommand(&pending_, select);
+    std::string_view argv[] = {"SELECT", db_text};
+    select_.clear();
+    if (commands.starts_with(kMulti)) {
+      select_.append(kMulti);
+      commands.remove_prefix(kMulti.size());
+    }
+    AppendRespCommand(&select_, argv);
+    select = select_;
     selected_db_ = db;
   }
-  pending_.append(commands);
   if (end_db >= 0) selected_db_ = end_db;
-  uint64_t end = offset_.load(std::memory_order_relaxed) + (pending_.size() - before);
+  const size_t before = pending_.size();
+  if (batch_reader_) {
+    pending_.append(select);
+    pending_.append(commands);
+  }
+  uint64_t end = offset_.load(std::memory_order_relaxed) + select.size() + commands.size();
   offset_.store(end, std::memory_order_release);
+  for (WriteLogTap* tap : taps_) tap->OnAppend(select, commands, end);
   // The reader wakes on its own every few milliseconds and takes everything in one batch; a
   // wake-up per append would cost a system call per write.  Only a large backlog calls it
   // early, to bound the buffer.

@@ -14,6 +14,10 @@
 //
 // Nothing is encoded or copied while no reader is attached (enabled() false): a server without
 // AOF or replicas pays one relaxed load per write.
+//
+// Readers of two kinds: the one that takes pending bytes in batches (the AOF writer: Take), and
+// taps (replicas: WriteLogTap), which are handed each append's bytes under the mutex and copy
+// them.  The pending buffer only fills while the batch reader is attached.
 #pragma once
 
 #include <atomic>
@@ -23,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tessera::persistence {
 
@@ -31,14 +36,33 @@ void AppendRespCommand(std::string* out, std::span<const std::string_view> argv)
 // The same for owned strings.
 void AppendRespCommand(std::string* out, std::span<const std::string> argv);
 
+// A reader handed every append as it happens (a replica's link).  OnAppend runs under the
+// log's mutex, in log order, from the appending thread: it copies and returns.
+class WriteLogTap {
+ public:
+  virtual ~WriteLogTap() = default;
+  // The bytes of one append, `select` (a SELECT, or empty) then `commands`; `end_offset` is
+  // the log offset just past them.
+  virtual void OnAppend(std::string_view select, std::string_view commands,
+                        uint64_t end_offset) = 0;
+};
+
 class WriteLog {
  public:
   // Whether a reader is attached; the dispatcher encodes nothing while false.
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
-  void set_enabled(bool on) { enabled_.store(on, std::memory_order_relaxed); }
+  // Attaches or detaches the batch reader (Take).
+  void set_enabled(bool on);
+
+  // Attaches `tap` at the current offset, which it returns: the tap gets every byte appended
+  // from then on, starting with a SELECT.  Callers that need a point of the serial order (a
+  // full sync) hold every shard lock.  RemoveTap returns once no OnAppend runs on `tap`.
+  uint64_t AddTap(WriteLogTap* tap);
+  void RemoveTap(WriteLogTap* tap);
 
   // Appends the RESP bytes of one or more whole commands that ran in database `db`, preceded by
-  // a SELECT when `db` is not the database of the previous append.  Returns the offset just
+  // a SELECT when `db` is not the database of the previous append (-1: bytes of no database,
+  // a PING, never preceded by a SELECT).  Returns the offset just
   // past these bytes.  Thread-safe; callers hold the shard locks of what the commands touched.
   // `end_db` is the database the bytes leave selected, when they contain SELECTs (-1: `db`).
   uint64_t Append(int db, std::string_view commands, int end_db = -1);
@@ -68,6 +92,9 @@ class WriteLog {
  private:
   std::atomic<bool> enabled_{false};
   std::mutex mu_;
+  bool batch_reader_ = false;
+  std::vector<WriteLogTap*> taps_;
+  std::string select_;  // the last SELECT built, reused
   std::condition_variable cv_;
   std::string pending_;
   int selected_db_ = -1;

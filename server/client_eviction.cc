@@ -85,7 +85,8 @@ size_t ClientEviction::EvictClients(Server& server, int caller_worker) {
   };
   std::vector<Candidate> candidates;
   server.clients().ForEach([&](const ClientState& c, int) {
-    if (c.no_evict || c.evicting.load(std::memory_order_relaxed)) return;
+    // As Redis, only normal and pubsub clients are evicted: never a replica.
+    if (c.no_evict || c.replica || c.evicting.load(std::memory_order_relaxed)) return;
     candidates.push_back({c.id, c.reported_memory.load(std::memory_order_relaxed)});
   });
   if (candidates.empty()) return 0;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "server/scripting/lua_debugger.h"  // DebugChannel
+
 namespace tessera::server {
 
 enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
@@ -56,6 +58,9 @@ class ConnectionControl {
   // Called from the instruction hook of this client's script once it has run past
   // busy-reply-threshold: serves the worker's other clients once (script_runner.h).
   virtual void ServeOthersWhileScriptBusy() {}
+  // SCRIPT DEBUG: blocking I/O on this client's socket for its debugging session, which runs
+  // inside the EVAL command (null when the client has no socket).
+  virtual std::unique_ptr<scripting::DebugChannel> OpenDebugChannel() { return nullptr; }
 };
 
 // How many arguments a command has and their bytes (CLIENT LIST's argv-mem, multi-mem).
@@ -89,6 +94,13 @@ struct ClientState {
   std::atomic<bool> evicting{false};
   bool no_touch = false;
   bool monitor = false;
+  // Sent SYNC or PSYNC: it receives the replication stream (server/replication/primary.h) and
+  // must not be answered; `rdb_only`: REPLCONF rdb-only 1, it wants the snapshot and no stream.
+  bool replica = false;
+  bool rdb_only = false;
+  // REPLCONF listening-port / ip-address, which replicas send before PSYNC (INFO shows them).
+  int repl_listening_port = 0;
+  std::string repl_announced_ip;
   ReplyMode reply_mode = ReplyMode::kOn;
   int64_t block_deadline_ms = 0;  // of the command blocked now (Unix ms; 0 = none)
   // MULTI/EXEC.  `multi_dirty`: a command was rejected while queueing (EXECABORT).
@@ -102,6 +114,9 @@ struct ClientState {
   // `script_time_us`: the script's start (Unix us), the time its commands see (TIME too).
   bool in_script = false;
   int64_t script_time_us = 0;
+  // SCRIPT DEBUG YES|SYNC: the client's next EVAL runs in a debugging session.
+  enum class LuaDebug : uint8_t { kOff, kYes, kSync };
+  LuaDebug lua_debug = LuaDebug::kOff;
   std::vector<std::vector<std::string>> queued;
   std::vector<int64_t> watch_expiries;
   // CLIENT LIST's multi= and multi-mem=, which other workers read: the number of queued

@@ -166,6 +166,42 @@ bool Persistence::BackgroundSave(std::string* err, bool schedule) {
   return true;
 }
 
+bool Persistence::BackgroundSaveForReplication(
+    std::function<void(uint64_t)> at_point,
+    std::function<void(const std::string& err, const std::string& path)> done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (bgsave_running_.load(std::memory_order_acquire) || aof_->rewrite_in_progress()) {
+    return false;
+  }
+  if (bgsave_thread_.joinable()) bgsave_thread_.join();
+  bgsave_running_.store(true, std::memory_order_release);
+  stats_.current_bgsave_start_s = NowS();
+  Log(LogLevel::kNotice, "Starting BGSAVE for SYNC with target: disk");
+  Log(LogLevel::kNotice, "Background RDB transfer started by pid {}", ::getpid());
+  bgsave_thread_ = std::thread([this, at_point = std::move(at_point), done = std::move(done)] {
+    const std::string tmp = "temp-" + std::to_string(::getpid()) + "-sync-" +
+                            std::to_string(Server::MonotonicUs()) + ".rdb";
+    SnapshotOptions opts = SnapshotOptionsFromConfig(server_, true);
+    opts.at_point = at_point;
+    // Not renamed: `path` is the temporary file itself.
+    std::string e = server::WriteSnapshotFile(server_, tmp, tmp, opts, [this](SnapshotJob* job) {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_ = job;
+    });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_ = nullptr;
+      stats_.current_bgsave_start_s = -1;
+    }
+    Log(e.empty() ? LogLevel::kNotice : LogLevel::kWarning, "{}",
+        e.empty() ? "Background RDB transfer terminated with success"
+                  : "Background transfer error: " + e);
+    done(e, tmp);
+    bgsave_running_.store(false, std::memory_order_release);
+  });
+  return true;
+}
+
 void Persistence::AbortBackgroundSave(const char* message) {
   if (!bgsave_in_progress()) return;
   {

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,6 +44,15 @@ class Persistence {
   // for when it ends: false with *err empty.
   bool BackgroundSave(std::string* err, bool schedule = false);
   bool bgsave_in_progress() const { return bgsave_running_.load(std::memory_order_acquire); }
+  // A background save for replicas' full sync, as Redis's BGSAVE for SYNC: it counts as the
+  // running background save, but its file is a temporary one in `dir` that nobody renames and
+  // the save changes neither LASTSAVE nor the dirty counter (Redis's diskless sync does not).
+  // `at_point` runs at the snapshot's point with every shard lock held, given the write log
+  // offset there; `done`, on the save's thread, gets "" and the file's path, or the error.
+  // False (nothing starts) while a background save or an AOF rewrite runs.
+  bool BackgroundSaveForReplication(
+      std::function<void(uint64_t)> at_point,
+      std::function<void(const std::string& err, const std::string& path)> done);
   // Waits for a running background save to end.
   void WaitForBackgroundSave();
   // Cancels a running background save (FLUSHALL, shutdown): it ends as failed, its file is

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include "server/persistence.h"
+#include "server/replication/primary.h"
 
 #include <time.h>
 
@@ -109,6 +110,7 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
   start_time_ms_ = RealNowMs();
   run_id_ = RandomHex(40);
   persistence_ = std::make_unique<Persistence>(*this);
+  replication_ = std::make_unique<ReplicationPrimary>(*this);
   evictor_ = std::make_unique<Evictor>(*this);
   memory_meter_.Recalibrate();
   // oom-score-adj: applied now and whenever either directive changes (the primary's value:

@@ -38,6 +38,7 @@
 namespace tessera::server {
 
 class Persistence;
+class ReplicationPrimary;
 
 struct ShutdownRequest {
   bool nosave = false;
@@ -76,6 +77,7 @@ class Server {
   const std::string& acl_startup_error() const { return acl_startup_error_; }
   persistence::WriteLog& write_log() { return write_log_; }
   Persistence& persistence() { return *persistence_; }
+  ReplicationPrimary& replication() { return *replication_; }
   // used_memory as maxmemory reads it, and the eviction it drives (server/evictor.h).
   MemoryMeter& memory_meter() { return memory_meter_; }
   Evictor& evictor() { return *evictor_; }
@@ -193,6 +195,7 @@ class Server {
   std::string acl_startup_error_;
   persistence::WriteLog write_log_;
   std::unique_ptr<Persistence> persistence_;  // after everything it uses
+  std::unique_ptr<ReplicationPrimary> replication_;  // after the persistence it saves with
   MemoryMeter memory_meter_;
   LazyFreer lazy_free_{&memory_meter_};  // after the meter, which outlives its thread
   std::unique_ptr<Evictor> evictor_;

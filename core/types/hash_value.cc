@@ -286,6 +286,12 @@ void HashValue::ConvertToTable(HashValue** v) {
   *v = h;
 }
 
+void HashValue::ReserveTableForLoad(HashValue** v, size_t n) {
+  if ((*v)->kind_ != kPacked || (*v)->count_ != 0) return;
+  ConvertToTable(v);
+  (*v)->table()->table.Reserve(n);
+}
+
 // --- Reads -----------------------------------------------------------------------------------
 
 std::optional<std::string_view> HashValue::Find(std::string_view field) const {

@@ -68,6 +68,9 @@ class HashValue {
   // pair.  nullptr with *duplicate set when two pairs share a field; nullptr with it clear
   // when the pairs would pass the packed size bound (the caller builds pair by pair then).
   static HashValue* NewPacked(std::span<const Pair> pairs, bool* duplicate);
+  // Loading a hash that will hold `n` fields, more than fit packed: an empty packed value
+  // becomes an empty table sized for n, so that setting them never converts or grows it.
+  static void ReserveTableForLoad(HashValue** v, size_t n);
   ~HashValue();
   static void operator delete(void* p);
   HashValue(const HashValue&) = delete;

@@ -571,6 +571,10 @@ SetValue* SetValue::Create(std::string_view first, size_t size_hint, const SetLi
   return New(Encoding::kHashtable);
 }
 
+void SetValue::ReserveForLoad(size_t n) {
+  if (encoding() == Encoding::kHashtable && size() == 0) table()->Reserve(n);
+}
+
 SetValue* SetValue::Clone() const {
   if (encoding() == Encoding::kHashtable) {
     SetValue* c = New(Encoding::kHashtable);

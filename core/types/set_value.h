@@ -90,6 +90,9 @@ class SetValue {
   // Add does).  nullptr with *duplicate set when two members are equal; nullptr with it clear
   // when they would pass the packed size bound (the caller adds them one by one then).
   static SetValue* NewListpack(std::span<const SetMember> members, bool* duplicate);
+  // Sizes a still-empty hashtable set for `n` members, so that adding them never grows it
+  // (a load that knows the count); no-op for the packed encodings.
+  void ReserveForLoad(size_t n);
 
   SetValue* Clone() const;
   std::string_view EncodingName() const;

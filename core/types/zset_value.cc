@@ -137,6 +137,10 @@ ZSetValue* ZSetValue::Create(size_t size_hint, size_t value_len_hint, const ZSet
   return z;
 }
 
+void ZSetValue::ReserveForLoad(size_t n) {
+  if (!packed() && dict().size() == 0) dict().Reserve(n);
+}
+
 ZSetValue* ZSetValue::NewPacked(std::span<const ScoredView> pairs, bool* duplicate) {
   const size_t n = pairs.size();
   *duplicate = HasDuplicate(

@@ -123,6 +123,9 @@ class ZSetValue {
     double score = 0;
   };
   static ZSetValue* NewPacked(std::span<const ScoredView> pairs, bool* duplicate);
+  // Sizes a still-empty skiplist set's table for `n` members (a load that knows the count);
+  // no-op for a listpack.
+  void ReserveForLoad(size_t n);
   ~ZSetValue();
   ZSetValue(const ZSetValue&) = delete;
   ZSetValue& operator=(const ZSetValue&) = delete;

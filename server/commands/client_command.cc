@@ -18,8 +18,8 @@ namespace {
 constexpr std::string_view kBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
-// Client types of CLIENT LIST/KILL TYPE.  Replicas and masters do not exist yet.
-enum class ClientType { kNormal, kPubSub, kNone };
+// Client types of CLIENT LIST/KILL TYPE.  Masters do not exist yet (we are no one's replica).
+enum class ClientType { kNormal, kPubSub, kReplica, kNone };
 
 // Parses a type name; false for an unknown one.
 bool ParseClientType(std::string_view t, ClientType* out) {
@@ -27,7 +27,9 @@ bool ParseClientType(std::string_view t, ClientType* out) {
     *out = ClientType::kNormal;
   } else if (EqualsNoCase(t, "pubsub")) {
     *out = ClientType::kPubSub;
-  } else if (EqualsNoCase(t, "master") || EqualsNoCase(t, "replica") || EqualsNoCase(t, "slave")) {
+  } else if (EqualsNoCase(t, "replica") || EqualsNoCase(t, "slave")) {
+    *out = ClientType::kReplica;
+  } else if (EqualsNoCase(t, "master")) {
     *out = ClientType::kNone;
   } else {
     return false;
@@ -36,6 +38,7 @@ bool ParseClientType(std::string_view t, ClientType* out) {
 }
 
 ClientType TypeOf(const ClientState& c) {
+  if (c.replica) return ClientType::kReplica;
   return c.HasSubscriptions() ? ClientType::kPubSub : ClientType::kNormal;
 }
 
@@ -43,6 +46,7 @@ ClientType TypeOf(const ClientState& c) {
 std::string ClientFlags(Server& server, const ClientState& c) {
   std::string f;
   // Redis's order (catClientInfoString).
+  if (c.replica) f += 'S';
   if (c.monitor) f += 'O';
   if (c.HasSubscriptions()) f += 'P';
   if (c.multi_count.load(std::memory_order_relaxed) >= 0) f += 'x';

@@ -376,6 +376,9 @@ struct CommandSpec {
   // dispatcher then locks every shard, in ascending order, instead of the key shards, so the
   // command stays atomic.  nullptr: the key shards always suffice.
   bool (*locks_all_shards)(ArgList args) = nullptr;
+  // Redis's internal TOUCHES_ARBITRARY_KEYS (SCAN, RANDOMKEY): run by a client directly, the
+  // keys it finds expired are logged as separate DELs, not as one MULTI ... EXEC block.
+  bool touches_arbitrary_keys = false;
   // For a command whose key flags depend on its arguments (Redis's "variable_flags": SET with
   // or without GET, BITFIELD of GETs only): the flags of its one key for `args`.  KeyFlagsAt
   // (ACL checks, COMMAND GETKEYSANDFLAGS) uses it; COMMAND INFO shows the declared flags.

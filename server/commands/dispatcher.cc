@@ -279,6 +279,7 @@ struct PendingEffects {
   int first_db = -1;
   int db = -1;
   std::vector<keyspace::DbAccess::DeletedKey> expired;  // lazily expired keys of one command
+  bool unwrapped = false;  // SCAN or RANDOMKEY run directly: no MULTI ... EXEC around the batch
 };
 thread_local PendingEffects pending_effects;
 // The write log offset just past the last effects this thread appended.
@@ -354,8 +355,10 @@ void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int 
 // Appends the gathered batch to the write log once the outermost command is done.
 void FlushEffects(Server& server) {
   PendingEffects& p = pending_effects;
-  if (p.nesting > 0 || p.commands == 0) return;
-  if (p.commands > 1) {
+  if (p.nesting > 0) return;
+  const bool unwrapped = std::exchange(p.unwrapped, false);
+  if (p.commands == 0) return;
+  if (p.commands > 1 && !unwrapped) {
     std::string wrapped = "*1\r\n$5\r\nMULTI\r\n";
     wrapped += p.bytes;
     wrapped += "*1\r\n$4\r\nEXEC\r\n";
@@ -990,8 +993,6 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;
   ctx.stats = &stats;
-  ctx.logging = server.write_log().enabled();
-  if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
   CommandKeyEvents key_events(server, &client);
   SetUpKeyEvents(ctx, &key_events, key_positions);
   std::vector<std::pair<int, std::string>> ttl_policy_keys;
@@ -1007,7 +1008,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     ShardLocks locks(server.keyspace(), args, key_positions, db, all_shards,
                      client.in_script ? nullptr : &server, busy_threshold_ms);
     if (locks.busy()) return reject(BusyError(server));
+    // Read under the locks: a reader attached at a point of the serial order (AOF enabled at
+    // run time, a replica's full sync) holds every lock there, so a command either ran before
+    // the point or sees the log enabled.
+    ctx.logging = server.write_log().enabled();
+    if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
     ++depth;
+    if (pending_effects.nesting == 0 && spec->touches_arbitrary_keys)
+      pending_effects.unwrapped = true;
     ++pending_effects.nesting;
     spec->handler(ctx);
     --pending_effects.nesting;
@@ -1122,8 +1130,6 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       resp::ReplyBuilder reply(&out, w->resp);
       CommandContext ctx{server, client, reply, argv, db, *w->spec};
       ctx.stats = &stats;
-      ctx.logging = server.write_log().enabled();
-      if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
       CommandKeyEvents key_events(server, nullptr);
       SetUpKeyEvents(ctx, &key_events, key_positions);
       std::vector<std::pair<int, std::string>> ttl_policy_keys;
@@ -1134,9 +1140,15 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
       const int64_t serve_start_us = Server::MonotonicUs();
       {
         ShardLocks locks(server.keyspace(), argv, key_positions, db);
+        ctx.logging = server.write_log().enabled();  // under the locks, as in Dispatch
+        if (ctx.logging) db.set_deleted_names(&pending_effects.expired);
         // As Redis: serve only when the key now holds the type the client waits for.
         // XREADGROUP also runs when its key went away, to reply with the error that gives.
+        // The look has no effects (Redis's LOOKUP_NOEFFECTS): a key found expired stays until
+        // a command deletes it, and its DEL is logged then.
+        db.set_keep_expired(true);
         const keyspace::Entry* e = db.FindInDb(db_index, key);
+        db.set_keep_expired(false);
         if ((e != nullptr && e->type() == w->request.type) || w->request.wake_on_missing) {
           ++pending_effects.nesting;
           w->spec->handler(ctx);

@@ -360,6 +360,15 @@ inline constexpr std::string_view kUnkillable =
 inline constexpr std::string_view kScriptFlushOption =
     "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
 inline constexpr std::string_view kScriptDebugOption = "ERR Use SCRIPT DEBUG YES/SYNC/NO";
+inline constexpr std::string_view kScriptDebugPipeline =
+    "ERR SCRIPT DEBUG must be called outside a pipeline";
+inline constexpr std::string_view kScriptDebugEvalsha =
+    "ERR Please use EVAL instead of EVALSHA for debugging";
+// Ours (Redis forks for SCRIPT DEBUG YES and drops the child's changes; we undo them).  A
+// redis.call rejection, so without its code (ERR), like kScriptUnknownCommand.
+inline constexpr std::string_view kScriptDebugCannotUndo =
+    "This command cannot be undone at the end of a SCRIPT DEBUG YES session (use SCRIPT "
+    "DEBUG SYNC)";
 inline constexpr std::string_view kFunctionFlushOption =
     "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
 inline constexpr std::string_view kFunctionNotFound = "ERR Function not found";

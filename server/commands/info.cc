@@ -27,6 +27,7 @@
 #include "server/memory_report.h"
 #include "server/memory_stats.h"
 #include "server/persistence.h"
+#include "server/replication/primary.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -246,7 +247,8 @@ void AddServer(Server& server, InfoWriter& w) {
 
 void AddClients(Server& server, InfoWriter& w) {
   w.Section("Clients");
-  w.Field("connected_clients", server.clients().Count());
+  // As Redis: replicas are not counted among the clients.
+  w.Field("connected_clients", server.clients().Count() - server.replication().replica_count());
   w.Field("cluster_connections", 0);
   w.Field("maxclients", server.config().maxclients.load(std::memory_order_relaxed));
   // The largest buffers of the last few seconds, sampled by each worker's cron.
@@ -483,16 +485,16 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Field("acl_access_denied_channel", denied.channel);
 }
 
-// Replication does not exist yet: always a primary without replicas or backlog.  The
-// replication ID is the run ID until the replication module owns one.
+// Always a primary (the replica side does not exist yet), without a backlog.  The
+// replication ID is the run ID.
 void AddReplication(Server& server, InfoWriter& w) {
   w.Section("Replication");
   w.Field("role", "master");
-  w.Field("connected_slaves", 0);
+  w.Raw(server.replication().InfoLines(server.NowMs()));
   w.Field("master_failover_state", "no-failover");
   w.Field("master_replid", server.run_id());
   w.Field("master_replid2", std::string(40, '0'));
-  w.Field("master_repl_offset", 0);
+  w.Field("master_repl_offset", server.replication().master_repl_offset());
   w.Field("second_repl_offset", -1);
   w.Field("repl_backlog_active", 0);
   w.Field("repl_backlog_size", 1048576);

@@ -691,12 +691,17 @@ void RegisterKeysFamily(CommandTable* table) {
   table->Add(Spec("keys", 2, kReadOnly | kAll, kNoKeys, kKsRead | kAclSlow | kAclDangerous,
                   KeysCommand, "1.0.0", "generic", "O(N) for N keys in the DB",
                   "Lists every key whose name matches a glob pattern."));
-  table->Add(Spec("scan", -2, kReadOnly | kAll, kNoKeys, kKsRead | kAclSlow, ScanCommand, "2.8.0",
-                  "generic", "O(1) per call, O(N) for a whole iteration over N keys",
-                  "Walks the key names of the DB a few at a time with a cursor."));
-  table->Add(Spec("randomkey", 1, kReadOnly | kAll, kNoKeys, kKsRead | kAclSlow, RandomKeyCommand,
-                  "1.0.0", "generic", "O(1) expected, plus O(shards)",
-                  "Picks the name of a key of the DB at random."));
+  CommandSpec scan =
+      Spec("scan", -2, kReadOnly | kAll, kNoKeys, kKsRead | kAclSlow, ScanCommand, "2.8.0",
+           "generic", "O(1) per call, O(N) for a whole iteration over N keys",
+           "Walks the key names of the DB a few at a time with a cursor.");
+  scan.touches_arbitrary_keys = true;
+  table->Add(std::move(scan));
+  CommandSpec randomkey = Spec(
+      "randomkey", 1, kReadOnly | kAll, kNoKeys, kKsRead | kAclSlow, RandomKeyCommand, "1.0.0",
+      "generic", "O(1) expected, plus O(shards)", "Picks the name of a key of the DB at random.");
+  randomkey.touches_arbitrary_keys = true;
+  table->Add(std::move(randomkey));
   table->Add(Spec("dbsize", 1, kReadOnly | kFast | kAll, kNoKeys, kKsRead | kAclFast, DbSizeCommand,
                   "1.0.0", "server", "O(shards)", "Counts the keys of the selected DB."));
   table->Add(Spec("flushdb", -1, kWrite | kAll, kNoKeys, kKsWrite | kAclSlow | kAclDangerous,

@@ -26,6 +26,7 @@ void RegisterAclFamily(CommandTable* table);
 void RegisterModuleAndLolwut(CommandTable* table);
 void RegisterLatencyFamily(CommandTable* table);
 void RegisterClusterFamily(CommandTable* table);
+void RegisterReplicationFamily(CommandTable* table);
 
 void RegisterAllFamilies(CommandTable* table) {
   RegisterStringFamily(table);
@@ -50,6 +51,7 @@ void RegisterAllFamilies(CommandTable* table) {
   RegisterModuleAndLolwut(table);
   RegisterLatencyFamily(table);
   RegisterClusterFamily(table);
+  RegisterReplicationFamily(table);
 }
 
 std::vector<std::string> TopLevelCommandNames() {

@@ -103,7 +103,7 @@ bool ScriptShards::TakeEveryShard() {
 }
 
 bool ScriptShards::Admit(const CommandSpec& spec, ArgList args, int db) {
-  if (all_) return true;
+  if (all_) return !undo_only_ || AdmitForUndo(spec, args, db);
   positions_.clear();
   ExtractKeys(spec, args, &positions_);
   if ((spec.keys.flags & kKeyNotKey) != 0) positions_.clear();
@@ -126,6 +126,27 @@ bool ScriptShards::Admit(const CommandSpec& spec, ArgList args, int db) {
     if (!changes || Imaged(db, key)) continue;
     if (e != nullptr && !CheapToImage(*e)) return TakeEveryShard();
     NoteImage(db, key, e);
+  }
+  return true;
+}
+
+bool ScriptShards::AdmitForUndo(const CommandSpec& spec, ArgList args, int db) {
+  positions_.clear();
+  ExtractKeys(spec, args, &positions_);
+  if ((spec.keys.flags & kKeyNotKey) != 0) positions_.clear();
+  if (NeedsEveryShard(spec, args, positions_)) {
+    // Reading the whole keyspace is harmless; changing it, or reaching other clients, is not.
+    return (spec.flags & kWrite) == 0 && (spec.acl & (kAclPubSub | kAclAdmin)) == 0;
+  }
+  const bool writes = (spec.flags & kWrite) != 0;
+  for (int pos : positions_) {
+    std::string_view key = args[pos];
+    const keyspace::Entry* e = keyspace::PeekEntry(ks_, db, key);
+    bool changes = writes && (KeyFlagsAt(spec, pos, args) & kKeyRO) == 0;
+    if (!changes && e != nullptr) {
+      changes = e->IsExpired(server_.NowMs()) || keyspace::HasExpiringParts(*e);
+    }
+    if (changes && !Imaged(db, key)) NoteImage(db, key, e);
   }
   return true;
 }

@@ -57,8 +57,19 @@ class ScriptShards {
   ScriptShards(const ScriptShards&) = delete;
   ScriptShards& operator=(const ScriptShards&) = delete;
 
-  // True once every shard is held (then no Admit is needed and nothing can be rolled back).
+  // True once every shard is held (then no Admit is needed and nothing can be rolled back,
+  // except in undo-only mode).
   bool all() const { return all_; }
+  // SCRIPT DEBUG YES (script_debug.h): every shard is held already (by the dispatcher or
+  // EscalateToAll), and Admit only records before-images, of values of any size, so that
+  // RollBack undoes the whole session.  Admit then refuses (returns false for) a command
+  // whose effects an image cannot undo: a write or a Pub/Sub or admin command that needs
+  // every shard (FLUSHALL, SWAPDB, MOVE, COPY, PUBLISH...).
+  void UndoOnly() {
+    all_ = true;
+    undo_only_ = true;
+  }
+  bool undo_only() const { return undo_only_; }
   // The shards held now; grows with Admit.  For ShardMutex::ScopedShardsHeld.
   const keyspace::ShardSet* held() const { return &held_; }
 
@@ -83,6 +94,7 @@ class ScriptShards {
 
  private:
   bool TakeShard(unsigned shard);
+  bool AdmitForUndo(const CommandSpec& spec, ArgList args, int db);
   // Takes every shard not yet held (try_lock each).  True iff all are now held.
   bool TakeEveryShard();
   // Whether `key` of `db` has its before-image already.
@@ -94,6 +106,7 @@ class ScriptShards {
   keyspace::ShardSet declared_;
   keyspace::ShardSet held_;
   bool all_ = false;
+  bool undo_only_ = false;
   std::optional<keyspace::ShardMutex::ScopedAllShardsHeld> all_mark_;
   std::vector<int> positions_;
   // Images in the order taken.  A script writes few keys as a rule: up to kScanImages they

@@ -39,7 +39,8 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
 // and `in_script` (never BUSY) make them part of the script's atomic step.
 class Host : public scripting::ScriptHost {
  public:
-  // `shards`: the script's shards when it may need more (null: it holds every shard).
+  // `shards`: the script's shards when it may need more (null: it holds every shard), or
+  // the before-images of a SCRIPT DEBUG YES session (ScriptShards::UndoOnly).
   Host(CommandContext& ctx, bool read_only, bool allow_oom, ScriptShards* shards)
       : ctx_(ctx), read_only_(read_only), allow_oom_(allow_oom), shards_(shards) {
     client_.id = ctx.client.id;
@@ -92,6 +93,9 @@ class Host : public scripting::ScriptHost {
       return Refuse(spec, "-" + std::string(errors::kOom), error);
     }
     if (shards_ != nullptr && !shards_->Admit(*spec, args, client_.db)) {
+      if (shards_->undo_only()) {
+        return Refuse(spec, std::string(errors::kScriptDebugCannotUndo), error);
+      }
       abandoned_ = true;  // RunScript rolls the attempt back and runs it again
       *error = kAbandoned;
       return;
@@ -228,6 +232,43 @@ void CountReplyErrors(CommandContext& ctx, const scripting::ReplyErrors& errors)
 
 }  // namespace
 
+namespace {
+
+// A script in a debugging session (script_debug.h): it holds every shard while the session
+// lasts, as Redis's synchronous session holds the whole server, so it never restarts (a
+// rerun would replay the session).  SCRIPT DEBUG YES: its writes are undone at the end, from
+// before-images taken as it goes, with its write-log records, ready keys and held events.
+void RunDebugged(CommandContext& ctx, const ScriptRun& run, bool read_only, bool allow_oom) {
+  Server& server = ctx.server;
+  const bool undo = ctx.client.lua_debug == ClientState::LuaDebug::kYes;
+  const bool held_all = keyspace::ShardMutex::HeldAll() || LocksAllShards(ctx.args);
+  ScriptShards shards(server, held_all ? scripting::ArgSpan() : run.keys);
+  if (!held_all) shards.EscalateToAll();
+  if (undo) shards.UndoOnly();
+  const EffectsMark effects_mark = MarkEffects();
+  HeldSignals signals(undo);
+  Host host(ctx, read_only, allow_oom, undo ? &shards : nullptr);
+  scripting::ReplyErrors errors;
+  scripting::LuaEngine& engine = server.scripts().EngineForThisThread();
+  {
+    keyspace::ShardMutex::ScopedAllShardsHeld all;
+    server.scripts().BeginRun(run.eval_mode, run.name, ctx.args, server.ScriptClockUs());
+    engine.RunDebugged(run.name, run.eval_mode, run.keys, run.argv, host, ctx.reply, run.eval_ref,
+                       &errors, run.debugger);
+    server.scripts().EndRun();
+  }
+  if (undo) {
+    shards.RollBack(server.NowMs());
+    RollBackEffects(effects_mark);
+    signals.Discard();
+  } else {
+    signals.Release();
+  }
+  CountReplyErrors(ctx, errors);
+}
+
+}  // namespace
+
 std::string_view BusyScriptError(Server& server) {
   return server.scripts().running_eval() ? errors::kBusyScript : errors::kBusyFunction;
 }
@@ -248,6 +289,7 @@ void RunScript(CommandContext& ctx, const ScriptRun& run) {
       server.config().maxmemory.load(std::memory_order_relaxed) != 0) {
     return ctx.reply.Error(errors::kScriptOom);
   }
+  if (run.debugger != nullptr) return RunDebugged(ctx, run, read_only, allow_oom);
   scripting::LuaEngine& engine = server.scripts().EngineForThisThread();
   bool hook = server.config().busy_reply_threshold.load(std::memory_order_relaxed) > 0;
   if (keyspace::ShardMutex::HeldAll() || LocksAllShards(ctx.args)) {

@@ -59,10 +59,14 @@ struct ScriptRun {
   bool read_only = false;  // EVAL_RO, EVALSHA_RO, FCALL_RO
   scripting::ArgSpan keys;
   scripting::ArgSpan argv;
+  // SCRIPT DEBUG: the session's debugger (script_debug.h), null for an ordinary run.
+  scripting::LuaDebugger* debugger = nullptr;
 };
 
 // Checks the script's flags against the command (a script that may write run by an _RO
-// command fails with Redis's error), then runs it.  REQUIRES: the dispatcher locked the
+// command fails with Redis's error), then runs it.  A debugged run (`run.debugger`) holds
+// every shard for its whole session and, for SCRIPT DEBUG YES, undoes its writes at the end
+// (script_debug.h).  REQUIRES: the dispatcher locked the
 // declared keys' shards (every shard when LocksAllShards, or inside EXEC); they are held
 // again, and only they, on return.  The script is compiled in this thread's engine.
 void RunScript(CommandContext& ctx, const ScriptRun& run);

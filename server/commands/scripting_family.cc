@@ -1,4 +1,5 @@
-// EVAL scripts: EVAL EVALSHA EVAL_RO EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH/KILL/DEBUG/HELP.
+// EVAL scripts: EVAL EVALSHA EVAL_RO EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH/KILL/DEBUG/HELP
+// (SCRIPT DEBUG and the debugging session: script_debug.h).
 //
 // A script is named by the SHA-1 of its body and kept in the shared cache (ScriptRegistry);
 // each worker compiles it into its own Lua engine on first use.  How a script runs (every
@@ -13,6 +14,7 @@
 #include "server/commands/command.h"
 #include "server/commands/dispatcher.h"
 #include "server/commands/errors.h"
+#include "server/commands/script_debug.h"
 #include "server/commands/script_runner.h"
 #include "server/server.h"
 
@@ -61,7 +63,8 @@ const LuaEngine::EvalScript* CompileCached(CommandContext& ctx, const std::strin
 // The script to run: this thread's engine knows it (by body for EVAL, by sha for EVALSHA,
 // without SHA-1 or the shared cache's lock), else from the shared cache, else (EVAL) new.
 // Returns null after replying an error.
-const LuaEngine::EvalScript* FindOrCreateScript(CommandContext& ctx, bool evalsha) {
+[[gnu::always_inline]] inline const LuaEngine::EvalScript* FindOrCreateScript(CommandContext& ctx,
+                                                                              bool evalsha) {
   LuaEngine& engine = ctx.server.scripts().EngineForThisThread();
   std::string sha;
   if (evalsha) {
@@ -84,9 +87,10 @@ const LuaEngine::EvalScript* FindOrCreateScript(CommandContext& ctx, bool evalsh
   return CreateScript(ctx, sha, ctx.args[1]);
 }
 
-void EvalGeneric(CommandContext& ctx, bool evalsha, bool read_only) {
-  FeedMonitorsBeforeScript(ctx.server, ctx.client, ctx.args);
-  if (evalsha && ctx.args[1].size() != 40) return ctx.reply.Error(errors::kNoScript);
+// EVAL's work after the debug-mode check; `debugger`: the session's (script_debug.h), or null.
+// Inlined in both callers, so that the ordinary EVAL costs what it did before debugging.
+[[gnu::always_inline]] inline void EvalBody(CommandContext& ctx, bool evalsha, bool read_only,
+                                            scripting::LuaDebugger* debugger) {
   int64_t numkeys = 0;
   if (!ParseIntArgOrReply(ctx, ctx.args[2], &numkeys)) return;
   if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
@@ -104,7 +108,23 @@ void EvalGeneric(CommandContext& ctx, bool evalsha, bool read_only) {
   run.read_only = read_only;
   run.keys = ctx.args.subspan(3, n);
   run.argv = ctx.args.subspan(3 + n);
+  run.debugger = debugger;
   RunScript(ctx, run);
+}
+
+[[gnu::noinline]] void EvalDebugged(CommandContext& ctx, bool read_only,
+                                    scripting::LuaDebugger* debugger) {
+  EvalBody(ctx, false, read_only, debugger);
+}
+
+void EvalGeneric(CommandContext& ctx, bool evalsha, bool read_only) {
+  FeedMonitorsBeforeScript(ctx.server, ctx.client, ctx.args);
+  if (evalsha && ctx.args[1].size() != 40) return ctx.reply.Error(errors::kNoScript);
+  if (ctx.client.lua_debug != ClientState::LuaDebug::kOff) [[unlikely]] {
+    if (evalsha) return ctx.reply.Error(errors::kScriptDebugEvalsha);
+    return RunDebugSession(ctx, EvalDebugged, read_only);
+  }
+  EvalBody(ctx, evalsha, read_only, nullptr);
 }
 
 void EvalCmd(CommandContext& ctx) { EvalGeneric(ctx, false, false); }
@@ -157,15 +177,6 @@ void ReplyKill(CommandContext& ctx, bool eval) {
 }
 
 void ScriptKill(CommandContext& ctx) { ReplyKill(ctx, /*eval=*/true); }
-
-// There is no Lua debugger (LDB): debugging mode can only be "off".
-void ScriptDebug(CommandContext& ctx) {
-  if (EqualsNoCase(ctx.args[2], "no")) return ctx.reply.Ok();
-  if (EqualsNoCase(ctx.args[2], "yes") || EqualsNoCase(ctx.args[2], "sync")) {
-    return ctx.reply.Error("ERR SCRIPT DEBUG is not supported by this server");
-  }
-  ctx.reply.Error(errors::kScriptDebugOption);
-}
 
 void ScriptHelp(CommandContext& ctx) {
   static const char* kLines[] = {
@@ -230,8 +241,8 @@ void RegisterScriptingFamily(CommandTable* table) {
   CommandSpec script = MakeContainerSpec("script", "scripting", "2.6.0",
                                          "Subcommands that manage the script cache.");
   script.subcommands = {
-      Sub("debug", 3, kNoScript, ScriptDebug, "3.2.0", "O(1)",
-          "Selects the script debugger's mode (only NO is offered).",
+      Sub("debug", 3, kNoScript, ScriptDebugCommand, "3.2.0", "O(1)",
+          "Selects the script debugger's mode for the client's next EVAL.",
           {OneOf("mode",
                  {PureToken("yes", "YES"), PureToken("sync", "SYNC"), PureToken("no", "NO")})}),
       Sub("exists", -3, kNoScript, ScriptExists, "2.6.0", "O(N) for N hashes checked.",

@@ -143,6 +143,10 @@ OpResult<keyspace::SetOutcome> DoSet(CommandContext& ctx, std::string_view value
       // the past deleted the key instead.
       if (params.expire_at_ms <= ctx.db.now_ms()) {
         ctx.Propagate({"DEL", ctx.args[1]});
+      } else if (!expiry->in_seconds && !expiry->relative) {
+        // SET ... PXAT is already absolute: Redis propagates the command as it came (its
+        // other options and the case of its words included).
+        ctx.PropagateArgsExcept({});
       } else {
         ctx.Propagate({"SET", ctx.args[1], value, "PXAT", std::to_string(params.expire_at_ms)});
       }

@@ -172,6 +172,7 @@ struct ServerConfig {
   std::atomic<bool> always_show_logo{false};
   // Replication directives accepted before replication exists: no effect until replicas do.
   std::atomic<int64_t> repl_diskless_sync_delay{5};
+  std::atomic<int64_t> repl_ping_replica_period{10};  // seconds between PINGs to replicas
   std::atomic<bool> replica_serve_stale_data{true};
   // LATENCY: events of at least this many ms are recorded (0: off).  latency-tracking keeps
   // each command's duration histogram; INFO latencystats prints these percentiles of it.

@@ -639,6 +639,12 @@ constexpr Entry kTable[] = {
     Number<&C::repl_diskless_sync_delay>("repl-diskless-sync-delay", "", kModifiable, 0, kIntMax,
                                          "5"),
     [] {
+      Entry e = Number<&C::repl_ping_replica_period>("repl-ping-replica-period", "", kModifiable, 1,
+                                                     kIntMax, "10");
+      e.alias = "repl-ping-slave-period";
+      return e;
+    }(),
+    [] {
       Entry e = Bool<&C::replica_serve_stale_data>("replica-serve-stale-data", kModifiable, "yes");
       e.alias = "slave-serve-stale-data";
       return e;

@@ -15,6 +15,7 @@
 #include "server/log.h"
 #include "server/net/worker.h"
 #include "server/persistence.h"
+#include "server/replication/primary.h"
 #include "server/server.h"
 
 namespace tessera::server::net {
@@ -387,7 +388,7 @@ bool Connection::OutputLimitReached() {
   if (used < kUnlimitedOutput) return false;
   const ServerConfig& cfg = worker_->server().config();
   // A client with subscriptions is of the pubsub class, whatever its protocol (as Redis).
-  int cls = state_.in_pubsub ? kClientPubSub : kClientNormal;
+  int cls = state_.replica ? kClientReplica : state_.in_pubsub ? kClientPubSub : kClientNormal;
   uint64_t hard = cfg.client_obuf_hard[cls].load(std::memory_order_relaxed);
   uint64_t soft = cfg.client_obuf_soft[cls].load(std::memory_order_relaxed);
   bool over_hard = hard != 0 && used >= hard;
@@ -689,6 +690,7 @@ void Connection::Close() {
     worker_->server().watches().UnwatchAll(state_.id);
   }
   if (state_.pubsub != nullptr) worker_->server().pubsub().UnsubscribeAll(state_);
+  if (state_.replica) worker_->server().replication().RemoveReplica(state_.id);
   worker_->server().tracking().Disable(state_);
   state_.push = nullptr;
   if (postponed_) {

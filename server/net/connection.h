@@ -88,6 +88,8 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool closing() const { return closing_; }
   // ConnectionControl: this connection's script asks the worker to serve the others.
   void ServeOthersWhileScriptBusy() override;
+  // ConnectionControl: the socket with blocking reads and writes (connection_debug.cc).
+  std::unique_ptr<scripting::DebugChannel> OpenDebugChannel() override;
   // Reads what the socket holds with read(2) instead of libuv, and processes it as OnRead
   // does (Worker::ServeWhileScriptBusy, which polled the descriptor).
   void ReadOutsideLoop();
@@ -175,6 +177,8 @@ class Connection final : public ConnectionControl, public PushTarget {
   // TLS connections only: the session, which holds the ciphertext libuv reads (plaintext is
   // decrypted into `in_`; `out_` holds plaintext until Flush() encrypts it).
   std::unique_ptr<TlsSession> tls_;
+
+  friend class DebugSocket;  // connection_debug.cc
 };
 
 }  // namespace tessera::server::net

@@ -12,6 +12,7 @@
 #include "server/net/connection.h"
 #include "server/net/metrics_http.h"
 #include "server/persistence.h"
+#include "server/replication/primary.h"
 #include "server/server.h"
 
 namespace tessera::server::net {
@@ -324,6 +325,7 @@ void Worker::Cron() {
     server_->memory_meter().Recalibrate();  // threads that do not register (see MemoryMeter)
     server_->SampleMetrics(now);       // INFO's instantaneous rates and peak memory
     server_->persistence().Cron(now);  // save points
+    server_->replication().Cron(now);  // full syncs waiting for a save, PINGs to replicas
   }
   if (now - last_timeout_check_ms_ >= 1000) {
     last_timeout_check_ms_ = now;

@@ -1,5 +1,7 @@
 #include "server/scripting/lua_convert.h"
 
+#include "server/scripting/lua_debugger.h"
+
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
@@ -324,6 +326,9 @@ bool SpecialTableToReply(lua_State* L, int script_resp, resp::ReplyBuilder& repl
 
 void PushErrorTable(lua_State* L, std::string_view text) {
   text = text.substr(0, text.find('\0'));  // Redis builds it from a C string
+  if (LuaDebugger* debugger = LuaDebugger::Active(); debugger != nullptr && debugger->stepping()) {
+    debugger->LogError(text);
+  }
   std::string code = "ERR";
   std::string_view msg = text;
   if (!text.empty() && text[0] == '-') {

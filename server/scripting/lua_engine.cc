@@ -17,6 +17,7 @@ extern "C" {
 #include "core/base/sha1.h"
 #include "server/log.h"
 #include "server/scripting/lua_convert.h"
+#include "server/scripting/lua_debugger.h"
 #include "server/scripting/lua_msgpack.h"
 #include "server/scripting/lua_sandbox.h"
 #include "server/scripting/lua_struct.h"
@@ -37,6 +38,7 @@ struct RunState {
   ScriptHost* host;
   int resp = 2;
   bool killed = false;
+  LuaDebugger* debugger = nullptr;  // SCRIPT DEBUG session (lua_debugger.h)
 };
 
 // While FUNCTION LOAD runs a library's code.
@@ -98,34 +100,67 @@ bool ArgsFromLua(lua_State* L, std::vector<std::string_view>* args) {
   return true;
 }
 
+// redis.call's nesting on this thread (a debug hook calling redis.call from inside
+// redis.call is refused, as Redis refuses it).
+thread_local int call_depth = 0;
+
+// A redis.call the host refused: its error table, marked as counted already.
+void PushCallError(lua_State* L, std::string_view error) {
+  PushErrorTable(L, error);
+  lua_pushstring(L, "ignore_error_stats_update");
+  lua_pushboolean(L, 1);
+  lua_settable(L, -3);
+}
+
+// DoCall in a debugging session: while the user steps, the command and its reply are logged
+// (Redis's ldbIsEnabled test).  Kept apart so that the ordinary call pays one test.
+[[gnu::noinline]] bool DoCallDebugged(lua_State* L, RunState* run,
+                                      const std::vector<std::string_view>& args,
+                                      LuaDebugger* debugger) {
+  const bool log = debugger->stepping();
+  if (log) debugger->LogCommand(args);
+  std::string reply;
+  std::string error;
+  ++call_depth;
+  run->host->Call(args, run->resp, &reply, &error);
+  --call_depth;
+  lua_settop(L, 0);
+  if (!error.empty()) {
+    PushCallError(L, error);
+    return true;
+  }
+  PushReply(L, reply);
+  if (log) debugger->LogReply(reply);
+  return !reply.empty() && reply[0] == '-';
+}
+
 // Lua errors are longjmps (Debian's Lua is C): the C++ objects of a call live in this inner
 // function, and the caller raises only after they are gone.  Returns true iff the value
 // pushed is an error to raise.
 bool DoCall(lua_State* L, RunState* run) {
-  thread_local int depth = 0;  // a debug hook calling redis.call from inside redis.call
-  // The argument views, reused from call to call (one call at a time per thread: `depth`).
+  // The argument views, reused from call to call (one call at a time per thread).
   thread_local std::vector<std::string_view> reused;
   std::vector<std::string_view> nested;
-  std::vector<std::string_view>& args = depth == 0 ? reused : nested;
+  std::vector<std::string_view>& args = call_depth == 0 ? reused : nested;
   if (!ArgsFromLua(L, &args)) return true;
-  if (depth > 0) {
+  if (call_depth > 0) {
     lua_settop(L, 0);
     PushErrorTable(L,
                    "luaRedisGenericCommand() recursive call detected. "
                    "Are you doing funny stuff with Lua debug hooks?");
     return false;
   }
+  if (run->debugger != nullptr) [[unlikely]] {
+    return DoCallDebugged(L, run, args, run->debugger);
+  }
   std::string reply;
   std::string error;
-  ++depth;
+  ++call_depth;
   run->host->Call(args, run->resp, &reply, &error);
-  --depth;
+  --call_depth;
   lua_settop(L, 0);  // the arguments' strings are no longer needed
   if (!error.empty()) {
-    PushErrorTable(L, error);
-    lua_pushstring(L, "ignore_error_stats_update");
-    lua_pushboolean(L, 1);
-    lua_settable(L, -3);
+    PushCallError(L, error);
     return true;
   }
   PushReply(L, reply);
@@ -200,12 +235,19 @@ int RedisReplicateCommands(lua_State* L) {
   return 1;
 }
 
+// redis.breakpoint(): true (and a stop at the next line) iff a debugging session runs.
 int RedisBreakpoint(lua_State* L) {
-  lua_pushboolean(L, 0);  // no debugging session is ever active
+  LuaDebugger* debugger = LuaDebugger::Active();
+  if (debugger != nullptr) debugger->RequestBreak();
+  lua_pushboolean(L, debugger != nullptr);
   return 1;
 }
 
-int RedisDebug(lua_State*) { return 0; }
+// redis.debug(...): a log line in the debugging session, nothing without one.
+int RedisDebug(lua_State* L) {
+  if (LuaDebugger* debugger = LuaDebugger::Active()) debugger->LogDebugCall(L);
+  return 0;
+}
 
 // 0: allowed, 1: arguments refused (error table pushed), 2: unknown command, 3: denied.
 int CheckCmd(lua_State* L, RunState* run) {
@@ -508,6 +550,14 @@ void RunHook(lua_State* L, lua_Debug*) {
   }
 }
 
+// The hook of a debugged script (every line, and every 100000 instructions).
+void DebugHook(lua_State* L, lua_Debug* ar) {
+  RunState* run = GetRun(L);
+  if (run == nullptr || run->debugger == nullptr) return;
+  const char* error = run->debugger->OnHook(L, ar);
+  if (error != nullptr) RaiseError(L, error);
+}
+
 void PushArray(lua_State* L, ArgSpan items) {
   lua_createtable(L, static_cast<int>(items.size()), 0);
   for (size_t i = 0; i < items.size(); ++i) {
@@ -633,15 +683,25 @@ const LuaEngine::EvalScript* LuaEngine::RememberEval(std::string_view body, cons
   return added;
 }
 
-void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
-                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref,
-                    ReplyErrors* errors) {
+template <bool kDebug>
+[[gnu::always_inline]] inline void LuaEngine::RunImpl(std::string_view name, bool eval_mode,
+                                                      ArgSpan keys, ArgSpan argv, ScriptHost& host,
+                                                      bool with_hook, resp::ReplyBuilder& reply,
+                                                      int eval_ref, ReplyErrors* errors,
+                                                      LuaDebugger* debugger) {
   lua_State* L = L_;
   ResetGlobals(L);
   lua_settop(L, 0);
   RunState run{&host};
   RunState* outer_run = std::exchange(current_run, &run);
-  if (with_hook) lua_sethook(L, RunHook, LUA_MASKCOUNT, 100000);
+  if constexpr (kDebug) {
+    run.debugger = debugger;
+    LuaDebugger::SetActive(debugger);
+    lua_sethook(L, DebugHook, LUA_MASKLINE | LUA_MASKCOUNT, 100000);
+    with_hook = true;
+  } else if (with_hook) {
+    lua_sethook(L, RunHook, LUA_MASKCOUNT, 100000);
+  }
 
   lua_pushcfunction(L, ErrorHandler);
   int nargs = 0;
@@ -684,6 +744,7 @@ void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan
   }
   lua_settop(L, 0);
   current_run = outer_run;
+  if constexpr (kDebug) LuaDebugger::SetActive(nullptr);
   // KEYS and ARGV stay until the next run replaces them (an EVAL) or removes them (an FCALL),
   // as in Redis, which never clears them: nothing else runs code in between.
   // As Redis: a small GC step every 50 runs keeps garbage from piling up between scripts.
@@ -691,6 +752,18 @@ void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan
     lua_gc(L, LUA_GCSTEP, 50);
     runs_since_gc_ = 0;
   }
+}
+
+void LuaEngine::Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
+                    ScriptHost& host, bool with_hook, resp::ReplyBuilder& reply, int eval_ref,
+                    ReplyErrors* errors) {
+  RunImpl<false>(name, eval_mode, keys, argv, host, with_hook, reply, eval_ref, errors, nullptr);
+}
+
+void LuaEngine::RunDebugged(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
+                            ScriptHost& host, resp::ReplyBuilder& reply, int eval_ref,
+                            ReplyErrors* errors, LuaDebugger* debugger) {
+  RunImpl<true>(name, eval_mode, keys, argv, host, true, reply, eval_ref, errors, debugger);
 }
 
 bool LuaEngine::LoadLibrary(std::string_view code, bool install,

@@ -35,6 +35,7 @@ struct lua_State;
 namespace tessera::server::scripting {
 
 struct ReplyErrors;  // lua_convert.h
+class LuaDebugger;   // lua_debugger.h
 
 using ArgSpan = std::span<const std::string_view>;
 
@@ -97,6 +98,10 @@ class LuaEngine {
   void Run(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv, ScriptHost& host,
            bool with_hook, resp::ReplyBuilder& reply, int eval_ref = 0,
            ReplyErrors* errors = nullptr);
+  // Run in a SCRIPT DEBUG session: `debugger`'s line hook replaces the busy hook.
+  void RunDebugged(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv,
+                   ScriptHost& host, resp::ReplyBuilder& reply, int eval_ref, ReplyErrors* errors,
+                   LuaDebugger* debugger);
 
   // Runs library `code` (its shebang blanked) in a fresh sandbox where only
   // redis.register_function (and the logging API) exist, collecting the functions it
@@ -110,6 +115,12 @@ class LuaEngine {
   size_t MemoryBytes() const;
 
  private:
+  // Run and RunDebugged (`debugger` null iff !kDebug): the ordinary run has no debugger test.
+  template <bool kDebug>
+  void RunImpl(std::string_view name, bool eval_mode, ArgSpan keys, ArgSpan argv, ScriptHost& host,
+               bool with_hook, resp::ReplyBuilder& reply, int eval_ref, ReplyErrors* errors,
+               LuaDebugger* debugger);
+
   lua_State* L_;
   int runs_since_gc_ = 0;
   std::vector<std::unique_ptr<EvalScript>> evals_;

@@ -17,8 +17,7 @@ from harness import Server, run_tests  # noqa: E402
 
 EXPECTED = os.path.join(os.path.dirname(__file__), "command_info_724.json")
 # Replication's commands: they come with the replication issue.
-NOT_YET = {"failover", "psync", "replconf", "replicaof", "restore-asking", "role", "slaveof",
-           "sync", "wait", "waitaof"}
+NOT_YET = {"failover", "replicaof", "restore-asking", "role", "slaveof", "wait", "waitaof"}
 # Redis 7.4's hash field expiry, which we have beside 7.2's commands.
 FROM_74 = {"hexpire", "hexpireat", "hexpiretime", "hpersist", "hpexpire", "hpexpireat",
            "hpexpiretime", "hpttl", "httl"}

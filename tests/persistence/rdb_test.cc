@@ -2,7 +2,10 @@
 // old encodings built byte by byte (ziplist, zipmap, linked list, textual doubles, RDB 6),
 // DUMP payloads, and corruption (truncation at every byte, random flips, forged lengths,
 // duplicates) that must give an error and never a crash or a half-built value.
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
 
 #include <map>
 #include <random>
@@ -31,7 +34,7 @@ struct Loaded {
   std::vector<std::string> functions;
 };
 
-Loaded LoadBytesWith(std::string_view bytes, LoadOptions opts);
+Loaded LoadBytesWith(std::string_view bytes, LoadOptions opts, size_t file_buffer = 0);
 
 // Every load runs twice, on one thread and with decode threads (persistence/rdb_parallel.h):
 // the two must give the same keys, callbacks and status, byte for byte.
@@ -48,7 +51,7 @@ Loaded LoadBytes(std::string_view bytes, LoadOptions opts = {}) {
   return serial;
 }
 
-Loaded LoadBytesWith(std::string_view bytes, LoadOptions opts) {
+Loaded LoadBytesWith(std::string_view bytes, LoadOptions opts, size_t file_buffer) {
   Loaded out;
   LoadCallbacks cb;
   cb.on_key = [&](int db, Entry* e) {
@@ -57,9 +60,37 @@ Loaded LoadBytesWith(std::string_view bytes, LoadOptions opts) {
   };
   cb.on_aux = [&](std::string_view k, std::string_view v) { out.aux[std::string(k)] = v; };
   cb.on_function = [&](std::string_view code) { out.functions.emplace_back(code); };
-  MemorySource src(bytes);
+  if (file_buffer == 0) {
+    MemorySource src(bytes);
+    out.status = Load(src, opts, cb);
+    return out;
+  }
+  char path[] = "/tmp/rdb-test-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+  ::lseek(fd, 0, SEEK_SET);
+  FileSource src(fd, file_buffer);
   out.status = Load(src, opts, cb);
+  ::close(fd);
+  ::unlink(path);
   return out;
+}
+
+// The same file read through a FileSource with a `buffer`-byte buffer (values cross its
+// refills), serially and with a decode thread: both as LoadBytes gives it.
+void CheckFileLoad(std::string_view bytes, LoadOptions opts, size_t buffer) {
+  opts.decode_threads = 0;
+  const Loaded memory = LoadBytesWith(bytes, opts, 0);
+  for (int threads : {0, 1}) {
+    INFO("buffer " << buffer << ", decode threads " << threads);
+    opts.decode_threads = threads;
+    const Loaded file = LoadBytesWith(bytes, opts, buffer);
+    CHECK(file.status.message() == memory.status.message());
+    CHECK(file.status.code() == memory.status.code());
+    CHECK(file.keys == memory.keys);
+    CHECK(file.aux == memory.aux);
+  }
 }
 
 std::string WriteFile(const std::vector<testing::Sample>& samples, bool compress,
@@ -691,6 +722,17 @@ TEST_CASE("RDB decode threads give the serial load's keys and errors", "[rdb][rd
     std::string flipped = f;
     flipped[at] ^= static_cast<char>(1 + rng() % 255);
     LoadBytes(flipped, no_crc);
+  }
+  // Through a file: the reader's window moves under values being framed and read.
+  for (size_t buffer : {size_t{61}, size_t{4096}}) {
+    CheckFileLoad(f, {}, buffer);
+    for (int i = 0; i < 4; ++i) {
+      const size_t at = rng() % f.size();
+      CheckFileLoad(std::string_view(f).substr(0, at), {}, buffer);
+      std::string flipped = f;
+      flipped[at] ^= static_cast<char>(1 + rng() % 255);
+      CheckFileLoad(flipped, no_crc, buffer);
+    }
   }
   FreeAll(samples);
 }

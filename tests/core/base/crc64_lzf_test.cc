@@ -35,6 +35,26 @@ TEST_CASE("Crc64 eight bytes at a time equals the bitwise definition at every sp
   }
 }
 
+TEST_CASE("Crc64's carry-less folding equals the tables at every length and start value",
+          "[crc64]") {
+  std::string data;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int i = 0; i < 5000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    data.push_back(static_cast<char>(x >> 24));
+  }
+  const std::string_view all(data);
+  for (size_t len = 0; len <= 1200; ++len) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    const uint64_t start = len % 3 == 0 ? 0 : x;
+    const std::string_view s = all.substr(len % 13, len);
+    INFO("length " << len);
+    CHECK(Crc64(start, s) == internal::Crc64TableForTesting(start, s));
+  }
+  CHECK(Crc64(0, all) == internal::Crc64TableForTesting(0, all));
+  CHECK(Crc64(Crc64(0, all.substr(0, 2999)), all.substr(2999)) == Crc64(0, all));
+}
+
 // Compression is what RDB writers use for strings; it must round-trip and refuse to grow.
 TEST_CASE("LzfCompress round-trips and respects its output bound", "[lzf]") {
   const std::string in = std::string(200, 'a') + "xyz" + std::string(100, 'a');

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -150,6 +151,48 @@ TEST_CASE("ParseDouble follows string2d") {
     CHECK_FALSE(IsDouble(bad));
   }
   CHECK(IsDouble(std::string(6000, '0') + "1"));  // no length cap, unlike string2ld
+}
+
+TEST_CASE("ParseDouble's short-decimal path gives strtod's double, bit for bit") {
+  auto same = [](const std::string& s) {
+    double fast, slow;
+    REQUIRE(ParseDouble(s, &fast));
+    slow = std::strtod(s.c_str(), nullptr);
+    uint64_t a, b;
+    std::memcpy(&a, &fast, 8);
+    std::memcpy(&b, &slow, 8);
+    INFO(s);
+    CHECK(a == b);
+  };
+  for (const char* s : {"0", "-0", "0.0", "-0.0", "1.5", "-1.5", "0.1", "0.3", "007", "7.00",
+                        "999999999999999", "99999999999999.9", "0.000000000000001",
+                        "-123456789012.345", "4.35", "1.000000000000005"}) {
+    same(s);
+  }
+  uint64_t x = 88172645463325252ULL;  // xorshift: random digits and point positions
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const int digits = 1 + static_cast<int>(x % 15);
+    std::string s = (x >> 8) % 2 ? "-" : "";
+    std::string d = std::to_string((x >> 12) % 1000000000000000ULL);
+    d = std::string(d.size() < static_cast<size_t>(digits) ? digits - d.size() : 0, '0') + d;
+    d = d.substr(d.size() - digits);
+    const size_t point = (x >> 60) % digits;
+    s += point == 0 ? d : d.substr(0, point) + "." + d.substr(point);
+    same(s);
+  }
+  // Forms the short path leaves to strtod still parse as before.
+  double v;
+  for (const char* s : {"1.", ".5", "+1.5", "1e3", "1234567890123456.5", "-.5"}) {
+    INFO(s);
+    REQUIRE(ParseDouble(s, &v));
+    CHECK(v == std::strtod(s, nullptr));
+  }
+  CHECK_FALSE(ParseDouble("-", &v));
+  CHECK_FALSE(ParseDouble("1.2.3", &v));
+  CHECK_FALSE(ParseDouble("1-2", &v));
 }
 
 TEST_CASE("FormatInt64") {

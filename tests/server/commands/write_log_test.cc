@@ -150,7 +150,8 @@ TEST_CASE("Transactions and scripts are logged as one MULTI/EXEC block", "[write
   l.t.Run({"GET", "a"});
   l.t.Run({"SELECT", "2"});
   l.t.Run({"SET", "b", "1"});
-  CHECK(l.Logged({"EXEC"}) == "SELECT 0\nMULTI\nSET a 1\nINCR a\nSELECT 2\nSET b 1\nEXEC\n");
+  // As Redis 7 propagates it: the first SELECT inside the block, after MULTI.
+  CHECK(l.Logged({"EXEC"}) == "MULTI\nSELECT 0\nSET a 1\nINCR a\nSELECT 2\nSET b 1\nEXEC\n");
   // The log now has database 2 selected.
   CHECK(l.Logged({"SET", "c", "1"}) == "SET c 1\n");
   l.t.Run({"SELECT", "0"});
@@ -206,6 +207,7 @@ TEST_CASE("The dirty counter counts changes as Redis does", "[writelog]") {
 
 TEST_CASE("WriteLog offsets grow with the bytes appended", "[writelog]") {
   persistence::WriteLog log;
+  log.set_enabled(true);  // the batch reader: Take gets the bytes
   std::string set;
   std::string_view argv[] = {"SET", "a", "b"};
   persistence::AppendRespCommand(&set, argv);
@@ -220,6 +222,81 @@ TEST_CASE("WriteLog offsets grow with the bytes appended", "[writelog]") {
   uint64_t after = log.Append(0, set);
   CHECK(after == log.offset());
   CHECK(log.offset() == 2 * 23 + 3 * set.size());
+}
+
+namespace {
+
+// Records what a tap is handed.
+struct RecordingTap : persistence::WriteLogTap {
+  void OnAppend(std::string_view select, std::string_view commands, uint64_t end) override {
+    bytes.append(select);
+    bytes.append(commands);
+    last_end = end;
+  }
+  std::string bytes;
+  uint64_t last_end = 0;
+};
+
+}  // namespace
+
+TEST_CASE("A tap gets every byte from its attach on, starting with a SELECT", "[writelog]") {
+  persistence::WriteLog log;
+  CHECK_FALSE(log.enabled());
+  std::string set;
+  std::string_view argv[] = {"SET", "a", "b"};
+  persistence::AppendRespCommand(&set, argv);
+  RecordingTap tap;
+  CHECK(log.AddTap(&tap) == 0);
+  CHECK(log.enabled());  // a tap alone enables the log
+  log.Append(3, set);
+  log.Append(3, set);
+  // SELECT 3 once, then the two commands; the offsets are the log's.
+  CHECK(tap.bytes == "*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n" + set + set);
+  CHECK(tap.last_end == log.offset());
+  // Without a batch reader nothing waits to be taken.
+  std::string taken;
+  log.Take(&taken);
+  CHECK(taken.empty());
+  // A second tap attached later starts with its own SELECT, at the offset it was given.
+  RecordingTap late;
+  const uint64_t at = log.AddTap(&late);
+  CHECK(at == log.offset());
+  log.Append(3, set);
+  CHECK(late.bytes == "*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n" + set);
+  CHECK(late.last_end == at + late.bytes.size());
+  // A PING (database -1) never brings a SELECT.
+  log.RemoveTap(&late);
+  std::string ping;
+  std::string_view ping_argv[] = {"PING"};
+  persistence::AppendRespCommand(&ping, ping_argv);
+  const size_t before = tap.bytes.size();
+  log.Append(-1, ping);
+  CHECK(tap.bytes.substr(before) == ping);
+  CHECK(late.bytes.find("PING") == std::string::npos);
+  log.RemoveTap(&tap);
+  CHECK_FALSE(log.enabled());
+}
+
+TEST_CASE("A transaction's SELECT goes after its MULTI", "[writelog]") {
+  persistence::WriteLog log;
+  RecordingTap tap;
+  log.AddTap(&tap);
+  std::string block;
+  std::string_view multi[] = {"MULTI"};
+  std::string_view set[] = {"SET", "a", "b"};
+  std::string_view exec[] = {"EXEC"};
+  persistence::AppendRespCommand(&block, multi);
+  persistence::AppendRespCommand(&block, set);
+  persistence::AppendRespCommand(&block, exec);
+  log.Append(5, block);
+  std::string want;
+  std::string_view select[] = {"SELECT", "5"};
+  persistence::AppendRespCommand(&want, multi);
+  persistence::AppendRespCommand(&want, select);
+  persistence::AppendRespCommand(&want, set);
+  persistence::AppendRespCommand(&want, exec);
+  CHECK(tap.bytes == want);
+  log.RemoveTap(&tap);
 }
 
 TEST_CASE("SPOP of a whole set is logged as DEL, or UNLINK with lazyfree-lazy-server-del",

@@ -1,0 +1,293 @@
+#include "server/replication/primary.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "persistence/write_log.h"
+#include "server/client_registry.h"
+#include "server/client_state.h"
+#include "server/log.h"
+#include "server/persistence.h"
+#include "server/pubsub.h"
+#include "server/server.h"
+
+namespace tessera::server {
+
+namespace {
+
+enum class State { kWaitBgsave, kSendBulk, kOnline };
+
+const char* StateName(State s) {
+  switch (s) {
+    case State::kWaitBgsave:
+      return "wait_bgsave";
+    case State::kSendBulk:
+      return "send_bulk";
+    case State::kOnline:
+      return "online";
+  }
+  return "online";
+}
+
+// Reads a whole file; false on error.
+bool ReadFile(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+// One replica: a tap on the write log plus what INFO shows.  Shared with the closures posted
+// to its owner, so it outlives its connection until they ran.
+struct ReplicationPrimary::Replica final : persistence::WriteLogTap,
+                                           std::enable_shared_from_this<Replica> {
+  Replica(ClientRegistry& clients, uint64_t id, std::string ip, bool psync)
+      : clients(clients), id(id), ip(std::move(ip)), psync(psync) {}
+
+  void OnAppend(std::string_view select, std::string_view commands, uint64_t end) override {
+    std::lock_guard<std::mutex> lock(mu);
+    pending.append(select);
+    pending.append(commands);
+    offset.store(end, std::memory_order_relaxed);
+    PostLocked();
+  }
+
+  // Posts a drain to the owner unless one is on its way or the bulk is not sent yet.
+  void PostLocked() {
+    if (posted || !bulk_sent) return;
+    posted = true;
+    clients.RunOnOwner(id, [self = shared_from_this()](ClientState* c) { self->Drain(c); });
+  }
+
+  // Owner thread: moves the gathered log bytes to the connection's output.
+  void Drain(ClientState* c) {
+    std::string out;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      out.swap(pending);
+      posted = false;
+    }
+    if (c->push != nullptr && !out.empty()) c->push->Push({}, out);
+  }
+
+  ClientRegistry& clients;
+  const uint64_t id;
+  const std::string ip;
+  const bool psync;
+  std::atomic<State> state{State::kWaitBgsave};
+  std::atomic<int> listening_port{0};
+  std::atomic<uint64_t> ack_offset{0};
+  std::atomic<int64_t> ack_ms{0};
+  std::atomic<uint64_t> offset{0};  // log offset of the last byte handed to it
+  bool attached = false;            // a tap on the log (ReplicationPrimary::mu_)
+  std::string announced_ip;         // REPLCONF ip-address (ReplicationPrimary::mu_)
+
+  std::mutex mu;        // below
+  std::string pending;  // log bytes not yet handed to the connection
+  bool posted = false;
+  bool bulk_sent = false;
+};
+
+ReplicationPrimary::ReplicationPrimary(Server& server) : server_(server) {}
+
+ReplicationPrimary::~ReplicationPrimary() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, r] : replicas_) {
+    if (r->attached) server_.write_log().RemoveTap(r.get());
+  }
+}
+
+void ReplicationPrimary::AddReplica(ClientState& client, bool psync) {
+  std::string ip = client.addr.substr(0, client.addr.rfind(':'));
+  auto r = std::make_shared<Replica>(server_.clients(), client.id, std::move(ip), psync);
+  r->listening_port.store(client.repl_listening_port, std::memory_order_relaxed);
+  r->announced_ip = client.repl_announced_ip;
+  client.replica = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  replicas_[client.id] = r;
+  Log(LogLevel::kNotice, "Replica {} asks for synchronization", client.addr);
+  if (psync) {
+    Log(LogLevel::kNotice, "Full resync requested by replica {}", client.addr);
+  }
+  StartSyncLocked();
+}
+
+void ReplicationPrimary::RemoveReplica(uint64_t client_id) {
+  std::shared_ptr<Replica> r;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = replicas_.find(client_id);
+    if (it == replicas_.end()) return;
+    r = it->second;
+    replicas_.erase(it);
+    if (r->attached) {
+      server_.write_log().RemoveTap(r.get());
+      r->attached = false;
+    }
+  }
+  Log(LogLevel::kNotice, "Connection with replica {}:{} lost.", r->ip,
+      r->listening_port.load(std::memory_order_relaxed));
+}
+
+void ReplicationPrimary::SetListeningPort(uint64_t client_id, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = replicas_.find(client_id);
+  if (it != replicas_.end()) it->second->listening_port.store(port, std::memory_order_relaxed);
+}
+
+void ReplicationPrimary::SetAnnouncedIp(uint64_t client_id, std::string ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = replicas_.find(client_id);
+  if (it != replicas_.end()) it->second->announced_ip = std::move(ip);
+}
+
+void ReplicationPrimary::NoteAck(uint64_t client_id, uint64_t offset, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = replicas_.find(client_id);
+  if (it == replicas_.end()) return;
+  it->second->ack_offset.store(offset, std::memory_order_relaxed);
+  it->second->ack_ms.store(now_ms, std::memory_order_relaxed);
+}
+
+void ReplicationPrimary::StartSyncLocked() {
+  if (sync_running_) return;
+  std::vector<std::shared_ptr<Replica>> waiting;
+  for (auto& [id, r] : replicas_) {
+    if (r->state.load(std::memory_order_relaxed) == State::kWaitBgsave) waiting.push_back(r);
+  }
+  if (waiting.empty()) return;
+  // At the point every shard lock is held: the replicas' taps start exactly there.
+  auto at_point = [this, waiting](uint64_t offset) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& r : waiting) {
+      if (replicas_.count(r->id) == 0) continue;  // gone meanwhile
+      r->offset.store(server_.write_log().AddTap(r.get()), std::memory_order_relaxed);
+      r->attached = true;
+      ever_attached_ = true;
+      r->state.store(State::kSendBulk, std::memory_order_relaxed);
+      if (r->psync) {
+        std::string line = "+FULLRESYNC " + server_.run_id() + " " + std::to_string(offset) + "\r\n";
+        server_.clients().RunOnOwner(r->id, [line = std::move(line)](ClientState* c) {
+          if (c->push != nullptr) c->push->Push({}, line);
+        });
+      }
+    }
+  };
+  auto done = [this](const std::string& err, const std::string& path) { FinishSync(err, path); };
+  if (server_.persistence().BackgroundSaveForReplication(at_point, done)) sync_running_ = true;
+}
+
+void ReplicationPrimary::FinishSync(const std::string& err, const std::string& path) {
+  std::string payload;
+  bool ok = err.empty() && ReadFile(path, &payload);
+  ::unlink(path.c_str());
+  std::vector<std::shared_ptr<Replica>> sent;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sync_running_ = false;
+    for (auto& [id, r] : replicas_) {
+      if (r->state.load(std::memory_order_relaxed) == State::kSendBulk) sent.push_back(r);
+    }
+  }
+  auto bulk = std::make_shared<std::string>("$" + std::to_string(payload.size()) + "\r\n");
+  bulk->append(payload);
+  for (const auto& r : sent) {
+    if (!ok) {
+      Log(LogLevel::kWarning, "SYNC failed. BGSAVE child returned an error");
+      server_.clients().RunOnOwner(r->id, [](ClientState* c) {
+        if (c->control != nullptr) c->control->CloseNow();
+      });
+      continue;
+    }
+    // The bulk goes first, then what the log gathered since the point: both on the owner's
+    // thread, in that order.
+    server_.clients().RunOnOwner(r->id, [r, bulk](ClientState* c) {
+      if (c->push != nullptr) c->push->Push({}, *bulk);
+      if (c->rdb_only) {
+        // REPLCONF rdb-only 1 (redis-cli --rdb): the snapshot and nothing more, as Redis.
+        Log(LogLevel::kNotice, "RDB transfer completed, rdb only replica ({}) should be "
+            "disconnected asap", c->addr);
+        if (c->control != nullptr) c->control->CloseAfterReply();
+        return;
+      }
+      r->state.store(State::kOnline, std::memory_order_relaxed);
+      Log(LogLevel::kNotice, "Synchronization with replica {}:{} succeeded", r->ip,
+          r->listening_port.load(std::memory_order_relaxed));
+      std::lock_guard<std::mutex> lock(r->mu);
+      r->bulk_sent = true;
+      r->posted = false;
+      r->PostLocked();
+    });
+  }
+  // Replicas that asked while this save ran get the next one from Cron, once this save's
+  // thread has ended.
+}
+
+void ReplicationPrimary::Cron(int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!replicas_.empty()) StartSyncLocked();
+  // As Redis's replicationCron, once a second, and a PING every period-th second counted
+  // from the start (not from the replica's arrival).
+  if (now_ms / 1000 == last_cron_s_) return;
+  last_cron_s_ = now_ms / 1000;
+  ++cron_seconds_;
+  if (replicas_.empty()) return;
+  const int64_t period_s = server_.config().repl_ping_replica_period.load(std::memory_order_relaxed);
+  if (period_s > 0 && cron_seconds_ % period_s == 0) {
+    // As Redis, a PING in the stream keeps the replicas' links alive.  It goes through the
+    // log (the AOF gets it too; replaying it changes nothing).
+    bool online = false;
+    for (auto& [id, r] : replicas_) online |= r->attached;
+    if (online) {
+      std::string ping;
+      std::string_view argv[] = {"PING"};
+      persistence::AppendRespCommand(&ping, argv);
+      server_.write_log().Append(-1, ping);  // no SELECT: a PING is in no database
+    }
+  }
+}
+
+size_t ReplicationPrimary::replica_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return replicas_.size();
+}
+
+uint64_t ReplicationPrimary::master_repl_offset() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ever_attached_ ? server_.write_log().offset() : 0;
+}
+
+std::string ReplicationPrimary::InfoLines(int64_t now_ms) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out = "connected_slaves:" + std::to_string(replicas_.size());
+  int i = 0;
+  for (const auto& [id, r] : replicas_) {
+    const int64_t ack = r->ack_ms.load(std::memory_order_relaxed);
+    const int64_t lag = ack == 0 ? 0 : (now_ms - ack) / 1000;
+    out += "\r\nslave" + std::to_string(i++) + ":ip=" + (r->announced_ip.empty() ? r->ip : r->announced_ip) +
+           ",port=" + std::to_string(r->listening_port.load(std::memory_order_relaxed)) +
+           ",state=" + StateName(r->state.load(std::memory_order_relaxed)) +
+           ",offset=" + std::to_string(r->ack_offset.load(std::memory_order_relaxed)) +
+           ",lag=" + std::to_string(lag);
+  }
+  return out;
+}
+
+}  // namespace tessera::server
