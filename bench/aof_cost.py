@@ -5,12 +5,17 @@
 
 For each workload (SET, INCR, LPUSH, HSET; c50 at P1 and P16) a fresh server is started with
 the log off, then one with it on, alternating (A B A B ... --rounds times), each in its own
-empty directory; the ratios are taken pair by pair and their geometric mean printed.  The
-server is pinned to CPU 0 and redis-benchmark to CPU 1 (as bench-compare does).
+empty directory; the ratios are taken pair by pair and their geometric mean printed.
 
-    bench/aof_cost.py build/tessera-server [--rounds 2] [--port 34300] [-- SERVER_ARGS...]
+For each --io-threads value (default "1,2") and each --aof-dir (default: the system's
+temporary directory, i.e. the disk; give "/dev/shm" or another tmpfs to take the block
+device's writeback out) the whole table is printed, then a summary: throughput on/off and
+CPU on/off at P1 and P16, and the scaling from 1 to 2 io-threads with and without the log.
+With one io-thread the server is pinned to CPU 0 and redis-benchmark to CPU 1 (as
+bench-compare does); with more, neither is pinned and redis-benchmark runs --threads 2.
 
-Default server args: --io-threads 1.
+    bench/aof_cost.py build/tessera-server [--rounds 2] [--port 32300] [--io-threads 1,2]
+                      [--aof-dir /tmp,/dev/shm] [--only "set c50 P1,..."] [-- SERVER_ARGS...]
 """
 import argparse
 import math
@@ -44,21 +49,38 @@ def pin(cpu):
     return ["taskset", "-c", str(cpu)] if (os.cpu_count() or 1) >= 2 else []
 
 
-def run_once(binary, port, mode, server_args, bench_args, requests):
-    d = tempfile.mkdtemp(prefix="aof-cost-")
+def run_once(*args):
+    """One measurement; a failed redis-benchmark run is reported and tried once more."""
+    try:
+        return run_one(*args)
+    except RuntimeError as e:
+        print(f"(retrying: {e})", file=sys.stderr, flush=True)
+        return run_one(*args)
+
+
+def run_one(binary, port, mode, server_args, bench_args, requests, io_threads, aof_dir):
+    d = tempfile.mkdtemp(prefix="aof-cost-", dir=aof_dir)
+    pinned = io_threads == 1
     try:
         proc = subprocess.Popen(
-            pin(0) + [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", d,
-                      "--save", ""] + MODES[mode] + server_args,
+            (pin(0) if pinned else []) +
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
+             "--io-threads", str(io_threads)] + MODES[mode] + server_args,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_for_port(port, binary)
+            wait_for_port(port, binary, proc)
             before = cpu_seconds(proc.pid)
-            out = subprocess.run(
-                pin(1) + ["redis-benchmark", "-p", str(port), "-n", str(requests), "--csv",
-                          "-q"] + bench_args,
-                capture_output=True, text=True, check=True).stdout
+            res = subprocess.run(
+                (pin(1) if pinned else []) +
+                ["redis-benchmark", "-p", str(port), "-n", str(requests), "--csv", "-q"] +
+                ([] if pinned else ["--threads", "2"]) + bench_args,
+                capture_output=True, text=True)
             cpu = cpu_seconds(proc.pid) - before
+            if res.returncode != 0:
+                alive = "alive" if proc.poll() is None else f"exited {proc.returncode}"
+                raise RuntimeError(f"redis-benchmark {' '.join(bench_args)} failed (server "
+                                   f"{alive}): {(res.stdout + res.stderr)[-300:]}")
+            out = res.stdout
         finally:
             proc.terminate()
             proc.wait(30)
@@ -69,24 +91,18 @@ def run_once(binary, port, mode, server_args, bench_args, requests):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def main():
-    argv = sys.argv[1:]
-    server_args = ["--io-threads", "1"]
-    if "--" in argv:
-        i = argv.index("--")
-        argv, server_args = argv[:i], argv[i + 1:]
-    ap = argparse.ArgumentParser()
-    ap.add_argument("binary")
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--port", type=int, default=34300)
-    ap.add_argument("--only", help="comma-separated workload names")
-    a = ap.parse_args(argv)
-    only = a.only.split(",") if a.only else None
-    print(f"server args: {' '.join(server_args)}; rounds: {a.rounds}")
+def gmean(xs):
+    return math.exp(sum(map(math.log, xs)) / len(xs))
+
+
+def table(a, io_threads, aof_dir, server_args, only):
+    """Prints one table; returns {workload: (off rps, on rps, tput ratio, cpu ratio)}."""
+    print(f"\n### io-threads {io_threads}, AOF directory under {aof_dir or tempfile.gettempdir()}"
+          f" (server args: {' '.join(server_args) or '-'}; rounds: {a.rounds})\n")
     print("| workload | off req/s | on req/s | throughput on/off | off us/req | on us/req "
           "| CPU on/off |")
     print("|---|---|---|---|---|---|---|")
-    tput_all, cpu_all = [], []
+    out = {}
     for name, bench_args, requests in WORKLOADS:
         if only and name not in only:
             continue
@@ -94,20 +110,62 @@ def main():
         for _ in range(a.rounds):
             for mode in ("off", "on"):
                 res[mode].append(run_once(a.binary, a.port, mode, server_args, bench_args,
-                                          requests))
-        tput = math.exp(sum(math.log(on[0] / off[0]) for off, on in zip(res["off"], res["on"]))
-                        / a.rounds)
-        cpu = math.exp(sum(math.log(on[1] / off[1]) for off, on in zip(res["off"], res["on"]))
-                       / a.rounds)
-        tput_all.append(tput)
-        cpu_all.append(cpu)
+                                          requests, io_threads, aof_dir))
+        tput = gmean([on[0] / off[0] for off, on in zip(res["off"], res["on"])])
+        cpu = gmean([on[1] / off[1] for off, on in zip(res["off"], res["on"])])
         mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
-        print(f"| {name} | {mean([r[0] for r in res['off']]):.0f} | "
-              f"{mean([r[0] for r in res['on']]):.0f} | {tput:.3f} | "
+        off_rps, on_rps = mean([r[0] for r in res["off"]]), mean([r[0] for r in res["on"]])
+        out[name] = (off_rps, on_rps, tput, cpu)
+        print(f"| {name} | {off_rps:.0f} | {on_rps:.0f} | {tput:.3f} | "
               f"{mean([r[1] for r in res['off']]):.2f} | {mean([r[1] for r in res['on']]):.2f} | "
               f"{cpu:.3f} |", flush=True)
-    g = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))  # noqa: E731
-    print(f"| **geomean** | | | **{g(tput_all):.3f}** | | | **{g(cpu_all):.3f}** |")
+    print(f"| **geomean** | | | **{gmean([v[2] for v in out.values()]):.3f}** | | | "
+          f"**{gmean([v[3] for v in out.values()]):.3f}** |", flush=True)
+    return out
+
+
+def main():
+    argv = sys.argv[1:]
+    server_args = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, server_args = argv[:i], argv[i + 1:]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--port", type=int, default=32300)
+    ap.add_argument("--io-threads", default="1,2")
+    ap.add_argument("--aof-dir", default="", help="comma-separated; '' is the system's tmp dir")
+    ap.add_argument("--only", help="comma-separated workload names")
+    a = ap.parse_args(argv)
+    only = a.only.split(",") if a.only else None
+    threads = [int(t) for t in a.io_threads.split(",")]
+    dirs = [d or None for d in a.aof_dir.split(",")]
+    results = {}
+    for aof_dir in dirs:
+        for t in threads:
+            results[(aof_dir, t)] = table(a, t, aof_dir, server_args, only)
+    print("\n### Summary: geomean over the workloads of each pipeline depth\n")
+    print("| AOF directory | io-threads | pipeline | throughput on/off | CPU on/off |")
+    print("|---|---|---|---|---|")
+    for (aof_dir, t), rows in results.items():
+        for p in ("P1", "P16"):
+            sel = [v for k, v in rows.items() if k.endswith(" " + p)]
+            if sel:
+                print(f"| {aof_dir or tempfile.gettempdir()} | {t} | {p} | "
+                      f"{gmean([v[2] for v in sel]):.3f} | {gmean([v[3] for v in sel]):.3f} |")
+    if 1 in threads and 2 in threads:
+        print("\n### Scaling from 1 to 2 io-threads (req/s with 2 / req/s with 1, geomean)\n")
+        print("| AOF directory | pipeline | appendonly no | appendonly yes everysec |")
+        print("|---|---|---|---|")
+        for aof_dir in dirs:
+            one, two = results[(aof_dir, 1)], results[(aof_dir, 2)]
+            for p in ("P1", "P16"):
+                names = [k for k in one if k.endswith(" " + p) and k in two]
+                if names:
+                    off = gmean([two[k][0] / one[k][0] for k in names])
+                    on = gmean([two[k][1] / one[k][1] for k in names])
+                    print(f"| {aof_dir or tempfile.gettempdir()} | {p} | {off:.2f} | {on:.2f} |")
 
 
 if __name__ == "__main__":

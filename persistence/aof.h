@@ -79,6 +79,7 @@ class AofWriter {
   static constexpr int kBatchMs = 5;
 
   void set_policy(FsyncPolicy p) { policy_.store(p, std::memory_order_relaxed); }
+  FsyncPolicy policy() const { return policy_.load(std::memory_order_relaxed); }
   // aof-timestamp-enabled: a "#TS:<unix seconds>" line before the first batch of each second
   // (annotations are not part of the write log; loaders skip them).
   void set_timestamps(bool on) { timestamps_.store(on, std::memory_order_relaxed); }
@@ -101,6 +102,8 @@ class AofWriter {
   uint64_t current_file_size() const { return file_size_.load(std::memory_order_relaxed); }
   // "" while writes succeed, else the errno text of the last failure.
   std::string last_error() const;
+  // last_error() is not empty (one relaxed load: every write command asks).
+  bool failing() const { return failing_.load(std::memory_order_relaxed); }
   uint64_t written_offset() const { return written_.load(std::memory_order_acquire); }
   uint64_t delayed_fsyncs() const { return 0; }
 

@@ -9,6 +9,14 @@ namespace {
 
 // Writes "<type><n>\r\n" at p; returns the end.
 char* PutLengthLine(char* p, char type, size_t n) {
+  if (n < 100) {  // argument counts and most argument lengths
+    *p++ = type;
+    if (n >= 10) *p++ = static_cast<char>('0' + n / 10);
+    *p++ = static_cast<char>('0' + n % 10);
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
+  }
   char digits[20];
   int len = 0;
   do {
@@ -23,6 +31,7 @@ char* PutLengthLine(char* p, char type, size_t n) {
 }
 
 size_t LengthLineSize(size_t n) {
+  if (n < 10) return 4;
   size_t digits = 1;
   while (n >= 10) {
     n /= 10;

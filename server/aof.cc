@@ -554,6 +554,18 @@ void Aof::RunRewrite() {
   if (!writer_) {
     ok = Enable(&err);  // appendonly no: BGREWRITEAOF writes a fresh AOF and keeps it off
     if (ok) Disable();
+    if (ok) {
+      // As Redis: with the AOF off, the rewrite leaves a base and no increment (turning the
+      // AOF on later starts one).  What the increment got meanwhile is in the base or came
+      // after it while the AOF was off anyway.
+      std::lock_guard<std::mutex> lock(mu_);
+      AofManifest only_base;
+      only_base.base = manifest_.base;
+      if (!manifest_.incrs.empty() && PersistManifest(only_base, &err)) {
+        for (const AofFileInfo& f : manifest_.incrs) ::unlink(PathOf(f.name).c_str());
+        manifest_ = only_base;
+      }
+    }
   } else {
     AofManifest old;
     {
@@ -586,8 +598,21 @@ void Aof::RunRewrite() {
         AofManifest done;
         done.base = AofFileInfo{base_name, old.next_base_seq(), AofFileInfo::Type::kBase};
         done.incrs.push_back(during.incrs.back());
+        const bool keep_history = c.aof_disable_auto_gc.load(std::memory_order_relaxed);
+        if (keep_history) {
+          // aof-disable-auto-gc: the replaced files stay, named as history, newest first
+          // (Redis's order: each older increment, then the old base, before older history).
+          for (auto it = old.incrs.rbegin(); it != old.incrs.rend(); ++it) {
+            done.history.push_back(AofFileInfo{it->name, it->seq, AofFileInfo::Type::kHistory});
+          }
+          if (old.base) {
+            done.history.push_back(
+                AofFileInfo{old.base->name, old.base->seq, AofFileInfo::Type::kHistory});
+          }
+          for (const AofFileInfo& h : old.history) done.history.push_back(h);
+        }
         if (PersistManifest(done, &err)) {
-          RemoveFiles(during, done);
+          if (!keep_history) RemoveFiles(during, done);
           std::lock_guard<std::mutex> lock(mu_);
           manifest_ = done;
           base_size_ = FileSize(PathOf(base_name));
@@ -617,6 +642,22 @@ void Aof::RunRewrite() {
   rewriting_.store(false, std::memory_order_release);
 }
 
+void Aof::CollectHistory() {
+  if (server_.config().aof_disable_auto_gc.load() || rewriting_.load()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (manifest_.history.empty()) return;
+  AofManifest now = manifest_;
+  now.history.clear();
+  std::string err;
+  if (!PersistManifest(now, &err)) {
+    Log(LogLevel::kWarning, "Error persisting the AOF manifest while deleting history files: {}",
+        err);
+    return;
+  }
+  for (const AofFileInfo& f : manifest_.history) ::unlink(PathOf(f.name).c_str());
+  manifest_ = now;
+}
+
 void Aof::WaitDurable(uint64_t offset) {
   if (writer_) writer_->WaitDurable(offset);
 }
@@ -628,13 +669,17 @@ void Aof::set_flush_sleep_us(int64_t us) {
   if (writer_) writer_->set_flush_sleep_us(us);
 }
 
-void Aof::Cron() {
+void Aof::ApplyWriterConfig() {
   const ServerConfig& c = server_.config();
   if (writer_) {
     writer_->set_flush_sleep_us(flush_sleep_us_.load(std::memory_order_relaxed));
     writer_->set_policy(PolicyOf(c));
     writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   }
+}
+
+void Aof::Cron() {
+  ApplyWriterConfig();
   bool scheduled;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -648,6 +693,7 @@ void Aof::Cron() {
     return;
   }
   // auto-aof-rewrite-percentage / -min-size, over the increment's growth since the last base.
+  const ServerConfig& c = server_.config();
   const int64_t perc = c.auto_aof_rewrite_percentage.load(std::memory_order_relaxed);
   if (writer_ && perc > 0) {
     const uint64_t size = writer_->current_file_size() + base_size_;

@@ -56,14 +56,26 @@ class Aof {
 
   // appendfsync always: blocks until the log is durable up to `offset`.
   void WaitDurable(uint64_t offset);
+  // Whether WaitDurable may wait at all (appendfsync always); replies skip it otherwise.
+  bool acks_wait_for_fsync() const {
+    return writer_ != nullptr && writer_->policy() == persistence::FsyncPolicy::kAlways;
+  }
   // The AOF could not be written: writes get -MISCONF with this text.  "" when fine.
   std::string write_error() const;
+  // write_error() is not empty; cheaper, for the check every write command makes.
+  bool write_failing() const { return writer_ != nullptr && writer_->failing(); }
 
   // DEBUG AOF-FLUSH-SLEEP: the writer sleeps this long before each write (0: never).
   void set_flush_sleep_us(int64_t us);
 
   // Cron: fsync policy changes, a scheduled rewrite, auto-aof-rewrite.
   void Cron();
+  // CONFIG SET aof-disable-auto-gc no: the history files the manifest names are dropped from
+  // it and deleted (not while a rewrite runs: its end does it).
+  void CollectHistory();
+  // appendfsync and aof-timestamp-enabled as configured now, to the writer (CONFIG SET applies
+  // them at once, as Redis does for the next write; the cron catches any other change).
+  void ApplyWriterConfig();
   // Shutdown: every logged byte written and fsynced.
   void Close();
 

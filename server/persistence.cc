@@ -42,6 +42,16 @@ Persistence::Persistence(Server& server) : server_(server), aof_(std::make_uniqu
     aof_->Disable();
     return true;
   });
+  server.config_registry().OnApply("aof-disable-auto-gc", [this](std::string*) {
+    aof_->CollectHistory();
+    return true;
+  });
+  for (const char* name : {"appendfsync", "aof-timestamp-enabled"}) {
+    server.config_registry().OnApply(name, [this](std::string*) {
+      aof_->ApplyWriterConfig();
+      return true;
+    });
+  }
 }
 
 Persistence::~Persistence() {

@@ -182,7 +182,7 @@ Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
     if (hook_ != nullptr && report_misses_) hook_->KeyMissed(db_, key);
     return nullptr;
   }
-  if (e->IsExpired(now_ms_)) {
+  if (!loading_ && e->IsExpired(now_ms_)) {
     if (keep_expired_) return nullptr;
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
@@ -197,7 +197,8 @@ Entry* DbAccess::FindLive(std::string_view key, bool touch, bool force_touch) {
     return nullptr;
   }
   bool purged = false;
-  if (e->type() == ValueType::kHash && PurgeExpiredParts(e, now_ms_, &purged)) {  // all expired
+  if (!loading_ && e->type() == ValueType::kHash &&
+      PurgeExpiredParts(e, now_ms_, &purged)) {  // all expired
     if (deleted_names_ != nullptr) deleted_names_->push_back(DeletedKey{db_, std::string(key)});
     t.table.ErasePointer(e, hash);
     if (e->has_expiry()) --t.volatile_keys;

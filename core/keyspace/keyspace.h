@@ -308,6 +308,12 @@ class DbAccess {
   // Expired keys read as missing but stay in place, uncounted and unlogged (while CLIENT
   // PAUSE holds writes, as Redis expires nothing then).
   void set_keep_expired(bool keep) { keep_expired_ = keep; }
+  // Replaying an AOF (Redis's server.loading): nothing counts as expired, neither a key found
+  // past its time nor an expiry set to a time already past, so the file's commands apply to
+  // the values its earlier commands built; such keys expire once the server runs.
+  void set_loading(bool loading) { loading_ = loading; }
+  // Whether an expiry at `when_ms` is already past (never while loading).
+  bool PastExpiry(int64_t when_ms) const { return !loading_ && when_ms <= now_ms_; }
   // Like Find(), on another DB of the same keyspace (MOVE, COPY ... DB).
   Entry* FindInDb(int db, std::string_view key);
 
@@ -411,6 +417,7 @@ class DbAccess {
   std::vector<DeletedKey>* deleted_names_ = nullptr;
   bool no_touch_ = false;
   bool keep_expired_ = false;
+  bool loading_ = false;
   bool track_ready_ = false;
   bool report_misses_ = false;
   KeyEventHook* hook_ = nullptr;

@@ -49,6 +49,23 @@ std::string_view RequestParser::Arg(std::string_view buf, size_t i) const {
   return buf.substr(args_[i].offset, args_[i].length);
 }
 
+std::string_view RequestParser::Verbatim(std::string_view buf) const {
+  if (inline_ || args_.empty()) return {};
+  // The '\r' of every header line was found by searching for it, and the bytes are
+  // contiguous ("*N\r\n", then "$len\r\n" data "\r\n" per argument); what was never looked
+  // at is the byte after each header's '\r' and the two bytes after each argument's data.
+  const char* p = buf.data();
+  const size_t first = args_[0].offset;
+  size_t header_size = 4;  // the first argument's "$len\r\n" (canonical digits)
+  for (size_t n = args_[0].length; n >= 10; n /= 10) ++header_size;
+  if (first < header_size + 1 || p[first - header_size - 1] != '\n') return {};
+  for (const ArgSpan& a : args_) {
+    const size_t end = a.offset + a.length;
+    if (p[a.offset - 1] != '\n' || p[end] != '\r' || p[end + 1] != '\n') return {};
+  }
+  return buf.substr(0, pos_);
+}
+
 size_t RequestParser::ReserveHint() const {
   if (finished_ || !in_multibulk_ || bulk_len_ < 0) return 0;
   uint64_t end = pos_ + static_cast<uint64_t>(bulk_len_) + 2;  // data and its CRLF

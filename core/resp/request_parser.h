@@ -78,6 +78,15 @@ class RequestParser {
   // internal buffer, so always read arguments through Arg(), never through raw offsets.
   size_t ArgCount() const { return inline_ ? inline_args_.size() : args_.size(); }
   std::string_view Arg(std::string_view buf, size_t i) const;
+  // Valid after kCommand: the command's bytes at the start of `buf` when they are exactly the
+  // RESP encoding of its arguments (what persistence::AppendRespCommand would write for them),
+  // so the write log may copy them instead of encoding the arguments again; "" otherwise (an
+  // inline command, or a multibulk whose line ends are not all CRLF: like Redis, the parser
+  // skips the two bytes after each line's '\r' and after each bulk's data without looking).
+  // The numbers on "*N" and "$N" lines are canonical already: ParseInt64 refuses "+", leading
+  // zeros and blanks.
+  // Checks those bytes when called, so parsing pays nothing for it.
+  std::string_view Verbatim(std::string_view buf) const;
 
   // Valid after kError: the message without "-ERR " or CRLF, e.g.
   // "Protocol error: invalid bulk length".

@@ -299,6 +299,25 @@ void AddEffect(int db, std::span<const std::string_view> argv) {
   ++p.commands;
 }
 
+// The effect of a command as sent, already encoded (VerbatimRequestScope).
+void AddEncodedEffect(int db, std::string_view command) {
+  PendingEffects& p = pending_effects;
+  if (p.commands == 0) {
+    p.first_db = db;
+  } else if (db != p.db) {
+    std::string db_text = std::to_string(db);
+    std::string_view select[] = {"SELECT", db_text};
+    persistence::AppendRespCommand(&p.bytes, select);
+  }
+  p.db = db;
+  p.bytes.append(command);
+  ++p.commands;
+}
+
+// The request whose bytes may be logged as they are (VerbatimRequestScope).
+thread_local ArgList verbatim_args;
+thread_local std::string_view verbatim_bytes;
+
 void AddEffect(int db, const std::vector<std::string>& argv) {
   std::vector<std::string_view> views(argv.begin(), argv.end());
   AddEffect(db, views);
@@ -317,7 +336,17 @@ void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int 
   pending_effects.expired.clear();
   if (ctx.dirty <= 0 || ctx.suppress_log) return;
   if (ctx.effects.empty()) {
-    AddEffect(db_before, args);
+    if (args.data() == verbatim_args.data() && args.size() == verbatim_args.size() &&
+        !verbatim_bytes.empty()) {
+      if (pending_effects.commands == 0 && pending_effects.nesting == 0) {
+        // A lone command (most writes): straight into the log, as FlushEffects would.
+        last_log_offset = server.write_log().Append(db_before, verbatim_bytes);
+        return;
+      }
+      AddEncodedEffect(db_before, verbatim_bytes);
+    } else {
+      AddEffect(db_before, args);
+    }
   } else {
     for (const auto& effect : ctx.effects) AddEffect(db_before, effect);
   }
@@ -511,6 +540,17 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 }  // namespace
 
 uint64_t LastLogOffsetOnThisThread() { return last_log_offset; }
+
+VerbatimRequestScope::VerbatimRequestScope(ArgList args, std::string_view bytes)
+    : saved_args_(verbatim_args), saved_bytes_(verbatim_bytes) {
+  verbatim_args = args;
+  verbatim_bytes = bytes;
+}
+
+VerbatimRequestScope::~VerbatimRequestScope() {
+  verbatim_args = saved_args_;
+  verbatim_bytes = saved_bytes_;
+}
 
 EffectsMark MarkEffects() {
   const PendingEffects& p = pending_effects;
@@ -853,7 +893,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   }
 
   // The AOF cannot be written: writes stop until it can (Redis's MISCONF for the AOF).
-  if ((spec->flags & kWrite) != 0 && server.write_log().enabled() && !client.aof_loader) {
+  if ((spec->flags & kWrite) != 0 && server.write_log().enabled() && !client.aof_loader &&
+      server.persistence().aof().write_failing()) {
     std::string aof_error = server.persistence().aof().write_error();
     if (!aof_error.empty()) {
       return reject("MISCONF Errors writing to the AOF file: " + aof_error);
@@ -947,6 +988,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   db.set_count_lookups((spec->flags & kReadOnly) != 0);
   db.set_no_touch(client.no_touch);
   db.set_keep_expired(!client.aof_loader && server.WritesPaused(now_ms));
+  db.set_loading(client.aof_loader);
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;

@@ -29,6 +29,23 @@ enum class DispatchResult {
 DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats, ArgList args,
                         resp::ReplyBuilder& reply, int64_t& clock_us);
 
+// While alive, a command dispatched on this thread with exactly `args` (same array, same size)
+// whose effect is the command as sent is logged by copying `bytes`, which must be exactly the
+// RESP encoding of `args` (resp::RequestParser::Verbatim), instead of encoding the arguments
+// again; any other command (a script's, a transaction's queued ones) is encoded as before.
+// Restores the previous scope on destruction, so scopes may nest.
+class VerbatimRequestScope {
+ public:
+  VerbatimRequestScope(ArgList args, std::string_view bytes);
+  ~VerbatimRequestScope();
+  VerbatimRequestScope(const VerbatimRequestScope&) = delete;
+  VerbatimRequestScope& operator=(const VerbatimRequestScope&) = delete;
+
+ private:
+  ArgList saved_args_;
+  std::string_view saved_bytes_;
+};
+
 // Serves the clients blocked on `ready` keys (see server/blocking.h), in the order they
 // blocked, and empties `ready`.  Called with no shard lock held.
 void ServeBlockedClients(Server& server, WorkerStats& stats,

@@ -297,7 +297,7 @@ OpStatus OpExpire(DbAccess& db, std::string_view key, int64_t when_ms, unsigned 
   if ((flags & kExpireXx) && persistent) return OpStatus::kSkipped;
   if ((flags & kExpireGt) && (persistent || when_ms <= current)) return OpStatus::kSkipped;
   if ((flags & kExpireLt) && !persistent && when_ms >= current) return OpStatus::kSkipped;
-  if (when_ms <= db.now_ms()) {
+  if (db.PastExpiry(when_ms)) {
     db.Detach(e);
     db.FreeExpired(e);
     return OpStatus::kOk;
@@ -324,7 +324,7 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds) {
   if (applied) {
     // Logged as an absolute time in ms; a time already past deleted the key.
     ctx.dirty++;
-    if (when <= ctx.db.now_ms()) {
+    if (ctx.db.PastExpiry(when)) {
       ctx.Changed(kNotifyGeneric, "del", ctx.args[1]);
       ctx.Propagate({ExpiredKeyDeleteCommand(ctx.server.config()), ctx.args[1]});
     } else {

@@ -210,6 +210,7 @@ struct ServerConfig {
   std::atomic<bool> aof_load_truncated{true};
   std::atomic<bool> aof_timestamp_enabled{false};
   std::atomic<bool> no_appendfsync_on_rewrite{false};
+  std::atomic<bool> aof_disable_auto_gc{false};  // a test hook: rewrites keep old files as history
   std::atomic<bool> aof_rewrite_incremental_fsync{true};
   std::atomic<bool> rdb_save_incremental_fsync{true};
   std::atomic<int64_t> auto_aof_rewrite_percentage{0};

@@ -698,6 +698,7 @@ constexpr Entry kTable[] = {
     Bool<&C::aof_load_truncated>("aof-load-truncated", kModifiable, "yes"),
     Bool<&C::aof_timestamp_enabled>("aof-timestamp-enabled", kModifiable, "no"),
     Bool<&C::no_appendfsync_on_rewrite>("no-appendfsync-on-rewrite", kModifiable, "no"),
+    Bool<&C::aof_disable_auto_gc>("aof-disable-auto-gc", kHidden, "no"),
     Bool<&C::aof_rewrite_incremental_fsync>("aof-rewrite-incremental-fsync", kModifiable, "yes"),
     Bool<&C::rdb_save_incremental_fsync>("rdb-save-incremental-fsync", kModifiable, "yes"),
     Number<&C::auto_aof_rewrite_percentage>("auto-aof-rewrite-percentage", "", kModifiable, 0,

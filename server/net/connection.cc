@@ -269,7 +269,14 @@ void Connection::Process(int64_t now_us) {
       in_process_ = true;
       if (!open) return;
     }
-    DispatchResult r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
+    DispatchResult r;
+    if (server.write_log().enabled()) {
+      // The write log copies the request's bytes when they are its effect, unencoded again.
+      VerbatimRequestScope verbatim(argv_, parser_.Verbatim(buf));
+      r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
+    } else {
+      r = Dispatch(server, state_, worker_->stats(), argv_, reply, clock_us);
+    }
     argv_mem_ = 0;
     if (r == DispatchResult::kPaused) {
       if (!postponed_) server.blocking().AddPostponed(1);
@@ -608,7 +615,8 @@ void Connection::Flush() {
   // appendfsync always: no reply leaves before the writes this thread logged are on disk.
   // Replies of one loop iteration all pass here after its commands ran, so one fsync of the
   // AOF thread acknowledges them together.
-  if (worker_->server().write_log().enabled()) {
+  if (worker_->server().write_log().enabled() &&
+      worker_->server().persistence().aof().acks_wait_for_fsync()) {
     const int64_t wait_start_us = Server::MonotonicUs();
     worker_->server().persistence().aof().WaitDurable(LastLogOffsetOnThisThread());
     worker_->stats().aof_wait_us.Add(static_cast<uint64_t>(Server::MonotonicUs() - wait_start_us));

@@ -1,6 +1,7 @@
 """AOF start-up cases from Redis's own-mode suite: an increment-only AOF is not given a base of
 its own data (a restart would replay it twice), a transaction cut off at the end of the file,
-file names with blanks in the manifest, DEBUG AOF-FLUSH-SLEEP."""
+file names with blanks in the manifest, DEBUG AOF-FLUSH-SLEEP, expiries already past while
+loading, aof-disable-auto-gc."""
 import os
 import subprocess
 import time
@@ -79,6 +80,96 @@ def test_file_names_with_blanks_are_quoted_in_the_manifest(binary):
     s2 = Server(binary, "--appendonly", "yes", "--appendfilename", "my aof", dir=s.dir)
     assert s2.redis().get("k") == b"v"
     s2.stop()
+
+
+def test_nothing_expires_while_the_aof_loads(binary):
+    # As Redis (server.loading): a past PEXPIREAT sets the expiry instead of deleting, and the
+    # next command finds the key, so the file's commands apply to the values they built; the
+    # key expires once loading is over.
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    make_aof(d, cmd("RPUSH", "list", "foo") + cmd("PEXPIREAT", "list", "1000") +
+             cmd("RPUSH", "list", "bar") + cmd("SET", "s", "v") + cmd("EXPIREAT", "s", "1") +
+             cmd("APPEND", "s", "w") + cmd("RPUSH", "live", "a") +
+             cmd("PEXPIREAT", "live", "99999999999999") + cmd("RPUSH", "live", "b"))
+    s = Server(binary, "--appendonly", "yes", dir=d)
+    r = s.redis()
+    assert r.llen("list") == 0 and r.exists("s") == 0
+    assert r.lrange("live", 0, -1) == [b"a", b"b"]
+    assert r.pexpiretime("live") == 99999999999999
+    s.stop()
+
+
+def test_aof_disable_auto_gc_keeps_history_until_turned_off(binary):
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    s = Server(binary, "--appendonly", "yes", dir=d)
+    r = s.redis()
+    aof_dir = os.path.join(d, "appendonlydir")
+    manifest = os.path.join(aof_dir, "appendonly.aof.manifest")
+
+    def rewrite():
+        r.set("k", "v")
+        r.bgrewriteaof()
+        deadline = time.time() + 20
+        while r.info("persistence")["aof_rewrite_in_progress"]:
+            assert time.time() < deadline
+            time.sleep(0.02)
+
+    assert r.config_get("*auto-gc*") == {}  # hidden, as in Redis
+    r.config_set("aof-disable-auto-gc", "yes")
+    rewrite()
+    rewrite()
+    with open(manifest) as f:
+        lines = f.read().splitlines()
+    assert lines == ["file appendonly.aof.3.base.rdb seq 3 type b",
+                     "file appendonly.aof.2.incr.aof seq 2 type h",
+                     "file appendonly.aof.2.base.rdb seq 2 type h",
+                     "file appendonly.aof.1.incr.aof seq 1 type h",
+                     "file appendonly.aof.1.base.rdb seq 1 type h",
+                     "file appendonly.aof.3.incr.aof seq 3 type i"], lines
+    for name in ("appendonly.aof.1.base.rdb", "appendonly.aof.2.base.rdb",
+                 "appendonly.aof.1.incr.aof", "appendonly.aof.2.incr.aof"):
+        assert os.path.exists(os.path.join(aof_dir, name))
+    r.config_set("aof-disable-auto-gc", "no")
+    with open(manifest) as f:
+        assert f.read() == ("file appendonly.aof.3.base.rdb seq 3 type b\n"
+                            "file appendonly.aof.3.incr.aof seq 3 type i\n")
+    assert sorted(os.listdir(aof_dir)) == ["appendonly.aof.3.base.rdb",
+                                           "appendonly.aof.3.incr.aof",
+                                           "appendonly.aof.manifest"]
+    s.stop()
+    s = Server(binary, "--appendonly", "yes", dir=d)
+    assert s.redis().get("k") == b"v"
+    s.stop()
+
+
+def test_rewrite_with_the_aof_off_leaves_a_base_only(binary):
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    s = Server(binary, "--appendonly", "no", dir=d)
+    r = s.redis()
+    r.set("k", "v")
+    r.bgrewriteaof()
+    manifest = os.path.join(d, "appendonlydir", "appendonly.aof.manifest")
+    deadline = time.time() + 20
+    while r.info("persistence")["aof_rewrite_in_progress"] or not os.path.exists(manifest):
+        assert time.time() < deadline
+        time.sleep(0.02)
+    with open(manifest) as f:
+        assert f.read() == "file appendonly.aof.1.base.rdb seq 1 type b\n"
+    assert sorted(os.listdir(os.path.join(d, "appendonlydir"))) == [
+        "appendonly.aof.1.base.rdb", "appendonly.aof.manifest"]
+    # Turning the AOF on starts the next base and a first increment.
+    r.config_set("appendonly", "yes")
+    deadline = time.time() + 20
+    while r.info("persistence")["aof_rewrite_in_progress"]:
+        assert time.time() < deadline
+        time.sleep(0.02)
+    with open(manifest) as f:
+        assert f.read() == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
+                            "file appendonly.aof.1.incr.aof seq 1 type i\n")
+    s.stop()
 
 
 def test_debug_aof_flush_sleep_delays_the_writes(binary):

@@ -67,6 +67,22 @@ std::string CommandTester::RunAs(int client, const std::vector<std::string>& arg
   return out;
 }
 
+std::string CommandTester::RunWithRequestBytes(const std::vector<std::string>& args,
+                                               std::string_view bytes) {
+  std::vector<std::string_view> argv(args.begin(), args.end());
+  ClientState& c = client();
+  std::string out;
+  resp::ReplyBuilder reply(&out, c.resp);
+  int64_t clock_us = Server::RealNowUs();
+  {
+    VerbatimRequestScope verbatim(argv, bytes);
+    Dispatch(*server_, c, *stats_, argv, reply, clock_us);
+  }
+  out += std::exchange(c.pending_pushes, std::string());
+  server_->tracking().FlushBroadcasts();
+  return out;
+}
+
 std::string CommandTester::TakeDelivered(int client) {
   return std::exchange(delivered_[static_cast<size_t>(client)]->bytes, std::string());
 }

@@ -34,6 +34,9 @@ class CommandTester {
 
   std::string Run(std::initializer_list<std::string_view> args);
   std::string Run(const std::vector<std::string>& args);
+  // Run() as a connection does it, with the request's bytes offered to the write log
+  // (VerbatimRequestScope): `bytes` stands for the arguments' RESP encoding.
+  std::string RunWithRequestBytes(const std::vector<std::string>& args, std::string_view bytes);
 
   // Another client of the same server; returns its index for RunAs (0 is client()).
   int AddClient();

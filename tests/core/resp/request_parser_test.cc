@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/write_log.h"
 #include "tests/core/alloc_counter.h"
 
 using namespace tessera::resp;
@@ -468,4 +469,64 @@ TEST_CASE("RequestParser: many tiny arguments cost a small multiple of their byt
   CHECK(allocated_for(inline_line) <= 6 * inline_line.size());
   std::string empties = Command(Args(10000, ""));
   CHECK(allocated_for(empties) <= 10 * empties.size());
+}
+
+// Verbatim(): the bytes of a command may stand for its arguments' encoding only when they are
+// exactly what persistence::AppendRespCommand writes for them.
+TEST_CASE("RequestParser::Verbatim is the command's own encoding") {
+  const std::vector<Args> commands = {
+      {"SET", "key:000000012345", "xxx"},
+      {"HSET", "h", "", std::string(100, 'v'), std::string(1000, 'w')},
+      {"LPUSH", "l", std::string("a\r\nb\0c", 6)},
+      Args(12, "x"),
+  };
+  for (const Args& args : commands) {
+    std::vector<std::string> owned(args.begin(), args.end());
+    std::string want;
+    tessera::persistence::AppendRespCommand(&want, std::span<const std::string>(owned));
+    REQUIRE(want == Command(args));
+    // Whole, and fed one byte at a time (the parser resumes across calls).
+    std::string in = want + "*1\r\n$4\r\nPING\r\n";
+    RequestParser p;
+    size_t consumed = 0;
+    REQUIRE(p.Parse(in, {}, &consumed) == ParseStatus::kCommand);
+    CHECK(p.Verbatim(in) == want);
+    RequestParser q;
+    std::string part;
+    ParseStatus st = ParseStatus::kNeedMore;
+    for (char c : want) {
+      part += c;
+      st = q.Parse(part, {}, &consumed);
+      if (st != ParseStatus::kNeedMore) break;
+    }
+    REQUIRE(st == ParseStatus::kCommand);
+    CHECK(q.Verbatim(part) == want);
+  }
+}
+
+TEST_CASE("RequestParser::Verbatim is empty for inline commands and sloppy line ends") {
+  auto verbatim_of = [](std::string_view in) {
+    RequestParser p;
+    size_t consumed = 0;
+    REQUIRE(p.Parse(in, {}, &consumed) == ParseStatus::kCommand);
+    return std::string(p.Verbatim(in));
+  };
+  CHECK(verbatim_of("SET k v\r\n").empty());
+  CHECK(verbatim_of("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") == "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+  // Like Redis, the parser does not look at the byte after a header's '\r' nor at the two
+  // bytes after a bulk's data; such a command runs, but its bytes are not its encoding.
+  CHECK(verbatim_of("*2\rX$3\r\nGET\r\n$1\r\nk\r\n").empty());
+  CHECK(verbatim_of("*2\r\n$3\rXGET\r\n$1\r\nk\r\n").empty());
+  CHECK(verbatim_of("*2\r\n$3\r\nGETXY$1\r\nk\r\n").empty());
+  CHECK(verbatim_of("*2\r\n$3\r\nGET\r\n$1\r\nk\rX").empty());
+  CHECK(verbatim_of("*2\r\n$3\r\nGET\r\n$1\r\nkX\n").empty());
+  // A command after a sloppy one starts afresh.
+  RequestParser p;
+  std::string in = "*1\r\n$4\r\nPINGXY*1\r\n$4\r\nPING\r\n";
+  size_t consumed = 0;
+  REQUIRE(p.Parse(in, {}, &consumed) == ParseStatus::kCommand);
+  CHECK(p.Verbatim(in).empty());
+  std::string_view rest = std::string_view(in).substr(consumed);
+  REQUIRE(p.Parse(rest, {}, &consumed) == ParseStatus::kCommand);
+  CHECK(p.Verbatim(rest) == "*1\r\n$4\r\nPING\r\n");
 }

@@ -321,3 +321,50 @@ TEST_CASE("SPOP of a whole set is logged as DEL, or UNLINK with lazyfree-lazy-se
 
 }  // namespace
 }  // namespace tessera::server
+
+namespace tessera::server {
+namespace {
+
+// A connection offers the request's own bytes (resp::RequestParser::Verbatim) for the log to
+// copy instead of encoding the arguments again.  They are used only where the command's
+// effect is the command as sent; to see which path ran, these tests offer bytes that differ
+// from the encoding (a connection never does).
+TEST_CASE("The request's bytes are logged only where the effect is the command as sent",
+          "[writelog]") {
+  LogTester l;
+  auto raw = [&](const std::vector<std::string>& args, std::string_view bytes) {
+    l.t.RunWithRequestBytes(args, bytes);
+    std::string out;
+    l.t.server().write_log().Take(&out);
+    return out;
+  };
+  const std::string marker = "*1\r\n$6\r\nMARKER\r\n";
+  // Copied: the first write also gets its SELECT, encoded.
+  CHECK(raw({"SET", "k", "v"}, marker) == "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" + marker);
+  CHECK(raw({"LPUSH", "l", "a"}, marker) == marker);
+  CHECK(raw({"INCR", "n"}, marker) == marker);
+  // Not copied: an effect of its own, nothing changed, no bytes offered.
+  CHECK(Decode(raw({"SET", "k", "v", "EX", "100"}, marker)).rfind("SET k v PXAT ", 0) == 0);
+  CHECK(Decode(raw({"SET", "k", "w", "GET"}, marker)) == "SET k w\n");
+  CHECK(raw({"SADD", "s", "a"}, marker) == marker);
+  CHECK(raw({"SADD", "s", "a"}, marker).empty());
+  CHECK(Decode(raw({"SET", "k", "v"}, "")) == "SET k v\n");
+  // A database change in between: SELECT is encoded, the command copied.
+  raw({"SELECT", "2"}, marker);
+  CHECK(raw({"SET", "k", "v"}, marker) == "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n" + marker);
+  raw({"SELECT", "0"}, marker);
+  // A key found expired on the way: DEL, then the command, in one MULTI block.
+  l.Logged({"SET", "old", "v", "PX", "10"});
+  l.t.AdvanceTime(20);
+  CHECK(Decode(raw({"APPEND", "old", "x"}, marker)) == "MULTI\nDEL old\nMARKER\nEXEC\n");
+  // Transactions: EXEC's queued commands are dispatched from copies, so they are encoded.
+  l.Logged({"MULTI"});
+  l.Logged({"SET", "a", "1"});
+  l.Logged({"SET", "b", "2"});
+  CHECK(Decode(raw({"EXEC"}, marker)) == "MULTI\nSET a 1\nSET b 2\nEXEC\n");
+  // Scripts: the commands they call are encoded.
+  CHECK(Decode(raw({"EVAL", "redis.call('SET', 'c', '3')", "0"}, marker)) == "SET c 3\n");
+}
+
+}  // namespace
+}  // namespace tessera::server
