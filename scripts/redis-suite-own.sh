@@ -8,7 +8,8 @@
 # redis-benchmark links); its src/redis-server is pointed at BINARY.  With --tls the files run
 # in the suite's TLS mode: Tcl's tls package is installed if missing (Debian's tcl-tls, with
 # apt-get: run as root) and the suite's certificates are made by its utils/gen-test-certs.sh
-# if tests/tls/ does not hold them yet.  Prints one "file: ok N, err N, exc N" line per file;
+# if tests/tls/ does not hold them yet.  Files run with --durable, so an exception ends one
+# test, not the rest of its file.  Prints one "file: ok N, err N, exc N" line per file;
 # logs go to SUITE_DIR/tessera-logs/own-*.log.  SUITE_BASEPORT / SUITE_PORTCOUNT (default 21111
 # / 8000) set the ports the suite's servers take.  Not part of CI.
 set -u
@@ -25,7 +26,7 @@ ln -sfn "$binary" "$suite/src/redis-server"
 mkdir -p "$suite/tessera-logs"
 for unit in "$@"; do
   name=own-$(echo "$unit" | tr / _)${tls:+-tls}
-  (cd "$suite" && timeout 1800 ./runtest --single "$unit" --clients 1 "${tls[@]}" \
+  (cd "$suite" && timeout 1800 ./runtest --single "$unit" --clients 1 --durable "${tls[@]}" \
       --baseport "${SUITE_BASEPORT:-21111}" --portcount "${SUITE_PORTCOUNT:-8000}" --timeout 120 >"$suite/tessera-logs/$name.log" 2>&1)
   sed -i 's/\x1b\[[0-9;]*m//g' "$suite/tessera-logs/$name.log"
   ok=$(grep -c '^\[ok\]' "$suite/tessera-logs/$name.log")
