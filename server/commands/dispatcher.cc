@@ -285,7 +285,9 @@ thread_local PendingEffects pending_effects;
 // The write log offset just past the last effects this thread appended.
 thread_local uint64_t last_log_offset = 0;
 
-void AddEffect(int db, std::span<const std::string_view> argv) {
+// Counts one more effect of the batch, in database `db`: a SELECT goes first when the batch
+// changes database.  The caller appends the effect's bytes.
+std::string& BeginEffect(int db) {
   PendingEffects& p = pending_effects;
   if (p.commands == 0) {
     p.first_db = db;
@@ -295,24 +297,16 @@ void AddEffect(int db, std::span<const std::string_view> argv) {
     persistence::AppendRespCommand(&p.bytes, select);
   }
   p.db = db;
-  persistence::AppendRespCommand(&p.bytes, argv);
   ++p.commands;
+  return p.bytes;
+}
+
+void AddEffect(int db, std::span<const std::string_view> argv) {
+  persistence::AppendRespCommand(&BeginEffect(db), argv);
 }
 
 // The effect of a command as sent, already encoded (VerbatimRequestScope).
-void AddEncodedEffect(int db, std::string_view command) {
-  PendingEffects& p = pending_effects;
-  if (p.commands == 0) {
-    p.first_db = db;
-  } else if (db != p.db) {
-    std::string db_text = std::to_string(db);
-    std::string_view select[] = {"SELECT", db_text};
-    persistence::AppendRespCommand(&p.bytes, select);
-  }
-  p.db = db;
-  p.bytes.append(command);
-  ++p.commands;
-}
+void AddEncodedEffect(int db, std::string_view command) { BeginEffect(db).append(command); }
 
 // The request whose bytes may be logged as they are (VerbatimRequestScope).
 thread_local ArgList verbatim_args;

@@ -119,15 +119,18 @@ bool ScriptShards::Admit(const CommandSpec& spec, ArgList args, int db) {
   for (int pos : positions_) {
     std::string_view key = args[pos];
     const keyspace::Entry* e = keyspace::PeekEntry(ks_, db, key);
-    bool changes = writes && (KeyFlagsAt(spec, pos, args) & kKeyRO) == 0;
-    if (!changes && e != nullptr) {
-      changes = e->IsExpired(server_.NowMs()) || keyspace::HasExpiringParts(*e);
-    }
+    const bool changes = MayChange(spec, pos, args, writes, e);
     if (!changes || Imaged(db, key)) continue;
     if (e != nullptr && !CheapToImage(*e)) return TakeEveryShard();
     NoteImage(db, key, e);
   }
   return true;
+}
+
+bool ScriptShards::MayChange(const CommandSpec& spec, int pos, ArgList args, bool writes,
+                             const keyspace::Entry* e) const {
+  if (writes && (KeyFlagsAt(spec, pos, args) & kKeyRO) == 0) return true;
+  return e != nullptr && (e->IsExpired(server_.NowMs()) || keyspace::HasExpiringParts(*e));
 }
 
 bool ScriptShards::AdmitForUndo(const CommandSpec& spec, ArgList args, int db) {
@@ -142,10 +145,7 @@ bool ScriptShards::AdmitForUndo(const CommandSpec& spec, ArgList args, int db) {
   for (int pos : positions_) {
     std::string_view key = args[pos];
     const keyspace::Entry* e = keyspace::PeekEntry(ks_, db, key);
-    bool changes = writes && (KeyFlagsAt(spec, pos, args) & kKeyRO) == 0;
-    if (!changes && e != nullptr) {
-      changes = e->IsExpired(server_.NowMs()) || keyspace::HasExpiringParts(*e);
-    }
+    const bool changes = MayChange(spec, pos, args, writes, e);
     if (changes && !Imaged(db, key)) NoteImage(db, key, e);
   }
   return true;

@@ -99,6 +99,10 @@ class ScriptShards {
   bool TakeEveryShard();
   // Whether `key` of `db` has its before-image already.
   bool Imaged(int db, std::string_view key);
+  // Whether the command may change the key at `pos` (`e`: its entry, or null): a write that
+  // names it without RO, or any access to an expired key or one with expiring parts.
+  bool MayChange(const CommandSpec& spec, int pos, ArgList args, bool writes,
+                 const keyspace::Entry* e) const;
   void NoteImage(int db, std::string_view key, const keyspace::Entry* now);
 
   Server& server_;
