@@ -1,8 +1,9 @@
 """What the whole-server comparison scripts of bench/ share (stream_compare.py,
-pubsub_fanout.py, tls_compare.py): a free loopback port, waiting for a server to listen, and a
-process's CPU time."""
+pubsub_fanout.py, tls_compare.py, the *_icount.py scripts): a free loopback port, waiting for a
+server to listen or answer PING, stopping it, and a process's CPU time."""
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -40,3 +41,31 @@ def wait_for_port(port, what, proc=None, timeout=10):
         except OSError:
             time.sleep(0.1)
     sys.exit(f"{what} did not start")
+
+
+def wait_for_pong(port, proc, timeout, interval=0.1):
+    """True once 127.0.0.1:port answers PING with +PONG (a loading server answers -LOADING);
+    False as soon as `proc` exits, or after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                s.sendall(b"*1\r\n$4\r\nPING\r\n")
+                if s.recv(64).startswith(b"+PONG"):
+                    return True
+        except OSError:
+            pass
+        time.sleep(interval)
+    return False
+
+
+def stop(proc, timeout=60):
+    """Terminates `proc`, and kills it if it has not exited after `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

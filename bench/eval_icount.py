@@ -15,25 +15,12 @@ about a minute), the ratio to the first server, the figure with the cron, and th
 shows which layers cost what).  Kernel work (system calls) is not counted: compare those
 with `strace -c -f` if needed.
 """
-import argparse, glob, os, re, socket, subprocess, sys, tempfile, time
+import argparse, glob, os, re, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import stop, wait_for_pong  # noqa: E402
 
 EVAL = ["EVAL", "return redis.call('incr', KEYS[1])", "1", "counter:__rand_int__"]
-
-
-def wait_ready(port, proc, timeout=120.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-                s.sendall(b"*1\r\n$4\r\nPING\r\n")
-                if s.recv(64).startswith(b"+PONG"):
-                    return True
-        except OSError:
-            pass
-        time.sleep(0.3)
-    return False
 
 
 def bench(port, n):
@@ -80,7 +67,7 @@ def measure(server, port, workdir, requests, warmup):
     log = open(os.path.join(workdir, f"{name}.{port}.log"), "w")
     proc = subprocess.Popen(args, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
-        if not wait_ready(port, proc):
+        if not wait_for_pong(port, proc, 120.0, 0.3):
             sys.exit(f"eval_icount: {server} did not start (see {log.name})")
         bench(port, warmup)
         subprocess.run(["callgrind_control", "--zero", str(proc.pid)], check=True,
@@ -96,12 +83,7 @@ def measure(server, port, workdir, requests, warmup):
         total = total_ir(dumps[-1])
         return (total - cron_ir(dumps[-1])) / requests, total / requests, dumps[-1]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 

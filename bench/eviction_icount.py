@@ -26,7 +26,8 @@ before --collect-atstart=yes, which it would otherwise turn off).
 import argparse, glob, os, re, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_icount import wait_ready, total_ir, cron_ir  # noqa: E402
+from benchutil import stop, wait_for_pong  # noqa: E402
+from eval_icount import total_ir, cron_ir  # noqa: E402
 
 BENCH = "/work/redis-724/src/redis-benchmark"
 
@@ -71,7 +72,7 @@ def measure(mode, server, args, port, workdir, a):
     log = open(os.path.join(workdir, f"{mode}.log"), "w")
     proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
-        if not wait_ready(port, proc):
+        if not wait_for_pong(port, proc, 120.0, 0.3):
             sys.exit(f"eviction_icount: {server} did not start (see {log.name})")
         sets(port, 2 * maxmemory // 116, 8, 16)
         if mode == "below":
@@ -91,12 +92,7 @@ def measure(mode, server, args, port, workdir, a):
         total = total_ir(dumps[-1])
         return (total - cron_ir(dumps[-1])) / a.requests, evicted, dumps[-1]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 

@@ -21,41 +21,18 @@ import glob
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-
-def wait_ready(port, proc, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-                s.sendall(b"*1\r\n$4\r\nPING\r\n")
-                if s.recv(64).startswith(b"+PONG"):
-                    return True
-        except OSError:
-            pass
-        time.sleep(0.02)
-    return False
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import stop, wait_for_pong  # noqa: E402
 
 
 def server_args(server, port, workdir):
     return [server, "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir, "--save", "",
             "--appendonly", "no"]
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(120)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def total_ir(path):
@@ -77,7 +54,7 @@ def instructions(server, rdb, port, workdir):
     log = open(os.path.join(workdir, f"{name}.{port}.log"), "w")
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     try:
-        if not wait_ready(port, proc, 1800):
+        if not wait_for_pong(port, proc, 1800, 0.02):
             sys.exit(f"load_icount: {server} did not load (see {log.name})")
         subprocess.run(["callgrind_control", "--dump=loaded", str(proc.pid)], check=True,
                        capture_output=True)
@@ -89,7 +66,7 @@ def instructions(server, rdb, port, workdir):
         per_thread = [(os.path.basename(p).rsplit("-", 1)[1], total_ir(p)) for p in dumps]
         return per_thread, dumps
     finally:
-        stop(proc)
+        stop(proc, 120)
         log.close()
         shutil.rmtree(d, ignore_errors=True)
 
@@ -111,11 +88,11 @@ def cpu(server, rdb, port, workdir, runs):
         proc = subprocess.Popen(server_args(server, port, d), stdout=log,
                                 stderr=subprocess.STDOUT)
         try:
-            if not wait_ready(port, proc, 300):
+            if not wait_for_pong(port, proc, 300, 0.02):
                 sys.exit(f"load_icount: {server} did not load")
             c = proc_cpu_seconds(proc.pid)
         finally:
-            stop(proc)
+            stop(proc, 120)
             log.close()
         with open(logpath) as f:
             m = re.search(r"DB loaded from disk: ([0-9.]+) seconds", f.read())
