@@ -7,6 +7,7 @@ When Redis 7.2.4 is built at /work/redis-724 (not part of CI), a real redis-serv
 syncs from us and follows."""
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -215,6 +216,49 @@ def test_replconf_errors_and_rdb_only(binary):
         assert Stream(c).read_bulk_payload().startswith(b"REDIS0011")
         assert c.closed_by_peer()
         assert c.buf == b""
+
+
+def test_hostile_replicas_are_bounded(binary):
+    with Server(binary, "--repl-ping-replica-period", "3600") as s:
+        r = s.redis()
+        r.config_set("client-output-buffer-limit", "replica 1mb 0 0")
+        # A replica that never reads: past the replica class's limit it is closed, and the
+        # stream it was owed does not stay in memory.
+        c = s.connect()
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        c.send(b"SYNC\r\n")
+        deadline = time.time() + 10
+        while r.info("replication")["connected_slaves"] != 1:
+            assert time.time() < deadline
+            time.sleep(0.01)
+        base = r.info("memory")["used_memory"]
+        big = "x" * 100000
+        for i in range(100):  # 10 MB through the log
+            r.set("k%d" % (i % 10), big)
+        deadline = time.time() + 10
+        while r.info("replication")["connected_slaves"] != 0:
+            assert time.time() < deadline, "the replica past its limit was not closed"
+            time.sleep(0.01)
+        assert r.info("memory")["used_memory"] < base + 4 * 1024 * 1024
+        # Garbage around the handshake: errors, never a crash or a replica.
+        junk = s.connect()
+        assert junk.command("REPLCONF", "ip-address", "x" * 100000).startswith(
+            b"-ERR REPLCONF ip-address provided by replica instance is too long")
+        assert junk.command("PSYNC", "?", "99999999999999999999") == \
+            b"-ERR value is not an integer or out of range\r\n"
+        assert junk.command("SYNC", "extra") == \
+            b"-ERR wrong number of arguments for 'sync' command\r\n"
+        # Many replicas asking at once share one save or queue for the next.
+        links = []
+        for _ in range(20):
+            l, st = attach(s)
+            links.append((l, st))
+        for _, st in links:
+            assert st.read_bulk_payload().startswith(b"REDIS0011")
+        assert r.info("replication")["connected_slaves"] == 20
+        for l, _ in links:
+            l.close()
+        assert r.ping()
 
 
 def test_redis_replica_syncs_and_follows(binary):
