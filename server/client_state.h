@@ -98,6 +98,11 @@ struct ClientState {
   // must not be answered; `rdb_only`: REPLCONF rdb-only 1, it wants the snapshot and no stream.
   bool replica = false;
   bool rdb_only = false;
+  // The master client: this server is a replica and this connection brings its primary's
+  // stream (server/replication/replica.h).  Its commands run unchecked and unanswered, but for
+  // REPLCONF GETACK, which sets `master_force_reply` for its reply to go out.
+  bool master = false;
+  bool master_force_reply = false;
   // REPLCONF listening-port / ip-address, which replicas send before PSYNC (INFO shows them).
   int repl_listening_port = 0;
   std::string repl_announced_ip;

@@ -183,7 +183,8 @@ void ReplicationPrimary::StartSyncLocked() {
       ever_attached_ = true;
       r->state.store(State::kSendBulk, std::memory_order_relaxed);
       if (r->psync) {
-        std::string line = "+FULLRESYNC " + server_.run_id() + " " + std::to_string(offset) + "\r\n";
+        std::string line = "+FULLRESYNC " + server_.run_id() + " " +
+                           std::to_string(offset + offset_base_) + "\r\n";
         server_.clients().RunOnOwner(r->id, [line = std::move(line)](ClientState* c) {
           if (c->push != nullptr) c->push->Push({}, line);
         });
@@ -269,9 +270,27 @@ size_t ReplicationPrimary::replica_count() const {
   return replicas_.size();
 }
 
+std::vector<ReplicationPrimary::OnlineReplica> ReplicationPrimary::Online() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<OnlineReplica> out;
+  for (const auto& [id, r] : replicas_) {
+    if (r->state.load(std::memory_order_relaxed) != State::kOnline) continue;
+    out.push_back({r->announced_ip.empty() ? r->ip : r->announced_ip,
+                   r->listening_port.load(std::memory_order_relaxed),
+                   r->ack_offset.load(std::memory_order_relaxed)});
+  }
+  return out;
+}
+
 uint64_t ReplicationPrimary::master_repl_offset() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return ever_attached_ ? server_.write_log().offset() : 0;
+  return ever_attached_ ? server_.write_log().offset() + offset_base_ : 0;
+}
+
+void ReplicationPrimary::ContinueOffsetFrom(uint64_t offset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  offset_base_ = static_cast<int64_t>(offset) - static_cast<int64_t>(server_.write_log().offset());
+  ever_attached_ = true;
 }
 
 std::string ReplicationPrimary::InfoLines(int64_t now_ms) const {

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace tessera::server {
 
@@ -51,12 +52,22 @@ class ReplicationPrimary {
   void Cron(int64_t now_ms);
 
   size_t replica_count() const;
+  // The replicas past their full sync, for ROLE: address, listening port, acknowledged offset.
+  struct OnlineReplica {
+    std::string ip;
+    int port = 0;
+    uint64_t ack_offset = 0;
+  };
+  std::vector<OnlineReplica> Online() const;
   // "connected_slaves:N" and one "slaveI:..." line per replica, for INFO replication (lines
   // joined by CRLF, none after the last).
   std::string InfoLines(int64_t now_ms) const;
   // master_repl_offset: the write log's offset once a replica attached, 0 before (as Redis,
   // whose offset only moves once a replica created its backlog).
   uint64_t master_repl_offset() const;
+  // A replica that became a primary continues its primary's offsets: from now on
+  // master_repl_offset (and the offsets FULLRESYNC gives) count on from `offset`.
+  void ContinueOffsetFrom(uint64_t offset);
 
  private:
   struct Replica;
@@ -68,6 +79,7 @@ class ReplicationPrimary {
   std::map<uint64_t, std::shared_ptr<Replica>> replicas_;
   bool sync_running_ = false;
   bool ever_attached_ = false;
+  int64_t offset_base_ = 0;  // master_repl_offset minus the write log's offset
   int64_t last_cron_s_ = 0;
   int64_t cron_seconds_ = 0;  // seconds Cron ran in (Redis's replication_cron_loops)
 };
