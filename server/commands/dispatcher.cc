@@ -23,6 +23,7 @@
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/persistence.h"
+#include "server/replication/primary.h"
 #include "server/replication/replica.h"
 #include "server/scripting/script_registry.h"
 #include "server/server.h"
@@ -907,11 +908,17 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // would run one), and with replica-serve-stale-data off a broken link leaves only the
   // commands flagged stale (EXEC's queued commands all must be).
   const ReplicationReplica& link = server.replica_link();
-  const bool obey = client.aof_loader || client.master;
+  // EXEC's commands were judged with it (Redis checks a transaction as a whole).
+  const bool obey = client.aof_loader || client.master || client.in_exec;
   const bool exec_queued = spec->handler == ExecCommand && client.in_multi;
+  const bool writes =
+      (spec->flags & kWrite) != 0 || (exec_queued && QueuedAny(server, client, kWrite, true));
+  if (writes && !obey && !link.is_replica() &&
+      !server.replication().EnoughGoodReplicas(server.NowMs())) {
+    return reject(errors::kNoReplicas);
+  }
   if (link.is_replica() && !obey &&
-      server.config().replica_read_only.load(std::memory_order_relaxed) &&
-      ((spec->flags & kWrite) != 0 || (exec_queued && QueuedAny(server, client, kWrite, true)))) {
+      server.config().replica_read_only.load(std::memory_order_relaxed) && writes) {
     return reject(errors::kReadOnlyReplica);
   }
 
