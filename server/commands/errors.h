@@ -335,6 +335,8 @@ inline constexpr std::string_view kDenyBlockingSubscribeFmt =
     "ERR {} isn't allowed for a DENY BLOCKING client";
 // Scripting (EVAL, SCRIPT, FUNCTION, FCALL and redis.call inside scripts).
 // Persistence.
+// min-replicas-to-write not met (Redis's shared.noreplicaserr).
+inline constexpr std::string_view kNoReplicas = "NOREPLICAS Not enough good replicas to write.";
 // A write on a read-only replica (Redis's shared.roslaveerr).
 inline constexpr std::string_view kReadOnlyReplica =
     "READONLY You can't write against a read only replica.";

@@ -188,6 +188,10 @@ struct ServerConfig {
   Guarded<std::string> replica_announce_ip;       // sent as REPLCONF ip-address ("": none)
   std::atomic<int64_t> replica_announce_port{0};  // REPLCONF listening-port (0: our port)
   std::atomic<int64_t> repl_timeout{60};          // seconds without a byte from the primary
+  // A primary refuses writes (-NOREPLICAS) while fewer than min-replicas-to-write replicas
+  // acknowledged within min-replicas-max-lag seconds (either 0: no such rule).
+  std::atomic<int64_t> min_replicas_to_write{0};
+  std::atomic<int64_t> min_replicas_max_lag{10};
   // Kept and shown by INFO: there is no backlog yet (every resync is a full one).
   std::atomic<int64_t> repl_backlog_size{1024 * 1024};
   std::atomic<int64_t> repl_backlog_ttl{3600};

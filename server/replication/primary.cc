@@ -228,6 +228,7 @@ void ReplicationPrimary::FinishSync(const std::string& err, const std::string& p
         if (c->control != nullptr) c->control->CloseAfterReply();
         return;
       }
+      r->ack_ms.store(Server::RealNowMs(), std::memory_order_relaxed);  // as Redis, online = acked
       r->state.store(State::kOnline, std::memory_order_relaxed);
       Log(LogLevel::kNotice, "Synchronization with replica {}:{} succeeded", r->ip,
           r->listening_port.load(std::memory_order_relaxed));
@@ -265,6 +266,25 @@ void ReplicationPrimary::Cron(int64_t now_ms) {
   }
 }
 
+bool ReplicationPrimary::EnoughGoodReplicas(int64_t now_ms) const {
+  const ServerConfig& cfg = server_.config();
+  const int64_t need = cfg.min_replicas_to_write.load(std::memory_order_relaxed);
+  const int64_t max_lag = cfg.min_replicas_max_lag.load(std::memory_order_relaxed);
+  if (need == 0 || max_lag == 0) return true;
+  return GoodReplicas(now_ms, max_lag) >= need;
+}
+
+int64_t ReplicationPrimary::GoodReplicas(int64_t now_ms, int64_t max_lag) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t good = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r->state.load(std::memory_order_relaxed) != State::kOnline) continue;
+    const int64_t lag_s = now_ms / 1000 - r->ack_ms.load(std::memory_order_relaxed) / 1000;
+    if (lag_s <= max_lag) ++good;
+  }
+  return good;
+}
+
 size_t ReplicationPrimary::replica_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return replicas_.size();
@@ -296,6 +316,16 @@ void ReplicationPrimary::ContinueOffsetFrom(uint64_t offset) {
 std::string ReplicationPrimary::InfoLines(int64_t now_ms) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out = "connected_slaves:" + std::to_string(replicas_.size());
+  const ServerConfig& cfg = server_.config();
+  const int64_t max_lag = cfg.min_replicas_max_lag.load(std::memory_order_relaxed);
+  if (cfg.min_replicas_to_write.load(std::memory_order_relaxed) != 0 && max_lag != 0) {
+    int64_t good = 0;
+    for (const auto& [id, r] : replicas_) {
+      const int64_t lag_s = now_ms / 1000 - r->ack_ms.load(std::memory_order_relaxed) / 1000;
+      if (r->state.load(std::memory_order_relaxed) == State::kOnline && lag_s <= max_lag) ++good;
+    }
+    out += "\r\nmin_slaves_good_slaves:" + std::to_string(good);
+  }
   int i = 0;
   for (const auto& [id, r] : replicas_) {
     const int64_t ack = r->ack_ms.load(std::memory_order_relaxed);

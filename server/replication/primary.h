@@ -52,6 +52,9 @@ class ReplicationPrimary {
   void Cron(int64_t now_ms);
 
   size_t replica_count() const;
+  // min-replicas-to-write: false while it is set (with min-replicas-max-lag) and fewer online
+  // replicas than it acknowledged within the lag (Redis's checkGoodReplicasStatus).
+  bool EnoughGoodReplicas(int64_t now_ms) const;
   // The replicas past their full sync, for ROLE: address, listening port, acknowledged offset.
   struct OnlineReplica {
     std::string ip;
@@ -71,6 +74,7 @@ class ReplicationPrimary {
 
  private:
   struct Replica;
+  int64_t GoodReplicas(int64_t now_ms, int64_t max_lag) const;
   void StartSyncLocked();  // mu_ held
   void FinishSync(const std::string& err, const std::string& path);
 
