@@ -791,6 +791,8 @@ void AppendQuoted(std::string* out, std::string_view s) {
 
 DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats, ArgList args,
                         resp::ReplyBuilder& reply, int64_t& clock_us) {
+  // WAIT's offset: the log's, past this client's last logged command (Redis's c->woff).
+  const uint64_t log_mark = last_log_offset;
   // 1. Cross-protocol scripting guard: an HTTP request is not a client.
   if (EqualsIgnoreCase(args[0], "post") || EqualsIgnoreCase(args[0], "host:")) {
     Log(LogLevel::kWarning,
@@ -989,6 +991,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     bool exec_busy = false;
     DispatchResult result =
         Exec(server, client, stats, reply, clock_us, busy_threshold_ms, &exec_busy);
+    if (last_log_offset != log_mark) client.woff = last_log_offset;
     if (exec_busy) return reject(BusyError(server));
     // Counted like any command (INFO commandstats), after the commands it ran.
     int64_t exec_end_us = Server::RealNowUs();
@@ -1072,6 +1075,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   }
   TouchUnsignalledKeys(ctx, key_positions, db_before);
   AfterCommandTracking(server, client, *spec, args, key_positions);
+  if (last_log_offset != log_mark) client.woff = last_log_offset;
+  if (ctx.ack_wait_deadline_ms >= 0) {
+    client.block_deadline_ms = ctx.ack_wait_deadline_ms;
+    client.waiting_for_acks = true;
+    return DispatchResult::kBlocked;
+  }
   if (ctx.block) {
     // Redis counts a blocked command when it is served, not when it blocks.
     client.block_deadline_ms = ctx.block->deadline_ms;

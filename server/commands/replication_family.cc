@@ -5,6 +5,7 @@
 #include "core/base/ascii.h"
 #include "core/base/numbers.h"
 #include "server/client_state.h"
+#include "server/commands/args.h"
 #include "server/commands/client_info.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
@@ -142,6 +143,34 @@ void ReplicaOf(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// WAIT numreplicas timeout (Redis's waitCommand): the number of replicas that acknowledged
+// this client's last write, once `numreplicas` did or the timeout (ms, 0 forever) passed.
+// Inside MULTI or a script it answers at once.
+void Wait(CommandContext& ctx) {
+  if (ctx.server.replica_link().is_replica()) {
+    ctx.reply.Error(
+        "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "
+        "if a replica is configured to be writable (which is not the default) writes to "
+        "replicas are just local and are not propagated.");
+    return;
+  }
+  int64_t numreplicas;
+  if (!ParseInt64(ctx.args[1], &numreplicas)) {
+    ctx.reply.Error(errors::kNotInteger);
+    return;
+  }
+  int64_t deadline_ms;
+  if (!ParseBlockTimeoutMsOrReply(ctx, ctx.args[2], &deadline_ms)) return;
+  ReplicationPrimary& repl = ctx.server.replication();
+  const int64_t acked = repl.CountAcks(ctx.client.woff);
+  if (acked >= numreplicas || !ctx.may_block || ctx.client.in_script) {
+    ctx.reply.Integer(acked);
+    return;
+  }
+  repl.AddWaiter(ctx.client.id, ctx.client.woff, numreplicas);
+  ctx.ack_wait_deadline_ms = deadline_ms;
+}
+
 // ROLE: "master", its offset and its online replicas; or "slave", the primary, the link's
 // state and the offset applied (-1 while no master client exists).
 void Role(CommandContext& ctx) {
@@ -186,6 +215,9 @@ void RegisterReplicationFamily(CommandTable* table) {
                       "O(1)",
                       "Makes this server a replica of another one, or a primary again (the old "
                       "name of REPLICAOF)."));
+  table->Add(MakeSpec("wait", 3, 0, KeySpec{}, kAclConnection, Wait, "generic", "3.0.0", "O(1)",
+                      "Waits until replicas acknowledged this connection's writes, or a "
+                      "timeout."));
   table->Add(MakeSpec("role", 1, kNoScript | kLoading | kStale | kFast | kSentinel, KeySpec{},
                       kAclAdmin | kAclDangerous, Role, "server", "2.8.12", "O(1)",
                       "Tells whether this server is a primary or a replica, with its replicas or "

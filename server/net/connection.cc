@@ -611,6 +611,17 @@ void Connection::StopBlockTimer() {
 
 void Connection::OnBlockTimeout() {
   StopBlockTimer();
+  if (blocked_ && state_.waiting_for_acks) {
+    // WAIT: the replicas that acknowledged by now (-1: their reply is on its way).
+    int64_t count = worker_->server().replication().EndWait(state_.id);
+    if (count < 0) return;
+    state_.waiting_for_acks = false;
+    resp::ReplyBuilder reply(&out_, state_.resp);
+    reply.Integer(count);
+    blocked_ = false;
+    Process(Server::RealNowUs());
+    return;
+  }
   // False: a command serving this client is running elsewhere and will deliver the reply.
   if (!blocked_ || !worker_->server().blocking().Cancel(state_.id, /*disconnect=*/false)) return;
   resp::ReplyBuilder reply(&out_, state_.resp);
@@ -727,6 +738,7 @@ void Connection::Close() {
   if (state_.pubsub != nullptr) worker_->server().pubsub().UnsubscribeAll(state_);
   if (state_.replica) worker_->server().replication().RemoveReplica(state_.id);
   if (state_.master) worker_->server().replica_link().OnMasterClosed(state_.id);
+  if (state_.waiting_for_acks) worker_->server().replication().EndWait(state_.id);
   worker_->server().tracking().Disable(state_);
   state_.push = nullptr;
   if (postponed_) {

@@ -164,6 +164,64 @@ void ReplicationPrimary::NoteAck(uint64_t client_id, uint64_t offset, int64_t no
   if (it == replicas_.end()) return;
   it->second->ack_offset.store(offset, std::memory_order_relaxed);
   it->second->ack_ms.store(now_ms, std::memory_order_relaxed);
+  if (!waiters_.empty()) WakeWaitersLocked();
+}
+
+int64_t ReplicationPrimary::CountAcksLocked(uint64_t offset) const {
+  int64_t count = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r->state.load(std::memory_order_relaxed) != State::kOnline) continue;
+    if (r->ack_offset.load(std::memory_order_relaxed) >= offset) ++count;
+  }
+  return count;
+}
+
+int64_t ReplicationPrimary::CountAcks(uint64_t offset) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return CountAcksLocked(static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_));
+}
+
+void ReplicationPrimary::AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiters_.push_back({client_id,
+                        static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
+                        numreplicas});
+    if (!ever_attached_) return;
+  }
+  // REPLCONF GETACK * in the stream: each replica answers with its offset at once.
+  std::string getack;
+  std::string_view argv[] = {"REPLCONF", "GETACK", "*"};
+  persistence::AppendRespCommand(&getack, argv);
+  server_.write_log().Append(-1, getack);
+}
+
+int64_t ReplicationPrimary::EndWait(uint64_t client_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    if (it->client_id != client_id) continue;
+    const int64_t count = CountAcksLocked(it->offset);
+    waiters_.erase(it);
+    return count;
+  }
+  return -1;
+}
+
+void ReplicationPrimary::WakeWaitersLocked() {
+  for (size_t i = 0; i < waiters_.size();) {
+    const int64_t count = CountAcksLocked(waiters_[i].offset);
+    if (count < waiters_[i].numreplicas) {
+      ++i;
+      continue;
+    }
+    server_.clients().RunOnOwner(waiters_[i].client_id, [count](ClientState* c) {
+      if (!c->waiting_for_acks) return;
+      c->waiting_for_acks = false;
+      if (c->control != nullptr)
+        c->control->DeliverBlockedReply(":" + std::to_string(count) + "\r\n");
+    });
+    waiters_.erase(waiters_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 }
 
 void ReplicationPrimary::StartSyncLocked() {

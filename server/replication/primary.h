@@ -47,6 +47,15 @@ class ReplicationPrimary {
   void SetAnnouncedIp(uint64_t client_id, std::string ip);
   void NoteAck(uint64_t client_id, uint64_t offset, int64_t now_ms);
 
+  // WAIT (Redis's replicationCountAcksByOffset and blockForReplication).  Offsets are the
+  // write log's (ClientState::woff).  CountAcks: online replicas that acknowledged `offset`.
+  // AddWaiter: `client_id` gets ":<count>" through DeliverBlockedReply once `numreplicas`
+  // did, and asks the replicas for an ACK now.  EndWait (timeout, disconnect): the count now,
+  // or -1 when the reply is already on its way.
+  int64_t CountAcks(uint64_t offset) const;
+  void AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas);
+  int64_t EndWait(uint64_t client_id);
+
   // Starts a full sync replicas wait for; pings the replicas every repl-ping-replica-period.
   // Worker 0's timer.
   void Cron(int64_t now_ms);
@@ -75,6 +84,15 @@ class ReplicationPrimary {
  private:
   struct Replica;
   int64_t GoodReplicas(int64_t now_ms, int64_t max_lag) const;
+  int64_t CountAcksLocked(uint64_t offset) const;
+  // Answers the waiters whose replicas acknowledged enough (mu_ held).
+  void WakeWaitersLocked();
+  struct AckWaiter {
+    uint64_t client_id;
+    uint64_t offset;  // in master_repl_offset terms
+    int64_t numreplicas;
+  };
+  std::vector<AckWaiter> waiters_;
   void StartSyncLocked();  // mu_ held
   void FinishSync(const std::string& err, const std::string& path);
 

@@ -214,6 +214,60 @@ def test_link_drop_reconnects_and_no_one_promotes(binary):
             assert "MASTER MODE enabled" in s.read_log()
 
 
+def test_wait_and_min_replicas_to_write(binary):
+    with Server(binary, "--enable-debug-command", "yes") as p, \
+            Server(binary, "--enable-debug-command", "yes") as s:
+        pr, sr = p.redis(), s.redis()
+        assert pr.execute_command("WAIT", "0", "0") == 0
+        start = time.time()
+        assert pr.execute_command("WAIT", "1", "200") == 0  # no replica: the timeout answers
+        assert time.time() - start >= 0.19
+        sr.execute_command("REPLICAOF", "127.0.0.1", str(p.port))
+        wait_for(lambda: link_up(sr), "the replica did not sync")
+        for i in range(20):
+            pr.set("k%d" % i, "v")
+            # Answered by the replica's ACK to REPLCONF GETACK, well before the timeout.
+            assert pr.execute_command("WAIT", "1", "5000") == 1
+            assert sr.get("k%d" % i) == b"v"
+        start = time.time()
+        assert pr.execute_command("WAIT", "2", "300") == 1  # only one replica exists
+        assert time.time() - start >= 0.29
+        # A blocked WAIT whose client leaves is forgotten; errors as Redis's.
+        raw = p.connect()
+        raw.send(b"WAIT 5 0\r\n")
+        raw.close()
+        for args, err in ((("x", "0"), "value is not an integer or out of range"),
+                          (("1", "-1"), "timeout is negative")):
+            try:
+                pr.execute_command("WAIT", *args)
+                raise AssertionError("WAIT %s accepted" % (args,))
+            except redis.ResponseError as e:
+                assert str(e) == err, str(e)
+        try:
+            sr.execute_command("WAIT", "1", "0")
+            raise AssertionError("WAIT on a replica accepted")
+        except redis.ResponseError as e:
+            assert str(e).startswith("WAIT cannot be used with replica instances"), str(e)
+        # Inside MULTI, WAIT answers at once.
+        with pr.pipeline(transaction=True) as t:
+            t.set("m", "1").execute_command("WAIT", "5", "0")
+            assert t.execute()[1] in (0, 1)
+        # min-replicas-to-write: writes (and writing scripts) refused without enough replicas.
+        pr.config_set("min-replicas-to-write", "2")
+        assert pr.info("replication")["min_slaves_good_slaves"] == 1
+        for call in (lambda: pr.set("x", "1"),
+                     lambda: pr.eval("#!lua\nreturn redis.call('get', 'x')", 0),
+                     lambda: pr.eval("return redis.call('set', 'x', '1')", 0)):
+            try:
+                call()
+                raise AssertionError("a write went through without enough replicas")
+            except redis.ResponseError as e:
+                assert "NOREPLICAS Not enough good replicas to write." in str(e), str(e)
+        assert pr.eval("#!lua flags=no-writes\nreturn redis.call('get', 'k1')", 0) == b"v"
+        pr.config_set("min-replicas-to-write", "1")
+        assert pr.set("x", "1")
+
+
 def fake_primary(script):
     """A listener that serves one replica: answers the handshake, then sends `script`."""
     srv = socket.socket()
