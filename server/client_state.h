@@ -91,6 +91,7 @@ struct ClientState {
   // Client eviction (server/client_eviction.h): the bytes this client last reported into the
   // clients' total (written by the owner), and whether an eviction chose it already.
   std::atomic<uint64_t> reported_memory{0};
+  std::atomic<bool> reported_as_replica{false};  // which total holds reported_memory
   std::atomic<bool> evicting{false};
   bool no_touch = false;
   bool monitor = false;
