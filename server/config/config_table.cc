@@ -233,7 +233,7 @@ std::string GetShutdownOnSigint(const ServerConfig& c) {
 // none.  REPLICAOF changes the value at run time (CONFIG GET shows it), not CONFIG SET.
 bool SetReplicaOf(SetContext& ctx, std::span<const std::string> args, bool* changed,
                   std::string* err) {
-  if (args.empty()) {  // the built-in default: no primary
+  if (args.empty() || (args.size() == 1 && args[0].empty())) {  // none (the default, GET's "")
     *changed = !ctx.values->replicaof.Get().empty();
     ctx.values->replicaof.Set("");
     return true;
