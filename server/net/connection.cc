@@ -402,7 +402,9 @@ bool Connection::AuthRequired() const {
 }
 
 size_t Connection::QueryBufferLimit() const {
-  if (state_.master) return SIZE_MAX - 1;  // as Redis: the primary's stream is never cut
+  // As Redis, the primary's stream is never cut (a bound far above any buffer, small enough
+  // that the room computed from it cannot overflow).
+  if (state_.master) return size_t{1} << 40;
   if (AuthRequired()) return kUnauthQueryLimit;
   return worker_->server().config().client_query_buffer_limit.load(std::memory_order_relaxed);
 }

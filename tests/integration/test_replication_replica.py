@@ -73,6 +73,10 @@ def test_replica_syncs_follows_and_refuses_writes(binary):
             t.execute()
         pr.eval("redis.call('set', KEYS[1], 'e'); redis.call('del', 'h')", 1, "ev")
         pr.xadd("x", {"g": "w"})
+        # Commands far larger than a read: the master client's query buffer grows unbounded
+        # by client-query-buffer-limit (a bound that overflowed once corrupted memory).
+        for j in range(30):
+            pr.mset({"big:%d:%d" % (j, i): "v" * (i % 200 + 1) for i in range(1000)})
         wait_for(lambda: same_data(pr, sr), "the replica did not follow")
         wait_for(lambda: offsets_equal(pr, sr), "the offsets differ")
         assert sr.get("ev") == b"e"
