@@ -906,22 +906,25 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return reject(errors::kMisconfRdb);
   }
 
-  // A replica: writes are its primary's alone while replica-read-only is set (EXEC when it
-  // would run one), and with replica-serve-stale-data off a broken link leaves only the
-  // commands flagged stale (EXEC's queued commands all must be).
+  // min-replicas-to-write on a primary (-NOREPLICAS); on a replica, writes are its primary's
+  // alone while replica-read-only is set (EXEC when it would run one), and with
+  // replica-serve-stale-data off a broken link leaves only the commands flagged stale (EXEC's
+  // queued commands all must be).  EXEC's own commands were judged with it (Redis checks a
+  // transaction as a whole).
   const ReplicationReplica& link = server.replica_link();
-  // EXEC's commands were judged with it (Redis checks a transaction as a whole).
+  const bool is_replica = link.is_replica();
   const bool obey = client.aof_loader || client.master || client.in_exec;
   const bool exec_queued = spec->handler == ExecCommand && client.in_multi;
-  const bool writes =
-      (spec->flags & kWrite) != 0 || (exec_queued && QueuedAny(server, client, kWrite, true));
-  if (writes && !obey && !link.is_replica() &&
-      !server.replication().EnoughGoodReplicas(server.NowMs())) {
-    return reject(errors::kNoReplicas);
-  }
-  if (link.is_replica() && !obey &&
-      server.config().replica_read_only.load(std::memory_order_relaxed) && writes) {
-    return reject(errors::kReadOnlyReplica);
+  const bool min_replicas =
+      !is_replica && server.config().min_replicas_to_write.load(std::memory_order_relaxed) != 0;
+  const bool read_only =
+      is_replica && server.config().replica_read_only.load(std::memory_order_relaxed);
+  if ((min_replicas || read_only) && !obey &&
+      ((spec->flags & kWrite) != 0 || (exec_queued && QueuedAny(server, client, kWrite, true)))) {
+    if (read_only) return reject(errors::kReadOnlyReplica);
+    if (!server.replication().EnoughGoodReplicas(server.NowMs())) {
+      return reject(errors::kNoReplicas);
+    }
   }
 
   // The AOF cannot be written: writes stop until it can (Redis's MISCONF for the AOF).
@@ -933,7 +936,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     }
   }
 
-  if (link.is_replica() && !link.link_up() && !obey &&
+  if (is_replica && !link.link_up() && !obey &&
       !server.config().replica_serve_stale_data.load(std::memory_order_relaxed) &&
       ((spec->flags & kStale) == 0 || (exec_queued && QueuedAny(server, client, kStale, false)))) {
     return reject(errors::kMasterDown);
