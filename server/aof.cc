@@ -404,7 +404,7 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   }
   server_.write_log().ForgetSelectedDb();
   writer_ = std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
-                                                     server_.write_log().offset());
+                                                     server_.write_log().aof_offset());
   writer_->set_policy(PolicyOf(c));
   writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   server_.write_log().set_enabled(true);
@@ -457,10 +457,11 @@ bool Aof::Enable(std::string* err) {
   const std::string base_name =
       persistence::AofBaseName(c.appendfilename, base_seq, RdbPreamble(c));
   persistence::WriteLog& log = server_.write_log();
-  std::string e = WriteBase(base_name, [&](uint64_t offset) {
+  std::string e = WriteBase(base_name, [&](uint64_t) {
     // The writer starts at the point, under every shard lock: nothing is logged in between.
+    // (Its offsets are the AOF stream's, not the replicas' the point is given in.)
     log.ForgetSelectedDb();
-    writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, offset);
+    writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, log.aof_offset());
     writer_->set_policy(PolicyOf(c));
     log.set_enabled(true);
   });
@@ -589,9 +590,9 @@ void Aof::RunRewrite() {
           persistence::AofBaseName(c.appendfilename, old.next_base_seq(), RdbPreamble(c));
       persistence::WriteLog& log = server_.write_log();
       persistence::AofWriter* writer = writer_.get();
-      err = WriteBase(base_name, [&](uint64_t offset) {
+      err = WriteBase(base_name, [&](uint64_t) {
         log.ForgetSelectedDb();
-        writer->SwitchFileAt(offset, fd);
+        writer->SwitchFileAt(log.aof_offset(), fd);  // the AOF stream's offset
       });
       writer_->set_skip_fsync(false);
       if (err.empty()) {
