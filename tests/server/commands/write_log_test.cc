@@ -176,17 +176,73 @@ TEST_CASE("Consumer groups are logged as claims and group positions", "[writelog
   l.t.Run({"XGROUP", "CREATE", "s", "g", "0"});
   l.Take();
   const std::string now = std::to_string(l.t.now_ms());
+  // As Redis 7.2.4 (streamReplyWithRange): one XCLAIM per delivered entry, carrying the
+  // group's last ID; the consumer is created by the claim, no CREATECONSUMER, no SETID.
   CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"}) ==
-        "MULTI\nXGROUP CREATECONSUMER s g alice\n"
-        "XCLAIM s g alice 0 1-1 TIME " + now + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n"
-        "XGROUP SETID s g 1-1 ENTRIESREAD 1\nEXEC\n");
+        "XCLAIM s g alice 0 1-1 TIME " + now + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n");
   l.t.AdvanceTime(5000);
   const std::string later = std::to_string(l.t.now_ms());
+  // XCLAIM: no CREATECONSUMER either; the ID is logged as the client wrote it.
   CHECK(l.Logged({"XCLAIM", "s", "g", "bob", "1000", "1-1", "JUSTID"}) ==
-        "MULTI\nXGROUP CREATECONSUMER s g bob\n"
-        "XCLAIM s g bob 0 1-1 TIME " + later + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\nEXEC\n");
+        "XCLAIM s g bob 0 1-1 TIME " + later + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n");
   CHECK(l.Logged({"XACK", "s", "g", "1-1"}) == "XACK s g 1-1\n");
   CHECK(l.Logged({"XACK", "s", "g", "1-1"}) == "");
+}
+
+TEST_CASE("XREADGROUP, XCLAIM and XAUTOCLAIM log exactly Redis 7.2.4's commands", "[writelog]") {
+  LogTester l;
+  for (const char* id : {"1-0", "2-0", "3-0", "4-0"}) l.t.Run({"XADD", "s", id, "f", "v"});
+  l.t.Run({"XGROUP", "CREATE", "s", "g", "0"});
+  l.Take();
+  const std::string t0 = std::to_string(l.t.now_ms());
+  // NOACK: the new consumer as CREATECONSUMER, then the group's position as SETID.
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "bob", "NOACK", "COUNT", "1", "STREAMS", "s", ">"}) ==
+        "MULTI\nXGROUP CREATECONSUMER s g bob\nXGROUP SETID s g 1-0 ENTRIESREAD 1\nEXEC\n");
+  // An explicit ID re-reads the consumer's history: counted as a change, logged as nothing;
+  // with NOACK a new consumer is still logged.
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0"}) == "");
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "dave", "NOACK", "STREAMS", "s", "0"}) ==
+        "XGROUP CREATECONSUMER s g dave\n");
+  // Without NOACK: one XCLAIM per entry, each with the last ID as it moved.
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "amy", "COUNT", "2", "STREAMS", "s", ">"}) ==
+        "MULTI\nXCLAIM s g amy 0 2-0 TIME " + t0 +
+            " RETRYCOUNT 1 FORCE JUSTID LASTID 2-0\nXCLAIM s g amy 0 3-0 TIME " + t0 +
+            " RETRYCOUNT 1 FORCE JUSTID LASTID 3-0\nEXEC\n");
+  l.t.Run({"XREADGROUP", "GROUP", "g", "amy", "STREAMS", "s", ">"});  // 4-0
+  l.Take();
+  // Nothing new to read: the new consumer is not logged (Redis propagates nothing).
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "erin", "STREAMS", "s", ">"}) == "");
+  l.t.AdvanceTime(1000);
+  l.t.Run({"XREADGROUP", "GROUP", "g", "amy", "STREAMS", "s", "0"});  // counts 2, time t1
+  const std::string t1 = std::to_string(l.t.now_ms());
+  l.Take();
+  l.t.Run({"XDEL", "s", "2-0"});
+  l.Take();
+  l.t.AdvanceTime(1000);
+  const std::string t2 = std::to_string(l.t.now_ms());
+  // A deleted entry leaves the PEL as a claim by its old owner, with its old time and count,
+  // its ID as the client wrote it; a claim carries the last ID, so no SETID follows.
+  CHECK(l.Logged({"XCLAIM", "s", "g", "frank", "0", "2", "3-0", "LASTID", "9-0"}) ==
+        "MULTI\nXCLAIM s g amy 0 2 TIME " + t1 +
+            " RETRYCOUNT 2 FORCE JUSTID LASTID 9-0\nXCLAIM s g frank 0 3-0 TIME " + t2 +
+            " RETRYCOUNT 3 FORCE JUSTID LASTID 9-0\nEXEC\n");
+  // Nothing claimed but the last ID moved: SETID alone.
+  CHECK(l.Logged({"XCLAIM", "s", "g", "frank", "0", "1-0", "LASTID", "10-0"}) ==
+        "XGROUP SETID s g 10-0 ENTRIESREAD 4\n");
+  CHECK(l.Logged({"XCLAIM", "s", "g", "frank", "0", "1-0"}) == "");
+  l.t.Run({"XDEL", "s", "3-0"});
+  l.Take();
+  CHECK(l.Logged({"XAUTOCLAIM", "s", "g", "gina", "0", "0-0"}) ==
+        "MULTI\nXCLAIM s g frank 0 3-0 TIME " + t2 +
+            " RETRYCOUNT 3 FORCE JUSTID LASTID 10-0\nXCLAIM s g gina 0 4-0 TIME " + t2 +
+            " RETRYCOUNT 3 FORCE JUSTID LASTID 10-0\nEXEC\n");
+  // Inside MULTI, every effect of the block in one MULTI ... EXEC.
+  l.t.Run({"MULTI"});
+  l.t.Run({"XREADGROUP", "GROUP", "g", "hal", "STREAMS", "s", ">"});
+  l.t.Run({"XADD", "s", "11-0", "f", "v"});
+  l.t.Run({"XREADGROUP", "GROUP", "g", "hal", "NOACK", "STREAMS", "s", ">"});
+  CHECK(l.Logged({"EXEC"}) ==
+        "MULTI\nXADD s 11-0 f v\nXGROUP SETID s g 11-0 ENTRIESREAD 5\nEXEC\n");
 }
 
 TEST_CASE("Flushes are logged under their locks", "[writelog]") {
