@@ -268,7 +268,7 @@ void DebugLoadAof(CommandContext& ctx) {
   FlushDb(ctx.server, -1);
   ctx.server.scripts().FlushLibraries();
   std::string err;
-  if (!ctx.server.persistence().aof().LoadForDebug(ctx.stats, &err)) {
+  if (!ctx.server.persistence().aof().LoadForDebug(ctx.stats, &err, ctx.client.control)) {
     Log(LogLevel::kWarning, "{}", err);
     return ctx.reply.Error("ERR Error loading the AOF, check server logs.");
   }

@@ -192,5 +192,95 @@ def test_debug_aof_flush_sleep_delays_the_writes(binary):
     s.stop()
 
 
+def test_a_script_in_the_aof_runs_its_commands(binary):
+    # The script's redis.call commands run as the loader's (no -LOADING inside the replay), at
+    # start-up and for DEBUG LOADAOF, as in Redis.
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    make_aof(d, cmd("SELECT", "9") +
+             cmd("EVAL", "redis.call('set', KEYS[1], 'y'); return redis.call('ping')", "1", "x") +
+             cmd("EVAL", "redis.call('incr', KEYS[1])", "1", "n"))
+    s = Server(binary, "--appendonly", "yes", "--enable-debug-command", "yes", dir=d)
+    r = s.redis(db=9)
+    assert r.get("x") == b"y" and r.get("n") == b"1"
+    r.set("x", "changed")
+    assert r.execute_command("DEBUG", "LOADAOF") == b"OK"
+    assert r.get("x") == b"changed" and r.get("n") == b"1"
+    s.stop()
+
+
+def loading_replies_during_debug_loadaof(binary, d, *args):
+    """Runs DEBUG LOADAOF from one client while clients opened before it, all on its worker
+    (io-threads 1), PING; returns the distinct replies they got, in order, and the server."""
+    import threading
+    s = Server(binary, "--appendonly", "yes", "--enable-debug-command", "yes", "--io-threads",
+               "1", *args, dir=d)
+    pingers = [s.connect() for _ in range(3)]
+    loader = s.connect()
+    loader.send(cmd("DEBUG", "LOADAOF"))
+    replies = []
+    done = threading.Event()
+
+    def wait_loader():
+        loader.sock.settimeout(60)
+        replies.append(("loader", loader.read_reply()))
+        done.set()
+
+    t = threading.Thread(target=wait_loader)
+    t.start()
+    while not done.is_set():
+        for p in pingers:
+            got = p.command("PING")
+            if not replies or replies[-1] != got:
+                replies.append(got)
+        time.sleep(0.01)
+    t.join()
+    return replies, s
+
+
+def check_loading_then_ok(replies):
+    # PINGs may be answered before the load starts; then -LOADING until the loader's OK.
+    loading = b"-LOADING Redis is loading the dataset in memory\r\n"
+    assert loading in replies, replies
+    ok = replies.index(("loader", b"+OK\r\n"))
+    assert replies.index(loading) < ok, replies
+    assert all(r == b"+PONG\r\n" for r in replies[ok + 1:]), replies
+
+
+def test_debug_loadaof_answers_loading_while_a_slow_script_replays(binary):
+    # integration/aof "EVAL timeout with slow verbatim Lua script from AOF": the script runs
+    # past lua-time-limit, and the other clients of the worker that runs DEBUG LOADAOF get
+    # -LOADING from the script's hook until the load is over.
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    make_aof(d, b"")
+    s = Server(binary, "--appendonly", "yes", dir=d)  # creates the base and the manifest
+    s.stop()
+    make_aof(d, cmd("SELECT", "9") + cmd(
+        "EVAL", "redis.call('set', KEYS[1], 'y'); for i = 1, 600000 do redis.call('ping') end",
+        "1", "x"))
+    replies, s = loading_replies_during_debug_loadaof(binary, d, "--lua-time-limit", "1")
+    check_loading_then_ok(replies)
+    assert "Slow script detected" in s.read_log()
+    assert s.redis(db=9).get("x") == b"y"
+    assert s.connect().command("PING") == b"+PONG\r\n"
+    s.stop()
+
+
+def test_debug_loadaof_answers_loading_while_commands_replay(binary):
+    # A long file of plain commands: the worker's other clients are served every 1024
+    # commands, as Redis's loading loop processes events.
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-")
+    make_aof(d, b"")
+    s = Server(binary, "--appendonly", "yes", dir=d)
+    s.stop()
+    make_aof(d, b"".join(cmd("SET", "k%d" % i, "v") for i in range(400000)))
+    replies, s = loading_replies_during_debug_loadaof(binary, d)
+    check_loading_then_ok(replies)
+    assert s.redis().dbsize() == 400000
+    s.stop()
+
+
 if __name__ == "__main__":
     run_tests(globals())
