@@ -18,6 +18,7 @@
 #include "server/replication/primary.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
+#include "server/shutdown.h"
 
 namespace tessera::server::net {
 
@@ -172,7 +173,9 @@ size_t Connection::GrowForNextRead() {
   want = std::min(want, room);
   if (in_.size() - in_len_ < want) {
     size_t grown = big ? in_len_ + want : std::max(in_.size() * 2, in_len_ + want);
-    in_.Reallocate(std::min(grown, in_len_ + room), in_len_);
+    // Saturating: the master client's limit is near SIZE_MAX, where in_len_ + room wraps.
+    const size_t cap = room > SIZE_MAX - in_len_ ? SIZE_MAX : in_len_ + room;
+    in_.Reallocate(std::min(grown, cap), in_len_);
   }
   qbuf_peak_ = std::max(qbuf_peak_, QueryBufferBytes() + want);
   return room;
@@ -739,6 +742,8 @@ void Connection::Close() {
   if (state_.replica) worker_->server().replication().RemoveReplica(state_.id);
   if (state_.master) worker_->server().replica_link().OnMasterClosed(state_.id);
   if (state_.waiting_for_acks) worker_->server().replication().EndWait(state_.id);
+  if (state_.waiting_for_shutdown && worker_->server().shutdown != nullptr)
+    worker_->server().shutdown->Forget(state_.id);
   worker_->server().tracking().Disable(state_);
   state_.push = nullptr;
   if (postponed_) {
