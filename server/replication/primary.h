@@ -56,6 +56,18 @@ class ReplicationPrimary {
   void AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas);
   int64_t EndWait(uint64_t client_id);
 
+  // SHUTDOWN waiting for its replicas (server/shutdown.h).  RequestAcks: REPLCONF GETACK * in
+  // the stream.  AckStates: each replica (full sync done or not), how far its acknowledged
+  // offset is behind master_repl_offset, seconds since its last ACK while online, its state.
+  void RequestAcks();
+  struct AckState {
+    std::string name;  // ip:port, as Redis's log lines name a replica
+    uint64_t behind = 0;
+    int64_t lag_s = 0;
+    std::string state;
+  };
+  std::vector<AckState> AckStates(int64_t now_ms) const;
+
   // Starts a full sync replicas wait for; pings the replicas every repl-ping-replica-period.
   // Worker 0's timer.
   void Cron(int64_t now_ms);
