@@ -173,9 +173,7 @@ size_t Connection::GrowForNextRead() {
   want = std::min(want, room);
   if (in_.size() - in_len_ < want) {
     size_t grown = big ? in_len_ + want : std::max(in_.size() * 2, in_len_ + want);
-    // Saturating: the master client's limit is near SIZE_MAX, where in_len_ + room wraps.
-    const size_t cap = room > SIZE_MAX - in_len_ ? SIZE_MAX : in_len_ + room;
-    in_.Reallocate(std::min(grown, cap), in_len_);
+    in_.Reallocate(std::min(grown, in_len_ + room), in_len_);
   }
   qbuf_peak_ = std::max(qbuf_peak_, QueryBufferBytes() + want);
   return room;
@@ -405,7 +403,9 @@ bool Connection::AuthRequired() const {
 }
 
 size_t Connection::QueryBufferLimit() const {
-  if (state_.master) return SIZE_MAX - 1;  // as Redis: the primary's stream is never cut
+  // As Redis, the primary's stream is never cut (a bound far above any buffer, small enough
+  // that the room computed from it cannot overflow).
+  if (state_.master) return size_t{1} << 40;
   if (AuthRequired()) return kUnauthQueryLimit;
   return worker_->server().config().client_query_buffer_limit.load(std::memory_order_relaxed);
 }

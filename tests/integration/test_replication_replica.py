@@ -73,6 +73,10 @@ def test_replica_syncs_follows_and_refuses_writes(binary):
             t.execute()
         pr.eval("redis.call('set', KEYS[1], 'e'); redis.call('del', 'h')", 1, "ev")
         pr.xadd("x", {"g": "w"})
+        # Commands far larger than a read: the master client's query buffer grows unbounded
+        # by client-query-buffer-limit (a bound that overflowed once corrupted memory).
+        for j in range(30):
+            pr.mset({"big:%d:%d" % (j, i): "v" * (i % 200 + 1) for i in range(1000)})
         wait_for(lambda: same_data(pr, sr), "the replica did not follow")
         wait_for(lambda: offsets_equal(pr, sr), "the offsets differ")
         assert sr.get("ev") == b"e"
@@ -177,6 +181,28 @@ def test_replicaof_errors_and_stale_data(binary):
         assert r.info("replication")["role"] == "master"
         assert r.config_get("replicaof") == {"replicaof": ""}
         assert r.get("x") == b"1"
+
+
+def test_replicaof_directive_and_config_rewrite(binary):
+    dead = free_port()
+    with Server(binary, config_text="slaveof 127.0.0.1 %d\n" % dead) as s:
+        r = s.redis()
+        assert r.config_get("replicaof") == {"replicaof": "127.0.0.1 %d" % dead}
+        assert r.info("replication")["role"] == "slave"
+        assert b"$4\r\nrole\r\n$7\r\nreplica\r\n" in s.connect().command("HELLO", "2")
+        conf = os.path.join(s.dir, "tessera.conf")
+        assert r.execute_command("CONFIG", "REWRITE") == b"OK"
+        assert "replicaof 127.0.0.1 %d\n" % dead in open(conf).read()
+        r.execute_command("REPLICAOF", "NO", "ONE")
+        assert r.execute_command("CONFIG", "REWRITE") == b"OK"
+        text = open(conf).read()
+        assert "replicaof" not in text and "slaveof" not in text, text
+    # Start-up errors, as Redis words them.
+    for args, err in ((["--replicaof", "127.0.0.1", "abc"], "Invalid master port"),
+                      (["--replicaof", "127.0.0.1"], "wrong number of arguments")):
+        out = subprocess.run([binary, "--port", str(free_port()), *args], capture_output=True,
+                             text=True, timeout=10)
+        assert out.returncode != 0 and err in out.stdout + out.stderr, out
 
 
 def test_link_drop_reconnects_and_no_one_promotes(binary):
