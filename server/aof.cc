@@ -485,6 +485,7 @@ bool Aof::Enable(std::string* err) {
   const std::string base_name =
       persistence::AofBaseName(c.appendfilename, base_seq, RdbPreamble(c));
   persistence::WriteLog& log = server_.write_log();
+  writing_initial_.store(true, std::memory_order_release);
   std::string e = WriteBase(base_name, [&](uint64_t) {
     // The writer starts at the point, under every shard lock: nothing is logged in between.
     // (Its offsets are the AOF stream's, not the replicas' the point is given in.)
@@ -493,6 +494,7 @@ bool Aof::Enable(std::string* err) {
     writer_->set_policy(PolicyOf(c));
     log.set_enabled(true);
   });
+  writing_initial_.store(false, std::memory_order_release);
   if (!e.empty()) {
     Disable();
     *err = e;

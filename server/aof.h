@@ -57,6 +57,8 @@ class Aof {
   // for a background save to end first.
   bool StartRewrite(std::string* err, bool* scheduled);
   bool rewrite_in_progress() const { return rewriting_.load(std::memory_order_acquire); }
+  // CONFIG SET appendonly yes is writing the first base: shutdown must not exit before it ends.
+  bool writing_initial() const { return writing_initial_.load(std::memory_order_acquire); }
 
   // appendfsync always: blocks until the log is durable up to `offset`.
   void WaitDurable(uint64_t offset);
@@ -120,6 +122,7 @@ class Aof {
   std::unique_ptr<persistence::AofWriter> writer_;
   std::thread rewrite_thread_;
   std::atomic<bool> rewriting_{false};
+  std::atomic<bool> writing_initial_{false};
   bool scheduled_ = false;
   std::mutex job_mu_;           // job_, abort_requested_
   SnapshotJob* job_ = nullptr;  // the running rewrite's snapshot, while it writes

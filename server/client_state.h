@@ -107,6 +107,8 @@ struct ClientState {
   // WAIT: blocked until enough replicas acknowledged `woff`, the replicas' stream offset
   // (WriteLog::offset) just past this client's last command that added to it (c->woff).
   bool waiting_for_acks = false;
+  // SHUTDOWN: blocked until the shutdown fails or is aborted (server/shutdown.h).
+  bool waiting_for_shutdown = false;
   uint64_t woff = 0;
   // REPLCONF listening-port / ip-address, which replicas send before PSYNC (INFO shows them).
   int repl_listening_port = 0;

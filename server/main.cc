@@ -29,6 +29,7 @@
 #include "server/persistence.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
+#include "server/shutdown.h"
 #include "server/version.h"
 
 namespace {
@@ -238,40 +239,10 @@ int main(int argc, char** argv) {
       w->AdoptMaster(fd, std::move(leftover), generation);
     });
   };
-  pthread_t main_thread = pthread_self();
-  std::mutex shutdown_mu;
-  bool user_shutdown = false;
-  // The final save: SHUTDOWN SAVE/NOSAVE decide, else the save points do (as in Redis).
-  // SHUTDOWN saves before it answers, with every client's commands held so that nothing is
-  // acknowledged after the snapshot's point; a signal saves once the workers have stopped.
-  bool save_handled = false;
-  server.request_shutdown = [&](const ShutdownRequest& req, std::string* err) {
-    bool save = req.save || (!req.nosave && !server.config().save.Get().empty());
-    if (save) {
-      server.pause_writes_only.store(false);
-      server.pause_end_ms.store(INT64_MAX);
-      // As Redis kills its saving child at shutdown: the final save replaces it.
-      server.persistence().AbortBackgroundSave("There is a child saving an .rdb. Killing it!");
-      server.persistence().WaitForBackgroundSave();
-      Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
-      if (!server.persistence().Save().empty() && !req.force) {
-        Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
-        server.pause_end_ms.store(0);
-        *err = "ERR Errors trying to SHUTDOWN. Check logs.";
-        return false;
-      }
-    }
-    {
-      std::lock_guard<std::mutex> lock(shutdown_mu);
-      save_handled = true;
-    }
-    {
-      std::lock_guard<std::mutex> lock(shutdown_mu);
-      user_shutdown = true;
-    }
-    pthread_kill(main_thread, SIGTERM);
-    return true;
-  };
+  // SHUTDOWN and the signals: requests are recorded where they arrive; this thread runs them
+  // (the wait for replicas, the final save) while the workers keep serving.
+  ShutdownCoordinator shutdown(server);
+  server.shutdown = &shutdown;
 
   Log(LogLevel::kNotice, "Server initialized");
   server.startup_memory.store(ReadAllocatedBytes());  // before any data: used_memory_startup
@@ -299,39 +270,26 @@ int main(int argc, char** argv) {
   if (tls != nullptr) Log(LogLevel::kNotice, "Ready to accept connections tls");
   server.replica_link().Start();  // replicaof: the link to the primary starts now
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  {
-    std::lock_guard<std::mutex> lock(shutdown_mu);
-    if (user_shutdown) {
-      Log(LogLevel::kWarning, "User requested shutdown...");
-    } else {
-      Log(LogLevel::kWarning, "Received {} scheduling shutdown...",
-          sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // Every ~10 ms (Redis's cron checks a pending shutdown at hz 10 to 100): a signal, or a step
+  // of a requested shutdown.
+  for (;;) {
+    const timespec tick{0, 10 * 1000 * 1000};
+    const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig > 0 && !shutdown.Signal(sig)) {
+      Log(LogLevel::kWarning, "You insist... exiting now.");
+      server.persistence().AbortBackgroundSave("There is a child saving an .rdb. Killing it!");
+      server.persistence().WaitForBackgroundSave();  // its temporary file is removed
+      _exit(1);                                      // not a clean shutdown
     }
+    if (shutdown.Step(Server::RealNowUs() / 1000)) break;
   }
   server.replica_link().Stop();
   server.scripts().AbortAll();  // a worker inside an endless script must get back to its loop
   for (auto& w : workers) w->RequestStop();
   for (auto& w : workers) w->Join();
-  bool save_now;
-  {
-    std::lock_guard<std::mutex> lock(shutdown_mu);
-    // A signal: shutdown-on-sigterm / -sigint say save or nosave, else the save points decide.
-    const uint32_t flags =
-        sig == SIGINT ? config.shutdown_on_sigint.load() : config.shutdown_on_sigterm.load();
-    save_now = !save_handled && (flags & kShutdownNoSave) == 0 &&
-               ((flags & kShutdownSave) != 0 || !server.config().save.Get().empty());
-  }
   server.persistence().AbortBackgroundSave("There is a child saving an .rdb. Killing it!");
   server.persistence().WaitForBackgroundSave();
   server.persistence().aof().Close();  // every logged write reaches the file, fsynced
-  if (save_now) {
-    Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
-    if (!server.persistence().Save().empty()) {
-      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
-    }
-  }
   if (!config.pidfile.empty()) unlink(config.pidfile.c_str());
   if (!config.unixsocket.empty()) unlink(config.unixsocket.c_str());
   Log(LogLevel::kWarning, "Tessera is now ready to exit, bye bye...");

@@ -40,13 +40,7 @@ namespace tessera::server {
 class Persistence;
 class ReplicationPrimary;
 class ReplicationReplica;
-
-struct ShutdownRequest {
-  bool nosave = false;
-  bool save = false;
-  bool now = false;
-  bool force = false;
-};
+class ShutdownCoordinator;
 
 // Reads the ACL file `path` into *text; false with Redis's "Error loading ACLs, opening file"
 // text if it cannot be read.
@@ -156,9 +150,9 @@ class Server {
   // The clients CLIENT PAUSE holds, in the order they resume.
   PauseQueue& pause_queue() { return pause_queue_; }
 
-  // Set by main: starts an orderly shutdown; returns false if it refused (e.g. SAVE asked
-  // while persistence is unavailable).
-  std::function<bool(const ShutdownRequest&, std::string* error)> request_shutdown;
+  // Set by main: SHUTDOWN, SIGTERM and SIGINT (server/shutdown.h).  Null in tests that run
+  // commands without a process to stop: SHUTDOWN then fails.
+  ShutdownCoordinator* shutdown = nullptr;
   // Set by the net layer: feeds one line to every MONITOR client.
   std::function<void(std::string line)> feed_monitors;
   // The replica's link hands its socket, and the bytes read past the snapshot, to a worker

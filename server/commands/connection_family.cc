@@ -11,6 +11,7 @@
 #include "server/commands/script_runner.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
+#include "server/shutdown.h"
 #include "server/version.h"
 
 namespace tessera::server {
@@ -207,42 +208,53 @@ void Monitor(CommandContext& ctx) {
 }
 
 void Shutdown(CommandContext& ctx) {
-  ShutdownRequest req;
+  uint32_t flags = 0;
+  bool abort = false;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     std::string_view a = ctx.args[i];
     if (EqualsNoCase(a, "nosave")) {
-      req.nosave = true;
+      flags |= kShutdownNoSave;
     } else if (EqualsNoCase(a, "save")) {
-      req.save = true;
+      flags |= kShutdownSave;
     } else if (EqualsNoCase(a, "now")) {
-      req.now = true;
+      flags |= kShutdownNow;
     } else if (EqualsNoCase(a, "force")) {
-      req.force = true;
-    } else if (EqualsNoCase(a, "abort") && ctx.args.size() == 2) {
-      ctx.reply.Error("ERR No shutdown in progress.");
-      return;
+      flags |= kShutdownForce;
+    } else if (EqualsNoCase(a, "abort")) {
+      abort = true;
     } else {
       ctx.reply.Error(errors::kSyntax);
       return;
     }
   }
-  if (req.nosave && req.save) {
+  if ((abort && flags != 0) || ((flags & kShutdownNoSave) && (flags & kShutdownSave))) {
     ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  ShutdownCoordinator* shutdown = ctx.server.shutdown;
+  if (abort) {
+    if (shutdown != nullptr && shutdown->Abort()) {
+      ctx.reply.Ok();
+    } else {
+      ctx.reply.Error("ERR No shutdown in progress.");
+    }
     return;
   }
   // Past busy-reply-threshold only SHUTDOWN NOSAVE goes on (Redis): a save would need the
   // shard locks the script holds.
-  if (!req.nosave && ScriptTimedOut(ctx.server)) {
+  if ((flags & kShutdownNoSave) == 0 && ScriptTimedOut(ctx.server)) {
     ctx.reply.Error(BusyScriptError(ctx.server));
     return;
   }
-  std::string error;
-  if (!ctx.server.request_shutdown || !ctx.server.request_shutdown(req, &error)) {
-    ctx.reply.Error(error.empty() ? "ERR Errors trying to SHUTDOWN. Check logs." : error);
+  if (shutdown == nullptr || ctx.client.control == nullptr) {
+    ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
     return;
   }
-  // On success Redis sends no reply: the connection closes with the server.
-  if (ctx.client.control) ctx.client.control->CloseAfterReply();
+  // The client blocks (WAIT's kind of block, with no timeout) until the main thread either
+  // exits (no reply, as Redis) or fails to shut down and answers it with an error.
+  ctx.client.waiting_for_shutdown = true;
+  shutdown->Request(flags, ctx.client.id);
+  ctx.ack_wait_deadline_ms = 0;
 }
 
 }  // namespace

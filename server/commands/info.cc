@@ -30,6 +30,7 @@
 #include "server/replication/primary.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
+#include "server/shutdown.h"
 #include "server/version.h"
 
 namespace tessera::server {
@@ -231,6 +232,9 @@ void AddServer(Server& server, InfoWriter& w) {
   w.Field("config_file", server.config_file());
   // Redis reports whether its I/O threads are running; ours are the workers themselves.
   w.Field("io_threads_active", server.io_threads() > 1 ? 1 : 0);
+  // Only while a shutdown waits for its replicas, as Redis shows it.
+  const int64_t shutdown_ms = server.shutdown ? server.shutdown->ms_left(now_us / 1000) : -1;
+  if (shutdown_ms >= 0) w.Field("shutdown_in_milliseconds", shutdown_ms);
   // Redis 7.2's listener lines, one per connection type in use (0 tcp, 1 unix, 2 tls):
   // listener<type>:name=..[,bind=..]...[,port=..].
   std::vector<std::string> binds = server.config().bind.Get();
@@ -257,7 +261,8 @@ void AddClients(Server& server, InfoWriter& w) {
   w.Field("client_recent_max_input_buffer", t.max_input);
   w.Field("client_recent_max_output_buffer", t.max_output);
   // Blocked clients' timeouts are their own timers (no timeout table).
-  w.Field("blocked_clients", server.blocking().blocked_clients());
+  w.Field("blocked_clients", server.blocking().blocked_clients() +
+                                 (server.shutdown ? server.shutdown->blocked_clients() : 0));
   w.Field("tracking_clients", server.tracking().tracking_clients());
   w.Field("clients_in_timeout_table", 0);
   w.Field("total_blocking_keys", server.blocking().blocking_keys());
@@ -325,7 +330,10 @@ void AddMemory(Server& server, InfoWriter& w) {
   // What eviction leaves out of used_memory: the AOF's pending bytes (no replication buffers).
   w.Field("mem_not_counted_for_evict", server.evictor().NotCountedBytes());
   w.Field("mem_replication_backlog", r.repl_backlog);
-  w.Field("mem_total_replication_buffers", 0);
+  // Redis counts its replication buffer shared by the replicas and the backlog; we have no
+  // shared buffer: the stream bytes not yet written to a replica's socket sit in that replica's
+  // output buffer, so the figure is theirs, the same bytes as mem_clients_slaves.
+  w.Field("mem_total_replication_buffers", r.clients_slaves);
   w.Field("mem_clients_slaves", r.clients_slaves);
   w.Field("mem_clients_normal", r.clients_normal);
   w.Field("mem_cluster_links", r.cluster_links);

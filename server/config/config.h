@@ -248,6 +248,8 @@ struct ServerConfig {
   // shutdown-on-sigterm / shutdown-on-sigint: ShutdownSignalFlag bits (0: default).
   std::atomic<uint32_t> shutdown_on_sigterm{0};
   std::atomic<uint32_t> shutdown_on_sigint{0};
+  // shutdown-timeout: seconds SHUTDOWN and SIGTERM/SIGINT wait for lagging replicas (0: none).
+  std::atomic<int64_t> shutdown_timeout{10};
   // propagation-error-behavior: what an AOF replay does when a command fails.
   std::atomic<PropagationError> propagation_error_behavior{PropagationError::kIgnore};
   // An expired key's big value is freed by the lazy-free thread (server/lazy_free.h), and

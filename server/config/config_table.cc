@@ -738,6 +738,7 @@ constexpr Entry kTable[] = {
             &GetShutdownOnSigterm, nullptr),
     Special("shutdown-on-sigint", kModifiable | kMultiArg, "default", &SetShutdownOnSigint,
             &GetShutdownOnSigint, nullptr),
+    Number<&C::shutdown_timeout>("shutdown-timeout", "", kModifiable, 0, kIntMax, "10"),
     Enum<&C::propagation_error_behavior>("propagation-error-behavior", kModifiable,
                                          kPropagationErrorNames, "ignore"),
     Special("dir", kModifiable | kProtected | kNoDefault, "", &SetDir, &GetDir, &RewriteDir),

@@ -18,6 +18,7 @@
 #include "server/replication/primary.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
+#include "server/shutdown.h"
 
 namespace tessera::server::net {
 
@@ -741,6 +742,8 @@ void Connection::Close() {
   if (state_.replica) worker_->server().replication().RemoveReplica(state_.id);
   if (state_.master) worker_->server().replica_link().OnMasterClosed(state_.id);
   if (state_.waiting_for_acks) worker_->server().replication().EndWait(state_.id);
+  if (state_.waiting_for_shutdown && worker_->server().shutdown != nullptr)
+    worker_->server().shutdown->Forget(state_.id);
   worker_->server().tracking().Disable(state_);
   state_.push = nullptr;
   if (postponed_) {

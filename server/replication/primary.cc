@@ -187,6 +187,13 @@ void ReplicationPrimary::AddWaiter(uint64_t client_id, uint64_t offset, int64_t 
     waiters_.push_back({client_id,
                         static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
                         numreplicas});
+  }
+  RequestAcks();
+}
+
+void ReplicationPrimary::RequestAcks() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     if (!ever_attached_) return;
   }
   // REPLCONF GETACK * in the stream (the replicas', not the AOF's): each replica answers
@@ -196,6 +203,28 @@ void ReplicationPrimary::AddWaiter(uint64_t client_id, uint64_t offset, int64_t 
   persistence::AppendRespCommand(&getack, argv);
   const persistence::LogRecord record[] = {{-1, /*aof=*/false, getack}};
   server_.write_log().AppendRecords(record);
+}
+
+std::vector<ReplicationPrimary::AckState> ReplicationPrimary::AckStates(int64_t now_ms) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t master_offset =
+      ever_attached_ ? server_.write_log().offset() + static_cast<uint64_t>(offset_base_) : 0;
+  std::vector<AckState> out;
+  for (const auto& [id, r] : replicas_) {
+    AckState a;
+    const std::string& ip = r->announced_ip.empty() ? r->ip : r->announced_ip;
+    const int port = r->listening_port.load(std::memory_order_relaxed);
+    a.name = ip + ":" + (port != 0 ? std::to_string(port) : "<unknown-replica-port>");
+    const uint64_t ack = r->ack_offset.load(std::memory_order_relaxed);
+    a.behind = master_offset > ack ? master_offset - ack : 0;
+    const State state = r->state.load(std::memory_order_relaxed);
+    a.lag_s = state == State::kOnline
+                  ? now_ms / 1000 - r->ack_ms.load(std::memory_order_relaxed) / 1000
+                  : 0;
+    a.state = StateName(state);
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 int64_t ReplicationPrimary::EndWait(uint64_t client_id) {

@@ -59,6 +59,18 @@ class ReplicationPrimary {
   // REPLICAOF: every WAIT gets `error` and its client is closed after it; returns how many.
   size_t FailWaiters(std::string_view error);
 
+  // SHUTDOWN waiting for its replicas (server/shutdown.h).  RequestAcks: REPLCONF GETACK * in
+  // the stream.  AckStates: each replica (full sync done or not), how far its acknowledged
+  // offset is behind master_repl_offset, seconds since its last ACK while online, its state.
+  void RequestAcks();
+  struct AckState {
+    std::string name;  // ip:port, as Redis's log lines name a replica
+    uint64_t behind = 0;
+    int64_t lag_s = 0;
+    std::string state;
+  };
+  std::vector<AckState> AckStates(int64_t now_ms) const;
+
   // Starts a full sync replicas wait for; pings the replicas every repl-ping-replica-period.
   // Worker 0's timer.
   void Cron(int64_t now_ms);

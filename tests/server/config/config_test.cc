@@ -228,6 +228,7 @@ TEST_CASE("Defaults are Redis 7.2's, as CONFIG GET shows them") {
       {"repl-backlog-ttl", "3600"},
       {"shutdown-on-sigterm", "default"},
       {"shutdown-on-sigint", "default"},
+      {"shutdown-timeout", "10"},
       {"propagation-error-behavior", "ignore"},
       {"hash-max-listpack-entries", "512"},
       {"hash-max-listpack-value", "64"},
