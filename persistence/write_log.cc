@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace tessera::persistence {
 
@@ -68,29 +69,47 @@ void AppendRespCommand(std::string* out, std::span<const std::string> argv) {
   AppendCommand(out, argv);
 }
 
+void WriteLog::AppendLock::Wait() noexcept {
+  // Test before exchanging again, so that waiting reads a shared line instead of taking it
+  // away from the holder on every try.
+  for (int spins = 0; locked_.load(std::memory_order_relaxed); ++spins) {
+    if (spins < 256) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#elif defined(__aarch64__)
+      asm volatile("yield");
+#endif
+    } else {
+      std::this_thread::yield();  // the holder may have been preempted
+    }
+  }
+}
+
 void WriteLog::set_enabled(bool on) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   batch_reader_ = on;
   enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
 }
 
 uint64_t WriteLog::AddTap(WriteLogTap* tap) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   taps_.push_back(tap);
+  has_taps_ = true;
   selected_db_ = -1;  // the tap's stream must not depend on an earlier SELECT
   enabled_.store(true, std::memory_order_relaxed);
   return offset_.load(std::memory_order_relaxed);
 }
 
 void WriteLog::RemoveTap(WriteLogTap* tap) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   std::erase(taps_, tap);
+  has_taps_ = !taps_.empty();
   enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
 }
 
 uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
   static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<AppendLock> lock(mu_);
   // `select` is what goes before `commands`: the SELECT, after the MULTI when the bytes are
   // a transaction (Redis 7 propagates "MULTI, SELECT, ..." so that the SELECT is inside it).
   std::string_view select;
@@ -114,42 +133,51 @@ uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
   }
   uint64_t end = offset_.load(std::memory_order_relaxed) + select.size() + commands.size();
   offset_.store(end, std::memory_order_release);
-  for (WriteLogTap* tap : taps_) tap->OnAppend(select, commands, end);
+  if (has_taps_) {
+    for (WriteLogTap* tap : taps_) tap->OnAppend(select, commands, end);
+  }
   // The reader wakes on its own every few milliseconds and takes everything in one batch; a
   // wake-up per append would cost a system call per write.  Only a large backlog calls it
   // early, to bound the buffer.
-  if (before < kWakeBytes && pending_.size() >= kWakeBytes) cv_.notify_one();
+  if (before < kWakeBytes && pending_.size() >= kWakeBytes) {
+    lock.unlock();
+    Wake();
+  }
   return end;
 }
 
 uint64_t WriteLog::Take(std::string* out) {
   out->clear();
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   pending_.swap(*out);
   return offset_.load(std::memory_order_relaxed);
 }
 
 size_t WriteLog::PendingBytes() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   return pending_.capacity();
 }
 
 bool WriteLog::WaitForBytes(int timeout_ms) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-               [&] { return pending_.size() >= kWakeBytes || woken_; });
-  woken_ = false;
+  {
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return woken_; });
+    woken_ = false;
+  }
+  std::lock_guard<AppendLock> lock(mu_);
   return !pending_.empty();
 }
 
 void WriteLog::Wake() {
-  std::lock_guard<std::mutex> lock(mu_);
-  woken_ = true;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    woken_ = true;
+  }
   cv_.notify_one();
 }
 
 void WriteLog::ForgetSelectedDb() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   selected_db_ = -1;
 }
 
