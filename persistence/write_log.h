@@ -7,16 +7,16 @@
 //
 // The stream is what Redis calls the replication stream: a SELECT is emitted where the
 // database changes, and every byte has an offset that only grows (the PSYNC offset).  Appending
-// copies the already-encoded bytes into one pending buffer under a mutex held for that copy
-// only; encoding happens before, outside it.  One consumer (the persistence thread) takes the
-// pending bytes in batches and hands them to the AOF and, later, to replicas and the backlog:
-// readers never hold the mutex longer than a buffer swap.
+// copies the already-encoded bytes into one pending buffer under a lock held for that copy
+// only (a spin lock: AppendLock below says why); encoding happens before, outside it.  One
+// consumer (the persistence thread) takes the pending bytes in batches and hands them to the
+// AOF: readers never hold the lock longer than a buffer swap.
 //
 // Nothing is encoded or copied while no reader is attached (enabled() false): a server without
 // AOF or replicas pays one relaxed load per write.
 //
 // Readers of two kinds: the one that takes pending bytes in batches (the AOF writer: Take), and
-// taps (replicas: WriteLogTap), which are handed each append's bytes under the mutex and copy
+// taps (replicas: WriteLogTap), which are handed each append's bytes under the lock and copy
 // them.  The pending buffer only fills while the batch reader is attached.
 #pragma once
 
@@ -37,7 +37,7 @@ void AppendRespCommand(std::string* out, std::span<const std::string_view> argv)
 void AppendRespCommand(std::string* out, std::span<const std::string> argv);
 
 // A reader handed every append as it happens (a replica's link).  OnAppend runs under the
-// log's mutex, in log order, from the appending thread: it copies and returns.
+// log's lock (others spin meanwhile), in log order, from the appending thread: copies, returns.
 class WriteLogTap {
  public:
   virtual ~WriteLogTap() = default;
