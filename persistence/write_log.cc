@@ -1,8 +1,13 @@
 #include "persistence/write_log.h"
 
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <chrono>
 #include <cstring>
-#include <thread>
 
 namespace tessera::persistence {
 
@@ -69,20 +74,51 @@ void AppendRespCommand(std::string* out, std::span<const std::string> argv) {
   AppendCommand(out, argv);
 }
 
-void WriteLog::AppendLock::Wait() noexcept {
-  // Test before exchanging again, so that waiting reads a shared line instead of taking it
-  // away from the holder on every try.
-  for (int spins = 0; locked_.load(std::memory_order_relaxed); ++spins) {
-    if (spins < 256) {
+namespace {
+
+constexpr int kSpins = 128;  // pauses before sleeping: a few microseconds, many copies' time
+
+inline void Pause() {
 #if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
+  __builtin_ia32_pause();
 #elif defined(__aarch64__)
-      asm volatile("yield");
+  asm volatile("yield");
 #endif
-    } else {
-      std::this_thread::yield();  // the holder may have been preempted
+}
+
+}  // namespace
+
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "the futex word is the atomic");
+
+void WriteLog::AppendLock::LockSlow() noexcept {
+  // Read before trying again, so that waiting shares the line instead of taking it away from
+  // the holder on every try.
+  for (int spins = 0; spins < kSpins; ++spins) {
+    Pause();
+    uint32_t s = state_.load(std::memory_order_relaxed);
+    if (s == kFree && state_.compare_exchange_weak(s, kLocked, std::memory_order_acquire)) {
+      return;
     }
   }
+  // Sleep until the holder releases it; whoever takes it this way leaves it marked contended
+  // (another sleeper may remain), so that its unlock wakes the next one.
+  while (state_.exchange(kContended, std::memory_order_acquire) != kFree) {
+#if defined(__linux__)
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&state_), FUTEX_WAIT_PRIVATE, kContended,
+            nullptr, nullptr, 0);
+#else
+    state_.wait(kContended, std::memory_order_relaxed);
+#endif
+  }
+}
+
+void WriteLog::AppendLock::Wake() noexcept {
+#if defined(__linux__)
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
+          0);
+#else
+  state_.notify_one();
+#endif
 }
 
 void WriteLog::set_enabled(bool on) {

@@ -8,8 +8,8 @@
 // The stream is what Redis calls the replication stream: a SELECT is emitted where the
 // database changes, and every byte has an offset that only grows (the PSYNC offset).  Appending
 // copies the already-encoded bytes into one pending buffer under a lock held for that copy
-// only (a spin lock: AppendLock below says why); encoding happens before, outside it.  One
-// consumer (the persistence thread) takes the pending bytes in batches and hands them to the
+// only (it spins before it sleeps: AppendLock below says why); encoding happens before, outside it.
+// One consumer (the persistence thread) takes the pending bytes in batches and hands them to the
 // AOF: readers never hold the lock longer than a buffer swap.
 //
 // Nothing is encoded or copied while no reader is attached (enabled() false): a server without
@@ -90,28 +90,40 @@ class WriteLog {
   void ForgetSelectedDb();
 
  private:
-  // The lock of the append path.  With two or more workers, both append up to a million
-  // times a second each and hold the lock for a copy of a few dozen bytes: a futex mutex
-  // puts the loser to sleep (a context switch, and a wake-up system call for the winner),
-  // where waiting the few hundred cycles the copy takes is cheaper.  It spins (with a pause)
-  // and yields the CPU after a while, so a holder that was preempted is not spun against
-  // for a whole time slice.  Unlock is a plain store.
+  // The lock of the append path.  With two or more workers, each appends up to a million
+  // times a second and holds the lock for a copy of a few dozen bytes.  std::mutex puts the
+  // loser of each race to sleep at once: a context switch for it, a futex wake-up system call
+  // for the winner.  This lock spins first, reading the lock word with a pause, for about as
+  // long as a copy takes, and sleeps on the futex only then (the holder was preempted: with
+  // more workers than CPUs, spinning on would burn the CPU the holder needs to finish).
   class AppendLock {
    public:
     void lock() noexcept {
-      while (locked_.exchange(true, std::memory_order_acquire)) Wait();
+      uint32_t expected = kFree;
+      if (!state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire)) {
+        LockSlow();
+      }
     }
-    bool try_lock() noexcept { return !locked_.exchange(true, std::memory_order_acquire); }
-    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+    bool try_lock() noexcept {
+      uint32_t expected = kFree;
+      return state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire);
+    }
+    void unlock() noexcept {
+      if (state_.exchange(kFree, std::memory_order_release) == kContended) Wake();
+    }
 
    private:
-    void Wait() noexcept;
-    std::atomic<bool> locked_{false};
+    static constexpr uint32_t kFree = 0;
+    static constexpr uint32_t kLocked = 1;
+    static constexpr uint32_t kContended = 2;  // locked, and a thread may sleep on it
+    void LockSlow() noexcept;
+    void Wake() noexcept;
+    std::atomic<uint32_t> state_{kFree};  // the futex word
   };
 
   // Read by every write command: kept off the cache line the appenders write.
   alignas(128) std::atomic<bool> enabled_{false};
-  // What every append reads and writes, together on one cache line (48 bytes), which moves
+  // What every append reads and writes, together on one cache line (56 bytes), which moves
   // from core to core with the lock; the 128-byte alignment keeps the next line, which the
   // adjacent-line prefetcher pulls along, for fields appenders touch rarely.
   alignas(128) AppendLock mu_;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <string>
 #include <thread>
@@ -152,6 +153,36 @@ TEST_CASE("Concurrent appenders: whole commands, one order, SELECT where the db 
   CHECK(redundant_selects == 0);
   CHECK(selects > 0);
   for (int t = 0; t < kThreads; ++t) CHECK(next_seq[t] == kPerThread);
+  log.RemoveTap(&tap);
+}
+
+// A tap that holds the append lock for a while on its first append (a holder that was
+// preempted): another appender spins, then sleeps on the lock and carries on when released.
+struct SlowTap : WriteLogTap {
+  void OnAppend(std::string_view select, std::string_view commands, uint64_t) override {
+    bytes.append(select);
+    bytes.append(commands);
+    if (!inside.exchange(true)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::atomic<bool> inside{false};
+  std::string bytes;
+};
+
+TEST_CASE("An appender waiting past its spins sleeps and is woken by the release", "[writelog]") {
+  WriteLog log;
+  SlowTap tap;
+  log.AddTap(&tap);
+  std::thread first([&] { log.Append(0, "*1\r\n$5\r\nFIRST\r\n"); });
+  while (!tap.inside.load()) std::this_thread::yield();
+  // The first append is inside its tap, holding the lock for 50 ms.
+  // Far longer than the spins: this append sleeps until the release, then lands after FIRST.
+  const uint64_t end = log.Append(0, "*1\r\n$6\r\nSECOND\r\n");
+  first.join();
+  CHECK(end == log.offset());
+  CHECK(tap.bytes ==
+        "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*1\r\n$5\r\nFIRST\r\n*1\r\n$6\r\nSECOND\r\n");
+  // The lock still works afterwards, contended or not.
+  CHECK(log.Append(0, "*1\r\n$5\r\nTHIRD\r\n") == end + 15);
   log.RemoveTap(&tap);
 }
 
