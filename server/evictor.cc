@@ -11,6 +11,7 @@
 #include "core/base/hash.h"
 #include "persistence/write_log.h"
 #include "server/blocking.h"
+#include "server/client_eviction.h"
 #include "server/notify.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -54,8 +55,12 @@ uint64_t Evictor::UsedMemory() const {
 }
 
 uint64_t Evictor::NotCountedBytes() const {
-  if (memory_source_ || !server_.config().appendonly.load(std::memory_order_relaxed)) return 0;
-  return server_.write_log().PendingBytes();
+  if (memory_source_) return 0;
+  uint64_t bytes = server_.client_eviction().replica_total();
+  if (server_.config().appendonly.load(std::memory_order_relaxed)) {
+    bytes += server_.write_log().PendingBytes();
+  }
+  return bytes;
 }
 
 void Evictor::NoteOverLimit(bool over, int64_t now_ms) {

@@ -285,6 +285,9 @@ struct CommandContext {
   bool may_block = true;
   std::optional<BlockRequest> block;
   void BlockOn(BlockRequest request) { block = std::move(request); }
+  // WAIT: the client waits for replicas' acknowledgements (ReplicationPrimary::AddWaiter)
+  // until this deadline (Unix ms; 0 forever).  -1: no such wait.
+  int64_t ack_wait_deadline_ms = -1;
 
   // The write log (DESIGN 6).  A write handler counts the changes it made in `dirty`, as
   // Redis's commands add to server.dirty (SADD adds the members it added): a command that
@@ -305,6 +308,12 @@ struct CommandContext {
   // Logs nothing even though `dirty` counts changes (a command whose effect reaches the log
   // another way).
   bool suppress_log = false;
+  // Logs what Propagate() recorded and never the command as sent, whatever `dirty` counts
+  // (Redis's preventCommandPropagation after alsoPropagate: XREADGROUP, XCLAIM, XAUTOCLAIM).
+  bool effects_only = false;
+  // Logs the command as sent for the replicas only, though it changed nothing (Redis's
+  // forceCommandPropagation(c, PROPAGATE_REPL): PUBLISH, SPUBLISH).
+  bool force_replicas = false;
 
   // Keyspace events and modified keys.  A write handler calls Notify for each event Redis's
   // command emits, with Redis's class and event name (server/notify.h), and KeyModified for
