@@ -1,6 +1,7 @@
 #include "persistence/aof.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -301,6 +302,7 @@ bool AofWriter::WriteBatch(const std::string& bytes, uint64_t from) {
 }
 
 void AofWriter::Run() {
+  pthread_setname_np(pthread_self(), "aof_writer");
   std::string batch;
   bool dirty = false;  // written since the last fsync
   for (;;) {

@@ -1,5 +1,11 @@
 #include "persistence/write_log.h"
 
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <chrono>
 #include <cstring>
 
@@ -68,15 +74,63 @@ void AppendRespCommand(std::string* out, std::span<const std::string> argv) {
   AppendCommand(out, argv);
 }
 
+namespace {
+
+constexpr int kSpins = 128;  // pauses before sleeping: a few microseconds, many copies' time
+
+inline void Pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+}  // namespace
+
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "the futex word is the atomic");
+
+void WriteLog::AppendLock::LockSlow() noexcept {
+  // Read before trying again, so that waiting shares the line instead of taking it away from
+  // the holder on every try.
+  for (int spins = 0; spins < kSpins; ++spins) {
+    Pause();
+    uint32_t s = state_.load(std::memory_order_relaxed);
+    if (s == kFree && state_.compare_exchange_weak(s, kLocked, std::memory_order_acquire)) {
+      return;
+    }
+  }
+  // Sleep until the holder releases it; whoever takes it this way leaves it marked contended
+  // (another sleeper may remain), so that its unlock wakes the next one.
+  while (state_.exchange(kContended, std::memory_order_acquire) != kFree) {
+#if defined(__linux__)
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&state_), FUTEX_WAIT_PRIVATE, kContended,
+            nullptr, nullptr, 0);
+#else
+    state_.wait(kContended, std::memory_order_relaxed);
+#endif
+  }
+}
+
+void WriteLog::AppendLock::Wake() noexcept {
+#if defined(__linux__)
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
+          0);
+#else
+  state_.notify_one();
+#endif
+}
+
 void WriteLog::set_enabled(bool on) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   batch_reader_ = on;
   enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
 }
 
 uint64_t WriteLog::AddTap(WriteLogTap* tap) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   taps_.push_back(tap);
+  has_taps_ = true;
   repl_db_ = -1;  // the tap's stream must not depend on an earlier SELECT
   enabled_.store(true, std::memory_order_relaxed);
   replicating_.store(true, std::memory_order_relaxed);
@@ -84,8 +138,9 @@ uint64_t WriteLog::AddTap(WriteLogTap* tap) {
 }
 
 void WriteLog::RemoveTap(WriteLogTap* tap) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   std::erase(taps_, tap);
+  has_taps_ = !taps_.empty();
   enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
 }
 
@@ -102,7 +157,7 @@ void AppendSelect(std::string* out, int db) {
 }  // namespace
 
 uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<AppendLock> lock(mu_);
   // What goes before `commands` in each stream: the SELECT, after the MULTI when the bytes
   // are a transaction (Redis 7 propagates "MULTI, SELECT, ..." so that the SELECT is inside
   // it).  The streams usually have the same database selected; they differ after a
@@ -133,18 +188,21 @@ uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
   aof_offset_.store(aof_end, std::memory_order_release);
   uint64_t end = offset_.load(std::memory_order_relaxed) + repl_head.size() + commands.size();
   offset_.store(end, std::memory_order_release);
-  if (!taps_muted_) {
+  if (has_taps_ && !taps_muted_) {
     for (WriteLogTap* tap : taps_) tap->OnAppend(repl_head, commands, end);
   }
   // The reader wakes on its own every few milliseconds and takes everything in one batch; a
   // wake-up per append would cost a system call per write.  Only a large backlog calls it
   // early, to bound the buffer.
-  if (before < kWakeBytes && pending_.size() >= kWakeBytes) cv_.notify_one();
+  if (before < kWakeBytes && pending_.size() >= kWakeBytes) {
+    lock.unlock();
+    Wake();
+  }
   return aof_end;
 }
 
 uint64_t WriteLog::AppendRecords(std::span<const LogRecord> records) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<AppendLock> lock(mu_);
   scratch_.clear();
   const size_t before = pending_.size();
   uint64_t aof_bytes = 0;
@@ -171,46 +229,53 @@ uint64_t WriteLog::AppendRecords(std::span<const LogRecord> records) {
   aof_offset_.store(aof_end, std::memory_order_release);
   const uint64_t end = offset_.load(std::memory_order_relaxed) + scratch_.size();
   offset_.store(end, std::memory_order_release);
-  if (!taps_muted_) {
+  if (has_taps_ && !taps_muted_) {
     for (WriteLogTap* tap : taps_) tap->OnAppend({}, scratch_, end);
   }
-  if (before < kWakeBytes && pending_.size() >= kWakeBytes) cv_.notify_one();
+  if (before < kWakeBytes && pending_.size() >= kWakeBytes) {
+    lock.unlock();
+    Wake();
+  }
   return aof_end;
 }
 
 void WriteLog::set_taps_muted(bool muted) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   taps_muted_ = muted;
 }
 
 uint64_t WriteLog::Take(std::string* out) {
   out->clear();
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   pending_.swap(*out);
   return aof_offset_.load(std::memory_order_relaxed);
 }
 
 size_t WriteLog::PendingBytes() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   return pending_.capacity();
 }
 
 bool WriteLog::WaitForBytes(int timeout_ms) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-               [&] { return pending_.size() >= kWakeBytes || woken_; });
-  woken_ = false;
+  {
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return woken_; });
+    woken_ = false;
+  }
+  std::lock_guard<AppendLock> lock(mu_);
   return !pending_.empty();
 }
 
 void WriteLog::Wake() {
-  std::lock_guard<std::mutex> lock(mu_);
-  woken_ = true;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    woken_ = true;
+  }
   cv_.notify_one();
 }
 
 void WriteLog::ForgetSelectedDb() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
   aof_db_ = -1;
 }
 

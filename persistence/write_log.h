@@ -7,16 +7,16 @@
 //
 // The stream is what Redis calls the replication stream: a SELECT is emitted where the
 // database changes, and every byte has an offset that only grows (the PSYNC offset).  Appending
-// copies the already-encoded bytes into one pending buffer under a mutex held for that copy
-// only; encoding happens before, outside it.  One consumer (the persistence thread) takes the
-// pending bytes in batches and hands them to the AOF and, later, to replicas and the backlog:
-// readers never hold the mutex longer than a buffer swap.
+// copies the already-encoded bytes into one pending buffer under a lock held for that copy
+// only (it spins before it sleeps: AppendLock below says why); encoding happens before, outside it.
+// One consumer (the persistence thread) takes the pending bytes in batches and hands them to the
+// AOF: readers never hold the lock longer than a buffer swap.
 //
 // Nothing is encoded or copied while no reader is attached (enabled() false): a server without
 // AOF or replicas pays one relaxed load per write.
 //
 // Readers of two kinds: the one that takes pending bytes in batches (the AOF writer: Take), and
-// taps (replicas: WriteLogTap), which are handed each append's bytes under the mutex and copy
+// taps (replicas: WriteLogTap), which are handed each append's bytes under the lock and copy
 // them.  The pending buffer only fills while the batch reader is attached.
 //
 // Two streams, as Redis has (propagateNow's PROPAGATE_AOF and PROPAGATE_REPL targets): most
@@ -44,7 +44,7 @@ void AppendRespCommand(std::string* out, std::span<const std::string_view> argv)
 void AppendRespCommand(std::string* out, std::span<const std::string> argv);
 
 // A reader handed every append as it happens (a replica's link).  OnAppend runs under the
-// log's mutex, in log order, from the appending thread: it copies and returns.
+// log's lock (others spin meanwhile), in log order, from the appending thread: copies, returns.
 class WriteLogTap {
  public:
   virtual ~WriteLogTap() = default;
@@ -120,21 +120,61 @@ class WriteLog {
   void ForgetSelectedDb();
 
  private:
-  std::atomic<bool> enabled_{false};
+  // The lock of the append path.  With two or more workers, each appends up to a million
+  // times a second and holds the lock for a copy of a few dozen bytes.  std::mutex puts the
+  // loser of each race to sleep at once: a context switch for it, a futex wake-up system call
+  // for the winner.  This lock spins first, reading the lock word with a pause, for about as
+  // long as a copy takes, and sleeps on the futex only then (the holder was preempted: with
+  // more workers than CPUs, spinning on would burn the CPU the holder needs to finish).
+  class AppendLock {
+   public:
+    void lock() noexcept {
+      uint32_t expected = kFree;
+      if (!state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire)) {
+        LockSlow();
+      }
+    }
+    bool try_lock() noexcept {
+      uint32_t expected = kFree;
+      return state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire);
+    }
+    void unlock() noexcept {
+      if (state_.exchange(kFree, std::memory_order_release) == kContended) Wake();
+    }
+
+   private:
+    static constexpr uint32_t kFree = 0;
+    static constexpr uint32_t kLocked = 1;
+    static constexpr uint32_t kContended = 2;  // locked, and a thread may sleep on it
+    void LockSlow() noexcept;
+    void Wake() noexcept;
+    std::atomic<uint32_t> state_{kFree};  // the futex word
+  };
+
+  // Read by every write command: kept off the cache line the appenders write.
+  alignas(128) std::atomic<bool> enabled_{false};
   std::atomic<bool> replicating_{false};
-  std::mutex mu_;
+  // What every append reads and writes, together on one cache line (64 bytes: the lock, the
+  // flags, both streams' databases and offsets, the pending buffer's header), which moves
+  // from core to core with the lock; the 128-byte alignment keeps the next line, which the
+  // adjacent-line prefetcher pulls along, for fields appenders touch rarely.
+  alignas(128) AppendLock mu_;
   bool batch_reader_ = false;
+  bool has_taps_ = false;  // !taps_.empty()
   bool taps_muted_ = false;
-  std::vector<WriteLogTap*> taps_;
-  std::string select_;   // the last SELECT built, reused
-  std::string scratch_;  // AppendRecords: the replicas' bytes, reused
-  std::condition_variable cv_;
-  std::string pending_;
-  int aof_db_ = -1;   // the database the AOF stream has selected
-  int repl_db_ = -1;  // the same for the replicas' stream
-  bool woken_ = false;
+  int aof_db_ = -1;                      // the database the AOF stream has selected
+  int repl_db_ = -1;                     // the same for the replicas' stream
   std::atomic<uint64_t> offset_{0};      // the replicas' stream
   std::atomic<uint64_t> aof_offset_{0};  // the AOF's stream
+  std::string pending_;
+  alignas(128) std::vector<WriteLogTap*> taps_;
+  std::string select_;   // the last SELECT built, reused
+  std::string scratch_;  // AppendRecords: the replicas' bytes, reused
+  // The batch reader's sleep (WaitForBytes): a plain mutex and condition variable, touched by
+  // appenders only when the pending bytes pass kWakeBytes, and by Wake().
+  alignas(128) std::mutex wake_mu_;
+  std::condition_variable cv_;
+  bool woken_ = false;  // guarded by wake_mu_
 };
 
 }  // namespace tessera::persistence
