@@ -30,7 +30,7 @@ namespace tessera::server {
 
 namespace {
 
-constexpr int64_t kSliceMs = 100;  // how often a blocked link looks for a newer REPLICAOF
+constexpr int64_t kSliceMs = 100;   // how often a blocked link looks for a newer REPLICAOF
 constexpr size_t kEofMarkLen = 40;  // Redis's RDB_EOF_MARK_SIZE
 
 int64_t NowMs() {
@@ -399,8 +399,9 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
   const ServerConfig& cfg = server_.config();
   SetState(generation, LinkState::kConnecting);
   std::string err;
-  int fd = ConnectTo(host, port, cfg.repl_timeout.load(std::memory_order_relaxed) * 1000,
-                     [&] { return Stale(generation); }, &err);
+  int fd = ConnectTo(
+      host, port, cfg.repl_timeout.load(std::memory_order_relaxed) * 1000,
+      [&] { return Stale(generation); }, &err);
   if (fd < 0) {
     if (!Stale(generation)) Log(LogLevel::kWarning, "Error condition on socket for SYNC: {}", err);
     return false;
@@ -437,8 +438,10 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
     if (!auth.empty()) {
       const std::string user = cfg.masteruser.Get();
       std::string cmd = user.empty() ? Command({"AUTH", auth}) : Command({"AUTH", user, auth});
-      if (!link.Send(cmd) || !link.ReadLine(&line)) return fail("Unable to AUTH to MASTER: " + link.error);
-      if (!line.empty() && line[0] == '-') return fail("Unable to AUTH to MASTER: " + line.substr(1));
+      if (!link.Send(cmd) || !link.ReadLine(&line))
+        return fail("Unable to AUTH to MASTER: " + link.error);
+      if (!line.empty() && line[0] == '-')
+        return fail("Unable to AUTH to MASTER: " + line.substr(1));
     }
     int64_t announce_port = cfg.replica_announce_port.load(std::memory_order_relaxed);
     if (announce_port == 0) announce_port = cfg.port.load(std::memory_order_relaxed);
@@ -447,8 +450,8 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
       return fail("Master did not respond to command during SYNC handshake: " + link.error);
     }
     if (!line.empty() && line[0] == '-') {
-      Log(LogLevel::kNotice, "(Non critical) Master does not understand REPLCONF listening-port: {}",
-          line.substr(1));
+      Log(LogLevel::kNotice,
+          "(Non critical) Master does not understand REPLCONF listening-port: {}", line.substr(1));
     }
     const std::string announce_ip = cfg.replica_announce_ip.Get();
     if (!announce_ip.empty()) {
@@ -470,9 +473,11 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
     }
     // PSYNC ? -1: a full resynchronisation (we keep no history to continue from).
     Log(LogLevel::kNotice, "Partial resynchronization not possible (no cached master)");
-    if (!link.Send(Command({"PSYNC", "?", "-1"}))) return fail("I/O error writing to MASTER: " + link.error);
+    if (!link.Send(Command({"PSYNC", "?", "-1"})))
+      return fail("I/O error writing to MASTER: " + link.error);
     do {  // the primary may send newlines to keep the link alive while it prepares
-      if (!link.ReadLine(&line)) return fail("I/O error reading PSYNC reply from MASTER: " + link.error);
+      if (!link.ReadLine(&line))
+        return fail("I/O error reading PSYNC reply from MASTER: " + link.error);
     } while (line.empty());
     std::string replid;
     int64_t offset = 0;
@@ -499,7 +504,8 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
     SetState(generation, LinkState::kTransfer);
     // The snapshot: "$<size>" or "$EOF:<40-byte mark>", after keep-alive newlines.
     do {
-      if (!link.ReadLine(&line)) return fail("I/O error reading bulk count from MASTER: " + link.error);
+      if (!link.ReadLine(&line))
+        return fail("I/O error reading bulk count from MASTER: " + link.error);
     } while (line.empty());
     if (line[0] == '-') return fail("MASTER aborted replication with an error: " + line.substr(1));
     if (line[0] != '$') {
@@ -510,13 +516,16 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
     int64_t size = -1;
     if (line.rfind("$EOF:", 0) == 0 && line.size() == 5 + kEofMarkLen) {
       eof_mark = line.substr(5);
-      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+      Log(LogLevel::kNotice,
+          "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
     } else if (!ParseInt64(std::string_view(line).substr(1), &size) || size < 0) {
       return fail("Bad protocol from MASTER: " + line);
     } else {
-      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving {} bytes from master to disk", size);
+      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving {} bytes from master to disk",
+          size);
     }
-    tmp_path = "temp-" + std::to_string(std::time(nullptr)) + "." + std::to_string(::getpid()) + ".rdb";
+    tmp_path =
+        "temp-" + std::to_string(std::time(nullptr)) + "." + std::to_string(::getpid()) + ".rdb";
     int out = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0) {
       return fail("Opening the temp file needed for MASTER <-> REPLICA synchronization: " +
@@ -538,8 +547,10 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
         break;
       }
       if (::write(out, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) {
-        ok = fail("Write error or short write writing to the DB dump file needed for MASTER <-> "
-                  "REPLICA synchronization: " + std::string(std::strerror(errno)));
+        ok = fail(
+            "Write error or short write writing to the DB dump file needed for MASTER <-> "
+            "REPLICA synchronization: " +
+            std::string(std::strerror(errno)));
         break;
       }
       {
@@ -560,7 +571,8 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
       ok = end >= static_cast<off_t>(kEofMarkLen) && ::ftruncate(out, end - kEofMarkLen) == 0;
       if (!ok) fail("Error truncating the RDB file received from the master for SYNC");
     }
-    if (ok && ::fsync(out) != 0) ok = fail("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization");
+    if (ok && ::fsync(out) != 0)
+      ok = fail("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization");
     ::close(out);
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -588,8 +600,10 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
     if (!loaded) {
       FlushDb(server_, -1);
       p.loading.store(false);
-      return fail("Failed trying to load the MASTER synchronization DB from disk, check server "
-                  "logs. (" + load_err + ")");
+      return fail(
+          "Failed trying to load the MASTER synchronization DB from disk, check server "
+          "logs. (" +
+          load_err + ")");
     }
     p.loading.store(false);
     {
@@ -676,7 +690,8 @@ void ReplicationReplica::Cron(int64_t now_ms) {
         last = c.last_interaction_ms.load(std::memory_order_relaxed);
         return true;
       });
-      const int64_t timeout_ms = server_.config().repl_timeout.load(std::memory_order_relaxed) * 1000;
+      const int64_t timeout_ms =
+          server_.config().repl_timeout.load(std::memory_order_relaxed) * 1000;
       if (last != 0 && now_ms - last > timeout_ms) timeout_of = master_client_id_;
     }
   }
@@ -728,7 +743,8 @@ std::string ReplicationReplica::InfoLines(int64_t now_ms) const {
            std::to_string(transfer_size_ == 0 ? -1 : static_cast<int64_t>(transfer_size_)) + "\r\n";
     out += "master_sync_read_bytes:" + std::to_string(transfer_read_) + "\r\n";
     out += "master_sync_left_bytes:" +
-           std::to_string(static_cast<int64_t>(transfer_size_) - static_cast<int64_t>(transfer_read_)) +
+           std::to_string(static_cast<int64_t>(transfer_size_) -
+                          static_cast<int64_t>(transfer_read_)) +
            "\r\n";
     out += std::string("master_sync_perc:") + perc_text + "\r\n";
     out += "master_sync_last_io_seconds_ago:" + std::to_string(now_s - last_io_ms_ / 1000) + "\r\n";

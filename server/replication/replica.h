@@ -83,7 +83,7 @@ class ReplicationReplica {
   struct Role {
     std::string host;
     int port = 0;
-    std::string state;   // none, connect, connecting, handshake, sync, connected
+    std::string state;    // none, connect, connecting, handshake, sync, connected
     int64_t offset = -1;  // -1 while no master client exists
   };
   Role role() const;
