@@ -632,7 +632,7 @@ void Connection::Flush() {
   worker_->stats().net_output_bytes.Add(static_cast<uint64_t>(written));
   if (static_cast<size_t>(written) == out_.size()) {
     out_.clear();
-    if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
+    ReleaseWrittenOutput();
     if (close_after_reply_) {
       Close();
       return;
@@ -642,6 +642,7 @@ void Connection::Flush() {
   }
   inflight_.assign(out_, static_cast<size_t>(written), std::string::npos);
   out_.clear();
+  ReleaseWrittenOutput();
   writing_ = true;
   write_req_.data = this;
   buf = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
@@ -655,8 +656,16 @@ void Connection::Flush() {
     }
     c->worker_->stats().net_output_bytes.Add(c->inflight_.size());
     c->inflight_.clear();
+    if (c->inflight_.capacity() > kReplyMax) std::string().swap(c->inflight_);
     c->Flush();
   });
+}
+
+void Connection::ReleaseWrittenOutput() {
+  if (out_.capacity() <= kReplyMax) return;
+  std::string buffer;
+  buffer.reserve(reply_size_);
+  out_.swap(buffer);
 }
 
 void Connection::SendRaw(const std::string& bytes) {
