@@ -54,8 +54,12 @@ uint64_t Evictor::UsedMemory() const {
 }
 
 uint64_t Evictor::NotCountedBytes() const {
-  if (memory_source_ || !server_.config().appendonly.load(std::memory_order_relaxed)) return 0;
-  return server_.write_log().PendingBytes();
+  if (memory_source_) return 0;
+  uint64_t bytes = server_.tracking().in_transit_bytes();
+  if (server_.config().appendonly.load(std::memory_order_relaxed)) {
+    bytes += server_.write_log().PendingBytes();
+  }
+  return bytes;
 }
 
 void Evictor::NoteOverLimit(bool over, int64_t now_ms) {
@@ -113,8 +117,9 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
     last_recalibrate_ms_ = now_ms;
     server_.memory_meter().Recalibrate();
   }
-  // The AOF's pending bytes are not the dataset's: they do not make keys go (Redis's
-  // freeMemoryGetNotCountedMemory).  Read once per call: they only shrink meanwhile.
+  // The AOF's pending bytes and the tracking messages not yet written are not the dataset's:
+  // they do not make keys go (Redis's freeMemoryGetNotCountedMemory).  Read once per call:
+  // what this run's own evictions send meanwhile is bounded by to_free below.
   maxmemory += NotCountedBytes();
   if (UsedMemory() <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
     NoteOverLimit(false, now_ms);
