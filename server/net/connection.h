@@ -168,6 +168,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   size_t reply_peak_ = 0;
   int64_t reply_peak_reset_ms_ = 0;
   std::string out_;       // replies not yet handed to libuv
+  size_t last_write_bytes_ = 0;  // what the last Flush wrote (or began to write)
   std::string inflight_;  // bytes of the uv_write in progress
   uv_write_t write_req_;
   uv_timer_t* pause_timer_ = nullptr;
