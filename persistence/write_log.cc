@@ -114,12 +114,19 @@ uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
   }
   uint64_t end = offset_.load(std::memory_order_relaxed) + select.size() + commands.size();
   offset_.store(end, std::memory_order_release);
-  for (WriteLogTap* tap : taps_) tap->OnAppend(select, commands, end);
+  if (!taps_muted_) {
+    for (WriteLogTap* tap : taps_) tap->OnAppend(select, commands, end);
+  }
   // The reader wakes on its own every few milliseconds and takes everything in one batch; a
   // wake-up per append would cost a system call per write.  Only a large backlog calls it
   // early, to bound the buffer.
   if (before < kWakeBytes && pending_.size() >= kWakeBytes) cv_.notify_one();
   return end;
+}
+
+void WriteLog::set_taps_muted(bool muted) {
+  std::lock_guard<std::mutex> lock(mu_);
+  taps_muted_ = muted;
 }
 
 uint64_t WriteLog::Take(std::string* out) {

@@ -59,6 +59,9 @@ class WriteLog {
   // full sync) hold every shard lock.  RemoveTap returns once no OnAppend runs on `tap`.
   uint64_t AddTap(WriteLogTap* tap);
   void RemoveTap(WriteLogTap* tap);
+  // While muted, appends reach the batch reader only, not the taps (a replica's local writes,
+  // which its own replicas must not see; they resync when it unmutes).
+  void set_taps_muted(bool muted);
 
   // Appends the RESP bytes of one or more whole commands that ran in database `db`, preceded by
   // a SELECT when `db` is not the database of the previous append (-1: bytes of no database,
@@ -93,6 +96,7 @@ class WriteLog {
   std::atomic<bool> enabled_{false};
   std::mutex mu_;
   bool batch_reader_ = false;
+  bool taps_muted_ = false;
   std::vector<WriteLogTap*> taps_;
   std::string select_;  // the last SELECT built, reused
   std::condition_variable cv_;

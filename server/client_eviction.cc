@@ -34,16 +34,22 @@ uint64_t ClientEviction::Limit(int64_t maxmemory_clients, uint64_t maxmemory) {
 void ClientEviction::Report(ClientState& c, uint64_t bytes) {
   if (c.evicting.load(std::memory_order_relaxed)) return;  // already out of the total
   uint64_t before = c.reported_memory.load(std::memory_order_relaxed);
-  if (before == bytes) return;
+  const bool was_replica = c.reported_as_replica.load(std::memory_order_relaxed);
+  if (before == bytes && was_replica == c.replica) return;
   c.reported_memory.store(bytes, std::memory_order_relaxed);
-  total_.fetch_add(static_cast<int64_t>(bytes) - static_cast<int64_t>(before),
-                   std::memory_order_relaxed);
+  // A client that became a replica (SYNC) moves its bytes to the replicas' total.
+  (was_replica ? replica_total_ : total_)
+      .fetch_sub(static_cast<int64_t>(before), std::memory_order_relaxed);
+  c.reported_as_replica.store(c.replica, std::memory_order_relaxed);
+  (c.replica ? replica_total_ : total_)
+      .fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
 }
 
 bool ClientEviction::Withdraw(ClientState& c) {
   if (c.evicting.exchange(true, std::memory_order_relaxed)) return false;
   uint64_t before = c.reported_memory.exchange(0, std::memory_order_relaxed);
-  total_.fetch_sub(static_cast<int64_t>(before), std::memory_order_relaxed);
+  (c.reported_as_replica.load(std::memory_order_relaxed) ? replica_total_ : total_)
+      .fetch_sub(static_cast<int64_t>(before), std::memory_order_relaxed);
   return true;
 }
 
@@ -74,7 +80,7 @@ size_t ClientEviction::EvictClients(Server& server, int caller_worker) {
   std::vector<Candidate> candidates;
   server.clients().ForEach([&](const ClientState& c, int) {
     // As Redis, only normal and pubsub clients are evicted: never a replica.
-    if (c.no_evict || c.replica || c.evicting.load(std::memory_order_relaxed)) return;
+    if (c.no_evict || c.replica || c.master || c.evicting.load(std::memory_order_relaxed)) return;
     candidates.push_back({c.id, c.reported_memory.load(std::memory_order_relaxed)});
   });
   if (candidates.empty()) return 0;

@@ -49,6 +49,12 @@ class ClientEviction {
   void Forget(ClientState& c) { (void)Withdraw(c); }
 
   uint64_t total() const { return static_cast<uint64_t>(std::max<int64_t>(0, total_.load())); }
+  // Replicas' bytes, kept apart (INFO mem_clients_slaves): they are neither evicted nor
+  // counted by maxmemory-clients, and maxmemory leaves them out, as Redis's replication
+  // buffers.
+  uint64_t replica_total() const {
+    return static_cast<uint64_t>(std::max<int64_t>(0, replica_total_.load()));
+  }
   uint64_t evicted_clients() const { return evicted_.load(std::memory_order_relaxed); }
   void ResetStats() { evicted_.store(0, std::memory_order_relaxed); }
 
@@ -68,6 +74,7 @@ class ClientEviction {
   bool Withdraw(ClientState& c);
 
   std::atomic<int64_t> total_{0};
+  std::atomic<int64_t> replica_total_{0};
   std::atomic<uint64_t> evicted_{0};
   std::mutex evicting_;
 };

@@ -91,6 +91,7 @@ struct ClientState {
   // Client eviction (server/client_eviction.h): the bytes this client last reported into the
   // clients' total (written by the owner), and whether an eviction chose it already.
   std::atomic<uint64_t> reported_memory{0};
+  std::atomic<bool> reported_as_replica{false};  // which total holds reported_memory
   std::atomic<bool> evicting{false};
   bool no_touch = false;
   bool monitor = false;
@@ -98,6 +99,15 @@ struct ClientState {
   // must not be answered; `rdb_only`: REPLCONF rdb-only 1, it wants the snapshot and no stream.
   bool replica = false;
   bool rdb_only = false;
+  // The master client: this server is a replica and this connection brings its primary's
+  // stream (server/replication/replica.h).  Its commands run unchecked and unanswered, but for
+  // REPLCONF GETACK, which sets `master_force_reply` for its reply to go out.
+  bool master = false;
+  bool master_force_reply = false;
+  // WAIT: blocked until enough replicas acknowledged `woff`, the write log's offset just
+  // past this client's last logged command (Redis's c->woff).
+  bool waiting_for_acks = false;
+  uint64_t woff = 0;
   // REPLCONF listening-port / ip-address, which replicas send before PSYNC (INFO shows them).
   int repl_listening_port = 0;
   std::string repl_announced_ip;

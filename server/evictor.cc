@@ -11,6 +11,7 @@
 #include "core/base/hash.h"
 #include "persistence/write_log.h"
 #include "server/blocking.h"
+#include "server/client_eviction.h"
 #include "server/notify.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -55,7 +56,8 @@ uint64_t Evictor::UsedMemory() const {
 
 uint64_t Evictor::NotCountedBytes() const {
   if (memory_source_) return 0;
-  uint64_t bytes = server_.tracking().in_transit_bytes();
+  uint64_t bytes = server_.client_eviction().replica_total() +
+                   server_.tracking().in_transit_bytes();
   if (server_.config().appendonly.load(std::memory_order_relaxed)) {
     bytes += server_.write_log().PendingBytes();
   }

@@ -27,6 +27,7 @@
 #include "server/net/worker.h"
 #include "server/open_files.h"
 #include "server/persistence.h"
+#include "server/replication/replica.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -231,6 +232,12 @@ int main(int argc, char** argv) {
       wp->Post([wp, shared] { wp->DeliverToMonitors(*shared); });
     }
   };
+  server.adopt_master = [&workers](int fd, std::string leftover, uint64_t generation) {
+    net::Worker* w = workers[0].get();
+    w->Post([w, fd, leftover = std::move(leftover), generation]() mutable {
+      w->AdoptMaster(fd, std::move(leftover), generation);
+    });
+  };
   pthread_t main_thread = pthread_self();
   std::mutex shutdown_mu;
   bool user_shutdown = false;
@@ -290,6 +297,7 @@ int main(int argc, char** argv) {
   server.persistence().loading.store(false);
   Log(LogLevel::kNotice, "Ready to accept connections tcp");
   if (tls != nullptr) Log(LogLevel::kNotice, "Ready to accept connections tls");
+  server.replica_link().Start();  // replicaof: the link to the primary starts now
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -302,6 +310,7 @@ int main(int argc, char** argv) {
           sig == SIGINT ? "SIGINT" : "SIGTERM");
     }
   }
+  server.replica_link().Stop();
   server.scripts().AbortAll();  // a worker inside an endless script must get back to its loop
   for (auto& w : workers) w->RequestStop();
   for (auto& w : workers) w->Join();

@@ -56,6 +56,7 @@ MemoryReport GatherMemoryReport(Server& server) {
   r.peak_allocated = server.metrics().UpdatePeakMemory(m.allocated);
   r.startup_allocated = server.startup_memory.load(std::memory_order_relaxed);
   r.clients_normal = server.client_eviction().total();
+  r.clients_slaves = server.client_eviction().replica_total();
   if (server.config().appendonly.load(std::memory_order_relaxed)) {
     r.aof_buffer = server.write_log().PendingBytes();
   }

@@ -30,7 +30,7 @@ struct MemoryReport {
   uint64_t allocator_resident = 0;
   uint64_t process_rss = 0;
   uint64_t repl_backlog = 0;    // no replication: 0
-  uint64_t clients_slaves = 0;  // no replicas: 0
+  uint64_t clients_slaves = 0;  // replicas' buffers (ClientEviction::replica_total)
   uint64_t clients_normal = 0;
   uint64_t cluster_links = 0;  // no cluster: 0
   uint64_t aof_buffer = 0;

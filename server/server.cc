@@ -2,6 +2,7 @@
 
 #include "server/persistence.h"
 #include "server/replication/primary.h"
+#include "server/replication/replica.h"
 
 #include <time.h>
 
@@ -111,14 +112,12 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
   run_id_ = RandomHex(40);
   persistence_ = std::make_unique<Persistence>(*this);
   replication_ = std::make_unique<ReplicationPrimary>(*this);
+  replica_link_ = std::make_unique<ReplicationReplica>(*this);
   evictor_ = std::make_unique<Evictor>(*this);
   memory_meter_.Recalibrate();
-  // oom-score-adj: applied now and whenever either directive changes (the primary's value:
-  // there is no replica mode and no child process).
-  auto apply_oom_score = [this](std::string* err) {
-    const ServerConfig& c = this->config();
-    return oom_score_.Apply(c.oom_score_adj.load(), c.oom_score_adj_values[0].load(), err);
-  };
+  // oom-score-adj: applied now, whenever either directive changes and when the role does
+  // (there is no child process: snapshots are threads).
+  auto apply_oom_score = [this](std::string* err) { return ApplyOomScore(err); };
   if (config.oom_score_adj.load() != 0) {
     std::string err;
     if (!apply_oom_score(&err)) Log(LogLevel::kWarning, "{}", err);
@@ -141,7 +140,22 @@ Server::Server(ConfigRegistry* registry, unsigned shard_count) : config_registry
 }
 
 // A background save still running uses the rest of the server: it goes first.
-Server::~Server() { persistence_.reset(); }
+Server::~Server() {
+  replica_link_.reset();  // its thread loads into the keyspace and saves through persistence
+  persistence_.reset();
+}
+
+bool Server::MayEvict() {
+  return !replica_link_->is_replica() ||
+         !config().replica_ignore_maxmemory.load(std::memory_order_relaxed);
+}
+
+bool Server::ApplyOomScore(std::string* err) {
+  const ServerConfig& c = config();
+  const bool replica = replica_link_ != nullptr && replica_link_->is_replica();
+  return oom_score_.Apply(c.oom_score_adj.load(), c.oom_score_adj_values[replica ? 1 : 0].load(),
+                          err);
+}
 
 WorkerStats* Server::AddWorkerStats() {
   worker_stats_.push_back(std::make_unique<WorkerStats>(commands_.size()));

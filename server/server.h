@@ -39,6 +39,7 @@ namespace tessera::server {
 
 class Persistence;
 class ReplicationPrimary;
+class ReplicationReplica;
 
 struct ShutdownRequest {
   bool nosave = false;
@@ -78,6 +79,13 @@ class Server {
   persistence::WriteLog& write_log() { return write_log_; }
   Persistence& persistence() { return *persistence_; }
   ReplicationPrimary& replication() { return *replication_; }
+  // The replica side: REPLICAOF, the link to a primary (server/replication/replica.h).
+  ReplicationReplica& replica_link() { return *replica_link_; }
+  // maxmemory applies here: not on a replica with replica-ignore-maxmemory (its primary's
+  // DELs free its memory).
+  bool MayEvict();
+  // oom-score-adj with the value of this server's role (primary or replica).
+  bool ApplyOomScore(std::string* err);
   // used_memory as maxmemory reads it, and the eviction it drives (server/evictor.h).
   MemoryMeter& memory_meter() { return memory_meter_; }
   Evictor& evictor() { return *evictor_; }
@@ -153,6 +161,9 @@ class Server {
   std::function<bool(const ShutdownRequest&, std::string* error)> request_shutdown;
   // Set by the net layer: feeds one line to every MONITOR client.
   std::function<void(std::string line)> feed_monitors;
+  // The replica's link hands its socket, and the bytes read past the snapshot, to a worker
+  // that makes the master client of it (set by main; see ReplicationReplica).
+  std::function<void(int fd, std::string leftover, uint64_t generation)> adopt_master;
 
   // Locks every shard in ascending order for the life of the object (FLUSHALL, SWAPDB).
   class AllShardsLock {
@@ -196,6 +207,7 @@ class Server {
   persistence::WriteLog write_log_;
   std::unique_ptr<Persistence> persistence_;  // after everything it uses
   std::unique_ptr<ReplicationPrimary> replication_;  // after the persistence it saves with
+  std::unique_ptr<ReplicationReplica> replica_link_;  // after what it loads into
   MemoryMeter memory_meter_;
   LazyFreer lazy_free_{&memory_meter_};  // after the meter, which outlives its thread
   std::unique_ptr<Evictor> evictor_;

@@ -19,7 +19,7 @@ constexpr std::string_view kBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
 // Client types of CLIENT LIST/KILL TYPE.  Masters do not exist yet (we are no one's replica).
-enum class ClientType { kNormal, kPubSub, kReplica, kNone };
+enum class ClientType { kNormal, kPubSub, kReplica, kMaster };
 
 // Parses a type name; false for an unknown one.
 bool ParseClientType(std::string_view t, ClientType* out) {
@@ -30,7 +30,7 @@ bool ParseClientType(std::string_view t, ClientType* out) {
   } else if (EqualsNoCase(t, "replica") || EqualsNoCase(t, "slave")) {
     *out = ClientType::kReplica;
   } else if (EqualsNoCase(t, "master")) {
-    *out = ClientType::kNone;
+    *out = ClientType::kMaster;
   } else {
     return false;
   }
@@ -39,6 +39,7 @@ bool ParseClientType(std::string_view t, ClientType* out) {
 
 ClientType TypeOf(const ClientState& c) {
   if (c.replica) return ClientType::kReplica;
+  if (c.master) return ClientType::kMaster;
   return c.HasSubscriptions() ? ClientType::kPubSub : ClientType::kNormal;
 }
 
@@ -47,6 +48,7 @@ std::string ClientFlags(Server& server, const ClientState& c) {
   std::string f;
   // Redis's order (catClientInfoString).
   if (c.replica) f += 'S';
+  if (c.master) f += 'M';
   if (c.monitor) f += 'O';
   if (c.HasSubscriptions()) f += 'P';
   if (c.multi_count.load(std::memory_order_relaxed) >= 0) f += 'x';

@@ -285,6 +285,9 @@ struct CommandContext {
   bool may_block = true;
   std::optional<BlockRequest> block;
   void BlockOn(BlockRequest request) { block = std::move(request); }
+  // WAIT: the client waits for replicas' acknowledgements (ReplicationPrimary::AddWaiter)
+  // until this deadline (Unix ms; 0 forever).  -1: no such wait.
+  int64_t ack_wait_deadline_ms = -1;
 
   // The write log (DESIGN 6).  A write handler counts the changes it made in `dirty`, as
   // Redis's commands add to server.dirty (SADD adds the members it added): a command that

@@ -23,6 +23,8 @@
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/persistence.h"
+#include "server/replication/primary.h"
+#include "server/replication/replica.h"
 #include "server/scripting/script_registry.h"
 #include "server/server.h"
 #include "server/tracking.h"
@@ -184,6 +186,22 @@ uint32_t PauseFlags(Server& server, const CommandSpec& spec, ArgList args) {
 }
 
 // EXEC is held like the most writing of its queued commands.
+// Whether a queued command of `client`'s transaction has `flag` (`with` true) or lacks it
+// (false): Redis's mstate.cmd_flags and cmd_inv_flags.
+bool QueuedAny(Server& server, const ClientState& client, uint32_t flag, bool with) {
+  for (const auto& queued : client.queued) {
+    if (queued.empty()) continue;
+    const CommandSpec* spec = server.commands().Find(queued[0]);
+    if (spec == nullptr) continue;
+    if (!spec->subcommands.empty() && queued.size() > 1) {
+      const CommandSpec* sub = CommandTable::FindSub(*spec, queued[1]);
+      if (sub != nullptr) spec = sub;
+    }
+    if (((spec->flags & flag) != 0) == with) return true;
+  }
+  return false;
+}
+
 uint32_t QueuedPauseFlags(Server& server, const ClientState& client) {
   uint32_t flags = 0;
   std::vector<std::string_view> argv;
@@ -773,6 +791,8 @@ void AppendQuoted(std::string* out, std::string_view s) {
 
 DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats, ArgList args,
                         resp::ReplyBuilder& reply, int64_t& clock_us) {
+  // WAIT's offset: the log's, past this client's last logged command (Redis's c->woff).
+  const uint64_t log_mark = last_log_offset;
   // 1. Cross-protocol scripting guard: an HTTP request is not a client.
   if (EqualsIgnoreCase(args[0], "post") || EqualsIgnoreCase(args[0], "host:")) {
     Log(LogLevel::kWarning,
@@ -854,7 +874,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   // 7. ACL: the command, its keys and its channels (a script's commands were checked by
   // its host; EXEC's are checked again as they run; the AOF loader, like Redis's AOF client,
   // has no user and runs everything).
-  if (!client.in_script && !client.aof_loader && NeedsAclCheck(server, client)) {
+  if (!client.in_script && !client.aof_loader && !client.master && NeedsAclCheck(server, client)) {
     std::string denied = CheckAcl(server, client, *spec, args);
     if (!denied.empty()) return reject(denied);
   }
@@ -881,9 +901,27 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 
   // 9. MISCONF: a failed background save stops writes (and PING, as in Redis) while
   // stop-writes-on-bgsave-error is set.
-  if (!client.aof_loader && server.persistence().WritesRefused() &&
+  if (!client.aof_loader && !client.master && server.persistence().WritesRefused() &&
       ((spec->flags & kWrite) != 0 || spec->name == "ping")) {
     return reject(errors::kMisconfRdb);
+  }
+
+  // A replica: writes are its primary's alone while replica-read-only is set (EXEC when it
+  // would run one), and with replica-serve-stale-data off a broken link leaves only the
+  // commands flagged stale (EXEC's queued commands all must be).
+  const ReplicationReplica& link = server.replica_link();
+  // EXEC's commands were judged with it (Redis checks a transaction as a whole).
+  const bool obey = client.aof_loader || client.master || client.in_exec;
+  const bool exec_queued = spec->handler == ExecCommand && client.in_multi;
+  const bool writes =
+      (spec->flags & kWrite) != 0 || (exec_queued && QueuedAny(server, client, kWrite, true));
+  if (writes && !obey && !link.is_replica() &&
+      !server.replication().EnoughGoodReplicas(server.NowMs())) {
+    return reject(errors::kNoReplicas);
+  }
+  if (link.is_replica() && !obey &&
+      server.config().replica_read_only.load(std::memory_order_relaxed) && writes) {
+    return reject(errors::kReadOnlyReplica);
   }
 
   // The AOF cannot be written: writes stop until it can (Redis's MISCONF for the AOF).
@@ -893,6 +931,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     if (!aof_error.empty()) {
       return reject("MISCONF Errors writing to the AOF file: " + aof_error);
     }
+  }
+
+  if (link.is_replica() && !link.link_up() && !obey &&
+      !server.config().replica_serve_stale_data.load(std::memory_order_relaxed) &&
+      ((spec->flags & kStale) == 0 || (exec_queued && QueuedAny(server, client, kStale, false)))) {
+    return reject(errors::kMasterDown);
   }
 
   // 11. Loading the dataset: only commands flagged loading go on.
@@ -947,6 +991,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     bool exec_busy = false;
     DispatchResult result =
         Exec(server, client, stats, reply, clock_us, busy_threshold_ms, &exec_busy);
+    if (last_log_offset != log_mark) client.woff = last_log_offset;
     if (exec_busy) return reject(BusyError(server));
     // Counted like any command (INFO commandstats), after the commands it ran.
     int64_t exec_end_us = Server::RealNowUs();
@@ -981,8 +1026,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   ApplyLazyFree(server.config(), server.lazy_free(), db);
   db.set_count_lookups((spec->flags & kReadOnly) != 0);
   db.set_no_touch(client.no_touch);
-  db.set_keep_expired(!client.aof_loader && server.WritesPaused(now_ms));
-  db.set_loading(client.aof_loader);
+  // A replica expires nothing itself: its clients read expired keys as missing, and its
+  // primary's commands see every key, until the primary's DEL comes (as Redis's replicas).
+  const bool replica = server.replica_link().is_replica();
+  db.set_keep_expired((!client.aof_loader && server.WritesPaused(now_ms)) ||
+                      (replica && !client.master));
+  db.set_loading(client.aof_loader || (replica && client.master));
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;
@@ -1026,6 +1075,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   }
   TouchUnsignalledKeys(ctx, key_positions, db_before);
   AfterCommandTracking(server, client, *spec, args, key_positions);
+  if (last_log_offset != log_mark) client.woff = last_log_offset;
+  if (ctx.ack_wait_deadline_ms >= 0) {
+    client.block_deadline_ms = ctx.ack_wait_deadline_ms;
+    client.waiting_for_acks = true;
+    return DispatchResult::kBlocked;
+  }
   if (ctx.block) {
     // Redis counts a blocked command when it is served, not when it blocks.
     client.block_deadline_ms = ctx.block->deadline_ms;

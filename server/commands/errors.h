@@ -335,6 +335,14 @@ inline constexpr std::string_view kDenyBlockingSubscribeFmt =
     "ERR {} isn't allowed for a DENY BLOCKING client";
 // Scripting (EVAL, SCRIPT, FUNCTION, FCALL and redis.call inside scripts).
 // Persistence.
+// min-replicas-to-write not met (Redis's shared.noreplicaserr).
+inline constexpr std::string_view kNoReplicas = "NOREPLICAS Not enough good replicas to write.";
+// A write on a read-only replica (Redis's shared.roslaveerr).
+inline constexpr std::string_view kReadOnlyReplica =
+    "READONLY You can't write against a read only replica.";
+// A replica whose link is down, with replica-serve-stale-data no (shared.masterdownerr).
+inline constexpr std::string_view kMasterDown =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 inline constexpr std::string_view kMisconfRdb =
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
     "to disk. Commands that may modify the data set are disabled, because this instance is "

@@ -28,6 +28,7 @@
 #include "server/memory_stats.h"
 #include "server/persistence.h"
 #include "server/replication/primary.h"
+#include "server/replication/replica.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -489,19 +490,25 @@ void AddStats(Server& server, InfoWriter& w) {
   w.Field("acl_access_denied_channel", denied.channel);
 }
 
-// Always a primary (the replica side does not exist yet), without a backlog.  The
-// replication ID is the run ID.
+// A primary, or a replica with its link's lines (server/replication/replica.h); without a
+// backlog.  A primary's replication ID is its run ID; a replica's, its primary's.
 void AddReplication(Server& server, InfoWriter& w) {
+  const ReplicationReplica& link = server.replica_link();
+  const bool replica = link.is_replica();
+  const int64_t now_ms = server.NowMs();
   w.Section("Replication");
-  w.Field("role", "master");
-  w.Raw(server.replication().InfoLines(server.NowMs()));
+  w.Field("role", replica ? "slave" : "master");
+  if (replica) w.Raw(link.InfoLines(now_ms));
+  w.Raw(server.replication().InfoLines(now_ms));
   w.Field("master_failover_state", "no-failover");
-  w.Field("master_replid", server.run_id());
-  w.Field("master_replid2", std::string(40, '0'));
-  w.Field("master_repl_offset", server.replication().master_repl_offset());
-  w.Field("second_repl_offset", -1);
+  std::string replid = replica ? link.primary_replid() : "";
+  w.Field("master_replid", replid.empty() ? server.run_id() : replid);
+  w.Field("master_replid2", link.replid2());
+  w.Field("master_repl_offset",
+          replica ? link.applied_offset() : server.replication().master_repl_offset());
+  w.Field("second_repl_offset", link.second_repl_offset());
   w.Field("repl_backlog_active", 0);
-  w.Field("repl_backlog_size", 1048576);
+  w.Field("repl_backlog_size", server.config().repl_backlog_size.load(std::memory_order_relaxed));
   w.Field("repl_backlog_first_byte_offset", 0);
   w.Field("repl_backlog_histlen", 0);
 }

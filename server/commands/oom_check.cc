@@ -79,8 +79,8 @@ bool IsOneOf(const CommandSpec& spec, std::initializer_list<std::string_view> na
 
 std::string_view CheckMaxmemory(Server& server, ClientState& client, const CommandSpec& spec,
                                 ArgList args, int64_t now_ms) {
-  if (client.in_exec || client.in_script || client.aof_loader) return {};
-  if (server.config().maxmemory.load(std::memory_order_relaxed) == 0) {
+  if (client.in_exec || client.in_script || client.aof_loader || client.master) return {};
+  if (server.config().maxmemory.load(std::memory_order_relaxed) == 0 || !server.MayEvict()) {
     pre_command_oom = false;
     return {};
   }

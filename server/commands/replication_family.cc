@@ -5,9 +5,13 @@
 #include "core/base/ascii.h"
 #include "core/base/numbers.h"
 #include "server/client_state.h"
+#include "server/commands/args.h"
+#include "server/commands/client_info.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/log.h"
 #include "server/replication/primary.h"
+#include "server/replication/replica.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -19,6 +23,11 @@ namespace {
 void SyncCommand(CommandContext& ctx, bool psync) {
   ClientState& c = ctx.client;
   if (c.replica) return;  // as Redis: a second SYNC from a replica is ignored
+  // A replica serves replicas only from a dataset its primary gave it.
+  if (ctx.server.replica_link().is_replica() && !ctx.server.replica_link().link_up()) {
+    ctx.reply.Error("NOMASTERLINK Can't SYNC while not connected with my master");
+    return;
+  }
   if (!ctx.reply.buffer()->empty()) {
     ctx.reply.Error("ERR SYNC and PSYNC are invalid with pending output");
     return;
@@ -74,7 +83,17 @@ void Replconf(CommandContext& ctx) {
                    ctx.server.NowMs());
       return;
     } else if (EqualsIgnoreCase(opt, "getack")) {
-      return;  // asks a replica for an ACK; we are no one's replica: no reply, as Redis
+      // From our primary: the ACK is the one reply the master client gets.  From anyone
+      // else: nothing, as Redis.
+      if (ctx.client.master) {
+        std::string offset = std::to_string(ctx.server.replica_link().applied_offset());
+        ctx.reply.ArrayHeader(3);
+        ctx.reply.Bulk("REPLCONF");
+        ctx.reply.Bulk("ACK");
+        ctx.reply.Bulk(offset);
+        ctx.client.master_force_reply = true;
+      }
+      return;
     } else if (EqualsIgnoreCase(opt, "rdb-only")) {
       int64_t v;
       if (!ParseInt64(val, &v)) {
@@ -94,6 +113,91 @@ void Replconf(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// REPLICAOF <host> <port> | NO ONE (Redis's replicaofCommand), and its old name SLAVEOF.
+void ReplicaOf(CommandContext& ctx) {
+  ReplicationReplica& link = ctx.server.replica_link();
+  if (EqualsIgnoreCase(ctx.args[1], "no") && EqualsIgnoreCase(ctx.args[2], "one")) {
+    if (link.BecomePrimary()) {
+      Log(LogLevel::kNotice, "MASTER MODE enabled (user request from '{}')",
+          ClientInfoLine(ctx.server, ctx.client, ctx.server.NowMs()));
+    }
+    ctx.reply.Ok();
+    return;
+  }
+  if (ctx.client.replica) {
+    ctx.reply.Error("ERR Command is not valid when client is a replica.");
+    return;
+  }
+  int64_t port;
+  if (!ParseInt64(ctx.args[2], &port) || port < 0 || port > 65535) {
+    ctx.reply.Error("ERR Invalid master port");
+    return;
+  }
+  const std::string host(ctx.args[1]);
+  if (!link.SetPrimary(host, static_cast<int>(port))) {
+    ctx.reply.SimpleString("OK Already connected to specified master");
+    return;
+  }
+  Log(LogLevel::kNotice, "REPLICAOF {}:{} enabled (user request from '{}')", host, port,
+      ClientInfoLine(ctx.server, ctx.client, ctx.server.NowMs()));
+  ctx.reply.Ok();
+}
+
+// WAIT numreplicas timeout (Redis's waitCommand): the number of replicas that acknowledged
+// this client's last write, once `numreplicas` did or the timeout (ms, 0 forever) passed.
+// Inside MULTI or a script it answers at once.
+void Wait(CommandContext& ctx) {
+  if (ctx.server.replica_link().is_replica()) {
+    ctx.reply.Error(
+        "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "
+        "if a replica is configured to be writable (which is not the default) writes to "
+        "replicas are just local and are not propagated.");
+    return;
+  }
+  int64_t numreplicas;
+  if (!ParseInt64(ctx.args[1], &numreplicas)) {
+    ctx.reply.Error(errors::kNotInteger);
+    return;
+  }
+  int64_t deadline_ms;
+  if (!ParseBlockTimeoutMsOrReply(ctx, ctx.args[2], &deadline_ms)) return;
+  ReplicationPrimary& repl = ctx.server.replication();
+  const int64_t acked = repl.CountAcks(ctx.client.woff);
+  if (acked >= numreplicas || !ctx.may_block || ctx.client.in_script) {
+    ctx.reply.Integer(acked);
+    return;
+  }
+  repl.AddWaiter(ctx.client.id, ctx.client.woff, numreplicas);
+  ctx.ack_wait_deadline_ms = deadline_ms;
+}
+
+// ROLE: "master", its offset and its online replicas; or "slave", the primary, the link's
+// state and the offset applied (-1 while no master client exists).
+void Role(CommandContext& ctx) {
+  ReplicationReplica& link = ctx.server.replica_link();
+  if (!link.is_replica()) {
+    ctx.reply.ArrayHeader(3);
+    ctx.reply.Bulk("master");
+    ctx.reply.Integer(static_cast<int64_t>(ctx.server.replication().master_repl_offset()));
+    std::vector<ReplicationPrimary::OnlineReplica> online = ctx.server.replication().Online();
+    ctx.reply.ArrayHeader(online.size());
+    for (const auto& r : online) {
+      ctx.reply.ArrayHeader(3);
+      ctx.reply.Bulk(r.ip);
+      ctx.reply.Bulk(std::to_string(r.port));
+      ctx.reply.Bulk(std::to_string(r.ack_offset));
+    }
+    return;
+  }
+  ReplicationReplica::Role r = link.role();
+  ctx.reply.ArrayHeader(5);
+  ctx.reply.Bulk("slave");
+  ctx.reply.Bulk(r.host);
+  ctx.reply.Integer(r.port);
+  ctx.reply.Bulk(r.state);
+  ctx.reply.Integer(r.offset);
+}
+
 }  // namespace
 
 void RegisterReplicationFamily(CommandTable* table) {
@@ -104,6 +208,20 @@ void RegisterReplicationFamily(CommandTable* table) {
   table->Add(MakeSpec("psync", -3, kSyncFlags, KeySpec{}, 0, Psync, "server", "2.8.0", "O(1)",
                       "Asks to continue a replication stream, or for the whole dataset when "
                       "that is not possible."));
+  constexpr uint32_t kReplicaOfFlags = kAdmin | kNoScript | kStale | kNoAsyncLoading;
+  table->Add(MakeSpec("replicaof", 3, kReplicaOfFlags, KeySpec{}, 0, ReplicaOf, "server", "5.0.0",
+                      "O(1)", "Makes this server a replica of another one, or a primary again."));
+  table->Add(MakeSpec("slaveof", 3, kReplicaOfFlags, KeySpec{}, 0, ReplicaOf, "server", "1.0.0",
+                      "O(1)",
+                      "Makes this server a replica of another one, or a primary again (the old "
+                      "name of REPLICAOF)."));
+  table->Add(MakeSpec("wait", 3, 0, KeySpec{}, kAclConnection, Wait, "generic", "3.0.0", "O(1)",
+                      "Waits until replicas acknowledged this connection's writes, or a "
+                      "timeout."));
+  table->Add(MakeSpec("role", 1, kNoScript | kLoading | kStale | kFast | kSentinel, KeySpec{},
+                      kAclAdmin | kAclDangerous, Role, "server", "2.8.12", "O(1)",
+                      "Tells whether this server is a primary or a replica, with its replicas or "
+                      "its link."));
   table->Add(MakeSpec("replconf", -1, kAdmin | kNoScript | kLoading | kStale | kAllowBusy,
                       KeySpec{}, 0, Replconf, "server", "3.0.0", "O(1)",
                       "Tells the primary a replica's settings and progress (internal)."));

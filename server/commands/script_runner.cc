@@ -11,6 +11,8 @@
 #include "server/commands/script_locks.h"
 #include "server/commands/script_signals.h"
 #include "server/log.h"
+#include "server/replication/primary.h"
+#include "server/replication/replica.h"
 #include "server/scripting/lua_convert.h"
 #include "server/server.h"
 
@@ -91,6 +93,23 @@ class Host : public scripting::ScriptHost {
         server.config().maxmemory.load(std::memory_order_relaxed) != 0) {
       // The OOM code survives, as in Redis.
       return Refuse(spec, "-" + std::string(errors::kOom), error);
+    }
+    // The replica and min-replicas rules, for writes until the script changed something
+    // (Redis's scriptVerifyWriteCommandAllow and scriptVerifyAllowStale).
+    const ReplicationReplica& link = server.replica_link();
+    if ((spec->flags & kWrite) != 0 && !dirty_) {
+      const bool obey = ctx_.client.aof_loader || ctx_.client.master;
+      if (link.is_replica() && !obey &&
+          server.config().replica_read_only.load(std::memory_order_relaxed)) {
+        return Refuse(spec, "-" + std::string(errors::kReadOnlyReplica), error);
+      }
+      if (!link.is_replica() && !server.replication().EnoughGoodReplicas(server.NowMs())) {
+        return Refuse(spec, "-" + std::string(errors::kNoReplicas), error);
+      }
+    }
+    if (link.is_replica() && !link.link_up() && (spec->flags & kStale) == 0 &&
+        !server.config().replica_serve_stale_data.load(std::memory_order_relaxed)) {
+      return Refuse(spec, "Can not execute the command on a stale replica", error);
     }
     if (shards_ != nullptr && !shards_->Admit(*spec, args, client_.db)) {
       if (shards_->undo_only()) {
@@ -276,8 +295,31 @@ std::string_view BusyScriptError(Server& server) {
 void RunScript(CommandContext& ctx, const ScriptRun& run) {
   bool compat = (run.flags & scripting::kScriptEvalCompat) != 0;
   bool no_writes = (run.flags & scripting::kScriptNoWrites) != 0;
+  // Redis's scriptPrepareForRun: a stale replica, a read-only replica, min-replicas-to-write
+  // (the dispatcher judged EVAL itself, which is no write command).
+  const ReplicationReplica& link = ctx.server.replica_link();
+  const bool obey = ctx.client.aof_loader || ctx.client.master;
+  const bool stale = link.is_replica() && !link.link_up() &&
+                     !ctx.server.config().replica_serve_stale_data.load(std::memory_order_relaxed);
+  if (compat) {
+    if (stale) return ctx.reply.Error(errors::kMasterDown);
+  } else {
+    if (stale && (run.flags & scripting::kScriptAllowStale) == 0) {
+      return ctx.reply.Error(
+          "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and "
+          "'allow-stale' flag is not set on the script.");
+    }
+    if (!no_writes && link.is_replica() && !obey &&
+        ctx.server.config().replica_read_only.load(std::memory_order_relaxed)) {
+      return ctx.reply.Error("READONLY Can not run script with write flag on readonly replica");
+    }
+  }
   if (!compat && !no_writes && run.read_only) {
     return ctx.reply.Error(errors::kScriptWriteFlagRo);
+  }
+  if (!compat && !no_writes && !link.is_replica() &&
+      !ctx.server.replication().EnoughGoodReplicas(ctx.server.NowMs())) {
+    return ctx.reply.Error(errors::kNoReplicas);
   }
   bool read_only = run.read_only || (!compat && no_writes);
   Server& server = ctx.server;

@@ -183,9 +183,15 @@ void SPopCmd(CommandContext& ctx) {
     // The whole set went: logged as the key's deletion, as Redis propagates it.
     ctx.Propagate({ServerDeleteCommand(ctx.server.config()), ctx.args[1]});
   } else if (ctx.logging && !popped->empty()) {
-    std::vector<std::string> srem{"SREM", std::string(ctx.args[1])};
-    srem.insert(srem.end(), popped->begin(), popped->end());
-    ctx.Propagate(std::move(srem));
+    // SREMs of at most 1024 members each, as Redis's spopWithCountCommand batches them.
+    constexpr size_t kBatch = 1024;
+    for (size_t from = 0; from < popped->size(); from += kBatch) {
+      const size_t to = std::min(popped->size(), from + kBatch);
+      std::vector<std::string> srem{"SREM", std::string(ctx.args[1])};
+      srem.insert(srem.end(), popped->begin() + static_cast<std::ptrdiff_t>(from),
+                  popped->begin() + static_cast<std::ptrdiff_t>(to));
+      ctx.Propagate(std::move(srem));
+    }
   }
   ReplyStrings(ctx, *popped);
 }

@@ -170,10 +170,31 @@ struct ServerConfig {
   std::atomic<bool> activerehashing{true};
   // The start-up banner (mode, port, PID) even when the log is not a terminal.
   std::atomic<bool> always_show_logo{false};
-  // Replication directives accepted before replication exists: no effect until replicas do.
+  // Replication (server/replication/).  repl-diskless-sync-delay is kept only: full syncs
+  // go through a file.
   std::atomic<int64_t> repl_diskless_sync_delay{5};
   std::atomic<int64_t> repl_ping_replica_period{10};  // seconds between PINGs to replicas
   std::atomic<bool> replica_serve_stale_data{true};
+  // replicaof: "host port" of the primary, "" on a primary.  Immutable for CONFIG SET, but
+  // REPLICAOF changes it at run time (through the const view every module has: it is the
+  // replica's state as much as a directive).
+  mutable Guarded<std::string> replicaof;
+  Guarded<std::string> masterauth;  // AUTH to the primary during the handshake ("": none)
+  Guarded<std::string> masteruser;
+  std::atomic<bool> replica_read_only{true};
+  std::atomic<bool> replica_ignore_maxmemory{true};
+  std::atomic<bool> replica_announced{true};      // INFO replica_announced (for Sentinel)
+  std::atomic<int64_t> replica_priority{100};     // INFO slave_priority (for Sentinel)
+  Guarded<std::string> replica_announce_ip;       // sent as REPLCONF ip-address ("": none)
+  std::atomic<int64_t> replica_announce_port{0};  // REPLCONF listening-port (0: our port)
+  std::atomic<int64_t> repl_timeout{60};          // seconds without a byte from the primary
+  // A primary refuses writes (-NOREPLICAS) while fewer than min-replicas-to-write replicas
+  // acknowledged within min-replicas-max-lag seconds (either 0: no such rule).
+  std::atomic<int64_t> min_replicas_to_write{0};
+  std::atomic<int64_t> min_replicas_max_lag{10};
+  // Kept and shown by INFO: there is no backlog yet (every resync is a full one).
+  std::atomic<int64_t> repl_backlog_size{1024 * 1024};
+  std::atomic<int64_t> repl_backlog_ttl{3600};
   // LATENCY: events of at least this many ms are recorded (0: off).  latency-tracking keeps
   // each command's duration histogram; INFO latencystats prints these percentiles of it.
   std::atomic<int64_t> latency_monitor_threshold{0};

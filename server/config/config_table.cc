@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/base/ascii.h"
 #include "core/base/numbers.h"
 #include "core/base/split_args.h"
 #include "server/config/config_file.h"
@@ -227,6 +228,34 @@ std::string GetShutdownOnSigterm(const ServerConfig& c) {
 std::string GetShutdownOnSigint(const ServerConfig& c) {
   return GetShutdownFlags(c.shutdown_on_sigint.load());
 }
+
+// replicaof <host> <port> (alias slaveof): the primary to replicate at start-up; "no one" is
+// none.  REPLICAOF changes the value at run time (CONFIG GET shows it), not CONFIG SET.
+bool SetReplicaOf(SetContext& ctx, std::span<const std::string> args, bool* changed,
+                  std::string* err) {
+  if (args.empty() || (args.size() == 1 && args[0].empty())) {  // none (the default, GET's "")
+    *changed = !ctx.values->replicaof.Get().empty();
+    ctx.values->replicaof.Set("");
+    return true;
+  }
+  if (args.size() != 2) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  std::string value;
+  if (!EqualsIgnoreCase(args[0], "no") || !EqualsIgnoreCase(args[1], "one")) {
+    int64_t port = 0;
+    if (!ParseInt64(args[1], &port) || port < 0 || port > 65535) {
+      *err = "Invalid master port";
+      return false;
+    }
+    value = args[0] + " " + std::to_string(port);
+  }
+  *changed = ctx.values->replicaof.Get() != value;
+  ctx.values->replicaof.Set(std::move(value));
+  return true;
+}
+std::string GetReplicaOf(const ServerConfig& c) { return c.replicaof.Get(); }
 
 // bind: up to 16 addresses; a single "" means none.
 bool SetBind(SetContext& ctx, std::span<const std::string> args, bool* changed, std::string* err) {
@@ -658,6 +687,43 @@ constexpr Entry kTable[] = {
       e.alias = "slave-serve-stale-data";
       return e;
     }(),
+    [] {
+      Entry e =
+          Special("replicaof", kImmutable | kMultiArg, "", &SetReplicaOf, &GetReplicaOf, nullptr);
+      e.alias = "slaveof";
+      return e;
+    }(),
+    String<&C::masterauth>("masterauth", kModifiable | kSensitive | kEmptyIsNull, ""),
+    String<&C::masteruser>("masteruser", kModifiable | kSensitive | kEmptyIsNull, ""),
+    [] {
+      Entry e = Bool<&C::replica_read_only>("replica-read-only", kModifiable, "yes");
+      e.alias = "slave-read-only";
+      return e;
+    }(),
+    [] {
+      Entry e = Bool<&C::replica_ignore_maxmemory>("replica-ignore-maxmemory", kModifiable, "yes");
+      e.alias = "slave-ignore-maxmemory";
+      return e;
+    }(),
+    Bool<&C::replica_announced>("replica-announced", kModifiable, "yes"),
+    Number<&C::replica_priority>("replica-priority", "slave-priority", kModifiable, 0, kIntMax,
+                                 "100"),
+    [] {
+      Entry e =
+          String<&C::replica_announce_ip>("replica-announce-ip", kModifiable | kEmptyIsNull, "");
+      e.alias = "slave-announce-ip";
+      return e;
+    }(),
+    Number<&C::replica_announce_port>("replica-announce-port", "slave-announce-port", kModifiable,
+                                      0, 65535, "0"),
+    Number<&C::repl_timeout>("repl-timeout", "", kModifiable, 1, kIntMax, "60"),
+    Number<&C::min_replicas_to_write>("min-replicas-to-write", "min-slaves-to-write", kModifiable,
+                                      0, kIntMax, "0"),
+    Number<&C::min_replicas_max_lag>("min-replicas-max-lag", "min-slaves-max-lag", kModifiable, 0,
+                                     kIntMax, "10"),
+    Number<&C::repl_backlog_size>("repl-backlog-size", "", kModifiable, 1, LLONG_MAX, "1mb",
+                                  NumFormat::kMemory),
+    Number<&C::repl_backlog_ttl>("repl-backlog-ttl", "", kModifiable, 0, kLongMax, "3600"),
     Special("shutdown-on-sigterm", kModifiable | kMultiArg, "default", &SetShutdownOnSigterm,
             &GetShutdownOnSigterm, nullptr),
     Special("shutdown-on-sigint", kModifiable | kMultiArg, "default", &SetShutdownOnSigint,

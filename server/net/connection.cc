@@ -16,6 +16,7 @@
 #include "server/net/worker.h"
 #include "server/persistence.h"
 #include "server/replication/primary.h"
+#include "server/replication/replica.h"
 #include "server/server.h"
 
 namespace tessera::server::net {
@@ -125,6 +126,24 @@ void Connection::Start() {
       [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
         static_cast<Connection*>(s->data)->OnRead(nread);
       });
+}
+
+bool Connection::StartAsMaster(int fd, std::string_view leftover, uint64_t generation) {
+  if (uv_tcp_open(&handle_.tcp, fd) != 0) return false;
+  state_.master = true;
+  Start();
+  state_.authenticated = true;
+  if (!worker_->server().replica_link().OnMasterAttached(generation, state_.id)) {
+    Close();  // a newer REPLICAOF came meanwhile
+    return true;
+  }
+  if (!leftover.empty()) {
+    in_.Reallocate(std::max(leftover.size(), kReadChunk), 0);
+    std::memcpy(in_.data(), leftover.data(), leftover.size());
+    in_len_ = leftover.size();
+    Process(Server::RealNowUs());
+  }
+  return true;
 }
 
 void Connection::PrepareRead(uv_buf_t* buf) {
@@ -254,6 +273,7 @@ void Connection::Process(int64_t now_us) {
     }
     if (status == resp::ParseStatus::kEmpty) {
       in_pos_ += consumed;
+      master_pending_ += consumed;
       continue;
     }
     argv_.clear();
@@ -308,6 +328,15 @@ void Connection::Process(int64_t now_us) {
       in_process_ = false;
       Close();
       return;
+    }
+    if (state_.master) {
+      // The primary's stream: no replies (but REPLCONF GETACK's), and the offset moves past
+      // whole commands only, a transaction's at its EXEC.
+      if (!std::exchange(state_.master_force_reply, false)) out_.resize(reply_start);
+      master_pending_ += consumed;
+      if (!state_.in_multi) {
+        server.replica_link().AddApplied(std::exchange(master_pending_, 0));
+      }
     }
     reply.set_protocol(state_.resp);  // HELLO may have switched it
     // CLIENT REPLY OFF/SKIP: drop replies the client asked not to get, but not push messages
@@ -380,6 +409,9 @@ bool Connection::AuthRequired() const {
 }
 
 size_t Connection::QueryBufferLimit() const {
+  // As Redis, the primary's stream is never cut (a bound far above any buffer, small enough
+  // that the room computed from it cannot overflow).
+  if (state_.master) return size_t{1} << 40;
   if (AuthRequired()) return kUnauthQueryLimit;
   return worker_->server().config().client_query_buffer_limit.load(std::memory_order_relaxed);
 }
@@ -397,7 +429,7 @@ void Connection::CloseForQueryBufferLimit() {
 
 bool Connection::OutputLimitReached() {
   size_t used = OutputBufferBytes();
-  if (used < kUnlimitedOutput) return false;
+  if (used < kUnlimitedOutput || state_.master) return false;  // the master class has none
   const ServerConfig& cfg = worker_->server().config();
   // A client with subscriptions is of the pubsub class, whatever its protocol (as Redis).
   int cls = state_.replica ? kClientReplica : state_.in_pubsub ? kClientPubSub : kClientNormal;
@@ -588,6 +620,17 @@ void Connection::StopBlockTimer() {
 
 void Connection::OnBlockTimeout() {
   StopBlockTimer();
+  if (blocked_ && state_.waiting_for_acks) {
+    // WAIT: the replicas that acknowledged by now (-1: their reply is on its way).
+    int64_t count = worker_->server().replication().EndWait(state_.id);
+    if (count < 0) return;
+    state_.waiting_for_acks = false;
+    resp::ReplyBuilder reply(&out_, state_.resp);
+    reply.Integer(count);
+    blocked_ = false;
+    Process(Server::RealNowUs());
+    return;
+  }
   // False: a command serving this client is running elsewhere and will deliver the reply.
   if (!blocked_ || !worker_->server().blocking().Cancel(state_.id, /*disconnect=*/false)) return;
   resp::ReplyBuilder reply(&out_, state_.resp);
@@ -713,6 +756,8 @@ void Connection::Close() {
   }
   if (state_.pubsub != nullptr) worker_->server().pubsub().UnsubscribeAll(state_);
   if (state_.replica) worker_->server().replication().RemoveReplica(state_.id);
+  if (state_.master) worker_->server().replica_link().OnMasterClosed(state_.id);
+  if (state_.waiting_for_acks) worker_->server().replication().EndWait(state_.id);
   worker_->server().tracking().Disable(state_);
   state_.push = nullptr;
   if (postponed_) {

@@ -39,6 +39,10 @@ class Connection final : public ConnectionControl, public PushTarget {
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
   // After uv_accept succeeded: fills addresses, registers the client, starts reading.
   void Start();
+  // Instead of Start(), for the replica's link (server/replication/replica.h): takes the
+  // connected socket `fd` as the master client of REPLICAOF `generation`, and runs the
+  // stream's first bytes, read with the snapshot.  False if libuv refused the socket.
+  bool StartAsMaster(int fd, std::string_view leftover, uint64_t generation);
   // Writes a message straight to the socket and closes (maxclients, protected mode).
   void RejectAndClose(std::string_view message);
   void Close();
@@ -159,6 +163,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   size_t in_pos_ = 0;  // first unconsumed byte
   // Largest query buffer use (bytes held plus room for the next read) since the last cron.
   size_t qbuf_peak_ = 0;
+  // The master client: stream bytes consumed since the offset last moved (a transaction's,
+  // until its EXEC).
+  uint64_t master_pending_ = 0;
   // Argument bytes of the command running now (CLIENT LIST argv-mem).
   size_t argv_mem_ = 0;
   // The reply buffer's size (CLIENT LIST rbs): `out_` gets this capacity when the client first

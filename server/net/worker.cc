@@ -14,6 +14,7 @@
 #include "server/net/metrics_http.h"
 #include "server/persistence.h"
 #include "server/replication/primary.h"
+#include "server/replication/replica.h"
 #include "server/server.h"
 
 namespace tessera::server::net {
@@ -232,6 +233,17 @@ void Worker::Admit(Connection* c) {
   }
 }
 
+void Worker::AdoptMaster(int fd, std::string leftover, uint64_t generation) {
+  auto* c = new Connection(this, /*is_unix=*/false);
+  stats_->total_connections.Add(1);
+  c->worker_slot = connections_.size();
+  connections_.push_back(c);
+  if (!c->StartAsMaster(fd, leftover, generation)) {
+    ::close(fd);
+    c->Close();
+  }
+}
+
 void Worker::FlushPending() {
   // Flush() may close a connection; closed connections stay allocated until the loop's
   // closing phase, which comes after this callback, and Flush() on them does nothing.
@@ -308,11 +320,14 @@ void Worker::Cron() {
   ResizeClientBuffers(now, hz);
   // Active expiry: a quarter of each tick at most, over this worker's shards.
   int64_t budget_us = 250000 / hz;
-  RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
-                       static_cast<unsigned>(worker_count_), now, budget_us);
+  // Not on a replica: its primary's DELs expire its keys.
+  if (!server_->replica_link().is_replica()) {
+    RunActiveExpireCycle(*server_, static_cast<unsigned>(index_),
+                         static_cast<unsigned>(worker_count_), now, budget_us);
+  }
   // maxmemory: finish an eviction a command's time limit cut short, or one a CONFIG SET
   // maxmemory below the current use asks for, with no traffic to drive it.
-  if (server_->config().maxmemory.load(std::memory_order_relaxed) != 0) {
+  if (server_->config().maxmemory.load(std::memory_order_relaxed) != 0 && server_->MayEvict()) {
     server_->evictor().PerformEvictions(now, budget_us);
   }
   if (!KeysRemovedByServer().empty()) ServeBlockedClients(*server_, *stats_, KeysRemovedByServer());
@@ -327,6 +342,7 @@ void Worker::Cron() {
     server_->SampleMetrics(now);       // INFO's instantaneous rates and peak memory
     server_->persistence().Cron(now);  // save points
     server_->replication().Cron(now);  // full syncs waiting for a save, PINGs to replicas
+    server_->replica_link().Cron(now);  // ACKs to our primary, repl-timeout
     CloseIdleMigrateSockets();         // MIGRATE's cached connections idle past 10 s
   }
   if (now - last_timeout_check_ms_ >= 1000) {
@@ -337,7 +353,7 @@ void Worker::Cron() {
       std::vector<Connection*> idle;
       for (Connection* c : connections_) {
         // As Redis: the timeout spares monitors, blocked clients and subscribers.
-        if (!c->state().monitor && !c->blocked() && !c->state().in_pubsub &&
+        if (!c->state().monitor && !c->blocked() && !c->state().in_pubsub && !c->state().master &&
             c->idle_ms(now) > timeout_s * 1000) {
           idle.push_back(c);
         }

@@ -53,6 +53,8 @@ class Worker {
   // Worker thread: listens on `fds` (taking them) instead of this worker's current TCP or TLS
   // sockets, which close (CONFIG SET port, bind, tls-port).  Connections already accepted stay.
   void ReplaceListeners(std::vector<int> fds, bool tls);
+  // Worker thread: makes the master client of the replica link's socket (ReplicationReplica).
+  void AdoptMaster(int fd, std::string leftover, uint64_t generation);
   // Any thread: runs fn on this worker's thread.
   void Post(std::function<void()> fn);
   // Any thread: flush what can be flushed, close every connection, end the loop.

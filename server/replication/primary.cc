@@ -164,6 +164,64 @@ void ReplicationPrimary::NoteAck(uint64_t client_id, uint64_t offset, int64_t no
   if (it == replicas_.end()) return;
   it->second->ack_offset.store(offset, std::memory_order_relaxed);
   it->second->ack_ms.store(now_ms, std::memory_order_relaxed);
+  if (!waiters_.empty()) WakeWaitersLocked();
+}
+
+int64_t ReplicationPrimary::CountAcksLocked(uint64_t offset) const {
+  int64_t count = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r->state.load(std::memory_order_relaxed) != State::kOnline) continue;
+    if (r->ack_offset.load(std::memory_order_relaxed) >= offset) ++count;
+  }
+  return count;
+}
+
+int64_t ReplicationPrimary::CountAcks(uint64_t offset) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return CountAcksLocked(static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_));
+}
+
+void ReplicationPrimary::AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiters_.push_back({client_id,
+                        static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
+                        numreplicas});
+    if (!ever_attached_) return;
+  }
+  // REPLCONF GETACK * in the stream: each replica answers with its offset at once.
+  std::string getack;
+  std::string_view argv[] = {"REPLCONF", "GETACK", "*"};
+  persistence::AppendRespCommand(&getack, argv);
+  server_.write_log().Append(-1, getack);
+}
+
+int64_t ReplicationPrimary::EndWait(uint64_t client_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    if (it->client_id != client_id) continue;
+    const int64_t count = CountAcksLocked(it->offset);
+    waiters_.erase(it);
+    return count;
+  }
+  return -1;
+}
+
+void ReplicationPrimary::WakeWaitersLocked() {
+  for (size_t i = 0; i < waiters_.size();) {
+    const int64_t count = CountAcksLocked(waiters_[i].offset);
+    if (count < waiters_[i].numreplicas) {
+      ++i;
+      continue;
+    }
+    server_.clients().RunOnOwner(waiters_[i].client_id, [count](ClientState* c) {
+      if (!c->waiting_for_acks) return;
+      c->waiting_for_acks = false;
+      if (c->control != nullptr)
+        c->control->DeliverBlockedReply(":" + std::to_string(count) + "\r\n");
+    });
+    waiters_.erase(waiters_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 }
 
 void ReplicationPrimary::StartSyncLocked() {
@@ -183,7 +241,8 @@ void ReplicationPrimary::StartSyncLocked() {
       ever_attached_ = true;
       r->state.store(State::kSendBulk, std::memory_order_relaxed);
       if (r->psync) {
-        std::string line = "+FULLRESYNC " + server_.run_id() + " " + std::to_string(offset) + "\r\n";
+        std::string line = "+FULLRESYNC " + server_.run_id() + " " +
+                           std::to_string(offset + offset_base_) + "\r\n";
         server_.clients().RunOnOwner(r->id, [line = std::move(line)](ClientState* c) {
           if (c->push != nullptr) c->push->Push({}, line);
         });
@@ -227,6 +286,7 @@ void ReplicationPrimary::FinishSync(const std::string& err, const std::string& p
         if (c->control != nullptr) c->control->CloseAfterReply();
         return;
       }
+      r->ack_ms.store(Server::RealNowMs(), std::memory_order_relaxed);  // as Redis, online = acked
       r->state.store(State::kOnline, std::memory_order_relaxed);
       Log(LogLevel::kNotice, "Synchronization with replica {}:{} succeeded", r->ip,
           r->listening_port.load(std::memory_order_relaxed));
@@ -264,19 +324,66 @@ void ReplicationPrimary::Cron(int64_t now_ms) {
   }
 }
 
+bool ReplicationPrimary::EnoughGoodReplicas(int64_t now_ms) const {
+  const ServerConfig& cfg = server_.config();
+  const int64_t need = cfg.min_replicas_to_write.load(std::memory_order_relaxed);
+  const int64_t max_lag = cfg.min_replicas_max_lag.load(std::memory_order_relaxed);
+  if (need == 0 || max_lag == 0) return true;
+  return GoodReplicas(now_ms, max_lag) >= need;
+}
+
+int64_t ReplicationPrimary::GoodReplicas(int64_t now_ms, int64_t max_lag) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t good = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r->state.load(std::memory_order_relaxed) != State::kOnline) continue;
+    const int64_t lag_s = now_ms / 1000 - r->ack_ms.load(std::memory_order_relaxed) / 1000;
+    if (lag_s <= max_lag) ++good;
+  }
+  return good;
+}
+
 size_t ReplicationPrimary::replica_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return replicas_.size();
 }
 
+std::vector<ReplicationPrimary::OnlineReplica> ReplicationPrimary::Online() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<OnlineReplica> out;
+  for (const auto& [id, r] : replicas_) {
+    if (r->state.load(std::memory_order_relaxed) != State::kOnline) continue;
+    out.push_back({r->announced_ip.empty() ? r->ip : r->announced_ip,
+                   r->listening_port.load(std::memory_order_relaxed),
+                   r->ack_offset.load(std::memory_order_relaxed)});
+  }
+  return out;
+}
+
 uint64_t ReplicationPrimary::master_repl_offset() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return ever_attached_ ? server_.write_log().offset() : 0;
+  return ever_attached_ ? server_.write_log().offset() + offset_base_ : 0;
+}
+
+void ReplicationPrimary::ContinueOffsetFrom(uint64_t offset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  offset_base_ = static_cast<int64_t>(offset) - static_cast<int64_t>(server_.write_log().offset());
+  ever_attached_ = true;
 }
 
 std::string ReplicationPrimary::InfoLines(int64_t now_ms) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out = "connected_slaves:" + std::to_string(replicas_.size());
+  const ServerConfig& cfg = server_.config();
+  const int64_t max_lag = cfg.min_replicas_max_lag.load(std::memory_order_relaxed);
+  if (cfg.min_replicas_to_write.load(std::memory_order_relaxed) != 0 && max_lag != 0) {
+    int64_t good = 0;
+    for (const auto& [id, r] : replicas_) {
+      const int64_t lag_s = now_ms / 1000 - r->ack_ms.load(std::memory_order_relaxed) / 1000;
+      if (r->state.load(std::memory_order_relaxed) == State::kOnline && lag_s <= max_lag) ++good;
+    }
+    out += "\r\nmin_slaves_good_slaves:" + std::to_string(good);
+  }
   int i = 0;
   for (const auto& [id, r] : replicas_) {
     const int64_t ack = r->ack_ms.load(std::memory_order_relaxed);

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace tessera::server {
 
@@ -46,20 +47,52 @@ class ReplicationPrimary {
   void SetAnnouncedIp(uint64_t client_id, std::string ip);
   void NoteAck(uint64_t client_id, uint64_t offset, int64_t now_ms);
 
+  // WAIT (Redis's replicationCountAcksByOffset and blockForReplication).  Offsets are the
+  // write log's (ClientState::woff).  CountAcks: online replicas that acknowledged `offset`.
+  // AddWaiter: `client_id` gets ":<count>" through DeliverBlockedReply once `numreplicas`
+  // did, and asks the replicas for an ACK now.  EndWait (timeout, disconnect): the count now,
+  // or -1 when the reply is already on its way.
+  int64_t CountAcks(uint64_t offset) const;
+  void AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas);
+  int64_t EndWait(uint64_t client_id);
+
   // Starts a full sync replicas wait for; pings the replicas every repl-ping-replica-period.
   // Worker 0's timer.
   void Cron(int64_t now_ms);
 
   size_t replica_count() const;
+  // min-replicas-to-write: false while it is set (with min-replicas-max-lag) and fewer online
+  // replicas than it acknowledged within the lag (Redis's checkGoodReplicasStatus).
+  bool EnoughGoodReplicas(int64_t now_ms) const;
+  // The replicas past their full sync, for ROLE: address, listening port, acknowledged offset.
+  struct OnlineReplica {
+    std::string ip;
+    int port = 0;
+    uint64_t ack_offset = 0;
+  };
+  std::vector<OnlineReplica> Online() const;
   // "connected_slaves:N" and one "slaveI:..." line per replica, for INFO replication (lines
   // joined by CRLF, none after the last).
   std::string InfoLines(int64_t now_ms) const;
   // master_repl_offset: the write log's offset once a replica attached, 0 before (as Redis,
   // whose offset only moves once a replica created its backlog).
   uint64_t master_repl_offset() const;
+  // A replica that became a primary continues its primary's offsets: from now on
+  // master_repl_offset (and the offsets FULLRESYNC gives) count on from `offset`.
+  void ContinueOffsetFrom(uint64_t offset);
 
  private:
   struct Replica;
+  int64_t GoodReplicas(int64_t now_ms, int64_t max_lag) const;
+  int64_t CountAcksLocked(uint64_t offset) const;
+  // Answers the waiters whose replicas acknowledged enough (mu_ held).
+  void WakeWaitersLocked();
+  struct AckWaiter {
+    uint64_t client_id;
+    uint64_t offset;  // in master_repl_offset terms
+    int64_t numreplicas;
+  };
+  std::vector<AckWaiter> waiters_;
   void StartSyncLocked();  // mu_ held
   void FinishSync(const std::string& err, const std::string& path);
 
@@ -68,6 +101,7 @@ class ReplicationPrimary {
   std::map<uint64_t, std::shared_ptr<Replica>> replicas_;
   bool sync_running_ = false;
   bool ever_attached_ = false;
+  int64_t offset_base_ = 0;  // master_repl_offset minus the write log's offset
   int64_t last_cron_s_ = 0;
   int64_t cron_seconds_ = 0;  // seconds Cron ran in (Redis's replication_cron_loops)
 };

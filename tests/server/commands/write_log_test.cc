@@ -3,7 +3,9 @@
 // transactions and scripts as one MULTI ... EXEC block.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "core/base/numbers.h"
 #include "persistence/write_log.h"
@@ -111,6 +113,31 @@ TEST_CASE("Non-deterministic writes are logged as their effect", "[writelog]") {
   CHECK(l.Logged({"GEOADD", "g", "13.361389", "38.115556", "Palermo"}) ==
         "ZADD g 3479099956230698 Palermo\n");
   CHECK(l.Logged({"SET", "s2", "v", "GET"}) == "SET s2 v\n");
+}
+
+TEST_CASE("SPOP with a count is logged as SREMs of at most 1024 members, as Redis", "[writelog]") {
+  LogTester l;
+  std::vector<std::string> sadd{"SADD", "big"};
+  for (int i = 0; i < 3000; ++i) sadd.push_back(std::to_string(i));
+  l.t.Run(sadd);
+  auto srems = [](const std::string& log) {
+    std::vector<size_t> members;  // per SREM line
+    size_t pos = 0;
+    while ((pos = log.find("SREM big", pos)) != std::string::npos) {
+      size_t end = log.find('\n', pos);
+      members.push_back(
+          static_cast<size_t>(std::count(log.begin() + static_cast<std::ptrdiff_t>(pos),
+                                         log.begin() + static_cast<std::ptrdiff_t>(end), ' ') -
+                              1));
+      pos = end;
+    }
+    return members;
+  };
+  CHECK(srems(l.Logged({"SPOP", "big", "1024"})) == std::vector<size_t>{1024});
+  const std::string log = l.Logged({"SPOP", "big", "1025"});
+  CHECK(srems(log) == std::vector<size_t>{1024, 1});
+  CHECK(log.starts_with("MULTI\n"));  // one command's effects: one block
+  CHECK(log.ends_with("EXEC\n"));
 }
 
 TEST_CASE("Blocking pops and moves are logged in their plain forms", "[writelog]") {
