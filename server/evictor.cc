@@ -119,9 +119,9 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
     last_recalibrate_ms_ = now_ms;
     server_.memory_meter().Recalibrate();
   }
-  // The AOF's pending bytes and the tracking messages not yet written are not the dataset's:
-  // they do not make keys go (Redis's freeMemoryGetNotCountedMemory).  Read once per call:
-  // what this run's own evictions send meanwhile is bounded by to_free below.
+  // The AOF's pending bytes, replicas' buffers and the tracking messages not yet written are
+  // not the dataset's: they do not make keys go (Redis's freeMemoryGetNotCountedMemory).  Read
+  // once per call: what this run's own evictions send meanwhile is bounded by to_free below.
   maxmemory += NotCountedBytes();
   if (UsedMemory() <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
     NoteOverLimit(false, now_ms);
