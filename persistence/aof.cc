@@ -363,7 +363,7 @@ void AofWriter::Run() {
       }
     }
     durable_cv_.notify_all();
-    if (stopping && pending_.empty() && log_->offset() == written_.load()) break;
+    if (stopping && pending_.empty() && log_->aof_offset() == written_.load()) break;
     if (stopping && !ok) break;
   }
 }

@@ -77,8 +77,9 @@ void WriteLog::set_enabled(bool on) {
 uint64_t WriteLog::AddTap(WriteLogTap* tap) {
   std::lock_guard<std::mutex> lock(mu_);
   taps_.push_back(tap);
-  selected_db_ = -1;  // the tap's stream must not depend on an earlier SELECT
+  repl_db_ = -1;  // the tap's stream must not depend on an earlier SELECT
   enabled_.store(true, std::memory_order_relaxed);
+  replicating_.store(true, std::memory_order_relaxed);
   return offset_.load(std::memory_order_relaxed);
 }
 
@@ -88,40 +89,93 @@ void WriteLog::RemoveTap(WriteLogTap* tap) {
   enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
 }
 
+namespace {
+
+constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
+
+void AppendSelect(std::string* out, int db) {
+  std::string db_text = std::to_string(db);
+  std::string_view argv[] = {"SELECT", db_text};
+  AppendRespCommand(out, argv);
+}
+
+}  // namespace
+
 uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
-  static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
   std::lock_guard<std::mutex> lock(mu_);
-  // `select` is what goes before `commands`: the SELECT, after the MULTI when the bytes are
-  // a transaction (Redis 7 propagates "MULTI, SELECT, ..." so that the SELECT is inside it).
-  std::string_view select;
-  if (db >= 0 && db != selected_db_) {
-    std::string db_text = std::to_string(db);
-    std::string_view argv[] = {"SELECT", db_text};
+  // What goes before `commands` in each stream: the SELECT, after the MULTI when the bytes
+  // are a transaction (Redis 7 propagates "MULTI, SELECT, ..." so that the SELECT is inside
+  // it).  The streams usually have the same database selected; they differ after a
+  // replica-only record in another database.
+  std::string_view aof_head;
+  std::string_view repl_head;
+  if (db >= 0 && (db != aof_db_ || db != repl_db_)) {
+    std::string_view no_select;
     select_.clear();
     if (commands.starts_with(kMulti)) {
       select_.append(kMulti);
       commands.remove_prefix(kMulti.size());
+      no_select = kMulti;
     }
-    AppendRespCommand(&select_, argv);
-    select = select_;
-    selected_db_ = db;
+    AppendSelect(&select_, db);
+    aof_head = db != aof_db_ ? std::string_view(select_) : no_select;
+    repl_head = db != repl_db_ ? std::string_view(select_) : no_select;
   }
-  if (end_db >= 0) selected_db_ = end_db;
+  if (db >= 0) aof_db_ = repl_db_ = db;
+  if (end_db >= 0) aof_db_ = repl_db_ = end_db;
   const size_t before = pending_.size();
   if (batch_reader_) {
-    pending_.append(select);
+    pending_.append(aof_head);
     pending_.append(commands);
   }
-  uint64_t end = offset_.load(std::memory_order_relaxed) + select.size() + commands.size();
+  const uint64_t aof_end =
+      aof_offset_.load(std::memory_order_relaxed) + aof_head.size() + commands.size();
+  aof_offset_.store(aof_end, std::memory_order_release);
+  uint64_t end = offset_.load(std::memory_order_relaxed) + repl_head.size() + commands.size();
   offset_.store(end, std::memory_order_release);
   if (!taps_muted_) {
-    for (WriteLogTap* tap : taps_) tap->OnAppend(select, commands, end);
+    for (WriteLogTap* tap : taps_) tap->OnAppend(repl_head, commands, end);
   }
   // The reader wakes on its own every few milliseconds and takes everything in one batch; a
   // wake-up per append would cost a system call per write.  Only a large backlog calls it
   // early, to bound the buffer.
   if (before < kWakeBytes && pending_.size() >= kWakeBytes) cv_.notify_one();
-  return end;
+  return aof_end;
+}
+
+uint64_t WriteLog::AppendRecords(std::span<const LogRecord> records) {
+  std::lock_guard<std::mutex> lock(mu_);
+  scratch_.clear();
+  const size_t before = pending_.size();
+  uint64_t aof_bytes = 0;
+  auto to_aof = [&](std::string_view bytes) {
+    if (batch_reader_) pending_.append(bytes);
+    aof_bytes += bytes.size();
+  };
+  for (const LogRecord& r : records) {
+    if (r.db >= 0 && r.db != repl_db_) {
+      AppendSelect(&scratch_, r.db);
+      repl_db_ = r.db;
+    }
+    scratch_.append(r.bytes);
+    if (!r.aof) continue;
+    if (r.db >= 0 && r.db != aof_db_) {
+      select_.clear();
+      AppendSelect(&select_, r.db);
+      to_aof(select_);
+      aof_db_ = r.db;
+    }
+    to_aof(r.bytes);
+  }
+  const uint64_t aof_end = aof_offset_.load(std::memory_order_relaxed) + aof_bytes;
+  aof_offset_.store(aof_end, std::memory_order_release);
+  const uint64_t end = offset_.load(std::memory_order_relaxed) + scratch_.size();
+  offset_.store(end, std::memory_order_release);
+  if (!taps_muted_) {
+    for (WriteLogTap* tap : taps_) tap->OnAppend({}, scratch_, end);
+  }
+  if (before < kWakeBytes && pending_.size() >= kWakeBytes) cv_.notify_one();
+  return aof_end;
 }
 
 void WriteLog::set_taps_muted(bool muted) {
@@ -133,7 +187,7 @@ uint64_t WriteLog::Take(std::string* out) {
   out->clear();
   std::lock_guard<std::mutex> lock(mu_);
   pending_.swap(*out);
-  return offset_.load(std::memory_order_relaxed);
+  return aof_offset_.load(std::memory_order_relaxed);
 }
 
 size_t WriteLog::PendingBytes() {
@@ -157,7 +211,7 @@ void WriteLog::Wake() {
 
 void WriteLog::ForgetSelectedDb() {
   std::lock_guard<std::mutex> lock(mu_);
-  selected_db_ = -1;
+  aof_db_ = -1;
 }
 
 }  // namespace tessera::persistence

@@ -18,6 +18,13 @@
 // Readers of two kinds: the one that takes pending bytes in batches (the AOF writer: Take), and
 // taps (replicas: WriteLogTap), which are handed each append's bytes under the mutex and copy
 // them.  The pending buffer only fills while the batch reader is attached.
+//
+// Two streams, as Redis has (propagateNow's PROPAGATE_AOF and PROPAGATE_REPL targets): most
+// records go to both, but some go to the replicas only (PUBLISH, which Redis forces to its
+// replicas and never writes to the AOF; the replication PING).  Each stream has its own
+// offset and its own selected database, so the AOF gets exactly the bytes it would get if the
+// replica-only records did not exist, and the replicas' offset (master_repl_offset) counts
+// every byte they are sent.
 #pragma once
 
 #include <atomic>
@@ -47,12 +54,23 @@ class WriteLogTap {
                         uint64_t end_offset) = 0;
 };
 
+// One piece of a batch with records of both kinds (AppendRecords).
+struct LogRecord {
+  int db = -1;      // the database of `bytes`; -1: none (MULTI, EXEC, PING), never a SELECT before
+  bool aof = true;  // false: for the replicas only
+  std::string_view bytes;  // whole RESP commands, with no SELECT among them
+};
+
 class WriteLog {
  public:
   // Whether a reader is attached; the dispatcher encodes nothing while false.
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
   // Attaches or detaches the batch reader (Take).
   void set_enabled(bool on);
+
+  // Whether a tap was ever attached (Redis's replication backlog exists): replica-only records
+  // are worth building only then.
+  bool replicating() const { return replicating_.load(std::memory_order_relaxed); }
 
   // Attaches `tap` at the current offset, which it returns: the tap gets every byte appended
   // from then on, starting with a SELECT.  Callers that need a point of the serial order (a
@@ -63,18 +81,26 @@ class WriteLog {
   // which its own replicas must not see; they resync when it unmutes).
   void set_taps_muted(bool muted);
 
-  // Appends the RESP bytes of one or more whole commands that ran in database `db`, preceded by
-  // a SELECT when `db` is not the database of the previous append (-1: bytes of no database,
-  // a PING, never preceded by a SELECT).  Returns the offset just
-  // past these bytes.  Thread-safe; callers hold the shard locks of what the commands touched.
-  // `end_db` is the database the bytes leave selected, when they contain SELECTs (-1: `db`).
+  // Appends the RESP bytes of one or more whole commands that ran in database `db`, for the
+  // AOF and the replicas, each stream preceded by a SELECT when `db` is not the database it
+  // has selected (-1: bytes of no database, never preceded by a SELECT).  Returns the AOF
+  // stream's offset just past these bytes.  Thread-safe; callers hold the shard locks of what
+  // the commands touched.  `end_db` is the database the bytes leave selected, when they
+  // contain SELECTs (-1: `db`).
   uint64_t Append(int db, std::string_view commands, int end_db = -1);
+  // Appends records some of which go to the replicas only, in order, each stream getting a
+  // SELECT before a record whose database is not the one it has selected.  Returns the AOF
+  // stream's offset after them.
+  uint64_t AppendRecords(std::span<const LogRecord> records);
 
-  // The offset just past the last byte appended.
+  // The replicas' stream: the offset just past the last byte appended (master_repl_offset).
   uint64_t offset() const { return offset_.load(std::memory_order_acquire); }
+  // The AOF's stream: the offset just past its last byte (the same as offset() as long as no
+  // replica-only record was appended).
+  uint64_t aof_offset() const { return aof_offset_.load(std::memory_order_acquire); }
 
-  // Consumer side.  Moves every byte appended since the previous Take into *out (which is
-  // cleared first) and returns the offset just past them.  `out`'s old capacity is kept for the
+  // Consumer side.  Moves every AOF byte appended since the previous Take into *out (which is
+  // cleared first) and returns the AOF offset just past them.  `out`'s old capacity is kept for the
   // next appends, so a steady stream allocates nothing.
   uint64_t Take(std::string* out);
   // Waits until `timeout_ms` passed, Wake() was called, or kWakeBytes are pending; returns
@@ -88,22 +114,27 @@ class WriteLog {
   // Bytes allocated for appended bytes not taken yet (INFO mem_aof_buffer).
   size_t PendingBytes();
 
-  // Makes the next Append emit SELECT whatever its database (a new file or a new replica
-  // starts reading here and must not depend on an earlier SELECT).
+  // Makes the next AOF bytes start with a SELECT whatever their database (a new file starts
+  // here and must not depend on an earlier SELECT).  AddTap does the same for the replicas'
+  // stream.
   void ForgetSelectedDb();
 
  private:
   std::atomic<bool> enabled_{false};
+  std::atomic<bool> replicating_{false};
   std::mutex mu_;
   bool batch_reader_ = false;
   bool taps_muted_ = false;
   std::vector<WriteLogTap*> taps_;
-  std::string select_;  // the last SELECT built, reused
+  std::string select_;   // the last SELECT built, reused
+  std::string scratch_;  // AppendRecords: the replicas' bytes, reused
   std::condition_variable cv_;
   std::string pending_;
-  int selected_db_ = -1;
+  int aof_db_ = -1;   // the database the AOF stream has selected
+  int repl_db_ = -1;  // the same for the replicas' stream
   bool woken_ = false;
-  std::atomic<uint64_t> offset_{0};
+  std::atomic<uint64_t> offset_{0};      // the replicas' stream
+  std::atomic<uint64_t> aof_offset_{0};  // the AOF's stream
 };
 
 }  // namespace tessera::persistence

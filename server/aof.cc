@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -25,6 +26,27 @@
 namespace tessera::server {
 
 namespace {
+
+// The connection control of the client that replays an AOF for DEBUG LOADAOF: it acts on
+// nothing (the replay has no socket) except that a script in the file that runs past
+// busy-reply-threshold serves the caller's worker's other clients from its hook, as a script
+// a connection runs does (script_runner.h).
+class LoaderControl final : public ConnectionControl {
+ public:
+  explicit LoaderControl(ConnectionControl* caller) : caller_(caller) {}
+  void CloseAfterReply() override {}
+  void CloseNow() override {}
+  void BecomeMonitor() override {}
+  size_t QueryBufferBytes() const override { return 0; }
+  size_t OutputBufferBytes() const override { return 0; }
+  BufferInfo Buffers() const override { return {}; }
+  size_t TotalMemoryBytes() const override { return 0; }
+  void DeliverBlockedReply(std::string) override {}
+  void ServeOthersWhileScriptBusy() override { caller_->ServeOthersWhileScriptBusy(); }
+
+ private:
+  ConnectionControl* caller_;
+};
 
 using persistence::AofFileInfo;
 using persistence::AofManifest;
@@ -207,6 +229,8 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
   client.authenticated = true;
   client.aof_loader = true;
   client.addr = "aof";
+  std::optional<LoaderControl> control;
+  if (serve_from_ != nullptr) client.control = &control.emplace(serve_from_);
   std::vector<std::string> argv;
   std::vector<std::string_view> views;
   std::string out;
@@ -257,6 +281,8 @@ bool Aof::ReplayCommands(const std::string& path, uint64_t skip_bytes, bool last
     }
     if (++commands % 1024 == 0) {
       server_.persistence().loading_loaded_bytes.store(reader.good_offset());
+      // DEBUG LOADAOF: the other clients of the caller's worker are answered meanwhile.
+      if (serve_from_ != nullptr) serve_from_->ServeOthersWhileScriptBusy();
     }
   }
   std::fclose(f);
@@ -296,10 +322,12 @@ bool Aof::LoadAndOpen(WorkerStats* stats, std::string* err) {
   return ok;
 }
 
-bool Aof::LoadForDebug(WorkerStats* stats, std::string* err) {
+bool Aof::LoadForDebug(WorkerStats* stats, std::string* err, ConnectionControl* caller) {
   const bool was_on = writer_ != nullptr;
   if (was_on) Close();
+  serve_from_ = caller;
   bool ok = LoadFiles(stats, err, /*load_only=*/!was_on);
+  serve_from_ = nullptr;
   server_.persistence().loading.store(false);
   return ok;
 }
@@ -404,7 +432,7 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   }
   server_.write_log().ForgetSelectedDb();
   writer_ = std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
-                                                     server_.write_log().offset());
+                                                     server_.write_log().aof_offset());
   writer_->set_policy(PolicyOf(c));
   writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   server_.write_log().set_enabled(true);
@@ -457,10 +485,11 @@ bool Aof::Enable(std::string* err) {
   const std::string base_name =
       persistence::AofBaseName(c.appendfilename, base_seq, RdbPreamble(c));
   persistence::WriteLog& log = server_.write_log();
-  std::string e = WriteBase(base_name, [&](uint64_t offset) {
+  std::string e = WriteBase(base_name, [&](uint64_t) {
     // The writer starts at the point, under every shard lock: nothing is logged in between.
+    // (Its offsets are the AOF stream's, not the replicas' the point is given in.)
     log.ForgetSelectedDb();
-    writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, offset);
+    writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, log.aof_offset());
     writer_->set_policy(PolicyOf(c));
     log.set_enabled(true);
   });
@@ -589,9 +618,9 @@ void Aof::RunRewrite() {
           persistence::AofBaseName(c.appendfilename, old.next_base_seq(), RdbPreamble(c));
       persistence::WriteLog& log = server_.write_log();
       persistence::AofWriter* writer = writer_.get();
-      err = WriteBase(base_name, [&](uint64_t offset) {
+      err = WriteBase(base_name, [&](uint64_t) {
         log.ForgetSelectedDb();
-        writer->SwitchFileAt(offset, fd);
+        writer->SwitchFileAt(log.aof_offset(), fd);  // the AOF stream's offset
       });
       writer_->set_skip_fsync(false);
       if (err.empty()) {

@@ -24,6 +24,7 @@
 
 namespace tessera::server {
 
+class ConnectionControl;
 class Server;
 class SnapshotJob;
 struct WorkerStats;
@@ -41,8 +42,11 @@ class Aof {
   // replayed commands.
   bool LoadAndOpen(WorkerStats* stats, std::string* err);
   // DEBUG LOADAOF: the dataset (already emptied by the caller) is loaded from the AOF files
-  // again; if the AOF is on, its writer is closed first and reopened after.
-  bool LoadForDebug(WorkerStats* stats, std::string* err);
+  // again; if the AOF is on, its writer is closed first and reopened after.  `caller` is the
+  // connection that asked (null in tests): while the load runs, its worker's other clients
+  // are served every 1024 commands and from a slow script's hook, and get -LOADING for what
+  // may not run during a load, as Redis's processEventsWhileBlocked serves them.
+  bool LoadForDebug(WorkerStats* stats, std::string* err, ConnectionControl* caller = nullptr);
 
   // CONFIG SET appendonly yes / no at run time.
   bool Enable(std::string* err);
@@ -121,6 +125,7 @@ class Aof {
   SnapshotJob* job_ = nullptr;  // the running rewrite's snapshot, while it writes
   bool abort_requested_ = false;
   std::atomic<int64_t> flush_sleep_us_{0};
+  ConnectionControl* serve_from_ = nullptr;  // LoadForDebug's caller, while it loads
   uint64_t base_size_ = 0;
 };
 

@@ -104,8 +104,8 @@ struct ClientState {
   // REPLCONF GETACK, which sets `master_force_reply` for its reply to go out.
   bool master = false;
   bool master_force_reply = false;
-  // WAIT: blocked until enough replicas acknowledged `woff`, the write log's offset just
-  // past this client's last logged command (Redis's c->woff).
+  // WAIT: blocked until enough replicas acknowledged `woff`, the replicas' stream offset
+  // (WriteLog::offset) just past this client's last command that added to it (c->woff).
   bool waiting_for_acks = false;
   uint64_t woff = 0;
   // REPLCONF listening-port / ip-address, which replicas send before PSYNC (INFO shows them).

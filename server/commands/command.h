@@ -308,6 +308,12 @@ struct CommandContext {
   // Logs nothing even though `dirty` counts changes (a command whose effect reaches the log
   // another way).
   bool suppress_log = false;
+  // Logs what Propagate() recorded and never the command as sent, whatever `dirty` counts
+  // (Redis's preventCommandPropagation after alsoPropagate: XREADGROUP, XCLAIM, XAUTOCLAIM).
+  bool effects_only = false;
+  // Logs the command as sent for the replicas only, though it changed nothing (Redis's
+  // forceCommandPropagation(c, PROPAGATE_REPL): PUBLISH, SPUBLISH).
+  bool force_replicas = false;
 
   // Keyspace events and modified keys.  A write handler calls Notify for each event Redis's
   // command emits, with Redis's class and event name (server/notify.h), and KeyModified for

@@ -9,6 +9,7 @@
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
 #include "server/commands/script_runner.h"
+#include "server/replication/replica.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -103,7 +104,7 @@ void ReplyHello(CommandContext& ctx) {
   ctx.reply.Bulk("mode");
   ctx.reply.Bulk("standalone");
   ctx.reply.Bulk("role");
-  ctx.reply.Bulk("master");
+  ctx.reply.Bulk(ctx.server.replica_link().is_replica() ? "replica" : "master");
   ctx.reply.Bulk("modules");
   ctx.reply.ArrayHeader(0);
 }

@@ -289,13 +289,20 @@ thread_local std::vector<keyspace::DbAccess::ReadyKey> exec_ready_keys;
 // while the command runs; a transaction or a script gathers those of all its commands.  When
 // the outermost command ends, still under its shard locks, the batch goes to the write log in
 // one append, wrapped in MULTI ... EXEC when it holds more than one command so that a replica
-// or an AOF replay applies it atomically.
+// or an AOF replay applies it atomically.  As Redis counts them (propagatePendingCommands),
+// replica-only commands (PUBLISH) count toward that "more than one": the AOF then gets the
+// MULTI ... EXEC around its own commands, or around none.
 struct PendingEffects {
+  // A run of effects in one database and for the same readers; it ends where the next begins.
+  struct Segment {
+    int db;
+    bool aof;  // false: for the replicas only
+    size_t begin;
+  };
   int nesting = 0;  // open EXEC and handler scopes; the batch is appended when it returns to 0
-  std::string bytes;
+  std::string bytes;  // the effects' commands, with no SELECT among them
+  std::vector<Segment> segments;
   size_t commands = 0;
-  int first_db = -1;
-  int db = -1;
   std::vector<keyspace::DbAccess::DeletedKey> expired;  // lazily expired keys of one command
   bool unwrapped = false;  // SCAN or RANDOMKEY run directly: no MULTI ... EXEC around the batch
 };
@@ -303,28 +310,25 @@ thread_local PendingEffects pending_effects;
 // The write log offset just past the last effects this thread appended.
 thread_local uint64_t last_log_offset = 0;
 
-// Counts one more effect of the batch, in database `db`: a SELECT goes first when the batch
-// changes database.  The caller appends the effect's bytes.
-std::string& BeginEffect(int db) {
+// Counts one more effect of the batch, in database `db`, for the AOF and the replicas or
+// (`aof` false) the replicas only.  The caller appends the effect's bytes.
+std::string& BeginEffect(int db, bool aof = true) {
   PendingEffects& p = pending_effects;
-  if (p.commands == 0) {
-    p.first_db = db;
-  } else if (db != p.db) {
-    std::string db_text = std::to_string(db);
-    std::string_view select[] = {"SELECT", db_text};
-    persistence::AppendRespCommand(&p.bytes, select);
+  if (p.segments.empty() || p.segments.back().db != db || p.segments.back().aof != aof) {
+    p.segments.push_back({db, aof, p.bytes.size()});
   }
-  p.db = db;
   ++p.commands;
   return p.bytes;
 }
 
-void AddEffect(int db, std::span<const std::string_view> argv) {
-  persistence::AppendRespCommand(&BeginEffect(db), argv);
+void AddEffect(int db, std::span<const std::string_view> argv, bool aof = true) {
+  persistence::AppendRespCommand(&BeginEffect(db, aof), argv);
 }
 
 // The effect of a command as sent, already encoded (VerbatimRequestScope).
-void AddEncodedEffect(int db, std::string_view command) { BeginEffect(db).append(command); }
+void AddEncodedEffect(int db, std::string_view command, bool aof = true) {
+  BeginEffect(db, aof).append(command);
+}
 
 // The request whose bytes may be logged as they are (VerbatimRequestScope).
 thread_local ArgList verbatim_args;
@@ -333,6 +337,16 @@ thread_local std::string_view verbatim_bytes;
 void AddEffect(int db, const std::vector<std::string>& argv) {
   std::vector<std::string_view> views(argv.begin(), argv.end());
   AddEffect(db, views);
+}
+
+// The command as sent, as an effect (its request bytes when they are at hand).
+void AddCommandEffect(int db, ArgList args, bool aof) {
+  if (args.data() == verbatim_args.data() && args.size() == verbatim_args.size() &&
+      !verbatim_bytes.empty()) {
+    AddEncodedEffect(db, verbatim_bytes, aof);
+  } else {
+    AddEffect(db, args, aof);
+  }
 }
 
 // Records what `ctx`'s command changed: keys it found expired, then its own effect.  Counts
@@ -346,19 +360,24 @@ void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int 
     AddEffect(dead.db, del);
   }
   pending_effects.expired.clear();
-  if (ctx.dirty <= 0 || ctx.suppress_log) return;
-  if (ctx.effects.empty()) {
-    if (args.data() == verbatim_args.data() && args.size() == verbatim_args.size() &&
-        !verbatim_bytes.empty()) {
-      if (pending_effects.commands == 0 && pending_effects.nesting == 0) {
-        // A lone command (most writes): straight into the log, as FlushEffects would.
-        last_log_offset = server.write_log().Append(db_before, verbatim_bytes);
-        return;
-      }
-      AddEncodedEffect(db_before, verbatim_bytes);
-    } else {
-      AddEffect(db_before, args);
+  if (ctx.suppress_log) return;
+  if (ctx.dirty <= 0) {
+    // Redis's forceCommandPropagation(c, PROPAGATE_REPL): PUBLISH goes to the replicas (once
+    // a replica ever attached, as Redis's backlog) and never to the AOF.
+    if (ctx.force_replicas && server.write_log().replicating()) {
+      AddCommandEffect(db_before, args, /*aof=*/false);
     }
+    return;
+  }
+  if (ctx.effects.empty()) {
+    if (ctx.effects_only) return;
+    if (args.data() == verbatim_args.data() && args.size() == verbatim_args.size() &&
+        !verbatim_bytes.empty() && pending_effects.commands == 0 && pending_effects.nesting == 0) {
+      // A lone command (most writes): straight into the log, as FlushEffects would.
+      last_log_offset = server.write_log().Append(db_before, verbatim_bytes);
+      return;
+    }
+    AddCommandEffect(db_before, args, /*aof=*/true);
   } else {
     for (const auto& effect : ctx.effects) AddEffect(db_before, effect);
   }
@@ -366,18 +385,39 @@ void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int 
 
 // Appends the gathered batch to the write log once the outermost command is done.
 void FlushEffects(Server& server) {
+  static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
+  static constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
   PendingEffects& p = pending_effects;
   if (p.nesting > 0) return;
   const bool unwrapped = std::exchange(p.unwrapped, false);
   if (p.commands == 0) return;
-  if (p.commands > 1 && !unwrapped) {
-    std::string wrapped = "*1\r\n$5\r\nMULTI\r\n";
-    wrapped += p.bytes;
-    wrapped += "*1\r\n$4\r\nEXEC\r\n";
-    p.bytes.swap(wrapped);
+  const bool wrap = p.commands > 1 && !unwrapped;
+  if (p.segments.size() == 1 && p.segments[0].aof) {
+    // One database, every effect for both streams (nearly every batch).
+    if (wrap) {
+      std::string wrapped;
+      wrapped.reserve(kMulti.size() + p.bytes.size() + kExec.size());
+      wrapped += kMulti;
+      wrapped += p.bytes;
+      wrapped += kExec;
+      p.bytes.swap(wrapped);
+    }
+    last_log_offset = server.write_log().Append(p.segments[0].db, p.bytes);
+  } else {
+    thread_local std::vector<persistence::LogRecord> records;
+    records.clear();
+    if (wrap) records.push_back({-1, true, kMulti});
+    for (size_t i = 0; i < p.segments.size(); ++i) {
+      const size_t begin = p.segments[i].begin;
+      const size_t end = i + 1 < p.segments.size() ? p.segments[i + 1].begin : p.bytes.size();
+      records.push_back({p.segments[i].db, p.segments[i].aof,
+                         std::string_view(p.bytes).substr(begin, end - begin)});
+    }
+    if (wrap) records.push_back({-1, true, kExec});
+    last_log_offset = server.write_log().AppendRecords(records);
   }
-  last_log_offset = server.write_log().Append(p.first_db, p.bytes, p.db);
   p.bytes.clear();
+  p.segments.clear();
   p.commands = 0;
 }
 
@@ -553,6 +593,18 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 
 uint64_t LastLogOffsetOnThisThread() { return last_log_offset; }
 
+namespace {
+
+// WAIT's offset (Redis's c->woff): the replicas' stream just past this client's last command
+// that added to it.  Another thread's bytes may be counted too: a replica that acknowledges
+// them acknowledged this client's.
+void NoteWriteOffset(Server& server, ClientState& client, uint64_t mark) {
+  const uint64_t now = server.write_log().offset();
+  if (now != mark) client.woff = now;
+}
+
+}  // namespace
+
 VerbatimRequestScope::VerbatimRequestScope(ArgList args, std::string_view bytes)
     : saved_args_(verbatim_args), saved_bytes_(verbatim_bytes) {
   verbatim_args = args;
@@ -566,15 +618,14 @@ VerbatimRequestScope::~VerbatimRequestScope() {
 
 EffectsMark MarkEffects() {
   const PendingEffects& p = pending_effects;
-  return EffectsMark{p.bytes.size(), p.commands, p.first_db, p.db, exec_ready_keys.size()};
+  return EffectsMark{p.bytes.size(), p.commands, p.segments.size(), exec_ready_keys.size()};
 }
 
 void RollBackEffects(const EffectsMark& mark) {
   PendingEffects& p = pending_effects;
   p.bytes.resize(mark.bytes);
   p.commands = mark.commands;
-  p.first_db = mark.first_db;
-  p.db = mark.db;
+  p.segments.resize(mark.segments);
   p.expired.clear();
   if (exec_ready_keys.size() > mark.ready_keys) exec_ready_keys.resize(mark.ready_keys);
 }
@@ -792,7 +843,9 @@ void AppendQuoted(std::string* out, std::string_view s) {
 DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats, ArgList args,
                         resp::ReplyBuilder& reply, int64_t& clock_us) {
   // WAIT's offset: the log's, past this client's last logged command (Redis's c->woff).
-  const uint64_t log_mark = last_log_offset;
+  // Where the replicas' stream stood (only while replicas may exist: a load or two).
+  const bool replicating = server.write_log().replicating();
+  const uint64_t log_mark = replicating ? server.write_log().offset() : 0;
   // 1. Cross-protocol scripting guard: an HTTP request is not a client.
   if (EqualsIgnoreCase(args[0], "post") || EqualsIgnoreCase(args[0], "host:")) {
     Log(LogLevel::kWarning,
@@ -906,22 +959,25 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     return reject(errors::kMisconfRdb);
   }
 
-  // A replica: writes are its primary's alone while replica-read-only is set (EXEC when it
-  // would run one), and with replica-serve-stale-data off a broken link leaves only the
-  // commands flagged stale (EXEC's queued commands all must be).
+  // min-replicas-to-write on a primary (-NOREPLICAS); on a replica, writes are its primary's
+  // alone while replica-read-only is set (EXEC when it would run one), and with
+  // replica-serve-stale-data off a broken link leaves only the commands flagged stale (EXEC's
+  // queued commands all must be).  EXEC's own commands were judged with it (Redis checks a
+  // transaction as a whole).
   const ReplicationReplica& link = server.replica_link();
-  // EXEC's commands were judged with it (Redis checks a transaction as a whole).
+  const bool is_replica = link.is_replica();
   const bool obey = client.aof_loader || client.master || client.in_exec;
   const bool exec_queued = spec->handler == ExecCommand && client.in_multi;
-  const bool writes =
-      (spec->flags & kWrite) != 0 || (exec_queued && QueuedAny(server, client, kWrite, true));
-  if (writes && !obey && !link.is_replica() &&
-      !server.replication().EnoughGoodReplicas(server.NowMs())) {
-    return reject(errors::kNoReplicas);
-  }
-  if (link.is_replica() && !obey &&
-      server.config().replica_read_only.load(std::memory_order_relaxed) && writes) {
-    return reject(errors::kReadOnlyReplica);
+  const bool min_replicas =
+      !is_replica && server.config().min_replicas_to_write.load(std::memory_order_relaxed) != 0;
+  const bool read_only =
+      is_replica && server.config().replica_read_only.load(std::memory_order_relaxed);
+  if ((min_replicas || read_only) && !obey &&
+      ((spec->flags & kWrite) != 0 || (exec_queued && QueuedAny(server, client, kWrite, true)))) {
+    if (read_only) return reject(errors::kReadOnlyReplica);
+    if (!server.replication().EnoughGoodReplicas(server.NowMs())) {
+      return reject(errors::kNoReplicas);
+    }
   }
 
   // The AOF cannot be written: writes stop until it can (Redis's MISCONF for the AOF).
@@ -933,7 +989,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     }
   }
 
-  if (link.is_replica() && !link.link_up() && !obey &&
+  if (is_replica && !link.link_up() && !obey &&
       !server.config().replica_serve_stale_data.load(std::memory_order_relaxed) &&
       ((spec->flags & kStale) == 0 || (exec_queued && QueuedAny(server, client, kStale, false)))) {
     return reject(errors::kMasterDown);
@@ -991,7 +1047,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     bool exec_busy = false;
     DispatchResult result =
         Exec(server, client, stats, reply, clock_us, busy_threshold_ms, &exec_busy);
-    if (last_log_offset != log_mark) client.woff = last_log_offset;
+    if (replicating) NoteWriteOffset(server, client, log_mark);
     if (exec_busy) return reject(BusyError(server));
     // Counted like any command (INFO commandstats), after the commands it ran.
     int64_t exec_end_us = Server::RealNowUs();
@@ -1075,7 +1131,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   }
   TouchUnsignalledKeys(ctx, key_positions, db_before);
   AfterCommandTracking(server, client, *spec, args, key_positions);
-  if (last_log_offset != log_mark) client.woff = last_log_offset;
+  if (replicating) NoteWriteOffset(server, client, log_mark);
   if (ctx.ack_wait_deadline_ms >= 0) {
     client.block_deadline_ms = ctx.ack_wait_deadline_ms;
     client.waiting_for_acks = true;

@@ -68,8 +68,7 @@ uint64_t LastLogOffsetOnThisThread();
 struct EffectsMark {
   size_t bytes = 0;
   size_t commands = 0;
-  int first_db = -1;
-  int db = -1;
+  size_t segments = 0;
   size_t ready_keys = 0;
 };
 EffectsMark MarkEffects();

@@ -105,6 +105,9 @@ void PublishGeneric(CommandContext& ctx, bool sharded) {
       ctx.server.config().client_obuf_hard[kClientPubSub].load(std::memory_order_relaxed));
   ctx.reply.Integer(
       ctx.server.pubsub().Publish(ctx.args[1], ctx.args[2], sharded, limit, &ctx.client));
+  // As Redis without cluster mode (we never are a cluster node): the message goes to the
+  // replicas, whose subscribers get it too; never to the AOF.
+  ctx.force_replicas = true;
 }
 
 void Publish(CommandContext& ctx) { PublishGeneric(ctx, /*sharded=*/false); }

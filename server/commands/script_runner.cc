@@ -55,6 +55,9 @@ class Host : public scripting::ScriptHost {
     client_.is_local = ctx.client.is_local;
     client_.no_touch = ctx.client.no_touch;
     client_.script_caller = &ctx.client;
+    // A script replayed from the AOF runs its commands as the loader does (-LOADING is for
+    // the other clients).
+    client_.aof_loader = ctx.client.aof_loader;
     // The script runs as its caller's user (Redis's lua client takes the caller's user).
     NeedsAclCheck(ctx.server, ctx.client);
     client_.user = ctx.client.user;

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/base/hash.h"
 #include "core/base/sha1.h"
@@ -265,10 +266,28 @@ void DebugPopulate(CommandContext& ctx) {
 
 // DEBUG LOADAOF: empties the dataset and loads it back from the AOF files.
 void DebugLoadAof(CommandContext& ctx) {
+  // Each table is sized up front for the keys it held (as an RDB's RESIZEDB hints do): a base
+  // this process rewrote lists its keys in this process's hash order, and inserted in that
+  // order into a table that grows as they come they would all land in its first slots
+  // (homes are the hash's high bits), making every insert probe a long run.
+  keyspace::Keyspace& ks = ctx.server.keyspace();
+  std::vector<size_t> sizes(static_cast<size_t>(ks.shard_count()) * ks.num_dbs());
+  for (unsigned i = 0; i < ks.shard_count(); ++i) {
+    std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());
+    for (int d = 0; d < ks.num_dbs(); ++d)
+      sizes[i * ks.num_dbs() + d] = ks.shard(i).db(d).table.size();
+  }
   FlushDb(ctx.server, -1);
+  for (unsigned i = 0; i < ks.shard_count(); ++i) {
+    std::lock_guard<keyspace::ShardMutex> lock(ks.shard(i).mutex());
+    for (int d = 0; d < ks.num_dbs(); ++d) {
+      const size_t n = sizes[i * ks.num_dbs() + d];
+      if (n > 0 && ks.shard(i).db(d).table.empty()) ks.shard(i).db(d).table.Reserve(n);
+    }
+  }
   ctx.server.scripts().FlushLibraries();
   std::string err;
-  if (!ctx.server.persistence().aof().LoadForDebug(ctx.stats, &err)) {
+  if (!ctx.server.persistence().aof().LoadForDebug(ctx.stats, &err, ctx.client.control)) {
     Log(LogLevel::kWarning, "{}", err);
     return ctx.reply.Error("ERR Error loading the AOF, check server logs.");
   }

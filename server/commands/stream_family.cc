@@ -257,32 +257,31 @@ bool ParseAddTrimArgsOrReply(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
 }  // namespace
 
 void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view group_name,
-                    const types::StreamGroup& g, std::string_view consumer, StreamID id,
-                    const types::StreamNack* nack) {
-  ctx.dirty++;
-  ctx.ChangedUnsignalled();
+                    const types::StreamGroup& g, std::string_view id,
+                    const types::StreamNack& nack) {
   if (!ctx.logging) return;
-  const int64_t time = nack != nullptr ? nack->delivery_time : ctx.db.now_ms();
-  const uint64_t count = nack != nullptr ? nack->delivery_count : 0;
-  ctx.Propagate({"XCLAIM", key, group_name, consumer, "0", id.ToString(), "TIME",
-                 std::to_string(time), "RETRYCOUNT", std::to_string(count), "FORCE", "JUSTID",
-                 "LASTID", g.last_id.ToString()});
+  std::string_view owner = nack.consumer != nullptr ? std::string_view(nack.consumer->name) : "";
+  ctx.Propagate({"XCLAIM", key, group_name, owner, "0", id, "TIME",
+                 std::to_string(nack.delivery_time), "RETRYCOUNT",
+                 std::to_string(nack.delivery_count), "FORCE", "JUSTID", "LASTID",
+                 g.last_id.ToString()});
 }
 
 void PropagateGroupLastId(CommandContext& ctx, std::string_view key, std::string_view group_name,
                           const types::StreamGroup& g) {
-  ctx.dirty++;
-  ctx.ChangedUnsignalled();
   if (!ctx.logging) return;
   ctx.Propagate({"XGROUP", "SETID", key, group_name, g.last_id.ToString(), "ENTRIESREAD",
                  std::to_string(g.entries_read)});
 }
 
-void PropagateConsumerCreation(CommandContext& ctx, std::string_view key,
-                               std::string_view group_name, std::string_view consumer) {
+void NoteConsumerCreated(CommandContext& ctx, std::string_view key) {
   ctx.dirty++;
   ctx.ChangedUnsignalled();
   ctx.Notify(kNotifyStream, "xgroup-createconsumer", key);
+}
+
+void PropagateConsumerCreation(CommandContext& ctx, std::string_view key,
+                               std::string_view group_name, std::string_view consumer) {
   if (ctx.logging) ctx.Propagate({"XGROUP", "CREATECONSUMER", key, group_name, consumer});
 }
 

@@ -48,17 +48,24 @@ bool ReplyEntryById(CommandContext& ctx, const StreamValue& s, StreamID id);
 size_t ReplyRange(CommandContext& ctx, const StreamValue& s, StreamID start, StreamID end,
                   size_t count, bool reverse);
 
-// The write log's forms of consumer-group changes, as Redis propagates them (XREADGROUP and
-// the claims are never logged as sent: their effect depends on time and on the PEL):
-// `nack` given to `consumer` as an XCLAIM that forces it into the same state (null: the entry
-// left the PEL because it was deleted from the stream, which an XCLAIM replays too);
+// The write log's forms of consumer-group changes, exactly as Redis 7.2 propagates them
+// (streamPropagateXCLAIM, streamPropagateGroupID, streamPropagateConsumerCreation).
+// XREADGROUP, XCLAIM and XAUTOCLAIM are never logged as sent (their effect depends on time and
+// on the PEL): they set CommandContext::effects_only and log these.  None counts `dirty`:
+// callers count as Redis's commands do.
+// `nack` (of entry `id`, written as `id` reads) as an XCLAIM that forces the same owner, time
+// and count on a replay; for an entry deleted from the stream, the NACK as it was before it
+// left the PEL (the replay drops it too);
 void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view group_name,
-                    const types::StreamGroup& g, std::string_view consumer, StreamID id,
-                    const types::StreamNack* nack);
-// the group's last delivered ID and read counter;
+                    const types::StreamGroup& g, std::string_view id,
+                    const types::StreamNack& nack);
+// the group's last delivered ID and read counter (XGROUP SETID ... ENTRIESREAD);
 void PropagateGroupLastId(CommandContext& ctx, std::string_view key, std::string_view group_name,
                           const types::StreamGroup& g);
-// a consumer created on the way.
+// a consumer created on the way: counted and notified always (NoteConsumerCreated), logged as
+// XGROUP CREATECONSUMER only by XREADGROUP with NOACK (otherwise the XCLAIMs create it, or it
+// is not logged at all, as in Redis).
+void NoteConsumerCreated(CommandContext& ctx, std::string_view key);
 void PropagateConsumerCreation(CommandContext& ctx, std::string_view key,
                                std::string_view group_name, std::string_view consumer);
 

@@ -304,7 +304,7 @@ StreamConsumer* ConsumerForClaim(CommandContext& ctx, StreamGroup* g, std::strin
   StreamConsumer* c = g->FindConsumer(name);
   if (c == nullptr) {
     c = g->CreateConsumer(name, ctx.db.now_ms());
-    PropagateConsumerCreation(ctx, ctx.args[1], ctx.args[2], name);
+    NoteConsumerCreated(ctx, ctx.args[1]);  // the claims' XCLAIMs create it on a replay
   }
   c->seen_time = ctx.db.now_ms();
   return c;
@@ -321,6 +321,7 @@ void MoveNack(StreamNack* nack, StreamID id, StreamConsumer* consumer) {
 // XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms] [RETRYCOUNT n]
 //        [FORCE] [JUSTID] [LASTID id]
 void XClaimCmd(CommandContext& ctx) {
+  ctx.effects_only = true;  // logged as the claims it made, never as sent
   StreamValue* s;
   if (!FindStreamOrReply(ctx, ctx.args[1], &s)) return;
   StreamGroup* g = s == nullptr ? nullptr : s->FindGroup(ctx.args[2]);
@@ -379,13 +380,20 @@ void XClaimCmd(CommandContext& ctx) {
 
   const size_t at = ctx.reply.StartDeferred();
   size_t n = 0;
-  for (StreamID id : ids) {
+  bool claims_logged = false;  // an XCLAIM carries the group's last ID (LASTID)
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const StreamID id = ids[k];
+    std::string_view id_arg = ctx.args[5 + k];  // logged as given, as Redis does
     auto it = g->pel.find(id);
     if (!s->Contains(id)) {
-      // An entry deleted from the stream leaves the pending list.
+      // An entry deleted from the stream leaves the pending list: logged as a claim by its
+      // owner as it was, which a replay drops the same way.
       if (it != g->pel.end()) {
+        PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, id_arg, *it->second);
+        claims_logged = true;
+        ctx.dirty++;
+        ctx.ChangedUnsignalled();
         g->DropPending(it);
-        PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, ctx.args[3], id, nullptr);
       }
       continue;
     }
@@ -404,7 +412,10 @@ void XClaimCmd(CommandContext& ctx) {
       ++nack->delivery_count;
     }
     MoveNack(nack, id, consumer);
-    PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, ctx.args[3], id, nack);
+    PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, id_arg, *nack);
+    claims_logged = true;
+    ctx.dirty++;
+    ctx.ChangedUnsignalled();
     if (justid) {
       ReplyId(ctx, id);
     } else {
@@ -413,7 +424,11 @@ void XClaimCmd(CommandContext& ctx) {
     ++n;
     consumer->active_time = now;
   }
-  if (last_id_moved && n == 0) PropagateGroupLastId(ctx, ctx.args[1], ctx.args[2], *g);
+  if (last_id_moved && !claims_logged) {
+    PropagateGroupLastId(ctx, ctx.args[1], ctx.args[2], *g);
+    ctx.dirty++;
+    ctx.ChangedUnsignalled();
+  }
   ctx.reply.EndDeferred(at, '*', n);
 }
 
@@ -436,6 +451,7 @@ bool TransientAllocationWouldFail(uint64_t bytes) {
 }
 
 void XAutoClaimCmd(CommandContext& ctx) {
+  ctx.effects_only = true;  // logged as the claims it made, never as sent
   int64_t min_idle;
   if (!ParseInt64(ctx.args[4], &min_idle)) {
     ctx.reply.Error(errors::kStreamAutoclaimMinIdle);
@@ -488,9 +504,12 @@ void XAutoClaimCmd(CommandContext& ctx) {
     const StreamID id = it->first;
     StreamNack* nack = it->second.get();
     if (!s->Contains(id)) {
+      // Logged as a claim by its owner as it was, which a replay drops the same way.
+      PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, id.ToString(), *nack);
+      ctx.dirty++;
+      ctx.ChangedUnsignalled();
       it = g->DropPending(it);
       deleted.push_back(id);
-      PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, ctx.args[3], id, nullptr);
       --count;
       continue;
     }
@@ -501,7 +520,9 @@ void XAutoClaimCmd(CommandContext& ctx) {
     nack->delivery_time = now;
     if (!justid) ++nack->delivery_count;
     MoveNack(nack, id, consumer);
-    PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, ctx.args[3], id, nack);
+    PropagateClaim(ctx, ctx.args[1], ctx.args[2], *g, id.ToString(), *nack);
+    ctx.dirty++;
+    ctx.ChangedUnsignalled();
     if (justid) {
       ReplyId(entry_ctx, id);
     } else {

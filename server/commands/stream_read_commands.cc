@@ -130,11 +130,12 @@ void ReplyNewForGroup(CommandContext& ctx, std::string_view key, std::string_vie
     if (!noack) {
       MarkPending(g, consumer, id, now);
       consumer->active_time = now;
-      PropagateClaim(ctx, key, group_name, *g, consumer->name, id, g->pel.find(id)->second.get());
+      PropagateClaim(ctx, key, group_name, *g, id.ToString(), *g->pel.find(id)->second);
     }
     ++n;
   }
-  if (n > 0) PropagateGroupLastId(ctx, key, group_name, *g);
+  // Without NOACK the claims carry the group's last ID (LASTID); with it, nothing else does.
+  if (noack && n > 0) PropagateGroupLastId(ctx, key, group_name, *g);
   ctx.reply.EndDeferred(at, '*', n);
 }
 
@@ -160,6 +161,7 @@ void ReplyConsumerHistory(CommandContext& ctx, const StreamValue& s, StreamConsu
 }
 
 void ReadGeneric(CommandContext& ctx, bool xreadgroup) {
+  ctx.effects_only = true;  // XREADGROUP logs what it changed, never itself
   ReadArgs a;
   if (!ParseReadArgsOrReply(ctx, xreadgroup, &a)) return;
   const size_t ids_arg = a.streams_arg + a.streams;
@@ -233,7 +235,8 @@ void ReadGeneric(CommandContext& ctx, bool xreadgroup) {
       consumer = groups[k]->FindConsumer(a.consumer);
       if (consumer == nullptr) {
         consumer = groups[k]->CreateConsumer(a.consumer, now);
-        PropagateConsumerCreation(ctx, key, a.group, a.consumer);
+        NoteConsumerCreated(ctx, key);
+        if (a.noack) PropagateConsumerCreation(ctx, key, a.group, a.consumer);
       }
       consumer->seen_time = now;
     } else if (s->length() > 0 && s->EdgeId(false, true) > gt) {
@@ -245,6 +248,10 @@ void ReadGeneric(CommandContext& ctx, bool xreadgroup) {
     start.Incr();
     if (ctx.reply.protocol() == 2) ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
+    if (a.has_group) {
+      ctx.dirty++;  // as Redis counts a served group read, whatever it logs
+      ctx.ChangedUnsignalled();
+    }
     if (history) {
       ReplyConsumerHistory(ctx, *s, consumer, start, count);
     } else if (a.has_group) {

@@ -256,6 +256,16 @@ bool SetReplicaOf(SetContext& ctx, std::span<const std::string> args, bool* chan
   return true;
 }
 std::string GetReplicaOf(const ServerConfig& c) { return c.replicaof.Get(); }
+// CONFIG REWRITE: "replicaof <host> <port>" on a replica; on a primary every such line goes.
+void RewriteReplicaOf(const Entry& e, const ServerConfig& c, std::string_view, ConfigRewriter* rw) {
+  const std::string value = c.replicaof.Get();
+  if (value.empty()) {
+    rw->MarkProcessed(e.name);
+    return;
+  }
+  // As Redis writes it: the host unquoted.
+  rw->RewriteLine(e.name, std::string(e.name) + " " + value, true);
+}
 
 // bind: up to 16 addresses; a single "" means none.
 bool SetBind(SetContext& ctx, std::span<const std::string> args, bool* changed, std::string* err) {
@@ -688,8 +698,8 @@ constexpr Entry kTable[] = {
       return e;
     }(),
     [] {
-      Entry e =
-          Special("replicaof", kImmutable | kMultiArg, "", &SetReplicaOf, &GetReplicaOf, nullptr);
+      Entry e = Special("replicaof", kImmutable | kMultiArg, "", &SetReplicaOf, &GetReplicaOf,
+                        &RewriteReplicaOf);
       e.alias = "slaveof";
       return e;
     }(),

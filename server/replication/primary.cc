@@ -189,11 +189,13 @@ void ReplicationPrimary::AddWaiter(uint64_t client_id, uint64_t offset, int64_t 
                         numreplicas});
     if (!ever_attached_) return;
   }
-  // REPLCONF GETACK * in the stream: each replica answers with its offset at once.
+  // REPLCONF GETACK * in the stream (the replicas', not the AOF's): each replica answers
+  // with its offset at once.
   std::string getack;
   std::string_view argv[] = {"REPLCONF", "GETACK", "*"};
   persistence::AppendRespCommand(&getack, argv);
-  server_.write_log().Append(-1, getack);
+  const persistence::LogRecord record[] = {{-1, /*aof=*/false, getack}};
+  server_.write_log().AppendRecords(record);
 }
 
 int64_t ReplicationPrimary::EndWait(uint64_t client_id) {
@@ -311,15 +313,17 @@ void ReplicationPrimary::Cron(int64_t now_ms) {
   if (replicas_.empty()) return;
   const int64_t period_s = server_.config().repl_ping_replica_period.load(std::memory_order_relaxed);
   if (period_s > 0 && cron_seconds_ % period_s == 0) {
-    // As Redis, a PING in the stream keeps the replicas' links alive.  It goes through the
-    // log (the AOF gets it too; replaying it changes nothing).
+    // As Redis, a PING in the stream keeps the replicas' links alive.  It goes to the
+    // replicas only (and counts in their offset), never to the AOF.
     bool online = false;
     for (auto& [id, r] : replicas_) online |= r->attached;
     if (online) {
       std::string ping;
       std::string_view argv[] = {"PING"};
       persistence::AppendRespCommand(&ping, argv);
-      server_.write_log().Append(-1, ping);  // no SELECT: a PING is in no database
+      // No SELECT: a PING is in no database.
+      const persistence::LogRecord record[] = {{-1, /*aof=*/false, ping}};
+      server_.write_log().AppendRecords(record);
     }
   }
 }

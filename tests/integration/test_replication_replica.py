@@ -183,6 +183,28 @@ def test_replicaof_errors_and_stale_data(binary):
         assert r.get("x") == b"1"
 
 
+def test_replicaof_directive_and_config_rewrite(binary):
+    dead = free_port()
+    with Server(binary, config_text="slaveof 127.0.0.1 %d\n" % dead) as s:
+        r = s.redis()
+        assert r.config_get("replicaof") == {"replicaof": "127.0.0.1 %d" % dead}
+        assert r.info("replication")["role"] == "slave"
+        assert b"$4\r\nrole\r\n$7\r\nreplica\r\n" in s.connect().command("HELLO", "2")
+        conf = os.path.join(s.dir, "tessera.conf")
+        assert r.execute_command("CONFIG", "REWRITE") == b"OK"
+        assert "replicaof 127.0.0.1 %d\n" % dead in open(conf).read()
+        r.execute_command("REPLICAOF", "NO", "ONE")
+        assert r.execute_command("CONFIG", "REWRITE") == b"OK"
+        text = open(conf).read()
+        assert "replicaof" not in text and "slaveof" not in text, text
+    # Start-up errors, as Redis words them.
+    for args, err in ((["--replicaof", "127.0.0.1", "abc"], "Invalid master port"),
+                      (["--replicaof", "127.0.0.1"], "wrong number of arguments")):
+        out = subprocess.run([binary, "--port", str(free_port()), *args], capture_output=True,
+                             text=True, timeout=10)
+        assert out.returncode != 0 and err in out.stdout + out.stderr, out
+
+
 def test_link_drop_reconnects_and_no_one_promotes(binary):
     with Server(binary, "--enable-debug-command", "yes") as p, \
             Server(binary, "--enable-debug-command", "yes") as s:

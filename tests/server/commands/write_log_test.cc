@@ -203,17 +203,73 @@ TEST_CASE("Consumer groups are logged as claims and group positions", "[writelog
   l.t.Run({"XGROUP", "CREATE", "s", "g", "0"});
   l.Take();
   const std::string now = std::to_string(l.t.now_ms());
+  // As Redis 7.2.4 (streamReplyWithRange): one XCLAIM per delivered entry, carrying the
+  // group's last ID; the consumer is created by the claim, no CREATECONSUMER, no SETID.
   CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"}) ==
-        "MULTI\nXGROUP CREATECONSUMER s g alice\n"
-        "XCLAIM s g alice 0 1-1 TIME " + now + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n"
-        "XGROUP SETID s g 1-1 ENTRIESREAD 1\nEXEC\n");
+        "XCLAIM s g alice 0 1-1 TIME " + now + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n");
   l.t.AdvanceTime(5000);
   const std::string later = std::to_string(l.t.now_ms());
+  // XCLAIM: no CREATECONSUMER either; the ID is logged as the client wrote it.
   CHECK(l.Logged({"XCLAIM", "s", "g", "bob", "1000", "1-1", "JUSTID"}) ==
-        "MULTI\nXGROUP CREATECONSUMER s g bob\n"
-        "XCLAIM s g bob 0 1-1 TIME " + later + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\nEXEC\n");
+        "XCLAIM s g bob 0 1-1 TIME " + later + " RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n");
   CHECK(l.Logged({"XACK", "s", "g", "1-1"}) == "XACK s g 1-1\n");
   CHECK(l.Logged({"XACK", "s", "g", "1-1"}) == "");
+}
+
+TEST_CASE("XREADGROUP, XCLAIM and XAUTOCLAIM log exactly Redis 7.2.4's commands", "[writelog]") {
+  LogTester l;
+  for (const char* id : {"1-0", "2-0", "3-0", "4-0"}) l.t.Run({"XADD", "s", id, "f", "v"});
+  l.t.Run({"XGROUP", "CREATE", "s", "g", "0"});
+  l.Take();
+  const std::string t0 = std::to_string(l.t.now_ms());
+  // NOACK: the new consumer as CREATECONSUMER, then the group's position as SETID.
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "bob", "NOACK", "COUNT", "1", "STREAMS", "s", ">"}) ==
+        "MULTI\nXGROUP CREATECONSUMER s g bob\nXGROUP SETID s g 1-0 ENTRIESREAD 1\nEXEC\n");
+  // An explicit ID re-reads the consumer's history: counted as a change, logged as nothing;
+  // with NOACK a new consumer is still logged.
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0"}) == "");
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "dave", "NOACK", "STREAMS", "s", "0"}) ==
+        "XGROUP CREATECONSUMER s g dave\n");
+  // Without NOACK: one XCLAIM per entry, each with the last ID as it moved.
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "amy", "COUNT", "2", "STREAMS", "s", ">"}) ==
+        "MULTI\nXCLAIM s g amy 0 2-0 TIME " + t0 +
+            " RETRYCOUNT 1 FORCE JUSTID LASTID 2-0\nXCLAIM s g amy 0 3-0 TIME " + t0 +
+            " RETRYCOUNT 1 FORCE JUSTID LASTID 3-0\nEXEC\n");
+  l.t.Run({"XREADGROUP", "GROUP", "g", "amy", "STREAMS", "s", ">"});  // 4-0
+  l.Take();
+  // Nothing new to read: the new consumer is not logged (Redis propagates nothing).
+  CHECK(l.Logged({"XREADGROUP", "GROUP", "g", "erin", "STREAMS", "s", ">"}) == "");
+  l.t.AdvanceTime(1000);
+  l.t.Run({"XREADGROUP", "GROUP", "g", "amy", "STREAMS", "s", "0"});  // counts 2, time t1
+  const std::string t1 = std::to_string(l.t.now_ms());
+  l.Take();
+  l.t.Run({"XDEL", "s", "2-0"});
+  l.Take();
+  l.t.AdvanceTime(1000);
+  const std::string t2 = std::to_string(l.t.now_ms());
+  // A deleted entry leaves the PEL as a claim by its old owner, with its old time and count,
+  // its ID as the client wrote it; a claim carries the last ID, so no SETID follows.
+  CHECK(l.Logged({"XCLAIM", "s", "g", "frank", "0", "2", "3-0", "LASTID", "9-0"}) ==
+        "MULTI\nXCLAIM s g amy 0 2 TIME " + t1 +
+            " RETRYCOUNT 2 FORCE JUSTID LASTID 9-0\nXCLAIM s g frank 0 3-0 TIME " + t2 +
+            " RETRYCOUNT 3 FORCE JUSTID LASTID 9-0\nEXEC\n");
+  // Nothing claimed but the last ID moved: SETID alone.
+  CHECK(l.Logged({"XCLAIM", "s", "g", "frank", "0", "1-0", "LASTID", "10-0"}) ==
+        "XGROUP SETID s g 10-0 ENTRIESREAD 4\n");
+  CHECK(l.Logged({"XCLAIM", "s", "g", "frank", "0", "1-0"}) == "");
+  l.t.Run({"XDEL", "s", "3-0"});
+  l.Take();
+  CHECK(l.Logged({"XAUTOCLAIM", "s", "g", "gina", "0", "0-0"}) ==
+        "MULTI\nXCLAIM s g frank 0 3-0 TIME " + t2 +
+            " RETRYCOUNT 3 FORCE JUSTID LASTID 10-0\nXCLAIM s g gina 0 4-0 TIME " + t2 +
+            " RETRYCOUNT 3 FORCE JUSTID LASTID 10-0\nEXEC\n");
+  // Inside MULTI, every effect of the block in one MULTI ... EXEC.
+  l.t.Run({"MULTI"});
+  l.t.Run({"XREADGROUP", "GROUP", "g", "hal", "STREAMS", "s", ">"});
+  l.t.Run({"XADD", "s", "11-0", "f", "v"});
+  l.t.Run({"XREADGROUP", "GROUP", "g", "hal", "NOACK", "STREAMS", "s", ">"});
+  CHECK(l.Logged({"EXEC"}) ==
+        "MULTI\nXADD s 11-0 f v\nXGROUP SETID s g 11-0 ENTRIESREAD 5\nEXEC\n");
 }
 
 TEST_CASE("Flushes are logged under their locks", "[writelog]") {
@@ -250,10 +306,12 @@ TEST_CASE("WriteLog offsets grow with the bytes appended", "[writelog]") {
   std::string taken;
   CHECK(log.Take(&taken) == log.offset());
   CHECK(taken.size() == 23 + 2 * set.size());
+  // A new AOF file starts with a SELECT; the replicas' stream, which goes on, gets none.
   log.ForgetSelectedDb();
   uint64_t after = log.Append(0, set);
-  CHECK(after == log.offset());
-  CHECK(log.offset() == 2 * 23 + 3 * set.size());
+  CHECK(after == log.aof_offset());
+  CHECK(log.aof_offset() == 2 * 23 + 3 * set.size());
+  CHECK(log.offset() == 23 + 3 * set.size());
 }
 
 namespace {
@@ -391,6 +449,109 @@ TEST_CASE("The request's bytes are logged only where the effect is the command a
   CHECK(Decode(raw({"EXEC"}, marker)) == "MULTI\nSET a 1\nSET b 2\nEXEC\n");
   // Scripts: the commands they call are encoded.
   CHECK(Decode(raw({"EVAL", "redis.call('SET', 'c', '3')", "0"}, marker)) == "SET c 3\n");
+}
+
+TEST_CASE("Replica-only records reach the taps and their offset, never the AOF", "[writelog]") {
+  persistence::WriteLog log;
+  log.set_enabled(true);
+  CHECK_FALSE(log.replicating());
+  RecordingTap tap;
+  log.AddTap(&tap);
+  CHECK(log.replicating());
+  std::string set, publish;
+  std::string_view set_argv[] = {"SET", "a", "b"};
+  std::string_view publish_argv[] = {"PUBLISH", "c", "m"};
+  persistence::AppendRespCommand(&set, set_argv);
+  persistence::AppendRespCommand(&publish, publish_argv);
+  const std::string select0 = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n";
+  const std::string select1 = "*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n";
+  log.Append(0, set);
+  // A PUBLISH in database 1: the replicas select 1, the AOF stays in 0...
+  const persistence::LogRecord pub[] = {{1, false, publish}};
+  const uint64_t aof_end = log.AppendRecords(pub);
+  CHECK(aof_end == select0.size() + set.size());
+  // ...so the next write in database 1 brings a SELECT to the AOF only.
+  log.Append(1, set);
+  std::string taken;
+  CHECK(log.Take(&taken) == log.aof_offset());
+  CHECK(taken == select0 + set + select1 + set);
+  CHECK(tap.bytes == select0 + set + select1 + publish + set);
+  CHECK(log.aof_offset() == taken.size());
+  CHECK(log.offset() == tap.bytes.size());
+  CHECK(tap.last_end == log.offset());
+  // A block of both kinds: MULTI and EXEC go to both streams, even around no AOF command.
+  const std::string multi = "*1\r\n$5\r\nMULTI\r\n", exec = "*1\r\n$4\r\nEXEC\r\n";
+  const persistence::LogRecord block[] = {
+      {-1, true, multi}, {0, false, publish}, {0, false, publish}, {-1, true, exec}};
+  tap.bytes.clear();
+  log.AppendRecords(block);
+  log.Take(&taken);
+  CHECK(taken == multi + exec);
+  CHECK(tap.bytes == multi + select0 + publish + publish + exec);
+  // A transaction appended whole after that: each stream gets the SELECT it needs, after MULTI.
+  tap.bytes.clear();
+  log.Append(0, multi + set + set + exec);
+  log.Take(&taken);
+  CHECK(taken == multi + select0 + set + set + exec);
+  CHECK(tap.bytes == multi + set + set + exec);
+  log.RemoveTap(&tap);
+}
+
+// The dispatcher's side: what PUBLISH and SPUBLISH log, with a replica attached (Redis's
+// backlog exists) and without.  The expected streams are what Redis 7.2.4 sends over SYNC and
+// writes to its AOF for the same commands (tests/integration/test_propagation_vs_redis.py
+// compares them with the real server).
+TEST_CASE("PUBLISH goes to the replicas only, wrapped as Redis 7.2 wraps it", "[writelog]") {
+  LogTester l;
+  RecordingTap tap;
+  // No replica ever attached: nothing for PUBLISH, and it does not count toward a MULTI.
+  CHECK(l.Logged({"PUBLISH", "c", "m"}).empty());
+  l.t.Run({"MULTI"});
+  l.t.Run({"SET", "x", "1"});
+  l.t.Run({"PUBLISH", "c", "m"});
+  CHECK(l.Logged({"EXEC"}) == "SELECT 0\nSET x 1\n");
+  l.t.server().write_log().AddTap(&tap);
+  auto replicas = [&] { return Decode(std::exchange(tap.bytes, std::string())); };
+  CHECK(l.Logged({"PUBLISH", "c", "m"}).empty());
+  CHECK(replicas() == "SELECT 0\nPUBLISH c m\n");
+  CHECK(l.Logged({"SPUBLISH", "c", "m"}).empty());
+  CHECK(replicas() == "SPUBLISH c m\n");
+  l.t.Run({"SELECT", "1"});
+  CHECK(l.Logged({"PUBLISH", "c", "m"}).empty());
+  CHECK(l.Logged({"SET", "b", "1"}) == "SELECT 1\nSET b 1\n");
+  CHECK(replicas() == "SELECT 1\nPUBLISH c m\nSET b 1\n");
+  // In MULTI: alone it needs no block; with a write the AOF gets the block around the write;
+  // with only PUBLISHes the AOF gets an empty MULTI/EXEC (as Redis 7.2.4 writes it).
+  l.t.Run({"MULTI"});
+  l.t.Run({"PUBLISH", "c", "m"});
+  CHECK(l.Logged({"EXEC"}).empty());
+  CHECK(replicas() == "PUBLISH c m\n");
+  l.t.Run({"MULTI"});
+  l.t.Run({"SET", "x", "1"});
+  l.t.Run({"PUBLISH", "c", "m"});
+  CHECK(l.Logged({"EXEC"}) == "MULTI\nSET x 1\nEXEC\n");
+  CHECK(replicas() == "MULTI\nSET x 1\nPUBLISH c m\nEXEC\n");
+  l.t.Run({"MULTI"});
+  l.t.Run({"PUBLISH", "c", "1"});
+  l.t.Run({"SPUBLISH", "c", "2"});
+  CHECK(l.Logged({"EXEC"}) == "MULTI\nEXEC\n");
+  CHECK(replicas() == "MULTI\nPUBLISH c 1\nSPUBLISH c 2\nEXEC\n");
+  // Databases inside the block: each stream selects what it needs.
+  l.t.Run({"SELECT", "2"});
+  l.t.Run({"MULTI"});
+  l.t.Run({"SELECT", "3"});
+  l.t.Run({"PUBLISH", "c", "m"});
+  l.t.Run({"SELECT", "2"});
+  l.t.Run({"SET", "y", "1"});
+  CHECK(l.Logged({"EXEC"}) == "MULTI\nSELECT 2\nSET y 1\nEXEC\n");
+  CHECK(replicas() == "MULTI\nSELECT 3\nPUBLISH c m\nSELECT 2\nSET y 1\nEXEC\n");
+  // Scripts: the same rules, with the script's command names as it wrote them.
+  CHECK(l.Logged({"EVAL", "redis.call('publish', 'c', 'm')", "0"}).empty());
+  CHECK(replicas() == "publish c m\n");
+  CHECK(l.Logged({"EVAL", "redis.call('set', 'z', '1'); redis.call('publish', 'c', 'm')", "0"}) ==
+        "MULTI\nset z 1\nEXEC\n");
+  CHECK(replicas() == "MULTI\nset z 1\npublish c m\nEXEC\n");
+  l.t.server().write_log().RemoveTap(&tap);
 }
 
 }  // namespace
