@@ -143,12 +143,34 @@ void BlockingRegistry::RemoveLocked(const std::shared_ptr<Waiter>& w) {
   blocked_.fetch_sub(1, std::memory_order_relaxed);
 }
 
+std::vector<uint64_t> BlockingRegistry::UnblockAllForRoleChange() {
+  std::vector<std::shared_ptr<Waiter>> now;
+  std::vector<uint64_t> ids;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, w] : by_client_) {
+      if (w->cancel != Waiter::Cancel::kNone) continue;
+      w->cancel = Waiter::Cancel::kRoleChange;
+      ids.push_back(id);
+      if (!w->serving) now.push_back(w);  // else its serving thread answers
+    }
+    for (const auto& w : now) RemoveLocked(w);
+  }
+  for (const auto& w : now) {
+    if (w->deliver) w->deliver(CancelReply(*w));
+  }
+  return ids;
+}
+
 std::string BlockingRegistry::CancelReply(const Waiter& w) {
   std::string out;
   resp::ReplyBuilder reply(&out, w.resp);
   switch (w.cancel) {
     case Waiter::Cancel::kUnblockError:
       reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+      break;
+    case Waiter::Cancel::kRoleChange:
+      reply.Error(kRoleChangeUnblocked);
       break;
     case Waiter::Cancel::kTimeout:
     case Waiter::Cancel::kUnblockTimeout:

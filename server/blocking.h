@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -31,8 +32,20 @@
 
 namespace tessera::server {
 
+// The error of clients blocked when the server becomes a replica (Redis's text).
+inline constexpr std::string_view kRoleChangeUnblocked =
+    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> "
+    "replica?)";
+
 struct Waiter {
-  enum class Cancel : uint8_t { kNone, kTimeout, kDisconnect, kUnblockTimeout, kUnblockError };
+  enum class Cancel : uint8_t {
+    kNone,
+    kTimeout,
+    kDisconnect,
+    kUnblockTimeout,
+    kUnblockError,
+    kRoleChange,  // the server became a replica (REPLICAOF)
+  };
 
   uint64_t client_id = 0;
   int db = 0;
@@ -72,6 +85,9 @@ class BlockingRegistry {
   // CLIENT UNBLOCK id [TIMEOUT|ERROR]: returns true iff the client was blocked here; its
   // reply (null, or the -UNBLOCKED error) is delivered through its deliver function.
   bool Unblock(uint64_t client_id, bool error);
+  // REPLICAOF on a primary (Redis's disconnectAllBlockedClients): every blocked client gets
+  // -UNBLOCKED ... (master -> replica?); returns their IDs (the caller closes them after).
+  std::vector<uint64_t> UnblockAllForRoleChange();
 
   // Every (db, key) some client waits on whose db is `db1` or `db2` (SWAPDB wakes them).
   std::vector<std::pair<int, std::string>> KeysInDbs(int db1, int db2) const;

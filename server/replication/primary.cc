@@ -209,6 +209,25 @@ int64_t ReplicationPrimary::EndWait(uint64_t client_id) {
   return -1;
 }
 
+size_t ReplicationPrimary::FailWaiters(std::string_view error) {
+  std::vector<AckWaiter> waiters;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiters.swap(waiters_);
+  }
+  const std::string reply = "-" + std::string(error) + "\r\n";
+  for (const AckWaiter& w : waiters) {
+    server_.clients().RunOnOwner(w.client_id, [reply](ClientState* c) {
+      if (!c->waiting_for_acks) return;
+      c->waiting_for_acks = false;
+      if (c->control == nullptr) return;
+      c->control->DeliverBlockedReply(reply);
+      c->control->CloseAfterReply();
+    });
+  }
+  return waiters.size();
+}
+
 void ReplicationPrimary::WakeWaitersLocked() {
   for (size_t i = 0; i < waiters_.size();) {
     const int64_t count = CountAcksLocked(waiters_[i].offset);

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tessera::server {
@@ -55,6 +56,8 @@ class ReplicationPrimary {
   int64_t CountAcks(uint64_t offset) const;
   void AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas);
   int64_t EndWait(uint64_t client_id);
+  // REPLICAOF: every WAIT gets `error` and its client is closed after it; returns how many.
+  size_t FailWaiters(std::string_view error);
 
   // Starts a full sync replicas wait for; pings the replicas every repl-ping-replica-period.
   // Worker 0's timer.

@@ -15,6 +15,7 @@
 #include "core/base/numbers.h"
 #include "persistence/write_log.h"
 #include "server/aof.h"
+#include "server/blocking.h"
 #include "server/client_registry.h"
 #include "server/client_state.h"
 #include "server/keyspace_ops.h"
@@ -22,8 +23,8 @@
 #include "server/persistence.h"
 #include "server/replication/primary.h"
 #include "server/scripting/script_registry.h"
-#include "server/tracking.h"
 #include "server/server.h"
+#include "server/tracking.h"
 
 namespace tessera::server {
 
@@ -228,6 +229,16 @@ bool ReplicationReplica::SetPrimary(const std::string& host, int port) {
   // Local writes no longer reach our replicas: they follow the primary's stream, once the
   // link is up (the replicas resync then).
   if (was_primary) server_.write_log().set_taps_muted(true);
+  if (was_primary) {
+    // Clients blocked on a primary get an error and are closed after it (Redis's
+    // disconnectAllBlockedClients): BLPOP and friends, and WAIT.
+    for (uint64_t id : server_.blocking().UnblockAllForRoleChange()) {
+      server_.clients().RunOnOwner(id, [](ClientState* c) {
+        if (c->control != nullptr) c->control->CloseAfterReply();
+      });
+    }
+    server_.replication().FailWaiters(kRoleChangeUnblocked);
+  }
   server_.config().replicaof.Set(host + " " + std::to_string(port));
   std::string oom_err;
   if (!server_.ApplyOomScore(&oom_err)) Log(LogLevel::kWarning, "{}", oom_err);

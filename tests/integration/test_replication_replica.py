@@ -183,6 +183,24 @@ def test_replicaof_errors_and_stale_data(binary):
         assert r.get("x") == b"1"
 
 
+def test_blocked_clients_are_unblocked_when_the_server_becomes_a_replica(binary):
+    with Server(binary) as s:
+        blpop, wait = s.connect(), s.connect()
+        blpop.send(b"BLPOP nothing 0\r\n")
+        wait.command("SET", "k", "v")
+        wait.send(b"WAIT 1 0\r\n")
+        time.sleep(0.2)
+        r = s.redis()
+        assert r.info("clients")["blocked_clients"] >= 1
+        r.execute_command("REPLICAOF", "127.0.0.1", str(free_port()))
+        unblocked = (b"-UNBLOCKED force unblock from blocking operation, instance state changed "
+                     b"(master -> replica?)\r\n")
+        assert blpop.read_reply() == unblocked
+        assert wait.read_reply() == unblocked
+        assert blpop.closed_by_peer() and wait.closed_by_peer()
+        r.execute_command("REPLICAOF", "NO", "ONE")
+
+
 def test_replicaof_directive_and_config_rewrite(binary):
     dead = free_port()
     with Server(binary, config_text="slaveof 127.0.0.1 %d\n" % dead) as s:
