@@ -56,7 +56,8 @@ uint64_t Evictor::UsedMemory() const {
 
 uint64_t Evictor::NotCountedBytes() const {
   if (memory_source_) return 0;
-  uint64_t bytes = server_.client_eviction().replica_total();
+  uint64_t bytes = server_.client_eviction().replica_total() +
+                   server_.tracking().in_transit_bytes();
   if (server_.config().appendonly.load(std::memory_order_relaxed)) {
     bytes += server_.write_log().PendingBytes();
   }
@@ -118,8 +119,9 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
     last_recalibrate_ms_ = now_ms;
     server_.memory_meter().Recalibrate();
   }
-  // The AOF's pending bytes are not the dataset's: they do not make keys go (Redis's
-  // freeMemoryGetNotCountedMemory).  Read once per call: they only shrink meanwhile.
+  // The AOF's pending bytes, replicas' buffers and the tracking messages not yet written are
+  // not the dataset's: they do not make keys go (Redis's freeMemoryGetNotCountedMemory).  Read
+  // once per call: what this run's own evictions send meanwhile is bounded by to_free below.
   maxmemory += NotCountedBytes();
   if (UsedMemory() <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
     NoteOverLimit(false, now_ms);

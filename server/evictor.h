@@ -63,8 +63,10 @@ class Evictor {
   bool pending() const { return pending_.load(std::memory_order_relaxed); }
 
   // Bytes left out of used memory when it is compared with maxmemory, as Redis leaves out its
-  // AOF and replication buffers: the write log's bytes not yet taken by the AOF and what
-  // replicas' connections hold (INFO mem_not_counted_for_evict).
+  // AOF and replication buffers: the write log's bytes not yet taken by the AOF, what
+  // replicas' connections hold, and the tracking invalidations on their way to their
+  // clients' sockets, which Redis writes before its next command
+  // (TrackingRegistry::in_transit_bytes).  INFO mem_not_counted_for_evict.
   uint64_t NotCountedBytes() const;
 
   uint64_t evicted_keys() const { return evicted_keys_.load(std::memory_order_relaxed); }

@@ -52,6 +52,9 @@ class PushTarget {
   // More was published for this client than its output-buffer limit allows: close it as
   // Redis does a client past its limit.
   virtual void CloseForOutputLimit() = 0;
+  // Writes what was pushed now rather than at the end of the loop iteration (tracking
+  // invalidations: tracking.h, in_transit_bytes).  Not while the client runs a command.
+  virtual void WriteNow() {}
 };
 
 struct Subscription {

@@ -288,8 +288,17 @@ void TrackingRegistry::Post(std::vector<std::vector<Item>>& per_owner) {
   for (size_t owner = 0; owner < per_owner.size(); ++owner) {
     if (per_owner[owner].empty()) continue;
     if (post_) {
-      post_(static_cast<int>(owner),
-            [this, batch = std::move(per_owner[owner])] { DeliverOnOwner(batch); });
+      // Each item becomes a push of its body to one client (bodies are shared until then).
+      int64_t bytes = 0;
+      for (const Item& item : per_owner[owner]) {
+        bytes += static_cast<int64_t>(sizeof(Item) + kInvalidate.size() +
+                                      (item.body != nullptr ? item.body->size() : 0));
+      }
+      in_transit_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+      post_(static_cast<int>(owner), [this, bytes, batch = std::move(per_owner[owner])] {
+        DeliverOnOwner(batch);
+        in_transit_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+      });
     } else {
       DeliverOnOwner(per_owner[owner]);
     }
@@ -309,6 +318,7 @@ void TrackingRegistry::Hold::Release() {
 }
 
 void TrackingRegistry::DeliverOnOwner(const std::vector<Item>& items) {
+  std::vector<ClientState*> receivers;
   for (const Item& item : items) {
     ClientState* c = nullptr;
     {
@@ -317,7 +327,16 @@ void TrackingRegistry::DeliverOnOwner(const std::vector<Item>& items) {
       if (it != tracked_.end()) c = it->second.client;
     }
     // Safe after unlocking: only this (the owner's) thread removes the client.
-    if (c != nullptr) DeliverToTracker(*c, item, Mode::kPosted);
+    if (c == nullptr) continue;
+    DeliverToTracker(*c, item, Mode::kPosted);
+    if (receivers.empty() || receivers.back() != c) receivers.push_back(c);
+  }
+  // Closing a client (past its output limit) clears its push target, not the state itself,
+  // which lives until the close callback, after this task.
+  std::sort(receivers.begin(), receivers.end());
+  receivers.erase(std::unique(receivers.begin(), receivers.end()), receivers.end());
+  for (ClientState* c : receivers) {
+    if (c->push != nullptr) c->push->WriteNow();
   }
 }
 

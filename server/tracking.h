@@ -121,6 +121,19 @@ class TrackingRegistry {
   // another client's command gets its reply first and its invalidations after (as Redis).
   class Hold;
 
+  // Bytes of invalidations posted to tracking clients' workers and not yet handed to their
+  // sockets.  Redis writes a command's invalidations out before it runs another command, so
+  // its eviction never counts them; here they wait in an inbox, or in an output buffer until
+  // the delivery writes it, while other workers run commands: the evictor leaves them out of
+  // used memory (Evictor::NotCountedBytes), or every eviction's messages would make the next
+  // command evict more.  What a client's socket does not take stays in its output buffer
+  // and counts from then on, as in Redis.  Messages to a REDIRECT target, which take one
+  // more hop, are not included.
+  uint64_t in_transit_bytes() const {
+    int64_t bytes = in_transit_bytes_.load(std::memory_order_relaxed);
+    return bytes > 0 ? static_cast<uint64_t>(bytes) : 0;
+  }
+
   // Sends the broadcasts gathered since the last call.  Any thread; cheap when none are
   // pending.
   void FlushBroadcasts() {
@@ -171,6 +184,7 @@ class TrackingRegistry {
   inline static thread_local Hold* hold_ = nullptr;
   // On the tracking client's own thread.
   void DeliverToTracker(ClientState& tracker, const Item& item, Mode mode);
+  // Delivers `items` and writes what they pushed to their clients' sockets at once.
   void DeliverOnOwner(const std::vector<Item>& items);
   static void DeliverRedirected(ClientState& target, const std::string& body);
   static void Emit(ClientState& c, std::string_view header, std::string_view body, Mode mode);
@@ -180,6 +194,7 @@ class TrackingRegistry {
   std::atomic<size_t> total_items_{0};
   std::atomic<size_t> prefix_count_{0};
   std::atomic<bool> broadcasts_pending_{false};
+  std::atomic<int64_t> in_transit_bytes_{0};
   Stripe stripes_[kStripes];
 
   std::mutex mu_;

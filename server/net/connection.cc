@@ -34,6 +34,8 @@ constexpr size_t kCompactThreshold = 64 * 1024;
 // The reply buffer's bounds (Redis's PROTO_REPLY_MIN_BYTES and PROTO_REPLY_CHUNK_BYTES).
 constexpr size_t kReplyMin = 1024;
 constexpr size_t kReplyMax = 16 * 1024;
+// The most room a batch of commands gets for its replies before it runs (see Process).
+constexpr size_t kReplyRoomMax = 64 * 1024;
 // A query buffer this large is trimmed when its recent peak used less than half of it.
 constexpr size_t kQueryResizeThreshold = 32 * 1024;
 // A command whose arguments have this many bytes leaves no query buffer behind it (Redis's
@@ -244,7 +246,12 @@ bool Connection::DecryptInput(size_t nread) {
 
 void Connection::Process(int64_t now_us) {
   Server& server = worker_->server();
-  if (out_.empty() && out_.capacity() < reply_size_) out_.reserve(reply_size_);
+  // Room for as much output as the last write took, up to 64 KiB: Flush gave back a buffer
+  // grown past 16 KiB, and growing a new one by doublings would copy it at each step.
+  if (out_.empty()) {
+    const size_t want = std::max(reply_size_, std::min(last_write_bytes_, kReplyRoomMax));
+    if (out_.capacity() < want) out_.reserve(want);
+  }
   resp::ReplyBuilder reply(&out_, state_.resp);
   in_process_ = true;
   int64_t clock_us = now_us;
@@ -665,6 +672,7 @@ void Connection::Flush() {
     worker_->server().persistence().aof().WaitDurable(LastLogOffsetOnThisThread());
     worker_->stats().aof_wait_us.Add(static_cast<uint64_t>(Server::MonotonicUs() - wait_start_us));
   }
+  last_write_bytes_ = out_.size();
   uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
   int written = uv_try_write(stream(), &buf, 1);
   worker_->stats().writes_processed.Add(1);
@@ -676,7 +684,7 @@ void Connection::Flush() {
   worker_->stats().net_output_bytes.Add(static_cast<uint64_t>(written));
   if (static_cast<size_t>(written) == out_.size()) {
     out_.clear();
-    if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
+    ReleaseWrittenOutput();
     if (close_after_reply_) {
       Close();
       return;
@@ -686,6 +694,7 @@ void Connection::Flush() {
   }
   inflight_.assign(out_, static_cast<size_t>(written), std::string::npos);
   out_.clear();
+  ReleaseWrittenOutput();
   writing_ = true;
   write_req_.data = this;
   buf = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
@@ -699,8 +708,16 @@ void Connection::Flush() {
     }
     c->worker_->stats().net_output_bytes.Add(c->inflight_.size());
     c->inflight_.clear();
+    if (c->inflight_.capacity() > kReplyMax) std::string().swap(c->inflight_);
     c->Flush();
   });
+}
+
+void Connection::ReleaseWrittenOutput() {
+  if (out_.capacity() <= kReplyMax) return;
+  std::string buffer;
+  buffer.reserve(reply_size_);
+  out_.swap(buffer);
 }
 
 void Connection::SendRaw(const std::string& bytes) {

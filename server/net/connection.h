@@ -84,6 +84,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   bool CloseIfOutputLimitReachedIdle();
   // PushTarget: a published message for this client (from the worker's inbox).
   void Push(std::string_view header, std::string_view body) override;
+  void WriteNow() override {
+    if (!in_process_) Flush();
+  }
   void CloseForOutputLimit() override {
     if (!closing_) CloseOverOutputLimit("scheduled to be closed ASAP");
   }
@@ -105,6 +108,12 @@ class Connection final : public ConnectionControl, public PushTarget {
   // Runs every complete command in the input; `now_us` is the wall clock (Unix us) now.
   void Process(int64_t now_us);
   void Flush();
+  // After `out_` was emptied into the socket (or into `inflight_`): a buffer that grew past
+  // 16 KiB goes back to the reply buffer's size, as Redis frees its reply blocks once they are
+  // written.  Client memory counts in used_memory: kept, the peak of each burst (tracking
+  // invalidations of evicted keys, say) would make eviction evict more.  A batch of replies
+  // under 16 KiB, every ordinary pipeline, never allocates here.
+  void ReleaseWrittenOutput();
   // libuv's allocation callback: room in `in_` for the next read.
   void PrepareRead(uv_buf_t* buf);
   // Makes the query buffer's room for the next read (a big argument's whole length at once);
@@ -166,6 +175,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   size_t reply_peak_ = 0;
   int64_t reply_peak_reset_ms_ = 0;
   std::string out_;       // replies not yet handed to libuv
+  size_t last_write_bytes_ = 0;  // what the last Flush wrote (or began to write)
   std::string inflight_;  // bytes of the uv_write in progress
   uv_write_t write_req_;
   uv_timer_t* pause_timer_ = nullptr;

@@ -103,5 +103,39 @@ def test_evictions_reach_the_aof_as_del(binary):
             assert again.redis().dbsize() == dbsize
 
 
+def test_tracking_invalidations_do_not_feed_eviction(binary):
+    # The Redis suite's "client tracking don't cause eviction feedback loop": ten RESP3
+    # clients track 300 keys with 1 KB names; a limit 40 KB under the use evicts a few dozen
+    # keys, whose invalidations (10 KB per key) are written out and their buffers given back,
+    # so they do not hold memory that makes the next commands evict the rest.
+    with Server(binary, "--maxmemory-policy", "allkeys-lru",
+                "--maxmemory-eviction-tenacity", "100") as s:
+        r = s.redis()
+        # As the suite: a command's first latency histogram is memory allocated meanwhile.
+        assert r.config_set("latency-tracking", "no")
+        trackers = []
+        for _ in range(10):
+            c = s.connect()
+            assert c.command("HELLO", "3").startswith(b"%")
+            assert c.command("CLIENT", "TRACKING", "on") == b"+OK\r\n"
+            trackers.append(c)
+        for j in range(300):
+            key = "%d%s" % (j, "x" * 1000)
+            r.set(key, "x")
+            for c in trackers:
+                assert c.command("GET", key) == b"$1\r\nx\r\n"
+        time.sleep(1.1)  # the cron trims the query buffers' excess, as in the suite
+        used = info(r, "memory")["used_memory"]
+        assert r.config_set("maxmemory", str(used - 40000))
+        evicted = info(r, "stats")["evicted_keys"]
+        assert 200 <= r.dbsize() <= 300, (r.dbsize(), evicted)
+        assert 10 <= evicted <= 50, evicted
+        for c in trackers:
+            assert c.read_reply().startswith(b">2\r\n$10\r\ninvalidate\r\n")
+        # Nor later, with no traffic: the cron finds the written buffers given back too.
+        time.sleep(1.1)
+        assert 200 <= r.dbsize() <= 300, r.dbsize()
+
+
 if __name__ == "__main__":
     run_tests(globals())

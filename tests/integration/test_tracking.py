@@ -215,4 +215,41 @@ def test_redis_cli_resp3_shows_pushes(binary):
         assert out == b"OK\n\nOK\ninvalidate\nk\nPONG\n", out
 
 
+def client_field(c, client_id, field):
+    for line in c.command("CLIENT", "LIST").decode().splitlines():
+        if (" id=%d " % client_id) in (" " + line):
+            return line.split(" " + field + "=")[1].split(" ")[0]
+    raise AssertionError("no client %d" % client_id)
+
+
+def test_written_invalidations_release_the_output_buffer(binary):
+    # 300 invalidations of 1 KB key names at once (every key evicted in one run): about 300 KB
+    # of pushes for the tracker.  Once they are written out, what held them is given back (as
+    # Redis frees its reply blocks once written), so the tracker's memory, which counts in
+    # used_memory and so against maxmemory, does not keep the peak of its last burst.
+    with Server(binary, *WORKERS) as s:
+        tracker = resp3(s)
+        tracker_id = int(tracker.command("CLIENT", "ID")[1:-2])
+        assert tracker.command("CLIENT", "TRACKING", "on") == b"+OK\r\n"
+        w = s.connect()
+        names = ["%d%s" % (i, "x" * 1000) for i in range(300)]
+        for n in names:
+            assert w.command("SET", n, "v") == b"+OK\r\n"
+            assert tracker.command("GET", n) == bulk("v")
+        # Evicting them all (maxmemory 1) invalidates them in one burst.
+        assert w.command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru") == b"+OK\r\n"
+        assert w.command("CONFIG", "SET", "maxmemory", "1") == b"+OK\r\n"
+        got = set()
+        while len(got) < 300:
+            got.add(tracker.read_reply())
+        assert got == {push(n) for n in names}
+        assert w.command("CONFIG", "SET", "maxmemory", "0") == b"+OK\r\n"
+        assert w.command("DBSIZE") == b":0\r\n"
+        assert tracker.command("PING") == b"+PONG\r\n"
+        assert client_field(w, tracker_id, "omem") == "0"
+        # The query buffer (16 KiB), a reply buffer of at most 16 KiB and the connection.
+        tot = int(client_field(w, tracker_id, "tot-mem"))
+        assert tot < 48 * 1024, tot
+
+
 run_tests(globals())

@@ -4,7 +4,13 @@
 // result, as on a socket.  Error texts were checked against redis-server 7.2.4.
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <vector>
+
+#include "server/client_state.h"
 #include "server/expire_cycle.h"
+#include "server/pubsub.h"
+#include "server/tracking.h"
 #include "tests/server/command_tester.h"
 #include "tests/server/commands/replies.h"
 
@@ -420,6 +426,51 @@ TEST_CASE("RESET and a disconnect end tracking", "[tracking]") {
   std::string info = t.Run({"INFO"});
   CHECK(info.find("tracking_clients:0\r\n") != std::string::npos);
   CHECK(info.find("tracking_total_prefixes:0\r\n") != std::string::npos);
+}
+
+TEST_CASE("Posted invalidations are in transit until delivered and written", "[tracking]") {
+  // A worker's inbox that runs only when told, and a connection that records what it gets.
+  struct Target : PushTarget {
+    void Push(std::string_view header, std::string_view body) override {
+      bytes.append(header);
+      bytes.append(body);
+    }
+    void CloseForOutputLimit() override {}
+    void WriteNow() override { written = bytes.size(), ++writes; }
+    std::string bytes;
+    size_t written = 0;
+    int writes = 0;
+  } target;
+  TrackingRegistry registry;
+  std::vector<std::function<void()>> inbox;
+  registry.set_post([&](int, std::function<void()> fn) { inbox.push_back(std::move(fn)); });
+  ClientState tracker;
+  tracker.id = 7;
+  tracker.resp = 3;
+  tracker.push = &target;
+  registry.Enable(tracker, TrackingOptions{});
+  const std::string a(1000, 'a'), b(500, 'b');
+  std::string_view args[] = {"MGET", a, b};
+  registry.RememberKeys(tracker.id, args, {1, 2});
+  CHECK(registry.in_transit_bytes() == 0);
+  registry.InvalidateKey(0, a, nullptr);
+  registry.InvalidateKey(0, b, nullptr);
+  REQUIRE(inbox.size() == 2);
+  // Each message's key and framing, not yet in any output buffer.
+  CHECK(registry.in_transit_bytes() >= 1500 + 2 * std::string_view("invalidate").size());
+  CHECK(target.bytes.empty());
+  inbox[0]();
+  CHECK(registry.in_transit_bytes() >= 500);
+  CHECK(registry.in_transit_bytes() < 1000);
+  // Delivered and written at once, not at the end of the loop iteration.
+  CHECK(target.bytes == Push3({a}));
+  CHECK(target.written == target.bytes.size());
+  CHECK(target.writes == 1);
+  inbox[1]();
+  CHECK(registry.in_transit_bytes() == 0);
+  CHECK(target.bytes == Push3({a}) + Push3({b}));
+  CHECK(target.writes == 2);
+  registry.Disable(tracker);
 }
 
 }  // namespace
