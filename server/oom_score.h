@@ -4,8 +4,9 @@
 // primary, replica, background child) is added to the score the process had before the
 // server first changed it; with absolute it replaces it; with no the original score is put
 // back (if the server had changed it).  Values are clamped to the kernel's -1000..1000.
-// Tessera has no replica mode yet and no child processes (snapshots are threads), so the
-// primary's value is the only one applied.
+// The primary's or the replica's value applies, as the server's role is (Server::ApplyOomScore,
+// again on REPLICAOF); there are no child processes (snapshots are threads), so the third
+// value is never used.
 //
 // Threads: Apply runs from the config registry's apply hooks (serialized by its mutex) and at
 // start-up; the file is a parameter so tests can use a temporary one.
