@@ -185,23 +185,19 @@ uint32_t PauseFlags(Server& server, const CommandSpec& spec, ArgList args) {
   return flags;
 }
 
-// EXEC is held like the most writing of its queued commands.
 // Whether a queued command of `client`'s transaction has `flag` (`with` true) or lacks it
 // (false): Redis's mstate.cmd_flags and cmd_inv_flags.
 bool QueuedAny(Server& server, const ClientState& client, uint32_t flag, bool with) {
-  for (const auto& queued : client.queued) {
-    if (queued.empty()) continue;
-    const CommandSpec* spec = server.commands().Find(queued[0]);
-    if (spec == nullptr) continue;
-    if (!spec->subcommands.empty() && queued.size() > 1) {
-      const CommandSpec* sub = CommandTable::FindSub(*spec, queued[1]);
-      if (sub != nullptr) spec = sub;
-    }
-    if (((spec->flags & flag) != 0) == with) return true;
+  std::vector<std::string_view> argv;
+  for (const auto& command : client.queued) {
+    argv.assign(command.begin(), command.end());
+    const CommandSpec* spec = ResolveSpec(server, argv);
+    if (spec != nullptr && ((spec->flags & flag) != 0) == with) return true;
   }
   return false;
 }
 
+// EXEC is held like the most writing of its queued commands.
 uint32_t QueuedPauseFlags(Server& server, const ClientState& client) {
   uint32_t flags = 0;
   std::vector<std::string_view> argv;
@@ -1084,10 +1080,9 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   db.set_no_touch(client.no_touch);
   // A replica expires nothing itself: its clients read expired keys as missing, and its
   // primary's commands see every key, until the primary's DEL comes (as Redis's replicas).
-  const bool replica = server.replica_link().is_replica();
   db.set_keep_expired((!client.aof_loader && server.WritesPaused(now_ms)) ||
-                      (replica && !client.master));
-  db.set_loading(client.aof_loader || (replica && client.master));
+                      (is_replica && !client.master));
+  db.set_loading(client.aof_loader || (is_replica && client.master));
   db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;

@@ -381,11 +381,11 @@ bool ReplicationPrimary::EnoughGoodReplicas(int64_t now_ms) const {
   const int64_t need = cfg.min_replicas_to_write.load(std::memory_order_relaxed);
   const int64_t max_lag = cfg.min_replicas_max_lag.load(std::memory_order_relaxed);
   if (need == 0 || max_lag == 0) return true;
-  return GoodReplicas(now_ms, max_lag) >= need;
+  std::lock_guard<std::mutex> lock(mu_);
+  return GoodReplicasLocked(now_ms, max_lag) >= need;
 }
 
-int64_t ReplicationPrimary::GoodReplicas(int64_t now_ms, int64_t max_lag) const {
-  std::lock_guard<std::mutex> lock(mu_);
+int64_t ReplicationPrimary::GoodReplicasLocked(int64_t now_ms, int64_t max_lag) const {
   int64_t good = 0;
   for (const auto& [id, r] : replicas_) {
     if (r->state.load(std::memory_order_relaxed) != State::kOnline) continue;
@@ -429,12 +429,7 @@ std::string ReplicationPrimary::InfoLines(int64_t now_ms) const {
   const ServerConfig& cfg = server_.config();
   const int64_t max_lag = cfg.min_replicas_max_lag.load(std::memory_order_relaxed);
   if (cfg.min_replicas_to_write.load(std::memory_order_relaxed) != 0 && max_lag != 0) {
-    int64_t good = 0;
-    for (const auto& [id, r] : replicas_) {
-      const int64_t lag_s = now_ms / 1000 - r->ack_ms.load(std::memory_order_relaxed) / 1000;
-      if (r->state.load(std::memory_order_relaxed) == State::kOnline && lag_s <= max_lag) ++good;
-    }
-    out += "\r\nmin_slaves_good_slaves:" + std::to_string(good);
+    out += "\r\nmin_slaves_good_slaves:" + std::to_string(GoodReplicasLocked(now_ms, max_lag));
   }
   int i = 0;
   for (const auto& [id, r] : replicas_) {

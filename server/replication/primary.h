@@ -98,7 +98,8 @@ class ReplicationPrimary {
 
  private:
   struct Replica;
-  int64_t GoodReplicas(int64_t now_ms, int64_t max_lag) const;
+  // Online replicas that acknowledged within `max_lag` seconds (mu_ held).
+  int64_t GoodReplicasLocked(int64_t now_ms, int64_t max_lag) const;
   int64_t CountAcksLocked(uint64_t offset) const;
   // Answers the waiters whose replicas acknowledged enough (mu_ held).
   void WakeWaitersLocked();

@@ -33,12 +33,6 @@ namespace {
 constexpr int64_t kSliceMs = 100;   // how often a blocked link looks for a newer REPLICAOF
 constexpr size_t kEofMarkLen = 40;  // Redis's RDB_EOF_MARK_SIZE
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 const char* StateName(ReplicationReplica::LinkState s) {
   using S = ReplicationReplica::LinkState;
   switch (s) {
@@ -164,7 +158,7 @@ class ReplicationReplica::Link {
       if (n > 0) {
         buf_.append(tmp, static_cast<size_t>(n));
         std::lock_guard<std::mutex> lock(owner_.mu_);
-        owner_.last_io_ms_ = NowMs();
+        owner_.last_io_ms_ = Server::RealNowMs();
         return true;
       }
       if (n == 0) {
@@ -584,7 +578,7 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
     Persistence& p = server_.persistence();
     p.loading.store(true);
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
-    FlushDb(server_, -1, [&] { TouchWatchedKeysInDbs(server_, -1, -1, NowMs()); });
+    FlushDb(server_, -1, [&] { TouchWatchedKeysInDbs(server_, -1, -1, Server::RealNowMs()); });
     server_.tracking().InvalidateAll(-1, nullptr);
     server_.scripts().FlushLibraries();
     const std::string db_path = cfg.dbfilename.Get();
@@ -656,7 +650,7 @@ void ReplicationReplica::OnMasterClosed(uint64_t client_id) {
     master_client_id_ = 0;
     if (is_replica()) {
       state_.store(LinkState::kConnect, std::memory_order_release);
-      down_since_s_ = NowMs() / 1000;
+      down_since_s_ = Server::RealNowMs() / 1000;
       // Until the next sync, local writes are ours alone.
     }
   }
