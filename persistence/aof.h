@@ -137,6 +137,10 @@ class AofWriter {
  private:
   void Run();
   void BeforeReplySlow(uint64_t offset);
+  // Locks mu_ and returns true, or returns false (unlocked) as soon as every byte before
+  // `offset` is written by whoever holds mu_.
+  bool LockUnlessWritten(uint64_t offset);
+  static constexpr int kWriteSpins = 1024;  // pauses: tens of microseconds at most
   // Under mu_: writes the bytes kept from a failed write, then every byte the log holds.
   // false on error (or once closed).
   bool WriteLocked();
