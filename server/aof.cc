@@ -813,6 +813,9 @@ void Aof::ApplyWriterConfig() {
 
 void Aof::Cron() {
   ApplyWriterConfig();
+  // Not while a dataset loads (a replica's full sync, DEBUG LOADAOF): a base of half of it
+  // would be wrong; the rewrite starts when the load is done.
+  if (server_.persistence().loading.load(std::memory_order_acquire)) return;
   bool scheduled;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -198,5 +198,27 @@ def test_save_and_bgsave_temp_file_names(binary):
     s.stop()
 
 
+def test_full_sync_during_the_initial_rewrite_starts_it_again_from_the_new_data(binary):
+    # As Redis restarts the AOF after a sync: the first base must be of the primary's data.
+    with Server(binary) as p, Server(binary, *DEBUG) as s:
+        pr, sr = p.redis(), s.redis()
+        for i in range(100):
+            pr.set(f"p:{i}", i)
+        slow_initial_rewrite(s, keys=20000, delay_us=2000)
+        assert sr.info("persistence")["aof_rewrite_in_progress"] == 1
+        sr.config_set("rdb-key-save-delay", 0)  # for the rewrite that starts after the sync
+        sr.replicaof("127.0.0.1", p.port)
+        wait_for(lambda: sr.info("replication").get("master_link_status") == "up", "link up")
+        wait_for(lambda: manifest_exists(s) and
+                 sr.info("persistence")["aof_rewrite_in_progress"] == 0, "first base", 60)
+        assert sr.dbsize() == 100
+        digest = sr.execute_command("DEBUG", "DIGEST")
+        s.stop(signal.SIGKILL)
+        s2 = Server(binary, *DEBUG, "--appendonly", "yes", dir=s.dir)
+        r2 = s2.redis()
+        assert r2.dbsize() == 100 and r2.execute_command("DEBUG", "DIGEST") == digest
+        s2.stop()
+
+
 if __name__ == "__main__":
     run_tests(globals())
