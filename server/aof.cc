@@ -564,6 +564,7 @@ bool Aof::StartRewrite(std::string* err, bool* scheduled) {
     std::lock_guard<std::mutex> lock(mu_);
     scheduled_ = true;
     *scheduled = true;
+    stats_.consecutive_failures = 0;  // asked for: not held by the failure limit
     return true;
   }
   if (rewrite_thread_.joinable()) rewrite_thread_.join();
@@ -822,7 +823,7 @@ void Aof::Cron() {
     scheduled = scheduled_;
   }
   if (rewriting_.load() || server_.persistence().bgsave_in_progress()) return;
-  if (scheduled) {
+  if (scheduled && !RewriteLimited()) {
     std::string err;
     bool again;
     StartRewrite(&err, &again);
@@ -831,11 +832,12 @@ void Aof::Cron() {
   // auto-aof-rewrite-percentage / -min-size, over the increment's growth since the last base.
   const ServerConfig& c = server_.config();
   const int64_t perc = c.auto_aof_rewrite_percentage.load(std::memory_order_relaxed);
-  if (writer_ && perc > 0) {
+  if (writer_ && perc > 0 && !scheduled) {
     const uint64_t size = writer_->current_file_size() + base_size_;
     const uint64_t base = std::max<uint64_t>(base_size_, 1);
     if (size >= static_cast<uint64_t>(c.auto_aof_rewrite_min_size.load()) &&
-        (size - std::min(size, base)) * 100 / base >= static_cast<uint64_t>(perc)) {
+        (size - std::min(size, base)) * 100 / base >= static_cast<uint64_t>(perc) &&
+        !RewriteLimited()) {
       Log(LogLevel::kNotice, "Starting automatic rewriting of AOF on {}% growth",
           (size - std::min(size, base)) * 100 / base);
       std::string err;
@@ -843,6 +845,34 @@ void Aof::Cron() {
       StartRewrite(&err, &again);
     }
   }
+}
+
+bool Aof::RewriteLimited() {
+  // Redis's aofRewriteLimited: after 3 failures in a row, the cron's rewrites (scheduled or
+  // automatic; BGREWRITEAOF is never held) wait 1 minute, then 2, 4... up to an hour.
+  uint64_t failures;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures = stats_.consecutive_failures;
+  }
+  if (failures < 3) {
+    limit_delay_min_ = 0;
+    limit_next_s_ = 0;
+    return false;
+  }
+  const int64_t now_s = NowS();
+  if (limit_next_s_ != 0) {
+    if (now_s < limit_next_s_) return true;
+    limit_next_s_ = 0;
+    return false;
+  }
+  limit_delay_min_ = limit_delay_min_ == 0 ? 1 : std::min<int64_t>(limit_delay_min_ * 2, 60);
+  limit_next_s_ = now_s + limit_delay_min_ * 60;
+  Log(LogLevel::kWarning,
+      "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {} "
+      "minutes",
+      limit_delay_min_);
+  return true;
 }
 
 Aof::Stats Aof::stats() const {

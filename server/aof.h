@@ -142,6 +142,8 @@ class Aof {
   // Redis kills its rewrite child.  No-op when none runs.
   void AbortRewrite(const char* message);
   void RemoveFiles(const persistence::AofManifest& old, const persistence::AofManifest& now);
+  // The cron's rewrites wait after repeated failures (Cron's thread only).
+  bool RewriteLimited();
 
   Server& server_;
   mutable std::mutex mu_;  // manifest_, stats_, the rewrite thread
@@ -158,6 +160,8 @@ class Aof {
   std::atomic<int64_t> flush_sleep_us_{0};
   ConnectionControl* serve_from_ = nullptr;  // LoadForDebug's caller, while it loads
   uint64_t base_size_ = 0;
+  int64_t limit_delay_min_ = 0;  // RewriteLimited's state, Cron's thread only
+  int64_t limit_next_s_ = 0;
 };
 
 }  // namespace tessera::server

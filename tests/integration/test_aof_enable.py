@@ -220,5 +220,44 @@ def test_full_sync_during_the_initial_rewrite_starts_it_again_from_the_new_data(
         s2.stop()
 
 
+def test_a_failing_first_rewrite_is_retried_then_held_by_the_limit(binary):
+    # As Redis: each failure removes the temporary increment and schedules the rewrite again;
+    # after three in a row the cron waits a minute before the next try (BGREWRITEAOF does not).
+    from test_aof import small_disk, unmount
+    d = small_disk("1m")
+    if d is None:
+        return
+    try:
+        s = Server(binary, *DEBUG, "--rdbcompression", "no", dir=d)
+        r = s.redis()
+        r.execute_command("DEBUG", "POPULATE", 3000, "key", 1000)  # 3 MB: no base fits
+        assert r.config_set("appendonly", "yes") is True
+        wait_for(lambda: "triggered the limit" in s.read_log(), "the limit", 30)
+        info = r.info("persistence")
+        assert info["aof_rewrites_consecutive_failures"] == 3, info
+        assert info["aof_rewrite_scheduled"] == 1 and info["aof_last_bgrewrite_status"] == "err"
+        wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0, "attempt ended")
+        time.sleep(0.5)  # held: no fourth try
+        assert r.info("persistence")["aof_rewrites_consecutive_failures"] == 3
+        assert s.read_log().count("Removing the temp incr aof file temp-appendonly.aof.incr") == 3
+        assert aof_files(s) == [], aof_files(s)
+        assert not [n for n in os.listdir(d) if n.startswith("temp-")]
+        # Room again: BGREWRITEAOF runs the first rewrite at once, and the AOF is on.
+        r.flushall()
+        r.set("k", "v")
+        assert r.bgrewriteaof()
+        wait_for(lambda: manifest_exists(s) and
+                 r.info("persistence")["aof_rewrite_in_progress"] == 0, "first base")
+        assert manifest(s) == ("file appendonly.aof.1.base.rdb seq 1 type b\n"
+                               "file appendonly.aof.1.incr.aof seq 1 type i\n")
+        r.set("after", "1")
+        s.stop()
+        s2 = Server(binary, *DEBUG, "--appendonly", "yes", dir=d)
+        assert s2.redis().get("after") == b"1" and s2.redis().get("k") == b"v"
+        s2.stop()
+    finally:
+        unmount(d)
+
+
 if __name__ == "__main__":
     run_tests(globals())
