@@ -579,7 +579,12 @@ bool Aof::StartRewrite(std::string* err, bool* scheduled) {
     scheduled_ = false;
   }
   Log(LogLevel::kNotice, "Background append only file rewriting started by pid {}", ::getpid());
-  rewrite_thread_ = std::thread([this] { RunRewrite(); });
+  // The kind of rewrite is decided here, not on its thread: a CONFIG SET right after must
+  // find the rewrite it would stop already being the one it started.
+  const RewriteKind kind = wait_rewrite_.load(std::memory_order_acquire) ? RewriteKind::kInitial
+                           : writer_                                     ? RewriteKind::kOn
+                                                                         : RewriteKind::kOff;
+  rewrite_thread_ = std::thread([this, kind] { RunRewrite(kind); });
   return true;
 }
 
@@ -740,17 +745,20 @@ bool Aof::RewriteOn(std::string* err) {
   return true;
 }
 
-void Aof::RunRewrite() {
+void Aof::RunRewrite(RewriteKind kind) {
   const int64_t started = NowS();
-  const bool initial = wait_rewrite_.load(std::memory_order_acquire);
   std::string err;
   bool ok;
-  if (initial) {
-    ok = RewriteInitial(&err);
-  } else if (!writer_) {
-    ok = RewriteOff(&err);
-  } else {
-    ok = RewriteOn(&err);
+  switch (kind) {
+    case RewriteKind::kInitial:
+      ok = RewriteInitial(&err);
+      break;
+    case RewriteKind::kOff:
+      ok = RewriteOff(&err);
+      break;
+    default:
+      ok = RewriteOn(&err);
+      break;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

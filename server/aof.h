@@ -125,7 +125,9 @@ class Aof {
   bool LoadBase(const std::string& path, bool last, WorkerStats* stats, std::string* err);
   // Writes a snapshot as base file `name`; "" or the error.  Calls at_point under all locks.
   std::string WriteBase(const std::string& name, const std::function<void(uint64_t)>& at_point);
-  void RunRewrite();
+  // The AOF's state when a rewrite starts: waiting for its first base, on, or off.
+  enum class RewriteKind { kInitial, kOn, kOff };
+  void RunRewrite(RewriteKind kind);
   // The rewrite's body in each state: the AOF on, off (BGREWRITEAOF with appendonly no), or
   // waiting for its first base.  true on success, else `err` says why.
   bool RewriteOn(std::string* err);
