@@ -730,11 +730,14 @@ bool Aof::RewriteOn(std::string* err) {
       old.next_base_seq(), AofFileInfo::Type::kBase};
   persistence::WriteLog& log = server_.write_log();
   persistence::AofWriter* writer = writer_.get();
+  bool fd_taken = false;
   *err = WriteBase(base.name, [&](uint64_t) {
     log.ForgetSelectedDb();
     writer->SwitchFileAt(log.aof_offset(), fd);  // the AOF stream's offset
+    fd_taken = true;
   });
   writer_->set_skip_fsync(false);
+  if (!fd_taken) ::close(fd);  // failed before its point: the increment stays empty
   if (!err->empty()) return false;
   AofManifest done = ManifestAfterRewrite(during, base, &incr);
   if (!PersistManifest(done, err)) return false;
