@@ -53,7 +53,9 @@ def test_enable_returns_at_once_and_keeps_writes_made_during_the_rewrite(binary)
     assert took < 1.0, took
     info = r.info("persistence")
     assert info["aof_enabled"] == 1 and info["aof_rewrite_in_progress"] == 1, info
-    # Nothing a restart would read yet: no manifest, only the temporary increment and base.
+    # Nothing a restart would read yet: no manifest, only the temporary increment and base
+    # (the rewrite's thread creates them a moment after CONFIG SET returns).
+    wait_for(lambda: "temp-appendonly.aof.incr" in aof_files(s), "the temporary increment")
     files = aof_files(s)
     assert "temp-appendonly.aof.incr" in files and "appendonly.aof.manifest" not in files, files
     # Writes while the base is written: overwrites, new keys, deletes, other types.
