@@ -114,6 +114,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   // invalidations of evicted keys, say) would make eviction evict more.  A batch of replies
   // under 16 KiB, every ordinary pipeline, never allocates here.
   void ReleaseWrittenOutput();
+  void NoteLogMark();  // log_mark_ = the log's end, when a log reader is attached
   // libuv's allocation callback: room in `in_` for the next read.
   void PrepareRead(uv_buf_t* buf);
   // Makes the query buffer's room for the next read (a big argument's whole length at once);
@@ -176,6 +177,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   int64_t reply_peak_reset_ms_ = 0;
   std::string out_;       // replies not yet handed to libuv
   size_t last_write_bytes_ = 0;  // what the last Flush wrote (or began to write)
+  // The write log's AOF offset when the output was last added to: Flush sends nothing before
+  // the AOF holds the log up to it (0: nothing logged yet).
+  uint64_t log_mark_ = 0;
   std::string inflight_;  // bytes of the uv_write in progress
   uv_write_t write_req_;
   uv_timer_t* pause_timer_ = nullptr;
