@@ -303,8 +303,6 @@ struct PendingEffects {
   bool unwrapped = false;  // SCAN or RANDOMKEY run directly: no MULTI ... EXEC around the batch
 };
 thread_local PendingEffects pending_effects;
-// The write log offset just past the last effects this thread appended.
-thread_local uint64_t last_log_offset = 0;
 
 // Counts one more effect of the batch, in database `db`, for the AOF and the replicas or
 // (`aof` false) the replicas only.  The caller appends the effect's bytes.
@@ -370,7 +368,7 @@ void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int 
     if (args.data() == verbatim_args.data() && args.size() == verbatim_args.size() &&
         !verbatim_bytes.empty() && pending_effects.commands == 0 && pending_effects.nesting == 0) {
       // A lone command (most writes): straight into the log, as FlushEffects would.
-      last_log_offset = server.write_log().Append(db_before, verbatim_bytes);
+      server.write_log().Append(db_before, verbatim_bytes);
       return;
     }
     AddCommandEffect(db_before, args, /*aof=*/true);
@@ -398,7 +396,7 @@ void FlushEffects(Server& server) {
       wrapped += kExec;
       p.bytes.swap(wrapped);
     }
-    last_log_offset = server.write_log().Append(p.segments[0].db, p.bytes);
+    server.write_log().Append(p.segments[0].db, p.bytes);
   } else {
     thread_local std::vector<persistence::LogRecord> records;
     records.clear();
@@ -410,7 +408,7 @@ void FlushEffects(Server& server) {
                          std::string_view(p.bytes).substr(begin, end - begin)});
     }
     if (wrap) records.push_back({-1, true, kExec});
-    last_log_offset = server.write_log().AppendRecords(records);
+    server.write_log().AppendRecords(records);
   }
   p.bytes.clear();
   p.segments.clear();
@@ -586,8 +584,6 @@ DispatchResult Exec(Server& server, ClientState& client, WorkerStats& stats,
 }
 
 }  // namespace
-
-uint64_t LastLogOffsetOnThisThread() { return last_log_offset; }
 
 namespace {
 

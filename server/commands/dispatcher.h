@@ -57,11 +57,6 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
 // when set, else the arguments; the dispatcher then logs nothing more for the command.
 void LogEffectsNow(CommandContext& ctx);
 
-// The write log offset just past the last effects the calling thread appended (0: none yet).
-// A worker with appendfsync always waits for the AOF to be durable up to it before it sends
-// the replies of a loop iteration: one fsync acknowledges every client's writes (group commit).
-uint64_t LastLogOffsetOnThisThread();
-
 // A point in this thread's pending effects (the write log batch of the running command and
 // the keys its commands made ready for blocked clients), to which a script that restarts
 // rolls back everything its abandoned attempt added (script_locks.h).
