@@ -122,8 +122,13 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
   // The AOF's pending bytes, replicas' buffers and the tracking messages not yet written are
   // not the dataset's: they do not make keys go (Redis's freeMemoryGetNotCountedMemory).  Read
   // once per call: what this run's own evictions send meanwhile is bounded by to_free below.
+  // Used memory is read first: a replica's or client's buffer is counted before it grows and
+  // after it shrinks (Connection::Push), so the not-counted figure read after it never misses
+  // an allocation that used memory already holds.
+  uint64_t used_before = UsedMemory();
+  std::atomic_thread_fence(std::memory_order_acquire);
   maxmemory += NotCountedBytes();
-  if (UsedMemory() <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
+  if (used_before <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
     NoteOverLimit(false, now_ms);
     pending_.store(false, std::memory_order_relaxed);
     return Result::kOk;
@@ -155,7 +160,7 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
   bool nothing_left = false;
   for (int pass = 0; pass < 2; ++pass) {
     nothing_left = false;
-    const uint64_t used = UsedMemory();
+    const uint64_t used = pass == 0 ? used_before : UsedMemory();
     const uint64_t to_free = used > maxmemory ? used - maxmemory : 0;
     uint64_t freed_bytes = 0;
     while (freed_bytes < to_free && UsedMemory() > maxmemory) {

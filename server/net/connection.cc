@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <jemalloc/jemalloc.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -63,6 +64,15 @@ std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
     return fmt::format("[{}]:{}", ip, port);
   }
   return "?:0";
+}
+
+// What jemalloc holds for a string's buffer: its capacity and the terminating NUL, rounded up
+// to the size class.  libstdc++ doubles a string's capacity, so a large buffer asks for 2^n + 1
+// bytes, which jemalloc serves from the class of 1.25 * 2^n: a quarter more than the capacity
+// says.  A short string lives inside the object and holds nothing.
+size_t HeapBytes(const std::string& s) {
+  const size_t capacity = s.capacity();
+  return capacity < sizeof(std::string) ? 0 : nallocx(capacity + 1, 0);
 }
 
 }  // namespace
@@ -248,7 +258,9 @@ void Connection::Process(int64_t now_us) {
   Server& server = worker_->server();
   // Room for as much output as the last write took, up to 64 KiB: Flush gave back a buffer
   // grown past 16 KiB, and growing a new one by doublings would copy it at each step.
-  if (out_.empty()) {
+  // Not for a replica: its commands (REPLCONF ACK) have no reply, and a room sized by its
+  // last stream write would sit idle, counted in mem_not_counted_for_evict.
+  if (out_.empty() && !state_.replica) {
     const size_t want = std::max(reply_size_, std::min(last_write_bytes_, kReplyRoomMax));
     if (out_.capacity() < want) out_.reserve(want);
   }
@@ -475,6 +487,19 @@ void Connection::CloseOverOutputLimit(std::string_view how) {
 void Connection::Push(std::string_view header, std::string_view body) {
   // As Redis: nothing more is queued for a client that is being closed.
   if (closing_ || close_after_reply_) return;
+  const size_t need = out_.size() + header.size() + body.size();
+  if (need > out_.capacity()) {
+    // Grown as libstdc++ would (doubling), but up to the end of jemalloc's size class: a
+    // replica's stream or a subscriber's messages piling up behind a full socket use the
+    // whole allocation instead of leaving a quarter of it unused (see HeapBytes).
+    const size_t capacity = nallocx(std::max(need, out_.capacity() * 2) + 1, 0) - 1;
+    // Reported before it is allocated, the old buffer with it (the evictor, which leaves a
+    // replica's buffers out of used memory, must never see the allocation without them).
+    if (state_.replica) {
+      worker_->server().client_eviction().Report(state_, EvictionMemoryBytes() + capacity + 1);
+    }
+    out_.reserve(capacity);
+  }
   out_.append(header);
   out_.append(body);
   reply_peak_ = std::max(reply_peak_, out_.size());
@@ -496,7 +521,7 @@ size_t Connection::TotalMemoryBytes() const {
   size_t watched = 0;
   WatchRegistry& watches = worker_->server().watches();
   if (watches.watched_keys() > 0) watched = watches.BytesOf(state_.id);
-  return sizeof(Connection) + in_.size() + out_.capacity() + inflight_.capacity() +
+  return sizeof(Connection) + in_.size() + HeapBytes(out_) + HeapBytes(inflight_) +
          argv_.capacity() * sizeof(std::string_view) + subscriptions * kPerSubscription + watched;
 }
 
@@ -692,9 +717,15 @@ void Connection::Flush() {
     worker_->server().client_eviction().Report(state_, EvictionMemoryBytes());
     return;
   }
-  inflight_.assign(out_, static_cast<size_t>(written), std::string::npos);
+  // The rest waits in `inflight_`: the buffer itself moves there (what is left slides to its
+  // front, nothing is allocated), and `out_` takes the finished write's buffer.
+  inflight_.swap(out_);
+  inflight_.erase(0, static_cast<size_t>(written));
   out_.clear();
   ReleaseWrittenOutput();
+  // Reported now, not at the next output: a replica's buffers are left out of used memory,
+  // and the evictor must not see them there meanwhile.
+  worker_->server().client_eviction().Report(state_, EvictionMemoryBytes());
   writing_ = true;
   write_req_.data = this;
   buf = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
@@ -708,7 +739,10 @@ void Connection::Flush() {
     }
     c->worker_->stats().net_output_bytes.Add(c->inflight_.size());
     c->inflight_.clear();
-    if (c->inflight_.capacity() > kReplyMax) std::string().swap(c->inflight_);
+    if (c->inflight_.capacity() > kReplyMax) {
+      std::string().swap(c->inflight_);
+      c->worker_->server().client_eviction().Report(c->state_, c->EvictionMemoryBytes());
+    }
     c->Flush();
   });
 }
