@@ -56,7 +56,8 @@ uint64_t Evictor::UsedMemory() const {
 
 uint64_t Evictor::NotCountedBytes() const {
   if (memory_source_) return 0;
-  uint64_t bytes = server_.client_eviction().replica_total() +
+  uint64_t bytes = server_.client_eviction().replica_total() + server_.client_eviction().closing() +
+                   server_.client_eviction().OverLimitBytes(server_) +
                    server_.tracking().in_transit_bytes();
   if (server_.config().appendonly.load(std::memory_order_relaxed)) {
     bytes += server_.write_log().PendingBytes();
