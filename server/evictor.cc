@@ -314,6 +314,13 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   const bool timed = config.latency_monitor_threshold.load(std::memory_order_relaxed) != 0;
   const bool lazy = (expired ? config.lazyfree_lazy_expire : config.lazyfree_lazy_eviction)
                         .load(std::memory_order_relaxed);
+  // What this deletion frees, measured on this thread's own counters when it frees the value
+  // itself: other workers allocate meanwhile (the invalidations of the keys just evicted,
+  // delivered into their clients' buffers), and counting their bytes against this key's
+  // would make the run evict more keys than it needs.
+  std::optional<int64_t> own = std::nullopt;
+  if (!lazy && !memory_source_) own = MemoryMeter::ThisThreadBalance();
+  const int64_t own_before = own.value_or(0);
   const uint64_t used_before = UsedMemory();
   bool found = t.table.ErasePointer(e, hash);
   (void)found;
@@ -322,8 +329,13 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   keyspace::FreeEntry(e, lazy ? &server_.lazy_free() : nullptr);
   if (timed)
     MaybeRecordLatency(server_, "eviction-del", (Server::MonotonicUs() - free_start_us) / 1000);
-  const uint64_t used_after = UsedMemory();
-  if (used_after < used_before) *freed += used_before - used_after;
+  if (own.has_value()) {
+    const int64_t own_after = MemoryMeter::ThisThreadBalance().value_or(own_before);
+    if (own_after < own_before) *freed += static_cast<uint64_t>(own_before - own_after);
+  } else {
+    const uint64_t used_after = UsedMemory();
+    if (used_after < used_before) *freed += used_before - used_after;
+  }
   if (server_.write_log().enabled()) {
     std::string_view del[] = {
         expired ? ExpiredKeyDeleteCommand(config) : EvictedKeyDeleteCommand(config), name};

@@ -864,6 +864,7 @@ void Connection::FlushSpilled() {
         return b.capacity() - b.size() > b.size() / 8 + 64;
       })) {
     CompactSpilled();
+    worker_->server().client_eviction().Report(state_, EvictionMemoryBytes());
   }
   // Blocks past kMaxWriteBlocks wait for the next write.
   n = std::min(spilled_.size(), kMaxWriteBlocks);
