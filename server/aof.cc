@@ -323,7 +323,12 @@ bool Aof::LoadAndOpen(WorkerStats* stats, std::string* err) {
 }
 
 bool Aof::LoadForDebug(WorkerStats* stats, std::string* err, ConnectionControl* caller) {
-  const bool was_on = writer_ != nullptr;
+  // While the first base is being written the AOF is not loadable yet: the rewrite stops
+  // (and the cron starts it again, from the loaded data); the files load as they are.
+  if (wait_rewrite_.load(std::memory_order_acquire)) {
+    StopRewriteThread(fmt::format("Killing running AOF rewrite child: {}", ::getpid()).c_str());
+  }
+  const bool was_on = writer_ != nullptr && !wait_rewrite_.load(std::memory_order_acquire);
   if (was_on) Close();
   serve_from_ = caller;
   bool ok = LoadFiles(stats, err, /*load_only=*/!was_on);
@@ -463,71 +468,68 @@ void Aof::AbortRewrite(const char* message) {
 }
 
 bool Aof::Enable(std::string* err) {
-  if (writer_) return true;
-  server_.persistence().WaitForBackgroundSave();
-  // A fresh multi-part AOF from the current dataset: the base is a snapshot, the increment
-  // starts at its point (Redis starts a rewrite the same way).
-  const ServerConfig& c = server_.config();
-  ::mkdir(DirPath().c_str(), 0755);
-  AofManifest old;
-  bool exists = false;
-  std::string ignored;
-  ReadManifest(&old, &exists, &ignored);
-  AofManifest m;
-  const int64_t base_seq = old.next_base_seq();
-  const int64_t incr_seq = old.next_incr_seq();
-  const std::string incr_name = persistence::AofIncrName(c.appendfilename, incr_seq);
-  int fd = ::open(PathOf(incr_name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    *err = std::strerror(errno);
+  if (writer_ || wait_rewrite_.load(std::memory_order_acquire)) return true;
+  // Redis's startAppendOnly: the AOF waits for its first base, which a background rewrite
+  // writes (RewriteInitial); CONFIG SET returns at once.
+  wait_rewrite_.store(true, std::memory_order_release);
+  const bool in_exec = keyspace::ShardMutex::HeldAll();
+  if (server_.persistence().bgsave_in_progress() || in_exec) {
+    std::lock_guard<std::mutex> lock(mu_);
+    scheduled_ = true;
+    if (in_exec) {
+      Log(LogLevel::kNotice,
+          "AOF was enabled during a transaction. An AOF background was scheduled to start when "
+          "possible.");
+    } else {
+      Log(LogLevel::kNotice,
+          "AOF was enabled but there is already another background operation. An AOF "
+          "background was scheduled to start when possible.");
+    }
+    return true;
+  }
+  if (rewriting_.load(std::memory_order_acquire)) {
+    // A BGREWRITEAOF of the AOF while it was off: it is not feeding any increment, so it
+    // cannot become the first base.
+    Log(LogLevel::kNotice,
+        "AOF was enabled but there is already an AOF rewriting in background. Stopping "
+        "background AOF and starting a rewrite now.");
+    StopRewriteThread(fmt::format("Killing running AOF rewrite child: {}", ::getpid()).c_str());
+  }
+  bool scheduled = false;
+  if (!StartRewrite(err, &scheduled)) {
+    wait_rewrite_.store(false, std::memory_order_release);
+    Log(LogLevel::kWarning,
+        "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. "
+        "Check the above logs for more info about the error.");
     return false;
   }
-  const std::string base_name =
-      persistence::AofBaseName(c.appendfilename, base_seq, RdbPreamble(c));
-  persistence::WriteLog& log = server_.write_log();
-  writing_initial_.store(true, std::memory_order_release);
-  std::string e = WriteBase(base_name, [&](uint64_t) {
-    // The writer starts at the point, under every shard lock: nothing is logged in between.
-    // (Its offsets are the AOF stream's, not the replicas' the point is given in.)
-    log.ForgetSelectedDb();
-    writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, log.aof_offset());
-    writer_->set_policy(PolicyOf(c));
-    log.set_enabled(true);
-  });
-  writing_initial_.store(false, std::memory_order_release);
-  if (!e.empty()) {
-    Disable();
-    *err = e;
-    return false;
-  }
-  m.base = AofFileInfo{base_name, base_seq, AofFileInfo::Type::kBase};
-  m.incrs.push_back(AofFileInfo{incr_name, incr_seq, AofFileInfo::Type::kIncr});
-  if (!PersistManifest(m, err)) {
-    Disable();
-    return false;
-  }
-  if (exists) RemoveFiles(old, m);
-  std::lock_guard<std::mutex> lock(mu_);
-  manifest_ = m;
-  base_size_ = FileSize(PathOf(base_name));
   return true;
 }
 
-void Aof::Disable() {
-  if (rewrite_thread_.joinable() && rewrite_thread_.get_id() != std::this_thread::get_id()) {
-    // As Redis kills its rewrite child when the AOF is turned off.
-    AbortRewrite(fmt::format("Killing running AOF rewrite child: {}", ::getpid()).c_str());
-    rewrite_thread_.join();
+void Aof::StopRewriteThread(const char* message) {
+  if (!rewrite_thread_.joinable() || rewrite_thread_.get_id() == std::this_thread::get_id()) {
+    return;
   }
+  AbortRewrite(message);
+  rewrite_thread_.join();
+}
+
+void Aof::Disable() {
+  // As Redis's stopAppendOnly: a scheduled rewrite is forgotten, a running one killed.
+  wait_rewrite_.store(false, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    scheduled_ = false;
+  }
+  StopRewriteThread(fmt::format("Killing running AOF rewrite child: {}", ::getpid()).c_str());
   server_.write_log().set_enabled(false);
   writer_.reset();
 }
 
+void Aof::KillRewrite(const char* message) { StopRewriteThread(message); }
+
 void Aof::Close() {
-  if (rewrite_thread_.joinable() && rewrite_thread_.get_id() != std::this_thread::get_id()) {
-    AbortRewrite("There is a child rewriting the AOF. Killing it!");
-    rewrite_thread_.join();
-  }
+  StopRewriteThread("There is a child rewriting the AOF. Killing it!");
   writer_.reset();  // drains and fsyncs
   server_.write_log().set_enabled(false);
 }
@@ -536,6 +538,9 @@ void Aof::RemoveFiles(const AofManifest& old, const AofManifest& now) {
   auto still_used = [&](const std::string& name) {
     if (now.base && now.base->name == name) return true;
     for (const AofFileInfo& f : now.incrs) {
+      if (f.name == name) return true;
+    }
+    for (const AofFileInfo& f : now.history) {  // kept: aof-disable-auto-gc
       if (f.name == name) return true;
     }
     return false;
@@ -559,6 +564,7 @@ bool Aof::StartRewrite(std::string* err, bool* scheduled) {
     std::lock_guard<std::mutex> lock(mu_);
     scheduled_ = true;
     *scheduled = true;
+    stats_.consecutive_failures = 0;  // asked for: not held by the failure limit
     return true;
   }
   if (rewrite_thread_.joinable()) rewrite_thread_.join();
@@ -573,84 +579,189 @@ bool Aof::StartRewrite(std::string* err, bool* scheduled) {
     scheduled_ = false;
   }
   Log(LogLevel::kNotice, "Background append only file rewriting started by pid {}", ::getpid());
-  rewrite_thread_ = std::thread([this] { RunRewrite(); });
+  // The kind of rewrite is decided here, not on its thread: a CONFIG SET right after must
+  // find the rewrite it would stop already being the one it started.
+  const RewriteKind kind = wait_rewrite_.load(std::memory_order_acquire) ? RewriteKind::kInitial
+                           : writer_                                     ? RewriteKind::kOn
+                                                                         : RewriteKind::kOff;
+  rewrite_thread_ = std::thread([this, kind] { RunRewrite(kind); });
   return true;
 }
 
-void Aof::RunRewrite() {
+AofManifest Aof::ManifestAfterRewrite(const AofManifest& old, const AofFileInfo& base,
+                                      const AofFileInfo* incr) const {
+  AofManifest done;
+  done.base = base;
+  if (incr != nullptr) done.incrs.push_back(*incr);
+  if (server_.config().aof_disable_auto_gc.load(std::memory_order_relaxed)) {
+    // aof-disable-auto-gc: the replaced files stay, named as history, newest first (Redis's
+    // order: each older increment, then the old base, before older history).
+    for (auto it = old.incrs.rbegin(); it != old.incrs.rend(); ++it) {
+      if (incr != nullptr && it->name == incr->name) continue;
+      done.history.push_back(AofFileInfo{it->name, it->seq, AofFileInfo::Type::kHistory});
+    }
+    if (old.base && old.base->name != base.name) {
+      done.history.push_back(
+          AofFileInfo{old.base->name, old.base->seq, AofFileInfo::Type::kHistory});
+    }
+    for (const AofFileInfo& h : old.history) done.history.push_back(h);
+  }
+  return done;
+}
+
+bool Aof::RewriteOff(std::string* err) {
+  // BGREWRITEAOF with appendonly no: a new base and no increment (as Redis: turning the AOF
+  // on later starts one); the old base and increments become history.
   const ServerConfig& c = server_.config();
+  ::mkdir(DirPath().c_str(), 0755);
+  AofManifest old;
+  bool exists = false;
+  if (!ReadManifest(&old, &exists, err)) return false;
+  const AofFileInfo base{
+      persistence::AofBaseName(c.appendfilename, old.next_base_seq(), RdbPreamble(c)),
+      old.next_base_seq(), AofFileInfo::Type::kBase};
+  *err = WriteBase(base.name, nullptr);
+  if (!err->empty()) return false;
+  AofManifest done = ManifestAfterRewrite(old, base, nullptr);
+  if (!PersistManifest(done, err)) {
+    ::unlink(PathOf(base.name).c_str());
+    return false;
+  }
+  RemoveFiles(old, done);
+  std::lock_guard<std::mutex> lock(mu_);
+  manifest_ = done;
+  base_size_ = FileSize(PathOf(base.name));
+  return true;
+}
+
+bool Aof::RewriteInitial(std::string* err) {
+  // Redis's AOF_WAIT_REWRITE: the log goes to a temporary increment from the snapshot's point;
+  // only a complete base makes it the AOF's first increment and writes the manifest.
+  const ServerConfig& c = server_.config();
+  ::mkdir(DirPath().c_str(), 0755);
+  AofManifest old;
+  bool exists = false;
+  if (!ReadManifest(&old, &exists, err)) return false;
+  const std::string temp_incr = "temp-" + c.appendfilename + ".incr";
+  int fd = ::open(PathOf(temp_incr).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *err = "Can't open the append-only file " + temp_incr + ": " + std::strerror(errno);
+    return false;
+  }
+  Log(LogLevel::kNotice, "Creating AOF incr file {} on background rewrite", temp_incr);
+  const AofFileInfo base{
+      persistence::AofBaseName(c.appendfilename, old.next_base_seq(), RdbPreamble(c)),
+      old.next_base_seq(), AofFileInfo::Type::kBase};
+  const AofFileInfo incr{persistence::AofIncrName(c.appendfilename, old.next_incr_seq()),
+                         old.next_incr_seq(), AofFileInfo::Type::kIncr};
+  persistence::WriteLog& log = server_.write_log();
+  bool fd_taken = false;
+  *err = WriteBase(base.name, [&](uint64_t) {
+    // The writer starts at the point, under every shard lock: nothing is logged in between.
+    // (Its offsets are the AOF stream's, not the replicas' the point is given in.)
+    log.ForgetSelectedDb();
+    writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, log.aof_offset());
+    writer_->set_policy(PolicyOf(c));
+    writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
+    writer_->set_flush_sleep_us(flush_sleep_us_.load(std::memory_order_relaxed));
+    log.set_enabled(true);
+    fd_taken = true;
+  });
+  bool ok = err->empty();
+  if (ok && ::rename(PathOf(temp_incr).c_str(), PathOf(incr.name).c_str()) != 0) {
+    *err = "Error trying to rename the temporary AOF incr file " + temp_incr + " into " +
+           incr.name + ": " + std::strerror(errno);
+    ::unlink(PathOf(base.name).c_str());
+    ok = false;
+  }
+  if (ok) {
+    Log(LogLevel::kNotice, "Successfully renamed the temporary AOF incr file {} into {}", temp_incr,
+        incr.name);
+    AofManifest done = ManifestAfterRewrite(old, base, &incr);
+    if (PersistManifest(done, err)) {
+      RemoveFiles(old, done);
+      std::lock_guard<std::mutex> lock(mu_);
+      manifest_ = done;
+      base_size_ = FileSize(PathOf(base.name));
+      wait_rewrite_.store(false, std::memory_order_release);  // the AOF is on
+      return true;
+    }
+    ::unlink(PathOf(base.name).c_str());
+    ::unlink(PathOf(incr.name).c_str());
+  }
+  // Failed: the temporary increment goes, and the log stops feeding it until the next try
+  // (whose base will hold what is written meanwhile).
+  server_.write_log().set_enabled(false);
+  writer_.reset();
+  if (!fd_taken) ::close(fd);
+  Log(LogLevel::kNotice, "Removing the temp incr aof file {} in the background", temp_incr);
+  ::unlink(PathOf(temp_incr).c_str());
+  return false;
+}
+
+bool Aof::RewriteOn(std::string* err) {
+  const ServerConfig& c = server_.config();
+  AofManifest old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = manifest_;
+  }
+  AofManifest during = old;
+  const AofFileInfo incr{persistence::AofIncrName(c.appendfilename, old.next_incr_seq()),
+                         old.next_incr_seq(), AofFileInfo::Type::kIncr};
+  during.incrs.push_back(incr);
+  int fd = ::open(PathOf(incr.name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *err = std::strerror(errno);
+    return false;
+  }
+  if (!PersistManifest(during, err)) {
+    ::close(fd);
+    return false;
+  }
+  Log(LogLevel::kNotice, "Creating AOF incr file {} on background rewrite", incr.name);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    manifest_ = during;
+  }
+  writer_->set_skip_fsync(c.no_appendfsync_on_rewrite.load(std::memory_order_relaxed));
+  const AofFileInfo base{
+      persistence::AofBaseName(c.appendfilename, old.next_base_seq(), RdbPreamble(c)),
+      old.next_base_seq(), AofFileInfo::Type::kBase};
+  persistence::WriteLog& log = server_.write_log();
+  persistence::AofWriter* writer = writer_.get();
+  bool fd_taken = false;
+  *err = WriteBase(base.name, [&](uint64_t) {
+    log.ForgetSelectedDb();
+    writer->SwitchFileAt(log.aof_offset(), fd);  // the AOF stream's offset
+    fd_taken = true;
+  });
+  writer_->set_skip_fsync(false);
+  if (!fd_taken) ::close(fd);  // failed before its point: the increment stays empty
+  if (!err->empty()) return false;
+  AofManifest done = ManifestAfterRewrite(during, base, &incr);
+  if (!PersistManifest(done, err)) return false;
+  RemoveFiles(during, done);
+  std::lock_guard<std::mutex> lock(mu_);
+  manifest_ = done;
+  base_size_ = FileSize(PathOf(base.name));
+  return true;
+}
+
+void Aof::RunRewrite(RewriteKind kind) {
   const int64_t started = NowS();
-  bool ok = false;
   std::string err;
-  if (!writer_) {
-    ok = Enable(&err);  // appendonly no: BGREWRITEAOF writes a fresh AOF and keeps it off
-    if (ok) Disable();
-    if (ok) {
-      // As Redis: with the AOF off, the rewrite leaves a base and no increment (turning the
-      // AOF on later starts one).  What the increment got meanwhile is in the base or came
-      // after it while the AOF was off anyway.
-      std::lock_guard<std::mutex> lock(mu_);
-      AofManifest only_base;
-      only_base.base = manifest_.base;
-      if (!manifest_.incrs.empty() && PersistManifest(only_base, &err)) {
-        for (const AofFileInfo& f : manifest_.incrs) ::unlink(PathOf(f.name).c_str());
-        manifest_ = only_base;
-      }
-    }
-  } else {
-    AofManifest old;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      old = manifest_;
-    }
-    AofManifest during = old;
-    const int64_t incr_seq = old.next_incr_seq();
-    const std::string incr_name = persistence::AofIncrName(c.appendfilename, incr_seq);
-    during.incrs.push_back(AofFileInfo{incr_name, incr_seq, AofFileInfo::Type::kIncr});
-    int fd = ::open(PathOf(incr_name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      err = std::strerror(errno);
-    } else if (PersistManifest(during, &err)) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        manifest_ = during;
-      }
-      writer_->set_skip_fsync(c.no_appendfsync_on_rewrite.load(std::memory_order_relaxed));
-      const std::string base_name =
-          persistence::AofBaseName(c.appendfilename, old.next_base_seq(), RdbPreamble(c));
-      persistence::WriteLog& log = server_.write_log();
-      persistence::AofWriter* writer = writer_.get();
-      err = WriteBase(base_name, [&](uint64_t) {
-        log.ForgetSelectedDb();
-        writer->SwitchFileAt(log.aof_offset(), fd);  // the AOF stream's offset
-      });
-      writer_->set_skip_fsync(false);
-      if (err.empty()) {
-        AofManifest done;
-        done.base = AofFileInfo{base_name, old.next_base_seq(), AofFileInfo::Type::kBase};
-        done.incrs.push_back(during.incrs.back());
-        const bool keep_history = c.aof_disable_auto_gc.load(std::memory_order_relaxed);
-        if (keep_history) {
-          // aof-disable-auto-gc: the replaced files stay, named as history, newest first
-          // (Redis's order: each older increment, then the old base, before older history).
-          for (auto it = old.incrs.rbegin(); it != old.incrs.rend(); ++it) {
-            done.history.push_back(AofFileInfo{it->name, it->seq, AofFileInfo::Type::kHistory});
-          }
-          if (old.base) {
-            done.history.push_back(
-                AofFileInfo{old.base->name, old.base->seq, AofFileInfo::Type::kHistory});
-          }
-          for (const AofFileInfo& h : old.history) done.history.push_back(h);
-        }
-        if (PersistManifest(done, &err)) {
-          if (!keep_history) RemoveFiles(during, done);
-          std::lock_guard<std::mutex> lock(mu_);
-          manifest_ = done;
-          base_size_ = FileSize(PathOf(base_name));
-          ok = true;
-        }
-      }
-    }
+  bool ok;
+  switch (kind) {
+    case RewriteKind::kInitial:
+      ok = RewriteInitial(&err);
+      break;
+    case RewriteKind::kOff:
+      ok = RewriteOff(&err);
+      break;
+    default:
+      ok = RewriteOn(&err);
+      break;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -663,6 +774,9 @@ void Aof::RunRewrite() {
     } else {
       ++stats_.consecutive_failures;
     }
+    // Still waiting for the first base (not turned off meanwhile): try again from the cron,
+    // as Redis schedules a new rewrite when its first one fails.
+    if (!ok && wait_rewrite_.load(std::memory_order_acquire)) scheduled_ = true;
   }
   if (ok) {
     Log(LogLevel::kNotice, "Background AOF rewrite terminated with success");
@@ -711,13 +825,16 @@ void Aof::ApplyWriterConfig() {
 
 void Aof::Cron() {
   ApplyWriterConfig();
+  // Not while a dataset loads (a replica's full sync, DEBUG LOADAOF): a base of half of it
+  // would be wrong; the rewrite starts when the load is done.
+  if (server_.persistence().loading.load(std::memory_order_acquire)) return;
   bool scheduled;
   {
     std::lock_guard<std::mutex> lock(mu_);
     scheduled = scheduled_;
   }
   if (rewriting_.load() || server_.persistence().bgsave_in_progress()) return;
-  if (scheduled) {
+  if (scheduled && !RewriteLimited()) {
     std::string err;
     bool again;
     StartRewrite(&err, &again);
@@ -726,11 +843,12 @@ void Aof::Cron() {
   // auto-aof-rewrite-percentage / -min-size, over the increment's growth since the last base.
   const ServerConfig& c = server_.config();
   const int64_t perc = c.auto_aof_rewrite_percentage.load(std::memory_order_relaxed);
-  if (writer_ && perc > 0) {
+  if (writer_ && perc > 0 && !scheduled) {
     const uint64_t size = writer_->current_file_size() + base_size_;
     const uint64_t base = std::max<uint64_t>(base_size_, 1);
     if (size >= static_cast<uint64_t>(c.auto_aof_rewrite_min_size.load()) &&
-        (size - std::min(size, base)) * 100 / base >= static_cast<uint64_t>(perc)) {
+        (size - std::min(size, base)) * 100 / base >= static_cast<uint64_t>(perc) &&
+        !RewriteLimited()) {
       Log(LogLevel::kNotice, "Starting automatic rewriting of AOF on {}% growth",
           (size - std::min(size, base)) * 100 / base);
       std::string err;
@@ -738,6 +856,34 @@ void Aof::Cron() {
       StartRewrite(&err, &again);
     }
   }
+}
+
+bool Aof::RewriteLimited() {
+  // Redis's aofRewriteLimited: after 3 failures in a row, the cron's rewrites (scheduled or
+  // automatic; BGREWRITEAOF is never held) wait 1 minute, then 2, 4... up to an hour.
+  uint64_t failures;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures = stats_.consecutive_failures;
+  }
+  if (failures < 3) {
+    limit_delay_min_ = 0;
+    limit_next_s_ = 0;
+    return false;
+  }
+  const int64_t now_s = NowS();
+  if (limit_next_s_ != 0) {
+    if (now_s < limit_next_s_) return true;
+    limit_next_s_ = 0;
+    return false;
+  }
+  limit_delay_min_ = limit_delay_min_ == 0 ? 1 : std::min<int64_t>(limit_delay_min_ * 2, 60);
+  limit_next_s_ = now_s + limit_delay_min_ * 60;
+  Log(LogLevel::kWarning,
+      "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {} "
+      "minutes",
+      limit_delay_min_);
+  return true;
 }
 
 Aof::Stats Aof::stats() const {

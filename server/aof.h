@@ -8,6 +8,13 @@
 // increments, new increment), and the new base replaces the old files only once it is
 // complete and durable.
 //
+// CONFIG SET appendonly yes does not write the first base itself: like Redis 7.2's
+// AOF_WAIT_REWRITE state, it starts (or, while a background save runs or inside EXEC,
+// schedules) a background rewrite and returns.  The log goes from the snapshot's point to a
+// temporary increment, temp-<appendfilename>.incr, that only the rewrite's success renames to
+// the next incremental name and writes into a manifest; until then no manifest names anything
+// new, and a failed rewrite deletes the temporary increment and is retried from the cron.
+//
 // Loading replays commands through the dispatcher with a client of its own, while the write
 // log has no reader (replayed commands must not be logged again).
 #pragma once
@@ -48,7 +55,8 @@ class Aof {
   // may not run during a load, as Redis's processEventsWhileBlocked serves them.
   bool LoadForDebug(WorkerStats* stats, std::string* err, ConnectionControl* caller = nullptr);
 
-  // CONFIG SET appendonly yes / no at run time.
+  // CONFIG SET appendonly yes / no at run time.  Enable starts the first rewrite in the
+  // background (or schedules it) and returns at once; false only when it cannot start.
   bool Enable(std::string* err);
   void Disable();
   bool enabled() const { return writer_ != nullptr; }
@@ -58,7 +66,11 @@ class Aof {
   bool StartRewrite(std::string* err, bool* scheduled);
   bool rewrite_in_progress() const { return rewriting_.load(std::memory_order_acquire); }
   // CONFIG SET appendonly yes is writing the first base: shutdown must not exit before it ends.
-  bool writing_initial() const { return writing_initial_.load(std::memory_order_acquire); }
+  bool writing_initial() const {
+    return wait_rewrite_.load(std::memory_order_acquire) && rewrite_in_progress();
+  }
+  // The AOF is on but its first base is not written yet (Redis's AOF_WAIT_REWRITE).
+  bool waiting_for_first_rewrite() const { return wait_rewrite_.load(std::memory_order_acquire); }
 
   // appendfsync always: blocks until the log is durable up to `offset`.
   void WaitDurable(uint64_t offset);
@@ -82,6 +94,10 @@ class Aof {
   // appendfsync and aof-timestamp-enabled as configured now, to the writer (CONFIG SET applies
   // them at once, as Redis does for the next write; the cron catches any other change).
   void ApplyWriterConfig();
+  // Stops a running rewrite (logging `message` first) and waits for it to end, as Redis kills
+  // its rewrite child; a first rewrite that stops so is tried again later.  Not from the
+  // rewrite's own thread.
+  void KillRewrite(const char* message);
   // Shutdown: every logged byte written and fsynced.
   void Close();
 
@@ -109,11 +125,27 @@ class Aof {
   bool LoadBase(const std::string& path, bool last, WorkerStats* stats, std::string* err);
   // Writes a snapshot as base file `name`; "" or the error.  Calls at_point under all locks.
   std::string WriteBase(const std::string& name, const std::function<void(uint64_t)>& at_point);
-  void RunRewrite();
+  // The AOF's state when a rewrite starts: waiting for its first base, on, or off.
+  enum class RewriteKind { kInitial, kOn, kOff };
+  void RunRewrite(RewriteKind kind);
+  // The rewrite's body in each state: the AOF on, off (BGREWRITEAOF with appendonly no), or
+  // waiting for its first base.  true on success, else `err` says why.
+  bool RewriteOn(std::string* err);
+  bool RewriteOff(std::string* err);
+  bool RewriteInitial(std::string* err);
+  // Stops a running rewrite and waits for its thread.  REQUIRES: not the rewrite thread.
+  void StopRewriteThread(const char* message);
+  // The manifest after a rewrite from `old` to base `base` (and increment `incr`, when the AOF
+  // is on): the replaced files become history, kept only with aof-disable-auto-gc.
+  persistence::AofManifest ManifestAfterRewrite(const persistence::AofManifest& old,
+                                                const persistence::AofFileInfo& base,
+                                                const persistence::AofFileInfo* incr) const;
   // Makes a running rewrite stop at its next shard and fail (logging `message` first), as
   // Redis kills its rewrite child.  No-op when none runs.
   void AbortRewrite(const char* message);
   void RemoveFiles(const persistence::AofManifest& old, const persistence::AofManifest& now);
+  // The cron's rewrites wait after repeated failures (Cron's thread only).
+  bool RewriteLimited();
 
   Server& server_;
   mutable std::mutex mu_;  // manifest_, stats_, the rewrite thread
@@ -122,7 +154,7 @@ class Aof {
   std::unique_ptr<persistence::AofWriter> writer_;
   std::thread rewrite_thread_;
   std::atomic<bool> rewriting_{false};
-  std::atomic<bool> writing_initial_{false};
+  std::atomic<bool> wait_rewrite_{false};  // Redis's AOF_WAIT_REWRITE
   bool scheduled_ = false;
   std::mutex job_mu_;           // job_, abort_requested_
   SnapshotJob* job_ = nullptr;  // the running rewrite's snapshot, while it writes
@@ -130,6 +162,8 @@ class Aof {
   std::atomic<int64_t> flush_sleep_us_{0};
   ConnectionControl* serve_from_ = nullptr;  // LoadForDebug's caller, while it loads
   uint64_t base_size_ = 0;
+  int64_t limit_delay_min_ = 0;  // RewriteLimited's state, Cron's thread only
+  int64_t limit_next_s_ = 0;
 };
 
 }  // namespace tessera::server

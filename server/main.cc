@@ -242,6 +242,7 @@ int main(int argc, char** argv) {
   // SHUTDOWN and the signals: requests are recorded where they arrive; this thread runs them
   // (the wait for replicas, the final save) while the workers keep serving.
   ShutdownCoordinator shutdown(server);
+  shutdown.set_signals(&stop_signals);  // taken while the final save runs
   server.shutdown = &shutdown;
 
   Log(LogLevel::kNotice, "Server initialized");
@@ -275,12 +276,7 @@ int main(int argc, char** argv) {
   for (;;) {
     const timespec tick{0, 10 * 1000 * 1000};
     const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
-    if (sig > 0 && !shutdown.Signal(sig)) {
-      Log(LogLevel::kWarning, "You insist... exiting now.");
-      server.persistence().AbortBackgroundSave("There is a child saving an .rdb. Killing it!");
-      server.persistence().WaitForBackgroundSave();  // its temporary file is removed
-      _exit(1);                                      // not a clean shutdown
-    }
+    if (sig > 0 && !shutdown.Signal(sig)) ExitInsisting(server);
     if (shutdown.Step(Server::RealNowUs() / 1000)) break;
   }
   server.replica_link().Stop();

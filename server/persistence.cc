@@ -74,10 +74,15 @@ persistence::rdb::LoadOptions Persistence::LoadOptionsNow() const {
 }
 
 std::string Persistence::WriteSnapshotFile(const std::string& path, bool background) {
-  const std::string tmp =
-      "temp-" + std::to_string(::getpid()) + "-" + std::to_string(Server::MonotonicUs()) + ".rdb";
+  // Redis's names: a save in the main process writes temp-<its pid>.rdb, a background save
+  // temp-<the pid of the child writing it>.rdb.  Ours has no child: the thread writing it
+  // gives its id, so neither name can be another save's.
+  const long writer_id = background ? static_cast<long>(::gettid()) : static_cast<long>(::getpid());
+  const std::string tmp = "temp-" + std::to_string(writer_id) + ".rdb";
+  // rdb-key-save-delay slows every save, SAVE's too, as in Redis.
   std::string err = server::WriteSnapshotFile(
-      server_, tmp, path, SnapshotOptionsFromConfig(server_, background), [this](SnapshotJob* job) {
+      server_, tmp, path, SnapshotOptionsFromConfig(server_, /*with_delay=*/true),
+      [this](SnapshotJob* job) {
         std::lock_guard<std::mutex> lock(mu_);
         job_ = job;
       });
@@ -110,6 +115,8 @@ void Persistence::SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, 
 
 std::string Persistence::Save() {
   if (bgsave_in_progress()) return "ERR Background save already in progress";
+  // One SAVE at a time: they share temp-<pid>.rdb (and a snapshot marks every shard).
+  std::lock_guard<std::mutex> one_at_a_time(save_mu_);
   while (aof_->rewrite_in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   uint64_t dirty = server_.Dirty();
   int64_t started = NowS();
@@ -209,6 +216,11 @@ void Persistence::AbortBackgroundSave(const char* message) {
     if (job_) job_->Abort();
   }
   Log(LogLevel::kNotice, "{}", message);
+}
+
+void Persistence::AbortSave() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (job_ != nullptr) job_->Abort();
 }
 
 void Persistence::WaitForBackgroundSave() {

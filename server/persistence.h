@@ -36,9 +36,13 @@ class Persistence {
 
   // ---- RDB ----
 
-  // SAVE: writes dbfilename now, on the calling thread.  "" on success, else Redis's error
-  // text without the leading '-'.
+  // SAVE: writes dbfilename now, on the calling thread, through temp-<pid>.rdb in `dir`
+  // (Redis's name for a save in the main process).  "" on success, else Redis's error text
+  // without the leading '-'.  SAVEs from several threads run one after the other.
   std::string Save();
+  // Makes the save that is writing now (SAVE or a background one) stop at once and fail, its
+  // temporary file removed: a second SIGINT during the shutdown's save.
+  void AbortSave();
   // BGSAVE: starts a background save.  false with *err ("Background save already in
   // progress") when one runs.  With `schedule`, a save blocked by an AOF rewrite is scheduled
   // for when it ends: false with *err empty.
@@ -110,6 +114,7 @@ class Persistence {
 
   Server& server_;
   mutable std::mutex mu_;
+  std::mutex save_mu_;                // held by Save() throughout
   Stats stats_;                       // guarded by mu_
   std::thread bgsave_thread_;         // guarded by mu_
   SnapshotJob* job_ = nullptr;        // the running snapshot, for INFO; guarded by mu_

@@ -2,8 +2,13 @@
 
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <climits>
+#include <string>
+#include <thread>
 
 #include "server/aof.h"
 #include "server/client_registry.h"
@@ -126,6 +131,11 @@ bool ShutdownCoordinator::Finish(uint32_t flags) {
       ok = false;
     }
   }
+  if (ok && persistence.aof().rewrite_in_progress()) {
+    // The AOF as it is holds the whole dataset; the rewrite would only hold up the exit (and
+    // the final save, which waits for it).
+    persistence.aof().KillRewrite("There is a child rewriting the AOF. Killing it!");
+  }
   if (ok && (save || (!nosave && !server_.config().save.Get().empty()))) {
     // Every client's commands are held during the save, so nothing is acknowledged after the
     // snapshot's point.  A script past busy-reply-threshold would hold the locks the save
@@ -141,7 +151,7 @@ bool ShutdownCoordinator::Finish(uint32_t flags) {
     persistence.AbortBackgroundSave("There is a child saving an .rdb. Killing it!");
     persistence.WaitForBackgroundSave();
     Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
-    if (!persistence.Save().empty()) {
+    if (!RunFinalSave().empty()) {
       if (force) {
         Log(LogLevel::kWarning, "Error trying to save the DB. Exit anyway.");
       } else {
@@ -156,6 +166,37 @@ bool ShutdownCoordinator::Finish(uint32_t flags) {
   std::lock_guard<std::mutex> lock(mu_);
   CancelLocked();
   return false;
+}
+
+std::string ShutdownCoordinator::RunFinalSave() {
+  Persistence& persistence = server_.persistence();
+  if (signals_ == nullptr) return persistence.Save();
+  std::string err;
+  std::atomic<bool> done{false};
+  std::thread saver([&] {
+    err = persistence.Save();
+    done.store(true, std::memory_order_release);
+  });
+  while (!done.load(std::memory_order_acquire)) {
+    const timespec tick{0, 10 * 1000 * 1000};
+    const int sig = sigtimedwait(signals_, nullptr, &tick);
+    if (sig > 0 && !Signal(sig)) {
+      persistence.AbortSave();
+      saver.join();  // an aborted save removes its temporary file
+      ExitInsisting(server_);
+    }
+  }
+  saver.join();
+  return err;
+}
+
+void ExitInsisting(Server& server) {
+  Log(LogLevel::kWarning, "You insist... exiting now.");
+  Persistence& persistence = server.persistence();
+  persistence.AbortSave();
+  persistence.AbortBackgroundSave("There is a child saving an .rdb. Killing it!");
+  persistence.WaitForBackgroundSave();  // its temporary file is removed
+  _exit(1);                             // not a clean shutdown
 }
 
 void ShutdownCoordinator::CancelLocked() {

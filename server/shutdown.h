@@ -15,22 +15,37 @@
 // alternative, a timer on one worker, would stop that worker's clients from being served during
 // the final save; the main thread has nothing else to do.
 //
+// The final save runs on a thread of its own while the main thread keeps taking SIGTERM and
+// SIGINT (the set main gives set_signals): a second SIGINT stops the save, removes its
+// temp-<pid>.rdb and exits at once, as Redis's signal handler does during its save.
+//
 // Threads: Request/Abort/Forget run on workers, Signal/Step on the main thread; all state is
 // under mu_.  A successful shutdown sends the blocked SHUTDOWN clients nothing (their
 // connections close with the process), as Redis.
 #pragma once
 
+#include <signal.h>
+
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace tessera::server {
 
 class Server;
 
+// A second SIGINT during a shutdown ("You insist... exiting now."): a save that is writing
+// stops and its temporary file goes, then the process exits with status 1 without the clean
+// shutdown's steps.
+[[noreturn]] void ExitInsisting(Server& server);
+
 class ShutdownCoordinator {
  public:
   explicit ShutdownCoordinator(Server& server) : server_(server) {}
+  // The signals the main thread waits for, blocked in every thread; Step takes them while the
+  // final save runs.  Without it (tests), a signal during the save waits for its end.
+  void set_signals(const sigset_t* signals) { signals_ = signals; }
   ShutdownCoordinator(const ShutdownCoordinator&) = delete;
   ShutdownCoordinator& operator=(const ShutdownCoordinator&) = delete;
 
@@ -63,7 +78,11 @@ class ShutdownCoordinator {
   // REQUIRES: mu_ held.
   void CancelLocked();
 
+  // The final save, on a thread of its own while this one takes signals.  "" or the error.
+  std::string RunFinalSave();
+
   Server& server_;
+  const sigset_t* signals_ = nullptr;
   mutable std::mutex mu_;
   bool requested_ = false;         // a SHUTDOWN or a signal not yet taken by Step
   bool signal_requested_ = false;  // Redis's shutdown_asap: a signal's request, until it ends

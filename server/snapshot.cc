@@ -91,6 +91,8 @@ void SnapshotJob::BeforeFirstUse(unsigned shard) {
 }
 
 void SnapshotJob::WriteShard(unsigned shard_index) {
+  // An aborted job's file is thrown away: what is left only needs its hooks released.
+  if (aborted_.load(std::memory_order_relaxed)) return;
   keyspace::Shard& shard = server_.keyspace().shard(shard_index);
   rdb::WriteOptions wopts;
   wopts.compress = opts_.compress;

@@ -587,7 +587,6 @@ constexpr uint64_t kKsRead = kAclKeyspace | kAclRead;
 constexpr uint64_t kKsWrite = kAclKeyspace | kAclWrite;
 constexpr KeySpec kNoKeys{};
 constexpr KeySpec kOneKey{1, 1, 1};
-constexpr KeySpec kAllKeys{1, -1, 1};
 constexpr KeySpec kTwoKeys{1, 2, 1};
 // Redis's key-spec flags where they differ from the derived ones (ACL %R/%W checks use them):
 // a key only looked at (EXISTS, TYPE, OBJECT) is RO without "access".

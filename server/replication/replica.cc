@@ -577,6 +577,12 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
     DisconnectReplicas();
     Persistence& p = server_.persistence();
     p.loading.store(true);
+    // A first AOF rewrite of the old data would leave the AOF without the new: it stops, and
+    // the cron starts it again once the load is done (Redis restarts the AOF after a sync).
+    if (p.aof().waiting_for_first_rewrite()) {
+      p.aof().KillRewrite(
+          ("Killing running AOF rewrite child: " + std::to_string(::getpid())).c_str());
+    }
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
     FlushDb(server_, -1, [&] { TouchWatchedKeysInDbs(server_, -1, -1, Server::RealNowMs()); });
     server_.tracking().InvalidateAll(-1, nullptr);

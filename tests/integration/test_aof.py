@@ -236,6 +236,13 @@ def test_config_set_appendonly_at_run_time(binary):
     assert r.config_set("appendonly", "yes") is True
     r.set("after", "2")
     assert r.info("persistence")["aof_enabled"] == 1
+    # The first base is written in the background (as Redis): until it is complete no
+    # manifest names the new files, so the kill waits for it.
+    deadline = time.time() + 20
+    while r.info("persistence")["aof_rewrite_in_progress"] or not os.path.exists(
+            os.path.join(aof_dir(s), "appendonly.aof.manifest")):
+        assert time.time() < deadline
+        time.sleep(0.02)
     s.stop(signal.SIGKILL)
     s2 = Server(binary, *AOF, dir=s.dir)
     r = s2.redis()

@@ -64,7 +64,7 @@ def test_idle_buffers_are_given_back(binary):
         assert 16384 <= int(f["qbuf"]) + int(f["qbuf-free"]) < 32768, f
         assert f["rbs"] == "16384", f
         r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "100")
-        deadline = time.time() + 6
+        deadline = time.time() + 12
         while time.time() < deadline:
             f = line_named(r, "idle")
             if int(f["qbuf"]) + int(f["qbuf-free"]) == 0 and int(f["rbs"]) < 2048:
@@ -75,7 +75,8 @@ def test_idle_buffers_are_given_back(binary):
         # A large reply grows the reply buffer back, one doubling per cron pass.
         r.set("big", "x" * 40000)
         r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never")
-        for _ in range(30):
+        deadline = time.time() + 10
+        while time.time() < deadline:
             c.get("big")
             f = line_named(r, "idle")
             if int(f["rbs"]) >= 16384:
@@ -94,7 +95,7 @@ def test_idle_buffers_are_given_back(binary):
         f = line_named(r, "idle")
         assert int(f["qbuf"]) + int(f["qbuf-free"]) > 32768, f
         r.execute_command("DEBUG", "PAUSE-CRON", "0")
-        deadline = time.time() + 3
+        deadline = time.time() + 10
         while time.time() < deadline:
             c.set("x", "small")
             f = line_named(r, "idle")
