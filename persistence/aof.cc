@@ -180,46 +180,134 @@ std::string WriteFileAtomically(const std::string& path, const std::string& cont
 // ---- AofWriter ----
 
 AofWriter::AofWriter(WriteLog* log, int fd, uint64_t file_size, uint64_t start_offset)
-    : log_(log), fd_(fd), durable_(start_offset), written_(start_offset), file_size_(file_size) {
+    : log_(log), fd_(fd), written_(start_offset), durable_(start_offset), file_size_(file_size) {
   last_fsync_us_ = MonotonicUs();
   thread_ = std::thread([this] { Run(); });
 }
 
-AofWriter::~AofWriter() {
-  stop_.store(true, std::memory_order_release);
-  log_->Wake();
-  thread_.join();
+AofWriter::~AofWriter() { Close(); }
+
+void AofWriter::Close() {
+  if (thread_.joinable()) {
+    stop_.store(true, std::memory_order_release);
+    log_->Wake();
+    thread_.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return;
+    WriteLocked();  // what the log holds now
+    closed_ = true;
+  }
+  // A Sync that read a descriptor before closed_ was set finishes first.
+  std::lock_guard<std::mutex> sync(sync_mu_);
   std::lock_guard<std::mutex> lock(mu_);
+  for (int fd : old_fds_) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  old_fds_.clear();
   if (fd_ >= 0) {
     ::fsync(fd_);
     ::close(fd_);
+    fd_ = -1;
   }
   if (switch_fd_ >= 0) ::close(switch_fd_);
+  switch_fd_ = -1;
+  std::string().swap(batch_);
+  std::string().swap(retry_);
 }
 
 void AofWriter::SwitchFileAt(uint64_t at, int fd) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) {
+    ::close(fd);
+    return;
+  }
   switch_at_ = at;
   switch_fd_ = fd;
 }
 
 std::string AofWriter::last_error() const {
   if (!failing_.load(std::memory_order_relaxed)) return "";  // every write asks: no lock then
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(error_mu_);
   return error_;
 }
 
-void AofWriter::WaitDurable(uint64_t offset) {
-  if (policy_.load(std::memory_order_relaxed) != FsyncPolicy::kAlways) return;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (durable_ >= offset) return;
+void AofWriter::SetError(int err, bool fsync) {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  error_ = std::strerror(err);
+  error_from_fsync_ = fsync;
+  failing_.store(true, std::memory_order_relaxed);
+}
+
+void AofWriter::BeforeReplySlow(uint64_t offset) {
+  // A failing disk is retried by the writer thread; replies do not wait for it (the writes
+  // that come next are refused with MISCONF).
+  if (failing_.load(std::memory_order_relaxed)) return;
+  if (written_.load(std::memory_order_acquire) < offset && LockUnlessWritten(offset)) {
+    std::lock_guard<std::mutex> lock(mu_, std::adopt_lock);
+    // Another worker may have written these bytes while this one waited for the mutex.
+    if (closed_) return;
+    if (written_.load(std::memory_order_relaxed) < offset && !WriteLocked()) return;
   }
-  log_->Wake();
-  std::unique_lock<std::mutex> lock(mu_);
-  durable_cv_.wait(lock, [&] {
-    return durable_ >= offset || !error_.empty() || stop_.load(std::memory_order_relaxed);
-  });
+  if (policy() == FsyncPolicy::kAlways && durable_.load(std::memory_order_acquire) < offset) {
+    // Group commit: whoever gets the mutex fsyncs every byte written so far; the others find
+    // their bytes durable when they get it.
+    std::lock_guard<std::mutex> sync(sync_mu_);
+    if (durable_.load(std::memory_order_acquire) < offset) Sync(true);
+  }
+}
+
+bool AofWriter::LockUnlessWritten(uint64_t offset) {
+  // While another worker writes (a few microseconds: its write() into the page cache), its
+  // batch often holds this caller's bytes too: watch for that before sleeping on the mutex,
+  // which would cost a context switch and the holder a wake-up system call.
+  for (int i = 0; i < kWriteSpins; ++i) {
+    if ((i & 7) == 0 && mu_.try_lock()) return true;
+    if (written_.load(std::memory_order_acquire) >= offset) return false;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+  mu_.lock();
+  return true;
+}
+
+bool AofWriter::WriteLocked() {
+  if (closed_) return false;
+  if (!retry_.empty()) {
+    std::string retry = std::move(retry_);
+    retry_.clear();
+    if (!WriteBatch(retry, retry_from_)) return false;
+  }
+  const uint64_t end = log_->Take(&batch_);
+  if (!batch_.empty()) {
+    if (timestamps_.load(std::memory_order_relaxed)) {
+      const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+      if (now_s != last_timestamp_s_) {
+        last_timestamp_s_ = now_s;
+        std::string ts = "#TS:" + std::to_string(now_s) + "\r\n";
+        WriteAll(fd_, ts.data(), ts.size());
+      }
+    }
+    const int64_t sleep_us = flush_sleep_us_.load(std::memory_order_relaxed);
+    if (sleep_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+    if (!WriteBatch(batch_, end - batch_.size())) return false;
+  }
+  if (failing_.load(std::memory_order_relaxed)) {
+    // A write failure is over once the bytes it kept are written (an fsync's, see Sync).
+    std::lock_guard<std::mutex> lock(error_mu_);
+    if (!error_from_fsync_) {
+      error_.clear();
+      failing_.store(false, std::memory_order_relaxed);
+    }
+  }
+  return true;
 }
 
 bool AofWriter::WriteAll(int fd, const char* p, size_t n) {
@@ -227,9 +315,7 @@ bool AofWriter::WriteAll(int fd, const char* p, size_t n) {
     ssize_t w = ::write(fd, p, n);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
-      std::lock_guard<std::mutex> lock(mu_);
-      error_ = std::strerror(w < 0 ? errno : ENOSPC);
-      failing_.store(true, std::memory_order_relaxed);
+      SetError(w < 0 ? errno : ENOSPC);
       return false;
     }
     p += w;
@@ -239,134 +325,126 @@ bool AofWriter::WriteAll(int fd, const char* p, size_t n) {
   return true;
 }
 
-void AofWriter::Fsync(int fd) {
-  if (::fsync(fd) != 0 && errno != EINVAL) {
-    std::lock_guard<std::mutex> lock(mu_);
-    error_ = std::strerror(errno);
-    failing_.store(true, std::memory_order_relaxed);
-  }
-  last_fsync_us_ = MonotonicUs();
-}
-
 bool AofWriter::WriteBatch(const std::string& bytes, uint64_t from) {
+  // Under mu_.  A switch happens when the bytes reach its offset (also exactly at the end of
+  // what is written, so that the next bytes go to the new file even if they come much later);
+  // the old file is left to Sync, which fsyncs and closes it off the reply path.
+  auto switch_file = [&] {
+    old_fds_.push_back(fd_);
+    fd_ = switch_fd_;
+    switch_fd_ = -1;
+    switch_at_.reset();
+    file_size_.store(0, std::memory_order_relaxed);
+  };
   size_t pos = 0;
   while (pos < bytes.size()) {
-    int fd = -1;
-    std::optional<uint64_t> switch_at;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      fd = fd_;
-      switch_at = switch_at_;
-    }
-    uint64_t here = from + pos;
+    const uint64_t here = from + pos;
     size_t n = bytes.size() - pos;
-    if (switch_at && *switch_at <= here) {
-      // Every byte before the switch is in the old file: make it durable, then move on.
-      Fsync(fd);
-      std::lock_guard<std::mutex> lock(mu_);
-      ::close(fd_);
-      fd_ = switch_fd_;
-      switch_fd_ = -1;
-      switch_at_.reset();
-      file_size_.store(0, std::memory_order_relaxed);
+    if (switch_at_ && *switch_at_ <= here) {
+      switch_file();
       continue;
     }
-    if (switch_at && *switch_at < here + n) n = static_cast<size_t>(*switch_at - here);
+    if (switch_at_ && *switch_at_ < here + n) n = static_cast<size_t>(*switch_at_ - here);
     const uint64_t size_before = file_size_.load(std::memory_order_relaxed);
-    if (!WriteAll(fd, bytes.data() + pos, n)) {
+    if (!WriteAll(fd_, bytes.data() + pos, n)) {
       // A partial write (disk full) is cut off again, as Redis does, so that the next attempt
       // writes the whole piece once; what is not written is kept for it.
-      if (::ftruncate(fd, static_cast<off_t>(size_before)) == 0 &&
-          ::lseek(fd, static_cast<off_t>(size_before), SEEK_SET) >= 0) {
+      if (::ftruncate(fd_, static_cast<off_t>(size_before)) == 0 &&
+          ::lseek(fd_, static_cast<off_t>(size_before), SEEK_SET) >= 0) {
         file_size_.store(size_before, std::memory_order_relaxed);
       }
-      pending_ = bytes.substr(pos);
-      pending_from_ = here;
+      retry_ = bytes.substr(pos);
+      retry_from_ = here;
       return false;
     }
     pos += n;
     written_.store(here + n, std::memory_order_release);
   }
-  // A switch exactly at the end of what was written happens now, so that the next bytes go to
-  // the new file even if they come much later.
-  std::lock_guard<std::mutex> lock(mu_);
-  if (switch_at_ && *switch_at_ <= from + bytes.size()) {
-    ::fsync(fd_);
-    ::close(fd_);
-    fd_ = switch_fd_;
-    switch_fd_ = -1;
-    switch_at_.reset();
-    file_size_.store(0, std::memory_order_relaxed);
-  }
+  if (switch_at_ && *switch_at_ <= from + bytes.size()) switch_file();
   return true;
+}
+
+void AofWriter::Sync(bool current) {
+  // Under sync_mu_, which alone closes descriptors (with Close): fd stays open meanwhile.
+  std::vector<int> old;
+  int fd = -1;
+  uint64_t target = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return;
+    old.swap(old_fds_);
+    fd = fd_;
+    target = written_.load(std::memory_order_relaxed);
+  }
+  auto fsync_fd = [&](int f) {
+    if (::fsync(f) == 0 || errno == EINVAL) return true;
+    SetError(errno, /*fsync=*/true);
+    return false;
+  };
+  // The files switched away from first: a crash must not keep later bytes and lose earlier.
+  for (int f : old) {
+    fsync_fd(f);
+    ::close(f);
+  }
+  if (!current) return;
+  if (!skip_fsync_.load(std::memory_order_relaxed)) {
+    if (!fsync_fd(fd)) return;
+    if (failing_.load(std::memory_order_relaxed)) {
+      // An fsync failure is over once one succeeds (a write failure once its bytes are written).
+      std::lock_guard<std::mutex> lock(error_mu_);
+      if (error_from_fsync_) {
+        error_.clear();
+        failing_.store(false, std::memory_order_relaxed);
+      }
+    }
+  }
+  uint64_t durable = durable_.load(std::memory_order_relaxed);
+  while (durable < target &&
+         !durable_.compare_exchange_weak(durable, target, std::memory_order_release)) {
+  }
 }
 
 void AofWriter::Run() {
   pthread_setname_np(pthread_self(), "aof_writer");
-  std::string batch;
-  bool dirty = false;  // written since the last fsync
-  for (;;) {
-    const bool stopping = stop_.load(std::memory_order_acquire);
-    // Every few milliseconds (appendfsync always: when a worker waits for its replies).
-    if (!stopping) log_->WaitForBytes(pending_.empty() ? kBatchMs : 1000);
-    bool ok = true;
-    if (!pending_.empty()) {
-      std::string retry = std::move(pending_);
-      pending_.clear();
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        error_.clear();
-        failing_.store(false, std::memory_order_relaxed);
-      }
-      ok = WriteBatch(retry, pending_from_);
-      dirty = true;
+  uint64_t seen = written_.load(std::memory_order_relaxed);  // the log's end one tick ago
+  int64_t last_retry_us = 0;
+  while (!stop_.load(std::memory_order_acquire)) {
+    log_->WaitForBytes(kTickMs);
+    if (stop_.load(std::memory_order_acquire)) break;
+    const int64_t now_us = MonotonicUs();
+    const uint64_t end = log_->aof_offset();
+    const uint64_t written = written_.load(std::memory_order_acquire);
+    bool write = false;
+    if (failing_.load(std::memory_order_relaxed)) {
+      write = now_us - last_retry_us >= int64_t{kRetryMs} * 1000;
+      if (write) last_retry_us = now_us;
+    } else {
+      // Bytes that waited a whole tick (no reply needed them), or a large backlog.
+      write = written < seen || end - written >= WriteLog::kWakeBytes;
     }
-    if (ok) {
-      uint64_t end = log_->Take(&batch);
-      if (!batch.empty() && timestamps_.load(std::memory_order_relaxed)) {
-        const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
-        if (now_s != last_timestamp_s_) {
-          last_timestamp_s_ = now_s;
-          std::string ts = "#TS:" + std::to_string(now_s) + "\r\n";
-          int fd = -1;
-          {
-            std::lock_guard<std::mutex> lock(mu_);
-            fd = fd_;
-          }
-          WriteAll(fd, ts.data(), ts.size());
-        }
-      }
-      if (!batch.empty()) {
-        const int64_t sleep_us = flush_sleep_us_.load(std::memory_order_relaxed);
-        if (sleep_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
-        ok = WriteBatch(batch, end - batch.size());
-        dirty = true;
-      }
+    seen = end;
+    if (write) {
+      std::lock_guard<std::mutex> lock(mu_);
+      WriteLocked();
     }
     const FsyncPolicy policy = policy_.load(std::memory_order_relaxed);
     const bool skip = skip_fsync_.load(std::memory_order_relaxed);
-    int fd = -1;
+    bool has_old;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      fd = fd_;
+      has_old = !old_fds_.empty();
     }
-    if (ok && dirty && !skip &&
-        (policy == FsyncPolicy::kAlways || stopping ||
-         (policy == FsyncPolicy::kEverysec && MonotonicUs() - last_fsync_us_ >= 1000000))) {
-      Fsync(fd);
-      dirty = false;
+    // everysec's fsync; also under always, for bytes this thread wrote that no reply waited
+    // for.  Files switched away from are fsynced and closed at once, whatever the policy.
+    const bool fsync_due =
+        policy != FsyncPolicy::kNo && !skip &&
+        durable_.load(std::memory_order_acquire) < written_.load(std::memory_order_acquire) &&
+        now_us - last_fsync_us_ >= 1000000;
+    if (fsync_due || has_old) {
+      std::lock_guard<std::mutex> sync(sync_mu_);
+      Sync(fsync_due);
+      if (fsync_due) last_fsync_us_ = now_us;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!dirty || policy != FsyncPolicy::kAlways || skip) {
-        durable_ = std::max(durable_, written_.load(std::memory_order_acquire));
-      }
-    }
-    durable_cv_.notify_all();
-    if (stopping && pending_.empty() && log_->aof_offset() == written_.load()) break;
-    if (stopping && !ok) break;
   }
 }
 

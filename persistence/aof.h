@@ -8,15 +8,22 @@
 // name are not part of the AOF.  It is replaced atomically (temporary file, fsync, rename,
 // directory fsync), so a crash leaves either the old or the new set of files.
 //
-// AofWriter is the write log's consumer (persistence/write_log.h): it takes the pending bytes
-// in batches, appends them to the current incremental file, and fsyncs as appendfsync says:
-// after every batch (always: acknowledgements wait for that fsync, see WaitDurable), once a
-// second (everysec), or never (no).  A rewrite switches it to a new incremental file at an
-// exact log offset: the bytes before go to the old file, those after to the new one.
+// AofWriter is the write log's consumer (persistence/write_log.h).  As Redis writes its AOF
+// buffer before it sends the replies of an event-loop iteration, a worker about to send replies
+// calls BeforeReply with the log offset its replies may depend on: if those bytes are not
+// written yet, it writes them itself (a group write: under the file mutex it takes every
+// pending byte of the log, other workers' too, and write()s them in log order; a worker whose
+// bytes another one took finds them written when it gets the mutex and makes no system call).
+// Under appendfsync always it then fsyncs, once for every worker waiting (group commit).  The
+// writer's own thread keeps what must not stall a reply: the once-a-second fsync (everysec),
+// fsyncing and closing a file a rewrite switched away from, retrying after a failed write, and
+// writing bytes no reply is waiting for (a replica applying its primary's stream, the active
+// expiry of a thread that sends no replies) once they have been pending for a tick.  A rewrite
+// switches the writer to a new incremental file at an exact log offset: the bytes before go to
+// the old file, those after to the new one.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -69,34 +76,53 @@ class AofWriter {
   // Appends to `fd` (owned from now on), which already holds `file_size` bytes; the write log's
   // bytes from `start_offset` on go there.
   AofWriter(WriteLog* log, int fd, uint64_t file_size, uint64_t start_offset);
-  ~AofWriter();  // drains what the log holds, fsyncs, stops
+  ~AofWriter();  // Close()
   AofWriter(const AofWriter&) = delete;
   AofWriter& operator=(const AofWriter&) = delete;
 
-  // How long appended bytes may wait before they are written (everysec and no; always
-  // writes when a worker waits).  A kill -9 may lose these milliseconds of acknowledged
-  // writes under everysec, well inside its promise of about one second.
-  static constexpr int kBatchMs = 5;
+  // Writes what the log holds, fsyncs, closes the files and stops the thread.  Every call after
+  // it returns at once (a worker may still hold a pointer to a closed writer: see
+  // server/aof_writer_slot.h), so the object can outlive it safely.
+  void Close();
+
+  // The writer thread's tick: bytes pending this long with no reply waiting for them are
+  // written by the thread (a kill -9 may lose them under everysec and no, well inside
+  // everysec's promise of about one second); a failed write is retried every kRetryMs.
+  static constexpr int kTickMs = 5;
+  static constexpr int kRetryMs = 100;
 
   void set_policy(FsyncPolicy p) { policy_.store(p, std::memory_order_relaxed); }
   FsyncPolicy policy() const { return policy_.load(std::memory_order_relaxed); }
-  // aof-timestamp-enabled: a "#TS:<unix seconds>" line before the first batch of each second
+  // aof-timestamp-enabled: a "#TS:<unix seconds>" line before the first write of each second
   // (annotations are not part of the write log; loaders skip them).
   void set_timestamps(bool on) { timestamps_.store(on, std::memory_order_relaxed); }
-  // DEBUG AOF-FLUSH-SLEEP: microseconds slept before each batch is written (a test hook
-  // widening the window between a write's acknowledgement and its bytes reaching the file).
+  // DEBUG AOF-FLUSH-SLEEP: microseconds slept before each write of pending bytes (a test hook
+  // widening the window between a command running and its bytes reaching the file; the
+  // replies that wait for those bytes wait for the sleep too, as in Redis).
   void set_flush_sleep_us(int64_t us) { flush_sleep_us_.store(us, std::memory_order_relaxed); }
   // no-appendfsync-on-rewrite: skip fsyncs while a rewrite runs.
   void set_skip_fsync(bool skip) { skip_fsync_.store(skip, std::memory_order_relaxed); }
 
   // From log offset `at` on, bytes go to `fd` (owned from now on), whose file starts empty.
-  // The old file is fsynced and closed once every byte before `at` is in it.
+  // The old file is fsynced and closed (by the writer thread, or by the next group commit
+  // under always) once every byte before `at` is in it.
   void SwitchFileAt(uint64_t at, int fd);
 
-  // Blocks until every log byte before `offset` is written and fsynced (appendfsync always:
-  // an acknowledged write is on disk).  Returns at once when the policy is not always, or
-  // when writing fails (the error is reported by last_error()).
-  void WaitDurable(uint64_t offset);
+  // Called before replies that may depend on log bytes before `offset` are sent: returns once
+  // those bytes are written (every policy) and fsynced (always).  Returns at once while writes
+  // fail (the error is reported by last_error(); the writer thread retries), or once closed.
+  void BeforeReply(uint64_t offset) {
+    if (written_.load(std::memory_order_acquire) >= offset &&
+        (policy() != FsyncPolicy::kAlways || durable_.load(std::memory_order_acquire) >= offset)) {
+      return;
+    }
+    BeforeReplySlow(offset);
+  }
+  // Whether BeforeReply(offset) would return at once (for timing only the waits).
+  bool covers(uint64_t offset) const {
+    return written_.load(std::memory_order_acquire) >= offset &&
+           (policy() != FsyncPolicy::kAlways || durable_.load(std::memory_order_acquire) >= offset);
+  }
 
   // Bytes written to the current file (INFO aof_current_size, auto-rewrite).
   uint64_t current_file_size() const { return file_size_.load(std::memory_order_relaxed); }
@@ -105,38 +131,64 @@ class AofWriter {
   // last_error() is not empty (one relaxed load: every write command asks).
   bool failing() const { return failing_.load(std::memory_order_relaxed); }
   uint64_t written_offset() const { return written_.load(std::memory_order_acquire); }
+  uint64_t durable_offset() const { return durable_.load(std::memory_order_acquire); }
   uint64_t delayed_fsyncs() const { return 0; }
 
  private:
   void Run();
+  void BeforeReplySlow(uint64_t offset);
+  // Locks mu_ and returns true, or returns false (unlocked) as soon as every byte before
+  // `offset` is written by whoever holds mu_.
+  bool LockUnlessWritten(uint64_t offset);
+  static constexpr int kWriteSpins = 1024;  // pauses: tens of microseconds at most
+  // Under mu_: writes the bytes kept from a failed write, then every byte the log holds.
+  // false on error (or once closed).
+  bool WriteLocked();
   // Writes `bytes` (log offsets [from, from + size)) to the right files.  false on error.
   bool WriteBatch(const std::string& bytes, uint64_t from);
   bool WriteAll(int fd, const char* p, size_t n);
-  void Fsync(int fd);
+  void SetError(int err, bool fsync = false);
+  // Under sync_mu_: fsyncs and closes the files switched away from, then (when `current`)
+  // fsyncs the current file; every byte written before it started is then durable.
+  void Sync(bool current);
 
   WriteLog* log_;
   std::atomic<FsyncPolicy> policy_{FsyncPolicy::kEverysec};
   std::atomic<bool> skip_fsync_{false};
   std::atomic<bool> timestamps_{false};
   std::atomic<int64_t> flush_sleep_us_{0};
-  int64_t last_timestamp_s_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
 
-  mutable std::mutex mu_;  // fd_, switch_*, error_, durable_
-  std::condition_variable durable_cv_;
+  // The file mutex: held while bytes are taken from the log and written, so that they reach
+  // the files in log order.  Guards everything below up to sync_mu_.
+  std::mutex mu_;
+  bool closed_ = false;
   int fd_;
   std::optional<uint64_t> switch_at_;
   int switch_fd_ = -1;
-  std::string error_;
-  std::atomic<bool> failing_{false};  // error_ is not empty
-  uint64_t durable_ = 0;  // every log byte before it is fsynced
+  std::vector<int> old_fds_;  // switched away from; fsynced and closed by Sync
+  std::string batch_;         // the last bytes taken from the log (capacity reused)
+  std::string retry_;         // taken from the log, not yet written (after an error)
+  uint64_t retry_from_ = 0;
+  int64_t last_timestamp_s_ = 0;
 
-  std::atomic<uint64_t> written_;  // every log byte before it is written
+  // Serializes fsyncs (and the closing of file descriptors, which only Sync and Close do, so
+  // a descriptor read under mu_ stays open while sync_mu_ is held).
+  std::mutex sync_mu_;
+  int64_t last_fsync_us_ = 0;  // writer thread only
+
+  mutable std::mutex error_mu_;  // error_
+  std::string error_;
+  bool error_from_fsync_ = false;     // error_ is an fsync's
+  std::atomic<bool> failing_{false};  // error_ is not empty
+
+  // Every log byte before written_ is written; every one before durable_ is fsynced (or
+  // would be, were fsyncs not skipped: no-appendfsync-on-rewrite).  Each on its own line:
+  // every reply reads them.
+  alignas(64) std::atomic<uint64_t> written_;
+  alignas(64) std::atomic<uint64_t> durable_;
   std::atomic<uint64_t> file_size_;
-  std::string pending_;  // taken from the log, not yet written (after an error); writer only
-  uint64_t pending_from_ = 0;
-  int64_t last_fsync_us_ = 0;
 };
 
 }  // namespace tessera::persistence

@@ -123,6 +123,8 @@ void WriteLog::AppendLock::Wake() noexcept {
 
 void WriteLog::set_enabled(bool on) {
   std::lock_guard<AppendLock> lock(mu_);
+  // A reader attaching starts at the current offset: bytes a previous reader left are not its.
+  if (on && !batch_reader_) pending_.clear();
   batch_reader_ = on;
   enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
 }

@@ -9,13 +9,15 @@
 // database changes, and every byte has an offset that only grows (the PSYNC offset).  Appending
 // copies the already-encoded bytes into one pending buffer under a lock held for that copy
 // only (it spins before it sleeps: AppendLock below says why); encoding happens before, outside it.
-// One consumer (the persistence thread) takes the pending bytes in batches and hands them to the
-// AOF: readers never hold the lock longer than a buffer swap.
+// The AOF's writer takes the pending bytes in batches (Take), from whichever thread writes them
+// (a worker about to send replies, or the writer's own thread: persistence/aof.h): readers
+// never hold the lock longer than a buffer swap.
 //
 // Nothing is encoded or copied while no reader is attached (enabled() false): a server without
 // AOF or replicas pays one relaxed load per write.
 //
-// Readers of two kinds: the one that takes pending bytes in batches (the AOF writer: Take), and
+// Readers of two kinds: the one that takes pending bytes in batches (the AOF writer: Take; one
+// taker at a time, which the AOF's file mutex ensures), and
 // taps (replicas: WriteLogTap), which are handed each append's bytes under the lock and copy
 // them.  The pending buffer only fills while the batch reader is attached.
 //
@@ -65,7 +67,8 @@ class WriteLog {
  public:
   // Whether a reader is attached; the dispatcher encodes nothing while false.
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
-  // Attaches or detaches the batch reader (Take).
+  // Attaches or detaches the batch reader (Take).  A reader attaching starts with nothing
+  // pending (bytes a detached reader left are dropped).
   void set_enabled(bool on);
 
   // Whether a tap was ever attached (Redis's replication backlog exists): replica-only records
@@ -104,8 +107,8 @@ class WriteLog {
   // next appends, so a steady stream allocates nothing.
   uint64_t Take(std::string* out);
   // Waits until `timeout_ms` passed, Wake() was called, or kWakeBytes are pending; returns
-  // true iff bytes are pending.  Appends do not wake the reader one by one: it takes them in
-  // batches, like Redis writes its AOF buffer once per event loop iteration.
+  // true iff bytes are pending.  Appends do not wake the reader one by one: workers write them
+  // before their replies, and the AOF writer's thread ticks for the rest.
   bool WaitForBytes(int timeout_ms);
   static constexpr size_t kWakeBytes = size_t{4} << 20;
   // Wakes a WaitForBytes (shutdown, a file switch the consumer must act on).

@@ -803,11 +803,10 @@ void Aof::CollectHistory() {
   manifest_ = now;
 }
 
-void Aof::WaitDurable(uint64_t offset) {
-  if (writer_) writer_->WaitDurable(offset);
+std::string Aof::write_error() const {
+  persistence::AofWriter* w = writer_.live();
+  return w != nullptr ? w->last_error() : "";
 }
-
-std::string Aof::write_error() const { return writer_ ? writer_->last_error() : ""; }
 
 void Aof::set_flush_sleep_us(int64_t us) {
   flush_sleep_us_.store(us, std::memory_order_relaxed);

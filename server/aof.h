@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "persistence/aof.h"
+#include "server/aof_writer_slot.h"
 
 namespace tessera::server {
 
@@ -72,16 +73,24 @@ class Aof {
   // The AOF is on but its first base is not written yet (Redis's AOF_WAIT_REWRITE).
   bool waiting_for_first_rewrite() const { return wait_rewrite_.load(std::memory_order_acquire); }
 
-  // appendfsync always: blocks until the log is durable up to `offset`.
-  void WaitDurable(uint64_t offset);
-  // Whether WaitDurable may wait at all (appendfsync always); replies skip it otherwise.
-  bool acks_wait_for_fsync() const {
-    return writer_ != nullptr && writer_->policy() == persistence::FsyncPolicy::kAlways;
+  // Any worker, before it sends replies that may depend on log bytes before `offset`: returns
+  // once they are written to the AOF (and fsynced under appendfsync always), writing them
+  // itself if need be (persistence::AofWriter::BeforeReply).  At once while the AOF is off.
+  void BeforeReply(uint64_t offset) {
+    if (persistence::AofWriter* w = writer_.live()) w->BeforeReply(offset);
+  }
+  // Whether BeforeReply(offset) would return at once.
+  bool Covers(uint64_t offset) const {
+    persistence::AofWriter* w = writer_.live();
+    return w == nullptr || w->covers(offset);
   }
   // The AOF could not be written: writes get -MISCONF with this text.  "" when fine.
   std::string write_error() const;
   // write_error() is not empty; cheaper, for the check every write command makes.
-  bool write_failing() const { return writer_ != nullptr && writer_->failing(); }
+  bool write_failing() const {
+    persistence::AofWriter* w = writer_.live();
+    return w != nullptr && w->failing();
+  }
 
   // DEBUG AOF-FLUSH-SLEEP: the writer sleeps this long before each write (0: never).
   void set_flush_sleep_us(int64_t us);
@@ -151,7 +160,7 @@ class Aof {
   mutable std::mutex mu_;  // manifest_, stats_, the rewrite thread
   persistence::AofManifest manifest_;
   Stats stats_;
-  std::unique_ptr<persistence::AofWriter> writer_;
+  AofWriterSlot writer_;
   std::thread rewrite_thread_;
   std::atomic<bool> rewriting_{false};
   std::atomic<bool> wait_rewrite_{false};  // Redis's AOF_WAIT_REWRITE

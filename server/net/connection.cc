@@ -379,6 +379,7 @@ void Connection::Process(int64_t now_us) {
   }
   in_process_ = false;
   if (closing_) return;
+  NoteLogMark();
   reply_peak_ = std::max(reply_peak_, out_.size());
   // The buffer keeps its size: the client cron trims what recent peaks no longer need.
   if (in_pos_ == in_len_) {
@@ -498,9 +499,15 @@ void Connection::CloseOverOutputLimit(std::string_view how) {
   Close();
 }
 
+void Connection::NoteLogMark() {
+  const persistence::WriteLog& log = worker_->server().write_log();
+  if (log.enabled()) log_mark_ = log.aof_offset();
+}
+
 void Connection::Push(std::string_view header, std::string_view body) {
   // As Redis: nothing more is queued for a client that is being closed.
   if (closing_ || close_after_reply_) return;
+  NoteLogMark();  // a keyspace notification follows its write into the AOF
   if (out_.size() >= kSpillBytes && tls_ == nullptr) Spill();
   const size_t need = out_.size() + header.size() + body.size();
   if (need > out_.capacity()) {
@@ -701,13 +708,13 @@ void Connection::Flush() {
     if (close_after_reply_) Close();
     return;
   }
-  // appendfsync always: no reply leaves before the writes this thread logged are on disk.
-  // Replies of one loop iteration all pass here after its commands ran, so one fsync of the
-  // AOF thread acknowledges them together.
-  if (worker_->server().write_log().enabled() &&
-      worker_->server().persistence().aof().acks_wait_for_fsync()) {
+  // As Redis writes its AOF buffer before the replies of a loop iteration: no reply leaves
+  // before the log bytes it may depend on are written to the AOF (and fsynced under
+  // appendfsync always).  The first connection flushed in an iteration writes every pending
+  // byte for all of them (and for the other workers); the rest find them written.
+  if (log_mark_ != 0 && !worker_->server().persistence().aof().Covers(log_mark_)) {
     const int64_t wait_start_us = Server::MonotonicUs();
-    worker_->server().persistence().aof().WaitDurable(LastLogOffsetOnThisThread());
+    worker_->server().persistence().aof().BeforeReply(log_mark_);
     worker_->stats().aof_wait_us.Add(static_cast<uint64_t>(Server::MonotonicUs() - wait_start_us));
   }
   if (!spilled_.empty()) {

@@ -132,6 +132,7 @@ class Connection final : public ConnectionControl, public PushTarget {
   void CompactSpilled();
   // A replica: reports what it holds plus `more` bytes about to be allocated, before they are.
   void PreReport(size_t more);
+  void NoteLogMark();  // log_mark_ = the log's end, when a log reader is attached
   // libuv's allocation callback: room in `in_` for the next read.
   void PrepareRead(uv_buf_t* buf);
   // Makes the query buffer's room for the next read (a big argument's whole length at once);
@@ -194,6 +195,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   int64_t reply_peak_reset_ms_ = 0;
   std::string out_;       // replies not yet handed to libuv
   size_t last_write_bytes_ = 0;  // what the last Flush wrote (or began to write)
+  // The write log's AOF offset when the output was last added to: Flush sends nothing before
+  // the AOF holds the log up to it (0: nothing logged yet).
+  uint64_t log_mark_ = 0;
   std::string inflight_;  // bytes of the uv_write in progress
   // Output spilled out of `out_` (Spill): it goes out after `inflight_`, before `out_`.  The
   // first `spilled_inflight_` blocks are in the uv_write in progress (FlushSpilled).
