@@ -48,6 +48,9 @@ void ClientEviction::Report(ClientState& c, uint64_t bytes) {
 bool ClientEviction::Withdraw(ClientState& c) {
   if (c.evicting.exchange(true, std::memory_order_relaxed)) return false;
   uint64_t before = c.reported_memory.exchange(0, std::memory_order_relaxed);
+  // Counted as closing first, then out of its total: the evictor never sees neither.
+  c.closing_bytes.store(before, std::memory_order_relaxed);
+  closing_.fetch_add(static_cast<int64_t>(before), std::memory_order_relaxed);
   (c.reported_as_replica.load(std::memory_order_relaxed) ? replica_total_ : total_)
       .fetch_sub(static_cast<int64_t>(before), std::memory_order_relaxed);
   return true;
@@ -59,6 +62,23 @@ bool ClientEviction::OverLimit(const Server& server) const {
   if (setting == 0) return false;
   uint64_t limit = Limit(setting, config.maxmemory.load(std::memory_order_relaxed));
   return limit != 0 && total() > limit;
+}
+
+uint64_t ClientEviction::OverLimitBytes(Server& server) const {
+  const ServerConfig& config = server.config();
+  int64_t setting = config.maxmemory_clients.load(std::memory_order_relaxed);
+  if (setting == 0) return 0;
+  uint64_t limit = Limit(setting, config.maxmemory.load(std::memory_order_relaxed));
+  uint64_t t = total();
+  if (limit == 0 || t <= limit) return 0;
+  // Only what evicting clients can give back: bytes of clients that cannot be evicted
+  // (CLIENT NO-EVICT) weigh on key eviction, as in Redis.
+  uint64_t evictable = 0;
+  server.clients().ForEach([&](const ClientState& c, int) {
+    if (c.no_evict || c.replica || c.master || c.evicting.load(std::memory_order_relaxed)) return;
+    evictable += c.reported_memory.load(std::memory_order_relaxed);
+  });
+  return std::min(t - limit, evictable);
 }
 
 bool ClientEviction::Barrier(Server& server, int caller_worker) {

@@ -45,8 +45,20 @@ class ClientEviction {
 
   // Owner thread: the client holds `bytes` now.
   void Report(ClientState& c, uint64_t bytes);
-  // Owner thread, when the client closes: its bytes leave the total.
+  // Owner thread, when the client closes: its bytes leave the total (for closing()).
   void Forget(ClientState& c) { (void)Withdraw(c); }
+  // Owner thread, once the closed client's memory is freed: `closing_bytes`, its
+  // ClientState's figure read before the free, leave closing().
+  void Released(uint64_t closing_bytes) {
+    closing_.fetch_sub(static_cast<int64_t>(closing_bytes), std::memory_order_relaxed);
+  }
+
+  // Bytes a replica's stream holds before it reaches the replica's connection (the write
+  // log's tap, ReplicationPrimary): counted with the replicas' total.  Any thread; grows are
+  // added before their allocation, frees taken off after.
+  void AddReplicaBytes(int64_t delta) {
+    replica_total_.fetch_add(delta, std::memory_order_relaxed);
+  }
 
   uint64_t total() const { return static_cast<uint64_t>(std::max<int64_t>(0, total_.load())); }
   // Replicas' bytes, kept apart (INFO mem_clients_slaves): they are neither evicted nor
@@ -55,11 +67,24 @@ class ClientEviction {
   uint64_t replica_total() const {
     return static_cast<uint64_t>(std::max<int64_t>(0, replica_total_.load()));
   }
+  // Bytes of clients chosen for eviction or closed whose memory is not freed yet: another
+  // worker may run the close (a posted task) or free the connection (its next loop turn)
+  // after this worker's next command.  Redis frees an evicted client at once, so the evictor
+  // leaves these out of used memory (Evictor::NotCountedBytes), or they would evict keys.
+  uint64_t closing() const {
+    return static_cast<uint64_t>(std::max<int64_t>(0, closing_.load(std::memory_order_relaxed)));
+  }
   uint64_t evicted_clients() const { return evicted_.load(std::memory_order_relaxed); }
   void ResetStats() { evicted_.store(0, std::memory_order_relaxed); }
 
   // True iff the total exceeds the configured limit (a relaxed load or two).
   bool OverLimit(const Server& server) const;
+  // By how much the total exceeds the limit (0 when it does not, or with no limit), at most
+  // the evictable clients' bytes.  Walks the clients only while over the limit.  Client
+  // eviction, not key eviction, gives these bytes back: Redis evicts clients before it evicts
+  // keys, in one thread; here another worker may be choosing or closing the clients while a
+  // command runs, so the evictor leaves them out of used memory (Evictor::NotCountedBytes).
+  uint64_t OverLimitBytes(Server& server) const;
   // Disconnects the largest evictable clients until the total is within the limit; returns how
   // many.  `caller_worker`'s own clients are closed before it returns.  If another thread is
   // evicting already, returns 0 at once (that thread does the work).
@@ -75,6 +100,7 @@ class ClientEviction {
 
   std::atomic<int64_t> total_{0};
   std::atomic<int64_t> replica_total_{0};
+  std::atomic<int64_t> closing_{0};
   std::atomic<uint64_t> evicted_{0};
   std::mutex evicting_;
 };

@@ -93,6 +93,8 @@ struct ClientState {
   std::atomic<uint64_t> reported_memory{0};
   std::atomic<bool> reported_as_replica{false};  // which total holds reported_memory
   std::atomic<bool> evicting{false};
+  // Its bytes once chosen or closed, until its memory is freed (ClientEviction::closing).
+  std::atomic<uint64_t> closing_bytes{0};
   bool no_touch = false;
   bool monitor = false;
   // Sent SYNC or PSYNC: it receives the replication stream (server/replication/primary.h) and

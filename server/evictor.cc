@@ -56,7 +56,8 @@ uint64_t Evictor::UsedMemory() const {
 
 uint64_t Evictor::NotCountedBytes() const {
   if (memory_source_) return 0;
-  uint64_t bytes = server_.client_eviction().replica_total() +
+  uint64_t bytes = server_.client_eviction().replica_total() + server_.client_eviction().closing() +
+                   server_.client_eviction().OverLimitBytes(server_) +
                    server_.tracking().in_transit_bytes();
   if (server_.config().appendonly.load(std::memory_order_relaxed)) {
     bytes += server_.write_log().PendingBytes();
@@ -122,8 +123,13 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
   // The AOF's pending bytes, replicas' buffers and the tracking messages not yet written are
   // not the dataset's: they do not make keys go (Redis's freeMemoryGetNotCountedMemory).  Read
   // once per call: what this run's own evictions send meanwhile is bounded by to_free below.
+  // Used memory is read first: a replica's or client's buffer is counted before it grows and
+  // after it shrinks (Connection::Push), so the not-counted figure read after it never misses
+  // an allocation that used memory already holds.
+  uint64_t used_before = UsedMemory();
+  std::atomic_thread_fence(std::memory_order_acquire);
   maxmemory += NotCountedBytes();
-  if (UsedMemory() <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
+  if (used_before <= maxmemory) {  // another thread evicted meanwhile, or the estimate was old
     NoteOverLimit(false, now_ms);
     pending_.store(false, std::memory_order_relaxed);
     return Result::kOk;
@@ -155,7 +161,7 @@ Evictor::Result Evictor::PerformEvictions(int64_t now_ms, int64_t time_limit_us,
   bool nothing_left = false;
   for (int pass = 0; pass < 2; ++pass) {
     nothing_left = false;
-    const uint64_t used = UsedMemory();
+    const uint64_t used = pass == 0 ? used_before : UsedMemory();
     const uint64_t to_free = used > maxmemory ? used - maxmemory : 0;
     uint64_t freed_bytes = 0;
     while (freed_bytes < to_free && UsedMemory() > maxmemory) {
@@ -308,6 +314,13 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   const bool timed = config.latency_monitor_threshold.load(std::memory_order_relaxed) != 0;
   const bool lazy = (expired ? config.lazyfree_lazy_expire : config.lazyfree_lazy_eviction)
                         .load(std::memory_order_relaxed);
+  // What this deletion frees, measured on this thread's own counters when it frees the value
+  // itself: other workers allocate meanwhile (the invalidations of the keys just evicted,
+  // delivered into their clients' buffers), and counting their bytes against this key's
+  // would make the run evict more keys than it needs.
+  std::optional<int64_t> own = std::nullopt;
+  if (!lazy && !memory_source_) own = MemoryMeter::ThisThreadBalance();
+  const int64_t own_before = own.value_or(0);
   const uint64_t used_before = UsedMemory();
   bool found = t.table.ErasePointer(e, hash);
   (void)found;
@@ -316,8 +329,13 @@ void Evictor::DeleteKey(keyspace::Shard& shard, int db, keyspace::Entry* e, uint
   keyspace::FreeEntry(e, lazy ? &server_.lazy_free() : nullptr);
   if (timed)
     MaybeRecordLatency(server_, "eviction-del", (Server::MonotonicUs() - free_start_us) / 1000);
-  const uint64_t used_after = UsedMemory();
-  if (used_after < used_before) *freed += used_before - used_after;
+  if (own.has_value()) {
+    const int64_t own_after = MemoryMeter::ThisThreadBalance().value_or(own_before);
+    if (own_after < own_before) *freed += static_cast<uint64_t>(own_before - own_after);
+  } else {
+    const uint64_t used_after = UsedMemory();
+    if (used_after < used_before) *freed += used_before - used_after;
+  }
   if (server_.write_log().enabled()) {
     std::string_view del[] = {
         expired ? ExpiredKeyDeleteCommand(config) : EvictedKeyDeleteCommand(config), name};

@@ -66,7 +66,10 @@ class Evictor {
   // AOF and replication buffers: the write log's bytes not yet taken by the AOF, what
   // replicas' connections hold, and the tracking invalidations on their way to their
   // clients' sockets, which Redis writes before its next command
-  // (TrackingRegistry::in_transit_bytes).  INFO mem_not_counted_for_evict.
+  // (TrackingRegistry::in_transit_bytes), and what closed or evicted clients hold until their
+  // worker frees it, which Redis frees at once (ClientEviction::closing), and clients' bytes
+  // past maxmemory-clients, which client eviction gives back (OverLimitBytes).  INFO
+  // mem_not_counted_for_evict.
   uint64_t NotCountedBytes() const;
 
   uint64_t evicted_keys() const { return evicted_keys_.load(std::memory_order_relaxed); }

@@ -3,6 +3,7 @@
 #include <jemalloc/jemalloc.h>
 
 #include <chrono>
+#include <cstdint>
 
 #include "server/memory_stats.h"
 
@@ -11,6 +12,8 @@ namespace tessera::server {
 namespace {
 
 thread_local int registered_slot = -1;
+thread_local const uint64_t* this_allocated = nullptr;
+thread_local const uint64_t* this_deallocated = nullptr;
 
 int64_t Balance(const uint64_t* allocated, const uint64_t* deallocated) {
   return static_cast<int64_t>(__atomic_load_n(allocated, __ATOMIC_RELAXED) -
@@ -44,6 +47,8 @@ void MemoryMeter::RegisterThisThread() {
       high_.store(i + 1, std::memory_order_release);
     }
     registered_slot = static_cast<int>(i);
+    this_allocated = allocated;
+    this_deallocated = deallocated;
     return;
   }
 }
@@ -58,6 +63,8 @@ void MemoryMeter::UnregisterThisThread() {
   s.deallocated.store(nullptr, std::memory_order_relaxed);
   retired_.fetch_add(Balance(allocated, deallocated), std::memory_order_relaxed);
   registered_slot = -1;
+  this_allocated = nullptr;
+  this_deallocated = nullptr;
 }
 
 int64_t MemoryMeter::Sum() const {
@@ -74,6 +81,11 @@ int64_t MemoryMeter::Sum() const {
   return sum;
 }
 
+std::optional<int64_t> MemoryMeter::ThisThreadBalance() {
+  if (this_allocated == nullptr) return std::nullopt;
+  return Balance(this_allocated, this_deallocated);
+}
+
 uint64_t MemoryMeter::Used() const {
   int64_t v = offset_.load(std::memory_order_relaxed) + Sum();
   return v > 0 ? static_cast<uint64_t>(v) : 0;
@@ -81,8 +93,26 @@ uint64_t MemoryMeter::Used() const {
 
 uint64_t MemoryMeter::Recalibrate() {
   std::lock_guard lock(mu_);
-  uint64_t allocated = ReadAllocatedBytes();
-  offset_.store(static_cast<int64_t>(allocated) - Sum(), std::memory_order_relaxed);
+  // Other threads allocate and free while the allocator's count is read: the threads' sum is
+  // read on both sides of it, and the read is taken again (a few times at most) when they
+  // moved apart, as a thread preempted here on a busy machine would otherwise re-base the
+  // estimate on a sum from much later (too high by what was freed meanwhile, which makes
+  // keys go for nothing).
+  uint64_t allocated = 0;
+  int64_t best_offset = 0;
+  int64_t best_gap = INT64_MAX;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const int64_t before = Sum();
+    allocated = ReadAllocatedBytes();
+    const int64_t after = Sum();
+    const int64_t gap = after > before ? after - before : before - after;
+    if (gap < best_gap) {
+      best_gap = gap;
+      best_offset = static_cast<int64_t>(allocated) - before / 2 - after / 2;
+    }
+    if (gap <= 64 * 1024) break;
+  }
+  offset_.store(best_offset, std::memory_order_relaxed);
   last_us_.store(NowUs(), std::memory_order_relaxed);
   return allocated;
 }

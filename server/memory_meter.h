@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 
 namespace tessera::server {
 
@@ -40,6 +41,10 @@ class MemoryMeter {
 
   // The estimate of jemalloc's allocated bytes (see above).
   uint64_t Used() const;
+  // The calling thread's own balance (bytes it allocated less bytes it freed since it
+  // started), or nullopt if it did not register.  What one thread frees, measured without the
+  // other threads' allocations meanwhile (Evictor::DeleteKey).
+  static std::optional<int64_t> ThisThreadBalance();
   // Reads stats.allocated (epoch refresh) and re-bases the estimate on it; returns it.
   uint64_t Recalibrate();
   // Monotonic microseconds of the last Recalibrate (0: never).

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <jemalloc/jemalloc.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -41,6 +42,12 @@ constexpr size_t kQueryResizeThreshold = 32 * 1024;
 // A command whose arguments have this many bytes leaves no query buffer behind it (Redis's
 // PROTO_MBULK_BIG_ARG).
 constexpr size_t kBigArgument = 32 * 1024;
+// Output held in `out_` past this between two commands (or before a push) is spilled
+// (Connection::Spill): Redis writes at most this much to one client per event
+// (NET_MAX_WRITES_PER_EVENT), and its reply list grows by blocks.
+constexpr size_t kSpillBytes = 64 * 1024;
+// The most spilled blocks one write takes.
+constexpr size_t kMaxWriteBlocks = 64;
 // Output below this is never checked against client-output-buffer-limit: Redis keeps that
 // much in each client's fixed reply buffer, which its limits do not count.
 constexpr size_t kUnlimitedOutput = 16 * 1024;
@@ -63,6 +70,15 @@ std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
     return fmt::format("[{}]:{}", ip, port);
   }
   return "?:0";
+}
+
+// What jemalloc holds for a string's buffer: its capacity and the terminating NUL, rounded up
+// to the size class.  libstdc++ doubles a string's capacity, so a large buffer asks for 2^n + 1
+// bytes, which jemalloc serves from the class of 1.25 * 2^n: a quarter more than the capacity
+// says.  A short string lives inside the object and holds nothing.
+size_t HeapBytes(const std::string& s) {
+  const size_t capacity = s.capacity();
+  return capacity < sizeof(std::string) ? 0 : nallocx(capacity + 1, 0);
 }
 
 }  // namespace
@@ -248,7 +264,9 @@ void Connection::Process(int64_t now_us) {
   Server& server = worker_->server();
   // Room for as much output as the last write took, up to 64 KiB: Flush gave back a buffer
   // grown past 16 KiB, and growing a new one by doublings would copy it at each step.
-  if (out_.empty()) {
+  // Not for a replica: its commands (REPLCONF ACK) have no reply, and a room sized by its
+  // last stream write would sit idle, counted in mem_not_counted_for_evict.
+  if (out_.empty() && !state_.replica) {
     const size_t want = std::max(reply_size_, std::min(last_write_bytes_, kReplyRoomMax));
     if (out_.capacity() < want) out_.reserve(want);
   }
@@ -280,6 +298,7 @@ void Connection::Process(int64_t now_us) {
     argv_.clear();
     argv_.reserve(parser_.ArgCount());
     for (size_t i = 0; i < parser_.ArgCount(); ++i) argv_.push_back(parser_.Arg(buf, i));
+    if (out_.size() >= kSpillBytes && tls_ == nullptr) Spill();
     ReplyMode mode_before = state_.reply_mode;
     size_t reply_start = out_.size();
     argv_mem_ = 0;
@@ -393,6 +412,13 @@ void Connection::Process(int64_t now_us) {
 bool Connection::ReportMemoryAndEvict() {
   Server& server = worker_->server();
   ClientEviction& eviction = server.client_eviction();
+  if (state_.evicting.load(std::memory_order_relaxed) && !closing_) {
+    // Chosen by another worker's eviction, whose task to close it is on its way: closed now,
+    // before it runs another command and grows what it holds unseen.
+    Log(LogLevel::kNotice, "Evicting client: {}", ClientInfoLine(server, state_, server.NowMs()));
+    Close();
+    return false;
+  }
   eviction.Report(state_, EvictionMemoryBytes());
   if (eviction.OverLimit(server)) eviction.EvictClients(server, worker_->index());
   return !closing_;
@@ -482,6 +508,18 @@ void Connection::Push(std::string_view header, std::string_view body) {
   // As Redis: nothing more is queued for a client that is being closed.
   if (closing_ || close_after_reply_) return;
   NoteLogMark();  // a keyspace notification follows its write into the AOF
+  if (out_.size() >= kSpillBytes && tls_ == nullptr) Spill();
+  const size_t need = out_.size() + header.size() + body.size();
+  if (need > out_.capacity()) {
+    // Grown as libstdc++ would (doubling), but up to the end of jemalloc's size class: a
+    // replica's stream or a subscriber's messages piling up behind a full socket use the
+    // whole allocation instead of leaving a quarter of it unused (see HeapBytes).
+    const size_t capacity = nallocx(std::max(need, out_.capacity() * 2) + 1, 0) - 1;
+    // Reported before it is allocated, the old buffer with it (the evictor, which leaves a
+    // replica's buffers out of used memory, must never see the allocation without them).
+    PreReport(capacity + 1);
+    out_.reserve(capacity);
+  }
   out_.append(header);
   out_.append(body);
   reply_peak_ = std::max(reply_peak_, out_.size());
@@ -503,7 +541,7 @@ size_t Connection::TotalMemoryBytes() const {
   size_t watched = 0;
   WatchRegistry& watches = worker_->server().watches();
   if (watches.watched_keys() > 0) watched = watches.BytesOf(state_.id);
-  return sizeof(Connection) + in_.size() + out_.capacity() + inflight_.capacity() +
+  return sizeof(Connection) + in_.size() + HeapBytes(out_) + HeapBytes(inflight_) + spilled_heap_ +
          argv_.capacity() * sizeof(std::string_view) + subscriptions * kPerSubscription + watched;
 }
 
@@ -666,7 +704,7 @@ void Connection::Flush() {
     }
     tls_->TakeCiphertext(&out_);
   }
-  if (out_.empty()) {
+  if (out_.empty() && spilled_.empty()) {
     if (close_after_reply_) Close();
     return;
   }
@@ -678,6 +716,10 @@ void Connection::Flush() {
     const int64_t wait_start_us = Server::MonotonicUs();
     worker_->server().persistence().aof().BeforeReply(log_mark_);
     worker_->stats().aof_wait_us.Add(static_cast<uint64_t>(Server::MonotonicUs() - wait_start_us));
+  }
+  if (!spilled_.empty()) {
+    FlushSpilled();
+    return;
   }
   last_write_bytes_ = out_.size();
   uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
@@ -699,9 +741,15 @@ void Connection::Flush() {
     worker_->server().client_eviction().Report(state_, EvictionMemoryBytes());
     return;
   }
-  inflight_.assign(out_, static_cast<size_t>(written), std::string::npos);
+  // The rest waits in `inflight_`: the buffer itself moves there (what is left slides to its
+  // front, nothing is allocated), and `out_` takes the finished write's buffer.
+  inflight_.swap(out_);
+  inflight_.erase(0, static_cast<size_t>(written));
   out_.clear();
   ReleaseWrittenOutput();
+  // Reported now, not at the next output: a replica's buffers are left out of used memory,
+  // and the evictor must not see them there meanwhile.
+  worker_->server().client_eviction().Report(state_, EvictionMemoryBytes());
   writing_ = true;
   write_req_.data = this;
   buf = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
@@ -715,7 +763,142 @@ void Connection::Flush() {
     }
     c->worker_->stats().net_output_bytes.Add(c->inflight_.size());
     c->inflight_.clear();
-    if (c->inflight_.capacity() > kReplyMax) std::string().swap(c->inflight_);
+    if (c->inflight_.capacity() > kReplyMax) {
+      std::string().swap(c->inflight_);
+      c->worker_->server().client_eviction().Report(c->state_, c->EvictionMemoryBytes());
+    }
+    c->Flush();
+  });
+}
+
+void Connection::PreReport(size_t more) {
+  // As Push does before the buffer grows: a replica's blocks are in the total before they are
+  // allocated (the evictor leaves the replicas' total out of used memory).
+  if (state_.replica) {
+    worker_->server().client_eviction().Report(state_, EvictionMemoryBytes() + more);
+  }
+}
+
+void Connection::Spill() {
+  PreReport(out_.size() + out_.size() / 1024 + kReplyMax + 1024);
+  if (!writing_) {
+    // About to be written (the batch's Flush): the buffer moves as it is.
+    spilled_bytes_ += out_.size();
+    spilled_heap_ += HeapBytes(out_);
+    spilled_.push_back(std::move(out_));
+    out_ = std::string();
+    out_.reserve(reply_size_);
+    return;
+  }
+  // Behind a full socket the output stays a while: copied into blocks that fill their
+  // allocation (16 KiB with the NUL, as Redis's reply blocks), so what the client holds grows
+  // by what it is sent and not by the room doublings left.  The rest stays in `out_`.
+  constexpr size_t kBlock = 16 * 1024 - 1;
+  size_t pos = 0;
+  while (out_.size() - pos >= kBlock) {
+    std::string block;
+    block.reserve(kBlock);
+    block.assign(out_, pos, kBlock);
+    spilled_bytes_ += block.size();
+    spilled_heap_ += HeapBytes(block);
+    spilled_.push_back(std::move(block));
+    pos += kBlock;
+  }
+  out_.erase(0, pos);
+}
+
+void Connection::CompactSpilled() {
+  PreReport(spilled_bytes_ + spilled_bytes_ / 1024 + kReplyMax);
+  constexpr size_t kBlock = 16 * 1024 - 1;
+  std::deque<std::string> blocks;
+  std::string block;
+  for (const std::string& b : spilled_) {
+    for (size_t pos = 0; pos < b.size();) {
+      if (block.capacity() < kBlock) block.reserve(kBlock);
+      const size_t take = std::min(kBlock - block.size(), b.size() - pos);
+      block.append(b, pos, take);
+      pos += take;
+      if (block.size() == kBlock) blocks.push_back(std::exchange(block, std::string()));
+    }
+  }
+  if (!block.empty()) blocks.push_back(std::string(block));  // an exact copy of the last one
+  spilled_.swap(blocks);
+  spilled_heap_ = 0;
+  for (const std::string& b : spilled_) spilled_heap_ += HeapBytes(b);
+}
+
+void Connection::FlushSpilled() {
+  if (!out_.empty()) Spill();
+  // Drops the first `n` blocks (written), keeping the counts.
+  auto drop_front = [this](size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      spilled_bytes_ -= spilled_.front().size();
+      spilled_heap_ -= HeapBytes(spilled_.front());
+      spilled_.pop_front();
+    }
+  };
+  uv_buf_t bufs[kMaxWriteBlocks];
+  size_t n = std::min(spilled_.size(), kMaxWriteBlocks);
+  for (size_t i = 0; i < n; ++i) {
+    bufs[i] = uv_buf_init(spilled_[i].data(), static_cast<unsigned>(spilled_[i].size()));
+  }
+  int written = uv_try_write(stream(), bufs, static_cast<unsigned>(n));
+  worker_->stats().writes_processed.Add(1);
+  if (written == UV_EAGAIN) written = 0;
+  if (written < 0) {
+    Close();
+    return;
+  }
+  worker_->stats().net_output_bytes.Add(static_cast<uint64_t>(written));
+  last_write_bytes_ = static_cast<size_t>(written);
+  size_t left = static_cast<size_t>(written);
+  size_t done = 0;
+  while (done < n && left >= spilled_[done].size()) left -= spilled_[done++].size();
+  drop_front(done);
+  if (left > 0) {  // a block partly written: its rest slides to its front
+    spilled_bytes_ -= left;
+    spilled_.front().erase(0, left);
+  }
+  ReleaseWrittenOutput();
+  worker_->server().client_eviction().Report(state_, EvictionMemoryBytes());
+  if (spilled_.empty()) {
+    if (close_after_reply_) Close();
+    return;
+  }
+  // The socket is full: blocks moved as they were (with the room of their doublings) are
+  // copied into full blocks, as Spill does behind a full socket.
+  if (std::any_of(spilled_.begin(), spilled_.end(), [](const std::string& b) {
+        return b.capacity() - b.size() > b.size() / 8 + 64;
+      })) {
+    CompactSpilled();
+    worker_->server().client_eviction().Report(state_, EvictionMemoryBytes());
+  }
+  // Blocks past kMaxWriteBlocks wait for the next write.
+  n = std::min(spilled_.size(), kMaxWriteBlocks);
+  for (size_t i = 0; i < n; ++i) {
+    bufs[i] = uv_buf_init(spilled_[i].data(), static_cast<unsigned>(spilled_[i].size()));
+  }
+  spilled_inflight_ = n;
+  writing_ = true;
+  write_req_.data = this;
+  uv_write(&write_req_, stream(), bufs, static_cast<unsigned>(n), [](uv_write_t* req, int status) {
+    auto* c = static_cast<Connection*>(req->data);
+    c->writing_ = false;
+    if (status == UV_ECANCELED) return;  // closing: the close callback frees the connection
+    if (status < 0) {
+      c->Close();
+      return;
+    }
+    size_t bytes = 0;
+    for (size_t i = 0; i < c->spilled_inflight_; ++i) {
+      bytes += c->spilled_.front().size();
+      c->spilled_bytes_ -= c->spilled_.front().size();
+      c->spilled_heap_ -= HeapBytes(c->spilled_.front());
+      c->spilled_.pop_front();
+    }
+    c->spilled_inflight_ = 0;
+    c->worker_->stats().net_output_bytes.Add(bytes);
+    c->worker_->server().client_eviction().Report(c->state_, c->EvictionMemoryBytes());
     c->Flush();
   });
 }
@@ -781,8 +964,13 @@ void Connection::Close() {
   }
   StopBlockTimer();
   worker_->OnConnectionClosed(this);
-  uv_close(reinterpret_cast<uv_handle_t*>(&handle_),
-           [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+  uv_close(reinterpret_cast<uv_handle_t*>(&handle_), [](uv_handle_t* h) {
+    auto* c = static_cast<Connection*>(h->data);
+    ClientEviction& eviction = c->worker_->server().client_eviction();
+    const uint64_t closing = c->state_.closing_bytes.load(std::memory_order_relaxed);
+    delete c;
+    eviction.Released(closing);  // after the free (see ClientEviction::closing)
+  });
 }
 
 }  // namespace tessera::server::net

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,7 +64,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   void CloseNow() override { Close(); }
   void BecomeMonitor() override;
   size_t QueryBufferBytes() const override { return in_len_ - in_pos_; }
-  size_t OutputBufferBytes() const override { return out_.size() + inflight_.size(); }
+  size_t OutputBufferBytes() const override {
+    return out_.size() + inflight_.size() + spilled_bytes_;
+  }
   size_t TotalMemoryBytes() const override;
   BufferInfo Buffers() const override;
   // The worker's client cron (Redis's clientsCronResizeQueryBuffer and
@@ -114,6 +117,21 @@ class Connection final : public ConnectionControl, public PushTarget {
   // invalidations of evicted keys, say) would make eviction evict more.  A batch of replies
   // under 16 KiB, every ordinary pipeline, never allocates here.
   void ReleaseWrittenOutput();
+  // Moves what `out_` holds to the end of `spilled_` (as it is when a write may take it now,
+  // in 16 KiB blocks behind a full socket): output that piles up (a client that does not
+  // read, a replica) grows by blocks, each allocated once and counted at once, as Redis's
+  // reply list, instead of one buffer that doubles: a doubling of megabytes happens in one
+  // step, on one worker, between two reports to client eviction, and other workers' commands
+  // would evict keys for it.  Plain connections only (a TLS connection's `out_` is encrypted
+  // whole in Flush).
+  void Spill();
+  // Flush() while blocks are spilled: writes them and `out_` in order with one writev (a
+  // uv_try_write of several buffers), and hands what the socket did not take to one uv_write.
+  void FlushSpilled();
+  // Rewrites the spilled blocks (none in a write) as full 16 KiB blocks.
+  void CompactSpilled();
+  // A replica: reports what it holds plus `more` bytes about to be allocated, before they are.
+  void PreReport(size_t more);
   void NoteLogMark();  // log_mark_ = the log's end, when a log reader is attached
   // libuv's allocation callback: room in `in_` for the next read.
   void PrepareRead(uv_buf_t* buf);
@@ -181,6 +199,12 @@ class Connection final : public ConnectionControl, public PushTarget {
   // the AOF holds the log up to it (0: nothing logged yet).
   uint64_t log_mark_ = 0;
   std::string inflight_;  // bytes of the uv_write in progress
+  // Output spilled out of `out_` (Spill): it goes out after `inflight_`, before `out_`.  The
+  // first `spilled_inflight_` blocks are in the uv_write in progress (FlushSpilled).
+  std::deque<std::string> spilled_;
+  size_t spilled_bytes_ = 0;  // their bytes
+  size_t spilled_heap_ = 0;   // what the allocator holds for them
+  size_t spilled_inflight_ = 0;
   uv_write_t write_req_;
   uv_timer_t* pause_timer_ = nullptr;
   uv_timer_t* block_timer_ = nullptr;

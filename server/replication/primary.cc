@@ -1,6 +1,7 @@
 #include "server/replication/primary.h"
 
 #include <fcntl.h>
+#include <jemalloc/jemalloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "persistence/write_log.h"
+#include "server/client_eviction.h"
 #include "server/client_registry.h"
 #include "server/client_state.h"
 #include "server/log.h"
@@ -52,17 +54,34 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
+// What the allocator holds for a string's buffer (a short one lives in the object).
+int64_t HeapBytes(const std::string& s) {
+  return s.capacity() < sizeof(std::string) ? 0
+                                            : static_cast<int64_t>(nallocx(s.capacity() + 1, 0));
+}
+
 }  // namespace
 
 // One replica: a tap on the write log plus what INFO shows.  Shared with the closures posted
 // to its owner, so it outlives its connection until they ran.
 struct ReplicationPrimary::Replica final : persistence::WriteLogTap,
                                            std::enable_shared_from_this<Replica> {
-  Replica(ClientRegistry& clients, uint64_t id, std::string ip, bool psync)
-      : clients(clients), id(id), ip(std::move(ip)), psync(psync) {}
+  Replica(ClientRegistry& clients, ClientEviction& eviction, uint64_t id, std::string ip,
+          bool psync)
+      : clients(clients), eviction(eviction), id(id), ip(std::move(ip)), psync(psync) {}
 
   void OnAppend(std::string_view select, std::string_view commands, uint64_t end) override {
     std::lock_guard<std::mutex> lock(mu);
+    // The bytes wait here until the replica's worker drains them (a busy worker may take a
+    // while): counted in mem_clients_slaves, the new buffer before it is allocated.
+    const size_t need = pending.size() + select.size() + commands.size();
+    if (need > pending.capacity()) {
+      const size_t capacity = nallocx(std::max(need, pending.capacity() * 2) + 1, 0) - 1;
+      const int64_t before = HeapBytes(pending);
+      eviction.AddReplicaBytes(static_cast<int64_t>(capacity + 1));
+      pending.reserve(capacity);
+      eviction.AddReplicaBytes(-before);
+    }
     pending.append(select);
     pending.append(commands);
     offset.store(end, std::memory_order_relaxed);
@@ -85,9 +104,13 @@ struct ReplicationPrimary::Replica final : persistence::WriteLogTap,
       posted = false;
     }
     if (c->push != nullptr && !out.empty()) c->push->Push({}, out);
+    const int64_t held = HeapBytes(out);
+    std::string().swap(out);
+    eviction.AddReplicaBytes(-held);  // in the connection's output now
   }
 
   ClientRegistry& clients;
+  ClientEviction& eviction;
   const uint64_t id;
   const std::string ip;
   const bool psync;
@@ -116,7 +139,8 @@ ReplicationPrimary::~ReplicationPrimary() {
 
 void ReplicationPrimary::AddReplica(ClientState& client, bool psync) {
   std::string ip = client.addr.substr(0, client.addr.rfind(':'));
-  auto r = std::make_shared<Replica>(server_.clients(), client.id, std::move(ip), psync);
+  auto r = std::make_shared<Replica>(server_.clients(), server_.client_eviction(), client.id,
+                                     std::move(ip), psync);
   r->listening_port.store(client.repl_listening_port, std::memory_order_relaxed);
   r->announced_ip = client.repl_announced_ip;
   client.replica = true;
@@ -141,6 +165,12 @@ void ReplicationPrimary::RemoveReplica(uint64_t client_id) {
       server_.write_log().RemoveTap(r.get());
       r->attached = false;
     }
+  }
+  {
+    // No OnAppend runs any more: what waits for a drain goes, and its count with it.
+    std::lock_guard<std::mutex> lock(r->mu);
+    server_.client_eviction().AddReplicaBytes(-HeapBytes(r->pending));
+    std::string().swap(r->pending);
   }
   Log(LogLevel::kNotice, "Connection with replica {}:{} lost.", r->ip,
       r->listening_port.load(std::memory_order_relaxed));
