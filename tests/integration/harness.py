@@ -12,6 +12,15 @@ import time
 import traceback
 
 
+def resp(*args):
+    """One command in RESP, as a client would send it (for raw-socket tests)."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -9,7 +9,7 @@ import time
 
 import redis
 
-from harness import Server, run_tests
+from harness import Server, run_tests, resp
 
 
 def incr_path(s):
@@ -23,14 +23,6 @@ def read(path):
     # Lowered: a command's name is logged as the client sent it (redis-py sends "SET").
     with open(path, "rb") as f:
         return f.read().lower()
-
-
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 def check_each_write_is_in_the_file(binary, policy, *extra):

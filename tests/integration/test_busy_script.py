@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_tests  # noqa: E402
+from harness import Server, run_tests, resp  # noqa: E402
 
 BUSY_EVAL = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
              b"SHUTDOWN NOSAVE.\r\n")
@@ -17,14 +17,6 @@ UNKILLABLE = (b"-UNKILLABLE Sorry the script already executed write commands aga
               b"dataset. You can either wait the script termination or kill the server in a "
               b"hard way using the SHUTDOWN NOSAVE command.\r\n")
 LOOP = "while true do end"
-
-
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 def start(binary, threads=1, threshold=50):
