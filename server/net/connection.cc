@@ -723,14 +723,8 @@ void Connection::Flush() {
   }
   last_write_bytes_ = out_.size();
   uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
-  int written = uv_try_write(stream(), &buf, 1);
-  worker_->stats().writes_processed.Add(1);
-  if (written == UV_EAGAIN) written = 0;
-  if (written < 0) {
-    Close();
-    return;
-  }
-  worker_->stats().net_output_bytes.Add(static_cast<uint64_t>(written));
+  int written = TryWrite(&buf, 1);
+  if (written < 0) return;
   if (static_cast<size_t>(written) == out_.size()) {
     out_.clear();
     ReleaseWrittenOutput();
@@ -827,6 +821,18 @@ void Connection::CompactSpilled() {
   for (const std::string& b : spilled_) spilled_heap_ += HeapBytes(b);
 }
 
+int Connection::TryWrite(const uv_buf_t* bufs, unsigned n) {
+  int written = uv_try_write(stream(), bufs, n);
+  worker_->stats().writes_processed.Add(1);
+  if (written == UV_EAGAIN) written = 0;
+  if (written < 0) {
+    Close();
+    return -1;
+  }
+  worker_->stats().net_output_bytes.Add(static_cast<uint64_t>(written));
+  return written;
+}
+
 void Connection::FlushSpilled() {
   if (!out_.empty()) Spill();
   // Drops the first `n` blocks (written), keeping the counts.
@@ -842,14 +848,8 @@ void Connection::FlushSpilled() {
   for (size_t i = 0; i < n; ++i) {
     bufs[i] = uv_buf_init(spilled_[i].data(), static_cast<unsigned>(spilled_[i].size()));
   }
-  int written = uv_try_write(stream(), bufs, static_cast<unsigned>(n));
-  worker_->stats().writes_processed.Add(1);
-  if (written == UV_EAGAIN) written = 0;
-  if (written < 0) {
-    Close();
-    return;
-  }
-  worker_->stats().net_output_bytes.Add(static_cast<uint64_t>(written));
+  int written = TryWrite(bufs, static_cast<unsigned>(n));
+  if (written < 0) return;
   last_write_bytes_ = static_cast<size_t>(written);
   size_t left = static_cast<size_t>(written);
   size_t done = 0;

@@ -128,6 +128,9 @@ class Connection final : public ConnectionControl, public PushTarget {
   // Flush() while blocks are spilled: writes them and `out_` in order with one writev (a
   // uv_try_write of several buffers), and hands what the socket did not take to one uv_write.
   void FlushSpilled();
+  // One non-blocking write of `bufs`, counted in the stats: the bytes taken (0 when the socket
+  // is full), or -1 after a failed write closed the connection.
+  int TryWrite(const uv_buf_t* bufs, unsigned n);
   // Rewrites the spilled blocks (none in a write) as full 16 KiB blocks.
   void CompactSpilled();
   // A replica: reports what it holds plus `more` bytes about to be allocated, before they are.
