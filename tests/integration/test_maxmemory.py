@@ -39,11 +39,13 @@ def test_allkeys_lru_stays_under_the_limit_with_two_workers(binary):
         assert mem["maxmemory"] == 16 * MB
         assert mem["maxmemory_policy"] == "allkeys-lru"
         assert mem["maxmemory_human"] == "16.00M"
-        # Recently written keys survive, the oldest went first.  LRU is sampled (as Redis's),
-        # so a single old key may outlive the rest: count the oldest thousand instead.
+        # Recently written keys survive, the oldest went first.  LRU is sampled (as Redis's)
+        # and its clock counts seconds, so the oldest keys share their second with thousands
+        # of others: count the oldest thousand.  allkeys-random left 326 of them in a run of
+        # this test; LRU has left 0-103 in runs on a loaded machine.
         assert r.exists("c3:59999") == 1
         oldest = r.exists(*["c0:%d" % i for i in range(1000)])
-        assert oldest <= 50, oldest  # at least 95% of them evicted
+        assert oldest <= 200, oldest  # at least 80% of them evicted
 
 
 def test_config_set_below_use_evicts_without_traffic(binary):
