@@ -112,11 +112,7 @@ class AofWriter {
   // those bytes are written (every policy) and fsynced (always).  Returns at once while writes
   // fail (the error is reported by last_error(); the writer thread retries), or once closed.
   void BeforeReply(uint64_t offset) {
-    if (written_.load(std::memory_order_acquire) >= offset &&
-        (policy() != FsyncPolicy::kAlways || durable_.load(std::memory_order_acquire) >= offset)) {
-      return;
-    }
-    BeforeReplySlow(offset);
+    if (!covers(offset)) BeforeReplySlow(offset);
   }
   // Whether BeforeReply(offset) would return at once (for timing only the waits).
   bool covers(uint64_t offset) const {
