@@ -180,7 +180,14 @@ std::string WriteFileAtomically(const std::string& path, const std::string& cont
 // ---- AofWriter ----
 
 AofWriter::AofWriter(WriteLog* log, int fd, uint64_t file_size, uint64_t start_offset)
-    : log_(log), fd_(fd), written_(start_offset), durable_(start_offset), file_size_(file_size) {
+    : log_(log),
+      fd_(fd),
+      taken_mark_(log->merged_mark()),
+      written_(start_offset),
+      durable_(start_offset),
+      written_mark_(taken_mark_),
+      durable_mark_(taken_mark_),
+      file_size_(file_size) {
   last_fsync_us_ = MonotonicUs();
   thread_ = std::thread([this] { Run(); });
 }
@@ -241,31 +248,31 @@ void AofWriter::SetError(int err, bool fsync) {
   failing_.store(true, std::memory_order_relaxed);
 }
 
-void AofWriter::BeforeReplySlow(uint64_t offset) {
+void AofWriter::BeforeReplySlow(uint64_t mark) {
   // A failing disk is retried by the writer thread; replies do not wait for it (the writes
   // that come next are refused with MISCONF).
   if (failing_.load(std::memory_order_relaxed)) return;
-  if (written_.load(std::memory_order_acquire) < offset && LockUnlessWritten(offset)) {
+  if (written_mark_.load(std::memory_order_acquire) < mark && LockUnlessWritten(mark)) {
     std::lock_guard<std::mutex> lock(mu_, std::adopt_lock);
     // Another worker may have written these bytes while this one waited for the mutex.
     if (closed_) return;
-    if (written_.load(std::memory_order_relaxed) < offset && !WriteLocked()) return;
+    if (written_mark_.load(std::memory_order_relaxed) < mark && !WriteLocked()) return;
   }
-  if (policy() == FsyncPolicy::kAlways && durable_.load(std::memory_order_acquire) < offset) {
+  if (policy() == FsyncPolicy::kAlways && durable_mark_.load(std::memory_order_acquire) < mark) {
     // Group commit: whoever gets the mutex fsyncs every byte written so far; the others find
     // their bytes durable when they get it.
     std::lock_guard<std::mutex> sync(sync_mu_);
-    if (durable_.load(std::memory_order_acquire) < offset) Sync(true);
+    if (durable_mark_.load(std::memory_order_acquire) < mark) Sync(true);
   }
 }
 
-bool AofWriter::LockUnlessWritten(uint64_t offset) {
+bool AofWriter::LockUnlessWritten(uint64_t mark) {
   // While another worker writes (a few microseconds: its write() into the page cache), its
   // batch often holds this caller's bytes too: watch for that before sleeping on the mutex,
   // which would cost a context switch and the holder a wake-up system call.
   for (int i = 0; i < kWriteSpins; ++i) {
     if ((i & 7) == 0 && mu_.try_lock()) return true;
-    if (written_.load(std::memory_order_acquire) >= offset) return false;
+    if (written_mark_.load(std::memory_order_acquire) >= mark) return false;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
@@ -283,7 +290,7 @@ bool AofWriter::WriteLocked() {
     retry_.clear();
     if (!WriteBatch(retry, retry_from_)) return false;
   }
-  const uint64_t end = log_->Take(&batch_);
+  const uint64_t end = log_->Take(&batch_, &taken_mark_);
   if (!batch_.empty()) {
     if (timestamps_.load(std::memory_order_relaxed)) {
       const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
@@ -299,6 +306,7 @@ bool AofWriter::WriteLocked() {
     if (sleep_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
     if (!WriteBatch(batch_, end - batch_.size())) return false;
   }
+  written_mark_.store(taken_mark_, std::memory_order_release);
   if (failing_.load(std::memory_order_relaxed)) {
     // A write failure is over once the bytes it kept are written (an fsync's, see Sync).
     std::lock_guard<std::mutex> lock(error_mu_);
@@ -369,12 +377,14 @@ void AofWriter::Sync(bool current) {
   std::vector<int> old;
   int fd = -1;
   uint64_t target = 0;
+  uint64_t target_mark = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return;
     old.swap(old_fds_);
     fd = fd_;
     target = written_.load(std::memory_order_relaxed);
+    target_mark = written_mark_.load(std::memory_order_relaxed);
   }
   auto fsync_fd = [&](int f) {
     if (::fsync(f) == 0 || errno == EINVAL) return true;
@@ -402,6 +412,10 @@ void AofWriter::Sync(bool current) {
   while (durable < target &&
          !durable_.compare_exchange_weak(durable, target, std::memory_order_release)) {
   }
+  uint64_t durable_mark = durable_mark_.load(std::memory_order_relaxed);
+  while (durable_mark < target_mark && !durable_mark_.compare_exchange_weak(
+                                           durable_mark, target_mark, std::memory_order_release)) {
+  }
 }
 
 void AofWriter::Run() {
@@ -412,7 +426,7 @@ void AofWriter::Run() {
     log_->WaitForBytes(kTickMs);
     if (stop_.load(std::memory_order_acquire)) break;
     const int64_t now_us = MonotonicUs();
-    const uint64_t end = log_->aof_offset();
+    const uint64_t end = log_->aof_offset();  // WaitForBytes merged what the lanes held
     const uint64_t written = written_.load(std::memory_order_acquire);
     bool write = false;
     if (failing_.load(std::memory_order_relaxed)) {

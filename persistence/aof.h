@@ -10,7 +10,7 @@
 //
 // AofWriter is the write log's consumer (persistence/write_log.h).  As Redis writes its AOF
 // buffer before it sends the replies of an event-loop iteration, a worker about to send replies
-// calls BeforeReply with the log offset its replies may depend on: if those bytes are not
+// calls BeforeReply with the log mark its replies may depend on: if those bytes are not
 // written yet, it writes them itself (a group write: under the file mutex it takes every
 // pending byte of the log, other workers' too, and write()s them in log order; a worker whose
 // bytes another one took finds them written when it gets the mutex and makes no system call).
@@ -108,16 +108,18 @@ class AofWriter {
   // under always) once every byte before `at` is in it.
   void SwitchFileAt(uint64_t at, int fd);
 
-  // Called before replies that may depend on log bytes before `offset` are sent: returns once
-  // those bytes are written (every policy) and fsynced (always).  Returns at once while writes
-  // fail (the error is reported by last_error(); the writer thread retries), or once closed.
-  void BeforeReply(uint64_t offset) {
-    if (!covers(offset)) BeforeReplySlow(offset);
+  // Called before replies that may depend on the appends before log mark `mark`
+  // (WriteLog::mark, Append's result) are sent: returns once their bytes are written (every
+  // policy) and fsynced (always).  Returns at once while writes fail (the error is reported by
+  // last_error(); the writer thread retries), or once closed.
+  void BeforeReply(uint64_t mark) {
+    if (!covers(mark)) BeforeReplySlow(mark);
   }
-  // Whether BeforeReply(offset) would return at once (for timing only the waits).
-  bool covers(uint64_t offset) const {
-    return written_.load(std::memory_order_acquire) >= offset &&
-           (policy() != FsyncPolicy::kAlways || durable_.load(std::memory_order_acquire) >= offset);
+  // Whether BeforeReply(mark) would return at once (for timing only the waits).
+  bool covers(uint64_t mark) const {
+    return written_mark_.load(std::memory_order_acquire) >= mark &&
+           (policy() != FsyncPolicy::kAlways ||
+            durable_mark_.load(std::memory_order_acquire) >= mark);
   }
 
   // Bytes written to the current file (INFO aof_current_size, auto-rewrite).
@@ -132,10 +134,10 @@ class AofWriter {
 
  private:
   void Run();
-  void BeforeReplySlow(uint64_t offset);
-  // Locks mu_ and returns true, or returns false (unlocked) as soon as every byte before
-  // `offset` is written by whoever holds mu_.
-  bool LockUnlessWritten(uint64_t offset);
+  void BeforeReplySlow(uint64_t mark);
+  // Locks mu_ and returns true, or returns false (unlocked) as soon as every append before
+  // `mark` is written by whoever holds mu_.
+  bool LockUnlessWritten(uint64_t mark);
   static constexpr int kWriteSpins = 1024;  // pauses: tens of microseconds at most
   // Under mu_: writes the bytes kept from a failed write, then every byte the log holds.
   // false on error (or once closed).
@@ -167,6 +169,7 @@ class AofWriter {
   std::string batch_;         // the last bytes taken from the log (capacity reused)
   std::string retry_;         // taken from the log, not yet written (after an error)
   uint64_t retry_from_ = 0;
+  uint64_t taken_mark_ = 0;  // the mark of the last bytes taken from the log
   int64_t last_timestamp_s_ = 0;
 
   // Serializes fsyncs (and the closing of file descriptors, which only Sync and Close do, so
@@ -180,10 +183,12 @@ class AofWriter {
   std::atomic<bool> failing_{false};  // error_ is not empty
 
   // Every log byte before written_ is written; every one before durable_ is fsynced (or
-  // would be, were fsyncs not skipped: no-appendfsync-on-rewrite).  Each on its own line:
-  // every reply reads them.
-  alignas(64) std::atomic<uint64_t> written_;
-  alignas(64) std::atomic<uint64_t> durable_;
+  // would be, were fsyncs not skipped: no-appendfsync-on-rewrite).  The same in log marks
+  // (the appends before them): what replies check, each on its own line.
+  std::atomic<uint64_t> written_;
+  std::atomic<uint64_t> durable_;
+  alignas(64) std::atomic<uint64_t> written_mark_;
+  alignas(64) std::atomic<uint64_t> durable_mark_;
   std::atomic<uint64_t> file_size_;
 };
 

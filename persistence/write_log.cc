@@ -121,32 +121,16 @@ void WriteLog::AppendLock::Wake() noexcept {
 #endif
 }
 
-void WriteLog::set_enabled(bool on) {
-  std::lock_guard<AppendLock> lock(mu_);
-  // A reader attaching starts at the current offset: bytes a previous reader left are not its.
-  if (on && !batch_reader_) pending_.clear();
-  batch_reader_ = on;
-  enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
-}
-
-uint64_t WriteLog::AddTap(WriteLogTap* tap) {
-  std::lock_guard<AppendLock> lock(mu_);
-  taps_.push_back(tap);
-  has_taps_ = true;
-  repl_db_ = -1;  // the tap's stream must not depend on an earlier SELECT
-  enabled_.store(true, std::memory_order_relaxed);
-  replicating_.store(true, std::memory_order_relaxed);
-  return offset_.load(std::memory_order_relaxed);
-}
-
-void WriteLog::RemoveTap(WriteLogTap* tap) {
-  std::lock_guard<AppendLock> lock(mu_);
-  std::erase(taps_, tap);
-  has_taps_ = !taps_.empty();
-  enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
-}
-
 namespace {
+
+std::atomic<uint64_t> next_log_id{1};
+
+// The lane this thread used last, and the log it belongs to (most threads append to one log).
+struct LaneCache {
+  uint64_t log_id = 0;
+  void* lane = nullptr;
+};
+thread_local LaneCache lane_cache;
 
 constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
 
@@ -158,8 +142,170 @@ void AppendSelect(std::string* out, int db) {
 
 }  // namespace
 
-uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
-  std::unique_lock<AppendLock> lock(mu_);
+WriteLog::WriteLog() : id_(next_log_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+WriteLog::~WriteLog() {
+  for (size_t i = 0; i < lane_count_.load(std::memory_order_acquire); ++i) {
+    delete lanes_[i].load(std::memory_order_relaxed);
+  }
+}
+
+WriteLog::Lane* WriteLog::MyLane() {
+  if (lane_cache.log_id == id_) return static_cast<Lane*>(lane_cache.lane);
+  return RegisterLane();
+}
+
+WriteLog::Lane* WriteLog::RegisterLane() {
+  std::lock_guard<std::mutex> lock(register_mu_);
+  const std::thread::id me = std::this_thread::get_id();
+  const size_t n = lane_count_.load(std::memory_order_relaxed);
+  Lane* lane = nullptr;
+  // A thread id is reused only once its thread is gone: the lane is free again.
+  for (size_t i = 0; i < n && lane == nullptr; ++i) {
+    Lane* l = lanes_[i].load(std::memory_order_relaxed);
+    if (l->owner == me) lane = l;
+  }
+  if (lane == nullptr) {
+    if (n == kMaxLanes) return nullptr;
+    lane = new Lane;
+    lane->owner = me;
+    lane->ring = std::make_unique<char[]>(kRingBytes);
+    lanes_[n].store(lane, std::memory_order_relaxed);
+    lane_count_.store(n + 1, std::memory_order_release);
+  }
+  lane_cache = {id_, lane};
+  return lane;
+}
+
+void WriteLog::UpdateModeLocked() {
+  enabled_.store(batch_reader_ || !taps_.empty(), std::memory_order_relaxed);
+  lanes_on_.store(batch_reader_ && !replicating_.load(std::memory_order_relaxed),
+                  std::memory_order_relaxed);
+}
+
+void WriteLog::set_enabled(bool on) {
+  std::lock_guard<AppendLock> lock(mu_);
+  MergeLocked(0);  // what came before belongs to the old state
+  // A reader attaching starts at the current offset: bytes a previous reader left are not its.
+  if (on && !batch_reader_) pending_.clear();
+  batch_reader_ = on;
+  UpdateModeLocked();
+}
+
+uint64_t WriteLog::AddTap(WriteLogTap* tap) {
+  std::lock_guard<AppendLock> lock(mu_);
+  MergeLocked(0);  // the tap starts after what was appended before
+  taps_.push_back(tap);
+  has_taps_ = true;
+  repl_db_ = -1;  // the tap's stream must not depend on an earlier SELECT
+  replicating_.store(true, std::memory_order_relaxed);
+  UpdateModeLocked();
+  return offset_.load(std::memory_order_relaxed);
+}
+
+void WriteLog::RemoveTap(WriteLogTap* tap) {
+  std::lock_guard<AppendLock> lock(mu_);
+  std::erase(taps_, tap);
+  has_taps_ = !taps_.empty();
+  UpdateModeLocked();
+}
+
+// Merging.  A lane's thread takes its ticket, copies its record, then publishes it (tail);
+// the direct path takes its ticket under mu_ and emits before releasing it.  So a merger
+// holding mu_ knows that every ticket below the counter it read is either merged already or
+// in a lane, published or about to be (its thread is between the two steps: a copy).  The
+// tickets' acq_rel orders a lane's registration before its tickets, so reading the lane
+// count after the counter finds every lane that holds one of them.  Each lane's tickets grow,
+// so the merge takes, for each next ticket, the head record of the lane that holds it.
+void WriteLog::MergeLocked(uint64_t limit) {
+  uint64_t next = next_emit_.load(std::memory_order_relaxed);
+  if (limit == 0) limit = next_ticket_.load(std::memory_order_acquire);
+  if (next >= limit) return;
+  size_t n = lane_count_.load(std::memory_order_acquire);
+  Lane* lanes[kMaxLanes];
+  uint64_t heads[kMaxLanes];
+  uint64_t tails[kMaxLanes];
+  for (size_t i = 0; i < n; ++i) {
+    lanes[i] = lanes_[i].load(std::memory_order_relaxed);
+    heads[i] = lanes[i]->head.load(std::memory_order_relaxed);
+    tails[i] = lanes[i]->tail.load(std::memory_order_acquire);
+  }
+  int waits = 0;
+  while (next < limit) {
+    Lane* from = nullptr;
+    LaneHeader h{};
+    size_t i = 0;
+    for (; i < n; ++i) {
+      Lane* l = lanes[i];
+      while (heads[i] != tails[i]) {
+        std::memcpy(&h, l->ring.get() + (heads[i] & (kRingBytes - 1)), sizeof h);
+        if (h.ticket != kPadTicket) break;
+        heads[i] += sizeof h + h.size;  // a pad: the ring's end
+      }
+      if (heads[i] != tails[i] && h.ticket == next) {
+        from = l;
+        break;
+      }
+    }
+    if (from == nullptr) {
+      // Its thread is still copying it: look again (and for a lane registered meanwhile).
+      if (++waits > 64) std::this_thread::yield();
+      Pause();
+      for (const size_t now = lane_count_.load(std::memory_order_acquire); n < now; ++n) {
+        lanes[n] = lanes_[n].load(std::memory_order_relaxed);
+        heads[n] = lanes[n]->head.load(std::memory_order_relaxed);
+      }
+      for (size_t j = 0; j < n; ++j) tails[j] = lanes[j]->tail.load(std::memory_order_acquire);
+      continue;
+    }
+    const char* bytes = from->ring.get() + (heads[i] & (kRingBytes - 1)) + sizeof h;
+    EmitLocked(h.db, std::string_view(bytes, h.size), h.end_db);
+    heads[i] += (sizeof h + h.size + 15) & ~size_t{15};
+    ++next;
+  }
+  next_emit_.store(next, std::memory_order_release);
+  for (size_t i = 0; i < n; ++i) lanes[i]->head.store(heads[i], std::memory_order_release);
+}
+
+bool WriteLog::AppendToLane(int db, std::string_view commands, int end_db, uint64_t* mark) {
+  const size_t need = (sizeof(LaneHeader) + commands.size() + 15) & ~size_t{15};
+  if (need > kMaxLaneRecord) return false;
+  Lane* lane = MyLane();
+  if (lane == nullptr) return false;
+  uint64_t tail = lane->tail.load(std::memory_order_relaxed);
+  size_t pos = tail & (kRingBytes - 1);
+  const size_t to_end = kRingBytes - pos;
+  const size_t total = need > to_end ? need + to_end : need;
+  if (tail + total - lane->cached_head > kRingBytes) {
+    lane->cached_head = lane->head.load(std::memory_order_acquire);
+    if (tail + total - lane->cached_head > kRingBytes) {
+      // Full (no reader merged for a while): merge everything, this lane's records included;
+      // this thread holds no ticket of its own yet, so nothing waits for it.
+      {
+        std::lock_guard<AppendLock> lock(mu_);
+        MergeLocked(0);
+      }
+      lane->cached_head = lane->head.load(std::memory_order_acquire);
+    }
+  }
+  char* ring = lane->ring.get();
+  if (need > to_end) {
+    const LaneHeader pad{kPadTicket, static_cast<uint32_t>(to_end - sizeof(LaneHeader)), -1, -1};
+    std::memcpy(ring + pos, &pad, sizeof pad);
+    tail += to_end;
+    pos = 0;
+  }
+  const uint64_t ticket = next_ticket_.fetch_add(1, std::memory_order_acq_rel);
+  const LaneHeader h{ticket, static_cast<uint32_t>(commands.size()), static_cast<int16_t>(db),
+                     static_cast<int16_t>(end_db)};
+  std::memcpy(ring + pos, &h, sizeof h);
+  std::memcpy(ring + pos + sizeof h, commands.data(), commands.size());
+  lane->tail.store(tail + need, std::memory_order_release);
+  *mark = ticket + 1;
+  return true;
+}
+
+void WriteLog::EmitLocked(int db, std::string_view commands, int end_db) {
   // What goes before `commands` in each stream: the SELECT, after the MULTI when the bytes
   // are a transaction (Redis 7 propagates "MULTI, SELECT, ..." so that the SELECT is inside
   // it).  The streams usually have the same database selected; they differ after a
@@ -196,15 +342,32 @@ uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
   // The reader wakes on its own every few milliseconds and takes everything in one batch; a
   // wake-up per append would cost a system call per write.  Only a large backlog calls it
   // early, to bound the buffer.
-  if (before < kWakeBytes && pending_.size() >= kWakeBytes) {
-    lock.unlock();
-    Wake();
+  if (before < kWakeBytes && pending_.size() >= kWakeBytes) Wake();
+}
+
+uint64_t WriteLog::Append(int db, std::string_view commands, int end_db) {
+  uint64_t mark;
+  if (lanes_on_.load(std::memory_order_relaxed) && AppendToLane(db, commands, end_db, &mark)) {
+    return mark;
   }
-  return aof_end;
+  std::lock_guard<AppendLock> lock(mu_);
+  const uint64_t ticket = next_ticket_.fetch_add(1, std::memory_order_acq_rel);
+  if (next_emit_.load(std::memory_order_relaxed) != ticket) MergeLocked(ticket);
+  EmitLocked(db, commands, end_db);
+  next_emit_.store(ticket + 1, std::memory_order_release);
+  return ticket + 1;
 }
 
 uint64_t WriteLog::AppendRecords(std::span<const LogRecord> records) {
-  std::unique_lock<AppendLock> lock(mu_);
+  std::lock_guard<AppendLock> lock(mu_);
+  const uint64_t ticket = next_ticket_.fetch_add(1, std::memory_order_acq_rel);
+  if (next_emit_.load(std::memory_order_relaxed) != ticket) MergeLocked(ticket);
+  EmitRecordsLocked(records);
+  next_emit_.store(ticket + 1, std::memory_order_release);
+  return ticket + 1;
+}
+
+void WriteLog::EmitRecordsLocked(std::span<const LogRecord> records) {
   scratch_.clear();
   const size_t before = pending_.size();
   uint64_t aof_bytes = 0;
@@ -234,28 +397,42 @@ uint64_t WriteLog::AppendRecords(std::span<const LogRecord> records) {
   if (has_taps_ && !taps_muted_) {
     for (WriteLogTap* tap : taps_) tap->OnAppend({}, scratch_, end);
   }
-  if (before < kWakeBytes && pending_.size() >= kWakeBytes) {
-    lock.unlock();
-    Wake();
+  if (before < kWakeBytes && pending_.size() >= kWakeBytes) Wake();
+}
+
+uint64_t WriteLog::AofOffsetThrough(uint64_t mark) {
+  if (next_emit_.load(std::memory_order_acquire) >= mark) {
+    return aof_offset_.load(std::memory_order_acquire);
   }
-  return aof_end;
+  std::lock_guard<AppendLock> lock(mu_);
+  MergeLocked(0);
+  return aof_offset_.load(std::memory_order_relaxed);
+}
+
+uint64_t WriteLog::Collect() {
+  std::lock_guard<AppendLock> lock(mu_);
+  MergeLocked(0);
+  return aof_offset_.load(std::memory_order_relaxed);
 }
 
 void WriteLog::set_taps_muted(bool muted) {
   std::lock_guard<AppendLock> lock(mu_);
+  MergeLocked(0);
   taps_muted_ = muted;
 }
 
-uint64_t WriteLog::Take(std::string* out) {
+uint64_t WriteLog::Take(std::string* out, uint64_t* mark) {
   out->clear();
   std::lock_guard<AppendLock> lock(mu_);
+  MergeLocked(0);
   pending_.swap(*out);
+  if (mark != nullptr) *mark = next_emit_.load(std::memory_order_relaxed);
   return aof_offset_.load(std::memory_order_relaxed);
 }
 
 size_t WriteLog::PendingBytes() {
   std::lock_guard<AppendLock> lock(mu_);
-  return pending_.capacity();
+  return pending_.capacity() + lane_count_.load(std::memory_order_acquire) * kRingBytes;
 }
 
 bool WriteLog::WaitForBytes(int timeout_ms) {
@@ -265,6 +442,7 @@ bool WriteLog::WaitForBytes(int timeout_ms) {
     woken_ = false;
   }
   std::lock_guard<AppendLock> lock(mu_);
+  MergeLocked(0);
   return !pending_.empty();
 }
 
@@ -278,6 +456,7 @@ void WriteLog::Wake() {
 
 void WriteLog::ForgetSelectedDb() {
   std::lock_guard<AppendLock> lock(mu_);
+  MergeLocked(0);
   aof_db_ = -1;
 }
 

@@ -73,16 +73,17 @@ class Aof {
   // The AOF is on but its first base is not written yet (Redis's AOF_WAIT_REWRITE).
   bool waiting_for_first_rewrite() const { return wait_rewrite_.load(std::memory_order_acquire); }
 
-  // Any worker, before it sends replies that may depend on log bytes before `offset`: returns
-  // once they are written to the AOF (and fsynced under appendfsync always), writing them
-  // itself if need be (persistence::AofWriter::BeforeReply).  At once while the AOF is off.
-  void BeforeReply(uint64_t offset) {
-    if (persistence::AofWriter* w = writer_.live()) w->BeforeReply(offset);
+  // Any worker, before it sends replies that may depend on the appends before log mark
+  // `mark` (persistence::WriteLog::mark): returns once they are written to the AOF (and
+  // fsynced under appendfsync always), writing them itself if need be
+  // (persistence::AofWriter::BeforeReply).  At once while the AOF is off.
+  void BeforeReply(uint64_t mark) {
+    if (persistence::AofWriter* w = writer_.live()) w->BeforeReply(mark);
   }
-  // Whether BeforeReply(offset) would return at once.
-  bool Covers(uint64_t offset) const {
+  // Whether BeforeReply(mark) would return at once.
+  bool Covers(uint64_t mark) const {
     persistence::AofWriter* w = writer_.live();
-    return w == nullptr || w->covers(offset);
+    return w == nullptr || w->covers(mark);
   }
   // The AOF could not be written: writes get -MISCONF with this text.  "" when fine.
   std::string write_error() const;

@@ -49,6 +49,7 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
     shard.mutex().set_pending_hook(this);
     for (int db = 0; db < shard.num_dbs(); ++db) keys_total_ += shard.db(db).table.size();
   }
+  server.write_log().Collect();  // appends still in the threads' lanes are before the point
   log_offset_ = server.write_log().offset();
   if (opts_.at_point) opts_.at_point(log_offset_);
   std::vector<scripting::Library> libraries = server.scripts().Libraries();

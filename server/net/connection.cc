@@ -501,7 +501,7 @@ void Connection::CloseOverOutputLimit(std::string_view how) {
 
 void Connection::NoteLogMark() {
   const persistence::WriteLog& log = worker_->server().write_log();
-  if (log.enabled()) log_mark_ = log.aof_offset();
+  if (log.enabled()) log_mark_ = log.mark();
 }
 
 void Connection::Push(std::string_view header, std::string_view body) {
