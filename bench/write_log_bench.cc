@@ -2,7 +2,10 @@
 // as workers append with io-threads 1 and 2, and a batch reader taking the bytes every 5 ms as
 // the AOF writer does.  Each append is a 50-byte SET, database 0; `work` is a busy loop of
 // that many iterations between two appends (a request's other work: 0 is the worst case of
-// contention, ~100 is closer to SET at P16).
+// contention, ~100 is closer to SET at P16).  With no tap attached the log uses its per-thread
+// lanes: one shared fetch_add per append, the merge by ticket done by the reader, or by the
+// appender itself when its 256 KiB ring fills between two takes (here it does, many times per
+// 5 ms: a server merges before each loop iteration's replies, a few kilobytes at a time).
 //
 // BM_MutexLog is the same append behind a std::mutex and one shared buffer: the write log's
 // scheme before its own lock (a futex mutex sleeps the loser of a race and costs the winner a
