@@ -554,13 +554,13 @@ void Aof::RemoveFiles(const AofManifest& old, const AofManifest& now) {
   }
 }
 
-bool Aof::StartRewrite(std::string* err, bool* scheduled) {
+bool Aof::StartRewrite(std::string* err, bool* scheduled, bool in_exec) {
   *scheduled = false;
   if (rewriting_.load(std::memory_order_acquire)) {
     *err = "ERR Background append only file rewriting already in progress";
     return false;
   }
-  if (server_.persistence().bgsave_in_progress()) {
+  if (server_.persistence().bgsave_in_progress() || in_exec) {
     std::lock_guard<std::mutex> lock(mu_);
     scheduled_ = true;
     *scheduled = true;

@@ -63,8 +63,9 @@ class Aof {
   bool enabled() const { return writer_ != nullptr; }
 
   // BGREWRITEAOF.  false with Redis's error when one runs.  `scheduled` is set when it waits
-  // for a background save to end first.
-  bool StartRewrite(std::string* err, bool* scheduled);
+  // for a background save to end first, or when `in_exec` (as Redis, a rewrite asked for
+  // inside EXEC is left to the cron).
+  bool StartRewrite(std::string* err, bool* scheduled, bool in_exec = false);
   bool rewrite_in_progress() const { return rewriting_.load(std::memory_order_acquire); }
   // CONFIG SET appendonly yes is writing the first base: shutdown must not exit before it ends.
   bool writing_initial() const {

@@ -232,7 +232,9 @@ void BgSave(CommandContext& ctx) {
 void BgRewriteAof(CommandContext& ctx) {
   std::string err;
   bool scheduled = false;
-  if (!ctx.server.persistence().aof().StartRewrite(&err, &scheduled)) return ctx.reply.Error(err);
+  if (!ctx.server.persistence().aof().StartRewrite(&err, &scheduled, ctx.client.in_exec)) {
+    return ctx.reply.Error(err);
+  }
   ctx.reply.SimpleString(scheduled ? "Background append only file rewriting scheduled"
                                    : "Background append only file rewriting started");
 }

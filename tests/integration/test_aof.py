@@ -97,6 +97,34 @@ def test_rewrite_replaces_the_files_and_keeps_writes_made_during_it(binary):
     s2.stop()
 
 
+def test_bgrewriteaof_inside_exec_is_scheduled_then_run_by_the_cron(binary):
+    # As Redis 7.2's bgrewriteaofCommand: inside EXEC the rewrite is only scheduled.
+    s = Server(binary, *AOF)
+    try:
+        r = s.redis()
+        c = s.connect()
+        assert c.command("MULTI") == b"+OK\r\n"
+        assert c.command("SET", "foo", "bar") == b"+QUEUED\r\n"
+        assert c.command("BGREWRITEAOF") == b"+QUEUED\r\n"
+        assert c.command("EXEC") == (b"*2\r\n+OK\r\n"
+                                     b"+Background append only file rewriting scheduled\r\n")
+        c.close()
+        deadline = time.time() + 10
+        while r.info("persistence")["aof_rewrites"] < 1:
+            assert time.time() < deadline, "the scheduled rewrite ran"
+            time.sleep(0.05)
+        while r.info("persistence")["aof_rewrite_in_progress"] == 1:
+            time.sleep(0.05)
+        assert r.info("persistence")["aof_rewrite_scheduled"] == 0
+        assert "appendonly.aof.2.base.rdb" in manifest(s)
+        # Outside a transaction it starts at once.
+        c = s.connect()
+        assert c.command("BGREWRITEAOF") == b"+Background append only file rewriting started\r\n"
+        c.close()
+    finally:
+        s.stop()
+
+
 def hammer(port, name, acked, stop, times=None):
     """INCRs a counter of its own, recording every acknowledged value (and, given `times`,
     when each was acknowledged)."""
