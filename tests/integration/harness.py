@@ -21,6 +21,14 @@ def resp(*args):
     return out
 
 
+def wait_for(cond, what, timeout=30, interval=0.02):
+    """Polls cond() until it is true; fails with `what` after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while not cond():
+        assert time.time() < deadline, what
+        time.sleep(interval)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -108,11 +116,7 @@ class RawClient:
         self.sock.sendall(data)
 
     def command(self, *args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        self.send(out)
+        self.send(resp(*args))
         return self.read_reply()
 
     def _fill(self):

@@ -12,16 +12,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_tests  # noqa: E402
+from harness import Server, run_tests, wait_for  # noqa: E402
 
 DEBUG = ("--enable-debug-command", "yes", "--io-threads", "1")
-
-
-def wait_for(cond, what, timeout=30):
-    deadline = time.time() + timeout
-    while not cond():
-        assert time.time() < deadline, what
-        time.sleep(0.02)
 
 
 def aof_files(s):

@@ -11,7 +11,7 @@ import time
 
 import redis
 
-from harness import Server, run_tests, resp
+from harness import Server, resp, run_tests, wait_for
 
 
 def incr_path(s):
@@ -151,25 +151,17 @@ def attach_a_replica_under_load(binary):
              "-r", "64", "-q", "rpush", "list:__rand_int__", "__rand_int__"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.time() + 10
-            while pr.dbsize() < 64:
-                assert time.time() < deadline, "load started"
-                time.sleep(0.02)
+            wait_for(lambda: pr.dbsize() >= 64, "load started", 10)
             sr.replicaof("127.0.0.1", p.port)
-            deadline = time.time() + 30
-            while sr.info("replication").get("master_link_status") != "up":
-                assert time.time() < deadline, "link up"
-                time.sleep(0.02)
+            wait_for(lambda: sr.info("replication").get("master_link_status") == "up", "link up")
             time.sleep(0.3)  # writes go on through the replica's stream
         finally:
             load.kill()
             load.wait()
         offset = pr.info("replication")["master_repl_offset"]
-        deadline = time.time() + 30
         # (>=: the replication PING may follow)
-        while sr.info("replication").get("slave_repl_offset", 0) < offset:
-            assert time.time() < deadline, "replica caught up"
-            time.sleep(0.02)
+        wait_for(lambda: sr.info("replication").get("slave_repl_offset", 0) >= offset,
+                 "replica caught up")
         assert pr.llen("list:000000000001") > 100
         digest = pr.execute_command("DEBUG", "DIGEST")
         assert sr.execute_command("DEBUG", "DIGEST") == digest, "the replica's data"

@@ -17,16 +17,9 @@ import time
 import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, free_port, run_tests  # noqa: E402
+from harness import Server, free_port, run_tests, wait_for  # noqa: E402
 
 REDIS_724 = "/work/redis-724/src/redis-server"
-
-
-def wait_for(cond, what, timeout=20):
-    deadline = time.time() + timeout
-    while not cond():
-        assert time.time() < deadline, what
-        time.sleep(0.05)
 
 
 def link_up(r):

@@ -11,16 +11,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_tests  # noqa: E402
+from harness import Server, run_tests, wait_for  # noqa: E402
 
 SHUTDOWN_ERROR = b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
-
-
-def wait_for(cond, what, timeout=20):
-    deadline = time.time() + timeout
-    while not cond():
-        assert time.time() < deadline, what
-        time.sleep(0.02)
 
 
 def attach(primary, replica):

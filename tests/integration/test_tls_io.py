@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run_tests  # noqa: E402
+from harness import resp as cmd, run_tests  # noqa: E402
 from test_tls import have_openssl, make_certs, tls_server  # noqa: E402
 
 import redis  # noqa: E402
@@ -85,14 +85,6 @@ class RawTls:
 
     def close(self):
         self.sock.close()
-
-
-def cmd(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 def bulk(value):
