@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 
-from harness import Server, free_port, run_tests
+from harness import Server, free_port, run_tests, wait_for
 
 
 def cmd(*args):
@@ -111,10 +111,7 @@ def test_aof_disable_auto_gc_keeps_history_until_turned_off(binary):
     def rewrite():
         r.set("k", "v")
         r.bgrewriteaof()
-        deadline = time.time() + 20
-        while r.info("persistence")["aof_rewrite_in_progress"]:
-            assert time.time() < deadline
-            time.sleep(0.02)
+        wait_for(lambda: not r.info("persistence")["aof_rewrite_in_progress"], "rewrite done", 20)
 
     assert r.config_get("*auto-gc*") == {}  # hidden, as in Redis
     r.config_set("aof-disable-auto-gc", "yes")

@@ -104,11 +104,9 @@ def test_blocked_client_reply_follows_the_effect(binary):
 
             t = threading.Thread(target=wait)
             t.start()
-            deadline = time.time() + 5
             pusher = s.redis()
-            while pusher.info("clients")["blocked_clients"] < 1:
-                assert time.time() < deadline
-                time.sleep(0.005)
+            wait_for(lambda: pusher.info("clients")["blocked_clients"] >= 1, "BLPOP blocked", 5,
+                     interval=0.005)
             pusher.lpush(f"q{i}", f"e{i}")
             t.join()
             assert result["reply"] == (f"q{i}".encode(), f"e{i}".encode())
@@ -125,10 +123,7 @@ def test_after_a_rewrite_writes_go_to_the_new_file_before_the_reply(binary):
         r = s.redis()
         r.set("before", "1")
         r.bgrewriteaof()
-        deadline = time.time() + 20
-        while r.info("persistence")["aof_rewrite_in_progress"]:
-            assert time.time() < deadline
-            time.sleep(0.02)
+        wait_for(lambda: not r.info("persistence")["aof_rewrite_in_progress"], "rewrite done", 20)
         path = incr_path(s)
         assert path.endswith("appendonly.aof.2.incr.aof")
         for i in range(50):
