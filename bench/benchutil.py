@@ -2,10 +2,20 @@
 pubsub_fanout.py, tls_compare.py, the *_icount.py scripts): a free loopback port, waiting for a
 server to listen or answer PING, stopping it, and a process's CPU time."""
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+
+
+def reference_tool(name):
+    """A Redis program for comparisons: the Redis 7.2.4 built from source in /work/redis-724
+    when this machine has one, else the installed one (Debian's redis-server and redis-tools)."""
+    built = f"/work/redis-724/src/{name}"
+    if os.access(built, os.X_OK):
+        return built
+    return shutil.which(name) or f"/usr/bin/{name}"
 
 
 def free_port():

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """maxmemory and eviction on tessera-server next to redis-server 7.2.4, in one run.
 
-Usage: bench/eviction_compare.py [--ref /work/redis-724/src/redis-server] [--only a,b,c]
+Usage: bench/eviction_compare.py [--ref REDIS-SERVER] [--only a,b,c]
                                  [--quick] BUILD/tessera-server [-- ARGS...]
 
 Servers run pinned to CPU 0, the load to CPU 1; each starts with --save "" --appendonly no.
@@ -26,7 +26,7 @@ import argparse, bisect, itertools, math, os, random, socket, subprocess, sys, t
 import threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import wait_for_port, cpu_seconds, free_port  # noqa: E402
+from benchutil import wait_for_port, cpu_seconds, free_port, reference_tool  # noqa: E402
 
 MB = 1024 * 1024
 VALUE = b"v" * 100
@@ -120,7 +120,7 @@ def count_replies(sock, expected):
 
 
 def benchmark(port, args):
-    cmd = ["taskset", "-c", "1", "/work/redis-724/src/redis-benchmark", "-p", str(port), "-q"] + args
+    cmd = ["taskset", "-c", "1", reference_tool("redis-benchmark"), "-p", str(port), "-q"] + args
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
 
@@ -261,7 +261,7 @@ def run_cpu(binary, args, maxmemory, requests, rounds):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ref", default="/work/redis-724/src/redis-server")
+    ap.add_argument("--ref", default=reference_tool("redis-server"))
     ap.add_argument("--only", default="a,b,c")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("server")

@@ -26,10 +26,10 @@ before --collect-atstart=yes, which it would otherwise turn off).
 import argparse, glob, os, re, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import stop, wait_for_pong  # noqa: E402
+from benchutil import reference_tool, stop, wait_for_pong  # noqa: E402
 from eval_icount import total_ir, cron_ir  # noqa: E402
 
-BENCH = "/work/redis-724/src/redis-benchmark"
+BENCH = reference_tool("redis-benchmark")
 
 
 def call(port, *args):

@@ -17,7 +17,7 @@ redis-benchmark on CPU 1.
 import argparse, os, random, re, shutil, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import free_port, wait_for_port  # noqa: E402
+from benchutil import free_port, reference_tool, wait_for_port  # noqa: E402
 
 
 def start(cmd, workdir, cpus):
@@ -178,7 +178,7 @@ def measure(cmd, workdir, keys, spread, bench_seconds, cpus):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ref", default="/work/redis-724/src/redis-server")
+    ap.add_argument("--ref", default=reference_tool("redis-server"))
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--spread", type=int, default=60)
     ap.add_argument("--bench-seconds", type=int, default=5)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Memory per idle connection: tessera-server beside redis-server, in one run.
 
-Usage: bench/idle_conns.py [--ref /work/redis-724/src/redis-server] [--conns N] [--settle S]
+Usage: bench/idle_conns.py [--ref REDIS-SERVER] [--conns N] [--settle S]
                            [--port-base P] BUILD/tessera-server [-- ARGS...]
 
 Raises this process's open-file limit to its hard limit, then for each server: starts it with
@@ -14,7 +14,7 @@ the ratio tessera/redis.  ARGS go to tessera only (e.g. --io-threads 1).
 import argparse, os, resource, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import wait_for_port, free_port  # noqa: E402
+from benchutil import wait_for_port, free_port, reference_tool  # noqa: E402
 
 
 def rss_bytes(pid):
@@ -66,7 +66,7 @@ def main():
         i = argv.index("--")
         argv, extra = argv[:i], argv[i + 1:]
     p = argparse.ArgumentParser()
-    p.add_argument("--ref", default="/work/redis-724/src/redis-server")
+    p.add_argument("--ref", default=reference_tool("redis-server"))
     p.add_argument("--conns", type=int, default=0)
     p.add_argument("--settle", type=float, default=7.0)
     p.add_argument("--port-base", type=int, default=0)

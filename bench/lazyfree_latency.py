@@ -2,7 +2,7 @@
 """Latency of deleting a 1M-member set, with and without lazy freeing, beside redis-server.
 
     flock /work/bench.lock bench/lazyfree_latency.py build/tessera-server \
-        [--redis /work/redis-724/src/redis-server] [--members 1000000] [--runs 3]
+        [--redis REDIS-SERVER] [--members 1000000] [--runs 3]
 
 For each server and each way of deleting (DEL, UNLINK, DEL with lazyfree-lazy-user-del yes):
 builds a set of --members members (SADD in batches), waits until nothing is pending, then
@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchutil import wait_for_port  # noqa: E402
+from benchutil import reference_tool, wait_for_port  # noqa: E402
 
 import redis  # noqa: E402
 
@@ -66,7 +66,7 @@ def one_run(r, members, way):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("tessera")
-    ap.add_argument("--redis", default="/work/redis-724/src/redis-server")
+    ap.add_argument("--redis", default=reference_tool("redis-server"))
     ap.add_argument("--members", type=int, default=1000000)
     ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()

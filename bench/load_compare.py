@@ -5,7 +5,7 @@ and large aggregates (hashes, lists, sets, sorted sets, streams; the large ones 
 listpack limits).  Each server is started on a copy of the file and its own log line
 "DB loaded from disk: X seconds" is read; the best of --runs starts is kept.
 
-    bench/load_compare.py build/tessera-server [--reference /work/redis-724/src/redis-server]
+    bench/load_compare.py build/tessera-server [--reference REDIS-SERVER]
         [--files DIR]
 
 With --files, the RDB files are kept in DIR (strings.rdb, mixed.rdb) and reused by later runs,
@@ -17,10 +17,14 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
 import redis
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import reference_tool  # noqa: E402
 
 MIXED = """
 local n = tonumber(ARGV[1])
@@ -148,7 +152,7 @@ def load_seconds(binary, rdb, runs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
-    ap.add_argument("--reference", default="/work/redis-724/src/redis-server")
+    ap.add_argument("--reference", default=reference_tool("redis-server"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--kinds", default="strings,mixed")
     ap.add_argument("--files", help="keep (and reuse) the RDB files in this directory")

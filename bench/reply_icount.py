@@ -17,10 +17,10 @@ request without the timer-driven cron (eval_icount.cron_ir).  Workloads (redis-b
 import argparse, glob, os, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import stop, wait_for_pong  # noqa: E402
+from benchutil import reference_tool, stop, wait_for_pong  # noqa: E402
 from eval_icount import total_ir, cron_ir  # noqa: E402
 
-BENCH = "/work/redis-724/src/redis-benchmark"
+BENCH = reference_tool("redis-benchmark")
 WORKLOADS = [("get P16", "get"), ("lrange_300 P16", "lrange_300")]
 
 
