@@ -19,6 +19,7 @@
 // Error texts match Redis 7.2.4 byte for byte: clients and test suites match on them.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -349,6 +350,18 @@ inline const char* ServerDeleteCommand(const ServerConfig& c) {
 // lazyfree-lazy-eviction.
 inline const char* EvictedKeyDeleteCommand(const ServerConfig& c) {
   return c.lazyfree_lazy_eviction.load(std::memory_order_relaxed) ? "UNLINK" : "DEL";
+}
+
+// The cron frequency with `clients` connected: hz, doubled while there are more than 200
+// clients per tick (up to 500) when dynamic-hz is on, as Redis's serverCron adapts it.
+inline int EffectiveHz(const ServerConfig& c, size_t clients) {
+  int hz = c.hz.load(std::memory_order_relaxed);
+  if (!c.dynamic_hz.load(std::memory_order_relaxed)) return hz;
+  constexpr size_t kMaxClientsPerTick = 200;
+  while (clients / static_cast<size_t>(hz) > kMaxClientsPerTick && hz < 500) {
+    hz = std::min(hz * 2, 500);
+  }
+  return hz;
 }
 
 class ConfigRegistry {

@@ -153,5 +153,25 @@ TEST_CASE("proc-title-template expands Redis's variables") {
   CHECK_FALSE(IsValidProcTitleTemplate("{unixsocket}", no_socket.values()));
 }
 
+TEST_CASE("dynamic-hz doubles hz while there are more than 200 clients per tick") {
+  ConfigRegistry r;
+  const ServerConfig& c = r.values();
+  CHECK(EffectiveHz(c, 0) == 10);
+  CHECK(EffectiveHz(c, 2009) == 10);  // 2009 / 10 = 200
+  CHECK(EffectiveHz(c, 2010) == 20);
+  CHECK(EffectiveHz(c, 4010) == 20);
+  CHECK(EffectiveHz(c, 4020) == 40);
+  CHECK(EffectiveHz(c, 1000000) == 500);  // 320 would still be too few: capped at 500
+  REQUIRE(Set(r, "hz", "1") == "");
+  CHECK(EffectiveHz(c, 200) == 1);
+  CHECK(EffectiveHz(c, 201) == 2);
+  CHECK(EffectiveHz(c, 800) == 4);  // 800 / 4 = 200: enough
+  CHECK(EffectiveHz(c, 804) == 8);
+  REQUIRE(Set(r, "hz", "400") == "");
+  CHECK(EffectiveHz(c, 80400) == 500);
+  REQUIRE(Set(r, "dynamic-hz", "no") == "");
+  CHECK(EffectiveHz(c, 1000000) == 400);
+}
+
 }  // namespace
 }  // namespace tessera::server
