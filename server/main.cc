@@ -27,6 +27,7 @@
 #include "server/net/worker.h"
 #include "server/open_files.h"
 #include "server/persistence.h"
+#include "server/process_settings.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
 #include "server/shutdown.h"
@@ -120,6 +121,15 @@ int main(int argc, char** argv) {
         TesseraVersion(), kRedisCompatVersion, config.port.load(), static_cast<int>(getpid()));
   } else {
     Log(LogLevel::kNotice, "Running mode=standalone, port={}.", config.port.load());
+  }
+
+  // Process-wide directives (server/process_settings.h), before any thread exists.
+  if (std::string warning = ApplyDisableThp(config.disable_thp); !warning.empty()) {
+    Log(LogLevel::kWarning, "{}", warning);
+  }
+  if (!SetCollateLocale(config.locale_collate.Get())) {
+    Log(LogLevel::kWarning, "Failed to configure LOCALE for invalid locale name.");
+    return 1;
   }
 
   std::random_device rd;
@@ -245,6 +255,8 @@ int main(int argc, char** argv) {
   shutdown.set_signals(&stop_signals);  // taken while the final save runs
   server.shutdown = &shutdown;
 
+  SetAllocatorBackgroundThread(config.jemalloc_bg_thread.load());
+  RegisterProcessSettingHooks(registry);
   Log(LogLevel::kNotice, "Server initialized");
   server.startup_memory.store(ReadAllocatedBytes());  // before any data: used_memory_startup
   // Clients may connect while the dataset loads: they get -LOADING until it is in memory.
