@@ -27,6 +27,7 @@
 #include "server/net/worker.h"
 #include "server/open_files.h"
 #include "server/persistence.h"
+#include "server/proc_title.h"
 #include "server/process_settings.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
@@ -72,6 +73,8 @@ void Daemonize() {
 
 int main(int argc, char** argv) {
   using namespace tessera::server;
+  // First: it moves argv's strings and the environment out of the title's way.
+  ProcTitle proc_title(argc, argv);
   if (argc >= 2) {
     if (std::strcmp(argv[1], "-v") == 0 || std::strcmp(argv[1], "--version") == 0) {
       PrintVersion();
@@ -226,6 +229,7 @@ int main(int argc, char** argv) {
   listeners.tcp_fds_per_worker.clear();
 
   net::RegisterListenerHooks(registry, server, workers, tls);
+  StartProcTitle(proc_title, registry, registry.config_file());
 
   server.clients().set_post([&workers](int owner, std::function<void()> fn) {
     workers[static_cast<size_t>(owner)]->Post(std::move(fn));
