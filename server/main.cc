@@ -27,6 +27,8 @@
 #include "server/net/worker.h"
 #include "server/open_files.h"
 #include "server/persistence.h"
+#include "server/proc_title.h"
+#include "server/process_settings.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
 #include "server/shutdown.h"
@@ -71,6 +73,8 @@ void Daemonize() {
 
 int main(int argc, char** argv) {
   using namespace tessera::server;
+  // First: it moves argv's strings and the environment out of the title's way.
+  ProcTitle proc_title(argc, argv);
   if (argc >= 2) {
     if (std::strcmp(argv[1], "-v") == 0 || std::strcmp(argv[1], "--version") == 0) {
       PrintVersion();
@@ -120,6 +124,15 @@ int main(int argc, char** argv) {
         TesseraVersion(), kRedisCompatVersion, config.port.load(), static_cast<int>(getpid()));
   } else {
     Log(LogLevel::kNotice, "Running mode=standalone, port={}.", config.port.load());
+  }
+
+  // Process-wide directives (server/process_settings.h), before any thread exists.
+  if (std::string warning = ApplyDisableThp(config.disable_thp); !warning.empty()) {
+    Log(LogLevel::kWarning, "{}", warning);
+  }
+  if (!SetCollateLocale(config.locale_collate.Get())) {
+    Log(LogLevel::kWarning, "Failed to configure LOCALE for invalid locale name.");
+    return 1;
   }
 
   std::random_device rd;
@@ -216,6 +229,7 @@ int main(int argc, char** argv) {
   listeners.tcp_fds_per_worker.clear();
 
   net::RegisterListenerHooks(registry, server, workers, tls);
+  StartProcTitle(proc_title, registry, registry.config_file());
 
   server.clients().set_post([&workers](int owner, std::function<void()> fn) {
     workers[static_cast<size_t>(owner)]->Post(std::move(fn));
@@ -245,6 +259,8 @@ int main(int argc, char** argv) {
   shutdown.set_signals(&stop_signals);  // taken while the final save runs
   server.shutdown = &shutdown;
 
+  SetAllocatorBackgroundThread(config.jemalloc_bg_thread.load());
+  RegisterProcessSettingHooks(registry);
   Log(LogLevel::kNotice, "Server initialized");
   server.startup_memory.store(ReadAllocatedBytes());  // before any data: used_memory_startup
   // Clients may connect while the dataset loads: they get -LOADING until it is in memory.

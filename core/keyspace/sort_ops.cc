@@ -103,22 +103,26 @@ int CompareBytes(std::string_view a, std::string_view b) {
   return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
-// ALPHA's comparison: the whole values with STORE, C strings (strcoll in the C locale)
-// without.
-int CompareAlpha(std::string_view a, std::string_view b, bool store) {
-  return store ? CompareBytes(a, b) : CompareBytes(AsCString(a), AsCString(b));
+// ALPHA's comparison: the whole values with STORE; without, C strings, through `collate`
+// when given.
+int CompareAlpha(const std::string& a, const std::string& b, const SortOptions& opts) {
+  if (opts.store) return CompareBytes(a, b);
+  if (opts.collate == nullptr) return CompareBytes(AsCString(a), AsCString(b));
+  int c = opts.collate(a.c_str(), b.c_str());
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
 // sortCompare: <0, 0 or >0 as `a` sorts before, with or after `b` in ascending order.
-int CompareItems(const SortItem& a, const SortItem& b, bool alpha, bool by, bool store) {
+int CompareItems(const SortItem& a, const SortItem& b, bool alpha, bool by,
+                 const SortOptions& opts) {
   if (!alpha) {
     if (a.score > b.score) return 1;
     if (a.score < b.score) return -1;
     return CompareBytes(a.element, b.element);
   }
-  if (!by) return CompareAlpha(a.element, b.element, store);
+  if (!by) return CompareAlpha(a.element, b.element, opts);
   if (!a.cmp || !b.cmp) return a.cmp.has_value() - b.cmp.has_value();
-  return CompareAlpha(*a.cmp, *b.cmp, store);
+  return CompareAlpha(*a.cmp, *b.cmp, opts);
 }
 
 // Gives each item its score (or ALPHA BY value).  Returns false iff a numeric score is not a
@@ -255,7 +259,7 @@ OpResult<std::vector<SortRow>> OpSort(DbAccess& db, std::string_view key, const 
     bool desc = opts.desc;
     bool has_by = by.has_value();
     std::stable_sort(items.begin(), items.end(), [&](const SortItem& a, const SortItem& b) {
-      int c = CompareItems(a, b, alpha, has_by, opts.store);
+      int c = CompareItems(a, b, alpha, has_by, opts);
       return desc ? c > 0 : c < 0;
     });
   }

@@ -13,9 +13,10 @@
 // OBJECT ENCODING shows.
 //
 // Ordering is a stable sort.  Numeric ties are broken by comparing the elements' bytes, as
-// Redis does.  ALPHA compares bytes: with STORE the whole values (memcmp, then length), without
-// STORE as C strings, up to the first NUL byte, because Redis uses strcoll() there (which is
-// strcmp() in the C locale; Redis takes LC_COLLATE from the environment, Tessera does not).
+// Redis does.  ALPHA with STORE compares the whole values' bytes (memcmp, then length);
+// without STORE it compares C strings, up to the first NUL byte, with the caller's `collate`
+// (the server passes strcoll(), under locale-collate, as Redis does; core reads no locale
+// itself), or as strcmp() when none is given.
 // ALPHA can leave ties (equal or missing BY values, values equal up to a NUL); they keep the
 // source's order, as glibc's qsort (a merge sort) leaves them in Redis.
 //
@@ -47,6 +48,8 @@ struct SortOptions {
   bool alpha = false;
   bool store = false;  // a STORE destination was given (changes how a set is ordered)
   bool for_script = false;  // run by a script: a set's output must not depend on its layout
+  // ALPHA without STORE: <0, 0, >0 for two NUL-terminated strings (nullptr: strcmp order).
+  int (*collate)(const char*, const char*) = nullptr;
 };
 
 // One value of SORT's output: an element, or what a GET pattern found for it (nullopt when

@@ -201,7 +201,9 @@ void AddServer(Server& server, InfoWriter& w) {
   uname(&name);
   int64_t now_us = RealNowUs();
   int64_t uptime_s = std::max<int64_t>(0, (now_us / 1000 - server.start_time_ms()) / 1000);
-  int hz = server.config().hz.load(std::memory_order_relaxed);
+  // The frequency the cron runs at now (dynamic-hz), and the configured one.
+  const int configured_hz = server.config().hz.load(std::memory_order_relaxed);
+  const int hz = EffectiveHz(server.config(), server.clients().Count());
   w.Section("Server");
   w.Field("redis_version", kRedisCompatVersion);
   w.Field("tessera_version", TesseraVersion());
@@ -225,7 +227,7 @@ void AddServer(Server& server, InfoWriter& w) {
   w.Field("uptime_in_seconds", uptime_s);
   w.Field("uptime_in_days", uptime_s / 86400);
   w.Field("hz", hz);
-  w.Field("configured_hz", hz);
+  w.Field("configured_hz", configured_hz);
   // The 24-bit seconds clock keys record their last access with (OBJECT IDLETIME).
   w.Field("lru_clock", (server.NowMs() / 1000) & 0xFFFFFF);
   w.Field("executable", server.executable());

@@ -10,6 +10,7 @@
 // key names from the elements, which no one can know before the command runs.  When the
 // options have such a pattern, the spec's locks_all_shards predicate asks the dispatcher to
 // lock every shard, which keeps SORT atomic like any other command.
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -90,6 +91,8 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
       return ctx.reply.Error("ERR GET option of SORT denied due to insufficient ACL permissions.");
   }
   opts.for_script = ctx.client.in_script;
+  // The process's LC_COLLATE (locale-collate), as Redis's collateStringObjects.
+  opts.collate = [](const char* a, const char* b) { return std::strcoll(a, b); };
   OpResult<std::vector<SortRow>> rows = keyspace::OpSort(ctx.db, ctx.args[1], opts);
   if (!rows) {
     if (rows.status() == OpStatus::kNotAFloat) return ctx.reply.Error(errors::kSortNotADouble);

@@ -199,7 +199,7 @@ bool ConfigRegistry::SetFromArgs(size_t index, std::vector<std::string> args, bo
   const std::string& v = args.at(0);  // callers pass exactly one word to plain directives
   if (e.kind == ConfigKind::kString) {
     if (e.check_string != nullptr) {
-      if (const char* bad = e.check_string(v)) return (*err = bad, false);
+      if (const char* bad = e.check_string(values_, v)) return (*err = bad, false);
     }
     *changed = e.load_string(values_) != v;
     if (*changed) e.store_string(values_, v);

@@ -19,6 +19,7 @@
 // Error texts match Redis 7.2.4 byte for byte: clients and test suites match on them.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -160,6 +161,19 @@ struct ServerConfig {
   std::string logfile;     // immutable; "" = standard output
   std::atomic<LogLevel> loglevel{LogLevel::kNotice};
   std::atomic<int> hz{0};  // always within 1..500 (Redis clamps, never rejects)
+  // The cron runs faster with many clients (EffectiveHz below).
+  std::atomic<bool> dynamic_hz{true};
+  // The process title `ps` shows (server/proc_title.h): set at start-up when set_proc_title;
+  // CONFIG SET proc-title-template rewrites it (whatever set_proc_title says, as Redis does).
+  bool set_proc_title = true;  // immutable
+  Guarded<std::string> proc_title_template;
+  // setlocale(LC_COLLATE) at start-up and on CONFIG SET: SORT ... ALPHA (without STORE) and
+  // Lua's string comparison collate with it.  "" takes it from the environment.
+  Guarded<std::string> locale_collate;
+  // Transparent huge pages off for this process (prctl) when the kernel has them "always".
+  bool disable_thp = true;  // immutable
+  // jemalloc's background purging thread (mallctl "background_thread").
+  std::atomic<bool> jemalloc_bg_thread{true};
   ProtectedAction enable_debug_command = ProtectedAction::kNo;  // immutable
   // CONFIG SET of protected directives (dir, dbfilename): allowed, refused, or from local
   // clients only.
@@ -170,9 +184,17 @@ struct ServerConfig {
   std::atomic<bool> activerehashing{true};
   // The start-up banner (mode, port, PID) even when the log is not a terminal.
   std::atomic<bool> always_show_logo{false};
-  // Replication (server/replication/).  repl-diskless-sync-delay is kept only: full syncs
-  // go through a file.
+  // Replication (server/replication/).  The diskless directives are kept only: a full sync
+  // always goes through a file on both sides (config/README.md), which is Redis's
+  // repl-diskless-sync no / repl-diskless-load disabled.
+  std::atomic<bool> repl_diskless_sync{true};
   std::atomic<int64_t> repl_diskless_sync_delay{5};
+  std::atomic<int64_t> repl_diskless_sync_max_replicas{0};
+  std::atomic<int> repl_diskless_load{0};  // disabled, on-empty-db, swapdb
+  // A replica's link loses TCP_NODELAY when it starts its sync (fewer, bigger packets).
+  std::atomic<bool> repl_disable_tcp_nodelay{false};
+  // A replica frees its old dataset on the lazy-free thread when a full sync replaces it.
+  std::atomic<bool> replica_lazy_flush{false};
   std::atomic<int64_t> repl_ping_replica_period{10};  // seconds between PINGs to replicas
   std::atomic<bool> replica_serve_stale_data{true};
   // replicaof: "host port" of the primary, "" on a primary.  Immutable for CONFIG SET, but
@@ -328,6 +350,18 @@ inline const char* ServerDeleteCommand(const ServerConfig& c) {
 // lazyfree-lazy-eviction.
 inline const char* EvictedKeyDeleteCommand(const ServerConfig& c) {
   return c.lazyfree_lazy_eviction.load(std::memory_order_relaxed) ? "UNLINK" : "DEL";
+}
+
+// The cron frequency with `clients` connected: hz, doubled while there are more than 200
+// clients per tick (up to 500) when dynamic-hz is on, as Redis's serverCron adapts it.
+inline int EffectiveHz(const ServerConfig& c, size_t clients) {
+  int hz = c.hz.load(std::memory_order_relaxed);
+  if (!c.dynamic_hz.load(std::memory_order_relaxed)) return hz;
+  constexpr size_t kMaxClientsPerTick = 200;
+  while (clients / static_cast<size_t>(hz) > kMaxClientsPerTick && hz < 500) {
+    hz = std::min(hz * 2, 500);
+  }
+  return hz;
 }
 
 class ConfigRegistry {

@@ -17,6 +17,7 @@
 #include "core/base/split_args.h"
 #include "server/config/config_file.h"
 #include "server/config/config_observability.h"
+#include "server/config/proc_title_template.h"
 #include "server/notify.h"
 
 namespace tessera::server {
@@ -122,7 +123,7 @@ constexpr Entry Enum(std::string_view name, uint32_t flags, std::span<const std:
 
 template <auto kField>
 constexpr Entry String(std::string_view name, uint32_t flags, std::string_view def,
-                       const char* (*check)(std::string_view) = nullptr) {
+                       const char* (*check)(const ServerConfig&, std::string_view) = nullptr) {
   Entry e;
   e.name = name;
   e.flags = flags;
@@ -156,16 +157,22 @@ bool IsPath(std::string_view name) {
   return name.find('/') != std::string_view::npos || name.find('\\') != std::string_view::npos;
 }
 
-const char* CheckDbFilename(std::string_view name) {
+const char* CheckDbFilename(const ServerConfig&, std::string_view name) {
   return IsPath(name) ? "dbfilename can't be a path, just a filename" : nullptr;
 }
 
-const char* CheckAppendFilename(std::string_view name) {
+const char* CheckAppendFilename(const ServerConfig&, std::string_view name) {
   return IsPath(name) ? "appendfilename can't be a path, just a filename" : nullptr;
 }
 
-const char* CheckAppendDirname(std::string_view name) {
+const char* CheckAppendDirname(const ServerConfig&, std::string_view name) {
   return IsPath(name) ? "appenddirname can't be a path, just a dirname" : nullptr;
+}
+
+const char* CheckProcTitleTemplate(const ServerConfig& c, std::string_view tmpl) {
+  return IsValidProcTitleTemplate(tmpl, c)
+             ? nullptr
+             : "template format is invalid or contains unknown variables";
 }
 
 // ---- Special directives ----
@@ -619,6 +626,7 @@ constexpr std::string_view kMaxmemoryPolicies[] = {
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
     "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
 constexpr std::string_view kPropagationErrorNames[] = {"ignore", "panic", "panic-on-replicas"};
+constexpr std::string_view kReplDisklessLoadNames[] = {"disabled", "on-empty-db", "swapdb"};
 
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kIntMin = INT_MIN;
@@ -676,6 +684,13 @@ constexpr Entry kTable[] = {
       e.normalize = &ClampHz;
       return e;
     }(),
+    Bool<&C::dynamic_hz>("dynamic-hz", kModifiable, "yes"),
+    Bool<&C::set_proc_title>("set-proc-title", kImmutable, "yes"),
+    String<&C::proc_title_template>("proc-title-template", kModifiable,
+                                    "{title} {listen-addr} {server-mode}", &CheckProcTitleTemplate),
+    String<&C::locale_collate>("locale-collate", kModifiable, ""),
+    Bool<&C::disable_thp>("disable-thp", kImmutable, "yes"),
+    Bool<&C::jemalloc_bg_thread>("jemalloc-bg-thread", kModifiable, "yes"),
     Enum<&C::enable_debug_command>("enable-debug-command", kImmutable, kProtectedActions, "no"),
     Enum<&C::enable_protected_configs>("enable-protected-configs", kImmutable, kProtectedActions,
                                        "no"),
@@ -684,8 +699,20 @@ constexpr Entry kTable[] = {
     Bool<&C::activerehashing>("activerehashing", kModifiable, "yes"),
     Number<&C::latency_monitor_threshold>("latency-monitor-threshold", "", kModifiable, 0,
                                           LLONG_MAX, "0"),
+    // The diskless directives: kept, without effect (config/README.md).
+    Bool<&C::repl_diskless_sync>("repl-diskless-sync", kModifiable, "yes"),
     Number<&C::repl_diskless_sync_delay>("repl-diskless-sync-delay", "", kModifiable, 0, kIntMax,
                                          "5"),
+    Number<&C::repl_diskless_sync_max_replicas>("repl-diskless-sync-max-replicas", "", kModifiable,
+                                                0, kIntMax, "0"),
+    Enum<&C::repl_diskless_load>("repl-diskless-load", kModifiable, kReplDisklessLoadNames,
+                                 "disabled"),
+    Bool<&C::repl_disable_tcp_nodelay>("repl-disable-tcp-nodelay", kModifiable, "no"),
+    [] {
+      Entry e = Bool<&C::replica_lazy_flush>("replica-lazy-flush", kModifiable, "no");
+      e.alias = "slave-lazy-flush";
+      return e;
+    }(),
     [] {
       Entry e = Number<&C::repl_ping_replica_period>("repl-ping-replica-period", "", kModifiable, 1,
                                                      kIntMax, "10");

@@ -59,7 +59,8 @@ struct ConfigRegistry::Entry {
   // kString.
   std::string (*load_string)(const ServerConfig&) = nullptr;
   void (*store_string)(ServerConfig&, std::string) = nullptr;
-  const char* (*check_string)(std::string_view) = nullptr;
+  // Error text, or nullptr if acceptable; may judge the value against the others.
+  const char* (*check_string)(const ServerConfig&, std::string_view) = nullptr;
   // kSpecial.
   bool (*set)(SetContext&, std::span<const std::string>, bool* changed, std::string* err) = nullptr;
   std::string (*get)(const ServerConfig&) = nullptr;

@@ -101,7 +101,7 @@ void Worker::Start() {
                 if (status == 0) static_cast<Worker*>(s->data)->Accept(s, true);
               });
   }
-  int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
+  int hz = EffectiveHz(server_->config(), server_->clients().Count());
   uv_timer_start(&cron_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); },
                  static_cast<uint64_t>(1000 / hz), static_cast<uint64_t>(1000 / hz));
   uv_check_start(&flush_check_, [](uv_check_t* h) {
@@ -316,9 +316,10 @@ void Worker::Cron() {
     int64_t start;
   } cron_timer{stats_, Server::MonotonicUs()};
   int64_t now = server_->NowMs();
-  int hz = std::clamp(static_cast<int>(server_->config().hz.load(std::memory_order_relaxed)), 1, 500);
-  // CONFIG SET hz changes the period from the tick after next (libuv re-arms a repeating timer
-  // before its callback runs), as Redis's serverCron follows hz.
+  // hz, or more with many clients (dynamic-hz).  A change of either takes effect from the tick
+  // after next (libuv re-arms a repeating timer before its callback runs), as Redis's
+  // serverCron follows its hz.
+  int hz = EffectiveHz(server_->config(), server_->clients().Count());
   const auto period_ms = static_cast<uint64_t>(1000 / hz);
   if (uv_timer_get_repeat(&cron_) != period_ms) uv_timer_set_repeat(&cron_, period_ms);
   ResizeClientBuffers(now, hz);

@@ -3,7 +3,8 @@
 // A connection stays on the worker that accepted it; that worker reads, parses, executes and
 // replies for it.  Anything another thread wants done to one of this worker's connections is
 // posted to the inbox (Post), an MPSC queue drained on a uv_async_t.  The cron timer runs at
-// `hz`: client timeouts and this worker's share of active expiry (shards i, i+W, i+2W...).
+// EffectiveHz (hz, more with many clients): client timeouts and this worker's share of active
+// expiry (shards i, i+W, i+2W...).
 //
 // Thread rules: every member except Post() and RequestStop() is used by the worker thread only.
 #pragma once

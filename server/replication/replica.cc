@@ -584,7 +584,11 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
           ("Killing running AOF rewrite child: " + std::to_string(::getpid())).c_str());
     }
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
-    FlushDb(server_, -1, [&] { TouchWatchedKeysInDbs(server_, -1, -1, Server::RealNowMs()); });
+    // replica-lazy-flush: the old tables go to the lazy-free thread instead of being freed
+    // here before the load starts.
+    FlushDb(
+        server_, -1, [&] { TouchWatchedKeysInDbs(server_, -1, -1, Server::RealNowMs()); },
+        cfg.replica_lazy_flush.load(std::memory_order_relaxed));
     server_.tracking().InvalidateAll(-1, nullptr);
     server_.scripts().FlushLibraries();
     const std::string db_path = cfg.dbfilename.Get();

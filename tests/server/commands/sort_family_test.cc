@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
@@ -130,6 +131,38 @@ TEST_CASE("SORT ALPHA compares as C strings without STORE, whole values with it"
   CHECK(Sort(t, {"l", "ALPHA", "DESC"}) == Arr({"b", "a", "1", one_nul, nul, ""}));
   CHECK(Sort(t, {"l", "ALPHA", "STORE", "dst"}) == Int(6));
   CHECK(t.Run({"LRANGE", "dst", "0", "-1"}) == Arr({"", nul, "1", one_nul, "a", "b"}));
+}
+
+TEST_CASE("SORT ALPHA collates with the caller's function without STORE only", "[sort]") {
+  CommandTester t;
+  Push(t, "l", {"b", "B", "a", "A"});
+  // The handler passes strcoll(); under the test's C locale that is byte order.
+  CHECK(Sort(t, {"l", "ALPHA"}) == Arr({"A", "B", "a", "b"}));
+  keyspace::Keyspace& ks = t.server().keyspace();
+  std::lock_guard<keyspace::ShardMutex> lock(ks.shard(ks.ShardOf("l")).mutex());
+  keyspace::DbAccess db(&ks, t.client().db, t.now_ms(), 0);
+  keyspace::SortOptions opts;
+  opts.alpha = true;
+  // A collation that puts lower case first, as no byte order does.
+  opts.collate = [](const char* a, const char* b) {
+    auto key = [](char c) {
+      return std::islower(static_cast<unsigned char>(c)) ? c - 'a' : c - 'A' + 26;
+    };
+    return key(*a) - key(*b);
+  };
+  auto sorted = [&] {
+    OpResult<std::vector<keyspace::SortRow>> rows = keyspace::OpSort(db, "l", opts);
+    REQUIRE(rows);
+    std::string out;
+    for (const auto& row : *rows) out += row.value_or("(nil)");
+    return out;
+  };
+  CHECK(sorted() == "abAB");
+  opts.desc = true;
+  CHECK(sorted() == "BAba");
+  opts.store = true;  // STORE compares bytes whatever the collation
+  opts.desc = false;
+  CHECK(sorted() == "ABab");
 }
 
 // --- BY ------------------------------------------------------------------------------------
