@@ -9,6 +9,7 @@ PACKAGES=(
   catch2 libbenchmark-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev
   redis-tools redis-server python3 python3-redis
+  locales
 )
 
 missing=()
