@@ -9,25 +9,17 @@
 #include <sstream>
 
 #include "server/config/config.h"
+#include "tests/server/config/config_test_util.h"
 
 namespace tessera::server {
 namespace {
 
+using config_test::GetOne;
+using config_test::SetOne;
+
 constexpr std::string_view kRefusal =
     "Active defragmentation cannot be enabled: it requires a Redis server compiled with a "
     "modified Jemalloc like the one shipped by default with the Redis source distribution";
-
-std::string Get(const ConfigRegistry& r, std::string_view name) {
-  std::string_view patterns[] = {name};
-  auto got = r.Get(patterns);
-  REQUIRE(got.size() == 1);
-  return got[0].second;
-}
-
-std::string Set(ConfigRegistry& r, std::string_view name, std::string_view value) {
-  std::pair<std::string_view, std::string_view> pairs[] = {{name, value}};
-  return r.Set(pairs);
-}
 
 TEST_CASE("active-defrag directives: Redis 7.2's names, defaults and bounds") {
   ConfigRegistry r;
@@ -46,41 +38,41 @@ TEST_CASE("active-defrag directives: Redis 7.2's names, defaults and bounds") {
   std::sort(expected.begin(), expected.end());
   CHECK(got == expected);
 
-  CHECK(Set(r, "active-defrag-cycle-min", "65") == "");
-  CHECK(Get(r, "active-defrag-cycle-min") == "65");
-  CHECK(Set(r, "active-defrag-ignore-bytes", "2mb") == "");
-  CHECK(Get(r, "active-defrag-ignore-bytes") == "2097152");
-  CHECK(Set(r, "active-defrag-threshold-lower", "5") == "");
-  CHECK(Set(r, "active-defrag-max-scan-fields", "9223372036854775807") == "");
-  CHECK(Set(r, "active-defrag-cycle-max", "100") ==
+  CHECK(SetOne(r, "active-defrag-cycle-min", "65") == "");
+  CHECK(GetOne(r, "active-defrag-cycle-min") == "65");
+  CHECK(SetOne(r, "active-defrag-ignore-bytes", "2mb") == "");
+  CHECK(GetOne(r, "active-defrag-ignore-bytes") == "2097152");
+  CHECK(SetOne(r, "active-defrag-threshold-lower", "5") == "");
+  CHECK(SetOne(r, "active-defrag-max-scan-fields", "9223372036854775807") == "");
+  CHECK(SetOne(r, "active-defrag-cycle-max", "100") ==
         "ERR CONFIG SET failed (possibly related to argument 'active-defrag-cycle-max') - "
         "argument must be between 1 and 99 inclusive");
-  CHECK(Set(r, "active-defrag-threshold-upper", "1001") ==
+  CHECK(SetOne(r, "active-defrag-threshold-upper", "1001") ==
         "ERR CONFIG SET failed (possibly related to argument 'active-defrag-threshold-upper') - "
         "argument must be between 0 and 1000 inclusive");
-  CHECK(Set(r, "active-defrag-ignore-bytes", "0") ==
+  CHECK(SetOne(r, "active-defrag-ignore-bytes", "0") ==
         "ERR CONFIG SET failed (possibly related to argument 'active-defrag-ignore-bytes') - "
         "argument must be between 1 and 9223372036854775807 inclusive");
-  CHECK(Set(r, "active-defrag-max-scan-fields", "0") ==
+  CHECK(SetOne(r, "active-defrag-max-scan-fields", "0") ==
         "ERR CONFIG SET failed (possibly related to argument 'active-defrag-max-scan-fields') - "
         "argument must be between 1 and 9223372036854775807 inclusive");
 }
 
 TEST_CASE("activedefrag yes is refused with the text of a Redis without defrag support") {
   ConfigRegistry r;
-  CHECK(Set(r, "activedefrag", "yes") ==
+  CHECK(SetOne(r, "activedefrag", "yes") ==
         "ERR CONFIG SET failed (possibly related to argument 'activedefrag') - " +
             std::string(kRefusal));
-  CHECK(Get(r, "activedefrag") == "no");
-  CHECK(Set(r, "activedefrag", "no") == "");
-  CHECK(Set(r, "activedefrag", "maybe") ==
+  CHECK(GetOne(r, "activedefrag") == "no");
+  CHECK(SetOne(r, "activedefrag", "no") == "");
+  CHECK(SetOne(r, "activedefrag", "maybe") ==
         "ERR CONFIG SET failed (possibly related to argument 'activedefrag') - "
         "argument must be 'yes' or 'no'");
   // All or nothing: the refusal undoes the other directives of the same CONFIG SET.
   std::pair<std::string_view, std::string_view> both[] = {{"active-defrag-cycle-min", "50"},
                                                           {"activedefrag", "yes"}};
   CHECK(r.Set(both) != "");
-  CHECK(Get(r, "active-defrag-cycle-min") == "1");
+  CHECK(GetOne(r, "active-defrag-cycle-min") == "1");
 
   // In a config file it is a fatal error, with the same reason.
   ConfigRegistry from_file;
@@ -92,8 +84,8 @@ TEST_CASE("activedefrag yes is refused with the text of a Redis without defrag s
       accepted.LoadFromString("activedefrag no\nactive-defrag-ignore-bytes 1gb\n"
                               "active-defrag-threshold-upper 50\n",
                               &err));
-  CHECK(Get(accepted, "active-defrag-ignore-bytes") == "1073741824");
-  CHECK(Get(accepted, "active-defrag-threshold-upper") == "50");
+  CHECK(GetOne(accepted, "active-defrag-ignore-bytes") == "1073741824");
+  CHECK(GetOne(accepted, "active-defrag-threshold-upper") == "50");
 }
 
 TEST_CASE("CONFIG REWRITE writes the active-defrag directives that differ") {
@@ -108,8 +100,8 @@ TEST_CASE("CONFIG REWRITE writes the active-defrag directives that differ") {
   std::string arg0 = "tessera-server", arg1 = file;
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
   REQUIRE(r.LoadFromCommandLine(2, argv, &err));
-  CHECK(Set(r, "active-defrag-cycle-max", "40") == "");
-  CHECK(Set(r, "active-defrag-ignore-bytes", "200mb") == "");
+  CHECK(SetOne(r, "active-defrag-cycle-max", "40") == "");
+  CHECK(SetOne(r, "active-defrag-ignore-bytes", "200mb") == "");
   REQUIRE(r.Rewrite() == "");
   std::stringstream text;
   text << std::ifstream(file).rdbuf();

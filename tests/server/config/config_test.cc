@@ -10,26 +10,17 @@
 
 #include "core/base/split_args.h"
 #include "server/config/config_file.h"
+#include "tests/server/config/config_test_util.h"
 
 namespace tessera::server {
 namespace {
 
+using config_test::GetOne;
+using config_test::SetOne;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
-
-std::string GetOne(const ConfigRegistry& r, std::string_view name) {
-  std::string_view patterns[] = {name};
-  auto got = r.Get(patterns);
-  REQUIRE(got.size() == 1);
-  return got[0].second;
-}
 
 Pairs GetMany(const ConfigRegistry& r, std::vector<std::string_view> patterns) {
   return r.Get(patterns);
-}
-
-std::string SetOne(ConfigRegistry& r, std::string_view name, std::string_view value) {
-  std::pair<std::string_view, std::string_view> pairs[] = {{name, value}};
-  return r.Set(pairs);
 }
 
 // The fatal error text for `text`, which must fail to load.

@@ -6,26 +6,14 @@
 
 #include "server/config/config.h"
 #include "server/config/proc_title_template.h"
+#include "tests/server/config/config_test_util.h"
 
 namespace tessera::server {
 namespace {
 
-std::string Get(const ConfigRegistry& r, std::string_view name) {
-  std::string_view patterns[] = {name};
-  auto got = r.Get(patterns);
-  REQUIRE(got.size() == 1);
-  return got[0].second;
-}
-
-std::string Set(ConfigRegistry& r, std::string_view name, std::string_view value) {
-  std::pair<std::string_view, std::string_view> pairs[] = {{name, value}};
-  return r.Set(pairs);
-}
-
-std::string SetError(std::string_view name, std::string_view why) {
-  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
-         std::string(why);
-}
+using config_test::GetOne;
+using config_test::SetError;
+using config_test::SetOne;
 
 // The eleven lines, as Redis 7.2.4's redis.conf writes them.
 constexpr std::string_view kShippedLines =
@@ -45,18 +33,18 @@ TEST_CASE("redis.conf's eleven directives load and read back") {
   ConfigRegistry r;
   std::string err;
   REQUIRE(r.LoadFromString(kShippedLines, &err));
-  CHECK(Get(r, "set-proc-title") == "yes");
-  CHECK(Get(r, "proc-title-template") == "{title} {listen-addr} {server-mode}");
-  CHECK(Get(r, "locale-collate") == "");
-  CHECK(Get(r, "repl-diskless-sync") == "yes");
-  CHECK(Get(r, "repl-diskless-sync-max-replicas") == "0");
-  CHECK(Get(r, "repl-diskless-load") == "disabled");
-  CHECK(Get(r, "repl-disable-tcp-nodelay") == "no");
-  CHECK(Get(r, "replica-lazy-flush") == "no");
-  CHECK(Get(r, "slave-lazy-flush") == "no");
-  CHECK(Get(r, "disable-thp") == "yes");
-  CHECK(Get(r, "dynamic-hz") == "yes");
-  CHECK(Get(r, "jemalloc-bg-thread") == "yes");
+  CHECK(GetOne(r, "set-proc-title") == "yes");
+  CHECK(GetOne(r, "proc-title-template") == "{title} {listen-addr} {server-mode}");
+  CHECK(GetOne(r, "locale-collate") == "");
+  CHECK(GetOne(r, "repl-diskless-sync") == "yes");
+  CHECK(GetOne(r, "repl-diskless-sync-max-replicas") == "0");
+  CHECK(GetOne(r, "repl-diskless-load") == "disabled");
+  CHECK(GetOne(r, "repl-disable-tcp-nodelay") == "no");
+  CHECK(GetOne(r, "replica-lazy-flush") == "no");
+  CHECK(GetOne(r, "slave-lazy-flush") == "no");
+  CHECK(GetOne(r, "disable-thp") == "yes");
+  CHECK(GetOne(r, "dynamic-hz") == "yes");
+  CHECK(GetOne(r, "jemalloc-bg-thread") == "yes");
 
   REQUIRE(r.LoadFromString(
       "set-proc-title no\ndisable-thp no\nrepl-diskless-load swapdb\ndynamic-hz no\n"
@@ -74,34 +62,36 @@ TEST_CASE("redis.conf's eleven directives load and read back") {
 
 TEST_CASE("CONFIG SET of the eleven: mutability and Redis's errors") {
   ConfigRegistry r;
-  CHECK(Set(r, "set-proc-title", "no") == SetError("set-proc-title", "can't set immutable config"));
-  CHECK(Set(r, "disable-thp", "no") == SetError("disable-thp", "can't set immutable config"));
-  CHECK(Set(r, "dynamic-hz", "maybe") == SetError("dynamic-hz", "argument must be 'yes' or 'no'"));
-  CHECK(Set(r, "repl-diskless-load", "always") ==
+  CHECK(SetOne(r, "set-proc-title", "no") ==
+        SetError("set-proc-title", "can't set immutable config"));
+  CHECK(SetOne(r, "disable-thp", "no") == SetError("disable-thp", "can't set immutable config"));
+  CHECK(SetOne(r, "dynamic-hz", "maybe") ==
+        SetError("dynamic-hz", "argument must be 'yes' or 'no'"));
+  CHECK(SetOne(r, "repl-diskless-load", "always") ==
         SetError("repl-diskless-load",
                  "argument(s) must be one of the following: disabled, on-empty-db, swapdb"));
-  CHECK(Set(r, "repl-diskless-sync-max-replicas", "-1") ==
+  CHECK(SetOne(r, "repl-diskless-sync-max-replicas", "-1") ==
         SetError("repl-diskless-sync-max-replicas",
                  "argument must be between 0 and 2147483647 inclusive"));
   CHECK(
-      Set(r, "proc-title-template", "{invalid-var}") ==
+      SetOne(r, "proc-title-template", "{invalid-var}") ==
       SetError("proc-title-template", "template format is invalid or contains unknown variables"));
-  CHECK(Get(r, "proc-title-template") == "{title} {listen-addr} {server-mode}");
+  CHECK(GetOne(r, "proc-title-template") == "{title} {listen-addr} {server-mode}");
 
-  CHECK(Set(r, "repl-diskless-load", "ON-EMPTY-DB") == "");
-  CHECK(Get(r, "repl-diskless-load") == "on-empty-db");
-  CHECK(Set(r, "slave-lazy-flush", "yes") == "");
-  CHECK(Get(r, "replica-lazy-flush") == "yes");
+  CHECK(SetOne(r, "repl-diskless-load", "ON-EMPTY-DB") == "");
+  CHECK(GetOne(r, "repl-diskless-load") == "on-empty-db");
+  CHECK(SetOne(r, "slave-lazy-flush", "yes") == "");
+  CHECK(GetOne(r, "replica-lazy-flush") == "yes");
   for (const char* name :
        {"repl-diskless-sync", "repl-disable-tcp-nodelay", "dynamic-hz", "jemalloc-bg-thread"}) {
     INFO(name);
-    CHECK(Set(r, name, "no") == "");
-    CHECK(Get(r, name) == "no");
+    CHECK(SetOne(r, name, "no") == "");
+    CHECK(GetOne(r, name) == "no");
   }
-  CHECK(Set(r, "proc-title-template", "TEST {title} {port}") == "");
-  CHECK(Get(r, "proc-title-template") == "TEST {title} {port}");
-  CHECK(Set(r, "locale-collate", "C") == "");
-  CHECK(Get(r, "locale-collate") == "C");
+  CHECK(SetOne(r, "proc-title-template", "TEST {title} {port}") == "");
+  CHECK(GetOne(r, "proc-title-template") == "TEST {title} {port}");
+  CHECK(SetOne(r, "locale-collate", "C") == "");
+  CHECK(GetOne(r, "locale-collate") == "C");
 }
 
 TEST_CASE("A bad proc-title-template in a file is a fatal error") {
@@ -162,14 +152,14 @@ TEST_CASE("dynamic-hz doubles hz while there are more than 200 clients per tick"
   CHECK(EffectiveHz(c, 4010) == 20);
   CHECK(EffectiveHz(c, 4020) == 40);
   CHECK(EffectiveHz(c, 1000000) == 500);  // 320 would still be too few: capped at 500
-  REQUIRE(Set(r, "hz", "1") == "");
+  REQUIRE(SetOne(r, "hz", "1") == "");
   CHECK(EffectiveHz(c, 200) == 1);
   CHECK(EffectiveHz(c, 201) == 2);
   CHECK(EffectiveHz(c, 800) == 4);  // 800 / 4 = 200: enough
   CHECK(EffectiveHz(c, 804) == 8);
-  REQUIRE(Set(r, "hz", "400") == "");
+  REQUIRE(SetOne(r, "hz", "400") == "");
   CHECK(EffectiveHz(c, 80400) == 500);
-  REQUIRE(Set(r, "dynamic-hz", "no") == "");
+  REQUIRE(SetOne(r, "dynamic-hz", "no") == "");
   CHECK(EffectiveHz(c, 1000000) == 400);
 }
 
