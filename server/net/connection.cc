@@ -226,8 +226,10 @@ void Connection::OnRead(ssize_t nread) {
     return;
   }
   if (!ReportMemoryAndEvict()) return;
-  // One clock read serves the idle timer and the first command of the batch.
+  // One clock read serves the idle timer, the first command of the batch and the loop's
+  // busy time.
   int64_t now_us = Server::RealNowUs();
+  worker_->NoteAwake(now_us);
   state_.last_interaction_ms.store(worker_->server().has_test_clock() ? worker_->server().NowMs()
                                                                       : now_us / 1000,
                                    std::memory_order_relaxed);

@@ -25,14 +25,14 @@ Worker::Worker(Server* server, int index, int worker_count)
     : server_(server), index_(index), worker_count_(worker_count) {
   stats_ = server->AddWorkerStats();
   uv_loop_init(&loop_);
-  // Lets the check callback tell time spent working from time spent waiting in poll.
-  uv_loop_configure(&loop_, UV_METRICS_IDLE_TIME);
   uv_async_init(&loop_, &async_, [](uv_async_t* a) { static_cast<Worker*>(a->data)->Drain(); });
   async_.data = this;
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
   uv_check_init(&loop_, &flush_check_);
   flush_check_.data = this;
+  uv_prepare_init(&loop_, &sleep_prepare_);
+  sleep_prepare_.data = this;
 }
 
 Worker::~Worker() {
@@ -106,10 +106,17 @@ void Worker::Start() {
                  static_cast<uint64_t>(1000 / hz), static_cast<uint64_t>(1000 / hz));
   uv_check_start(&flush_check_, [](uv_check_t* h) {
     auto* w = static_cast<Worker*>(h->data);
+    // An iteration woken by something other than a read (a write's completion, an accept)
+    // counts from here.
+    w->NoteAwakeNow();
     w->FlushPending();
     w->CountLoopIteration();
   });
-  uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));  // never keeps the loop alive
+  uv_prepare_start(&sleep_prepare_,
+                   [](uv_prepare_t* h) { static_cast<Worker*>(h->data)->BeforePoll(); });
+  // Neither keeps the loop alive.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&sleep_prepare_));
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -119,17 +126,10 @@ thread_local Worker* current_worker = nullptr;
 
 Worker* Worker::Current() { return current_worker; }
 
-// Once per loop iteration (the check phase): eventloop_cycles, and the time not spent idle in
-// poll since the loop started, added as a delta so that CONFIG RESETSTAT can zero it.
+// Once per loop iteration (the check phase): eventloop_cycles and the most commands one
+// iteration ran.
 void Worker::CountLoopIteration() {
   stats_->eventloop_cycles.Add(1);
-  const uint64_t busy_us = (uv_hrtime() - loop_start_ns_ - uv_metrics_idle_time(&loop_)) / 1000;
-  if (busy_us > busy_us_seen_) {
-    const uint64_t iteration_us = busy_us - busy_us_seen_;
-    stats_->eventloop_busy_us.Add(iteration_us);
-    if (iteration_us > stats_->loop_max_us.Get()) stats_->loop_max_us.Set(iteration_us);
-    busy_us_seen_ = busy_us;
-  }
   const uint64_t commands = stats_->total_commands.Get();
   if (commands >= commands_seen_ &&
       commands - commands_seen_ > stats_->commands_per_cycle_max.Get()) {
@@ -138,11 +138,27 @@ void Worker::CountLoopIteration() {
   commands_seen_ = commands;
 }
 
+void Worker::NoteAwakeNow() {
+  if (awake_since_us_ == 0) awake_since_us_ = Server::RealNowUs();
+}
+
+// Just before the poll (Redis's beforeSleep): the iteration's busy time, from its first
+// callback (NoteAwake) to here.  libuv's own measure (UV_METRICS_IDLE_TIME) polls twice
+// whenever the loop is about to sleep, an extra system call in most iterations under load.
+void Worker::BeforePoll() {
+  if (awake_since_us_ == 0) return;
+  const int64_t iteration_us = std::max<int64_t>(0, Server::RealNowUs() - awake_since_us_);
+  awake_since_us_ = 0;
+  stats_->eventloop_busy_us.Add(static_cast<uint64_t>(iteration_us));
+  if (static_cast<uint64_t>(iteration_us) > stats_->loop_max_us.Get()) {
+    stats_->loop_max_us.Set(static_cast<uint64_t>(iteration_us));
+  }
+}
+
 void Worker::Run() {
   current_worker = this;
   // Named for per-thread figures (top -H, /proc/<pid>/task/*/comm, bench/aof_threads.py).
   pthread_setname_np(pthread_self(), ("worker-" + std::to_string(index_)).c_str());
-  loop_start_ns_ = uv_hrtime();
   server_->memory_meter().RegisterThisThread();  // maxmemory reads this thread's counters
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Close whatever handles remain so the loop can be closed cleanly.
@@ -167,6 +183,7 @@ void Worker::Post(std::function<void()> fn) {
 }
 
 void Worker::Drain() {
+  NoteAwakeNow();
   std::vector<std::function<void()>> tasks;
   {
     std::lock_guard<std::mutex> lock(inbox_mu_);
@@ -315,6 +332,7 @@ void Worker::Cron() {
     WorkerStats* stats;
     int64_t start;
   } cron_timer{stats_, Server::MonotonicUs()};
+  NoteAwakeNow();
   int64_t now = server_->NowMs();
   // hz, or more with many clients (dynamic-hz).  A change of either takes effect from the tick
   // after next (libuv re-arms a repeating timer before its callback runs), as Redis's

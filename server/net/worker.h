@@ -74,6 +74,12 @@ class Worker {
   // writes replies in beforeSleep: every client served in one iteration gets its replies at
   // about the same moment, so clients wake once for many replies.
   void ScheduleFlush(Connection* c) { pending_flush_.push_back(c); }
+  // The first callback of a loop iteration, at `now_us` (RealNowUs): its busy time starts
+  // there (eventloop_busy_us, see BeforePoll).
+  void NoteAwake(int64_t now_us) {
+    if (awake_since_us_ == 0) awake_since_us_ = now_us;
+  }
+  void NoteAwakeNow();  // the same, reading the clock only when it is the first
   void DeliverToMonitors(const std::string& line);
   // From the instruction hook of `script_client`'s script, once it has run past
   // busy-reply-threshold (worker_busy.cc): accepts new connections, reads every other client
@@ -89,6 +95,7 @@ class Worker {
   void Cron();
   void FlushPending();
   void CountLoopIteration();
+  void BeforePoll();
   void Accept(uv_stream_t* listener, bool is_unix, bool tls = false);
   // The rest of accepting `c`, once its handle holds the new socket.
   void Admit(Connection* c);
@@ -108,13 +115,13 @@ class Worker {
   int worker_count_;
   WorkerStats* stats_;
   std::unique_ptr<MetricsHttpServer> metrics_;
-  uint64_t loop_start_ns_ = 0;  // uv_hrtime() when Run() started
-  uint64_t busy_us_seen_ = 0;   // busy time already added to stats_->eventloop_busy_us
+  int64_t awake_since_us_ = 0;  // this iteration's first callback (0: none yet)
   uint64_t commands_seen_ = 0;  // stats_->total_commands at the previous iteration
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t cron_;
   uv_check_t flush_check_;
+  uv_prepare_t sleep_prepare_;
   std::vector<Connection*> pending_flush_;
   std::vector<int> tcp_listen_fds_;
   std::vector<int> tls_listen_fds_;
