@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
-#include <jemalloc/jemalloc.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/base/size_class.h"
 #include "server/aof.h"
 #include "server/commands/client_info.h"
 #include "server/commands/dispatcher.h"
@@ -76,9 +76,9 @@ std::string FormatAddr(const sockaddr_storage& ss, bool* is_local) {
 // to the size class.  libstdc++ doubles a string's capacity, so a large buffer asks for 2^n + 1
 // bytes, which jemalloc serves from the class of 1.25 * 2^n: a quarter more than the capacity
 // says.  A short string lives inside the object and holds nothing.
-size_t HeapBytes(const std::string& s) {
+[[gnu::always_inline]] inline size_t HeapBytes(const std::string& s) {
   const size_t capacity = s.capacity();
-  return capacity < sizeof(std::string) ? 0 : nallocx(capacity + 1, 0);
+  return capacity < sizeof(std::string) ? 0 : AllocationSize(capacity + 1);
 }
 
 }  // namespace
@@ -516,7 +516,7 @@ void Connection::Push(std::string_view header, std::string_view body) {
     // Grown as libstdc++ would (doubling), but up to the end of jemalloc's size class: a
     // replica's stream or a subscriber's messages piling up behind a full socket use the
     // whole allocation instead of leaving a quarter of it unused (see HeapBytes).
-    const size_t capacity = nallocx(std::max(need, out_.capacity() * 2) + 1, 0) - 1;
+    const size_t capacity = AllocationSize(std::max(need, out_.capacity() * 2) + 1) - 1;
     // Reported before it is allocated, the old buffer with it (the evictor, which leaves a
     // replica's buffers out of used memory, must never see the allocation without them).
     PreReport(capacity + 1);
