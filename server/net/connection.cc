@@ -225,7 +225,10 @@ void Connection::OnRead(ssize_t nread) {
     CloseForQueryBufferLimit();
     return;
   }
-  if (!ReportMemoryAndEvict()) return;
+  // What the client holds is reported (and clients evicted) before each command when
+  // maxmemory-clients is set, and after the batch in any case; here only a client another
+  // worker chose for eviction is closed before it runs anything.
+  if (state_.evicting.load(std::memory_order_relaxed) && !ReportMemoryAndEvict()) return;
   // One clock read serves the idle timer, the first command of the batch and the loop's
   // busy time.
   int64_t now_us = Server::RealNowUs();
