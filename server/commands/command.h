@@ -19,12 +19,12 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
 #include "core/resp/reply_builder.h"
+#include "server/commands/command_name_index.h"
 #include "server/notify.h"
 
 namespace tessera::server {
@@ -465,7 +465,7 @@ class CommandTable {
   size_t size() const { return by_id_.size(); }
 
  private:
-  using Index = std::unordered_map<std::string_view, size_t>;
+  using Index = CommandNameIndex;
   const CommandSpec* FindIn(const Index& index, std::string_view name) const;
   const CommandSpec* FindFullNameIn(const Index& index, std::string_view name) const;
 
@@ -473,8 +473,8 @@ class CommandTable {
   std::vector<const CommandSpec*> by_id_;
   // Lower-case name -> index in commands_; the views point into commands_' names, which do
   // not move after Finalize().
-  std::unordered_map<std::string_view, size_t> index_;
-  std::unordered_map<std::string_view, size_t> original_index_;  // index_ before any rename
+  Index index_;
+  Index original_index_;  // index_ before any rename
   // Names given by rename-command (lower case; index_ points into them) and, per entry of
   // commands_, whether any name reaches it.
   std::deque<std::string> renamed_;

@@ -115,14 +115,8 @@ const CommandSpec* CommandTable::FindOriginalFullName(std::string_view name) con
 }
 
 const CommandSpec* CommandTable::FindIn(const Index& index, std::string_view name) const {
-  // Lower-case into a small buffer; command names are short.
-  char buf[64];
-  if (name.size() > sizeof(buf)) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = AsciiToLower(name[i]);
-  }
-  auto it = index.find(std::string_view(buf, name.size()));
-  return it == index.end() ? nullptr : &commands_[it->second];
+  const size_t i = index.Find(name);
+  return i == Index::kNone ? nullptr : &commands_[i];
 }
 
 const CommandSpec* CommandTable::FindFullNameIn(const Index& index, std::string_view name) const {
@@ -160,8 +154,8 @@ void CommandTable::Finalize() {
   std::sort(commands_.begin(), commands_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   by_id_.clear();
-  index_.clear();
-  original_index_.clear();
+  index_.Clear();
+  original_index_.Clear();
   listed_.clear();
   for (size_t i = 0; i < commands_.size(); ++i) {
     CommandSpec& c = commands_[i];
@@ -169,8 +163,8 @@ void CommandTable::Finalize() {
     c.acl = WithImplicitCategories(c.flags, c.acl);
     c.id = static_cast<int>(by_id_.size());
     by_id_.push_back(&c);
-    index_.emplace(std::string_view(c.name), i);
-    original_index_.emplace(std::string_view(c.name), i);
+    index_.Insert(c.name, i);
+    original_index_.Insert(c.name, i);
     listed_.push_back(true);
     for (CommandSpec& sub : c.subcommands) {
       sub.full_name = c.name + "|" + sub.name;
@@ -192,16 +186,15 @@ bool CommandTable::Rename(std::string_view name, std::string_view new_name) {
   };
   const std::string from = lower(name);
   const std::string to = lower(new_name);
-  auto old = index_.find(from);
-  if (old == index_.end()) return false;
-  if (!to.empty() && to != from && index_.contains(to)) return false;
-  const size_t target = old->second;
-  index_.erase(old);
-  if (!to.empty()) index_.emplace(std::string_view(renamed_.emplace_back(to)), target);
+  const size_t target = index_.Find(from);
+  if (target == Index::kNone) return false;
+  if (!to.empty() && to != from && index_.Contains(to)) return false;
+  index_.Erase(from);
+  if (!to.empty()) index_.Insert(renamed_.emplace_back(to), target);
   listed_[target] = false;
-  for (const auto& entry : index_) {
-    if (entry.second == target) listed_[target] = true;
-  }
+  index_.ForEach([&](std::string_view, size_t value) {
+    if (value == target) listed_[target] = true;
+  });
   return true;
 }
 
