@@ -21,7 +21,21 @@ constexpr size_t kNotFound = std::string_view::npos;
 // The declared length or count on a header line ("*N" / "$N"), which starts at `start` with
 // its marker byte and ends before the '\r' at `cr`.
 bool ParseHeaderNumber(std::string_view buf, size_t start, size_t cr, int64_t* out) {
-  return ParseInt64(buf.substr(start + 1, cr - start - 1), out);
+  // The usual header, 1 to 9 digits without a leading zero, is read here; anything else (a
+  // sign, a zero, more digits, other bytes) is left to ParseInt64, which judges it as Redis's
+  // string2ll.
+  const char* p = buf.data() + start + 1;
+  const size_t n = cr - start - 1;
+  if (n - 1 < 9 && p[0] >= '1' && p[0] <= '9') {
+    int64_t v = p[0] - '0';
+    size_t i = 1;
+    for (; i < n && p[i] >= '0' && p[i] <= '9'; ++i) v = v * 10 + (p[i] - '0');
+    if (i == n) {
+      *out = v;
+      return true;
+    }
+  }
+  return ParseInt64(buf.substr(start + 1, n), out);
 }
 
 }  // namespace
