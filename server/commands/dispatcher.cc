@@ -102,8 +102,10 @@ class ShardLocks {
       shards_ = overflow_.data();
       count_ = overflow_.size();
     } else {
-      std::sort(small_.begin(), small_.begin() + count_);
-      count_ = std::unique(small_.begin(), small_.begin() + count_) - small_.begin();
+      if (count_ > 1) {
+        std::sort(small_.begin(), small_.begin() + count_);
+        count_ = std::unique(small_.begin(), small_.begin() + count_) - small_.begin();
+      }
       shards_ = small_.data();
     }
     for (size_t i = 0; i < count_; ++i) {
