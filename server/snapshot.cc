@@ -23,7 +23,11 @@ namespace tessera::server {
 namespace rdb = persistence::rdb;
 
 SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
-    : server_(server), fd_(fd), opts_(opts), written_(server.keyspace().shard_count()) {
+    : server_(server),
+      fd_(fd),
+      opts_(opts),
+      written_(server.keyspace().shard_count()),
+      saved_(server.keyspace().shard_count()) {
   keyspace::Keyspace& ks = server.keyspace();
   const int64_t now_ms = Server::RealNowMs();
   clock_ = static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF;
@@ -88,7 +92,34 @@ void SnapshotJob::TouchShard(unsigned i) {
 
 void SnapshotJob::BeforeFirstUse(unsigned shard) {
   WriteShard(shard);
+  saved_[shard].reset();
   written_[shard].store(true, std::memory_order_release);
+}
+
+void SnapshotJob::EncodeKey(std::string* out, const keyspace::Entry& e) const {
+  if (opts_.commands) {
+    persistence::AppendKeyAsCommands(out, e);
+  } else {
+    rdb::WriteOptions wopts;
+    wopts.compress = opts_.compress;
+    wopts.clock = clock_;
+    rdb::WriteKey(out, e, wopts);
+  }
+}
+
+void SnapshotJob::SaveKeyAside(unsigned shard_index, int db, std::string_view key, uint64_t hash) {
+  if (aborted_.load(std::memory_order_relaxed)) return;  // its file is thrown away
+  keyspace::Shard& shard = server_.keyspace().shard(shard_index);
+  std::unique_ptr<std::vector<SavedKeys>>& per_db = saved_[shard_index];
+  if (per_db == nullptr) per_db = std::make_unique<std::vector<SavedKeys>>(shard.num_dbs());
+  SavedKeys& saved = (*per_db)[static_cast<size_t>(db)];
+  if (saved.find(key) != saved.end()) return;  // kept at its first use
+  std::optional<std::string> bytes;
+  if (const keyspace::Entry* e = shard.db(db).table.Find(key, hash)) {
+    bytes.emplace();
+    EncodeKey(&*bytes, *e);
+  }
+  saved.emplace(std::string(key), std::move(bytes));
 }
 
 void SnapshotJob::WriteShard(unsigned shard_index) {
@@ -109,21 +140,36 @@ void SnapshotJob::WriteShard(unsigned shard_index) {
   };
   for (int db = 0; db < shard.num_dbs(); ++db) {
     const keyspace::DbTable& t = shard.db(db);
-    if (t.table.empty()) continue;
+    // Keys used since the point by commands that kept them aside: written as they were then
+    // (or not at all, for a key created since), not as they are now.
+    const SavedKeys* saved =
+        saved_[shard_index] != nullptr ? &(*saved_[shard_index])[static_cast<size_t>(db)] : nullptr;
+    if (saved != nullptr && saved->empty()) saved = nullptr;
+    if (t.table.empty() && saved == nullptr) continue;
     select(db);
-    t.table.ForEach([&](const keyspace::Entry* e) {
-      if (opts_.commands) {
-        persistence::AppendKeyAsCommands(&piece, *e);
-      } else {
-        rdb::WriteKey(&piece, *e, wopts);
-      }
+    auto piece_done = [&] {
       ++keys;
       if (piece.size() >= kPieceBytes) {
         Flush(piece);
         piece.clear();
         select(db);
       }
+    };
+    t.table.ForEach([&](const keyspace::Entry* e) {
+      if (saved != nullptr && saved->find(e->key()) != saved->end()) return;
+      if (opts_.commands) {
+        persistence::AppendKeyAsCommands(&piece, *e);
+      } else {
+        rdb::WriteKey(&piece, *e, wopts);
+      }
+      piece_done();
     });
+    if (saved == nullptr) continue;
+    for (const auto& [key, bytes] : *saved) {
+      if (!bytes.has_value()) continue;
+      piece += *bytes;
+      piece_done();
+    }
   }
   if (!piece.empty()) Flush(piece);
   keys_.fetch_add(keys, std::memory_order_relaxed);

@@ -6,9 +6,12 @@
 // records the write log's offset.  From then on, whoever locks a marked shard first -- the
 // snapshot's own thread walking the shards, or a client about to read or write it -- runs
 // BeforeFirstUse, which writes the shard's keys to the file, as they were at the point, before
-// anything can change them.  So the file holds exactly the state at the point, writes never
-// wait for more than one shard's serialization, and the extra memory is one buffer of about
-// kPieceBytes per thread serializing, not a copy of the data.
+// anything can change them.  So the file holds exactly the state at the point.  A command
+// whose keys the dispatcher knows does not wait for its shards to be written: holding their
+// locks with the hook still pending, it has the job keep just those keys as they were
+// (SaveKeyAside), and the shard is written later with them in place of the current state.
+// The extra memory is one buffer of about kPieceBytes per thread serializing, plus the keys
+// kept aside, not a copy of the data.
 //
 // The file is Redis's RDB: a shard is written as pieces that each start with SELECTDB, so the
 // pieces of different shards may interleave in the file in any order (a loader only needs each
@@ -20,7 +23,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
@@ -68,6 +74,7 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   uint64_t bytes_written() const { return bytes_.load(std::memory_order_relaxed); }
 
   void BeforeFirstUse(unsigned shard) override;
+  void SaveKeyAside(unsigned shard, int db, std::string_view key, uint64_t hash) override;
 
   // Makes Finish stop at the next shard and fail (FLUSHALL cancels a background save, as Redis
   // kills its child).  Hooks still run so no shard keeps pointing at the job.
@@ -95,6 +102,19 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   std::atomic<bool> aborted_{false};
   std::atomic<uint64_t> bytes_{0};
   std::vector<std::atomic<bool>> written_;  // per shard: BeforeFirstUse ran
+
+  // Keys a command used before their shard was written (SaveKeyAside), with their encoding
+  // at the point (nullopt: the key did not exist then).  Per shard, then database; only
+  // touched under that shard's lock, and freed once the shard is written.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using SavedKeys =
+      std::unordered_map<std::string, std::optional<std::string>, NameHash, std::equal_to<>>;
+  std::vector<std::unique_ptr<std::vector<SavedKeys>>> saved_;
+  // Encodes `e` as this job's file holds a key (an RDB record or commands).
+  void EncodeKey(std::string* out, const keyspace::Entry& e) const;
 };
 
 // The options the config asks for (rdbcompression, rdbchecksum, and rdb-key-save-delay when

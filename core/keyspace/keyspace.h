@@ -65,6 +65,12 @@ struct DbTable {
 class SnapshotHook {
  public:
   virtual void BeforeFirstUse(unsigned shard) = 0;
+  // A command is about to use `key` (of hash `hash`) in database `db` of shard `shard`, whose
+  // lock it holds with this hook still pending (ShardMutex::try_lock_keep_hook): the hook
+  // keeps the key as it was at the point aside, so that the command need not wait for the
+  // whole shard to be written first.  The shard is written later, by whoever runs the hook,
+  // with the keys kept aside in place of their current state.
+  virtual void SaveKeyAside(unsigned shard, int db, std::string_view key, uint64_t hash) = 0;
 
  protected:
   ~SnapshotHook() = default;
@@ -121,6 +127,27 @@ class ShardMutex {
     RunPendingHook();
     return true;
   }
+  // As lock(), try_lock() and try_lock_for(), but a pending snapshot hook stays pending:
+  // before it uses the shard, the caller either saves the keys it will use aside (
+  // SnapshotHook::SaveKeyAside, through pending_hook()) or runs the hook (RunPendingHook).
+  void lock_keep_hook() {
+    if (HeldHere()) return;
+    CheckUnmarked();
+    mu_.lock();
+  }
+  bool try_lock_keep_hook() {
+    if (HeldHere()) return true;
+    CheckUnmarked();
+    return mu_.try_lock();
+  }
+  template <class Rep, class Period>
+  bool try_lock_for_keep_hook(std::chrono::duration<Rep, Period> wait) {
+    if (HeldHere()) return true;
+    CheckUnmarked();
+    return mu_.try_lock_for(wait);
+  }
+  // The snapshot hook still to run on this shard, or null.  REQUIRES: the lock held.
+  SnapshotHook* pending_hook() const { return pending_.load(std::memory_order_acquire); }
   // The real lock, whatever the mark says (EXEC's own locking); the hook runs too.
   void lock_raw() {
     mu_.lock();

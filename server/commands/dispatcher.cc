@@ -77,9 +77,13 @@ thread_local bool serving_beside_busy_script = false;
 class ShardLocks {
  public:
   // Also hands the keys' hashes to `db` so its lookups need not hash them again.
+  // With `aside` (the command, when its client may keep keys aside: not inside EXEC or a
+  // script), a snapshot still to write a locked shard keeps just the command's keys there as
+  // they were (SnapshotHook::SaveKeyAside) when the command's keys are all it touches
+  // (KeysCoverEffects); otherwise the shard is written before the command runs.
   ShardLocks(keyspace::Keyspace& ks, ArgList args, const std::vector<int>& key_positions,
              keyspace::DbAccess& db, bool all_shards = false, Server* busy = nullptr,
-             int64_t threshold_ms = 0)
+             int64_t threshold_ms = 0, const CommandSpec* aside = nullptr)
       : ks_(ks) {
     if (all_shards) {
       for (unsigned s = 0; s < ks.shard_count(); ++s) overflow_.push_back(s);
@@ -115,19 +119,58 @@ class ShardLocks {
       }
       locked_ = i + 1;
     }
-    if (busy_) Release();
+    if (busy_) {
+      Release();
+      return;
+    }
+    // The locks were taken with any snapshot hook left pending (a snapshot started and has
+    // not written the shard yet): rare, so only then is the command judged.
+    bool pending = false;
+    for (size_t i = 0; i < count_ && !pending; ++i) {
+      pending = ks_.shard(shards_[i]).mutex().pending_hook() != nullptr;
+    }
+    if (!pending) return;
+    const bool keep_aside = aside != nullptr && !all_shards && KeysCoverEffects(*aside, args);
+    for (size_t i = 0; i < count_; ++i) {
+      keyspace::ShardMutex& mu = ks_.shard(shards_[i]).mutex();
+      keyspace::SnapshotHook* hook = mu.pending_hook();
+      if (hook == nullptr) continue;
+      if (!keep_aside) {
+        mu.RunPendingHook();
+        continue;
+      }
+      for (int pos : key_positions) {
+        const uint64_t hash = HashBytes(args[pos]);
+        if (ks_.ShardOfHash(hash) == shards_[i]) {
+          hook->SaveKeyAside(shards_[i], db.db(), args[pos], hash);
+        }
+      }
+    }
   }
   ~ShardLocks() { Release(); }
   bool busy() const { return busy_; }
 
  private:
+  // Whether the keys ExtractKeys found are everything `spec` touches, in the client's
+  // database: not for scripts and functions (their calls may use keys they did not declare),
+  // MOVE and COPY (another database), MIGRATE and DEBUG, or SCAN and RANDOMKEY (they find
+  // their keys themselves).
+  static bool KeysCoverEffects(const CommandSpec& spec, ArgList args) {
+    if (spec.touches_arbitrary_keys) return false;
+    const std::string& n = spec.parent != nullptr ? spec.parent->name : spec.name;
+    static constexpr std::string_view kExcluded[] = {"eval",    "evalsha",  "eval_ro", "evalsha_ro",
+                                                     "fcall",   "fcall_ro", "move",    "copy",
+                                                     "migrate", "debug"};
+    return std::find(std::begin(kExcluded), std::end(kExcluded), n) == std::end(kExcluded);
+  }
+  // Takes the lock with any snapshot hook left pending (the constructor deals with it).
   static bool Acquire(keyspace::ShardMutex& mu, Server* busy, int64_t threshold_ms) {
-    if (mu.try_lock()) return true;
+    if (mu.try_lock_keep_hook()) return true;
     if (busy == nullptr) {
-      mu.lock();
+      mu.lock_keep_hook();
       return true;
     }
-    while (!mu.try_lock_for(kBusyPollSlice)) {
+    while (!mu.try_lock_for_keep_hook(kBusyPollSlice)) {
       if (ScriptTimedOut(*busy, threshold_ms)) return false;
     }
     return true;
@@ -1098,7 +1141,8 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
       return reject(BusyError(server));
     }
     ShardLocks locks(server.keyspace(), args, key_positions, db, all_shards,
-                     client.in_script ? nullptr : &server, busy_threshold_ms);
+                     client.in_script ? nullptr : &server, busy_threshold_ms,
+                     client.in_script || client.in_exec ? nullptr : spec);
     if (locks.busy()) return reject(BusyError(server));
     // Read under the locks: a reader attached at a point of the serial order (AOF enabled at
     // run time, a replica's full sync) holds every lock there, so a command either ran before

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "core/types/list_value.h"
 #include "persistence/rdb_reader.h"
 #include "server/snapshot.h"
 #include "tests/server/command_tester.h"
@@ -23,8 +24,14 @@ std::map<std::string, std::string> LoadStrings(int fd) {
   std::map<std::string, std::string> out;
   persistence::rdb::LoadCallbacks cb;
   cb.on_key = [&](int db, keyspace::Entry* e) {
-    char buf[24];
-    out[std::to_string(db) + ":" + std::string(e->key())] = std::string(e->StringValue(buf));
+    std::string value;
+    if (e->type() == keyspace::ValueType::kList) {
+      value = "list of " + std::to_string(e->object_as<types::ListValue>()->Length());
+    } else {
+      char buf[24];
+      value = std::string(e->StringValue(buf));
+    }
+    out[std::to_string(db) + ":" + std::string(e->key())] = value;
     keyspace::Entry::Free(e);
   };
   persistence::Status st = persistence::rdb::Load(src, opts, cb);
@@ -65,6 +72,52 @@ TEST_CASE("A snapshot holds the state at its point, whoever writes the shards", 
   std::fclose(f);
   // Every hook ran once: locking a shard now writes nothing more.
   CHECK(t.Run({"GET", "k0"}) == "$3\r\nnew\r\n");
+}
+
+TEST_CASE("A file written with keys kept aside loads the point's values", "[snapshot]") {
+  CommandTester t;
+  for (int i = 0; i < 300; ++i) t.Run({"SET", "k" + std::to_string(i), "old"});
+  t.Run({"RPUSH", "list", "a", "b"});
+  t.Run({"SET", "undeclared", "old"});
+  t.Run({"SELECT", "5"});
+  t.Run({"SET", "k1", "db5-old"});
+  t.Run({"SELECT", "0"});
+  FILE* f = std::tmpfile();
+  int fd = ::fileno(f);
+  SnapshotJob job(t.server(), fd, SnapshotOptions{});
+  const uint64_t written_at_start = job.keys_written();
+  for (int i = 0; i < 300; i += 2) t.Run({"SET", "k" + std::to_string(i), "new"});
+  t.Run({"LPUSH", "list", "z"});
+  t.Run({"RENAME", "k1", "renamed"});
+  t.Run({"DEL", "k3"});
+  t.Run({"SET", "born", "x"});
+  t.Run({"SET", "born-and-gone", "x"});
+  t.Run({"DEL", "born-and-gone"});
+  t.Run({"DEL", "k5"});
+  t.Run({"SET", "k5", "recreated"});
+  t.Run({"SELECT", "5"});
+  t.Run({"SET", "k1", "db5-new"});
+  t.Run({"SELECT", "0"});
+  // None of these waited for a shard to be written.
+  CHECK(job.keys_written() == written_at_start);
+  // A script may use keys it did not declare: its shards are written before it runs.
+  t.Run({"EVAL", "redis.call('set', 'undeclared', 'new') return 1", "0"});
+  REQUIRE(job.Finish().empty());
+  CHECK(job.keys_written() == 303);
+  std::map<std::string, std::string> saved = LoadStrings(fd);
+  CHECK(saved.size() == 303);
+  for (int i = 0; i < 300; ++i) CHECK(saved["0:k" + std::to_string(i)] == "old");
+  CHECK(saved["5:k1"] == "db5-old");
+  CHECK(saved["0:undeclared"] == "old");
+  CHECK(saved["0:list"] == "list of 2");
+  CHECK(saved.count("0:renamed") == 0);
+  CHECK(saved.count("0:born") == 0);
+  CHECK(saved.count("0:born-and-gone") == 0);
+  std::fclose(f);
+  // The server itself has the new values.
+  CHECK(t.Run({"GET", "k0"}) == "$3\r\nnew\r\n");
+  CHECK(t.Run({"LLEN", "list"}) == ":3\r\n");
+  CHECK(t.Run({"GET", "undeclared"}) == "$3\r\nnew\r\n");
 }
 
 }  // namespace
