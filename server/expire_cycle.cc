@@ -151,8 +151,11 @@ size_t RunActiveExpireCycle(Server& server, unsigned shard_begin, unsigned shard
       return cycle.expired();
     }
     keyspace::Shard& shard = ks.shard(shard_begin + ((first_shard + k) % owned) * shard_step);
-    std::unique_lock<keyspace::ShardMutex> lock(shard.mutex(), std::try_to_lock);
-    if (!lock.owns_lock()) continue;  // busy: next tick
+    if (!shard.mutex().try_lock_keep_hook()) continue;  // busy: next tick
+    std::unique_lock<keyspace::ShardMutex> lock(shard.mutex(), std::adopt_lock);
+    // A snapshot has yet to write this shard: its keys expire once it has (deleting them now
+    // would make this worker write the whole shard first, its clients waiting).
+    if (shard.mutex().pending_hook() != nullptr) continue;
     for (int j = 0; j < num_dbs; ++j) {
       if (!cycle.RunDb(shard, (first_db + j) % num_dbs)) {
         lock.unlock();

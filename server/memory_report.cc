@@ -65,7 +65,7 @@ MemoryReport GatherMemoryReport(Server& server) {
   std::vector<MemoryReport::Db> dbs(static_cast<size_t>(ks.num_dbs()));
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     keyspace::Shard& shard = ks.shard(i);
-    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
+    keyspace::ShardReadLock lock(shard.mutex());
     for (int db = 0; db < shard.num_dbs(); ++db) {
       const keyspace::DbTable& t = shard.db(db);
       MemoryReport::Db& d = dbs[static_cast<size_t>(db)];

@@ -200,7 +200,7 @@ uint64_t Server::ExpiredKeys() {
   uint64_t total = 0;
   for (unsigned i = 0; i < keyspace_->shard_count(); ++i) {
     keyspace::Shard& shard = keyspace_->shard(i);
-    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
+    keyspace::ShardReadLock lock(shard.mutex());
     total += shard.expired_keys;
   }
   return total;

@@ -27,10 +27,13 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
       fd_(fd),
       opts_(opts),
       written_(server.keyspace().shard_count()),
-      saved_(server.keyspace().shard_count()) {
+      saved_(server.keyspace().shard_count()),
+      progress_(server.keyspace().shard_count()) {
   keyspace::Keyspace& ks = server.keyspace();
   const int64_t now_ms = Server::RealNowMs();
   clock_ = static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF;
+  wopts_.compress = opts_.compress;
+  wopts_.clock = clock_;
 
   std::string head;
   if (opts_.commands && opts_.timestamp) head = "#TS:" + std::to_string(now_ms / 1000) + "\r\n";
@@ -85,13 +88,56 @@ void SnapshotJob::TouchShard(unsigned i) {
   keyspace::ShardMutex& mu = server_.keyspace().shard(i).mutex();
   if (mu.HeldHere()) {
     mu.RunPendingHook();  // this thread holds the real lock already (EXEC, a script)
-  } else {
-    std::lock_guard<keyspace::ShardMutex> lock(mu);  // runs the hook
+    return;
+  }
+  // In slices, the lock dropped between them: a worker needing the shard waits for one slice,
+  // not for the whole shard.  Meanwhile its commands keep their keys aside (SaveKeyAside), and
+  // whoever runs the hook instead writes the rest at once (BeforeFirstUse).
+  while (true) {
+    mu.lock_keep_hook();
+    bool done = mu.pending_hook() != this;  // written by a hook meanwhile
+    const uint64_t before = keys_.load(std::memory_order_relaxed);
+    if (!done && WriteSlice(i, kSliceKeys)) {
+      mu.clear_pending_hook();
+      ShardDone(i);
+      done = true;
+    }
+    mu.unlock();
+    SaveDelay(keys_.load(std::memory_order_relaxed) - before);
+    if (done) return;
+    // A command waiting for the shard goes before the next slice: this thread would otherwise
+    // take the lock back before the woken worker runs, again and again.
+    for (int i = 0; i < 1000 && mu.waiters() > 0; ++i) std::this_thread::yield();
+  }
+}
+
+void SnapshotJob::SaveDelay(uint64_t keys) {
+  // rdb-key-save-delay: Redis reads a negative delay as nanoseconds.  A job started with a
+  // delay follows the setting as it changes (tests set it to 0 to let a save end; Redis's
+  // forked child keeps the value it was born with, but there its writers never wait for it).
+  if (keys == 0 || opts_.key_save_delay_us == 0) return;
+  const std::atomic<int64_t>& setting = server_.config().rdb_key_save_delay;
+  const int64_t delay = setting.load(std::memory_order_relaxed);
+  if (delay < 0) {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(-delay * static_cast<int64_t>(keys)));
+    return;
+  }
+  // In 10 ms steps, so that an abort or a delay set to 0 is seen soon.
+  for (int64_t left = delay * static_cast<int64_t>(keys);
+       left > 0 && !aborted_.load(std::memory_order_relaxed) &&
+       setting.load(std::memory_order_relaxed) != 0;
+       left -= 10000) {
+    std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(left, 10000)));
   }
 }
 
 void SnapshotJob::BeforeFirstUse(unsigned shard) {
-  WriteShard(shard);
+  while (!WriteSlice(shard, SIZE_MAX)) {
+  }
+  ShardDone(shard);
+}
+
+void SnapshotJob::ShardDone(unsigned shard) {
   saved_[shard].reset();
   written_[shard].store(true, std::memory_order_release);
 }
@@ -100,15 +146,14 @@ void SnapshotJob::EncodeKey(std::string* out, const keyspace::Entry& e) const {
   if (opts_.commands) {
     persistence::AppendKeyAsCommands(out, e);
   } else {
-    rdb::WriteOptions wopts;
-    wopts.compress = opts_.compress;
-    wopts.clock = clock_;
-    rdb::WriteKey(out, e, wopts);
+    rdb::WriteKey(out, e, wopts_);
   }
 }
 
 void SnapshotJob::SaveKeyAside(unsigned shard_index, int db, std::string_view key, uint64_t hash) {
   if (aborted_.load(std::memory_order_relaxed)) return;  // its file is thrown away
+  const Progress& p = progress_[shard_index];
+  if (db < p.db || (db == p.db && hash < p.cursor)) return;  // its place is written already
   keyspace::Shard& shard = server_.keyspace().shard(shard_index);
   std::unique_ptr<std::vector<SavedKeys>>& per_db = saved_[shard_index];
   if (per_db == nullptr) per_db = std::make_unique<std::vector<SavedKeys>>(shard.num_dbs());
@@ -122,15 +167,14 @@ void SnapshotJob::SaveKeyAside(unsigned shard_index, int db, std::string_view ke
   saved.emplace(std::string(key), std::move(bytes));
 }
 
-void SnapshotJob::WriteShard(unsigned shard_index) {
+bool SnapshotJob::WriteSlice(unsigned shard_index, size_t max_keys) {
   // An aborted job's file is thrown away: what is left only needs its hooks released.
-  if (aborted_.load(std::memory_order_relaxed)) return;
+  if (aborted_.load(std::memory_order_relaxed)) return true;
   keyspace::Shard& shard = server_.keyspace().shard(shard_index);
-  rdb::WriteOptions wopts;
-  wopts.compress = opts_.compress;
-  wopts.clock = clock_;
+  Progress& p = progress_[shard_index];
   std::string piece;
   uint64_t keys = 0;
+  size_t piece_keys = 0;  // a piece of SELECTs only is not written
   auto select = [&](int db) {
     if (opts_.commands) {
       persistence::AppendSelectCommand(&piece, db);
@@ -138,41 +182,71 @@ void SnapshotJob::WriteShard(unsigned shard_index) {
       rdb::WriteSelectDb(&piece, db);
     }
   };
-  for (int db = 0; db < shard.num_dbs(); ++db) {
-    const keyspace::DbTable& t = shard.db(db);
+  auto added = [&](int db) {  // after each key: a full piece goes to the file
+    ++keys;
+    ++piece_keys;
+    if (piece.size() >= kPieceBytes) {
+      Flush(piece);
+      piece.clear();
+      piece_keys = 0;
+      select(db);
+    }
+  };
+  // Databases in order, each in hash order (the table's SCAN cursor): once the walk is past a
+  // key's place, a command has nothing to keep aside for it.
+  std::vector<const keyspace::Entry*> batch;
+  size_t budget = max_keys;
+  while (p.db < shard.num_dbs() && budget > 0) {
+    const keyspace::DbTable& t = shard.db(p.db);
     // Keys used since the point by commands that kept them aside: written as they were then
     // (or not at all, for a key created since), not as they are now.
-    const SavedKeys* saved =
-        saved_[shard_index] != nullptr ? &(*saved_[shard_index])[static_cast<size_t>(db)] : nullptr;
+    const SavedKeys* saved = saved_[shard_index] != nullptr
+                                 ? &(*saved_[shard_index])[static_cast<size_t>(p.db)]
+                                 : nullptr;
     if (saved != nullptr && saved->empty()) saved = nullptr;
-    if (t.table.empty() && saved == nullptr) continue;
-    select(db);
-    auto piece_done = [&] {
-      ++keys;
-      if (piece.size() >= kPieceBytes) {
-        Flush(piece);
-        piece.clear();
-        select(db);
+    if (t.table.empty() && saved == nullptr) {
+      ++p.db;
+      p.cursor = 0;
+      continue;
+    }
+    select(p.db);
+    bool db_done = t.table.empty();
+    if (!db_done) {
+      batch.clear();
+      const auto r = t.table.Scan(p.cursor, std::min(budget, kSliceKeys),
+                                  [&](const keyspace::Entry* e) { batch.push_back(e); });
+      // Scan promises every hash in [cursor, next_cursor); a key it met outside that range is
+      // written by the slice whose range holds it, so none is written twice.
+      for (const keyspace::Entry* e : batch) {
+        const uint64_t h = keyspace::EntryTraits::Hash(e);
+        if (h < p.cursor || (!r.done && h >= r.next_cursor)) continue;
+        if (saved != nullptr && saved->find(e->key()) != saved->end()) continue;
+        if (opts_.commands) {
+          persistence::AppendKeyAsCommands(&piece, *e);
+        } else {
+          rdb::WriteKey(&piece, *e, wopts_);
+        }
+        added(p.db);
       }
-    };
-    t.table.ForEach([&](const keyspace::Entry* e) {
-      if (saved != nullptr && saved->find(e->key()) != saved->end()) return;
-      if (opts_.commands) {
-        persistence::AppendKeyAsCommands(&piece, *e);
-      } else {
-        rdb::WriteKey(&piece, *e, wopts);
+      budget -= std::min(budget, batch.size() + 1);
+      db_done = r.done;
+      if (!r.done) p.cursor = r.next_cursor;
+    }
+    if (db_done) {
+      if (saved != nullptr) {
+        for (const auto& [key, bytes] : *saved) {
+          if (!bytes.has_value()) continue;
+          piece += *bytes;
+          added(p.db);
+        }
       }
-      piece_done();
-    });
-    if (saved == nullptr) continue;
-    for (const auto& [key, bytes] : *saved) {
-      if (!bytes.has_value()) continue;
-      piece += *bytes;
-      piece_done();
+      ++p.db;
+      p.cursor = 0;
     }
   }
-  if (!piece.empty()) Flush(piece);
+  if (piece_keys > 0) Flush(piece);
   keys_.fetch_add(keys, std::memory_order_relaxed);
+  return p.db >= shard.num_dbs();
 }
 
 void SnapshotJob::Flush(const std::string& bytes) {
@@ -194,23 +268,7 @@ void SnapshotJob::Flush(const std::string& bytes) {
 
 std::string SnapshotJob::Finish() {
   keyspace::Keyspace& ks = server_.keyspace();
-  for (unsigned i = 0; i < ks.shard_count(); ++i) {
-    uint64_t before = keys_.load(std::memory_order_relaxed);
-    TouchShard(i);
-    if (aborted_.load(std::memory_order_relaxed)) continue;  // only release the hooks
-    // Redis reads a negative delay as nanoseconds.
-    int64_t delay = opts_.key_save_delay_us;
-    int64_t keys = static_cast<int64_t>(keys_.load(std::memory_order_relaxed) - before);
-    if (delay > 0 && keys > 0) {
-      // In slices, so that an abort does not wait for the whole delay.
-      for (int64_t left = delay * keys; left > 0 && !aborted_.load(std::memory_order_relaxed);
-           left -= 10000) {
-        std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(left, 10000)));
-      }
-    } else if (delay < 0 && keys > 0) {
-      std::this_thread::sleep_for(std::chrono::nanoseconds(-delay * keys));
-    }
-  }
+  for (unsigned i = 0; i < ks.shard_count(); ++i) TouchShard(i);
   if (aborted_.load(std::memory_order_relaxed)) return "aborted";
   if (opts_.commands) {
     std::lock_guard<std::mutex> lock(out_mu_);

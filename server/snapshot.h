@@ -3,15 +3,19 @@
 // Redis forks and lets the kernel copy pages the parent changes; a busy server can double its
 // memory that way.  Here a snapshot is a point in the serial order: Start() holds every shard's
 // lock for a moment, marks each shard as not yet written (ShardMutex::set_pending_hook) and
-// records the write log's offset.  From then on, whoever locks a marked shard first -- the
-// snapshot's own thread walking the shards, or a client about to read or write it -- runs
-// BeforeFirstUse, which writes the shard's keys to the file, as they were at the point, before
-// anything can change them.  So the file holds exactly the state at the point.  A command
-// whose keys the dispatcher knows does not wait for its shards to be written: holding their
-// locks with the hook still pending, it has the job keep just those keys as they were
-// (SaveKeyAside), and the shard is written later with them in place of the current state.
-// The extra memory is one buffer of about kPieceBytes per thread serializing, plus the keys
-// kept aside, not a copy of the data.
+// records the write log's offset.  From then on a shard's keys reach the file as they were at
+// the point, whoever gets there first:
+//  - the snapshot's own thread writes each shard in slices (databases in order, each in the
+//    table's hash order), dropping the lock between slices so a worker waits for one slice at
+//    most; the hook stays pending until the last slice;
+//  - a command whose keys the dispatcher knows takes its shard locks leaving the hook pending
+//    and has the job keep just those keys as they were (SaveKeyAside), unless the walk is past
+//    their place already; the slices write kept keys in place of their current state;
+//  - any other locker that may change the shard (eviction, EXEC, scripts, serving blocked
+//    clients) runs the hook, BeforeFirstUse, which writes the rest of the shard at once.
+//    Readers (ShardReadLock) and the expiry cycle (which skips such a shard) leave it pending.
+// So the file holds exactly the state at the point.  The extra memory is a piece buffer of
+// about kPieceBytes per thread writing, plus the keys kept aside, not a copy of the data.
 //
 // The file is Redis's RDB: a shard is written as pieces that each start with SELECTDB, so the
 // pieces of different shards may interleave in the file in any order (a loader only needs each
@@ -30,6 +34,7 @@
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
+#include "persistence/rdb_writer.h"
 
 namespace tessera::server {
 
@@ -86,7 +91,14 @@ class SnapshotJob final : public keyspace::SnapshotHook {
  private:
   // Locks shard `i` (or, when this thread holds every lock, just runs its hook).
   void TouchShard(unsigned i);
-  void WriteShard(unsigned shard);
+  // Writes the next keys of shard `shard` (about `max_keys`, or all the rest), from where the
+  // last slice stopped; true when the shard is all written.  REQUIRES: its lock held.
+  bool WriteSlice(unsigned shard, size_t max_keys);
+  void ShardDone(unsigned shard);
+  // rdb-key-save-delay, after a slice of `keys` keys (the lock dropped).
+  void SaveDelay(uint64_t keys);
+  // Keys per slice of the snapshot's own thread: the longest a worker waits for a shard.
+  static constexpr size_t kSliceKeys = 256;
   void Flush(const std::string& bytes);
 
   Server& server_;
@@ -113,6 +125,14 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   using SavedKeys =
       std::unordered_map<std::string, std::optional<std::string>, NameHash, std::equal_to<>>;
   std::vector<std::unique_ptr<std::vector<SavedKeys>>> saved_;
+  // Per shard, where the walk stands: databases before `db` are written, and in `db` the keys
+  // whose hash is below `cursor`.  Under the shard's lock.
+  struct Progress {
+    int db = 0;
+    uint64_t cursor = 0;
+  };
+  std::vector<Progress> progress_;
+  persistence::rdb::WriteOptions wopts_;
   // Encodes `e` as this job's file holds a key (an RDB record or commands).
   void EncodeKey(std::string* out, const keyspace::Entry& e) const;
 };

@@ -121,6 +121,9 @@ size_t Shard::ExpireDue(int db, int64_t now_ms, size_t budget,
   return deleted;
 }
 
+ShardReadLock::ShardReadLock(ShardMutex& mu) : mu_(mu) { mu_.lock_keep_hook(); }
+ShardReadLock::~ShardReadLock() { mu_.unlock(); }
+
 void ShardMutex::CheckUnmarked() const {
   if (held_ == nullptr || held_all_) return;
   std::fprintf(stderr, "BUG: shard %u locked by a transaction that did not reserve it\n", index_);

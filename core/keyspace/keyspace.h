@@ -76,6 +76,21 @@ class SnapshotHook {
   ~SnapshotHook() = default;
 };
 
+class ShardMutex;
+
+// Holds a shard's lock to read it only (INFO keyspace, memory reports): a pending snapshot
+// hook stays pending, since nothing here changes what the snapshot must see.
+class ShardReadLock {
+ public:
+  explicit ShardReadLock(ShardMutex& mu);
+  ~ShardReadLock();
+  ShardReadLock(const ShardReadLock&) = delete;
+  ShardReadLock& operator=(const ShardReadLock&) = delete;
+
+ private:
+  ShardMutex& mu_;
+};
+
 // The most shards a keyspace has (Keyspace's constructor checks it).
 inline constexpr unsigned kMaxShards = 256;
 // A set of shard indices (EXEC's locks).
@@ -133,7 +148,10 @@ class ShardMutex {
   void lock_keep_hook() {
     if (HeldHere()) return;
     CheckUnmarked();
+    if (mu_.try_lock()) return;
+    waiters_.fetch_add(1, std::memory_order_relaxed);
     mu_.lock();
+    waiters_.fetch_sub(1, std::memory_order_relaxed);
   }
   bool try_lock_keep_hook() {
     if (HeldHere()) return true;
@@ -144,10 +162,19 @@ class ShardMutex {
   bool try_lock_for_keep_hook(std::chrono::duration<Rep, Period> wait) {
     if (HeldHere()) return true;
     CheckUnmarked();
-    return mu_.try_lock_for(wait);
+    waiters_.fetch_add(1, std::memory_order_relaxed);
+    const bool locked = mu_.try_lock_for(wait);
+    waiters_.fetch_sub(1, std::memory_order_relaxed);
+    return locked;
   }
+  // Threads waiting in lock_keep_hook or try_lock_for_keep_hook (commands): a snapshot that
+  // writes the shard in slices lets them in between slices (the mutex is not fair).
+  int waiters() const { return waiters_.load(std::memory_order_relaxed); }
   // The snapshot hook still to run on this shard, or null.  REQUIRES: the lock held.
   SnapshotHook* pending_hook() const { return pending_.load(std::memory_order_acquire); }
+  // The snapshot's own thread, having written the shard in slices: nothing left to run.
+  // REQUIRES: the lock held.
+  void clear_pending_hook() { pending_.store(nullptr, std::memory_order_release); }
   // The real lock, whatever the mark says (EXEC's own locking); the hook runs too.
   void lock_raw() {
     mu_.lock();
@@ -217,6 +244,7 @@ class ShardMutex {
   inline static thread_local const ShardSet* held_ = nullptr;
   std::timed_mutex mu_;
   std::atomic<SnapshotHook*> pending_{nullptr};
+  std::atomic<int> waiters_{0};
   unsigned index_;
 };
 

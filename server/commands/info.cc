@@ -585,7 +585,7 @@ void AddKeyspace(Server& server, InfoWriter& w) {
   std::vector<double> ttl_weighted(ks.num_dbs()), ttl_weight(ks.num_dbs());
   for (unsigned i = 0; i < ks.shard_count(); ++i) {
     keyspace::Shard& shard = ks.shard(i);
-    std::lock_guard<keyspace::ShardMutex> lock(shard.mutex());
+    keyspace::ShardReadLock lock(shard.mutex());
     for (int db = 0; db < ks.num_dbs(); ++db) {
       const keyspace::DbTable& t = shard.db(db);
       keys[db] += t.table.size();

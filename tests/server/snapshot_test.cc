@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <thread>
 
 #include "core/types/list_value.h"
 #include "persistence/rdb_reader.h"
@@ -16,7 +17,7 @@
 namespace tessera::server {
 namespace {
 
-std::map<std::string, std::string> LoadStrings(int fd) {
+std::map<std::string, std::string> LoadStrings(int fd, size_t* records = nullptr) {
   ::lseek(fd, 0, SEEK_SET);
   persistence::rdb::FileSource src(fd);
   persistence::rdb::LoadOptions opts;
@@ -32,6 +33,7 @@ std::map<std::string, std::string> LoadStrings(int fd) {
       value = std::string(e->StringValue(buf));
     }
     out[std::to_string(db) + ":" + std::string(e->key())] = value;
+    if (records != nullptr) ++*records;
     keyspace::Entry::Free(e);
   };
   persistence::Status st = persistence::rdb::Load(src, opts, cb);
@@ -118,6 +120,48 @@ TEST_CASE("A file written with keys kept aside loads the point's values", "[snap
   CHECK(t.Run({"GET", "k0"}) == "$3\r\nnew\r\n");
   CHECK(t.Run({"LLEN", "list"}) == ":3\r\n");
   CHECK(t.Run({"GET", "undeclared"}) == "$3\r\nnew\r\n");
+}
+
+TEST_CASE("A snapshot written in slices while commands run holds each key once, as at its point",
+          "[snapshot]") {
+  CommandTester t;
+  constexpr int kKeys = 6000;  // several slices per shard
+  for (int i = 0; i < kKeys; ++i) t.Run({"SET", "k" + std::to_string(i), "old"});
+  t.Run({"SELECT", "2"});
+  for (int i = 0; i < 500; ++i) t.Run({"SET", "d" + std::to_string(i), "old"});
+  t.Run({"SELECT", "0"});
+  FILE* f = std::tmpfile();
+  int fd = ::fileno(f);
+  SnapshotOptions opts;
+  opts.key_save_delay_us = 20;  // about 5 ms per slice of the job's thread, the lock dropped
+  SnapshotJob job(t.server(), fd, opts);
+  std::string finished;
+  std::thread saver([&] { finished = job.Finish(); });
+  // Meanwhile: overwrites, deletions, new keys, moves across shards and databases' keys, in
+  // ranges the walk has passed and ranges it has not.
+  for (int round = 0; round < 3; ++round) {
+    for (int i = round; i < kKeys; i += 7) t.Run({"SET", "k" + std::to_string(i), "new"});
+    for (int i = round; i < kKeys; i += 50) t.Run({"DEL", "k" + std::to_string(i)});
+    for (int i = round; i < kKeys; i += 60) {
+      t.Run({"RENAME", "k" + std::to_string(i + 1), "moved" + std::to_string(i)});
+    }
+    for (int i = 0; i < 200; ++i) t.Run({"SET", "born" + std::to_string(round * 200 + i), "x"});
+    t.Run({"SELECT", "2"});
+    for (int i = round; i < 500; i += 5) t.Run({"SET", "d" + std::to_string(i), "new"});
+    t.Run({"SELECT", "0"});
+  }
+  saver.join();
+  REQUIRE(finished.empty());
+  CHECK(job.keys_written() == kKeys + 500);
+  size_t records = 0;
+  std::map<std::string, std::string> saved = LoadStrings(fd, &records);
+  CHECK(records == kKeys + 500);  // none twice
+  CHECK(saved.size() == kKeys + 500);
+  size_t wrong = 0;
+  for (int i = 0; i < kKeys; ++i) wrong += saved["0:k" + std::to_string(i)] != "old";
+  for (int i = 0; i < 500; ++i) wrong += saved["2:d" + std::to_string(i)] != "old";
+  CHECK(wrong == 0);
+  std::fclose(f);
 }
 
 }  // namespace
