@@ -221,11 +221,7 @@ bool SnapshotJob::WriteSlice(unsigned shard_index, size_t max_keys) {
         const uint64_t h = keyspace::EntryTraits::Hash(e);
         if (h < p.cursor || (!r.done && h >= r.next_cursor)) continue;
         if (saved != nullptr && saved->find(e->key()) != saved->end()) continue;
-        if (opts_.commands) {
-          persistence::AppendKeyAsCommands(&piece, *e);
-        } else {
-          rdb::WriteKey(&piece, *e, wopts_);
-        }
+        EncodeKey(&piece, *e);
         added(p.db);
       }
       budget -= std::min(budget, batch.size() + 1);

@@ -130,7 +130,7 @@ class ShardLocks {
       pending = ks_.shard(shards_[i]).mutex().pending_hook() != nullptr;
     }
     if (!pending) return;
-    const bool keep_aside = aside != nullptr && !all_shards && KeysCoverEffects(*aside, args);
+    const bool keep_aside = aside != nullptr && !all_shards && KeysCoverEffects(*aside);
     for (size_t i = 0; i < count_; ++i) {
       keyspace::ShardMutex& mu = ks_.shard(shards_[i]).mutex();
       keyspace::SnapshotHook* hook = mu.pending_hook();
@@ -155,7 +155,7 @@ class ShardLocks {
   // database: not for scripts and functions (their calls may use keys they did not declare),
   // MOVE and COPY (another database), MIGRATE and DEBUG, or SCAN and RANDOMKEY (they find
   // their keys themselves).
-  static bool KeysCoverEffects(const CommandSpec& spec, ArgList args) {
+  static bool KeysCoverEffects(const CommandSpec& spec) {
     if (spec.touches_arbitrary_keys) return false;
     const std::string& n = spec.parent != nullptr ? spec.parent->name : spec.name;
     static constexpr std::string_view kExcluded[] = {"eval",    "evalsha",  "eval_ro", "evalsha_ro",
