@@ -27,7 +27,7 @@ SnapshotJob::SnapshotJob(Server& server, int fd, const SnapshotOptions& opts)
       fd_(fd),
       opts_(opts),
       written_(server.keyspace().shard_count()),
-      saved_(server.keyspace().shard_count()),
+      kept_(server.keyspace().shard_count()),
       progress_(server.keyspace().shard_count()) {
   keyspace::Keyspace& ks = server.keyspace();
   const int64_t now_ms = Server::RealNowMs();
@@ -138,7 +138,8 @@ void SnapshotJob::BeforeFirstUse(unsigned shard) {
 }
 
 void SnapshotJob::ShardDone(unsigned shard) {
-  saved_[shard].reset();
+  kept_[shard].clear();
+  kept_[shard].shrink_to_fit();
   written_[shard].store(true, std::memory_order_release);
 }
 
@@ -154,17 +155,16 @@ void SnapshotJob::SaveKeyAside(unsigned shard_index, int db, std::string_view ke
   if (aborted_.load(std::memory_order_relaxed)) return;  // its file is thrown away
   const Progress& p = progress_[shard_index];
   if (db < p.db || (db == p.db && hash < p.cursor)) return;  // its place is written already
+  std::vector<std::unique_ptr<KeptKeys>>& per_db = kept_[shard_index];
   keyspace::Shard& shard = server_.keyspace().shard(shard_index);
-  std::unique_ptr<std::vector<SavedKeys>>& per_db = saved_[shard_index];
-  if (per_db == nullptr) per_db = std::make_unique<std::vector<SavedKeys>>(shard.num_dbs());
-  SavedKeys& saved = (*per_db)[static_cast<size_t>(db)];
-  if (saved.find(key) != saved.end()) return;  // kept at its first use
-  std::optional<std::string> bytes;
-  if (const keyspace::Entry* e = shard.db(db).table.Find(key, hash)) {
-    bytes.emplace();
-    EncodeKey(&*bytes, *e);
-  }
-  saved.emplace(std::string(key), std::move(bytes));
+  if (per_db.empty()) per_db.resize(static_cast<size_t>(shard.num_dbs()));
+  std::unique_ptr<KeptKeys>& kept = per_db[static_cast<size_t>(db)];
+  if (kept == nullptr) kept = std::make_unique<KeptKeys>();
+  if (kept->Contains(key, hash)) return;  // kept at its first use
+  std::string bytes;
+  const keyspace::Entry* e = shard.db(db).table.Find(key, hash);
+  if (e != nullptr) EncodeKey(&bytes, *e);
+  kept->Add(key, hash, bytes, /*absent=*/e == nullptr);
 }
 
 bool SnapshotJob::WriteSlice(unsigned shard_index, size_t max_keys) {
@@ -200,11 +200,10 @@ bool SnapshotJob::WriteSlice(unsigned shard_index, size_t max_keys) {
     const keyspace::DbTable& t = shard.db(p.db);
     // Keys used since the point by commands that kept them aside: written as they were then
     // (or not at all, for a key created since), not as they are now.
-    const SavedKeys* saved = saved_[shard_index] != nullptr
-                                 ? &(*saved_[shard_index])[static_cast<size_t>(p.db)]
-                                 : nullptr;
-    if (saved != nullptr && saved->empty()) saved = nullptr;
-    if (t.table.empty() && saved == nullptr) {
+    std::vector<std::unique_ptr<KeptKeys>>& per_db = kept_[shard_index];
+    KeptKeys* kept = per_db.empty() ? nullptr : per_db[static_cast<size_t>(p.db)].get();
+    if (kept != nullptr && kept->empty()) kept = nullptr;
+    if (t.table.empty() && kept == nullptr) {
       ++p.db;
       p.cursor = 0;
       continue;
@@ -220,7 +219,7 @@ bool SnapshotJob::WriteSlice(unsigned shard_index, size_t max_keys) {
       for (const keyspace::Entry* e : batch) {
         const uint64_t h = keyspace::EntryTraits::Hash(e);
         if (h < p.cursor || (!r.done && h >= r.next_cursor)) continue;
-        if (saved != nullptr && saved->find(e->key()) != saved->end()) continue;
+        if (kept != nullptr && kept->Contains(e->key(), h)) continue;
         EncodeKey(&piece, *e);
         added(p.db);
       }
@@ -229,12 +228,12 @@ bool SnapshotJob::WriteSlice(unsigned shard_index, size_t max_keys) {
       if (!r.done) p.cursor = r.next_cursor;
     }
     if (db_done) {
-      if (saved != nullptr) {
-        for (const auto& [key, bytes] : *saved) {
-          if (!bytes.has_value()) continue;
-          piece += *bytes;
+      if (kept != nullptr) {
+        kept->ForEachPresent([&](std::string_view, std::string_view record) {
+          piece += record;
           added(p.db);
-        }
+        });
+        per_db[static_cast<size_t>(p.db)].reset();
       }
       ++p.db;
       p.cursor = 0;

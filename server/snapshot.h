@@ -27,14 +27,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/keyspace/keyspace.h"
 #include "persistence/rdb_writer.h"
+#include "server/kept_keys.h"
 
 namespace tessera::server {
 
@@ -115,16 +114,10 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   std::atomic<uint64_t> bytes_{0};
   std::vector<std::atomic<bool>> written_;  // per shard: BeforeFirstUse ran
 
-  // Keys a command used before their shard was written (SaveKeyAside), with their encoding
-  // at the point (nullopt: the key did not exist then).  Per shard, then database; only
-  // touched under that shard's lock, and freed once the shard is written.
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  using SavedKeys =
-      std::unordered_map<std::string, std::optional<std::string>, NameHash, std::equal_to<>>;
-  std::vector<std::unique_ptr<std::vector<SavedKeys>>> saved_;
+  // Keys a command used before the walk reached them (SaveKeyAside), with their encoding at
+  // the point.  Per shard, then database (made on first use); only touched under that
+  // shard's lock, and each database's freed once it is written.
+  std::vector<std::vector<std::unique_ptr<KeptKeys>>> kept_;
   // Per shard, where the walk stands: databases before `db` are written, and in `db` the keys
   // whose hash is below `cursor`.  Under the shard's lock.
   struct Progress {
