@@ -454,6 +454,9 @@ std::string Aof::WriteBase(const std::string& name, const std::function<void(uin
                            PathOf("temp-rewriteaof-" + std::to_string(::getpid()) + ".aof"),
                            PathOf(name), opts, [this](SnapshotJob* job) {
                              std::lock_guard<std::mutex> lock(job_mu_);
+                             if (job == nullptr && job_ != nullptr) {
+                               last_cow_size_ = job_->kept_peak();
+                             }
                              job_ = job;
                              if (job != nullptr && abort_requested_) job->Abort();
                            });
@@ -891,7 +894,21 @@ Aof::Stats Aof::stats() const {
   s.rewrite_scheduled = scheduled_;
   s.base_size = base_size_;
   s.current_size = base_size_ + (writer_ ? writer_->current_file_size() : 0);
+  std::lock_guard<std::mutex> job_lock(job_mu_);
+  s.last_cow_size = last_cow_size_;
   return s;
+}
+
+Aof::SnapshotProgress Aof::snapshot_progress() const {
+  std::lock_guard<std::mutex> lock(job_mu_);
+  SnapshotProgress p;
+  if (job_ != nullptr) {
+    p.keys_processed = job_->keys_written();
+    p.keys_total = job_->keys_total();
+    p.kept_bytes = job_->kept_bytes();
+    p.kept_peak = job_->kept_peak();
+  }
+  return p;
 }
 
 }  // namespace tessera::server

@@ -121,8 +121,17 @@ class Aof {
     uint64_t consecutive_failures = 0;
     uint64_t current_size = 0;
     uint64_t base_size = 0;
+    uint64_t last_cow_size = 0;  // the kept keys' peak in the last rewrite's snapshot
   };
   Stats stats() const;
+  // The running rewrite's snapshot (all 0 when none runs).
+  struct SnapshotProgress {
+    uint64_t keys_processed = 0;
+    uint64_t keys_total = 0;
+    uint64_t kept_bytes = 0;
+    uint64_t kept_peak = 0;
+  };
+  SnapshotProgress snapshot_progress() const;
 
  private:
   std::string DirPath() const;
@@ -167,8 +176,9 @@ class Aof {
   std::atomic<bool> rewriting_{false};
   std::atomic<bool> wait_rewrite_{false};  // Redis's AOF_WAIT_REWRITE
   bool scheduled_ = false;
-  std::mutex job_mu_;           // job_, abort_requested_
+  mutable std::mutex job_mu_;   // job_, abort_requested_, last_cow_size_
   SnapshotJob* job_ = nullptr;  // the running rewrite's snapshot, while it writes
+  uint64_t last_cow_size_ = 0;
   bool abort_requested_ = false;
   std::atomic<int64_t> flush_sleep_us_{0};
   ConnectionControl* serve_from_ = nullptr;  // LoadForDebug's caller, while it loads

@@ -82,8 +82,11 @@ std::string Persistence::WriteSnapshotFile(const std::string& path, bool backgro
   // rdb-key-save-delay slows every save, SAVE's too, as in Redis.
   std::string err = server::WriteSnapshotFile(
       server_, tmp, path, SnapshotOptionsFromConfig(server_, /*with_delay=*/true),
-      [this](SnapshotJob* job) {
+      [this, background](SnapshotJob* job) {
         std::lock_guard<std::mutex> lock(mu_);
+        if (job == nullptr && job_ != nullptr && background) {
+          stats_.rdb_last_cow_size = job_->kept_peak();
+        }
         job_ = job;
       });
   if (!err.empty() && err != "aborted") {
@@ -193,6 +196,7 @@ bool Persistence::BackgroundSaveForReplication(
     // Not renamed: `path` is the temporary file itself.
     std::string e = server::WriteSnapshotFile(server_, tmp, tmp, opts, [this](SnapshotJob* job) {
       std::lock_guard<std::mutex> lock(mu_);
+      if (job == nullptr && job_ != nullptr) stats_.rdb_last_cow_size = job_->kept_peak();
       job_ = job;
     });
     {
@@ -240,12 +244,24 @@ bool Persistence::WritesRefused() const {
 }
 
 Persistence::Stats Persistence::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stats s = stats_;
-  if (job_) {
-    s.current_save_keys_processed = job_->keys_written();
-    s.current_save_keys_total = job_->keys_total();
+  Stats s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    s = stats_;
+    if (job_) {
+      s.current_save_keys_processed = job_->keys_written();
+      s.current_save_keys_total = job_->keys_total();
+      s.current_cow_size = job_->kept_bytes();
+      s.current_cow_peak = job_->kept_peak();
+      return s;
+    }
   }
+  // No save: an AOF rewrite's snapshot, as Redis shows its rewriting child's progress here.
+  const Aof::SnapshotProgress rewrite = aof_->snapshot_progress();
+  s.current_save_keys_processed = rewrite.keys_processed;
+  s.current_save_keys_total = rewrite.keys_total;
+  s.current_cow_size = rewrite.kept_bytes;
+  s.current_cow_peak = rewrite.kept_peak;
   return s;
 }
 

@@ -96,8 +96,13 @@ class Persistence {
     uint64_t dirty_at_last_save = 0;
     uint64_t last_load_keys_loaded = 0;
     uint64_t last_load_keys_expired = 0;
+    // While a snapshot runs (a background save, or else an AOF rewrite): its progress and
+    // the memory of the keys it keeps aside (SnapshotJob::kept_bytes).
     uint64_t current_save_keys_processed = 0;
     uint64_t current_save_keys_total = 0;
+    uint64_t current_cow_size = 0;
+    uint64_t current_cow_peak = 0;
+    uint64_t rdb_last_cow_size = 0;  // the kept keys' peak in the last background save
   };
   Stats stats() const;
   int64_t lastsave_s() const { return stats().lastsave_s; }

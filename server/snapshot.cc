@@ -138,6 +138,9 @@ void SnapshotJob::BeforeFirstUse(unsigned shard) {
 }
 
 void SnapshotJob::ShardDone(unsigned shard) {
+  for (const std::unique_ptr<KeptKeys>& kept : kept_[shard]) {
+    if (kept != nullptr) KeptMemoryChanged(kept->memory(), 0);  // an aborted job's
+  }
   kept_[shard].clear();
   kept_[shard].shrink_to_fit();
   written_[shard].store(true, std::memory_order_release);
@@ -164,7 +167,21 @@ void SnapshotJob::SaveKeyAside(unsigned shard_index, int db, std::string_view ke
   std::string bytes;
   const keyspace::Entry* e = shard.db(db).table.Find(key, hash);
   if (e != nullptr) EncodeKey(&bytes, *e);
+  const size_t before = kept->memory();
   kept->Add(key, hash, bytes, /*absent=*/e == nullptr);
+  KeptMemoryChanged(before, kept->memory());
+}
+
+void SnapshotJob::KeptMemoryChanged(size_t before, size_t after) {
+  if (after >= before) {
+    const uint64_t now =
+        kept_bytes_.fetch_add(after - before, std::memory_order_relaxed) + (after - before);
+    uint64_t peak = kept_peak_.load(std::memory_order_relaxed);
+    while (now > peak && !kept_peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+  } else {
+    kept_bytes_.fetch_sub(before - after, std::memory_order_relaxed);
+  }
 }
 
 bool SnapshotJob::WriteSlice(unsigned shard_index, size_t max_keys) {
@@ -233,6 +250,7 @@ bool SnapshotJob::WriteSlice(unsigned shard_index, size_t max_keys) {
           piece += record;
           added(p.db);
         });
+        KeptMemoryChanged(kept->memory(), 0);
         per_db[static_cast<size_t>(p.db)].reset();
       }
       ++p.db;

@@ -76,6 +76,11 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   // Keys in the keyspace at the point (INFO current_save_keys_total).
   uint64_t keys_total() const { return keys_total_; }
   uint64_t bytes_written() const { return bytes_.load(std::memory_order_relaxed); }
+  // What the save costs in memory beyond the data: the keys kept aside, now and at most so
+  // far.  INFO reports them where Redis reports its child's copy-on-write memory
+  // (current_cow_size, current_cow_peak, rdb_last_cow_size, aof_last_cow_size).
+  uint64_t kept_bytes() const { return kept_bytes_.load(std::memory_order_relaxed); }
+  uint64_t kept_peak() const { return kept_peak_.load(std::memory_order_relaxed); }
 
   void BeforeFirstUse(unsigned shard) override;
   void SaveKeyAside(unsigned shard, int db, std::string_view key, uint64_t hash) override;
@@ -112,6 +117,10 @@ class SnapshotJob final : public keyspace::SnapshotHook {
   std::atomic<uint64_t> keys_{0};
   std::atomic<bool> aborted_{false};
   std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> kept_bytes_{0};
+  std::atomic<uint64_t> kept_peak_{0};
+  // Adds `after - before` to kept_bytes_ (and the peak).
+  void KeptMemoryChanged(size_t before, size_t after);
   std::vector<std::atomic<bool>> written_;  // per shard: BeforeFirstUse ran
 
   // Keys a command used before the walk reached them (SaveKeyAside), with their encoding at

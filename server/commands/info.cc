@@ -347,8 +347,11 @@ void AddMemory(Server& server, InfoWriter& w) {
   w.Field("lazyfreed_objects", server.lazy_free().freed());
 }
 
-// Redis's persistence section.  There is no fork: the copy-on-write figures are 0, and a
-// background save is "in progress" while its snapshot thread runs.
+// Redis's persistence section.  There is no fork: a background save is "in progress" while
+// its snapshot thread runs, and the copy-on-write figures are the memory of the keys the
+// snapshot keeps aside for commands that changed them first (SnapshotJob::kept_bytes), the
+// memory a save costs beyond the data, as a child's copied pages do in Redis.  It is measured
+// as it changes, so its age is always 0.
 void AddPersistence(Server& server, InfoWriter& w) {
   Persistence& p = server.persistence();
   const Persistence::Stats st = p.stats();
@@ -357,10 +360,13 @@ void AddPersistence(Server& server, InfoWriter& w) {
   w.Section("Persistence");
   w.Field("loading", loading ? 1 : 0);
   w.Field("async_loading", 0);
-  for (std::string_view f : {"current_cow_peak", "current_cow_size", "current_cow_size_age"}) {
-    w.Field(f, 0);
-  }
-  w.Fixed2("current_fork_perc", 0);
+  w.Field("current_cow_peak", st.current_cow_peak);
+  w.Field("current_cow_size", st.current_cow_size);
+  w.Field("current_cow_size_age", 0);
+  w.Fixed2("current_fork_perc", st.current_save_keys_total == 0
+                                    ? 0.0
+                                    : 100.0 * static_cast<double>(st.current_save_keys_processed) /
+                                          static_cast<double>(st.current_save_keys_total));
   w.Field("current_save_keys_processed", st.current_save_keys_processed);
   w.Field("current_save_keys_total", st.current_save_keys_total);
   if (loading) {
@@ -391,7 +397,7 @@ void AddPersistence(Server& server, InfoWriter& w) {
   w.Field("rdb_current_bgsave_time_sec",
           st.current_bgsave_start_s < 0 ? -1 : now_s - st.current_bgsave_start_s);
   w.Field("rdb_saves", st.rdb_saves);
-  w.Field("rdb_last_cow_size", 0);
+  w.Field("rdb_last_cow_size", st.rdb_last_cow_size);
   w.Field("rdb_last_load_keys_expired", st.last_load_keys_expired);
   w.Field("rdb_last_load_keys_loaded", st.last_load_keys_loaded);
   Aof& aof = p.aof();
@@ -407,7 +413,7 @@ void AddPersistence(Server& server, InfoWriter& w) {
   w.Field("aof_rewrites", as.rewrites);
   w.Field("aof_rewrites_consecutive_failures", as.consecutive_failures);
   w.Field("aof_last_write_status", aof.write_error().empty() ? "ok" : "err");
-  w.Field("aof_last_cow_size", 0);
+  w.Field("aof_last_cow_size", as.last_cow_size);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
   if (aof_on) {

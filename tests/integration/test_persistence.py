@@ -96,9 +96,20 @@ def test_bgsave_is_point_in_time_and_keeps_serving(binary):
     pipe.set("after", "1")
     pipe.execute()
     assert time.time() - start < 5  # writes were served during the save
+    # The keys those writes kept aside are the save's cost in memory, shown where Redis shows
+    # its child's copy-on-write memory; the progress is the share of keys written.
+    info = r.info("persistence")
+    assert info["rdb_bgsave_in_progress"] == 1, "the save ended too soon to look at it"
+    assert info["current_cow_size"] > 0
+    assert info["current_cow_peak"] >= info["current_cow_size"]
+    assert 0 <= info["current_fork_perc"] < 100
+    assert info["current_save_keys_total"] == 5000
     while r.info("persistence")["rdb_bgsave_in_progress"] == 1:
         time.sleep(0.05)
-    assert r.info("persistence")["rdb_last_bgsave_status"] == "ok"
+    info = r.info("persistence")
+    assert info["rdb_last_bgsave_status"] == "ok"
+    assert info["current_cow_size"] == 0 and info["current_fork_perc"] == 0
+    assert info["rdb_last_cow_size"] >= 5000 * 4  # a key and its 3-byte value, at least
     assert r.get("k0") == b"new"
     s.stop(9)  # no final save: the file is the BGSAVE's
     s2 = Server(binary, dir=s.dir)

@@ -102,10 +102,17 @@ TEST_CASE("A file written with keys kept aside loads the point's values", "[snap
   t.Run({"SELECT", "0"});
   // None of these waited for a shard to be written.
   CHECK(job.keys_written() == written_at_start);
+  // What they kept is what the save costs in memory (INFO's current_cow_size): at least the
+  // 150 overwritten values' records, and freed as the databases are written.
+  const uint64_t kept = job.kept_bytes();
+  CHECK(kept > 150 * (3 + 3));
+  CHECK(job.kept_peak() == kept);
   // A script may use keys it did not declare: its shards are written before it runs.
   t.Run({"EVAL", "redis.call('set', 'undeclared', 'new') return 1", "0"});
   REQUIRE(job.Finish().empty());
   CHECK(job.keys_written() == 303);
+  CHECK(job.kept_bytes() == 0);
+  CHECK(job.kept_peak() >= kept);
   std::map<std::string, std::string> saved = LoadStrings(fd);
   CHECK(saved.size() == 303);
   for (int i = 0; i < 300; ++i) CHECK(saved["0:k" + std::to_string(i)] == "old");
