@@ -4,7 +4,9 @@ with the AOF on (`--appendonly yes --appendfsync everysec`), for each server bin
 issue 14's goal "CPU per request <= 1.0x Redis on every write workload", measured without the
 machine's noise (bench-compare's CPU ratios swing by 10% between runs here).
 
-Usage: bench/write_icount.py [--requests N] [--only NAMES] SERVER [SERVER...]
+Usage: bench/write_icount.py [--requests F] [--only NAMES] [--aof no] SERVER [SERVER...]
+
+`--aof no` runs the same with `appendonly no`: the difference is what the log costs.
 
 For each workload and each SERVER (ours gets --io-threads 1):
   * instructions: the server runs under `valgrind --tool=callgrind`; after a warm-up the
@@ -46,7 +48,8 @@ WORKLOADS = [
     ("eval c50 P1", ["-c", "50", "-P", "1", "-r", "100000", "EVAL",
                      "return redis.call('incr', KEYS[1])", "1", "counter:__rand_int__"], 10000),
 ]
-AOF = ["--appendonly", "yes", "--appendfsync", "everysec"]
+AOF = {"yes": ["--appendonly", "yes", "--appendfsync", "everysec"],
+       "no": ["--appendonly", "no"]}
 
 
 def bench(port, args, n):
@@ -57,17 +60,17 @@ def bench(port, args, n):
                  f"{out.stderr[-300:]}")
 
 
-def server_args(server, port):
-    args = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""] + AOF
+def server_args(server, port, aof):
+    args = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""] + AOF[aof]
     if "tessera" in os.path.basename(server):
         args += ["--io-threads", "1"]
     return args
 
 
-def instructions(server, port, workdir, args, n):
+def instructions(server, port, workdir, args, n, aof):
     prefix = os.path.join(workdir, f"callgrind.{port}")
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={prefix}.%p",
-           "--dump-instr=no"] + server_args(server, port)
+           "--dump-instr=no"] + server_args(server, port, aof)
     log = open(os.path.join(workdir, f"{port}.log"), "w")
     run_dir = tempfile.mkdtemp(dir=workdir)
     proc = subprocess.Popen(cmd, cwd=run_dir, stdout=log, stderr=subprocess.STDOUT)
@@ -88,10 +91,10 @@ def instructions(server, port, workdir, args, n):
         log.close()
 
 
-def syscalls(server, port, workdir, args, n):
+def syscalls(server, port, workdir, args, n, aof):
     run_dir = tempfile.mkdtemp(dir=workdir)
     log = open(os.path.join(workdir, f"{port}.strace.log"), "w")
-    proc = subprocess.Popen(server_args(server, port), cwd=run_dir, stdout=log,
+    proc = subprocess.Popen(server_args(server, port, aof), cwd=run_dir, stdout=log,
                             stderr=subprocess.STDOUT)
     try:
         if not wait_for_pong(port, proc, 30.0):
@@ -119,6 +122,7 @@ def main():
                     help="a factor on each workload's requests")
     ap.add_argument("--only", default="", help="comma-separated workload names")
     ap.add_argument("--port", type=int, default=32400)
+    ap.add_argument("--aof", choices=("yes", "no"), default="yes")
     ap.add_argument("servers", nargs="+")
     a = ap.parse_args()
     only = [s.strip() for s in a.only.split(",") if s.strip()]
@@ -134,8 +138,8 @@ def main():
         row = []
         for i, server in enumerate(a.servers):
             port = a.port + i
-            row.append((instructions(os.path.abspath(server), port, workdir, args, n),
-                        syscalls(os.path.abspath(server), port, workdir, args, n)))
+            row.append((instructions(os.path.abspath(server), port, workdir, args, n, a.aof),
+                        syscalls(os.path.abspath(server), port, workdir, args, n, a.aof)))
         ratio = row[0][0] / row[-1][0]
         ratios.append(ratio)
         print(f"{name:18}" + "".join(f" {ir:17.0f} {calls:6.2f}" for ir, calls in row)
