@@ -486,14 +486,15 @@ bool ParseFlushModeOrReply(CommandContext& ctx, bool* async) {
 void FlushDbCommand(CommandContext& ctx) {
   bool async = false;
   if (!ParseFlushModeOrReply(ctx, &async)) return;
-  ctx.dirty++;
-  FlushDb(
+  // Redis 7.2 adds the keys removed to the dirty counter and forces the command into the log
+  // (forceCommandPropagation) even when there were none: LogEffectsNow does the latter.
+  ctx.dirty += static_cast<int64_t>(FlushDb(
       ctx.server, ctx.db.db(),
       [&] {
         TouchWatchedKeysInDbs(ctx.server, ctx.db.db(), ctx.db.db(), ctx.db.now_ms());
         LogEffectsNow(ctx);
       },
-      async);
+      async));
   ctx.server.tracking().InvalidateAll(ctx.db.db(), &ctx.client);
   WakeBlockedInDbs(ctx, ctx.db.db(), ctx.db.db());
   ctx.reply.Ok();
@@ -502,14 +503,13 @@ void FlushDbCommand(CommandContext& ctx) {
 void FlushAllCommand(CommandContext& ctx) {
   bool async = false;
   if (!ParseFlushModeOrReply(ctx, &async)) return;
-  ctx.dirty++;
-  FlushDb(
+  ctx.dirty += static_cast<int64_t>(FlushDb(
       ctx.server, -1,
       [&] {
         TouchWatchedKeysInDbs(ctx.server, -1, -1, ctx.db.now_ms());
         LogEffectsNow(ctx);
       },
-      async);
+      async));
   ctx.server.tracking().InvalidateAll(-1, &ctx.client);
   // A background save of the old data is cancelled, as Redis kills its child.  With save
   // points, Redis writes the (now empty) snapshot at once, so that a restart does not bring
@@ -518,7 +518,9 @@ void FlushAllCommand(CommandContext& ctx) {
   if (!ctx.server.config().save.Get().empty() && !ctx.client.in_script &&
       !keyspace::ShardMutex::HeldAll()) {
     ctx.server.persistence().WaitForBackgroundSave();
-    ctx.server.persistence().Save();
+    // The file now holds this flush: its changes are not "since the last save" (Redis's
+    // rdbSave zeroes the counter after emptyData added to it).
+    if (ctx.server.persistence().Save().empty()) ctx.dirty = 0;
   }
   const int dbs = ctx.server.keyspace().num_dbs();
   for (int d = 0; d < dbs; d += 2) WakeBlockedInDbs(ctx, d, std::min(d + 1, dbs - 1));

@@ -280,6 +280,26 @@ TEST_CASE("Flushes are logged under their locks", "[writelog]") {
   CHECK(l.Logged({"SWAPDB", "0", "1"}) == "SWAPDB 0 1\n");
 }
 
+TEST_CASE("Flushes of empty databases are still logged", "[writelog]") {
+  LogTester l;
+  CHECK(l.Logged({"FLUSHALL"}) == "SELECT 0\nFLUSHALL\n");
+  CHECK(l.Logged({"FLUSHDB"}) == "FLUSHDB\n");
+}
+
+TEST_CASE("Flushes add the keys they removed to the dirty counter", "[writelog]") {
+  CommandTester t;
+  t.Run({"MSET", "a", "1", "b", "2", "c", "3"});
+  t.Run({"SELECT", "1"});
+  t.Run({"SET", "d", "4"});
+  uint64_t before = t.server().Dirty();
+  t.Run({"FLUSHDB"});
+  CHECK(t.server().Dirty() - before == 1);
+  t.Run({"FLUSHDB"});
+  CHECK(t.server().Dirty() - before == 1);  // nothing left to remove
+  t.Run({"FLUSHALL"});
+  CHECK(t.server().Dirty() - before == 4);
+}
+
 TEST_CASE("The dirty counter counts changes as Redis does", "[writelog]") {
   CommandTester t;  // no log reader: changes are still counted
   uint64_t before = t.server().Dirty();
