@@ -422,12 +422,15 @@ void AofWriter::Run() {
   pthread_setname_np(pthread_self(), "aof_writer");
   uint64_t seen = written_.load(std::memory_order_relaxed);  // the log's end one tick ago
   int64_t last_retry_us = 0;
+  int quiet_ticks = 0;  // ticks in a row that found the log as it was, all written
+  bool idle = false;    // the last wait was a long one
   while (!stop_.load(std::memory_order_acquire)) {
-    log_->WaitForBytes(kTickMs);
+    log_->WaitForBytes(idle ? kIdleTickMs : kTickMs);
     if (stop_.load(std::memory_order_acquire)) break;
     const int64_t now_us = MonotonicUs();
     const uint64_t end = log_->aof_offset();  // WaitForBytes merged what the lanes held
     const uint64_t written = written_.load(std::memory_order_acquire);
+    quiet_ticks = end == seen && written == end ? quiet_ticks + 1 : 0;
     bool write = false;
     if (failing_.load(std::memory_order_relaxed)) {
       write = now_us - last_retry_us >= int64_t{kRetryMs} * 1000;
@@ -459,6 +462,8 @@ void AofWriter::Run() {
       Sync(fsync_due);
       if (fsync_due) last_fsync_us_ = now_us;
     }
+    idle = quiet_ticks >= kIdleAfterTicks && policy != FsyncPolicy::kAlways && !has_old &&
+           !failing_.load(std::memory_order_relaxed);
   }
 }
 
