@@ -85,6 +85,9 @@ class AofWriter {
   // server/aof_writer_slot.h), so the object can outlive it safely.
   void Close();
 
+  // The writer thread (its CPU affinity: bio_cpulist).
+  std::thread::native_handle_type thread_handle() { return thread_.native_handle(); }
+
   // The writer thread's tick: bytes pending this long with no reply waiting for them are
   // written by the thread (a kill -9 may lose them under everysec and no, well inside
   // everysec's promise of about one second); a failed write is retried every kRetryMs.

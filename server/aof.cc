@@ -1,6 +1,7 @@
 #include "server/aof.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "server/commands/dispatcher.h"
 #include "server/log.h"
 #include "server/persistence.h"
+#include "server/process_settings.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 
@@ -438,6 +440,7 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   server_.write_log().ForgetSelectedDb();
   writer_ = std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
                                                      server_.write_log().aof_offset());
+  PinThread(writer_->thread_handle(), c.bio_cpulist);
   writer_->set_policy(PolicyOf(c));
   writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   server_.write_log().set_enabled(true);
@@ -664,6 +667,7 @@ bool Aof::RewriteInitial(std::string* err) {
     // (Its offsets are the AOF stream's, not the replicas' the point is given in.)
     log.ForgetSelectedDb();
     writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, log.aof_offset());
+    PinThread(writer_->thread_handle(), c.bio_cpulist);
     writer_->set_policy(PolicyOf(c));
     writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
     writer_->set_flush_sleep_us(flush_sleep_us_.load(std::memory_order_relaxed));
@@ -752,6 +756,9 @@ bool Aof::RewriteOn(std::string* err) {
 }
 
 void Aof::RunRewrite(RewriteKind kind) {
+  // Redis's rewrite is a child process of its own; ours is this thread.
+  pthread_setname_np(pthread_self(), "aof_rewrite");
+  PinThread(pthread_self(), server_.config().aof_rewrite_cpulist);
   const int64_t started = NowS();
   std::string err;
   bool ok;

@@ -6,6 +6,7 @@
 
 #include "server/config/config.h"
 #include "server/memory_meter.h"
+#include "server/process_settings.h"
 
 namespace tessera::server {
 
@@ -38,7 +39,10 @@ void LazyFreer::Push(Job job) {
       pending_.fetch_add(job.objects, std::memory_order_relaxed);
       queue_.push_back(std::move(job));
       ++queued_;
-      if (!thread_.joinable()) thread_ = std::thread([this] { ThreadMain(); });
+      if (!thread_.joinable()) {
+        thread_ = std::thread([this] { ThreadMain(); });
+        PinThread(thread_.native_handle(), cpulist_);
+      }
       lock.unlock();
       work_cv_.notify_one();
       return;

@@ -28,6 +28,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -43,6 +44,11 @@ class LazyFreer final : public keyspace::FreeSink {
  public:
   // `meter` (may be null) gets the thread registered, so used_memory sees its frees at once.
   explicit LazyFreer(MemoryMeter* meter = nullptr) : meter_(meter) {}
+  // bio_cpulist: the thread's CPUs (server/process_settings.h), set before it starts.
+  void set_thread_cpulist(std::string cpulist) {
+    std::lock_guard lock(mu_);
+    cpulist_ = std::move(cpulist);
+  }
   ~LazyFreer() { Stop(); }
   LazyFreer(const LazyFreer&) = delete;
   LazyFreer& operator=(const LazyFreer&) = delete;
@@ -80,6 +86,7 @@ class LazyFreer final : public keyspace::FreeSink {
   void ThreadMain();
 
   MemoryMeter* meter_;
+  std::string cpulist_;  // guarded by mu_
   std::mutex mu_;
   std::condition_variable work_cv_;  // a job was queued, or stop_
   std::condition_variable done_cv_;  // a batch was freed

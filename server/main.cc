@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
   if (std::string warning = ApplyDisableThp(config.disable_thp); !warning.empty()) {
     Log(LogLevel::kWarning, "{}", warning);
   }
+  // server_cpulist: every thread started from here on inherits it; the others set their own.
+  PinThread(pthread_self(), config.server_cpulist);
   if (!SetCollateLocale(config.locale_collate.Get())) {
     Log(LogLevel::kWarning, "Failed to configure LOCALE for invalid locale name.");
     return 1;
@@ -158,6 +160,7 @@ int main(int argc, char** argv) {
 
   int workers_n = std::max(1, static_cast<int>(config.io_threads));
   Server server(&registry);
+  server.lazy_free().set_thread_cpulist(config.bio_cpulist);
   server.set_executable(argv[0]);
   server.set_config_file(registry.config_file());
   server.set_tcp_port(static_cast<int>(config.port.load()));

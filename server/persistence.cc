@@ -1,6 +1,7 @@
 #include "server/persistence.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "server/commands/function_family.h"
 #include "server/commands/type_limits.h"
 #include "server/log.h"
+#include "server/process_settings.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 
@@ -98,6 +100,12 @@ std::string Persistence::WriteSnapshotFile(const std::string& path, bool backgro
   return err;
 }
 
+void Persistence::BackgroundSaveThreadSetup() {
+  // Redis's background save is a child process of its own; ours is this thread.
+  pthread_setname_np(pthread_self(), "rdb_bgsave");
+  PinThread(pthread_self(), server_.config().bgsave_cpulist);
+}
+
 void Persistence::SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, bool background) {
   std::lock_guard<std::mutex> lock(mu_);
   if (ok) {
@@ -156,6 +164,7 @@ bool Persistence::BackgroundSave(std::string* err, bool schedule) {
   const uint64_t dirty = server_.Dirty();
   const std::string path = server_.config().dbfilename.Get();
   bgsave_thread_ = std::thread([this, dirty, started, path] {
+    BackgroundSaveThreadSetup();
     std::string e = WriteSnapshotFile(path, true);
     if (e.empty()) Log(LogLevel::kNotice, "DB saved on disk");
     if (e == "aborted") {
@@ -189,6 +198,7 @@ bool Persistence::BackgroundSaveForReplication(
   Log(LogLevel::kNotice, "Starting BGSAVE for SYNC with target: disk");
   Log(LogLevel::kNotice, "Background RDB transfer started by pid {}", ::getpid());
   bgsave_thread_ = std::thread([this, at_point = std::move(at_point), done = std::move(done)] {
+    BackgroundSaveThreadSetup();
     const std::string tmp = "temp-" + std::to_string(::getpid()) + "-sync-" +
                             std::to_string(Server::MonotonicUs()) + ".rdb";
     SnapshotOptions opts = SnapshotOptionsFromConfig(server_, true);

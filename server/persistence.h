@@ -113,6 +113,8 @@ class Persistence {
  private:
   // Writes a snapshot to `path` through a temporary file; "" or the error.
   std::string WriteSnapshotFile(const std::string& path, bool background);
+  // Names the thread of a background save and sets its CPUs (bgsave_cpulist).
+  void BackgroundSaveThreadSetup();
   // Updates the stats after a save ended; `dirty_at_start` is Dirty() at its point.
   void SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, bool background);
   persistence::rdb::LoadOptions LoadOptionsNow() const;

@@ -3,8 +3,12 @@
 #include <jemalloc/jemalloc.h>
 #include <sys/prctl.h>
 
+#include <sched.h>
+
 #include <clocale>
 #include <fstream>
+
+#include "core/base/cpu_list.h"
 
 namespace tessera::server {
 
@@ -27,6 +31,15 @@ std::string ApplyDisableThp(bool disable, const std::string& sysfs_path) {
 void SetAllocatorBackgroundThread(bool enable) {
   bool value = enable;
   mallctl("background_thread", nullptr, nullptr, &value, sizeof(value));
+}
+
+void PinThread(pthread_t thread, const std::string& cpulist) {
+  const std::optional<std::vector<int>> cpus = ParseCpuList(cpulist);
+  if (!cpus) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : *cpus) CPU_SET(cpu, &set);
+  pthread_setaffinity_np(thread, sizeof(set), &set);
 }
 
 bool SetCollateLocale(const std::string& name) {

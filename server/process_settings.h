@@ -6,6 +6,10 @@
 //   or "never" nothing is done, as Redis does nothing.  A warning is logged when they stay on.
 // - jemalloc-bg-thread: jemalloc's background purging thread (mallctl "background_thread"),
 //   at start-up and on CONFIG SET.
+// - server_cpulist, bio_cpulist, aof_rewrite_cpulist, bgsave_cpulist: each thread's CPU
+//   affinity (PinThread), set where the thread starts: the main thread at start-up, before
+//   the workers, which inherit it; the AOF writer and the lazy-free thread; the thread of each
+//   AOF rewrite and background save.
 // - locale-collate: setlocale(LC_COLLATE) at start-up (an unknown name stops the server) and
 //   on CONFIG SET (an unknown name fails it).  SORT ... ALPHA compares with strcoll() under it
 //   (server/commands/sort_family.cc), as does Lua's string comparison.
@@ -14,6 +18,8 @@
 // registry's mutex.  glibc keeps the data of a locale once loaded, so a worker in strcoll()
 // while CONFIG SET changes the locale collates under the old or the new one.
 #pragma once
+
+#include <pthread.h>
 
 #include <string>
 #include <string_view>
@@ -32,6 +38,11 @@ std::string ApplyDisableThp(
 
 // jemalloc's background thread on or off.  Errors are ignored, as Redis ignores them.
 void SetAllocatorBackgroundThread(bool enable);
+
+// Restricts `thread` to the CPUs `cpulist` names (Redis's syntax).  Nothing happens for "",
+// for a list Redis would not parse, or when the kernel refuses the set (Redis ignores those
+// too).
+void PinThread(pthread_t thread, const std::string& cpulist);
 
 // setlocale(LC_COLLATE, name); false iff the locale is unknown (nothing changes then).
 bool SetCollateLocale(const std::string& name);

@@ -172,6 +172,14 @@ struct ServerConfig {
   Guarded<std::string> locale_collate;
   // Transparent huge pages off for this process (prctl) when the kernel has them "always".
   bool disable_thp = true;  // immutable
+  // CPU affinity in Redis's cpulist syntax (core/base/cpu_list.h), "" for none; immutable.
+  // server: the main thread and the workers; bio: the AOF writer and the lazy-free thread;
+  // aof_rewrite and bgsave: the threads writing a rewrite's or a background save's snapshot
+  // (Redis's forked children).
+  std::string server_cpulist;
+  std::string bio_cpulist;
+  std::string aof_rewrite_cpulist;
+  std::string bgsave_cpulist;
   // jemalloc's background purging thread (mallctl "background_thread").
   std::atomic<bool> jemalloc_bg_thread{true};
   ProtectedAction enable_debug_command = ProtectedAction::kNo;  // immutable

@@ -307,6 +307,63 @@ def test_jemalloc_background_thread(binary):
                  "the background thread stayed")
 
 
+def cpus_of_threads(pid):
+    """{thread name: [its Cpus_allowed_list]} of process `pid` (a name may repeat)."""
+    out = {}
+    for task in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, task)) as f:
+                name = f.read().strip()
+            with open("/proc/%d/task/%s/status" % (pid, task)) as f:
+                cpus = [l.split()[1] for l in f if l.startswith("Cpus_allowed_list:")][0]
+        except OSError:
+            continue
+        out.setdefault(name, []).append(cpus)
+    return out
+
+
+def test_cpulists_pin_each_kind_of_thread(binary):
+    if len(os.sched_getaffinity(0)) < 2 or not {0, 1} <= os.sched_getaffinity(0):
+        print("skipped: needs CPUs 0 and 1")
+        return
+    with Server(binary, "--server_cpulist", "0", "--bio_cpulist", "1", "--bgsave_cpulist", "1",
+                "--aof_rewrite_cpulist", "0-1:1", "--appendonly", "yes",
+                "--rdb-key-save-delay", "100000") as s:
+        r = s.redis()
+        for name, value in (("server_cpulist", "0"), ("bio_cpulist", "1"),
+                            ("bgsave_cpulist", "1"), ("aof_rewrite_cpulist", "0-1:1")):
+            assert config_get(r, name) == value, name
+            try:
+                r.config_set(name, "0")
+                raise AssertionError(name + " is immutable")
+            except redis.ResponseError as e:
+                assert "can't set immutable config" in str(e), str(e)
+        r.sadd("big", *["m%d" % i for i in range(200)])
+        r.unlink("big")  # a hash table: the lazy-free thread frees it, starting at this job
+        wait_for(lambda: r.info("memory")["lazyfreed_objects"] == 1, "the lazy free")
+        wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0, "initial rewrite")
+        r.bgsave()
+        threads = cpus_of_threads(s.proc.pid)
+        assert threads["worker-0"] == ["0"], threads
+        assert threads["aof_writer"] == ["1"], threads
+        assert threads["rdb_bgsave"] == ["1"], threads
+        assert threads["lazy_free"] == ["1"], threads
+        r.config_set("rdb-key-save-delay", "0")
+        wait_for(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0, "the save's end")
+        r.config_set("rdb-key-save-delay", "100000")
+        r.bgrewriteaof()
+        threads = cpus_of_threads(s.proc.pid)
+        assert threads["aof_rewrite"] == ["0-1"], threads
+        r.config_set("rdb-key-save-delay", "0")
+        wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0, "the rewrite")
+    # A list Redis would not parse leaves the affinity alone (no error).
+    with open("/proc/self/status") as f:
+        ours = [l.split()[1] for l in f if l.startswith("Cpus_allowed_list:")][0]
+    with Server(binary, "--server_cpulist", "1x") as s:
+        assert s.redis().ping()
+        assert cpus_of_threads(s.proc.pid)["worker-0"] == [ours]
+
+
 def nodelay_of_peer(pid, peer_port):
     """TCP_NODELAY of process `pid`'s socket connected to 127.0.0.1:peer_port, read from a
     duplicate of its descriptor (pidfd_getfd)."""
