@@ -440,7 +440,7 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
   server_.write_log().ForgetSelectedDb();
   writer_ = std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
                                                      server_.write_log().aof_offset());
-  PinThread(writer_->thread_handle(), c.bio_cpulist);
+  PinThread(writer_->thread_handle(), server_.background_cpulist());
   writer_->set_policy(PolicyOf(c));
   writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
   server_.write_log().set_enabled(true);
@@ -667,7 +667,7 @@ bool Aof::RewriteInitial(std::string* err) {
     // (Its offsets are the AOF stream's, not the replicas' the point is given in.)
     log.ForgetSelectedDb();
     writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, log.aof_offset());
-    PinThread(writer_->thread_handle(), c.bio_cpulist);
+    PinThread(writer_->thread_handle(), server_.background_cpulist());
     writer_->set_policy(PolicyOf(c));
     writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
     writer_->set_flush_sleep_us(flush_sleep_us_.load(std::memory_order_relaxed));
@@ -757,8 +757,8 @@ bool Aof::RewriteOn(std::string* err) {
 
 void Aof::RunRewrite(RewriteKind kind) {
   // Redis's rewrite is a child process of its own; ours is this thread.
-  pthread_setname_np(pthread_self(), "aof_rewrite");
   PinThread(pthread_self(), server_.config().aof_rewrite_cpulist);
+  pthread_setname_np(pthread_self(), "aof_rewrite");  // once pinned, as rdb_bgsave
   const int64_t started = NowS();
   std::string err;
   bool ok;

@@ -131,6 +131,8 @@ int main(int argc, char** argv) {
     Log(LogLevel::kWarning, "{}", warning);
   }
   // server_cpulist: every thread started from here on inherits it; the others set their own.
+  const std::string background_cpulist =
+      config.bio_cpulist.empty() ? CpuListOf(pthread_self()) : config.bio_cpulist;
   PinThread(pthread_self(), config.server_cpulist);
   if (!SetCollateLocale(config.locale_collate.Get())) {
     Log(LogLevel::kWarning, "Failed to configure LOCALE for invalid locale name.");
@@ -160,7 +162,8 @@ int main(int argc, char** argv) {
 
   int workers_n = std::max(1, static_cast<int>(config.io_threads));
   Server server(&registry);
-  server.lazy_free().set_thread_cpulist(config.bio_cpulist);
+  server.set_background_cpulist(background_cpulist);
+  server.lazy_free().set_thread_cpulist(background_cpulist);
   server.set_executable(argv[0]);
   server.set_config_file(registry.config_file());
   server.set_tcp_port(static_cast<int>(config.port.load()));

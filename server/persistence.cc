@@ -101,9 +101,10 @@ std::string Persistence::WriteSnapshotFile(const std::string& path, bool backgro
 }
 
 void Persistence::BackgroundSaveThreadSetup() {
-  // Redis's background save is a child process of its own; ours is this thread.
-  pthread_setname_np(pthread_self(), "rdb_bgsave");
+  // Redis's background save is a child process of its own; ours is this thread.  Named once
+  // pinned, so that a thread seen by its name has its CPUs.
   PinThread(pthread_self(), server_.config().bgsave_cpulist);
+  pthread_setname_np(pthread_self(), "rdb_bgsave");
 }
 
 void Persistence::SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, bool background) {

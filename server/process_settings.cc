@@ -42,6 +42,19 @@ void PinThread(pthread_t thread, const std::string& cpulist) {
   pthread_setaffinity_np(thread, sizeof(set), &set);
 }
 
+std::string CpuListOf(pthread_t thread) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (pthread_getaffinity_np(thread, sizeof(set), &set) != 0) return "";
+  std::string out;
+  for (int cpu = 0; cpu < kMaxCpu; ++cpu) {
+    if (!CPU_ISSET(cpu, &set)) continue;
+    if (!out.empty()) out += ',';
+    out += std::to_string(cpu);
+  }
+  return out;
+}
+
 bool SetCollateLocale(const std::string& name) {
   return std::setlocale(LC_COLLATE, name.c_str()) != nullptr;
 }

@@ -44,6 +44,9 @@ void SetAllocatorBackgroundThread(bool enable);
 // too).
 void PinThread(pthread_t thread, const std::string& cpulist);
 
+// The CPUs `thread` may run on, as a cpulist ("0,1,4"); "" if unknown.
+std::string CpuListOf(pthread_t thread);
+
 // setlocale(LC_COLLATE, name); false iff the locale is unknown (nothing changes then).
 bool SetCollateLocale(const std::string& name);
 

@@ -114,6 +114,11 @@ class Server {
   const std::string& executable() const { return executable_; }
   const std::string& config_file() const { return config_file_; }
   void set_executable(std::string e) { executable_ = std::move(e); }
+  // The CPUs of the background threads (AOF writer, lazy free): bio_cpulist, or when it is
+  // empty the process's CPUs before server_cpulist narrowed the main thread's (Redis pins its
+  // main thread after its bio threads started, so they keep every CPU).  Set by main.
+  const std::string& background_cpulist() const { return background_cpulist_; }
+  void set_background_cpulist(std::string l) { background_cpulist_ = std::move(l); }
   void set_config_file(std::string f) { config_file_ = std::move(f); }
   // The ports listened on (0: none), for INFO; main sets them, CONFIG SET port/tls-port too.
   int tcp_port() const { return tcp_port_.load(std::memory_order_relaxed); }
@@ -213,6 +218,7 @@ class Server {
   int64_t start_time_ms_;
   std::string run_id_;
   std::string executable_;
+  std::string background_cpulist_;
   std::string config_file_;
   std::atomic<int> tcp_port_{0};
   std::atomic<int> tls_port_{0};

@@ -173,7 +173,8 @@ struct ServerConfig {
   // Transparent huge pages off for this process (prctl) when the kernel has them "always".
   bool disable_thp = true;  // immutable
   // CPU affinity in Redis's cpulist syntax (core/base/cpu_list.h), "" for none; immutable.
-  // server: the main thread and the workers; bio: the AOF writer and the lazy-free thread;
+  // server: the main thread and the workers; bio: the AOF writer and the lazy-free thread
+  // (when empty, they keep the CPUs the process started with, as Redis's bio threads do);
   // aof_rewrite and bgsave: the threads writing a rewrite's or a background save's snapshot
   // (Redis's forked children).
   std::string server_cpulist;

@@ -342,7 +342,10 @@ def test_cpulists_pin_each_kind_of_thread(binary):
         r.unlink("big")  # a hash table: the lazy-free thread frees it, starting at this job
         wait_for(lambda: r.info("memory")["lazyfreed_objects"] == 1, "the lazy free")
         wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0, "initial rewrite")
+        r.mset({"k%d" % i: i for i in range(50)})  # with the delay, 5 s for a save
         r.bgsave()
+        # The save's thread takes its name once pinned.
+        wait_for(lambda: "rdb_bgsave" in cpus_of_threads(s.proc.pid), "the save's thread")
         threads = cpus_of_threads(s.proc.pid)
         assert threads["worker-0"] == ["0"], threads
         assert threads["aof_writer"] == ["1"], threads
@@ -352,6 +355,7 @@ def test_cpulists_pin_each_kind_of_thread(binary):
         wait_for(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0, "the save's end")
         r.config_set("rdb-key-save-delay", "100000")
         r.bgrewriteaof()
+        wait_for(lambda: "aof_rewrite" in cpus_of_threads(s.proc.pid), "the rewrite's thread")
         threads = cpus_of_threads(s.proc.pid)
         assert threads["aof_rewrite"] == ["0-1"], threads
         r.config_set("rdb-key-save-delay", "0")
@@ -362,6 +366,17 @@ def test_cpulists_pin_each_kind_of_thread(binary):
     with Server(binary, "--server_cpulist", "1x") as s:
         assert s.redis().ping()
         assert cpus_of_threads(s.proc.pid)["worker-0"] == [ours]
+    # server_cpulist alone: the background threads keep every CPU the process started with, as
+    # Redis's bio threads do (it pins its main thread after they started).
+    with Server(binary, "--server_cpulist", "0", "--appendonly", "yes") as s:
+        r = s.redis()
+        r.sadd("big", *["m%d" % i for i in range(200)])
+        r.unlink("big")
+        wait_for(lambda: r.info("memory")["lazyfreed_objects"] == 1, "the lazy free")
+        threads = cpus_of_threads(s.proc.pid)
+        assert threads["worker-0"] == ["0"], threads
+        assert threads["aof_writer"] == [ours], threads
+        assert threads["lazy_free"] == [ours], threads
 
 
 def nodelay_of_peer(pid, peer_port):
