@@ -458,7 +458,7 @@ std::string Aof::WriteBase(const std::string& name, const std::function<void(uin
                            PathOf(name), opts, [this](SnapshotJob* job) {
                              std::lock_guard<std::mutex> lock(job_mu_);
                              if (job == nullptr && job_ != nullptr) {
-                               last_cow_size_ = job_->kept_peak();
+                               last_cow_size_.store(job_->kept_peak(), std::memory_order_relaxed);
                              }
                              job_ = job;
                              if (job != nullptr && abort_requested_) job->Abort();
@@ -901,8 +901,7 @@ Aof::Stats Aof::stats() const {
   s.rewrite_scheduled = scheduled_;
   s.base_size = base_size_;
   s.current_size = base_size_ + (writer_ ? writer_->current_file_size() : 0);
-  std::lock_guard<std::mutex> job_lock(job_mu_);
-  s.last_cow_size = last_cow_size_;
+  s.last_cow_size = last_cow_size_.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -176,9 +176,9 @@ class Aof {
   std::atomic<bool> rewriting_{false};
   std::atomic<bool> wait_rewrite_{false};  // Redis's AOF_WAIT_REWRITE
   bool scheduled_ = false;
-  mutable std::mutex job_mu_;   // job_, abort_requested_, last_cow_size_
+  mutable std::mutex job_mu_;   // job_, abort_requested_
   SnapshotJob* job_ = nullptr;  // the running rewrite's snapshot, while it writes
-  uint64_t last_cow_size_ = 0;
+  std::atomic<uint64_t> last_cow_size_{0};  // written by the rewrite's thread, read by INFO
   bool abort_requested_ = false;
   std::atomic<int64_t> flush_sleep_us_{0};
   ConnectionControl* serve_from_ = nullptr;  // LoadForDebug's caller, while it loads

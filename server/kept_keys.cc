@@ -60,6 +60,7 @@ bool KeptKeys::Contains(std::string_view key, uint64_t hash) const {
 void KeptKeys::GrowIndex() {
   std::vector<Slot> old = std::move(index_);
   index_.assign(old.empty() ? kFirstIndexSlots : old.size() * 2, Slot{});
+  bytes_ += (index_.size() - old.size()) * sizeof(Slot);
   const size_t mask = index_.size() - 1;
   for (const Slot& s : old) {
     if (s.ref == 0) continue;
@@ -76,6 +77,7 @@ uint64_t KeptKeys::Reserve(size_t bytes) {
     Block b;
     b.capacity = std::max(next, bytes);
     b.bytes = std::make_unique_for_overwrite<char[]>(b.capacity);
+    bytes_ += b.capacity;
     blocks_.push_back(std::move(b));
   }
   Block& b = blocks_.back();
@@ -97,12 +99,6 @@ void KeptKeys::Add(std::string_view key, uint64_t hash, std::string_view record,
   if (record_len > 0) std::memcpy(p + n + key.size(), record.data(), record_len);
   index_[Probe(key, hash)] = Slot{hash, ref};
   ++count_;
-}
-
-size_t KeptKeys::memory() const {
-  size_t bytes = index_.capacity() * sizeof(Slot) + blocks_.capacity() * sizeof(Block);
-  for (const Block& b : blocks_) bytes += b.capacity;
-  return bytes;
 }
 
 }  // namespace tessera::server
