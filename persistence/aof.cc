@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "core/base/split_args.h"
 
@@ -179,8 +180,10 @@ std::string WriteFileAtomically(const std::string& path, const std::string& cont
 
 // ---- AofWriter ----
 
-AofWriter::AofWriter(WriteLog* log, int fd, uint64_t file_size, uint64_t start_offset)
+AofWriter::AofWriter(WriteLog* log, int fd, uint64_t file_size, uint64_t start_offset,
+                     std::function<void()> on_durable)
     : log_(log),
+      on_durable_(std::move(on_durable)),
       fd_(fd),
       taken_mark_(log->merged_mark()),
       written_(start_offset),
@@ -412,10 +415,36 @@ void AofWriter::Sync(bool current) {
   while (durable < target &&
          !durable_.compare_exchange_weak(durable, target, std::memory_order_release)) {
   }
+  AdvanceDurableMark(target_mark);
+}
+
+void AofWriter::AdvanceDurableMark(uint64_t mark) {
   uint64_t durable_mark = durable_mark_.load(std::memory_order_relaxed);
-  while (durable_mark < target_mark && !durable_mark_.compare_exchange_weak(
-                                           durable_mark, target_mark, std::memory_order_release)) {
+  while (durable_mark < mark &&
+         !durable_mark_.compare_exchange_weak(durable_mark, mark, std::memory_order_release)) {
   }
+  if (durable_mark < mark && on_durable_) on_durable_();
+}
+
+void AofWriter::CatchUpDurableMark() {
+  // The merged mark first, the AOF offset after: every append before `mark` has its AOF bytes
+  // below `end`, so if those are all durable, so is `mark`.
+  const uint64_t mark = log_->merged_mark();
+  if (mark <= durable_mark_.load(std::memory_order_acquire)) return;
+  const uint64_t end = log_->aof_offset();
+  if (durable_.load(std::memory_order_acquire) != end) return;  // bytes to fsync first
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ || written_.load(std::memory_order_relaxed) != end ||
+        durable_.load(std::memory_order_relaxed) != end) {
+      return;
+    }
+    // Under mu_, so that no write moves written_mark_ meanwhile (a later one only raises it).
+    if (written_mark_.load(std::memory_order_relaxed) < mark) {
+      written_mark_.store(mark, std::memory_order_release);
+    }
+  }
+  AdvanceDurableMark(mark);
 }
 
 void AofWriter::Run() {
@@ -461,6 +490,8 @@ void AofWriter::Run() {
       std::lock_guard<std::mutex> sync(sync_mu_);
       Sync(fsync_due);
       if (fsync_due) last_fsync_us_ = now_us;
+    } else if (policy != FsyncPolicy::kNo && !skip) {
+      CatchUpDurableMark();
     }
     idle = quiet_ticks >= kIdleAfterTicks && policy != FsyncPolicy::kAlways && !has_old &&
            !failing_.load(std::memory_order_relaxed);

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -74,8 +75,10 @@ enum class FsyncPolicy { kAlways, kEverysec, kNo };
 class AofWriter {
  public:
   // Appends to `fd` (owned from now on), which already holds `file_size` bytes; the write log's
-  // bytes from `start_offset` on go there.
-  AofWriter(WriteLog* log, int fd, uint64_t file_size, uint64_t start_offset);
+  // bytes from `start_offset` on go there.  `on_durable`, when given, runs each time
+  // durable_mark() moves (from the thread that fsynced, holding no lock of the log's).
+  AofWriter(WriteLog* log, int fd, uint64_t file_size, uint64_t start_offset,
+            std::function<void()> on_durable = {});
   ~AofWriter();  // Close()
   AofWriter(const AofWriter&) = delete;
   AofWriter& operator=(const AofWriter&) = delete;
@@ -138,6 +141,9 @@ class AofWriter {
   // last_error() is not empty (one relaxed load: every write command asks).
   bool failing() const { return failing_.load(std::memory_order_relaxed); }
   uint64_t written_offset() const { return written_.load(std::memory_order_acquire); }
+  // Every append before this log mark is fsynced (Redis's fsynced_reploff, in log marks).
+  // Under appendfsync no it stays where the writer started, as Redis's does.
+  uint64_t durable_mark() const { return durable_mark_.load(std::memory_order_acquire); }
   uint64_t durable_offset() const { return durable_.load(std::memory_order_acquire); }
   uint64_t delayed_fsyncs() const { return 0; }
 
@@ -158,8 +164,15 @@ class AofWriter {
   // Under sync_mu_: fsyncs and closes the files switched away from, then (when `current`)
   // fsyncs the current file; every byte written before it started is then durable.
   void Sync(bool current);
+  // Sync's second half: durable_mark_ = `mark` if that is further, then on_durable_.
+  void AdvanceDurableMark(uint64_t mark);
+  // Writer thread, everysec and always: when every AOF byte merged so far is written and
+  // fsynced, the marks of appends that added no AOF byte (records for the replicas only) are
+  // durable too (Redis's "all data is fsync'd already" case of flushAppendOnlyFile).
+  void CatchUpDurableMark();
 
   WriteLog* log_;
+  const std::function<void()> on_durable_;
   std::atomic<FsyncPolicy> policy_{FsyncPolicy::kEverysec};
   std::atomic<bool> skip_fsync_{false};
   std::atomic<bool> timestamps_{false};

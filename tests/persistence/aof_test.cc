@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <shared_mutex>
@@ -164,6 +165,63 @@ TEST_CASE("BeforeReply writes the log's bytes under every policy, before it retu
     log.Append(0, "*1\r\n$4\r\nPING\r\n");
     w.BeforeReply(log.mark());
     CHECK(ReadAll(a) == expected);
+  }
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("durable_mark follows the fsyncs, and the appends with no AOF bytes", "[aof]") {
+  // WAITAOF's local count (Redis's fsynced_reploff): the mark moves with the fsyncs of
+  // always and everysec, never under no, and over records for the replicas only once every
+  // AOF byte before them is fsynced.
+  char dir_template[] = "/tmp/tessera-aof-test-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  const std::string a = dir + "/a.aof";
+  std::string set;
+  std::string_view argv[] = {"SET", "k", "v"};
+  AppendRespCommand(&set, argv);
+  const std::string ping = "*1\r\n$4\r\nPING\r\n";
+  auto wait_until = [](auto cond) {
+    for (int i = 0; i < 400 && !cond(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return cond();
+  };
+  {
+    WriteLog log;
+    std::atomic<int> hooks{0};
+    AofWriter w(&log, ::open(a.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 0, 0,
+                [&] { hooks.fetch_add(1); });
+    w.set_policy(FsyncPolicy::kAlways);
+    log.set_enabled(true);
+    const uint64_t start = w.durable_mark();
+    uint64_t mark = log.Append(0, set);
+    CHECK(w.durable_mark() < mark);
+    w.BeforeReply(mark);  // always: written and fsynced before it returns
+    CHECK(w.durable_mark() >= mark);
+    CHECK(hooks.load() >= 1);
+    CHECK(start < mark);
+    // A record for the replicas only adds no AOF byte: its mark is durable once the writer
+    // thread sees that every AOF byte is.
+    const LogRecord replica_only[] = {{-1, /*aof=*/false, ping}};
+    mark = log.AppendRecords(replica_only);
+    CHECK(w.durable_mark() < mark);
+    CHECK(wait_until([&] { return w.durable_mark() >= mark; }));
+    // everysec: within about a second, by the writer thread.
+    w.set_policy(FsyncPolicy::kEverysec);
+    mark = log.Append(0, set);
+    CHECK(wait_until([&] { return w.durable_mark() >= mark; }));
+    // no: the bytes are written, never counted as fsynced.
+    w.set_policy(FsyncPolicy::kNo);
+    mark = log.Append(0, set);
+    w.BeforeReply(mark);
+    CHECK(w.covers(mark));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    CHECK(w.durable_mark() < mark);
+    const int hooks_before = hooks.load();
+    mark = log.AppendRecords(replica_only);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(w.durable_mark() < mark);
+    CHECK(hooks.load() == hooks_before);
   }
   std::system(("rm -rf " + dir).c_str());
 }
