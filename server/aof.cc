@@ -22,6 +22,7 @@
 #include "server/log.h"
 #include "server/persistence.h"
 #include "server/process_settings.h"
+#include "server/replication/primary.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 
@@ -438,8 +439,9 @@ bool Aof::LoadFiles(WorkerStats* stats, std::string* err, bool load_only) {
     manifest_ = m;
   }
   server_.write_log().ForgetSelectedDb();
-  writer_ = std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
-                                                     server_.write_log().aof_offset());
+  writer_ =
+      std::make_unique<persistence::AofWriter>(&server_.write_log(), fd, FileSize(incr_path),
+                                               server_.write_log().aof_offset(), DurableHook());
   PinThread(writer_->thread_handle(), server_.background_cpulist());
   writer_->set_policy(PolicyOf(c));
   writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
@@ -530,6 +532,18 @@ void Aof::Disable() {
   StopRewriteThread(fmt::format("Killing running AOF rewrite child: {}", ::getpid()).c_str());
   server_.write_log().set_enabled(false);
   writer_.reset();
+  server_.replication().WakeWaiters();  // a WAITAOF for the local AOF gets its error
+}
+
+int64_t Aof::FsyncedMark() const {
+  persistence::AofWriter* w = writer_.live();
+  if (waiting_for_first_rewrite()) return 0;
+  if (w == nullptr) return -1;
+  return static_cast<int64_t>(w->durable_mark());
+}
+
+std::function<void()> Aof::DurableHook() {
+  return [this] { server_.replication().OnLocalAofDurable(); };
 }
 
 void Aof::KillRewrite(const char* message) { StopRewriteThread(message); }
@@ -666,7 +680,8 @@ bool Aof::RewriteInitial(std::string* err) {
     // The writer starts at the point, under every shard lock: nothing is logged in between.
     // (Its offsets are the AOF stream's, not the replicas' the point is given in.)
     log.ForgetSelectedDb();
-    writer_ = std::make_unique<persistence::AofWriter>(&log, fd, 0, log.aof_offset());
+    writer_ =
+        std::make_unique<persistence::AofWriter>(&log, fd, 0, log.aof_offset(), DurableHook());
     PinThread(writer_->thread_handle(), server_.background_cpulist());
     writer_->set_policy(PolicyOf(c));
     writer_->set_timestamps(c.aof_timestamp_enabled.load(std::memory_order_relaxed));
@@ -691,6 +706,7 @@ bool Aof::RewriteInitial(std::string* err) {
       manifest_ = done;
       base_size_ = FileSize(PathOf(base.name));
       wait_rewrite_.store(false, std::memory_order_release);  // the AOF is on
+      server_.replication().WakeWaiters();                    // WAITAOF: what is fsynced now counts
       return true;
     }
     ::unlink(PathOf(base.name).c_str());

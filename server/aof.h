@@ -61,6 +61,13 @@ class Aof {
   bool Enable(std::string* err);
   void Disable();
   bool enabled() const { return writer_ != nullptr; }
+  // appendonly yes in effect: the AOF is on or waiting for its first base (Redis's
+  // aof_enabled, which WAITAOF's numlocal needs).
+  bool on() const { return writer_.live() != nullptr || waiting_for_first_rewrite(); }
+  // Redis's fsynced_reploff, in write log marks: -1 while the AOF is off, 0 while its first
+  // base is being written (nothing is recoverable from it before), else the mark every append
+  // before which is fsynced (persistence::AofWriter::durable_mark).
+  int64_t FsyncedMark() const;
 
   // BGREWRITEAOF.  false with Redis's error when one runs.  `scheduled` is set when it waits
   // for a background save to end first, or when `in_exec` (as Redis, a rewrite asked for
@@ -134,6 +141,8 @@ class Aof {
   SnapshotProgress snapshot_progress() const;
 
  private:
+  // What a new writer calls when its fsynced mark moves: WAITAOF's waiters are looked at.
+  std::function<void()> DurableHook();
   std::string DirPath() const;
   std::string PathOf(const std::string& name) const;
   bool LoadFiles(WorkerStats* stats, std::string* err, bool load_only);

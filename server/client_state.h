@@ -112,6 +112,9 @@ struct ClientState {
   // SHUTDOWN: blocked until the shutdown fails or is aborted (server/shutdown.h).
   bool waiting_for_shutdown = false;
   uint64_t woff = 0;
+  // WAITAOF's local offset: the write log mark just past this client's last logged command
+  // (the same instant as `woff`, in the marks the AOF writer's fsyncs are counted in).
+  uint64_t aof_woff = 0;
   // REPLCONF listening-port / ip-address, which replicas send before PSYNC (INFO shows them).
   int repl_listening_port = 0;
   std::string repl_announced_ip;

@@ -372,6 +372,9 @@ void AddEncodedEffect(int db, std::string_view command, bool aof = true) {
 // The request whose bytes may be logged as they are (VerbatimRequestScope).
 thread_local ArgList verbatim_args;
 thread_local std::string_view verbatim_bytes;
+// The write log mark of this thread's last append of a command's effects, until Dispatch
+// gives it to the command's client (WAITAOF's ClientState::aof_woff); 0: none since.
+thread_local uint64_t logged_mark = 0;
 
 void AddEffect(int db, const std::vector<std::string>& argv) {
   std::vector<std::string_view> views(argv.begin(), argv.end());
@@ -413,7 +416,7 @@ void RecordEffects(Server& server, CommandContext& ctx, WorkerStats& stats, int 
     if (args.data() == verbatim_args.data() && args.size() == verbatim_args.size() &&
         !verbatim_bytes.empty() && pending_effects.commands == 0 && pending_effects.nesting == 0) {
       // A lone command (most writes): straight into the log, as FlushEffects would.
-      server.write_log().Append(db_before, verbatim_bytes);
+      logged_mark = server.write_log().Append(db_before, verbatim_bytes);
       return;
     }
     AddCommandEffect(db_before, args, /*aof=*/true);
@@ -441,7 +444,7 @@ void FlushEffects(Server& server) {
       wrapped += kExec;
       p.bytes.swap(wrapped);
     }
-    server.write_log().Append(p.segments[0].db, p.bytes);
+    logged_mark = server.write_log().Append(p.segments[0].db, p.bytes);
   } else {
     thread_local std::vector<persistence::LogRecord> records;
     records.clear();
@@ -453,7 +456,7 @@ void FlushEffects(Server& server) {
                          std::string_view(p.bytes).substr(begin, end - begin)});
     }
     if (wrap) records.push_back({-1, true, kExec});
-    server.write_log().AppendRecords(records);
+    logged_mark = server.write_log().AppendRecords(records);
   }
   p.bytes.clear();
   p.segments.clear();
@@ -1085,6 +1088,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     DispatchResult result =
         Exec(server, client, stats, reply, clock_us, busy_threshold_ms, &exec_busy);
     if (replicating) NoteWriteOffset(server, client, log_mark);
+    if (logged_mark != 0) client.aof_woff = std::exchange(logged_mark, 0);
     if (exec_busy) return reject(BusyError(server));
     // Counted like any command (INFO commandstats), after the commands it ran.
     int64_t exec_end_us = Server::RealNowUs();
@@ -1169,6 +1173,7 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   TouchUnsignalledKeys(ctx, key_positions, db_before);
   AfterCommandTracking(server, client, *spec, args, key_positions);
   if (replicating) NoteWriteOffset(server, client, log_mark);
+  if (logged_mark != 0) client.aof_woff = std::exchange(logged_mark, 0);
   if (ctx.ack_wait_deadline_ms >= 0) {
     client.block_deadline_ms = ctx.ack_wait_deadline_ms;
     client.waiting_for_acks = true;
@@ -1235,6 +1240,12 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
 void ServeBlockedClients(Server& server, WorkerStats& stats,
                          std::vector<keyspace::DbAccess::ReadyKey>& ready) {
   BlockingRegistry& registry = server.blocking();
+  // The served commands' appends are not the dispatching client's: its mark is kept (and the
+  // waiters' are not recorded: their woff stays where it was, as for WAIT).
+  struct KeepLoggedMark {
+    uint64_t saved = std::exchange(logged_mark, 0);
+    ~KeepLoggedMark() { logged_mark = saved; }
+  } keep_logged_mark;
   std::vector<int> key_positions;
   std::vector<std::string_view> argv;
   // Keys made ready by served commands (BLMOVE's destination) join the queue.

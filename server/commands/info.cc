@@ -264,6 +264,7 @@ void AddClients(Server& server, InfoWriter& w) {
   w.Field("client_recent_max_output_buffer", t.max_output);
   // Blocked clients' timeouts are their own timers (no timeout table).
   w.Field("blocked_clients", server.blocking().blocked_clients() +
+                                 server.replication().waiter_count() +
                                  (server.shutdown ? server.shutdown->blocked_clients() : 0));
   w.Field("tracking_clients", server.tracking().tracking_clients());
   w.Field("clients_in_timeout_table", 0);

@@ -1,15 +1,19 @@
 // The primary side of replication: SYNC, PSYNC and REPLCONF (server/replication/primary.h).
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/base/ascii.h"
 #include "core/base/numbers.h"
+#include "server/aof.h"
 #include "server/client_state.h"
 #include "server/commands/args.h"
 #include "server/commands/client_info.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
 #include "server/log.h"
+#include "server/persistence.h"
 #include "server/replication/primary.h"
 #include "server/replication/replica.h"
 #include "server/server.h"
@@ -79,18 +83,23 @@ void Replconf(CommandContext& ctx) {
       if (!ctx.client.replica) return;
       int64_t offset;
       if (!ParseInt64(val, &offset)) return;
-      repl.NoteAck(ctx.client.id, static_cast<uint64_t>(std::max<int64_t>(offset, 0)),
+      // REPLCONF ACK <offset> FACK <aof offset>: what the replica's AOF has fsynced (7.2).
+      std::optional<uint64_t> fsynced;
+      if (args.size() > j + 3 && EqualsIgnoreCase(args[j + 2], "fack")) {
+        int64_t fack;
+        if (!ParseInt64(args[j + 3], &fack)) return;
+        fsynced = static_cast<uint64_t>(std::max<int64_t>(fack, 0));
+      }
+      repl.NoteAck(ctx.client.id, static_cast<uint64_t>(std::max<int64_t>(offset, 0)), fsynced,
                    ctx.server.NowMs());
       return;
     } else if (EqualsIgnoreCase(opt, "getack")) {
       // From our primary: the ACK is the one reply the master client gets.  From anyone
       // else: nothing, as Redis.
       if (ctx.client.master) {
-        std::string offset = std::to_string(ctx.server.replica_link().applied_offset());
-        ctx.reply.ArrayHeader(3);
-        ctx.reply.Bulk("REPLCONF");
-        ctx.reply.Bulk("ACK");
-        ctx.reply.Bulk(offset);
+        const std::vector<std::string> ack = ctx.server.replica_link().AckArgs();
+        ctx.reply.ArrayHeader(ack.size());
+        for (const std::string& a : ack) ctx.reply.Bulk(a);
         ctx.client.master_force_reply = true;
       }
       return;
@@ -171,6 +180,54 @@ void Wait(CommandContext& ctx) {
   ctx.ack_wait_deadline_ms = deadline_ms;
 }
 
+// WAITAOF numlocal numreplicas timeout (Redis's waitaofCommand): once this server's AOF
+// (numlocal 1) and `numreplicas` replicas' AOFs have fsynced this client's last write, or the
+// timeout (ms, 0 forever) passed, how many of each did: [local (0 or 1), replicas].  Inside
+// MULTI or a script it answers at once.
+void WaitAof(CommandContext& ctx) {
+  int64_t numlocal;
+  int64_t numreplicas;
+  if (!ParseInt64(ctx.args[1], &numlocal)) {
+    ctx.reply.Error(errors::kNotInteger);
+    return;
+  }
+  if (numlocal < 0 || numlocal > 1) {
+    ctx.reply.Error("ERR value is out of range, value must between 0 and 1");
+    return;
+  }
+  if (!ParseInt64(ctx.args[2], &numreplicas)) {
+    ctx.reply.Error(errors::kNotInteger);
+    return;
+  }
+  if (numreplicas < 0) {
+    ctx.reply.Error("ERR value is out of range, must be positive");
+    return;
+  }
+  int64_t deadline_ms;
+  if (!ParseBlockTimeoutMsOrReply(ctx, ctx.args[3], &deadline_ms)) return;
+  if (ctx.server.replica_link().is_replica()) {
+    ctx.reply.Error(
+        "ERR WAITAOF cannot be used with replica instances. Please also note that writes to "
+        "replicas are just local and are not propagated.");
+    return;
+  }
+  if (numlocal > 0 && !ctx.server.persistence().aof().on()) {
+    ctx.reply.Error(kWaitAofNeedsAof);
+    return;
+  }
+  ReplicationPrimary& repl = ctx.server.replication();
+  const int64_t replicas = repl.CountAofAcks(ctx.client.woff);
+  const int64_t local = repl.LocalAofAck(ctx.client.aof_woff);
+  if ((replicas >= numreplicas && local >= numlocal) || !ctx.may_block || ctx.client.in_script) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(local);
+    ctx.reply.Integer(replicas);
+    return;
+  }
+  repl.AddAofWaiter(ctx.client.id, ctx.client.woff, ctx.client.aof_woff, numlocal, numreplicas);
+  ctx.ack_wait_deadline_ms = deadline_ms;
+}
+
 // ROLE: "master", its offset and its online replicas; or "slave", the primary, the link's
 // state and the offset applied (-1 while no master client exists).
 void Role(CommandContext& ctx) {
@@ -218,6 +275,10 @@ void RegisterReplicationFamily(CommandTable* table) {
   table->Add(MakeSpec("wait", 3, 0, KeySpec{}, kAclConnection, Wait, "generic", "3.0.0", "O(1)",
                       "Waits until replicas acknowledged this connection's writes, or a "
                       "timeout."));
+  table->Add(MakeSpec("waitaof", 4, kNoScript, KeySpec{}, kAclConnection, WaitAof, "generic",
+                      "7.2.0", "O(1)",
+                      "Waits until this server's AOF and/or replicas' AOFs have fsynced this "
+                      "connection's writes, or a timeout."));
   table->Add(MakeSpec("role", 1, kNoScript | kLoading | kStale | kFast | kSentinel, KeySpec{},
                       kAclAdmin | kAclDangerous, Role, "server", "2.8.12", "O(1)",
                       "Tells whether this server is a primary or a replica, with its replicas or "

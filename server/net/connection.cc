@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "core/base/size_class.h"
@@ -672,12 +673,17 @@ void Connection::StopBlockTimer() {
 void Connection::OnBlockTimeout() {
   StopBlockTimer();
   if (blocked_ && state_.waiting_for_acks) {
-    // WAIT: the replicas that acknowledged by now (-1: their reply is on its way).
-    int64_t count = worker_->server().replication().EndWait(state_.id);
-    if (count < 0) return;
+    // WAIT and WAITAOF: the acknowledgements by now (none: the reply is on its way).
+    std::optional<ReplicationPrimary::WaitReply> r =
+        worker_->server().replication().EndWait(state_.id);
+    if (!r) return;
     state_.waiting_for_acks = false;
     resp::ReplyBuilder reply(&out_, state_.resp);
-    reply.Integer(count);
+    if (r->aof) {
+      reply.ArrayHeader(2);
+      reply.Integer(r->local);
+    }
+    reply.Integer(r->replicas);
     blocked_ = false;
     Process(Server::RealNowUs());
     return;

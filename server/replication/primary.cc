@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "persistence/write_log.h"
+#include "server/aof.h"
 #include "server/client_eviction.h"
 #include "server/client_registry.h"
 #include "server/client_state.h"
@@ -120,6 +121,7 @@ struct ReplicationPrimary::Replica final : persistence::WriteLogTap,
   std::atomic<State> state{State::kWaitBgsave};
   std::atomic<int> listening_port{0};
   std::atomic<uint64_t> ack_offset{0};
+  std::atomic<uint64_t> aof_ack_offset{0};  // REPLCONF ACK's FACK (Redis's repl_aof_off)
   std::atomic<int64_t> ack_ms{0};
   std::atomic<uint64_t> offset{0};  // log offset of the last byte handed to it
   bool attached = false;            // a tap on the log (ReplicationPrimary::mu_)
@@ -197,27 +199,74 @@ void ReplicationPrimary::SetAnnouncedIp(uint64_t client_id, std::string ip) {
   if (it != replicas_.end()) it->second->announced_ip = std::move(ip);
 }
 
-void ReplicationPrimary::NoteAck(uint64_t client_id, uint64_t offset, int64_t now_ms) {
+void ReplicationPrimary::NoteAck(uint64_t client_id, uint64_t offset,
+                                 std::optional<uint64_t> fsynced, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = replicas_.find(client_id);
   if (it == replicas_.end()) return;
   it->second->ack_offset.store(offset, std::memory_order_relaxed);
+  // Only ever forward, as Redis keeps the largest FACK.
+  if (fsynced && *fsynced > it->second->aof_ack_offset.load(std::memory_order_relaxed)) {
+    it->second->aof_ack_offset.store(*fsynced, std::memory_order_relaxed);
+  }
   it->second->ack_ms.store(now_ms, std::memory_order_relaxed);
   if (!waiters_.empty()) WakeWaitersLocked();
 }
 
-int64_t ReplicationPrimary::CountAcksLocked(uint64_t offset) const {
+int64_t ReplicationPrimary::CountAcksLocked(uint64_t offset, bool aof) const {
   int64_t count = 0;
   for (const auto& [id, r] : replicas_) {
     if (r->state.load(std::memory_order_relaxed) != State::kOnline) continue;
-    if (r->ack_offset.load(std::memory_order_relaxed) >= offset) ++count;
+    const std::atomic<uint64_t>& acked = aof ? r->aof_ack_offset : r->ack_offset;
+    if (acked.load(std::memory_order_relaxed) >= offset) ++count;
   }
   return count;
 }
 
+int64_t ReplicationPrimary::CountAofAcks(uint64_t offset) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return CountAcksLocked(static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
+                         /*aof=*/true);
+}
+
+int64_t ReplicationPrimary::LocalAofAck(uint64_t mark) const {
+  // Redis's fsynced_reploff >= c->woff, with its -1 while the AOF is off.
+  return server_.persistence().aof().FsyncedMark() >= static_cast<int64_t>(mark) ? 1 : 0;
+}
+
+void ReplicationPrimary::AddAofWaiter(uint64_t client_id, uint64_t offset, uint64_t mark,
+                                      int64_t numlocal, int64_t numreplicas) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiters_.push_back({client_id,
+                        static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
+                        numreplicas, /*aof=*/true, numlocal, mark});
+    CountWaitersLocked();
+  }
+  RequestAcks();
+}
+
+void ReplicationPrimary::CountWaitersLocked() {
+  size_t n = 0;
+  for (const AckWaiter& w : waiters_) n += w.aof ? 1 : 0;
+  aof_waiters_.store(n, std::memory_order_relaxed);
+  waiter_count_.store(waiters_.size(), std::memory_order_relaxed);
+}
+
+void ReplicationPrimary::OnLocalAofDurable() {
+  if (aof_waiters_.load(std::memory_order_relaxed) == 0) return;
+  WakeWaiters();
+}
+
+void ReplicationPrimary::WakeWaiters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!waiters_.empty()) WakeWaitersLocked();
+}
+
 int64_t ReplicationPrimary::CountAcks(uint64_t offset) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return CountAcksLocked(static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_));
+  return CountAcksLocked(static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
+                         /*aof=*/false);
 }
 
 void ReplicationPrimary::AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas) {
@@ -226,6 +275,7 @@ void ReplicationPrimary::AddWaiter(uint64_t client_id, uint64_t offset, int64_t 
     waiters_.push_back({client_id,
                         static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
                         numreplicas});
+    CountWaitersLocked();
   }
   RequestAcks();
 }
@@ -266,15 +316,23 @@ std::vector<ReplicationPrimary::AckState> ReplicationPrimary::AckStates(int64_t 
   return out;
 }
 
-int64_t ReplicationPrimary::EndWait(uint64_t client_id) {
+std::optional<ReplicationPrimary::WaitReply> ReplicationPrimary::EndWait(uint64_t client_id) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
     if (it->client_id != client_id) continue;
-    const int64_t count = CountAcksLocked(it->offset);
+    WaitReply r;
+    r.aof = it->aof;
+    if (it->aof) {
+      r.local = LocalAofAck(it->mark);
+      r.replicas = CountAcksLocked(it->offset, /*aof=*/true);
+    } else {
+      r.replicas = CountAcksLocked(it->offset, /*aof=*/false);
+    }
     waiters_.erase(it);
-    return count;
+    CountWaitersLocked();
+    return r;
   }
-  return -1;
+  return std::nullopt;
 }
 
 size_t ReplicationPrimary::FailWaiters(std::string_view error) {
@@ -282,6 +340,7 @@ size_t ReplicationPrimary::FailWaiters(std::string_view error) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     waiters.swap(waiters_);
+    CountWaitersLocked();
   }
   const std::string reply = "-" + std::string(error) + "\r\n";
   for (const AckWaiter& w : waiters) {
@@ -297,20 +356,34 @@ size_t ReplicationPrimary::FailWaiters(std::string_view error) {
 }
 
 void ReplicationPrimary::WakeWaitersLocked() {
+  // Redis's processClientsWaitingReplicas.
   for (size_t i = 0; i < waiters_.size();) {
-    const int64_t count = CountAcksLocked(waiters_[i].offset);
-    if (count < waiters_[i].numreplicas) {
+    const AckWaiter& w = waiters_[i];
+    std::string reply;
+    if (!w.aof) {
+      const int64_t count = CountAcksLocked(w.offset, /*aof=*/false);
+      if (count >= w.numreplicas) reply = ":" + std::to_string(count) + "\r\n";
+    } else if (w.numlocal > 0 && !server_.persistence().aof().on()) {
+      reply = std::string("-") + kWaitAofNeedsAof + "\r\n";
+    } else {
+      const int64_t count = CountAcksLocked(w.offset, /*aof=*/true);
+      const int64_t local = LocalAofAck(w.mark);
+      if (count >= w.numreplicas && local >= w.numlocal) {
+        reply = "*2\r\n:" + std::to_string(local) + "\r\n:" + std::to_string(count) + "\r\n";
+      }
+    }
+    if (reply.empty()) {
       ++i;
       continue;
     }
-    server_.clients().RunOnOwner(waiters_[i].client_id, [count](ClientState* c) {
+    server_.clients().RunOnOwner(w.client_id, [reply = std::move(reply)](ClientState* c) {
       if (!c->waiting_for_acks) return;
       c->waiting_for_acks = false;
-      if (c->control != nullptr)
-        c->control->DeliverBlockedReply(":" + std::to_string(count) + "\r\n");
+      if (c->control != nullptr) c->control->DeliverBlockedReply(reply);
     });
     waiters_.erase(waiters_.begin() + static_cast<std::ptrdiff_t>(i));
   }
+  CountWaitersLocked();
 }
 
 void ReplicationPrimary::StartSyncLocked() {

@@ -8,19 +8,24 @@
 // the point, and from then on each append as it happens.  The stream is the write log
 // itself: the same bytes the AOF gets, with the offsets of master_repl_offset.
 //
-// Not here yet (the replication issue): partial resynchronisation (PSYNC always answers
-// +FULLRESYNC; there is no backlog), diskless transfer, WAIT, min-replicas-to-write, and the
-// replica side (REPLICAOF).
+// WAIT and WAITAOF block their client until enough replicas acknowledged its last write
+// (REPLCONF ACK) or fsynced it in their AOF (ACK's FACK); WAITAOF's local count comes from
+// this server's AOF writer (Aof::FsyncedMark).  The replica side is server/replication/replica.h.
+//
+// Not here yet: partial resynchronisation (PSYNC always answers +FULLRESYNC; there is no
+// backlog), diskless transfer, FAILOVER.
 //
 // Threads: SYNC/PSYNC/REPLCONF run on the replica's worker; taps run on whichever thread
 // appends; the save's thread finishes the transfer.  Everything that touches the replica's
 // connection is posted to its owner (ClientRegistry::RunOnOwner).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +34,10 @@ namespace tessera::server {
 
 class Server;
 struct ClientState;
+
+// WAITAOF with numlocal 1 while appendonly is no (at the call, or turned off while it waits).
+inline constexpr char kWaitAofNeedsAof[] =
+    "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.";
 
 class ReplicationPrimary {
  public:
@@ -46,7 +55,9 @@ class ReplicationPrimary {
   // REPLCONF listening-port / ip-address / ACK from a replica.
   void SetListeningPort(uint64_t client_id, int port);
   void SetAnnouncedIp(uint64_t client_id, std::string ip);
-  void NoteAck(uint64_t client_id, uint64_t offset, int64_t now_ms);
+  // `fsynced`: REPLCONF ACK's FACK, the offset the replica's AOF has fsynced (WAITAOF).
+  void NoteAck(uint64_t client_id, uint64_t offset, std::optional<uint64_t> fsynced,
+               int64_t now_ms);
 
   // WAIT (Redis's replicationCountAcksByOffset and blockForReplication).  Offsets are the
   // write log's (ClientState::woff).  CountAcks: online replicas that acknowledged `offset`.
@@ -55,9 +66,31 @@ class ReplicationPrimary {
   // or -1 when the reply is already on its way.
   int64_t CountAcks(uint64_t offset) const;
   void AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas);
-  int64_t EndWait(uint64_t client_id);
+  // What a waiter's reply is: WAIT's count, or WAITAOF's two.
+  struct WaitReply {
+    bool aof = false;
+    int64_t local = 0;
+    int64_t replicas = 0;
+  };
+  std::optional<WaitReply> EndWait(uint64_t client_id);
   // REPLICAOF: every WAIT gets `error` and its client is closed after it; returns how many.
   size_t FailWaiters(std::string_view error);
+
+  // WAITAOF (Redis's waitaofCommand).  CountAofAcks: online replicas whose AOF has fsynced
+  // `offset` (ClientState::woff).  LocalAofAck: 1 when this server's AOF has fsynced every
+  // append before log mark `mark` (ClientState::aof_woff), else 0 (also while the AOF is off).
+  // AddAofWaiter: `client_id` gets "*2 :<local> :<replicas>" once both numbers are reached,
+  // or Redis's error if the AOF is turned off while `numlocal` is 1.
+  int64_t CountAofAcks(uint64_t offset) const;
+  int64_t LocalAofAck(uint64_t mark) const;
+  void AddAofWaiter(uint64_t client_id, uint64_t offset, uint64_t mark, int64_t numlocal,
+                    int64_t numreplicas);
+  // The local AOF fsynced more (the AOF writer's hook; one load when no WAITAOF waits), or
+  // was turned on or off: the waiters are looked at again.
+  void OnLocalAofDurable();
+  void WakeWaiters();
+  // Clients blocked in WAIT or WAITAOF (INFO's blocked_clients counts them, as Redis does).
+  size_t waiter_count() const { return waiter_count_.load(std::memory_order_relaxed); }
 
   // SHUTDOWN waiting for its replicas (server/shutdown.h).  RequestAcks: REPLCONF GETACK * in
   // the stream.  AckStates: each replica (full sync done or not), how far its acknowledged
@@ -100,15 +133,22 @@ class ReplicationPrimary {
   struct Replica;
   // Online replicas that acknowledged within `max_lag` seconds (mu_ held).
   int64_t GoodReplicasLocked(int64_t now_ms, int64_t max_lag) const;
-  int64_t CountAcksLocked(uint64_t offset) const;
+  // Online replicas whose ACK (or, `aof`, FACK) reached `offset` (mu_ held).
+  int64_t CountAcksLocked(uint64_t offset, bool aof) const;
   // Answers the waiters whose replicas acknowledged enough (mu_ held).
   void WakeWaitersLocked();
   struct AckWaiter {
     uint64_t client_id;
     uint64_t offset;  // in master_repl_offset terms
     int64_t numreplicas;
+    bool aof = false;  // WAITAOF
+    int64_t numlocal = 0;
+    uint64_t mark = 0;  // WAITAOF: the client's last logged write, in write log marks
   };
   std::vector<AckWaiter> waiters_;
+  std::atomic<size_t> waiter_count_{0};  // waiters_.size()
+  std::atomic<size_t> aof_waiters_{0};   // WAITAOF entries of waiters_
+  void CountWaitersLocked();             // sets both counts
   void StartSyncLocked();  // mu_ held
   void FinishSync(const std::string& err, const std::string& path);
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -577,9 +578,10 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
     DisconnectReplicas();
     Persistence& p = server_.persistence();
     p.loading.store(true);
-    // A first AOF rewrite of the old data would leave the AOF without the new: it stops, and
-    // the cron starts it again once the load is done (Redis restarts the AOF after a sync).
-    if (p.aof().waiting_for_first_rewrite()) {
+    // A rewrite of the old data would leave the AOF without the new: it stops (a first one is
+    // started again by the cron once the load is done, any other by the rewrite below), as
+    // Redis restarts its AOF after a sync.
+    if (p.aof().on() && p.aof().rewrite_in_progress()) {
       p.aof().KillRewrite(
           ("Killing running AOF rewrite child: " + std::to_string(::getpid())).c_str());
     }
@@ -621,6 +623,7 @@ bool ReplicationReplica::SyncOnce(uint64_t generation, const std::string& host, 
       last_ack_s_ = 0;
       master_client_id_ = UINT64_MAX;  // attaching; the worker reports the real ID
     }
+    ResetFsyncedOffset(static_cast<uint64_t>(offset));
     // The AOF holds what the log got since the flush: nothing of the loaded data.  As Redis
     // restarts its AOF after a sync, a rewrite writes the new dataset as the base.
     if (p.aof().enabled()) {
@@ -711,10 +714,65 @@ void ReplicationReplica::Cron(int64_t now_ms) {
   if (ack_to != 0) {
     // REPLCONF ACK <offset>: the primary's view of our progress (INFO's slaveN offset, WAIT).
     server_.clients().RunOnOwner(ack_to, [this](ClientState* c) {
-      std::string offset = std::to_string(applied_offset());
-      if (c->push != nullptr) c->push->Push({}, Command({"REPLCONF", "ACK", offset}));
+      if (c->push == nullptr) return;
+      std::string out;
+      persistence::AppendRespCommand(&out, AckArgs());
+      c->push->Push({}, out);
     });
   }
+}
+
+std::vector<std::string> ReplicationReplica::AckArgs() {
+  std::vector<std::string> args = {"REPLCONF", "ACK", std::to_string(applied_offset())};
+  if (std::optional<uint64_t> fsynced = FsyncedOffset()) {
+    args.push_back("FACK");
+    args.push_back(std::to_string(*fsynced));
+  }
+  return args;
+}
+
+std::optional<uint64_t> ReplicationReplica::FsyncedOffset() {
+  Aof& aof = server_.persistence().aof();
+  const int64_t fsynced_mark = aof.FsyncedMark();
+  if (fsynced_mark < 0) return std::nullopt;
+  // The offset first: the commands it counts ran before, so their appends are below the mark
+  // read after it.
+  const uint64_t offset = applied_offset();
+  const uint64_t mark = server_.write_log().mark();
+  const uint64_t rewrites = aof.stats().rewrites;
+  std::lock_guard<std::mutex> lock(fack_mu_);
+  if (checkpoints_.empty() || checkpoints_.back().offset != offset) {
+    if (checkpoints_.size() < kMaxCheckpoints) {
+      checkpoints_.push_back({mark, offset});
+    } else {
+      checkpoints_.back() = {mark, offset};
+    }
+  }
+  if (rewrites < hold_until_rewrites_) return fsynced_offset_;
+  if (sync_pending_) {
+    // The rewrite that ended the hold started after the load: its base holds the dataset of
+    // the sync, fsynced, whatever appendfsync says (as Redis's restarted AOF counts it).
+    fsynced_offset_ = std::max(fsynced_offset_, sync_offset_);
+    sync_pending_ = false;
+  }
+  while (!checkpoints_.empty() &&
+         checkpoints_.front().mark <= static_cast<uint64_t>(fsynced_mark)) {
+    fsynced_offset_ = std::max(fsynced_offset_, checkpoints_.front().offset);
+    checkpoints_.pop_front();
+  }
+  return fsynced_offset_;
+}
+
+void ReplicationReplica::ResetFsyncedOffset(uint64_t offset) {
+  const Aof::Stats stats = server_.persistence().aof().stats();
+  std::lock_guard<std::mutex> lock(fack_mu_);
+  checkpoints_.clear();
+  sync_pending_ = true;
+  sync_offset_ = offset;
+  fsynced_offset_ = 0;
+  // The next rewrite to succeed is the one that writes the loaded dataset (a rewrite of the
+  // old one was stopped before the load).
+  hold_until_rewrites_ = stats.rewrites + 1;
 }
 
 std::string ReplicationReplica::InfoLines(int64_t now_ms) const {

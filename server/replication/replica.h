@@ -23,8 +23,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,6 +69,11 @@ class ReplicationReplica {
   // The offset of the primary's stream applied so far (slave_repl_offset).
   uint64_t applied_offset() const { return applied_offset_.load(std::memory_order_acquire); }
 
+  // REPLCONF ACK <applied offset>, and FACK <offset> while our AOF is on (Redis's
+  // replicationSendAck): the arguments of the next acknowledgement, on the master client's
+  // thread (after the commands counted in applied_offset() ran).
+  std::vector<std::string> AckArgs();
+
   // Worker 0's timer: REPLCONF ACK once a second, repl-timeout, threads that ended.
   void Cron(int64_t now_ms);
 
@@ -103,6 +110,12 @@ class ReplicationReplica {
   // mu_ held: ends what the current link does (its socket, its master client).
   void EndLinkLocked();
   void DisconnectReplicas();
+  // The primary's offset up to which what we applied is fsynced in our AOF (Redis's
+  // fsynced_reploff on a replica, FACK); nullopt while the AOF is off.
+  std::optional<uint64_t> FsyncedOffset();
+  // A full sync loaded the primary's dataset at `offset`: only the AOF rewrite that follows
+  // makes it durable here.
+  void ResetFsyncedOffset(uint64_t offset);
 
   Server& server_;
   std::atomic<bool> is_replica_{false};
@@ -130,6 +143,23 @@ class ReplicationReplica {
     std::shared_ptr<std::atomic<bool>> done;  // its Run returned
   };
   std::vector<LinkThread> threads_;  // link threads, the current one last
+
+  // FsyncedOffset's state.  Checkpoints: the write log mark after the commands applied up to
+  // a primary offset ran (taken at each ACK); once our AOF has fsynced a mark, its offset is
+  // acknowledged.  At most kMaxCheckpoints, the newest replacing the last beyond that.
+  std::mutex fack_mu_;
+  struct Checkpoint {
+    uint64_t mark;
+    uint64_t offset;
+  };
+  std::deque<Checkpoint> checkpoints_;
+  static constexpr size_t kMaxCheckpoints = 64;
+  uint64_t fsynced_offset_ = 0;
+  // After a full sync: its offset, acknowledged once hold_until_rewrites_ AOF rewrites have
+  // succeeded (the next one writes the loaded dataset).
+  bool sync_pending_ = false;
+  uint64_t sync_offset_ = 0;
+  uint64_t hold_until_rewrites_ = 0;
 };
 
 }  // namespace tessera::server
