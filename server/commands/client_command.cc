@@ -9,6 +9,7 @@
 #include "server/commands/client_tracking.h"
 #include "server/commands/command.h"
 #include "server/commands/errors.h"
+#include "server/replication/primary.h"
 #include "server/server.h"
 
 namespace tessera::server {
@@ -363,7 +364,8 @@ void ClientUnpause(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 iff the client was blocked on keys.
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 iff the client was blocked on keys or in WAIT or
+// WAITAOF.
 void ClientUnblock(CommandContext& ctx) {
   int64_t id;
   if (!ParseIntArgOrReply(ctx, ctx.args[2], &id)) return;
@@ -386,7 +388,8 @@ void ClientUnblock(CommandContext& ctx) {
       }
     });
   }
-  bool unblocked = id > 0 && ctx.server.blocking().Unblock(static_cast<uint64_t>(id), error);
+  bool unblocked = id > 0 && (ctx.server.blocking().Unblock(static_cast<uint64_t>(id), error) ||
+                              ctx.server.replication().Unblock(static_cast<uint64_t>(id), error));
   // As Redis: the unblocked command counts as a call, failed when it gets the UNBLOCKED
   // error (INFO commandstats and errorstats).  Counted in this worker's block, whose only
   // writer is this thread.

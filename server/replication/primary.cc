@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <vector>
@@ -316,23 +317,54 @@ std::vector<ReplicationPrimary::AckState> ReplicationPrimary::AckStates(int64_t 
   return out;
 }
 
+ReplicationPrimary::WaitReply ReplicationPrimary::ReplyNowLocked(const AckWaiter& w) const {
+  WaitReply r;
+  r.aof = w.aof;
+  if (w.aof) r.local = LocalAofAck(w.mark);
+  r.replicas = CountAcksLocked(w.offset, w.aof);
+  return r;
+}
+
+namespace {
+
+// A waiter's reply, as bytes (the same in RESP2 and RESP3).
+std::string ReplyBytes(const ReplicationPrimary::WaitReply& r) {
+  std::string count = ":" + std::to_string(r.replicas) + "\r\n";
+  return r.aof ? "*2\r\n:" + std::to_string(r.local) + "\r\n" + count : count;
+}
+
+}  // namespace
+
 std::optional<ReplicationPrimary::WaitReply> ReplicationPrimary::EndWait(uint64_t client_id) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
     if (it->client_id != client_id) continue;
-    WaitReply r;
-    r.aof = it->aof;
-    if (it->aof) {
-      r.local = LocalAofAck(it->mark);
-      r.replicas = CountAcksLocked(it->offset, /*aof=*/true);
-    } else {
-      r.replicas = CountAcksLocked(it->offset, /*aof=*/false);
-    }
+    const WaitReply r = ReplyNowLocked(*it);
     waiters_.erase(it);
     CountWaitersLocked();
     return r;
   }
   return std::nullopt;
+}
+
+bool ReplicationPrimary::Unblock(uint64_t client_id, bool error) {
+  std::string reply;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = std::find_if(waiters_.begin(), waiters_.end(),
+                           [&](const AckWaiter& w) { return w.client_id == client_id; });
+    if (it == waiters_.end()) return false;
+    reply = error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+                  : ReplyBytes(ReplyNowLocked(*it));
+    waiters_.erase(it);
+    CountWaitersLocked();
+  }
+  server_.clients().RunOnOwner(client_id, [reply = std::move(reply)](ClientState* c) {
+    if (!c->waiting_for_acks) return;
+    c->waiting_for_acks = false;
+    if (c->control != nullptr) c->control->DeliverBlockedReply(reply);
+  });
+  return true;
 }
 
 size_t ReplicationPrimary::FailWaiters(std::string_view error) {
@@ -360,17 +392,11 @@ void ReplicationPrimary::WakeWaitersLocked() {
   for (size_t i = 0; i < waiters_.size();) {
     const AckWaiter& w = waiters_[i];
     std::string reply;
-    if (!w.aof) {
-      const int64_t count = CountAcksLocked(w.offset, /*aof=*/false);
-      if (count >= w.numreplicas) reply = ":" + std::to_string(count) + "\r\n";
-    } else if (w.numlocal > 0 && !server_.persistence().aof().on()) {
+    if (w.aof && w.numlocal > 0 && !server_.persistence().aof().on()) {
       reply = std::string("-") + kWaitAofNeedsAof + "\r\n";
-    } else {
-      const int64_t count = CountAcksLocked(w.offset, /*aof=*/true);
-      const int64_t local = LocalAofAck(w.mark);
-      if (count >= w.numreplicas && local >= w.numlocal) {
-        reply = "*2\r\n:" + std::to_string(local) + "\r\n:" + std::to_string(count) + "\r\n";
-      }
+    } else if (const WaitReply r = ReplyNowLocked(w);
+               r.replicas >= w.numreplicas && r.local >= w.numlocal) {
+      reply = ReplyBytes(r);
     }
     if (reply.empty()) {
       ++i;

@@ -73,6 +73,9 @@ class ReplicationPrimary {
     int64_t replicas = 0;
   };
   std::optional<WaitReply> EndWait(uint64_t client_id);
+  // CLIENT UNBLOCK: the waiter gets its reply now (the timeout's), or with `error`
+  // -UNBLOCKED.  False when `client_id` is not waiting here.
+  bool Unblock(uint64_t client_id, bool error);
   // REPLICAOF: every WAIT gets `error` and its client is closed after it; returns how many.
   size_t FailWaiters(std::string_view error);
 
@@ -149,6 +152,8 @@ class ReplicationPrimary {
   std::atomic<size_t> waiter_count_{0};  // waiters_.size()
   std::atomic<size_t> aof_waiters_{0};   // WAITAOF entries of waiters_
   void CountWaitersLocked();             // sets both counts
+  // What `w` would be answered now (mu_ held).
+  WaitReply ReplyNowLocked(const AckWaiter& w) const;
   void StartSyncLocked();  // mu_ held
   void FinishSync(const std::string& err, const std::string& path);
 

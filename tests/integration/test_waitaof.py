@@ -118,6 +118,25 @@ def test_a_blocked_waitaof_gets_the_error_when_the_aof_is_turned_off(binary):
         wait_for(lambda: r.info("clients")["blocked_clients"] == 0, "the waiter stayed")
 
 
+def test_client_unblock_answers_wait_and_waitaof(binary):
+    # As Redis: CLIENT UNBLOCK ends a WAIT or WAITAOF with the timeout's reply, or -UNBLOCKED.
+    with Server(binary, "--appendonly", "yes", "--appendfsync", "no") as s:
+        r = s.redis()
+        raw = s.connect()
+        me = int(raw.command("CLIENT", "ID")[1:-2])
+        assert raw.command("INCR", "n") == b":1\r\n"
+        for blocked, reason, reply in (
+                (b"WAITAOF 1 0 0\r\n", "TIMEOUT", b"*2\r\n:0\r\n:0\r\n"),
+                (b"WAITAOF 0 1 0\r\n", "ERROR", b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"),
+                (b"WAIT 1 0\r\n", "TIMEOUT", b":0\r\n")):
+            raw.send(blocked)
+            wait_for(lambda: r.info("clients")["blocked_clients"] == 1, "it did not block")
+            assert r.execute_command("CLIENT", "UNBLOCK", me, reason) == 1
+            assert raw.read_raw_reply() == reply
+            assert r.info("clients")["blocked_clients"] == 0
+        assert r.execute_command("CLIENT", "UNBLOCK", me) == 0  # not blocked now
+
+
 def test_replicas_fsync_is_counted(binary):
     with Server(binary, "--appendonly", "yes", "--appendfsync", "always") as p, \
             Server(binary, "--appendonly", "yes") as s:
