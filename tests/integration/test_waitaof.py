@@ -148,6 +148,14 @@ def test_replicas_fsync_is_counted(binary):
             pr.set("k%d" % i, "v")
             reply, took = timed(lambda: pr.execute_command("WAITAOF", "1", "1", "0"))
             assert reply == [1, 1] and took < 5, (reply, took)
+        # PUBLISH is logged for the replicas only: no AOF byte to fsync, yet its mark counts
+        # once every AOF byte before it is fsynced (Redis's "all data is fsync'd already").
+        pr.config_set("appendfsync", "everysec")
+        time.sleep(1.2)
+        pr.publish("ch", "x")
+        reply, took = timed(lambda: pr.execute_command("WAITAOF", "1", "0", "3000"))
+        assert reply[0] == 1 and took < 2, (reply, took)
+        pr.config_set("appendfsync", "always")
         expect_error(lambda: sr.execute_command("WAITAOF", "0", "0", "0"),
                      "WAITAOF cannot be used with replica instances. Please also note that "
                      "writes to replicas are just local and are not propagated.")
