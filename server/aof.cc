@@ -536,8 +536,8 @@ void Aof::Disable() {
 }
 
 int64_t Aof::FsyncedMark() const {
-  persistence::AofWriter* w = writer_.live();
   if (waiting_for_first_rewrite()) return 0;
+  persistence::AofWriter* w = writer_.live();
   if (w == nullptr) return -1;
   return static_cast<int64_t>(w->durable_mark());
 }

@@ -674,16 +674,10 @@ void Connection::OnBlockTimeout() {
   StopBlockTimer();
   if (blocked_ && state_.waiting_for_acks) {
     // WAIT and WAITAOF: the acknowledgements by now (none: the reply is on its way).
-    std::optional<ReplicationPrimary::WaitReply> r =
-        worker_->server().replication().EndWait(state_.id);
-    if (!r) return;
+    std::optional<std::string> reply = worker_->server().replication().EndWait(state_.id);
+    if (!reply) return;
     state_.waiting_for_acks = false;
-    resp::ReplyBuilder reply(&out_, state_.resp);
-    if (r->aof) {
-      reply.ArrayHeader(2);
-      reply.Integer(r->local);
-    }
-    reply.Integer(r->replicas);
+    out_ += *reply;
     blocked_ = false;
     Process(Server::RealNowUs());
     return;

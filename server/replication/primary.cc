@@ -237,14 +237,7 @@ int64_t ReplicationPrimary::LocalAofAck(uint64_t mark) const {
 
 void ReplicationPrimary::AddAofWaiter(uint64_t client_id, uint64_t offset, uint64_t mark,
                                       int64_t numlocal, int64_t numreplicas) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    waiters_.push_back({client_id,
-                        static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
-                        numreplicas, /*aof=*/true, numlocal, mark});
-    CountWaitersLocked();
-  }
-  RequestAcks();
+  EnqueueWaiter({client_id, offset, numreplicas, /*aof=*/true, numlocal, mark});
 }
 
 void ReplicationPrimary::CountWaitersLocked() {
@@ -271,11 +264,14 @@ int64_t ReplicationPrimary::CountAcks(uint64_t offset) const {
 }
 
 void ReplicationPrimary::AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas) {
+  EnqueueWaiter({client_id, offset, numreplicas});
+}
+
+void ReplicationPrimary::EnqueueWaiter(AckWaiter w) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    waiters_.push_back({client_id,
-                        static_cast<uint64_t>(static_cast<int64_t>(offset) + offset_base_),
-                        numreplicas});
+    w.offset = static_cast<uint64_t>(static_cast<int64_t>(w.offset) + offset_base_);
+    waiters_.push_back(w);
     CountWaitersLocked();
   }
   RequestAcks();
@@ -317,32 +313,31 @@ std::vector<ReplicationPrimary::AckState> ReplicationPrimary::AckStates(int64_t 
   return out;
 }
 
-ReplicationPrimary::WaitReply ReplicationPrimary::ReplyNowLocked(const AckWaiter& w) const {
-  WaitReply r;
-  r.aof = w.aof;
-  if (w.aof) r.local = LocalAofAck(w.mark);
-  r.replicas = CountAcksLocked(w.offset, w.aof);
-  return r;
+std::string ReplicationPrimary::ReplyNowLocked(const AckWaiter& w) const {
+  // The same bytes in RESP2 and RESP3: WAIT's count, WAITAOF's [local, replicas].
+  std::string count = ":" + std::to_string(CountAcksLocked(w.offset, w.aof)) + "\r\n";
+  if (!w.aof) return count;
+  return "*2\r\n:" + std::to_string(LocalAofAck(w.mark)) + "\r\n" + count;
 }
 
-namespace {
-
-// A waiter's reply, as bytes (the same in RESP2 and RESP3).
-std::string ReplyBytes(const ReplicationPrimary::WaitReply& r) {
-  std::string count = ":" + std::to_string(r.replicas) + "\r\n";
-  return r.aof ? "*2\r\n:" + std::to_string(r.local) + "\r\n" + count : count;
+void ReplicationPrimary::Deliver(uint64_t client_id, std::string reply, bool close_after) {
+  server_.clients().RunOnOwner(client_id, [reply = std::move(reply), close_after](ClientState* c) {
+    if (!c->waiting_for_acks) return;
+    c->waiting_for_acks = false;
+    if (c->control == nullptr) return;
+    c->control->DeliverBlockedReply(reply);
+    if (close_after) c->control->CloseAfterReply();
+  });
 }
 
-}  // namespace
-
-std::optional<ReplicationPrimary::WaitReply> ReplicationPrimary::EndWait(uint64_t client_id) {
+std::optional<std::string> ReplicationPrimary::EndWait(uint64_t client_id) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
     if (it->client_id != client_id) continue;
-    const WaitReply r = ReplyNowLocked(*it);
+    std::string reply = ReplyNowLocked(*it);
     waiters_.erase(it);
     CountWaitersLocked();
-    return r;
+    return reply;
   }
   return std::nullopt;
 }
@@ -354,16 +349,11 @@ bool ReplicationPrimary::Unblock(uint64_t client_id, bool error) {
     auto it = std::find_if(waiters_.begin(), waiters_.end(),
                            [&](const AckWaiter& w) { return w.client_id == client_id; });
     if (it == waiters_.end()) return false;
-    reply = error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
-                  : ReplyBytes(ReplyNowLocked(*it));
+    reply = error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" : ReplyNowLocked(*it);
     waiters_.erase(it);
     CountWaitersLocked();
   }
-  server_.clients().RunOnOwner(client_id, [reply = std::move(reply)](ClientState* c) {
-    if (!c->waiting_for_acks) return;
-    c->waiting_for_acks = false;
-    if (c->control != nullptr) c->control->DeliverBlockedReply(reply);
-  });
+  Deliver(client_id, std::move(reply));
   return true;
 }
 
@@ -375,15 +365,7 @@ size_t ReplicationPrimary::FailWaiters(std::string_view error) {
     CountWaitersLocked();
   }
   const std::string reply = "-" + std::string(error) + "\r\n";
-  for (const AckWaiter& w : waiters) {
-    server_.clients().RunOnOwner(w.client_id, [reply](ClientState* c) {
-      if (!c->waiting_for_acks) return;
-      c->waiting_for_acks = false;
-      if (c->control == nullptr) return;
-      c->control->DeliverBlockedReply(reply);
-      c->control->CloseAfterReply();
-    });
-  }
+  for (const AckWaiter& w : waiters) Deliver(w.client_id, reply, /*close_after=*/true);
   return waiters.size();
 }
 
@@ -391,22 +373,15 @@ void ReplicationPrimary::WakeWaitersLocked() {
   // Redis's processClientsWaitingReplicas.
   for (size_t i = 0; i < waiters_.size();) {
     const AckWaiter& w = waiters_[i];
-    std::string reply;
     if (w.aof && w.numlocal > 0 && !server_.persistence().aof().on()) {
-      reply = std::string("-") + kWaitAofNeedsAof + "\r\n";
-    } else if (const WaitReply r = ReplyNowLocked(w);
-               r.replicas >= w.numreplicas && r.local >= w.numlocal) {
-      reply = ReplyBytes(r);
-    }
-    if (reply.empty()) {
+      Deliver(w.client_id, std::string("-") + kWaitAofNeedsAof + "\r\n");
+    } else if (CountAcksLocked(w.offset, w.aof) >= w.numreplicas &&
+               (!w.aof || LocalAofAck(w.mark) >= w.numlocal)) {
+      Deliver(w.client_id, ReplyNowLocked(w));
+    } else {
       ++i;
       continue;
     }
-    server_.clients().RunOnOwner(w.client_id, [reply = std::move(reply)](ClientState* c) {
-      if (!c->waiting_for_acks) return;
-      c->waiting_for_acks = false;
-      if (c->control != nullptr) c->control->DeliverBlockedReply(reply);
-    });
     waiters_.erase(waiters_.begin() + static_cast<std::ptrdiff_t>(i));
   }
   CountWaitersLocked();

@@ -62,17 +62,11 @@ class ReplicationPrimary {
   // WAIT (Redis's replicationCountAcksByOffset and blockForReplication).  Offsets are the
   // write log's (ClientState::woff).  CountAcks: online replicas that acknowledged `offset`.
   // AddWaiter: `client_id` gets ":<count>" through DeliverBlockedReply once `numreplicas`
-  // did, and asks the replicas for an ACK now.  EndWait (timeout, disconnect): the count now,
-  // or -1 when the reply is already on its way.
+  // did, and asks the replicas for an ACK now.  EndWait (timeout, disconnect): the reply now
+  // (WAIT's or WAITAOF's), or none when the reply is already on its way.
   int64_t CountAcks(uint64_t offset) const;
   void AddWaiter(uint64_t client_id, uint64_t offset, int64_t numreplicas);
-  // What a waiter's reply is: WAIT's count, or WAITAOF's two.
-  struct WaitReply {
-    bool aof = false;
-    int64_t local = 0;
-    int64_t replicas = 0;
-  };
-  std::optional<WaitReply> EndWait(uint64_t client_id);
+  std::optional<std::string> EndWait(uint64_t client_id);
   // CLIENT UNBLOCK: the waiter gets its reply now (the timeout's), or with `error`
   // -UNBLOCKED.  False when `client_id` is not waiting here.
   bool Unblock(uint64_t client_id, bool error);
@@ -152,8 +146,13 @@ class ReplicationPrimary {
   std::atomic<size_t> waiter_count_{0};  // waiters_.size()
   std::atomic<size_t> aof_waiters_{0};   // WAITAOF entries of waiters_
   void CountWaitersLocked();             // sets both counts
-  // What `w` would be answered now (mu_ held).
-  WaitReply ReplyNowLocked(const AckWaiter& w) const;
+  // What `w` would be answered now, as RESP bytes (mu_ held).
+  std::string ReplyNowLocked(const AckWaiter& w) const;
+  // Offsets `w` in master_repl_offset terms, queues it and asks the replicas for an ACK.
+  void EnqueueWaiter(AckWaiter w);
+  // On the client's owner thread: `reply` ends its WAIT or WAITAOF (then, with
+  // `close_after`, its connection), unless it stopped waiting meanwhile.
+  void Deliver(uint64_t client_id, std::string reply, bool close_after = false);
   void StartSyncLocked();  // mu_ held
   void FinishSync(const std::string& err, const std::string& path);
 
