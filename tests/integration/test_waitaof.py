@@ -137,6 +137,34 @@ def test_client_unblock_answers_wait_and_waitaof(binary):
         assert r.execute_command("CLIENT", "UNBLOCK", me) == 0  # not blocked now
 
 
+def test_hostile_facks_are_ignored_and_bounded(binary):
+    # A replica's REPLCONF ACK ... FACK with garbage: no reply, nothing counted, the server
+    # alive and its memory bounded; a valid FACK then counts.
+    from test_replication_primary import attach  # noqa: E402
+    with Server(binary, "--appendonly", "yes", "--appendfsync", "always",
+                "--repl-ping-replica-period", "3600") as s:
+        r = s.redis()
+        link, stream = attach(s)
+        assert stream.read_bulk_payload().startswith(b"REDIS0011")
+        r.set("k", "v")
+        base = r.info("memory")["used_memory"]
+        hostile = [b"x", b"", b"-5", b"99999999999999999999", b"1e9", b"9" * 100000]
+        for _ in range(200):
+            for fack in hostile:
+                link.send(b"*5\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$1\r\n0\r\n$4\r\nFACK\r\n$" +
+                          str(len(fack)).encode() + b"\r\n" + fack + b"\r\n")
+        link.send(b"*4\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$1\r\n0\r\n$4\r\nFACK\r\n")  # no value
+        assert r.ping()
+        assert r.info("replication")["connected_slaves"] == 1
+        assert r.execute_command("WAITAOF", "1", "1", "100") == [1, 0]
+        assert r.info("memory")["used_memory"] < base + 8 * 1024 * 1024
+        # A well-formed FACK past the write counts at once.
+        link.send(b"REPLCONF ACK 0 FACK 9223372036854775807\r\n")
+        wait_for(lambda: r.execute_command("WAITAOF", "1", "1", "100") == [1, 1],
+                 "a valid FACK was not counted")
+        link.sock.close()
+
+
 def test_replicas_fsync_is_counted(binary):
     with Server(binary, "--appendonly", "yes", "--appendfsync", "always") as p, \
             Server(binary, "--appendonly", "yes") as s:
