@@ -12,7 +12,8 @@ temporary directory, i.e. the disk; give "/dev/shm" or another tmpfs to take the
 device's writeback out) the whole table is printed, then a summary: throughput on/off and
 CPU on/off at P1 and P16, and the scaling from 1 to 2 io-threads with and without the log.
 With one io-thread the server is pinned to CPU 0 and redis-benchmark to CPU 1 (as
-bench-compare does); with more, neither is pinned and redis-benchmark runs --threads 2.
+bench-compare does); with more, neither is pinned and two redis-benchmark processes share the
+clients and requests (benchutil.benchmark_rps: not --threads, whose rate moves in 10% steps).
 
     bench/aof_cost.py build/tessera-server [--rounds 2] [--port 32300] [--io-threads 1,2]
                       [--aof-dir /tmp,/dev/shm] [--only "set c50 P1,..."] [-- SERVER_ARGS...]
@@ -26,7 +27,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import cpu_seconds, wait_for_port  # noqa: E402
+from benchutil import benchmark_rps, cpu_seconds, wait_for_port  # noqa: E402
 
 WORKLOADS = [
     ("set c50 P1", ["-t", "set", "-c", "50", "-P", "1", "-r", "100000"], 200000),
@@ -70,22 +71,20 @@ def run_one(binary, port, mode, server_args, bench_args, requests, io_threads, a
         try:
             wait_for_port(port, binary, proc)
             before = cpu_seconds(proc.pid)
-            res = subprocess.run(
-                (pin(1) if pinned else []) +
-                ["redis-benchmark", "-p", str(port), "-n", str(requests), "--csv", "-q"] +
-                ([] if pinned else ["--threads", "2"]) + bench_args,
-                capture_output=True, text=True)
-            cpu = cpu_seconds(proc.pid) - before
-            if res.returncode != 0:
+            args = list(bench_args)
+            i = args.index("-c")
+            clients = int(args[i + 1])
+            del args[i:i + 2]
+            try:
+                rps = benchmark_rps(port, args, requests, clients, 1 if pinned else 2,
+                                    pin(1) if pinned else [])
+            except RuntimeError as e:
                 alive = "alive" if proc.poll() is None else f"exited {proc.returncode}"
-                raise RuntimeError(f"redis-benchmark {' '.join(bench_args)} failed (server "
-                                   f"{alive}): {(res.stdout + res.stderr)[-300:]}")
-            out = res.stdout
+                raise RuntimeError(f"{e} (server {alive})")
+            cpu = cpu_seconds(proc.pid) - before
         finally:
             proc.terminate()
             proc.wait(30)
-        rows = [line.split(",") for line in out.splitlines() if line and not line.startswith('"test"')]
-        rps = float(rows[0][1].strip('"'))
         return rps, cpu * 1e6 / requests
     finally:
         shutil.rmtree(d, ignore_errors=True)
