@@ -1128,7 +1128,6 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   db.set_keep_expired((!client.aof_loader && server.WritesPaused(now_ms)) ||
                       (is_replica && !client.master));
   db.set_loading(client.aof_loader || (is_replica && client.master));
-  db.set_track_ready(server.blocking().key_blocked_clients() > 0);
   CommandContext ctx{server, client, reply, args, db, *spec};
   ctx.may_block = !client.in_exec;
   ctx.stats = &stats;
@@ -1148,7 +1147,11 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
                      client.in_script ? nullptr : &server, busy_threshold_ms,
                      client.in_script || client.in_exec ? nullptr : spec);
     if (locks.busy()) return reject(BusyError(server));
-    // Read under the locks: a reader attached at a point of the serial order (AOF enabled at
+    // Read under the locks: a client that blocks on a key registers before its last look at
+    // the key under the key's lock (see the blocking path below), so either it sees this
+    // write or this write sees it waiting.
+    db.set_track_ready(server.blocking().key_blocked_clients() > 0);
+    // Also under the locks: a reader attached at a point of the serial order (AOF enabled at
     // run time, a replica's full sync) holds every lock there, so a command either ran before
     // the point or sees the log enabled.
     ctx.logging = server.write_log().enabled();
@@ -1182,7 +1185,14 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (ctx.block) {
     // Redis counts a blocked command when it is served, not when it blocks.
     client.block_deadline_ms = ctx.block->deadline_ms;
+    std::vector<keyspace::DbAccess::ReadyKey> look_again;
+    for (const std::string& key : ctx.block->keys) look_again.push_back({client.db, key});
     server.blocking().Block(client, *spec, args, std::move(*ctx.block));
+    // A write on another worker may have filled a key after the handler looked (under the
+    // locks) and before the registration just now, and found no waiter to serve.  Any later
+    // write finds this one (writers check for waiters under their locks), so one more look
+    // under the locks closes the gap: the waiter is served now if a key holds its type.
+    ServeBlockedClients(server, stats, look_again);
     clock_us = Server::RealNowUs();
     // MONITOR shows a blocking command once, when it blocks (not again when it is served).
     if (server.clients().monitors.load(std::memory_order_relaxed) > 0 &&

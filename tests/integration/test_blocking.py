@@ -146,5 +146,25 @@ def test_xreadgroup_waiters_wake_when_the_server_removes_their_stream(binary):
         assert c.command("CONFIG", "SET", "maxmemory", "0") == b"+OK\r\n"
         assert blocked_clients(c) == 0
 
+def test_a_push_racing_a_blocking_pop_always_wakes_it(binary):
+    # BLPOP and RPUSH sent at once from two connections (mostly on different workers): the
+    # push may land between the pop's look at the empty list and its registration as a
+    # waiter.  The pop must get the element every time, never time out beside it (the suite's
+    # "BLPOP: with non-integer timeout"; this lost about 1 wake-up in 100 here).
+    with Server(binary, "--io-threads", "4") as s:
+        pops = [s.connect() for _ in range(4)]
+        pusher = s.connect()
+        timeouts = 0
+        for i in range(3000):
+            pop = pops[i % len(pops)]
+            pop.send(b"BLPOP k 0.05\r\n")
+            pusher.send(b"RPUSH k x\r\n")
+            assert pusher.read_reply() == b":1\r\n"
+            if pop.read_reply() != b"*2\r\n$1\r\nk\r\n$1\r\nx\r\n":
+                timeouts += 1
+                pusher.command("DEL", "k")
+        assert timeouts == 0, timeouts
+
+
 if __name__ == "__main__":
     run_tests(globals())
