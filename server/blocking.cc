@@ -51,20 +51,21 @@ std::shared_ptr<Waiter> BlockingRegistry::Claim(int db, const std::string& key,
 }
 
 void BlockingRegistry::Release(const std::shared_ptr<Waiter>& w, std::string* reply) {
-  std::string out;
+  BlockedEnd end;
   {
     std::lock_guard<std::mutex> lock(mu_);
     w->serving = false;
     if (reply != nullptr) {
-      out = std::move(*reply);
+      end.reply = std::move(*reply);
+      end.ran = true;
     } else if (w->cancel != Waiter::Cancel::kNone) {
-      out = CancelReply(*w);
+      end.reply = CancelReply(*w);
     } else {
       return;  // still waiting
     }
     RemoveLocked(w);
   }
-  if (!out.empty() && w->deliver) w->deliver(std::move(out));
+  if (!end.reply.empty() && w->deliver) w->deliver(std::move(end));
 }
 
 bool BlockingRegistry::Cancel(uint64_t client_id, bool disconnect) {
@@ -92,7 +93,7 @@ bool BlockingRegistry::Unblock(uint64_t client_id, bool error) {
     if (w->serving) return true;
     RemoveLocked(w);
   }
-  if (w->deliver) w->deliver(CancelReply(*w));
+  if (w->deliver) w->deliver({CancelReply(*w)});
   return true;
 }
 
@@ -157,7 +158,7 @@ std::vector<uint64_t> BlockingRegistry::UnblockAllForRoleChange() {
     for (const auto& w : now) RemoveLocked(w);
   }
   for (const auto& w : now) {
-    if (w->deliver) w->deliver(CancelReply(*w));
+    if (w->deliver) w->deliver({CancelReply(*w)});
   }
   return ids;
 }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "server/acl/user.h"
+#include "server/client_state.h"
 #include "server/commands/command.h"
 
 namespace tessera::server {
@@ -57,7 +58,7 @@ struct Waiter {
   // reprocesses it (its permissions may have changed meanwhile).
   std::shared_ptr<const acl::User> user;
   BlockRequest request;
-  std::function<void(std::string)> deliver;
+  std::function<void(BlockedEnd)> deliver;
   // Guarded by the registry's mutex.
   bool serving = false;
   Cancel cancel = Cancel::kNone;

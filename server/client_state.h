@@ -24,6 +24,15 @@ class User;  // server/acl/user.h
 }
 struct ClientPubSub;  // server/pubsub.h
 class PushTarget;     // server/pubsub.h
+struct CommandSpec;   // server/commands/command.h
+
+// How a client's blocked command (BLPOP, XREAD...) ended, handed to the client's owner.
+struct BlockedEnd {
+  std::string reply;
+  // It ran again where it was served, which counted it and logged its writes; false when it
+  // timed out, or CLIENT UNBLOCK or a change of role ended it.
+  bool ran = false;
+};
 
 // Actions only the connection's owner can take; the net layer implements them.
 class ConnectionControl {
@@ -53,6 +62,8 @@ class ConnectionControl {
   virtual size_t TotalMemoryBytes() const = 0;
   // The reply of this client's blocked command (BLPOP...): append it and go on with the input.
   virtual void DeliverBlockedReply(std::string reply) = 0;
+  // Counts the blocked command now, ended with `reply` (CountUnblocked), if not counted yet.
+  virtual void CountUnblockedNow(std::string_view /*reply*/) {}
   // Its command held by CLIENT PAUSE may run now (server/pause_queue.h): try it at once.
   virtual void ResumeHeld() {}
   // Called from the instruction hook of this client's script once it has run past
@@ -120,6 +131,11 @@ struct ClientState {
   std::string repl_announced_ip;
   ReplyMode reply_mode = ReplyMode::kOn;
   int64_t block_deadline_ms = 0;  // of the command blocked now (Unix ms; 0 = none)
+  // The blocked command, while INFO commandstats has still to count it, and how long its
+  // first run took: Redis counts a blocked command when it ends (CountUnblocked), unless it
+  // runs again when served, which counts it where it runs.  Null when none.
+  const CommandSpec* uncounted_block = nullptr;
+  int64_t uncounted_block_us = 0;
   // MULTI/EXEC.  `multi_dirty`: a command was rejected while queueing (EXECABORT).
   // `watch_expiries`: expiry times of watched keys that had one at WATCH time (EXEC fails
   // once one has passed, as Redis's isWatchedKeyExpired).  `in_exec`: EXEC is running this
@@ -192,9 +208,9 @@ struct ClientState {
   std::atomic<uint64_t> tracking_redirect{0};
   std::vector<std::string> tracking_prefixes;
   ClientState* script_caller = nullptr;
-  // Hands the reply of a blocked command to this client (BlockingRegistry).  Set by the owner;
+  // Hands the end of a blocked command to this client (BlockingRegistry).  Set by the owner;
   // may be called from any thread, also after the client is gone.
-  std::function<void(std::string)> deliver_blocked_reply;
+  std::function<void(BlockedEnd)> deliver_blocked_reply;
 };
 
 }  // namespace tessera::server

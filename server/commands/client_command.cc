@@ -16,6 +16,9 @@ namespace tessera::server {
 
 namespace {
 
+// How long CLIENT UNBLOCK waits for the unblocked client's worker to count its command.
+constexpr int kUnblockCountWaitMs = 1000;
+
 constexpr std::string_view kBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
@@ -379,28 +382,21 @@ void ClientUnblock(CommandContext& ctx) {
   } else if (ctx.args.size() > 4) {
     return ctx.reply.Error(errors::kSyntax);
   }
-  // The command the client is blocked in (its last one), for the statistics below.
-  int blocked_command = -1;
-  if (id > 0) {
-    ctx.server.clients().ForEach([&](const ClientState& c, int) {
-      if (c.id == static_cast<uint64_t>(id)) {
-        blocked_command = c.last_command_id.load(std::memory_order_relaxed);
-      }
-    });
-  }
   bool unblocked = id > 0 && (ctx.server.blocking().Unblock(static_cast<uint64_t>(id), error) ||
                               ctx.server.replication().Unblock(static_cast<uint64_t>(id), error));
-  // As Redis: the unblocked command counts as a call, failed when it gets the UNBLOCKED
-  // error (INFO commandstats and errorstats).  Counted in this worker's block, whose only
-  // writer is this thread.
-  if (unblocked && ctx.stats != nullptr && blocked_command >= 0 &&
-      static_cast<size_t>(blocked_command) < ctx.stats->commands.size()) {
-    CommandStats& cs = ctx.stats->commands[static_cast<size_t>(blocked_command)];
-    cs.calls.Add(1);
-    if (error) {
-      cs.failed_calls.Add(1);
-      ctx.server.error_stats().Count("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-    }
+  // The unblocked command counts as a call (failed when it gets the UNBLOCKED error), as in
+  // Redis, before this reply: done on its owner's thread, which counts it once, whichever of
+  // this and the delivery of its reply comes first.
+  if (unblocked) {
+    ctx.server.clients().RunOnOwnerAndWait(
+        static_cast<uint64_t>(id), ctx.client.owner,
+        [error](ClientState* c) {
+          if (c->control != nullptr) {
+            c->control->CountUnblockedNow(error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK"
+                                                : "");
+          }
+        },
+        kUnblockCountWaitMs);
   }
   ctx.reply.Integer(unblocked ? 1 : 0);
 }

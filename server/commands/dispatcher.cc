@@ -1180,10 +1180,18 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
   if (ctx.ack_wait_deadline_ms >= 0) {
     client.block_deadline_ms = ctx.ack_wait_deadline_ms;
     client.waiting_for_acks = true;
+    // WAIT and WAITAOF count when they end (SHUTDOWN's wait for its end is not counted).
+    if (!client.waiting_for_shutdown) {
+      client.uncounted_block = spec;
+      client.uncounted_block_us = std::max<int64_t>(0, Server::RealNowUs() - start_us);
+    }
     return DispatchResult::kBlocked;
   }
   if (ctx.block) {
-    // Redis counts a blocked command when it is served, not when it blocks.
+    // Redis counts a blocked command when it is served (ServeBlockedClients), or else when
+    // it ends (CountUnblocked), not when it blocks.
+    client.uncounted_block = spec;
+    client.uncounted_block_us = std::max<int64_t>(0, Server::RealNowUs() - start_us);
     client.block_deadline_ms = ctx.block->deadline_ms;
     std::vector<keyspace::DbAccess::ReadyKey> look_again;
     for (const std::string& key : ctx.block->keys) look_again.push_back({client.db, key});
@@ -1245,6 +1253,29 @@ DispatchResult Dispatch(Server& server, ClientState& client, WorkerStats& stats,
     FeedMonitors(server, client, args, now_ms * 1000);
   }
   return DispatchResult::kDone;
+}
+
+void CountUnblocked(Server& server, WorkerStats& stats, ClientState& client,
+                    std::string_view reply) {
+  const CommandSpec* spec = std::exchange(client.uncounted_block, nullptr);
+  if (spec == nullptr) return;
+  CommandStats& cstats = stats.commands[spec->id];
+  const bool error = reply.starts_with('-');
+  // Redis's counts, quirks included: WAIT and WAITAOF are counted by
+  // unblockClientWaitingReplicas, which an unblock with an error (CLIENT UNBLOCK ... ERROR, a
+  // change of role) reaches after unblockClientOnError counted them once already; and the
+  // WAITAOF whose AOF was turned off gets its error with no failed call.
+  const bool waits = spec->name == "wait" || spec->name == "waitaof";
+  const bool unblocked_error = error && reply.starts_with("-UNBLOCKED");
+  const int calls = waits && unblocked_error ? 2 : 1;
+  cstats.calls.Add(calls);
+  cstats.usec.Add(static_cast<uint64_t>(client.uncounted_block_us));
+  NoteCommandLatency(server, *spec, cstats, client.uncounted_block_us);
+  stats.total_commands.Add(calls);
+  if (error) {
+    if (!waits || unblocked_error) cstats.failed_calls.Add(1);
+    server.error_stats().Count(reply.substr(1, reply.find('\r') - 1));
+  }
 }
 
 void ServeBlockedClients(Server& server, WorkerStats& stats,
@@ -1328,11 +1359,13 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
         skip.push_back(w.get());
         continue;
       }
+      const int64_t serve_us = Server::MonotonicUs() - serve_start_us;
       stats.commands[w->spec->id].calls.Add(1);
+      stats.commands[w->spec->id].usec.Add(static_cast<uint64_t>(serve_us));
       stats.total_commands.Add(1);
       // Redis times the served run alone into the command's histogram.
       if (server.config().latency_tracking.load(std::memory_order_relaxed)) {
-        stats.commands[w->spec->id].latency.Record((Server::MonotonicUs() - serve_start_us) * 1000);
+        stats.commands[w->spec->id].latency.Record(serve_us * 1000);
       }
       if (!out.empty() && out[0] == '-') {
         stats.commands[w->spec->id].failed_calls.Add(1);

@@ -46,6 +46,13 @@ class VerbatimRequestScope {
   std::string_view saved_bytes_;
 };
 
+// A blocked command of `client` that ended without running again (a timeout, CLIENT
+// UNBLOCK, a change of role, WAIT's and WAITAOF's end) with `reply`: counted now in INFO
+// commandstats (and errorstats when `reply` is an error) with the time its first run took, as
+// Redis's updateStatsOnUnblock.  Does nothing when nothing is left to count.
+void CountUnblocked(Server& server, WorkerStats& stats, ClientState& client,
+                    std::string_view reply);
+
 // Serves the clients blocked on `ready` keys (see server/blocking.h), in the order they
 // blocked, and empties `ready`.  Called with no shard lock held.
 void ServeBlockedClients(Server& server, WorkerStats& stats,

@@ -131,9 +131,10 @@ void Connection::Start() {
   server.clients().Add(&state_, worker_->index());
   registered_ = true;
   // A blocked command's reply may be produced on any worker; it reaches this one as a message.
-  state_.deliver_blocked_reply = [registry = &server.clients(), id = state_.id](std::string r) {
-    registry->RunOnOwner(id, [r = std::move(r)](ClientState* c) {
-      if (c->control != nullptr) c->control->DeliverBlockedReply(r);
+  state_.deliver_blocked_reply = [registry = &server.clients(), id = state_.id](BlockedEnd end) {
+    registry->RunOnOwner(id, [end = std::move(end)](ClientState* c) {
+      if (end.ran) c->uncounted_block = nullptr;
+      if (c->control != nullptr) c->control->DeliverBlockedReply(end.reply);
     });
   };
   uv_read_start(
@@ -677,6 +678,7 @@ void Connection::OnBlockTimeout() {
     std::optional<std::string> reply = worker_->server().replication().EndWait(state_.id);
     if (!reply) return;
     state_.waiting_for_acks = false;
+    CountUnblocked(worker_->server(), worker_->stats(), state_, *reply);
     out_ += *reply;
     blocked_ = false;
     Process(Server::RealNowUs());
@@ -684,16 +686,24 @@ void Connection::OnBlockTimeout() {
   }
   // False: a command serving this client is running elsewhere and will deliver the reply.
   if (!blocked_ || !worker_->server().blocking().Cancel(state_.id, /*disconnect=*/false)) return;
+  const size_t reply_start = out_.size();
   resp::ReplyBuilder reply(&out_, state_.resp);
   reply.NullArray();
+  CountUnblocked(worker_->server(), worker_->stats(), state_,
+                 std::string_view(out_).substr(reply_start));
   blocked_ = false;
   Process(Server::RealNowUs());
+}
+
+void Connection::CountUnblockedNow(std::string_view reply) {
+  CountUnblocked(worker_->server(), worker_->stats(), state_, reply);
 }
 
 void Connection::DeliverBlockedReply(std::string reply) {
   if (!blocked_ || closing_) return;
   StopBlockTimer();
   blocked_ = false;
+  CountUnblocked(worker_->server(), worker_->stats(), state_, reply);
   if (state_.reply_mode == ReplyMode::kOn) out_ += reply;
   Process(Server::RealNowUs());
 }
@@ -953,7 +963,13 @@ void Connection::Close() {
   if (state_.pubsub != nullptr) worker_->server().pubsub().UnsubscribeAll(state_);
   if (state_.replica) worker_->server().replication().RemoveReplica(state_.id);
   if (state_.master) worker_->server().replica_link().OnMasterClosed(state_.id);
-  if (state_.waiting_for_acks) worker_->server().replication().EndWait(state_.id);
+  if (state_.waiting_for_acks) {
+    // As Redis (unblockClientWaitingReplicas), a WAIT or WAITAOF ended by its client's
+    // leaving counts as a call; a command blocked on keys does not.
+    if (worker_->server().replication().EndWait(state_.id)) {
+      CountUnblocked(worker_->server(), worker_->stats(), state_, "");
+    }
+  }
   if (state_.waiting_for_shutdown && worker_->server().shutdown != nullptr)
     worker_->server().shutdown->Forget(state_.id);
   worker_->server().tracking().Disable(state_);

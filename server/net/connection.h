@@ -81,6 +81,7 @@ class Connection final : public ConnectionControl, public PushTarget {
     if (!closing_ && !in_process_) ReportMemoryAndEvict();
   }
   void DeliverBlockedReply(std::string reply) override;
+  void CountUnblockedNow(std::string_view reply) override;
   void ResumeHeld() override;
   // From the worker's cron, once a second: the soft limit also expires while no output is
   // added (Redis's clientsCron).  Logs and closes; returns true iff closed.

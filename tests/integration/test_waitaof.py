@@ -137,6 +137,50 @@ def test_client_unblock_answers_wait_and_waitaof(binary):
         assert r.execute_command("CLIENT", "UNBLOCK", me) == 0  # not blocked now
 
 
+def test_blocked_wait_and_blpop_count_in_commandstats_when_they_end(binary):
+    # Redis counts a blocked command when it ends (updateStatsOnUnblock), also by timeout; its
+    # quirks included: WAIT ended with an error is counted twice (once failed), and WAITAOF's
+    # error for a turned-off AOF counts the error but no failed call.  These counts are what
+    # Redis 7.2.4 shows for the same steps.
+    with Server(binary, "--appendonly", "yes", "--appendfsync", "no", "--io-threads", "2") as s:
+        r = s.redis()
+        raw = s.connect()
+        me = int(raw.command("CLIENT", "ID")[1:-2])
+        r.config_resetstat()
+        assert raw.command("BLPOP", "nolist", "0.1") == b"*-1\r\n"
+        assert raw.command("WAIT", "1", "100") == b":0\r\n"
+        for blocked, reason in ((b"BLPOP nolist 0\r\n", "TIMEOUT"), (b"BLPOP nolist 0\r\n", "ERROR"),
+                                (b"WAIT 1 0\r\n", "TIMEOUT"), (b"WAIT 1 0\r\n", "ERROR")):
+            raw.send(blocked)
+            wait_for(lambda: r.info("clients")["blocked_clients"] == 1, "it did not block")
+            assert r.execute_command("CLIENT", "UNBLOCK", me, reason) == 1
+            raw.read_raw_reply()
+        # Served: counted where it runs, once.
+        raw.send(b"BLPOP list 0\r\n")
+        wait_for(lambda: r.info("clients")["blocked_clients"] == 1, "BLPOP did not block")
+        r.rpush("list", "x")
+        assert raw.read_raw_reply() == b"*2\r\n$4\r\nlist\r\n$1\r\nx\r\n"
+        # WAITAOF losing its AOF; then a WAIT whose client leaves (Redis counts it too).
+        assert raw.command("INCR", "n") == b":1\r\n"
+        raw.send(b"WAITAOF 1 0 0\r\n")
+        wait_for(lambda: r.info("clients")["blocked_clients"] == 1, "WAITAOF did not block")
+        r.config_set("appendonly", "no")
+        assert raw.read_raw_reply().startswith(b"-ERR WAITAOF cannot be used")
+        gone = s.connect()
+        gone.send(b"WAIT 1 0\r\n")
+        wait_for(lambda: r.info("clients")["blocked_clients"] == 1, "WAIT did not block")
+        gone.close()
+        wait_for(lambda: r.info("clients")["blocked_clients"] == 0, "the WAIT stayed")
+        stats = r.info("commandstats")
+        counts = {name: (stats["cmdstat_" + name]["calls"], stats["cmdstat_" + name]["failed_calls"])
+                  for name in ("blpop", "wait", "waitaof")}
+        assert counts == {"blpop": (4, 1), "wait": (5, 1), "waitaof": (1, 0)}, counts
+        assert stats["cmdstat_wait"]["usec"] >= 0
+        errors = raw.command("INFO", "errorstats")
+        assert b"errorstat_ERR:count=1\r\n" in errors, errors
+        assert b"errorstat_UNBLOCKED:count=2\r\n" in errors, errors
+
+
 def test_hostile_facks_are_ignored_and_bounded(binary):
     # A replica's REPLCONF ACK ... FACK with garbage: no reply, nothing counted, the server
     # alive and its memory bounded; a valid FACK then counts.

@@ -33,10 +33,15 @@ int CommandTester::AddClient() {
   c->addr = fmt::format("127.0.0.1:{}", 50000 + index);
   c->laddr = "127.0.0.1:6379";
   c->created_ms = now_ms_;
-  // In-process, a delivery happens on the test's own thread: keep it for TakeDelivered().
+  // In-process, a delivery happens on the test's own thread: keep it for TakeDelivered(),
+  // counted as a connection counts it.
   auto inbox = std::make_unique<Inbox>();
   Inbox* box = inbox.get();
-  c->deliver_blocked_reply = [box](std::string reply) { box->bytes += reply; };
+  c->deliver_blocked_reply = [this, box, state = c.get()](BlockedEnd end) {
+    if (end.ran) state->uncounted_block = nullptr;
+    CountUnblocked(*server_, *stats_, *state, end.reply);
+    box->bytes += end.reply;
+  };
   c->push = box;
   server_->clients().Add(c.get(), 0);
   clients_.push_back(std::move(c));
