@@ -50,7 +50,8 @@ std::shared_ptr<Waiter> BlockingRegistry::Claim(int db, const std::string& key,
   return nullptr;
 }
 
-void BlockingRegistry::Release(const std::shared_ptr<Waiter>& w, std::string* reply) {
+void BlockingRegistry::Release(const std::shared_ptr<Waiter>& w, std::string* reply,
+                               uint64_t logged_mark) {
   BlockedEnd end;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -58,6 +59,7 @@ void BlockingRegistry::Release(const std::shared_ptr<Waiter>& w, std::string* re
     if (reply != nullptr) {
       end.reply = std::move(*reply);
       end.ran = true;
+      end.logged_mark = logged_mark;
     } else if (w->cancel != Waiter::Cancel::kNone) {
       end.reply = CancelReply(*w);
     } else {

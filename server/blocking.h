@@ -74,10 +74,11 @@ class BlockingRegistry {
   // Takes the first waiter on (db, key) that is not being served, not cancelled and not in
   // `skip`, and marks it served.  Returns null when there is none.
   std::shared_ptr<Waiter> Claim(int db, const std::string& key, const std::vector<Waiter*>& skip);
-  // Ends a Claim().  `reply` set: the command ran; the waiter is removed and the reply
-  // delivered.  Unset: the waiter goes back to waiting, unless it was cancelled meanwhile, in
-  // which case it is removed now and gets its cancellation reply.
-  void Release(const std::shared_ptr<Waiter>& w, std::string* reply);
+  // Ends a Claim().  `reply` set: the command ran (after logging up to `logged_mark`, 0 if
+  // nothing); the waiter is removed and the reply delivered.  Unset: the waiter goes back to
+  // waiting, unless it was cancelled meanwhile, in which case it is removed now and gets its
+  // cancellation reply.
+  void Release(const std::shared_ptr<Waiter>& w, std::string* reply, uint64_t logged_mark = 0);
 
   // The owner's deadline passed, or its connection closed.  Returns true iff the waiter was
   // removed by this call (a timeout then replies on its own); false when a serving thread

@@ -32,6 +32,10 @@ struct BlockedEnd {
   // It ran again where it was served, which counted it and logged its writes; false when it
   // timed out, or CLIENT UNBLOCK or a change of role ended it.
   bool ran = false;
+  // The write log mark just past what it logged when served (0: nothing): its client's
+  // WAIT and WAITAOF then wait for that write, as they promise (Redis 7.2 takes c->woff
+  // before it propagates a served command, so its WAIT does not wait for it).
+  uint64_t logged_mark = 0;
 };
 
 // Actions only the connection's owner can take; the net layer implements them.

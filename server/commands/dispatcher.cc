@@ -1281,8 +1281,8 @@ void CountUnblocked(Server& server, WorkerStats& stats, ClientState& client,
 void ServeBlockedClients(Server& server, WorkerStats& stats,
                          std::vector<keyspace::DbAccess::ReadyKey>& ready) {
   BlockingRegistry& registry = server.blocking();
-  // The served commands' appends are not the dispatching client's: its mark is kept (and the
-  // waiters' are not recorded: their woff stays where it was, as for WAIT).
+  // The served commands' appends are not the dispatching client's: its mark is kept, and each
+  // waiter's goes to its own client with its reply (BlockedEnd::logged_mark).
   struct KeepLoggedMark {
     uint64_t saved = std::exchange(logged_mark, 0);
     ~KeepLoggedMark() { logged_mark = saved; }
@@ -1354,6 +1354,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
         RecordEffects(server, ctx, stats, w->db, argv);
         FlushEffects(server);
       }
+      const uint64_t served_mark = std::exchange(logged_mark, 0);
       if (!served) {
         registry.Release(w, nullptr);
         skip.push_back(w.get());
@@ -1372,7 +1373,7 @@ void ServeBlockedClients(Server& server, WorkerStats& stats,
         server.error_stats().Count(std::string_view(out).substr(1, out.find('\r') - 1));
       }
       TouchUnsignalledKeys(ctx, key_positions, w->db);
-      registry.Release(w, &out);
+      registry.Release(w, &out, served_mark);
       held_invalidations.Release();
       for (auto& r : db.ready_keys()) ready.push_back(std::move(r));
     }

@@ -131,9 +131,13 @@ void Connection::Start() {
   server.clients().Add(&state_, worker_->index());
   registered_ = true;
   // A blocked command's reply may be produced on any worker; it reaches this one as a message.
-  state_.deliver_blocked_reply = [registry = &server.clients(), id = state_.id](BlockedEnd end) {
-    registry->RunOnOwner(id, [end = std::move(end)](ClientState* c) {
+  state_.deliver_blocked_reply = [server = &server, id = state_.id](BlockedEnd end) {
+    server->clients().RunOnOwner(id, [server, end = std::move(end)](ClientState* c) {
       if (end.ran) c->uncounted_block = nullptr;
+      if (end.logged_mark != 0) {
+        c->aof_woff = end.logged_mark;
+        c->woff = server->write_log().offset();  // past it, as the dispatcher's own woff
+      }
       if (c->control != nullptr) c->control->DeliverBlockedReply(end.reply);
     });
   };

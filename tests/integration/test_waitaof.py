@@ -7,6 +7,7 @@ replica sends while its AOF is on.  Where Redis 7.2.4 is built at /work/redis-72
 also checked both ways against it."""
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -179,6 +180,33 @@ def test_blocked_wait_and_blpop_count_in_commandstats_when_they_end(binary):
         errors = raw.command("INFO", "errorstats")
         assert b"errorstat_ERR:count=1\r\n" in errors, errors
         assert b"errorstat_UNBLOCKED:count=2\r\n" in errors, errors
+
+
+def test_wait_after_a_served_blpop_waits_for_the_pop(binary):
+    # The pop a served BLPOP made is its client's last write: a WAIT after it counts only the
+    # replicas that have it, as WAIT promises.  Deliberately not as Redis 7.2.4, which answers
+    # 1 here at once: it propagates a served command only after call() has taken c->woff
+    # (handleClientsBlockedOnKeys runs it inside an execution unit), so its WAIT waits for
+    # the client's write before the BLPOP.
+    with Server(binary, "--io-threads", "2") as p, Server(binary) as s:
+        pr, sr = p.redis(), s.redis()
+        sr.execute_command("REPLICAOF", "127.0.0.1", str(p.port))
+        wait_for(lambda: link_up(sr), "the replica did not sync")
+        popper = p.connect()
+        popper.send(b"BLPOP list 0\r\n")
+        wait_for(lambda: pr.info("clients")["blocked_clients"] == 1, "BLPOP did not block")
+        pr.set("before", "1")
+        assert pr.execute_command("WAIT", "1", "5000") == 1  # the replica is up to date
+        s.proc.send_signal(signal.SIGSTOP)
+        try:
+            pr.rpush("list", "x")
+            assert popper.read_raw_reply() == b"*2\r\n$4\r\nlist\r\n$1\r\nx\r\n"
+            # The stopped replica has the RPUSH, not the pop.
+            assert popper.command("WAIT", "1", "300") == b":0\r\n"
+        finally:
+            s.proc.send_signal(signal.SIGCONT)
+        assert popper.command("WAIT", "1", "10000") == b":1\r\n"
+        wait_for(lambda: sr.llen("list") == 0, "the replica did not pop")
 
 
 def test_hostile_facks_are_ignored_and_bounded(binary):
