@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import wait_for_port  # noqa: E402
+from benchutil import benchmark_rps, wait_for_port  # noqa: E402
 
 WORKLOADS = {
     "set c50 P1": (["-t", "set", "-c", "50", "-P", "1", "-r", "100000"], 200000),
@@ -93,14 +93,14 @@ def run(a, mode, bench_args, n, server_args, use_strace):
                                   stderr=subprocess.DEVNULL)
             time.sleep(1)
         before = threads(proc.pid)
+        args = list(bench_args)
+        i = args.index("-c")
+        clients = int(args[i + 1])
+        del args[i:i + 2]
         t0 = time.time()
-        res = subprocess.run(["redis-benchmark", "-p", str(a.port), "-n", str(n), "--csv", "-q",
-                              "--threads", "2"] + bench_args, capture_output=True, text=True)
+        rps = benchmark_rps(a.port, args, n, clients, 2)  # not --threads: see benchmark_rps
         elapsed = time.time() - t0
         after = threads(proc.pid)
-        if res.returncode != 0:
-            raise RuntimeError(res.stdout + res.stderr)
-        rps = float(res.stdout.splitlines()[-1].split(",")[1].strip('"'))
         calls = {}
         if st is not None:
             time.sleep(0.3)
