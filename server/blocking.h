@@ -4,10 +4,13 @@
 // its keys and deadline, and a `deliver` function that hands reply bytes to the client's owner
 // (a message to its worker; the waiter's connection is never touched from another thread).
 // When a command creates one of the keys with the wanted type, the thread that ran it calls
-// ServeBlockedClients() (dispatcher.cc) after releasing its locks: waiters are taken in the
-// order they blocked (FIFO per key), each re-runs its own command under its keys' locks, and
-// its reply travels to its worker.  So a push on worker A serves a client of worker B before
-// A's client gets its own reply, as Redis serves blocked clients before the next command.
+// ServeBlockedClients() (dispatcher.cc) after releasing its locks.  A writer looks for waiters
+// under its shard locks, and a blocking command, once registered, looks at its keys once more
+// the same way, so a write landing between its first look and its registration still serves
+// it (one of the two sees the other).  Waiters are taken in the order they blocked (FIFO per
+// key), each re-runs its own command under its keys' locks, and its reply travels to its
+// worker (BlockedEnd).  So a push on worker A serves a client of worker B before A's client
+// gets its own reply, as Redis serves blocked clients before the next command.
 //
 // A waiter has one owner at a time: Claim() lends it to a serving thread; the owner's
 // timeout, a disconnect or CLIENT UNBLOCK remove it only while nobody serves it, and otherwise
