@@ -4,6 +4,7 @@ Each test file is a script: `python3 test_x.py /path/to/tessera-server`.  It run
 functions in order and prints "N passed, N failed"; the exit status is non-zero on failure.
 """
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -97,6 +98,63 @@ class Server:
                 self.proc.wait()
         self.log.close()
         return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+REDIS_724 = "/work/redis-724/src/redis-server"
+
+
+def have_redis_724():
+    """Whether Redis 7.2.4 is built at REDIS_724 (never on CI machines); says so when not, for
+    the tests that compare with it to skip themselves."""
+    if os.path.exists(REDIS_724):
+        return True
+    print("  (skipped: no Redis 7.2.4 build at %s)" % REDIS_724)
+    return False
+
+
+class Redis724:
+    """Redis 7.2.4 on a free loopback port, in a directory of its own, with no save points and
+    `args` after them; answering PING (a replica's too) before the constructor returns.
+    Stopped and its directory removed on exit."""
+
+    def __init__(self, *args):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="tessera-it-redis724-")
+        self.proc = subprocess.Popen([REDIS_724, "--port", str(self.port), "--save", "",
+                                      "--dir", self.dir, *args],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(self._pings, "redis-server 7.2.4 did not start", timeout=10)
+        except AssertionError:
+            self.stop()
+            raise
+
+    def _pings(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def redis(self, **kw):
+        import redis
+        return redis.Redis(port=self.port, **kw)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self

@@ -6,18 +6,13 @@ primary's data (DEBUG DIGEST), also when writes land while the snapshot is being
 When Redis 7.2.4 is built at /work/redis-724 (not part of CI), a real redis-server replica
 syncs from us and follows."""
 import os
-import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, free_port, run_tests  # noqa: E402
-
-REDIS_724 = "/work/redis-724/src/redis-server"
-
+from harness import Redis724, Server, have_redis_724, run_tests, wait_for  # noqa: E402
 
 class Stream:
     """A replica's end of the link, read with a RawClient's buffer."""
@@ -268,8 +263,7 @@ def test_hostile_replicas_are_bounded(binary):
 
 
 def test_redis_replica_syncs_and_follows(binary):
-    if not os.path.exists(REDIS_724):
-        print("  (skipped: no Redis 7.2.4 build at %s)" % REDIS_724)
+    if not have_redis_724():
         return
     with Server(binary, "--enable-debug-command", "yes") as s:
         r = s.redis()
@@ -280,24 +274,12 @@ def test_redis_replica_syncs_and_follows(binary):
         r.xadd("x", {"f": "v"}, id="1-1")
         r.sadd("set", 1, 2, 3)
         r.set("ttl", "v", ex=1000)
-        d = tempfile.mkdtemp(prefix="tessera-it-replica-")
-        port = free_port()
-        proc = subprocess.Popen([REDIS_724, "--port", str(port), "--replicaof", "127.0.0.1",
-                                 str(s.port), "--save", "", "--dir", d,
-                                 "--enable-debug-command", "yes"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            import redis
-            rr = redis.Redis(port=port)
-            deadline = time.time() + 20
-            while True:
-                try:
-                    if rr.info("replication")["master_link_status"] == "up":
-                        break
-                except redis.ConnectionError:
-                    pass
-                assert time.time() < deadline, "the replica did not sync"
-                time.sleep(0.1)
+        with Redis724("--replicaof", "127.0.0.1", str(s.port),
+                      "--enable-debug-command", "yes") as redis_replica:
+            port = redis_replica.port
+            rr = redis_replica.redis()
+            wait_for(lambda: rr.info("replication")["master_link_status"] == "up",
+                     "the replica did not sync", timeout=20, interval=0.1)
             # Writes after the sync arrive through the stream.
             r.incrbyfloat("f", 1.5)
             r.spop("set")
@@ -310,10 +292,6 @@ def test_redis_replica_syncs_and_follows(binary):
                 assert time.time() < deadline, "the replica did not follow"
                 time.sleep(0.05)
             assert r.info("replication")["slave0"]["port"] == port
-        finally:
-            proc.terminate()
-            proc.wait(10)
-            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":

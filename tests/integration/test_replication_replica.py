@@ -6,20 +6,16 @@ data (DEBUG DIGEST) and offset, follow every write, refuse writes while read-onl
 nothing by itself, reconnect after the link drops, and become a primary again on REPLICAOF
 NO ONE.  A fake primary that sends garbage must leave it serving, never crashed or stuck."""
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, free_port, run_tests, wait_for  # noqa: E402
-
-REDIS_724 = "/work/redis-724/src/redis-server"
+from harness import Redis724, Server, free_port, have_redis_724, run_tests, wait_for  # noqa: E402
 
 
 def link_up(r):
@@ -403,24 +399,14 @@ def test_masterauth(binary):
         assert sr.get("a") == b"1"
 
 
-def start_redis(port, d, *extra):
-    return subprocess.Popen([REDIS_724, "--port", str(port), "--save", "", "--dir", d,
-                             "--enable-debug-command", "yes", *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def test_replica_of_redis_724_both_snapshot_formats(binary):
-    if not os.path.exists(REDIS_724):
-        print("  (skipped: no Redis 7.2.4 build at %s)" % REDIS_724)
+    if not have_redis_724():
         return
     for diskless in ("yes", "no"):
-        d = tempfile.mkdtemp(prefix="tessera-it-redis-primary-")
-        port = free_port()
-        proc = start_redis(port, d, "--repl-diskless-sync", diskless,
-                           "--repl-diskless-sync-delay", "0")
-        try:
-            pr = redis.Redis(port=port)
-            wait_for(lambda: _pings(pr), "redis did not start")
+        with Redis724("--enable-debug-command", "yes", "--repl-diskless-sync", diskless,
+                      "--repl-diskless-sync-delay", "0") as redis_server:
+            port = redis_server.port
+            pr = redis_server.redis()
             fill(pr)
             with Server(binary, "--enable-debug-command", "yes") as s:
                 sr = s.redis()
@@ -443,17 +429,6 @@ def test_replica_of_redis_724_both_snapshot_formats(binary):
                     assert "receiving streamed RDB from master with EOF to disk" in log
                 else:
                     assert "bytes from master to disk" in log
-        finally:
-            proc.terminate()
-            proc.wait(10)
-            shutil.rmtree(d, ignore_errors=True)
-
-
-def _pings(r):
-    try:
-        return r.ping()
-    except redis.ConnectionError:
-        return False
 
 
 if __name__ == "__main__":

@@ -6,19 +6,15 @@ answers).  The replicas' count comes from the FACK of their REPLCONF ACK, which 
 replica sends while its AOF is on.  Where Redis 7.2.4 is built at /work/redis-724, FACK is
 also checked both ways against it."""
 import os
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, free_port, run_tests, wait_for  # noqa: E402
+from harness import Redis724, Server, have_redis_724, run_tests, wait_for  # noqa: E402
 
-REDIS_724 = "/work/redis-724/src/redis-server"
 NEEDS_AOF = "WAITAOF cannot be used when numlocal is set but appendonly is disabled."
 
 
@@ -294,33 +290,16 @@ def test_a_full_sync_counts_once_the_replica_rewrote_its_aof(binary):
         assert sr.get("n") == b"1"
 
 
-def redis_724(port, d, *extra):
-    return subprocess.Popen([REDIS_724, "--port", str(port), "--save", "", "--dir", d,
-                             "--repl-diskless-sync-delay", "0", *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _pings(r):
-    try:
-        return r.ping()
-    except redis.ConnectionError:
-        return False
-
-
 def test_fack_both_ways_with_redis_724(binary):
-    if not os.path.exists(REDIS_724):
-        print("  (skipped: no Redis 7.2.4 build at %s)" % REDIS_724)
+    if not have_redis_724():
         return
-    d = tempfile.mkdtemp(prefix="tessera-it-redis-waitaof-")
-    port = free_port()
-    proc = redis_724(port, d, "--appendonly", "yes", "--appendfsync", "always")
-    try:
-        rr = redis.Redis(port=port)
-        wait_for(lambda: _pings(rr), "redis did not start")
+    with Redis724("--appendonly", "yes", "--appendfsync", "always",
+                  "--repl-diskless-sync-delay", "0") as redis_server:
+        rr = redis_server.redis()
         # Redis primary, Tessera replica: Redis counts our FACK.
         with Server(binary, "--appendonly", "yes") as s:
             sr = s.redis()
-            sr.execute_command("REPLICAOF", "127.0.0.1", str(port))
+            sr.execute_command("REPLICAOF", "127.0.0.1", str(redis_server.port))
             wait_for(lambda: link_up(sr), "no sync from redis")
             rr.set("a", "1")
             assert rr.execute_command("WAITAOF", "1", "1", "10000") == [1, 1]
@@ -337,10 +316,6 @@ def test_fack_both_ways_with_redis_724(binary):
             rr.config_set("appendonly", "no")
             pr.set("b", "2")
             assert pr.execute_command("WAITAOF", "1", "1", "300") == [1, 0]
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
