@@ -75,6 +75,12 @@ persistence::rdb::LoadOptions Persistence::LoadOptionsNow() const {
   return o;
 }
 
+void Persistence::TrackJob(SnapshotJob* job, bool background) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (job == nullptr && job_ != nullptr && background) stats_.rdb_last_cow_size = job_->kept_peak();
+  job_ = job;
+}
+
 std::string Persistence::WriteSnapshotFile(const std::string& path, bool background) {
   // Redis's names: a save in the main process writes temp-<its pid>.rdb, a background save
   // temp-<the pid of the child writing it>.rdb.  Ours has no child: the thread writing it
@@ -84,13 +90,7 @@ std::string Persistence::WriteSnapshotFile(const std::string& path, bool backgro
   // rdb-key-save-delay slows every save, SAVE's too, as in Redis.
   std::string err = server::WriteSnapshotFile(
       server_, tmp, path, SnapshotOptionsFromConfig(server_, /*with_delay=*/true),
-      [this, background](SnapshotJob* job) {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (job == nullptr && job_ != nullptr && background) {
-          stats_.rdb_last_cow_size = job_->kept_peak();
-        }
-        job_ = job;
-      });
+      [this, background](SnapshotJob* job) { TrackJob(job, background); });
   if (!err.empty() && err != "aborted") {
     std::error_code ec;
     std::string cwd = std::filesystem::current_path(ec).string();
@@ -205,11 +205,8 @@ bool Persistence::BackgroundSaveForReplication(
     SnapshotOptions opts = SnapshotOptionsFromConfig(server_, true);
     opts.at_point = at_point;
     // Not renamed: `path` is the temporary file itself.
-    std::string e = server::WriteSnapshotFile(server_, tmp, tmp, opts, [this](SnapshotJob* job) {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (job == nullptr && job_ != nullptr) stats_.rdb_last_cow_size = job_->kept_peak();
-      job_ = job;
-    });
+    std::string e = server::WriteSnapshotFile(
+        server_, tmp, tmp, opts, [this](SnapshotJob* job) { TrackJob(job, /*background=*/true); });
     {
       std::lock_guard<std::mutex> lock(mu_);
       job_ = nullptr;

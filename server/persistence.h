@@ -115,6 +115,9 @@ class Persistence {
   std::string WriteSnapshotFile(const std::string& path, bool background);
   // Names the thread of a background save and sets its CPUs (bgsave_cpulist).
   void BackgroundSaveThreadSetup();
+  // WriteSnapshotFile's job callback: keeps the running job for INFO (null once it ended), and
+  // when a background save's job ends, its peak of kept bytes as rdb_last_cow_size.
+  void TrackJob(SnapshotJob* job, bool background);
   // Updates the stats after a save ended; `dirty_at_start` is Dirty() at its point.
   void SaveDone(bool ok, uint64_t dirty_at_start, int64_t started_s, bool background);
   persistence::rdb::LoadOptions LoadOptionsNow() const;
