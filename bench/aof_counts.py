@@ -24,7 +24,6 @@ directory.  Default server args: --io-threads 1.
 import argparse
 import glob
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -33,16 +32,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import wait_for_port  # noqa: E402
+from benchutil import callgrind_totals, wait_for_port  # noqa: E402
 
 MODES = {
     "off": ["--appendonly", "no"],
     "on": ["--appendonly", "yes", "--appendfsync", "everysec"],
 }
 KEYSPACE = 2000  # keys of the callgrind runs
-CRON = re.compile(r":(tessera::server::net::Worker::Cron\(\)) ")
-
-
 class Server:
     def __init__(self, binary, port, mode, server_args, aof_dir, callgrind):
         self.dir = tempfile.mkdtemp(prefix="aof-counts-", dir=aof_dir)
@@ -87,22 +83,6 @@ def syscalls(server, test, pipeline, n):
     return counts, total
 
 
-def dump_costs(path):
-    out = subprocess.run(["callgrind_annotate", "--threshold=100", "--inclusive=yes", path],
-                         capture_output=True, text=True).stdout
-    total = cron = 0
-    for line in out.splitlines():
-        m = re.match(r"\s*([\d,]+)\s+\([\s\d.]+%\)\s+(.*)$", line)
-        if not m:
-            continue
-        v = int(m.group(1).replace(",", ""))
-        if "PROGRAM TOTALS" in m.group(2):
-            total = v
-        elif CRON.search(m.group(2)):
-            cron = max(cron, v)
-    return total, cron
-
-
 def instructions(server, test, pipeline, n1, n2, keep=None):
     pid = str(server.proc.pid)
     res = []
@@ -121,7 +101,7 @@ def instructions(server, test, pipeline, n1, n2, keep=None):
                 break
             time.sleep(0.2)
         time.sleep(1)  # the dump is written
-        res.append(dump_costs(new[-1]))
+        res.append(callgrind_totals(new[-1]))
         if keep:
             shutil.copy(new[-1], f"{keep}.{n}")
     (t1, c1), (t2, c2) = res

@@ -2,6 +2,7 @@
 pubsub_fanout.py, tls_compare.py, the *_icount.py scripts): a free loopback port, waiting for a
 server to listen or answer PING, stopping it, and a process's CPU time."""
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -108,3 +109,24 @@ def benchmark_rps(port, bench_args, requests, clients, processes=1, prefix=()):
         # Its own timing, which leaves out its start-up and connection set-up.
         return float(outs[0].strip().splitlines()[-1].split(",")[1].strip('"'))
     return requests / elapsed
+
+
+# The timer-driven cron of either server, which the callgrind counts leave out.
+CRON = re.compile(r":(serverCron|tessera::server::net::Worker::Cron\(\)) ")
+
+
+def callgrind_totals(path):
+    """(all instructions, those under the cron) of a callgrind dump file."""
+    out = subprocess.run(["callgrind_annotate", "--threshold=100", "--inclusive=yes", path],
+                         capture_output=True, text=True).stdout
+    total = cron = 0
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+\([\s\d.]+%\)\s+(.*)$", line)
+        if not m:
+            continue
+        v = int(m.group(1).replace(",", ""))
+        if "PROGRAM TOTALS" in m.group(2):
+            total = v
+        elif CRON.search(m.group(2)):
+            cron = max(cron, v)
+    return total, cron

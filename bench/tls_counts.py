@@ -19,10 +19,10 @@ do not move with the load:
   per unit of time and so costs far more per request under valgrind's slowdown than at full
   speed.  Kernel time is not in these counts: the system calls stand for it.
 """
-import argparse, glob, os, re, shutil, signal, subprocess, sys, tempfile, time
+import argparse, glob, os, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import free_port  # noqa: E402
+from benchutil import callgrind_totals, free_port  # noqa: E402
 from tls_compare import Server as TlsServer, make_certs  # noqa: E402
 
 
@@ -62,25 +62,6 @@ def syscalls(server, certs, test, pipeline, n):
     return {k: counts.get(k, 0) / n for k in ("read", "write", "epoll_wait")}, total / n
 
 
-CRON = re.compile(r":(serverCron|tessera::server::net::Worker::Cron\(\)) ")
-
-
-def dump_costs(path):
-    out = subprocess.run(["callgrind_annotate", "--threshold=100", "--inclusive=yes", path],
-                         capture_output=True, text=True).stdout
-    total = cron = 0
-    for line in out.splitlines():
-        m = re.match(r"\s*([\d,]+)\s+\([\s\d.]+%\)\s+(.*)$", line)
-        if not m:
-            continue
-        v = int(m.group(1).replace(",", ""))
-        if "PROGRAM TOTALS" in m.group(2):
-            total = v
-        elif CRON.search(m.group(2)):
-            cron = max(cron, v)
-    return total, cron
-
-
 def instructions(server, certs, test, pipeline, n1, n2):
     pid = str(server.proc.pid)
     res = []
@@ -96,7 +77,7 @@ def instructions(server, certs, test, pipeline, n1, n2):
                 break
             time.sleep(0.2)
         time.sleep(1)  # the dump is written
-        res.append(dump_costs(new[-1]))
+        res.append(callgrind_totals(new[-1]))
     (t1, c1), (t2, c2) = res
     return (t2 - t1) / (n2 - n1), ((t2 - c2) - (t1 - c1)) / (n2 - n1)
 
