@@ -83,7 +83,7 @@ bool BlockingRegistry::Cancel(uint64_t client_id, bool disconnect) {
   return true;
 }
 
-bool BlockingRegistry::Unblock(uint64_t client_id, bool error) {
+bool BlockingRegistry::Unblock(uint64_t client_id, bool error, bool* served_now) {
   std::shared_ptr<Waiter> w;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -92,6 +92,7 @@ bool BlockingRegistry::Unblock(uint64_t client_id, bool error) {
     w = it->second;
     w->cancel = error ? Waiter::Cancel::kUnblockError : Waiter::Cancel::kUnblockTimeout;
     // A serving thread delivers the cancellation reply if its command finds nothing.
+    if (served_now != nullptr) *served_now = w->serving;
     if (w->serving) return true;
     RemoveLocked(w);
   }

@@ -88,8 +88,10 @@ class BlockingRegistry {
   // holds it, which will deliver a reply (or, for a disconnect, drop it).
   bool Cancel(uint64_t client_id, bool disconnect);
   // CLIENT UNBLOCK id [TIMEOUT|ERROR]: returns true iff the client was blocked here; its
-  // reply (null, or the -UNBLOCKED error) is delivered through its deliver function.
-  bool Unblock(uint64_t client_id, bool error);
+  // reply (null, or the -UNBLOCKED error) is delivered through its deliver function.  Sets
+  // *served_now when a serving thread holds the waiter: that thread then either runs the
+  // command or delivers the cancellation.
+  bool Unblock(uint64_t client_id, bool error, bool* served_now = nullptr);
   // REPLICAOF on a primary (Redis's disconnectAllBlockedClients): every blocked client gets
   // -UNBLOCKED ... (master -> replica?); returns their IDs (the caller closes them after).
   std::vector<uint64_t> UnblockAllForRoleChange();

@@ -382,12 +382,15 @@ void ClientUnblock(CommandContext& ctx) {
   } else if (ctx.args.size() > 4) {
     return ctx.reply.Error(errors::kSyntax);
   }
-  bool unblocked = id > 0 && (ctx.server.blocking().Unblock(static_cast<uint64_t>(id), error) ||
-                              ctx.server.replication().Unblock(static_cast<uint64_t>(id), error));
+  bool served_now = false;
+  bool unblocked =
+      id > 0 && (ctx.server.blocking().Unblock(static_cast<uint64_t>(id), error, &served_now) ||
+                 ctx.server.replication().Unblock(static_cast<uint64_t>(id), error));
   // The unblocked command counts as a call (failed when it gets the UNBLOCKED error), as in
   // Redis, before this reply: done on its owner's thread, which counts it once, whichever of
-  // this and the delivery of its reply comes first.
-  if (unblocked) {
+  // this and the delivery of its reply comes first.  Not while a push serves it: whether it
+  // ran or not, that thread's delivery counts it.
+  if (unblocked && !served_now) {
     ctx.server.clients().RunOnOwnerAndWait(
         static_cast<uint64_t>(id), ctx.client.owner,
         [error](ClientState* c) {
