@@ -18,14 +18,13 @@ figures as noisy.  Servers use ports from --port-base upwards (default: free por
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchutil import cpu_seconds, free_port, wait_for_port  # noqa: E402
+from benchutil import benchmark_rps, cpu_seconds, free_port, wait_for_port  # noqa: E402
 
 SCRIPT = ("local s = 0 for i = 1, tonumber(ARGV[1]) do s = s + i end "
           "redis.call('INCRBY', KEYS[1], 1) return redis.call('GET', KEYS[1])")
@@ -46,17 +45,16 @@ def run_one(binary, threads, port, opts, extra):
         wait_for_port(port, binary)
         body = SCRIPT.replace("tonumber(ARGV[1])", str(opts.loop))
         sha = cli(port, "SCRIPT", "LOAD", body)
-        cmd = ["redis-benchmark", "-p", str(port), "-c", str(opts.clients), "-n",
-               str(opts.requests), "-P", str(opts.pipeline), "-r", str(opts.keys), "-q",
-               "--threads", str(opts.bench_threads),
-               "EVALSHA", sha, "1", "k:__rand_int__", "1"]
+        args = ["-P", str(opts.pipeline), "-r", str(opts.keys),
+                "EVALSHA", sha, "1", "k:__rand_int__", "1"]
         cpu0 = cpu_seconds(server.pid)
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
+        # --bench-threads single-threaded processes, not redis-benchmark --threads (see
+        # benchutil.benchmark_rps).
+        try:
+            rps = benchmark_rps(port, args, opts.requests, opts.clients, opts.bench_threads)
+        except RuntimeError as e:
+            sys.exit(str(e))
         cpu = cpu_seconds(server.pid) - cpu0
-        m = re.findall(r"([\d.]+) requests per second", out)
-        if not m:
-            sys.exit("no figure from redis-benchmark:\n" + out)
-        rps = float(m[-1])
         # Every script ran: the keys' counters add up to the requests.
         total = 0
         cursor = "0"
