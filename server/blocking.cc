@@ -171,7 +171,7 @@ std::string BlockingRegistry::CancelReply(const Waiter& w) {
   resp::ReplyBuilder reply(&out, w.resp);
   switch (w.cancel) {
     case Waiter::Cancel::kUnblockError:
-      reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+      reply.Error(kClientUnblocked);
       break;
     case Waiter::Cancel::kRoleChange:
       reply.Error(kRoleChangeUnblocked);

@@ -36,6 +36,10 @@
 
 namespace tessera::server {
 
+// The error CLIENT UNBLOCK ... ERROR ends a blocked command with (Redis's text).
+inline constexpr std::string_view kClientUnblocked =
+    "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
 // The error of clients blocked when the server becomes a replica (Redis's text).
 inline constexpr std::string_view kRoleChangeUnblocked =
     "UNBLOCKED force unblock from blocking operation, instance state changed (master -> "

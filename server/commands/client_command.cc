@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "server/blocking.h"
 #include "server/commands/args.h"
 #include "server/commands/client_info.h"
 #include "server/commands/client_tracking.h"
@@ -395,8 +396,7 @@ void ClientUnblock(CommandContext& ctx) {
         static_cast<uint64_t>(id), ctx.client.owner,
         [error](ClientState* c) {
           if (c->control != nullptr) {
-            c->control->CountUnblockedNow(error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK"
-                                                : "");
+            c->control->CountUnblockedNow(error ? "-" + std::string(kClientUnblocked) : "");
           }
         },
         kUnblockCountWaitMs);

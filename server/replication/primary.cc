@@ -14,6 +14,7 @@
 
 #include "persistence/write_log.h"
 #include "server/aof.h"
+#include "server/blocking.h"
 #include "server/client_eviction.h"
 #include "server/client_registry.h"
 #include "server/client_state.h"
@@ -349,7 +350,7 @@ bool ReplicationPrimary::Unblock(uint64_t client_id, bool error) {
     auto it = std::find_if(waiters_.begin(), waiters_.end(),
                            [&](const AckWaiter& w) { return w.client_id == client_id; });
     if (it == waiters_.end()) return false;
-    reply = error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" : ReplyNowLocked(*it);
+    reply = error ? "-" + std::string(kClientUnblocked) + "\r\n" : ReplyNowLocked(*it);
     waiters_.erase(it);
     CountWaitersLocked();
   }
